@@ -1,0 +1,128 @@
+/**
+ * The scan result model every room shares: the engine fills it, service
+ * detection enriches it, and each output writer renders it. Plain data only,
+ * so results can be serialised, resumed and compared.
+ */
+
+export type Protocol = "tcp" | "udp";
+
+/** nmap's port states, spelled as nmap prints them. */
+export type PortState =
+  | "open"
+  | "closed"
+  | "filtered"
+  | "unfiltered"
+  | "open|filtered"
+  | "closed|filtered";
+
+/** What service detection (or the services table) says runs on a port. */
+export interface ServiceInfo {
+  /** Service name, e.g. "ssh"; "unknown" when the table has none. */
+  name: string;
+  /** "table": looked up in the services file; "probed": found by -sV. */
+  method: "table" | "probed";
+  /** nmap's conf attribute: 3 for table lookups, 10 for probe matches. */
+  confidence: number;
+  product?: string;
+  version?: string;
+  extraInfo?: string;
+  hostname?: string;
+  osType?: string;
+  deviceType?: string;
+  /** "ssl" when the service was found inside TLS. */
+  tunnel?: "ssl";
+  cpe?: string[];
+  /** nmap's SF: fingerprint of an unrecognised service. */
+  fingerprint?: string;
+}
+
+export interface PortResult {
+  protocol: Protocol;
+  port: number;
+  state: PortState;
+  /** nmap's reason word: "syn-ack", "reset", "conn-refused", "no-response",
+   * "port-unreach", "udp-response", "admin-prohibited", "host-unreach", ... */
+  reason: string;
+  /** TTL (IPv4) or hop limit (IPv6) of the reply that decided the state. */
+  reasonTtl?: number;
+  service?: ServiceInfo;
+}
+
+export interface HostAddress {
+  addr: string;
+  addrtype: "ipv4" | "ipv6" | "mac";
+  /** MAC vendor from nmap-mac-prefixes, for addrtype "mac". */
+  vendor?: string;
+}
+
+export interface HostResult {
+  /** The scanned address (IPv4 dotted quad or IPv6 text). */
+  address: string;
+  family: 4 | 6;
+  /** Next-hop MAC when the host is on the local link. */
+  mac?: HostAddress;
+  /** The name the user gave (target specification), if any. */
+  userHostname?: string;
+  /** Reverse-DNS name, if resolved. */
+  ptrHostname?: string;
+  /** Other addresses the user's name resolved to, not scanned. */
+  otherAddresses: string[];
+  status: "up" | "down";
+  /** Why the host is up/down: "arp-response", "echo-reply", "syn-ack",
+   * "reset", "user-set", "localhost-response", "conn-refused", "no-response". */
+  statusReason: string;
+  statusReasonTtl?: number;
+  /** Round-trip latency from host discovery, seconds. */
+  latencySeconds?: number;
+  /** Every scanned port with its state, including closed and filtered. */
+  ports: PortResult[];
+  /** Scan start/end, epoch milliseconds. */
+  startTime: number;
+  endTime: number;
+  /** Set when --host-timeout cut the host short. */
+  timedOut?: boolean;
+}
+
+/** One scan type as nmap's <scaninfo> describes it. */
+export interface ScanInfo {
+  /** nmap's type word: "syn", "connect", "fin", "null", "xmas", "ack",
+   * "window", "maimon", "udp". */
+  type: string;
+  protocol: Protocol;
+  /** Port list in nmap's compact form: "1,3-4,6-7,9,...". */
+  services: string;
+  numServices: number;
+}
+
+export interface RunInfo {
+  /** Command line as the user typed it (program name first). */
+  args: string[];
+  /** Epoch milliseconds. */
+  startTime: number;
+  version: string;
+  scanInfo: ScanInfo[];
+  verbose: number;
+  debugging: number;
+}
+
+export interface RunSummary {
+  endTime: number;
+  elapsedSeconds: number;
+  hostsUp: number;
+  hostsDown: number;
+  hostsTotal: number;
+  exit: "success" | "error";
+  errorMessage?: string;
+  /** Set when the user interrupted the scan. */
+  interrupted?: boolean;
+}
+
+/**
+ * One writer per output format (normal, XML, grepable, JSON). Hosts arrive as
+ * they finish, so files are useful while a scan is still running.
+ */
+export interface OutputWriter {
+  begin(run: RunInfo): void | Promise<void>;
+  host(host: HostResult): void | Promise<void>;
+  end(summary: RunSummary): void | Promise<void>;
+}

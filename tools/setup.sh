@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Porthole's build, tests and lab need on a fresh Debian machine (as root):
+# the pinned toolchain from npm (deno, assemblyscript) and the Debian packages the lab and
+# the compatibility tests use. Idempotent: only missing packages are installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib 'libpcap.so' || need+=(libpcap0.8)
+command -v ip >/dev/null || need+=(iproute2)
+command -v nft >/dev/null || need+=(nftables)
+command -v nmap >/dev/null || need+=(nmap)
+command -v ndiff >/dev/null || need+=(ndiff)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
+command -v xsltproc >/dev/null || need+=(xsltproc)
+command -v jq >/dev/null || need+=(jq)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+if ((${#need[@]})) && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+elif ((${#need[@]})); then
+  echo "setup: missing ${need[*]} (run as root to install them); tests that need them will skip" >&2
+fi
+
+if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
