@@ -1,0 +1,124 @@
+/**
+ * The parsed command line: what `parseOptions` (cli/options.ts) returns from
+ * nmap-style arguments, and what the engine, discovery, service detection and
+ * writers read. Field names follow nmap's long options.
+ */
+
+import type { Protocol } from "./model.ts";
+
+/** TCP scan kinds (nmap's -s letters) plus UDP. */
+export type ScanKind =
+  | "syn" // -sS
+  | "connect" // -sT
+  | "fin" // -sF
+  | "null" // -sN
+  | "xmas" // -sX
+  | "ack" // -sA
+  | "window" // -sW
+  | "maimon" // -sM
+  | "udp"; // -sU
+
+/** One port to scan with its protocol. */
+export interface PortSpec {
+  protocol: Protocol;
+  port: number;
+}
+
+/** Host discovery probes (nmap -P* options). */
+export interface DiscoveryOptions {
+  /** -Pn: treat every host as up. */
+  skip: boolean;
+  /** -sn: discovery only, no port scan. */
+  pingOnly: boolean;
+  /** Explicit probes; when all are empty and no flag was given, nmap's defaults apply. */
+  synPorts: number[]; // -PS
+  ackPorts: number[]; // -PA
+  udpPorts: number[]; // -PU
+  echo: boolean; // -PE
+  timestamp: boolean; // -PP
+  mask: boolean; // -PM
+  arp: boolean; // -PR
+  disableArp: boolean; // --disable-arp-ping
+  /** True when the user gave any -P option (so defaults do not apply). */
+  explicit: boolean;
+}
+
+/** nmap's timing template values after -T and explicit overrides. */
+export interface TimingOptions {
+  template: 0 | 1 | 2 | 3 | 4 | 5;
+  minRttTimeoutMs: number;
+  maxRttTimeoutMs: number;
+  initialRttTimeoutMs: number;
+  maxRetries: number;
+  hostTimeoutMs: number; // 0 = none
+  scanDelayMs: number;
+  maxScanDelayMs: number;
+  minRate: number; // packets/s, 0 = none
+  maxRate: number; // packets/s, 0 = none
+  minParallelism: number; // 0 = auto
+  maxParallelism: number; // 0 = auto
+  minHostgroup: number; // 0 = auto
+  maxHostgroup: number; // 0 = auto
+}
+
+export interface OutputOptions {
+  normal?: string; // -oN FILE ("-" = stdout)
+  xml?: string; // -oX FILE
+  grepable?: string; // -oG FILE
+  json?: string; // -oJ FILE (NDJSON)
+  appendOutput: boolean;
+  stylesheet?: string;
+  noStylesheet: boolean;
+  resume?: string; // --resume FILE
+  statsEveryMs: number; // 0 = off
+}
+
+export interface Options {
+  /** argv as given, for the XML args attribute and the start line. */
+  argv: string[];
+  /** Target expressions in order (names, literals, CIDR, octet ranges). */
+  targets: string[];
+  inputList?: string; // -iL FILE ("-" = stdin)
+  exclude: string[]; // --exclude (already split on commas)
+  excludeFile?: string; // --excludefile
+  ipv6: boolean; // -6
+  /** Scan kinds requested; empty = default (syn when privileged, else connect). */
+  scans: ScanKind[];
+  /** --scanflags, as a TCP flag byte, when given. */
+  scanFlags?: number;
+  /** Ports to scan, resolved from -p/-F/--top-ports/--port-ratio/--exclude-ports
+   * against the services table; TCP and UDP kept in nmap's frequency order unless -r. */
+  ports: PortSpec[];
+  /** The user's port expression, or undefined when the default set applies. */
+  portExpression?: string;
+  randomizePorts: boolean; // false with -r
+  discovery: DiscoveryOptions;
+  timing: TimingOptions;
+  output: OutputOptions;
+  dnsMode: "default" | "never" | "always"; // -n / -R
+  reason: boolean; // --reason
+  openOnly: boolean; // --open
+  verbose: number; // -v count
+  debug: number; // -d count
+  /** -e IFACE */
+  iface?: string;
+  /** -S ADDR */
+  sourceAddress?: string;
+  /** --send-eth / --send-ip */
+  sendMode: "auto" | "eth" | "ip";
+  /** --privileged / --unprivileged overrides. */
+  privileged?: boolean;
+  serviceDb?: string; // --servicedb
+  /** -sV and its knobs. */
+  versionDetection: boolean;
+  versionIntensity: number; // 0..9, default 7
+  versionTrace: boolean;
+  versionDb?: string; // --versiondb
+  /** -O (and -A). */
+  osDetection: boolean;
+  osdb?: string;
+  /** UDP: trade exactness for speed under ICMP rate limits. */
+  defeatIcmpRatelimit: boolean;
+  /** --iflist: print interfaces and routes, then exit. */
+  ifList: boolean;
+}
