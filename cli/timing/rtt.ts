@@ -1,0 +1,69 @@
+/**
+ * Round-trip time estimation per host, as nmap's `adjust_timeouts2`
+ * (timing.cc) does it: RFC 6298 smoothing (srtt gain 1/8, rttvar gain 1/4,
+ * timeout = srtt + 4·rttvar), rttvar floored at 5 ms on the first sample,
+ * wild samples ignored, and the result clamped to the user's
+ * --min-rtt-timeout / --max-rtt-timeout (and no shorter than --scan-delay).
+ *
+ * All times are milliseconds (fractions allowed).
+ *
+ * @module
+ */
+
+/** Limits from the options (TimingOptions fields of the same meaning). */
+export interface RttLimits {
+  initialRttTimeoutMs: number;
+  minRttTimeoutMs: number;
+  maxRttTimeoutMs: number;
+  /** --scan-delay: a timeout never undercuts the gap between probes. */
+  scanDelayMs?: number;
+}
+
+/** RFC 6298 estimator for one host. */
+export class RttEstimator {
+  /** Smoothed RTT, ms; undefined until the first sample. */
+  srtt: number | undefined;
+  /** RTT variation, ms; undefined until the first sample. */
+  rttvar: number | undefined;
+  /** Current retransmission timeout, ms. */
+  timeout: number;
+  /** Number of samples taken. */
+  samples = 0;
+
+  constructor(readonly limits: RttLimits) {
+    this.timeout = this.#clamp(limits.initialRttTimeoutMs);
+  }
+
+  #clamp(t: number): number {
+    const l = this.limits;
+    t = Math.min(Math.max(t, l.minRttTimeoutMs), l.maxRttTimeoutMs);
+    return Math.max(t, l.scanDelayMs ?? 0);
+  }
+
+  /**
+   * Take one sample: `rtt` ms between a probe's send and its reply. Only
+   * unambiguous samples belong here (Karn's rule: the reply must be known to
+   * answer that very try — the cookie's try number makes this possible).
+   */
+  sample(rtt: number): void {
+    if (!(rtt >= 0)) return;
+    if (this.srtt === undefined || this.rttvar === undefined) {
+      this.srtt = rtt;
+      // nmap: rttvar = MAX(5000us, MIN(rtt, 2s)) for the first measurement.
+      this.rttvar = Math.max(5, Math.min(rtt, 2000));
+    } else {
+      // Ignore absurd samples (a reply to a much older probe), as nmap does.
+      if (rtt >= 8000 && rtt > 3 * this.timeout) return;
+      const delta = rtt - this.srtt;
+      this.srtt += delta / 8;
+      this.rttvar += (Math.abs(delta) - this.rttvar) / 4;
+    }
+    this.samples++;
+    this.timeout = this.#clamp(this.srtt + 4 * this.rttvar);
+  }
+
+  /** Seconds of latency to report ("Host is up (0.0012s latency)."). */
+  get latencySeconds(): number | undefined {
+    return this.srtt === undefined ? undefined : this.srtt / 1000;
+  }
+}

@@ -1,0 +1,142 @@
+import { assert, assertEquals } from "../engine/_assert.ts";
+import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator, timingPlan } from "./mod.ts";
+import type { TimingOptions } from "../options_types.ts";
+
+const limits = { initialRttTimeoutMs: 1000, minRttTimeoutMs: 100, maxRttTimeoutMs: 10000 };
+
+Deno.test("rtt: starts at the initial timeout, then follows RFC 6298", () => {
+  const r = new RttEstimator(limits);
+  assertEquals(r.timeout, 1000);
+  assertEquals(r.latencySeconds, undefined);
+  r.sample(200);
+  assertEquals(r.srtt, 200);
+  assertEquals(r.rttvar, 200);
+  assertEquals(r.timeout, 1000); // 200 + 4·200
+  r.sample(100);
+  // srtt = 200 - 100/8; rttvar = 200 + (100 - 200)/4
+  assertEquals(r.srtt, 187.5);
+  assertEquals(r.rttvar, 175);
+  assertEquals(r.timeout, 187.5 + 700);
+  assertEquals(r.latencySeconds, 0.1875);
+});
+
+Deno.test("rtt: tiny RTTs floor at the minimum timeout; huge ones clamp", () => {
+  const r = new RttEstimator(limits);
+  r.sample(0.05);
+  assertEquals(r.rttvar, 5); // nmap's 5 ms floor on the first sample
+  assertEquals(r.timeout, 100);
+  for (let i = 0; i < 50; i++) r.sample(0.05);
+  assertEquals(r.timeout, 100);
+  const s = new RttEstimator({ ...limits, maxRttTimeoutMs: 1500 });
+  s.sample(5000);
+  assertEquals(s.timeout, 1500);
+  const d = new RttEstimator({ ...limits, scanDelayMs: 400 });
+  d.sample(1);
+  assertEquals(d.timeout, 400);
+});
+
+Deno.test("rtt: ignores a wild late sample and negative ones", () => {
+  const r = new RttEstimator(limits);
+  r.sample(10);
+  const before = r.srtt;
+  r.sample(60000);
+  r.sample(-1);
+  assertEquals(r.srtt, before);
+});
+
+Deno.test("congestion: slow start, avoidance, drop once per flight", () => {
+  const w = new CongestionWindow({ initial: 10, min: 1, max: 100, ssthresh: 20 });
+  assertEquals(w.room(4), 6);
+  w.onReply(10);
+  assertEquals(w.cwnd, 20); // slow start: +1 per reply
+  w.onReply(20);
+  assert(w.cwnd > 20 && w.cwnd < 22, `CA grows ~1 per window: ${w.cwnd}`);
+  w.onReply(10_000);
+  assertEquals(w.cwnd, 100); // ceiling
+  assert(w.onDrop(5, 10, 80));
+  assertEquals(w.cwnd, 50);
+  assertEquals(w.ssthresh, 40);
+  // A loss of a probe sent before that reaction is the same event.
+  assert(!w.onDrop(9, 11, 50));
+  assertEquals(w.cwnd, 50);
+  assert(w.onDrop(12, 13, 50));
+  assertEquals(w.cwnd, 25);
+  for (let i = 0; i < 20; i++) w.onDrop(100 + i, 100 + i, 1);
+  assertEquals(w.cwnd, 1); // floor
+  assertEquals(w.room(5), 0);
+});
+
+Deno.test("rate: max-rate caps, min-rate owes", () => {
+  const r = new RateLimiter(0, 1000, 0);
+  assertEquals(r.allowance(0), 1);
+  r.sent(1, 0);
+  assertEquals(r.allowance(0), 0);
+  assert(Math.abs(r.waitMs(0) - 1) < 1e-9);
+  assertEquals(r.allowance(5), 5);
+  assertEquals(r.allowance(1000), 10); // burst of 10 ms worth
+  const m = new RateLimiter(100, 0, 0);
+  assertEquals(m.allowance(0), Infinity);
+  assertEquals(m.owed(0), 1);
+  m.sent(1, 0);
+  assertEquals(m.owed(0), 0);
+  assertEquals(m.owed(1000), 100);
+  m.sent(100, 1000);
+  assertEquals(m.owed(1000), 0);
+  assert(m.dueMs(1000) > 0);
+  assertEquals(new RateLimiter(0, 0, 0).dueMs(5), Infinity);
+});
+
+Deno.test("retry: nmap's rule without loss, adaptive with loss", () => {
+  const base = { maxRetries: 6, explicit: false };
+  const clean = new RetryPolicy(base, 1000);
+  assertEquals(clean.allowedTries(), 2); // no reply yet: one retransmission
+  for (let i = 0; i < 900; i++) clean.onReply(0);
+  assertEquals(clean.allowedTries(), 2);
+
+  // 36% of tries unanswered (20% loss each way): geometric tries.
+  const lossy = new RetryPolicy(base, 1000);
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  for (let i = 0; i < 1000; i++) {
+    let t = 0;
+    while (rnd() < 0.36) t++;
+    lossy.onReply(t);
+  }
+  const q = lossy.deliveryRate!;
+  assert(q > 0.58 && q < 0.7, `q ${q}`);
+  const k = lossy.allowedTries();
+  assert(k >= 17 && k <= 25, `tries ${k}`);
+  // P(miss of an answering port) over 1000 ports is tiny.
+  assert(1000 * Math.pow(0.36, k) < 1e-3);
+
+  const fixed = new RetryPolicy({ maxRetries: 3, explicit: true }, 1000);
+  for (let i = 0; i < 100; i++) fixed.onReply(i % 5);
+  assertEquals(fixed.allowedTries(), 4);
+});
+
+Deno.test("timing plan: values from the options, explicit --max-retries", () => {
+  const t: TimingOptions = {
+    template: 4,
+    minRttTimeoutMs: 100,
+    maxRttTimeoutMs: 1250,
+    initialRttTimeoutMs: 500,
+    maxRetries: 6,
+    hostTimeoutMs: 0,
+    scanDelayMs: 0,
+    maxScanDelayMs: 10,
+    minRate: 0,
+    maxRate: 0,
+    minParallelism: 0,
+    maxParallelism: 0,
+    minHostgroup: 0,
+    maxHostgroup: 0,
+  };
+  const p = timingPlan(t, ["-T4"]);
+  assertEquals(p.rtt.initialRttTimeoutMs, 500);
+  assertEquals(p.retry.explicit, false);
+  assert(p.congestion.max >= p.congestion.initial && p.congestion.initial >= p.congestion.min);
+  const q = timingPlan({ ...t, maxParallelism: 5 }, ["--max-retries", "2"]);
+  assertEquals(q.retry.explicit, true);
+  assertEquals(q.congestion.max, 5);
+  assert(q.congestion.initial <= 5 && q.congestion.min <= 5);
+});
