@@ -81,6 +81,22 @@ export interface HostResult {
   endTime: number;
   /** Set when --host-timeout cut the host short. */
   timedOut?: boolean;
+  /** The engine's final RTT figures for the host, microseconds (nmap's
+   * <times srtt rttvar to>); omitted when no round trip was timed. */
+  times?: { srtt: number; rttvar: number; timeout: number };
+}
+
+/**
+ * A host still being scanned: the ports that already have their final state.
+ * The engine hands it to writers now and then (and before it stops on Ctrl-C),
+ * so `--resume` can continue inside a host, not only after the last one done.
+ */
+export interface HostProgress {
+  address: string;
+  /** Ports whose state is final so far, in any order. */
+  ports: PortResult[];
+  /** Epoch milliseconds. */
+  time: number;
 }
 
 /** One scan type as nmap's <scaninfo> describes it. */
@@ -124,5 +140,7 @@ export interface RunSummary {
 export interface OutputWriter {
   begin(run: RunInfo): void | Promise<void>;
   host(host: HostResult): void | Promise<void>;
+  /** Optional: record a host's partial progress (formats that can resume use it). */
+  progress?(progress: HostProgress): void | Promise<void>;
   end(summary: RunSummary): void | Promise<void>;
 }
