@@ -1,0 +1,184 @@
+/**
+ * nmap's rules for turning a reply (or silence) into a port state and reason
+ * word, as in scan_engine_raw.cc (`get_pcap_result`) and portreasons.cc.
+ * Pure functions over already-parsed fields, shared by every raw TCP scan
+ * (and the ICMP part by the UDP scan).
+ *
+ * @module
+ */
+
+import type { PortState, Protocol } from "../model.ts";
+import type { ScanKind } from "../options_types.ts";
+
+/** The raw TCP scan kinds (everything but connect and UDP). */
+export type RawTcpScanKind = "syn" | "fin" | "null" | "xmas" | "ack" | "window" | "maimon";
+
+/** TCP flag bits. */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+
+/** The flags each scan sends (nmap's defaults, overridable by --scanflags). */
+export const SCAN_FLAGS: Record<RawTcpScanKind, number> = {
+  syn: TCP_SYN,
+  fin: TCP_FIN,
+  null: 0,
+  xmas: TCP_FIN | TCP_PSH | TCP_URG,
+  ack: TCP_ACK,
+  window: TCP_ACK,
+  maimon: TCP_FIN | TCP_ACK,
+};
+
+/** nmap's scan names for "Initiating X Scan" and XML scaninfo types. */
+export const SCAN_NAMES: Record<ScanKind, { title: string; type: string }> = {
+  syn: { title: "SYN Stealth Scan", type: "syn" },
+  connect: { title: "Connect Scan", type: "connect" },
+  fin: { title: "FIN Scan", type: "fin" },
+  null: { title: "NULL Scan", type: "null" },
+  xmas: { title: "XMAS Scan", type: "xmas" },
+  ack: { title: "ACK Scan", type: "ack" },
+  window: { title: "Window Scan", type: "window" },
+  maimon: { title: "Maimon Scan", type: "maimon" },
+  udp: { title: "UDP Scan", type: "udp" },
+};
+
+/** A decided port: state plus nmap's reason word. */
+export interface Verdict {
+  state: PortState;
+  reason: string;
+}
+
+/**
+ * A TCP segment matched to a probe of scan `kind`. Returns null for
+ * segments nmap ignores ("unexpected TCP flags").
+ */
+export function tcpReplyVerdict(
+  kind: RawTcpScanKind,
+  flags: number,
+  window: number,
+): Verdict | null {
+  if (kind === "syn" && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+    return { state: "open", reason: "syn-ack" };
+  }
+  if (flags & TCP_RST) {
+    if (kind === "window") return { state: window ? "open" : "closed", reason: "reset" };
+    if (kind === "ack") return { state: "unfiltered", reason: "reset" };
+    return { state: "closed", reason: "reset" };
+  }
+  // A bare SYN back: TCP split handshake (nmap.org/misc/split-handshake.pdf).
+  if (kind === "syn" && flags & TCP_SYN) return { state: "open", reason: "split-handshake-syn" };
+  return null;
+}
+
+/** The state silence means after every try: nmap's defaults per scan. */
+export function silenceVerdict(kind: ScanKind): Verdict {
+  switch (kind) {
+    case "fin":
+    case "null":
+    case "xmas":
+    case "maimon":
+    case "udp":
+      return { state: "open|filtered", reason: "no-response" };
+    default:
+      return { state: "filtered", reason: "no-response" };
+  }
+}
+
+/** nmap's reason word for an ICMP or ICMPv6 message (portreasons.cc). */
+export function icmpReason(family: 4 | 6, type: number, code: number): string {
+  if (family === 4) {
+    switch (type) {
+      case 0:
+        return "echo-reply";
+      case 3:
+        return ["net-unreach", "host-unreach", "proto-unreach", "port-unreach"][code] ??
+          (code === 9
+            ? "net-prohibited"
+            : code === 10
+            ? "host-prohibited"
+            : code === 13
+            ? "admin-prohibited"
+            : "dest-unreach");
+      case 4:
+        return "source-quench";
+      case 11:
+        return "time-exceeded";
+      case 14:
+        return "timestamp-reply";
+      case 18:
+        return "addressmask-reply";
+    }
+    return "unknown-response";
+  }
+  switch (type) {
+    case 129:
+      return "echo-reply";
+    case 1:
+      switch (code) {
+        case 0:
+          return "no-route";
+        case 1:
+        case 5:
+          return "admin-prohibited";
+        case 2:
+          return "beyond-scope";
+        case 3:
+          return "host-unreach";
+        case 4:
+          return "port-unreach";
+        case 6:
+          return "reject-route";
+      }
+      return "dest-unreach";
+    case 4:
+      return "param-problem";
+    case 3:
+      return "time-exceeded";
+  }
+  return "unknown-response";
+}
+
+/**
+ * An ICMP error quoting one of our probes. `fromTarget`: the error came from
+ * the scanned host itself (port unreachable then means closed for UDP).
+ * Returns null for type/code pairs nmap does not act on.
+ */
+export function icmpErrorVerdict(
+  family: 4 | 6,
+  type: number,
+  code: number,
+  protocol: Protocol,
+  fromTarget: boolean,
+): Verdict | null {
+  const reason = icmpReason(family, type, code);
+  const portUnreach = { state: protocol === "udp" && fromTarget ? "closed" : "filtered", reason };
+  if (family === 4) {
+    if (type === 11) return { state: "filtered", reason };
+    if (type !== 3) return null;
+    switch (code) {
+      case 3:
+        return portUnreach as Verdict;
+      case 0:
+      case 1:
+      case 2:
+      case 9:
+      case 10:
+      case 13:
+        return { state: "filtered", reason };
+    }
+    return null;
+  }
+  if (type === 1) {
+    if (code === 4) return portUnreach as Verdict;
+    if (code <= 6) return { state: "filtered", reason };
+    return null;
+  }
+  if (type === 4) {
+    if (code === 0) return { state: "open", reason };
+    if (code === 1) return { state: "filtered", reason };
+  }
+  return null;
+}
