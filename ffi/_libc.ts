@@ -1,0 +1,125 @@
+/**
+ * The few libc calls the OS edge needs (packet sockets, netlink, poll, mmap),
+ * loaded lazily so that code which never sends raw frames never needs
+ * --allow-ffi.
+ *
+ * @module
+ */
+
+import { FFI_HINT, OsError, PermissionMissingError } from "./errors.ts";
+
+const LIBC_SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  if_nametoindex: { parameters: ["buffer"], result: "u32" },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  /** poll on Deno's blocking thread pool: a Promise, the event loop runs on. */
+  poll_async: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+} as const;
+
+/** The loaded libc symbols. */
+export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+
+let lib: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | undefined;
+let errnoView: Deno.UnsafePointerView | undefined;
+
+/** Is --allow-ffi granted? Asks without prompting. */
+export function ffiGranted(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** Throws PermissionMissingError unless --allow-ffi is granted. */
+export function requireFfi(what: string): void {
+  if (!ffiGranted()) {
+    throw new PermissionMissingError(`${what} needs Deno's FFI permission`, FFI_HINT);
+  }
+}
+
+/** libc, loaded on first use. Linux only (packet sockets and netlink). */
+export function libc(): Libc {
+  if (lib) return lib.symbols;
+  requireFfi("raw packet access");
+  if (Deno.build.os !== "linux") {
+    throw new OsError("dlopen libc", 95, "packet sockets and netlink need Linux");
+  }
+  lib = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+  return lib.symbols;
+}
+
+/** errno of the last failing libc call on this (the main) thread. */
+export function errno(): number {
+  const c = libc();
+  errnoView ??= new Deno.UnsafePointerView(c.__errno_location()!);
+  return errnoView.getInt32();
+}
+
+/** strerror text of an errno value. */
+export function strerror(code: number): string {
+  const p = libc().strerror(code);
+  return p ? Deno.UnsafePointerView.getCString(p) : `errno ${code}`;
+}
+
+/** An OsError for the call that just failed, read from errno. */
+export function lastError(operation: string, hint?: string): OsError {
+  const e = errno();
+  return new OsError(operation, e, strerror(e), hint);
+}
+
+/** NUL-terminated UTF-8 bytes of a string, for `buffer` parameters. */
+export function cString(s: string): Uint8Array<ArrayBuffer> {
+  const enc = new TextEncoder().encode(s);
+  const out = new Uint8Array(enc.length + 1);
+  out.set(enc);
+  return out;
+}
+
+// Constants from <sys/socket.h>, <linux/if_packet.h>, <linux/if_ether.h>.
+export const AF_PACKET = 17;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_DGRAM = 2;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_SNDBUFFORCE = 32;
+export const SOL_PACKET = 263;
+export const PACKET_VERSION = 10;
+export const PACKET_TX_RING = 13;
+export const PACKET_LOSS = 14;
+export const PACKET_QDISC_BYPASS = 20;
+export const TPACKET_V2 = 1;
+export const ETH_P_ALL = 0x0003;
+export const ETH_P_IP = 0x0800;
+export const ETH_P_IPV6 = 0x86dd;
+export const MSG_DONTWAIT = 0x40;
+export const POLLIN = 0x1;
+export const POLLOUT = 0x4;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const MAP_SHARED = 1;
+export const EAGAIN = 11;
+export const EINTR = 4;
+export const ENOBUFS = 105;
+export const EPERM = 1;
+export const EACCES = 13;
