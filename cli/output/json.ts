@@ -1,0 +1,99 @@
+/**
+ * `-oJ`: NDJSON, one JSON object per line, written as the scan goes so `jq`
+ * (e.g. `tail -f scan.json | jq -c 'select(.type=="host")'`) works on a scan
+ * still running. Schema: docs/porthole-output.schema.json. Lines, by `type`:
+ *
+ * - `run` (first): the RunInfo fields plus `scanner` and `formatVersion`.
+ * - `host`: one per finished host, as the other formats select them (down
+ *   hosts with -v only; --open drops hosts without open ports). HostResult
+ *   fields; `ports` lists the ports nmap would list and `extraPorts` folds the
+ *   rest exactly like XML's <extraports> (port lists in compact form).
+ * - `progress`: a host still being scanned and the ports already final,
+ *   grouped (for --resume inside a host).
+ * - `summary` (last): the RunSummary fields.
+ *
+ * Text is JSON-escaped; beyond JSON's rules DEL, the C1 controls and U+2028/9
+ * are written as \u escapes too, so no raw control character reaches a
+ * terminal that prints the file.
+ */
+
+import type { HostProgress, HostResult, OutputWriter, RunInfo, RunSummary } from "../model.ts";
+import { compactPortList, comparePorts, foldPorts } from "./extraports.ts";
+import { groupProgress } from "./progress_record.ts";
+import { isPortScan, isReported } from "./select.ts";
+import type { Sink } from "./sink.ts";
+
+/** Bumped when a line's meaning changes incompatibly. */
+export const JSON_FORMAT_VERSION = 1;
+
+/** JSON.stringify plus \u escapes for DEL, C1 controls and line separators. */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  ) + "\n";
+}
+
+/** Options for {@link JsonWriter}. */
+export interface JsonWriterOptions {
+  /** --open. */
+  openOnly: boolean;
+}
+
+/** The NDJSON writer. */
+export class JsonWriter implements OutputWriter {
+  #run: RunInfo | undefined;
+
+  constructor(private readonly sink: Sink, private readonly opts: JsonWriterOptions) {}
+
+  begin(run: RunInfo): void {
+    this.#run = run;
+    this.sink.write(
+      jsonLine({ type: "run", formatVersion: JSON_FORMAT_VERSION, scanner: "porthole", ...run }),
+    );
+  }
+
+  host(host: HostResult): void {
+    const run = this.#run;
+    if (!run) throw new Error("JsonWriter.host() before begin()");
+    if (!isReported(host, run, { verbose: run.verbose, openOnly: this.opts.openOnly })) return;
+    const { ports, ...rest } = host;
+    const folded = isPortScan(run)
+      ? foldPorts(ports, {
+        verbose: run.verbose,
+        debug: run.debugging,
+        openOnly: this.opts.openOnly,
+      })
+      : { shown: [...ports].sort(comparePorts), ignored: [] };
+    this.sink.write(jsonLine({
+      type: "host",
+      ...rest,
+      ports: folded.shown,
+      extraPorts: folded.ignored.map((ig) => ({
+        state: ig.state,
+        count: ig.count,
+        reasons: ig.reasons.map((r) => ({
+          reason: r.reason,
+          protocol: r.protocol,
+          count: r.count,
+          ports: compactPortList(r.ports),
+        })),
+      })),
+    }));
+  }
+
+  progress(p: HostProgress): void {
+    this.sink.write(
+      jsonLine({
+        type: "progress",
+        address: p.address,
+        time: p.time,
+        done: groupProgress(p.ports),
+      }),
+    );
+  }
+
+  end(summary: RunSummary): void {
+    this.sink.write(jsonLine({ type: "summary", ...summary }));
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * `-oX`: nmap's XML (xmloutputversion 1.05), element for element and
+ * attribute for attribute as nmap 7.93 writes it (output.cc, nmap.cc), so
+ * nmap.dtd validates it, nmap.xsl renders it and ndiff, Metasploit and the
+ * other nmap-XML readers take it unchanged.
+ *
+ * `scanner="nmap"`: nmap.dtd declares the attribute as the one-value
+ * enumeration `(nmap)` (#REQUIRED), so any other value makes the file invalid
+ * against the DTD. ndiff itself does not require it (it reads the attribute
+ * only to word its banner line, and its exit status counts host differences
+ * only), but DTD-validating readers do. The `version` attribute carries
+ * Porthole's own version and `args` its real command line, so the file still
+ * says which program wrote it.
+ *
+ * Untrusted text (banners, names, service fields) is escaped so the document
+ * stays well-formed: `& < > " '` become entities; TAB/LF/CR character
+ * references; characters XML 1.0 forbids even as references (the other C0
+ * controls, lone surrogates, U+FFFE/U+FFFF) and DEL/C1 controls become the
+ * visible text `\xNN`/`\uXXXX` (nmap's protect_xml() idea); other non-ASCII
+ * becomes `&#x...;` so the file is plain ASCII, as nmap's is.
+ */
+
+import type {
+  HostResult,
+  OutputWriter,
+  PortResult,
+  RunInfo,
+  RunSummary,
+  ServiceInfo,
+} from "../model.ts";
+import { compactPortList, foldPorts } from "./extraports.ts";
+import { isPortScan, isReported } from "./select.ts";
+import type { Sink } from "./sink.ts";
+import { BANNER_NAME, ctime, epochSeconds, joinQuoted } from "./_util.ts";
+
+/** The XML layout version Porthole writes (nmap 7.93's). */
+export const XML_OUTPUT_VERSION = "1.05";
+
+/** Escapes text for an XML attribute value or character data (see module doc). */
+export function escapeXml(s: string): string {
+  let out = "";
+  let prevDash = false;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    let rep: string;
+    if (ch === "<") rep = "&lt;";
+    else if (ch === ">") rep = "&gt;";
+    else if (ch === "&") rep = "&amp;";
+    else if (ch === '"') rep = "&quot;";
+    else if (ch === "'") rep = "&apos;";
+    else if (ch === "-") rep = prevDash ? "&#45;" : "-"; // "--" may not appear in comments
+    else if (cp === 0x09 || cp === 0x0a || cp === 0x0d) rep = `&#x${cp.toString(16)};`;
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) rep = `\\x${hex(cp, 2)}`;
+    else if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0xfffe || cp === 0xffff) {
+      rep = `\\u${hex(cp, 4)}`;
+    } else if (cp > 0x7e) rep = `&#x${cp.toString(16)};`;
+    else rep = ch;
+    prevDash = ch === "-";
+    out += rep;
+  }
+  return out;
+}
+
+function hex(n: number, width: number): string {
+  return n.toString(16).toUpperCase().padStart(width, "0");
+}
+
+/** `name="value"` pairs, values escaped; undefined values are left out. */
+function attrs(pairs: [string, string | number | undefined][]): string {
+  let s = "";
+  for (const [k, v] of pairs) if (v !== undefined) s += ` ${k}="${escapeXml(String(v))}"`;
+  return s;
+}
+
+/** Options for {@link XmlWriter}. */
+export interface XmlWriterOptions {
+  /** href of the xml-stylesheet processing instruction; null writes none. */
+  stylesheet: string | null;
+  /** --open. */
+  openOnly: boolean;
+  /** Continue a document left open by an interrupted run (--resume): write no
+   * prolog or <nmaprun> start tag, only hosts and the closing runstats. */
+  continueDocument?: boolean;
+}
+
+/** nmap's XML writer; every call writes one complete piece synchronously. */
+export class XmlWriter implements OutputWriter {
+  #run: RunInfo | undefined;
+
+  constructor(private readonly sink: Sink, private readonly opts: XmlWriterOptions) {}
+
+  begin(run: RunInfo): void {
+    this.#run = run;
+    if (this.opts.continueDocument) return;
+    const args = joinQuoted(run.args);
+    const startstr = ctime(run.startTime);
+    let s = `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n`;
+    if (this.opts.stylesheet !== null) {
+      s += `<?xml-stylesheet${attrs([["href", this.opts.stylesheet], ["type", "text/xsl"]])}?>\n`;
+    }
+    s += `<!-- ${
+      escapeXml(`${BANNER_NAME} ${run.version} scan initiated ${startstr} as: ${args}`)
+    } -->\n`;
+    s += `<nmaprun${
+      attrs([
+        ["scanner", "nmap"],
+        ["args", args],
+        ["start", epochSeconds(run.startTime)],
+        ["startstr", startstr],
+        ["version", run.version],
+        ["xmloutputversion", XML_OUTPUT_VERSION],
+      ])
+    }>\n`;
+    for (const si of run.scanInfo) {
+      s += `<scaninfo${
+        attrs([
+          ["type", si.type],
+          ["protocol", si.protocol],
+          ["numservices", si.numServices],
+          ["services", si.services],
+        ])
+      }/>\n`;
+    }
+    s += `<verbose level="${run.verbose}"/>\n<debugging level="${run.debugging}"/>\n`;
+    this.sink.write(s);
+  }
+
+  host(host: HostResult): void {
+    const run = this.#run;
+    if (!run) throw new Error("XmlWriter.host() before begin()");
+    const verbose = run.verbose;
+    if (!isReported(host, run, { verbose, openOnly: this.opts.openOnly })) return;
+    const portScan = isPortScan(run);
+    let s: string;
+    if (host.status === "down" || !portScan) {
+      s = "<host>" + hostHeader(host);
+      if (host.status === "up") s += times(host);
+    } else if (host.timedOut) {
+      s = `<host${
+        attrs([
+          ["starttime", epochSeconds(host.startTime)],
+          ["endtime", epochSeconds(host.endTime)],
+          ["timedout", "true"],
+        ])
+      }>` + hostHeader(host) + times(host);
+    } else {
+      s = `<host${
+        attrs([
+          ["starttime", epochSeconds(host.startTime)],
+          ["endtime", epochSeconds(host.endTime)],
+        ])
+      }>` + hostHeader(host) + ports(host.ports, run, this.opts.openOnly) + times(host);
+    }
+    this.sink.write(s + "</host>\n");
+  }
+
+  end(summary: RunSummary): void {
+    const timestr = ctime(summary.endTime);
+    const elapsed = summary.elapsedSeconds.toFixed(2);
+    const error = summary.exit === "error" || summary.interrupted;
+    const errormsg = error
+      ? (summary.errorMessage ?? (summary.interrupted ? "Interrupted by user" : "Error"))
+      : undefined;
+    const n = summary.hostsTotal, up = summary.hostsUp;
+    this.sink.write(
+      `<runstats><finished${
+        attrs([
+          ["time", epochSeconds(summary.endTime)],
+          ["timestr", timestr],
+          [
+            "summary",
+            `${BANNER_NAME} done at ${timestr}; ${n} IP ${n === 1 ? "address" : "addresses"} ` +
+            `(${up} ${up === 1 ? "host" : "hosts"} up) scanned in ${elapsed} seconds`,
+          ],
+          ["elapsed", elapsed],
+          ["exit", error ? "error" : "success"],
+          ["errormsg", errormsg],
+        ])
+      }/><hosts${
+        attrs([["up", up], ["down", summary.hostsDown], ["total", n]])
+      }/>\n</runstats>\n</nmaprun>\n`,
+    );
+  }
+}
+
+/** <status>, <address>es and <hostnames> (nmap's write_xml_initial_hostinfo). */
+function hostHeader(host: HostResult): string {
+  let s = `<status${
+    attrs([
+      ["state", host.status],
+      ["reason", host.statusReason],
+      ["reason_ttl", host.statusReasonTtl ?? 0],
+    ])
+  }/>\n`;
+  s += `<address${
+    attrs([["addr", host.address], ["addrtype", host.family === 6 ? "ipv6" : "ipv4"]])
+  }/>\n`;
+  if (host.mac) {
+    s += `<address${
+      attrs([["addr", host.mac.addr.toUpperCase()], ["addrtype", "mac"], [
+        "vendor",
+        host.mac.vendor,
+      ]])
+    }/>\n`;
+  }
+  if (host.userHostname !== undefined || host.ptrHostname || host.status === "up") {
+    s += "<hostnames>\n";
+    if (host.userHostname !== undefined) {
+      s += `<hostname${attrs([["name", host.userHostname], ["type", "user"]])}/>\n`;
+    }
+    if (host.ptrHostname) {
+      s += `<hostname${attrs([["name", host.ptrHostname], ["type", "PTR"]])}/>\n`;
+    }
+    s += "</hostnames>\n";
+  }
+  return s;
+}
+
+function times(host: HostResult): string {
+  const t = host.times;
+  if (!t) return "";
+  return `<times${
+    attrs([
+      ["srtt", Math.round(t.srtt)],
+      ["rttvar", Math.round(t.rttvar)],
+      ["to", Math.round(t.timeout)],
+    ])
+  }/>\n`;
+}
+
+/** <ports> as nmap's printportoutput() writes it: folded states first. */
+function ports(list: readonly PortResult[], run: RunInfo, openOnly: boolean): string {
+  if (list.length === 0) return "";
+  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
+  let s = "<ports>";
+  for (const ig of folded.ignored) {
+    s += `<extraports${attrs([["state", ig.state], ["count", ig.count]])}>\n`;
+    for (const r of ig.reasons) {
+      s += `<extrareasons${
+        attrs([
+          ["reason", r.reason],
+          ["count", r.count],
+          ["proto", r.protocol],
+          ["ports", compactPortList(r.ports)],
+        ])
+      }/>\n`;
+    }
+    s += "</extraports>\n";
+  }
+  for (const p of folded.shown) {
+    s += `<port${attrs([["protocol", p.protocol], ["portid", p.port]])}><state${
+      attrs([["state", p.state], ["reason", p.reason], ["reason_ttl", p.reasonTtl ?? 0]])
+    }/>${p.service ? service(p.service) : ""}</port>\n`;
+  }
+  return s + "</ports>\n";
+}
+
+/** <service> (nmap's print_xml_service); CPEs become child elements. */
+function service(sv: ServiceInfo): string {
+  const conf = Math.min(10, Math.max(0, Math.round(sv.confidence)));
+  const a = attrs([
+    ["name", sv.name || "unknown"],
+    ["product", sv.product],
+    ["version", sv.version],
+    ["extrainfo", sv.extraInfo],
+    ["hostname", sv.hostname],
+    ["ostype", sv.osType],
+    ["devicetype", sv.deviceType],
+    ["servicefp", sv.fingerprint?.replaceAll("\nSF:", "")],
+    ["tunnel", sv.tunnel],
+    ["method", sv.method],
+    ["conf", conf],
+  ]);
+  if (!sv.cpe?.length) return `<service${a}/>`;
+  return `<service${a}>${sv.cpe.map((c) => `<cpe>${escapeXml(c)}</cpe>`).join("")}</service>`;
+}
+
+/**
+ * Prepares an XML file written by an interrupted run for --resume: cuts it
+ * after the last complete </host> (or after the run header when no host
+ * finished), dropping any runstats, so new hosts and a closing runstats
+ * continue the same document. Returns false (file untouched) when the file
+ * does not start an nmaprun document.
+ */
+export function truncateXmlForResume(path: string): boolean {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return false;
+  }
+  if (!text.includes("<nmaprun ")) return false;
+  let cut = text.lastIndexOf("</host>\n");
+  if (cut >= 0) cut += "</host>\n".length;
+  else {
+    const dbg = text.search(/<debugging [^>]*\/>\n/);
+    if (dbg < 0) return false;
+    cut = text.indexOf("\n", dbg) + 1;
+  }
+  const keep = new TextEncoder().encode(text.slice(0, cut)).length;
+  Deno.truncateSync(path, keep);
+  return true;
+}
