@@ -61,7 +61,9 @@ export function timingPlan(t: TimingOptions, argv: readonly string[] = []): Timi
       initial: Math.min(max, Math.max(min, t.template >= 4 ? 64 : 10)),
       min,
       max,
-      ssthresh: Math.max(75, min),
+      // nmap starts ssthresh at 75; Porthole slow-starts up to the ceiling
+      // until the first loss, which is what a LAN scan needs to be fast.
+      ssthresh: max,
     },
     retry: { maxRetries: t.maxRetries, explicit: explicitRetries },
     minRate: t.minRate,

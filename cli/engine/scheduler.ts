@@ -1,0 +1,379 @@
+/**
+ * The probe scheduler every scan shares (raw TCP, connect, discovery, UDP):
+ * nmap's ultra_scan reduced to flat typed arrays.
+ *
+ * A group of `hosts` × `perHost` probes is numbered idx = p · hosts + h and
+ * sent in the order of a permutation of [0, N) (random unless -r), so ports
+ * and hosts interleave and memory stays a few bytes per probe. The scheduler
+ * decides *when*: how many probes may be in flight (congestion window), how
+ * fast (--min/max-rate, --scan-delay), when silence means a timeout (per-host
+ * RTT estimate), and how often to retry (per-host retry policy). What a
+ * probe *is* belongs to the caller, through {@link ProbeIo}: `emit` builds
+ * and queues try t of probe (h, p), `flush` sends, `poll` reads replies and
+ * calls {@link Scheduler.answer} for each one it can attribute, `wait`
+ * sleeps until replies may be there.
+ *
+ * All times are milliseconds from `performance.now()`.
+ *
+ * @module
+ */
+
+import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator } from "../timing/mod.ts";
+import type { TimingPlan } from "../timing/mod.ts";
+import { type Permutation, probeOrder } from "./permutation.ts";
+
+/** The transport side of a scan: builds, sends and receives probes. */
+export interface ProbeIo {
+  /**
+   * Queue try `tryNo` (0-based) of probe `p` to host `h`. Returns false when
+   * the send buffer is full; the scheduler then calls `flush` and retries.
+   */
+  emit(h: number, p: number, tryNo: number): boolean;
+  /** Send everything `emit` queued. */
+  flush(): void;
+  /** Read what has arrived and call `answer` for each attributable reply. */
+  poll(): void;
+  /** Resolve when replies may be waiting, or after `ms`. */
+  wait(ms: number): Promise<void>;
+}
+
+/** What the scheduler tells the scan module. */
+export interface SchedulerEvents {
+  /** Probe `p` of host `h` drew no answer after its last try. */
+  silent(h: number, p: number): void;
+  /** Every probe of host `h` is settled, or the host timed out or was finished. */
+  hostDone(h: number, timedOut: boolean): void;
+}
+
+/** Timing state of one host; outlives a scan so discovery can seed the port scan. */
+export interface HostTiming {
+  rtt: RttEstimator;
+  retry: RetryPolicy;
+}
+
+export interface SchedulerOptions {
+  hosts: number;
+  perHost: number;
+  plan: TimingPlan;
+  /** Random probe order (false for nmap's -r). */
+  randomize: boolean;
+  /** Stop early (Ctrl-C); the run resolves with hosts left unfinished. */
+  signal?: AbortSignal;
+  /** Per-host timing carried over (e.g. from discovery). */
+  timings?: HostTiming[];
+  /** Discovery: the first answer from a host settles all its probes. */
+  firstAnswerFinishesHost?: boolean;
+  /** Cap on the window (e.g. file descriptors for connect scans). */
+  maxInFlight?: number;
+}
+
+const DONE = 1;
+const OUTSTANDING = 2;
+const QUEUED = 4;
+
+/** A growable ring of probe indices. */
+class IndexRing {
+  #buf = new Int32Array(1024);
+  #head = 0;
+  #len = 0;
+  get length(): number {
+    return this.#len;
+  }
+  push(v: number): void {
+    if (this.#len === this.#buf.length) {
+      const next = new Int32Array(this.#buf.length * 2);
+      for (let i = 0; i < this.#len; i++) next[i] = this.#buf[(this.#head + i) % this.#buf.length]!;
+      this.#buf = next;
+      this.#head = 0;
+    }
+    this.#buf[(this.#head + this.#len) % this.#buf.length] = v;
+    this.#len++;
+  }
+  peek(): number {
+    return this.#buf[this.#head]!;
+  }
+  shift(): number {
+    const v = this.#buf[this.#head]!;
+    this.#head = (this.#head + 1) % this.#buf.length;
+    this.#len--;
+    return v;
+  }
+}
+
+/** Counters for -d output, --stats and the bench. */
+export interface SchedulerStats {
+  sent: number;
+  retransmitted: number;
+  answered: number;
+  timedOut: number;
+}
+
+export class Scheduler {
+  readonly hostCount: number;
+  readonly perHost: number;
+  readonly size: number;
+  readonly timings: HostTiming[];
+  readonly window: CongestionWindow;
+  readonly rate: RateLimiter;
+  readonly stats: SchedulerStats = { sent: 0, retransmitted: 0, answered: 0, timedOut: 0 };
+
+  readonly #plan: TimingPlan;
+  readonly #order: Permutation;
+  readonly #tries: Uint8Array;
+  readonly #flags: Uint8Array;
+  readonly #sentAt: Float64Array;
+  readonly #remaining: Int32Array;
+  readonly #hostDone: Uint8Array;
+  readonly #outstanding = new IndexRing();
+  readonly #retransmit = new IndexRing();
+  readonly #firstFinishes: boolean;
+  readonly #signal?: AbortSignal;
+  readonly #maxInFlight: number;
+  #cursor = 0;
+  #inFlight = 0;
+  #hostsLeft: number;
+  #events: SchedulerEvents | undefined;
+  readonly #start: number;
+
+  constructor(opts: SchedulerOptions) {
+    const { hosts, perHost, plan } = opts;
+    this.hostCount = hosts;
+    this.perHost = perHost;
+    this.size = hosts * perHost;
+    this.#plan = plan;
+    this.#order = probeOrder(this.size, opts.randomize);
+    this.#tries = new Uint8Array(this.size);
+    this.#flags = new Uint8Array(this.size);
+    this.#sentAt = new Float64Array(this.size);
+    this.#remaining = new Int32Array(hosts).fill(perHost);
+    this.#hostDone = new Uint8Array(hosts);
+    this.#hostsLeft = hosts;
+    this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
+    this.#signal = opts.signal;
+    this.#maxInFlight = opts.maxInFlight ?? Infinity;
+    this.timings = opts.timings ??
+      Array.from({ length: hosts }, () => newHostTiming(plan, perHost));
+    this.window = new CongestionWindow(plan.congestion);
+    this.#start = performance.now();
+    // --scan-delay is a gap between probes to one host; with probes spread
+    // over the group's hosts it amounts to a rate cap of hosts / delay.
+    let maxRate = plan.maxRate;
+    if (plan.scanDelayMs > 0) {
+      const delayRate = (1000 * Math.max(1, hosts)) / plan.scanDelayMs;
+      maxRate = maxRate > 0 ? Math.min(maxRate, delayRate) : delayRate;
+    }
+    this.rate = new RateLimiter(plan.minRate, maxRate, this.#start);
+    for (let h = 0; h < hosts; h++) if (perHost === 0) this.#finish(h, false);
+  }
+
+  /** Probes currently awaiting an answer. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Hosts not yet settled. */
+  get hostsLeft(): number {
+    return this.#hostsLeft;
+  }
+
+  /** Whether host `h` is settled. */
+  isHostDone(h: number): boolean {
+    return this.#hostDone[h] === 1;
+  }
+
+  /** Tries sent so far for probe (h, p). */
+  triesSent(h: number, p: number): number {
+    return this.#tries[p * this.hostCount + h]!;
+  }
+
+  /** Whether probe (h, p) is settled (answered, silent, or its host finished). */
+  isDone(h: number, p: number): boolean {
+    return (this.#flags[p * this.hostCount + h]! & DONE) !== 0;
+  }
+
+  /**
+   * A reply attributed to try `tryNo` of probe (h, p) arrived at `now`.
+   * Returns true when it is the first answer (the caller records the port
+   * state then); false for duplicates, late answers to settled probes, and
+   * answers to tries never sent (forged).
+   */
+  answer(h: number, p: number, tryNo: number, now = performance.now()): boolean {
+    if (h < 0 || h >= this.hostCount || p < 0 || p >= this.perHost) return false;
+    const idx = p * this.hostCount + h;
+    const f = this.#flags[idx]!;
+    if (f & DONE) return false;
+    const tries = this.#tries[idx]!;
+    if (tryNo < 0 || tryNo >= tries) return false;
+    this.#flags[idx] = (f | DONE) & ~OUTSTANDING;
+    if (f & OUTSTANDING) this.#inFlight--;
+    this.stats.answered++;
+    const t = this.timings[h]!;
+    const sentAt = this.#sentAt[idx]!;
+    // Karn's rule: only a reply known to answer the latest try times the path.
+    if (tryNo === tries - 1) t.rtt.sample(now - sentAt);
+    t.retry.onReply(tryNo);
+    if (tryNo > 0) this.window.onDrop(sentAt, now, this.#inFlight);
+    const scale = Math.min(50, this.stats.sent / Math.max(1, this.stats.answered));
+    this.window.onReply(1, Math.max(1, scale));
+    if (this.#firstFinishes) this.#finish(h, false);
+    else if (--this.#remaining[h]! === 0) this.#finish(h, false);
+    return true;
+  }
+
+  /** Settle every probe of host `h` now (its answer is known, or it timed out). */
+  finishHost(h: number, timedOut = false): void {
+    this.#finish(h, timedOut);
+  }
+
+  #finish(h: number, timedOut: boolean): void {
+    if (this.#hostDone[h]) return;
+    this.#hostDone[h] = 1;
+    this.#hostsLeft--;
+    for (let p = 0; p < this.perHost; p++) {
+      const idx = p * this.hostCount + h;
+      const f = this.#flags[idx]!;
+      if (f & OUTSTANDING) this.#inFlight--;
+      this.#flags[idx] = (f | DONE) & ~OUTSTANDING;
+    }
+    this.#remaining[h] = 0;
+    this.#events?.hostDone(h, timedOut);
+  }
+
+  #settleSilent(idx: number): void {
+    const h = idx % this.hostCount;
+    const p = (idx - h) / this.hostCount;
+    this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
+    this.stats.timedOut++;
+    this.#events?.silent(h, p);
+    if (--this.#remaining[h]! === 0) this.#finish(h, false);
+  }
+
+  /** Expire timed-out probes at the head of the outstanding queue. */
+  #expire(now: number): number {
+    const ring = this.#outstanding;
+    while (ring.length > 0) {
+      const idx = ring.peek();
+      const f = this.#flags[idx]!;
+      if (!(f & OUTSTANDING)) {
+        ring.shift();
+        continue;
+      }
+      const h = idx % this.hostCount;
+      const t = this.timings[h]!;
+      const due = this.#sentAt[idx]! + t.rtt.timeout;
+      if (due > now) return due - now;
+      ring.shift();
+      this.#inFlight--;
+      this.#flags[idx] = f & ~OUTSTANDING;
+      if (this.#tries[idx]! < t.retry.allowedTries()) {
+        this.#flags[idx] |= QUEUED;
+        this.#retransmit.push(idx);
+      } else {
+        this.#settleSilent(idx);
+      }
+    }
+    return Infinity;
+  }
+
+  #nextProbe(): number {
+    while (this.#retransmit.length > 0) {
+      const idx = this.#retransmit.shift();
+      const f = this.#flags[idx]!;
+      this.#flags[idx] = f & ~QUEUED;
+      if (!(f & DONE)) return idx;
+    }
+    while (this.#cursor < this.size) {
+      const idx = this.#order.at(this.#cursor++);
+      if (!(this.#flags[idx]! & DONE)) return idx;
+    }
+    return -1;
+  }
+
+  #send(io: ProbeIo, now: number): void {
+    const room = Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight);
+    let n = Math.max(room, this.rate.owed(now));
+    n = Math.min(n, this.rate.allowance(now));
+    let sent = 0;
+    while (sent < n) {
+      const idx = this.#nextProbe();
+      if (idx < 0) break;
+      const h = idx % this.hostCount;
+      const p = (idx - h) / this.hostCount;
+      const tryNo = this.#tries[idx]!;
+      if (!io.emit(h, p, tryNo)) {
+        io.flush();
+        if (!io.emit(h, p, tryNo)) throw new Error("probe does not fit an empty send buffer");
+      }
+      this.#tries[idx] = tryNo + 1;
+      this.#sentAt[idx] = now;
+      this.#flags[idx]! |= OUTSTANDING;
+      this.#outstanding.push(idx);
+      this.#inFlight++;
+      if (tryNo > 0) this.stats.retransmitted++;
+      sent++;
+    }
+    if (sent > 0) {
+      io.flush();
+      this.stats.sent += sent;
+      this.rate.sent(sent, now);
+    }
+  }
+
+  #checkHostTimeouts(now: number): void {
+    const limit = this.#plan.hostTimeoutMs;
+    if (limit <= 0 || now - this.#start < limit) return;
+    for (let h = 0; h < this.hostCount; h++) if (!this.#hostDone[h]) this.#finish(h, true);
+  }
+
+  #hasWork(): boolean {
+    return this.#retransmit.length > 0 || this.#cursor < this.size;
+  }
+
+  /**
+   * Run until every host is settled or the signal aborts. Events fire
+   * synchronously from inside `run` (and from `answer` while `io.poll` runs).
+   */
+  async run(io: ProbeIo, events: SchedulerEvents): Promise<void> {
+    this.#events = events;
+    try {
+      while (this.#hostsLeft > 0 && !this.#signal?.aborted) {
+        let now = performance.now();
+        io.poll();
+        now = performance.now();
+        this.#checkHostTimeouts(now);
+        let untilTimeout = this.#expire(now);
+        if (this.#hostsLeft === 0) break;
+        this.#send(io, now);
+        if (this.#hostsLeft === 0) break;
+        // Sleep until the next thing can happen: a reply, a timeout, a
+        // rate-limiter token, or a --min-rate deadline.
+        now = performance.now();
+        if (untilTimeout === Infinity && this.#outstanding.length > 0) {
+          untilTimeout = this.#expire(now);
+        }
+        let sleep = Math.min(untilTimeout, 100);
+        const canSend = this.#hasWork() &&
+          Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight) > 0;
+        if (canSend) sleep = Math.min(sleep, this.rate.waitMs(now));
+        if (this.#hasWork()) sleep = Math.min(sleep, this.rate.dueMs(now));
+        if (this.#plan.hostTimeoutMs > 0) {
+          sleep = Math.min(sleep, Math.max(0, this.#start + this.#plan.hostTimeoutMs - now));
+        }
+        if (this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0) {
+          // Nothing in flight and nothing to send: hosts left are settled by
+          // their own bookkeeping; this only guards against a stall.
+          for (let h = 0; h < this.hostCount; h++) if (!this.#hostDone[h]) this.#finish(h, false);
+          break;
+        }
+        if (sleep > 0) await io.wait(sleep);
+      }
+    } finally {
+      this.#events = undefined;
+    }
+  }
+}
+
+/** Fresh timing state for one host. */
+export function newHostTiming(plan: TimingPlan, portCount: number): HostTiming {
+  return { rtt: new RttEstimator(plan.rtt), retry: new RetryPolicy(plan.retry, portCount) };
+}

@@ -1,0 +1,182 @@
+import { assert, assertEquals } from "./_assert.ts";
+import { type ProbeIo, Scheduler } from "./scheduler.ts";
+import type { TimingPlan } from "../timing/mod.ts";
+
+function plan(over: Partial<TimingPlan> = {}): TimingPlan {
+  return {
+    rtt: { initialRttTimeoutMs: 20, minRttTimeoutMs: 5, maxRttTimeoutMs: 50 },
+    congestion: { initial: 10, min: 16, max: 256, ssthresh: 256 },
+    retry: { maxRetries: 6, explicit: false },
+    minRate: 0,
+    maxRate: 0,
+    hostTimeoutMs: 0,
+    scanDelayMs: 0,
+    ...over,
+  };
+}
+
+/** A simulated path: each probe is answered after `rttMs` unless dropped. */
+class FakeNet implements ProbeIo {
+  queue: { h: number; p: number; t: number; at: number }[] = [];
+  pending: { h: number; p: number; t: number; at: number }[] = [];
+  sends = 0;
+  maxInFlightSeen = 0;
+  constructor(
+    public sched: () => Scheduler,
+    public answers: (h: number, p: number) => boolean,
+    public rttMs = 1,
+    public loss = 0,
+    public rnd = mulberry(7),
+  ) {}
+  emit(h: number, p: number, t: number): boolean {
+    if (this.queue.length >= 64) return false;
+    this.queue.push({ h, p, t, at: performance.now() + this.rttMs });
+    return true;
+  }
+  flush(): void {
+    for (const q of this.queue) {
+      this.sends++;
+      // Loss each way, independent.
+      if (!this.answers(q.h, q.p)) continue;
+      if (this.rnd() < this.loss || this.rnd() < this.loss) continue;
+      this.pending.push(q);
+    }
+    this.queue = [];
+    this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.sched().inFlight);
+  }
+  poll(): void {
+    const now = performance.now();
+    const due = this.pending.filter((q) => q.at <= now);
+    this.pending = this.pending.filter((q) => q.at > now);
+    for (const q of due) this.sched().answer(q.h, q.p, q.t, now);
+  }
+  wait(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, this.rttMs))));
+  }
+}
+
+function mulberry(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", async () => {
+  const H = 3, P = 200;
+  let s!: Scheduler;
+  s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
+  const answered = (h: number, p: number) => (p + h) % 10 !== 0;
+  const net = new FakeNet(() => s, answered);
+  const silent = new Set<string>();
+  const done: number[] = [];
+  await s.run(net, {
+    silent: (h, p) => silent.add(`${h}/${p}`),
+    hostDone: (h) => done.push(h),
+  });
+  assertEquals(done.sort(), [0, 1, 2]);
+  for (let h = 0; h < H; h++) {
+    for (let p = 0; p < P; p++) {
+      assert(s.isDone(h, p));
+      const isSilent = silent.has(`${h}/${p}`);
+      assertEquals(isSilent, !answered(h, p), `probe ${h}/${p}`);
+      // No loss: answering probes need one try, silent ones get two.
+      assertEquals(s.triesSent(h, p), isSilent ? 2 : 1);
+    }
+  }
+  assertEquals(s.inFlight, 0);
+  assert(s.window.cwnd > 10, "the window grew on replies");
+});
+
+Deno.test("scheduler: 20% loss each way still finds every answering probe", async () => {
+  const H = 2, P = 1000;
+  let s!: Scheduler;
+  s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
+  const answered = (_h: number, p: number) => p % 50 !== 0;
+  const net = new FakeNet(() => s, answered, 1, 0.2, mulberry(11));
+  const silent = new Set<string>();
+  await s.run(net, { silent: (h, p) => silent.add(`${h}/${p}`), hostDone: () => {} });
+  let wrong = 0;
+  for (let h = 0; h < H; h++) {
+    for (let p = 0; p < P; p++) if (silent.has(`${h}/${p}`) !== !answered(h, p)) wrong++;
+  }
+  assertEquals(wrong, 0);
+  assert(s.stats.retransmitted > 0);
+  assert(s.timings[0]!.retry.allowedTries() > 7, "adapted beyond nmap's -T4 retries");
+});
+
+Deno.test("scheduler: explicit --max-retries caps tries", async () => {
+  let s!: Scheduler;
+  s = new Scheduler({
+    hosts: 1,
+    perHost: 50,
+    plan: plan({ retry: { maxRetries: 0, explicit: true } }),
+    randomize: false,
+  });
+  const net = new FakeNet(() => s, () => false);
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 50);
+  assertEquals(net.sends, 50); // one try each
+});
+
+Deno.test("scheduler: forged or duplicate answers are refused", () => {
+  const s = new Scheduler({ hosts: 1, perHost: 4, plan: plan(), randomize: false });
+  // Nothing sent yet: an answer to try 0 is a forgery.
+  assertEquals(s.answer(0, 0, 0), false);
+  assertEquals(s.answer(5, 0, 0), false);
+  assertEquals(s.answer(0, 9, 0), false);
+});
+
+Deno.test("scheduler: max-rate paces, window caps in-flight", async () => {
+  let s!: Scheduler;
+  s = new Scheduler({
+    hosts: 1,
+    perHost: 30,
+    plan: plan({ maxRate: 300, congestion: { initial: 4, min: 4, max: 8, ssthresh: 8 } }),
+    randomize: true,
+  });
+  const net = new FakeNet(() => s, () => true, 1);
+  const t0 = performance.now();
+  await s.run(net, { silent: () => {}, hostDone: () => {} });
+  const elapsed = performance.now() - t0;
+  assertEquals(net.sends, 30);
+  assert(net.maxInFlightSeen <= 8, `in flight ${net.maxInFlightSeen}`);
+  // 30 probes at 300/s take ~100 ms; a broken limiter would take ~1 ms.
+  assert(elapsed > 60, `too fast for the rate cap: ${elapsed} ms`);
+});
+
+Deno.test("scheduler: first answer settles a host (discovery), host timeout", async () => {
+  let s!: Scheduler;
+  s = new Scheduler({
+    hosts: 2,
+    perHost: 4,
+    plan: plan(),
+    randomize: false,
+    firstAnswerFinishesHost: true,
+  });
+  const net = new FakeNet(() => s, (h, p) => h === 0 && p === 2);
+  const done: [number, boolean][] = [];
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: (h, t) => done.push([h, t]) });
+  assertEquals(done.map((d) => d[0]).sort(), [0, 1]);
+  assertEquals(silent, 4); // host 1's four probes
+
+  let t!: Scheduler;
+  t = new Scheduler({
+    hosts: 1,
+    perHost: 5,
+    plan: plan({
+      hostTimeoutMs: 15,
+      rtt: { initialRttTimeoutMs: 50, minRttTimeoutMs: 50, maxRttTimeoutMs: 50 },
+    }),
+    randomize: false,
+  });
+  const net2 = new FakeNet(() => t, () => false);
+  const d2: boolean[] = [];
+  await t.run(net2, { silent: () => {}, hostDone: (_h, to) => d2.push(to) });
+  assertEquals(d2, [true]);
+});
