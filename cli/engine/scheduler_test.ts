@@ -67,8 +67,7 @@ function mulberry(seed: number): () => number {
 
 Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", async () => {
   const H = 3, P = 200;
-  let s!: Scheduler;
-  s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
+  const s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
   const answered = (h: number, p: number) => (p + h) % 10 !== 0;
   const net = new FakeNet(() => s, answered);
   const silent = new Set<string>();
@@ -93,8 +92,7 @@ Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", 
 
 Deno.test("scheduler: 20% loss each way still finds every answering probe", async () => {
   const H = 2, P = 1000;
-  let s!: Scheduler;
-  s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
+  const s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
   const answered = (_h: number, p: number) => p % 50 !== 0;
   const net = new FakeNet(() => s, answered, 1, 0.2, mulberry(11));
   const silent = new Set<string>();
@@ -109,8 +107,7 @@ Deno.test("scheduler: 20% loss each way still finds every answering probe", asyn
 });
 
 Deno.test("scheduler: explicit --max-retries caps tries", async () => {
-  let s!: Scheduler;
-  s = new Scheduler({
+  const s = new Scheduler({
     hosts: 1,
     perHost: 50,
     plan: plan({ retry: { maxRetries: 0, explicit: true } }),
@@ -132,8 +129,7 @@ Deno.test("scheduler: forged or duplicate answers are refused", () => {
 });
 
 Deno.test("scheduler: max-rate paces, window caps in-flight", async () => {
-  let s!: Scheduler;
-  s = new Scheduler({
+  const s = new Scheduler({
     hosts: 1,
     perHost: 30,
     plan: plan({ maxRate: 300, congestion: { initial: 4, min: 4, max: 8, ssthresh: 8 } }),
@@ -150,8 +146,7 @@ Deno.test("scheduler: max-rate paces, window caps in-flight", async () => {
 });
 
 Deno.test("scheduler: first answer settles a host (discovery), host timeout", async () => {
-  let s!: Scheduler;
-  s = new Scheduler({
+  const s = new Scheduler({
     hosts: 2,
     perHost: 4,
     plan: plan(),
@@ -165,8 +160,7 @@ Deno.test("scheduler: first answer settles a host (discovery), host timeout", as
   assertEquals(done.map((d) => d[0]).sort(), [0, 1]);
   assertEquals(silent, 4); // host 1's four probes
 
-  let t!: Scheduler;
-  t = new Scheduler({
+  const t = new Scheduler({
     hosts: 1,
     perHost: 5,
     plan: plan({
