@@ -7,7 +7,7 @@
  * byte for byte (less the lines nmap writes about its progress).
  */
 
-import { assert, assertEquals, assertMatch, assertNotMatch } from "./output_assert.ts";
+import { assertEquals, assertMatch, assertNotMatch } from "./output_assert.ts";
 import type {
   HostResult,
   PortResult,
@@ -181,7 +181,7 @@ function listenWindow(): { base: number; listeners: Deno.Listener[]; open: numbe
   throw new Error("no free loopback ports");
 }
 
-async function writeOurs(dir: string, facts: Facts) {
+function writeOurs(dir: string, facts: Facts) {
   const xmlPath = `${dir}/ours.xml`, gnmapPath = `${dir}/ours.gnmap`;
   const xmlSink = FileSink.open(xmlPath, false), gSink = FileSink.open(gnmapPath, false);
   const writers = [
@@ -236,7 +236,7 @@ for (const { extra, window } of cases) {
         assertEquals(facts.hosts[0]!.ports.find((x) => x.port === p)?.state, "open");
       }
 
-      const { xmlPath, gnmapPath } = await writeOurs(dir, facts);
+      const { xmlPath, gnmapPath } = writeOurs(dir, facts);
       const ours = await Deno.readTextFile(xmlPath);
 
       // ndiff: exit 0 means "no differences"; output may only repeat banners.
