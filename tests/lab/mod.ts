@@ -1,0 +1,762 @@
+/**
+ * The network lab: scenarios of network namespaces that tests, the demo and benchmarks scan.
+ *
+ * ```ts
+ * await using lab = await Lab.up({ tag: "t1", scenario: "scanme" });
+ * const r = await lab.nmap(["-sS", "-T4", lab.target.v4]);
+ * ```
+ *
+ * Layout (names and addresses from the tag: see addressing.ts):
+ * - the scanner namespace `ph-<tag>-s` has one interface, `eth0`, and routes only to the lab,
+ *   so whatever runs there (nmap, Porthole) can reach nothing but the lab;
+ * - "routed" scenarios: `eth0` is a veth to the one target `ph-<tag>-t0`, which is also the
+ *   scanner's gateway to the target's service address (on its loopback) and, for anyip16, to a
+ *   whole /16 made local by AnyIP;
+ * - "bridge" scenarios: scanner and targets hang off bridge `br0` in the hub `ph-<tag>-h`.
+ * Each target gets an nftables ruleset (port policies, loss), its ICMP rate limit sysctls, and a
+ * `services.ts` process. The scanner namespace resolves the targets' names through its own
+ * /etc/hosts (/etc/netns/<ns>/hosts, which `ip netns exec` mounts over /etc/hosts).
+ *
+ * Bookkeeping lives in /run/ph-lab/<tag>.json, written before anything is created, so that
+ * `Lab.down(tag)` and `Lab.sweep()` can always find what to remove.
+ */
+
+import { addressing, checkTag, type LabAddressing, parseNsName, PREFIX } from "./addressing.ts";
+import { must, run, type RunOptions, type RunResult } from "./_exec.ts";
+import { rulesetFor } from "./nft.ts";
+import {
+  type HostSpec,
+  type Scenario,
+  scenario as scenarioByName,
+  validateScenario,
+} from "./scenarios.ts";
+import type { ServicesConfig } from "./services.ts";
+
+export type { RunOptions, RunResult } from "./_exec.ts";
+export * from "./scenarios.ts";
+export { addressing, tagIndex } from "./addressing.ts";
+
+/** The repository root (this file is tests/lab/mod.ts). */
+export const REPO_ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+/** Where lab bookkeeping lives (tmpfs: gone at reboot, like the namespaces themselves). */
+export const STATE_DIR = "/run/ph-lab";
+/** Orphan `ph-` namespaces (no lab bookkeeping) older than this are stale for {@link Lab.sweep}. */
+export const ORPHAN_AGE_MS = 10 * 60_000;
+
+const SERVICES_TS = `${REPO_ROOT}/tests/lab/services.ts`;
+
+/** Options of {@link Lab.up}. */
+export interface LabUpOptions {
+  /** 1–16 characters of [a-z0-9]; names the namespaces and picks the subnets. */
+  tag: string;
+  /** A scenario name from SCENARIOS, or a scenario of your own. Default "scanme". */
+  scenario?: string | Scenario;
+  /** Random loss each way at every target, percent (overrides the scenario's). */
+  lossPercent?: number;
+  /** The kernel's ICMP error rate limit in the targets (overrides the scenario's). */
+  icmpRatelimit?: boolean;
+  /**
+   * Leave the lab up after this process exits (the `lab up` CLI): services do not watch their
+   * starter, and only `Lab.down(tag)` or `Lab.sweep({ all: true })` removes it.
+   */
+  detach?: boolean;
+  /** How long to wait for each target's services to bind (default 30 s). */
+  servicesTimeoutMs?: number;
+}
+
+/** One target host as built. */
+export interface TargetInfo {
+  /** The host's name in its scenario, e.g. "scanme". */
+  name: string;
+  /** The name the scanner namespace resolves to it, if any (e.g. "scanme.lab"). */
+  hostname?: string;
+  ns: string;
+  /** The address to scan. */
+  v4: string;
+  v6: string;
+  spec: HostSpec;
+}
+
+/** The scanner side as built. */
+export interface ScannerInfo {
+  ns: string;
+  iface: "eth0";
+  v4: string;
+  v6: string;
+}
+
+/** Bookkeeping of one lab, in STATE_DIR/<tag>.json. */
+export interface LabState {
+  tag: string;
+  scenario: string;
+  namespaces: string[];
+  /** The process whose lifetime bounds the lab; null for a detached lab. */
+  ownerPid: number | null;
+  /** `ps -o lstart=` of the owner, against pid reuse. */
+  ownerStart: string | null;
+  detached: boolean;
+  created: string;
+  scanner?: ScannerInfo;
+  targets?: { name: string; hostname?: string; ns: string; v4: string; v6: string }[];
+  anyip?: string;
+  lossPercent: number;
+  icmpRatelimit: boolean;
+}
+
+/** One lab as {@link Lab.status} sees it. */
+export interface LabStatus {
+  tag: string;
+  state: LabState | null;
+  /** Namespaces that exist now. */
+  namespaces: string[];
+  /** "up" (owner alive), "detached", "stale" (owner gone) or "orphan" (no bookkeeping). */
+  health: "up" | "detached" | "stale" | "orphan";
+  /** Pids running inside its namespaces. */
+  pids: number[];
+}
+
+// --- small helpers ---------------------------------------------------------------------------
+
+const ip = (...args: string[]) => must(["ip", ...args]);
+const nsExec = (ns: string, argv: string[], opts?: RunOptions) =>
+  must(["ip", "netns", "exec", ns, ...argv], opts);
+
+function denoExe(): string {
+  const local = `${REPO_ROOT}/node_modules/.bin/deno`;
+  try {
+    Deno.statSync(local);
+    return local;
+  } catch {
+    return Deno.execPath();
+  }
+}
+
+async function isRoot(): Promise<boolean> {
+  if (Deno.build.os !== "linux") return false;
+  const r = await run(["id", "-u"]);
+  return r.stdout.trim() === "0";
+}
+
+/** Why the lab cannot run here, or null when it can (root, Linux, ip, nft and sysctl present). */
+export async function labUnavailable(): Promise<string | null> {
+  if (Deno.build.os !== "linux") return "the lab needs Linux network namespaces";
+  if (!(await isRoot())) return "the lab needs root (network namespaces, nftables)";
+  for (const tool of ["ip", "nft", "sysctl"]) {
+    const r = await run([tool, "-V"]);
+    if (r.code === 127) return `the lab needs ${tool} (run tools/setup.sh)`;
+  }
+  return null;
+}
+
+async function processStart(pid: number): Promise<string | null> {
+  const r = await run(["ps", "-o", "lstart=", "-p", String(pid)]);
+  const s = r.stdout.trim();
+  return r.code === 0 && s ? s : null;
+}
+
+async function listNamespaces(): Promise<string[]> {
+  const r = await run(["ip", "netns", "list"]);
+  if (r.code !== 0) return [];
+  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "").filter((n) =>
+    n.startsWith(PREFIX)
+  );
+}
+
+async function nsPids(ns: string): Promise<number[]> {
+  const r = await run(["ip", "netns", "pids", ns]);
+  if (r.code !== 0) return [];
+  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => n > 1 && n !== Deno.pid);
+}
+
+function statePath(tag: string): string {
+  return `${STATE_DIR}/${tag}.json`;
+}
+
+async function readState(tag: string): Promise<LabState | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(statePath(tag))) as LabState;
+  } catch {
+    return null;
+  }
+}
+
+async function writeState(s: LabState): Promise<void> {
+  await Deno.mkdir(STATE_DIR, { recursive: true });
+  const tmp = `${statePath(s.tag)}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(s, null, 2) + "\n");
+  await Deno.rename(tmp, statePath(s.tag));
+}
+
+async function ownerAlive(s: LabState): Promise<boolean> {
+  if (s.ownerPid === null) return false;
+  const start = await processStart(s.ownerPid);
+  return start !== null && start === s.ownerStart;
+}
+
+async function killPids(pids: number[]): Promise<void> {
+  if (pids.length === 0) return;
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch { /* gone */ }
+  }
+  for (let i = 0; i < 20; i++) {
+    const alive = [];
+    for (const pid of pids) if (await processStart(pid)) alive.push(pid);
+    if (alive.length === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+    if (i === 19) {
+      for (const pid of alive) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+    }
+  }
+}
+
+/** Removes one namespace: its processes, the namespace, its /etc/netns overlay. Idempotent. */
+async function removeNamespace(ns: string): Promise<void> {
+  await killPids(await nsPids(ns));
+  await run(["ip", "netns", "delete", ns]);
+  await Deno.remove(`/etc/netns/${ns}`, { recursive: true }).catch(() => {});
+}
+
+// --- services processes ----------------------------------------------------------------------
+
+/** A `services.ts` process inside one target namespace. */
+class ServiceProc {
+  #child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+  #drains: Promise<void>[] = [];
+  #tail = "";
+
+  private constructor(
+    child: Deno.ChildProcess,
+    stdin: WritableStreamDefaultWriter<Uint8Array> | null,
+  ) {
+    this.#child = child;
+    this.#stdin = stdin;
+  }
+
+  /** Starts it and waits for its `ready` line; throws with its error output otherwise. */
+  static async start(ns: string, cfg: ServicesConfig, detach: boolean, timeoutMs: number) {
+    const json = JSON.stringify(cfg);
+    if (json.length > 120_000) {
+      throw new Error(`services config for ${ns} too large (${json.length} bytes)`);
+    }
+    const argv = [
+      ...(detach ? ["setsid"] : []),
+      "ip",
+      "netns",
+      "exec",
+      ns,
+      denoExe(),
+      "run",
+      "--quiet",
+      "--allow-net",
+      "--unstable-net",
+      SERVICES_TS,
+      ...(detach ? ["--detach"] : []),
+      json,
+    ];
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
+      stdin: detach ? "null" : "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const proc = new ServiceProc(child, detach ? null : child.stdin.getWriter());
+    const out = child.stdout.getReader();
+    const err = child.stderr.getReader();
+    const errText = (async () => {
+      const dec = new TextDecoder();
+      for (;;) {
+        const { value, done } = await err.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        proc.#tail = (proc.#tail + dec.decode(value)).slice(-4000);
+      }
+    })();
+    let buf = "";
+    let ready = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) =>
+      timer = setTimeout(() => r("timeout"), timeoutMs)
+    );
+    const dec = new TextDecoder();
+    while (!ready) {
+      const got = await Promise.race([out.read(), timeout]);
+      if (got === "timeout" || got.done) break;
+      buf += dec.decode(got.value);
+      ready = /^ready /m.test(buf);
+    }
+    clearTimeout(timer);
+    if (!ready) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+      await out.cancel().catch(() => {});
+      await child.status;
+      await errText;
+      proc.#stdin?.close().catch(() => {});
+      const why = (proc.#tail || buf).trim().split("\n").slice(-3).join(" / ");
+      throw new Error(`services in ${ns} did not start: ${why || "no output"}`);
+    }
+    if (detach) {
+      // Nobody will read these pipes after this process exits; let go of them now.
+      await out.cancel().catch(() => {});
+      await err.cancel().catch(() => {});
+      await errText;
+      child.unref();
+      return proc;
+    }
+    proc.#drains.push(
+      errText,
+      (async () => {
+        for (;;) {
+          const { done } = await out.read().catch(() => ({ done: true }));
+          if (done) return;
+        }
+      })(),
+    );
+    return proc;
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Stops it (end of stdin, then SIGTERM, then SIGKILL) and waits for it. */
+  async stop(): Promise<void> {
+    if (!this.#stdin) return; // detached: down() kills it by namespace
+    await this.#stdin.close().catch(() => {});
+    this.#stdin = null;
+    try {
+      this.#child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 3000));
+    if ((await Promise.race([this.#child.status, late])) === "late") {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* exited meanwhile */ }
+      await this.#child.status;
+    }
+    clearTimeout(timer);
+    await Promise.all(this.#drains);
+  }
+}
+
+// --- the lab ---------------------------------------------------------------------------------
+
+/** The `deno run` flags of Porthole, read from the `porthole` task in deno.json. */
+async function portholeFlags(): Promise<string[]> {
+  const fallback = [
+    "--quiet",
+    "--allow-ffi",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-sys",
+    "--allow-run=ip",
+    "--unstable-net",
+  ];
+  try {
+    const cfg = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
+    const task = cfg?.tasks?.porthole;
+    const cmd: unknown = typeof task === "string" ? task : task?.command;
+    if (typeof cmd !== "string") return fallback;
+    const words = cmd.trim().split(/\s+/);
+    const flags = words.filter((w) => w.startsWith("-"));
+    return words[0] === "deno" && words[1] === "run" && flags.length ? flags : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A lab that is up. Create with {@link Lab.up}; dispose (or {@link Lab.down}) to remove it. */
+export class Lab implements AsyncDisposable {
+  readonly tag: string;
+  /** The scenario as built (with the loss and rate limit overrides applied). */
+  readonly scenario: Scenario;
+  readonly addr: LabAddressing;
+  readonly scanner: ScannerInfo;
+  readonly targets: TargetInfo[];
+  /** The /16 made local by AnyIP (anyip16 scenario), e.g. "10.103.0.0/16". */
+  readonly anyip?: string;
+  #procs: ServiceProc[] = [];
+  #gone = false;
+
+  private constructor(tag: string, sc: Scenario, targets: TargetInfo[]) {
+    this.tag = tag;
+    this.scenario = sc;
+    this.addr = addressing(tag);
+    this.scanner = {
+      ns: this.addr.scannerNs,
+      iface: "eth0",
+      v4: this.addr.scannerV4,
+      v6: this.addr.scannerV6,
+    };
+    this.targets = targets;
+    if (sc.anyip16) this.anyip = this.addr.anyipV4;
+  }
+
+  /** The first (for routed scenarios, the only) target. */
+  get target(): TargetInfo {
+    return this.targets[0]!;
+  }
+
+  /** Brings a scenario up. On any failure, removes whatever it had built and rethrows. */
+  static async up(opts: LabUpOptions): Promise<Lab> {
+    checkTag(opts.tag);
+    const why = await labUnavailable();
+    if (why) throw new Error(why);
+    const base = typeof opts.scenario === "object"
+      ? opts.scenario
+      : scenarioByName(opts.scenario ?? "scanme");
+    const sc: Scenario = {
+      ...base,
+      lossPercent: opts.lossPercent ?? base.lossPercent,
+      icmpRatelimit: opts.icmpRatelimit ?? base.icmpRatelimit,
+    };
+    validateScenario(sc);
+    const a = addressing(opts.tag);
+
+    await Lab.sweep(); // leftovers of crashed runs (this tag's included) go first
+    const prior = await readState(opts.tag);
+    if (prior) {
+      const who = prior.detached ? "detached" : `owned by pid ${prior.ownerPid}`;
+      throw new Error(
+        `lab ${opts.tag} is already up (${who}): run \`deno task lab down --tag ${opts.tag}\``,
+      );
+    }
+    const existing = (await listNamespaces()).filter((n) => parseNsName(n)?.tag === opts.tag);
+    if (existing.length) {
+      throw new Error(
+        `namespace ${existing[0]} exists but is no lab's; remove it or pick another tag`,
+      );
+    }
+
+    const targets: TargetInfo[] = sc.hosts.map((h, i) => ({
+      name: h.name,
+      hostname: h.hostname,
+      ns: a.targetNs(i),
+      v4: sc.topology === "routed" ? a.serviceV4 : a.hostV4(i),
+      v6: sc.topology === "routed" ? a.serviceV6 : a.hostV6(i),
+      spec: h,
+    }));
+    const namespaces = [
+      a.scannerNs,
+      ...(sc.topology === "bridge" ? [a.hubNs] : []),
+      ...targets.map((t) => t.ns),
+    ];
+    const state: LabState = {
+      tag: opts.tag,
+      scenario: sc.name,
+      namespaces,
+      ownerPid: opts.detach ? null : Deno.pid,
+      ownerStart: opts.detach ? null : await processStart(Deno.pid),
+      detached: !!opts.detach,
+      created: new Date().toISOString(),
+      lossPercent: sc.lossPercent ?? 0,
+      icmpRatelimit: sc.icmpRatelimit,
+    };
+    await writeState(state); // first, so that a crash from here on leaves something to sweep
+
+    const lab = new Lab(opts.tag, sc, targets);
+    try {
+      await lab.#build(!!opts.detach, opts.servicesTimeoutMs ?? 30_000);
+      await writeState({
+        ...state,
+        scanner: lab.scanner,
+        targets: targets.map(({ spec: _, ...t }) => t),
+        anyip: lab.anyip,
+      });
+    } catch (e) {
+      await lab.down();
+      throw e;
+    }
+    return lab;
+  }
+
+  async #build(detach: boolean, servicesTimeoutMs: number): Promise<void> {
+    const a = this.addr;
+    const sc = this.scenario;
+    const noDad = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"];
+    for (const ns of [a.scannerNs, ...this.targets.map((t) => t.ns)]) {
+      await ip("netns", "add", ns);
+      await nsExec(ns, ["sysctl", "-qw", ...noDad]);
+      await ip("-n", ns, "link", "set", "lo", "up");
+    }
+    const v6 = (addr: string, plen: number) => [`${addr}/${plen}`, "nodad"];
+    if (sc.topology === "routed") {
+      const t = this.targets[0]!;
+      await ip(
+        "-n",
+        a.scannerNs,
+        "link",
+        "add",
+        "eth0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        t.ns,
+      );
+      await ip("-n", a.scannerNs, "addr", "add", `${a.scannerV4}/24`, "dev", "eth0");
+      await ip("-n", a.scannerNs, "-6", "addr", "add", ...v6(a.scannerV6, 64), "dev", "eth0");
+      await ip("-n", a.scannerNs, "link", "set", "eth0", "up");
+      await ip("-n", t.ns, "addr", "add", `${a.gatewayV4}/24`, "dev", "eth0");
+      await ip("-n", t.ns, "-6", "addr", "add", ...v6(a.gatewayV6, 64), "dev", "eth0");
+      await ip("-n", t.ns, "link", "set", "eth0", "up");
+      await ip("-n", t.ns, "addr", "add", `${a.serviceV4}/32`, "dev", "lo");
+      await ip("-n", t.ns, "-6", "addr", "add", ...v6(a.serviceV6, 128), "dev", "lo");
+      await ip("-n", a.scannerNs, "route", "add", a.serviceNetV4, "via", a.gatewayV4);
+      await ip("-n", a.scannerNs, "-6", "route", "add", a.serviceNetV6, "via", a.gatewayV6);
+      if (sc.anyip16) {
+        // AnyIP: every address of the /16 is local to the target (RFC-free kernel trick).
+        await ip("-n", t.ns, "route", "add", "local", a.anyipV4, "dev", "lo");
+        await ip("-n", a.scannerNs, "route", "add", a.anyipV4, "via", a.gatewayV4);
+      }
+    } else {
+      await ip("netns", "add", a.hubNs);
+      await nsExec(a.hubNs, [
+        "sysctl",
+        "-qw",
+        "net.ipv6.conf.all.disable_ipv6=1",
+        "net.ipv6.conf.default.disable_ipv6=1",
+      ]);
+      await ip(
+        "-n",
+        a.hubNs,
+        "link",
+        "add",
+        "br0",
+        "type",
+        "bridge",
+        "stp_state",
+        "0",
+        "forward_delay",
+        "0",
+        "mcast_snooping",
+        "0",
+      );
+      await ip("-n", a.hubNs, "link", "set", "br0", "up");
+      const plug = async (ns: string, port: string, v4: string, v6addr: string) => {
+        await ip(
+          "-n",
+          ns,
+          "link",
+          "add",
+          "eth0",
+          "type",
+          "veth",
+          "peer",
+          "name",
+          port,
+          "netns",
+          a.hubNs,
+        );
+        await ip("-n", a.hubNs, "link", "set", port, "master", "br0", "up");
+        await ip("-n", ns, "addr", "add", `${v4}/24`, "dev", "eth0");
+        await ip("-n", ns, "-6", "addr", "add", ...v6(v6addr, 64), "dev", "eth0");
+        await ip("-n", ns, "link", "set", "eth0", "up");
+      };
+      await plug(a.scannerNs, "s", a.scannerV4, a.scannerV6);
+      for (const [i, t] of this.targets.entries()) await plug(t.ns, `t${i}`, t.v4, t.v6);
+    }
+
+    // The scanner resolves the targets' names through its own /etc/hosts.
+    const hosts = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
+    for (const t of this.targets) {
+      if (t.hostname) hosts.push(`${t.v4}\t${t.hostname}`, `${t.v6}\t${t.hostname}`);
+    }
+    await Deno.mkdir(`/etc/netns/${a.scannerNs}`, { recursive: true });
+    await Deno.writeTextFile(`/etc/netns/${a.scannerNs}/hosts`, hosts.join("\n") + "\n");
+    // No resolver reachable from the lab: lookups fail at once instead of leaving it.
+    await Deno.writeTextFile(
+      `/etc/netns/${a.scannerNs}/resolv.conf`,
+      "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+
+    for (const t of this.targets) {
+      await nsExec(t.ns, ["nft", "-f", "-"], {
+        stdin: rulesetFor(t.spec, { lossPercent: sc.lossPercent }),
+      });
+      await nsExec(t.ns, ["sysctl", "-qw", ...ratelimitSysctls(sc.icmpRatelimit)]);
+    }
+    const starts = this.targets.map((t) => {
+      const cfg = servicesConfig(t, sc);
+      if (!cfg) return null;
+      return ServiceProc.start(t.ns, cfg, detach, servicesTimeoutMs);
+    });
+    const results = await Promise.allSettled(starts);
+    for (const r of results) if (r.status === "fulfilled" && r.value) this.#procs.push(r.value);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /** Runs `cmd` inside the scanner namespace (its only link leads to the lab). */
+  runInScanner(cmd: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return run(["ip", "netns", "exec", this.scanner.ns, ...cmd], { cwd: REPO_ROOT, ...opts });
+  }
+
+  /** Runs `cmd` inside target `i`'s namespace (for inspection: nft, sysctl, ss). */
+  runInTarget(i: number, cmd: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const t = this.targets[i];
+    if (!t) throw new Error(`lab ${this.tag} has no target ${i}`);
+    return run(["ip", "netns", "exec", t.ns, ...cmd], { cwd: REPO_ROOT, ...opts });
+  }
+
+  /** The argv {@link porthole} runs: `ip netns exec <scanner> deno run <flags> cli/main.ts ...args`. */
+  async portholeArgv(args: string[]): Promise<string[]> {
+    return [
+      "ip",
+      "netns",
+      "exec",
+      this.scanner.ns,
+      denoExe(),
+      "run",
+      ...(await portholeFlags()),
+      "cli/main.ts",
+      ...args,
+    ];
+  }
+
+  /** Runs Porthole from source inside the scanner namespace (needs core-wasm built: `deno task build`). */
+  async porthole(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return run(await this.portholeArgv(args), { cwd: REPO_ROOT, ...opts });
+  }
+
+  /** Runs nmap inside the scanner namespace. */
+  nmap(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return this.runInScanner(["nmap", ...args], opts);
+  }
+
+  /** Removes the lab: services, namespaces, overlays, bookkeeping. Idempotent. */
+  async down(): Promise<void> {
+    if (this.#gone) return;
+    this.#gone = true;
+    await Promise.all(this.#procs.map((p) => p.stop()));
+    this.#procs = [];
+    await Lab.down(this.tag);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
+
+  /**
+   * Removes lab `tag` from any process (the `lab down` CLI): every process inside its namespaces,
+   * the namespaces, their /etc/netns overlays and the bookkeeping. Idempotent.
+   */
+  static async down(tag: string): Promise<void> {
+    checkTag(tag);
+    const state = await readState(tag);
+    const names = new Set(state?.namespaces ?? []);
+    for (const n of await listNamespaces()) if (parseNsName(n)?.tag === tag) names.add(n);
+    // Targets first: their services are the processes most likely to be busy.
+    const order = [...names].sort((x, y) =>
+      (x.endsWith("-s") ? 1 : 0) - (y.endsWith("-s") ? 1 : 0)
+    );
+    for (const ns of order) await removeNamespace(ns);
+    await Deno.remove(statePath(tag)).catch(() => {});
+  }
+
+  /** Every lab and `ph-` namespace on this machine, with its health. */
+  static async status(): Promise<LabStatus[]> {
+    const byTag = new Map<string, string[]>();
+    for (const n of await listNamespaces()) {
+      const tag = parseNsName(n)?.tag ?? n.slice(PREFIX.length);
+      byTag.set(tag, [...(byTag.get(tag) ?? []), n]);
+    }
+    try {
+      for await (const e of Deno.readDir(STATE_DIR)) {
+        const m = /^([a-z0-9]{1,16})\.json$/.exec(e.name);
+        if (m && !byTag.has(m[1]!)) byTag.set(m[1]!, []);
+      }
+    } catch { /* no state dir yet */ }
+    const out: LabStatus[] = [];
+    for (const [tag, namespaces] of [...byTag].sort()) {
+      const state = /^[a-z0-9]{1,16}$/.test(tag) ? await readState(tag) : null;
+      const health = !state
+        ? "orphan"
+        : state.detached
+        ? "detached"
+        : (await ownerAlive(state))
+        ? "up"
+        : "stale";
+      const pids = (await Promise.all(namespaces.map(nsPids))).flat();
+      out.push({ tag, state, namespaces: namespaces.sort(), health, pids });
+    }
+    return out;
+  }
+
+  /**
+   * Removes stale labs: those whose owner process is gone, and `ph-` namespaces without lab
+   * bookkeeping that are older than ORPHAN_AGE_MS (a younger one may be another test's, being
+   * set up right now). Detached labs stay. With `all`, removes every `ph-` namespace and lab.
+   * Returns the namespaces removed.
+   */
+  static async sweep(opts: { all?: boolean } = {}): Promise<string[]> {
+    const removed: string[] = [];
+    for (const s of await Lab.status()) {
+      let stale = opts.all || s.health === "stale";
+      if (s.health === "orphan" && !stale) {
+        const ages = await Promise.all(
+          s.namespaces.map(async (n) =>
+            Date.now() -
+            ((await Deno.stat(`/run/netns/${n}`).catch(() => null))?.mtime?.getTime() ?? 0)
+          ),
+        );
+        stale = ages.length > 0 && ages.every((age) => age > ORPHAN_AGE_MS);
+      }
+      if (!stale) continue;
+      if (/^[a-z0-9]{1,16}$/.test(s.tag)) {
+        await Lab.down(s.tag);
+      } else {
+        for (const n of s.namespaces) await removeNamespace(n);
+      }
+      removed.push(...s.namespaces);
+    }
+    return removed;
+  }
+}
+
+/** The sysctls that turn the kernel's ICMP error rate limits on (classic 1000 ms) or off. */
+export function ratelimitSysctls(on: boolean): string[] {
+  return on
+    ? [
+      "net.ipv4.icmp_ratelimit=1000",
+      "net.ipv6.icmp.ratelimit=1000",
+      "net.ipv4.icmp_msgs_per_sec=1000",
+      "net.ipv4.icmp_msgs_burst=50",
+    ]
+    : [
+      "net.ipv4.icmp_ratelimit=0",
+      "net.ipv6.icmp.ratelimit=0",
+      // The global ICMP budget (per namespace) would still cap errors at 1000/s.
+      "net.ipv4.icmp_msgs_per_sec=1000000",
+      "net.ipv4.icmp_msgs_burst=1000000",
+    ];
+}
+
+/** The services.ts configuration of target `t`, or null when it runs no service. */
+export function servicesConfig(t: TargetInfo, sc: Scenario): ServicesConfig | null {
+  if (t.spec.dark) return null;
+  const cfg: ServicesConfig = {
+    // AnyIP answers for a whole /16: only a wildcard socket can hear all of it.
+    udpAddresses: sc.anyip16 ? [] : [t.v4, t.v6],
+    tcp: [],
+    udp: [],
+  };
+  for (const r of t.spec.rules) {
+    if (!r.service) continue;
+    if (r.proto === "tcp") cfg.tcp.push({ ports: r.ports, service: r.service });
+    else cfg.udp.push({ ports: r.ports, service: r.service });
+  }
+  return cfg.tcp.length || cfg.udp.length ? cfg : null;
+}

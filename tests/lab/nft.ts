@@ -1,0 +1,79 @@
+/**
+ * The nftables ruleset of one target namespace, as text for `nft -f -`.
+ *
+ * One table `inet ph_lab` (plus `arp ph_lab` for a dark host). The input chain first applies the
+ * random loss, then each port policy; the output chain applies the loss to everything the target
+ * sends (its RSTs and ICMP errors included, since the kernel emits them through LOCAL_OUT).
+ * Loss uses `numgen random mod 100 < N drop`: this kernel has no `tc netem`.
+ */
+
+import { type HostSpec, type Policy, portRange } from "./scenarios.ts";
+
+/** The nft statement each policy becomes. */
+const VERDICT: Record<Policy, string> = {
+  "drop": "drop",
+  "reset": "reject with tcp reset",
+  "port-unreachable": "reject with icmpx type port-unreachable",
+  "admin-prohibited": "reject with icmpx type admin-prohibited",
+};
+
+/** Conditions applied to one target. */
+export interface Conditions {
+  /** Percent of packets dropped each way, 0–100. */
+  lossPercent?: number;
+}
+
+/** Renders the ruleset for `host` (policies, dark mode) under `cond` (loss). */
+export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
+  const loss = Math.round(cond.lossPercent ?? 0);
+  if (loss < 0 || loss > 100) throw new Error(`loss must be 0-100 percent, not ${loss}`);
+  const lossRule = loss > 0 ? [`numgen random mod 100 < ${loss} drop`] : [];
+  const input: string[] = ['iif "lo" accept', ...lossRule];
+  if (host.dark) {
+    input.push("drop");
+  } else {
+    // Group ports per (protocol, policy) so each becomes one set lookup.
+    const groups = new Map<string, string[]>();
+    for (const r of host.rules) {
+      if (!r.policy) continue;
+      if (r.proto === "udp" && (r.policy as Policy) === "reset") {
+        throw new Error(`host ${host.name}: "reset" is a TCP policy`);
+      }
+      const [lo, hi] = portRange(r.ports);
+      const key = `${r.proto} ${r.policy}`;
+      const list = groups.get(key) ?? [];
+      list.push(lo === hi ? `${lo}` : `${lo}-${hi}`);
+      groups.set(key, list);
+    }
+    for (const [key, ports] of groups) {
+      const [proto, policy] = key.split(" ") as [string, Policy];
+      input.push(`${proto} dport { ${ports.join(", ")} } ${VERDICT[policy]}`);
+    }
+  }
+  const output = ['oif "lo" accept', ...lossRule];
+  const chain = (name: string, hook: string, rules: string[]) =>
+    [
+      `  chain ${name} {`,
+      `    type filter hook ${hook} priority filter; policy accept;`,
+      ...rules.map((r) => `    ${r}`),
+      "  }",
+    ].join("\n");
+  let text = [
+    "table inet ph_lab {",
+    chain("input", "input", input),
+    chain("output", "output", output),
+    "}",
+    "",
+  ].join("\n");
+  if (host.dark) {
+    text += [
+      "table arp ph_lab {",
+      "  chain input {",
+      "    type filter hook input priority filter; policy drop;",
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+  }
+  return text;
+}

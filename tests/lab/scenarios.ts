@@ -1,0 +1,519 @@
+/**
+ * The lab's scenarios as plain data: which hosts exist, which ports answer how, and the network
+ * conditions. Tests assert against the same data the lab was built from ({@link expectedState}).
+ *
+ * A port's behaviour comes from two independent things, as on a real host:
+ * - a `policy` is an nftables rule in the target's input chain; it acts before any socket sees
+ *   the packet (drop → "filtered", reject variants → RST or ICMP errors);
+ * - a `service` is a listener started by `services.ts` inside the target namespace (→ "open").
+ * A port with neither is closed: the kernel answers TCP with RST and UDP with ICMP port-unreachable.
+ */
+
+/** nftables verdicts a port can get (see nft.ts for the rules they become). */
+export type Policy =
+  /** Silently dropped: TCP "filtered", UDP "open|filtered". */
+  | "drop"
+  /** `reject with tcp reset` (TCP only): looks closed. */
+  | "reset"
+  /** `reject with icmpx type port-unreachable`: UDP "closed", TCP "filtered" for raw scans. */
+  | "port-unreachable"
+  /** `reject with icmpx type admin-prohibited`: "filtered". */
+  | "admin-prohibited";
+
+/** What a TCP listener does with a connection. */
+export type TcpService =
+  /** Accept and say nothing; read and discard until the peer closes (or idles out). */
+  | { kind: "accept" }
+  /** Send a greeting first (`text` as UTF-8, or raw bytes as `hex`), then hold, close or echo. */
+  | { kind: "banner"; text?: string; hex?: string; after?: "hold" | "close" | "echo" }
+  /** An HTTP/1.x server: answers each request with this Server header. */
+  | { kind: "http"; server: string; body?: string; title?: string }
+  /** Accept, then close at once without a byte: what nmap -sV calls "tcpwrapped". */
+  | { kind: "close" }
+  /** Echo every byte back. */
+  | { kind: "echo" }
+  /** Greets like `nping --echo-server` (NEP server handshake), then holds. */
+  | { kind: "nping-echo" };
+
+/** What a UDP responder answers. */
+export type UdpService =
+  /** NTP server: a mode-4 reply to each mode-3 request (RFC 5905 §7.3). */
+  | { kind: "ntp" }
+  /** DNS server: A/TXT(version.bind) answers, NOTIMP for other opcodes (RFC 1035). */
+  | { kind: "dns"; answerA?: string; version?: string }
+  /** SNMP agent: v1/v2c get/getnext of sysDescr, v3 discovery report (RFC 3416, 3414). */
+  | { kind: "snmp"; community?: string; sysDescr?: string }
+  /** mDNS / DNS-SD: answers the service enumeration query (RFC 6762 legacy unicast). */
+  | { kind: "mdns"; services?: string[] }
+  /** Echo each datagram back (RFC 862). */
+  | { kind: "echo" }
+  /** Always answer with these bytes. */
+  | { kind: "fixed"; hex: string }
+  /** Bound but mute: looks "open|filtered", like a drop. */
+  | { kind: "silent" };
+
+/** One port (or inclusive port range) of a host. */
+export type PortRule =
+  | {
+    proto: "tcp";
+    ports: number | [number, number];
+    service?: TcpService;
+    policy?: Policy;
+    note?: string;
+  }
+  | {
+    proto: "udp";
+    ports: number | [number, number];
+    service?: UdpService;
+    policy?: Exclude<Policy, "reset">;
+    note?: string;
+  };
+
+/** A target host: one network namespace. */
+export interface HostSpec {
+  /** Short name, e.g. "scanme". */
+  name: string;
+  /** A name the scanner namespace resolves through its own /etc/hosts (e.g. "scanme.lab"). */
+  hostname?: string;
+  rules: PortRule[];
+  /** Drop every inbound packet, ARP included: the host looks down. */
+  dark?: boolean;
+}
+
+/** A whole lab layout plus its network conditions. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /**
+   * "routed": one target behind the scanner's gateway (the target itself), its service address on
+   * its loopback, so scanners see a remote host (no ARP, no MAC line) like scanme.nmap.org.
+   * "bridge": every target and the scanner on one Ethernet segment (a bridge in the hub namespace).
+   */
+  topology: "routed" | "bridge";
+  hosts: HostSpec[];
+  /** Make a whole /16 local to the (single, routed) target through AnyIP. */
+  anyip16?: boolean;
+  /** Random loss each way at every target, in percent (nftables numgen). */
+  lossPercent?: number;
+  /**
+   * true: the classic kernel ICMP error rate limit (1000 ms token bucket, burst 6) for v4 and v6;
+   * false: off (ratelimit 0, global ICMP budget raised). Set in each target namespace.
+   */
+  icmpRatelimit: boolean;
+  /** Port lists that exercise the scenario quickly (for tests, compare and benchmarks). */
+  suggested?: { tcp?: string; udp?: string };
+}
+
+// --- scanme ----------------------------------------------------------------------------------
+
+/** The SSH greeting of scanme.nmap.org in the article (nmap: OpenSSH 6.6.1p1 Ubuntu 2ubuntu2.13). */
+export const SCANME_SSH_BANNER = "SSH-2.0-OpenSSH_6.6.1p1 Ubuntu-2ubuntu2.13\r\n";
+/** The Server header of scanme.nmap.org in the article (nmap: Apache httpd 2.4.7 ((Ubuntu))). */
+export const SCANME_HTTP_SERVER = "Apache/2.4.7 (Ubuntu)";
+
+/** scanme.nmap.org as /work/shared/reference/nmap-scans-article.txt shows it. */
+export const SCANME_HOST: HostSpec = {
+  name: "scanme",
+  hostname: "scanme.lab",
+  rules: [
+    { proto: "tcp", ports: 22, service: { kind: "banner", text: SCANME_SSH_BANNER } },
+    { proto: "tcp", ports: 25, policy: "drop" },
+    {
+      proto: "tcp",
+      ports: 80,
+      service: {
+        kind: "http",
+        server: SCANME_HTTP_SERVER,
+        title: "Go ahead and ScanMe!",
+        body: "Hello, and welcome to Scanme.Nmap.Org, a service provided by the Nmap Security " +
+          "Scanner Project. (A lab replica.)",
+      },
+    },
+    { proto: "tcp", ports: 135, policy: "drop" },
+    { proto: "tcp", ports: 139, policy: "drop" },
+    { proto: "tcp", ports: 9929, service: { kind: "nping-echo" } },
+    { proto: "tcp", ports: 31337, service: { kind: "close" }, note: "tcpwrapped" },
+    { proto: "udp", ports: 68, policy: "drop" },
+    { proto: "udp", ports: 123, service: { kind: "ntp" } },
+    { proto: "udp", ports: [135, 139], policy: "drop" },
+    { proto: "udp", ports: 162, policy: "drop" },
+    { proto: "udp", ports: 445, policy: "drop" },
+  ],
+};
+
+const scanme: Scenario = {
+  name: "scanme",
+  description: "a replica of scanme.nmap.org (the article's TCP and UDP tables, plus a v6 address)",
+  topology: "routed",
+  hosts: [SCANME_HOST],
+  icmpRatelimit: true,
+  suggested: { tcp: "22,25,80,135,139,9929,31337", udp: "53,68,123,135-139,161,162,445" },
+};
+
+const lossy: Scenario = {
+  ...scanme,
+  name: "lossy",
+  description: "scanme with 20% random loss each way (override with --loss)",
+  lossPercent: 20,
+};
+
+// --- policies --------------------------------------------------------------------------------
+
+const policies: Scenario = {
+  name: "policies",
+  description: "one port per nftables policy, TCP and UDP, ICMP rate limit off",
+  topology: "routed",
+  icmpRatelimit: false,
+  hosts: [{
+    name: "policies",
+    hostname: "policies.lab",
+    rules: [
+      { proto: "tcp", ports: 1000, policy: "drop" },
+      { proto: "tcp", ports: 1001, policy: "reset" },
+      { proto: "tcp", ports: 1002, policy: "port-unreachable" },
+      { proto: "tcp", ports: 1003, policy: "admin-prohibited" },
+      { proto: "tcp", ports: 1004, service: { kind: "accept" } },
+      { proto: "udp", ports: 1000, policy: "drop" },
+      { proto: "udp", ports: 1002, policy: "port-unreachable" },
+      { proto: "udp", ports: 1003, policy: "admin-prohibited" },
+      { proto: "udp", ports: 1004, service: { kind: "echo" } },
+      { proto: "udp", ports: 1006, service: { kind: "silent" } },
+    ],
+  }],
+  suggested: { tcp: "1000-1006", udp: "1000-1006" },
+};
+
+// --- ratelimited-udp -------------------------------------------------------------------------
+
+const ratelimitedUdp: Scenario = {
+  name: "ratelimited-udp",
+  description: "kernel ICMP rate limit on (1000 ms); 4 UDP responders; probe 30 closed ports too",
+  topology: "routed",
+  icmpRatelimit: true,
+  hosts: [{
+    name: "udp",
+    hostname: "udp.lab",
+    rules: [
+      { proto: "udp", ports: 53, service: { kind: "dns", version: "9.9.5-lab" } },
+      { proto: "udp", ports: 123, service: { kind: "ntp" } },
+      { proto: "udp", ports: 161, service: { kind: "snmp", sysDescr: "Linux lab 4.4.0 x86_64" } },
+      { proto: "udp", ports: 5353, service: { kind: "mdns" } },
+      { proto: "tcp", ports: 22, service: { kind: "banner", text: "SSH-2.0-OpenSSH_7.4\r\n" } },
+    ],
+  }],
+  suggested: { udp: "53,123,161,5353,1000-1029" },
+};
+
+// --- many-hosts ------------------------------------------------------------------------------
+
+/** The 8 hosts of many-hosts: varied services; the last one is dark (drops everything). */
+function manyHosts(): HostSpec[] {
+  const ssh = (v: string): PortRule => ({
+    proto: "tcp",
+    ports: 22,
+    service: { kind: "banner", text: `SSH-2.0-${v}\r\n` },
+  });
+  const http = (port: number, server: string): PortRule => ({
+    proto: "tcp",
+    ports: port,
+    service: { kind: "http", server },
+  });
+  const greet = (port: number, text: string): PortRule => ({
+    proto: "tcp",
+    ports: port,
+    service: { kind: "banner", text },
+  });
+  const hosts: HostSpec[] = [
+    { name: "web", rules: [ssh("OpenSSH_8.4p1 Debian-5+deb11u1"), http(80, "nginx/1.18.0")] },
+    {
+      name: "ftp",
+      rules: [greet(21, "220 (vsFTPd 3.0.3)\r\n"), ssh("OpenSSH_7.9p1 Debian-10+deb10u2")],
+    },
+    {
+      name: "app",
+      rules: [
+        http(80, "Apache/2.4.57 (Debian)"),
+        http(8080, "Jetty(9.4.z-SNAPSHOT)"),
+        { proto: "tcp", ports: 443, service: { kind: "accept" } },
+      ],
+    },
+    {
+      name: "mail",
+      rules: [
+        greet(25, "220 mail.lab ESMTP Postfix (Debian/GNU)\r\n"),
+        greet(110, "+OK Dovecot (Debian) ready.\r\n"),
+        { proto: "udp", ports: 53, service: { kind: "dns" } },
+      ],
+    },
+    {
+      name: "gw",
+      rules: [
+        ssh("dropbear_2020.81"),
+        { proto: "tcp", ports: 23, policy: "drop" },
+        { proto: "udp", ports: 161, service: { kind: "snmp" } },
+        { proto: "udp", ports: 123, service: { kind: "ntp" } },
+      ],
+    },
+    {
+      name: "db",
+      rules: [
+        { proto: "tcp", ports: 3306, service: { kind: "accept" } },
+        { proto: "tcp", ports: 5432, policy: "reset" },
+        { proto: "tcp", ports: [6000, 6009], policy: "admin-prohibited" },
+      ],
+    },
+    {
+      name: "printer",
+      rules: [
+        http(80, "HP HTTP Server; HP LaserJet lab"),
+        { proto: "tcp", ports: 9100, service: { kind: "accept" } },
+        { proto: "udp", ports: 5353, service: { kind: "mdns", services: ["_ipp._tcp.local"] } },
+      ],
+    },
+    { name: "dark", rules: [], dark: true },
+  ];
+  return hosts.map((h) => ({ ...h, hostname: `${h.name}.lab` }));
+}
+
+const manyHostsScenario: Scenario = {
+  name: "many-hosts",
+  description: "8 targets on one bridge (one of them dark), varied services",
+  topology: "bridge",
+  icmpRatelimit: false,
+  hosts: manyHosts(),
+  suggested: { tcp: "21,22,23,25,80,110,443,3306,5432,6000,8080,9100", udp: "53,123,161,5353" },
+};
+
+// --- anyip16 ---------------------------------------------------------------------------------
+
+/** The 100 TCP ports open on every address of the anyip16 /16: 22, 80, 443 and 8000–8096. */
+export const ANYIP_OPEN_TCP: readonly number[] = [
+  22,
+  80,
+  443,
+  ...Array.from({ length: 97 }, (_, i) => 8000 + i),
+];
+
+const anyip16: Scenario = {
+  name: "anyip16",
+  description: "a whole /16 answered by one namespace through AnyIP; 100 TCP ports open everywhere",
+  topology: "routed",
+  anyip16: true,
+  icmpRatelimit: false,
+  hosts: [{
+    name: "anyip",
+    rules: [
+      { proto: "tcp", ports: 22, service: { kind: "banner", text: "SSH-2.0-OpenSSH_9.2p1\r\n" } },
+      { proto: "tcp", ports: 80, service: { kind: "http", server: "lab-anyip/1.0" } },
+      { proto: "tcp", ports: 443, service: { kind: "accept" } },
+      { proto: "tcp", ports: [8000, 8096], service: { kind: "accept" } },
+    ],
+  }],
+  suggested: { tcp: "22,80,443,8000-8096" },
+};
+
+// --- hostile ---------------------------------------------------------------------------------
+
+const enc = new TextEncoder();
+const hex = (b: Uint8Array): string =>
+  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const bytesHex = (...parts: (string | number[])[]): string =>
+  hex(
+    new Uint8Array(
+      parts.flatMap((p) => typeof p === "string" ? Array.from(enc.encode(p)) : p),
+    ),
+  );
+
+/** Banners meant to break naive printers and XML writers: ESC sequences, metacharacters, bad UTF-8. */
+const hostile: Scenario = {
+  name: "hostile",
+  description: "TCP services whose banners carry ESC sequences, XML metacharacters, invalid UTF-8",
+  topology: "routed",
+  icmpRatelimit: false,
+  hosts: [{
+    name: "hostile",
+    hostname: "hostile.lab",
+    rules: [
+      {
+        proto: "tcp",
+        ports: 21,
+        service: {
+          kind: "banner",
+          text: "220 \x1b[2J\x1b[H\x1b[31mFTP\x1b[0m <ready> & \"waiting\" 'here' ]]> --> \r\n",
+        },
+      },
+      {
+        proto: "tcp",
+        ports: 22,
+        service: {
+          kind: "banner",
+          hex: bytesHex(
+            "SSH-2.0-Evil",
+            [0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80],
+            "\x1b]0;owned\x07\r\n",
+          ),
+        },
+      },
+      {
+        proto: "tcp",
+        ports: 25,
+        service: {
+          kind: "banner",
+          hex: bytesHex(
+            "220 ",
+            [0],
+            "</port></host><script>alert(1)</script>",
+            [0x80, 0xbf],
+            "\r\n",
+          ),
+        },
+      },
+      {
+        proto: "tcp",
+        ports: 80,
+        service: {
+          kind: "http",
+          server: "Evil/6.6 \x1b[5m<blink>&amp;</blink>\x1b[0m \"'",
+          title: "<![CDATA[ ]]> &lt;",
+        },
+      },
+      {
+        proto: "tcp",
+        ports: 8080,
+        service: { kind: "banner", text: "\x1b[1m" + "A\x1b[D".repeat(4000) + "\x1b[0m\r\n" },
+        note: "a 16 KB line of cursor moves",
+      },
+      {
+        proto: "udp",
+        ports: 53,
+        service: { kind: "fixed", hex: bytesHex([0xff, 0x1b], "<x>&", [0]) },
+      },
+    ],
+  }],
+  suggested: { tcp: "21,22,25,80,8080", udp: "53" },
+};
+
+/** Every scenario by name. */
+export const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  scanme,
+  lossy,
+  policies,
+  "ratelimited-udp": ratelimitedUdp,
+  "many-hosts": manyHostsScenario,
+  anyip16,
+  hostile,
+};
+
+/** The scenario called `name`, or an Error naming the ones that exist. */
+export function scenario(name: string): Scenario {
+  const s = SCENARIOS[name];
+  if (!s) {
+    throw new Error(
+      `unknown scenario ${JSON.stringify(name)}: ${Object.keys(SCENARIOS).join(", ")}`,
+    );
+  }
+  return s;
+}
+
+/** Throws on a scenario the lab cannot build (overlapping rules, bad ports, misplaced options). */
+export function validateScenario(s: Scenario): void {
+  if (s.hosts.length === 0) throw new Error(`scenario ${s.name}: no hosts`);
+  if (s.topology === "routed" && s.hosts.length !== 1) {
+    throw new Error(`scenario ${s.name}: a routed scenario has exactly one host`);
+  }
+  if (s.topology === "bridge" && s.hosts.length > 200) {
+    throw new Error(`scenario ${s.name}: at most 200 bridged hosts`);
+  }
+  if (s.anyip16 && s.topology !== "routed") {
+    throw new Error(`scenario ${s.name}: anyip16 needs the routed topology`);
+  }
+  if (s.lossPercent !== undefined && !(s.lossPercent >= 0 && s.lossPercent <= 100)) {
+    throw new Error(`scenario ${s.name}: loss must be 0-100 percent`);
+  }
+  for (const h of s.hosts) {
+    if (!/^[a-z0-9-]{1,20}$/.test(h.name)) throw new Error(`bad host name ${h.name}`);
+    const seen = new Map<string, string>();
+    for (const r of h.rules) {
+      const [lo, hi] = portRange(r.ports);
+      if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi <= 65535 && lo <= hi)) {
+        throw new Error(`host ${h.name}: bad ${r.proto} port range ${JSON.stringify(r.ports)}`);
+      }
+      if (!r.service && !r.policy) {
+        throw new Error(`host ${h.name}: ${r.proto}/${lo} has no effect`);
+      }
+      for (const what of [r.service ? "service" : "", r.policy ? "policy" : ""]) {
+        if (!what) continue;
+        for (let p = lo; p <= hi; p++) {
+          const k = `${r.proto}/${p}/${what}`;
+          if (seen.has(k)) throw new Error(`host ${h.name}: two ${what} rules for ${r.proto}/${p}`);
+          seen.set(k, what);
+        }
+      }
+    }
+  }
+}
+
+/** `ports` as an inclusive [lo, hi]. */
+export function portRange(ports: number | [number, number]): [number, number] {
+  return typeof ports === "number" ? [ports, ports] : ports;
+}
+
+/** The scan kinds whose outcome {@link expectedState} predicts. */
+export type ScanKind = "syn" | "connect" | "fin" | "null" | "xmas" | "ack" | "udp";
+
+/** The policy and service a host gives `proto`/`port`. */
+export function portBehaviour(
+  host: HostSpec,
+  proto: "tcp" | "udp",
+  port: number,
+): { policy?: Policy; service?: TcpService | UdpService } {
+  let policy: Policy | undefined;
+  let service: TcpService | UdpService | undefined;
+  for (const r of host.rules) {
+    if (r.proto !== proto) continue;
+    const [lo, hi] = portRange(r.ports);
+    if (port < lo || port > hi) continue;
+    policy ??= r.policy;
+    service ??= r.service;
+  }
+  return { policy, service };
+}
+
+/**
+ * The state nmap reports for `proto`/`port` of `host` under `scan`, assuming no loss and enough
+ * retries. Linux semantics: closed TCP ports answer RST, closed UDP ports ICMP port-unreachable;
+ * a connect() refused by ICMP port-unreachable fails with ECONNREFUSED (closed).
+ */
+export function expectedState(
+  host: HostSpec,
+  proto: "tcp" | "udp",
+  port: number,
+  scan: ScanKind,
+): string {
+  if (host.dark) return "filtered";
+  if ((proto === "udp") !== (scan === "udp")) {
+    throw new Error(`a ${scan} scan does not probe ${proto} ports`);
+  }
+  const { policy, service } = portBehaviour(host, proto, port);
+  const stealth = scan === "fin" || scan === "null" || scan === "xmas";
+  if (proto === "udp") {
+    if (policy === "drop") return "open|filtered";
+    if (policy === "port-unreachable") return "closed";
+    if (policy === "admin-prohibited") return "filtered";
+    if (!service) return "closed";
+    return service.kind === "silent" ? "open|filtered" : "open";
+  }
+  switch (policy) {
+    case "drop":
+      return stealth ? "open|filtered" : "filtered";
+    case "reset":
+      return scan === "ack" ? "unfiltered" : "closed";
+    case "port-unreachable":
+      return scan === "connect" ? "closed" : "filtered";
+    case "admin-prohibited":
+      return "filtered";
+  }
+  if (scan === "ack") return "unfiltered";
+  if (!service) return "closed";
+  return stealth ? "open|filtered" : "open";
+}

@@ -1,0 +1,221 @@
+/**
+ * The lab's services: run inside a target namespace, listens on the configured TCP ports (banners,
+ * HTTP, tcpwrapped, echo, Nping echo, silent accept) and UDP ports (NTP, DNS, SNMP, mDNS, echo…).
+ *
+ *     ip netns exec NS deno run --allow-net --unstable-net tests/lab/services.ts [--detach] CONFIG
+ *
+ * CONFIG is a {@link ServicesConfig} as JSON. Prints `ready tcp=N udp=M` once every socket is
+ * bound (or one error line and exit 1). Exits on SIGTERM/SIGINT and, unless `--detach`, when its
+ * standard input reaches end of file: the lab keeps that pipe open, so the services die with the
+ * process that started them, however it dies.
+ */
+
+import type { TcpService, UdpService } from "./scenarios.ts";
+import { httpResponse, tcpGreeting, udpReply } from "./responders.ts";
+
+/** What one services process serves. */
+export interface ServicesConfig {
+  /**
+   * Addresses the UDP sockets bind to, so that replies leave from the address that was probed
+   * (a wildcard socket would answer from the route's preferred source). Empty: the wildcard.
+   */
+  udpAddresses: string[];
+  tcp: { ports: number | [number, number]; service: TcpService }[];
+  udp: { ports: number | [number, number]; service: UdpService }[];
+}
+
+/** Connections idle this long are closed. */
+const IDLE_MS = 30_000;
+/** Beyond this many open connections, new ones are closed at once. */
+const MAX_CONNS = 4096;
+/** An HTTP request head longer than this gets a 400. */
+const MAX_HEAD = 64 * 1024;
+
+let active = 0;
+
+function log(msg: string): void {
+  try {
+    console.error(`services: ${msg}`);
+  } catch {
+    // stderr is gone (a detached lab whose starter exited): nothing to tell.
+  }
+}
+
+const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await conn.write(data.subarray(off));
+}
+
+function latin1(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return s;
+}
+
+async function serveConn(conn: Deno.Conn, svc: TcpService): Promise<void> {
+  active++;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, IDLE_MS);
+  };
+  try {
+    if (svc.kind === "close") return;
+    arm();
+    const greeting = tcpGreeting(svc, random);
+    if (greeting) await writeAll(conn, greeting);
+    if (svc.kind === "banner" && svc.after === "close") return;
+    const echo = svc.kind === "echo" || (svc.kind === "banner" && svc.after === "echo");
+    const buf = new Uint8Array(16 * 1024);
+    let pending = "";
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) return;
+      arm();
+      if (echo) {
+        await writeAll(conn, buf.subarray(0, n));
+      } else if (svc.kind === "http") {
+        pending += latin1(buf.subarray(0, n));
+        for (;;) {
+          const m = /\r?\n\r?\n/.exec(pending);
+          if (!m) break;
+          const head = pending.slice(0, m.index).replace(/^(\r?\n)+/, "");
+          pending = pending.slice(m.index + m[0].length);
+          const res = httpResponse(svc, head, new Date());
+          await writeAll(conn, res.bytes);
+          if (!res.keepAlive) return;
+        }
+        if (pending.length > MAX_HEAD) {
+          await writeAll(conn, httpResponse(svc, "", new Date()).bytes);
+          return;
+        }
+      }
+    }
+  } catch {
+    // Reset by the peer, or closed by the idle timer: both are normal for a scan target.
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+    active--;
+  }
+}
+
+async function acceptLoop(listener: Deno.Listener, svc: TcpService): Promise<void> {
+  for (;;) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (e) {
+      if (e instanceof Deno.errors.BadResource) return;
+      continue; // e.g. the peer reset before accept(): keep serving
+    }
+    if (active >= MAX_CONNS) {
+      conn.close();
+      continue;
+    }
+    serveConn(conn, svc);
+  }
+}
+
+async function udpLoop(sock: Deno.DatagramConn, svc: UdpService): Promise<void> {
+  for (;;) {
+    let data: Uint8Array;
+    let from: Deno.Addr;
+    try {
+      [data, from] = await sock.receive();
+    } catch (e) {
+      if (e instanceof Deno.errors.BadResource) return;
+      continue;
+    }
+    try {
+      const reply = udpReply(svc, data);
+      if (reply) await sock.send(reply, from);
+    } catch (e) {
+      log(`udp reply failed: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+}
+
+function ports(p: number | [number, number]): number[] {
+  const [lo, hi] = typeof p === "number" ? [p, p] : p;
+  const out: number[] = [];
+  for (let i = lo; i <= hi; i++) out.push(i);
+  return out;
+}
+
+function listenTcp(port: number): Deno.Listener {
+  try {
+    return Deno.listen({ hostname: "::", port }); // dual-stack: v4 arrives as ::ffff:a.b.c.d
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) throw e;
+    return Deno.listen({ hostname: "0.0.0.0", port }); // IPv6 disabled here
+  }
+}
+
+/** Binds every socket of `cfg` and starts serving; returns the counts of TCP and UDP sockets. */
+export function serve(cfg: ServicesConfig): { tcp: number; udp: number } {
+  let tcp = 0;
+  let udp = 0;
+  for (const rule of cfg.tcp) {
+    for (const port of ports(rule.ports)) {
+      acceptLoop(listenTcp(port), rule.service);
+      tcp++;
+    }
+  }
+  const addrs = cfg.udpAddresses.length ? cfg.udpAddresses : ["::"];
+  for (const rule of cfg.udp) {
+    for (const port of ports(rule.ports)) {
+      for (const hostname of addrs) {
+        udpLoop(Deno.listenDatagram({ hostname, port, transport: "udp" }), rule.service);
+        udp++;
+      }
+    }
+  }
+  return { tcp, udp };
+}
+
+function parseConfig(text: string): ServicesConfig {
+  const cfg = JSON.parse(text) as ServicesConfig;
+  if (!Array.isArray(cfg.tcp) || !Array.isArray(cfg.udp) || !Array.isArray(cfg.udpAddresses)) {
+    throw new Error("config needs tcp, udp and udpAddresses arrays");
+  }
+  return cfg;
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  const detach = args[0] === "--detach";
+  if (detach) args.shift();
+  if (args.length !== 1) {
+    console.error("usage: services.ts [--detach] CONFIG_JSON");
+    Deno.exit(2);
+  }
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    Deno.addSignalListener(sig, () => Deno.exit(0));
+  }
+  let counts: { tcp: number; udp: number };
+  try {
+    counts = serve(parseConfig(args[0]!));
+  } catch (e) {
+    console.error(`services: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+  console.log(`ready tcp=${counts.tcp} udp=${counts.udp}`);
+  if (!detach) {
+    // The starter holds our stdin open; end of file means it is gone.
+    (async () => {
+      try {
+        for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
+      } catch { /* closed */ }
+      Deno.exit(0);
+    })();
+  }
+}
