@@ -1,0 +1,213 @@
+/**
+ * A raw packet session: one capture and one sender on the interface a route
+ * leaves by, shared by every raw scan (TCP, UDP, discovery).
+ *
+ * ```ts
+ * const route = await resolveNextHop(resolveRoute("10.0.0.2"));   // iface, source, MACs
+ * const s = RawSession.open({ route, core, filter: replyFilter(route, { tcp: true, icmp: true }) });
+ * s.sendBatch(batch, n);                       // frames built by the core
+ * s.poll((recs, n) => { ... });                // parsed replies, synchronously
+ * await s.wait(5);                             // until frames wait, or 5 ms
+ * s.close();
+ * ```
+ *
+ * Frames start with an Ethernet header (`route.linkKind === "ethernet"`,
+ * loopback included, with zero MACs as nmap uses there) or with the IP
+ * header on raw-IP links. Replies are parsed by the core in batches and
+ * handed over as its ParsedRecords, record i for frame i. The capture only
+ * sees frames coming in (our own probes are not looped back to us), and the
+ * BPF filter keeps everything not addressed to our source out of user space.
+ *
+ * @module
+ */
+
+import { Pcap } from "../../ffi/pcap.ts";
+import { PacketSocketSender } from "../../ffi/packet_socket.ts";
+import type { FrameBatch } from "../../ffi/frame_batch.ts";
+import type { RawRoute } from "./route.ts";
+
+/**
+ * The part of the packet core (core-wasm/mod.ts) a session uses: batches in
+ * WASM memory and the batch parser. `R` is the core's ParsedRecords.
+ */
+export interface SessionCore<R> {
+  frameBatch(maxFrames: number, bytes: number): FrameBatch;
+  parseBatch(batch: FrameBatch, count: number, linkType: number): R;
+}
+
+/** Called with the parsed records of `count` frames just received. */
+export type RecordHandler<R> = (records: R, count: number) => void;
+
+export interface RawSessionOptions<R> {
+  route: RawRoute;
+  core: SessionCore<R>;
+  /** BPF expression (see {@link replyFilter}). */
+  filter: string;
+  /** Frames read per batch (default 2048). */
+  rxFrames?: number;
+  /** Bytes kept per captured frame (default 512: replies and ICMP quotes fit;
+   * UDP scans reading payloads may ask for more). */
+  snaplen?: number;
+  /** Kernel capture ring in bytes (default 32 MiB). */
+  bufferSize?: number;
+  /** Frames per sendmmsg call (default 1024). */
+  txBatch?: number;
+}
+
+/** Counters for -d output and the bench. */
+export interface SessionStats {
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+}
+
+export class RawSession<R> {
+  readonly route: RawRoute;
+  readonly core: SessionCore<R>;
+  /** The capture's DLT (e.g. 1 = Ethernet), as the core's parser wants it. */
+  readonly linkType: number;
+  readonly stats: SessionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0 };
+  readonly #pcap: Pcap;
+  readonly #sender: PacketSocketSender;
+  readonly #rx: FrameBatch;
+  readonly #rxFrames: number;
+  #closed = false;
+
+  private constructor(o: RawSessionOptions<R>, pcap: Pcap, sender: PacketSocketSender) {
+    this.route = o.route;
+    this.core = o.core;
+    this.#pcap = pcap;
+    this.#sender = sender;
+    this.linkType = pcap.datalink();
+    this.#rxFrames = o.rxFrames ?? 2048;
+    const snap = o.snaplen ?? 512;
+    // Room for a full batch at the snaplen, so receiveBatch never stops early.
+    this.#rx = o.core.frameBatch(this.#rxFrames, this.#rxFrames * (snap + 16));
+  }
+
+  /**
+   * Open a capture and a sender on `route.iface`. Throws the OS edge's
+   * errors (PcapError, OsError, PermissionMissingError), which carry a hint.
+   */
+  static open<R>(o: RawSessionOptions<R>): RawSession<R> {
+    const pcap = Pcap.open(o.route.iface, {
+      snaplen: o.snaplen ?? 512,
+      bufferSize: o.bufferSize ?? 32 << 20,
+      filter: o.filter,
+      direction: "in",
+      nonblocking: true,
+      immediate: true,
+    });
+    let sender: PacketSocketSender;
+    try {
+      sender = PacketSocketSender.open(o.route.iface, { batchSize: o.txBatch ?? 1024 });
+    } catch (e) {
+      pcap.close();
+      throw e;
+    }
+    return new RawSession(o, pcap, sender);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Send frames [0, count) of a batch; returns how many the kernel took. */
+  sendBatch(batch: FrameBatch, count: number): number {
+    if (count <= 0 || this.#closed) return 0;
+    const n = this.#sender.sendBatch(batch, count);
+    this.stats.framesSent += n;
+    for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]!;
+    return n;
+  }
+
+  /** Send one frame (slow path: ARP/ND, tests). */
+  send(frame: Uint8Array): void {
+    if (this.#closed) return;
+    this.#sender.send(frame);
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+  }
+
+  /**
+   * Read every frame waiting (up to `maxBatches` batches), parse each batch
+   * and hand it to `handler`. Never blocks. Returns the frames delivered.
+   */
+  poll(handler: RecordHandler<R>, maxBatches = 8): number {
+    let total = 0;
+    for (let b = 0; b < maxBatches && !this.#closed; b++) {
+      let n: number;
+      try {
+        n = this.#pcap.receiveBatch(this.#rx, this.#rxFrames);
+      } catch (e) {
+        // Ctrl-C closes every handle from the signal handler: stop quietly.
+        if (this.#pcap.closed) {
+          this.#closed = true;
+          break;
+        }
+        throw e;
+      }
+      if (n <= 0) break;
+      this.stats.framesReceived += n;
+      total += n;
+      handler(this.core.parseBatch(this.#rx, n, this.linkType), n);
+      if (n < this.#rxFrames) break;
+    }
+    return total;
+  }
+
+  /** Resolve true when frames are waiting, false after `ms` (or when closed). */
+  async wait(ms: number): Promise<boolean> {
+    if (this.#closed || this.#pcap.closed) return false;
+    try {
+      return await this.#pcap.waitReadable(Math.max(0, Math.ceil(ms)));
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Deliver records to `handler` until `signal` aborts or the session
+   * closes (for receivers running beside a separate send loop).
+   */
+  async run(handler: RecordHandler<R>, signal?: AbortSignal): Promise<void> {
+    while (!this.#closed && !signal?.aborted) {
+      if (this.poll(handler) === 0) await this.wait(20);
+    }
+  }
+
+  /** Close capture and sender (idempotent). */
+  close(): void {
+    if (this.#closed && this.#pcap.closed) return;
+    this.#closed = true;
+    try {
+      this.#pcap.close();
+    } finally {
+      this.#sender.close();
+    }
+  }
+}
+
+/**
+ * The BPF filter for replies to our probes: frames addressed to our source
+ * address carrying the listed protocols (ARP and neighbour discovery when
+ * asked, which discovery needs).
+ */
+export function replyFilter(
+  route: Pick<RawRoute, "family" | "source">,
+  want: { tcp?: boolean; udp?: boolean; icmp?: boolean; arp?: boolean },
+): string {
+  const protos: string[] = [];
+  if (want.tcp) protos.push("tcp");
+  if (want.udp) protos.push("udp");
+  if (want.icmp) protos.push(route.family === 4 ? "icmp" : "icmp6");
+  const ipPart = protos.length ? `(dst host ${route.source} and (${protos.join(" or ")}))` : "";
+  if (want.arp && route.family === 4) {
+    return ipPart ? `${ipPart} or arp` : "arp";
+  }
+  if (want.arp && route.family === 6) {
+    // Neighbour advertisements may go to all-nodes; keep every ICMPv6 then.
+    return ipPart ? `${ipPart} or icmp6` : "icmp6";
+  }
+  return ipPart || "ip and not ip";
+}
