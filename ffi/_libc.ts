@@ -12,6 +12,8 @@ const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
@@ -91,6 +93,39 @@ export function cString(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(enc.length + 1);
   out.set(enc);
   return out;
+}
+
+/** Reads a /proc or /sys file. Deno 2.9 wants --allow-all for these paths,
+ * so when plain reading is refused and --allow-ffi is granted the file is
+ * read through libc instead. Undefined when unreadable either way. */
+export function readSystemFile(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
+      return undefined;
+    }
+  }
+  if (!ffiGranted() || Deno.build.os !== "linux") return undefined;
+  const c = libc();
+  const fd = c.open(cString(path), 0o2000000); // O_RDONLY | O_CLOEXEC
+  if (fd < 0) return undefined;
+  try {
+    const chunks: Uint8Array[] = [];
+    const buf = new Uint8Array(1 << 16);
+    for (;;) {
+      const n = Number(c.read(fd, buf, BigInt(buf.length)));
+      if (n < 0) return undefined;
+      if (n === 0) break;
+      chunks.push(buf.slice(0, n));
+    }
+    const all = new Uint8Array(chunks.reduce((s, x) => s + x.length, 0));
+    let o = 0;
+    for (const ch of chunks) all.set(ch, o), (o += ch.length);
+    return new TextDecoder().decode(all);
+  } finally {
+    c.close(fd);
+  }
 }
 
 // Constants from <sys/socket.h>, <linux/if_packet.h>, <linux/if_ether.h>.

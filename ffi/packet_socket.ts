@@ -23,6 +23,7 @@ import {
   lastError,
   libc,
   PACKET_QDISC_BYPASS,
+  readSystemFile,
   SO_SNDBUF,
   SO_SNDBUFFORCE,
   SOCK_CLOEXEC,
@@ -78,11 +79,8 @@ function addressOf(buf: Uint8Array): number {
 
 /** Reads an interface's ARPHRD type from sysfs; undefined if unreadable. */
 export function interfaceArphrd(iface: string): number | undefined {
-  try {
-    return Number(Deno.readTextFileSync(`/sys/class/net/${iface}/type`).trim());
-  } catch {
-    return undefined;
-  }
+  const t = readSystemFile(`/sys/class/net/${iface}/type`);
+  return t === undefined ? undefined : Number(t.trim());
 }
 
 /** Ethernet (ARPHRD_ETHER 1, ARPHRD_LOOPBACK 772 on Linux) or raw IP. */
