@@ -45,6 +45,10 @@ export interface PortResult {
   reason: string;
   /** TTL (IPv4) or hop limit (IPv6) of the reply that decided the state. */
   reasonTtl?: number;
+  /** Source of the deciding reply when it is not the target (an ICMP error
+   * from a router): nmap prints "host-unreach from 10.0.0.1" and XML
+   * reason_ip. Added by the engine. */
+  reasonAddr?: string;
   service?: ServiceInfo;
 }
 
