@@ -21,9 +21,9 @@
  * @module
  */
 
-export { RawSession, replyFilter } from "./raw_session.ts";
+export { RawSession } from "./raw_session.ts";
 export type { RawSessionOptions, RecordHandler, SessionCore, SessionStats } from "./raw_session.ts";
-export { cachedInterfaces, resolveRoute, RouteError, routeKey } from "./route.ts";
+export { resolveRoute, RouteError, routeKey } from "./route.ts";
 export type { RawRoute } from "./route.ts";
 export { newHostTiming, Scheduler } from "./scheduler.ts";
 export type {

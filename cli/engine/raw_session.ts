@@ -4,7 +4,7 @@
  *
  * ```ts
  * const route = await resolveNextHop(resolveRoute("10.0.0.2"));   // iface, source, MACs
- * const s = RawSession.open({ route, core, filter: replyFilter(route, { tcp: true, icmp: true }) });
+ * const s = RawSession.open({ route, core, filter: replyFilter({ localAddresses: [route.source] }) });
  * s.sendBatch(batch, n);                       // frames built by the core
  * s.poll((recs, n) => { ... });                // parsed replies, synchronously
  * await s.wait(5);                             // until frames wait, or 5 ms
@@ -41,7 +41,7 @@ export type RecordHandler<R> = (records: R, count: number) => void;
 export interface RawSessionOptions<R> {
   route: RawRoute;
   core: SessionCore<R>;
-  /** BPF expression (see {@link replyFilter}). */
+  /** BPF expression (ffi's replyFilter builds the usual one). */
   filter: string;
   /** Frames read per batch (default 2048). */
   rxFrames?: number;
@@ -186,28 +186,4 @@ export class RawSession<R> {
       this.#sender.close();
     }
   }
-}
-
-/**
- * The BPF filter for replies to our probes: frames addressed to our source
- * address carrying the listed protocols (ARP and neighbour discovery when
- * asked, which discovery needs).
- */
-export function replyFilter(
-  route: Pick<RawRoute, "family" | "source">,
-  want: { tcp?: boolean; udp?: boolean; icmp?: boolean; arp?: boolean },
-): string {
-  const protos: string[] = [];
-  if (want.tcp) protos.push("tcp");
-  if (want.udp) protos.push("udp");
-  if (want.icmp) protos.push(route.family === 4 ? "icmp" : "icmp6");
-  const ipPart = protos.length ? `(dst host ${route.source} and (${protos.join(" or ")}))` : "";
-  if (want.arp && route.family === 4) {
-    return ipPart ? `${ipPart} or arp` : "arp";
-  }
-  if (want.arp && route.family === 6) {
-    // Neighbour advertisements may go to all-nodes; keep every ICMPv6 then.
-    return ipPart ? `${ipPart} or icmp6` : "icmp6";
-  }
-  return ipPart || "ip and not ip";
 }

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./_assert.ts";
 import { resolveRoute, RouteError } from "./route.ts";
-import { RawSession, replyFilter } from "./raw_session.ts";
+import { RawSession } from "./raw_session.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 
 const root = Deno.uid?.() === 0;
@@ -38,21 +38,6 @@ Deno.test("route: bad interface and family mismatch are one-line errors", () => 
     err = e;
   }
   assert(err instanceof RouteError);
-});
-
-Deno.test("filter: replies to our source only", () => {
-  assertEquals(
-    replyFilter({ family: 4, source: "10.0.0.1" }, { tcp: true, icmp: true }),
-    "(dst host 10.0.0.1 and (tcp or icmp))",
-  );
-  assertEquals(
-    replyFilter({ family: 6, source: "fd00::1" }, { udp: true, icmp: true }),
-    "(dst host fd00::1 and (udp or icmp6))",
-  );
-  assertEquals(
-    replyFilter({ family: 4, source: "10.0.0.1" }, { icmp: true, arp: true }),
-    "(dst host 10.0.0.1 and (icmp)) or arp",
-  );
 });
 
 Deno.test({
