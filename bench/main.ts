@@ -1,0 +1,305 @@
+/**
+ * `deno task bench [--quick] [--no-slow] [--runs N] [FILTER…]`: Porthole beside nmap and masscan,
+ * same run, same lab. Each workload brings its lab scenario up, runs the tools interleaved
+ * (inside the scanner namespace), and records wall time (median and spread), the ratio to
+ * nmap, packets per second on the scanner's link, peak RSS, and whether the answer equals the
+ * reference. Micro-benchmarks of the packet core and the send paths follow. The table is
+ * printed and written to bench/results/latest.{json,md}; the README shows it.
+ */
+
+import { parseArgs } from "node:util";
+import { Lab, labUnavailable } from "../tests/lab/mod.ts";
+import { masscanOpenRows, type PortTable, portTable, tableDiff } from "./port_table.ts";
+import { median, si, spread } from "./stats.ts";
+import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
+import { microBenchmarks, type MicroResult } from "./micro.ts";
+
+interface RunSample {
+  wallS: number;
+  rssMiB: number;
+  txPackets: number;
+  ok: boolean;
+  diffs: string[];
+  code: number;
+  stdout: string;
+}
+
+interface ToolRow {
+  workload: string;
+  title: string;
+  tool: ToolName;
+  runs: number;
+  wallMedianS: number;
+  wallSpread: string;
+  ratioToNmap?: number;
+  pps: number;
+  rssMiB: number;
+  correct: "identical" | "WRONG" | "n/a" | "failed";
+  notes: string[];
+}
+
+const REPO = new URL("../", import.meta.url).pathname;
+const RESULTS = `${REPO}bench/results`;
+
+async function inScanner(lab: Lab, argv: string[], timeoutMs: number) {
+  return await lab.runInScanner(argv, { timeoutMs, cwd: REPO });
+}
+
+async function txPackets(lab: Lab): Promise<number> {
+  const r = await inScanner(lab, ["cat", "/sys/class/net/eth0/statistics/tx_packets"], 10_000);
+  return Number(r.stdout.trim()) || 0;
+}
+
+function substitute(args: string[], lab: Lab, resultFile: string): string[] {
+  return args.map((a) =>
+    a === "TARGET"
+      ? lab.target.v4
+      : a === "ANYIP"
+      ? lab.anyip ?? ""
+      : a === "RESULTFILE"
+      ? resultFile
+      : a
+  );
+}
+
+/** The argv for one tool, wrapped in GNU time for peak RSS. */
+async function toolArgv(tool: ToolName, args: string[], lab: Lab): Promise<string[]> {
+  const time = ["/usr/bin/time", "-f", "PH_BENCH_RSS_KB=%M"];
+  if (tool === "porthole") {
+    const argv = await lab.portholeArgv(args); // ip netns exec NS deno run … cli/main.ts ARGS
+    const ns = argv.indexOf(lab.scanner.ns);
+    return [...argv.slice(0, ns + 1), ...time, ...argv.slice(ns + 1)];
+  }
+  if (tool === "nmap") return ["ip", "netns", "exec", lab.scanner.ns, ...time, "nmap", ...args];
+  return ["ip", "netns", "exec", lab.scanner.ns, ...time, "masscan", ...args];
+}
+
+async function runTool(
+  w: Workload,
+  tool: ToolName,
+  lab: Lab,
+  reference: PortTable | undefined,
+): Promise<RunSample> {
+  const resultFile = `/tmp/ph-bench-${tool}-${Deno.pid}.out`;
+  const args = substitute(w.args[tool]!, lab, resultFile);
+  const before = await txPackets(lab);
+  const argv = await toolArgv(tool, args, lab);
+  const { run } = await import("../tests/lab/_exec.ts");
+  const r = await run(argv, { timeoutMs: w.timeoutMs, cwd: REPO });
+  const after = await txPackets(lab);
+  const rss = Number(/PH_BENCH_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+  let diffs: string[] = [];
+  if (w.reference === "anyip-count") {
+    const want = 65536 * (w.args.porthole!.includes("-p") ? 100 : 0);
+    const got = tool === "masscan"
+      ? [...masscanOpenRows(r.stdout).values()].reduce((n, s) => n + s.size, 0)
+      : countGrepableOpen(resultFile);
+    if (got !== want) diffs = [`${got} open host-ports, expected ${want}`];
+  } else if (reference && tool !== "masscan") {
+    diffs = tableDiff(reference, portTable(r.stdout));
+  }
+  await Deno.remove(resultFile).catch(() => {});
+  const ok = r.code === 0 && diffs.length === 0;
+  if (r.code !== 0) diffs.unshift(`exit ${r.code}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  return {
+    wallS: r.wallMs / 1000,
+    rssMiB: rss,
+    txPackets: after - before,
+    ok,
+    diffs,
+    code: r.code,
+    stdout: r.stdout,
+  };
+}
+
+function countGrepableOpen(file: string): number {
+  try {
+    return (Deno.readTextFileSync(file).match(/\/open\//g) ?? []).length;
+  } catch {
+    return -1;
+  }
+}
+
+async function referenceTable(w: Workload, tag: string): Promise<PortTable | undefined> {
+  if (w.reference !== "nmap-lossfree") return undefined;
+  // A loss-free nmap run on a fresh lab of the same scenario is the answer.
+  await using lab = await Lab.up({ tag, scenario: w.scenario, lossPercent: 0 });
+  const args = substitute(w.args.nmap!, lab, "");
+  const r = await inScanner(lab, ["nmap", ...args], w.timeoutMs);
+  return portTable(r.stdout);
+}
+
+async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
+  const tools = (Object.keys(w.args) as ToolName[]).filter((t) =>
+    t === "porthole" || opts.hasTool(t)
+  );
+  const skipSlow = (t: ToolName) => w.slowTools?.includes(t) && (opts.quick || opts.noSlow);
+  const tag = `bench${WORKLOADS.indexOf(w)}`;
+  let reference = await referenceTable(w, tag);
+  await using lab = await Lab.up({
+    tag,
+    scenario: w.scenario,
+    lossPercent: w.lossPercent,
+    icmpRatelimit: w.icmpRatelimit,
+  });
+  const runs = opts.runs ?? (opts.quick ? 1 : w.runs);
+  const samples = new Map<ToolName, RunSample[]>(tools.map((t) => [t, []]));
+  const notes = new Map<ToolName, string[]>(tools.map((t) => [t, []]));
+  for (let i = 0; i < runs; i++) {
+    // nmap first in each round: with reference "nmap" its table is the answer of this round.
+    for (const tool of ["nmap", "masscan", "porthole"] as ToolName[]) {
+      if (!tools.includes(tool)) continue;
+      if (skipSlow(tool) || (i > 0 && w.slowTools?.includes(tool))) continue;
+      const s = await runTool(w, tool, lab, tool === "nmap" ? undefined : reference);
+      if (tool === "nmap" && w.reference === "nmap" && s.code === 0) {
+        reference = portTable(s.stdout);
+      }
+      samples.get(tool)!.push(s);
+      console.error(
+        `  ${w.name} ${tool} run ${i + 1}: ${s.wallS.toFixed(2)} s${
+          s.diffs.length ? ` (${s.diffs.slice(0, 3).join("; ")})` : ""
+        }`,
+      );
+    }
+  }
+  for (const t of tools) if (skipSlow(t)) notes.get(t)!.push("skipped (slow; full bench only)");
+  const nmapMedian = median(samples.get("nmap")?.map((s) => s.wallS) ?? []);
+  return tools.map((tool) => {
+    const ss = samples.get(tool)!;
+    const walls = ss.map((s) => s.wallS);
+    const wall = median(walls);
+    const wrong = ss.filter((s) => !s.ok);
+    const correct: ToolRow["correct"] = ss.length === 0
+      ? "n/a"
+      : ss.some((s) => s.code !== 0)
+      ? "failed"
+      : w.reference === "none" || (tool === "nmap" && w.reference === "nmap") || !reference &&
+          w.reference !== "anyip-count"
+      ? "n/a"
+      : wrong.length
+      ? "WRONG"
+      : "identical";
+    const n = notes.get(tool)!;
+    if (wrong.length) n.push(...new Set(wrong.flatMap((s) => s.diffs.slice(0, 4))));
+    return {
+      workload: w.name,
+      title: w.title,
+      tool,
+      runs: ss.length,
+      wallMedianS: wall,
+      wallSpread: spread(walls),
+      ratioToNmap: tool !== "nmap" && nmapMedian > 0 ? wall / nmapMedian : undefined,
+      pps: median(ss.map((s) => s.txPackets / s.wallS)),
+      rssMiB: median(ss.map((s) => s.rssMiB)),
+      correct,
+      notes: n,
+    };
+  });
+}
+
+interface Options {
+  quick: boolean;
+  noSlow: boolean;
+  runs?: number;
+  filters: string[];
+  hasTool(t: ToolName): boolean;
+}
+
+function renderMarkdown(rows: ToolRow[], micro: MicroResult[], machine: string): string {
+  const f = (n: number | undefined, d = 2) =>
+    n === undefined || !Number.isFinite(n) ? "–" : n.toFixed(d);
+  const lines = [
+    `Machine: ${machine}`,
+    "",
+    "| workload | tool | runs | wall s (median) | spread | × nmap | pps | peak RSS MiB | answer | notes |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map((r) =>
+      `| ${r.title} | ${r.tool} | ${r.runs} | ${f(r.wallMedianS)} | ${r.wallSpread} | ${
+        f(r.ratioToNmap)
+      } | ${si(r.pps)} | ${f(r.rssMiB, 1)} | ${r.correct} | ${r.notes.join("; ")} |`
+    ),
+  ];
+  if (micro.length) {
+    lines.push("", "| micro-benchmark | rate | notes |", "| --- | --- | --- |");
+    for (const m of micro) lines.push(`| ${m.name} | ${si(m.perSecond)}/s | ${m.notes ?? ""} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+async function machineLine(): Promise<string> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+    .match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+  const nmapV = await new Deno.Command("nmap", { args: ["--version"] }).output()
+    .then((o) => new TextDecoder().decode(o.stdout).split("\n")[0] ?? "")
+    .catch(() => "no nmap");
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${Deno.osRelease()}, Deno ${Deno.version.deno}, ${nmapV}, ${
+    new Date().toISOString().slice(0, 16)
+  } UTC`;
+}
+
+async function updateReadme(markdown: string): Promise<void> {
+  const path = `${REPO}README.md`;
+  const text = await Deno.readTextFile(path);
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  await Deno.writeTextFile(path, text.slice(0, i + start.length) + "\n" + markdown + text.slice(j));
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      "no-slow": { type: "boolean", default: false },
+      runs: { type: "string" },
+      "no-readme": { type: "boolean", default: false },
+    },
+    allowPositionals: true,
+  });
+  const has = new Map<ToolName, boolean>();
+  for (const t of ["nmap", "masscan"] as ToolName[]) {
+    has.set(t, await new Deno.Command("which", { args: [t] }).output().then((o) => o.success));
+  }
+  const opts: Options = {
+    quick: values.quick,
+    noSlow: values["no-slow"],
+    runs: values.runs ? Number(values.runs) : undefined,
+    filters: positionals,
+    hasTool: (t) => has.get(t) ?? false,
+  };
+  const selected = WORKLOADS.filter((w) =>
+    opts.filters.length ? opts.filters.some((f) => w.name.includes(f)) : !opts.quick || w.quick
+  );
+  const why = await labUnavailable();
+  const rows: ToolRow[] = [];
+  if (why) console.error(`bench: the lab cannot run here (${why}); only micro-benchmarks run`);
+  else {
+    for (const w of selected) {
+      console.error(`bench: ${w.name} — ${w.title}`);
+      try {
+        rows.push(...await benchWorkload(w, opts));
+      } catch (e) {
+        console.error(`bench: ${w.name} failed: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  }
+  const micro = opts.filters.length && !opts.filters.includes("micro")
+    ? []
+    : await microBenchmarks({ quick: opts.quick, lab: !why });
+  const machine = await machineLine();
+  const md = renderMarkdown(rows, micro, machine);
+  console.log(md);
+  await Deno.mkdir(RESULTS, { recursive: true });
+  await Deno.writeTextFile(
+    `${RESULTS}/latest.json`,
+    JSON.stringify({ machine, quick: opts.quick, rows, micro }, null, 2) + "\n",
+  );
+  await Deno.writeTextFile(`${RESULTS}/latest.md`, md);
+  if (!values["no-readme"] && !opts.quick && !opts.filters.length) await updateReadme(md);
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
