@@ -52,7 +52,10 @@ export interface TimingOptions {
   maxRetries: number;
   hostTimeoutMs: number; // 0 = none
   scanDelayMs: number;
+  /** Max TCP scan delay (nmap's maxTCPScanDelay). May be below scanDelayMs under -T0/-T1. */
   maxScanDelayMs: number;
+  /** Max UDP scan delay: -T4/-T5 leave it at 1000 ms (ICMP rate limits), --max-scan-delay sets both. */
+  maxUdpScanDelayMs?: number;
   minRate: number; // packets/s, 0 = none
   maxRate: number; // packets/s, 0 = none
   minParallelism: number; // 0 = auto
@@ -87,7 +90,9 @@ export interface Options {
   /** --scanflags, as a TCP flag byte, when given. */
   scanFlags?: number;
   /** Ports to scan, resolved from -p/-F/--top-ports/--port-ratio/--exclude-ports
-   * against the services table; TCP and UDP kept in nmap's frequency order unless -r. */
+   * against the services table: TCP then UDP, each ascending, as nmap's scan lists (and
+   * its scaninfo) are. Probe order is the engine's: ports.ts scanOrder() shuffles like
+   * nmap unless -r (randomizePorts false). */
   ports: PortSpec[];
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
@@ -121,4 +126,18 @@ export interface Options {
   defeatIcmpRatelimit: boolean;
   /** --iflist: print interfaces and routes, then exit. */
   ifList: boolean;
+  /** -h/--help or -V/--version: print helpText()/versionText() and exit 0; nothing else is set. */
+  show?: "help" | "version";
+  /** Non-fatal messages for stderr (nmap's warnings), in order. */
+  warnings?: string[];
+  /** -A given: versionDetection and osDetection are set; OS detection is skipped, not refused,
+   * when unprivileged (as nmap does). */
+  aggressive?: boolean;
+  osscanGuess?: boolean; // --osscan-guess / --fuzzy
+  osscanLimit?: boolean; // --osscan-limit
+  maxOsTries?: number; // --max-os-tries (nmap default 5)
+  /** --exclude-ports expression (already applied to `ports`). */
+  excludePorts?: string;
+  /** Set by --open, as nmap does: no time spent telling closed from filtered. */
+  defeatRstRatelimit?: boolean;
 }

@@ -1,0 +1,132 @@
+/**
+ * Name resolution for targets and reports. Forward lookups consult
+ * /etc/hosts first, then DNS (Deno.resolveDns), like getaddrinfo() does for
+ * nmap; reverse lookups (PTR) likewise, cached and bounded in time so a slow
+ * resolver cannot stall a scan.
+ */
+
+import { formatIpv6, parseIpv6 } from "./targets.ts";
+
+/** What target expansion and the reports need from name resolution. */
+export interface Resolver {
+  /** Addresses for a name: IPv4 first, then IPv6, each in answer order. Empty if none. */
+  lookup(name: string): Promise<string[]>;
+  /** The PTR name for an address, or undefined. */
+  reverse(address: string): Promise<string | undefined>;
+}
+
+interface HostsEntry {
+  address: string;
+  names: string[];
+}
+
+/** Parses /etc/hosts text: address then names, `#` comments. */
+export function parseHostsFile(text: string): HostsEntry[] {
+  const out: HostsEntry[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line === "") continue;
+    const [address, ...names] = line.split(/\s+/);
+    if (address && names.length) out.push({ address: canonical(address), names });
+  }
+  return out;
+}
+
+function canonical(address: string): string {
+  if (!address.includes(":")) return address;
+  const v = parseIpv6(address);
+  return v === undefined ? address : formatIpv6(v.value) + (v.zone ? `%${v.zone}` : "");
+}
+
+/** IPv4 or IPv6 address → the DNS name of its PTR record. */
+export function ptrName(address: string): string {
+  if (!address.includes(":")) return address.split(".").reverse().join(".") + ".in-addr.arpa";
+  const v = parseIpv6(address);
+  if (v === undefined) throw new Error(`not an address: ${address}`);
+  return v.value.toString(16).padStart(32, "0").split("").reverse().join(".") + ".ip6.arpa";
+}
+
+/** Options for {@link SystemResolver}. */
+export interface SystemResolverOptions {
+  /** Path of the hosts file; default /etc/hosts. */
+  hostsFile?: string;
+  /** Per-query timeout for DNS, milliseconds; default 3000. */
+  timeoutMs?: number;
+  /** Replaces Deno.resolveDns (tests). */
+  resolveDns?: (
+    query: string,
+    type: "A" | "AAAA" | "PTR",
+    signal: AbortSignal,
+  ) => Promise<string[]>;
+}
+
+/** /etc/hosts, then the system's DNS servers. */
+export class SystemResolver implements Resolver {
+  #hosts?: HostsEntry[];
+  readonly #opts: SystemResolverOptions;
+  readonly #ptrCache = new Map<string, Promise<string | undefined>>();
+
+  constructor(opts: SystemResolverOptions = {}) {
+    this.#opts = opts;
+  }
+
+  #hostsEntries(): HostsEntry[] {
+    if (!this.#hosts) {
+      try {
+        this.#hosts = parseHostsFile(Deno.readTextFileSync(this.#opts.hostsFile ?? "/etc/hosts"));
+      } catch {
+        this.#hosts = [];
+      }
+    }
+    return this.#hosts;
+  }
+
+  async #dns(query: string, type: "A" | "AAAA" | "PTR"): Promise<string[]> {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), this.#opts.timeoutMs ?? 3000);
+    try {
+      if (this.#opts.resolveDns) return await this.#opts.resolveDns(query, type, ctl.signal);
+      return await Deno.resolveDns(query, type, { signal: ctl.signal });
+    } catch {
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async lookup(name: string): Promise<string[]> {
+    const want = name.toLowerCase().replace(/\.$/, "");
+    const fromHosts = this.#hostsEntries()
+      .filter((e) => e.names.some((n) => n.toLowerCase() === want))
+      .map((e) => e.address);
+    if (fromHosts.length > 0) {
+      const v4 = fromHosts.filter((a) => !a.includes(":"));
+      const v6 = fromHosts.filter((a) => a.includes(":"));
+      return unique([...v4, ...v6]);
+    }
+    const [a, aaaa] = await Promise.all([this.#dns(name, "A"), this.#dns(name, "AAAA")]);
+    return unique([...a, ...aaaa.map(canonical)]);
+  }
+
+  reverse(address: string): Promise<string | undefined> {
+    let p = this.#ptrCache.get(address);
+    if (!p) {
+      p = this.#reverse(address);
+      this.#ptrCache.set(address, p);
+    }
+    return p;
+  }
+
+  async #reverse(address: string): Promise<string | undefined> {
+    const addr = canonical(address);
+    const hit = this.#hostsEntries().find((e) => e.address === addr);
+    if (hit) return hit.names[0];
+    const names = await this.#dns(ptrName(addr), "PTR");
+    const first = names[0];
+    return first === undefined ? undefined : first.replace(/\.$/, "");
+  }
+}
+
+function unique(a: string[]): string[] {
+  return [...new Set(a)];
+}

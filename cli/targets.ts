@@ -1,0 +1,618 @@
+/**
+ * Target specifications, as nmap's TargetGroup understands them: IPv4 and
+ * IPv6 literals, CIDR blocks (v4 and v6), nmap's octet ranges
+ * (`10.0.0-5.1,3`, `192.168.*.1`, `10.0.0.-`), host names (every address
+ * kept; the first of the scan's family is scanned, the others reported), a
+ * netmask on a name (`scanme.nmap.org/24`), `-iL` files or stdin, and
+ * exclusions (--exclude, --excludefile).
+ *
+ * Everything streams: a /8 or a ::/64 is walked address by address and never
+ * expanded in memory, and exclusions are checked per address.
+ */
+
+import type { Options } from "./options_types.ts";
+import { fatal } from "./errors.ts";
+import { type Resolver, SystemResolver } from "./dns.ts";
+
+/** One address to scan. */
+export interface Target {
+  /** Dotted quad, or IPv6 text as inet_ntop() writes it. */
+  address: string;
+  family: 4 | 6;
+  /** The name the user gave, when this is the address it resolved to. */
+  userHostname?: string;
+  /** The name's other addresses, not scanned (nmap: "Other addresses for X"). */
+  otherAddresses: string[];
+}
+
+/** An IPv4 range: the set of allowed values for each of the four octets. */
+export interface Ipv4Ranges {
+  kind: "ipv4";
+  /** Four 256-entry membership tables. */
+  octets: [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+}
+
+/** An IPv6 block, inclusive bounds. */
+export interface Ipv6Block {
+  kind: "ipv6";
+  start: bigint;
+  end: bigint;
+  /** Zone (scope) of a link-local literal: "fe80::1%eth0". */
+  zone?: string;
+}
+
+/** A name to resolve, with an optional netmask (`-1` = none). */
+export interface NameSpec {
+  kind: "name";
+  name: string;
+  bits: number;
+}
+
+/** A parsed target expression. */
+export type TargetExpr = Ipv4Ranges | Ipv6Block | NameSpec;
+
+// ---------------------------------------------------------------- IPv6 text
+
+/** Parses IPv6 text (with optional embedded IPv4 and %zone) to a 128-bit value. */
+export function parseIpv6(text: string): { value: bigint; zone?: string } | undefined {
+  let s = text;
+  let zone: string | undefined;
+  const pct = s.indexOf("%");
+  if (pct >= 0) {
+    zone = s.slice(pct + 1);
+    s = s.slice(0, pct);
+    if (zone === "" || !/^[A-Za-z0-9_.-]+$/.test(zone)) return undefined;
+  }
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return undefined;
+  let words: number[] = [];
+  const dbl = s.split("::");
+  if (dbl.length > 2) return undefined;
+  const parseSide = (side: string): number[] | undefined => {
+    if (side === "") return [];
+    const parts = side.split(":");
+    const out: number[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      if (p.includes(".")) {
+        if (i !== parts.length - 1) return undefined;
+        const q = p.split(".");
+        if (q.length !== 4 || !q.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255)) {
+          return undefined;
+        }
+        out.push((Number(q[0]) << 8) | Number(q[1]), (Number(q[2]) << 8) | Number(q[3]));
+      } else {
+        if (!/^[0-9A-Fa-f]{1,4}$/.test(p)) return undefined;
+        out.push(parseInt(p, 16));
+      }
+    }
+    return out;
+  };
+  const left = parseSide(dbl[0]!);
+  if (!left) return undefined;
+  if (dbl.length === 2) {
+    const right = parseSide(dbl[1]!);
+    if (!right) return undefined;
+    const fill = 8 - left.length - right.length;
+    if (fill < 1) return undefined;
+    words = [...left, ...new Array<number>(fill).fill(0), ...right];
+  } else {
+    words = left;
+  }
+  if (words.length !== 8) return undefined;
+  let v = 0n;
+  for (const w of words) v = (v << 16n) | BigInt(w);
+  return zone === undefined ? { value: v } : { value: v, zone };
+}
+
+/** Formats a 128-bit value as glibc's inet_ntop() does (RFC 5952 style, dotted tail for v4-mapped). */
+export function formatIpv6(v: bigint): string {
+  const w: number[] = [];
+  for (let i = 7; i >= 0; i--) w.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  // Longest run of two or more zero words; the first one wins a tie.
+  let bestBase = -1, bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ":";
+      continue;
+    }
+    if (i !== 0) out += ":";
+    // IPv4-compatible (::a.b.c.d) or IPv4-mapped (::ffff:a.b.c.d): dotted tail.
+    if (
+      i === 6 && bestBase === 0 &&
+      (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))
+    ) {
+      out += `${w[6]! >> 8}.${w[6]! & 255}.${w[7]! >> 8}.${w[7]! & 255}`;
+      break;
+    }
+    out += w[i]!.toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ":";
+  return out;
+}
+
+/** Parses a plain IPv4 dotted quad to a 32-bit number, or undefined. */
+export function parseIpv4(text: string): number | undefined {
+  const p = text.split(".");
+  if (p.length !== 4) return undefined;
+  let v = 0;
+  for (const x of p) {
+    if (!/^\d{1,3}$/.test(x) || Number(x) > 255) return undefined;
+    v = v * 256 + Number(x);
+  }
+  return v;
+}
+
+/** 32-bit number → dotted quad. */
+export function formatIpv4(v: number): string {
+  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+// ---------------------------------------------------------------- parsing
+
+/** nmap's parse_ipv4_ranges(): each octet `*`, or a list of `#`, `#-#`, `-#`, `#-`, `-`. */
+function parseIpv4Ranges(spec: string): Ipv4Ranges | undefined {
+  const octets = [
+    new Uint8Array(256),
+    new Uint8Array(256),
+    new Uint8Array(256),
+    new Uint8Array(
+      256,
+    ),
+  ] as Ipv4Ranges["octets"];
+  let i = 0;
+  const num = (): number | undefined => {
+    let j = i;
+    while (j < spec.length && spec[j]! >= "0" && spec[j]! <= "9") j++;
+    if (j === i) return undefined;
+    const n = Number(spec.slice(i, j));
+    i = j;
+    return n;
+  };
+  for (let oi = 0; oi < 4; oi++) {
+    if (i >= spec.length) return undefined;
+    const set = octets[oi]!;
+    if (spec[i] === "*") {
+      set.fill(1);
+      i++;
+    } else {
+      for (;;) {
+        let start = num();
+        if (start === undefined) {
+          if (spec[i] === "-") start = 0;
+          else return undefined;
+        }
+        if (start > 255) return undefined;
+        let end = start;
+        if (spec[i] === "-") {
+          i++;
+          const e = num();
+          end = e === undefined ? 255 : e;
+          if (end > 255 || end < start) return undefined;
+        }
+        for (let v = start; v <= end; v++) set[v] = 1;
+        if (spec[i] !== ",") break;
+        i++;
+      }
+    }
+    if (oi < 3) {
+      if (spec[i] !== ".") return undefined;
+      i++;
+    }
+  }
+  return i === spec.length ? { kind: "ipv4", octets } : undefined;
+}
+
+/** nmap's apply_ipv4_netmask_octet(): widen an octet's set to whole blocks under the mask. */
+function widenOctet(set: Uint8Array, mask: number): void {
+  for (let chunk = 1; chunk < 256; chunk <<= 1) {
+    if (mask & chunk) continue;
+    for (let i = 0; i < 256; i += chunk * 2) {
+      for (let j = 0; j < chunk; j++) {
+        if (set[i + j]) set[i + j + chunk] = 1;
+        else if (set[i + j + chunk]) set[i + j] = 1;
+      }
+    }
+  }
+}
+
+function applyIpv4Mask(r: Ipv4Ranges, bits: number): void {
+  if (bits < 0) return;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  for (let k = 0; k < 4; k++) widenOctet(r.octets[k]!, (mask >>> (24 - 8 * k)) & 255);
+}
+
+function applyIpv6Mask(b: Ipv6Block, bits: number): void {
+  if (bits < 0) return;
+  const host = bits >= 128 ? 0n : (1n << BigInt(128 - bits)) - 1n;
+  b.start = b.start & ~host;
+  b.end = b.start | host;
+}
+
+/** Host names: letters, digits, `-`, `_`, dots between labels of 1..63; at most 253 characters. */
+function isHostname(s: string): boolean {
+  const t = s.endsWith(".") ? s.slice(0, -1) : s;
+  if (t.length === 0 || t.length > 253) return false;
+  return t.split(".").every((l) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l)) &&
+    !/^[\d.]+$/.test(t);
+}
+
+/**
+ * Parses one target expression for the given address family. Pure and
+ * synchronous: names are not resolved. Throws UsageError (nmap's wording
+ * where nmap has one) on anything malformed; `what` names the source in
+ * messages ("target", "exclude").
+ */
+export function parseTargetExpression(
+  expr: string,
+  family: 4 | 6,
+  what = "target",
+): TargetExpr {
+  let host = expr;
+  let bits = -1;
+  const slash = expr.lastIndexOf("/");
+  if (slash >= 0) {
+    const tail = expr.slice(slash + 1);
+    if (!/^\d+$/.test(tail)) {
+      fatal(`Unable to split netmask from ${what} expression: "${expr}"`);
+    }
+    bits = Number(tail);
+    host = expr.slice(0, slash);
+  }
+  if (host === "") fatal(`Invalid ${what} specification: "${expr}"`);
+  if (host === "-") {
+    fatal(`Failed to resolve "-".\nBare '-': did you put a space between '--'?`);
+  }
+
+  const v4 = parseIpv4Ranges(host);
+  if (v4) {
+    if (family === 6) {
+      fatal(
+        `${expr} looks like an IPv4 target specification -- you cannot use it with -6.`,
+      );
+    }
+    if (bits > 32) fatal(`Illegal netmask in "${expr}". Must be between 0 and 32.`);
+    applyIpv4Mask(v4, bits);
+    return v4;
+  }
+  const v6 = parseIpv6(host);
+  if (v6) {
+    if (family === 4) {
+      fatal(`${expr} looks like an IPv6 target specification -- you have to use the -6 option.`);
+    }
+    if (bits > 128) fatal(`Illegal netmask in "${expr}". Must be between 0 and 128.`);
+    const b: Ipv6Block = { kind: "ipv6", start: v6.value, end: v6.value };
+    if (v6.zone !== undefined) b.zone = v6.zone;
+    applyIpv6Mask(b, bits);
+    return b;
+  }
+  if (!isHostname(host)) {
+    if (/^[\d.,*-]+$/.test(host)) {
+      fatal(
+        `Invalid ${what} specification "${expr}": not an IPv4 address or range (each of the four octets is *, or numbers 0-255 with - and ,).`,
+      );
+    }
+    fatal(`Invalid ${what} specification "${expr}": not an address, network or host name.`);
+  }
+  if (bits > (family === 4 ? 32 : 128)) {
+    fatal(`Illegal netmask in "${expr}". Must be between 0 and ${family === 4 ? 32 : 128}.`);
+  }
+  return { kind: "name", name: host, bits };
+}
+
+/** Checks a target expression's syntax (for parseOptions); throws UsageError if malformed. */
+export function checkTargetSyntax(expr: string, family: 4 | 6, what = "target"): void {
+  parseTargetExpression(expr, family, what);
+}
+
+/** Number of addresses an address expression covers (bigint: ::/0 is 2^128). */
+export function countAddresses(e: Ipv4Ranges | Ipv6Block): bigint {
+  if (e.kind === "ipv6") return e.end - e.start + 1n;
+  let n = 1n;
+  for (const o of e.octets) n *= BigInt(o.reduce((a, b) => a + b, 0));
+  return n;
+}
+
+/** Walks an IPv4 range or IPv6 block lazily, in nmap's order (ascending, last octet fastest). */
+export function* walkAddresses(e: Ipv4Ranges | Ipv6Block): Generator<string> {
+  if (e.kind === "ipv6") {
+    const z = e.zone === undefined ? "" : `%${e.zone}`;
+    for (let v = e.start; v <= e.end; v++) yield formatIpv6(v) + z;
+    return;
+  }
+  const vals = e.octets.map((o) => {
+    const a: number[] = [];
+    for (let i = 0; i < 256; i++) if (o[i]) a.push(i);
+    return a;
+  });
+  for (const a of vals[0]!) {
+    for (const b of vals[1]!) {
+      for (const c of vals[2]!) {
+        for (const d of vals[3]!) yield `${a}.${b}.${c}.${d}`;
+      }
+    }
+  }
+}
+
+/**
+ * Expands target expressions lazily, without name resolution: yields each
+ * address of each literal/range/CIDR expression. Names raise UsageError
+ * (use {@link expandTargets} for those).
+ */
+export function* expandLiteralExpressions(
+  exprs: Iterable<string>,
+  family: 4 | 6,
+): Generator<string> {
+  for (const x of exprs) {
+    const e = parseTargetExpression(x, family);
+    if (e.kind === "name") fatal(`${x} is a name; it needs resolving`);
+    yield* walkAddresses(e);
+  }
+}
+
+// ---------------------------------------------------------------- host lists
+
+/**
+ * nmap's read_host_from_file(): whitespace-separated specifications, `#`
+ * starts a comment to the end of the line. Streams; never holds the whole file.
+ */
+export async function* readHostSpecs(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  const dec = new TextDecoder();
+  let tok = "";
+  let comment = false;
+  const flush = function* () {
+    if (tok !== "") {
+      if (tok.length >= 1024) {
+        fatal(
+          "One of the host specifications from your input file is too long (>= 1024 chars)",
+        );
+      }
+      yield tok;
+      tok = "";
+    }
+  };
+  for await (const chunk of stream) {
+    const s = dec.decode(chunk, { stream: true });
+    for (const ch of s) {
+      if (comment) {
+        if (ch === "\n") comment = false;
+        continue;
+      }
+      if (ch === "#") {
+        yield* flush();
+        comment = true;
+      } else if (ch === " " || ch === "\t" || ch === "\r" || ch === "\n" || ch === "\0") {
+        yield* flush();
+      } else {
+        tok += ch;
+      }
+    }
+  }
+  yield* flush();
+}
+
+async function* specsFromFile(path: string): AsyncGenerator<string> {
+  if (path === "-") {
+    yield* readHostSpecs(Deno.stdin.readable);
+    return;
+  }
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(path);
+  } catch (e) {
+    fatal(`Failed to open input file ${path} for reading: ${(e as Error).message}`);
+  }
+  yield* readHostSpecs(f.readable);
+}
+
+// ---------------------------------------------------------------- exclusions
+
+/** Addresses not to scan, checked per address without expanding anything. */
+export class ExcludeSet {
+  readonly #v4: Ipv4Ranges[] = [];
+  readonly #v6: Ipv6Block[] = [];
+
+  /** Adds an address expression (names must be resolved first). */
+  add(e: Ipv4Ranges | Ipv6Block): void {
+    if (e.kind === "ipv4") this.#v4.push(e);
+    else this.#v6.push(e);
+  }
+
+  /** Number of expressions held. */
+  get size(): number {
+    return this.#v4.length + this.#v6.length;
+  }
+
+  /** True when the address falls in any exclusion. */
+  has(address: string): boolean {
+    if (address.includes(":")) {
+      if (this.#v6.length === 0) return false;
+      const v = parseIpv6(address);
+      if (!v) return false;
+      return this.#v6.some((b) => v.value >= b.start && v.value <= b.end);
+    }
+    if (this.#v4.length === 0) return false;
+    const p = address.split(".").map(Number);
+    return this.#v4.some((r) =>
+      r.octets[0][p[0]!] === 1 && r.octets[1][p[1]!] === 1 && r.octets[2][p[2]!] === 1 &&
+      r.octets[3][p[3]!] === 1
+    );
+  }
+}
+
+/** Where expansion gets names, files and warnings from (tests replace these). */
+export interface TargetDeps {
+  resolver?: Resolver;
+  /** Non-fatal messages for stderr, nmap's error() lines. */
+  warn?: (message: string) => void;
+  /** Opens an -iL/--excludefile source as a stream of host specifications. */
+  readSpecs?: (path: string) => AsyncIterable<string>;
+  /** Skip addresses up to and including this one (for --resume). */
+  resumeAfter?: string;
+}
+
+async function addExclusion(
+  set: ExcludeSet,
+  spec: string,
+  family: 4 | 6,
+  resolver: Resolver,
+): Promise<void> {
+  // Exclusions accept either family, whatever the scan's (nmap's addrset does too).
+  let e: TargetExpr;
+  try {
+    e = parseTargetExpression(spec, family, "exclude");
+  } catch (err) {
+    try {
+      e = parseTargetExpression(spec, family === 4 ? 6 : 4, "exclude");
+    } catch {
+      throw err;
+    }
+  }
+  if (e.kind !== "name") {
+    set.add(e);
+    return;
+  }
+  const addrs = await resolver.lookup(e.name);
+  if (addrs.length === 0) fatal(`Invalid address specification: ${spec}`);
+  for (const a of addrs) {
+    const x = parseTargetExpression(
+      e.bits >= 0 ? `${a}/${e.bits}` : a,
+      a.includes(":") ? 6 : 4,
+      "exclude",
+    );
+    if (x.kind !== "name") set.add(x);
+  }
+}
+
+/**
+ * Builds the exclusion set from --exclude and --excludefile, resolving names.
+ * Throws UsageError on a bad specification (nmap: "Invalid address specification").
+ */
+export async function buildExcludeSet(
+  opts: Pick<Options, "exclude" | "excludeFile" | "ipv6">,
+  deps: TargetDeps = {},
+): Promise<ExcludeSet> {
+  const resolver = deps.resolver ?? new SystemResolver();
+  const family = opts.ipv6 ? 6 : 4;
+  const set = new ExcludeSet();
+  for (const spec of opts.exclude) await addExclusion(set, spec, family, resolver);
+  if (opts.excludeFile !== undefined) {
+    const specs = deps.readSpecs?.(opts.excludeFile) ?? specsFromFile(opts.excludeFile);
+    for await (const spec of specs) await addExclusion(set, spec, family, resolver);
+  }
+  return set;
+}
+
+/**
+ * Checks everything about targets that can be checked before scanning: the
+ * syntax of every -iL specification (unless -iL reads stdin, which can be
+ * read only once) and the exclusions. Returns the exclusion set for
+ * {@link expandTargets}. Throws UsageError.
+ */
+export async function preflightTargets(
+  opts: Pick<Options, "exclude" | "excludeFile" | "ipv6" | "inputList">,
+  deps: TargetDeps = {},
+): Promise<ExcludeSet> {
+  const family = opts.ipv6 ? 6 : 4;
+  if (opts.inputList !== undefined && opts.inputList !== "-") {
+    const specs = deps.readSpecs?.(opts.inputList) ?? specsFromFile(opts.inputList);
+    for await (const spec of specs) parseTargetExpression(spec, family);
+  }
+  return await buildExcludeSet(opts, deps);
+}
+
+/**
+ * Streams the targets to scan, in order: each expression of the command line
+ * (or of the -iL source, which replaces the command line as in nmap), walked
+ * lazily, minus exclusions. Names are resolved when reached; a name that does
+ * not resolve is reported through `deps.warn` and skipped, as nmap does.
+ * Malformed expressions throw UsageError.
+ */
+export async function* expandTargets(
+  opts: Pick<Options, "targets" | "inputList" | "exclude" | "excludeFile" | "ipv6">,
+  deps: TargetDeps & { excludes?: ExcludeSet } = {},
+): AsyncGenerator<Target> {
+  const family: 4 | 6 = opts.ipv6 ? 6 : 4;
+  const resolver = deps.resolver ?? new SystemResolver();
+  const warn = deps.warn ?? ((m: string) => console.error(m));
+  const excludes = deps.excludes ?? await buildExcludeSet(opts, { ...deps, resolver });
+  let skipping = deps.resumeAfter !== undefined;
+
+  let source: AsyncIterable<string> | Iterable<string>;
+  if (opts.inputList !== undefined) {
+    if (opts.targets.length > 0) {
+      warn(
+        `WARNING: With -iL, targets on the command line are ignored (${opts.targets.join(" ")}).`,
+      );
+    }
+    source = deps.readSpecs?.(opts.inputList) ?? specsFromFile(opts.inputList);
+  } else {
+    source = opts.targets;
+  }
+
+  for await (const spec of source) {
+    const e = parseTargetExpression(spec, family);
+    let block: Ipv4Ranges | Ipv6Block;
+    let name: string | undefined;
+    let resolvedAddr: string | undefined;
+    let others: string[] = [];
+    if (e.kind === "name") {
+      const addrs = await resolver.lookup(e.name);
+      const mine = addrs.filter((a) => (a.includes(":") ? 6 : 4) === family);
+      if (mine.length === 0) {
+        if (addrs.length > 0) {
+          warn(
+            family === 4
+              ? `Warning: Hostname ${e.name} resolves, but not to any IPv4 address. Try scanning with -6`
+              : `Warning: Hostname ${e.name} resolves, but not to any IPv6 address. Try scanning without -6`,
+          );
+        }
+        warn(`Failed to resolve "${e.name}".`);
+        continue;
+      }
+      resolvedAddr = mine[0]!;
+      others = addrs.filter((a) => a !== resolvedAddr);
+      name = e.name;
+      const x = parseTargetExpression(
+        e.bits >= 0 ? `${resolvedAddr}/${e.bits}` : resolvedAddr,
+        family,
+      );
+      if (x.kind === "name") continue;
+      block = x;
+      resolvedAddr = walkAddresses(
+        parseTargetExpression(resolvedAddr, family) as Ipv4Ranges | Ipv6Block,
+      ).next().value as string;
+    } else {
+      block = e;
+    }
+    for (const address of walkAddresses(block)) {
+      if (skipping) {
+        if (address === deps.resumeAfter) skipping = false;
+        continue;
+      }
+      if (excludes.has(address)) continue;
+      const t: Target = { address, family, otherAddresses: [] };
+      if (name !== undefined && address === resolvedAddr) {
+        t.userHostname = name;
+        t.otherAddresses = others;
+      }
+      yield t;
+    }
+  }
+}
