@@ -1,0 +1,76 @@
+/**
+ * Builds the one file users drop on a host.
+ *
+ *   deno task bundle   → dist/porthole.js: one JavaScript file with the WASM core inlined, runnable
+ *                        from an empty folder as `deno run <flags> porthole.js` (or `./porthole.js`,
+ *                        its shebang carries the flags).
+ *   deno task compile [-- --target T] → dist/porthole[-T]: a self-contained executable.
+ *
+ * Both take Porthole's permissions from the `porthole` task in deno.json, so the three ways to
+ * run it never drift apart. `deno compile` downloads its runtime (denort) unless DENORT_BIN names
+ * a local copy: offline hosts set DENORT_BIN=/path/to/denort (from the denort-<target>.zip of the
+ * same Deno release).
+ */
+
+const REPO = new URL("../", import.meta.url).pathname;
+const ENTRY = `${REPO}cli/main.ts`;
+const DIST = `${REPO}dist`;
+
+/** The permission and unstable flags of the `porthole` task. */
+export function portholeFlags(): string[] {
+  const cfg = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
+  const task = cfg.tasks.porthole;
+  const command: string = typeof task === "string" ? task : task.command;
+  return command.split(/\s+/).filter((w) => /^--(allow|unstable)-/.test(w));
+}
+
+async function deno(args: string[], env?: Record<string, string>): Promise<boolean> {
+  const { success } = await new Deno.Command(Deno.execPath(), { args, cwd: REPO, env }).spawn()
+    .status;
+  return success;
+}
+
+async function bundle(): Promise<number> {
+  await Deno.mkdir(DIST, { recursive: true });
+  const out = `${DIST}/porthole.js`;
+  if (!await deno(["bundle", "--quiet", "--platform", "deno", "-o", out, ENTRY])) return 1;
+  const flags = portholeFlags().join(" ");
+  const body = await Deno.readTextFile(out);
+  await Deno.writeTextFile(out, `#!/usr/bin/env -S deno run --quiet ${flags}\n${body}`);
+  await Deno.chmod(out, 0o755);
+  const size = (await Deno.stat(out)).size;
+  console.log(`dist/porthole.js (${(size / 1024).toFixed(0)} KiB): run it with`);
+  console.log(`  deno run ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
+  return 0;
+}
+
+async function compile(args: string[]): Promise<number> {
+  await Deno.mkdir(DIST, { recursive: true });
+  const target = args[args.indexOf("--target") + 1];
+  const name = args.includes("--target") && target ? `porthole-${target}` : "porthole";
+  const ok = await deno([
+    "compile",
+    "--quiet",
+    ...portholeFlags(),
+    ...(args.includes("--target") && target ? ["--target", target] : []),
+    "-o",
+    `${DIST}/${name}`,
+    ENTRY,
+  ]);
+  if (!ok) {
+    console.error(
+      "compile: deno compile could not produce an executable. It needs its runtime, denort, " +
+        "which it downloads unless DENORT_BIN points at a local copy: set " +
+        "DENORT_BIN=/path/to/denort (unzipped from the denort-<target>.zip of Deno " +
+        `${Deno.version.deno}). Without it, \`deno task bundle\` makes dist/porthole.js.`,
+    );
+    return 1;
+  }
+  console.log(`dist/${name}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  const [what, ...rest] = Deno.args;
+  Deno.exit(what === "compile" ? await compile(rest) : await bundle());
+}
