@@ -7,7 +7,7 @@
  * byte for byte (less the lines nmap writes about its progress).
  */
 
-import { assertEquals, assertMatch, assertNotMatch } from "./output_assert.ts";
+import { assertEquals, assertMatch, assertNotMatch } from "../cli/output/_test_util.ts";
 import type {
   HostResult,
   PortResult,

@@ -17,7 +17,14 @@
  * terminal that prints the file.
  */
 
-import type { HostProgress, HostResult, OutputWriter, RunInfo, RunSummary } from "../model.ts";
+import type {
+  HostProgress,
+  HostResult,
+  OutputWriter,
+  PortResult,
+  RunInfo,
+  RunSummary,
+} from "../model.ts";
 import { compactPortList, comparePorts, foldPorts } from "./extraports.ts";
 import { groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
@@ -40,6 +47,32 @@ export interface JsonWriterOptions {
   openOnly: boolean;
 }
 
+function portJson(p: PortResult): Record<string, unknown> {
+  const sv = p.service;
+  return {
+    protocol: p.protocol,
+    port: p.port,
+    state: p.state,
+    reason: p.reason,
+    reasonTtl: p.reasonTtl,
+    reasonAddr: p.reasonAddr,
+    service: sv && {
+      name: sv.name,
+      method: sv.method,
+      confidence: sv.confidence,
+      product: sv.product,
+      version: sv.version,
+      extraInfo: sv.extraInfo,
+      hostname: sv.hostname,
+      osType: sv.osType,
+      deviceType: sv.deviceType,
+      tunnel: sv.tunnel,
+      cpe: sv.cpe,
+      fingerprint: sv.fingerprint,
+    },
+  };
+}
+
 /** The NDJSON writer. */
 export class JsonWriter implements OutputWriter {
   #run: RunInfo | undefined;
@@ -48,27 +81,49 @@ export class JsonWriter implements OutputWriter {
 
   begin(run: RunInfo): void {
     this.#run = run;
-    this.sink.write(
-      jsonLine({ type: "run", formatVersion: JSON_FORMAT_VERSION, scanner: "porthole", ...run }),
-    );
+    this.sink.write(jsonLine({
+      type: "run",
+      formatVersion: JSON_FORMAT_VERSION,
+      scanner: "porthole",
+      args: run.args,
+      startTime: run.startTime,
+      version: run.version,
+      scanInfo: run.scanInfo.map((si) => ({
+        type: si.type,
+        protocol: si.protocol,
+        services: si.services,
+        numServices: si.numServices,
+      })),
+      verbose: run.verbose,
+      debugging: run.debugging,
+    }));
   }
 
   host(host: HostResult): void {
     const run = this.#run;
     if (!run) throw new Error("JsonWriter.host() before begin()");
     if (!isReported(host, run, { verbose: run.verbose, openOnly: this.opts.openOnly })) return;
-    const { ports, ...rest } = host;
     const folded = isPortScan(run)
-      ? foldPorts(ports, {
+      ? foldPorts(host.ports, {
         verbose: run.verbose,
         debug: run.debugging,
         openOnly: this.opts.openOnly,
       })
-      : { shown: [...ports].sort(comparePorts), ignored: [] };
+      : { shown: [...host.ports].sort(comparePorts), ignored: [] };
+    // Fields are named one by one: the file format changes only on purpose.
     this.sink.write(jsonLine({
       type: "host",
-      ...rest,
-      ports: folded.shown,
+      address: host.address,
+      family: host.family,
+      mac: host.mac && { addr: host.mac.addr, addrtype: "mac", vendor: host.mac.vendor },
+      userHostname: host.userHostname,
+      ptrHostname: host.ptrHostname,
+      otherAddresses: host.otherAddresses,
+      status: host.status,
+      statusReason: host.statusReason,
+      statusReasonTtl: host.statusReasonTtl,
+      latencySeconds: host.latencySeconds,
+      ports: folded.shown.map(portJson),
       extraPorts: folded.ignored.map((ig) => ({
         state: ig.state,
         count: ig.count,
@@ -79,6 +134,11 @@ export class JsonWriter implements OutputWriter {
           ports: compactPortList(r.ports),
         })),
       })),
+      startTime: host.startTime,
+      endTime: host.endTime,
+      timedOut: host.timedOut,
+      times: host.times &&
+        { srtt: host.times.srtt, rttvar: host.times.rttvar, timeout: host.times.timeout },
     }));
   }
 
@@ -94,6 +154,16 @@ export class JsonWriter implements OutputWriter {
   }
 
   end(summary: RunSummary): void {
-    this.sink.write(jsonLine({ type: "summary", ...summary }));
+    this.sink.write(jsonLine({
+      type: "summary",
+      endTime: summary.endTime,
+      elapsedSeconds: summary.elapsedSeconds,
+      hostsUp: summary.hostsUp,
+      hostsDown: summary.hostsDown,
+      hostsTotal: summary.hostsTotal,
+      exit: summary.exit,
+      errorMessage: summary.errorMessage,
+      interrupted: summary.interrupted,
+    }));
   }
 }

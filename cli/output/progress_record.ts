@@ -52,15 +52,23 @@ export function groupProgress(ports: readonly PortResult[]): ProgressGroup[] {
   return [...groups.values()].map(({ g, list }) => ({ ...g, ports: compactPortList(list) }));
 }
 
-/** Expands groups back into port results (without service information). */
+/** Expands groups back into port results (without service information).
+ * Groups come from a file, so anything malformed is skipped. */
 export function expandProgress(groups: readonly ProgressGroup[]): PortResult[] {
   const out: PortResult[] = [];
   for (const g of groups) {
+    if (typeof g !== "object" || g === null) continue;
     if (g.protocol !== "tcp" && g.protocol !== "udp") continue;
-    if (!STATES.includes(g.state)) continue;
+    if (!STATES.includes(g.state) || typeof g.ports !== "string") continue;
+    const ttl = typeof g.reasonTtl === "number" ? g.reasonTtl : undefined;
     for (const port of expandPortList(g.ports)) {
-      const p: PortResult = { protocol: g.protocol, port, state: g.state, reason: g.reason };
-      if (g.reasonTtl !== undefined) p.reasonTtl = g.reasonTtl;
+      const p: PortResult = {
+        protocol: g.protocol,
+        port,
+        state: g.state,
+        reason: String(g.reason),
+      };
+      if (ttl !== undefined) p.reasonTtl = ttl;
       out.push(p);
     }
   }

@@ -249,7 +249,12 @@ function ports(list: readonly PortResult[], run: RunInfo, openOnly: boolean): st
   }
   for (const p of folded.shown) {
     s += `<port${attrs([["protocol", p.protocol], ["portid", p.port]])}><state${
-      attrs([["state", p.state], ["reason", p.reason], ["reason_ttl", p.reasonTtl ?? 0]])
+      attrs([
+        ["state", p.state],
+        ["reason", p.reason],
+        ["reason_ttl", p.reasonTtl ?? 0],
+        ["reason_ip", p.reasonAddr],
+      ])
     }/>${p.service ? service(p.service) : ""}</port>\n`;
   }
   return s + "</ports>\n";

@@ -1,0 +1,183 @@
+/**
+ * The output room's face: opens every writer the command line asks for.
+ *
+ *     const out = await openWriters(options, (s) => stdout.writeSync(enc.encode(s)));
+ *     for (const w of out.writers) await w.begin(run);
+ *     ...  for each finished host: for (const w of out.writers) await w.host(host);
+ *     ...  on Ctrl-C: w.progress?.(partial) for hosts in flight, then end({interrupted: true})
+ *     for (const w of out.writers) await w.end(summary);
+ *     await out.close();
+ *
+ * Rules (nmap's log_open): the interactive normal output always goes to
+ * stdout, unless some format is written to stdout with "-" — then that format
+ * owns stdout and the interactive output is dropped. Only one format may use
+ * "-". Files are created or truncated, or appended to with --append-output
+ * and when resuming (--resume), where an XML file is continued in place so it
+ * stays one well-formed document.
+ */
+
+import type { OutputWriter } from "../model.ts";
+import type { Options } from "../options_types.ts";
+import { fatal } from "../errors.ts";
+import { GrepableWriter } from "./grepable.ts";
+import { JsonWriter } from "./json.ts";
+import { FileSink, FunctionSink, type Sink } from "./sink.ts";
+import { truncateXmlForResume, XmlWriter } from "./xml.ts";
+
+export { readResumeState, type ResumeState } from "./resume.ts";
+export { Progress, type ProgressOptions } from "./progress.ts";
+
+/** nmap's names for its log kinds, used in its error messages. */
+const KIND_NAMES = { normal: "normal", grepable: "machine", xml: "XML", json: "JSON" } as const;
+type Kind = keyof typeof KIND_NAMES;
+const KINDS: Kind[] = ["normal", "xml", "grepable", "json"];
+
+/** Where the normal writer's text goes: the terminal, or a -oN file (nmap's
+ * LOG_STDOUT vs LOG_NORMAL differ: "Starting Nmap" vs "# Nmap ... as:"). */
+export type NormalTarget = "stdout" | "file";
+
+/** Builds a normal-output writer (cli/output/normal.ts). */
+export type NormalWriterFactory = (
+  sink: Sink,
+  options: Options,
+  target: NormalTarget,
+) => OutputWriter;
+
+/** The open writers and how to close their files. */
+export interface OpenWriters {
+  writers: OutputWriter[];
+  /** Closes every file (idempotent). Call after the writers' end(). */
+  close(): Promise<void>;
+}
+
+/** Injection points, for tests and until the normal writer lands. */
+export interface OpenWritersHooks {
+  normal?: NormalWriterFactory;
+}
+
+/** The stylesheet href for -oX: --stylesheet, none with --no-stylesheet,
+ * else the local nmap.xsl when installed (as nmap points at its own copy),
+ * else nmap.org's copy (nmap's --webxml). */
+export function stylesheetHref(options: Options): string | null {
+  if (options.output.noStylesheet) return null;
+  if (options.output.stylesheet !== undefined) return options.output.stylesheet;
+  try {
+    Deno.statSync("/usr/share/nmap/nmap.xsl");
+    return "file:///usr/share/nmap/nmap.xsl";
+  } catch {
+    return "https://svn.nmap.org/nmap/docs/nmap.xsl";
+  }
+}
+
+function requestedFiles(options: Options): [Kind, string][] {
+  const out: [Kind, string][] = [];
+  for (const k of KINDS) {
+    const path = options.output[k];
+    if (path !== undefined) out.push([k, path]);
+  }
+  return out;
+}
+
+function describeOpenError(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "No such file or directory";
+  if (e instanceof Deno.errors.PermissionDenied) return "Permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "Is a directory";
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Checks, before any packet is sent, that every output file can be opened for
+ * writing, and that at most one format goes to stdout. Creates missing files
+ * (as nmap does when it opens them) but never truncates. Throws UsageError
+ * ("Failed to open XML output file x.xml for writing: Permission denied").
+ */
+export function preflightOutputFiles(options: Options): void {
+  const files = requestedFiles(options);
+  if (files.filter(([, p]) => p === "-").length > 1) {
+    fatal("Cannot display multiple output types to stdout.");
+  }
+  for (const [kind, path] of files) {
+    if (path === "-") continue;
+    try {
+      Deno.openSync(path, { write: true, create: true, append: true }).close();
+    } catch (e) {
+      fatal(
+        `Failed to open ${KIND_NAMES[kind]} output file ${path} for writing: ${
+          describeOpenError(e)
+        }`,
+      );
+    }
+  }
+}
+
+/**
+ * Opens the normal writer for stdout (unless a format owns stdout) plus one
+ * writer per requested file format. Runs {@link preflightOutputFiles} first,
+ * so a bad path fails with one clear message before anything is written.
+ */
+export function openWriters(
+  options: Options,
+  stdout: (s: string) => void,
+  hooks: OpenWritersHooks = {},
+): Promise<OpenWriters> {
+  preflightOutputFiles(options);
+  const files = requestedFiles(options);
+  const resuming = options.output.resume !== undefined;
+  const append = options.output.appendOutput || resuming;
+  const sinks: Sink[] = [];
+  const writers: OutputWriter[] = [];
+  const normal = hooks.normal;
+
+  try {
+    if (!files.some(([, p]) => p === "-") && normal) {
+      writers.push(normal(new FunctionSink(stdout), options, "stdout"));
+    }
+    for (const [kind, path] of files) {
+      let continueXml = false;
+      if (kind === "xml" && resuming && path !== "-") continueXml = truncateXmlForResume(path);
+      const sink = path === "-" ? new FunctionSink(stdout) : FileSink.open(path, append);
+      sinks.push(sink);
+      switch (kind) {
+        case "normal":
+          if (normal) writers.push(normal(sink, options, "file"));
+          break;
+        case "xml":
+          writers.push(
+            new XmlWriter(sink, {
+              stylesheet: stylesheetHref(options),
+              openOnly: options.openOnly,
+              continueDocument: continueXml,
+            }),
+          );
+          break;
+        case "grepable":
+          writers.push(
+            new GrepableWriter(sink, {
+              openOnly: options.openOnly,
+              versionDetection: options.versionDetection,
+            }),
+          );
+          break;
+        case "json":
+          writers.push(new JsonWriter(sink, { openOnly: options.openOnly }));
+          break;
+      }
+    }
+  } catch (e) {
+    for (const s of sinks) s.close();
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotFound) {
+      fatal(`Failed to open output file for writing: ${describeOpenError(e)}`);
+    }
+    throw e;
+  }
+
+  let closed = false;
+  return Promise.resolve({
+    writers,
+    close() {
+      if (!closed) { for (const s of sinks) s.close(); }
+      closed = true;
+      return Promise.resolve();
+    },
+  });
+}
