@@ -233,11 +233,11 @@ interface Opt {
 
 /**
  * Splits argv into options and operands like glibc's getopt_long_only with
- * argument permutation. Returns them in order; operands are targets.
+ * argument permutation. Yields options in order (lazily: an error further on
+ * is not seen if an earlier -h/-V ends parsing, as in nmap); operands
+ * (targets) are appended to `operands`.
  */
-function tokenize(argv: readonly string[]): { opts: Opt[]; operands: string[] } {
-  const opts: Opt[] = [];
-  const operands: string[] = [];
+function* tokenize(argv: readonly string[], operands: string[]): Generator<Opt> {
   const longNames = NMAP_LONG.map(([n]) => n);
   const kindOf = new Map(NMAP_LONG);
 
@@ -287,7 +287,7 @@ function tokenize(argv: readonly string[]): { opts: Opt[]; operands: string[] } 
         if (i + 1 >= argv.length) getoptError(`option '${dash}${name}' requires an argument`);
         arg = argv[++i]!;
       }
-      opts.push({ name, long: true, arg, spelled: `${dash}${name}` });
+      yield { name, long: true, arg, spelled: `${dash}${name}` };
       continue;
     }
     // A cluster of short options: -nv, -sSV, -p22, -T4, -vvv.
@@ -296,22 +296,21 @@ function tokenize(argv: readonly string[]): { opts: Opt[]; operands: string[] } 
       const kind = SHORT[c];
       if (kind === undefined) getoptError(`invalid option -- '${c}'`);
       if (kind === "none") {
-        opts.push({ name: c, long: false, spelled: `-${c}` });
+        yield { name: c, long: false, spelled: `-${c}` };
         continue;
       }
       const rest = body.slice(j + 1);
       if (rest !== "") {
-        opts.push({ name: c, long: false, arg: rest, spelled: `-${c}` });
+        yield { name: c, long: false, arg: rest, spelled: `-${c}` };
       } else if (kind === "required") {
         if (i + 1 >= argv.length) getoptError(`option requires an argument -- '${c}'`);
-        opts.push({ name: c, long: false, arg: argv[++i]!, spelled: `-${c}` });
+        yield { name: c, long: false, arg: argv[++i]!, spelled: `-${c}` };
       } else {
-        opts.push({ name: c, long: false, spelled: `-${c}` });
+        yield { name: c, long: false, spelled: `-${c}` };
       }
       break;
     }
   }
-  return { opts, operands };
 }
 
 /**
@@ -575,7 +574,8 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     return o;
   }
 
-  const { opts, operands } = tokenize(argv);
+  const operands: string[] = [];
+  const opts = tokenize(argv, operands);
   const o = baseOptions(program, argv);
   const t = new TimingState();
   const warnings: string[] = [];
@@ -1493,5 +1493,40 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
     fatal(
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",
     );
+  }
+}
+
+/** nmap's pfatal() tail for a failed open: "No such file or directory (2)". */
+function describeOpenError(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "No such file or directory (2)";
+  if (e instanceof Deno.errors.PermissionDenied) return "Permission denied (13)";
+  if (e instanceof Deno.errors.IsADirectory) return "Is a directory (21)";
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Finds out, before any packet is sent, whether every output file (-oN, -oX,
+ * -oG, -oJ, -oA) can be opened for writing, and refuses two formats on
+ * stdout. Missing files are created (nmap opens its files at this point too)
+ * but existing ones are never truncated here. Throws UsageError:
+ * "Failed to open XML output file x.xml for writing: Permission denied (13)".
+ */
+export function preflightOutputs(opts: Pick<Options, "output">): void {
+  const kinds = [
+    ["normal", opts.output.normal],
+    ["XML", opts.output.xml],
+    ["machine", opts.output.grepable],
+    ["JSON", opts.output.json],
+  ] as const;
+  if (kinds.filter(([, p]) => p === "-").length > 1) {
+    fatal("Cannot display multiple output types to stdout.");
+  }
+  for (const [kind, path] of kinds) {
+    if (path === undefined || path === "-") continue;
+    try {
+      Deno.openSync(path, { write: true, create: true, append: true }).close();
+    } catch (e) {
+      fatal(`Failed to open ${kind} output file ${path} for writing: ${describeOpenError(e)}`);
+    }
   }
 }

@@ -243,12 +243,17 @@ function applyIpv6Mask(b: Ipv6Block, bits: number): void {
   b.end = b.start | host;
 }
 
-/** Host names: letters, digits, `-`, `_`, dots between labels of 1..63; at most 253 characters. */
+/**
+ * Host names: letters, digits, `-`, `_`, dots between labels of 1..63; at
+ * most 253 characters; the last label not all digits (RFC 3696 §2), so a
+ * mistyped address such as 10.0.0.300 is refused rather than looked up.
+ */
 function isHostname(s: string): boolean {
   const t = s.endsWith(".") ? s.slice(0, -1) : s;
   if (t.length === 0 || t.length > 253) return false;
-  return t.split(".").every((l) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l)) &&
-    !/^[\d.]+$/.test(t);
+  const labels = t.split(".");
+  return labels.every((l) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l)) &&
+    /[A-Za-z_]/.test(labels[labels.length - 1]!);
 }
 
 /**
