@@ -11,9 +11,11 @@
  * s.close();
  * ```
  *
- * Frames start with an Ethernet header (`route.linkKind === "ethernet"`,
- * loopback included, with zero MACs as nmap uses there) or with the IP
- * header on raw-IP links. Replies are parsed by the core in batches and
+ * Frames to send start as `sendLinkType` says: an Ethernet header (1) on
+ * Ethernet links, or the IP header (12, raw IP) on raw-IP links and on
+ * loopback, where probes go out through a raw IP socket as nmap's do
+ * (Linux drops 127/8 frames injected below IP as martians). Captured frames
+ * come in `linkType` framing (Ethernet with zero MACs on Linux loopback). Replies are parsed by the core in batches and
  * handed over as its ParsedRecords, record i for frame i. The capture only
  * sees frames coming in (our own probes are not looped back to us), and the
  * BPF filter keeps everything not addressed to our source out of user space.
@@ -25,6 +27,14 @@ import { Pcap } from "../../ffi/pcap.ts";
 import { PacketSocketSender } from "../../ffi/packet_socket.ts";
 import type { FrameBatch } from "../../ffi/frame_batch.ts";
 import type { RawRoute } from "./route.ts";
+import { RawIpSender } from "./_raw_ip_sender.ts";
+
+/** What sends frames: a packet socket, or (loopback) a raw IP socket. */
+interface FrameSender {
+  sendBatch(batch: FrameBatch, count: number): number;
+  send(frame: Uint8Array): void;
+  close(): void;
+}
 
 /**
  * The part of the packet core (core-wasm/mod.ts) a session uses: batches in
@@ -66,19 +76,22 @@ export class RawSession<R> {
   readonly core: SessionCore<R>;
   /** The capture's DLT (e.g. 1 = Ethernet), as the core's parser wants it. */
   readonly linkType: number;
+  /** Link type of frames to send: 1 (Ethernet) or 12 (raw IP). */
+  readonly sendLinkType: number;
   readonly stats: SessionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0 };
   readonly #pcap: Pcap;
-  readonly #sender: PacketSocketSender;
+  readonly #sender: FrameSender;
   readonly #rx: FrameBatch;
   readonly #rxFrames: number;
   #closed = false;
 
-  private constructor(o: RawSessionOptions<R>, pcap: Pcap, sender: PacketSocketSender) {
+  private constructor(o: RawSessionOptions<R>, pcap: Pcap, sender: FrameSender) {
     this.route = o.route;
     this.core = o.core;
     this.#pcap = pcap;
     this.#sender = sender;
     this.linkType = pcap.datalink();
+    this.sendLinkType = o.route.loopback || o.route.linkKind === "raw" ? 12 : 1;
     this.#rxFrames = o.rxFrames ?? 2048;
     const snap = o.snaplen ?? 512;
     // Room for a full batch at the snaplen, so receiveBatch never stops early.
@@ -98,9 +111,11 @@ export class RawSession<R> {
       nonblocking: true,
       immediate: true,
     });
-    let sender: PacketSocketSender;
+    let sender: FrameSender;
     try {
-      sender = PacketSocketSender.open(o.route.iface, { batchSize: o.txBatch ?? 1024 });
+      sender = o.route.loopback
+        ? new RawIpSender(o.route.family)
+        : PacketSocketSender.open(o.route.iface, { batchSize: o.txBatch ?? 1024 });
     } catch (e) {
       pcap.close();
       throw e;

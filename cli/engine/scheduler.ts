@@ -302,6 +302,8 @@ export class Scheduler {
       const tryNo = this.#tries[idx]!;
       if (!io.emit(h, p, tryNo)) {
         io.flush();
+        // Keep send times honest across a long pass (RTT samples use them).
+        now = performance.now();
         if (!io.emit(h, p, tryNo)) throw new Error("probe does not fit an empty send buffer");
       }
       this.#tries[idx] = tryNo + 1;

@@ -1,0 +1,86 @@
+/**
+ * What every phase of a run shares: options, timing plan, the per-run cookie
+ * key, the abort signal (Ctrl-C), the packet core and one raw session per
+ * route (opened on first use, closed at the end of the run).
+ *
+ * @module
+ */
+
+import type { Options } from "../options_types.ts";
+import type { TimingPlan } from "../timing/mod.ts";
+import { CookieJar, FlowCookies } from "./cookie.ts";
+import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
+import { RawSession } from "./raw_session.ts";
+import { type RawRoute, routeKey } from "./route.ts";
+import { replyFilter } from "../../ffi/mod.ts";
+
+/** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
+export interface RunLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** The raw side, present when raw packets are available. */
+export interface RawPlumbing {
+  core: PacketCore;
+  sessions: SessionPool;
+}
+
+export interface EngineContext {
+  opts: Options;
+  plan: TimingPlan;
+  jar: CookieJar;
+  cookies: FlowCookies;
+  signal: AbortSignal;
+  log: RunLog;
+  raw?: RawPlumbing;
+}
+
+/** Raw sessions keyed by route, opened lazily and shared by all phases. */
+export class SessionPool {
+  readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
+  constructor(readonly core: PacketCore) {}
+
+  /** The session for `route`, opened on first use. */
+  get(route: RawRoute): RawSession<ParsedRecords> {
+    const key = routeKey(route);
+    let s = this.#sessions.get(key);
+    if (!s || s.closed) {
+      s = RawSession.open({
+        route,
+        core: this.core,
+        // Replies to us (TCP, UDP, ICMP of our family), plus ARP replies and
+        // neighbour advertisements for ARP/ND discovery.
+        filter: replyFilter({
+          localAddresses: [route.source],
+          arp: route.family === 4 && !route.loopback,
+          ndp: route.family === 6 && !route.loopback,
+        }),
+      });
+      this.#sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Every session opened so far. */
+  all(): RawSession<ParsedRecords>[] {
+    return [...this.#sessions.values()];
+  }
+
+  closeAll(): void {
+    for (const s of this.#sessions.values()) {
+      try {
+        s.close();
+      } catch {
+        // closing at exit: nothing useful to report
+      }
+    }
+    this.#sessions.clear();
+  }
+}
+
+/** A fresh per-run key and cookie scheme. */
+export function newCookies(): { jar: CookieJar; cookies: FlowCookies } {
+  const jar = new CookieJar();
+  return { jar, cookies: new FlowCookies(jar) };
+}

@@ -1,0 +1,222 @@
+/**
+ * The raw TCP scans: -sS, -sF, -sN, -sX, -sA, -sW, -sM and --scanflags, as a
+ * zmap-style probe module on the shared scheduler.
+ *
+ * - make: one template per route (Ethernet/IP/TCP headers built once, MSS
+ *   option on SYNs as nmap sends); per probe only destination, ports, seq,
+ *   ack and IP ID are patched (core-wasm emitBatch, RFC 1624 checksums).
+ * - validate: statelessly. The source port encodes the try number and the
+ *   seq is a keyed hash of the flow (cookie.ts); a TCP reply must come from
+ *   a scanned host and port, to a port and with an ack (or seq, for RSTs to
+ *   ACK probes) that only the holder of this run's key could predict. ICMP
+ *   errors must quote our source, the target, both ports and the seq.
+ * - process: nmap's rules (tcp_rules.ts) give state and reason; TTL kept.
+ *
+ * @module
+ */
+
+import type { ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
+import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
+import type { EngineContext } from "../engine/context.ts";
+import { FlowCookies } from "../engine/cookie.ts";
+import { type ScanHost, v6Key } from "../engine/host.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
+import { PortTable } from "./port_table.ts";
+import { formatIp } from "../../ffi/ip.ts";
+import {
+  icmpErrorVerdict,
+  type RawTcpScanKind,
+  SCAN_FLAGS,
+  silenceVerdict,
+  TCP_ACK,
+  TCP_SYN,
+  tcpReplyVerdict,
+} from "./tcp_rules.ts";
+
+/** Tries the cookie decoder accepts (beyond any allowance the policy gives). */
+export const MAX_TRIES = 64;
+
+const TEMPLATE_CAPACITY = 512;
+
+/** Callbacks while a scan runs (verbose lines, per-host completion). */
+export interface ScanListener {
+  /** A port's verdict became known (for "Discovered open port"). */
+  port?(host: ScanHost, port: number, state: string): void;
+  /** All ports of a host are settled; `table.results(h)` are its ports. */
+  hostDone?(host: ScanHost, h: number, table: PortTable, timedOut: boolean): void;
+}
+
+/**
+ * Scan `ports` on `hosts` (all reachable through `session`) with raw TCP
+ * probes of scan `kind` (`flags` overrides the probe flags: --scanflags).
+ * Fills and returns a PortTable; silent ports get nmap's no-response state.
+ */
+export async function rawTcpScan(
+  ctx: EngineContext,
+  session: RawSession<ParsedRecords>,
+  hosts: ScanHost[],
+  ports: readonly number[],
+  kind: RawTcpScanKind,
+  listener: ScanListener = {},
+  flags: number = SCAN_FLAGS[kind],
+): Promise<PortTable> {
+  const core = ctx.raw!.core;
+  const route = session.route;
+  const table = new PortTable(hosts.length, ports, "tcp");
+  const silence = silenceVerdict(kind);
+  const cookies = ctx.cookies;
+  const H = hosts.length;
+
+  const byKey = new Map<string, number>();
+  hosts.forEach((h, i) => byKey.set(h.key, i));
+  const portIndex = new Int32Array(65536).fill(-1);
+  ports.forEach((p, i) => (portIndex[p] = i));
+
+  // nmap sends a random TTL (37..59 here) and window 1024; SYNs carry MSS 1460.
+  const ttl = 37 + Math.floor(Math.random() * 23);
+  const template: ProbeTemplate = core.probeTemplate({
+    protocol: "tcp",
+    linkType: session.sendLinkType,
+    srcMac: route.srcMac,
+    dstMac: route.dstMac ?? new Uint8Array(6),
+    src: route.sourceBytes,
+    dst: route.family === 4 ? 0 : new Uint8Array(16),
+    srcPort: 1024,
+    dstPort: 1,
+    flags,
+    window: 1024,
+    ttl,
+    options: flags & TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+    capacity: TEMPLATE_CAPACITY,
+  });
+  const carriesAck = (flags & TCP_ACK) !== 0;
+
+  const sched = new Scheduler({
+    hosts: H,
+    perHost: ports.length,
+    plan: ctx.plan,
+    randomize: ctx.opts.randomizePorts,
+    signal: ctx.signal,
+    timings: hosts.map((h) => (h.timing ??= newHostTiming(ctx.plan, ports.length))),
+  });
+
+  let queued = 0;
+  const io: ProbeIo = {
+    emit(h, p, tryNo) {
+      if (queued >= TEMPLATE_CAPACITY) return false;
+      const host = hosts[h]!;
+      const dport = ports[p]!;
+      const sport = cookies.sourcePort(host.digest, dport, tryNo);
+      const seq = cookies.sequence(host.digest, dport, sport);
+      if (host.family === 4) template.dstV4[queued] = host.v4;
+      else template.dstV6.set(host.v6!, queued * 16);
+      template.dstPort[queued] = dport;
+      template.srcPort[queued] = sport;
+      template.seq[queued] = seq;
+      template.ack[queued] = carriesAck ? seq : 0;
+      template.ipId[queued] = (Math.random() * 65536) | 0;
+      queued++;
+      return true;
+    },
+    flush() {
+      if (queued === 0) return;
+      const batch = core.emitBatch(template, queued);
+      session.sendBatch(batch, queued);
+      queued = 0;
+    },
+    poll() {
+      session.poll(handle);
+    },
+    async wait(ms) {
+      await session.wait(ms);
+    },
+  };
+
+  const ourV4 = route.family === 4
+    ? new DataView(route.sourceBytes.buffer, route.sourceBytes.byteOffset).getUint32(0)
+    : 0;
+  const ourV6 = route.family === 6 ? v6Key(route.sourceBytes) : "";
+
+  function handle(rec: ParsedRecords, n: number): void {
+    const pollTime = performance.now();
+    const origin = performance.timeOrigin;
+    let now = pollTime;
+    for (let i = 0; i < n; i++) {
+      if (rec.status(i) !== ParseError.OK) continue;
+      // The capture's timestamp is when the reply arrived; polling comes later.
+      const at = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - origin;
+      now = at > 0 && at <= pollTime ? at : pollTime;
+      const k = rec.kind(i);
+      if (k === Kind.TCP) {
+        const h = byKey.get(rec.family(i) === 4 ? String(rec.srcV4(i)) : v6Key(rec.srcV6(i)));
+        if (h === undefined) continue;
+        const dport = rec.srcPort(i);
+        const p = portIndex[dport]!;
+        if (p < 0) continue;
+        const host = hosts[h]!;
+        const sport = rec.dstPort(i);
+        const tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
+        if (tryNo < 0) continue;
+        const seq = cookies.sequence(host.digest, dport, sport);
+        const tf = rec.tcpFlags(i);
+        if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i))) continue;
+        const v = tcpReplyVerdict(kind, tf, rec.window(i));
+        if (!v) continue;
+        if (sched.answer(h, p, tryNo, now)) {
+          table.set(h, p, v, rec.ttl(i));
+          listener.port?.(host, dport, v.state);
+        }
+      } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {
+        if (!(rec.flags(i) & RecordFlag.QUOTE_PORTS) || rec.quotedProto(i) !== 6) continue;
+        const fam = rec.family(i) as 4 | 6;
+        let h: number | undefined;
+        let fromTarget: boolean;
+        if (fam === 4) {
+          if (rec.quotedSrcV4(i) !== ourV4) continue;
+          h = byKey.get(String(rec.quotedDstV4(i)));
+          fromTarget = h !== undefined && rec.srcV4(i) === hosts[h]!.v4;
+        } else {
+          if (v6Key(rec.quotedSrcV6(i)) !== ourV6) continue;
+          const key = v6Key(rec.quotedDstV6(i));
+          h = byKey.get(key);
+          fromTarget = h !== undefined && v6Key(rec.srcV6(i)) === key;
+        }
+        if (h === undefined) continue;
+        const host = hosts[h]!;
+        const dport = rec.quotedDstPort(i);
+        const p = portIndex[dport]!;
+        if (p < 0) continue;
+        const sport = rec.quotedSrcPort(i);
+        const tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
+        if (tryNo < 0) continue;
+        if (rec.quotedSeq(i) >>> 0 !== cookies.sequence(host.digest, dport, sport) >>> 0) continue;
+        const v = icmpErrorVerdict(fam, rec.icmpType(i), rec.icmpCode(i), "tcp", fromTarget);
+        if (!v) continue;
+        if (sched.answer(h, p, tryNo, now)) {
+          const from = fromTarget ? undefined : formatSource(rec, i, fam);
+          table.set(h, p, v, rec.ttl(i), from);
+          listener.port?.(host, dport, v.state);
+        }
+      }
+    }
+  }
+
+  await sched.run(io, {
+    silent(h, p) {
+      table.set(h, p, silence);
+    },
+    hostDone(h, timedOut) {
+      const host = hosts[h]!;
+      if (timedOut) host.timedOut = true;
+      listener.hostDone?.(host, h, table, timedOut);
+    },
+  });
+  return table;
+}
+
+function formatSource(rec: ParsedRecords, i: number, fam: 4 | 6): string {
+  if (fam === 6) return formatIp(rec.srcV6(i).slice());
+  const a = rec.srcV4(i);
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
