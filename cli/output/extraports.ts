@@ -132,18 +132,6 @@ function tathamSort(list: ReasonGroup[]): ReasonGroup[] {
   }
 }
 
-/** nmap's compact port list: ascending numbers with runs as ranges ("1-3,5"). */
-export function compactPortList(ports: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ports.length;) {
-    let j = i;
-    while (j + 1 < ports.length && ports[j + 1]! === ports[j]! + 1) j++;
-    parts.push(i === j ? `${ports[i]}` : `${ports[i]}-${ports[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
-}
-
 /** True when nmap's --open would keep the host (PortList::hasOpenPorts). */
 export function hasOpenPorts(ports: readonly PortResult[]): boolean {
   return ports.some((p) =>

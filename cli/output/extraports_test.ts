@@ -1,5 +1,5 @@
 import type { PortResult, PortState } from "../model.ts";
-import { compactPortList, foldPorts, isIgnoredState } from "./extraports.ts";
+import { foldPorts, isIgnoredState } from "./extraports.ts";
 import { assertEquals } from "./_test_util.ts";
 
 const quiet = { verbose: 0, debug: 0, openOnly: false };
@@ -9,12 +9,6 @@ function ports(state: PortState, from: number, to: number, reason = "reset"): Po
   for (let p = from; p <= to; p++) out.push({ protocol: "tcp", port: p, state, reason });
   return out;
 }
-
-Deno.test("compactPortList collapses runs like nmap's output_rangelist_given_ports", () => {
-  assertEquals(compactPortList([1, 3, 4, 5, 9, 10]), "1,3-5,9-10");
-  assertEquals(compactPortList([22]), "22");
-  assertEquals(compactPortList([]), "");
-});
 
 Deno.test("a state folds above 25 ports; -v and -d raise the bar; -dd... shows all", () => {
   assertEquals(isIgnoredState("closed", 25, quiet), false);

@@ -9,9 +9,10 @@
  *
  * Port entries are `port/state/protocol/owner/service/rpc/version/`; like
  * nmap, '/' inside the service and version fields becomes '|'. Untrusted text
- * has control characters escaped as `\xNN` (TAB and newline included, so a
- * banner cannot forge a field or a line) and, beyond nmap, ',' as `\x2C`
- * (so it cannot forge a port entry either).
+ * is escaped as nmap escapes text for the screen (`\xHH` for every byte that
+ * is not printable ASCII, TAB and newline included, so a banner cannot forge
+ * a field or a line) and, beyond nmap, ',' as `\x2C` (so it cannot forge a
+ * port entry either).
  *
  * Porthole addition, for --resume inside a host: a comment line per partial
  * host, `# Progress for ADDR at EPOCH: tcp/closed/reset/64:1-21,23-79 ...`
@@ -25,13 +26,19 @@ import type {
   PortResult,
   RunInfo,
   RunSummary,
-  ServiceInfo,
 } from "../model.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
-import { BANNER_NAME, ctime, epochSeconds, escapeControls, joinQuoted } from "./_util.ts";
+import {
+  escapeTerminal,
+  formatCtime as ctime,
+  fullVersionString,
+  joinQuoted,
+  serviceName,
+} from "./format.ts";
+import { BANNER_NAME, epochSeconds } from "./_util.ts";
 
 /** Options for {@link GrepableWriter}. */
 export interface GrepableWriterOptions {
@@ -41,65 +48,17 @@ export interface GrepableWriterOptions {
   versionDetection: boolean;
 }
 
-/** Escapes one grepable field: control characters and ','. */
+/** Escapes one grepable field: what a terminal would act on (format.ts
+ * escapeTerminal, TAB and newline included) and ','. */
 function field(s: string): string {
-  return escapeControls(s).replaceAll(",", "\\x2C");
-}
-
-/** nmap's serviceDeductions::populateFullVersionString (a 160-byte buffer):
- * "product version (extrainfo)", cut with "..." when too long. */
-export function fullVersion(sv: ServiceInfo): string {
-  let out = "";
-  let left = 159;
-  let pad = false;
-  const add = (s: string, paren: boolean) => {
-    if (left < 8) return;
-    if (pad) {
-      out += " ";
-      left--;
-    }
-    if (paren) {
-      out += "(";
-      if (left - 2 < s.length) {
-        out += s.slice(0, left - 5) + "...";
-        left = 1;
-      } else {
-        out += s;
-        left -= s.length + 2;
-      }
-      out += ")";
-      left--;
-    } else if (left < s.length) {
-      out += s.slice(0, left - 3) + "...";
-      left = 0;
-    } else {
-      out += s;
-      left -= s.length;
-    }
-    pad = true;
-  };
-  if (sv.product) add(sv.product, false);
-  if (sv.version) add(sv.version, false);
-  if (sv.extraInfo) add(sv.extraInfo, true);
-  return out;
-}
-
-/** nmap's Port::getNmapServiceName: "ssl/http", "http?" or "unknown". */
-export function serviceName(p: PortResult, versionDetection: boolean): string {
-  const sv = p.service;
-  const prefix = sv?.tunnel === "ssl" ? "ssl/" : "";
-  if (sv?.name && sv.name !== "unknown") {
-    const guess = versionDetection && p.state === "open" && sv.confidence <= 5;
-    return `${prefix}${sv.name}${guess ? "?" : ""}`;
-  }
-  return `${prefix}unknown`;
+  return escapeTerminal(s, true).replaceAll(",", "\\x2C");
 }
 
 /** One `port/state/protocol/owner/service/rpc/version/` entry. */
 function portEntry(p: PortResult, versionDetection: boolean): string {
   const sv = p.service;
   const name = sv ? field(serviceName(p, versionDetection)).replaceAll("/", "|") : "";
-  const version = sv ? field(fullVersion(sv)).replaceAll("/", "|") : "";
+  const version = sv ? field(fullVersionString(sv)).replaceAll("/", "|") : "";
   return `${p.port}/${p.state}/${p.protocol}//${name}//${version}/`;
 }
 
@@ -112,7 +71,7 @@ export class GrepableWriter implements OutputWriter {
   begin(run: RunInfo): void {
     this.#run = run;
     let s = `# ${BANNER_NAME} ${run.version} scan initiated ${ctime(run.startTime)} as: ${
-      escapeControls(joinQuoted(run.args))
+      escapeTerminal(joinQuoted(run.args), true)
     }\n`;
     if (run.verbose) {
       const list = (proto: "tcp" | "udp") => {

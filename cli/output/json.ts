@@ -14,7 +14,8 @@
  *
  * Text is JSON-escaped; beyond JSON's rules DEL, the C1 controls and U+2028/9
  * are written as \u escapes too, so no raw control character reaches a
- * terminal that prints the file.
+ * terminal that prints the file, and lone UTF-16 surrogates (not valid
+ * Unicode; jq rejects them) become U+FFFD.
  */
 
 import type {
@@ -25,7 +26,8 @@ import type {
   RunInfo,
   RunSummary,
 } from "../model.ts";
-import { compactPortList, comparePorts, foldPorts } from "./extraports.ts";
+import { comparePorts, foldPorts } from "./extraports.ts";
+import { compactPortList } from "./format.ts";
 import { groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
@@ -33,9 +35,11 @@ import type { Sink } from "./sink.ts";
 /** Bumped when a line's meaning changes incompatibly. */
 export const JSON_FORMAT_VERSION = 1;
 
-/** JSON.stringify plus \u escapes for DEL, C1 controls and line separators. */
+/** JSON.stringify plus \u escapes for DEL, C1 controls and line separators.
+ * Lone UTF-16 surrogates become U+FFFD first: JSON.stringify would write them
+ * as "\ud83d", which jq and other strict parsers reject. */
 export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(
+  return JSON.stringify(value, (_k, v) => typeof v === "string" ? v.toWellFormed() : v).replace(
     /[\u007f-\u009f\u2028\u2029]/g,
     (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
   ) + "\n";

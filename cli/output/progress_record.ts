@@ -10,7 +10,8 @@
  */
 
 import type { PortResult, PortState, Protocol } from "../model.ts";
-import { compactPortList, comparePorts } from "./extraports.ts";
+import { comparePorts } from "./extraports.ts";
+import { compactPortList } from "./format.ts";
 
 /** Ports of one protocol/state/reason/TTL. */
 export interface ProgressGroup {

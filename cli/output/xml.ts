@@ -28,10 +28,11 @@ import type {
   RunSummary,
   ServiceInfo,
 } from "../model.ts";
-import { compactPortList, foldPorts } from "./extraports.ts";
+import { foldPorts } from "./extraports.ts";
+import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
-import { BANNER_NAME, ctime, epochSeconds, joinQuoted } from "./_util.ts";
+import { BANNER_NAME, epochSeconds } from "./_util.ts";
 
 /** The XML layout version Porthole writes (nmap 7.93's). */
 export const XML_OUTPUT_VERSION = "1.05";

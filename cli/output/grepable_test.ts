@@ -1,0 +1,130 @@
+import type { HostResult, PortResult, RunInfo, RunSummary } from "../model.ts";
+import { GrepableWriter } from "./grepable.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+  MemorySink,
+  sampleHost,
+  sampleRun,
+  sampleSummary,
+} from "./_test_util.ts";
+
+function render(
+  hosts: HostResult[],
+  run: RunInfo = sampleRun(),
+  summary: RunSummary = sampleSummary(),
+  versionDetection = false,
+): string[] {
+  const sink = new MemorySink();
+  const w = new GrepableWriter(sink, { openOnly: false, versionDetection });
+  w.begin(run);
+  for (const h of hosts) w.host(h);
+  w.end(summary);
+  return sink.text.split("\n");
+}
+
+const down: HostResult = {
+  ...sampleHost("10.0.0.9"),
+  status: "down",
+  statusReason: "no-response",
+  ports: [],
+};
+
+Deno.test("grepable: header, -v port list, up/down/timeout hosts, done line", () => {
+  const lines = render(
+    [sampleHost("10.0.0.1", { ptrHostname: "a.example" }), down, {
+      ...sampleHost("10.0.0.2"),
+      timedOut: true,
+    }],
+    sampleRun({ verbose: 1 }),
+    sampleSummary({ hostsUp: 2, hostsDown: 1, hostsTotal: 3 }),
+  );
+  assertEquals(lines, [
+    "# Nmap 0.1.0 scan initiated " + lines[0]!.slice(28, 52) +
+    " as: porthole -sS -p 1-100 10.0.0.1-3",
+    "# Ports scanned: TCP(100;1-100) UDP(0;) SCTP(0;) PROTOCOLS(0;)",
+    "Host: 10.0.0.1 (a.example)\tStatus: Up",
+    "Host: 10.0.0.1 (a.example)\tPorts: 22/open/tcp//ssh///, 80/open/tcp//http///\tIgnored State: closed (98)",
+    "Host: 10.0.0.9 ()\tStatus: Down",
+    "Host: 10.0.0.2 ()\tStatus: Up",
+    "Host: 10.0.0.2 ()\tStatus: Timeout",
+    "# Nmap done at " + lines[7]!.slice(15, 39) +
+    " -- 3 IP addresses (2 hosts up) scanned in 5.04 seconds",
+    "",
+  ]);
+  assertMatch(
+    lines[0]!,
+    /^# Nmap 0\.1\.0 scan initiated \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} as: /,
+  );
+});
+
+Deno.test("grepable: down hosts hidden without -v; -sn hosts get only a Status line", () => {
+  const lines = render([down, sampleHost()], sampleRun({ scanInfo: [] }));
+  assertEquals(lines.filter((l) => l.startsWith("Host:")), ["Host: 10.0.0.1 ()\tStatus: Up"]);
+});
+
+Deno.test("grepable: all ports folded; two folded states (no Ignored State field)", () => {
+  const closedOnly = sampleHost();
+  closedOnly.ports = closedOnly.ports.filter((p) => p.state === "closed");
+  assertEquals(
+    render([closedOnly])[2],
+    "Host: 10.0.0.1 ()\tPorts: \tIgnored State: closed (98)",
+  );
+  const two = sampleHost();
+  two.ports = two.ports.map((p): PortResult =>
+    p.port > 60 && p.state === "closed" ? { ...p, state: "filtered", reason: "no-response" } : p
+  );
+  assertEquals(
+    render([two])[2],
+    "Host: 10.0.0.1 ()\tPorts: 22/open/tcp//ssh///, 80/open/tcp//http///",
+  );
+});
+
+Deno.test("grepable: -sV names, '?' guesses, ssl tunnel, '/' as '|' and version strings", () => {
+  const h = sampleHost();
+  h.ports.find((p) => p.port === 22)!.service = {
+    name: "ssh",
+    method: "probed",
+    confidence: 10,
+    product: "OpenSSH",
+    version: "9.2p1",
+    extraInfo: "protocol 2.0/x",
+  };
+  h.ports.find((p) => p.port === 80)!.service = {
+    name: "http",
+    method: "probed",
+    confidence: 10,
+    tunnel: "ssl",
+  };
+  h.ports.push({
+    protocol: "tcp",
+    port: 8080,
+    state: "open",
+    reason: "syn-ack",
+    service: { name: "http-proxy", method: "table", confidence: 3 },
+  });
+  assertEquals(
+    render([h], sampleRun(), sampleSummary(), true)[2],
+    "Host: 10.0.0.1 ()\tPorts: 22/open/tcp//ssh//OpenSSH 9.2p1 (protocol 2.0|x)/, " +
+      "80/open/tcp//ssl|http///, 8080/open/tcp//http-proxy?///\tIgnored State: closed (98)",
+  );
+});
+
+Deno.test("grepable: interrupted runs end without a done line; progress lines are comments", () => {
+  const sink = new MemorySink();
+  const w = new GrepableWriter(sink, { openOnly: false, versionDetection: false });
+  w.begin(sampleRun());
+  w.progress({
+    address: "10.0.0.1",
+    time: Date.UTC(2026, 10, 25, 12, 0, 2),
+    ports: sampleHost().ports.slice(0, 30),
+  });
+  w.end(sampleSummary({ exit: "error", interrupted: true }));
+  const lines = sink.text.split("\n");
+  assertEquals(
+    lines[1],
+    "# Progress for 10.0.0.1 at 1795608002: tcp/closed/reset/64:1-21,23-30 tcp/open/syn-ack/64:22",
+  );
+  assertNotMatch(sink.text, /# Nmap done/);
+});

@@ -1,0 +1,187 @@
+/**
+ * -oJ: every line validates against docs/porthole-output.schema.json (with
+ * the small JSON Schema validator below: the subset the schema uses), jq
+ * pipelines work on the file, including on a file still being written.
+ */
+
+import type { HostResult } from "../cli/model.ts";
+import { JsonWriter } from "../cli/output/json.ts";
+import { FileSink } from "../cli/output/sink.ts";
+import {
+  assert,
+  assertEquals,
+  sampleHost,
+  sampleRun,
+  sampleSummary,
+} from "../cli/output/_test_util.ts";
+
+type Schema = Record<string, unknown>;
+
+/** Validates `value` against a JSON Schema (2020-12 subset: $ref to $defs,
+ * oneOf, type, const, enum, required, properties, additionalProperties:
+ * false, items, minItems, minimum, maximum, pattern). Returns the errors. */
+export function validate(root: Schema, value: unknown): string[] {
+  const errors: string[] = [];
+  const resolve = (ref: string): Schema => {
+    let node: unknown = root;
+    for (const part of ref.replace(/^#\//, "").split("/")) {
+      node = (node as Record<string, unknown>)[part];
+    }
+    if (!node) throw new Error(`unresolved $ref ${ref}`);
+    return node as Schema;
+  };
+  const typeOk = (t: string, v: unknown) =>
+    t === "integer"
+      ? Number.isInteger(v)
+      : t === "array"
+      ? Array.isArray(v)
+      : t === "object"
+      ? typeof v === "object" && v !== null && !Array.isArray(v)
+      : typeof v === t;
+  const check = (s: Schema, v: unknown, at: string, out: string[]): void => {
+    if (typeof s.$ref === "string") return check(resolve(s.$ref), v, at, out);
+    if (Array.isArray(s.oneOf)) {
+      const passing = s.oneOf.filter((sub) => {
+        const e: string[] = [];
+        check(sub as Schema, v, at, e);
+        return e.length === 0;
+      }).length;
+      if (passing !== 1) out.push(`${at}: matches ${passing} of oneOf`);
+    }
+    if (typeof s.type === "string" && !typeOk(s.type, v)) {
+      out.push(`${at}: not ${s.type}`);
+      return;
+    }
+    if ("const" in s && v !== s.const) out.push(`${at}: not ${JSON.stringify(s.const)}`);
+    if (Array.isArray(s.enum) && !s.enum.includes(v)) {
+      out.push(`${at}: ${JSON.stringify(v)} not in enum`);
+    }
+    if (typeof v === "number") {
+      if (typeof s.minimum === "number" && v < s.minimum) out.push(`${at}: < ${s.minimum}`);
+      if (typeof s.maximum === "number" && v > s.maximum) out.push(`${at}: > ${s.maximum}`);
+    }
+    if (
+      typeof v === "string" && typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(v)
+    ) {
+      out.push(`${at}: ${JSON.stringify(v)} !~ ${s.pattern}`);
+    }
+    if (Array.isArray(v)) {
+      if (typeof s.minItems === "number" && v.length < s.minItems) out.push(`${at}: too short`);
+      if (s.items) v.forEach((x, i) => check(s.items as Schema, x, `${at}[${i}]`, out));
+    }
+    if (typeOk("object", v)) {
+      const o = v as Record<string, unknown>;
+      for (const r of (s.required as string[] | undefined) ?? []) {
+        if (!(r in o)) out.push(`${at}: missing ${r}`);
+      }
+      const props = (s.properties ?? {}) as Record<string, Schema>;
+      for (const [k, x] of Object.entries(o)) {
+        if (props[k]) check(props[k], x, `${at}.${k}`, out);
+        else if (s.additionalProperties === false) out.push(`${at}: unexpected ${k}`);
+      }
+    }
+  };
+  check(root, value, "$", errors);
+  return errors;
+}
+
+const schema = JSON.parse(
+  await Deno.readTextFile(new URL("../docs/porthole-output.schema.json", import.meta.url)),
+) as Schema;
+
+async function jq(filter: string, file: string): Promise<string> {
+  const o = await new Deno.Command("jq", { args: ["-c", filter, file], stdout: "piped" }).output();
+  assertEquals(o.code, 0);
+  return new TextDecoder().decode(o.stdout);
+}
+
+Deno.test("the validator rejects what the schema forbids", () => {
+  const good = {
+    type: "summary",
+    endTime: 1,
+    elapsedSeconds: 0.5,
+    hostsUp: 1,
+    hostsDown: 0,
+    hostsTotal: 1,
+    exit: "success",
+  };
+  assertEquals(validate(schema, good), []);
+  assert(validate(schema, { ...good, exit: "maybe" }).length > 0);
+  assert(validate(schema, { ...good, extra: 1 }).length > 0);
+  assert(validate(schema, { type: "host", address: "x" }).length > 0);
+  assert(validate(schema, { type: "nope" }).length > 0);
+});
+
+Deno.test("-oJ lines validate against the schema and jq reads them, mid-scan and after", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-json-" });
+  const path = `${dir}/scan.json`;
+  const sink = FileSink.open(path, false);
+  try {
+    const w = new JsonWriter(sink, { openOnly: false });
+    const run = sampleRun({ verbose: 1 });
+    w.begin(run);
+    const a = sampleHost("10.0.0.1", {
+      ptrHostname: "a.example",
+      mac: { addr: "02:00:00:00:00:01", addrtype: "mac", vendor: "Private" },
+    });
+    a.ports.find((p) => p.port === 22)!.service = {
+      name: "ssh",
+      method: "probed",
+      confidence: 10,
+      product: "OpenSSH",
+      version: "9.2p1",
+      cpe: ["cpe:/a:openbsd:openssh:9.2p1"],
+    };
+    w.host(a);
+    const down: HostResult = {
+      ...sampleHost("10.0.0.2"),
+      status: "down",
+      statusReason: "no-response",
+      ports: [],
+      times: undefined,
+    };
+    w.host(down);
+    w.progress({
+      address: "10.0.0.3",
+      time: run.startTime + 2000,
+      ports: sampleHost("10.0.0.3").ports.slice(0, 50),
+    });
+
+    // The scan is still "running": no summary yet, jq already answers.
+    assertEquals(
+      await jq('select(.type=="host") | .ports[] | select(.state=="open") | .port', path),
+      "22\n80\n",
+    );
+
+    w.end(sampleSummary({ hostsUp: 1, hostsDown: 1, hostsTotal: 3 }));
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+    assertEquals(lines.map((l) => JSON.parse(l).type), [
+      "run",
+      "host",
+      "host",
+      "progress",
+      "summary",
+    ]);
+    for (const line of lines) assertEquals(validate(schema, JSON.parse(line)), [], line);
+
+    assertEquals(
+      await jq('select(.type=="host" and .status=="up") | .address', path),
+      '"10.0.0.1"\n',
+    );
+    assertEquals(
+      await jq('select(.type=="host") | .extraPorts[] | [.state, .count, .reasons[0].ports]', path),
+      '["closed",98,"1-21,23-79,81-100"]\n',
+    );
+    assertEquals(await jq('select(.type=="progress") | .done[0].ports', path), '"1-21,23-50"\n');
+    assertEquals(
+      await jq(
+        'select(.type=="host") | .ports[] | select(.service.product) | .service.cpe[0]',
+        path,
+      ),
+      '"cpe:/a:openbsd:openssh:9.2p1"\n',
+    );
+  } finally {
+    sink.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
