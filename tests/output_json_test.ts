@@ -37,7 +37,13 @@ export function validate(root: Schema, value: unknown): string[] {
       ? Array.isArray(v)
       : t === "object"
       ? typeof v === "object" && v !== null && !Array.isArray(v)
-      : typeof v === t;
+      : t === "number"
+      ? typeof v === "number"
+      : t === "string"
+      ? typeof v === "string"
+      : t === "boolean"
+      ? typeof v === "boolean"
+      : false;
   const check = (s: Schema, v: unknown, at: string, out: string[]): void => {
     if (typeof s.$ref === "string") return check(resolve(s.$ref), v, at, out);
     if (Array.isArray(s.oneOf)) {
