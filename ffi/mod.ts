@@ -64,6 +64,9 @@ export {
 export { type Neighbour, neighbourMac } from "./neighbours.ts";
 export { type Access, interfaceAccess, rawAccess } from "./access.ts";
 export { formatIfList } from "./iflist.ts";
+export { type RawIpOptions, RawIpSender } from "./raw_socket.ts";
+export { type FrameSender, openSender, type SenderChoice } from "./sender.ts";
+export { TunDevice } from "./tun.ts";
 export { replyFilter, type ReplyFilterOptions } from "./filter.ts";
 export { describeError, OsError, PcapError, PermissionMissingError } from "./errors.ts";
 export { closeAll, openHandleCount, setOnInterrupt } from "./registry.ts";

@@ -6,8 +6,8 @@
  * one syscall instead of 1024 of each (pcap_sendpacket).
  *
  * The socket is bound with protocol 0, so it never receives: capture stays
- * with libpcap. PACKET_QDISC_BYPASS skips the qdisc layer (as masscan's
- * PF_RING/sendmmsg paths do); drops are then visible to the receiver only.
+ * with libpcap. PACKET_QDISC_BYPASS skips the qdisc layer (frames go
+ * straight to the driver); losses then show only on the receiving side.
  *
  * @module
  */
@@ -15,9 +15,6 @@
 import {
   AF_PACKET,
   cString,
-  EAGAIN,
-  EINTR,
-  ENOBUFS,
   ETH_P_IP,
   ETH_P_IPV6,
   lastError,
@@ -33,13 +30,11 @@ import {
 } from "./_libc.ts";
 import { OsError, RAW_PRIVILEGE_HINT } from "./errors.ts";
 import { type FrameBatch, INDEX_STRIDE } from "./frame_batch.ts";
+import { addressOf, MAX_SENDMMSG_BATCH, MmsgArrays, NAME_SLOT, type SenderStats } from "./_mmsg.ts";
 import { track, untrack } from "./registry.ts";
 
-const MMSGHDR_SIZE = 64; // struct mmsghdr on 64-bit Linux
-const IOVEC_SIZE = 16;
 const SOCKADDR_LL_SIZE = 20;
-/** Kernel limit on messages per sendmmsg (UIO_MAXIOV). */
-export const MAX_SENDMMSG_BATCH = 1024;
+export { MAX_SENDMMSG_BATCH, type SenderStats };
 
 /** What the first byte of a frame is on this interface. */
 export type SendLinkKind = "ethernet" | "raw";
@@ -55,26 +50,6 @@ export interface PacketSocketOptions {
   /** Frame format; default from the interface's ARPHRD type (Ethernet and
    * Linux loopback take Ethernet frames; tun/ipip/ppp take IP packets). */
   linkKind?: SendLinkKind;
-}
-
-/** Counters of a sender. */
-export interface SenderStats {
-  /** Frames the kernel accepted. */
-  sent: number;
-  /** sendmmsg calls made. */
-  calls: number;
-  /** Calls that returned ENOBUFS/EAGAIN (queue full) and were retried. */
-  busy: number;
-}
-
-function offHeap(bytes: number): Uint8Array<ArrayBuffer> {
-  // An explicit ArrayBuffer is always off the V8 heap, so its address is
-  // stable and can be stored inside the mmsghdr/iovec arrays.
-  return new Uint8Array(new ArrayBuffer(Math.max(bytes, 128)));
-}
-
-function addressOf(buf: Uint8Array): number {
-  return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
 }
 
 /** Reads an interface's ARPHRD type from sysfs; undefined if unreadable. */
@@ -96,11 +71,10 @@ export class PacketSocketSender {
   readonly batchSize: number;
   readonly stats: SenderStats = { sent: 0, calls: 0, busy: 0 };
   #fd: number;
-  #msgs: Uint8Array<ArrayBuffer>;
-  #msgs32: Uint32Array;
-  #iov32: Uint32Array;
-  #names: Uint8Array<ArrayBuffer>;
-  #nameAddr: number;
+  #mm: MmsgArrays;
+  // Raw-IP links need the protocol per frame: two sockaddr_ll in slots 0, 1.
+  #ll: Uint8Array<ArrayBuffer>;
+  #llAddr: number;
 
   private constructor(
     iface: string,
@@ -114,34 +88,17 @@ export class PacketSocketSender {
     this.#fd = fd;
     this.linkKind = linkKind;
     this.batchSize = batchSize;
-    this.#msgs = offHeap(batchSize * MMSGHDR_SIZE);
-    this.#msgs32 = new Uint32Array(this.#msgs.buffer);
-    const iov = offHeap(batchSize * IOVEC_SIZE);
-    this.#iov32 = new Uint32Array(iov.buffer);
-    // Two sockaddr_ll destinations for raw-IP links, where the kernel needs
-    // the protocol per frame: [0] IPv4, [1] IPv6.
-    this.#names = offHeap(2 * 32);
-    const nv = new DataView(this.#names.buffer);
+    this.#mm = new MmsgArrays(batchSize);
+    this.#ll = new Uint8Array(new ArrayBuffer(128));
+    const nv = new DataView(this.#ll.buffer);
     for (const [i, proto] of [[0, ETH_P_IP], [1, ETH_P_IPV6]] as const) {
-      nv.setUint16(i * 32, AF_PACKET, true);
-      nv.setUint16(i * 32 + 2, proto, false);
-      nv.setInt32(i * 32 + 4, ifindex, true);
+      nv.setUint16(i * NAME_SLOT, AF_PACKET, true);
+      nv.setUint16(i * NAME_SLOT + 2, proto, false);
+      nv.setInt32(i * NAME_SLOT + 4, ifindex, true);
     }
-    this.#nameAddr = addressOf(this.#names);
-    const iovAddr = addressOf(iov);
-    const m = this.#msgs32;
-    for (let i = 0; i < batchSize; i++) {
-      const w = (i * MMSGHDR_SIZE) >> 2;
-      const a = iovAddr + i * IOVEC_SIZE;
-      m[w + 4] = a >>> 0; // msg_iov
-      m[w + 5] = (a / 4294967296) >>> 0;
-      m[w + 6] = 1; // msg_iovlen
-    }
-    // Keep the iovec buffer alive as long as the sender.
-    this.#iovKeep = iov;
+    this.#llAddr = addressOf(this.#ll);
     track(this);
   }
-  #iovKeep: Uint8Array;
 
   /** Opens a packet socket on `iface`. Throws OsError with a hint (EPERM →
    * run as root / setcap; ENODEV → no such interface). */
@@ -206,61 +163,26 @@ export class PacketSocketSender {
     const fd = this.#fd;
     if (fd < 0) throw new OsError("sendmmsg", 9, `${this.iface}: sender is closed`);
     const c = libc();
-    const index = batch.index, data = batch.data;
+    const index = batch.index, data = batch.data, mm = this.#mm;
     const base = addressOf(data);
     const raw = this.linkKind === "raw";
     let done = 0;
     while (done < count) {
       const n = Math.min(count - done, this.batchSize);
-      const iov = this.#iov32, m = this.#msgs32;
       for (let i = 0; i < n; i++) {
         const k = (done + i) * INDEX_STRIDE;
         const off = index[k]!;
-        const a = base + off;
-        const w = i << 2;
-        iov[w] = a >>> 0;
-        iov[w + 1] = (a / 4294967296) >>> 0;
-        iov[w + 2] = index[k + 1]!;
+        mm.setIov(i, base + off, index[k + 1]!);
         if (raw) {
-          const mw = (i * MMSGHDR_SIZE) >> 2;
-          const na = this.#nameAddr + ((data[off]! >> 4) === 6 ? 32 : 0);
-          m[mw] = na >>> 0;
-          m[mw + 1] = (na / 4294967296) >>> 0;
-          m[mw + 2] = SOCKADDR_LL_SIZE;
+          mm.setName(i, this.#llAddr + ((data[off]! >> 4) === 6 ? NAME_SLOT : 0), SOCKADDR_LL_SIZE);
         }
       }
-      const sent = this.#sendmmsg(c, n);
-      if (sent <= 0) break;
+      const sent = mm.send(c, fd, n, this.iface, this.stats);
       done += sent;
+      if (sent < n) break;
     }
     this.stats.sent += done;
     return done;
-  }
-
-  // Sends the first n prepared messages, retrying partial sends and short
-  // busy periods; returns how many went out (0 if the socket stayed busy).
-  #sendmmsg(c: ReturnType<typeof libc>, n: number): number {
-    let sent = 0, busyRounds = 0;
-    while (sent < n) {
-      const msgs = sent === 0 ? this.#msgs : this.#msgs.subarray(sent * MMSGHDR_SIZE);
-      const rc = c.sendmmsg(this.#fd, msgs, n - sent, 0);
-      this.stats.calls++;
-      if (rc > 0) {
-        sent += rc;
-        busyRounds = 0;
-        continue;
-      }
-      const e = lastError(`sendmmsg(${this.iface})`);
-      if (e.errno === EINTR) continue;
-      if ((e.errno === ENOBUFS || e.errno === EAGAIN) && busyRounds < 64) {
-        this.stats.busy++;
-        busyRounds++;
-        continue;
-      }
-      if (sent > 0 || e.errno === ENOBUFS || e.errno === EAGAIN) return sent;
-      throw e;
-    }
-    return sent;
   }
 
   /** Sends one frame (allocates nothing, but one syscall per frame). */
@@ -269,13 +191,13 @@ export class PacketSocketSender {
     const c = libc();
     let rc: number | bigint;
     if (this.linkKind === "raw") {
-      const off = (frame[0]! >> 4) === 6 ? 32 : 0;
+      const off = (frame[0]! >> 4) === 6 ? NAME_SLOT : 0;
       rc = c.sendto(
         this.#fd,
         frame as Uint8Array<ArrayBuffer>,
         BigInt(frame.length),
         0,
-        this.#names.subarray(off, off + SOCKADDR_LL_SIZE),
+        this.#ll.subarray(off, off + SOCKADDR_LL_SIZE),
         SOCKADDR_LL_SIZE,
       );
     } else {
