@@ -69,6 +69,7 @@ export class Progress {
   #hostsCompleted = 0;
   #hostsUp = 0;
   #undergoing = 0;
+  #undergoingUp = false;
   // ETA smoothing, nmap's estimate_time_left().
   #prevDone = 0;
   #prevTime = 0;
@@ -111,10 +112,15 @@ export class Progress {
     }).catch(() => {/* no interactive status then */});
   }
 
-  /** A new phase ("SYN Stealth Scan", "Service scan"...) over `hosts` hosts. */
-  setPhase(name: string, hosts = this.#undergoing): void {
+  /**
+   * A new phase ("Ping Scan", "SYN Stealth Scan", "Service scan"...) over
+   * `hosts` hosts. Hosts in a phase after discovery are up, and nmap counts
+   * them in "(N up)" while they are still being scanned.
+   */
+  setPhase(name: string, hosts = this.#undergoing, hostsAreUp = name !== "Ping Scan"): void {
     this.#phase = name;
     this.#undergoing = hosts;
+    this.#undergoingUp = hostsAreUp;
     this.#phaseStart = this.#now();
     this.#done = this.#total = 0;
     this.#prevDone = this.#prevRate = this.#lastTimeLeft = 0;
@@ -141,9 +147,9 @@ export class Progress {
     const now = this.#now();
     let s = `Stats: ${
       clockDuration((now - this.#start) / 1000)
-    } elapsed; ${this.#hostsCompleted} hosts completed (${this.#hostsUp} up), ${this.#undergoing} undergoing ${
-      this.#phase || "Ping Scan"
-    }\n`;
+    } elapsed; ${this.#hostsCompleted} hosts completed (${
+      this.#hostsUp + (this.#undergoingUp ? this.#undergoing : 0)
+    } up), ${this.#undergoing} undergoing ${this.#phase || "Ping Scan"}\n`;
     if (this.#phase && this.#total > 0) s += this.#timingLine(now);
     return s;
   }
