@@ -76,7 +76,6 @@ function corpus(core: PacketCore, g: Gen, n: number): Seed[] {
   return seeds;
 }
 
-const be16 = (b: Uint8Array, o: number) => ((b[o] ?? 0) << 8) | (b[o + 1] ?? 0);
 function put16(b: Uint8Array, o: number, v: number) {
   if (o + 1 < b.length) {
     b[o] = (v >> 8) & 255;
