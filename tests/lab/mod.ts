@@ -423,7 +423,7 @@ export class Lab implements AsyncDisposable {
     validateScenario(sc);
     const a = addressing(opts.tag);
 
-    await Lab.sweep(); // leftovers of crashed runs (this tag's included) go first
+    await Lab.sweep({ orphans: false }); // labs of crashed runs (this tag's included) go first
     const prior = await readState(opts.tag);
     if (prior) {
       const who = prior.detached ? "detached" : `owned by pid ${prior.ownerPid}`;
@@ -483,90 +483,61 @@ export class Lab implements AsyncDisposable {
   async #build(detach: boolean, servicesTimeoutMs: number): Promise<void> {
     const a = this.addr;
     const sc = this.scenario;
+    // `ip -n NS <words>`: one line per step reads like the shell it replaces.
+    const ipn = (ns: string, words: string) => ip("-n", ns, ...words.trim().split(/\s+/));
+    // Fixed MACs (locally administered, 02:70:68 = "ph") keep scan outputs reproducible.
+    const mac = (host: number) =>
+      `02:70:68:${a.b.toString(16).padStart(2, "0")}:00:${host.toString(16).padStart(2, "0")}`;
     const noDad = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"];
     for (const ns of [a.scannerNs, ...this.targets.map((t) => t.ns)]) {
       await ip("netns", "add", ns);
       await nsExec(ns, ["sysctl", "-qw", ...noDad]);
-      await ip("-n", ns, "link", "set", "lo", "up");
+      await ipn(ns, "link set lo up");
     }
-    const v6 = (addr: string, plen: number) => [`${addr}/${plen}`, "nodad"];
+    const S = a.scannerNs;
     if (sc.topology === "routed") {
-      const t = this.targets[0]!;
-      await ip(
-        "-n",
-        a.scannerNs,
-        "link",
-        "add",
-        "eth0",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        t.ns,
+      const T = this.targets[0]!.ns;
+      await ipn(
+        S,
+        `link add eth0 address ${mac(1)} type veth peer name eth0 address ${mac(2)} netns ${T}`,
       );
-      await ip("-n", a.scannerNs, "addr", "add", `${a.scannerV4}/24`, "dev", "eth0");
-      await ip("-n", a.scannerNs, "-6", "addr", "add", ...v6(a.scannerV6, 64), "dev", "eth0");
-      await ip("-n", a.scannerNs, "link", "set", "eth0", "up");
-      await ip("-n", t.ns, "addr", "add", `${a.gatewayV4}/24`, "dev", "eth0");
-      await ip("-n", t.ns, "-6", "addr", "add", ...v6(a.gatewayV6, 64), "dev", "eth0");
-      await ip("-n", t.ns, "link", "set", "eth0", "up");
-      await ip("-n", t.ns, "addr", "add", `${a.serviceV4}/32`, "dev", "lo");
-      await ip("-n", t.ns, "-6", "addr", "add", ...v6(a.serviceV6, 128), "dev", "lo");
-      await ip("-n", a.scannerNs, "route", "add", a.serviceNetV4, "via", a.gatewayV4);
-      await ip("-n", a.scannerNs, "-6", "route", "add", a.serviceNetV6, "via", a.gatewayV6);
+      await ipn(S, `addr add ${a.scannerV4}/24 dev eth0`);
+      await ipn(S, `-6 addr add ${a.scannerV6}/64 nodad dev eth0`);
+      await ipn(S, "link set eth0 up");
+      await ipn(T, `addr add ${a.gatewayV4}/24 dev eth0`);
+      await ipn(T, `-6 addr add ${a.gatewayV6}/64 nodad dev eth0`);
+      await ipn(T, "link set eth0 up");
+      // The target's own address sits on its loopback, one hop away: a remote host to nmap.
+      await ipn(T, `addr add ${a.serviceV4}/32 dev lo`);
+      await ipn(T, `-6 addr add ${a.serviceV6}/128 nodad dev lo`);
+      await ipn(S, `route add ${a.serviceNetV4} via ${a.gatewayV4}`);
+      await ipn(S, `-6 route add ${a.serviceNetV6} via ${a.gatewayV6}`);
       if (sc.anyip16) {
-        // AnyIP: every address of the /16 is local to the target (RFC-free kernel trick).
-        await ip("-n", t.ns, "route", "add", "local", a.anyipV4, "dev", "lo");
-        await ip("-n", a.scannerNs, "route", "add", a.anyipV4, "via", a.gatewayV4);
+        // AnyIP: a local route makes every address of the /16 the target's own.
+        await ipn(T, `route add local ${a.anyipV4} dev lo`);
+        await ipn(S, `route add ${a.anyipV4} via ${a.gatewayV4}`);
       }
     } else {
-      await ip("netns", "add", a.hubNs);
-      await nsExec(a.hubNs, [
+      const H = a.hubNs;
+      await ip("netns", "add", H);
+      // The hub only bridges: no addresses, no IPv6 chatter of its own.
+      await nsExec(H, [
         "sysctl",
         "-qw",
         "net.ipv6.conf.all.disable_ipv6=1",
         "net.ipv6.conf.default.disable_ipv6=1",
       ]);
-      await ip(
-        "-n",
-        a.hubNs,
-        "link",
-        "add",
-        "br0",
-        "type",
-        "bridge",
-        "stp_state",
-        "0",
-        "forward_delay",
-        "0",
-        "mcast_snooping",
-        "0",
-      );
-      await ip("-n", a.hubNs, "link", "set", "br0", "up");
-      const plug = async (ns: string, port: string, v4: string, v6addr: string) => {
-        await ip(
-          "-n",
-          ns,
-          "link",
-          "add",
-          "eth0",
-          "type",
-          "veth",
-          "peer",
-          "name",
-          port,
-          "netns",
-          a.hubNs,
-        );
-        await ip("-n", a.hubNs, "link", "set", port, "master", "br0", "up");
-        await ip("-n", ns, "addr", "add", `${v4}/24`, "dev", "eth0");
-        await ip("-n", ns, "-6", "addr", "add", ...v6(v6addr, 64), "dev", "eth0");
-        await ip("-n", ns, "link", "set", "eth0", "up");
+      await ipn(H, "link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0");
+      await ipn(H, "link set br0 up");
+      const plug = async (ns: string, port: string, host: number, v4: string, v6: string) => {
+        await ipn(ns, `link add eth0 address ${mac(host)} type veth peer name ${port} netns ${H}`);
+        await ipn(H, `link set ${port} master br0 up`);
+        await ipn(ns, `addr add ${v4}/24 dev eth0`);
+        await ipn(ns, `-6 addr add ${v6}/64 nodad dev eth0`);
+        await ipn(ns, "link set eth0 up");
       };
-      await plug(a.scannerNs, "s", a.scannerV4, a.scannerV6);
-      for (const [i, t] of this.targets.entries()) await plug(t.ns, `t${i}`, t.v4, t.v6);
+      await plug(S, "s", 1, a.scannerV4, a.scannerV6);
+      for (const [i, t] of this.targets.entries()) await plug(t.ns, `t${i}`, 10 + i, t.v4, t.v6);
     }
 
     // The scanner resolves the targets' names through its own /etc/hosts.
@@ -696,21 +667,24 @@ export class Lab implements AsyncDisposable {
   }
 
   /**
-   * Removes stale labs: those whose owner process is gone, and `ph-` namespaces without lab
-   * bookkeeping that are older than ORPHAN_AGE_MS (a younger one may be another test's, being
-   * set up right now). Detached labs stay. With `all`, removes every `ph-` namespace and lab.
-   * Returns the namespaces removed.
+   * Removes stale labs: those whose owner process is gone and, unless `orphans` is false,
+   * `ph-` namespaces without lab bookkeeping older than ORPHAN_AGE_MS (a younger one may be
+   * another test's, being set up right now). Detached labs stay. With `all`, removes every `ph-`
+   * namespace and lab. `tags` limits it to those tags. Returns the namespaces removed.
    */
-  static async sweep(opts: { all?: boolean } = {}): Promise<string[]> {
+  static async sweep(
+    opts: { all?: boolean; orphans?: boolean; tags?: string[] } = {},
+  ): Promise<string[]> {
     const removed: string[] = [];
     for (const s of await Lab.status()) {
+      if (opts.tags && !opts.tags.includes(s.tag)) continue;
       let stale = opts.all || s.health === "stale";
-      if (s.health === "orphan" && !stale) {
+      if (s.health === "orphan" && !stale && opts.orphans !== false) {
         const ages = await Promise.all(
-          s.namespaces.map(async (n) =>
-            Date.now() -
-            ((await Deno.stat(`/run/netns/${n}`).catch(() => null))?.mtime?.getTime() ?? 0)
-          ),
+          s.namespaces.map(async (n) => {
+            const st = await Deno.stat(`/run/netns/${n}`).catch(() => null);
+            return Date.now() - (st?.mtime?.getTime() ?? 0);
+          }),
         );
         stale = ages.length > 0 && ages.every((age) => age > ORPHAN_AGE_MS);
       }

@@ -24,8 +24,17 @@ export type Policy =
 export type TcpService =
   /** Accept and say nothing; read and discard until the peer closes (or idles out). */
   | { kind: "accept" }
-  /** Send a greeting first (`text` as UTF-8, or raw bytes as `hex`), then hold, close or echo. */
-  | { kind: "banner"; text?: string; hex?: string; after?: "hold" | "close" | "echo" }
+  /**
+   * Send a greeting first (`text` as UTF-8, or raw bytes as `hex`), then: "hangup" (default)
+   * closes as soon as the client sends anything, as an SSH server does on a bad identification
+   * line; "hold" reads and discards; "close" closes right after the greeting; "echo" echoes.
+   */
+  | {
+    kind: "banner";
+    text?: string;
+    hex?: string;
+    after?: "hangup" | "hold" | "close" | "echo";
+  }
   /** An HTTP/1.x server: answers each request with this Server header. */
   | { kind: "http"; server: string; body?: string; title?: string }
   /** Accept, then close at once without a byte: what nmap -sV calls "tcpwrapped". */

@@ -78,10 +78,18 @@ async function serveConn(conn: Deno.Conn, svc: TcpService): Promise<void> {
       const n = await conn.read(buf);
       if (n === null) return;
       arm();
-      if (echo) {
+      if (svc.kind === "banner" && (svc.after ?? "hangup") === "hangup") {
+        return;
+      } else if (echo) {
         await writeAll(conn, buf.subarray(0, n));
       } else if (svc.kind === "http") {
         pending += latin1(buf.subarray(0, n));
+        // Like nginx: bytes that cannot begin a request line get a 400 at once, not a wait.
+        const start = pending.replace(/^(\r?\n)+/, "");
+        if (!/^[A-Z]{0,20}$|^[A-Z]{1,20} /.test(start.slice(0, 21))) {
+          await writeAll(conn, httpResponse(svc, "", new Date()).bytes);
+          return;
+        }
         for (;;) {
           const m = /\r?\n\r?\n/.exec(pending);
           if (!m) break;
