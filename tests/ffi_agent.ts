@@ -10,6 +10,7 @@
  * - `access`: rawAccess(), and what opening a capture says.
  * - `hold`: open a promiscuous capture, print "ready", wait (Ctrl-C test).
  * - `tun`: a raw-IP link (tun held by the agent): send and capture on it.
+ * - `nexthop`: cli/net/next_hop.ts resolveNextHop (ARP/NDP on the wire).
  *
  * @module
  */
@@ -32,6 +33,7 @@ import {
 } from "../ffi/mod.ts";
 import { formatIfList } from "../ffi/iflist.ts";
 import { TunDevice } from "../ffi/tun.ts";
+import { type NextHopOptions, type NextHopRequest, resolveNextHop } from "../cli/net/next_hop.ts";
 import { fromHex, toHex } from "./ffi_frames.ts";
 
 /** A `probe` request. */
@@ -232,7 +234,10 @@ if (import.meta.main) {
     else if (cmd === "access") answer = access(req);
     else if (cmd === "hold") answer = await hold(req);
     else if (cmd === "tun") answer = await tun(req);
-    else throw new Error(`unknown command ${cmd}`);
+    else if (cmd === "nexthop") {
+      const r = req as { request: NextHopRequest; options?: NextHopOptions };
+      answer = { result: await resolveNextHop(r.request, r.options) };
+    } else throw new Error(`unknown command ${cmd}`);
   } catch (e) {
     answer = { error: describeError(e), name: e instanceof Error ? e.name : "unknown" };
   }

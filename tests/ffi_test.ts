@@ -12,22 +12,45 @@
 import assert from "node:assert/strict";
 import { createLab, DENO, type FfiLab, labUnavailable, run, waitForLine } from "./ffi_lab.ts";
 import type { ProbeAnswer, ProbeRequest } from "./ffi_agent.ts";
-import {
-  ACK,
-  arpRequest,
-  fromHex,
-  ipv4,
-  ipv6,
-  neighborSolicitation,
-  RST,
-  summarize,
-  SYN,
-  tcp,
-  tcpFrame,
-  toHex,
-  udpFrame,
-} from "./ffi_frames.ts";
+import { ACK, fromHex, RST, summarize, SYN, toHex } from "./ffi_frames.ts";
 import { replyFilter } from "../ffi/filter.ts";
+import { LinkType, packetCore } from "../core-wasm/mod.ts";
+
+// Probes are built by the packet core (as the scanner builds them) and the
+// replies read by the small independent reader in ffi_frames.ts.
+const core = packetCore();
+type Ends = {
+  srcMac: string;
+  dstMac: string;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+};
+const tcpFrame = (o: Ends) =>
+  core.buildTcp({
+    srcMac: o.srcMac,
+    dstMac: o.dstMac,
+    src: o.src,
+    dst: o.dst,
+    srcPort: o.sport,
+    dstPort: o.dport,
+  });
+const udpFrame = (o: Ends) =>
+  core.buildUdp({
+    srcMac: o.srcMac,
+    dstMac: o.dstMac,
+    src: o.src,
+    dst: o.dst,
+    srcPort: o.sport,
+    dstPort: o.dport,
+  });
+const ipSyn = (src: string, dst: string, sport: number, dport: number) =>
+  core.buildTcp({ linkType: LinkType.RAW, src, dst, srcPort: sport, dstPort: dport });
+const arpRequest = (senderMac: string, senderIp: string, targetIp: string) =>
+  core.buildArpRequest({ senderMac, senderIp, targetIp });
+const neighborSolicitation = (srcMac: string, src: string, target: string) =>
+  core.buildNeighborSolicitation({ srcMac, src, target });
 
 const AGENT = new URL("./ffi_agent.ts", import.meta.url).pathname;
 const why = labUnavailable();
@@ -197,12 +220,7 @@ Deno.test({
         async () => {
           // Frames injected on lo with a local source are martians to Linux, so
           // packets to ourselves go through raw IP sockets (as nmap's do).
-          const pkt = (src: string, sport: number) =>
-            toHex(
-              src.includes(":")
-                ? ipv6(src, src, 6, tcp(src, src, sport, 8081, SYN))
-                : ipv4(src, src, 6, tcp(src, src, sport, 8081, SYN)),
-            );
+          const pkt = (src: string, sport: number) => toHex(ipSyn(src, src, sport, 8081));
           const a = await probe(lab, {
             iface: "lo",
             filter: "tcp and src port 8081",
@@ -227,8 +245,8 @@ Deno.test({
 
       await t.step("raw-IP link (tun): frames start at the IP header, DLT_RAW", async () => {
         const peer = "10.251.2.2", me = "10.251.2.1";
-        const out = ipv4(me, peer, 6, tcp(me, peer, 40050, 80, SYN));
-        const inbound = ipv4(peer, me, 6, tcp(peer, me, 40051, 8081, SYN));
+        const out = ipSyn(me, peer, 40050, 80);
+        const inbound = ipSyn(peer, me, 40051, 8081);
         const a = await agent<{
           linkKind: string;
           datalink: number;
@@ -313,6 +331,70 @@ Deno.test({
         assert.equal(nmap.code, 0, nmap.stderr);
         assert.equal(net.iflist, nmap.stdout.split("\n").slice(1).join("\n"));
       });
+
+      await t.step(
+        "next hop: neighbour table, then ARP / NDP on the wire, retries, timeout",
+        async () => {
+          const nh = (request: Record<string, unknown>, options: Record<string, unknown> = {}) =>
+            agent<{ result: { mac: string | null; via: string; requests: number } | null }>(
+              lab,
+              "nexthop",
+              {
+                request: {
+                  iface: s.iface,
+                  linkKind: "ethernet",
+                  srcMac: s.mac,
+                  source: s.v4,
+                  ...request,
+                },
+                options,
+              },
+            );
+          assert.equal((await lab.exec(s.ns, ["ip", "neigh", "flush", "dev", s.iface])).code, 0);
+          assert.deepEqual((await nh({ nextHop: h.v4 })).result, {
+            mac: h.mac,
+            via: "arp",
+            requests: 1,
+          });
+          assert.deepEqual(
+            (await nh({ nextHop: h.v6, source: s.v6 }, { skipNeighbourTable: true })).result,
+            { mac: h.mac, via: "ndp", requests: 1 },
+          );
+          // The kernel's table answers without a request once it knows the host.
+          await lab.exec(s.ns, [
+            "ip",
+            "neigh",
+            "replace",
+            h.v4,
+            "lladdr",
+            h.mac,
+            "dev",
+            s.iface,
+            "nud",
+            "reachable",
+          ]);
+          assert.deepEqual((await nh({ nextHop: h.v4 })).result, {
+            mac: h.mac,
+            via: "neighbour-table",
+            requests: 0,
+          });
+          // Nobody there: null after every try.
+          assert.equal(
+            (await nh({ nextHop: "10.251.0.77" }, { tries: 2, timeoutMs: 150 })).result,
+            null,
+          );
+          assert.deepEqual((await nh({ nextHop: "127.0.0.1", loopback: true })).result, {
+            mac: "00:00:00:00:00:00",
+            via: "loopback",
+            requests: 0,
+          });
+          assert.deepEqual((await nh({ nextHop: h.v4 }, { sendIp: true })).result, {
+            mac: null,
+            via: "not-needed",
+            requests: 0,
+          });
+        },
+      );
 
       await t.step(
         "access: reasons for missing FFI permission, libpcap, privileges, a down link",
