@@ -11,6 +11,8 @@ import type { HostResult, OutputWriter } from "../cli/model.ts";
 import { GrepableWriter } from "../cli/output/grepable.ts";
 import { JsonWriter } from "../cli/output/json.ts";
 import { XmlWriter } from "../cli/output/xml.ts";
+import { NormalWriter } from "../cli/output/normal.ts";
+import { parseOptions } from "../cli/options.ts";
 import { FileSink } from "../cli/output/sink.ts";
 import {
   assert,
@@ -127,6 +129,15 @@ Deno.test("hostile text through every writer", async (t) => {
       assertEquals(entries.length, 2, entries.join(" | "));
       for (const e of entries) assertEquals(e.split("/").length, 8, e); // 7 fields + trailing ""
       assertMatch(entries[0]!, /^22\/open\/tcp\/\/ssh\\x1B\[5m\|x\/\//);
+    });
+
+    await t.step("normal (-oN): no raw controls, one line per report line", async () => {
+      const opts = parseOptions(["-sV", "--reason", "10.0.0.1"]);
+      const bytes = await writeWith(`${dir}/h.nmap`, (s) => new NormalWriter(s, opts, "file"));
+      assertEquals(controlBytes(bytes), []);
+      const text = new TextDecoder().decode(bytes);
+      assertEquals(text.match(/^Porthole scan report for /gm)?.length, 1);
+      assertEquals(text.match(/^Host: /gm), null); // the forged line stayed inside its cell
     });
 
     await t.step("JSON: valid lines, exact strings back, no raw controls", async () => {

@@ -19,6 +19,7 @@ import type {
 import { XmlWriter } from "../cli/output/xml.ts";
 import { GrepableWriter } from "../cli/output/grepable.ts";
 import { FileSink } from "../cli/output/sink.ts";
+import { readResumeState } from "../cli/output/resume.ts";
 
 async function run(
   cmd: string,
@@ -226,6 +227,8 @@ for (const { extra, window } of cases) {
         `${dir}/nmap.xml`,
         "-oG",
         `${dir}/nmap.gnmap`,
+        "-oN",
+        `${dir}/nmap.nmap`,
         "127.0.0.1",
       ]);
       assertEquals(nmap.code, 0, nmap.err);
@@ -258,6 +261,13 @@ for (const { extra, window } of cases) {
         xmlPath,
       ]);
       assertEquals(lint.code, 0, lint.err);
+
+      // --resume reads nmap's own three files (and ours) the same way.
+      for (const f of ["nmap.xml", "nmap.gnmap", "nmap.nmap", "ours.xml", "ours.gnmap"]) {
+        const st = readResumeState(`${dir}/${f}`);
+        assertEquals(st.argv, facts.run.args.slice(1), f);
+        assertEquals([...st.doneHosts], ["127.0.0.1"], f);
+      }
 
       const html = await run("xsltproc", ["/usr/share/nmap/nmap.xsl", xmlPath]);
       assertEquals(html.code, 0, html.err);

@@ -21,10 +21,12 @@ import type { Options } from "../options_types.ts";
 import { fatal } from "../errors.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
+import { type NormalTarget, NormalWriter } from "./normal.ts";
 import { FileSink, FunctionSink, type Sink } from "./sink.ts";
 import { truncateXmlForResume, XmlWriter } from "./xml.ts";
 
-export { readResumeState, type ResumeState } from "./resume.ts";
+export { type PartialHost, readResumeState, type ResumeState } from "./resume.ts";
+export type { NormalTarget } from "./normal.ts";
 export { Progress, type ProgressOptions } from "./progress.ts";
 
 /** nmap's names for its log kinds, used in its error messages. */
@@ -32,15 +34,13 @@ const KIND_NAMES = { normal: "normal", grepable: "machine", xml: "XML", json: "J
 type Kind = keyof typeof KIND_NAMES;
 const KINDS: Kind[] = ["normal", "xml", "grepable", "json"];
 
-/** Where the normal writer's text goes: the terminal, or a -oN file (nmap's
- * LOG_STDOUT vs LOG_NORMAL differ: "Starting Nmap" vs "# Nmap ... as:"). */
-export type NormalTarget = "stdout" | "file";
-
-/** Builds a normal-output writer (cli/output/normal.ts). */
+/** Builds a normal-output writer; the default is cli/output/normal.ts's.
+ * `stderr` is given to one normal writer only, so remarks print once. */
 export type NormalWriterFactory = (
   sink: Sink,
   options: Options,
   target: NormalTarget,
+  stderr?: (text: string) => void,
 ) => OutputWriter;
 
 /** The open writers and how to close their files. */
@@ -50,9 +50,20 @@ export interface OpenWriters {
   close(): Promise<void>;
 }
 
-/** Injection points, for tests and until the normal writer lands. */
+/** Injection points (tests, embedding). */
 export interface OpenWritersHooks {
+  /** Builds the normal writers (default: NormalWriter). */
   normal?: NormalWriterFactory;
+  /** Where nmap's stderr-only remarks go (default: stderr, synchronously). */
+  stderr?: (text: string) => void;
+}
+
+const defaultNormal: NormalWriterFactory = (sink, options, target, stderr) =>
+  new NormalWriter(sink, options, target, stderr ? { stderr } : {});
+
+function writeStderr(text: string): void {
+  const b = new TextEncoder().encode(text);
+  for (let off = 0; off < b.length;) off += Deno.stderr.writeSync(b.subarray(off));
 }
 
 /** The stylesheet href for -oX: --stylesheet, none with --no-stylesheet,
@@ -120,18 +131,34 @@ export function openWriters(
   stdout: (s: string) => void,
   hooks: OpenWritersHooks = {},
 ): Promise<OpenWriters> {
+  try {
+    return Promise.resolve(openWritersNow(options, stdout, hooks));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function openWritersNow(
+  options: Options,
+  stdout: (s: string) => void,
+  hooks: OpenWritersHooks,
+): OpenWriters {
   preflightOutputFiles(options);
   const files = requestedFiles(options);
   const resuming = options.output.resume !== undefined;
   const append = options.output.appendOutput || resuming;
   const sinks: Sink[] = [];
   const writers: OutputWriter[] = [];
-  const normal = hooks.normal;
+  const makeNormal = hooks.normal ?? defaultNormal;
+  let stderr: ((text: string) => void) | undefined = hooks.stderr ?? writeStderr;
+  const normal = (sink: Sink, target: NormalTarget) => {
+    const w = makeNormal(sink, options, target, stderr);
+    stderr = undefined;
+    return w;
+  };
 
   try {
-    if (!files.some(([, p]) => p === "-") && normal) {
-      writers.push(normal(new FunctionSink(stdout), options, "stdout"));
-    }
+    if (!files.some(([, p]) => p === "-")) writers.push(normal(new FunctionSink(stdout), "stdout"));
     for (const [kind, path] of files) {
       let continueXml = false;
       if (kind === "xml" && resuming && path !== "-") continueXml = truncateXmlForResume(path);
@@ -139,7 +166,7 @@ export function openWriters(
       sinks.push(sink);
       switch (kind) {
         case "normal":
-          if (normal) writers.push(normal(sink, options, "file"));
+          writers.push(normal(sink, "file"));
           break;
         case "xml":
           writers.push(
@@ -172,12 +199,12 @@ export function openWriters(
   }
 
   let closed = false;
-  return Promise.resolve({
+  return {
     writers,
     close() {
       if (!closed) { for (const s of sinks) s.close(); }
       closed = true;
       return Promise.resolve();
     },
-  });
+  };
 }

@@ -142,7 +142,7 @@ export function readResumeState(path: string): ResumeState {
         const p = /^# Progress for (\S+) at \d+: (.*)$/.exec(line);
         if (p) record(p[1]!, parseProgressTokens(p[2]!));
       } else {
-        const r = /^Nmap scan report for (.*?)(?: \[host down[^\]]*\])?$/.exec(line);
+        const r = /^(?:Nmap|Porthole) scan report for (.*?)(?: \[host down[^\]]*\])?$/.exec(line);
         if (r) {
           const who = r[1]!;
           const paren = /\(([^()]*)\)$/.exec(who);

@@ -117,13 +117,14 @@ Deno.test("resume from normal output: every 'Nmap scan report for' line", async 
       "Nmap scan report for 10.0.0.2 [host down, received no-response]",
       "Nmap scan report for b.example (fd00::1)",
       "Nmap scan report for 10.0.0.4",
+      "Porthole scan report for c.example (10.0.0.5)",
       "",
     ].join("\n"),
   );
   assertEquals(st.format, "normal");
   assertEquals(st.argv, ARGS.slice(1));
-  assertEquals([...st.doneHosts], ["10.0.0.1", "10.0.0.2", "fd00::1", "10.0.0.4"]);
-  assertEquals(st.lastHost, "10.0.0.4");
+  assertEquals([...st.doneHosts], ["10.0.0.1", "10.0.0.2", "fd00::1", "10.0.0.4", "10.0.0.5"]);
+  assertEquals(st.lastHost, "10.0.0.5");
 });
 
 Deno.test("resume: unreadable, short or foreign files fail with nmap's messages", async () => {
