@@ -11,7 +11,7 @@ import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
 import { RawSession } from "./raw_session.ts";
-import { type RawRoute, routeKey } from "./route.ts";
+import { type RawRoute, resolveRoute, routeKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 
 /** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
@@ -39,7 +39,24 @@ export interface EngineContext {
 /** Raw sessions keyed by route, opened lazily and shared by all phases. */
 export class SessionPool {
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
-  constructor(readonly core: PacketCore) {}
+  readonly #routes = new Map<string, RawRoute>();
+  constructor(
+    readonly core: PacketCore,
+    readonly routeOpts: { iface?: string; source?: string } = {},
+  ) {}
+
+  /**
+   * The route to `address` (-e/-S applied). Targets sharing a path share one
+   * RawRoute object, so a next-hop MAC resolved once serves them all.
+   */
+  route(address: string): RawRoute {
+    const r = resolveRoute(address, this.routeOpts);
+    const key = routeKey(r);
+    const known = this.#routes.get(key);
+    if (known) return known;
+    this.#routes.set(key, r);
+    return r;
+  }
 
   /** The session for `route`, opened on first use. */
   get(route: RawRoute): RawSession<ParsedRecords> {

@@ -7,7 +7,7 @@
  */
 
 import { neighbourMac, type NetInterface, routeTo } from "../../ffi/mod.ts";
-import { formatMac, parseIp, parseMac } from "../../ffi/ip.ts";
+import { parseIp, parseMac } from "../../ffi/ip.ts";
 
 /** A resolved path to one target (or to every target sharing it). */
 export interface RawRoute {
@@ -92,5 +92,5 @@ export function resolveRoute(
 
 /** A key grouping targets that can share one capture and sender. */
 export function routeKey(r: RawRoute): string {
-  return `${r.iface}|${r.family}|${r.source}|${r.dstMac ? formatMac(r.dstMac) : r.nextHop}`;
+  return `${r.iface}|${r.family}|${r.source}|${r.nextHop}`;
 }

@@ -129,6 +129,7 @@ export class Scheduler {
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
+  readonly #doneQueue: number[] = [];
   #cursor = 0;
   #inFlight = 0;
   #hostsLeft: number;
@@ -236,7 +237,15 @@ export class Scheduler {
       this.#flags[idx] = (f | DONE) & ~OUTSTANDING;
     }
     this.#remaining[h] = 0;
-    this.#events?.hostDone(h, timedOut);
+    // Reported after the current poll/expiry step, so the caller has
+    // recorded the answer that finished the host before it hears of it.
+    this.#doneQueue.push(h, timedOut ? 1 : 0);
+  }
+
+  #drainDone(): void {
+    const q = this.#doneQueue;
+    for (let i = 0; i < q.length; i += 2) this.#events?.hostDone(q[i]!, q[i + 1] === 1);
+    q.length = 0;
   }
 
   #settleSilent(idx: number): void {
@@ -338,12 +347,15 @@ export class Scheduler {
   async run(io: ProbeIo, events: SchedulerEvents): Promise<void> {
     this.#events = events;
     try {
+      this.#drainDone();
       while (this.#hostsLeft > 0 && !this.#signal?.aborted) {
         let now = performance.now();
         io.poll();
+        this.#drainDone();
         now = performance.now();
         this.#checkHostTimeouts(now);
         let untilTimeout = this.#expire(now);
+        this.#drainDone();
         if (this.#hostsLeft === 0) break;
         this.#send(io, now);
         if (this.#hostsLeft === 0) break;
@@ -352,6 +364,7 @@ export class Scheduler {
         now = performance.now();
         if (untilTimeout === Infinity && this.#outstanding.length > 0) {
           untilTimeout = this.#expire(now);
+          this.#drainDone();
         }
         let sleep = Math.min(untilTimeout, 100);
         const canSend = this.#hasWork() &&
@@ -370,6 +383,7 @@ export class Scheduler {
         if (sleep > 0) await io.wait(sleep);
       }
     } finally {
+      this.#drainDone();
       this.#events = undefined;
     }
   }

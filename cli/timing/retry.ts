@@ -28,6 +28,9 @@ export interface RetryOptions {
   adaptiveCap?: number;
   /** Acceptable chance of misreading one answering port, per host. */
   missBudget?: number;
+  /** Fewest tries before giving up (nmap: 2; discovery uses 3, since a
+   * first contact has no loss statistics yet). Capped by --max-retries. */
+  minTries?: number;
 }
 
 /** Per-host reply statistics and the resulting try allowance. */
@@ -57,7 +60,7 @@ export class RetryPolicy {
   allowedTries(): number {
     const cap = this.opts.maxRetries + 1;
     // nmap: one try beyond the highest successful one, at least two.
-    const nmapTries = Math.min(cap, Math.max(2, this.maxSuccessfulTry + 2));
+    const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, this.maxSuccessfulTry + 2));
     if (this.opts.explicit || this.maxSuccessfulTry < 1) return nmapTries;
     // Loss seen (a retransmission was answered): allow what the estimated
     // loss demands. A +1 margin covers the estimate's optimism early on.

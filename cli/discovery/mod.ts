@@ -1,0 +1,503 @@
+/**
+ * Host discovery, as nmap's massping/arpping do it (see plan.ts for which
+ * probes a target gets). Raw pings run on the shared scheduler with the
+ * first answer settling a host; connect pings (unprivileged) likewise. Every
+ * reply is checked statelessly: ICMP ids, TCP/UDP source ports and seqs are
+ * keyed hashes of (host, probe), the try number rides in the ICMP seq or the
+ * source port.
+ *
+ * Sets on each ScanHost: `up`, `statusReason`, `statusReasonTtl`, `mac`,
+ * `route` (raw) and `timing` (RTT carried into the port scan).
+ *
+ * @module
+ */
+
+import type { ParsedRecords } from "../../core-wasm/mod.ts";
+import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
+import type { EngineContext } from "../engine/context.ts";
+import { FlowCookies } from "../engine/cookie.ts";
+import { type ScanHost, v6Key } from "../engine/host.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import type { RawRoute } from "../engine/route.ts";
+import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
+import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
+import { connectVerdict } from "../scans/connect.ts";
+import { icmpReason, TCP_ACK, TCP_RST, TCP_SYN } from "../scans/tcp_rules.ts";
+import { MAX_TRIES } from "../scans/tcp_raw.ts";
+import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
+import { formatMac, parseIPv4, parseIPv6 } from "../../ffi/ip.ts";
+import { discoveryMethod, type PingProbe } from "./plan.ts";
+
+export { DEFAULT_UDP_PING_PORT, discoveryMethod } from "./plan.ts";
+export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
+
+/** nmap's INITIAL_ARP_RTT_TIMEOUT: ARP answers fast or not at all. */
+const ARP_TIMEOUT_MS = 200;
+const PING_SALT = 0x50494e47; // "PING"
+
+function isLoopbackAddress(h: ScanHost): boolean {
+  return h.family === 4 ? h.v4 >>> 24 === 127 : h.address === "::1";
+}
+
+/** Timing for a first contact: nmap's initial timeout, three tries (see RetryOptions.minTries). */
+function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
+  const r = ctx.plan.rtt;
+  const initial = arp
+    ? Math.min(Math.max(r.minRttTimeoutMs, ARP_TIMEOUT_MS), r.initialRttTimeoutMs)
+    : r.initialRttTimeoutMs;
+  return {
+    rtt: new RttEstimator({ ...r, initialRttTimeoutMs: initial }),
+    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: 3 }, 1),
+  };
+}
+
+/**
+ * Decide which of `hosts` are up. `privileged`: raw packets available.
+ * Hosts whose route cannot be found are reported down (with a warning).
+ */
+export async function discoverHosts(
+  ctx: EngineContext,
+  hosts: ScanHost[],
+  privileged: boolean,
+): Promise<void> {
+  const d = ctx.opts.discovery;
+  const rawGroups = new Map<RawRoute, { hosts: ScanHost[]; probes: PingProbe[][] }>();
+  const connectHosts: ScanHost[] = [];
+  const connectProbes: PingProbe[][] = [];
+  for (const h of hosts) {
+    let route: RawRoute | undefined;
+    if (privileged && ctx.raw) {
+      try {
+        route = ctx.raw.sessions.route(h.address);
+        h.route = route;
+      } catch (e) {
+        ctx.log.warn(`Failed to determine route to ${h.address}: ${(e as Error).message}`);
+        h.up = false;
+        h.statusReason = "no-route";
+        continue;
+      }
+    }
+    const place = {
+      family: h.family,
+      loopback: route ? route.loopback : isLoopbackAddress(h),
+      onLinkEthernet: !!route && route.onLink && route.linkKind === "ethernet",
+    };
+    const m = discoveryMethod(d, place, privileged && !!ctx.raw);
+    if (m.kind === "assume") {
+      h.up = true;
+      h.statusReason = m.reason;
+      continue;
+    }
+    if (m.raw && route) {
+      let g = rawGroups.get(route);
+      if (!g) rawGroups.set(route, g = { hosts: [], probes: [] });
+      g.hosts.push(h);
+      g.probes.push(m.probes);
+    } else {
+      connectHosts.push(h);
+      connectProbes.push(m.probes);
+    }
+  }
+  const jobs: Promise<void>[] = [];
+  for (const [route, g] of rawGroups) jobs.push(rawPing(ctx, route, g.hosts, g.probes));
+  if (connectHosts.length) jobs.push(connectPing(ctx, connectHosts, connectProbes));
+  await Promise.all(jobs);
+}
+
+/**
+ * Make sure `route` knows its next hop's MAC (ARP / neighbour solicitation
+ * on the wire when the kernel's table has none). Returns false when the
+ * next hop does not answer (nmap: "Failed to determine dst MAC address").
+ */
+export async function ensureNextHopMac(ctx: EngineContext, route: RawRoute): Promise<boolean> {
+  if (route.dstMac) return true;
+  const session = ctx.raw!.sessions.get(route);
+  const core = ctx.raw!.core;
+  const frame = route.family === 4
+    ? core.buildArpRequest({
+      senderMac: route.srcMac,
+      senderIp: route.sourceBytes,
+      targetIp: route.nextHop,
+    })
+    : core.buildNeighborSolicitation({
+      srcMac: route.srcMac,
+      src: route.sourceBytes,
+      target: route.nextHop,
+    });
+  const want = route.family === 4 ? ipv4Number(route.nextHop) : 0;
+  const wantV6 = route.family === 6 ? v6Key(parseIPv6(route.nextHop)!) : "";
+  for (let attempt = 0; attempt < 5 && !route.dstMac && !ctx.signal.aborted; attempt++) {
+    session.send(frame);
+    const until = performance.now() + 300;
+    while (!route.dstMac && performance.now() < until) {
+      session.poll((rec, n) => {
+        for (let i = 0; i < n; i++) {
+          if (rec.status(i) !== ParseError.OK) continue;
+          const k = rec.kind(i);
+          if (k === Kind.ARP && rec.arpOp(i) === 2 && rec.arpSenderIp(i) === want) {
+            route.dstMac = rec.arpSenderMac(i).slice();
+          } else if (k === Kind.NDP_NA && v6Key(rec.ndpTarget(i)) === wantV6) {
+            route.dstMac = (rec.ndpLinkAddr(i) ?? rec.srcMac(i)).slice();
+          }
+        }
+      });
+      if (!route.dstMac) await session.wait(Math.max(1, until - performance.now()));
+    }
+  }
+  return !!route.dstMac;
+}
+
+function ipv4Number(text: string): number {
+  const b = parseIPv4(text)!;
+  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+}
+
+/** Raw pings to `hosts` (all on `route`); probes[h] lists host h's probes. */
+async function rawPing(
+  ctx: EngineContext,
+  route: RawRoute,
+  hosts: ScanHost[],
+  probes: PingProbe[][],
+): Promise<void> {
+  const core = ctx.raw!.core;
+  const usesIp = probes.some((l) => l.some((p) => p.type !== "arp" && p.type !== "nd"));
+  if (usesIp && route.linkKind === "ethernet" && !route.loopback) {
+    if (!(await ensureNextHopMac(ctx, route))) {
+      ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+      for (const h of hosts) h.statusReason = "no-route";
+      return;
+    }
+  }
+  const session: RawSession<ParsedRecords> = ctx.raw!.sessions.get(route);
+  const perHost = Math.max(...probes.map((l) => l.length));
+  const cookies = ctx.cookies;
+  const jar = ctx.jar;
+  const byKey = new Map<string, number>();
+  hosts.forEach((h, i) => byKey.set(h.key, i));
+  const isArp = probes.every((l) => l.every((p) => p.type === "arp" || p.type === "nd"));
+  const timings = hosts.map(() => pingTiming(ctx, isArp));
+  hosts.forEach((h, i) => (h.timing = timings[i]));
+  const sched = new Scheduler({
+    hosts: hosts.length,
+    perHost,
+    plan: ctx.plan,
+    randomize: true,
+    signal: ctx.signal,
+    timings,
+    firstAnswerFinishesHost: true,
+  });
+  // Hosts with fewer probes than perHost: settle the missing slots at once.
+  const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);
+  const linkType = session.sendLinkType;
+  const dstMac = route.dstMac ?? new Uint8Array(6);
+  const batch: FrameBatch = createFrameBatch(256, 256 * 128);
+  let queued = 0, used = 0;
+
+  function build(h: number, p: number, tryNo: number): Uint8Array | null {
+    const host = hosts[h]!;
+    const probe = probes[h]![p];
+    if (!probe) return null;
+    const pd = probeDigest(h, p);
+    const base = {
+      linkType,
+      srcMac: route.srcMac,
+      dstMac,
+      src: route.sourceBytes,
+      dst: host.family === 4 ? host.v4 : host.v6!,
+    };
+    switch (probe.type) {
+      case "echo":
+        return core.buildIcmpEcho({ ...base, id: pd & 0xffff, seq: tryNo });
+      case "timestamp":
+        return core.buildIcmpTimestamp({
+          ...base,
+          id: pd & 0xffff,
+          seq: tryNo,
+          originate: Date.now() % 86_400_000,
+        });
+      case "mask":
+        return core.buildIcmpMask({ ...base, id: pd & 0xffff, seq: tryNo });
+      case "syn":
+      case "ack": {
+        const sport = cookies.sourcePort(pd, probe.port, tryNo);
+        const seq = cookies.sequence(pd, probe.port, sport);
+        const flags = probe.type === "syn" ? TCP_SYN : TCP_ACK;
+        return core.buildTcp({
+          ...base,
+          srcPort: sport,
+          dstPort: probe.port,
+          seq,
+          ack: flags === TCP_ACK ? seq : 0,
+          flags,
+          window: 1024,
+          options: flags === TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+        });
+      }
+      case "udp":
+        return core.buildUdp({
+          ...base,
+          srcPort: cookies.sourcePort(pd, probe.port, tryNo),
+          dstPort: probe.port,
+        });
+      case "arp":
+        return core.buildArpRequest({
+          senderMac: route.srcMac,
+          senderIp: route.sourceBytes,
+          targetIp: host.v4,
+        });
+      case "nd":
+        return core.buildNeighborSolicitation({
+          srcMac: route.srcMac,
+          src: route.sourceBytes,
+          target: host.v6!,
+        });
+      default:
+        return null;
+    }
+  }
+
+  const io: ProbeIo = {
+    emit(h, p, tryNo) {
+      const f = build(h, p, tryNo);
+      if (!f) return true; // no such probe for this host: nothing to send
+      if (queued >= batch.capacity || used + f.length > batch.data.length) return false;
+      batch.data.set(f, used);
+      batch.index[queued * 4] = used;
+      batch.index[queued * 4 + 1] = f.length;
+      used += f.length;
+      queued++;
+      return true;
+    },
+    flush() {
+      if (queued) session.sendBatch(batch, queued);
+      queued = 0;
+      used = 0;
+    },
+    poll() {
+      session.poll(handle);
+    },
+    async wait(ms) {
+      await session.wait(ms);
+    },
+  };
+
+  function up(h: number, p: number, tryNo: number, at: number, reason: string, ttl?: number) {
+    if (!sched.answer(h, p, tryNo, at)) return false;
+    const host = hosts[h]!;
+    host.up = true;
+    host.statusReason = reason;
+    host.statusReasonTtl = ttl;
+    return true;
+  }
+
+  function hostOf(rec: ParsedRecords, i: number): number | undefined {
+    return byKey.get(rec.family(i) === 4 ? String(rec.srcV4(i)) : v6Key(rec.srcV6(i)));
+  }
+
+  function handle(rec: ParsedRecords, n: number): void {
+    const pollTime = performance.now();
+    for (let i = 0; i < n; i++) {
+      if (rec.status(i) !== ParseError.OK) continue;
+      const at0 = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - performance.timeOrigin;
+      const at = at0 > 0 && at0 <= pollTime ? at0 : pollTime;
+      const k = rec.kind(i);
+      if (k === Kind.ARP) {
+        if (rec.arpOp(i) !== 2) continue;
+        const h = byKey.get(String(rec.arpSenderIp(i)));
+        if (h === undefined) continue;
+        const p = probes[h]!.findIndex((x) => x.type === "arp");
+        if (p < 0) continue;
+        const t = sched.triesSent(h, p) - 1;
+        if (up(h, p, t, at, "arp-response")) {
+          hosts[h]!.mac = { addr: formatMac(rec.arpSenderMac(i)), addrtype: "mac" };
+        }
+      } else if (k === Kind.NDP_NA) {
+        const h = byKey.get(v6Key(rec.ndpTarget(i)));
+        if (h === undefined) continue;
+        const p = probes[h]!.findIndex((x) => x.type === "nd");
+        if (p < 0) continue;
+        const t = sched.triesSent(h, p) - 1;
+        if (up(h, p, t, at, "nd-response")) {
+          const mac = rec.ndpLinkAddr(i) ?? rec.srcMac(i);
+          hosts[h]!.mac = { addr: formatMac(mac), addrtype: "mac" };
+        }
+      } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {
+        const type = rec.icmpType(i);
+        const fam = rec.family(i) as 4 | 6;
+        const isReply = fam === 4 ? type === 0 || type === 14 || type === 18 : type === 129;
+        if (isReply) {
+          const h = hostOf(rec, i);
+          if (h === undefined) continue;
+          const want = type === 0 || type === 129 ? "echo" : type === 14 ? "timestamp" : "mask";
+          const p = probes[h]!.findIndex((x) => x.type === want);
+          if (p < 0 || rec.icmpId(i) !== (probeDigest(h, p) & 0xffff)) continue;
+          const tryNo = rec.icmpSeq(i);
+          if (tryNo >= MAX_TRIES) continue;
+          up(h, p, tryNo, at, icmpReason(fam, type, rec.icmpCode(i)), rec.ttl(i));
+          continue;
+        }
+        // An error quoting our UDP/TCP/ICMP probe, sent by the target itself
+        // (port or protocol unreachable): the host is up.
+        if (!(rec.flags(i) & RecordFlag.QUOTE)) continue;
+        const h = hostOf(rec, i);
+        if (h === undefined) continue;
+        const host = hosts[h]!;
+        const qdst = fam === 4 ? String(rec.quotedDstV4(i)) : v6Key(rec.quotedDstV6(i));
+        if (qdst !== host.key) continue;
+        const qp = rec.quotedProto(i);
+        const match = matchQuoted(h, qp, rec, i);
+        if (!match) continue;
+        up(h, match.p, match.tryNo, at, icmpReason(fam, type, rec.icmpCode(i)), rec.ttl(i));
+      } else if (k === Kind.TCP) {
+        const h = hostOf(rec, i);
+        if (h === undefined) continue;
+        const port = rec.srcPort(i);
+        const list = probes[h]!;
+        for (let p = 0; p < list.length; p++) {
+          const pr = list[p]!;
+          if ((pr.type !== "syn" && pr.type !== "ack") || pr.port !== port) continue;
+          const pd = probeDigest(h, p);
+          const tryNo = cookies.tryNumber(pd, port, rec.dstPort(i), MAX_TRIES);
+          if (tryNo < 0) continue;
+          const seq = cookies.sequence(pd, port, rec.dstPort(i));
+          const tf = rec.tcpFlags(i);
+          if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i))) continue;
+          const reason = tf & TCP_RST
+            ? "reset"
+            : (tf & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)
+            ? "syn-ack"
+            : "tcp-response";
+          up(h, p, tryNo, at, reason, rec.ttl(i));
+          break;
+        }
+      } else if (k === Kind.UDP) {
+        const h = hostOf(rec, i);
+        if (h === undefined) continue;
+        const port = rec.srcPort(i);
+        const list = probes[h]!;
+        for (let p = 0; p < list.length; p++) {
+          const pr = list[p]!;
+          if (pr.type !== "udp" || pr.port !== port) continue;
+          const tryNo = cookies.tryNumber(probeDigest(h, p), port, rec.dstPort(i), MAX_TRIES);
+          if (tryNo < 0) continue;
+          up(h, p, tryNo, at, "udp-response", rec.ttl(i));
+          break;
+        }
+      }
+    }
+  }
+
+  function matchQuoted(
+    h: number,
+    proto: number,
+    rec: ParsedRecords,
+    i: number,
+  ): { p: number; tryNo: number } | null {
+    const list = probes[h]!;
+    for (let p = 0; p < list.length; p++) {
+      const pr = list[p]!;
+      const pd = probeDigest(h, p);
+      if (
+        (proto === 1 || proto === 58) &&
+        (pr.type === "echo" || pr.type === "timestamp" || pr.type === "mask")
+      ) {
+        if (rec.quotedIcmpId(i) === (pd & 0xffff)) return { p, tryNo: rec.quotedIcmpSeq(i) };
+      } else if (proto === 6 && (pr.type === "syn" || pr.type === "ack")) {
+        if (rec.quotedDstPort(i) !== pr.port) continue;
+        const sport = rec.quotedSrcPort(i);
+        const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
+        if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === cookies.sequence(pd, pr.port, sport) >>> 0) {
+          return { p, tryNo };
+        }
+      } else if (proto === 17 && pr.type === "udp") {
+        if (rec.quotedDstPort(i) !== pr.port) continue;
+        const tryNo = cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES);
+        if (tryNo >= 0) return { p, tryNo };
+      }
+    }
+    return null;
+  }
+
+  await sched.run(io, { silent() {}, hostDone() {} });
+}
+
+/** Unprivileged discovery: TCP connects (a refusal proves the host is up). */
+async function connectPing(
+  ctx: EngineContext,
+  hosts: ScanHost[],
+  probes: PingProbe[][],
+): Promise<void> {
+  const perHost = Math.max(...probes.map((l) => l.length));
+  const timings = hosts.map(() => pingTiming(ctx, false));
+  hosts.forEach((h, i) => (h.timing = timings[i]));
+  const sched = new Scheduler({
+    hosts: hosts.length,
+    perHost,
+    plan: ctx.plan,
+    randomize: true,
+    signal: ctx.signal,
+    timings,
+    firstAnswerFinishesHost: true,
+    maxInFlight: 256,
+  });
+  const pending = new Set<AbortController>();
+  let finished: { h: number; p: number; tryNo: number; at: number; reason: string }[] = [];
+  let wake: (() => void) | undefined;
+  const io: ProbeIo = {
+    emit(h, p, tryNo) {
+      const probe = probes[h]![p];
+      if (!probe || probe.type !== "connect") return true;
+      const ac = new AbortController();
+      pending.add(ac);
+      Deno.connect({ hostname: hosts[h]!.address, port: probe.port, signal: ac.signal }).then(
+        (c) => {
+          try {
+            c.close();
+          } catch {
+            // gone already
+          }
+          return undefined;
+        },
+        (e) => e,
+      ).then((err) => {
+        pending.delete(ac);
+        if (ac.signal.aborted) return;
+        const v = connectVerdict(err);
+        if (!v || v.state === "filtered") return;
+        finished.push({ h, p, tryNo, at: performance.now(), reason: v.reason });
+        wake?.();
+      });
+      return true;
+    },
+    flush() {},
+    poll() {
+      const list = finished;
+      finished = [];
+      for (const f of list) {
+        if (sched.answer(f.h, f.p, f.tryNo, f.at)) {
+          hosts[f.h]!.up = true;
+          hosts[f.h]!.statusReason = f.reason;
+        }
+      }
+    },
+    wait(ms) {
+      if (finished.length) return Promise.resolve();
+      return new Promise((resolve) => {
+        const t = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, Math.max(1, Math.ceil(ms)));
+        wake = () => {
+          clearTimeout(t);
+          wake = undefined;
+          resolve();
+        };
+      });
+    },
+  };
+  try {
+    await sched.run(io, { silent() {}, hostDone() {} });
+  } finally {
+    for (const ac of pending) ac.abort();
+  }
+}

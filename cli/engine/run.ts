@@ -1,0 +1,467 @@
+/**
+ * One Porthole run after option parsing: privileges, targets in host
+ * groups, discovery, the scans, service detection, and the writers — with
+ * Ctrl-C writing what is known and exiting 130.
+ *
+ * @module
+ */
+
+import type { HostResult, OutputWriter, RunInfo, RunSummary, ScanInfo } from "../model.ts";
+import type { Options, ScanKind } from "../options_types.ts";
+import { checkPrivileges } from "../options.ts";
+import { UsageError } from "../errors.ts";
+import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
+import { openWriters } from "../output/mod.ts";
+import { compactPortList } from "../output/format.ts";
+import { PORTHOLE_VERSION } from "../help.ts";
+import { timingPlan } from "../timing/mod.ts";
+import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
+import { ScanHost } from "./host.ts";
+import { newHostTiming } from "./scheduler.ts";
+import type { PortTable } from "../scans/port_table.ts";
+import { type RawTcpScanKind, SCAN_NAMES, silenceVerdict } from "../scans/tcp_rules.ts";
+
+/** Where the run writes. */
+export interface RunIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const RAW_TCP: ReadonlySet<ScanKind> = new Set([
+  "syn",
+  "fin",
+  "null",
+  "xmas",
+  "ack",
+  "window",
+  "maimon",
+]);
+
+/** Hosts per group: bounded so a group's probe state stays small. */
+export function hostGroupSize(opts: Options, portCount: number): number {
+  const t = opts.timing;
+  let n = opts.discovery.pingOnly ? 4096 : Math.floor(400_000 / Math.max(1, portCount));
+  n = Math.max(16, Math.min(4096, n));
+  if (t.minHostgroup > 0) n = Math.max(n, t.minHostgroup);
+  if (t.maxHostgroup > 0) n = Math.min(n, t.maxHostgroup);
+  return Math.max(1, n);
+}
+
+/** Decide raw vs connect, and the scan list, as nmap does. Throws UsageError. */
+export async function decidePrivileges(
+  opts: Options,
+  log: RunLog,
+): Promise<{ privileged: boolean; scans: ScanKind[] }> {
+  let rawOk = false;
+  let reason = "";
+  if (opts.privileged !== false) {
+    try {
+      const { rawAccess } = await import("../../ffi/mod.ts");
+      const a = rawAccess();
+      rawOk = a.ok;
+      if (!a.ok) reason = a.reason;
+    } catch (e) {
+      reason = e instanceof Error ? e.message : String(e);
+    }
+  }
+  const privileged = opts.privileged ?? rawOk;
+  const isRoot = Deno.uid?.() === 0;
+  const wantsRaw = opts.scans.some((k) => k !== "connect") || opts.discovery.udpPorts.length > 0;
+  if (!privileged && wantsRaw && isRoot && reason && opts.privileged === undefined) {
+    // Root, but raw packets are not to be had (no libpcap, no --allow-ffi):
+    // say why in one sentence rather than blaming privileges.
+    throw new UsageError(`You requested a scan type which requires raw packet access: ${reason}`);
+  }
+  checkPrivileges(opts, privileged);
+  if (opts.scans.length === 0 && !privileged && isRoot && reason && !opts.discovery.pingOnly) {
+    log.warn(`Raw packets are unavailable (${reason}); using a TCP connect scan (-sT) instead.`);
+  }
+  const scans: ScanKind[] = opts.scans.length ? [...opts.scans] : [privileged ? "syn" : "connect"];
+  return { privileged, scans };
+}
+
+/** Run the scan described by `opts`; returns the exit status. */
+export async function runScan(opts: Options, io: RunIo): Promise<number> {
+  const log: RunLog = {
+    info: (line) => io.stdout(line + "\n"),
+    warn: (line) => io.stderr(line + "\n"),
+  };
+  for (const w of opts.warnings ?? []) log.warn(w);
+  const { privileged, scans } = await decidePrivileges(opts, log);
+  const excludes: ExcludeSet = await preflightTargets(opts);
+
+  const tcpPorts = opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
+  const udpPorts = opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
+  const tcpKinds = scans.filter((k) => k !== "udp");
+  const doUdp = scans.includes("udp");
+
+  const normal = await loadNormalWriter();
+  const out = await openWriters(opts, io.stdout, normal ? { normal } : {});
+  const writers: OutputWriter[] = out.writers;
+  const startTime = Date.now();
+  const scanInfo: ScanInfo[] = [];
+  if (!opts.discovery.pingOnly) {
+    for (const k of tcpKinds) {
+      scanInfo.push({
+        type: SCAN_NAMES[k].type,
+        protocol: "tcp",
+        services: compactPortList(tcpPorts),
+        numServices: tcpPorts.length,
+      });
+    }
+    if (doUdp) {
+      scanInfo.push({
+        type: "udp",
+        protocol: "udp",
+        services: compactPortList(udpPorts),
+        numServices: udpPorts.length,
+      });
+    }
+  }
+  const run: RunInfo = {
+    args: opts.argv,
+    startTime,
+    version: PORTHOLE_VERSION,
+    scanInfo,
+    verbose: opts.verbose,
+    debugging: opts.debug,
+  };
+  for (const w of writers) await w.begin(run);
+
+  // Ctrl-C: stop sending, write what is known, exit 130. A second Ctrl-C quits at once.
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onInt = () => {
+    if (++interrupts > 1) Deno.exit(130);
+    abort.abort();
+  };
+  Deno.addSignalListener("SIGINT", onInt);
+
+  const { jar, cookies } = newCookies();
+  const ctx: EngineContext = {
+    opts,
+    plan: timingPlan(opts.timing, opts.argv),
+    jar,
+    cookies,
+    signal: abort.signal,
+    log,
+  };
+  if (privileged) {
+    const [{ packetCore }, ffi] = await Promise.all([
+      import("../../core-wasm/mod.ts"),
+      import("../../ffi/mod.ts"),
+    ]);
+    // ffi closes its handles on Ctrl-C; the exit is ours (after writing).
+    ffi.setOnInterrupt(() => {});
+    const core = packetCore();
+    ctx.raw = {
+      core,
+      sessions: new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress }),
+    };
+  }
+
+  let hostsUp = 0, hostsTotal = 0;
+  let errorMessage: string | undefined;
+  const writeHost = async (r: HostResult) => {
+    for (const w of writers) await w.host(r);
+  };
+  try {
+    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
+    let group: Target[] = [];
+    const runGroup = async () => {
+      const g = group;
+      group = [];
+      hostsTotal += g.length;
+      hostsUp += await scanGroup(ctx, g, { privileged, tcpKinds, doUdp, tcpPorts, udpPorts }, {
+        write: writeHost,
+        progress: async (p) => {
+          for (const w of writers) await w.progress?.(p);
+        },
+      });
+    };
+    for await (const t of expandTargets(opts, { excludes, warn: (m) => log.warn(m) })) {
+      if (abort.signal.aborted) break;
+      group.push(t);
+      if (group.length >= groupSize) await runGroup();
+    }
+    if (group.length && !abort.signal.aborted) await runGroup();
+    if (hostsTotal === 0 && !abort.signal.aborted) {
+      log.warn("WARNING: No targets were specified, so 0 hosts scanned.");
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    errorMessage = e instanceof Error ? e.message : String(e);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInt);
+    ctx.raw?.sessions.closeAll();
+  }
+
+  const endTime = Date.now();
+  const summary: RunSummary = {
+    endTime,
+    elapsedSeconds: (endTime - startTime) / 1000,
+    hostsUp,
+    hostsDown: hostsTotal - hostsUp,
+    hostsTotal,
+    exit: errorMessage ? "error" : "success",
+  };
+  if (errorMessage) summary.errorMessage = errorMessage;
+  if (abort.signal.aborted) summary.interrupted = true;
+  for (const w of writers) await w.end(summary);
+  await out.close();
+  if (errorMessage) {
+    io.stderr(`${errorMessage}\nQUITTING!\n`);
+    return 1;
+  }
+  return abort.signal.aborted ? 130 : 0;
+}
+
+interface GroupPlan {
+  privileged: boolean;
+  tcpKinds: ScanKind[];
+  doUdp: boolean;
+  tcpPorts: number[];
+  udpPorts: number[];
+}
+
+interface GroupSinks {
+  write(r: HostResult): Promise<void>;
+  progress(p: { address: string; ports: HostResult["ports"]; time: number }): Promise<void>;
+}
+
+/**
+ * Discover and scan one host group; hosts are written in target order as
+ * soon as they and every host before them are finished. Returns hosts up.
+ */
+async function scanGroup(
+  ctx: EngineContext,
+  targets: Target[],
+  plan: GroupPlan,
+  sinks: GroupSinks,
+): Promise<number> {
+  const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
+  const { discoverHosts, ensureNextHopMac } = await import("../discovery/mod.ts");
+  await discoverHosts(ctx, hosts, plan.privileged);
+
+  // Ordered emission: results[i] is set when host i is complete.
+  const results: (HostResult | undefined)[] = new Array(hosts.length);
+  let next = 0;
+  let chain = Promise.resolve();
+  const flush = () => {
+    chain = chain.then(async () => {
+      while (next < hosts.length && results[next]) {
+        const r = results[next]!;
+        results[next] = undefined;
+        next++;
+        await sinks.write(r);
+      }
+    });
+    return chain;
+  };
+
+  const up = hosts.filter((h) => h.up);
+  const scanning = !ctx.opts.discovery.pingOnly && !ctx.signal.aborted;
+  const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
+  const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
+  const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
+  const service = ctx.opts.versionDetection ? await loadServiceDetection() : undefined;
+  const pendingServices: Promise<void>[] = [];
+
+  const finishHost = (h: ScanHost) => {
+    const i = index.get(h)!;
+    const r = h.result();
+    if (service && r.ports.some((p) => p.state === "open")) {
+      pendingServices.push(
+        service(r, ctx.opts).then(() => {
+          results[i] = r;
+          return flush();
+        }, (e) => {
+          ctx.log.warn(`Service detection failed for ${h.address}: ${(e as Error).message}`);
+          results[i] = r;
+          return flush();
+        }),
+      );
+      return;
+    }
+    results[i] = r;
+    flush();
+  };
+
+  for (const h of hosts) if (!h.up || phases === 0) finishHost(h);
+
+  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number, fill?: boolean) => {
+    const kind = table.protocol === "udp" ? "udp" : undefined;
+    const ports = table.results(hi, fill ? silenceVerdict(kind ?? "syn") : undefined);
+    h.ports.push(...ports);
+    table.clearHost(hi);
+    const left = (remaining.get(h) ?? 1) - 1;
+    remaining.set(h, left);
+    if (left === 0) finishHost(h);
+  };
+  const verbose = ctx.opts.verbose > 0;
+  const listener = {
+    port(host: ScanHost, port: number, state: string) {
+      if (verbose && state === "open") {
+        ctx.log.info(`Discovered open port ${port}/tcp on ${host.address}`);
+      }
+    },
+    hostDone(host: ScanHost, hi: number, table: PortTable) {
+      onPhaseDone(host, table, hi);
+    },
+  };
+
+  if (scanning && up.length) {
+    for (const kind of plan.tcpKinds) {
+      if (ctx.signal.aborted) break;
+      if (kind === "connect" || !plan.privileged) {
+        const { connectScan } = await import("../scans/connect.ts");
+        for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
+        const table = await connectScan(ctx, up, plan.tcpPorts, listener);
+        if (ctx.signal.aborted) await partial(up, table);
+        continue;
+      }
+      if (!RAW_TCP.has(kind)) continue;
+      const { rawTcpScan } = await import("../scans/tcp_raw.ts");
+      const byRoute = new Map<string, ScanHost[]>();
+      for (const h of up) {
+        if (!h.route) {
+          try {
+            h.route = ctx.raw!.sessions.route(h.address);
+          } catch (e) {
+            ctx.log.warn(`Failed to determine route to ${h.address}: ${(e as Error).message}`);
+            onPhaseDone(h, emptyTable(plan.tcpPorts), 0);
+            continue;
+          }
+        }
+        const key = `${h.route.iface}|${h.route.source}|${h.route.nextHop}`;
+        byRoute.set(key, [...(byRoute.get(key) ?? []), h]);
+      }
+      await Promise.all([...byRoute.values()].map(async (group) => {
+        const route = group[0]!.route!;
+        if (
+          route.linkKind === "ethernet" && !route.loopback && !(await ensureNextHopMac(ctx, route))
+        ) {
+          ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+          const t = emptyTable(plan.tcpPorts);
+          for (const h of group) onPhaseDone(h, t, 0);
+          return;
+        }
+        for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
+        const session = ctx.raw!.sessions.get(route);
+        const table = await rawTcpScan(
+          ctx,
+          session,
+          group,
+          plan.tcpPorts,
+          kind as RawTcpScanKind,
+          listener,
+          ctx.opts.scanFlags,
+        );
+        if (ctx.signal.aborted) await partial(group, table);
+      }));
+    }
+    if (plan.doUdp && !ctx.signal.aborted) {
+      const udp = await loadUdpScan();
+      if (!udp) {
+        ctx.log.warn("UDP scan (-sU) is not available in this build yet.");
+        for (const h of up) if (remaining.get(h)! > 0) onPhaseDone(h, emptyTable([], "udp"), 0);
+      } else {
+        await udp(ctx, up, plan.udpPorts, listener);
+      }
+    }
+  }
+
+  // Ctrl-C: hosts still in flight are written with what is known.
+  async function partial(group: ScanHost[], table: PortTable) {
+    for (const h of group) {
+      const i = index.get(h)!;
+      if (results[i] || next > i) continue;
+      const hi = group.indexOf(h);
+      const known = table.results(hi);
+      await sinks.progress({ address: h.address, ports: known, time: Date.now() });
+      h.ports.push(...known);
+      results[i] = h.result();
+    }
+  }
+
+  if (ctx.signal.aborted) {
+    // Write every host that is complete or partially known, in order.
+    for (let i = 0; i < hosts.length; i++) {
+      if (!results[i] && next <= i && hosts[i]!.ports.length > 0) results[i] = hosts[i]!.result();
+    }
+  }
+  await Promise.all(pendingServices);
+  await flush();
+  if (ctx.signal.aborted) {
+    // Skip hosts never reached; only what is known is written.
+    while (next < hosts.length && !results[next]) next++;
+    await flush();
+  }
+  return up.length;
+}
+
+/** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
+function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
+  const t = newHostTiming(ctx.plan, ports);
+  if (h.timing) t.rtt = h.timing.rtt;
+  return t;
+}
+
+function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable {
+  // A table with nothing decided: results() is empty.
+  return { results: () => [], clearHost() {}, protocol, ports } as unknown as PortTable;
+}
+
+type NormalFactory = NonNullable<Parameters<typeof openWriters>[2]>["normal"];
+
+/** The normal-output writer (cli/output/normal.ts), when that module exists. */
+async function loadNormalWriter(): Promise<NormalFactory | undefined> {
+  // ADAPTER: resolved at run time until cli/output/normal.ts lands.
+  const spec = "../output/normal.ts";
+  try {
+    const m = await import(spec) as Record<string, unknown>;
+    const f = (m.normalWriter ?? m.createNormalWriter) as NormalFactory | undefined;
+    if (f) return f;
+    const C = m.NormalWriter as
+      | (new (...a: unknown[]) => OutputWriter)
+      | undefined;
+    if (C) return ((sink, options, target) => new C(sink, options, target)) as NormalFactory;
+  } catch {
+    // not there yet
+  }
+  return undefined;
+}
+
+type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
+
+/** -sV: cli/service/mod.ts's detectServices, when that module exists. */
+async function loadServiceDetection(): Promise<ServiceFn | undefined> {
+  const spec = "../service/mod.ts";
+  try {
+    const m = await import(spec) as { detectServices?: ServiceFn };
+    return m.detectServices;
+  } catch {
+    return undefined;
+  }
+}
+
+type UdpScanFn = (
+  ctx: EngineContext,
+  hosts: ScanHost[],
+  ports: readonly number[],
+  listener: {
+    port?(host: ScanHost, port: number, state: string): void;
+    hostDone?(host: ScanHost, h: number, table: PortTable, timedOut: boolean): void;
+  },
+) => Promise<void>;
+
+/** -sU: cli/scans/udp.ts's udpScan, when that module exists. */
+async function loadUdpScan(): Promise<UdpScanFn | undefined> {
+  const spec = "../scans/udp.ts";
+  try {
+    const m = await import(spec) as { udpScan?: UdpScanFn };
+    return m.udpScan;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Porthole's command line: nmap's flags, nmap's answers.
+ *
+ *     deno task porthole -sS -p 22,80 127.0.0.1
+ *
+ * Parses the options (bad input: nmap's message on stderr and its exit
+ * status, never a stack trace), answers --help / --version / --iflist, and
+ * hands everything else to the engine (cli/engine/run.ts). Heavy modules
+ * (packet core, FFI, service detection) load lazily so --help and --version
+ * start fast.
+ *
+ * @module
+ */
+
+import { parseOptions } from "./options.ts";
+import { UsageError } from "./errors.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(fd: { writeSync(p: Uint8Array): number }, s: string): void {
+  let bytes = encoder.encode(s);
+  while (bytes.length > 0) {
+    const n = fd.writeSync(bytes);
+    bytes = bytes.subarray(n);
+  }
+}
+
+const stdout = (s: string) => writeAll(Deno.stdout, s);
+const stderr = (s: string) => writeAll(Deno.stderr, s);
+
+/** Runs the CLI with `args` (without the program name); returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = parseOptions(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr(e.render());
+      return e.exitCode;
+    }
+    throw e;
+  }
+  if (opts.show === "help" || opts.show === "version") {
+    const help = await import("./help.ts");
+    stdout(opts.show === "help" ? help.helpText() : help.versionText());
+    return 0;
+  }
+  if (opts.ifList) {
+    const { formatIfList } = await import("../ffi/mod.ts");
+    stdout(formatIfList());
+    return 0;
+  }
+  const { runScan } = await import("./engine/run.ts");
+  try {
+    return await runScan(opts, { stdout, stderr });
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr(e.render());
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    // Anything unexpected: one line, no stack trace.
+    let msg = e instanceof Error ? e.message : String(e);
+    try {
+      const { describeError } = await import("../ffi/mod.ts");
+      msg = describeError(e);
+    } catch {
+      // keep the plain message
+    }
+    stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
+    code = 1;
+  }
+  Deno.exit(code);
+}
