@@ -1,0 +1,106 @@
+import { assert, assertEquals } from "./_testing.ts";
+import { helpText, PORTHOLE_VERSION, versionText } from "./help.ts";
+import { parseOptions } from "./options.ts";
+
+const SECTIONS = /^([A-Z][A-Z /]+):$/gm;
+
+Deno.test("help: nmap's sections in nmap's order", async () => {
+  const ours = [...helpText().matchAll(SECTIONS)].map((m) => m[1]);
+  let theirs = [
+    "TARGET SPECIFICATION",
+    "HOST DISCOVERY",
+    "SCAN TECHNIQUES",
+    "PORT SPECIFICATION AND SCAN ORDER",
+    "SERVICE/VERSION DETECTION",
+    "SCRIPT SCAN",
+    "OS DETECTION",
+    "TIMING AND PERFORMANCE",
+    "FIREWALL/IDS EVASION AND SPOOFING",
+    "OUTPUT",
+    "MISC",
+    "EXAMPLES",
+  ];
+  try {
+    const out = await new Deno.Command("nmap", { args: ["-h"], stdout: "piped" }).output();
+    theirs = [...new TextDecoder().decode(out.stdout).matchAll(SECTIONS)].map((m) => m[1]!);
+  } catch {
+    // nmap not installed: the list above is nmap 7.93's
+  }
+  // Same order, minus NSE (Porthole has no scripts).
+  assertEquals(ours, theirs.filter((s) => s !== "SCRIPT SCAN"));
+  assert(helpText().startsWith(`Porthole ${PORTHOLE_VERSION} ( https://github.com/porthole )\n`));
+});
+
+Deno.test("help: every option it lists is accepted by the parser", () => {
+  const text = helpText();
+  const samples: string[][] = [
+    ["-iL", "-"],
+    ["--exclude", "10.0.0.1"],
+    ["-sn"],
+    ["-Pn"],
+    ["-PS22"],
+    ["-PA80"],
+    ["-PU53"],
+    ["-PE", "-PP", "-PM"],
+    ["-n"],
+    ["-R"],
+    ["-sS"],
+    ["-sT"],
+    ["-sA"],
+    ["-sW"],
+    ["-sM"],
+    ["-sU"],
+    ["-sN"],
+    ["-sF"],
+    ["-sX"],
+    ["--scanflags", "SYN"],
+    ["-p22"],
+    ["--exclude-ports", "22"],
+    ["-F"],
+    ["-r"],
+    ["--top-ports", "10"],
+    ["--port-ratio", "0.1"],
+    ["-sV", "--version-intensity", "5", "--version-light", "--version-all", "--version-trace"],
+    ["-O", "--osscan-limit", "--osscan-guess", "--max-os-tries", "2"],
+    ["-T4"],
+    ["--min-hostgroup", "2", "--max-hostgroup", "4"],
+    ["--min-parallelism", "2", "--max-parallelism", "4"],
+    ["--min-rtt-timeout", "100ms", "--max-rtt-timeout", "1s", "--initial-rtt-timeout", "500ms"],
+    ["--max-retries", "2"],
+    ["--host-timeout", "30m"],
+    ["--scan-delay", "1s", "--max-scan-delay", "2s"],
+    ["--min-rate", "10", "--max-rate", "100"],
+    ["-sU", "--defeat-icmp-ratelimit"],
+    ["-S", "10.0.0.1", "-e", "eth0"],
+    ["-oN", "a", "-oX", "b", "-oG", "c", "-oJ", "d"],
+    ["-oA", "base"],
+    ["-v", "-d", "--reason", "--open", "--append-output", "--stats-every", "10s"],
+    ["--stylesheet", "x.xsl"],
+    ["--webxml"],
+    ["--no-stylesheet"],
+    ["-A"],
+    ["--send-eth"],
+    ["--send-ip"],
+    ["--privileged"],
+    ["--unprivileged"],
+  ];
+  for (const argv of samples) {
+    for (const a of argv) {
+      if (!a.startsWith("-") || a === "-") continue;
+      const flag = a.replace(/^(-[A-Za-z])[A-Za-z0-9,]*$/, "$1").replace(/^-s([A-Z])$/, "-s$1");
+      assert(
+        text.includes(flag.startsWith("--") ? flag.slice(2) : flag.slice(0, 2)),
+        `help mentions ${flag}`,
+      );
+    }
+    parseOptions([...argv, "h"], { skipFileChecks: true });
+  }
+  assert(parseOptions(["--iflist"]).ifList);
+  assertEquals(parseOptions(["--resume", "x"], { skipFileChecks: true }).output.resume, "x");
+});
+
+Deno.test("version text names the product and the services table's source", () => {
+  const v = versionText();
+  assert(v.startsWith(`Porthole version ${PORTHOLE_VERSION} ( https://github.com/porthole )\n`));
+  assert(v.includes("nmap-services"));
+});

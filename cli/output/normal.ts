@@ -1,0 +1,374 @@
+/**
+ * nmap's normal output (the terminal report and -oN files), column for
+ * column: output.cc's write_host_header/write_host_status, printportoutput
+ * with NmapOutputTable's layout, printmacinfo, printserviceinfooutput and
+ * printfinaloutput, with "Nmap" spelled "Porthole".
+ *
+ * The terminal and the -oN file differ as nmap's LOG_STDOUT and LOG_NORMAL
+ * do: the terminal gets "Starting …" and "… done: …"; the file gets
+ * "# … scan initiated … as: …" and "# … done at …".
+ */
+
+import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model.ts";
+import type { Options } from "../options_types.ts";
+import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
+import { PORTHOLE_NAME, PORTHOLE_SUBMIT_URL, PORTHOLE_URL } from "../help.ts";
+import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";
+import {
+  escapeTerminal,
+  formatCtime,
+  formatElapsed,
+  formatLatency,
+  formatScannedAt,
+  formatStartTime,
+  fullVersionString,
+  hostsSummary,
+  joinQuoted,
+  nameIp,
+  serviceName,
+} from "./format.ts";
+
+/** Where text goes: a function, a Sink ({write}), or a sync writer such as Deno.FsFile. */
+export type NormalSink =
+  | ((text: string) => void)
+  | { write(text: string): void }
+  | { writeSync(bytes: Uint8Array): number };
+
+/** The parts of {@link Options} the normal report depends on. */
+export type NormalOptions = Pick<
+  Options,
+  | "reason"
+  | "versionDetection"
+  | "osDetection"
+  | "openOnly"
+  | "verbose"
+  | "debug"
+  | "scans"
+  | "discovery"
+  | "defeatIcmpRatelimit"
+  | "defeatRstRatelimit"
+  | "dnsMode"
+>;
+
+/** "stdout" (the interactive report) or "file" (-oN). */
+export type NormalTarget = "stdout" | "file";
+
+/** Extra knobs. */
+export interface NormalWriterExtras {
+  /** Services table for SERVICE names of ports without service info (default: built-in). */
+  servicesDb?: ServicesDb;
+  /** Where nmap's stderr-only remarks go ("WARNING: No targets were specified…"). */
+  stderr?: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+function toWriter(sink: NormalSink): (s: string) => void {
+  if (typeof sink === "function") return sink;
+  if ("writeSync" in sink) {
+    // A Deno.FsFile or the like (its async write() takes bytes, so check this first).
+    return (s) => {
+      const b = encoder.encode(s);
+      let off = 0;
+      while (off < b.length) off += sink.writeSync(b.subarray(off));
+    };
+  }
+  return (s) => sink.write(s);
+}
+
+/**
+ * NmapOutputTable::printableTable(): each column as wide as its widest cell,
+ * one space between columns, no trailing spaces (a row stops after its last
+ * non-empty cell).
+ */
+export function layoutTable(rows: readonly (readonly string[])[]): string {
+  const ncol = Math.max(0, ...rows.map((r) => r.length));
+  const width = new Array<number>(ncol).fill(0);
+  for (const r of rows) r.forEach((c, i) => (width[i] = Math.max(width[i]!, c.length)));
+  let out = "";
+  for (const r of rows) {
+    const items = r.filter((c) => c !== "").length;
+    if (items === 0) continue;
+    let done = 0;
+    for (let i = 0; i < ncol; i++) {
+      const c = r[i] ?? "";
+      out += c;
+      if (c !== "") done++;
+      if (done < items) out += " ".repeat(width[i]! - c.length + 1);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+const cleanCell = (s: string) => escapeTerminal(s, true);
+
+/** nmap's normal output writer. */
+export class NormalWriter implements OutputWriter {
+  readonly #out: (s: string) => void;
+  readonly #o: NormalOptions;
+  readonly #target: NormalTarget;
+  readonly #db: ServicesDb;
+  readonly #stderr?: (s: string) => void;
+
+  constructor(
+    sink: NormalSink,
+    options: NormalOptions,
+    target: NormalTarget = "stdout",
+    extras: NormalWriterExtras = {},
+  ) {
+    this.#out = toWriter(sink);
+    this.#o = options;
+    this.#target = target;
+    this.#db = extras.servicesDb ?? defaultServicesDb();
+    this.#stderr = extras.stderr;
+  }
+
+  #w(s: string): void {
+    this.#out(s);
+  }
+
+  #portScan(): boolean {
+    return !this.#o.discovery.pingOnly;
+  }
+
+  #tcpScan(): boolean {
+    return this.#o.scans.length === 0 || this.#o.scans.some((k) => k !== "udp");
+  }
+
+  begin(run: RunInfo): void {
+    if (this.#target === "stdout") {
+      this.#w(
+        `Starting ${PORTHOLE_NAME} ${run.version} ( ${PORTHOLE_URL} ) at ${
+          formatStartTime(run.startTime)
+        }\n`,
+      );
+    } else {
+      this.#w(
+        `# ${PORTHOLE_NAME} ${run.version} scan initiated ${formatCtime(run.startTime)} as: ${
+          joinQuoted(run.args)
+        }\n`,
+      );
+    }
+  }
+
+  host(h: HostResult): void {
+    const o = this.#o;
+    if (h.timedOut) {
+      this.#header(h);
+      this.#w(`Skipping host ${cleanCell(nameIp(h))} due to host timeout\n`);
+      return;
+    }
+    if (!this.#portScan()) {
+      // nmap.cc: a ping scan reports up hosts, and down ones under -v.
+      if (h.status === "up" || (o.verbose > 0 && !o.openOnly)) {
+        this.#header(h);
+        this.#mac(h);
+      }
+      return;
+    }
+    if (h.status === "down") {
+      if (o.verbose > 0 && (!o.openOnly || hasOpenPorts(h.ports))) this.#header(h);
+      return;
+    }
+    if (o.openOnly && !hasOpenPorts(h.ports)) return;
+    this.#header(h);
+    this.#ports(h);
+    this.#mac(h);
+    this.#serviceInfo(h);
+    this.#w("\n");
+  }
+
+  /** write_host_header() and write_host_status(). */
+  #header(h: HostResult): void {
+    const o = this.#o;
+    const nip = cleanCell(nameIp(h));
+    const why = `received ${h.statusReason}`;
+    if (h.status === "up") {
+      this.#w(`${PORTHOLE_NAME} scan report for ${nip}\n`);
+      let line = "Host is up";
+      if (o.reason) line += `, ${why}`;
+      if (o.reason && h.statusReasonTtl) line += ` ttl ${h.statusReasonTtl}`;
+      // nmap prints the host's smoothed RTT (to.srtt) when it has one.
+      const latency = h.latencySeconds ?? (h.times ? h.times.srtt / 1e6 : undefined);
+      if (latency !== undefined) line += ` (${formatLatency(latency)}s latency)`;
+      this.#w(line + ".\n");
+    } else if (o.verbose > 0 || o.dnsMode === "always") {
+      this.#w(`${PORTHOLE_NAME} scan report for ${nip} [host down${o.reason ? `, ${why}` : ""}]\n`);
+    }
+    if (h.userHostname !== undefined && h.otherAddresses.length > 0) {
+      this.#w(
+        `Other addresses for ${cleanCell(h.userHostname)} (not scanned): ${
+          h.otherAddresses.join(" ")
+        }\n`,
+      );
+    }
+    if (
+      h.userHostname !== undefined && h.ptrHostname !== undefined && h.ptrHostname !== "" &&
+      h.userHostname !== h.ptrHostname
+    ) {
+      this.#w(`rDNS record for ${h.address}: ${cleanCell(h.ptrHostname)}\n`);
+    }
+  }
+
+  /** printportoutput(). */
+  #ports(h: HostResult): void {
+    const o = this.#o;
+    if (h.ports.length === 0) return;
+    if ((o.verbose > 1 || o.debug > 0) && h.startTime) {
+      const secs = Math.floor(h.endTime / 1000) - Math.floor(h.startTime / 1000);
+      this.#w(`Scanned at ${formatScannedAt(h.startTime)} for ${secs}s\n`);
+    }
+    const { shown, ignored } = foldPorts(h.ports, o);
+    const total = h.ports.length;
+    const nIgnored = ignored.reduce((a, s) => a + s.count, 0);
+    ignored.forEach((s, i) => {
+      if (i === 0) {
+        if (nIgnored === total) {
+          this.#w(`All ${total} scanned ports on ${cleanCell(nameIp(h))} are in ignored states.\n`);
+        }
+        this.#w("Not shown: ");
+      } else {
+        this.#w(", ");
+      }
+      // The plural follows the whole state's count, as nmap's does.
+      const plural = s.count === 1 ? "" : "s";
+      this.#w(
+        s.reasons.map((r) => `${r.count} ${s.state} ${r.protocol} port${plural} (${r.reason})`)
+          .join(", "),
+      );
+    });
+    this.#w("\n");
+    if (nIgnored === total) return;
+
+    const header = ["PORT", "STATE", "SERVICE"];
+    if (o.reason) header.push("REASON");
+    if (o.versionDetection) header.push("VERSION");
+    const rows: string[][] = [header];
+    const fingerprints: string[] = [];
+    for (const p of shown) {
+      const row = [
+        `${p.port}/${p.protocol}`,
+        p.state,
+        cleanCell(serviceName(p, o.versionDetection, this.#db)),
+      ];
+      if (o.reason) row.push(cleanCell(reasonText(p)));
+      if (o.versionDetection) row.push(cleanCell(fullVersionString(p.service)));
+      rows.push(row);
+      if (p.service?.fingerprint && fingerprints.length <= 8) {
+        fingerprints.push(p.service.fingerprint);
+      }
+    }
+    if (
+      o.defeatRstRatelimit && this.#tcpScan() && h.ports.some((p) => p.state === "filtered")
+    ) {
+      this.#w("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
+    }
+    this.#w(layoutTable(rows));
+    if (fingerprints.length > 0) {
+      const n = fingerprints.length;
+      this.#w(
+        `${n} service${
+          n > 1 ? "s" : ""
+        } unrecognized despite returning data. If you know the service/version, please submit the following fingerprint${
+          n > 1 ? "s" : ""
+        } at https://nmap.org/cgi-bin/submit.cgi?new-service :\n`,
+      );
+      for (const fp of fingerprints) {
+        if (n > 1) {
+          this.#w(
+            "==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n",
+          );
+        }
+        this.#w(`${escapeTerminal(fp)}\n`);
+      }
+    }
+  }
+
+  /** printmacinfo(). */
+  #mac(h: HostResult): void {
+    if (!h.mac) return;
+    this.#w(`MAC Address: ${h.mac.addr.toUpperCase()} (${cleanCell(h.mac.vendor ?? "Unknown")})\n`);
+  }
+
+  /** printserviceinfooutput(): Host/OS/Device/CPE summary from open ports' service info. */
+  #serviceInfo(h: HostResult): void {
+    const MAX = 5; // nmap's MAX_SERVICE_INFO_FIELDS
+    const hosts: string[] = [], oses: string[] = [], devices: string[] = [], cpes: string[] = [];
+    const addTo = (list: string[], v: string, same: (a: string, b: string) => boolean) => {
+      if (list.length < MAX && !list.some((x) => same(x, v))) list.push(v);
+    };
+    const ci = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    const cs = (a: string, b: string) => a === b;
+    const open = h.ports.filter((p) => p.state === "open").sort(comparePorts);
+    for (const p of open) {
+      const s = p.service;
+      if (!s) continue;
+      if (s.hostname && !ci(h.ptrHostname ?? "", s.hostname)) addTo(hosts, s.hostname, ci);
+      if (s.osType) addTo(oses, s.osType, cs);
+      if (s.deviceType) addTo(devices, s.deviceType, cs);
+      for (const c of s.cpe ?? []) {
+        // Application CPEs ("cpe:/a:…") belong to one port; only h and o describe the host.
+        if (c.startsWith("cpe:/a")) continue;
+        addTo(cpes, c, cs);
+      }
+    }
+    if (!hosts.length && !oses.length && !devices.length && !cpes.length) return;
+    const parts: string[] = [];
+    if (hosts.length) parts.push(`Host${hosts.length === 1 ? "" : "s"}: ${hosts.join(", ")}`);
+    if (oses.length) parts.push(`OS${oses.length === 1 ? "" : "s"}: ${oses.join(", ")}`);
+    if (devices.length) {
+      parts.push(`Device${devices.length === 1 ? "" : "s"}: ${devices.join(", ")}`);
+    }
+    if (cpes.length) parts.push(`CPE: ${cpes.join(", ")}`);
+    this.#w(`Service Info: ${cleanCell(parts.join("; "))}\n`);
+  }
+
+  /** printfinaloutput(). */
+  end(summary: RunSummary): void {
+    const o = this.#o;
+    const total = summary.hostsTotal;
+    const up = summary.hostsUp;
+    if (summary.exit === "error" && summary.errorMessage) {
+      // nmap's fatal() writes its message into the normal file as well.
+      if (this.#target === "file") this.#w(`${summary.errorMessage}\nQUITTING!\n`);
+      return;
+    }
+    if (total === 0) this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
+    if (total === 1 && up === 0 && !o.discovery.skip) {
+      if (this.#target === "stdout") {
+        this.#w(
+          "Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n",
+        );
+      }
+    } else if (up > 0) {
+      const report = `Please report any incorrect results at ${PORTHOLE_SUBMIT_URL} .\n`;
+      if (o.osDetection && o.versionDetection) {
+        this.#w(`OS and Service detection performed. ${report}`);
+      } else if (o.osDetection) this.#w(`OS detection performed. ${report}`);
+      else if (o.versionDetection) {
+        this.#w(`Service detection performed. ${report}`);
+      } else if (o.scans.includes("udp") && o.defeatIcmpRatelimit) {
+        this.#w(
+          "WARNING: Some ports marked closed|filtered may actually be open. For more accurate results, do not use --defeat-icmp-ratelimit .\n",
+        );
+      }
+    }
+    const what = `${hostsSummary(total, up)} scanned in ${
+      formatElapsed(summary.elapsedSeconds)
+    } seconds`;
+    if (this.#target === "stdout") {
+      this.#w(`${PORTHOLE_NAME} done: ${what}\n`);
+    } else {
+      this.#w(`# ${PORTHOLE_NAME} done at ${formatCtime(summary.endTime)} -- ${what}\n`);
+    }
+  }
+}
+
+/** nmap's port_reason_str() plus " ttl N": the REASON column. */
+export function reasonText(p: PortResult & { reasonIp?: string }): string {
+  let s = p.reason;
+  if (p.reasonIp) s += ` from ${p.reasonIp}`;
+  if (p.reasonTtl) s += ` ttl ${p.reasonTtl}`;
+  return s;
+}
