@@ -350,7 +350,7 @@ class ServiceProc {
 // --- the lab ---------------------------------------------------------------------------------
 
 /** The `deno run` flags of Porthole, read from the `porthole` task in deno.json. */
-async function portholeFlags(): Promise<string[]> {
+export async function portholeFlags(): Promise<string[]> {
   const fallback = [
     "--quiet",
     "--allow-ffi",
@@ -369,7 +369,9 @@ async function portholeFlags(): Promise<string[]> {
     if (typeof cmd !== "string") return fallback;
     const words = cmd.trim().split(/\s+/);
     const flags = words.filter((w) => w.startsWith("-"));
-    return words[0] === "deno" && words[1] === "run" && flags.length ? flags : fallback;
+    return /(^|\/)deno$/.test(words[0] ?? "") && words[1] === "run" && flags.length
+      ? flags
+      : fallback;
   } catch {
     return fallback;
   }
