@@ -1,13 +1,13 @@
 /**
  * Porthole's XML and grepable files against nmap's own, through nmap's own
- * consumers. nmap 7.93 scans a few TCP listeners on 127.0.0.1 (-sT, loopback
+ * consumers. nmap 7.93 scans a few TCP listeners on 127.0.0.1 and ::1 (-sT, loopback
  * only); the facts of its XML become a HostResult; our writers render them;
  * then ndiff must see no difference, xmllint must validate against nmap.dtd,
  * xsltproc+nmap.xsl must render the ports, and both files must equal nmap's
  * byte for byte (less the lines nmap writes about its progress).
  */
 
-import { assertEquals, assertMatch, assertNotMatch } from "../cli/output/_test_util.ts";
+import { assert, assertEquals, assertMatch, assertNotMatch } from "../cli/output/_test_util.ts";
 import type {
   HostResult,
   PortResult,
@@ -167,13 +167,15 @@ function factsFromNmapXml(xml: string): Facts {
 }
 
 /** Listens on a few loopback ports inside a 40-port window; returns the window. */
-function listenWindow(): { base: number; listeners: Deno.Listener[]; open: number[] } {
+function listenWindow(
+  hostname: string,
+): { base: number; listeners: Deno.Listener[]; open: number[] } {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20000 + Math.floor(Math.random() * 30000);
     const open = [base + 1, base + 2, base + 7];
     const listeners: Deno.Listener[] = [];
     try {
-      for (const port of open) listeners.push(Deno.listen({ hostname: "127.0.0.1", port }));
+      for (const port of open) listeners.push(Deno.listen({ hostname, port }));
       return { base, listeners, open };
     } catch {
       for (const l of listeners) l.close();
@@ -206,20 +208,31 @@ const withoutTasks = (s: string) =>
 // Folded closed ports (40-port window, -n) and listed ones with a PTR name and
 // a services-table name (10-port window, "localhost" from /etc/hosts).
 const cases = [
-  { extra: ["-n", "--reason"], window: 40 },
-  { extra: ["-n", "-v"], window: 40 },
-  { extra: ["--reason"], window: 10 },
+  { extra: ["-n", "--reason"], window: 40, target: "127.0.0.1" },
+  { extra: ["-n", "-v"], window: 40, target: "127.0.0.1" },
+  { extra: ["--reason"], window: 10, target: "127.0.0.1" },
+  { extra: ["-6", "-n", "--reason"], window: 30, target: "::1" },
+  // Raw scans (root): reply TTLs, resets, UDP's port-unreach and open|filtered.
+  { extra: ["-sS", "-n", "--reason"], window: 30, target: "127.0.0.1" },
+  { extra: ["-sU", "-n", "--reason"], window: 4, target: "127.0.0.1" },
 ];
 
-for (const { extra, window } of cases) {
-  Deno.test(`XML and grepable match nmap's own files (nmap -sT ${extra.join(" ")}, ${window} ports)`, async () => {
+for (const { extra, window, target } of cases) {
+  const raw = extra.some((a) => /^-s[SU]$/.test(a));
+  const name = `XML and grepable match nmap's own files (nmap ${raw ? "" : "-sT "}${
+    extra.join(" ")
+  } ${target}, ${window} ports)`;
+  // Raw scans need root (the lab's usual condition); connect scans run anywhere.
+  Deno.test({ name, ignore: raw && Deno.uid() !== 0 }, async () => {
     const dir = await Deno.makeTempDir({ prefix: "ph-output-" });
-    const { base, listeners, open } = listenWindow();
+    const { base, listeners, open } = listenWindow(target);
     try {
       // 22 is "ssh" in nmap-services; listeners show as open ports.
-      const portSpec = `22,${base}-${base + window - 1}`;
+      const portSpec = extra.includes("-sU")
+        ? `U:${base}-${base + window - 1}`
+        : `22,${base}-${base + window - 1}`;
       const nmap = await run("nmap", [
-        "-sT",
+        ...(raw ? [] : ["-sT"]),
         "-p",
         portSpec,
         ...extra,
@@ -229,14 +242,16 @@ for (const { extra, window } of cases) {
         `${dir}/nmap.gnmap`,
         "-oN",
         `${dir}/nmap.nmap`,
-        "127.0.0.1",
+        target,
       ]);
       assertEquals(nmap.code, 0, nmap.err);
       const nmapXml = await Deno.readTextFile(`${dir}/nmap.xml`);
       const facts = factsFromNmapXml(nmapXml);
       assertEquals(facts.hosts.length, 1);
-      for (const p of open) {
-        assertEquals(facts.hosts[0]!.ports.find((x) => x.port === p)?.state, "open");
+      if (!extra.includes("-sU")) {
+        for (const p of open) {
+          assertEquals(facts.hosts[0]!.ports.find((x) => x.port === p)?.state, "open");
+        }
       }
 
       const { xmlPath, gnmapPath } = writeOurs(dir, facts);
@@ -266,13 +281,15 @@ for (const { extra, window } of cases) {
       for (const f of ["nmap.xml", "nmap.gnmap", "nmap.nmap", "ours.xml", "ours.gnmap"]) {
         const st = readResumeState(`${dir}/${f}`);
         assertEquals(st.argv, facts.run.args.slice(1), f);
-        assertEquals([...st.doneHosts], ["127.0.0.1"], f);
+        assertEquals([...st.doneHosts], [target], f);
       }
 
       const html = await run("xsltproc", ["/usr/share/nmap/nmap.xsl", xmlPath]);
       assertEquals(html.code, 0, html.err);
-      for (const p of open) assertMatch(html.out, new RegExp(`>${p}<`));
-      assertMatch(html.out, /127\.0\.0\.1/);
+      const listed = [...ours.matchAll(/<port protocol="\w+" portid="(\d+)"/g)].map((m) => m[1]);
+      assert(listed.length > 0);
+      for (const p of listed) assertMatch(html.out, new RegExp(`<td>${p}</td>`));
+      assertMatch(html.out, new RegExp(target.replaceAll(".", "\\.")));
     } finally {
       for (const l of listeners) l.close();
       await Deno.remove(dir, { recursive: true });

@@ -32,7 +32,9 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
 
 /** Throws unless `text` matches `re`. */
 export function assertMatch(text: string, re: RegExp, msg?: string): void {
-  if (!re.test(text)) throw new Error(`${msg ? msg + ": " : ""}${JSON.stringify(text)} !~ ${re}`);
+  if (!re.test(text)) {
+    throw new Error(`${msg ? msg + ": " : ""}${JSON.stringify(text.slice(0, 2000))} !~ ${re}`);
+  }
 }
 
 /** Throws if `text` matches `re`. */
