@@ -1,0 +1,274 @@
+/**
+ * The sockets a service probe talks through: plain TCP (Deno.connect), TLS
+ * (node:tls, certificates not checked: we identify services, we do not trust
+ * them) and connected UDP (node:dgram). Each is a Channel: a queue of events
+ * (data, end of stream, error) read with a deadline, with a cap on how much
+ * is buffered so a flooding server (chargen, /dev/zero) cannot eat memory.
+ */
+
+import * as tls from "node:tls";
+import * as net from "node:net";
+import * as dgram from "node:dgram";
+import { Buffer } from "node:buffer";
+
+/** What a read produced. */
+export type ChannelEvent =
+  | { kind: "data"; data: Uint8Array }
+  | { kind: "eof" }
+  | { kind: "error"; code: string; message: string }
+  | { kind: "timeout" };
+
+/** A connection to a probed port. */
+export interface Channel {
+  /** Sends bytes (one datagram for UDP). */
+  write(data: Uint8Array): Promise<void>;
+  /** The next event, or "timeout" at `deadline` (a performance.now() value). */
+  next(deadline: number): Promise<ChannelEvent>;
+  close(): void;
+}
+
+/** Where to connect. */
+export interface Endpoint {
+  address: string;
+  port: number;
+  /** Local address to bind (nmap -S). */
+  sourceAddress?: string;
+  /** TLS server name indication, when the user gave a host name. */
+  serverName?: string;
+}
+
+/** Bytes buffered per channel beyond which reading pauses. */
+export const CHANNEL_BUFFER_CAP = 64 * 1024;
+
+/** Maps Deno and Node errors to errno-style codes. */
+export function errorCode(e: unknown): string {
+  if (e instanceof Deno.errors.ConnectionReset) return "ECONNRESET";
+  if (e instanceof Deno.errors.ConnectionRefused) return "ECONNREFUSED";
+  if (e instanceof Deno.errors.ConnectionAborted) return "ECONNABORTED";
+  if (e instanceof Deno.errors.BrokenPipe) return "EPIPE";
+  if (e instanceof Deno.errors.TimedOut) return "ETIMEDOUT";
+  if (e instanceof Deno.errors.NotConnected) return "ENOTCONN";
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string") return code;
+  return "EIO";
+}
+
+/** An event queue with one waiting reader. */
+class Queue {
+  private events: ChannelEvent[] = [];
+  private waiter?: (e: ChannelEvent) => void;
+  buffered = 0;
+  ended = false;
+  onDrain?: () => void;
+
+  push(e: ChannelEvent): void {
+    if (this.ended) return;
+    if (e.kind !== "data") this.ended = true;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(e);
+      return;
+    }
+    if (e.kind === "data") this.buffered += e.data.length;
+    this.events.push(e);
+  }
+
+  next(deadline: number): Promise<ChannelEvent> {
+    const e = this.events.shift();
+    if (e) {
+      if (e.kind === "data") {
+        this.buffered -= e.data.length;
+        if (this.buffered < CHANNEL_BUFFER_CAP) this.onDrain?.();
+      }
+      return Promise.resolve(e);
+    }
+    const wait = deadline - performance.now();
+    if (wait <= 0) return Promise.resolve({ kind: "timeout" });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve({ kind: "timeout" });
+      }, wait);
+      this.waiter = (ev) => {
+        clearTimeout(timer);
+        resolve(ev);
+      };
+    });
+  }
+}
+
+/** TCP through Deno.connect (or node:net when a source address is set). */
+export async function connectTcp(
+  ep: Endpoint,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Channel> {
+  if (ep.sourceAddress) return await connectNode(ep, timeoutMs, false, signal);
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const onAbort = () => ac.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: ep.address, port: ep.port, signal: ac.signal });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+  const q = new Queue();
+  let closed = false;
+  let paused: (() => void) | undefined;
+  q.onDrain = () => {
+    const p = paused;
+    paused = undefined;
+    p?.();
+  };
+  (async () => {
+    const buf = new Uint8Array(16384);
+    try {
+      for (;;) {
+        if (q.buffered >= CHANNEL_BUFFER_CAP) await new Promise<void>((r) => (paused = r));
+        if (closed) return;
+        const n = await conn.read(buf);
+        if (n === null) {
+          q.push({ kind: "eof" });
+          return;
+        }
+        q.push({ kind: "data", data: buf.slice(0, n) });
+      }
+    } catch (e) {
+      if (!closed) q.push({ kind: "error", code: errorCode(e), message: String(e) });
+    }
+  })();
+  return {
+    async write(data) {
+      let off = 0;
+      while (off < data.length) off += await conn.write(data.subarray(off));
+    },
+    next: (deadline) => q.next(deadline),
+    close() {
+      if (closed) return;
+      closed = true;
+      paused?.();
+      q.push({ kind: "error", code: "ECANCELED", message: "closed" }); // wakes a waiting reader
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    },
+  };
+}
+
+/** TLS (or plain TCP with a bound source address) through node:tls / node:net. */
+export function connectTls(
+  ep: Endpoint,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Channel> {
+  return connectNode(ep, timeoutMs, true, signal);
+}
+
+function connectNode(
+  ep: Endpoint,
+  timeoutMs: number,
+  useTls: boolean,
+  signal?: AbortSignal,
+): Promise<Channel> {
+  return new Promise((resolve, reject) => {
+    const q = new Queue();
+    let settled = false;
+    const opts = {
+      host: ep.address,
+      port: ep.port,
+      localAddress: ep.sourceAddress,
+    };
+    const sock: net.Socket = useTls
+      ? tls.connect({
+        ...opts,
+        rejectUnauthorized: false,
+        servername: ep.serverName && net.isIP(ep.serverName) === 0 ? ep.serverName : undefined,
+      })
+      : net.connect(opts);
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      sock.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new Deno.errors.TimedOut(`connect to ${ep.address}:${ep.port} timed out`)),
+      timeoutMs,
+    );
+    const onAbort = () => fail(new Error("connect cancelled"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const chan: Channel = {
+      write: (data) =>
+        new Promise((res, rej) => sock.write(Buffer.from(data), (err) => (err ? rej(err) : res()))),
+      next: (deadline) => q.next(deadline),
+      close: () => {
+        q.push({ kind: "error", code: "ECANCELED", message: "closed" });
+        sock.destroy();
+      },
+    };
+    q.onDrain = () => sock.resume();
+    sock.on(useTls ? "secureConnect" : "connect", () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(chan);
+    });
+    sock.on("data", (d: Buffer) => {
+      q.push({ kind: "data", data: new Uint8Array(d) });
+      if (q.buffered >= CHANNEL_BUFFER_CAP) sock.pause();
+    });
+    sock.on("end", () => q.push({ kind: "eof" }));
+    sock.on("error", (err: Error) => {
+      if (!settled) return fail(err);
+      q.push({ kind: "error", code: errorCode(err), message: err.message });
+    });
+    sock.on("close", () => q.push({ kind: "eof" }));
+  });
+}
+
+/** A connected UDP socket: each write is one datagram, each data event one reply. */
+export function openUdp(ep: Endpoint): Promise<Channel> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(net.isIPv6(ep.address) ? "udp6" : "udp4");
+    const q = new Queue();
+    let open = true;
+    sock.on("message", (msg: Buffer) => {
+      if (q.buffered < CHANNEL_BUFFER_CAP) q.push({ kind: "data", data: new Uint8Array(msg) });
+    });
+    sock.on("error", (err: Error) => {
+      // ICMP port unreachable shows up as ECONNREFUSED on a connected socket.
+      q.push({ kind: "error", code: errorCode(err), message: err.message });
+    });
+    const ready = () =>
+      sock.connect(ep.port, ep.address, () => {
+        resolve({
+          write: (data) =>
+            new Promise((res, rej) =>
+              sock.send(Buffer.from(data), (err) => (err ? rej(err) : res()))
+            ),
+          next: (deadline) => q.next(deadline),
+          close: () => {
+            if (!open) return;
+            open = false;
+            q.push({ kind: "error", code: "ECANCELED", message: "closed" });
+            try {
+              sock.close();
+            } catch { /* already closed */ }
+          },
+        });
+      });
+    try {
+      if (ep.sourceAddress) sock.bind(0, ep.sourceAddress, ready);
+      else ready();
+    } catch (e) {
+      reject(e);
+    }
+  });
+}

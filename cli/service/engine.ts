@@ -1,0 +1,505 @@
+/**
+ * The per-port probing state machine of version detection.
+ *
+ * Results are nmap's: probes are *resolved* strictly in nmap's order (NULL,
+ * port-listed probes, then by rarity), with nmap's rules for soft matches,
+ * fallbacks, tcpwrapped (the NULL probe's connection closed with no data
+ * within tcpwrappedms), SSL tunnels and fingerprints. What differs is when
+ * probes are *sent*: nmap runs one probe at a time per port and waits out
+ * each probe's totalwaitms (6 s for NULL), while here later probes start on
+ * their own connections once the NULL probe has been silent for a short
+ * grace time, a few at a time per port. Their results wait for their turn,
+ * with one exception: a hard match of a later probe wins early when every
+ * earlier probe still pending has received nothing at all for at least the
+ * grace time. That is the case of an HTTP server, silent on connect: nmap
+ * learns nothing from its 6 s NULL wait that the GET reply does not show.
+ * With grace >= totalwaitms the engine is nmap's sequential schedule.
+ */
+
+import type { MatchDetails } from "./match.ts";
+import { matchResponse, MAX_MATCH_BYTES } from "./match.ts";
+import type { Probe, ProbeDb } from "./probe_db.ts";
+import { candidateProbes, isEligible, type PlanEntry } from "./plan.ts";
+import {
+  type Channel,
+  type ChannelEvent,
+  connectTcp,
+  connectTls,
+  type Endpoint,
+  openUdp,
+} from "./conn.ts";
+import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
+
+/** nmap's connect timeouts (service_scan.h). */
+export const CONNECT_TIMEOUT_MS = 5000;
+export const CONNECT_SSL_TIMEOUT_MS = 8000;
+/** nmap stops reading a probe's reply once it holds this many bytes. */
+export const READ_LIMIT = 4096;
+
+/** Tuning and context of one service scan. */
+export interface EngineConfig {
+  db: ProbeDb;
+  intensity: number;
+  trace: boolean;
+  debug: number;
+  verbose: number;
+  /** Where traces, warnings and verbose lines go. */
+  log: (line: string) => void;
+  /** Silence (ms) after which later probes may start, and may win over silent earlier ones. */
+  graceMs: number;
+  /** Probes in flight per TCP port. */
+  window: number;
+  /** Probes in flight per UDP port. */
+  udpWindow: number;
+  sourceAddress?: string;
+  /** Value of V= in fingerprints. */
+  version: string;
+  /** Value of P= in fingerprints. */
+  platform: string;
+  /** performance.now() value after which no new probe starts (host timeout). */
+  deadline?: number;
+}
+
+/** How probing a port ended (nmap's serviceprobestate). */
+export type ProbeState = "hard" | "soft" | "tcpwrapped" | "nomatch" | "incomplete";
+
+/** The outcome of probing one port. */
+export interface PortOutcome {
+  state: ProbeState;
+  /** The (last) match: hard, or the softmatch. */
+  match?: MatchDetails;
+  /** Service name from a match ("ssl/" removed when it set the tunnel). */
+  service?: string;
+  ssl: boolean;
+  fingerprint?: string;
+  /** True when a reply proved an open|filtered port open. */
+  provedOpen: boolean;
+}
+
+type AttemptEnd =
+  | "hard" // a hard match: stop reading
+  | "timeout" // totalwaitms ran out
+  | "full" // READ_LIMIT bytes without a hard match
+  | "eof" // the server closed
+  | "reset" // ECONNRESET / ECONNREFUSED / ECONNABORTED while reading
+  | "retry" // EPIPE, EIO (TLS) and the like: try the next probe
+  | "abort" // host unreachable and the like: give up on the port
+  | "connect-failed"
+  | "write-failed"
+  | "cancelled";
+
+/** One probe sent on its own connection. */
+class Attempt {
+  readonly chunks: Uint8Array[] = [];
+  size = 0;
+  /** When the connection was up and the probe sent (nmap's currentprobe_exec_time). */
+  execAt = 0;
+  endAt = 0;
+  end?: AttemptEnd;
+  firstSoft?: MatchDetails;
+  hard?: MatchDetails;
+  connected = false;
+  private chan?: Channel;
+  private cancelled = false;
+  private readonly abort = new AbortController();
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly probe: Probe,
+    readonly isNull: boolean,
+    private readonly ep: Endpoint,
+    private readonly protocol: "tcp" | "udp",
+    private readonly ssl: boolean,
+    private readonly cfg: EngineConfig,
+    private readonly label: string,
+    private readonly onProgress: () => void,
+  ) {
+    this.done = this.run().finally(() => {
+      this.endAt = performance.now();
+      this.chan?.close();
+      this.onProgress();
+    });
+  }
+
+  get finished(): boolean {
+    return this.end !== undefined;
+  }
+
+  /** Whether nothing at all has been received. */
+  get silent(): boolean {
+    return this.size === 0;
+  }
+
+  data(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.abort.abort();
+    this.chan?.close();
+  }
+
+  private async run(): Promise<void> {
+    const cfg = this.cfg;
+    const connectStart = performance.now();
+    try {
+      this.chan = this.protocol === "udp"
+        ? await openUdp(this.ep)
+        : this.ssl
+        ? await connectTls(this.ep, CONNECT_SSL_TIMEOUT_MS, this.abort.signal)
+        : await connectTcp(this.ep, CONNECT_TIMEOUT_MS, this.abort.signal);
+    } catch (e) {
+      if (this.cancelled) {
+        this.end = "cancelled";
+        return;
+      }
+      if (cfg.debug || cfg.trace) {
+        cfg.log(`Service scan: connect to ${this.label} failed: ${(e as Error).message}`);
+      }
+      this.end = "connect-failed";
+      return;
+    }
+    this.connected = true;
+    this.execAt = performance.now();
+    this.onProgress();
+    if (this.cancelled) {
+      this.end = "cancelled";
+      return;
+    }
+    if (cfg.trace || cfg.debug > 1) {
+      cfg.log(
+        `Service scan sending probe ${this.probe.name} to ${this.label}` +
+          (this.isNull ? "" : `: "${escapeForDisplay(this.probe.payload)}"`) +
+          ` (connected in ${((this.execAt - connectStart) / 1000).toFixed(3)}s)`,
+      );
+    }
+    if (!this.isNull && this.probe.payload.length > 0) {
+      try {
+        await this.chan.write(this.probe.payload);
+      } catch (e) {
+        if (cfg.debug || cfg.trace) {
+          cfg.log(`Service scan: write to ${this.label} failed: ${(e as Error).message}`);
+        }
+        this.end = "write-failed";
+        return;
+      }
+    }
+    const deadline = this.execAt + this.probe.totalWaitMs;
+    for (;;) {
+      const ev: ChannelEvent = await this.chan.next(deadline);
+      if (this.cancelled) {
+        this.end = "cancelled";
+        return;
+      }
+      if (ev.kind === "timeout") {
+        this.end = "timeout";
+        return;
+      }
+      if (ev.kind === "eof") {
+        if (cfg.trace) {
+          cfg.log(`Service scan: ${this.label} closed the connection (probe ${this.probe.name})`);
+        }
+        this.end = "eof";
+        return;
+      }
+      if (ev.kind === "error") {
+        if (cfg.trace || cfg.debug) {
+          cfg.log(`Service scan: ${ev.code} reading ${this.label} (probe ${this.probe.name})`);
+        }
+        this.end = ["ECONNRESET", "ECONNREFUSED", "ECONNABORTED"].includes(ev.code)
+          ? "reset"
+          : ["EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EHOSTDOWN", "ENONET"].includes(ev.code)
+          ? "abort"
+          : "retry";
+        return;
+      }
+      this.chunks.push(ev.data);
+      this.size += ev.data.length;
+      this.onProgress();
+      if (cfg.trace) {
+        cfg.log(
+          `Service scan read ${ev.data.length} bytes from ${this.label} (probe ${this.probe.name}): "${
+            escapeForDisplay(ev.data)
+          }"`,
+        );
+      }
+      const md = matchResponse(this.probe, this.data().subarray(0, MAX_MATCH_BYTES), cfg.log);
+      if (md && !md.soft) {
+        this.hard = md;
+        this.end = "hard";
+        return;
+      }
+      if (md && md.soft && !this.firstSoft) this.firstSoft = md;
+      if (this.size >= READ_LIMIT) {
+        this.end = "full";
+        return;
+      }
+    }
+  }
+}
+
+/** One entry of a port's probe sequence. */
+interface Step {
+  probe: Probe;
+  isNull: boolean;
+  attempt?: Attempt;
+}
+
+/**
+ * Probes one port and returns nmap's verdict. `address` is the target,
+ * `label` how traces name it ("10.0.0.1:80 (tcp)").
+ */
+export async function probePort(
+  cfg: EngineConfig,
+  ep: Endpoint,
+  protocol: "tcp" | "udp",
+): Promise<PortOutcome> {
+  const { db, intensity } = cfg;
+  const label = `${
+    ep.address.includes(":") ? `[${ep.address}]` : ep.address
+  }:${ep.port} (${protocol})`;
+  let ssl = false;
+  let soft: MatchDetails | undefined;
+  let tcpwrapPossible = true;
+  let provedOpen = false;
+  const fp = new FingerprintBuilder({
+    port: ep.port,
+    protocol,
+    version: cfg.version,
+    intensity,
+    platform: cfg.platform,
+    ssl: false,
+    debug: cfg.debug > 0,
+  });
+
+  let wake: (() => void) | undefined;
+  const progress = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  let steps: Step[] = [];
+  let universe: PlanEntry[] = [];
+  let head = 0;
+
+  /** (Re)builds the sequence from scratch, e.g. at start and when going through SSL. */
+  const restart = () => {
+    for (const s of steps) s.attempt?.cancel();
+    universe = candidateProbes(db, protocol, ep.port, ssl);
+    steps = [];
+    if (protocol === "tcp" && db.nullProbe) steps.push({ probe: db.nullProbe, isNull: true });
+    for (const e of universe) {
+      if (isEligible(e, intensity, undefined)) steps.push({ probe: e.probe, isNull: false });
+    }
+    head = 0;
+  };
+
+  /** After a softmatch at `head`, keeps only later probes that can still tell the service. */
+  const replanAfterSoft = (service: string) => {
+    const done = steps.slice(0, head + 1);
+    const current = steps[head]!.probe;
+    const idx = universe.findIndex((e) => e.probe === current);
+    const rest: Step[] = [];
+    for (const e of universe.slice(idx + 1)) {
+      if (!isEligible(e, intensity, service)) continue;
+      const old = steps.find((s, i) => i > head && s.probe === e.probe);
+      rest.push(old ?? { probe: e.probe, isNull: false });
+    }
+    for (const s of steps.slice(head + 1)) if (!rest.includes(s)) s.attempt?.cancel();
+    steps = [...done, ...rest];
+  };
+
+  const launch = (s: Step) => {
+    s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress);
+  };
+
+  const finish = (state: ProbeState, match?: MatchDetails): PortOutcome => {
+    for (const s of steps) s.attempt?.cancel();
+    // nmap's end_svcprobe: a port that never sent a byte nor let a probe time out is tcpwrapped.
+    if (tcpwrapPossible && protocol === "tcp") state = "tcpwrapped";
+    let service = match?.service;
+    if (service?.startsWith("ssl/") && state !== "tcpwrapped") {
+      ssl = true;
+      service = service.slice(4);
+    }
+    const printFp = state === "nomatch" || (state !== "hard" && intensity >= 7);
+    return {
+      state,
+      match: state === "tcpwrapped" ? undefined : match,
+      service: state === "tcpwrapped" ? undefined : service,
+      ssl,
+      fingerprint: printFp ? fp.result() : undefined,
+      provedOpen,
+    };
+  };
+
+  /** Switches to probing through TLS, as nmap's scanThroughTunnel does after an "ssl" match. */
+  const goSsl = () => {
+    if (cfg.trace) cfg.log(`Service scan: ${label} speaks SSL; probing again through it`);
+    ssl = true;
+    soft = undefined;
+    fp.reset(true);
+    restart();
+  };
+  const isTunnel = (md: MatchDetails) =>
+    !ssl && protocol === "tcp" && (md.service === "ssl" || md.service === "dtls");
+
+  /** Starts attempts: NULL first, later ones once NULL is done or silent for the grace time. */
+  const launchSome = (now: number) => {
+    const nullStep = steps[0]?.isNull ? steps[0] : undefined;
+    if (nullStep && !nullStep.attempt) launch(nullStep);
+    const nullA = nullStep?.attempt;
+    const runAhead = !nullStep || head > 0 || nullA!.finished ||
+      (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
+    if (!runAhead || (cfg.deadline !== undefined && now >= cfg.deadline)) return;
+    let inFlight = 0;
+    for (let i = head; i < steps.length; i++) {
+      const a = steps[i]!.attempt;
+      if (a && !a.finished) inFlight++;
+    }
+    for (let i = head; i < steps.length && inFlight < window; i++) {
+      if (!steps[i]!.attempt) {
+        launch(steps[i]!);
+        inFlight++;
+      }
+    }
+  };
+
+  /**
+   * Consumes finished attempts at the head, in order. Returns an outcome when
+   * the port is decided, "restart" after switching to SSL, or null to wait.
+   */
+  const resolveInOrder = (): PortOutcome | "restart" | null => {
+    while (head < steps.length) {
+      const s = steps[head]!;
+      const a = s.attempt;
+      if (!a?.finished) return null;
+      if (a.size > 0 || a.end === "timeout" || a.end === "full" || a.end === "abort") {
+        tcpwrapPossible = false;
+      }
+      if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
+      if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
+        return finish("incomplete", soft);
+      }
+      if (a.hard) {
+        trace(cfg, label, s.probe, a.hard);
+        if (isTunnel(a.hard)) {
+          goSsl();
+          return "restart";
+        }
+        return finish("hard", a.hard);
+      }
+      if (a.firstSoft) {
+        if (!soft) {
+          soft = a.firstSoft;
+          trace(cfg, label, s.probe, soft);
+          replanAfterSoft(soft.service);
+        } else if (soft.service !== a.firstSoft.service) {
+          cfg.log(
+            `WARNING: Service ${label} had already soft-matched ${soft.service}, but now soft-matched ${a.firstSoft.service}; ignoring second value`,
+          );
+        }
+      }
+      if (a.size > 0) fp.addResponse(s.probe.name, a.data());
+      if (
+        s.isNull && tcpwrapPossible && a.size === 0 && (a.end === "eof" || a.end === "reset") &&
+        a.endAt - a.execAt < s.probe.tcpWrappedMs
+      ) {
+        return finish("tcpwrapped");
+      }
+      head++;
+    }
+    return finish(soft ? "soft" : "nomatch", soft);
+  };
+
+  /**
+   * A later probe's hard match wins early when nothing before it can still
+   * decide the port: every earlier probe has either finished without any match
+   * (and without an error that would end the port), or is connected and has
+   * received nothing at all for at least the grace time. Returns the decision,
+   * or when to look again (Infinity: on progress only).
+   */
+  const earlyWin = (now: number): PortOutcome | "restart" | number => {
+    for (let j = head; j < steps.length; j++) {
+      const a = steps[j]!.attempt;
+      if (!a) return Infinity;
+      if (a.finished) {
+        if (a.hard && j > head) {
+          const md = a.hard;
+          if (cfg.trace) {
+            cfg.log(
+              `Service scan: earlier probes of ${label} cannot decide; probe ${a.probe.name} does`,
+            );
+          }
+          trace(cfg, label, a.probe, md);
+          tcpwrapPossible = false;
+          provedOpen = true;
+          if (isTunnel(md)) {
+            goSsl();
+            return "restart";
+          }
+          return finish("hard", md);
+        }
+        const passable = !a.hard && !a.firstSoft &&
+          (a.end === "timeout" || a.end === "full" || a.end === "eof" || a.end === "reset" ||
+            a.end === "retry") &&
+          !(steps[j]!.isNull && a.silent); // a silent NULL that closed may mean tcpwrapped
+        if (!passable) return Infinity;
+        continue;
+      }
+      if (!a.connected || !a.silent) return Infinity;
+      if (now - a.execAt < cfg.graceMs) return a.execAt + cfg.graceMs;
+    }
+    return Infinity;
+  };
+
+  restart();
+  const window = protocol === "udp" ? cfg.udpWindow : cfg.window;
+
+  for (;;) {
+    const now = performance.now();
+    launchSome(now);
+    const r = resolveInOrder();
+    if (r === "restart") continue;
+    if (r) return r;
+    if (cfg.deadline !== undefined && now >= cfg.deadline && !steps[head]!.attempt) {
+      return finish(soft ? "soft" : "incomplete", soft);
+    }
+    const e = earlyWin(now);
+    if (e === "restart") continue;
+    if (typeof e !== "number") return e;
+    let nextCheck = e;
+    const nullA = steps[0]?.isNull ? steps[0].attempt : undefined;
+    if (head === 0 && nullA?.connected && !nullA.finished) {
+      const t = nullA.execAt + cfg.graceMs;
+      if (t > now) nextCheck = Math.min(nextCheck, t);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      const wait = nextCheck === Infinity ? 1000 : Math.max(0, nextCheck - performance.now()) + 1;
+      timer = setTimeout(resolve, wait);
+    });
+    clearTimeout(timer);
+    wake = undefined;
+  }
+}
+
+function trace(cfg: EngineConfig, label: string, probe: Probe, md: MatchDetails): void {
+  if (!(cfg.trace || cfg.debug > 1)) return;
+  cfg.log(
+    `Service scan ${
+      md.soft ? "soft" : "hard"
+    } match (Probe ${probe.name} matched with ${md.fallbackName} line ${md.rule.line}): ${label} is ${md.service}.  Version: |${
+      md.product ?? ""
+    }|${md.version ?? ""}|${md.info ?? ""}|`,
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * Service and version detection (-sV): probes a host's open ports with the
+ * probes of an nmap-service-probes database and fills `port.service`.
+ *
+ * ```ts
+ * await detectServices(host, opts, (line) => console.error(line));
+ * console.log(serviceInfoLine(host)); // "Service Info: OS: Linux; CPE: cpe:/o:linux:linux_kernel"
+ * ```
+ *
+ * The database is Porthole's own (cli/data/porthole-service-probes) unless
+ * `--versiondb FILE` names another, such as nmap's own file. See engine.ts
+ * for how probing is scheduled and why results still follow nmap's order.
+ */
+
+import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { Options } from "../options_types.ts";
+import { defaultServicesDb } from "../services_db.ts";
+import { loadProbeDb } from "./db.ts";
+import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
+import { sanitizeField } from "./fingerprint.ts";
+import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
+import type { ProbeDb } from "./probe_db.ts";
+
+export { serviceInfoLine, versionString } from "./info.ts";
+export { BUILTIN_DB_NAME, checkProbeDb, loadProbeDb, ServiceDbError } from "./db.ts";
+export { unwrapFingerprint } from "./fingerprint.ts";
+export { INTENSITY_ALL, INTENSITY_DEFAULT, INTENSITY_LIGHT } from "./plan.ts";
+export type { ProbeDb } from "./probe_db.ts";
+
+/** V= in fingerprints: which program and version made them. */
+export const FINGERPRINT_VERSION = "Porthole";
+
+/** Knobs beyond the command line, for tests and benchmarks. */
+export interface DetectTuning {
+  /** Probe database (default: loaded from opts.versionDb, else built in). */
+  db?: ProbeDb;
+  /** See EngineConfig.graceMs (default 500; >= 6000 gives nmap's sequential schedule). */
+  graceMs?: number;
+  /** Probes in flight per TCP port (default 4). */
+  window?: number;
+  /** Ports probed at once (default: nmap's, from the timing template). */
+  parallelism?: number;
+  /** Probe UDP ports too (default true). */
+  udp?: boolean;
+}
+
+/** nmap's service-scan parallelism: 20/30/40 services at -T3/-T4/-T5, 1 below, within --min/--max-parallelism. */
+export function serviceParallelism(opts: Options): number {
+  const t = opts.timing;
+  const desired = t.template >= 5 ? 40 : t.template === 4 ? 30 : t.template === 3 ? 20 : 1;
+  const min = t.minParallelism;
+  const max = Math.max(min, t.maxParallelism || 100);
+  return Math.min(max, Math.max(min, desired));
+}
+
+/**
+ * Probes the host's open TCP ports (and open or open|filtered UDP ports),
+ * filling `port.service` in place: method "probed" with confidence 10 for a
+ * match, "tcpwrapped" (confidence 8) for a port that closes at once, and the
+ * table name plus an "SF:" fingerprint when nothing matched. A reply from an
+ * open|filtered port proves it open, as in nmap. Throws ServiceDbError when
+ * --versiondb names a missing or malformed file.
+ */
+export async function detectServices(
+  host: HostResult,
+  opts: Options,
+  log: (line: string) => void = (line) => console.error(line),
+  tuning: DetectTuning = {},
+): Promise<void> {
+  if (host.status !== "up") return;
+  const db = tuning.db ?? await loadProbeDb(opts.versionDb);
+  const udp = tuning.udp ?? true;
+  const wanted = (p: PortResult) =>
+    p.protocol === "tcp" ? p.state === "open" || p.state === "open|filtered" : udp &&
+      (p.state === "open" || p.state === "open|filtered");
+  // nmap probes every open port first, then the open|filtered ones.
+  const ports = [
+    ...host.ports.filter((p) => wanted(p) && p.state === "open"),
+    ...host.ports.filter((p) => wanted(p) && p.state === "open|filtered"),
+  ];
+  const todo: PortResult[] = [];
+  for (const p of ports) {
+    const excluded = (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
+    if (excluded) {
+      if (opts.debug) log(`EXCLUDING ${p.port}/${p.protocol}`);
+      p.service = {
+        ...tableService(p),
+        product: "Excluded from version scan",
+      };
+    } else todo.push(p);
+  }
+  if (todo.length === 0) return;
+
+  const hostTimeout = opts.timing.hostTimeoutMs;
+  const cfg: EngineConfig = {
+    db,
+    intensity: Math.max(0, Math.min(9, opts.versionIntensity)),
+    trace: opts.versionTrace,
+    debug: opts.debug,
+    verbose: opts.verbose,
+    log,
+    graceMs: tuning.graceMs ?? 500,
+    window: tuning.window ?? 4,
+    udpWindow: 16,
+    sourceAddress: opts.sourceAddress,
+    version: FINGERPRINT_VERSION,
+    platform: Deno.build.target,
+    deadline: hostTimeout > 0
+      ? performance.now() + Math.max(0, hostTimeout - (Date.now() - host.startTime))
+      : undefined,
+  };
+  const name = host.userHostname ?? host.ptrHostname;
+  const who = name ? `${name} (${host.address})` : host.address;
+  const started = performance.now();
+  if (opts.verbose) {
+    log(`Scanning ${todo.length} service${todo.length === 1 ? "" : "s"} on ${who}`);
+  }
+
+  const parallel = Math.max(1, tuning.parallelism ?? serviceParallelism(opts));
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const port = todo[next++]!;
+      const outcome = await probePort(cfg, {
+        address: host.address,
+        port: port.port,
+        sourceAddress: opts.sourceAddress,
+        serverName: host.userHostname,
+      }, port.protocol);
+      applyOutcome(port, outcome, opts, log, who);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, worker));
+  if (opts.verbose) {
+    const secs = ((performance.now() - started) / 1000).toFixed(2);
+    log(
+      `Completed Service scan, ${secs}s elapsed (${todo.length} service${
+        todo.length === 1 ? "" : "s"
+      } on 1 host)`,
+    );
+  }
+}
+
+/** The services-table view of a port (nmap's fallback when probing told nothing). */
+function tableService(p: PortResult): ServiceInfo {
+  const name = p.service?.method === "table"
+    ? p.service.name
+    : defaultServicesDb().name(p.protocol, p.port) ?? "unknown";
+  return { name, method: "table", confidence: 3 };
+}
+
+/** Stores a probing outcome in the port, as nmap's setServiceProbeResults does. */
+export function applyOutcome(
+  port: PortResult,
+  o: PortOutcome,
+  opts: Pick<Options, "verbose" | "debug">,
+  log: (line: string) => void,
+  who: string,
+): void {
+  if (o.provedOpen && port.state === "open|filtered") {
+    if (opts.verbose || opts.debug > 1) {
+      log(`Discovered open|filtered port ${port.port}/${port.protocol} on ${who} is actually open`);
+    }
+    port.state = "open";
+    port.reason = port.protocol === "tcp" ? "tcp-response" : "udp-response";
+    delete port.reasonTtl;
+  }
+  let s: ServiceInfo;
+  if (o.state === "hard" || o.state === "soft") {
+    s = { name: o.service ?? "unknown", method: "probed", confidence: 10 };
+  } else if (o.state === "tcpwrapped") {
+    s = { name: "tcpwrapped", method: "probed", confidence: 8 };
+  } else {
+    s = tableService(port);
+    // An incomplete probe keeps a softmatched name (still "table", as nmap reports it).
+    if (o.state === "incomplete" && o.service) s.name = o.service;
+  }
+  const m = o.match;
+  if (m && o.state !== "tcpwrapped" && o.state !== "nomatch") {
+    const set = <K extends keyof ServiceInfo>(k: K, v: ServiceInfo[K] | undefined) => {
+      if (v !== undefined && v !== "") s[k] = v;
+    };
+    set("product", sanitizeField(m.product, FIELD_LEN));
+    set("version", sanitizeField(m.version, FIELD_LEN));
+    set("extraInfo", sanitizeField(m.info, EXTRA_LEN));
+    set("hostname", sanitizeField(m.hostname, FIELD_LEN));
+    set("osType", sanitizeField(m.ostype, TYPE_LEN));
+    set("deviceType", sanitizeField(m.devicetype, TYPE_LEN));
+    const cpe = [m.cpeA, m.cpeH, m.cpeO]
+      .filter((c): c is string => c !== undefined)
+      .map((c) => sanitizeField(c, FIELD_LEN)!);
+    if (cpe.length) s.cpe = cpe;
+  }
+  if (o.ssl) s.tunnel = "ssl";
+  if (o.fingerprint) s.fingerprint = o.fingerprint;
+  port.service = s;
+}
