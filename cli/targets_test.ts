@@ -3,6 +3,7 @@ import {
   countAddresses,
   ExcludeSet,
   expandLiteralExpressions,
+  expandTargetBatches,
   expandTargets,
   formatIpv6,
   type Ipv4Ranges,
@@ -269,4 +270,26 @@ Deno.test("address order and coverage equal nmap -sL -n (when nmap is installed)
     ));
     assertEquals(mine.map((t) => t.address), theirs, args.join(" "));
   }
+});
+
+Deno.test("batches carry the same targets in the same order", async () => {
+  const o = {
+    targets: ["10.0.0.0/22", "10.9.0.1"],
+    inputList: undefined,
+    exclude: ["10.0.1.0/24", "10.0.2.7"],
+    excludeFile: undefined,
+    ipv6: false,
+  };
+  const deps = { resolver: new FakeResolver({}) };
+  const single = (await collect(expandTargets(o, deps))).map((t) => t.address);
+  const batched: string[] = [];
+  let batches = 0;
+  for await (const b of expandTargetBatches(o, deps, 100)) {
+    assert(b.length <= 100);
+    batches++;
+    batched.push(...b.map((t) => t.address));
+  }
+  assertEquals(batched, single);
+  assertEquals(single.length, 1024 - 256 - 1 + 1);
+  assertEquals(batches, 8);
 });

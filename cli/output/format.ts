@@ -63,7 +63,42 @@ export function sigDigits(d: number, digits: number): string {
     d = Math.floor(d / Math.pow(10, shift) + 0.5);
     d = d * Math.pow(10, shift);
   }
-  return d.toFixed(Math.max(0, -shift));
+  return printfFixed(d, Math.max(0, -shift));
+}
+
+/**
+ * C's printf("%.*f"): like toFixed, except that an exact tie rounds to even
+ * (glibc rounds the exact binary value; 20.625 → "20.62" where toFixed says
+ * "20.63"). nmap's "scanned in 20.62 seconds" depends on it.
+ */
+export function printfFixed(x: number, digits: number): string {
+  const s = x.toFixed(digits);
+  if (!Number.isFinite(x) || !isExactTie(Math.abs(x), digits)) return s;
+  // toFixed rounded the tie away from zero; step back when that made the last digit odd.
+  const last = s.charCodeAt(s.length - 1) - 48;
+  if (last % 2 === 0) return s;
+  const step = Math.pow(10, -digits);
+  return (Math.sign(x) * (Math.abs(x) - step / 2)).toFixed(digits);
+}
+
+/** True when |x|·10^digits lies exactly halfway between two integers. */
+function isExactTie(x: number, digits: number): boolean {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  const hi = dv.getUint32(0), lo = dv.getUint32(4);
+  const expBits = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (expBits === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = expBits - 1075;
+  }
+  if (exp >= 0 || mant === 0n) return false; // an integer: never a tie
+  // x·10^d·2 = mant·10^d·2 / 2^-exp must be an odd integer.
+  const num = mant * 10n ** BigInt(digits) * 2n;
+  const den = 1n << BigInt(-exp);
+  return num % den === 0n && (num / den) % 2n === 1n;
 }
 
 /** The latency in "Host is up (0.0012s latency).": seconds to two significant digits. */
@@ -112,7 +147,7 @@ export function formatCtime(epochMs: number): string {
 
 /** Seconds with two decimals, as "scanned in 0.52 seconds" (printf "%.2f"). */
 export function formatElapsed(seconds: number): string {
-  return seconds.toFixed(2);
+  return printfFixed(seconds, 2);
 }
 
 /**
