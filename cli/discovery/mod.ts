@@ -181,7 +181,9 @@ async function rawPing(
     hosts: hosts.length,
     perHost,
     plan: ctx.plan,
-    randomize: true,
+    // nmap's order: every host's echo, then SYN 443, ACK 80, timestamp; the
+    // reason shown is the first reply, usually the echo reply.
+    randomize: false,
     signal: ctx.signal,
     timings,
     firstAnswerFinishesHost: true,

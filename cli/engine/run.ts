@@ -95,8 +95,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
   const tcpKinds = scans.filter((k) => k !== "udp");
   const doUdp = scans.includes("udp");
 
-  const normal = await loadNormalWriter();
-  const out = await openWriters(opts, io.stdout, normal ? { normal } : {});
+  const out = await openWriters(opts, io.stdout, { stderr: io.stderr });
   const writers: OutputWriter[] = out.writers;
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
@@ -267,24 +266,39 @@ async function scanGroup(
   const service = ctx.opts.versionDetection ? await loadServiceDetection() : undefined;
   const pendingServices: Promise<void>[] = [];
 
+  // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
+  // default, every host with -R, none with -n.
+  const mode = ctx.opts.dnsMode;
+  const names = new Map<ScanHost, Promise<string | undefined>>();
+  if (mode !== "never") {
+    const resolver = await reverseResolver();
+    for (const h of hosts) {
+      if (h.up || mode === "always") {
+        names.set(
+          h,
+          resolver.reverse(h.address).catch(() => undefined),
+        );
+      }
+    }
+  }
+
   const finishHost = (h: ScanHost) => {
     const i = index.get(h)!;
     const r = h.result();
-    if (service && r.ports.some((p) => p.state === "open")) {
-      pendingServices.push(
-        service(r, ctx.opts).then(() => {
-          results[i] = r;
-          return flush();
-        }, (e) => {
+    const job = (async () => {
+      if (service && r.ports.some((p) => p.state === "open") && !ctx.signal.aborted) {
+        try {
+          await service(r, ctx.opts);
+        } catch (e) {
           ctx.log.warn(`Service detection failed for ${h.address}: ${(e as Error).message}`);
-          results[i] = r;
-          return flush();
-        }),
-      );
-      return;
-    }
-    results[i] = r;
-    flush();
+        }
+      }
+      const ptr = await names.get(h);
+      if (ptr) r.ptrHostname = ptr;
+      results[i] = r;
+      await flush();
+    })();
+    pendingServices.push(job);
   };
 
   for (const h of hosts) if (!h.up || phases === 0) finishHost(h);
@@ -387,7 +401,9 @@ async function scanGroup(
   if (ctx.signal.aborted) {
     // Write every host that is complete or partially known, in order.
     for (let i = 0; i < hosts.length; i++) {
-      if (!results[i] && next <= i && hosts[i]!.ports.length > 0) results[i] = hosts[i]!.result();
+      if (!results[i] && next <= i && hosts[i]!.ports.length > 0) {
+        results[i] = hosts[i]!.result();
+      }
     }
   }
   await Promise.all(pendingServices);
@@ -410,26 +426,6 @@ function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
 function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable {
   // A table with nothing decided: results() is empty.
   return { results: () => [], clearHost() {}, protocol, ports } as unknown as PortTable;
-}
-
-type NormalFactory = NonNullable<Parameters<typeof openWriters>[2]>["normal"];
-
-/** The normal-output writer (cli/output/normal.ts), when that module exists. */
-async function loadNormalWriter(): Promise<NormalFactory | undefined> {
-  // ADAPTER: resolved at run time until cli/output/normal.ts lands.
-  const spec = "../output/normal.ts";
-  try {
-    const m = await import(spec) as Record<string, unknown>;
-    const f = (m.normalWriter ?? m.createNormalWriter) as NormalFactory | undefined;
-    if (f) return f;
-    const C = m.NormalWriter as
-      | (new (...a: unknown[]) => OutputWriter)
-      | undefined;
-    if (C) return ((sink, options, target) => new C(sink, options, target)) as NormalFactory;
-  } catch {
-    // not there yet
-  }
-  return undefined;
 }
 
 type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
@@ -464,4 +460,12 @@ async function loadUdpScan(): Promise<UdpScanFn | undefined> {
   } catch {
     return undefined;
   }
+}
+
+let resolverPromise: Promise<{ reverse(a: string): Promise<string | undefined> }> | undefined;
+
+/** One resolver per run, loaded when the first group needs it. */
+function reverseResolver(): Promise<{ reverse(a: string): Promise<string | undefined> }> {
+  resolverPromise ??= import("../dns.ts").then((m) => new m.SystemResolver({ timeoutMs: 2000 }));
+  return resolverPromise;
 }

@@ -130,6 +130,7 @@ export class Scheduler {
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
   readonly #doneQueue: number[] = [];
+  readonly #batch: number[] = [];
   #cursor = 0;
   #inFlight = 0;
   #hostsLeft: number;
@@ -298,6 +299,17 @@ export class Scheduler {
     return -1;
   }
 
+  /** Stamp the probes emitted since the last flush, then send them. */
+  #flush(io: ProbeIo): void {
+    // The send time is taken right before the frames go out (after they
+    // were built), so RTT samples do not include the building.
+    const t = performance.now();
+    const b = this.#batch;
+    for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = t;
+    b.length = 0;
+    io.flush();
+  }
+
   #send(io: ProbeIo, now: number): void {
     const room = Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight);
     let n = Math.max(room, this.rate.owed(now));
@@ -310,13 +322,12 @@ export class Scheduler {
       const p = (idx - h) / this.hostCount;
       const tryNo = this.#tries[idx]!;
       if (!io.emit(h, p, tryNo)) {
-        io.flush();
-        // Keep send times honest across a long pass (RTT samples use them).
-        now = performance.now();
+        this.#flush(io);
         if (!io.emit(h, p, tryNo)) throw new Error("probe does not fit an empty send buffer");
       }
       this.#tries[idx] = tryNo + 1;
       this.#sentAt[idx] = now;
+      this.#batch.push(idx);
       this.#flags[idx]! |= OUTSTANDING;
       this.#outstanding.push(idx);
       this.#inFlight++;
@@ -324,7 +335,7 @@ export class Scheduler {
       sent++;
     }
     if (sent > 0) {
-      io.flush();
+      this.#flush(io);
       this.stats.sent += sent;
       this.rate.sent(sent, now);
     }
