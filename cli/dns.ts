@@ -121,10 +121,18 @@ export class SystemResolver implements Resolver {
     const addr = canonical(address);
     const hit = this.#hostsEntries().find((e) => e.address === addr);
     if (hit) return hit.names[0];
+    // Deno's resolver answers "localhost" for every loopback PTR itself; nmap asks the
+    // DNS servers, which know none, so only the hosts file names loopback addresses.
+    if (isLoopback(addr)) return undefined;
     const names = await this.#dns(ptrName(addr), "PTR");
     const first = names[0];
     return first === undefined ? undefined : first.replace(/\.$/, "");
   }
+}
+
+/** 127.0.0.0/8 and ::1. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1";
 }
 
 function unique(a: string[]): string[] {

@@ -41,6 +41,8 @@ Deno.test("SystemResolver: hosts file first, then DNS (IPv4 before IPv6), PTR ca
     assertEquals(await r.reverse("45.33.32.156"), "scanme.example");
     assertEquals(await r.reverse("45.33.32.156"), "scanme.example");
     assertEquals(await r.reverse("192.0.2.1"), undefined);
+    assertEquals(await r.reverse("127.0.0.1"), "localhost");
+    assertEquals(await r.reverse("127.0.0.2"), undefined); // loopback: hosts file only
     assertEquals(queries.filter((q) => q.startsWith("PTR")).length, 2); // cached
   } finally {
     Deno.removeSync(hosts);
