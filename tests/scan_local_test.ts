@@ -1,0 +1,171 @@
+/**
+ * End to end through cli/main.ts on loopback only: the connect scan against
+ * Deno listeners on random ports (unprivileged path), exit statuses for bad
+ * input, and Ctrl-C writing what is known then exiting 130.
+ */
+
+import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { parseNmapNormal } from "./lab/nmap_table.ts";
+
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const DENO = Deno.execPath();
+const FLAGS = [
+  "run",
+  "--quiet",
+  "--allow-ffi",
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+  "--allow-run=ip",
+  "--unstable-net",
+];
+
+async function porthole(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await new Deno.Command(DENO, {
+    args: [...FLAGS, MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+function listen(): { port: number; close(): void } {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    try {
+      for await (const c of l) c.close();
+    } catch {
+      // closed
+    }
+  })();
+  return { port: (l.addr as Deno.NetAddr).port, close: () => l.close() };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const p = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return p;
+}
+
+Deno.test({
+  name: "local: unprivileged connect scan of 127.0.0.1 finds the listeners",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const a = listen(), b = listen();
+    const closed = [freePort(), freePort(), freePort()];
+    try {
+      const ports = [a.port, b.port, ...closed].sort((x, y) => x - y);
+      const r = await porthole([
+        "--unprivileged",
+        "-n",
+        "--reason",
+        "-p",
+        ports.join(","),
+        "127.0.0.1",
+      ]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stderr, "");
+      const [host] = parseNmapNormal(r.stdout);
+      assert(host, r.stdout);
+      assertEquals(host.address, "127.0.0.1");
+      const states = new Map(host.ports.map((p) => [p.port, p.state]));
+      for (const p of [a.port, b.port]) assertEquals(states.get(p), "open", `port ${p}`);
+      for (const p of closed) assertEquals(states.get(p), "closed", `port ${p}`);
+      // Unprivileged discovery connects; a refusal proves the host up.
+      assert(/Host is up, received (conn-refused|syn-ack)/.test(r.stdout), r.stdout);
+      assert(/conn-refused$/m.test(r.stdout), "closed ports say conn-refused");
+      assert(
+        /^Porthole done: 1 IP address \(1 host up\) scanned in [\d.]+ seconds$/m.test(r.stdout),
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+  },
+});
+
+Deno.test("local: bad input is one message and nmap's exit status", async () => {
+  const r = await porthole(["-p", "70000", "127.0.0.1"]);
+  assertEquals(r.code, 1);
+  assert(!/\bat \S+:\d+:\d+/.test(r.stderr), `no stack trace: ${r.stderr}`);
+  assert(r.stderr.trim().endsWith("QUITTING!"), r.stderr);
+  const g = await porthole(["--no-such-option"]);
+  assertEquals(g.code, 255);
+  assert(/See the output of/.test(g.stderr), g.stderr);
+});
+
+Deno.test("local: explicit raw scan without privileges says so and quits", async () => {
+  const r = await porthole(["--unprivileged", "-sS", "-p", "80", "127.0.0.1"]);
+  assertEquals(r.code, 1);
+  assertEquals(r.stderr, "You requested a scan type which requires root privileges.\nQUITTING!\n");
+  assertEquals(r.stdout, "");
+});
+
+Deno.test({
+  name: "local: Ctrl-C writes what is known and exits 130",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const a = listen();
+    const dir = await Deno.makeTempDir();
+    const xml = `${dir}/out.xml`;
+    try {
+      // A slow scan: one probe per 200 ms, the open port first (-r: ascending order).
+      const ports = Array.from({ length: 60 }, (_, i) => a.port + i).filter((p) => p < 65536);
+      const child = new Deno.Command(DENO, {
+        args: [
+          ...FLAGS,
+          MAIN,
+          "--unprivileged",
+          "-n",
+          "-Pn",
+          "-r",
+          "--scan-delay",
+          "200ms",
+          "-p",
+          ports.join(","),
+          "-oX",
+          xml,
+          "127.0.0.1",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { DENO_NO_UPDATE_CHECK: "1" },
+      }).spawn();
+      // Wait for the start line (startup can be slow on a busy machine), then
+      // long enough for the first probes, then interrupt.
+      const reader = child.stdout.getReader();
+      let stdout = "";
+      const dec = new TextDecoder();
+      while (!stdout.includes("Starting Porthole")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stdout += dec.decode(value, { stream: true });
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill("SIGINT");
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stdout += dec.decode(value, { stream: true });
+      }
+      const status = await child.status;
+      const stderr = dec.decode(await new Response(child.stderr).arrayBuffer());
+      assertEquals(status.code, 130, stderr);
+      assert(/scan report for 127\.0\.0\.1/.test(stdout), stdout);
+      assert(new RegExp(`^${a.port}/tcp\\s+open`, "m").test(stdout), stdout);
+      const x = await Deno.readTextFile(xml);
+      assert(x.trimEnd().endsWith("</nmaprun>"), "the XML file is complete");
+      assert(x.includes(`portid="${a.port}"`), "the known port is in the XML");
+    } finally {
+      a.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
