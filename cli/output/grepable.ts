@@ -31,6 +31,8 @@ import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
+import { withReportedService } from "./table_service.ts";
+import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import {
   escapeTerminal,
   formatCtime as ctime,
@@ -46,6 +48,8 @@ export interface GrepableWriterOptions {
   openOnly: boolean;
   /** -sV ran: a table-guessed name on an open port gets nmap's trailing "?". */
   versionDetection: boolean;
+  /** Services table for ports without service information (default: built-in). */
+  servicesDb?: ServicesDb;
 }
 
 /** Escapes one grepable field: what a terminal would act on (format.ts
@@ -99,7 +103,12 @@ export class GrepableWriter implements OutputWriter {
       const ignored = folded.ignored.length === 1 ? folded.ignored[0] : undefined;
       const ignoredText = ignored ? `\tIgnored State: ${ignored.state} (${ignored.count})` : "";
       s += `${who}\tPorts: ${
-        folded.shown.map((p) => portEntry(p, this.opts.versionDetection)).join(", ")
+        folded.shown.map((p) =>
+          portEntry(
+            withReportedService(p, this.opts.servicesDb ?? defaultServicesDb()),
+            this.opts.versionDetection,
+          )
+        ).join(", ")
       }${ignoredText}\n`;
     }
     this.sink.write(s);

@@ -31,6 +31,8 @@ import { compactPortList } from "./format.ts";
 import { groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
+import { withReportedService } from "./table_service.ts";
+import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 
 /** Bumped when a line's meaning changes incompatibly. */
 export const JSON_FORMAT_VERSION = 1;
@@ -49,6 +51,8 @@ export function jsonLine(value: unknown): string {
 export interface JsonWriterOptions {
   /** --open. */
   openOnly: boolean;
+  /** Services table for ports without service information (default: built-in). */
+  servicesDb?: ServicesDb;
 }
 
 function portJson(p: PortResult): Record<string, unknown> {
@@ -127,7 +131,9 @@ export class JsonWriter implements OutputWriter {
       statusReason: host.statusReason,
       statusReasonTtl: host.statusReasonTtl,
       latencySeconds: host.latencySeconds,
-      ports: folded.shown.map(portJson),
+      ports: folded.shown.map((p) =>
+        portJson(withReportedService(p, this.opts.servicesDb ?? defaultServicesDb()))
+      ),
       extraPorts: folded.ignored.map((ig) => ({
         state: ig.state,
         count: ig.count,

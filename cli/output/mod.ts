@@ -19,6 +19,7 @@
 import type { OutputWriter } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { fatal } from "../errors.ts";
+import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "../services_db.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
 import { type NormalTarget, NormalWriter } from "./normal.ts";
@@ -41,6 +42,7 @@ export type NormalWriterFactory = (
   options: Options,
   target: NormalTarget,
   stderr?: (text: string) => void,
+  servicesDb?: ServicesDb,
 ) => OutputWriter;
 
 /** The open writers and how to close their files. */
@@ -58,8 +60,8 @@ export interface OpenWritersHooks {
   stderr?: (text: string) => void;
 }
 
-const defaultNormal: NormalWriterFactory = (sink, options, target, stderr) =>
-  new NormalWriter(sink, options, target, stderr ? { stderr } : {});
+const defaultNormal: NormalWriterFactory = (sink, options, target, stderr, servicesDb) =>
+  new NormalWriter(sink, options, target, { stderr, servicesDb });
 
 function writeStderr(text: string): void {
   const b = new TextEncoder().encode(text);
@@ -149,10 +151,15 @@ function openWritersNow(
   const append = options.output.appendOutput || resuming;
   const sinks: Sink[] = [];
   const writers: OutputWriter[] = [];
+  // Service names for ports without -sV results come from the same table the
+  // ports were chosen from (--servicedb, else the built-in nmap-services).
+  const servicesDb = options.serviceDb !== undefined
+    ? loadServicesFileSync(options.serviceDb)
+    : defaultServicesDb();
   const makeNormal = hooks.normal ?? defaultNormal;
   let stderr: ((text: string) => void) | undefined = hooks.stderr ?? writeStderr;
   const normal = (sink: Sink, target: NormalTarget) => {
-    const w = makeNormal(sink, options, target, stderr);
+    const w = makeNormal(sink, options, target, stderr, servicesDb);
     stderr = undefined;
     return w;
   };
@@ -174,6 +181,7 @@ function openWritersNow(
               stylesheet: stylesheetHref(options),
               openOnly: options.openOnly,
               continueDocument: continueXml,
+              servicesDb,
             }),
           );
           break;
@@ -182,11 +190,12 @@ function openWritersNow(
             new GrepableWriter(sink, {
               openOnly: options.openOnly,
               versionDetection: options.versionDetection,
+              servicesDb,
             }),
           );
           break;
         case "json":
-          writers.push(new JsonWriter(sink, { openOnly: options.openOnly }));
+          writers.push(new JsonWriter(sink, { openOnly: options.openOnly, servicesDb }));
           break;
       }
     }

@@ -32,6 +32,8 @@ import { foldPorts } from "./extraports.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
+import { reportedService } from "./table_service.ts";
+import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { BANNER_NAME, epochSeconds } from "./_util.ts";
 
 /** The XML layout version Porthole writes (nmap 7.93's). */
@@ -82,6 +84,8 @@ export interface XmlWriterOptions {
   /** Continue a document left open by an interrupted run (--resume): write no
    * prolog or <nmaprun> start tag, only hosts and the closing runstats. */
   continueDocument?: boolean;
+  /** Services table for ports without service information (default: built-in). */
+  servicesDb?: ServicesDb;
 }
 
 /** nmap's XML writer; every call writes one complete piece synchronously. */
@@ -150,7 +154,9 @@ export class XmlWriter implements OutputWriter {
           ["starttime", epochSeconds(host.startTime)],
           ["endtime", epochSeconds(host.endTime)],
         ])
-      }>` + hostHeader(host) + ports(host.ports, run, this.opts.openOnly) + times(host);
+      }>` + hostHeader(host) +
+        ports(host.ports, run, this.opts.openOnly, this.opts.servicesDb ?? defaultServicesDb()) +
+        times(host);
     }
     this.sink.write(s + "</host>\n");
   }
@@ -230,7 +236,12 @@ function times(host: HostResult): string {
 }
 
 /** <ports> as nmap's printportoutput() writes it: folded states first. */
-function ports(list: readonly PortResult[], run: RunInfo, openOnly: boolean): string {
+function ports(
+  list: readonly PortResult[],
+  run: RunInfo,
+  openOnly: boolean,
+  db: ServicesDb,
+): string {
   if (list.length === 0) return "";
   const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
   let s = "<ports>";
@@ -256,13 +267,14 @@ function ports(list: readonly PortResult[], run: RunInfo, openOnly: boolean): st
         ["reason_ttl", p.reasonTtl ?? 0],
         ["reason_ip", p.reasonAddr],
       ])
-    }/>${p.service ? service(p.service) : ""}</port>\n`;
+    }/>${serviceElement(reportedService(p, db))}</port>\n`;
   }
   return s + "</ports>\n";
 }
 
 /** <service> (nmap's print_xml_service); CPEs become child elements. */
-function service(sv: ServiceInfo): string {
+function serviceElement(sv: ServiceInfo | undefined): string {
+  if (!sv) return "";
   const conf = Math.min(10, Math.max(0, Math.round(sv.confidence)));
   const a = attrs([
     ["name", sv.name || "unknown"],

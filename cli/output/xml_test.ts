@@ -161,3 +161,19 @@ Deno.test("XML resume: the file is cut after the last host and continued as one 
     await Deno.remove(path);
   }
 });
+
+Deno.test("XML: ports without service info take the services table's name, as nmap's do", () => {
+  const h = sampleHost();
+  h.ports = [
+    { protocol: "tcp", port: 8080, state: "open", reason: "syn-ack" }, // http-proxy
+    { protocol: "tcp", port: 4, state: "open", reason: "syn-ack" }, // "unknown" in the table
+    { protocol: "tcp", port: 47002, state: "open", reason: "syn-ack" }, // not in the table
+  ];
+  const x = render([h]);
+  assertMatch(
+    x,
+    /portid="8080"><state [^>]*\/><service name="http-proxy" method="table" conf="3"\/>/,
+  );
+  assertMatch(x, /portid="4"><state [^>]*\/><service name="unknown" method="table" conf="3"\/>/);
+  assertMatch(x, /portid="47002"><state [^>]*\/><\/port>/);
+});
