@@ -88,3 +88,9 @@ export async function must(argv: string[], opts: RunOptions = {}): Promise<strin
   }
   return r.stdout;
 }
+
+/** `s` without ANSI escape sequences (colour codes in deno's error messages). */
+export function stripAnsi(s: string): string {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+}

@@ -13,7 +13,7 @@
  */
 
 import { Lab, labUnavailable, SCENARIOS } from "./mod.ts";
-import type { RunResult } from "./_exec.ts";
+import { type RunResult, stripAnsi } from "./_exec.ts";
 import { type HostTable, parseNmapNormal, type PortRow } from "./nmap_table.ts";
 
 /** Compare's own options; they come before the scanner arguments. */
@@ -114,8 +114,6 @@ export function substituteTargets(
   if (!used) out.push(t.v4);
   return out;
 }
-
-const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 /** One line on why a side failed. */
 function failure(r: RunResult): string {

@@ -8,7 +8,7 @@
  */
 
 import { Lab, labUnavailable, portholeFlags, REPO_ROOT } from "./mod.ts";
-import { run } from "./_exec.ts";
+import { run, stripAnsi } from "./_exec.ts";
 
 /** The article's scans, in its order (/work/shared/reference/nmap-scans-article.txt). */
 export const ARTICLE_SCANS: readonly string[][] = [
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     Deno.stdout.writeSync(new TextEncoder().encode(r.stdout));
     if (r.code !== 0) {
       failures++;
-      const err = r.stderr.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n").filter(Boolean);
+      const err = stripAnsi(r.stderr).trim().split("\n").filter(Boolean);
       console.log(
         `porthole ${r.timedOut ? "timed out" : `failed (exit ${r.code})`}: ${err.at(-1) ?? ""}`,
       );

@@ -117,7 +117,6 @@ export interface LabStatus {
 
 // --- small helpers ---------------------------------------------------------------------------
 
-const ip = (...args: string[]) => must(["ip", ...args]);
 const nsExec = (ns: string, argv: string[], opts?: RunOptions) =>
   must(["ip", "netns", "exec", ns, ...argv], opts);
 
@@ -485,43 +484,49 @@ export class Lab implements AsyncDisposable {
   async #build(detach: boolean, servicesTimeoutMs: number): Promise<void> {
     const a = this.addr;
     const sc = this.scenario;
-    // `ip -n NS <words>`: one line per step reads like the shell it replaces.
-    const ipn = (ns: string, words: string) => ip("-n", ns, ...words.trim().split(/\s+/));
+    // Few processes per lab (it is often built on a busy machine): one `ip -batch` per
+    // namespace and step, one sysctl per namespace.
+    const batch = (ns: string | null, lines: string[]) =>
+      must(["ip", ...(ns ? ["-n", ns] : []), "-batch", "-"], { stdin: lines.join("\n") + "\n" });
     // Fixed MACs (locally administered, 02:70:68 = "ph") keep scan outputs reproducible.
     const mac = (host: number) =>
       `02:70:68:${a.b.toString(16).padStart(2, "0")}:00:${host.toString(16).padStart(2, "0")}`;
-    const noDad = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"];
-    for (const ns of [a.scannerNs, ...this.targets.map((t) => t.ns)]) {
-      await ip("netns", "add", ns);
-      await nsExec(ns, ["sysctl", "-qw", ...noDad]);
-      await ipn(ns, "link set lo up");
-    }
     const S = a.scannerNs;
-    if (sc.topology === "routed") {
+    const H = a.hubNs;
+    const bridged = sc.topology === "bridge";
+    const all = [S, ...(bridged ? [H] : []), ...this.targets.map((t) => t.ns)];
+    await batch(null, all.map((ns) => `netns add ${ns}`));
+    const noDad = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"];
+    await nsExec(S, ["sysctl", "-qw", ...noDad]);
+    for (const t of this.targets) {
+      await nsExec(t.ns, ["sysctl", "-qw", ...noDad, ...ratelimitSysctls(sc.icmpRatelimit)]);
+    }
+    if (!bridged) {
       const T = this.targets[0]!.ns;
-      await ipn(
-        S,
+      await batch(S, [
+        "link set lo up",
         `link add eth0 address ${mac(1)} type veth peer name eth0 address ${mac(2)} netns ${T}`,
-      );
-      await ipn(S, `addr add ${a.scannerV4}/24 dev eth0`);
-      await ipn(S, `-6 addr add ${a.scannerV6}/64 nodad dev eth0`);
-      await ipn(S, "link set eth0 up");
-      await ipn(T, `addr add ${a.gatewayV4}/24 dev eth0`);
-      await ipn(T, `-6 addr add ${a.gatewayV6}/64 nodad dev eth0`);
-      await ipn(T, "link set eth0 up");
-      // The target's own address sits on its loopback, one hop away: a remote host to nmap.
-      await ipn(T, `addr add ${a.serviceV4}/32 dev lo`);
-      await ipn(T, `-6 addr add ${a.serviceV6}/128 nodad dev lo`);
-      await ipn(S, `route add ${a.serviceNetV4} via ${a.gatewayV4}`);
-      await ipn(S, `-6 route add ${a.serviceNetV6} via ${a.gatewayV6}`);
-      if (sc.anyip16) {
+        `addr add ${a.scannerV4}/24 dev eth0`,
+        `addr add ${a.scannerV6}/64 nodad dev eth0`,
+        "link set eth0 up",
+      ]);
+      await batch(T, [
+        "link set lo up",
+        `addr add ${a.gatewayV4}/24 dev eth0`,
+        `addr add ${a.gatewayV6}/64 nodad dev eth0`,
+        "link set eth0 up",
+        // The target's own address sits on its loopback, one hop away: a remote host to nmap.
+        `addr add ${a.serviceV4}/32 dev lo`,
+        `addr add ${a.serviceV6}/128 nodad dev lo`,
         // AnyIP: a local route makes every address of the /16 the target's own.
-        await ipn(T, `route add local ${a.anyipV4} dev lo`);
-        await ipn(S, `route add ${a.anyipV4} via ${a.gatewayV4}`);
-      }
+        ...(sc.anyip16 ? [`route add local ${a.anyipV4} dev lo`] : []),
+      ]);
+      await batch(S, [
+        `route add ${a.serviceNetV4} via ${a.gatewayV4}`,
+        `route add ${a.serviceNetV6} via ${a.gatewayV6}`,
+        ...(sc.anyip16 ? [`route add ${a.anyipV4} via ${a.gatewayV4}`] : []),
+      ]);
     } else {
-      const H = a.hubNs;
-      await ip("netns", "add", H);
       // The hub only bridges: no addresses, no IPv6 chatter of its own.
       await nsExec(H, [
         "sysctl",
@@ -529,17 +534,30 @@ export class Lab implements AsyncDisposable {
         "net.ipv6.conf.all.disable_ipv6=1",
         "net.ipv6.conf.default.disable_ipv6=1",
       ]);
-      await ipn(H, "link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0");
-      await ipn(H, "link set br0 up");
-      const plug = async (ns: string, port: string, host: number, v4: string, v6: string) => {
-        await ipn(ns, `link add eth0 address ${mac(host)} type veth peer name ${port} netns ${H}`);
-        await ipn(H, `link set ${port} master br0 up`);
-        await ipn(ns, `addr add ${v4}/24 dev eth0`);
-        await ipn(ns, `-6 addr add ${v6}/64 nodad dev eth0`);
-        await ipn(ns, "link set eth0 up");
-      };
-      await plug(S, "s", 1, a.scannerV4, a.scannerV6);
-      for (const [i, t] of this.targets.entries()) await plug(t.ns, `t${i}`, 10 + i, t.v4, t.v6);
+      const ends = [
+        { ns: S, port: "s", host: 1, v4: a.scannerV4, v6: a.scannerV6 },
+        ...this.targets.map((t, i) => ({
+          ns: t.ns,
+          port: `t${i}`,
+          host: 10 + i,
+          v4: t.v4,
+          v6: t.v6,
+        })),
+      ];
+      for (const e of ends) {
+        await batch(e.ns, [
+          "link set lo up",
+          `link add eth0 address ${mac(e.host)} type veth peer name ${e.port} netns ${H}`,
+          `addr add ${e.v4}/24 dev eth0`,
+          `addr add ${e.v6}/64 nodad dev eth0`,
+          "link set eth0 up",
+        ]);
+      }
+      await batch(H, [
+        "link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
+        "link set br0 up",
+        ...ends.map((e) => `link set ${e.port} master br0 up`),
+      ]);
     }
 
     // The scanner resolves the targets' names through its own /etc/hosts.
@@ -559,7 +577,6 @@ export class Lab implements AsyncDisposable {
       await nsExec(t.ns, ["nft", "-f", "-"], {
         stdin: rulesetFor(t.spec, { lossPercent: sc.lossPercent }),
       });
-      await nsExec(t.ns, ["sysctl", "-qw", ...ratelimitSysctls(sc.icmpRatelimit)]);
     }
     const starts = this.targets.map((t) => {
       const cfg = servicesConfig(t, sc);
