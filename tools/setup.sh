@@ -10,6 +10,7 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib 'libpcap.so' || need+=(libpcap0.8)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
+command -v sysctl >/dev/null && command -v ps >/dev/null || need+=(procps)
 command -v nmap >/dev/null || need+=(nmap)
 command -v ndiff >/dev/null || need+=(ndiff)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
