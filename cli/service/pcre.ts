@@ -572,7 +572,7 @@ class Parser {
       // \1..\9 are always back references; \10+ only if that many groups exist.
       const m = /^\d+/.exec(this.src.slice(this.pos))![0];
       const n = Number(m);
-      if (n < 10 || n <= this.totalGroups) {
+      if (n < 10 || n <= this.groupNo) {
         this.pos += m.length;
         if (n > this.totalGroups) throw new PcreError(`reference to non-existent subpattern ${n}`);
         return { t: "backref", n, caseless: this.flags.i };
@@ -875,6 +875,8 @@ export function lengthRange(n: Node): [number, number] {
   }
 }
 
+const singleCache = new WeakMap<ByteSet, number | null>();
+
 /**
  * Literal substrings that any match must contain, lower-cased (ASCII) so one
  * check against a lower-cased subject is a sound pre-filter whatever the case
@@ -888,6 +890,14 @@ export function requiredLiterals(p: Pattern, minLen = 3): string[] {
     run = "";
   };
   const single = (s: ByteSet): number | null => {
+    let v = singleCache.get(s);
+    if (v === undefined) {
+      v = singleUncached(s);
+      singleCache.set(s, v);
+    }
+    return v;
+  };
+  const singleUncached = (s: ByteSet): number | null => {
     // A set counts as one literal if it is one byte or one ASCII letter in both cases.
     const n = setSize(s);
     if (n === 1) {
@@ -938,18 +948,37 @@ function lower(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c + 32 : c;
 }
 
+function disjoint(a: ByteSet, b: ByteSet): boolean {
+  for (let i = 0; i < 8; i++) if ((a[i]! & b[i]!) !== 0) return false;
+  return true;
+}
+
+/** The set every match of `n` must start with, when `n` is one byte or a run of them. */
+function leadingSet(n: Node | undefined): ByteSet | null {
+  if (!n) return null;
+  if (n.t === "set") return n.set;
+  if (n.t === "repeat" && n.min >= 1 && n.body.t === "set") return n.body.set;
+  if (n.t === "group") return leadingSet(n.body.t === "seq" ? n.body.items[0] : n.body);
+  if (n.t === "seq") return leadingSet(n.items[0]);
+  return null;
+}
+
 /**
- * Whether a pattern can be handed to the JavaScript engine safely: no
- * quantified item that itself contains a quantifier or alternation (the shape
- * of exponential backtracking), at most one unbounded quantifier, bounded
- * quantifiers that multiply to a small number, and no back references.
- * Others run in `pcre_vm.ts` under a step budget.
+ * Whether a pattern can be handed to the JavaScript engine safely, i.e. its
+ * backtracking is at worst quadratic in the (bounded) subject:
+ * - no quantified item contains a quantifier, an alternation or a capture
+ *   (nested quantifiers backtrack exponentially, and JavaScript resets
+ *   captures on each iteration where PCRE keeps the last value);
+ * - at most one unbounded repeat whose stopping point is ambiguous: a repeat
+ *   of a set directly followed by bytes outside that set stops at one place;
+ * - bounded repeats that multiply to a small number; no back references.
+ * Everything else runs in `pcre_vm.ts` under a step budget.
  */
 export function isLinearSafe(p: Pattern): boolean {
-  let unbounded = 0;
+  let ambiguous = 0;
   let product = 1;
   let ok = true;
-  const walk = (n: Node, inRepeat: boolean): void => {
+  const walk = (n: Node, inRepeat: boolean, next: Node | undefined): void => {
     if (!ok) return;
     switch (n.t) {
       case "set":
@@ -959,16 +988,21 @@ export function isLinearSafe(p: Pattern): boolean {
         ok = false;
         return;
       case "seq":
-        for (const it of n.items) walk(it, inRepeat);
+        n.items.forEach((it, k) =>
+          walk(it, inRepeat, k + 1 < n.items.length ? n.items[k + 1] : next)
+        );
         return;
       case "alt":
         if (inRepeat) ok = false;
-        for (const a of n.alts) walk(a, inRepeat);
+        for (const a of n.alts) walk(a, inRepeat, next);
         return;
       case "group":
+        if (inRepeat && n.cap > 0) ok = false;
+        walk(n.body, inRepeat, next);
+        return;
       case "atomic":
       case "look":
-        walk(n.body, inRepeat);
+        walk(n.body, inRepeat, undefined);
         return;
       case "repeat": {
         if (inRepeat) {
@@ -976,16 +1010,18 @@ export function isLinearSafe(p: Pattern): boolean {
           return;
         }
         const [lo, hi] = lengthRange(n.body);
-        const variable = lo !== hi;
-        if (n.max === Infinity) unbounded++;
-        else product *= n.max - n.min + 1;
-        if (variable) ok = false;
-        walk(n.body, true);
+        if (lo !== hi) ok = false;
+        if (n.max === Infinity) {
+          const after = leadingSet(next);
+          const clean = n.body.t === "set" && after !== null && disjoint(n.body.set, after);
+          if (!clean) ambiguous++;
+        } else product *= n.max - n.min + 1;
+        walk(n.body, true, undefined);
       }
     }
   };
-  walk(p.root, false);
-  return ok && unbounded <= 1 && product <= 4096;
+  walk(p.root, false, undefined);
+  return ok && ambiguous <= 1 && product <= 4096;
 }
 
 // ------------------------------------------------------- JavaScript emission
@@ -1013,7 +1049,18 @@ function emitByte(c: number, inClass: boolean): string {
 }
 
 /** A set as JavaScript source: a literal, a [class], or a negated class. */
+const emitCache = new WeakMap<ByteSet, string>();
+
 function emitSet(s: ByteSet): string {
+  let e = emitCache.get(s);
+  if (e === undefined) {
+    e = emitSetUncached(s);
+    emitCache.set(s, e);
+  }
+  return e;
+}
+
+function emitSetUncached(s: ByteSet): string {
   const n = setSize(s);
   if (n === 256) return "[\\s\\S]";
   if (n === 0) return "[^\\s\\S]";

@@ -39,34 +39,50 @@ export type Captures = ArrayLike<number>;
 /** Which engine runs a pattern. */
 export type Engine = "js" | "vm";
 
-/** A compiled pattern. */
+/**
+ * A compiled pattern. Only the literal pre-filter is computed up front; the
+ * JavaScript RegExp or the interpreter is built the first time a subject
+ * passes the pre-filter (most of a DB's patterns never get that far).
+ */
 export class CompiledRegex {
-  readonly engine: Engine;
   readonly literals: string[];
   readonly groups: number;
-  private readonly js?: RegExp;
-  private readonly groupMap?: number[];
-  private vm?: VmMatcher;
+  /** Whether the pattern's shape is safe for the JavaScript engine. */
+  readonly linearSafe: boolean;
   /** Interpreter steps used by the last exec (0 on the JavaScript engine). */
   lastSteps = 0;
+  private js?: RegExp | null;
+  private groupMap?: number[];
+  private vm?: VmMatcher;
   private readonly pattern: Pattern;
 
-  constructor(pattern: Pattern, forceVm = false) {
+  constructor(pattern: Pattern, private readonly forceVm = false) {
     this.pattern = pattern;
     this.groups = pattern.groups;
     this.literals = requiredLiterals(pattern);
-    let translation: JsTranslation | undefined;
-    if (!forceVm && isLinearSafe(pattern)) {
+    this.linearSafe = isLinearSafe(pattern);
+  }
+
+  /** Which engine runs this pattern. */
+  get engine(): Engine {
+    return this.jsRegExp() ? "js" : "vm";
+  }
+
+  /** The JavaScript translation, built on first use; null when the interpreter runs it. */
+  private jsRegExp(): RegExp | null {
+    if (this.js !== undefined) return this.js;
+    this.js = null;
+    if (!this.forceVm && this.linearSafe) {
       try {
-        translation = toJsRegExp(pattern);
+        const t: JsTranslation = toJsRegExp(this.pattern);
         // `d` gives capture offsets, which templates need.
-        this.js = new RegExp(translation.source, translation.flags + (pattern.groups ? "d" : ""));
-        this.groupMap = translation.groupMap;
+        this.js = new RegExp(t.source, t.flags + (this.groups ? "d" : ""));
+        this.groupMap = t.groupMap;
       } catch {
-        this.js = undefined;
+        this.js = null;
       }
     }
-    this.engine = this.js ? "js" : "vm";
+    return this.js;
   }
 
   /**
@@ -76,8 +92,9 @@ export class CompiledRegex {
   exec(subject: Subject, budget?: number): Captures | null {
     this.lastSteps = 0;
     for (const lit of this.literals) if (!subject.lower.includes(lit)) return null;
-    if (this.js) {
-      const m = this.js.exec(subject.text);
+    const js = this.jsRegExp();
+    if (js) {
+      const m = js.exec(subject.text);
       if (!m) return null;
       const caps = new Int32Array(2 * (this.groups + 1)).fill(-1);
       caps[0] = m.index;
