@@ -19,7 +19,7 @@ import type {
 } from "./options_types.ts";
 import { fatal, UsageError } from "./errors.ts";
 import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "./services_db.ts";
-import { parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
+import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
 import { checkTargetSyntax } from "./targets.ts";
 
 type ArgKind = "none" | "required" | "optional";
@@ -1252,6 +1252,26 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     else o.discovery.udpPorts = list;
   }
   o.excludePorts = excludePorts;
+  if (excludePorts !== undefined) {
+    // nmap's removepts() also takes excluded ports out of the ping probes' lists.
+    const ex = parsePortExpression(excludePorts, { tcp: true, udp: true }, db);
+    const t = new Set(ex.tcp), u = new Set(ex.udp);
+    const d = o.discovery;
+    const hadTcp = d.synPorts.length + d.ackPorts.length > 0, hadUdp = d.udpPorts.length > 0;
+    d.synPorts = d.synPorts.filter((p) => !t.has(p));
+    d.ackPorts = d.ackPorts.filter((p) => !t.has(p));
+    d.udpPorts = d.udpPorts.filter((p) => !u.has(p));
+    if (hadTcp && d.synPorts.length + d.ackPorts.length === 0) {
+      warnings.push(
+        "WARNING: a TCP ping scan was requested, but after excluding requested TCP ports, none remain. Skipping this scan type.",
+      );
+    }
+    if (hadUdp && d.udpPorts.length === 0) {
+      warnings.push(
+        "WARNING: a UDP ping scan was requested, but after excluding requested UDP ports, none remain. Skipping this scan type.",
+      );
+    }
+  }
   if (!o.discovery.pingOnly) {
     const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp");
     const udp = scanKinds.has("udp");
@@ -1265,7 +1285,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
 
   // ---- targets and files ----
   o.targets = operands;
-  if (excludeSpec !== undefined) o.exclude = excludeSpec.split(",").filter((s) => s !== "");
+  if (excludeSpec !== undefined) {
+    o.exclude = excludeSpec.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
   for (const tgt of o.targets) checkTargetSyntax(tgt, o.ipv6 ? 6 : 4, "target");
   for (const ex of o.exclude) checkTargetSyntax(ex, o.ipv6 ? 6 : 4, "exclude");
   if (!ctx.skipFileChecks) {

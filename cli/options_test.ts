@@ -170,6 +170,9 @@ Deno.test("host discovery options", () => {
   assertEquals(P("-h").show, "help");
   assert(P("--disable-arp-ping", "h").discovery.disableArp);
   err(["-PS1", "-PS2"], "Only one -PS option is allowed.");
+  const ex = P("-PS22,80", "-PU53", "--exclude-ports", "22,U:53", "h");
+  assertEquals([ex.discovery.synPorts, ex.discovery.udpPorts], [[80], []]);
+  assert(ex.warnings!.some((w) => w.startsWith("WARNING: a UDP ping scan was requested")));
   err(["-Pz"], "Illegal Argument to -P, use -Pn");
 });
 
