@@ -140,7 +140,7 @@ async function isRoot(): Promise<boolean> {
 export async function labUnavailable(): Promise<string | null> {
   if (Deno.build.os !== "linux") return "the lab needs Linux network namespaces";
   if (!(await isRoot())) return "the lab needs root (network namespaces, nftables)";
-  for (const tool of ["ip", "nft", "sysctl"]) {
+  for (const tool of ["ip", "nft", "sysctl", "ps"]) {
     const r = await run([tool, "-V"]);
     if (r.code === 127) return `the lab needs ${tool} (run tools/setup.sh)`;
   }
@@ -656,8 +656,8 @@ export class Lab implements AsyncDisposable {
     await Deno.remove(statePath(tag)).catch(() => {});
   }
 
-  /** Every lab and `ph-` namespace on this machine, with its health. */
-  static async status(): Promise<LabStatus[]> {
+  /** Every lab and `ph-` namespace on this machine, with its health (and pids, unless `pids: false`). */
+  static async status(opts: { pids?: boolean } = {}): Promise<LabStatus[]> {
     const byTag = new Map<string, string[]>();
     for (const n of await listNamespaces()) {
       const tag = parseNsName(n)?.tag ?? n.slice(PREFIX.length);
@@ -679,7 +679,7 @@ export class Lab implements AsyncDisposable {
         : (await ownerAlive(state))
         ? "up"
         : "stale";
-      const pids = (await Promise.all(namespaces.map(nsPids))).flat();
+      const pids = opts.pids === false ? [] : (await Promise.all(namespaces.map(nsPids))).flat();
       out.push({ tag, state, namespaces: namespaces.sort(), health, pids });
     }
     return out;
@@ -695,7 +695,7 @@ export class Lab implements AsyncDisposable {
     opts: { all?: boolean; orphans?: boolean; tags?: string[] } = {},
   ): Promise<string[]> {
     const removed: string[] = [];
-    for (const s of await Lab.status()) {
+    for (const s of await Lab.status({ pids: false })) {
       if (opts.tags && !opts.tags.includes(s.tag)) continue;
       let stale = opts.all || s.health === "stale";
       if (s.health === "orphan" && !stale && opts.orphans !== false) {
