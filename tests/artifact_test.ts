@@ -1,0 +1,93 @@
+/**
+ * The one file users drop on a host: `deno task bundle` makes dist/porthole.js, which must run
+ * from an empty folder with only the permissions of the `porthole` task, write nothing beside
+ * itself, and scan the lab (as root) with the same answer as the scanner run from source.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { portholeFlags } from "../tools/artifact.ts";
+import { Lab, labUnavailable } from "./lab/mod.ts";
+import { parseNmapNormal } from "./lab/nmap_table.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+const DENO = Deno.execPath();
+
+async function output(cmd: string, args: string[], cwd?: string) {
+  const r = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+/** Builds the bundle once and copies it alone into a fresh folder. */
+async function bundledCopy(): Promise<{ dir: string; file: string }> {
+  const built = await output(DENO, ["task", "--quiet", "bundle"], REPO);
+  equal(built.code, 0, built.stderr);
+  const dir = await Deno.makeTempDir({ prefix: "ph-artifact-" });
+  const file = `${dir}/porthole.js`;
+  await Deno.copyFile(`${REPO}dist/porthole.js`, file);
+  return { dir, file };
+}
+
+let copy: Promise<{ dir: string; file: string }> | undefined;
+const artifact = () => copy ??= bundledCopy();
+
+Deno.test({
+  name: "artifact: the bundle runs alone from an empty folder (--version, --help, bad input)",
+  sanitizeResources: false,
+  async fn() {
+    const { dir, file } = await artifact();
+    const flags = portholeFlags();
+    ok(flags.includes("--allow-ffi") && !flags.includes("--allow-all"), flags.join(" "));
+
+    const version = await output(DENO, ["run", ...flags, "porthole.js", "--version"], dir);
+    equal(version.code, 0, version.stderr);
+    match(version.stdout, /^Porthole version \S+/);
+    match(version.stdout, new RegExp(`deno-${Deno.version.deno.replaceAll(".", "\\.")}`));
+
+    const help = await output(DENO, ["run", ...flags, "porthole.js", "--help"], dir);
+    equal(help.code, 0, help.stderr);
+    match(help.stdout, /TARGET SPECIFICATION:/);
+    match(help.stdout, /SCAN TECHNIQUES:/);
+
+    const bad = await output(
+      DENO,
+      ["run", ...flags, "porthole.js", "-p", "70000", "127.0.0.1"],
+      dir,
+    );
+    ok(bad.code !== 0, "bad port spec must fail");
+    ok(!/\n\s+at /.test(bad.stderr), `no stack trace: ${bad.stderr}`);
+
+    // The shebang carries the same flags, so ./porthole.js works too.
+    const first = (await Deno.readTextFile(file)).split("\n", 1)[0]!;
+    equal(first, `#!/usr/bin/env -S deno run --quiet ${flags.join(" ")}`);
+
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["porthole.js"]);
+  },
+});
+
+Deno.test({
+  name: "artifact: the bundle scans the lab's scanme like the source tree does",
+  ignore: (await labUnavailable()) !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { dir } = await artifact();
+    await using lab = await Lab.up({ tag: "art1", scenario: "scanme" });
+    const args = ["-sS", "-p", "22,25,80,113,9929,31337", lab.target.v4];
+    const fromBundle = await lab.runInScanner(
+      [DENO, "run", ...portholeFlags(), `${dir}/porthole.js`, ...args],
+      { cwd: dir, timeoutMs: 120_000 },
+    );
+    equal(fromBundle.code, 0, fromBundle.stderr);
+    const fromSource = await lab.porthole(args, { timeoutMs: 120_000 });
+    equal(fromSource.code, 0, fromSource.stderr);
+    const want = parseNmapNormal(fromSource.stdout);
+    const got = parseNmapNormal(fromBundle.stdout);
+    deepEqual(got, want);
+    match(fromBundle.stdout, /22\/tcp\s+open\s+ssh/);
+    match(fromBundle.stdout, /25\/tcp\s+filtered\s+smtp/);
+    match(fromBundle.stdout, /113\/tcp\s+closed\s+ident/);
+    deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["porthole.js"]);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
