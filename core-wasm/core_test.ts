@@ -106,3 +106,29 @@ Deno.test("emitBatch patches destination, ports, seq and IP ID with valid checks
     assertEquals(hex(r.frame(i)), hex(built));
   }
 });
+
+Deno.test("emitBatch rewrites the output index it owns", () => {
+  const t = core.probeTemplate({
+    protocol: "udp",
+    src: "fd00::1",
+    dst: "fd00::2",
+    srcPort: 1,
+    dstPort: 2,
+    payload: new Uint8Array(5),
+    capacity: 4,
+  });
+  assertEquals(t.frameLength, 14 + 40 + 8 + 5);
+  assertEquals(t.stride % 16, 0);
+  const out = core.emitBatch(t, 4);
+  out.index.fill(0xdead); // a sender trimming or reordering the index
+  core.emitBatch(t, 4);
+  for (let i = 0; i < 4; i++) {
+    assertEquals(Array.from(out.index.subarray(4 * i, 4 * i + 4)), [
+      i * t.stride,
+      t.frameLength,
+      0,
+      0,
+    ]);
+  }
+  assertEquals(core.parseBatch(out, 4, LinkType.EN10MB).okCount, 4);
+});

@@ -777,7 +777,9 @@ export class PacketCore {
   }
 
   /**
-   * Writes probes 0..n-1 of `template` (n ≤ capacity) into `template.output` and returns it.
+   * Writes probes 0..n-1 of `template` (n ≤ capacity) into `template.output` and returns it:
+   * frame i at `output.data[i * stride]`, and index entry i rewritten to
+   * `[i * stride, frameLength, 0, 0]` (so callers may edit the index between calls).
    * Zero allocation: only per-probe fields and checksums are written.
    */
   emitBatch(template: ProbeTemplate, n: number): FrameBatch {

@@ -205,8 +205,14 @@ export function emitBatch(t: usize, n: u32): u32 {
   const ipid = <usize>field(t, T_IPID);
   const icmpId = <usize>field(t, T_ICMP_ID);
   const icmpSeq = <usize>field(t, T_ICMP_SEQ);
+  const index = <usize>field(t, T_OUT_INDEX);
   let o = <usize>field(t, T_OUT);
   for (let i: u32 = 0; i < n; i++, o += stride) {
+    // The index is rewritten each time, so callers may reorder or trim it between batches.
+    const e = index + (i << 4);
+    store<u32>(e, i * stride);
+    store<u32>(e, len, 4);
+    store<u64>(e, 0, 8);
     memory.copy(o, frame, len);
     const ip = o + ipOff;
     const l4 = o + l4Off;
