@@ -2,6 +2,8 @@
 
 import * as L from "./_layout.ts";
 import { ipv4ToU32, parseIpv6, parseMac } from "./addr.ts";
+import type { IcmpEchoSpec, IpSpec, TcpSpec, UdpSpec } from "./specs.ts";
+import { encodeTcpOptions } from "./tcp_options.ts";
 
 /** An IPv4 address as text or number, or an IPv6 address as text or 16 bytes. */
 export type Address = string | number | Uint8Array;
@@ -172,4 +174,90 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
     put(L.SPEC_IPOPT_PTR, L.SPEC_IPOPT_LEN, f.ipv6Extensions.bytes);
     w(L.SPEC_EXT_FIRST, f.ipv6Extensions.first);
   }
+}
+
+// ---- public specs to SpecFields ----
+
+export function ipFields(spec: IpSpec, kind: number): SpecFields {
+  const s = addressOf(spec.src, "src");
+  const d = addressOf(spec.dst, "dst");
+  const f: SpecFields = {
+    kind,
+    family: 0,
+    srcMac: spec.srcMac,
+    dstMac: spec.dstMac,
+    vlan: spec.vlan,
+    packetType: spec.packetType,
+    ttl: spec.ttl ?? 64,
+    tos: spec.tos,
+    ipId: spec.ipId,
+    df: spec.df,
+    flowLabel: spec.flowLabel,
+    ipOptions: spec.ipOptions,
+    ipv6Extensions: spec.ipv6Extensions,
+  };
+  if ("v4" in s && "v4" in d) {
+    f.family = 4;
+    f.srcV4 = s.v4;
+    f.dstV4 = d.v4;
+  } else if ("v6" in s && "v6" in d) {
+    f.family = 6;
+    f.srcV6 = s.v6;
+    f.dstV6 = d.v6;
+  } else {
+    throw new TypeError("src and dst must both be IPv4 or both IPv6");
+  }
+  return f;
+}
+
+export function v4Of(a: Address, what: string): number {
+  const x = addressOf(a, what);
+  if (!("v4" in x)) throw new TypeError(`${what} must be IPv4`);
+  return x.v4;
+}
+
+export function v6Of(a: Address, what: string): Uint8Array {
+  const x = addressOf(a, what);
+  if (!("v6" in x)) throw new TypeError(`${what} must be IPv6`);
+  return x.v6;
+}
+
+export function tcpFields(spec: TcpSpec): SpecFields {
+  const f = ipFields(spec, L.KIND_TCP);
+  f.srcPort = spec.srcPort;
+  f.dstPort = spec.dstPort;
+  f.seq = spec.seq;
+  f.ack = spec.ack;
+  f.tcpFlags = spec.flags ?? 0x02;
+  f.window = spec.window ?? 1024;
+  f.urgent = spec.urgent;
+  f.tcpOptions = spec.options === undefined
+    ? undefined
+    : spec.options instanceof Uint8Array
+    ? spec.options
+    : encodeTcpOptions(spec.options);
+  f.payload = spec.payload;
+  return f;
+}
+
+export function udpFields(spec: UdpSpec): SpecFields {
+  const f = ipFields(spec, L.KIND_UDP);
+  f.srcPort = spec.srcPort;
+  f.dstPort = spec.dstPort;
+  f.payload = spec.payload;
+  return f;
+}
+
+export function echoFields(spec: IcmpEchoSpec, type?: number): SpecFields {
+  const f = ipFields(spec, L.KIND_ICMP4);
+  if (f.family === 6) {
+    f.kind = L.KIND_ICMP6;
+    f.icmpType = type ?? (spec.reply ? 129 : 128);
+  } else {
+    f.icmpType = type ?? (spec.reply ? 0 : 8);
+  }
+  f.icmpId = spec.id;
+  f.icmpSeq = spec.seq;
+  f.payload = spec.payload;
+  return f;
 }

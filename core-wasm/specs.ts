@@ -1,0 +1,187 @@
+/**
+ * What the builders and templates take: link, IP and transport fields of one frame.
+ *
+ * @module
+ */
+
+import type { Address, Mac } from "./_spec.ts";
+import type { FrameBatch } from "./batch.ts";
+import type { LinkType } from "./constants.ts";
+import type { TcpOption } from "./tcp_options.ts";
+
+/** Link header fields. Defaults: Ethernet, all-zero MACs, no VLAN tag. */
+export interface LinkSpec {
+  linkType?: LinkType;
+  srcMac?: Mac;
+  dstMac?: Mac;
+  /** 802.1Q TCI (priority << 13 | VLAN id); adds a tag. */
+  vlan?: number;
+  /** Linux cooked capture packet type (SLL/SLL2 only). */
+  packetType?: number;
+}
+
+/** IP fields. The family follows the addresses (both v4 or both v6). */
+export interface IpSpec extends LinkSpec {
+  src: Address;
+  dst: Address;
+  /** TTL / hop limit (default 64). */
+  ttl?: number;
+  /** IPv4 identification (default 0). */
+  ipId?: number;
+  /** IPv4 don't-fragment. */
+  df?: boolean;
+  /** TOS / traffic class byte. */
+  tos?: number;
+  /** IPv6 flow label. */
+  flowLabel?: number;
+  /** Raw IPv4 options (padded with EOL to 4 bytes). */
+  ipOptions?: Uint8Array;
+  /** Raw IPv6 extension chain; its last next-header byte is set to the transport. */
+  ipv6Extensions?: { first: number; bytes: Uint8Array };
+}
+
+/** A TCP segment. Defaults: SYN, window 1024, no options. */
+export interface TcpSpec extends IpSpec {
+  srcPort: number;
+  dstPort: number;
+  seq?: number;
+  ack?: number;
+  /** Flags byte (`TcpFlag` bits), default SYN. */
+  flags?: number;
+  window?: number;
+  urgent?: number;
+  /** Options as a list or raw bytes (padded with EOL to 4 bytes). */
+  options?: readonly TcpOption[] | Uint8Array;
+  payload?: Uint8Array;
+}
+
+/** A UDP datagram. */
+export interface UdpSpec extends IpSpec {
+  srcPort: number;
+  dstPort: number;
+  payload?: Uint8Array;
+}
+
+/** ICMP / ICMPv6 echo request (or reply). */
+export interface IcmpEchoSpec extends IpSpec {
+  id: number;
+  seq: number;
+  payload?: Uint8Array;
+  reply?: boolean;
+}
+
+/** ICMP timestamp request (RFC 792) or reply. */
+export interface IcmpTimestampSpec extends IpSpec {
+  id: number;
+  seq: number;
+  originate?: number;
+  receive?: number;
+  transmit?: number;
+  reply?: boolean;
+}
+
+/** ICMP address mask request (RFC 950) or reply. */
+export interface IcmpMaskSpec extends IpSpec {
+  id: number;
+  seq: number;
+  mask?: number;
+  reply?: boolean;
+}
+
+/** Any ICMP/ICMPv6 message by type: `extra` is bytes 4..8, `payload` the data or quote. */
+export interface IcmpSpec extends IpSpec {
+  type: number;
+  code?: number;
+  extra?: number;
+  payload?: Uint8Array;
+}
+
+/** ARP over Ethernet/IPv4. Request by default, to ff:ff:ff:ff:ff:ff. */
+export interface ArpSpec extends LinkSpec {
+  op?: number;
+  senderMac: Mac;
+  senderIp: Address;
+  targetMac?: Mac;
+  targetIp: Address;
+}
+
+/** Neighbour solicitation (RFC 4861 4.3); by default to the target's solicited-node group. */
+export interface NeighborSolicitationSpec extends LinkSpec {
+  src: Address;
+  target: Address;
+  dst?: Address;
+  /** Source link-layer address option (default `srcMac`; `null` to omit). */
+  linkAddr?: Mac | null;
+  /** Default 255 (RFC 4861 7.1.1 requires it). */
+  hopLimit?: number;
+}
+
+/** Neighbour advertisement (RFC 4861 4.4). */
+export interface NeighborAdvertisementSpec extends LinkSpec {
+  src: Address;
+  dst: Address;
+  target: Address;
+  /** Router 0x80, solicited 0x40, override 0x20. */
+  flags?: number;
+  /** Target link-layer address option (default `srcMac`; `null` to omit). */
+  linkAddr?: Mac | null;
+  hopLimit?: number;
+}
+
+/** What `probeTemplate` builds: one of the specs plus the batch capacity. */
+export type TemplateSpec =
+  & (
+    | ({ protocol: "tcp" } & TcpSpec)
+    | ({ protocol: "udp" } & UdpSpec)
+    | ({ protocol: "icmp" } & IcmpEchoSpec & { type?: number })
+  )
+  & {
+    /** Probes per `emitBatch` (default 1024). */
+    capacity?: number;
+  };
+
+/**
+ * A masscan-style template: the frame is built once; `emitBatch` writes `n` probes to
+ * `output`, patching per probe the values at index i of the input arrays (all views into wasm
+ * memory, pre-filled with the template's own values): destination address, ports, seq/ack,
+ * IP ID, ICMP id/seq — then fixing the checksums incrementally (RFC 1624).
+ */
+export interface ProbeTemplate {
+  /** Address of the template in wasm memory. */
+  readonly address: number;
+  /** Probes per batch. */
+  readonly capacity: number;
+  /** Length of every probe frame. */
+  readonly frameLength: number;
+  /** Distance between probes in `output.data`. */
+  readonly stride: number;
+  /** 4 or 6. */
+  readonly family: number;
+  readonly linkType: LinkType;
+  /** IPv4 destinations (numbers). */
+  readonly dstV4: Uint32Array;
+  /** IPv6 destinations, 16 bytes each. */
+  readonly dstV6: Uint8Array;
+  readonly srcPort: Uint16Array;
+  readonly dstPort: Uint16Array;
+  /** TCP sequence numbers. */
+  readonly seq: Uint32Array;
+  /** TCP acknowledgement numbers. */
+  readonly ack: Uint32Array;
+  /** IPv4 identification. */
+  readonly ipId: Uint16Array;
+  readonly icmpId: Uint16Array;
+  readonly icmpSeq: Uint16Array;
+  /** Probes land here, in FrameBatch layout (offsets/lengths pre-filled, timestamps 0). */
+  readonly output: FrameBatch;
+}
+
+/** Options for `parseBatch`. */
+export interface ParseOptions {
+  /**
+   * Verify IPv4 header, TCP, UDP, ICMP and ICMPv6 checksums (default true). A transport
+   * checksum holding only the pseudo-header sum (Linux CHECKSUM_PARTIAL, common on veth and
+   * lo captures) is accepted and flagged `RecordFlag.CSUM_PARTIAL`.
+   */
+  verifyChecksums?: boolean;
+}
