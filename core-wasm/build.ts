@@ -9,10 +9,10 @@ const output = new URL("build/core.wasm", here);
 const bytesModule = new URL("build/core_wasm_bytes.ts", here);
 
 /**
- * Fixed memory map: 1024 pages (64 MiB) initial = maximum, so memory never grows and
+ * Fixed memory map: 2048 pages (128 MiB) initial = maximum, so memory never grows and
  * JavaScript views into it never detach. Pages are committed lazily by the OS.
  */
-const MEMORY_PAGES = "1024";
+const MEMORY_PAGES = "2048";
 
 function newestSourceMtime(dir: URL): number {
   let newest = 0;

@@ -46,5 +46,5 @@ Deno.test("linear memory is a fixed map that cannot grow", () => {
   }
   assertEquals(grew, false);
   assertEquals(memory.buffer.byteLength, before);
-  assertEquals(before, 64 * 1024 * 1024);
+  assertEquals(before, 128 * 1024 * 1024);
 });

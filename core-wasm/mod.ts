@@ -4,7 +4,7 @@
  * IPv6 (with extension headers), TCP, UDP, ICMP and ICMPv6 (echo, errors with the quoted probe,
  * neighbour discovery). The module is pure: no imports, so it runs with no Deno permission.
  *
- * Memory model: wasm linear memory is a fixed 64 MiB map that never grows. Batches, records
+ * Memory model: wasm linear memory is a fixed 128 MiB map that never grows. Batches, records
  * and templates are carved out of it once (`frameBatch`, `probeTemplate`), and the typed
  * arrays they expose are views into it that never detach. Allocate them at start-up and reuse
  * them; `freeBytes()` tells how much of the map is left.
@@ -112,7 +112,7 @@ export class PacketCore {
     return (PacketCore.#instance ??= new PacketCore());
   }
 
-  /** The wasm memory everything lives in (64 MiB, never grows). */
+  /** The wasm memory everything lives in (128 MiB, never grows). */
   get memory(): WebAssembly.Memory {
     return memory;
   }

@@ -44,7 +44,11 @@
 
 let bump: usize = 0;
 
-/** Hands out `size` bytes aligned to 16, zeroed; 0 when the fixed memory is exhausted. */
+/**
+ * Hands out `size` bytes aligned to 16; 0 when the fixed memory is exhausted. Regions are
+ * never reused and linear memory starts zeroed, so they are zero without touching the pages
+ * (which the OS then commits only when used).
+ */
 export function allocRegion(size: u32): usize {
   if (bump == 0) bump = (__heap_base + 15) & ~15;
   const start = bump;
@@ -52,7 +56,6 @@ export function allocRegion(size: u32): usize {
   const limit = <u64>memory.size() << 16;
   if (end > limit) return 0;
   bump = <usize>end;
-  memory.fill(start, 0, size);
   return start;
 }
 
