@@ -463,7 +463,19 @@ export class Lab implements AsyncDisposable {
       lossPercent: sc.lossPercent ?? 0,
       icmpRatelimit: sc.icmpRatelimit,
     };
-    await writeState(state); // first, so that a crash from here on leaves something to sweep
+    // First, so that a crash from here on leaves something to sweep; created exclusively, so
+    // two processes bringing up the same tag at once cannot both proceed.
+    await Deno.mkdir(STATE_DIR, { recursive: true });
+    try {
+      await Deno.writeTextFile(statePath(opts.tag), JSON.stringify(state, null, 2) + "\n", {
+        createNew: true,
+      });
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        throw new Error(`lab ${opts.tag} is being brought up by another process`);
+      }
+      throw e;
+    }
 
     const lab = new Lab(opts.tag, sc, targets);
     try {
