@@ -10,7 +10,10 @@ export type Address = string | number | Uint8Array;
 /** A MAC address as text (`aa:bb:cc:dd:ee:ff`) or 6 bytes. */
 export type Mac = string | Uint8Array;
 
-/** Normalised fields for one frame; everything optional defaults to 0 / empty. */
+/**
+ * Normalised fields for one frame (the layer under the `build*` methods); each field means what
+ * the `ParsedRecords` getter of the same name returns. Everything optional defaults to 0 / empty.
+ */
 export interface SpecFields {
   kind: number;
   family: number;

@@ -100,7 +100,7 @@ export class PacketCore {
   }
 
   /** Largest frame the allocating builders produce. */
-  static readonly MAX_FRAME = 65536 + 128;
+  static readonly MAX_FRAME: number = 65536 + 128;
 
   /** The core (async form, for symmetry with other loaders). */
   static create(): Promise<PacketCore> {

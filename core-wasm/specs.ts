@@ -11,8 +11,11 @@ import type { TcpOption } from "./tcp_options.ts";
 
 /** Link header fields. Defaults: Ethernet, all-zero MACs, no VLAN tag. */
 export interface LinkSpec {
+  /** pcap link type of the frame (default Ethernet). */
   linkType?: LinkType;
+  /** Source MAC (Ethernet; SLL/SLL2 link address). */
   srcMac?: Mac;
+  /** Destination MAC (Ethernet). */
   dstMac?: Mac;
   /** 802.1Q TCI (priority << 13 | VLAN id); adds a tag. */
   vlan?: number;
@@ -22,7 +25,9 @@ export interface LinkSpec {
 
 /** IP fields. The family follows the addresses (both v4 or both v6). */
 export interface IpSpec extends LinkSpec {
+  /** Source address (IPv4 text/number or IPv6 text/16 bytes). */
   src: Address;
+  /** Destination address. */
   dst: Address;
   /** TTL / hop limit (default 64). */
   ttl?: number;
@@ -42,73 +47,109 @@ export interface IpSpec extends LinkSpec {
 
 /** A TCP segment. Defaults: SYN, window 1024, no options. */
 export interface TcpSpec extends IpSpec {
+  /** Source port. */
   srcPort: number;
+  /** Destination port. */
   dstPort: number;
+  /** Sequence number. */
   seq?: number;
+  /** Acknowledgement number. */
   ack?: number;
   /** Flags byte (`TcpFlag` bits), default SYN. */
   flags?: number;
+  /** Window (default 1024). */
   window?: number;
+  /** Urgent pointer. */
   urgent?: number;
   /** Options as a list or raw bytes (padded with EOL to 4 bytes). */
   options?: readonly TcpOption[] | Uint8Array;
+  /** Bytes after the header. */
   payload?: Uint8Array;
 }
 
 /** A UDP datagram. */
 export interface UdpSpec extends IpSpec {
+  /** Source port. */
   srcPort: number;
+  /** Destination port. */
   dstPort: number;
+  /** Bytes after the header. */
   payload?: Uint8Array;
 }
 
 /** ICMP / ICMPv6 echo request (or reply). */
 export interface IcmpEchoSpec extends IpSpec {
+  /** ICMP identifier. */
   id: number;
+  /** ICMP sequence number. */
   seq: number;
+  /** Bytes after the header. */
   payload?: Uint8Array;
+  /** Build the reply instead of the request. */
   reply?: boolean;
 }
 
 /** ICMP timestamp request (RFC 792) or reply. */
 export interface IcmpTimestampSpec extends IpSpec {
+  /** ICMP identifier. */
   id: number;
+  /** ICMP sequence number. */
   seq: number;
+  /** Originate timestamp (ms since midnight UT). */
   originate?: number;
+  /** Receive timestamp. */
   receive?: number;
+  /** Transmit timestamp. */
   transmit?: number;
+  /** Build the reply instead of the request. */
   reply?: boolean;
 }
 
 /** ICMP address mask request (RFC 950) or reply. */
 export interface IcmpMaskSpec extends IpSpec {
+  /** ICMP identifier. */
   id: number;
+  /** ICMP sequence number. */
   seq: number;
+  /** Address mask (a number, 255.255.255.0 = 0xffffff00). */
   mask?: number;
+  /** Build the reply instead of the request. */
   reply?: boolean;
 }
 
 /** Any ICMP/ICMPv6 message by type: `extra` is bytes 4..8, `payload` the data or quote. */
 export interface IcmpSpec extends IpSpec {
+  /** ICMP / ICMPv6 type. */
   type: number;
+  /** ICMP / ICMPv6 code. */
   code?: number;
+  /** Bytes 4..8 of the message (MTU, pointer, gateway; id << 16 | seq for echo). */
   extra?: number;
+  /** Bytes after the header. */
   payload?: Uint8Array;
 }
 
 /** ARP over Ethernet/IPv4. Request by default, to ff:ff:ff:ff:ff:ff. */
 export interface ArpSpec extends LinkSpec {
+  /** ARP operation: 1 request (default), 2 reply. */
   op?: number;
+  /** Sender hardware address. */
   senderMac: Mac;
+  /** Sender IPv4 address. */
   senderIp: Address;
+  /** Target hardware address (zero in requests). */
   targetMac?: Mac;
+  /** Target IPv4 address. */
   targetIp: Address;
 }
 
 /** Neighbour solicitation (RFC 4861 4.3); by default to the target's solicited-node group. */
 export interface NeighborSolicitationSpec extends LinkSpec {
+  /** Source address (IPv4 text/number or IPv6 text/16 bytes). */
   src: Address;
+  /** The address being resolved / advertised. */
   target: Address;
+  /** Destination address. */
   dst?: Address;
   /** Source link-layer address option (default `srcMac`; `null` to omit). */
   linkAddr?: Mac | null;
@@ -118,8 +159,11 @@ export interface NeighborSolicitationSpec extends LinkSpec {
 
 /** Neighbour advertisement (RFC 4861 4.4). */
 export interface NeighborAdvertisementSpec extends LinkSpec {
+  /** Source address (IPv4 text/number or IPv6 text/16 bytes). */
   src: Address;
+  /** Destination address. */
   dst: Address;
+  /** The address being resolved / advertised. */
   target: Address;
   /** Router 0x80, solicited 0x40, override 0x20. */
   flags?: number;
@@ -162,7 +206,9 @@ export interface ProbeTemplate {
   readonly dstV4: Uint32Array;
   /** IPv6 destinations, 16 bytes each. */
   readonly dstV6: Uint8Array;
+  /** Source port. */
   readonly srcPort: Uint16Array;
+  /** Destination port. */
   readonly dstPort: Uint16Array;
   /** TCP sequence numbers. */
   readonly seq: Uint32Array;
