@@ -9,11 +9,17 @@
  * each probe's totalwaitms (6 s for NULL), while here later probes start on
  * their own connections once the NULL probe has been silent for a short
  * grace time, a few at a time per port. Their results wait for their turn,
- * with one exception: a hard match of a later probe wins early when every
- * earlier probe still pending has received nothing at all for at least the
- * grace time. That is the case of an HTTP server, silent on connect: nmap
- * learns nothing from its 6 s NULL wait that the GET reply does not show.
- * With grace >= totalwaitms the engine is nmap's sequential schedule.
+ * with one exception: a hard match of a later probe wins early when the only
+ * earlier probe still pending is the NULL probe and it has received nothing
+ * for at least the grace time (earlier probes that finished without a match
+ * are passed over, as nmap would after them). That is the case of an HTTP
+ * server, silent on connect: nmap learns nothing from its 6 s NULL wait that
+ * the GET reply does not show (every TCP probe's reply is also tried against
+ * the NULL probe's match lines, so a banner sent late still names the
+ * service). It differs from nmap only for a service that stays silent past
+ * the grace time and then greets, or closes before tcpwrappedms, yet answers
+ * a later probe with a hard match of something else. With grace >= the NULL
+ * probe's totalwaitms the engine keeps nmap's sequential semantics exactly.
  */
 
 import type { MatchDetails } from "./match.ts";
@@ -422,9 +428,9 @@ export async function probePort(
 
   /**
    * A later probe's hard match wins early when nothing before it can still
-   * decide the port: every earlier probe has either finished without any match
-   * (and without an error that would end the port), or is connected and has
-   * received nothing at all for at least the grace time. Returns the decision,
+   * decide the port: every earlier probe has finished without any match (and
+   * without an error that would end the port), except perhaps the NULL probe,
+   * connected and silent for at least the grace time. Returns the decision,
    * or when to look again (Infinity: on progress only).
    */
   const earlyWin = (now: number): PortOutcome | "restart" | number => {
@@ -455,7 +461,9 @@ export async function probePort(
         if (!passable) return Infinity;
         continue;
       }
-      if (!a.connected || !a.silent) return Infinity;
+      // Only the NULL probe may be passed over while pending: services that
+      // greet do so at once, while a probe's reply may just be slow.
+      if (!steps[j]!.isNull || !a.connected || !a.silent) return Infinity;
       if (now - a.execAt < cfg.graceMs) return a.execAt + cfg.graceMs;
     }
     return Infinity;
