@@ -59,10 +59,17 @@ Deno.test("a batch outside wasm memory is staged and parsed", () => {
   const frame = unhex(SYN_HEX);
   const data = new Uint8Array(200);
   data.set(frame, 10);
-  const batch = { data, index: new Uint32Array([10, frame.length, 0, 0]), capacity: 1 };
-  const r = core.parseBatch(batch, 1, LinkType.EN10MB);
+  const batch = {
+    data,
+    index: new Uint32Array([10, frame.length, 0, 0, 190, 20, 0, 0]),
+    capacity: 2,
+  };
+  const r = core.parseBatch(batch, 2, LinkType.EN10MB);
   assertEquals(r.status(0), ParseError.OK);
   assertEquals(r.dstPort(0), 80);
+  assertEquals(r.frame(0), frame);
+  // Past the caller's 200 bytes, even though the staging area is larger.
+  assertEquals(r.status(1), ParseError.BAD_INDEX);
 });
 
 Deno.test("emitBatch patches destination, ports, seq and IP ID with valid checksums", () => {

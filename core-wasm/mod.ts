@@ -92,6 +92,7 @@ export class PacketCore {
   readonly #buildOut: number;
   readonly #records = new WeakMap<FrameBatch, { records: ParsedRecords; address: number }>();
   #staging: FrameBatch | undefined;
+  #stagedLength = 0;
 
   private constructor() {
     this.#spec = alloc(L.SPEC_SIZE, "the build spec");
@@ -179,7 +180,7 @@ export class PacketCore {
     const flags = options?.verifyChecksums === false ? 0 : L.PARSE_VERIFY_CHECKSUMS;
     records.okCount = wasm.parseBatch(
       target.data.byteOffset,
-      target.data.length,
+      target === batch ? target.data.length : this.#stagedLength,
       target.index.byteOffset,
       count,
       address,
@@ -191,15 +192,22 @@ export class PacketCore {
   }
 
   #stage(batch: FrameBatch, count: number): FrameBatch {
-    const need = batch.data.length;
+    // Copy only the bytes the first `count` frames use.
+    let extent = 0;
+    for (let i = 0; i < count; i++) {
+      const end = (batch.index[4 * i] ?? 0) + (batch.index[4 * i + 1] ?? 0);
+      if (end > extent) extent = end;
+    }
+    extent = Math.min(extent, batch.data.length);
+    this.#stagedLength = extent;
     if (
       this.#staging === undefined || this.#staging.capacity < count ||
-      this.#staging.data.length < need
+      this.#staging.data.length < extent
     ) {
-      this.#staging = this.frameBatch(Math.max(count, 64), Math.max(need, 65536));
+      this.#staging = this.frameBatch(Math.max(count, 64), Math.max(extent, 65536));
     }
     const s = this.#staging;
-    s.data.set(batch.data);
+    s.data.set(batch.data.subarray(0, extent));
     s.index.set(batch.index.subarray(0, count * 4));
     return s;
   }
