@@ -286,8 +286,13 @@ export class UdpHostScan {
 
   /**
    * A reply attributed (by the cookies in the quoted or echoed ports) to try
-   * `tryNo` of the probe to `ports[index]`. The first reply decides the port;
-   * every target ICMP also serves as a witness and feeds the pacer.
+   * `tryNo` of the probe to `ports[index]`, or to its latest try when
+   * `tryNo` is -1 (a server answering to a fixed port, like DHCP's 68).
+   * The first reply decides the port; every target ICMP also serves as a
+   * witness and feeds the pacer. `from`: who sent an ICMP error that did
+   * not come from the target. Returns the round trip in ms when the try is
+   * known (each try leaves from its own port, so Karn's ambiguity does not
+   * arise), else undefined.
    */
   onReply(
     index: number,
@@ -296,10 +301,13 @@ export class UdpHostScan {
     verdict: UdpVerdict,
     ttl: number | undefined,
     now: number,
-  ): void {
-    if (index < 0 || index >= this.ports.length) return;
-    const s = this.#sendOf.get(index * 256 + tryNo);
-    if (s === undefined) return; // a try we never sent: forged or stray
+    from?: string,
+  ): number | undefined {
+    if (index < 0 || index >= this.ports.length) return undefined;
+    const exact = tryNo >= 0;
+    const t = exact ? tryNo : this.#tries[index]! - 1;
+    const s = this.#sendOf.get(index * 256 + t);
+    if (s === undefined) return undefined; // a try we never sent: forged or stray
     const code = kind === "udp"
       ? REPLY_UDP
       : kind === "icmp-target"
@@ -311,16 +319,30 @@ export class UdpHostScan {
       this.#lastTargetIcmp = Math.max(this.#lastTargetIcmp, now);
       if (this.#state[index] !== RESOLVED) this.#icmpPorts.push(index);
     }
-    if (this.#state[index] === RESOLVED || this.#done) return;
+    const rtt = exact ? now - this.#log.time[s]! : undefined;
+    if (this.#state[index] === RESOLVED || this.#done) return rtt;
     this.#lostFair += this.#fair[index]!;
     this.#answered++;
-    this.#resolve(index, {
+    const r: PortResult = {
       protocol: "udp",
       port: this.ports[index]!,
       state: verdict.state,
       reason: verdict.reason,
-      ...(ttl !== undefined ? { reasonTtl: ttl } : {}),
-    });
+    };
+    if (ttl !== undefined) r.reasonTtl = ttl;
+    if (from !== undefined) r.reasonAddr = from;
+    this.#resolve(index, r);
+    return rtt;
+  }
+
+  /** Whether `ports[index]` has its final state. */
+  isResolved(index: number): boolean {
+    return this.#state[index] === RESOLVED;
+  }
+
+  /** The decided result of `ports[index]`, if any. */
+  result(index: number): PortResult | undefined {
+    return this.#results[index];
   }
 
   #resolve(index: number, r: PortResult): void {
@@ -701,29 +723,6 @@ export class UdpHostScan {
   /** Every decided port, in the order of `ports`. */
   results(): PortResult[] {
     return this.#results.filter((r): r is PortResult => r !== undefined);
-  }
-
-  /** @internal For tests: counts of ports by inner state. */
-  debugState(): Record<string, number> {
-    const c = {
-      pending: 0,
-      parked: 0,
-      resolved: 0,
-      suspects: this.#suspects.size,
-      rotation: this.#rotation.length,
-      fairPending: 0,
-      nextGroupAt: this.#nextGroupAt,
-      lastActivity: this.#lastActivity,
-    };
-    for (let i = 0; i < this.ports.length; i++) {
-      const st = this.#state[i];
-      if (st === PENDING) {
-        c.pending++;
-        if (this.#fair[i]! > 0) c.fairPending++;
-      } else if (st === PARKED) c.parked++;
-      else c.resolved++;
-    }
-    return c;
   }
 
   stats(now: number): UdpHostStats {

@@ -509,6 +509,8 @@ export function xdmcpProbe(): Uint8Array {
 
 // --- The table ----------------------------------------------------------------------------------
 
+const EMPTY = new Uint8Array(0);
+
 type Builder = (ctx: PayloadContext) => Uint8Array;
 
 const TABLE = new Map<number, Builder[]>([
@@ -521,7 +523,9 @@ const TABLE = new Map<number, Builder[]>([
   [161, [() => snmpCommunityProbe(1), snmpV3DiscoveryProbe, () => snmpCommunityProbe(0)]],
   [177, [xdmcpProbe]],
   [389, [cldapProbe]],
-  [443, [quicProbe]],
+  // Empty first: a closed port's ICMP error then quotes a small datagram
+  // (one quoting 1200 bytes may not fit the capture's snap length).
+  [443, [() => EMPTY, quicProbe]],
   [500, [ikeProbe]],
   [520, [ripProbe]],
   [623, [rmcpPresencePing]],
@@ -538,8 +542,6 @@ const TABLE = new Map<number, Builder[]>([
   [5683, [coapProbe]],
   [11211, [memcachedProbe]],
 ]);
-
-const EMPTY = new Uint8Array(0);
 
 /** Ports that get a protocol payload (the rest get an empty datagram). */
 export function payloadPorts(): number[] {
