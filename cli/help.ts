@@ -4,6 +4,7 @@
  */
 
 import { SERVICES_SOURCE } from "./data/services.ts";
+import { ASC_VERSION, CORE_SHA256 } from "../core-wasm/build/core_info.ts";
 
 /** Product name, as the reports print it ("Starting Porthole …", "Porthole scan report for …"). */
 export const PORTHOLE_NAME = "Porthole";
@@ -116,6 +117,7 @@ export function versionText(): string {
     `Compiled with: deno-${deno?.deno ?? "?"} v8-${deno?.v8 ?? "?"} typescript-${
       deno?.typescript ?? "?"
     } libpcap (loaded at run time)`,
+    `Packet core: core.wasm sha256:${CORE_SHA256.slice(0, 16)} (AssemblyScript ${ASC_VERSION})`,
     `Services table: ${SERVICES_SOURCE}`,
   ];
   return lines.join("\n") + "\n";
