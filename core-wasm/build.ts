@@ -38,7 +38,7 @@ function outputMtime(): number {
   }
 }
 
-async function writeInfoModule(wasm: Uint8Array): Promise<void> {
+async function writeInfoModule(wasm: Uint8Array<ArrayBuffer>): Promise<void> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", wasm));
   const hex = [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
   const asc = JSON.parse(
