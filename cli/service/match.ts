@@ -96,7 +96,13 @@ export function testProbe(
 ): { rule: MatchRule; caps: Captures } | null {
   for (const rule of probe.matches) {
     const re = rule.regex();
-    if (!re) continue;
+    if (!re) {
+      if (!rule.reported) {
+        rule.reported = true;
+        ctx.warn?.(`Warning: match line ${rule.line} ignored: ${rule.error}`);
+      }
+      continue;
+    }
     let caps: Captures | null;
     try {
       if (re.engine === "vm" && ctx.steps <= 0) continue;

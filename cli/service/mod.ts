@@ -112,15 +112,18 @@ export async function detectServices(
   const name = host.userHostname ?? host.ptrHostname;
   const who = name ? `${name} (${host.address})` : host.address;
   const started = performance.now();
+  const plural = `${todo.length} service${todo.length === 1 ? "" : "s"}`;
   if (opts.verbose) {
-    log(`Scanning ${todo.length} service${todo.length === 1 ? "" : "s"} on ${who}`);
+    log(`Initiating Service scan at ${clock()}`);
+    log(`Scanning ${plural} on ${who}`);
   }
 
-  const parallel = Math.max(1, tuning.parallelism ?? serviceParallelism(opts));
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const port = todo[next++]!;
+  // Hosts are probed concurrently (each calls this function), so the limit on
+  // ports in progress is shared, as nmap's is across its service group.
+  const slots = sharedSlots(Math.max(1, tuning.parallelism ?? serviceParallelism(opts)));
+  await Promise.all(todo.map(async (port) => {
+    const release = await slots.acquire();
+    try {
       const outcome = await probePort(cfg, {
         address: host.address,
         port: port.port,
@@ -128,17 +131,57 @@ export async function detectServices(
         serverName: host.userHostname,
       }, port.protocol);
       applyOutcome(port, outcome, opts, log, who);
+    } finally {
+      release();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, worker));
+  }));
   if (opts.verbose) {
     const secs = ((performance.now() - started) / 1000).toFixed(2);
-    log(
-      `Completed Service scan, ${secs}s elapsed (${todo.length} service${
-        todo.length === 1 ? "" : "s"
-      } on 1 host)`,
-    );
+    log(`Completed Service scan at ${clock()}, ${secs}s elapsed (${plural} on 1 host)`);
   }
+}
+
+/** Local time as nmap's progress lines show it ("16:10"). */
+function clock(): string {
+  const d = new Date();
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** A counting semaphore. */
+class Slots {
+  private used = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(public size: number) {}
+
+  acquire(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.used++;
+        let done = false;
+        resolve(() => {
+          if (done) return;
+          done = true;
+          this.used--;
+          this.pump();
+        });
+      };
+      this.waiting.push(grant);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.used < this.size && this.waiting.length) this.waiting.shift()!();
+  }
+}
+
+let slotsShared: Slots | undefined;
+
+/** The process-wide limit on ports being probed (resized to the latest request). */
+function sharedSlots(size: number): Slots {
+  slotsShared ??= new Slots(size);
+  slotsShared.size = size;
+  return slotsShared;
 }
 
 /** The services-table view of a port (nmap's fallback when probing told nothing). */

@@ -26,6 +26,8 @@ export interface Templates {
 export class MatchRule {
   /** Set when compiling failed: the reason, and the rule never matches. */
   error?: string;
+  /** Whether the failure has been reported to the user. */
+  reported = false;
   private compiled?: CompiledRegex | null;
 
   constructor(
@@ -204,11 +206,11 @@ function nextTemplate(
   line: string,
   pos: number,
 ): { mode: string; text: string; flags: string; end: number } | string | null {
-  while (pos < line.length && /\s/.test(line[pos]!)) pos++;
+  while (pos < line.length && isSpace(line.charCodeAt(pos))) pos++;
   if (pos >= line.length) return null;
   let q = pos;
-  while (q < line.length && /[A-Za-z:]/.test(line[q]!)) q++;
-  if (q >= line.length || /\s/.test(line[q]!)) return "bare word";
+  while (q < line.length && (isAlpha(line.charCodeAt(q)) || line.charCodeAt(q) === 0x3a)) q++;
+  if (q >= line.length || isSpace(line.charCodeAt(q))) return "bare word";
   const mode = line.slice(pos, q);
   const delim = line[q]!;
   const close = line.indexOf(delim, q + 1);
@@ -216,8 +218,17 @@ function nextTemplate(
   let text = line.slice(q + 1, close);
   if (mode === "cpe:") text = "cpe:/" + text;
   let f = close + 1;
-  while (f < line.length && /[A-Za-z]/.test(line[f]!)) f++;
+  while (f < line.length && isAlpha(line.charCodeAt(f))) f++;
   return { mode, text, flags: line.slice(close + 1, f), end: f };
+}
+
+/** C's isspace in the C locale. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** Parses a match/softmatch line (without compiling its regex). */
