@@ -1,0 +1,36 @@
+/** Data shared by the OS detection unit tests. @module */
+
+/** A database written for these tests (not nmap's). */
+export const SMALL_DB = `# a comment
+MatchPoints
+SEQ(SP=25%GCD=75%ISR=25%TI=100%CI=50%II=100%SS=80%TS=100)
+OPS(O1=20%O2=20%O3=20%O4=20%O5=20%O6=20)
+WIN(W1=15%W2=15%W3=15%W4=15%W5=15%W6=15)
+ECN(R=100%DF=20%T=15%TG=15%W=15%O=15%CC=100%Q=20)
+T1(R=100%DF=20%T=15%TG=15%S=20%A=20%F=30%RD=20%Q=20)
+T2(R=80%DF=20%T=15%TG=15%W=25%S=20%A=20%F=30%O=10%RD=20%Q=20)
+U1(R=50%DF=20%T=15%TG=15%IPL=100%UN=100%RIPL=100%RID=100%RIPCK=100%RUCK=100%RUD=100)
+IE(R=50%DFI=40%T=15%TG=15%CD=100)
+
+# first
+Fingerprint Example OS 1.0 # trailing comment
+Class Example | ExampleOS | 1.X | general purpose
+CPE cpe:/o:example:exampleos:1 auto
+CPE cpe:/o:example:exampleos
+Class Example | ExampleOS || router
+SEQ(TI=Z%TS=A)
+OPS(O1=M5B4ST11NW7)
+T1(R=Y%DF=Y%T=40%S=O%A=S+%F=AS%RD=0%Q=)
+T2(R=N)
+U1(DF=N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)
+this line is junk
+IE(DFI=N%T=40%CD=S)
+Fingerprint Example OS 2.0
+Class Example | ExampleOS | 2.X | general purpose
+T2(R=N)
+T1(R=Y%DF=Y%T=40%S=O%A=S+%F=AS%RD=0%Q=)
+
+Fingerprint Other Thing
+Class Other | embedded || printer
+T1(R=Y%DF=N%T=FF%S=Z%A=Z%F=R%RD=0%Q=)
+`;

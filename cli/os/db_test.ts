@@ -1,0 +1,119 @@
+import { assert, assertEquals } from "../engine/_assert.ts";
+import { loadOsDb, OsDbError, parseOsDb } from "./db.ts";
+
+import { SMALL_DB } from "./_testdata.ts";
+
+Deno.test("parseOsDb: MatchPoints, records, classes, CPEs, lines and shared test lines", () => {
+  const db = parseOsDb(SMALL_DB, "small");
+  assertEquals(db.source, "small");
+  assertEquals(db.matchPoints.get("SEQ")?.get("GCD"), 75);
+  assertEquals(db.matchPoints.get("IE")?.get("CD"), 100);
+  assertEquals(db.prints.map((p) => [p.name, p.line]), [
+    ["Example OS 1.0", 13],
+    ["Example OS 2.0", 25],
+    ["Other Thing", 30],
+  ]);
+  const [a, b] = db.prints;
+  assertEquals(a!.classes, [
+    {
+      vendor: "Example",
+      family: "ExampleOS",
+      generation: "1.X",
+      deviceType: "general purpose",
+      cpe: ["cpe:/o:example:exampleos:1", "cpe:/o:example:exampleos"],
+    },
+    { vendor: "Example", family: "ExampleOS", deviceType: "router", cpe: [] },
+  ]);
+  assertEquals(a!.tests.map((t) => t.name), ["SEQ", "OPS", "T1", "T2", "U1", "IE"]);
+  const u1 = a!.tests.find((t) => t.name === "U1")!;
+  assertEquals(u1.attrs.map((x) => [x.name, x.expr.source, x.points]).slice(0, 3), [
+    ["DF", "N", 20],
+    ["T", "40", 15],
+    ["IPL", "164", 100],
+  ]);
+  // The junk line is reported, with its line number, as nmap does.
+  assertEquals(db.warnings, ["Parse error on line 23 of nmap-os-db file: this line is junk"]);
+  // Identical lines are one shared test.
+  const t2a = a!.tests.find((t) => t.name === "T2")!, t2b = b!.tests.find((t) => t.name === "T2")!;
+  assert(t2a === t2b, "T2(R=N) is shared");
+  assertEquals(db.tests.length, new Set(db.prints.flatMap((p) => p.tests)).size);
+});
+
+Deno.test("parseOsDb: errors that make a database unusable", () => {
+  const bad = (text: string, word: string) => {
+    try {
+      parseOsDb(text, "x");
+    } catch (e) {
+      assert(e instanceof OsDbError, "an OsDbError");
+      assert((e as Error).message.includes(word), `${(e as Error).message} mentions ${word}`);
+      return;
+    }
+    throw new Error("no error");
+  };
+  bad("Fingerprint A\nT1(R=Y)\n", "MatchPoints");
+  bad("MatchPoints\nT1(R=1)\n\nMatchPoints\nT1(R=1)\n", "previously been seen");
+  bad("MatchPoints\nT1(R=x)\n", "bogus point amount");
+  bad("MatchPoints\nT1(R=1)\n\nFingerprint A\nSEQ(TI=Z)\n", "MatchPoints directive");
+  bad("MatchPoints\nT1(R=1)\n\nFingerprint A\nCPE cpe:/o:a\n", "without preceding");
+});
+
+const NMAP_DB = "/usr/share/nmap/nmap-os-db";
+const haveNmapDb = (() => {
+  try {
+    return Deno.statSync(NMAP_DB).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "loadOsDb reads nmap's own database whole (nmap 7.93: 5678 prints)",
+  ignore: !haveNmapDb,
+  permissions: { read: true },
+  fn: async () => {
+    const db = await loadOsDb(NMAP_DB);
+    assert(db.prints.length > 5000, `${db.prints.length} prints`);
+    assertEquals(db.warnings, []);
+    assertEquals([...db.matchPoints.keys()], [
+      "SEQ",
+      "OPS",
+      "WIN",
+      "ECN",
+      "T1",
+      "T2",
+      "T3",
+      "T4",
+      "T5",
+      "T6",
+      "T7",
+      "U1",
+      "IE",
+    ]);
+    const linux = db.prints.find((p) => p.name === "Linux 5.3 - 5.4");
+    assert(linux, "Linux 5.3 - 5.4 is there");
+    assertEquals(linux!.classes[0]?.cpe, ["cpe:/o:linux:linux_kernel:5"]);
+    // Loaded once per path.
+    assert((await loadOsDb(NMAP_DB)) === db, "cached");
+  },
+});
+
+Deno.test({
+  name: "loadOsDb: a missing file is one clear error",
+  permissions: { read: true },
+  fn: async () => {
+    try {
+      await loadOsDb("/nonexistent/nmap-os-db");
+      throw new Error("no error");
+    } catch (e) {
+      assert(e instanceof OsDbError, "OsDbError");
+      assert((e as Error).message.startsWith("Unable to open Nmap fingerprint file"), "wording");
+    }
+  },
+});
+
+Deno.test("the built-in database parses and names its source", async () => {
+  const db = await loadOsDb();
+  assertEquals(db.source, "porthole-os-db");
+  assertEquals(db.warnings, []);
+  assert(db.matchPoints.size === 13, "all thirteen tests are weighed");
+});
