@@ -65,11 +65,22 @@ export interface SchedulerOptions {
   firstAnswerFinishesHost?: boolean;
   /** Cap on the window (e.g. file descriptors for connect scans). */
   maxInFlight?: number;
+  /** Time-based loss detection (RACK, RFC 8985) besides the RTO; default on. */
+  rack?: boolean;
 }
 
 const DONE = 1;
 const OUTSTANDING = 2;
 const QUEUED = 4;
+/** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
+const DEBUG = (() => {
+  try {
+    return Deno.env.get("PORTHOLE_DEBUG_SCHED") === "1";
+  } catch {
+    return false;
+  }
+})();
+const FINAL_WAIT = 8;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -126,10 +137,18 @@ export class Scheduler {
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
   readonly #retransmit = new IndexRing();
+  readonly #finalWait = new IndexRing();
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
   readonly #doneQueue: number[] = [];
+  #lastTrace = 0;
+  /** Per probe: send serial number of its latest try (for RACK). */
+  readonly #serial: Float64Array;
+  /** Per host: highest send serial it answered (for RACK). */
+  readonly #ackedSerial: Float64Array;
+  #nextSerial = 1;
+  readonly #rack: boolean;
   readonly #batch: number[] = [];
   #cursor = 0;
   #inFlight = 0;
@@ -149,6 +168,9 @@ export class Scheduler {
     this.#sentAt = new Float64Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
+    this.#serial = new Float64Array(this.size);
+    this.#ackedSerial = new Float64Array(hosts);
+    this.#rack = opts.rack ?? true;
     this.#hostsLeft = hosts;
     this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
     this.#signal = opts.signal;
@@ -206,13 +228,16 @@ export class Scheduler {
     if (f & DONE) return false;
     const tries = this.#tries[idx]!;
     if (tryNo < 0 || tryNo >= tries) return false;
-    this.#flags[idx] = (f | DONE) & ~OUTSTANDING;
+    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
     if (f & OUTSTANDING) this.#inFlight--;
     this.stats.answered++;
     const t = this.timings[h]!;
     const sentAt = this.#sentAt[idx]!;
     // Karn's rule: only a reply known to answer the latest try times the path.
-    if (tryNo === tries - 1) t.rtt.sample(now - sentAt);
+    if (tryNo === tries - 1) {
+      t.rtt.sample(now - sentAt);
+      if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
+    }
     t.retry.onReply(tryNo);
     if (tryNo > 0) this.window.onDrop(sentAt, now, this.#inFlight);
     const scale = Math.min(50, this.stats.sent / Math.max(1, this.stats.answered));
@@ -235,7 +260,7 @@ export class Scheduler {
       const idx = p * this.hostCount + h;
       const f = this.#flags[idx]!;
       if (f & OUTSTANDING) this.#inFlight--;
-      this.#flags[idx] = (f | DONE) & ~OUTSTANDING;
+      this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
     }
     this.#remaining[h] = 0;
     // Reported after the current poll/expiry step, so the caller has
@@ -261,6 +286,7 @@ export class Scheduler {
   /** Expire timed-out probes at the head of the outstanding queue. */
   #expire(now: number): number {
     const ring = this.#outstanding;
+    let wait = Infinity;
     while (ring.length > 0) {
       const idx = ring.peek();
       const f = this.#flags[idx]!;
@@ -270,19 +296,59 @@ export class Scheduler {
       }
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
-      const due = this.#sentAt[idx]! + t.rtt.timeout;
-      if (due > now) return due - now;
+      const sent = this.#sentAt[idx]!;
+      const due = sent + t.rtt.timeout;
+      // RACK (RFC 8985): a probe sent before one the host has since answered,
+      // and older than an RTT plus a reorder window, was lost: retransmit it
+      // now instead of after a whole RTO. Send order is the serial number, as
+      // a batch shares one send time.
+      let rackAt = Infinity;
+      if (this.#rack && this.#serial[idx]! < this.#ackedSerial[h]!) {
+        rackAt = sent + (t.rtt.srtt ?? 0) + this.#reorderWindow(t);
+      }
+      if (due > now && rackAt > now) {
+        wait = Math.min(due, rackAt) - now;
+        break;
+      }
       ring.shift();
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
         this.#retransmit.push(idx);
+      } else if (due > now) {
+        // The last try still waits its full timeout before silence counts,
+        // but off the window: it is most likely lost.
+        this.#flags[idx] |= FINAL_WAIT;
+        this.#finalWait.push(idx);
       } else {
         this.#settleSilent(idx);
       }
     }
-    return Infinity;
+    const fw = this.#finalWait;
+    while (fw.length > 0) {
+      const idx = fw.peek();
+      const f = this.#flags[idx]!;
+      if (!(f & FINAL_WAIT)) {
+        fw.shift();
+        continue;
+      }
+      const due = this.#sentAt[idx]! + this.timings[idx % this.hostCount]!.rtt.timeout;
+      if (due > now) {
+        wait = Math.min(wait, due - now);
+        break;
+      }
+      fw.shift();
+      this.#flags[idx] = f & ~FINAL_WAIT;
+      this.#settleSilent(idx);
+    }
+    return wait;
+  }
+
+  /** RACK's reorder window: a quarter RTT, at least 1 ms, under half an RTO. */
+  #reorderWindow(t: HostTiming): number {
+    const srtt = t.rtt.srtt ?? t.rtt.timeout / 4;
+    return Math.min(t.rtt.timeout / 2, Math.max(1, srtt / 4));
   }
 
   #nextProbe(): number {
@@ -327,6 +393,7 @@ export class Scheduler {
       }
       this.#tries[idx] = tryNo + 1;
       this.#sentAt[idx] = now;
+      this.#serial[idx] = this.#nextSerial++;
       this.#batch.push(idx);
       this.#flags[idx]! |= OUTSTANDING;
       this.#outstanding.push(idx);
@@ -361,6 +428,19 @@ export class Scheduler {
       this.#drainDone();
       while (this.#hostsLeft > 0 && !this.#signal?.aborted) {
         let now = performance.now();
+        if (DEBUG && now - this.#lastTrace > 1000) {
+          this.#lastTrace = now;
+          const t0 = this.timings[0];
+          console.error(
+            `sched: sent ${this.stats.sent} ans ${this.stats.answered} rtx ${this.stats.retransmitted} ` +
+              `silent ${this.stats.timedOut} inflight ${this.#inFlight} cwnd ${
+                this.window.cwnd.toFixed(1)
+              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} rq ${this.#retransmit.length} ` +
+              `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
+                t0?.rtt.srtt?.toFixed(3)
+              } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
+          );
+        }
         io.poll();
         this.#drainDone();
         now = performance.now();
@@ -373,7 +453,9 @@ export class Scheduler {
         // Sleep until the next thing can happen: a reply, a timeout, a
         // rate-limiter token, or a --min-rate deadline.
         now = performance.now();
-        if (untilTimeout === Infinity && this.#outstanding.length > 0) {
+        if (
+          untilTimeout === Infinity && (this.#outstanding.length > 0 || this.#finalWait.length > 0)
+        ) {
           untilTimeout = this.#expire(now);
           this.#drainDone();
         }
@@ -385,7 +467,10 @@ export class Scheduler {
         if (this.#plan.hostTimeoutMs > 0) {
           sleep = Math.min(sleep, Math.max(0, this.#start + this.#plan.hostTimeoutMs - now));
         }
-        if (this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0) {
+        if (
+          this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
+          this.#finalWait.length === 0
+        ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.
           for (let h = 0; h < this.hostCount; h++) if (!this.#hostDone[h]) this.#finish(h, false);

@@ -38,6 +38,8 @@ export interface TimingPlan {
  * LAN scanner can afford far more, and the window still halves on loss.
  */
 export const DEFAULT_MAX_CWND = 4096;
+/** The RTO floor once a host's RTT is measured (see RttLimits.adaptiveFloorMs). */
+export const ADAPTIVE_RTO_FLOOR_MS = 10;
 /** Floor under random loss, unless --min/max-parallelism say otherwise. */
 export const DEFAULT_MIN_CWND = 16;
 
@@ -49,13 +51,23 @@ export const DEFAULT_MIN_CWND = 16;
 export function timingPlan(t: TimingOptions, argv: readonly string[] = []): TimingPlan {
   const max = t.maxParallelism > 0 ? t.maxParallelism : DEFAULT_MAX_CWND;
   const min = Math.min(max, t.minParallelism > 0 ? t.minParallelism : DEFAULT_MIN_CWND);
-  const explicitRetries = argv.some((a) => a === "--max-retries" || a.startsWith("--max-retries="));
+  const given = (name: string) =>
+    argv.some((a) => {
+      const n = a.replace(/_/g, "-");
+      return n === name || n.startsWith(name + "=");
+    });
+  const explicitRetries = given("--max-retries");
+  // See RttLimits.adaptiveFloorMs: -T3 and faster, unless the user set a floor.
+  const adaptiveFloor = t.template >= 3 && !given("--min-rtt-timeout")
+    ? Math.min(ADAPTIVE_RTO_FLOOR_MS, t.minRttTimeoutMs)
+    : undefined;
   return {
     rtt: {
       initialRttTimeoutMs: t.initialRttTimeoutMs,
       minRttTimeoutMs: t.minRttTimeoutMs,
       maxRttTimeoutMs: t.maxRttTimeoutMs,
       scanDelayMs: t.scanDelayMs,
+      adaptiveFloorMs: adaptiveFloor,
     },
     congestion: {
       initial: Math.min(max, Math.max(min, t.template >= 4 ? 64 : 10)),

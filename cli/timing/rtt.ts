@@ -17,6 +17,13 @@ export interface RttLimits {
   maxRttTimeoutMs: number;
   /** --scan-delay: a timeout never undercuts the gap between probes. */
   scanDelayMs?: number;
+  /**
+   * When set, the floor once RTT samples exist (instead of minRttTimeoutMs):
+   * Porthole's adaptive floor for -T3 and faster when --min-rtt-timeout was
+   * not given. A LAN answers in well under a millisecond; waiting nmap's
+   * 100 ms for every silent port is what makes nmap slow there.
+   */
+  adaptiveFloorMs?: number;
 }
 
 /** RFC 6298 estimator for one host. */
@@ -36,7 +43,10 @@ export class RttEstimator {
 
   #clamp(t: number): number {
     const l = this.limits;
-    t = Math.min(Math.max(t, l.minRttTimeoutMs), l.maxRttTimeoutMs);
+    const floor = this.samples > 0 && l.adaptiveFloorMs !== undefined
+      ? l.adaptiveFloorMs
+      : l.minRttTimeoutMs;
+    t = Math.min(Math.max(t, floor), l.maxRttTimeoutMs);
     return Math.max(t, l.scanDelayMs ?? 0);
   }
 
