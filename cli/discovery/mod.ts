@@ -126,9 +126,11 @@ export async function ensureNextHopMac(ctx: EngineContext, route: RawRoute): Pro
     });
   const want = route.family === 4 ? ipv4Number(route.nextHop) : 0;
   const wantV6 = route.family === 6 ? v6Key(parseIPv6(route.nextHop)!) : "";
+  // nmap's ARP timeout is 200 ms; five tries keep a lossy link's odds of a
+  // false "down" small (0.36^5 at 20% loss each way).
   for (let attempt = 0; attempt < 5 && !route.dstMac && !ctx.signal.aborted; attempt++) {
     session.send(frame);
-    const until = performance.now() + 300;
+    const until = performance.now() + 200;
     while (!route.dstMac && performance.now() < until) {
       session.poll((rec, n) => {
         for (let i = 0; i < n; i++) {
@@ -163,7 +165,11 @@ async function rawPing(
   const usesIp = probes.some((l) => l.some((p) => p.type !== "arp" && p.type !== "nd"));
   if (usesIp && route.linkKind === "ethernet" && !route.loopback) {
     if (!(await ensureNextHopMac(ctx, route))) {
-      ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+      // An on-link target that does not answer ARP/ND is simply down (the
+      // kernel would fail the same way); a silent gateway deserves a word.
+      if (route.gateway) {
+        ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+      }
       for (const h of hosts) h.statusReason = "no-route";
       return;
     }
@@ -283,12 +289,21 @@ async function rawPing(
     },
   };
 
+  // On a shared Ethernet the reply's source MAC is the host's (nmap's
+  // setTargetMACIfAvailable), even when ARP ping was not used.
+  const learnMac = route.onLink && route.linkKind === "ethernet";
+  let recs: ParsedRecords | undefined;
+  let recIndex = 0;
+
   function up(h: number, p: number, tryNo: number, at: number, reason: string, ttl?: number) {
     if (!sched.answer(h, p, tryNo, at)) return false;
     const host = hosts[h]!;
     host.up = true;
     host.statusReason = reason;
     host.statusReasonTtl = ttl;
+    if (learnMac && !host.mac && recs) {
+      host.mac = { addr: formatMac(recs.srcMac(recIndex)), addrtype: "mac" };
+    }
     return true;
   }
 
@@ -298,8 +313,10 @@ async function rawPing(
 
   function handle(rec: ParsedRecords, n: number): void {
     const pollTime = performance.now();
+    recs = rec;
     for (let i = 0; i < n; i++) {
       if (rec.status(i) !== ParseError.OK) continue;
+      recIndex = i;
       const at0 = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - performance.timeOrigin;
       const at = at0 > 0 && at0 <= pollTime ? at0 : pollTime;
       const k = rec.kind(i);

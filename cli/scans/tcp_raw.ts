@@ -23,7 +23,7 @@ import { type ScanHost, v6Key } from "../engine/host.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
-import { formatIp } from "../../ffi/ip.ts";
+import { formatIp, formatMac } from "../../ffi/ip.ts";
 import {
   icmpErrorVerdict,
   type RawTcpScanKind,
@@ -133,6 +133,8 @@ export async function rawTcpScan(
     },
   };
 
+  // On a shared Ethernet a reply's source MAC is the host's (nmap shows it).
+  const learnMac = route.onLink && route.linkKind === "ethernet";
   const ourV4 = route.family === 4
     ? new DataView(route.sourceBytes.buffer, route.sourceBytes.byteOffset).getUint32(0)
     : 0;
@@ -165,6 +167,7 @@ export async function rawTcpScan(
         if (!v) continue;
         if (sched.answer(h, p, tryNo, now)) {
           table.set(h, p, v, rec.ttl(i));
+          if (learnMac && !host.mac) host.mac = { addr: formatMac(rec.srcMac(i)), addrtype: "mac" };
           listener.port?.(host, dport, v.state);
         }
       } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {
