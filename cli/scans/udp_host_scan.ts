@@ -137,6 +137,8 @@ const ROLE_WITNESS = 2;
 export const UDP_MAX_TRIES = 250;
 /** Per-port chance of a false open|filtered we accept when choosing F. */
 const FALSE_SILENCE = 1e-5;
+/** A host that has sent no ICMP at all is retried over this long (Linux makes a token a second). */
+const BLIND_SPACING_MS = 1000;
 /** Suspects per group (one witness vouches for all of them). */
 const MAX_SUSPECTS_PER_GROUP = 512;
 
@@ -382,11 +384,15 @@ export class UdpHostScan {
 
   /**
    * Chance that a fair try to a port that does answer goes unanswered (loss
-   * either way), with a weak 5% prior so that a scan that has seen little
-   * asks a few more times.
+   * either way): fair misses on ports that answered later, over all their
+   * outcomes, with a weak 5% prior, taken one standard error high so that a
+   * scan that has seen little asks a few more times.
    */
   lossEstimate(): number {
-    return (this.#lostFair + 0.5) / (this.#lostFair + this.#answered + 10);
+    const n = this.#lostFair + this.#answered + 10;
+    const p = (this.#lostFair + 0.5) / n;
+    // One standard error above the mean: a small sample errs towards more tries.
+    return Math.min(0.95, p + Math.sqrt((p * (1 - p)) / n));
   }
 
   /** Judge settled sends by the witness rule; feed settled groups to the pacer. */
@@ -517,7 +523,7 @@ export class UdpHostScan {
   #group(now: number, out: UdpProbe[]): void {
     const witnesses = this.#icmpPorts.length > 0;
     // Without any ICMP from the target, nothing can witness: fall back to
-    // nmap's spacing (one retransmission timeout between tries).
+    // nmap's rule (tries a retransmission timeout apart).
     const wait = witnesses ? this.#o.timeouts.settleMs() : this.#o.timeouts.finalMs();
     let earliestFree = Infinity;
     const ready = (idx: number) => {
@@ -529,25 +535,38 @@ export class UdpHostScan {
     const first = this.#log.length;
     let suspects = 0;
     if (witnesses) {
+      // One try each: two tries vouched for by the same witness would share
+      // its rare failure (a token completing between them and it), so fair
+      // tries of one port come from different groups.
       for (const idx of this.#suspects) {
         if (suspects >= MAX_SUSPECTS_PER_GROUP) break;
         if (this.#state[idx] !== PENDING || !ready(idx)) continue;
         if (this.#send(out, idx, ROLE_SUSPECT, now)) suspects++;
       }
     }
-    let budget = witnesses ? this.pacer.groupSize(now, this.silentShare()) : Infinity;
+    // A silent host's retries are spread over a second in tenths, so that a
+    // small bucket whose first answers were lost gets several fresh tokens
+    // to show itself with.
+    let budget = witnesses
+      ? this.pacer.groupSize(now, this.silentShare())
+      : Math.ceil((this.#unresolved - this.#parked) / 10);
     let fresh = 0;
     const blindTries = Math.max(1, Math.min(2, this.#o.maxRetries + 1));
     for (let scan = this.#rotation.length; scan > 0 && budget > 0; scan--) {
       const idx = this.#rotation.shift();
       if (this.#state[idx] !== PENDING) continue; // resolved or parked: leaves the ring
-      if (this.#fair[idx]! > 0 || !ready(idx)) {
+      if (this.#fair[idx]! > 0 || (!ready(idx) && (witnesses || this.#tries[idx]! < blindTries))) {
         this.#rotation.push(idx);
         continue;
       }
       if (!witnesses && this.#tries[idx]! >= blindTries) {
         // A host that never sends ICMP: its tries are spent and spaced.
-        this.#park(idx);
+        const settled = this.#lastSend[idx]! + this.#o.timeouts.finalMs();
+        if (settled <= now) this.#park(idx);
+        else {
+          earliestFree = Math.min(earliestFree, settled);
+          this.#rotation.push(idx);
+        }
         continue;
       }
       if (this.#send(out, idx, ROLE_FRESH, now)) {
@@ -569,6 +588,10 @@ export class UdpHostScan {
     }
     this.#groups.push({ first, end: this.#log.length, fresh });
     this.#lastActivity = now;
+    if (!witnesses) {
+      this.#nextGroupAt = now + BLIND_SPACING_MS / 10;
+      return;
+    }
     // With the fresh ports all answered, a group needs just the witness's token.
     this.#nextGroupAt = now + this.pacer.nextGap(now, fresh > 0 ? TOKENS_PER_GROUP : 1);
   }

@@ -202,7 +202,8 @@ interface Pending {
 
 /**
  * Run `scan` against `target` on a simulated clock starting at `start` ms.
- * Probes of one poll leave `sendGapMs` apart (back to back on a fast link).
+ * Probes of one poll leave `sendGapMs` apart (back to back on a fast link)
+ * and arrive in the order sent, each delayed by the path's jittered delay.
  * Stops at `limitMs` of simulated time (throws: the scan never finished).
  */
 export function runSimulated(
@@ -218,13 +219,16 @@ export function runSimulated(
   let now = start;
   let probes = 0;
   let idle = 0;
+  // One path, first in first out: jitter delays packets but never reorders them.
+  let lastArrival = -Infinity;
   for (;;) {
     const sends = scan.poll(now);
     for (let k = 0; k < sends.length; k++) {
       const p = sends[k]!;
       probes++;
       if (target.lost("out")) continue;
-      const arrive = now + k * gap + target.oneWayMs;
+      const arrive = Math.max(now + k * gap + target.oneWayMs, lastArrival + gap);
+      lastArrival = arrive;
       const reply = target.receive(p.port, arrive);
       if (!reply || target.lost("back")) continue;
       const at = arrive + target.oneWayMs;
