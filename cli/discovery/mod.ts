@@ -380,7 +380,8 @@ async function rawPing(
           if (tryNo < 0) continue;
           const seq = cookies.sequence(pd, port, rec.dstPort(i));
           const tf = rec.tcpFlags(i);
-          if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i))) continue;
+          const space = pr.type === "syn" ? 1 : 0;
+          if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space)) continue;
           const reason = tf & TCP_RST
             ? "reset"
             : (tf & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)

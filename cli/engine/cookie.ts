@@ -129,16 +129,25 @@ export class FlowCookies {
   }
 
   /**
-   * Whether a TCP reply answers the probe with this cookie: its ack is the
-   * cookie plus the probe's sequence space (0 for a bare segment, 1 for SYN
-   * or FIN, 2 for SYN+FIN), or, for a reply without ACK, its seq equals the
-   * ack number the probe carried.
+   * Whether a TCP reply answers the probe with this cookie. RFC 793 (p.36,
+   * p.65): a reply with ACK acknowledges exactly the probe's sequence space
+   * (`seqSpace`: 1 for SYN, 1 for FIN, 2 for both, 0 otherwise); a RST
+   * without ACK answers a probe that carried an ACK, and takes its seq from
+   * that ack number (which we set to the cookie).
    */
-  static matches(cookie: number, replyFlags: number, replySeq: number, replyAck: number): boolean {
-    if (replyFlags & 0x10) {
-      const d = (replyAck - cookie) >>> 0;
-      return d <= 2;
-    }
+  static matches(
+    cookie: number,
+    replyFlags: number,
+    replySeq: number,
+    replyAck: number,
+    seqSpace: number,
+  ): boolean {
+    if (replyFlags & 0x10) return replyAck >>> 0 === (cookie + seqSpace) >>> 0;
     return replySeq >>> 0 === cookie >>> 0;
+  }
+
+  /** The sequence space a probe with these TCP flags occupies (SYN and FIN count one each). */
+  static sequenceSpace(probeFlags: number): number {
+    return (probeFlags & 0x02 ? 1 : 0) + (probeFlags & 0x01 ? 1 : 0);
   }
 }

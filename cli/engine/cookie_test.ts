@@ -48,20 +48,24 @@ Deno.test("cookie: reply matching follows RFC 793 reset rules", () => {
   const f = new FlowCookies(new CookieJar([7, 8]));
   const host = f.jar.addressDigest(0x0a000002);
   const seq = f.sequence(host, 22, 40000);
-  const ACK = 0x10, RST = 0x04, SYN = 0x02;
-  // SYN-ACK or RST+ACK to a SYN: ack = seq + 1.
-  assert(FlowCookies.matches(seq, SYN | ACK, 12345, (seq + 1) >>> 0));
-  assert(FlowCookies.matches(seq, RST | ACK, 0, (seq + 1) >>> 0));
+  const ACK = 0x10, RST = 0x04, SYN = 0x02, FIN = 0x01;
+  const syn = FlowCookies.sequenceSpace(SYN);
+  assertEquals_(syn, 1);
+  assertEquals_(FlowCookies.sequenceSpace(SYN | FIN), 2);
+  assertEquals_(FlowCookies.sequenceSpace(0), 0);
+  // SYN-ACK or RST+ACK to a SYN: ack = seq + 1, exactly.
+  assert(FlowCookies.matches(seq, SYN | ACK, 12345, (seq + 1) >>> 0, syn));
+  assert(FlowCookies.matches(seq, RST | ACK, 0, (seq + 1) >>> 0, syn));
+  assert(!FlowCookies.matches(seq, SYN | ACK, 0, (seq + 2) >>> 0, syn));
+  assert(!FlowCookies.matches(seq, SYN | ACK, 0, seq, syn));
   // RST+ACK to a NULL probe: ack = seq.
-  assert(FlowCookies.matches(seq, RST | ACK, 0, seq));
+  assert(FlowCookies.matches(seq, RST | ACK, 0, seq, 0));
+  assert(!FlowCookies.matches(seq, RST | ACK, 0, (seq + 1) >>> 0, 0));
   // RST to an ACK probe: seq = the probe's ack (= cookie), no ACK flag.
-  assert(FlowCookies.matches(seq, RST, seq, 0));
-  // Wrong ack / seq: a spoofed or stray reply.
-  assert(!FlowCookies.matches(seq, SYN | ACK, 0, (seq + 3) >>> 0));
-  assert(!FlowCookies.matches(seq, SYN | ACK, 0, (seq - 1) >>> 0));
-  assert(!FlowCookies.matches(seq, RST, (seq + 1) >>> 0, 0));
+  assert(FlowCookies.matches(seq, RST, seq, 0, 0));
+  assert(!FlowCookies.matches(seq, RST, (seq + 1) >>> 0, 0, 0));
   // Wraparound at 2^32.
-  assert(FlowCookies.matches(0xffffffff, SYN | ACK, 0, 0));
+  assert(FlowCookies.matches(0xffffffff, SYN | ACK, 0, 0, 1));
 });
 
 Deno.test("cookie: IPv6 digests depend on every byte", () => {

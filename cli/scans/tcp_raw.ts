@@ -91,6 +91,7 @@ export async function rawTcpScan(
     capacity: TEMPLATE_CAPACITY,
   });
   const carriesAck = (flags & TCP_ACK) !== 0;
+  const seqSpace = FlowCookies.sequenceSpace(flags);
 
   const sched = new Scheduler({
     hosts: H,
@@ -162,7 +163,7 @@ export async function rawTcpScan(
         if (tryNo < 0) continue;
         const seq = cookies.sequence(host.digest, dport, sport);
         const tf = rec.tcpFlags(i);
-        if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i))) continue;
+        if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), seqSpace)) continue;
         const v = tcpReplyVerdict(kind, tf, rec.window(i));
         if (!v) continue;
         if (sched.answer(h, p, tryNo, now)) {
