@@ -41,6 +41,10 @@ const SYMBOLS = {
   pcap_stats: { parameters: ["pointer", "buffer"], result: "i32" },
   pcap_get_selectable_fd: { parameters: ["pointer"], result: "i32" },
   pcap_close: { parameters: ["pointer"], result: "void" },
+  /** libc's memcpy, found through libpcap's own dependencies (dlsym on a
+   * library handle searches them): copies a captured frame by address
+   * without creating pointer objects or subarrays per frame. */
+  memcpy: { parameters: ["usize", "usize", "usize"], result: "usize", optional: true },
 } as const;
 
 /** The loaded libpcap symbols. */

@@ -225,7 +225,9 @@ export class Pcap {
   #outs = new BigUint64Array(2);
   #outHdr = new Uint8Array(this.#outs.buffer, 0, 8);
   #outData = new Uint8Array(this.#outs.buffer, 8, 8);
-  #hdrAddr = 0n;
+  #outs32 = new Uint32Array(this.#outs.buffer);
+  #hdrLo = 0;
+  #hdrHi = 0;
   #hdr: Uint32Array = new Uint32Array(6);
   #statsBuf = new Uint32Array(4);
   #pollBuf = new Uint8Array(8);
@@ -485,16 +487,31 @@ export class Pcap {
     return rc > 0;
   }
 
+  /** Blocks the calling thread until frames wait or `timeoutMs` passes
+   * (poll on the selectable fd). For capture Workers; on the main thread use
+   * {@link waitReadable}. With libpcap ≥ 1.10 on Linux a *blocking* handle
+   * never returns on its timeout alone, so Workers use a non-blocking handle
+   * plus this. */
+  waitReadableSync(timeoutMs: number): boolean {
+    const fd = this.selectableFd();
+    if (fd < 0) return true;
+    const pfd = this.#pollBuf;
+    new DataView(pfd.buffer).setInt32(0, fd, true);
+    new DataView(pfd.buffer).setInt16(4, POLLIN, true);
+    return libc().poll(pfd, 1n, timeoutMs) > 0;
+  }
+
   /** Reads up to `max` waiting frames into `batch` (copying each from
    * libpcap's ring at the next offset), returns how many. Never blocks in
    * non-blocking mode. Stops early when less than one snaplen of space is
    * left in `batch.data`, so no frame is ever truncated or lost. */
   receiveBatch(batch: FrameBatch, max: number = batch.capacity): number {
     const h = this.#live("pcap_next_ex");
-    const lib = this.#lib;
-    const data = batch.data, index = batch.index, outs = this.#outs;
+    const lib = this.#lib, memcpy = lib.memcpy;
+    const data = batch.data, index = batch.index, outs = this.#outs32;
     const limit = Math.min(max, batch.capacity, Math.floor(index.length / INDEX_STRIDE));
     const room = data.length - Math.min(this.#snaplen, 65536);
+    const base = memcpy ? Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(data))) : 0;
     let off = 0, n = 0;
     while (n < limit && off <= room) {
       const rc = lib.pcap_next_ex(h, this.#outHdr, this.#outData);
@@ -502,21 +519,17 @@ export class Pcap {
         if (rc === 0 || rc === PcapStatus.BREAK) break;
         throw this.#error("pcap_next_ex", rc);
       }
-      const ha = outs[0]!;
-      if (ha !== this.#hdrAddr) {
-        // libpcap returns the same header struct every time (p->pcap_header),
-        // so one view over it serves every frame.
-        this.#hdr = new Uint32Array(
-          Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(ha)!, 24),
-        );
-        this.#hdrAddr = ha;
-      }
-      const hdr = this.#hdr;
+      const hdr = this.#header();
       const caplen = hdr[4]!;
-      Deno.UnsafePointerView.copyInto(
-        Deno.UnsafePointer.create(outs[1]!)!,
-        data.subarray(off, off + caplen),
-      );
+      // Pointers read as two u32 halves: no BigInt, no pointer object.
+      const src = outs[2]! + outs[3]! * 4294967296;
+      // Deno's types say bigint for usize, but numbers pass (and are cheaper).
+      if (memcpy) {
+        (memcpy as unknown as (d: number, s: number, n: number) => void)(base + off, src, caplen);
+      } else {Deno.UnsafePointerView.copyInto(
+          Deno.UnsafePointer.create(BigInt(src))!,
+          data.subarray(off, off + caplen),
+        );}
       const k = n * INDEX_STRIDE;
       index[k] = off;
       index[k + 1] = caplen;
@@ -526,6 +539,22 @@ export class Pcap {
       n++;
     }
     return n;
+  }
+
+  // libpcap hands back the same header struct every time (p->pcap_header),
+  // so one view over it serves every frame; re-made only if it moves.
+  #header(): Uint32Array {
+    const outs = this.#outs32;
+    const lo = outs[0]!, hi = outs[1]!;
+    if (lo !== this.#hdrLo || hi !== this.#hdrHi) {
+      const addr = BigInt(lo) + (BigInt(hi) << 32n);
+      this.#hdr = new Uint32Array(
+        Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(addr)!, 24),
+      );
+      this.#hdrLo = lo;
+      this.#hdrHi = hi;
+    }
+    return this.#hdr;
   }
 
   /** One frame, or null if none is waiting (allocates; for tests and slow paths). */
@@ -547,7 +576,8 @@ export class Pcap {
   }
 
   /** pcap_dispatch with a JS callback per frame (kept for measurement: see
-   * ffi/RECEIVE.md; receiveBatch is faster). Returns frames processed. */
+   * ffi/RECEIVE.md; about as fast as receiveBatch, but the frame is only
+   * valid during the callback). Returns frames processed. */
   dispatch(max: number, onFrame: (data: Uint8Array, caplen: number) => void): number {
     const h = this.#live("pcap_dispatch");
     const scratch = new Uint8Array(Math.min(this.#snaplen, 65536));
@@ -629,7 +659,7 @@ export class Pcap {
     const h = this.#h;
     if (!h) return;
     this.#h = null;
-    this.#hdrAddr = 0n;
+    this.#hdrLo = this.#hdrHi = 0;
     this.#hdr = new Uint32Array(6);
     untrack(this);
     this.#lib.pcap_close(h);

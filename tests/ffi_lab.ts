@@ -31,10 +31,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion. */
-export async function run(cmd: string[], opts: { input?: string } = {}): Promise<RunResult> {
+/** Runs a command to completion (killed after `timeoutMs`, default 120 s,
+ * so a hung child cannot hang the suite). */
+export async function run(
+  cmd: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const p = new Deno.Command(cmd[0]!, {
     args: cmd.slice(1),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000),
     stdin: opts.input !== undefined ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
@@ -78,7 +83,11 @@ export interface FfiLab {
   /** The lab host (where the kernel answers). */
   host: LabSide;
   /** Runs a command inside a namespace. */
-  exec(ns: string, cmd: string[], opts?: { input?: string }): Promise<RunResult>;
+  exec(
+    ns: string,
+    cmd: string[],
+    opts?: { input?: string; timeoutMs?: number },
+  ): Promise<RunResult>;
   /** Starts a long-running command inside a namespace. */
   spawn(ns: string, cmd: string[]): Deno.ChildProcess;
   /** Runs a Deno script inside a namespace with the given permissions. */
