@@ -49,12 +49,17 @@ export interface ProbeRequest {
   /** Put both batches in WebAssembly.Memory views, as the core does. */
   wasm?: boolean;
   promisc?: boolean;
+  /** Send out of this interface instead of `iface` (e.g. capture on "any"). */
+  sendIface?: string;
+  /** Ask the capture for this DLT (e.g. 276, LINUX_SLL2 on "any"). */
+  datalink?: number;
 }
 
 /** A `probe` answer. */
 export interface ProbeAnswer {
   sent: number;
   datalink: number;
+  datalinks: number[];
   replies: string[];
   stats: { received: number; dropped: number; interfaceDropped: number };
 }
@@ -90,10 +95,11 @@ async function probe(req: ProbeRequest): Promise<ProbeAnswer> {
     filter: req.filter,
     promisc: req.promisc ?? false,
     snaplen: 2048,
+    datalink: req.datalink,
   });
   let sent: number;
   if (req.via === "mmsg") {
-    using s = PacketSocketSender.open(req.iface);
+    using s = PacketSocketSender.open(req.sendIface ?? req.iface);
     sent = s.sendBatch(tx, frames.length);
   } else if (req.via === "rawip") {
     using s = RawIpSender.open();
@@ -110,7 +116,13 @@ async function probe(req: ProbeRequest): Promise<ProbeAnswer> {
       await cap.waitReadable(Math.max(1, Math.min(50, Math.ceil(end - performance.now()))));
     }
   }
-  return { sent, datalink: cap.datalink(), replies, stats: cap.stats() };
+  return {
+    sent,
+    datalink: cap.datalink(),
+    datalinks: cap.datalinks(),
+    replies,
+    stats: cap.stats(),
+  };
 }
 
 /** A `net` request. */

@@ -216,6 +216,33 @@ Deno.test({
       );
 
       await t.step(
+        'cooked links: capture on "any" as LINUX_SLL, and as LINUX_SLL2 on request',
+        async () => {
+          for (const [dlt, header] of [[undefined, 16], [276, 20]] as const) {
+            const sport = dlt ? 40061 : 40060;
+            const a = await probe(lab, {
+              iface: "any",
+              sendIface: s.iface,
+              datalink: dlt,
+              filter: `tcp and dst port ${sport}`,
+              via: "mmsg",
+              waitMs: 2000,
+              maxReplies: 1,
+              frames: [syn(s.v4, h.v4, sport, 8081)],
+            });
+            assert.equal(a.datalink, dlt ?? 113);
+            assert.ok(
+              a.datalinks.includes(113) && a.datalinks.includes(276),
+              `any offers SLL and SLL2: ${a.datalinks}`,
+            );
+            const r = summarize(fromHex(a.replies[0]!).subarray(header), "raw");
+            assert.equal(r.tcpFlags, RST | ACK);
+            assert.equal(r.src, h.v4);
+          }
+        },
+      );
+
+      await t.step(
         "this host (loopback): raw IP sockets out, Ethernet-framed capture on lo",
         async () => {
           // Frames injected on lo with a local source are martians to Linux, so
