@@ -135,6 +135,10 @@ export interface RunSummary {
   errorMessage?: string;
   /** Set when the user interrupted the scan. */
   interrupted?: boolean;
+  /** Raw packets sent and received, IP-level bytes (nmap's -v "Raw packets
+   * sent: 8 (328B) | Rcvd: 3 (116B)"); absent when no raw packets were used.
+   * Added by the engine. */
+  rawPackets?: { sent: number; sentBytes: number; received: number; receivedBytes: number };
 }
 
 /**

@@ -27,6 +27,7 @@ import { MAX_TRIES } from "../scans/tcp_raw.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 import { formatMac, parseIPv4, parseIPv6 } from "../../ffi/ip.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
+import { completedInfo, nameIp } from "../engine/chatter.ts";
 
 export { DEFAULT_UDP_PING_PORT, discoveryMethod } from "./plan.ts";
 export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
@@ -99,9 +100,37 @@ export async function discoverHosts(
     }
   }
   const jobs: Promise<void>[] = [];
-  for (const [route, g] of rawGroups) jobs.push(rawPing(ctx, route, g.hosts, g.probes));
-  if (connectHosts.length) jobs.push(connectPing(ctx, connectHosts, connectProbes));
+  for (const [route, g] of rawGroups) {
+    const kind = g.probes[0]?.[0]?.type;
+    const title = kind === "arp" ? "ARP Ping Scan" : kind === "nd" ? "ND Ping Scan" : "Ping Scan";
+    jobs.push(chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, route, g.hosts, g.probes)));
+  }
+  if (connectHosts.length) {
+    jobs.push(
+      chatty(
+        ctx,
+        "Ping Scan",
+        connectHosts,
+        connectProbes,
+        () => connectPing(ctx, connectHosts, connectProbes),
+      ),
+    );
+  }
   await Promise.all(jobs);
+}
+
+/** Wrap a ping phase in nmap's -v "Initiating / Scanning / Completed" lines. */
+async function chatty(
+  ctx: EngineContext,
+  title: string,
+  hosts: ScanHost[],
+  probes: PingProbe[][],
+  body: () => Promise<void>,
+): Promise<void> {
+  const names = hosts.map((h) => nameIp(h.address, h.target.userHostname));
+  const task = ctx.chatter?.start(title, names, Math.max(...probes.map((l) => l.length)));
+  await body();
+  task?.done(completedInfo("hosts", hosts.length, 0, 0));
 }
 
 /**

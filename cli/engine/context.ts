@@ -13,6 +13,7 @@ import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
 import { RawSession } from "./raw_session.ts";
 import { type RawRoute, resolveRoute, routeKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
+import type { Chatter } from "./chatter.ts";
 
 /** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
 export interface RunLog {
@@ -34,12 +35,15 @@ export interface EngineContext {
   signal: AbortSignal;
   log: RunLog;
   raw?: RawPlumbing;
+  /** nmap's -v progress lines (absent or disabled when not verbose). */
+  chatter?: Chatter;
 }
 
 /** Raw sessions keyed by route, opened lazily and shared by all phases. */
 export class SessionPool {
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #routes = new Map<string, RawRoute>();
+  readonly #closed: RawSession<ParsedRecords>[] = [];
   constructor(
     readonly core: PacketCore,
     readonly routeOpts: { iface?: string; source?: string } = {},
@@ -84,6 +88,18 @@ export class SessionPool {
     return [...this.#sessions.values()];
   }
 
+  /** Totals over every session opened in this run (closed ones included). */
+  totals(): { sent: number; sentBytes: number; received: number; receivedBytes: number } {
+    const t = { sent: 0, sentBytes: 0, received: 0, receivedBytes: 0 };
+    for (const s of [...this.#sessions.values(), ...this.#closed]) {
+      t.sent += s.stats.framesSent;
+      t.sentBytes += s.stats.bytesSent;
+      t.received += s.stats.framesReceived;
+      t.receivedBytes += s.stats.bytesReceived;
+    }
+    return t;
+  }
+
   closeAll(): void {
     for (const s of this.#sessions.values()) {
       try {
@@ -92,6 +108,7 @@ export class SessionPool {
         // closing at exit: nothing useful to report
       }
     }
+    this.#closed.push(...this.#sessions.values());
     this.#sessions.clear();
   }
 }

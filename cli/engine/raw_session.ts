@@ -23,7 +23,7 @@
  * @module
  */
 
-import { Pcap } from "../../ffi/pcap.ts";
+import { linkLayerOf, Pcap } from "../../ffi/pcap.ts";
 import { PacketSocketSender } from "../../ffi/packet_socket.ts";
 import type { FrameBatch } from "../../ffi/frame_batch.ts";
 import type { RawRoute } from "./route.ts";
@@ -64,11 +64,13 @@ export interface RawSessionOptions<R> {
   txBatch?: number;
 }
 
-/** Counters for -d output and the bench. */
+/** Counters for -v ("Raw packets sent: … | Rcvd: …"), -d and the bench. */
 export interface SessionStats {
   framesSent: number;
   framesReceived: number;
+  /** IP-level bytes (link headers not counted), as nmap counts them. */
   bytesSent: number;
+  bytesReceived: number;
 }
 
 export class RawSession<R> {
@@ -78,7 +80,14 @@ export class RawSession<R> {
   readonly linkType: number;
   /** Link type of frames to send: 1 (Ethernet) or 12 (raw IP). */
   readonly sendLinkType: number;
-  readonly stats: SessionStats = { framesSent: 0, framesReceived: 0, bytesSent: 0 };
+  readonly stats: SessionStats = {
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+  readonly #sendHeader: number;
+  readonly #captureHeader: number;
   readonly #pcap: Pcap;
   readonly #sender: FrameSender;
   readonly #rx: FrameBatch;
@@ -92,6 +101,8 @@ export class RawSession<R> {
     this.#sender = sender;
     this.linkType = pcap.datalink();
     this.sendLinkType = o.route.loopback || o.route.linkKind === "raw" ? 12 : 1;
+    this.#sendHeader = this.sendLinkType === 1 ? 14 : 0;
+    this.#captureHeader = linkLayerOf(this.linkType)?.headerLength ?? 0;
     this.#rxFrames = o.rxFrames ?? 2048;
     const snap = o.snaplen ?? 512;
     // Room for a full batch at the snaplen, so receiveBatch never stops early.
@@ -132,7 +143,7 @@ export class RawSession<R> {
     if (count <= 0 || this.#closed) return 0;
     const n = this.#sender.sendBatch(batch, count);
     this.stats.framesSent += n;
-    for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]!;
+    for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]! - this.#sendHeader;
     return n;
   }
 
@@ -141,7 +152,8 @@ export class RawSession<R> {
     if (this.#closed) return;
     this.#sender.send(frame);
     this.stats.framesSent++;
-    this.stats.bytesSent += frame.length;
+    // ARP has no IP part; nmap counts its 28-byte payload.
+    this.stats.bytesSent += frame.length - this.#sendHeader;
   }
 
   /**
@@ -164,6 +176,9 @@ export class RawSession<R> {
       }
       if (n <= 0) break;
       this.stats.framesReceived += n;
+      for (let i = 0; i < n; i++) {
+        this.stats.bytesReceived += Math.max(0, this.#rx.index[i * 4 + 1]! - this.#captureHeader);
+      }
       total += n;
       handler(this.core.parseBatch(this.#rx, n, this.linkType), n);
       if (n < this.#rxFrames) break;

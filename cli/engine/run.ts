@@ -19,7 +19,8 @@ import { type EngineContext, newCookies, type RunLog, SessionPool } from "./cont
 import { ScanHost } from "./host.ts";
 import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
-import { type RawTcpScanKind, SCAN_NAMES, silenceVerdict } from "../scans/tcp_rules.ts";
+import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
+import { Chatter, completedInfo, nameIp } from "./chatter.ts";
 
 /** Where the run writes. */
 export interface RunIo {
@@ -144,6 +145,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     cookies,
     signal: abort.signal,
     log,
+    chatter: new Chatter(opts.verbose > 0 && interactiveStdout(opts), log.info),
   };
   if (privileged) {
     const [{ packetCore }, ffi] = await Promise.all([
@@ -205,6 +207,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     exit: errorMessage ? "error" : "success",
   };
   if (errorMessage) summary.errorMessage = errorMessage;
+  if (ctx.raw) summary.rawPackets = ctx.raw.sessions.totals();
   if (abort.signal.aborted) summary.interrupted = true;
   for (const w of writers) await w.end(summary);
   await out.close();
@@ -246,8 +249,11 @@ async function scanGroup(
   const results: (HostResult | undefined)[] = new Array(hosts.length);
   let next = 0;
   let chain = Promise.resolve();
+  // With -v, nmap prints a group's reports after its "Completed …" lines.
+  let openGate = () => {};
+  const gate = ctx.chatter?.enabled ? new Promise<void>((r) => (openGate = r)) : Promise.resolve();
   const flush = () => {
-    chain = chain.then(async () => {
+    chain = chain.then(() => gate).then(async () => {
       while (next < hosts.length && results[next]) {
         const r = results[next]!;
         results[next] = undefined;
@@ -303,35 +309,51 @@ async function scanGroup(
 
   for (const h of hosts) if (!h.up || phases === 0) finishHost(h);
 
-  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number, fill?: boolean) => {
-    const kind = table.protocol === "udp" ? "udp" : undefined;
-    const ports = table.results(hi, fill ? silenceVerdict(kind ?? "syn") : undefined);
-    h.ports.push(...ports);
+  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number) => {
+    h.ports.push(...table.results(hi));
     table.clearHost(hi);
     const left = (remaining.get(h) ?? 1) - 1;
     remaining.set(h, left);
     if (left === 0) finishHost(h);
   };
-  const verbose = ctx.opts.verbose > 0;
-  const listener = {
+  const chatter = ctx.chatter;
+  const listenerFor = (protocol: "tcp" | "udp") => ({
     port(host: ScanHost, port: number, state: string) {
-      if (verbose && state === "open") {
-        ctx.log.info(`Discovered open port ${port}/tcp on ${host.address}`);
-      }
+      if (state === "open") chatter?.open(port, protocol, host.address);
     },
     hostDone(host: ScanHost, hi: number, table: PortTable) {
       onPhaseDone(host, table, hi);
     },
+  });
+  const listener = listenerFor("tcp");
+  // nmap names a lone host "name (addr)" in its -v lines, rDNS included.
+  const label = async (hs: ScanHost[]) =>
+    hs.length === 1 && chatter?.enabled
+      ? [nameIp(hs[0]!.address, hs[0]!.target.userHostname ?? await names.get(hs[0]!))]
+      : hs.map((h) => h.address);
+  const phase = async (
+    title: string,
+    hs: ScanHost[],
+    ports: number,
+    body: () => Promise<void>,
+  ) => {
+    const task = chatter?.start(title, await label(hs), ports);
+    await body();
+    const timedOut = hs.filter((h) => h.timedOut).length;
+    task?.done(completedInfo("ports", hs.length, ports, timedOut));
   };
 
   if (scanning && up.length) {
     for (const kind of plan.tcpKinds) {
       if (ctx.signal.aborted) break;
+      const title = SCAN_NAMES[plan.privileged ? kind : "connect"].title;
       if (kind === "connect" || !plan.privileged) {
         const { connectScan } = await import("../scans/connect.ts");
-        for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-        const table = await connectScan(ctx, up, plan.tcpPorts, listener);
-        if (ctx.signal.aborted) await partial(up, table);
+        await phase(title, up, plan.tcpPorts.length, async () => {
+          for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
+          const table = await connectScan(ctx, up, plan.tcpPorts, listener);
+          if (ctx.signal.aborted) await partial(up, table);
+        });
         continue;
       }
       if (!RAW_TCP.has(kind)) continue;
@@ -350,29 +372,34 @@ async function scanGroup(
         const key = `${h.route.iface}|${h.route.source}|${h.route.nextHop}`;
         byRoute.set(key, [...(byRoute.get(key) ?? []), h]);
       }
-      await Promise.all([...byRoute.values()].map(async (group) => {
-        const route = group[0]!.route!;
-        if (
-          route.linkKind === "ethernet" && !route.loopback && !(await ensureNextHopMac(ctx, route))
-        ) {
-          ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
-          const t = emptyTable(plan.tcpPorts);
-          for (const h of group) onPhaseDone(h, t, 0);
-          return;
-        }
-        for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-        const session = ctx.raw!.sessions.get(route);
-        const table = await rawTcpScan(
-          ctx,
-          session,
-          group,
-          plan.tcpPorts,
-          kind as RawTcpScanKind,
-          listener,
-          ctx.opts.scanFlags,
-        );
-        if (ctx.signal.aborted) await partial(group, table);
-      }));
+      await phase(title, up, plan.tcpPorts.length, async () => {
+        await Promise.all([...byRoute.values()].map(async (group) => {
+          const route = group[0]!.route!;
+          if (
+            route.linkKind === "ethernet" && !route.loopback &&
+            !(await ensureNextHopMac(ctx, route))
+          ) {
+            if (route.gateway) {
+              ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+            }
+            const t = emptyTable(plan.tcpPorts);
+            for (const h of group) onPhaseDone(h, t, 0);
+            return;
+          }
+          for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
+          const session = ctx.raw!.sessions.get(route);
+          const table = await rawTcpScan(
+            ctx,
+            session,
+            group,
+            plan.tcpPorts,
+            kind as RawTcpScanKind,
+            listener,
+            ctx.opts.scanFlags,
+          );
+          if (ctx.signal.aborted) await partial(group, table);
+        }));
+      });
     }
     if (plan.doUdp && !ctx.signal.aborted) {
       const udp = await loadUdpScan();
@@ -380,10 +407,14 @@ async function scanGroup(
         ctx.log.warn("UDP scan (-sU) is not available in this build yet.");
         for (const h of up) if (remaining.get(h)! > 0) onPhaseDone(h, emptyTable([], "udp"), 0);
       } else {
-        await udp(ctx, up, plan.udpPorts, listener);
+        await phase("UDP Scan", up, plan.udpPorts.length, async () => {
+          await udp(ctx, up, plan.udpPorts, listenerFor("udp"));
+        });
       }
     }
   }
+
+  openGate();
 
   // Ctrl-C: hosts still in flight are written with what is known.
   async function partial(group: ScanHost[], table: PortTable) {
@@ -502,4 +533,10 @@ function reverseResolver(): Promise<{ reverse(a: string): Promise<string | undef
     };
   });
   return resolverPromise;
+}
+
+/** Is stdout the interactive normal output (no format written to "-")? */
+function interactiveStdout(opts: Options): boolean {
+  const o = opts.output;
+  return ![o.normal, o.xml, o.grepable, o.json].includes("-");
 }

@@ -1,0 +1,69 @@
+/**
+ * nmap's -v progress lines on stdout (scan_engine.cc and ScanProgressMeter):
+ *
+ *     Initiating SYN Stealth Scan at 16:19
+ *     Scanning scanme.lab (10.228.1.1) [3 ports]
+ *     Discovered open port 80/tcp on 10.228.1.1
+ *     Completed SYN Stealth Scan at 16:19, 1.21s elapsed (3 total ports)
+ *
+ * They go to the terminal only (not to -oN files), and not at all when a
+ * machine format owns stdout (-oX - and friends).
+ *
+ * @module
+ */
+
+/** "16:19": nmap's %H:%M in local time. */
+export function clock(d = new Date()): string {
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** nmap's NameIP(): "name (addr)" when the host has a name, else the address. */
+export function nameIp(address: string, name?: string): string {
+  return name ? `${name} (${address})` : address;
+}
+
+/** One running task ("Initiating … / Completed …"). */
+export interface ChatterTask {
+  done(info: string): void;
+}
+
+export class Chatter {
+  constructor(readonly enabled: boolean, readonly write: (line: string) => void) {}
+
+  /**
+   * Start a task: `title` like "SYN Stealth Scan", `targets` the hosts'
+   * names (one name, or a count), `probes` probes per host.
+   */
+  start(title: string, targets: string[], probes: number): ChatterTask {
+    if (!this.enabled) return { done() {} };
+    const t0 = performance.now();
+    const plural = targets.length !== 1;
+    this.write(`Initiating ${title} at ${clock()}`);
+    const who = plural ? `${targets.length} hosts` : targets[0]!;
+    this.write(
+      `Scanning ${who} [${probes} port${probes !== 1 ? "s" : ""}${plural ? "/host" : ""}]`,
+    );
+    return {
+      done: (info: string) => {
+        const s = ((performance.now() - t0) / 1000).toFixed(2);
+        this.write(`Completed ${title} at ${clock()}, ${s}s elapsed (${info})`);
+      },
+    };
+  }
+
+  /** "Discovered open port 22/tcp on 10.0.0.1". */
+  open(port: number, protocol: string, address: string): void {
+    if (this.enabled) this.write(`Discovered open port ${port}/${protocol} on ${address}`);
+  }
+}
+
+/** The "(…)" of a Completed line: totals, or how many hosts timed out. */
+export function completedInfo(
+  kind: "hosts" | "ports",
+  hosts: number,
+  probesPerHost: number,
+  timedOut: number,
+): string {
+  if (timedOut > 0) return `${timedOut} ${timedOut === 1 ? "host" : "hosts"} timed out`;
+  return kind === "hosts" ? `${hosts} total hosts` : `${hosts * probesPerHost} total ports`;
+}
