@@ -90,6 +90,16 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
   for (const w of opts.warnings ?? []) log.warn(w);
   const { privileged, scans } = await decidePrivileges(opts, log);
   const excludes: ExcludeSet = await preflightTargets(opts);
+  if (opts.versionDetection) {
+    // A bad --versiondb is found before any packet is sent.
+    const svc = await import("../service/mod.ts");
+    try {
+      await svc.loadProbeDb(opts.versionDb);
+    } catch (e) {
+      if (e instanceof svc.ServiceDbError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
 
   const tcpPorts = opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
   const udpPorts = opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
@@ -269,7 +279,7 @@ async function scanGroup(
   const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
   const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
   const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
-  const service = ctx.opts.versionDetection ? await loadServiceDetection() : undefined;
+  const service = ctx.opts.versionDetection ? await loadServiceDetection(ctx.log) : undefined;
   const pendingServices: Promise<void>[] = [];
 
   // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
@@ -292,7 +302,8 @@ async function scanGroup(
     const i = index.get(h)!;
     const r = h.result();
     const job = (async () => {
-      if (service && r.ports.some((p) => p.state === "open") && !ctx.signal.aborted) {
+      const probeable = r.ports.some((p) => p.state === "open" || p.state === "open|filtered");
+      if (service && probeable && !ctx.signal.aborted) {
         try {
           await service(r, ctx.opts);
         } catch (e) {
@@ -402,15 +413,11 @@ async function scanGroup(
       });
     }
     if (plan.doUdp && !ctx.signal.aborted) {
-      const udp = await loadUdpScan();
-      if (!udp) {
-        ctx.log.warn("UDP scan (-sU) is not available in this build yet.");
-        for (const h of up) if (remaining.get(h)! > 0) onPhaseDone(h, emptyTable([], "udp"), 0);
-      } else {
-        await phase("UDP Scan", up, plan.udpPorts.length, async () => {
-          await udp(ctx, up, plan.udpPorts, listenerFor("udp"));
-        });
-      }
+      const { udpScan } = await import("../scans/udp.ts");
+      await phase("UDP Scan", up, plan.udpPorts.length, async () => {
+        const table = await udpScan(ctx, up, plan.udpPorts, listenerFor("udp"));
+        if (ctx.signal.aborted) await partial(up, table);
+      });
     }
   }
 
@@ -461,36 +468,10 @@ function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable
 
 type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
 
-/** -sV: cli/service/mod.ts's detectServices, when that module exists. */
-async function loadServiceDetection(): Promise<ServiceFn | undefined> {
-  const spec = "../service/mod.ts";
-  try {
-    const m = await import(spec) as { detectServices?: ServiceFn };
-    return m.detectServices;
-  } catch {
-    return undefined;
-  }
-}
-
-type UdpScanFn = (
-  ctx: EngineContext,
-  hosts: ScanHost[],
-  ports: readonly number[],
-  listener: {
-    port?(host: ScanHost, port: number, state: string): void;
-    hostDone?(host: ScanHost, h: number, table: PortTable, timedOut: boolean): void;
-  },
-) => Promise<void>;
-
-/** -sU: cli/scans/udp.ts's udpScan, when that module exists. */
-async function loadUdpScan(): Promise<UdpScanFn | undefined> {
-  const spec = "../scans/udp.ts";
-  try {
-    const m = await import(spec) as { udpScan?: UdpScanFn };
-    return m.udpScan;
-  } catch {
-    return undefined;
-  }
+/** -sV: cli/service/mod.ts's detectServices (loaded only when asked for). */
+async function loadServiceDetection(log: RunLog): Promise<ServiceFn> {
+  const m = await import("../service/mod.ts");
+  return (host, opts) => m.detectServices(host, opts, log.warn);
 }
 
 let resolverPromise: Promise<{ reverse(a: string): Promise<string | undefined> }> | undefined;
