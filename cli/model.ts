@@ -4,6 +4,8 @@
  * so results can be serialised, resumed and compared.
  */
 
+import type { OsResult } from "./os/types.ts";
+
 export type Protocol = "tcp" | "udp";
 
 /** nmap's port states, spelled as nmap prints them. */
@@ -88,6 +90,8 @@ export interface HostResult {
   /** The engine's final RTT figures for the host, microseconds (nmap's
    * <times srtt rttvar to>); omitted when no round trip was timed. */
   times?: { srtt: number; rttvar: number; timeout: number };
+  /** OS detection (-O) results, when it ran (cli/os/). */
+  os?: OsResult;
 }
 
 /**

@@ -1,0 +1,104 @@
+/**
+ * OS detection (-O): nmap's second-generation TCP/IP fingerprinting, its nmap-os-db format and
+ * its report.
+ *
+ * ```ts
+ * import { detectOs, osLines, osXml } from "./os/mod.ts";
+ * result.os = await detectOs(result, session, opts, { log });   // after the port scans
+ * lines.push(...osLines(result, opts));                          // normal output
+ * xml += osXml(result, opts);                                    // after </ports>
+ * ```
+ *
+ * - db.ts: the nmap-os-db parser; expr.ts: its value expressions (nmap 7.93's rules).
+ * - match.ts: scoring and the match list; fingerprint.ts: the printed fingerprint.
+ * - probes.ts: the sixteen probes; analyze.ts: the tests from the replies.
+ * - round.ts: one try against a host; detect.ts: the tries, port choice, distance.
+ * - io.ts: probes as frames through a raw session of its own.
+ * - output.ts: normal, XML and grepable output.
+ *
+ * The database is Porthole's own (cli/data/porthole-os-db, fingerprints Porthole measured)
+ * unless `--osdb FILE` names another, such as nmap's /usr/share/nmap/nmap-os-db.
+ *
+ * @module
+ */
+
+import type { HostResult } from "../model.ts";
+import type { Options } from "../options_types.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import type { ParsedRecords } from "../../core-wasm/mod.ts";
+import { loadOsDb, type OsDb } from "./db.ts";
+import { detectWithIo } from "./detect.ts";
+import type { OsResult } from "./types.ts";
+import { PORTHOLE_VERSION } from "../help.ts";
+
+export type { OsResult, OsSequence } from "./types.ts";
+export { classificationLines, osGrepable, osLines, type OsReportOptions, osXml } from "./output.ts";
+export { loadOsDb, OsDbError, parseOsDb } from "./db.ts";
+export type { OsDb } from "./db.ts";
+export { matchFingerprint } from "./match.ts";
+export { formatFingerprint, parseFingerprint } from "./fingerprint.ts";
+
+/** What {@link detectOs} may be given besides the options. */
+export interface DetectOsExtras {
+  /** Verbose lines ("Initiating OS detection (try #1) against …"). */
+  log?(line: string): void;
+  /** Ctrl-C. */
+  signal?: AbortSignal;
+  /** A database already loaded (default: `opts.osdb`, else Porthole's own). */
+  db?: OsDb;
+}
+
+/**
+ * OS detection of one IPv4 host after its port scans, through the route of `session` (the
+ * engine's raw session for the host's route: its route, framing and packet core are used; the
+ * probes go through a capture and sender of their own, so other receivers on `session` keep
+ * their frames). Returns undefined when there is nothing to report: an IPv6 host, or a host
+ * --osscan-limit skips. Throws OsDbError when the database cannot be read.
+ */
+export async function detectOs(
+  host: HostResult,
+  session: RawSession<ParsedRecords>,
+  opts: Options,
+  extras: DetectOsExtras = {},
+): Promise<OsResult | undefined> {
+  if (host.family !== 4 || host.status !== "up") return undefined;
+  const db = extras.db ?? await loadOsDb(opts.osdb);
+  const route = session.route;
+  const [{ packetCore }, { SessionIo }] = await Promise.all([
+    import("../../core-wasm/mod.ts"),
+    import("./io.ts"),
+  ]);
+  const io = SessionIo.open(packetCore(), route, host.address);
+  try {
+    // The probe timeout is the host's RTT timeout from the port scan (nmap's target->to).
+    const timeoutMs = host.times
+      ? Math.max(opts.timing.minRttTimeoutMs || 100, host.times.timeout / 1000)
+      : opts.timing.initialRttTimeoutMs;
+    return await detectWithIo(
+      io,
+      {
+        host,
+        localhost: route.loopback || route.source === host.address,
+        directMac: host.mac?.addr,
+        timeoutMs: Math.min(timeoutMs, opts.timing.maxRttTimeoutMs || 10000),
+      },
+      db,
+      {
+        maxOsTries: opts.maxOsTries,
+        osscanLimit: opts.osscanLimit,
+        scanDelayMs: opts.timing.scanDelayMs,
+        timingTemplate: opts.timing.template,
+        udpScanned: opts.scans.includes("udp"),
+        versionDetection: opts.versionDetection,
+        verbose: opts.verbose,
+        debug: opts.debug,
+        signal: extras.signal,
+        log: extras.log,
+        version: PORTHOLE_VERSION,
+        platform: Deno.build.target,
+      },
+    );
+  } finally {
+    io.close();
+  }
+}
