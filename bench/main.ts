@@ -221,7 +221,10 @@ function renderMarkdown(rows: ToolRow[], micro: MicroResult[], machine: string):
   ];
   if (micro.length) {
     lines.push("", "| micro-benchmark | rate | notes |", "| --- | --- | --- |");
-    for (const m of micro) lines.push(`| ${m.name} | ${si(m.perSecond)}/s | ${m.notes ?? ""} |`);
+    for (const m of micro) {
+      const figure = m.unit === "ms" ? `${m.perSecond.toFixed(0)} ms` : `${si(m.perSecond)}/s`;
+      lines.push(`| ${m.name} | ${figure} | ${m.notes ?? ""} |`);
+    }
   }
   return lines.join("\n") + "\n";
 }

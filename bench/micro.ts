@@ -5,7 +5,9 @@
 
 export interface MicroResult {
   name: string;
+  /** A rate per second, or (with unit "ms") a duration. */
   perSecond: number;
+  unit?: "ms";
   notes?: string;
 }
 
@@ -55,8 +57,37 @@ async function sendPathRates(quick: boolean): Promise<MicroResult[]> {
   }));
 }
 
+/** Wall time of `porthole --version` from source and from the bundle (target: 100 ms). */
+async function startupTimes(): Promise<MicroResult[]> {
+  const { portholeFlags } = await import("../tools/artifact.ts");
+  const flags = portholeFlags();
+  const cases: [string, string][] = [["startup --version, from source", "cli/main.ts"]];
+  try {
+    Deno.statSync(`${REPO}dist/porthole.js`);
+    cases.push(["startup --version, dist/porthole.js", "dist/porthole.js"]);
+  } catch {
+    // no bundle built: `deno task bundle` makes one
+  }
+  const results: MicroResult[] = [];
+  for (const [name, entry] of cases) {
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      await new Deno.Command(Deno.execPath(), {
+        args: ["run", ...flags, entry, "--version"],
+        cwd: REPO,
+        stdout: "null",
+      }).output();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    results.push({ name, perSecond: times[3]!, unit: "ms", notes: "median of 7" });
+  }
+  return results;
+}
+
 export async function microBenchmarks(o: { quick: boolean; lab: boolean }): Promise<MicroResult[]> {
-  const results = await coreRates();
+  const results = [...await startupTimes(), ...await coreRates()];
   if (o.lab) results.push(...await sendPathRates(o.quick));
   return results;
 }
