@@ -18,14 +18,15 @@ import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
 import type { RawSession } from "../engine/raw_session.ts";
-import type { RawRoute } from "../engine/route.ts";
+import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import { connectVerdict } from "../scans/connect.ts";
 import { icmpReason, TCP_ACK, TCP_RST, TCP_SYN } from "../scans/tcp_rules.ts";
 import { MAX_TRIES } from "../scans/tcp_raw.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
-import { formatMac, parseIPv4, parseIPv6 } from "../../ffi/ip.ts";
+import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
+import { neighbourMac } from "../../ffi/mod.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
 import { completedInfo, nameIp } from "../engine/chatter.ts";
 
@@ -62,7 +63,7 @@ export async function discoverHosts(
   privileged: boolean,
 ): Promise<void> {
   const d = ctx.opts.discovery;
-  const rawGroups = new Map<RawRoute, { hosts: ScanHost[]; probes: PingProbe[][] }>();
+  const rawGroups = new Map<string, { hosts: ScanHost[]; probes: PingProbe[][] }>();
   const connectHosts: ScanHost[] = [];
   const connectProbes: PingProbe[][] = [];
   for (const h of hosts) {
@@ -90,8 +91,12 @@ export async function discoverHosts(
       continue;
     }
     if (m.raw && route) {
-      let g = rawGroups.get(route);
-      if (!g) rawGroups.set(route, g = { hosts: [], probes: [] });
+      // One group per capture session (interface + source), whatever the next hop.
+      const key = `${sessionKey(route)}|${
+        m.probes[0]?.type === "arp" || m.probes[0]?.type === "nd"
+      }`;
+      let g = rawGroups.get(key);
+      if (!g) rawGroups.set(key, g = { hosts: [], probes: [] });
       g.hosts.push(h);
       g.probes.push(m.probes);
     } else {
@@ -100,10 +105,10 @@ export async function discoverHosts(
     }
   }
   const jobs: Promise<void>[] = [];
-  for (const [route, g] of rawGroups) {
+  for (const g of rawGroups.values()) {
     const kind = g.probes[0]?.[0]?.type;
     const title = kind === "arp" ? "ARP Ping Scan" : kind === "nd" ? "ND Ping Scan" : "Ping Scan";
-    jobs.push(chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, route, g.hosts, g.probes)));
+    jobs.push(chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, g.hosts, g.probes)));
   }
   if (connectHosts.length) {
     jobs.push(
@@ -139,43 +144,87 @@ async function chatty(
  * next hop does not answer (nmap: "Failed to determine dst MAC address").
  */
 export async function ensureNextHopMac(ctx: EngineContext, route: RawRoute): Promise<boolean> {
-  if (route.dstMac) return true;
-  const session = ctx.raw!.sessions.get(route);
+  return (await resolveNextHops(ctx, [route])).size === 0;
+}
+
+/** One resolution at a time per session: concurrent pollers would steal each other's replies. */
+const sessionLocks = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Resolve the next-hop MACs of `routes` at once: the kernel's neighbour
+ * table first, then ARP requests / neighbour solicitations for the rest,
+ * five rounds of nmap's 200 ms ARP timeout (so 20% loss each way still
+ * leaves only 0.36^5 odds of a false failure). Returns the routes whose next
+ * hop never answered.
+ */
+export async function resolveNextHops(
+  ctx: EngineContext,
+  routes: RawRoute[],
+): Promise<Set<RawRoute>> {
+  const need = [...new Set(routes)].filter((r) =>
+    !r.dstMac && r.linkKind === "ethernet" && !r.loopback
+  );
+  for (const r of need) {
+    try {
+      const mac = neighbourMac(r.nextHop, r.iface);
+      if (mac) r.dstMac = parseMac(mac) ?? undefined;
+    } catch {
+      // ask the wire
+    }
+  }
+  const bySession = new Map<RawSession<ParsedRecords>, RawRoute[]>();
+  for (const r of need) {
+    if (r.dstMac) continue;
+    const s = ctx.raw!.sessions.get(r);
+    bySession.set(s, [...(bySession.get(s) ?? []), r]);
+  }
+  await Promise.all([...bySession].map(([session, list]) => {
+    const prev = sessionLocks.get(session) ?? Promise.resolve();
+    const job = prev.then(() => resolveOn(ctx, session, list));
+    sessionLocks.set(session, job.catch(() => {}));
+    return job;
+  }));
+  return new Set(need.filter((r) => !r.dstMac));
+}
+
+async function resolveOn(
+  ctx: EngineContext,
+  session: RawSession<ParsedRecords>,
+  routes: RawRoute[],
+): Promise<void> {
   const core = ctx.raw!.core;
-  const frame = route.family === 4
-    ? core.buildArpRequest({
-      senderMac: route.srcMac,
-      senderIp: route.sourceBytes,
-      targetIp: route.nextHop,
-    })
-    : core.buildNeighborSolicitation({
-      srcMac: route.srcMac,
-      src: route.sourceBytes,
-      target: route.nextHop,
-    });
-  const want = route.family === 4 ? ipv4Number(route.nextHop) : 0;
-  const wantV6 = route.family === 6 ? v6Key(parseIPv6(route.nextHop)!) : "";
-  // nmap's ARP timeout is 200 ms; five tries keep a lossy link's odds of a
-  // false "down" small (0.36^5 at 20% loss each way).
-  for (let attempt = 0; attempt < 5 && !route.dstMac && !ctx.signal.aborted; attempt++) {
-    session.send(frame);
+  const byHop = new Map<string, RawRoute[]>();
+  for (const r of routes) {
+    const key = r.family === 4 ? String(ipv4Number(r.nextHop)) : v6Key(parseIPv6(r.nextHop)!);
+    byHop.set(key, [...(byHop.get(key) ?? []), r]);
+  }
+  const frameFor = (r: RawRoute) =>
+    r.family === 4
+      ? core.buildArpRequest({ senderMac: r.srcMac, senderIp: r.sourceBytes, targetIp: r.nextHop })
+      : core.buildNeighborSolicitation({ srcMac: r.srcMac, src: r.sourceBytes, target: r.nextHop });
+  const learn = (key: string, mac: Uint8Array) => {
+    for (const r of byHop.get(key) ?? []) r.dstMac ??= mac.slice();
+  };
+  for (let attempt = 0; attempt < 5 && !ctx.signal.aborted; attempt++) {
+    const pending = [...byHop.values()].filter((l) => !l[0]!.dstMac);
+    if (pending.length === 0) break;
+    for (const l of pending) session.send(frameFor(l[0]!));
     const until = performance.now() + 200;
-    while (!route.dstMac && performance.now() < until) {
+    while (performance.now() < until && [...byHop.values()].some((l) => !l[0]!.dstMac)) {
       session.poll((rec, n) => {
         for (let i = 0; i < n; i++) {
           if (rec.status(i) !== ParseError.OK) continue;
           const k = rec.kind(i);
-          if (k === Kind.ARP && rec.arpOp(i) === 2 && rec.arpSenderIp(i) === want) {
-            route.dstMac = rec.arpSenderMac(i).slice();
-          } else if (k === Kind.NDP_NA && v6Key(rec.ndpTarget(i)) === wantV6) {
-            route.dstMac = (rec.ndpLinkAddr(i) ?? rec.srcMac(i)).slice();
+          if (k === Kind.ARP && rec.arpOp(i) === 2) {
+            learn(String(rec.arpSenderIp(i)), rec.arpSenderMac(i));
+          } else if (k === Kind.NDP_NA) {
+            learn(v6Key(rec.ndpTarget(i)), rec.ndpLinkAddr(i) ?? rec.srcMac(i));
           }
         }
       });
-      if (!route.dstMac) await session.wait(Math.max(1, until - performance.now()));
+      await session.wait(Math.max(1, until - performance.now()));
     }
   }
-  return !!route.dstMac;
 }
 
 function ipv4Number(text: string): number {
@@ -186,23 +235,26 @@ function ipv4Number(text: string): number {
 /** Raw pings to `hosts` (all on `route`); probes[h] lists host h's probes. */
 async function rawPing(
   ctx: EngineContext,
-  route: RawRoute,
-  hosts: ScanHost[],
-  probes: PingProbe[][],
+  allHosts: ScanHost[],
+  allProbes: PingProbe[][],
 ): Promise<void> {
   const core = ctx.raw!.core;
-  const usesIp = probes.some((l) => l.some((p) => p.type !== "arp" && p.type !== "nd"));
-  if (usesIp && route.linkKind === "ethernet" && !route.loopback) {
-    if (!(await ensureNextHopMac(ctx, route))) {
-      // An on-link target that does not answer ARP/ND is simply down (the
-      // kernel would fail the same way); a silent gateway deserves a word.
-      if (route.gateway) {
-        ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
-      }
-      for (const h of hosts) h.statusReason = "no-route";
-      return;
-    }
+  // IP probes need each next hop's MAC; hosts behind a silent one are down.
+  const ipRoutes = allHosts.filter((_, i) =>
+    allProbes[i]!.some((p) => p.type !== "arp" && p.type !== "nd")
+  ).map((h) => h.route!);
+  const failed = await resolveNextHops(ctx, ipRoutes);
+  for (const r of failed) {
+    // An on-link target that does not answer ARP/ND is simply down (the
+    // kernel would fail the same way); a silent gateway deserves a word.
+    if (r.gateway) ctx.log.warn(`Failed to determine dst MAC address for next hop ${r.nextHop}`);
   }
+  const keep = allHosts.map((h) => !failed.has(h.route!));
+  const hosts = allHosts.filter((_, i) => keep[i]);
+  const probes = allProbes.filter((_, i) => keep[i]);
+  for (const h of allHosts) if (failed.has(h.route!)) h.statusReason = "no-route";
+  if (hosts.length === 0) return;
+  const route = hosts[0]!.route!;
   const session: RawSession<ParsedRecords> = ctx.raw!.sessions.get(route);
   const perHost = Math.max(...probes.map((l) => l.length));
   const cookies = ctx.cookies;
@@ -226,7 +278,7 @@ async function rawPing(
   // Hosts with fewer probes than perHost: settle the missing slots at once.
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);
   const linkType = session.sendLinkType;
-  const dstMac = route.dstMac ?? new Uint8Array(6);
+  const zeroMac = new Uint8Array(6);
   const batch: FrameBatch = createFrameBatch(256, 256 * 128);
   let queued = 0, used = 0;
 
@@ -238,7 +290,7 @@ async function rawPing(
     const base = {
       linkType,
       srcMac: route.srcMac,
-      dstMac,
+      dstMac: host.route?.dstMac ?? zeroMac,
       src: route.sourceBytes,
       dst: host.family === 4 ? host.v4 : host.v6!,
     };
@@ -357,7 +409,10 @@ async function rawPing(
         if (p < 0) continue;
         const t = sched.triesSent(h, p) - 1;
         if (up(h, p, t, at, "arp-response")) {
-          hosts[h]!.mac = { addr: formatMac(rec.arpSenderMac(i)), addrtype: "mac" };
+          const mac = rec.arpSenderMac(i);
+          hosts[h]!.mac = { addr: formatMac(mac), addrtype: "mac" };
+          const r = hosts[h]!.route;
+          if (r && r.nextHop === hosts[h]!.address) r.dstMac ??= mac.slice();
         }
       } else if (k === Kind.NDP_NA) {
         const h = byKey.get(v6Key(rec.ndpTarget(i)));
@@ -368,6 +423,8 @@ async function rawPing(
         if (up(h, p, t, at, "nd-response")) {
           const mac = rec.ndpLinkAddr(i) ?? rec.srcMac(i);
           hosts[h]!.mac = { addr: formatMac(mac), addrtype: "mac" };
+          const r = hosts[h]!.route;
+          if (r && r.nextHop === hosts[h]!.address) r.dstMac ??= mac.slice();
         }
       } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {
         const type = rec.icmpType(i);

@@ -11,7 +11,7 @@ import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
 import { RawSession } from "./raw_session.ts";
-import { type RawRoute, resolveRoute, routeKey } from "./route.ts";
+import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
 
@@ -39,32 +39,29 @@ export interface EngineContext {
   chatter?: Chatter;
 }
 
-/** Raw sessions keyed by route, opened lazily and shared by all phases. */
+/**
+ * Raw sessions keyed by interface, family and source address, opened lazily
+ * and shared by all phases; routes (one per next hop) come from a RouteCache.
+ */
 export class SessionPool {
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
-  readonly #routes = new Map<string, RawRoute>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
-  constructor(
-    readonly core: PacketCore,
-    readonly routeOpts: { iface?: string; source?: string } = {},
-  ) {}
-
-  /**
-   * The route to `address` (-e/-S applied). Targets sharing a path share one
-   * RawRoute object, so a next-hop MAC resolved once serves them all.
-   */
-  route(address: string): RawRoute {
-    const r = resolveRoute(address, this.routeOpts);
-    const key = routeKey(r);
-    const known = this.#routes.get(key);
-    if (known) return known;
-    this.#routes.set(key, r);
-    return r;
+  readonly #routes: RouteCache;
+  constructor(readonly core: PacketCore, routeOpts: { iface?: string; source?: string } = {}) {
+    this.#routes = new RouteCache(routeOpts);
   }
 
-  /** The session for `route`, opened on first use. */
+  /**
+   * The route to `address` (-e/-S applied). Targets sharing a next hop share
+   * one RawRoute object, so a MAC resolved once serves them all.
+   */
+  route(address: string): RawRoute {
+    return this.#routes.resolve(address);
+  }
+
+  /** The session for `route`'s interface and source, opened on first use. */
   get(route: RawRoute): RawSession<ParsedRecords> {
-    const key = routeKey(route);
+    const key = sessionKey(route);
     let s = this.#sessions.get(key);
     if (!s || s.closed) {
       s = RawSession.open({

@@ -23,7 +23,7 @@
 
 export { RawSession } from "./raw_session.ts";
 export type { RawSessionOptions, RecordHandler, SessionCore, SessionStats } from "./raw_session.ts";
-export { resolveRoute, RouteError, routeKey } from "./route.ts";
+export { resolveRoute, RouteCache, RouteError, routeKey, sessionKey } from "./route.ts";
 export type { RawRoute } from "./route.ts";
 export { newHostTiming, Scheduler } from "./scheduler.ts";
 export type {

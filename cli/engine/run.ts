@@ -17,6 +17,7 @@ import { PORTHOLE_VERSION } from "../help.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
 import { ScanHost } from "./host.ts";
+import { sessionKey } from "./route.ts";
 import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
@@ -252,7 +253,7 @@ async function scanGroup(
   sinks: GroupSinks,
 ): Promise<number> {
   const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
-  const { discoverHosts, ensureNextHopMac } = await import("../discovery/mod.ts");
+  const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
   await discoverHosts(ctx, hosts, plan.privileged);
 
   // Ordered emission: results[i] is set when host i is complete.
@@ -369,7 +370,7 @@ async function scanGroup(
       }
       if (!RAW_TCP.has(kind)) continue;
       const { rawTcpScan } = await import("../scans/tcp_raw.ts");
-      const byRoute = new Map<string, ScanHost[]>();
+      const bySession = new Map<string, ScanHost[]>();
       for (const h of up) {
         if (!h.route) {
           try {
@@ -380,25 +381,23 @@ async function scanGroup(
             continue;
           }
         }
-        const key = `${h.route.iface}|${h.route.source}|${h.route.nextHop}`;
-        byRoute.set(key, [...(byRoute.get(key) ?? []), h]);
+        const key = sessionKey(h.route);
+        bySession.set(key, [...(bySession.get(key) ?? []), h]);
       }
       await phase(title, up, plan.tcpPorts.length, async () => {
-        await Promise.all([...byRoute.values()].map(async (group) => {
-          const route = group[0]!.route!;
-          if (
-            route.linkKind === "ethernet" && !route.loopback &&
-            !(await ensureNextHopMac(ctx, route))
-          ) {
-            if (route.gateway) {
-              ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+        await Promise.all([...bySession.values()].map(async (all) => {
+          const failed = await resolveNextHops(ctx, all.map((h) => h.route!));
+          for (const r of failed) {
+            if (r.gateway) {
+              ctx.log.warn(`Failed to determine dst MAC address for next hop ${r.nextHop}`);
             }
-            const t = emptyTable(plan.tcpPorts);
-            for (const h of group) onPhaseDone(h, t, 0);
-            return;
           }
+          const group = all.filter((h) => !failed.has(h.route!));
+          const t = emptyTable(plan.tcpPorts);
+          for (const h of all) if (failed.has(h.route!)) onPhaseDone(h, t, 0);
+          if (group.length === 0) return;
           for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-          const session = ctx.raw!.sessions.get(route);
+          const session = ctx.raw!.sessions.get(group[0]!.route!);
           const table = await rawTcpScan(
             ctx,
             session,

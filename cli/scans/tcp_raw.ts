@@ -102,11 +102,24 @@ export async function rawTcpScan(
     timings: hosts.map((h) => (h.timing ??= newHostTiming(ctx.plan, ports.length))),
   });
 
+  // Hosts may sit behind different next hops on the session's link (a LAN):
+  // the template carries the first one's MAC, others are patched per frame.
+  const templateMac = route.dstMac ?? new Uint8Array(6);
+  const ethernet = session.sendLinkType === 1;
+  const macOf = hosts.map((h) => {
+    const m = h.route?.dstMac;
+    return ethernet && m && !sameMac(m, templateMac) ? m : undefined;
+  });
+  const queuedMac: (Uint8Array | undefined)[] = new Array(TEMPLATE_CAPACITY);
+  let patched = 0;
   let queued = 0;
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       if (queued >= TEMPLATE_CAPACITY) return false;
       const host = hosts[h]!;
+      const mac = macOf[h];
+      queuedMac[queued] = mac;
+      if (mac) patched++;
       const dport = ports[p]!;
       const sport = cookies.sourcePort(host.digest, dport, tryNo);
       const seq = cookies.sequence(host.digest, dport, sport);
@@ -123,6 +136,13 @@ export async function rawTcpScan(
     flush() {
       if (queued === 0) return;
       const batch = core.emitBatch(template, queued);
+      if (patched) {
+        for (let k = 0; k < queued; k++) {
+          const mac = queuedMac[k];
+          if (mac) batch.data.set(mac, batch.index[k * 4]!);
+        }
+        patched = 0;
+      }
       session.sendBatch(batch, queued);
       queued = 0;
     },
@@ -135,7 +155,7 @@ export async function rawTcpScan(
   };
 
   // On a shared Ethernet a reply's source MAC is the host's (nmap shows it).
-  const learnMac = route.onLink && route.linkKind === "ethernet";
+  const learnMac = hosts.map((h) => !!h.route?.onLink && h.route.linkKind === "ethernet");
   const ourV4 = route.family === 4
     ? new DataView(route.sourceBytes.buffer, route.sourceBytes.byteOffset).getUint32(0)
     : 0;
@@ -168,7 +188,9 @@ export async function rawTcpScan(
         if (!v) continue;
         if (sched.answer(h, p, tryNo, now)) {
           table.set(h, p, v, rec.ttl(i));
-          if (learnMac && !host.mac) host.mac = { addr: formatMac(rec.srcMac(i)), addrtype: "mac" };
+          if (learnMac[h] && !host.mac) {
+            host.mac = { addr: formatMac(rec.srcMac(i)), addrtype: "mac" };
+          }
           listener.port?.(host, dport, v.state);
         }
       } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {
@@ -223,4 +245,9 @@ function formatSource(rec: ParsedRecords, i: number, fam: 4 | 6): string {
   if (fam === 6) return formatIp(rec.srcV6(i).slice());
   const a = rec.srcV4(i);
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+function sameMac(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
