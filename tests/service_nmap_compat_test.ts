@@ -141,3 +141,50 @@ Deno.test({
     }
   },
 });
+
+/** The %r(...) records of a fingerprint, line wraps removed (the header names the program). */
+const records = (fp: string) => {
+  const flat = fp.replaceAll("\nSF:", "");
+  return flat.slice(flat.indexOf("%r("));
+};
+
+Deno.test({
+  name: "nmap compat: an unrecognised service's fingerprint records equal nmap's",
+  ignore: !(await available()),
+  async fn() {
+    const weird = serveTcp({
+      greeting: 'WEIRD-PROTO 1.0 ready\r\n\0\x01\x0229 (x)|"ok"\r\n',
+      reply: (r) => `ERR ${r.length}\r\n`,
+    });
+    try {
+      // Intensity 0 on a port no probe lists: the NULL probe only, so nmap takes ~6 s.
+      const nmap = await new Deno.Command("nmap", {
+        args: [
+          "-sV",
+          "--version-intensity",
+          "0",
+          "-Pn",
+          "-n",
+          "-p",
+          String(weird.port),
+          "127.0.0.1",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(nmap.stdout);
+      const theirs = out.split("\n").filter((l) => l.startsWith("SF")).join("\n");
+      const host = loopbackHost([weird.port]);
+      await detectServices(
+        host,
+        parseOptions(["-sV", "--version-intensity", "0", "--versiondb", NMAP_DB, "127.0.0.1"]),
+        () => {},
+      );
+      const ours = host.ports[0]!.service!.fingerprint!;
+      assertEquals(records(ours), records(theirs));
+      assertEquals(ours.split("\n")[0]!.length, 74, "wrapped at 74 columns like nmap's");
+    } finally {
+      weird.close();
+    }
+  },
+});

@@ -36,7 +36,7 @@ export interface DetectTuning {
   db?: ProbeDb;
   /** See EngineConfig.graceMs (default 500; >= 6000 gives nmap's sequential schedule). */
   graceMs?: number;
-  /** Probes in flight per TCP port (default 4). */
+  /** Probes in flight per TCP port (default 6; sshd starts dropping unauthenticated connections at 10). */
   window?: number;
   /** Ports probed at once (default: nmap's, from the timing template). */
   parallelism?: number;
@@ -100,7 +100,7 @@ export async function detectServices(
     verbose: opts.verbose,
     log,
     graceMs: tuning.graceMs ?? 500,
-    window: tuning.window ?? 4,
+    window: tuning.window ?? 6,
     udpWindow: 16,
     sourceAddress: opts.sourceAddress,
     version: FINGERPRINT_VERSION,
