@@ -6,18 +6,31 @@
 
 import PORTHOLE_PROBES from "../data/porthole-service-probes" with { type: "text" };
 import { compileAll, parseProbeDb, type ProbeDb, ProbeDbError } from "./probe_db.ts";
+import { UsageError } from "../errors.ts";
 
 /** Name of the built-in database in messages. */
 export const BUILTIN_DB_NAME = "porthole-service-probes";
 
 const cache = new Map<string, ProbeDb>();
 
-/** A probe file that cannot be read or parsed: message fit for the user. */
-export class ServiceDbError extends Error {
+/**
+ * A probe file that cannot be read or parsed. A fatal usage error, worded as
+ * nmap's ("Failed to open nmap-service-probes file X for reading: ..."), so
+ * the CLI prints it with QUITTING! and exits 1.
+ */
+export class ServiceDbError extends UsageError {
   constructor(message: string) {
-    super(message);
+    super(message, "fatal");
     this.name = "ServiceDbError";
   }
+}
+
+/** strerror()-style text for a file error. */
+function strerror(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "No such file or directory";
+  if (e instanceof Deno.errors.PermissionDenied) return "Permission denied";
+  if (e instanceof Deno.errors.IsADirectory) return "Is a directory";
+  return (e as Error).message;
 }
 
 /** Bytes as a Latin-1 string: probe files are bytes, and regexes match bytes. */
@@ -52,7 +65,7 @@ export async function loadProbeDb(path?: string): Promise<ProbeDb> {
     bytes = await Deno.readFile(path);
   } catch (e) {
     throw new ServiceDbError(
-      `Failed to open nmap-service-probes file ${path} for reading: ${(e as Error).message}`,
+      `Failed to open nmap-service-probes file ${path} for reading: ${strerror(e)}`,
     );
   }
   let db: ProbeDb;

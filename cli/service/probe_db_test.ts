@@ -164,3 +164,34 @@ Deno.test("probe_db: Porthole's own database parses and every line compiles", ()
   }
   assert(db.excludeTcp.has(9100));
 });
+
+Deno.test("db: --versiondb errors are fatal usage errors worded like nmap's", async () => {
+  const { loadProbeDb, ServiceDbError } = await import("./db.ts");
+  const { UsageError } = await import("../errors.ts");
+  const missing = "/nonexistent/ph-svc/nmap-service-probes";
+  try {
+    await loadProbeDb(missing);
+    throw new Error("expected a failure");
+  } catch (e) {
+    assert(e instanceof ServiceDbError && e instanceof UsageError, String(e));
+    assertEquals(
+      e.message,
+      `Failed to open nmap-service-probes file ${missing} for reading: No such file or directory`,
+    );
+    assertEquals(e.exitCode, 1);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "ph-svc-" });
+  try {
+    const bad = `${dir}/probes`;
+    await Deno.writeTextFile(bad, "Probe TCP NULL q||\nrarity 42\n");
+    try {
+      await loadProbeDb(bad);
+      throw new Error("expected a failure");
+    } catch (e) {
+      assert(e instanceof ServiceDbError, String(e));
+      assertEquals(e.message, `Parse error: ${bad}:2: rarity must be between 1 and 9`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
