@@ -33,6 +33,8 @@ export interface DetectOptions {
   log?(line: string): void;
   /** Random 32-bit numbers (tests make them repeatable). */
   random?(): number;
+  /** The pause between tries (tests pass a virtual one). */
+  sleep?(ms: number): Promise<void>;
   /** Scanner version and platform for the SCAN line. */
   version: string;
   platform: string;
@@ -170,8 +172,9 @@ export async function detectWithIo(
   let perfectRound = -1;
   for (let t = 0;; t++) {
     if (opts.signal?.aborted) break;
-    if (t > 0) await sleep(1000, opts.signal);
-    if (t === 3) await sleep(1500, opts.signal);
+    const pause = opts.sleep ?? ((ms: number) => sleep(ms, opts.signal));
+    if (t > 0) await pause(1000);
+    if (t === 3) await pause(1500);
     if (opts.signal?.aborted) break;
     if (verbose) {
       log(
