@@ -54,12 +54,18 @@ export function udpSweepRate(ctx: Pick<EngineContext, "opts" | "plan">): number 
   return Math.max(0.001, r);
 }
 
+/** What the scan needs of a raw session (cli/engine/raw_session.ts). */
+export type UdpSession = Pick<
+  RawSession<ParsedRecords>,
+  "route" | "sendLinkType" | "sendBatch" | "poll" | "wait"
+>;
+
 /** Templates live in never-freed wasm memory: one set per session for the whole run. */
-const templateCache = new WeakMap<RawSession<ParsedRecords>, Map<string, ProbeTemplate>>();
+const templateCache = new WeakMap<UdpSession, Map<string, ProbeTemplate>>();
 
 function templateFor(
   core: PacketCore,
-  session: RawSession<ParsedRecords>,
+  session: UdpSession,
   payload: Uint8Array,
   ttl: number,
 ): ProbeTemplate {
@@ -152,9 +158,32 @@ interface HostRun {
   finished: boolean;
 }
 
+/**
+ * Scan `ports` on `hosts`, all reachable through `session` (whose route's
+ * next-hop MAC is known): the per-route part of {@link udpScan}, for callers
+ * that hold a session already.
+ */
+export async function udpScanSession(
+  ctx: EngineContext,
+  session: UdpSession,
+  hosts: ScanHost[],
+  ports: readonly number[],
+  listener: ScanListener = {},
+): Promise<PortTable> {
+  const table = new PortTable(hosts.length, ports, "udp");
+  const done = (i: number, timedOut = false) => {
+    const h = hosts[i]!;
+    if (timedOut) h.timedOut = true;
+    listener.hostDone?.(h, i, table, timedOut);
+  };
+  const members = hosts.map((_, i) => i);
+  await scanRoute(ctx, session, hosts, members, ports, table, listener, done, { shown: false });
+  return table;
+}
+
 async function scanRoute(
   ctx: EngineContext,
-  session: RawSession<ParsedRecords>,
+  session: UdpSession,
   hosts: ScanHost[],
   members: number[],
   ports: readonly number[],
