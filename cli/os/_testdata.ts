@@ -34,3 +34,21 @@ Fingerprint Other Thing
 Class Other | embedded || printer
 T1(R=Y%DF=N%T=FF%S=Z%A=Z%F=R%RD=0%Q=)
 `;
+
+/**
+ * What nmap 7.93 printed for the scanme lab target (a Linux 6.18 network namespace) with
+ * `nmap -O --osscan-guess -p 1,22,80`, and the guess list it gave against its own
+ * /usr/share/nmap/nmap-os-db (names, floor(accuracy), database line).
+ */
+export const NMAP_LAB_FINGERPRINT =
+  `OS:SCAN(V=7.93%E=4%D=11/25%OT=22%CT=1%CU=41230%PV=Y%DS=1%DC=I%G=Y%TM=6B0707
+OS:A0%P=x86_64-pc-linux-gnu)SEQ(SP=108%GCD=2%ISR=10C%TI=Z%CI=Z%II=I%TS=21)O
+OS:PS(O1=M5B4ST11NWA%O2=M5B4ST11NWA%O3=M5B4NNT11NWA%O4=M5B4ST11NWA%O5=M5B4S
+OS:T11NWA%O6=M5B4ST11)WIN(W1=FE88%W2=FE88%W3=FE88%W4=FE88%W5=FE88%W6=FE88)E
+OS:CN(R=Y%DF=Y%T=40%W=FAF0%O=M5B4NNSNWA%CC=Y%Q=)T1(R=Y%DF=Y%T=40%S=O%A=S+%F
+OS:=AS%RD=0%Q=)T2(R=N)T3(R=N)T4(R=Y%DF=Y%T=40%W=0%S=A%A=Z%F=R%O=%RD=0%Q=)T5
+OS:(R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=)T6(R=Y%DF=Y%T=40%W=0%S=A%A=Z
+OS:%F=R%O=%RD=0%Q=)T7(R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=)U1(R=Y%DF=
+OS:N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)IE(R=Y%DFI=N%T=40%
+OS:CD=S)
+`;
