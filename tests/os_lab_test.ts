@@ -1,0 +1,111 @@
+/**
+ * OS detection on the scanme lab, nmap's answer as the expected one: the fingerprint tests that
+ * depend on neither timing nor randomness (OPS, WIN, ECN, T1–T7, U1, IE) must equal nmap's for
+ * the same target, the guess list against nmap's database must start with nmap's entries, and
+ * Porthole's own database must name the lab's kernel.
+ *
+ * Porthole's side runs cli/os/measure.ts inside the scanner namespace (OS detection with the
+ * ports the scan would have found: 22 open, 1 closed).
+ */
+
+import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { parseFingerprint } from "../cli/os/fingerprint.ts";
+import { haveNmap, labTest, ok, withLab } from "./scan_lab.ts";
+import type { Lab } from "./lab/mod.ts";
+
+const NMAP_DB = "/usr/share/nmap/nmap-os-db";
+const haveNmapDb = (() => {
+  try {
+    return Deno.statSync(NMAP_DB).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+const DETERMINISTIC = ["OPS", "WIN", "ECN", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "U1", "IE"];
+
+/** Each test line of the "TCP/IP fingerprint:" block in a report, by name. */
+function fingerprintTests(report: string): Map<string, string> {
+  const start = report.indexOf("TCP/IP fingerprint:\n");
+  if (start < 0) throw new Error(`no fingerprint in:\n${report}`);
+  const block = report.slice(start + 20).split("\n\n")[0]!;
+  const out = new Map<string, string>();
+  for (const t of parseFingerprint(block)) {
+    out.set(t.name, `${t.name}(${t.attrs.map(([a, v]) => `${a}=${v}`).join("%")})`);
+  }
+  return out;
+}
+
+/** "Aggressive OS guesses:" as [name, percent] pairs. */
+function guesses(report: string): string[] {
+  const line = report.split("\n").find((l) => l.startsWith("Aggressive OS guesses: "));
+  if (!line) throw new Error(`no guesses in:\n${report}`);
+  return line.slice(23).split(/, (?=[^,]+ \(\d+%\)(?:,|$))/);
+}
+
+function measure(lab: Lab, args: string[]) {
+  return lab.runInScanner([
+    Deno.execPath(),
+    "run",
+    "-A",
+    "cli/os/measure.ts",
+    "--target",
+    lab.target.v4,
+    "--open",
+    "22",
+    "--closed",
+    "1",
+    ...args,
+  ], { timeoutMs: 120_000 });
+}
+
+Deno.test(
+  labTest("os: -O fingerprint tests and guesses equal nmap's on the scanme lab", async (t) => {
+    await withLab({ tag: "os1", scenario: "scanme" }, async (lab) => {
+      const v4 = lab.target.v4;
+
+      await t.step("deterministic tests and the head of the guess list (nmap's db)", async () => {
+        if (!haveNmap || !haveNmapDb) {
+          console.log("nmap or its nmap-os-db is missing: nothing to compare with");
+          return;
+        }
+        const n = ok(
+          await lab.nmap(
+            ["-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
+            { timeoutMs: 120_000 },
+          ),
+          "nmap",
+        );
+        // The ICMP rate limit refills before Porthole's U1.
+        await new Promise((r) => setTimeout(r, 1500));
+        const p = ok(
+          await measure(lab, ["--osdb", NMAP_DB, "--max-os-tries", "1", "--guess"]),
+          "porthole",
+        );
+        const fn = fingerprintTests(n), fp = fingerprintTests(p);
+        for (const name of DETERMINISTIC) {
+          assert(fn.has(name), `nmap has ${name}`);
+          assertEquals(fp.get(name), fn.get(name), name);
+        }
+        assert(fp.has("SEQ"), "Porthole measured SEQ");
+        // SEQ's values depend on timing and the ISNs: the head of the list does not.
+        assertEquals(guesses(p).slice(0, 4), guesses(n).slice(0, 4));
+        assert(p.includes("Network Distance: 1 hop"), "distance");
+      });
+
+      await t.step("Porthole's own database names the lab's kernel", async () => {
+        const p = ok(await measure(lab, ["-v"]), "porthole");
+        const release = new TextDecoder().decode(
+          (await new Deno.Command("uname", { args: ["-r"] }).output()).stdout,
+        ).trim();
+        const [major, minor] = release.split(".");
+        const details = p.split("\n").find((l) => l.startsWith("OS details: "));
+        assertEquals(details, `OS details: Linux ${major}.${minor}`);
+        assert(p.includes(`Running: Linux ${major}.X`), p);
+        assert(p.includes(`OS CPE: cpe:/o:linux:linux_kernel:${major}`), p);
+        assert(/TCP Sequence Prediction: Difficulty=\d+ \(/.test(p), p);
+        assert(p.includes("IP ID Sequence Generation: All zeros"), p);
+      });
+    });
+  }),
+);
