@@ -3,7 +3,7 @@
  * same sections, same order, same wording — listing only what Porthole does.
  */
 
-import { SERVICES_SOURCE } from "./data/services.ts";
+import { SERVICES_SOURCE } from "./data/services_source.ts";
 import { ASC_VERSION, CORE_SHA256 } from "../core-wasm/build/core_info.ts";
 
 /** Product name, as the reports print it ("Starting Porthole …", "Porthole scan report for …"). */

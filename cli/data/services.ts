@@ -5,9 +5,7 @@
 // (https://nmap.org/npsl/); this is a derived table of its TCP and UDP rows.
 // Format: see tools/gen_services.ts.
 
-/** Where the table came from, for --version and debugging output. */
-export const SERVICES_SOURCE =
-  "/usr/share/nmap/nmap-services (nmap-common 7.93+dfsg1-1; $Id: nmap-services 38442 2022-08-31 22:53:46Z dmiller $)";
+export { SERVICES_SOURCE } from "./services_source.ts";
 
 /** TCP rows of nmap-services, in file order. */
 export const SERVICES_TCP =
