@@ -291,7 +291,10 @@ Deno.test("engine: ports in the Exclude directive are not probed", async () => {
   try {
     const host = loopbackHost([s.port]);
     await detect(host, [], { db });
-    assertEquals(svc(host, s.port).product, "Excluded from version scan");
+    // As in nmap's output: the table's name, no version ("Excluded from version
+    // scan" is overwritten in nmap before it is printed).
+    const got = svc(host, s.port);
+    assertEquals([got.method, got.confidence, got.product], ["table", 3, undefined]);
     assertEquals(s.connections, 0);
   } finally {
     s.close();
@@ -380,5 +383,40 @@ Deno.test("hostile: control bytes in a banner never reach the fields", async () 
     assertEquals(s.version, "a.b.[2Jc..");
   } finally {
     evil.close();
+  }
+});
+
+Deno.test("engine: http-server-header's effect — an unmatched likely-HTTP port named from its Server header", async () => {
+  // No line names this server, so only nmap's version script would.
+  const db = parseProbeDb(
+    [
+      "Probe TCP NULL q||",
+      "totalwaitms 300",
+      "Probe TCP GetRequest q|GET / HTTP/1.0\\r\\n\\r\\n|",
+      "rarity 1",
+      "totalwaitms 300",
+    ].join("\n"),
+    "no-http",
+  );
+  const s = serveTcp({ reply: httpReply("HP HTTP Server; HP LaserJet lab") });
+  try {
+    const host = loopbackHost([s.port]);
+    host.ports[0]!.service = { name: "http-alt", method: "table", confidence: 3 };
+    await detect(host, [], { db, graceMs: 100 });
+    const got = svc(host, s.port);
+    assertEquals([got.name, got.product, got.method, got.confidence], [
+      "http",
+      "HP HTTP Server; HP LaserJet lab",
+      "probed",
+      10,
+    ]);
+    assert(got.fingerprint !== undefined, "soft-matched: the fingerprint stays");
+    // Below intensity 7 the script does not run.
+    const low = loopbackHost([s.port]);
+    low.ports[0]!.service = { name: "http-alt", method: "table", confidence: 3 };
+    await detect(low, ["--version-intensity", "6"], { db, graceMs: 100 });
+    assertEquals(svc(low, s.port).method, "table");
+  } finally {
+    s.close();
   }
 });

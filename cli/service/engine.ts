@@ -80,6 +80,8 @@ export interface PortOutcome {
   fingerprint?: string;
   /** True when a reply proved an open|filtered port open. */
   provedOpen: boolean;
+  /** Replies as the fingerprint recorded them, by probe name. */
+  recorded: ReadonlyMap<string, Uint8Array>;
 }
 
 type AttemptEnd =
@@ -344,6 +346,7 @@ export async function probePort(
       ssl,
       fingerprint: printFp ? fp.result() : undefined,
       provedOpen,
+      recorded: fp.recorded,
     };
   };
 

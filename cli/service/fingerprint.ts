@@ -33,6 +33,8 @@ export function escapeFingerprintBytes(resp: Uint8Array): string {
 export class FingerprintBuilder {
   private text = "";
   private readonly wrap = 74;
+  /** Each probe's reply as recorded (cut to 900 or 1300 bytes), first record per probe. */
+  readonly recorded = new Map<string, Uint8Array>();
 
   constructor(
     private readonly header: {
@@ -74,6 +76,7 @@ export class FingerprintBuilder {
       );
     }
     const used = resp.subarray(0, this.header.debug ? 1300 : 900);
+    if (!this.recorded.has(probeName)) this.recorded.set(probeName, used.slice());
     this.add(`%r(${probeName},${resp.length.toString(16).toUpperCase()},"`);
     this.add(escapeFingerprintBytes(used));
     this.add('")');
@@ -82,6 +85,7 @@ export class FingerprintBuilder {
   /** Forgets everything (nmap does so when it restarts probing through SSL). */
   reset(ssl: boolean): void {
     this.text = "";
+    this.recorded.clear();
     this.header.ssl = ssl;
   }
 

@@ -140,3 +140,21 @@ Deno.test("info: Service Info line (open ports only, no application CPEs, dedup,
     "Service Info: OS: Linux; CPE: cpe:/o:linux:linux_kernel",
   );
 });
+
+Deno.test("http-server-header: portrule and Server header extraction", async () => {
+  const { scriptApplies, serverHeader } = await import("./http_server_header.ts");
+  const port = (n: number, name?: string): PortResult => ({
+    protocol: "tcp",
+    port: n,
+    state: "open",
+    reason: "syn-ack",
+    service: name ? { name, method: "table", confidence: 3 } : undefined,
+  });
+  assert(scriptApplies(port(80), 7));
+  assert(!scriptApplies(port(80), 6));
+  assert(scriptApplies(port(12345, "http-proxy"), 7));
+  assert(!scriptApplies(port(12345, "ssh"), 9));
+  assertEquals(serverHeader("HTTP/1.1 200 OK\r\nDate: x\r\nserver:  nginx\r\n\r\n"), "nginx");
+  assertEquals(serverHeader("HTTP/1.0 404 x\r\nContent-Length: 0\r\n\r\n"), undefined);
+  assertEquals(serverHeader("SSH-2.0-x\r\n"), null);
+});

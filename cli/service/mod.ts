@@ -18,6 +18,7 @@ import { defaultServicesDb } from "../services_db.ts";
 import { loadProbeDb } from "./db.ts";
 import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
 import { sanitizeField } from "./fingerprint.ts";
+import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
 import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
 import type { ProbeDb } from "./probe_db.ts";
 
@@ -82,11 +83,11 @@ export async function detectServices(
   for (const p of ports) {
     const excluded = (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
     if (excluded) {
+      // nmap records "Excluded from version scan" as the product, then its
+      // processResults() overwrites it with an empty table result: the port
+      // shows its services-table name with a "?" and no version.
       if (opts.debug) log(`EXCLUDING ${p.port}/${p.protocol}`);
-      p.service = {
-        ...tableService(p),
-        product: "Excluded from version scan",
-      };
+      p.service = tableService(p);
     } else todo.push(p);
   }
   if (todo.length === 0) return;
@@ -131,6 +132,17 @@ export async function detectServices(
         serverName: host.userHostname,
       }, port.protocol);
       applyOutcome(port, outcome, opts, log, who);
+      // nmap's -sV also runs the "version" NSE scripts; http-server-header
+      // names likely-HTTP ports that no match line did.
+      if (scriptApplies(port, cfg.intensity) && port.service && port.service.confidence <= 3) {
+        const named = await httpServerHeader(port, outcome.recorded, {
+          address: host.address,
+          port: port.port,
+          sourceAddress: opts.sourceAddress,
+          serverName: host.userHostname,
+        }, host.userHostname ?? host.address);
+        if (named) port.service = named;
+      }
     } finally {
       release();
     }
