@@ -2,8 +2,8 @@
  * OS detection of one host, as nmap's os_scan_ipv4 runs it: pick the ports, run rounds until
  * one matches the database perfectly or the tries run out (5 by default, 2 when the
  * fingerprint is not fit for submission), pausing 1 s between rounds (2.5 s before the
- * fourth); keep the round whose best match is best; report distance, uptime and sequence
- * figures.
+ * fourth) — 0.1 s when the last round got its ICMP answers, which is what nmap's pauses wait
+ * for; keep the round whose best match is best; report distance, uptime and sequence figures.
  *
  * @module
  */
@@ -120,6 +120,9 @@ function cExp(x: number): string {
   return `${m}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
 }
 
+/** The pause between tries when the last one got every ICMP answer. */
+export const SETTLED_PAUSE_MS = 100;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
@@ -173,8 +176,12 @@ export async function detectWithIo(
   for (let t = 0;; t++) {
     if (opts.signal?.aborted) break;
     const pause = opts.sleep ?? ((ms: number) => sleep(ms, opts.signal));
-    if (t > 0) await pause(1000);
-    if (t === 3) await pause(1500);
+    // nmap pauses 1 s between tries (2.5 s before the fourth) so that rate-limited ICMP
+    // answers (U1, IE) come back. When the last try got both, a short pause does as well.
+    const prev = rounds[rounds.length - 1];
+    const settled = prev !== undefined && prev.udpAnswered && prev.echoAnswered;
+    if (t > 0) await pause(settled ? SETTLED_PAUSE_MS : 1000);
+    if (t === 3 && !settled) await pause(1500);
     if (opts.signal?.aborted) break;
     if (verbose) {
       log(

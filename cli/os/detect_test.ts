@@ -234,8 +234,8 @@ Deno.test("detectWithIo: no perfect match: five tries (two when unfit), best rou
     POINTS + "\nFingerprint Near Miss\nClass Linux | Linux | 6.X | general purpose\n" +
       "T1(R=Y%DF=N%T=40%S=O%A=S+%F=AS%RD=0%Q=)\nT2(R=N)\nT3(R=N)\n",
   );
-  const run = async (ports: Parameters<typeof host>[0], extra = {}) => {
-    const fake = new FakeHost({ address: TARGET, me: ME, openPort: 22 });
+  const run = async (ports: Parameters<typeof host>[0], extra = {}, dropUdp = false) => {
+    const fake = new FakeHost({ address: TARGET, me: ME, openPort: 22, dropUdp });
     const pauses: number[] = [];
     const os = (await detectWithIo(
       fake,
@@ -257,8 +257,18 @@ Deno.test("detectWithIo: no perfect match: five tries (two when unfit), best rou
   };
   const a = await run([["tcp", 22, "open"], ["tcp", 1, "closed"]]);
   assertEquals(a.os.tries, 5);
-  assertEquals(a.pauses, [1000, 1000, 1000, 1500, 1000]);
+  // Every ICMP answer came back: short pauses. Without them, nmap's 1 s (2.5 s before try 4).
+  assertEquals(a.pauses, [100, 100, 100, 100]);
   assertEquals(a.os.rounds.length, 5);
+  const lossy = await run([["tcp", 22, "open"], ["tcp", 1, "closed"]], {}, true);
+  assertEquals(lossy.pauses, [1000]);
+  assertEquals(lossy.os.tries, 2); // no U1 answer and no UDP scan: unfit, two tries
+  const lossyUdp = await run(
+    [["tcp", 22, "open"], ["tcp", 1, "closed"]],
+    { udpScanned: true },
+    true,
+  );
+  assertEquals(lossyUdp.pauses, [1000, 1000, 1000, 1500, 1000]);
   // No closed port from the scan: unfit for submission, two tries.
   const b = await run([["tcp", 22, "open"]]);
   assertEquals(b.os.tries, 2);

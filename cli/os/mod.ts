@@ -63,6 +63,37 @@ export async function detectOs(
 ): Promise<OsResult | undefined> {
   if (host.family !== 4 || host.status !== "up") return undefined;
   const db = extras.db ?? await loadOsDb(opts.osdb);
+  // nmap fingerprints at most 20 hosts at once (30 with -T4, any number with -T5).
+  const limit = opts.timing.template >= 5 ? Infinity : opts.timing.template === 4 ? 30 : 20;
+  await slot.acquire(limit);
+  try {
+    return await detectOne(host, session, opts, extras, db);
+  } finally {
+    slot.release();
+  }
+}
+
+/** Hosts being fingerprinted now, and those waiting for a turn. */
+const slot = {
+  busy: 0,
+  waiting: [] as (() => void)[],
+  async acquire(limit: number): Promise<void> {
+    while (this.busy >= limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.busy++;
+  },
+  release(): void {
+    this.busy--;
+    this.waiting.shift()?.();
+  },
+};
+
+async function detectOne(
+  host: HostResult,
+  session: RawSession<ParsedRecords>,
+  opts: Options,
+  extras: DetectOsExtras,
+  db: OsDb,
+): Promise<OsResult | undefined> {
   const route = session.route;
   const [{ packetCore }, { SessionIo }] = await Promise.all([
     import("../../core-wasm/mod.ts"),

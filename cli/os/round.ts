@@ -135,6 +135,8 @@ export interface RoundResult {
   distanceGuess: number;
   /** The closed UDP port answered U1 (nmap then records it as the closed UDP port). */
   udpAnswered: boolean;
+  /** Both echo probes were answered. */
+  echoAnswered: boolean;
   /** Time from the first to the last SEQ probe over the ideal 500 ms (nmap's timingRatio). */
   timingRatio: number;
   /** Probes sent in the round. */
@@ -459,6 +461,7 @@ export async function runRound(
     udpDistance: distance,
     distanceGuess,
     udpAnswered,
+    echoAnswered: ie !== undefined,
     timingRatio,
     sent,
   };
