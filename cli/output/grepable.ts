@@ -19,6 +19,7 @@
  * (protocol/state/reason/ttl:ports), which nmap's readers skip as a comment.
  */
 
+import { osGrepable } from "../os/output.ts";
 import type {
   HostProgress,
   HostResult,
@@ -109,7 +110,7 @@ export class GrepableWriter implements OutputWriter {
             this.opts.versionDetection,
           )
         ).join(", ")
-      }${ignoredText}\n`;
+      }${ignoredText}${osGrepable(host, { debug: run.debugging })}\n`;
     }
     this.sink.write(s);
   }

@@ -9,6 +9,7 @@
  * "# … scan initiated … as: …" and "# … done at …".
  */
 
+import { osLines } from "../os/output.ts";
 import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
@@ -40,6 +41,7 @@ export type NormalOptions = Pick<
   | "reason"
   | "versionDetection"
   | "osDetection"
+  | "osscanGuess"
   | "openOnly"
   | "verbose"
   | "debug"
@@ -175,6 +177,11 @@ export class NormalWriter implements OutputWriter {
     this.#header(h);
     this.#ports(h);
     this.#mac(h);
+    for (
+      const line of osLines(h, { osscanGuess: o.osscanGuess, verbose: o.verbose, debug: o.debug })
+    ) {
+      this.#w(line + "\n");
+    }
     this.#serviceInfo(h);
     this.#w("\n");
   }

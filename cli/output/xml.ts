@@ -20,6 +20,7 @@
  * becomes `&#x...;` so the file is plain ASCII, as nmap's is.
  */
 
+import { osXml } from "../os/output.ts";
 import type {
   HostResult,
   OutputWriter,
@@ -156,6 +157,7 @@ export class XmlWriter implements OutputWriter {
         ])
       }>` + hostHeader(host) +
         ports(host.ports, run, this.opts.openOnly, this.opts.servicesDb ?? defaultServicesDb()) +
+        osXml(host, { verbose: run.verbose, debug: run.debugging }) +
         times(host);
     }
     this.sink.write(s + "</host>\n");
