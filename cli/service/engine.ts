@@ -19,7 +19,9 @@
  * service). It differs from nmap only for a service that stays silent past
  * the grace time and then greets, or closes before tcpwrappedms, yet answers
  * a later probe with a hard match of something else. With grace >= the NULL
- * probe's totalwaitms the engine keeps nmap's sequential semantics exactly.
+ * probe's totalwaitms the engine makes nmap's decisions in nmap's order (each
+ * probe still has its own connection, where nmap sends the first probe after
+ * NULL on the NULL probe's connection).
  */
 
 import type { MatchDetails } from "./match.ts";

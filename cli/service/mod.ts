@@ -9,7 +9,9 @@
  *
  * The database is Porthole's own (cli/data/porthole-service-probes) unless
  * `--versiondb FILE` names another, such as nmap's own file. See engine.ts
- * for how probing is scheduled and why results still follow nmap's order.
+ * for how probing is scheduled and why results still follow nmap's order,
+ * and http_server_header.ts for the one NSE "version" script whose effect
+ * on the service fields is reproduced.
  */
 
 import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
