@@ -27,13 +27,14 @@ export class CookieJar {
   /** @param key two 32-bit words; random (crypto.getRandomValues) when omitted. */
   constructor(key?: ArrayLike<number>) {
     const k = key ?? crypto.getRandomValues(new Uint32Array(2));
-    this.#k0 = (k[0] ?? 0) >>> 0;
-    this.#k1 = (k[1] ?? 0) >>> 0;
+    this.#k0 = (k[0] ?? 0) | 0;
+    this.#k1 = (k[1] ?? 0) | 0;
   }
 
   /**
    * HalfSipHash-2-4 of three 32-bit words (a message of 12 bytes, words
-   * little-endian), giving an unsigned 32-bit value.
+   * little-endian), giving the 32-bit result as a signed int32 (`>>> 0` for
+   * the unsigned value).
    */
   hash3(a: number, b: number, c: number): number {
     let v0 = this.#k0;
@@ -72,7 +73,9 @@ export class CookieJar {
       v1 = rotl(v1, 13) ^ v2;
       v2 = rotl(v2, 16);
     }
-    return (v1 ^ v3) >>> 0;
+    // Signed: an int32 stays a small integer in V8, an unsigned value above
+    // 2^31 would be boxed — millions of times per scan.
+    return v1 ^ v3;
   }
 
   /**
@@ -81,7 +84,7 @@ export class CookieJar {
    * engine computes it once per host and feeds it to {@link hash3}.
    */
   addressDigest(addr: number | Uint8Array): number {
-    if (typeof addr === "number") return addr >>> 0;
+    if (typeof addr === "number") return addr | 0;
     const dv = new DataView(addr.buffer, addr.byteOffset, addr.byteLength);
     const h1 = this.hash3(dv.getUint32(0), dv.getUint32(4), 0x6a09e667);
     return this.hash3(h1, dv.getUint32(8), dv.getUint32(12));
@@ -108,8 +111,8 @@ export class FlowCookies {
 
   /** Source port of try `tryNo` (0-based) of the probe to (host, dport). */
   sourcePort(hostDigest: number, dport: number, tryNo: number): number {
-    const h = this.jar.hash3(hostDigest, dport, 0);
-    return SOURCE_PORT_BASE + ((h % SOURCE_PORT_SPAN) + tryNo) % SOURCE_PORT_SPAN;
+    const h = (this.jar.hash3(hostDigest, dport, 0) >>> 0) % SOURCE_PORT_SPAN;
+    return SOURCE_PORT_BASE + (h + tryNo) % SOURCE_PORT_SPAN;
   }
 
   /**
@@ -118,12 +121,12 @@ export class FlowCookies {
    */
   tryNumber(hostDigest: number, dport: number, sport: number, maxTries: number): number {
     if (sport < SOURCE_PORT_BASE) return -1;
-    const h = this.jar.hash3(hostDigest, dport, 0) % SOURCE_PORT_SPAN;
+    const h = (this.jar.hash3(hostDigest, dport, 0) >>> 0) % SOURCE_PORT_SPAN;
     const t = (sport - SOURCE_PORT_BASE - h + SOURCE_PORT_SPAN) % SOURCE_PORT_SPAN;
     return t < maxTries ? t : -1;
   }
 
-  /** The sequence number (and, for ACK-bearing probes, the ack) to send. */
+  /** The sequence number (and, for ACK-bearing probes, the ack) to send, as an int32. */
   sequence(hostDigest: number, dport: number, sport: number): number {
     return this.jar.hash3(hostDigest, (dport | (sport << 16)) | 0, 1);
   }

@@ -9,7 +9,7 @@ Deno.test("cookie: hash is deterministic per key and differs across keys", () =>
   assertNotEquals(a.hash3(10, 20, 30), c.hash3(10, 20, 30));
   assertNotEquals(a.hash3(10, 20, 30), a.hash3(10, 20, 31));
   const h = a.hash3(0xffffffff, 0x80000000, 7);
-  assert(h >= 0 && h <= 0xffffffff && Number.isInteger(h));
+  assert(h >= -0x80000000 && h <= 0x7fffffff && Number.isInteger(h), "an int32");
 });
 
 Deno.test("cookie: one input bit flips about half the output bits", () => {

@@ -42,7 +42,9 @@ const RAW_TCP: ReadonlySet<ScanKind> = new Set([
 /** Hosts per group: bounded so a group's probe state stays small. */
 export function hostGroupSize(opts: Options, portCount: number): number {
   const t = opts.timing;
-  let n = opts.discovery.pingOnly ? 4096 : Math.floor(400_000 / Math.max(1, portCount));
+  // About 25k probes per group: enough parallelism to fill any window, and
+  // a bounded set of host results in memory (a /16 × 100 ports stays small).
+  let n = opts.discovery.pingOnly ? 4096 : Math.floor(25_000 / Math.max(1, portCount));
   n = Math.max(16, Math.min(4096, n));
   if (t.minHostgroup > 0) n = Math.max(n, t.minHostgroup);
   if (t.maxHostgroup > 0) n = Math.min(n, t.maxHostgroup);

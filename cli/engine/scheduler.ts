@@ -132,7 +132,8 @@ export class Scheduler {
   readonly #order: Permutation;
   readonly #tries: Uint8Array;
   readonly #flags: Uint8Array;
-  readonly #sentAt: Float64Array;
+  /** Send time of each probe's latest try, ms after #start (float32: 10 bytes a probe in all). */
+  readonly #sentAt: Float32Array;
   readonly #remaining: Int32Array;
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
@@ -144,9 +145,9 @@ export class Scheduler {
   readonly #doneQueue: number[] = [];
   #lastTrace = 0;
   /** Per probe: send serial number of its latest try (for RACK). */
-  readonly #serial: Float64Array;
+  readonly #serial: Uint32Array;
   /** Per host: highest send serial it answered (for RACK). */
-  readonly #ackedSerial: Float64Array;
+  readonly #ackedSerial: Uint32Array;
   #nextSerial = 1;
   readonly #rack: boolean;
   readonly #batch: number[] = [];
@@ -165,11 +166,11 @@ export class Scheduler {
     this.#order = probeOrder(this.size, opts.randomize);
     this.#tries = new Uint8Array(this.size);
     this.#flags = new Uint8Array(this.size);
-    this.#sentAt = new Float64Array(this.size);
+    this.#sentAt = new Float32Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
-    this.#serial = new Float64Array(this.size);
-    this.#ackedSerial = new Float64Array(hosts);
+    this.#serial = new Uint32Array(this.size);
+    this.#ackedSerial = new Uint32Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#hostsLeft = hosts;
     this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
@@ -216,12 +217,20 @@ export class Scheduler {
   }
 
   /**
-   * A reply attributed to try `tryNo` of probe (h, p) arrived at `now`.
+   * When the reply being attributed arrived (performance.now() time). Set it
+   * and call {@link answer} without `now`: a double passed as an argument is
+   * boxed on every call, a field update is not.
+   */
+  replyAt = 0;
+
+  /**
+   * A reply attributed to try `tryNo` of probe (h, p) arrived at `now`
+   * (default: {@link replyAt}).
    * Returns true when it is the first answer (the caller records the port
    * state then); false for duplicates, late answers to settled probes, and
    * answers to tries never sent (forged).
    */
-  answer(h: number, p: number, tryNo: number, now = performance.now()): boolean {
+  answer(h: number, p: number, tryNo: number, now?: number): boolean {
     if (h < 0 || h >= this.hostCount || p < 0 || p >= this.perHost) return false;
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
@@ -232,16 +241,19 @@ export class Scheduler {
     if (f & OUTSTANDING) this.#inFlight--;
     this.stats.answered++;
     const t = this.timings[h]!;
-    const sentAt = this.#sentAt[idx]!;
+    const sentAt = this.#sentAt[idx]! + this.#start;
     // Karn's rule: only a reply known to answer the latest try times the path.
+    // Past the first samples, one answer in eight is timed (RFC 6298 asks for
+    // at least one sample per RTT; a scan answers thousands per RTT).
     if (tryNo === tries - 1) {
-      t.rtt.sample(now - sentAt);
+      if (t.rtt.samples < 16 || (this.stats.answered & 7) === 0) {
+        t.rtt.sample((now ?? this.replyAt) - sentAt);
+      }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
     }
     t.retry.onReply(tryNo);
-    if (tryNo > 0) this.window.onDrop(sentAt, now, this.#inFlight);
-    const scale = Math.min(50, this.stats.sent / Math.max(1, this.stats.answered));
-    this.window.onReply(1, Math.max(1, scale));
+    if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
+    this.window.grow(this.stats.sent, this.stats.answered);
     if (this.#firstFinishes) this.#finish(h, false);
     else if (--this.#remaining[h]! === 0) this.#finish(h, false);
     return true;
@@ -275,8 +287,8 @@ export class Scheduler {
   }
 
   #settleSilent(idx: number): void {
-    const h = idx % this.hostCount;
-    const p = (idx - h) / this.hostCount;
+    const p = (idx / this.hostCount) | 0;
+    const h = idx - p * this.hostCount;
     this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
     this.stats.timedOut++;
     this.#events?.silent(h, p);
@@ -296,7 +308,7 @@ export class Scheduler {
       }
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
-      const sent = this.#sentAt[idx]!;
+      const sent = this.#sentAt[idx]! + this.#start;
       const due = sent + t.rtt.timeout;
       // RACK (RFC 8985): a probe sent before one the host has since answered,
       // and older than an RTT plus a reorder window, was lost: retransmit it
@@ -333,7 +345,8 @@ export class Scheduler {
         fw.shift();
         continue;
       }
-      const due = this.#sentAt[idx]! + this.timings[idx % this.hostCount]!.rtt.timeout;
+      const due = this.#sentAt[idx]! + this.#start +
+        this.timings[idx % this.hostCount]!.rtt.timeout;
       if (due > now) {
         wait = Math.min(wait, due - now);
         break;
@@ -371,7 +384,8 @@ export class Scheduler {
     // were built), so RTT samples do not include the building.
     const t = performance.now();
     const b = this.#batch;
-    for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = t;
+    const rel = t - this.#start;
+    for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = rel;
     b.length = 0;
     io.flush();
   }
@@ -384,15 +398,16 @@ export class Scheduler {
     while (sent < n) {
       const idx = this.#nextProbe();
       if (idx < 0) break;
-      const h = idx % this.hostCount;
-      const p = (idx - h) / this.hostCount;
+      // Integer arithmetic: h and p stay small integers (no boxing on calls).
+      const p = (idx / this.hostCount) | 0;
+      const h = idx - p * this.hostCount;
       const tryNo = this.#tries[idx]!;
       if (!io.emit(h, p, tryNo)) {
         this.#flush(io);
         if (!io.emit(h, p, tryNo)) throw new Error("probe does not fit an empty send buffer");
       }
       this.#tries[idx] = tryNo + 1;
-      this.#sentAt[idx] = now;
+      this.#sentAt[idx] = now - this.#start;
       this.#serial[idx] = this.#nextSerial++;
       this.#batch.push(idx);
       this.#flags[idx]! |= OUTSTANDING;

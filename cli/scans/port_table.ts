@@ -13,8 +13,14 @@ import type { Verdict } from "./tcp_rules.ts";
 const codes = new Map<string, number>();
 const table: Verdict[] = [{ state: "filtered", reason: "no-response" }];
 
-/** Interned code of a verdict (1-based; 0 means "not decided"). */
+/** Verdict objects seen before (the rules return shared constants), by identity. */
+const byObject = new WeakMap<Verdict, number>();
+
+/** Interned code of a verdict (1-based; 0 means "not decided"). Allocation-free
+ * for verdicts seen before, which is every reply after the first few. */
 export function verdictCode(v: Verdict): number {
+  const known = byObject.get(v);
+  if (known !== undefined) return known;
   const key = `${v.state}\0${v.reason}`;
   let c = codes.get(key);
   if (c === undefined) {
@@ -22,6 +28,7 @@ export function verdictCode(v: Verdict): number {
     table.push({ state: v.state, reason: v.reason });
     codes.set(key, c);
   }
+  byObject.set(v, c);
   return c;
 }
 
@@ -32,6 +39,7 @@ export function verdictOf(code: number): Verdict {
 
 export class PortTable {
   readonly #codes: Uint16Array;
+  readonly #ascending: boolean;
   readonly #ttl: Uint8Array;
   /** ICMP errors from a router: "reason from ADDR" (rare, so a map). */
   readonly #from = new Map<number, string>();
@@ -42,6 +50,7 @@ export class PortTable {
     readonly protocol: Protocol,
   ) {
     this.#codes = new Uint16Array(hosts * ports.length);
+    this.#ascending = ports.every((p, i) => i === 0 || ports[i - 1]! < p);
     this.#ttl = new Uint8Array(hosts * ports.length);
   }
 
@@ -103,7 +112,7 @@ export class PortTable {
       if (from !== undefined) r.reasonAddr = from;
       out.push(r);
     }
-    out.sort((a, b) => a.port - b.port);
+    if (!this.#ascending) out.sort((a, b) => a.port - b.port);
     return out;
   }
 

@@ -2,7 +2,7 @@
  * The raw TCP scans: -sS, -sF, -sN, -sX, -sA, -sW, -sM and --scanflags, as a
  * zmap-style probe module on the shared scheduler.
  *
- * - make: one template per route (Ethernet/IP/TCP headers built once, MSS
+ * - make: one template per session (Ethernet/IP/TCP headers built once, MSS
  *   option on SYNs as nmap sends); per probe only destination, ports, seq,
  *   ack and IP ID are patched (core-wasm emitBatch, RFC 1624 checksums).
  * - validate: statelessly. The source port encodes the try number and the
@@ -33,6 +33,23 @@ import {
   TCP_SYN,
   tcpReplyVerdict,
 } from "./tcp_rules.ts";
+
+/** nmap sends raw probes with a random TTL (37..59); one per run here. */
+const RUN_TTL = 37 + Math.floor(Math.random() * 23);
+
+const templates = new WeakMap<object, Map<number, ProbeTemplate>>();
+const portIndexes = new WeakMap<readonly number[], Int32Array>();
+
+/** port number → index in `ports` (-1: not scanned), shared by every group of a run. */
+function portIndexOf(ports: readonly number[]): Int32Array {
+  let idx = portIndexes.get(ports);
+  if (!idx) {
+    idx = new Int32Array(65536).fill(-1);
+    ports.forEach((p, i) => (idx![p] = i));
+    portIndexes.set(ports, idx);
+  }
+  return idx;
+}
 
 /** Tries the cookie decoder accepts (beyond any allowance the policy gives). */
 export const MAX_TRIES = 64;
@@ -68,28 +85,37 @@ export async function rawTcpScan(
   const cookies = ctx.cookies;
   const H = hosts.length;
 
+  // Reply → host: numeric keys for IPv4 (no string per reply), bytes-as-text for IPv6.
+  const byV4 = new Map<number, number>();
   const byKey = new Map<string, number>();
-  hosts.forEach((h, i) => byKey.set(h.key, i));
-  const portIndex = new Int32Array(65536).fill(-1);
-  ports.forEach((p, i) => (portIndex[p] = i));
+  hosts.forEach((h, i) => (h.family === 4 ? byV4.set(h.v4, i) : byKey.set(h.key, i)));
+  const portIndex = portIndexOf(ports);
 
-  // nmap sends a random TTL (37..59 here) and window 1024; SYNs carry MSS 1460.
-  const ttl = 37 + Math.floor(Math.random() * 23);
-  const template: ProbeTemplate = core.probeTemplate({
-    protocol: "tcp",
-    linkType: session.sendLinkType,
-    srcMac: route.srcMac,
-    dstMac: route.dstMac ?? new Uint8Array(6),
-    src: route.sourceBytes,
-    dst: route.family === 4 ? 0 : new Uint8Array(16),
-    srcPort: 1024,
-    dstPort: 1,
-    flags,
-    window: 1024,
-    ttl,
-    options: flags & TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
-    capacity: TEMPLATE_CAPACITY,
-  });
+  // Templates live in the core's fixed memory and are never freed: one per
+  // session and flags for the whole run, however many host groups pass.
+  let perSession = templates.get(session);
+  if (!perSession) templates.set(session, perSession = new Map());
+  let template = perSession.get(flags);
+  if (!template) {
+    template = core.probeTemplate({
+      protocol: "tcp",
+      linkType: session.sendLinkType,
+      srcMac: route.srcMac,
+      dstMac: route.dstMac ?? new Uint8Array(6),
+      src: route.sourceBytes,
+      dst: route.family === 4 ? 0 : new Uint8Array(16),
+      srcPort: 1024,
+      dstPort: 1,
+      flags,
+      // nmap's window 1024 and MSS 1460 on SYNs; a random TTL as nmap's (per run).
+      window: 1024,
+      ttl: RUN_TTL,
+      options: flags & TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+      capacity: TEMPLATE_CAPACITY,
+    });
+    perSession.set(flags, template);
+  }
+  const tpl: ProbeTemplate = template;
   const carriesAck = (flags & TCP_ACK) !== 0;
   const seqSpace = FlowCookies.sequenceSpace(flags);
 
@@ -102,46 +128,42 @@ export async function rawTcpScan(
     timings: hosts.map((h) => (h.timing ??= newHostTiming(ctx.plan, ports.length))),
   });
 
-  // Hosts may sit behind different next hops on the session's link (a LAN):
-  // the template carries the first one's MAC, others are patched per frame.
-  const templateMac = route.dstMac ?? new Uint8Array(6);
+  // Hosts may sit behind different next hops on the session's link (a LAN),
+  // and a cached template serves many groups: on Ethernet every frame gets
+  // its host's next-hop MAC written after the template is patched.
   const ethernet = session.sendLinkType === 1;
-  const macOf = hosts.map((h) => {
-    const m = h.route?.dstMac;
-    return ethernet && m && !sameMac(m, templateMac) ? m : undefined;
-  });
-  const queuedMac: (Uint8Array | undefined)[] = new Array(TEMPLATE_CAPACITY);
-  let patched = 0;
+  const zeroMac = new Uint8Array(6);
+  const macOf = hosts.map((h) => h.route?.dstMac ?? route.dstMac ?? zeroMac);
+  const queuedMac: Uint8Array[] = new Array(TEMPLATE_CAPACITY);
   let queued = 0;
+  let ipIdState = (Math.random() * 0x7fffffff) | 1;
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       if (queued >= TEMPLATE_CAPACITY) return false;
       const host = hosts[h]!;
-      const mac = macOf[h];
-      queuedMac[queued] = mac;
-      if (mac) patched++;
+      queuedMac[queued] = macOf[h]!;
       const dport = ports[p]!;
       const sport = cookies.sourcePort(host.digest, dport, tryNo);
       const seq = cookies.sequence(host.digest, dport, sport);
-      if (host.family === 4) template.dstV4[queued] = host.v4;
-      else template.dstV6.set(host.v6!, queued * 16);
-      template.dstPort[queued] = dport;
-      template.srcPort[queued] = sport;
-      template.seq[queued] = seq;
-      template.ack[queued] = carriesAck ? seq : 0;
-      template.ipId[queued] = (Math.random() * 65536) | 0;
+      if (host.family === 4) tpl.dstV4[queued] = host.v4;
+      else tpl.dstV6.set(host.v6!, queued * 16);
+      tpl.dstPort[queued] = dport;
+      tpl.srcPort[queued] = sport;
+      tpl.seq[queued] = seq;
+      tpl.ack[queued] = carriesAck ? seq : 0;
+      // xorshift32 for the IP ID: Math.random() would box a double per probe.
+      ipIdState ^= ipIdState << 13;
+      ipIdState ^= ipIdState >>> 17;
+      ipIdState ^= ipIdState << 5;
+      tpl.ipId[queued] = ipIdState & 0xffff;
       queued++;
       return true;
     },
     flush() {
       if (queued === 0) return;
-      const batch = core.emitBatch(template, queued);
-      if (patched) {
-        for (let k = 0; k < queued; k++) {
-          const mac = queuedMac[k];
-          if (mac) batch.data.set(mac, batch.index[k * 4]!);
-        }
-        patched = 0;
+      const batch = core.emitBatch(tpl, queued);
+      if (ethernet) {
+        for (let k = 0; k < queued; k++) batch.data.set(queuedMac[k]!, batch.index[k * 4]!);
       }
       session.sendBatch(batch, queued);
       queued = 0;
@@ -164,15 +186,14 @@ export async function rawTcpScan(
   function handle(rec: ParsedRecords, n: number): void {
     const pollTime = performance.now();
     const origin = performance.timeOrigin;
-    let now = pollTime;
     for (let i = 0; i < n; i++) {
       if (rec.status(i) !== ParseError.OK) continue;
       // The capture's timestamp is when the reply arrived; polling comes later.
       const at = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - origin;
-      now = at > 0 && at <= pollTime ? at : pollTime;
+      sched.replyAt = at > 0 && at <= pollTime ? at : pollTime;
       const k = rec.kind(i);
       if (k === Kind.TCP) {
-        const h = byKey.get(rec.family(i) === 4 ? String(rec.srcV4(i)) : v6Key(rec.srcV6(i)));
+        const h = rec.family(i) === 4 ? byV4.get(rec.srcV4(i)) : byKey.get(v6Key(rec.srcV6(i)));
         if (h === undefined) continue;
         const dport = rec.srcPort(i);
         const p = portIndex[dport]!;
@@ -186,7 +207,7 @@ export async function rawTcpScan(
         if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), seqSpace)) continue;
         const v = tcpReplyVerdict(kind, tf, rec.window(i));
         if (!v) continue;
-        if (sched.answer(h, p, tryNo, now)) {
+        if (sched.answer(h, p, tryNo)) {
           table.set(h, p, v, rec.ttl(i));
           if (learnMac[h] && !host.mac) {
             host.mac = { addr: formatMac(rec.srcMac(i)), addrtype: "mac" };
@@ -200,7 +221,7 @@ export async function rawTcpScan(
         let fromTarget: boolean;
         if (fam === 4) {
           if (rec.quotedSrcV4(i) !== ourV4) continue;
-          h = byKey.get(String(rec.quotedDstV4(i)));
+          h = byV4.get(rec.quotedDstV4(i));
           fromTarget = h !== undefined && rec.srcV4(i) === hosts[h]!.v4;
         } else {
           if (v6Key(rec.quotedSrcV6(i)) !== ourV6) continue;
@@ -219,7 +240,7 @@ export async function rawTcpScan(
         if (rec.quotedSeq(i) >>> 0 !== cookies.sequence(host.digest, dport, sport) >>> 0) continue;
         const v = icmpErrorVerdict(fam, rec.icmpType(i), rec.icmpCode(i), "tcp", fromTarget);
         if (!v) continue;
-        if (sched.answer(h, p, tryNo, now)) {
+        if (sched.answer(h, p, tryNo)) {
           const from = fromTarget ? undefined : formatSource(rec, i, fam);
           table.set(h, p, v, rec.ttl(i), from);
           listener.port?.(host, dport, v.state);
@@ -245,9 +266,4 @@ function formatSource(rec: ParsedRecords, i: number, fam: 4 | 6): string {
   if (fam === 6) return formatIp(rec.srcV6(i).slice());
   const a = rec.srcV4(i);
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-function sameMac(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

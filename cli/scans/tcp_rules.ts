@@ -51,6 +51,13 @@ export interface Verdict {
   reason: string;
 }
 
+// Shared, frozen verdicts: the hot path allocates nothing per reply.
+const OPEN_SYNACK: Verdict = Object.freeze({ state: "open", reason: "syn-ack" });
+const OPEN_RESET: Verdict = Object.freeze({ state: "open", reason: "reset" });
+const CLOSED_RESET: Verdict = Object.freeze({ state: "closed", reason: "reset" });
+const UNFILTERED_RESET: Verdict = Object.freeze({ state: "unfiltered", reason: "reset" });
+const OPEN_SPLIT: Verdict = Object.freeze({ state: "open", reason: "split-handshake-syn" });
+
 /**
  * A TCP segment matched to a probe of scan `kind`. Returns null for
  * segments nmap ignores ("unexpected TCP flags").
@@ -60,18 +67,22 @@ export function tcpReplyVerdict(
   flags: number,
   window: number,
 ): Verdict | null {
-  if (kind === "syn" && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
-    return { state: "open", reason: "syn-ack" };
-  }
+  if (kind === "syn" && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) return OPEN_SYNACK;
   if (flags & TCP_RST) {
-    if (kind === "window") return { state: window ? "open" : "closed", reason: "reset" };
-    if (kind === "ack") return { state: "unfiltered", reason: "reset" };
-    return { state: "closed", reason: "reset" };
+    if (kind === "window") return window ? OPEN_RESET : CLOSED_RESET;
+    if (kind === "ack") return UNFILTERED_RESET;
+    return CLOSED_RESET;
   }
   // A bare SYN back: TCP split handshake (nmap.org/misc/split-handshake.pdf).
-  if (kind === "syn" && flags & TCP_SYN) return { state: "open", reason: "split-handshake-syn" };
+  if (kind === "syn" && flags & TCP_SYN) return OPEN_SPLIT;
   return null;
 }
+
+const OPEN_FILTERED_SILENT: Verdict = Object.freeze({
+  state: "open|filtered",
+  reason: "no-response",
+});
+const FILTERED_SILENT: Verdict = Object.freeze({ state: "filtered", reason: "no-response" });
 
 /** The state silence means after every try: nmap's defaults per scan. */
 export function silenceVerdict(kind: ScanKind): Verdict {
@@ -81,9 +92,9 @@ export function silenceVerdict(kind: ScanKind): Verdict {
     case "xmas":
     case "maimon":
     case "udp":
-      return { state: "open|filtered", reason: "no-response" };
+      return OPEN_FILTERED_SILENT;
     default:
-      return { state: "filtered", reason: "no-response" };
+      return FILTERED_SILENT;
   }
 }
 

@@ -58,6 +58,20 @@ export class CongestionWindow {
   }
 
   /**
+   * One reply, with nmap's cc_scale computed here from integer counts
+   * (`sent` probes, `answered` of them): min(50, sent / answered), at least 1.
+   * Integers as arguments keep the per-reply path allocation-free.
+   */
+  grow(sent: number, answered: number): void {
+    let scale = sent / (answered > 0 ? answered : 1);
+    if (scale > 50) scale = 50;
+    if (scale < 1) scale = 1;
+    if (this.cwnd < this.ssthresh) this.cwnd += scale;
+    else this.cwnd += scale / this.cwnd;
+    if (this.cwnd > this.opts.max) this.cwnd = this.opts.max;
+  }
+
+  /**
    * A probe sent at `sentAt` was lost (ms, same clock as `now`). Returns
    * whether the window shrank.
    */
