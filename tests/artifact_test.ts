@@ -49,6 +49,13 @@ Deno.test({
     match(help.stdout, /TARGET SPECIFICATION:/);
     match(help.stdout, /SCAN TECHNIQUES:/);
 
+    // The bundle's first stage answers these itself: byte for byte what the source tree prints.
+    for (const arg of ["--version", "-V", "--help", "-h"]) {
+      const got = await output(DENO, ["run", ...flags, "porthole.js", arg], dir);
+      const want = await output(DENO, ["run", ...flags, "cli/main.ts", arg], REPO);
+      deepEqual(got, want, arg);
+    }
+
     const bad = await output(
       DENO,
       ["run", ...flags, "porthole.js", "-p", "70000", "127.0.0.1"],
@@ -62,6 +69,39 @@ Deno.test({
     equal(first, `#!/usr/bin/env -S deno run --quiet ${flags.join(" ")}`);
 
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["porthole.js"]);
+  },
+});
+
+Deno.test({
+  name: "artifact: --version and --help never unpack the scanner; a broken scanner fails cleanly",
+  sanitizeResources: false,
+  async fn() {
+    const { file } = await artifact();
+    const text = await Deno.readTextFile(file);
+    // The packed second stage: the one long base64 string literal.
+    const packed = /"([A-Za-z0-9+/]{10000,}={0,2})"/.exec(text);
+    ok(packed, "no packed second stage found");
+    ok(text.length < 600_000, `first stage carries the scanner packed: ${text.length} bytes`);
+    const dir = await Deno.makeTempDir({ prefix: "ph-artifact-" });
+    try {
+      await Deno.writeTextFile(`${dir}/porthole.js`, text.replace(packed[1]!, "AAAA"));
+      const flags = portholeFlags();
+      const version = await output(DENO, ["run", ...flags, "porthole.js", "--version"], dir);
+      equal(version.code, 0, version.stderr);
+      match(version.stdout, /^Porthole version \S+/);
+      const help = await output(DENO, ["run", ...flags, "porthole.js", "-h"], dir);
+      equal(help.code, 0, help.stderr);
+      match(help.stdout, /SCAN TECHNIQUES:/);
+      const scan = await output(
+        DENO,
+        ["run", ...flags, "porthole.js", "-p", "1", "127.0.0.1"],
+        dir,
+      );
+      equal(scan.stdout, "");
+      match(scan.stderr, /^porthole: .+\nQUITTING!\n$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 

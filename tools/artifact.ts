@@ -12,9 +12,14 @@
  * same Deno release).
  */
 
+import { toStage2 } from "./_bundle_stage2.ts";
+
 const REPO = new URL("../", import.meta.url).pathname;
 const ENTRY = `${REPO}cli/main.ts`;
 const DIST = `${REPO}dist`;
+const STAGE1 = `${REPO}tools/_bundle_stage1.ts`;
+/** The string literal in stage 1 that the packed second stage replaces. */
+const PAYLOAD_MARK = "@@PORTHOLE_PAYLOAD@@";
 
 /** The permission and unstable flags of the `porthole` task. */
 export function portholeFlags(): string[] {
@@ -30,18 +35,52 @@ async function deno(args: string[], env?: Record<string, string>): Promise<boole
   return success;
 }
 
+/** Runs `deno bundle` on `entry`; returns the JavaScript, or undefined when it failed. */
+async function denoBundle(entry: string): Promise<string | undefined> {
+  const tmp = await Deno.makeTempFile({ prefix: "ph-bundle-", suffix: ".js" });
+  try {
+    const ok = await deno(["bundle", "--quiet", "--platform", "deno", "-o", tmp, entry]);
+    return ok ? await Deno.readTextFile(tmp) : undefined;
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
+}
+
+/**
+ * dist/porthole.js in two stages, one file. The first stage (tools/_bundle_stage1.ts, ~10 KB)
+ * answers --version and --help at once; it carries the whole bundle of cli/main.ts as a
+ * gzip-compressed base64 string that it decodes and evaluates for anything else
+ * (tools/_bundle_stage2.ts makes that bundle evaluable). Deno's start-up cost grows with the
+ * size of the main module, so this keeps `porthole.js --version` as quick as the source tree's.
+ */
 async function bundle(): Promise<number> {
   await Deno.mkdir(DIST, { recursive: true });
   const out = `${DIST}/porthole.js`;
-  if (!await deno(["bundle", "--quiet", "--platform", "deno", "-o", out, ENTRY])) return 1;
+  const full = await denoBundle(ENTRY);
+  const first = full && await denoBundle(STAGE1);
+  if (full === undefined || first === undefined) return 1;
+  const payload = await pack(toStage2(full));
+  const parts = first.split(`"${PAYLOAD_MARK}"`);
+  if (parts.length !== 2) throw new Error(`bundle: ${PAYLOAD_MARK} must occur once in stage 1`);
   const flags = portholeFlags().join(" ");
-  const body = await Deno.readTextFile(out);
-  await Deno.writeTextFile(out, `#!/usr/bin/env -S deno run --quiet ${flags}\n${body}`);
+  await Deno.writeTextFile(
+    out,
+    `#!/usr/bin/env -S deno run --quiet ${flags}\n${parts[0]}"${payload}"${parts[1]}`,
+  );
   await Deno.chmod(out, 0o755);
   const size = (await Deno.stat(out)).size;
   console.log(`dist/porthole.js (${(size / 1024).toFixed(0)} KiB): run it with`);
   console.log(`  deno run ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
   return 0;
+}
+
+/** gzip at its best setting, then base64: about a third of the bundle's size. */
+async function pack(source: string): Promise<string> {
+  const { gzipSync, constants } = await import("node:zlib");
+  const packed = gzipSync(new TextEncoder().encode(source), {
+    level: constants.Z_BEST_COMPRESSION,
+  });
+  return new Uint8Array(packed.buffer, packed.byteOffset, packed.length).toBase64();
 }
 
 async function compile(args: string[]): Promise<number> {
