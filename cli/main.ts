@@ -59,7 +59,8 @@ export async function main(args: string[]): Promise<number> {
     stdout(formatIfList());
     return 0;
   }
-  const { runScan } = await import("./engine/run.ts");
+  const { runScan, trace } = await import("./engine/run.ts");
+  trace("main: engine loaded");
   try {
     return await runScan(opts, { stdout, stderr });
   } catch (e) {
@@ -86,6 +87,13 @@ if (import.meta.main) {
     }
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;
+  }
+  try {
+    if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {
+      console.error(`timing: ${performance.now().toFixed(1)} ms exit`);
+    }
+  } catch {
+    // no --allow-env: no tracing
   }
   Deno.exit(code);
 }

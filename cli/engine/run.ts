@@ -23,6 +23,20 @@ import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
 import { Chatter, completedInfo, nameIp } from "./chatter.ts";
 
+/** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
+const TRACE = (() => {
+  try {
+    return Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1";
+  } catch {
+    return false;
+  }
+})();
+
+/** Print a phase mark when PORTHOLE_DEBUG_TIMING=1. */
+export function trace(label: string): void {
+  if (TRACE) console.error(`timing: ${performance.now().toFixed(1)} ms ${label}`);
+}
+
 /** Where the run writes. */
 export interface RunIo {
   stdout(s: string): void;
@@ -91,7 +105,9 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     warn: (line) => io.stderr(line + "\n"),
   };
   for (const w of opts.warnings ?? []) log.warn(w);
+  trace("options parsed");
   const { privileged, scans } = await decidePrivileges(opts, log);
+  trace("privileges");
   const excludes: ExcludeSet = await preflightTargets(opts);
   if (opts.versionDetection) {
     // A bad --versiondb is found before any packet is sent.
@@ -140,6 +156,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     debugging: opts.debug,
   };
   for (const w of writers) await w.begin(run);
+  trace("writers open");
 
   // Ctrl-C: stop sending, write what is known, exit 130. A second Ctrl-C quits at once.
   const abort = new AbortController();
@@ -168,6 +185,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     // ffi closes its handles on Ctrl-C; the exit is ours (after writing).
     ffi.setOnInterrupt(() => {});
     const core = packetCore();
+    trace("core + ffi loaded");
     ctx.raw = {
       core,
       sessions: new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress }),
@@ -210,6 +228,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     ctx.raw?.sessions.closeAll();
   }
 
+  trace("scan done");
   const endTime = Date.now();
   const summary: RunSummary = {
     endTime,
@@ -224,6 +243,7 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
   if (abort.signal.aborted) summary.interrupted = true;
   for (const w of writers) await w.end(summary);
   await out.close();
+  trace("writers closed");
   if (errorMessage) {
     io.stderr(`${errorMessage}\nQUITTING!\n`);
     return 1;
@@ -256,7 +276,9 @@ async function scanGroup(
 ): Promise<number> {
   const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
   const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
+  trace(`group of ${hosts.length}: discovery`);
   await discoverHosts(ctx, hosts, plan.privileged);
+  trace("discovery done");
 
   // Ordered emission: results[i] is set when host i is complete.
   const results: (HostResult | undefined)[] = new Array(hosts.length);
