@@ -62,7 +62,18 @@ export async function main(args: string[]): Promise<number> {
   const { runScan, trace } = await import("./engine/run.ts");
   trace("main: engine loaded");
   try {
-    return await runScan(opts, { stdout, stderr });
+    let skipHosts: Set<string> | undefined;
+    if (opts.output.resume !== undefined) {
+      // nmap --resume FILE: the original command line comes from the file;
+      // finished hosts are skipped, writers append (XML continues in place).
+      const { readResumeState } = await import("./output/mod.ts");
+      const state = readResumeState(opts.output.resume);
+      const resumed = parseOptions(state.argv);
+      resumed.output.resume = opts.output.resume;
+      opts = resumed;
+      skipHosts = state.doneHosts;
+    }
+    return await runScan(opts, { stdout, stderr }, { skipHosts });
   } catch (e) {
     if (e instanceof UsageError) {
       stderr(e.render());

@@ -99,7 +99,11 @@ export async function decidePrivileges(
 }
 
 /** Run the scan described by `opts`; returns the exit status. */
-export async function runScan(opts: Options, io: RunIo): Promise<number> {
+export async function runScan(
+  opts: Options,
+  io: RunIo,
+  extra: { skipHosts?: ReadonlySet<string> } = {},
+): Promise<number> {
   const log: RunLog = {
     info: (line) => io.stdout(line + "\n"),
     warn: (line) => io.stderr(line + "\n"),
@@ -213,13 +217,12 @@ export async function runScan(opts: Options, io: RunIo): Promise<number> {
     };
     for await (const t of expandTargets(opts, { excludes, warn: (m) => log.warn(m) })) {
       if (abort.signal.aborted) break;
+      // --resume: hosts the interrupted run finished are not scanned again.
+      if (extra.skipHosts?.has(t.address)) continue;
       group.push(t);
       if (group.length >= groupSize) await runGroup();
     }
     if (group.length && !abort.signal.aborted) await runGroup();
-    if (hostsTotal === 0 && !abort.signal.aborted) {
-      log.warn("WARNING: No targets were specified, so 0 hosts scanned.");
-    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     errorMessage = e instanceof Error ? e.message : String(e);
