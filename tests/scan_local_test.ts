@@ -169,3 +169,67 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "local: --resume skips the hosts an interrupted run finished",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const gnmap = `${dir}/run.gnmap`;
+    try {
+      // Four hosts, one probe per 150 ms each (hosts scanned in parallel would
+      // finish together), so take one host per group with --max-hostgroup 1.
+      const targets = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"];
+      const child = new Deno.Command(DENO, {
+        args: [
+          ...FLAGS,
+          MAIN,
+          "--unprivileged",
+          "-n",
+          "-Pn",
+          "--max-hostgroup",
+          "1",
+          "--scan-delay",
+          "150ms",
+          "-p",
+          "1-6",
+          "-oG",
+          gnmap,
+          ...targets,
+        ],
+        stdout: "null",
+        stderr: "piped",
+        env: { DENO_NO_UPDATE_CHECK: "1" },
+      }).spawn();
+      // Interrupt once the first host is in the file.
+      for (let i = 0; i < 300; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await Deno.readTextFile(gnmap).catch(() => "");
+        if (/Host: 127\.0\.0\.1 .*Ports:/.test(text)) break;
+      }
+      child.kill("SIGINT");
+      const status = await child.status;
+      assertEquals(status.code, 130);
+      const before = await Deno.readTextFile(gnmap);
+      const done = targets.filter((t) =>
+        new RegExp(`Host: ${t.replaceAll(".", "\\.")} .*Ports:`).test(before)
+      );
+      assert(done.length >= 1 && done.length < targets.length, before);
+
+      const r = await porthole(["--resume", gnmap]);
+      assertEquals(r.code, 0, r.stderr);
+      const rescanned = parseNmapNormal(r.stdout).map((h) => h.address);
+      assertEquals(rescanned, targets.filter((t) => !done.includes(t)));
+      const after = await Deno.readTextFile(gnmap);
+      for (const t of targets) {
+        assert(
+          new RegExp(`Host: ${t.replaceAll(".", "\\.")} .*Ports:`).test(after),
+          `${t} in the file`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
