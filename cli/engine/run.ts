@@ -346,7 +346,11 @@ async function scanGroup(
     pendingServices.push(job);
   };
 
-  for (const h of hosts) if (!h.up || phases === 0) finishHost(h);
+  // Interrupted during discovery: hosts not yet seen up are unknown, not down.
+  const undecided = ctx.signal.aborted ? new Set(hosts.filter((h) => !h.up)) : new Set();
+  for (const h of hosts) {
+    if ((!h.up || phases === 0) && !undecided.has(h)) finishHost(h);
+  }
 
   const onPhaseDone = (h: ScanHost, table: PortTable, hi: number) => {
     h.ports.push(...table.results(hi));
@@ -473,9 +477,12 @@ async function scanGroup(
   await Promise.all(pendingServices);
   await flush();
   if (ctx.signal.aborted) {
-    // Skip hosts never reached; only what is known is written.
-    while (next < hosts.length && !results[next]) next++;
-    await flush();
+    // Ctrl-C: write what is known, in order, skipping hosts never reached.
+    await chain;
+    for (; next < hosts.length; next++) {
+      const r = results[next];
+      if (r) await sinks.write(r);
+    }
   }
   return up.length;
 }
