@@ -140,3 +140,48 @@ Deno.test("timing plan: values from the options, explicit --max-retries", () => 
   assertEquals(q.congestion.max, 5);
   assert(q.congestion.initial <= 5 && q.congestion.min <= 5);
 });
+
+Deno.test("rtt: the adaptive floor replaces --min-rtt-timeout once RTT is measured", () => {
+  const r = new RttEstimator({ ...limits, adaptiveFloorMs: 10 });
+  assertEquals(r.timeout, 1000); // no sample: the initial timeout
+  for (let i = 0; i < 40; i++) r.sample(0.2);
+  assertEquals(r.timeout, 10);
+  // A slow path keeps its own RFC 6298 value above the floor.
+  const s = new RttEstimator({ ...limits, adaptiveFloorMs: 10 });
+  for (let i = 0; i < 40; i++) s.sample(30 + (i % 2) * 10);
+  assert(s.timeout > 35 && s.timeout < 80, `timeout ${s.timeout}`);
+});
+
+Deno.test("timing plan: adaptive floor unless --min-rtt-timeout or a slow template", () => {
+  const t: TimingOptions = {
+    template: 3,
+    minRttTimeoutMs: 100,
+    maxRttTimeoutMs: 10000,
+    initialRttTimeoutMs: 1000,
+    maxRetries: 10,
+    hostTimeoutMs: 0,
+    scanDelayMs: 0,
+    maxScanDelayMs: 1000,
+    minRate: 0,
+    maxRate: 0,
+    minParallelism: 0,
+    maxParallelism: 0,
+    minHostgroup: 0,
+    maxHostgroup: 0,
+  };
+  assertEquals(timingPlan(t, []).rtt.adaptiveFloorMs, 10);
+  assertEquals(timingPlan(t, ["--min-rtt-timeout", "50ms"]).rtt.adaptiveFloorMs, undefined);
+  assertEquals(timingPlan(t, ["--min_rtt_timeout=50ms"]).rtt.adaptiveFloorMs, undefined);
+  assertEquals(timingPlan({ ...t, template: 2 }, []).rtt.adaptiveFloorMs, undefined);
+});
+
+Deno.test("retry: minTries raises nmap's floor, --max-retries still caps", () => {
+  assertEquals(
+    new RetryPolicy({ maxRetries: 6, explicit: false, minTries: 3 }, 1).allowedTries(),
+    3,
+  );
+  assertEquals(
+    new RetryPolicy({ maxRetries: 0, explicit: true, minTries: 3 }, 1).allowedTries(),
+    1,
+  );
+});
