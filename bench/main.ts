@@ -112,6 +112,13 @@ async function runTool(
   };
 }
 
+/** Closed ports past the kernel's burst of 6, at one ICMP error per second. */
+function icmpFloorSeconds(t: PortTable): number {
+  const folded = Number(/(\d+) closed udp ports/.exec(t.folded)?.[1] ?? 0);
+  const listed = t.rows.filter((r) => r.endsWith(" closed")).length;
+  return Math.max(0, folded + listed - 6);
+}
+
 function countGrepableOpen(file: string): number {
   try {
     return (Deno.readTextFileSync(file).match(/\/open\//g) ?? []).length;
@@ -121,9 +128,14 @@ function countGrepableOpen(file: string): number {
 }
 
 async function referenceTable(w: Workload, tag: string): Promise<PortTable | undefined> {
-  if (w.reference !== "nmap-lossfree") return undefined;
-  // A loss-free nmap run on a fresh lab of the same scenario is the answer.
-  await using lab = await Lab.up({ tag, scenario: w.scenario, lossPercent: 0 });
+  if (w.reference !== "nmap-clean") return undefined;
+  // nmap on a fresh lab of the same scenario with no loss and no ICMP limits is the answer.
+  await using lab = await Lab.up({
+    tag,
+    scenario: w.scenario,
+    lossPercent: 0,
+    icmpRatelimit: false,
+  });
   const args = substitute(w.args.nmap!, lab, "");
   const r = await inScanner(lab, ["nmap", ...args], w.timeoutMs);
   return portTable(r.stdout);
@@ -142,6 +154,9 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
     lossPercent: w.lossPercent,
     icmpRatelimit: w.icmpRatelimit,
   });
+  for (const sysctl of w.targetSysctls ?? []) {
+    await lab.runInTarget(0, ["sysctl", "-qw", sysctl]);
+  }
   const runs = opts.runs ?? (opts.quick ? 1 : w.runs);
   const samples = new Map<ToolName, RunSample[]>(tools.map((t) => [t, []]));
   const notes = new Map<ToolName, string[]>(tools.map((t) => [t, []]));
@@ -150,7 +165,12 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
     for (const tool of ["nmap", "masscan", "porthole"] as ToolName[]) {
       if (!tools.includes(tool)) continue;
       if (skipSlow(tool) || (i > 0 && w.slowTools?.includes(tool))) continue;
-      const s = await runTool(w, tool, lab, tool === "nmap" ? undefined : reference);
+      const s = await runTool(
+        w,
+        tool,
+        lab,
+        tool === "nmap" && w.reference === "nmap" ? undefined : reference,
+      );
       if (tool === "nmap" && w.reference === "nmap" && s.code === 0) {
         reference = portTable(s.stdout);
       }
@@ -163,6 +183,7 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
     }
   }
   for (const t of tools) if (skipSlow(t)) notes.get(t)!.push("skipped (slow; full bench only)");
+  const floorS = w.icmpFloor && reference ? icmpFloorSeconds(reference) : undefined;
   const nmapMedian = median(samples.get("nmap")?.map((s) => s.wallS) ?? []);
   return tools.map((tool) => {
     const ss = samples.get(tool)!;
@@ -173,13 +194,17 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
       ? "n/a"
       : ss.some((s) => s.code !== 0)
       ? "failed"
-      : w.reference === "none" || (tool === "nmap" && w.reference === "nmap") || !reference &&
-          w.reference !== "anyip-count"
+      : w.reference === "none" || (tool === "nmap" && w.reference === "nmap") ||
+          !reference &&
+            w.reference !== "anyip-count"
       ? "n/a"
       : wrong.length
       ? "WRONG"
       : "identical";
     const n = notes.get(tool)!;
+    if (floorS !== undefined && ss.length) {
+      n.push(`floor ${floorS} s, ${(wall / floorS).toFixed(3)}× floor`);
+    }
     if (wrong.length) n.push(...new Set(wrong.flatMap((s) => s.diffs.slice(0, 4))));
     return {
       workload: w.name,
