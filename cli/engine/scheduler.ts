@@ -144,6 +144,8 @@ export class Scheduler {
   readonly #maxInFlight: number;
   readonly #doneQueue: number[] = [];
   #lastTrace = 0;
+  #waits = 0;
+  #waited = 0;
   /** Per probe: send serial number of its latest try (for RACK). */
   readonly #serial: Uint32Array;
   /** Per host: highest send serial it answered (for RACK). */
@@ -315,8 +317,13 @@ export class Scheduler {
       // now instead of after a whole RTO. Send order is the serial number, as
       // a batch shares one send time.
       let rackAt = Infinity;
-      if (this.#rack && this.#serial[idx]! < this.#ackedSerial[h]!) {
-        rackAt = sent + (t.rtt.srtt ?? 0) + this.#reorderWindow(t);
+      if (this.#rack && this.#ackedSerial[h]! > 0) {
+        const srtt = t.rtt.srtt ?? 0;
+        rackAt = this.#serial[idx]! < this.#ackedSerial[h]!
+          ? sent + srtt + this.#reorderWindow(t)
+          // Nothing sent later has been answered yet (the probe is at the
+          // tail): a tail loss probe after two RTTs (RFC 8985 §7).
+          : sent + 2 * srtt + this.#reorderWindow(t);
       }
       if (due > now && rackAt > now) {
         wait = Math.min(due, rackAt) - now;
@@ -388,6 +395,10 @@ export class Scheduler {
     for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = rel;
     b.length = 0;
     io.flush();
+    // Drain replies between send batches: on a fast link the answers to a
+    // window of thousands of probes arrive while it is being sent, and the
+    // capture ring must not overflow (a dropped reply costs a retransmission).
+    io.poll();
   }
 
   #send(io: ProbeIo, now: number): void {
@@ -491,11 +502,29 @@ export class Scheduler {
           for (let h = 0; h < this.hostCount; h++) if (!this.#hostDone[h]) this.#finish(h, false);
           break;
         }
-        if (sleep > 0) await io.wait(sleep);
+        if (sleep > 0) {
+          const w0 = DEBUG ? performance.now() : 0;
+          await io.wait(sleep);
+          if (DEBUG) {
+            this.#waits++;
+            this.#waited += performance.now() - w0;
+          }
+        }
       }
     } finally {
       this.#drainDone();
       this.#events = undefined;
+      if (DEBUG) {
+        console.error(
+          `sched: done in ${
+            (performance.now() - this.#start).toFixed(1)
+          } ms, ${this.#waits} waits ` +
+            `(${
+              this.#waited.toFixed(1)
+            } ms), sent ${this.stats.sent}, answered ${this.stats.answered}, ` +
+            `retransmitted ${this.stats.retransmitted}, silent ${this.stats.timedOut}`,
+        );
+      }
     }
   }
 }
