@@ -545,6 +545,8 @@ async function connectPing(
     timings,
     firstAnswerFinishesHost: true,
     maxInFlight: 256,
+    // Connect completions come through the event loop, not in send order.
+    rack: false,
   });
   const pending = new Set<AbortController>();
   let finished: { h: number; p: number; tryNo: number; at: number; reason: string }[] = [];

@@ -53,25 +53,37 @@ export async function connectScan(
   const table = new PortTable(hosts.length, ports, "tcp");
   const silence = silenceVerdict("connect");
   const H = hosts.length;
+  // A connect completes when the OS says so and the event loop gets to it:
+  // no RACK (completion order is not send order) and nmap's own RTO floor
+  // (the adaptive LAN floor is for raw replies timed by the capture).
+  const plan = { ...ctx.plan, rtt: { ...ctx.plan.rtt, adaptiveFloorMs: undefined } };
   const sched = new Scheduler({
     hosts: H,
     perHost: ports.length,
-    plan: ctx.plan,
+    plan,
     randomize: ctx.opts.randomizePorts,
     signal: ctx.signal,
-    timings: hosts.map((h) => (h.timing ??= newHostTiming(ctx.plan, ports.length))),
+    timings: hosts.map((h) => (h.timing = newHostTiming(plan, ports.length))),
     maxInFlight: MAX_CONNECTS_IN_FLIGHT,
+    rack: false,
   });
 
-  const pending = new Map<number, AbortController>();
+  // Every attempt of a probe stays alive until the probe is settled: a slow
+  // first try that succeeds after a retransmission still counts.
+  const pending = new Map<number, AbortController[]>();
+  const settle = (idx: number) => {
+    for (const ac of pending.get(idx) ?? []) ac.abort();
+    pending.delete(idx);
+  };
   let finished: Done[] = [];
   let wake: (() => void) | undefined;
 
   function attempt(h: number, p: number, tryNo: number): void {
     const idx = p * H + h;
-    pending.get(idx)?.abort();
     const ac = new AbortController();
-    pending.set(idx, ac);
+    const list = pending.get(idx);
+    if (list) list.push(ac);
+    else pending.set(idx, [ac]);
     const host = hosts[h]!;
     Deno.connect({ hostname: host.address, port: ports[p]!, signal: ac.signal }).then(
       (conn) => {
@@ -84,7 +96,6 @@ export async function connectScan(
       },
       (e) => e,
     ).then((err) => {
-      if (pending.get(idx) === ac) pending.delete(idx);
       if (ac.signal.aborted) return;
       const verdict = connectVerdict(err);
       if (!verdict) return;
@@ -107,6 +118,7 @@ export async function connectScan(
           table.set(d.h, d.p, d.verdict);
           listener.port?.(hosts[d.h]!, ports[d.p]!, d.verdict.state);
         }
+        if (sched.isDone(d.h, d.p)) settle(d.p * H + d.h);
       }
     },
     wait(ms) {
@@ -128,7 +140,7 @@ export async function connectScan(
   try {
     await sched.run(io, {
       silent(h, p) {
-        pending.get(p * H + h)?.abort();
+        settle(p * H + h);
         table.set(h, p, silence);
       },
       hostDone(h, timedOut) {
@@ -138,7 +150,7 @@ export async function connectScan(
       },
     });
   } finally {
-    for (const ac of pending.values()) ac.abort();
+    for (const list of pending.values()) for (const ac of list) ac.abort();
     pending.clear();
   }
   return table;
