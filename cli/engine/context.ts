@@ -37,6 +37,11 @@ export interface EngineContext {
   raw?: RawPlumbing;
   /** nmap's -v progress lines (absent or disabled when not verbose). */
   chatter?: Chatter;
+  /** The status meter (--stats-every, Enter, -v): fed settled/total probes. */
+  progress?: {
+    update(done: number, total: number): void;
+    setPhase(name: string, hosts?: number): void;
+  };
 }
 
 /**

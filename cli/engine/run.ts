@@ -171,6 +171,15 @@ export async function runScan(
   };
   Deno.addSignalListener("SIGINT", onInt);
 
+  const { Progress } = await import("../output/mod.ts");
+  const progress = new Progress({
+    statsEveryMs: opts.output.statsEveryMs,
+    verbose: interactiveStdout(opts) ? opts.verbose : 0,
+    debug: opts.debug,
+    // Enter prints the status, unless stdin carries the targets (-iL -).
+    interactive: opts.inputList === "-" ? false : undefined,
+    startTime,
+  });
   const { jar, cookies } = newCookies();
   const ctx: EngineContext = {
     opts,
@@ -180,6 +189,7 @@ export async function runScan(
     signal: abort.signal,
     log,
     chatter: new Chatter(opts.verbose > 0 && interactiveStdout(opts), log.info),
+    progress,
   };
   if (privileged) {
     const [{ packetCore }, ffi] = await Promise.all([
@@ -199,6 +209,7 @@ export async function runScan(
   let hostsUp = 0, hostsTotal = 0;
   let errorMessage: string | undefined;
   const writeHost = async (r: HostResult) => {
+    progress.hostDone(r.status === "up");
     for (const w of writers) await w.host(r);
   };
   try {
@@ -227,6 +238,7 @@ export async function runScan(
     if (e instanceof UsageError) throw e;
     errorMessage = e instanceof Error ? e.message : String(e);
   } finally {
+    progress.stop();
     Deno.removeSignalListener("SIGINT", onInt);
     ctx.raw?.sessions.closeAll();
   }
@@ -279,6 +291,7 @@ async function scanGroup(
 ): Promise<number> {
   const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
   const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
+  ctx.progress?.setPhase("Ping Scan", hosts.length);
   trace(`group of ${hosts.length}: discovery`);
   await discoverHosts(ctx, hosts, plan.privileged);
   trace("discovery done");
@@ -380,6 +393,7 @@ async function scanGroup(
     ports: number,
     body: () => Promise<void>,
   ) => {
+    ctx.progress?.setPhase(title, hs.length);
     const task = chatter?.start(title, await label(hs), ports);
     await body();
     const timedOut = hs.filter((h) => h.timedOut).length;

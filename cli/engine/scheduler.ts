@@ -67,6 +67,8 @@ export interface SchedulerOptions {
   maxInFlight?: number;
   /** Time-based loss detection (RACK, RFC 8985) besides the RTO; default on. */
   rack?: boolean;
+  /** Progress feed (settled probes of all), called about every 250 ms. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const DONE = 1;
@@ -144,6 +146,8 @@ export class Scheduler {
   readonly #maxInFlight: number;
   readonly #doneQueue: number[] = [];
   #lastTrace = 0;
+  #lastProgress = 0;
+  readonly #onProgress?: (done: number, total: number) => void;
   #waits = 0;
   #waited = 0;
   /** Per probe: send serial number of its latest try (for RACK). */
@@ -174,6 +178,7 @@ export class Scheduler {
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
     this.#rack = opts.rack ?? true;
+    this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
     this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
     this.#signal = opts.signal;
@@ -470,6 +475,10 @@ export class Scheduler {
         io.poll();
         this.#drainDone();
         now = performance.now();
+        if (this.#onProgress && now - this.#lastProgress >= 250) {
+          this.#lastProgress = now;
+          this.#onProgress(this.stats.answered + this.stats.timedOut, this.size);
+        }
         this.#checkHostTimeouts(now);
         let untilTimeout = this.#expire(now);
         this.#drainDone();

@@ -63,6 +63,7 @@ export async function connectScan(
     plan,
     randomize: ctx.opts.randomizePorts,
     signal: ctx.signal,
+    onProgress: ctx.progress && ((d, t) => ctx.progress!.update(d, t)),
     timings: hosts.map((h) => (h.timing = newHostTiming(plan, ports.length))),
     maxInFlight: MAX_CONNECTS_IN_FLIGHT,
     rack: false,

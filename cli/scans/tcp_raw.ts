@@ -125,6 +125,7 @@ export async function rawTcpScan(
     plan: ctx.plan,
     randomize: ctx.opts.randomizePorts,
     signal: ctx.signal,
+    onProgress: ctx.progress && ((d, t) => ctx.progress!.update(d, t)),
     timings: hosts.map((h) => (h.timing ??= newHostTiming(ctx.plan, ports.length))),
   });
 
