@@ -233,3 +233,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "local: raw scans of 127.0.0.1 (-sS, -sA, -sF) as root",
+  ignore: Deno.uid?.() !== 0,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const a = listen();
+    const closed = [freePort(), freePort()];
+    try {
+      const ports = [a.port, ...closed].sort((x, y) => x - y).join(",");
+      const states = async (flag: string) => {
+        const r = await porthole([flag, "-n", "--reason", "-p", ports, "127.0.0.1"]);
+        assertEquals(r.code, 0, r.stderr);
+        assert(/Host is up, received localhost-response/.test(r.stdout), r.stdout);
+        return new Map(parseNmapNormal(r.stdout)[0]!.ports.map((p) => [p.port, p.state]));
+      };
+      const syn = await states("-sS");
+      assertEquals(syn.get(a.port), "open");
+      for (const p of closed) assertEquals(syn.get(p), "closed");
+      const ack = await states("-sA");
+      for (const p of [a.port, ...closed]) assertEquals(ack.get(p), "unfiltered");
+      const fin = await states("-sF");
+      assertEquals(fin.get(a.port), "open|filtered");
+      for (const p of closed) assertEquals(fin.get(p), "closed");
+    } finally {
+      a.close();
+    }
+  },
+});
