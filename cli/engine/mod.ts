@@ -11,6 +11,11 @@
  * - {@link CookieJar} / {@link FlowCookies} (cookie.ts): keyed hashes for
  *   stateless reply validation (source port encodes the try, seq the flow).
  * - {@link FeistelPermutation} (permutation.ts): random probe order, flat memory.
+ * - {@link SessionPool} / {@link EngineContext} (context.ts): one session per
+ *   interface+source for the run, routes through a {@link RouteCache}, the
+ *   per-run cookies, abort signal, log, -v chatter and progress meter.
+ * - {@link ScanHost} (host.ts): a target through discovery, scans and output.
+ * - `runScan` (run.ts): the whole run behind cli/main.ts.
  *
  * A raw scan module is then: build a probe template, `emit` patches one probe
  * (source port = cookies.sourcePort(host, dport, try), seq = cookies.sequence(...)),
@@ -36,3 +41,8 @@ export type {
 export { CookieJar, FlowCookies, SOURCE_PORT_BASE } from "./cookie.ts";
 export { FeistelPermutation, IdentityPermutation, probeOrder } from "./permutation.ts";
 export type { Permutation } from "./permutation.ts";
+export { newCookies, SessionPool } from "./context.ts";
+export type { EngineContext, RawPlumbing, RunLog } from "./context.ts";
+export { ScanHost, v6Key } from "./host.ts";
+export type { TargetLike } from "./host.ts";
+export { Chatter } from "./chatter.ts";
