@@ -127,6 +127,8 @@ export class Scheduler {
   readonly size: number;
   readonly timings: HostTiming[];
   readonly window: CongestionWindow;
+  /** Every host's samples together: the timeout for hosts without their own. */
+  readonly #groupRtt: RttEstimator;
   readonly rate: RateLimiter;
   readonly stats: SchedulerStats = { sent: 0, retransmitted: 0, answered: 0, timedOut: 0 };
 
@@ -186,6 +188,7 @@ export class Scheduler {
     this.timings = opts.timings ??
       Array.from({ length: hosts }, () => newHostTiming(plan, perHost));
     this.window = new CongestionWindow(plan.congestion);
+    this.#groupRtt = new RttEstimator(plan.rtt);
     this.#start = performance.now();
     // --scan-delay is a gap between probes to one host; with probes spread
     // over the group's hosts it amounts to a rate cap of hosts / delay.
@@ -254,7 +257,11 @@ export class Scheduler {
     // at least one sample per RTT; a scan answers thousands per RTT).
     if (tryNo === tries - 1) {
       if (t.rtt.samples < 16 || (this.stats.answered & 7) === 0) {
-        t.rtt.sample((now ?? this.replyAt) - sentAt);
+        const rtt = (now ?? this.replyAt) - sentAt;
+        t.rtt.sample(rtt);
+        if (this.#groupRtt.samples < 64 || (this.stats.answered & 63) === 0) {
+          this.#groupRtt.sample(rtt);
+        }
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
     }
@@ -316,7 +323,7 @@ export class Scheduler {
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
       const sent = this.#sentAt[idx]! + this.#start;
-      const due = sent + t.rtt.timeout;
+      const due = sent + this.#timeoutOf(t);
       // RACK (RFC 8985): a probe sent before one the host has since answered,
       // and older than an RTT plus a reorder window, was lost: retransmit it
       // now instead of after a whole RTO. Send order is the serial number, as
@@ -358,7 +365,7 @@ export class Scheduler {
         continue;
       }
       const due = this.#sentAt[idx]! + this.#start +
-        this.timings[idx % this.hostCount]!.rtt.timeout;
+        this.#timeoutOf(this.timings[idx % this.hostCount]!);
       if (due > now) {
         wait = Math.min(wait, due - now);
         break;
@@ -368,6 +375,16 @@ export class Scheduler {
       this.#settleSilent(idx);
     }
     return wait;
+  }
+
+  /**
+   * A host's retransmission timeout; a host with no RTT sample of its own
+   * borrows the group's (nmap's group timing), so a silent host among
+   * answering ones is given up on at LAN speed, not after the 1 s initial RTO.
+   */
+  #timeoutOf(t: HostTiming): number {
+    if (t.rtt.samples > 0 || this.#groupRtt.samples === 0) return t.rtt.timeout;
+    return Math.max(this.#groupRtt.timeout, t.rtt.limits.minRttTimeoutMs);
   }
 
   /** RACK's reorder window: a quarter RTT, at least 1 ms, under half an RTO. */
