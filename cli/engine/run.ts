@@ -353,6 +353,19 @@ async function scanGroup(
       }
       const ptr = await names.get(h);
       if (ptr) r.ptrHostname = ptr;
+      if (ctx.opts.osDetection && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
+        try {
+          const { detectOs } = await import("../os/mod.ts");
+          const route = h.route ?? ctx.raw.sessions.route(h.address);
+          const os = await detectOs(r, ctx.raw.sessions.get(route), ctx.opts, {
+            log: ctx.log.info,
+            signal: ctx.signal,
+          });
+          if (os) r.os = os;
+        } catch (e) {
+          ctx.log.warn(`OS detection failed for ${h.address}: ${(e as Error).message}`);
+        }
+      }
       results[i] = r;
       await flush();
     })();
