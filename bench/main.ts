@@ -58,6 +58,11 @@ function substitute(args: string[], lab: Lab, resultFile: string): string[] {
       ? lab.anyip ?? ""
       : a === "RESULTFILE"
       ? resultFile
+      : a === "SCANNERIP"
+      ? lab.scanner.v4
+      : a === "ROUTERMAC"
+      // The routed target's end of the veth (the lab's fixed MACs: 02:70:68:<b>:00:02).
+      ? `02:70:68:${lab.addr.b.toString(16).padStart(2, "0")}:00:02`
       : a
   );
 }

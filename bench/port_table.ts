@@ -28,14 +28,35 @@ export function portTable(normalOutput: string): PortTable {
   return { rows, folded };
 }
 
-/** Differences between two tables, as human-readable lines; empty when identical. */
+/** The state a table gives the ports it does not list: its one folded state, if one. */
+function foldedState(t: PortTable): string | undefined {
+  const states = [...t.folded.matchAll(/(\d+) (\S+) (?:tcp|udp) ports/g)].map((m) => m[2]!);
+  if (/^All \d+ scanned ports/.test(t.folded)) {
+    return /are in ignored states/.test(t.folded)
+      ? /Not shown: \d+ (\S+)/.exec(t.folded)?.[1]
+      : undefined;
+  }
+  return states.length === 1 ? states[0] : undefined;
+}
+
+/**
+ * Differences between two tables, port by port, as human-readable lines; empty when they give
+ * every port the same state. A port one table lists and the other folds away takes the other's
+ * folded state, so a table that lists closed ports the reference folded is not "different".
+ */
 export function tableDiff(expected: PortTable, actual: PortTable): string[] {
+  const stateMap = (t: PortTable) => new Map(t.rows.map((r) => r.split(" ") as [string, string]));
+  const e = stateMap(expected);
+  const a = stateMap(actual);
+  const eDefault = foldedState(expected);
+  const aDefault = foldedState(actual);
   const diffs: string[] = [];
-  const a = new Set(actual.rows);
-  const e = new Set(expected.rows);
-  for (const r of expected.rows) if (!a.has(r)) diffs.push(`missing ${r}`);
-  for (const r of actual.rows) if (!e.has(r)) diffs.push(`extra ${r}`);
-  if (expected.folded !== actual.folded) {
+  for (const port of [...new Set([...e.keys(), ...a.keys()])].sort()) {
+    const want = e.get(port) ?? eDefault;
+    const got = a.get(port) ?? aDefault;
+    if (want !== got) diffs.push(`${port} ${got ?? "?"}, expected ${want ?? "?"}`);
+  }
+  if (!diffs.length && expected.folded !== actual.folded && eDefault !== aDefault) {
     diffs.push(`summary "${actual.folded}" vs "${expected.folded}"`);
   }
   return diffs;

@@ -143,7 +143,23 @@ export const WORKLOADS: Workload[] = [
     scenario: "anyip16",
     args: {
       porthole: ["-sS", "-n", "-Pn", "--open", "-p", ANYIP_PORTS, "ANYIP", "-oG", "RESULTFILE"],
-      masscan: ["ANYIP", "-p", ANYIP_PORTS, "--rate", "2000000", "--wait", "1"],
+      // masscan's defaults are a rate of 100 and a 10 s wait; it cannot find the lab's route
+      // itself, so it is told the interface, source and next hop.
+      masscan: [
+        "ANYIP",
+        "-p",
+        ANYIP_PORTS,
+        "--rate",
+        "2000000",
+        "--wait",
+        "1",
+        "-e",
+        "eth0",
+        "--adapter-ip",
+        "SCANNERIP",
+        "--router-mac",
+        "ROUTERMAC",
+      ],
     },
     reference: "anyip-count",
     runs: 2,
