@@ -27,7 +27,7 @@ export function portholeFlags(): string[] {
   const cfg = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
   const task = cfg.tasks.porthole;
   const command: string = typeof task === "string" ? task : task.command;
-  return command.split(/\s+/).filter((w) => /^--(allow|unstable)-/.test(w));
+  return command.split(/\s+/).filter((w) => /^--(allow-|unstable-|v8-flags=)/.test(w));
 }
 
 async function deno(args: string[], env?: Record<string, string>): Promise<boolean> {

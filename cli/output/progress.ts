@@ -22,8 +22,6 @@ interface NodeStdin {
   unref?(): void;
 }
 
-// A computed specifier: node:process has no types here without @types/node.
-const NODE_PROCESS = "node:process";
 
 /** nmap's MAX_ETA_SECONDS: beyond it the estimate reads "Unknown". */
 const MAX_ETA_SECONDS = 60 * 60 * 24 * 10;
@@ -104,7 +102,7 @@ export class Progress {
   #listenForEnter(): void {
     const onData = () => this.printStatus();
     this.#onData = onData;
-    import(NODE_PROCESS).then((m: { default: { stdin: NodeStdin } }) => {
+    import("node:process").then((m) => {
       if (this.#onData !== onData) return; // stopped meanwhile
       this.#stdin = m.default.stdin;
       this.#stdin.on("data", onData);
