@@ -318,17 +318,18 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
     const pick = (proto: Protocol): number[] => {
       const allowed = member ? new Set(member[proto]) : undefined;
       const out: number[] = [];
-      const rows = db.byRatio(proto);
       if (level < 1) {
-        for (const e of rows) {
+        for (const e of db.byRatio(proto)) {
           if (e.ratio < level) break;
           if (!allowed || allowed.has(e.port)) out.push(e.port);
         }
       } else {
-        const n = Math.min(level, db.count(proto));
-        for (const e of rows) {
+        // The precomputed frequency order: no need to decode the table's names.
+        const order = db.portsByFrequency(proto);
+        const n = Math.min(level, order.length);
+        for (const p of order) {
           if (out.length >= n) break;
-          if (!allowed || allowed.has(e.port)) out.push(e.port);
+          if (!allowed || allowed.has(p)) out.push(p);
         }
       }
       return out.sort((a, b) => a - b);

@@ -1,13 +1,14 @@
 /**
  * The services table: port → service name, and the open-frequency ratios that
- * choose nmap's "top N" ports. Built in from `cli/data/services.ts` (generated
+ * choose nmap's "top N" ports. Built in from `cli/data/services.json` (generated
  * from nmap-services by tools/gen_services.ts), or read at run time from a file
  * in nmap-services format (--servicedb).
  */
 
 import type { Protocol } from "./model.ts";
 import { fatal } from "./errors.ts";
-import { SERVICES_SOURCE, SERVICES_TCP, SERVICES_UDP } from "./data/services.ts";
+import data from "./data/services.json" with { type: "json" };
+import { SERVICES_SOURCE } from "./data/services_source.ts";
 
 /** One row of an nmap-services file. */
 export interface ServiceEntry {
@@ -18,48 +19,87 @@ export interface ServiceEntry {
   ratio: number;
 }
 
-/** A loaded services table. Immutable once built. */
+/**
+ * One protocol's rows as columns, in file order (duplicates dropped). A name
+ * may be "" for "unknown" (the built-in table's encoding).
+ */
+interface Table {
+  /** Ascending for the built-in table; file order for files. */
+  ports: number[];
+  names: string[];
+  /** port → row index + 1; 0 = not in the table. */
+  index: Int32Array;
+}
+
+/** Where a table's rows come from; each part is decoded on first use, per protocol. */
+interface Source {
+  table(protocol: Protocol): Table;
+  /** Open frequencies, one per row of table(protocol). */
+  ratios(protocol: Protocol): number[];
+  /** Every port by descending ratio, ties in file order (nmap's stable sort). */
+  byFrequency(protocol: Protocol): number[];
+}
+
+/**
+ * A loaded services table. Immutable once built. Each protocol's rows are
+ * decoded on first use, and only the parts asked for: the built-in table has
+ * ~27k rows, and a default scan needs just its (precomputed) top-1000 list
+ * before the first probe, then a few names for the report.
+ */
 export class ServicesDb {
   /** Where the rows came from (a path, or the built-in table's provenance). */
   readonly source: string;
   /** False for /etc/services-style files without ratios: --top-ports is then refused. */
   readonly hasRatios: boolean;
-  readonly #byPort: Record<Protocol, Map<number, ServiceEntry>> = {
-    tcp: new Map(),
-    udp: new Map(),
-  };
-  readonly #rows: Record<Protocol, ServiceEntry[]> = { tcp: [], udp: [] };
-  #sorted?: Record<Protocol, ServiceEntry[]>;
+  readonly #src: Source;
+  readonly #tables: Partial<Record<Protocol, Table>> = {};
+  readonly #order: Partial<Record<Protocol, number[]>> = {};
+  readonly #rows: Partial<Record<Protocol, ServiceEntry[]>> = {};
+  readonly #sorted: Partial<Record<Protocol, ServiceEntry[]>> = {};
 
   /** `entries` in file order; later duplicates of a port/protocol are dropped, as nmap does. */
-  constructor(entries: Iterable<ServiceEntry>, source: string, hasRatios: boolean) {
+  constructor(entries: Iterable<ServiceEntry>, source: string, hasRatios: boolean);
+  /** A table decoded lazily from `source` (the built-in one). */
+  constructor(entries: Source, source: string, hasRatios: boolean);
+  constructor(entries: Iterable<ServiceEntry> | Source, source: string, hasRatios: boolean) {
     this.source = source;
     this.hasRatios = hasRatios;
-    for (const e of entries) {
-      const m = this.#byPort[e.protocol];
-      if (m.has(e.port)) continue;
-      m.set(e.port, e);
-      this.#rows[e.protocol].push(e);
-    }
+    this.#src = isSource(entries) ? entries : entriesSource(entries);
+  }
+
+  #table(protocol: Protocol): Table {
+    return this.#tables[protocol] ??= this.#src.table(protocol);
   }
 
   /** The service name for a port, or undefined when the table has none. */
   name(protocol: Protocol, port: number): string | undefined {
-    return this.#byPort[protocol].get(port)?.name;
+    const t = this.#table(protocol);
+    const i = t.index[port] ?? 0;
+    return i === 0 ? undefined : t.names[i - 1] || "unknown";
   }
 
   /** True when the table lists this port for this protocol. */
   has(protocol: Protocol, port: number): boolean {
-    return this.#byPort[protocol].has(port);
+    return (this.#table(protocol).index[port] ?? 0) !== 0;
   }
 
   /** Number of rows for a protocol. */
   count(protocol: Protocol): number {
-    return this.#rows[protocol].length;
+    return this.#table(protocol).ports.length;
   }
 
   /** Rows in file order. */
   rows(protocol: Protocol): readonly ServiceEntry[] {
+    if (!this.#rows[protocol]) {
+      const t = this.#table(protocol);
+      const ratios = this.#src.ratios(protocol);
+      this.#rows[protocol] = t.ports.map((port, i) => ({
+        name: t.names[i] || "unknown",
+        port,
+        protocol,
+        ratio: ratios[i]!,
+      }));
+    }
     return this.#rows[protocol];
   }
 
@@ -68,20 +108,25 @@ export class ServicesDb {
    * whose sort is stable, and Array.prototype.sort is stable too.
    */
   byRatio(protocol: Protocol): readonly ServiceEntry[] {
-    if (!this.#sorted) {
-      this.#sorted = {
-        tcp: [...this.#rows.tcp].sort((a, b) => b.ratio - a.ratio),
-        udp: [...this.#rows.udp].sort((a, b) => b.ratio - a.ratio),
-      };
-    }
-    return this.#sorted[protocol];
+    return this.#sorted[protocol] ??= [...this.rows(protocol)].sort((a, b) => b.ratio - a.ratio);
+  }
+
+  /**
+   * Every listed port in byRatio() order: --top-ports N takes the first N.
+   * Cheap for the built-in table (precomputed).
+   */
+  portsByFrequency(protocol: Protocol): readonly number[] {
+    return this.#order[protocol] ??= this.#src.byFrequency(protocol);
   }
 
   /** Ports whose service name matches an nmap wildcard mask (`*`, `?`, case-insensitive). */
   matchMask(mask: string, protocol: Protocol): number[] {
     const re = wildcardRegExp(mask);
+    const t = this.#table(protocol);
     const out: number[] = [];
-    for (const e of this.#rows[protocol]) if (re.test(e.name)) out.push(e.port);
+    for (let i = 0; i < t.ports.length; i++) {
+      if (re.test(t.names[i] || "unknown")) out.push(t.ports[i]!);
+    }
     return out;
   }
 }
@@ -97,26 +142,69 @@ export function wildcardRegExp(mask: string): RegExp {
   return new RegExp(`^${src}$`, "is");
 }
 
-function decode(data: string, protocol: Protocol): ServiceEntry[] {
-  const out: ServiceEntry[] = [];
-  let port = 0;
-  for (const item of data.split(" ")) {
-    const [d, name, r] = item.split(",");
-    port += d ? Number(d) : 1;
-    out.push({ name: name!, port, protocol, ratio: r ? Number(r) / 1e6 : 0 });
-  }
-  return out;
+function isSource(x: Iterable<ServiceEntry> | Source): x is Source {
+  return typeof (x as Source).table === "function";
 }
+
+/** A Source over parsed rows (--servicedb files, tests). */
+function entriesSource(entries: Iterable<ServiceEntry>): Source {
+  const empty = () => ({ ports: [], names: [], index: new Int32Array(65536), ratios: [] });
+  const tables: Record<Protocol, Table & { ratios: number[] }> = { tcp: empty(), udp: empty() };
+  for (const e of entries) {
+    const t = tables[e.protocol];
+    if (t.index[e.port] !== 0) continue;
+    t.ports.push(e.port);
+    t.names.push(e.name);
+    t.ratios.push(e.ratio);
+    t.index[e.port] = t.ports.length;
+  }
+  return {
+    table: (p) => tables[p],
+    ratios: (p) => tables[p].ratios,
+    byFrequency: (p) => {
+      const t = tables[p];
+      const rows = t.ports.map((_, i) => i);
+      rows.sort((a, b) => t.ratios[b]! - t.ratios[a]!); // stable: ties keep file order
+      return rows.map((i) => t.ports[i]!);
+    },
+  };
+}
+
+/**
+ * A column of comma-separated decimals (see tools/gen_services.ts). JSON.parse
+ * is native: Number() per item costs ~1 µs each in code not yet optimised.
+ */
+function numbers(column: string): number[] {
+  return JSON.parse(`[${column}]`);
+}
+
+/** The built-in columns, decoded per protocol and per column on first use. */
+const builtinSource: Source = {
+  table(protocol) {
+    const tcp = protocol === "tcp";
+    const ports = numbers(tcp ? data.tcpPorts : data.udpPorts); // deltas
+    const index = new Int32Array(65536);
+    let port = 0;
+    for (let i = 0; i < ports.length; i++) {
+      ports[i] = port += ports[i]!;
+      index[port] = i + 1;
+    }
+    return { ports, names: (tcp ? data.tcpNames : data.udpNames).split(" "), index };
+  },
+  ratios(protocol) {
+    const micro = numbers(protocol === "tcp" ? data.tcpRatios : data.udpRatios);
+    return micro.map((m) => m / 1e6); // the same double as strtod("0.dddddd")
+  },
+  byFrequency(protocol) {
+    return numbers(protocol === "tcp" ? data.tcpTop : data.udpTop);
+  },
+};
 
 let builtin: ServicesDb | undefined;
 
-/** The built-in table (nmap 7.93's nmap-services), decoded on first use. */
+/** The built-in table (nmap 7.93's nmap-services); decoded on first use. */
 export function defaultServicesDb(): ServicesDb {
-  builtin ??= new ServicesDb(
-    [...decode(SERVICES_TCP, "tcp"), ...decode(SERVICES_UDP, "udp")],
-    SERVICES_SOURCE,
-    true,
-  );
+  builtin ??= new ServicesDb(builtinSource, SERVICES_SOURCE, true);
   return builtin;
 }
 

@@ -31,7 +31,20 @@ Deno.test("built-in table matches /usr/share/nmap/nmap-services when installed",
   const db = defaultServicesDb();
   for (const proto of ["tcp", "udp"] as const) {
     assertEquals(db.rows(proto), file.rows(proto));
+    // The precomputed --top-ports order is nmap's stable sort of the file's rows.
+    assertEquals(db.portsByFrequency(proto), file.byRatio(proto).map((e) => e.port));
+    assertEquals(file.portsByFrequency(proto), file.byRatio(proto).map((e) => e.port));
   }
+});
+
+Deno.test("built-in table: frequency order agrees with byRatio, zero-ratio rows last", () => {
+  const db = defaultServicesDb();
+  for (const proto of ["tcp", "udp"] as const) {
+    const order = db.portsByFrequency(proto);
+    assertEquals(order, db.byRatio(proto).map((e) => e.port));
+    assertEquals(new Set(order).size, db.count(proto));
+  }
+  assertEquals(db.portsByFrequency("tcp").slice(0, 3), [80, 23, 443]);
 });
 
 Deno.test("parseServicesFile: ratio forms, duplicates, comments, old format", () => {
@@ -51,6 +64,7 @@ Deno.test("parseServicesFile: ratio forms, duplicates, comments, old format", ()
 Deno.test("byRatio keeps file order among equal ratios (nmap's stable list sort)", () => {
   const db = parseServicesFile("a 5/tcp 0.1\nb 1/tcp 0.2\nc 3/tcp 0.1\nd 2/tcp 0.1\n", "f");
   assertEquals(db.byRatio("tcp").map((e) => e.name), ["b", "a", "c", "d"]);
+  assertEquals(db.portsByFrequency("tcp"), [1, 5, 3, 2]);
 });
 
 Deno.test("wildcard masks behave like nmap's wildtest()", () => {

@@ -110,10 +110,24 @@ const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const p2 = (n: number) => String(n).padStart(2, "0");
 
+/** Long zone names whose en-US short name is known without Intl (see timeZoneName). */
+const SHORT_ZONE_NAMES = new Map([
+  ["Coordinated Universal Time", "UTC"],
+  ["Greenwich Mean Time", "GMT"],
+]);
+
+let zoneFormat: Intl.DateTimeFormat | undefined;
+
 /** The local time zone's abbreviation ("UTC", "CET", or "GMT+5:30" where none exists). */
 export function timeZoneName(date: Date): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
-    .formatToParts(date).find((p) => p.type === "timeZoneName");
+  // Date's own string ends with the zone's long name, "(Coordinated Universal Time)", at
+  // no cost; building an Intl.DateTimeFormat costs ~20 ms before the first probe. So the
+  // common UTC/GMT hosts skip Intl, with the same answer it gives.
+  const long = /\(([^)]*)\)$/.exec(date.toString())?.[1];
+  const short = long === undefined ? undefined : SHORT_ZONE_NAMES.get(long);
+  if (short !== undefined) return short;
+  zoneFormat ??= new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+  const part = zoneFormat.formatToParts(date).find((p) => p.type === "timeZoneName");
   return part?.value ?? "UTC";
 }
 

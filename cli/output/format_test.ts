@@ -102,3 +102,35 @@ Deno.test("version string and service name as nmap builds them", () => {
   assertEquals(nameIp({ address: "1.2.3.4", ptrHostname: "h.example" }), "h.example (1.2.3.4)");
   assertEquals(nameIp({ address: "1.2.3.4", userHostname: "u", ptrHostname: "h" }), "u (1.2.3.4)");
 });
+
+Deno.test("timeZoneName: the fast path gives Intl's short name in every zone", async () => {
+  // TZ is fixed per process, so each zone is checked in a child Deno.
+  const script = `
+    import { timeZoneName } from ${JSON.stringify(new URL("./format.ts", import.meta.url).href)};
+    const intl = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+    const out = [];
+    for (const ms of [Date.UTC(2026, 0, 15, 12), Date.UTC(2026, 6, 15, 12)]) {
+      const d = new Date(ms);
+      const want = intl.formatToParts(d).find((p) => p.type === "timeZoneName")?.value;
+      out.push(timeZoneName(d) === want ? "ok" : timeZoneName(d) + "!=" + want);
+    }
+    console.log(out.join(" "));`;
+  // UTC and London's winter take the fast path; the others go through Intl.
+  const zones = ["Etc/UTC", "Europe/London", "America/New_York", "Asia/Kolkata"];
+  for (const tz of zones) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      env: { TZ: tz },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assertEquals(new TextDecoder().decode(r.stdout).trim(), "ok ok", tz);
+  }
+  // And the two zones the fast path knows come out as nmap prints them.
+  const utc = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", `${script.split("const intl")[0]}console.log(timeZoneName(new Date(0)));`],
+    env: { TZ: "UTC" },
+    stdout: "piped",
+  }).output();
+  assertEquals(new TextDecoder().decode(utc.stdout).trim(), "UTC");
+});
