@@ -13,6 +13,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import type { PartialHost } from "./output/resume.ts";
 
 const encoder = new TextEncoder();
 
@@ -63,6 +64,7 @@ export async function main(args: string[]): Promise<number> {
   trace("main: engine loaded");
   try {
     let skipHosts: Set<string> | undefined;
+    let partialHosts: PartialHost[] | undefined;
     if (opts.output.resume !== undefined) {
       // nmap --resume FILE: the original command line comes from the file;
       // finished hosts are skipped, writers append (XML continues in place).
@@ -72,8 +74,10 @@ export async function main(args: string[]): Promise<number> {
       resumed.output.resume = opts.output.resume;
       opts = resumed;
       skipHosts = state.doneHosts;
+      // Hosts it had started: only their missing ports are scanned.
+      partialHosts = state.partialHosts;
     }
-    return await runScan(opts, { stdout, stderr }, { skipHosts });
+    return await runScan(opts, { stdout, stderr }, { skipHosts, partialHosts });
   } catch (e) {
     if (e instanceof UsageError) {
       stderr(e.render());

@@ -6,7 +6,14 @@
  * @module
  */
 
-import type { HostResult, OutputWriter, RunInfo, RunSummary, ScanInfo } from "../model.ts";
+import type {
+  HostResult,
+  OutputWriter,
+  PortResult,
+  RunInfo,
+  RunSummary,
+  ScanInfo,
+} from "../model.ts";
 import type { Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
 import { UsageError } from "../errors.ts";
@@ -22,6 +29,8 @@ import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
 import { Chatter, completedInfo, nameIp } from "./chatter.ts";
+import type { PartialHost } from "../output/resume.ts";
+import { mergeRecorded, portsLeft } from "./resume.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -102,7 +111,7 @@ export async function decidePrivileges(
 export async function runScan(
   opts: Options,
   io: RunIo,
-  extra: { skipHosts?: ReadonlySet<string> } = {},
+  extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
 ): Promise<number> {
   const log: RunLog = {
     info: (line) => io.stdout(line + "\n"),
@@ -129,7 +138,10 @@ export async function runScan(
   const tcpKinds = scans.filter((k) => k !== "udp");
   const doUdp = scans.includes("udp");
 
-  const out = await openWriters(opts, io.stdout, { stderr: io.stderr });
+  const out = await openWriters(opts, io.stdout, {
+    stderr: io.stderr,
+    resumePartial: new Set(extra.partialHosts?.map((p) => p.address)),
+  });
   const writers: OutputWriter[] = out.writers;
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
@@ -214,25 +226,64 @@ export async function runScan(
   };
   try {
     const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
+    const basePlan: GroupPlan = { privileged, tcpKinds, doUdp, tcpPorts, udpPorts };
+    const sinks: GroupSinks = {
+      write: writeHost,
+      progress: async (p) => {
+        for (const w of writers) await w.progress?.(p);
+      },
+    };
     let group: Target[] = [];
     const runGroup = async () => {
       const g = group;
       group = [];
       hostsTotal += g.length;
-      hostsUp += await scanGroup(ctx, g, { privileged, tcpKinds, doUdp, tcpPorts, udpPorts }, {
-        write: writeHost,
-        progress: async (p) => {
-          for (const w of writers) await w.progress?.(p);
+      hostsUp += await scanGroup(ctx, g, basePlan, sinks);
+    };
+    // --resume inside a host: hosts the interrupted run had started form
+    // their own groups (kept in target order), scanning only the ports some
+    // of them still lack; their recorded ports are merged back (./resume.ts).
+    const partialByAddress = new Map(extra.partialHosts?.map((p) => [p.address, p]));
+    let resumeGroup: Target[] = [];
+    const runResumeGroup = async () => {
+      const g = resumeGroup;
+      resumeGroup = [];
+      hostsTotal += g.length;
+      const partials = g.map((t) => partialByAddress.get(t.address)!);
+      const left = {
+        tcpPorts: portsLeft(tcpPorts, "tcp", partials),
+        udpPorts: portsLeft(udpPorts, "udp", partials),
+      };
+      hostsUp += await scanGroup(
+        ctx,
+        g,
+        {
+          ...basePlan,
+          ...left,
+          tcpKinds: left.tcpPorts.length ? tcpKinds : [],
+          doUdp: doUdp && left.udpPorts.length > 0,
         },
-      });
+        sinks,
+        new Map(partials.map((p) => [p.address, p.ports])),
+      );
     };
     for await (const t of expandTargets(opts, { excludes, warn: (m) => log.warn(m) })) {
       if (abort.signal.aborted) break;
       // --resume: hosts the interrupted run finished are not scanned again.
       if (extra.skipHosts?.has(t.address)) continue;
+      if (partialByAddress.has(t.address)) {
+        if (group.length) await runGroup();
+        if (abort.signal.aborted) break;
+        resumeGroup.push(t);
+        if (resumeGroup.length >= groupSize) await runResumeGroup();
+        continue;
+      }
+      if (resumeGroup.length) await runResumeGroup();
+      if (abort.signal.aborted) break;
       group.push(t);
       if (group.length >= groupSize) await runGroup();
     }
+    if (resumeGroup.length && !abort.signal.aborted) await runResumeGroup();
     if (group.length && !abort.signal.aborted) await runGroup();
   } catch (e) {
     if (e instanceof UsageError) throw e;
@@ -282,14 +333,28 @@ interface GroupSinks {
 /**
  * Discover and scan one host group; hosts are written in target order as
  * soon as they and every host before them are finished. Returns hosts up.
+ * `recorded` (--resume): ports an interrupted run settled, by address,
+ * merged into those hosts' results.
  */
 async function scanGroup(
   ctx: EngineContext,
   targets: Target[],
   plan: GroupPlan,
   sinks: GroupSinks,
+  recorded?: ReadonlyMap<string, PortResult[]>,
 ): Promise<number> {
   const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
+  /** The host's result, with the ports an interrupted run recorded (--resume). */
+  const resultOf = (h: ScanHost): HostResult => {
+    const r = h.result();
+    const old = recorded?.get(h.address);
+    if (old && r.status === "up") r.ports = mergeRecorded(r.ports, old);
+    return r;
+  };
+  // Written with only part of their ports (Ctrl-C): each gets a progress
+  // record after its report, so --resume continues inside it.
+  const unfinished = new Set<ScanHost>();
+  const finished = new Set<ScanHost>();
   const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
   ctx.progress?.setPhase("Ping Scan", hosts.length);
   trace(`group of ${hosts.length}: discovery`);
@@ -308,8 +373,7 @@ async function scanGroup(
       while (next < hosts.length && results[next]) {
         const r = results[next]!;
         results[next] = undefined;
-        next++;
-        await sinks.write(r);
+        await emit(next++, r);
       }
     });
     return chain;
@@ -341,7 +405,8 @@ async function scanGroup(
 
   const finishHost = (h: ScanHost) => {
     const i = index.get(h)!;
-    const r = h.result();
+    finished.add(h);
+    const r = resultOf(h);
     const job = (async () => {
       const probeable = r.ports.some((p) => p.state === "open" || p.state === "open|filtered");
       if (service && probeable && !ctx.signal.aborted) {
@@ -422,7 +487,7 @@ async function scanGroup(
         await phase(title, up, plan.tcpPorts.length, async () => {
           for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
           const table = await connectScan(ctx, up, plan.tcpPorts, listener);
-          if (ctx.signal.aborted) await partial(up, table);
+          if (ctx.signal.aborted) partial(up, table);
         });
         continue;
       }
@@ -465,7 +530,7 @@ async function scanGroup(
             listener,
             ctx.opts.scanFlags,
           );
-          if (ctx.signal.aborted) await partial(group, table);
+          if (ctx.signal.aborted) partial(group, table);
         }));
       });
     }
@@ -473,7 +538,7 @@ async function scanGroup(
       const { udpScan } = await import("../scans/udp.ts");
       await phase("UDP Scan", up, plan.udpPorts.length, async () => {
         const table = await udpScan(ctx, up, plan.udpPorts, listenerFor("udp"));
-        if (ctx.signal.aborted) await partial(up, table);
+        if (ctx.signal.aborted) partial(up, table);
       });
     }
   }
@@ -481,23 +546,37 @@ async function scanGroup(
   openGate();
 
   // Ctrl-C: hosts still in flight are written with what is known.
-  async function partial(group: ScanHost[], table: PortTable) {
+  function partial(group: ScanHost[], table: PortTable) {
     for (const h of group) {
       const i = index.get(h)!;
-      if (results[i] || next > i) continue;
+      if (results[i] || next > i || finished.has(h)) continue;
       const hi = group.indexOf(h);
-      const known = table.results(hi);
-      await sinks.progress({ address: h.address, ports: known, time: Date.now() });
-      h.ports.push(...known);
-      results[i] = h.result();
+      h.ports.push(...table.results(hi));
+      unfinished.add(h);
+      results[i] = resultOf(h);
+    }
+  }
+
+  /** Write host i's report; a host cut short by Ctrl-C is followed by its
+   * progress record (every port settled so far, recorded ones included), so
+   * the last word on it in the file says it is unfinished (--resume). */
+  async function emit(i: number, r: HostResult) {
+    await sinks.write(r);
+    if (unfinished.has(hosts[i]!)) {
+      await sinks.progress({ address: r.address, ports: r.ports, time: Date.now() });
     }
   }
 
   if (ctx.signal.aborted) {
     // Write every host that is complete or partially known, in order.
     for (let i = 0; i < hosts.length; i++) {
-      if (!results[i] && next <= i && hosts[i]!.ports.length > 0) {
-        results[i] = hosts[i]!.result();
+      const h = hosts[i]!;
+      if (
+        !results[i] && next <= i && !finished.has(h) &&
+        (h.ports.length > 0 || (h.up && recorded?.has(h.address)))
+      ) {
+        unfinished.add(h);
+        results[i] = resultOf(h);
       }
     }
   }
@@ -508,7 +587,7 @@ async function scanGroup(
     await chain;
     for (; next < hosts.length; next++) {
       const r = results[next];
-      if (r) await sinks.write(r);
+      if (r) await emit(next, r);
     }
   }
   return up.length;

@@ -58,6 +58,10 @@ export interface OpenWritersHooks {
   normal?: NormalWriterFactory;
   /** Where nmap's stderr-only remarks go (default: stderr, synchronously). */
   stderr?: (text: string) => void;
+  /** --resume: hosts the interrupted run cut short; their part-way <host>
+   * blocks are dropped from a continued XML file (the resumed run writes
+   * them whole). */
+  resumePartial?: ReadonlySet<string>;
 }
 
 const defaultNormal: NormalWriterFactory = (sink, options, target, stderr, servicesDb) =>
@@ -168,7 +172,9 @@ function openWritersNow(
     if (!files.some(([, p]) => p === "-")) writers.push(normal(new FunctionSink(stdout), "stdout"));
     for (const [kind, path] of files) {
       let continueXml = false;
-      if (kind === "xml" && resuming && path !== "-") continueXml = truncateXmlForResume(path);
+      if (kind === "xml" && resuming && path !== "-") {
+        continueXml = truncateXmlForResume(path, hooks.resumePartial);
+      }
       const sink = path === "-" ? new FunctionSink(stdout) : FileSink.open(path, append);
       sinks.push(sink);
       switch (kind) {

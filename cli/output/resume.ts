@@ -91,11 +91,20 @@ export function readResumeState(path: string): ResumeState {
   if (text.length < 20) fatal(`Output file ${path} is too short -- no use resuming`);
 
   const done: string[] = [];
+  // The last word on a host decides: a report after its progress record
+  // finished it; a progress record after its report (a host written part-way
+  // on Ctrl-C) leaves it unfinished.
+  let seq = 0;
+  const reportedAt = new Map<string, number>();
+  const report = (address: string) => {
+    done.push(address);
+    reportedAt.set(address, seq++);
+  };
   // Latest record per host; re-inserted so iteration order is "last recorded".
-  const progress = new Map<string, ProgressGroup[]>();
+  const progress = new Map<string, { groups: ProgressGroup[]; at: number }>();
   const record = (address: string, groups: ProgressGroup[]) => {
     progress.delete(address);
-    progress.set(address, groups);
+    progress.set(address, { groups, at: seq++ });
   };
   let format: ResumeState["format"];
   let argv: string[];
@@ -116,7 +125,7 @@ export function readResumeState(path: string): ResumeState {
         argv = (rec.args as unknown[]).map(String).slice(1);
         sawRun = true;
       } else if (rec.type === "host" && typeof rec.address === "string") {
-        done.push(rec.address);
+        report(rec.address);
       } else if (
         rec.type === "progress" && typeof rec.address === "string" && Array.isArray(rec.done)
       ) {
@@ -138,7 +147,7 @@ export function readResumeState(path: string): ResumeState {
     for (const line of text.split("\n")) {
       if (grepable) {
         const h = /^Host: (\S+) \(/.exec(line);
-        if (h) done.push(h[1]!);
+        if (h) report(h[1]!);
         const p = /^# Progress for (\S+) at \d+: (.*)$/.exec(line);
         if (p) record(p[1]!, parseProgressTokens(p[2]!));
       } else {
@@ -152,12 +161,14 @@ export function readResumeState(path: string): ResumeState {
     }
   }
 
-  const doneHosts = new Set(done);
   const partialHosts = [...progress]
-    .filter(([address]) => !doneHosts.has(address))
-    .map(([address, groups]) => partial(address, groups));
+    .filter(([address, { at }]) => at > (reportedAt.get(address) ?? -1))
+    .map(([address, { groups }]) => partial(address, groups));
+  const unfinished = new Set(partialHosts.map((p) => p.address));
+  const finished = done.filter((a) => !unfinished.has(a));
+  const doneHosts = new Set(finished);
   const state: ResumeState = { format, argv, doneHosts, partialHosts };
-  if (done.length) state.lastHost = done[done.length - 1];
+  if (finished.length) state.lastHost = finished[finished.length - 1];
   if (partialHosts.length) state.partialHost = partialHosts[partialHosts.length - 1];
   return state;
 }

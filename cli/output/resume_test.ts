@@ -93,6 +93,25 @@ for (
     });
     assertEquals(p.ports.filter((x) => x.state === "closed").length, 49);
   });
+
+  Deno.test(`resume from ${format}: a host reported part-way (Ctrl-C) stays unfinished`, async () => {
+    // The engine writes a host cut short by Ctrl-C, then its progress record.
+    const sink = new MemorySink();
+    const w = make(sink);
+    const run = sampleRun({ args: ARGS });
+    w.begin(run);
+    w.host(sampleHost("10.0.0.1"));
+    const part = sampleHost("10.0.0.2").ports.slice(0, 40);
+    w.host(sampleHost("10.0.0.2", { ports: part }));
+    w.progress?.({ address: "10.0.0.2", time: run.startTime + 1000, ports: part });
+    w.end(sampleSummary({ exit: "success", interrupted: true }));
+    const st = await stateOf(sink.text);
+    assertEquals([...st.doneHosts], ["10.0.0.1"]);
+    assertEquals(st.lastHost, "10.0.0.1");
+    assertEquals(st.partialHosts.map((h) => h.address), ["10.0.0.2"]);
+    const ports = (l: { port: number }[]) => l.map((x) => x.port).sort((a, b) => a - b);
+    assertEquals(ports(st.partialHost!.scannedPorts), ports(part));
+  });
 }
 
 Deno.test("resume from XML: arguments unescaped, hosts from complete <host> blocks", async () => {

@@ -299,10 +299,11 @@ function serviceElement(sv: ServiceInfo | undefined): string {
  * Prepares an XML file written by an interrupted run for --resume: cuts it
  * after the last complete </host> (or after the run header when no host
  * finished), dropping any runstats, so new hosts and a closing runstats
- * continue the same document. Returns false (file untouched) when the file
- * does not start an nmaprun document.
+ * continue the same document. The <host> blocks of `drop` (hosts the run cut
+ * short, which the resumed run reports whole) are removed too. Returns false
+ * (file untouched) when the file does not start an nmaprun document.
  */
-export function truncateXmlForResume(path: string): boolean {
+export function truncateXmlForResume(path: string, drop?: ReadonlySet<string>): boolean {
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
@@ -316,6 +317,14 @@ export function truncateXmlForResume(path: string): boolean {
     const dbg = text.search(/<debugging [^>]*\/>\n/);
     if (dbg < 0) return false;
     cut = text.indexOf("\n", dbg) + 1;
+  }
+  if (drop?.size) {
+    const kept = text.slice(0, cut).replace(/<host[\s>][\s\S]*?<\/host>\n/g, (block) => {
+      const a = /<address addr="([^"]*)" addrtype="ipv[46]"/.exec(block);
+      return a && drop.has(a[1]!) ? "" : block; // addresses need no unescaping
+    });
+    Deno.writeTextFileSync(path, kept);
+    return true;
   }
   const keep = new TextEncoder().encode(text.slice(0, cut)).length;
   Deno.truncateSync(path, keep);

@@ -162,6 +162,34 @@ Deno.test("XML resume: the file is cut after the last host and continued as one 
   }
 });
 
+Deno.test("XML resume: the part-way blocks of hosts cut short are dropped", async () => {
+  const path = await Deno.makeTempFile({ prefix: "ph-xml-", suffix: ".xml" });
+  try {
+    const first = new MemorySink();
+    const w1 = new XmlWriter(first, { stylesheet: null, openOnly: false });
+    w1.begin(sampleRun());
+    w1.host(sampleHost("10.0.0.1"));
+    w1.host(sampleHost("10.0.0.2", { ports: sampleHost().ports.slice(0, 5) })); // cut short
+    w1.host(sampleHost("10.0.0.3"));
+    w1.end(sampleSummary({ exit: "error", interrupted: true }));
+    await Deno.writeTextFile(path, first.text);
+    assert(truncateXmlForResume(path, new Set(["10.0.0.2"])));
+    const second = new MemorySink();
+    const w2 = new XmlWriter(second, { stylesheet: null, openOnly: false, continueDocument: true });
+    w2.begin(sampleRun());
+    w2.host(sampleHost("10.0.0.2"));
+    w2.end(sampleSummary({ hostsUp: 3, hostsTotal: 3 }));
+    const all = (await Deno.readTextFile(path)) + second.text;
+    const hosts = [...all.matchAll(/<address addr="([^"]*)" addrtype="ipv4"/g)].map((m) => m[1]);
+    assertEquals(hosts, ["10.0.0.1", "10.0.0.3", "10.0.0.2"]);
+    assertEquals(all.match(/<runstats>/g)?.length, 1);
+    const lint = await xmllint(all);
+    assertEquals(lint.code, 0, lint.err);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("XML: ports without service info take the services table's name, as nmap's do", () => {
   const h = sampleHost();
   h.ports = [

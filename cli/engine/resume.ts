@@ -1,0 +1,46 @@
+/**
+ * `--resume` inside a host: an interrupted run recorded, for each host it had
+ * started, the ports already settled (cli/output/resume.ts PartialHost). The
+ * resumed run scans only the ports still missing and merges the recorded
+ * results back, so the host's report equals an uninterrupted scan's.
+ *
+ * @module
+ */
+
+import type { PortResult, Protocol } from "../model.ts";
+import type { PartialHost } from "../output/resume.ts";
+import { comparePorts } from "../output/extraports.ts";
+
+const key = (protocol: Protocol, port: number) => (protocol === "udp" ? 65536 : 0) + port;
+
+/**
+ * The ports of `ports` that at least one of `partials` has not scanned yet:
+ * partial hosts are scanned together as one group over one port list, and a
+ * port some host already settled is scanned again for the others only (the
+ * recorded result wins in {@link mergeRecorded}).
+ */
+export function portsLeft(
+  ports: readonly number[],
+  protocol: Protocol,
+  partials: readonly PartialHost[],
+): number[] {
+  const done = partials.map((ph) =>
+    new Set(ph.scannedPorts.filter((s) => s.protocol === protocol).map((s) => s.port))
+  );
+  return ports.filter((p) => done.some((s) => !s.has(p)));
+}
+
+/**
+ * A host's ports after resuming: every recorded result, plus the newly
+ * scanned ports that were not recorded; nmap's order (TCP, then UDP, by port).
+ */
+export function mergeRecorded(
+  scanned: readonly PortResult[],
+  recorded: readonly PortResult[],
+): PortResult[] {
+  const have = new Set(recorded.map((p) => key(p.protocol, p.port)));
+  return [
+    ...recorded.map((p) => ({ ...p })),
+    ...scanned.filter((p) => !have.has(key(p.protocol, p.port))),
+  ].sort(comparePorts);
+}
