@@ -220,3 +220,16 @@ Deno.test({
     }
   },
 });
+
+Deno.test("port expressions: whole ranges over fresh and already-taken ports", () => {
+  // A fresh range is filled at once; one overlapping an earlier item still warns.
+  assertEquals(ports("-", BOTH).udp.length, 65535);
+  const r = ports("1-10,5-20");
+  assertEquals(r.tcp, Array.from({ length: 20 }, (_, i) => i + 1));
+  assertEquals(r.warnings.length, 1);
+  const all = ports("[1-10],-");
+  assertEquals(all.tcp.length, 65535);
+  assertEquals(all.warnings.length, 1);
+  assertEquals(ports("100-200,1-50").warnings, []);
+  assertEquals(ports("100-200,1-50").tcp.length, 151);
+});
