@@ -105,7 +105,9 @@ export class RawSession<R> {
     this.#sendHeader = this.sendLinkType === 1 ? 14 : 0;
     this.#captureHeader = linkLayerOf(this.linkType)?.headerLength ?? 0;
     this.#rxFrames = o.rxFrames ?? 2048;
-    const snap = o.snaplen ?? 512;
+    // 1600: ICMP errors quote up to 576 bytes of a probe (RFC 1812 §4.3.2.3), e.g. a QUIC
+    // Initial, and a truncated quote would leave its port unanswered.
+    const snap = o.snaplen ?? 1600;
     // Room for a full batch at the snaplen, so receiveBatch never stops early.
     this.#rx = o.core.frameBatch(this.#rxFrames, this.#rxFrames * (snap + 16));
   }
@@ -116,7 +118,7 @@ export class RawSession<R> {
    */
   static open<R>(o: RawSessionOptions<R>): RawSession<R> {
     const pcap = Pcap.open(o.route.iface, {
-      snaplen: o.snaplen ?? 512,
+      snaplen: o.snaplen ?? 1600,
       bufferSize: o.bufferSize ?? 4 << 20,
       filter: o.filter,
       direction: "in",
@@ -142,6 +144,7 @@ export class RawSession<R> {
   /** Send frames [0, count) of a batch; returns how many the kernel took. */
   sendBatch(batch: FrameBatch, count: number): number {
     if (count <= 0 || this.#closed) return 0;
+    if (this.stats.framesSent === 0) traceFirst("first sendBatch");
     const n = this.#sender.sendBatch(batch, count);
     this.stats.framesSent += n;
     for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]! - this.#sendHeader;
@@ -151,6 +154,7 @@ export class RawSession<R> {
   /** Send one frame (slow path: ARP/ND, tests). */
   send(frame: Uint8Array): void {
     if (this.#closed) return;
+    if (this.stats.framesSent === 0) traceFirst("first send");
     this.#sender.send(frame);
     this.stats.framesSent++;
     // ARP has no IP part; nmap counts its 28-byte payload.
@@ -216,5 +220,19 @@ export class RawSession<R> {
     } finally {
       this.#sender.close();
     }
+  }
+}
+
+// TEMP startup trace
+let tracedFirst = false;
+function traceFirst(label: string): void {
+  if (tracedFirst) return;
+  tracedFirst = true;
+  try {
+    if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {
+      console.error(`timing: ${performance.now().toFixed(1)} ms ${label}`);
+    }
+  } catch {
+    // no --allow-env
   }
 }
