@@ -223,8 +223,12 @@ export class RawSession<R> {
   }
 }
 
-// TEMP startup trace
 let tracedFirst = false;
+
+/**
+ * PORTHOLE_DEBUG_TIMING=1: when the run's first frame leaves (ms since the process started),
+ * beside run.ts's phase marks. The time to first probe is what start-up work costs a scan.
+ */
 function traceFirst(label: string): void {
   if (tracedFirst) return;
   tracedFirst = true;
