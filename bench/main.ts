@@ -105,7 +105,10 @@ async function runTool(
   }
   await Deno.remove(resultFile).catch(() => {});
   const ok = r.code === 0 && diffs.length === 0;
-  if (r.code !== 0) diffs.unshift(`exit ${r.code}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`);
+  if (r.code !== 0) {
+    const why = r.stderr.split("\n").filter((l) => l.trim() && !l.startsWith("PH_BENCH_RSS_KB="));
+    diffs.unshift(`exit ${r.code}: ${why.at(-1) ?? ""}`);
+  }
   return {
     wallS: r.wallMs / 1000,
     rssMiB: rss,
