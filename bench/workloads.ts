@@ -97,12 +97,12 @@ export const WORKLOADS: Workload[] = [
   },
   {
     name: "udp-ratelimited",
-    title: "-sU -p 1-60, kernel's default ICMP rate limits",
+    title: "-sU -p 1-150, kernel's default ICMP rate limits",
     scenario: "ratelimited-udp",
     icmpRatelimit: true,
     args: {
-      porthole: ["-sU", "-p", "1-60", "TARGET"],
-      nmap: ["-sU", "-T4", "-p", "1-60", "TARGET"],
+      porthole: ["-sU", "-p", "1-150", "TARGET"],
+      nmap: ["-sU", "-T4", "-p", "1-150", "TARGET"],
     },
     reference: "nmap-clean",
     icmpFloor: true,
