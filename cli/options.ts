@@ -14,6 +14,7 @@ import type {
   DiscoveryOptions,
   Options,
   OutputOptions,
+  PortSpec,
   ScanKind,
   TimingOptions,
 } from "./options_types.ts";
@@ -1280,7 +1281,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
       db,
     );
     warnings.push(...sel.warnings);
-    o.ports = toPortSpecs(sel);
+    setPortLists(o, { tcp: sel.tcp, udp: sel.udp });
   }
 
   // ---- targets and files ----
@@ -1516,6 +1517,24 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",
     );
   }
+}
+
+/**
+ * Sets `o.portLists`, and makes `o.ports` a view built on first read (then kept). Assigning
+ * `o.ports` replaces the view and drops `portLists`, so the two never disagree.
+ */
+function setPortLists(o: Options, lists: { tcp: number[]; udp: number[] }): void {
+  let specs: PortSpec[] | undefined;
+  o.portLists = lists;
+  Object.defineProperty(o, "ports", {
+    get: () => specs ??= toPortSpecs(lists),
+    set: (v: PortSpec[]) => {
+      specs = v;
+      delete o.portLists;
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** nmap's pfatal() tail for a failed open: "No such file or directory (2)". */

@@ -441,3 +441,15 @@ Deno.test("error texts equal nmap 7.93's (when nmap is installed)", async () => 
     assertEquals(code, out.code, `exit status for ${argv.join(" ")}`);
   }
 });
+
+Deno.test("port lists: the engine's number lists and `ports` agree; assigning ports drops them", () => {
+  const o = P("-sS", "-sU", "-p", "T:-,U:53,161", "h");
+  assertEquals(o.portLists?.tcp.length, 65535);
+  assertEquals(o.portLists?.udp, [53, 161]);
+  assertEquals(o.ports.length, 65537);
+  assertEquals(o.ports[0], { protocol: "tcp", port: 1 });
+  assertEquals(o.ports.slice(-2), [{ protocol: "udp", port: 53 }, { protocol: "udp", port: 161 }]);
+  o.ports = [{ protocol: "tcp", port: 22 }];
+  assertEquals(o.ports, [{ protocol: "tcp", port: 22 }]);
+  assertEquals(o.portLists, undefined);
+});

@@ -94,6 +94,12 @@ export interface Options {
    * its scaninfo) are. Probe order is the engine's: ports.ts scanOrder() shuffles like
    * nmap unless -r (randomizePorts false). */
   ports: PortSpec[];
+  /**
+   * The same ports as two ascending number lists, when parseOptions() chose them: the engine
+   * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
+   * before the first probe). Absent on hand-made Options: use `ports`.
+   */
+  portLists?: { tcp: number[]; udp: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

@@ -133,8 +133,11 @@ export async function runScan(
     }
   }
 
-  const tcpPorts = opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
-  const udpPorts = opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
+  // parseOptions' number lists when there are (no 65k-object round trip for -p-).
+  const tcpPorts = opts.portLists?.tcp ??
+    opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
+  const udpPorts = opts.portLists?.udp ??
+    opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
   const tcpKinds = scans.filter((k) => k !== "udp");
   const doUdp = scans.includes("udp");
 
