@@ -282,6 +282,8 @@ async function updateReadme(markdown: string): Promise<void> {
   const j = text.indexOf(end);
   if (i < 0 || j < i) return;
   await Deno.writeTextFile(path, text.slice(0, i + start.length) + "\n" + markdown + text.slice(j));
+  // The README is formatted like the rest of the tree (deno fmt aligns Markdown tables).
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path] }).output();
 }
 
 async function main(): Promise<number> {

@@ -29,6 +29,7 @@ import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
 import { neighbourMac } from "../../ffi/mod.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
 import { completedInfo, nameIp } from "../engine/chatter.ts";
+import { Waker } from "../engine/waker.ts";
 
 export { DEFAULT_UDP_PING_PORT, discoveryMethod } from "./plan.ts";
 export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
@@ -550,7 +551,7 @@ async function connectPing(
   });
   const pending = new Set<AbortController>();
   let finished: { h: number; p: number; tryNo: number; at: number; reason: string }[] = [];
-  let wake: (() => void) | undefined;
+  const waker = new Waker();
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       const probe = probes[h]![p];
@@ -573,7 +574,7 @@ async function connectPing(
         const v = connectVerdict(err);
         if (!v || v.state === "filtered") return;
         finished.push({ h, p, tryNo, at: performance.now(), reason: v.reason });
-        wake?.();
+        waker.wake();
       });
       return true;
     },
@@ -590,17 +591,7 @@ async function connectPing(
     },
     wait(ms) {
       if (finished.length) return Promise.resolve();
-      return new Promise((resolve) => {
-        const t = setTimeout(() => {
-          wake = undefined;
-          resolve();
-        }, Math.max(1, Math.ceil(ms)));
-        wake = () => {
-          clearTimeout(t);
-          wake = undefined;
-          resolve();
-        };
-      });
+      return waker.sleep(ms);
     },
   };
   try {

@@ -240,3 +240,20 @@ function traceFirst(label: string): void {
     // no --allow-env
   }
 }
+
+/**
+ * The template fields every probe on `session` shares: its link header and source, with
+ * placeholder destination and ports that each probe patches (core-wasm's emitBatch).
+ */
+export function sessionTemplateBase(session: { sendLinkType: number; route: RawRoute }) {
+  const route = session.route;
+  return {
+    linkType: session.sendLinkType,
+    srcMac: route.srcMac,
+    dstMac: route.dstMac ?? new Uint8Array(6),
+    src: route.sourceBytes,
+    dst: route.family === 4 ? 0 : new Uint8Array(16),
+    srcPort: 1024,
+    dstPort: 1,
+  };
+}

@@ -22,7 +22,6 @@ interface NodeStdin {
   unref?(): void;
 }
 
-
 /** nmap's MAX_ETA_SECONDS: beyond it the estimate reads "Unknown". */
 const MAX_ETA_SECONDS = 60 * 60 * 24 * 10;
 

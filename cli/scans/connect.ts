@@ -15,6 +15,7 @@ import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
 import { silenceVerdict, type Verdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./tcp_raw.ts";
+import { Waker } from "../engine/waker.ts";
 
 /** Connects in flight at most (file descriptors are the limit, not the network). */
 export const MAX_CONNECTS_IN_FLIGHT = 512;
@@ -77,7 +78,7 @@ export async function connectScan(
     pending.delete(idx);
   };
   let finished: Done[] = [];
-  let wake: (() => void) | undefined;
+  const waker = new Waker();
 
   function attempt(h: number, p: number, tryNo: number): void {
     const idx = p * H + h;
@@ -101,7 +102,7 @@ export async function connectScan(
       const verdict = connectVerdict(err);
       if (!verdict) return;
       finished.push({ h, p, tryNo, at: performance.now(), verdict });
-      wake?.();
+      waker.wake();
     });
   }
 
@@ -124,17 +125,7 @@ export async function connectScan(
     },
     wait(ms) {
       if (finished.length > 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          wake = undefined;
-          resolve();
-        }, Math.max(1, Math.ceil(ms)));
-        wake = () => {
-          clearTimeout(t);
-          wake = undefined;
-          resolve();
-        };
-      });
+      return waker.sleep(ms);
     },
   };
 

@@ -20,7 +20,7 @@ import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import type { RawSession } from "../engine/raw_session.ts";
+import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
 import { formatIp, formatMac } from "../../ffi/ip.ts";
@@ -99,13 +99,7 @@ export async function rawTcpScan(
   if (!template) {
     template = core.probeTemplate({
       protocol: "tcp",
-      linkType: session.sendLinkType,
-      srcMac: route.srcMac,
-      dstMac: route.dstMac ?? new Uint8Array(6),
-      src: route.sourceBytes,
-      dst: route.family === 4 ? 0 : new Uint8Array(16),
-      srcPort: 1024,
-      dstPort: 1,
+      ...sessionTemplateBase(session),
       flags,
       // nmap's window 1024 and MSS 1460 on SYNs; a random TTL as nmap's (per run).
       window: 1024,

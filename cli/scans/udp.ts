@@ -25,7 +25,7 @@ import type { PacketCore, ParsedRecords, ProbeTemplate } from "../../core-wasm/m
 import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import type { RawSession } from "../engine/raw_session.ts";
+import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
 import type { RttEstimator } from "../timing/mod.ts";
@@ -75,16 +75,9 @@ function templateFor(
   for (const b of payload) key += String.fromCharCode(b);
   let t = m.get(key);
   if (!t) {
-    const route = session.route;
     t = core.probeTemplate({
       protocol: "udp",
-      linkType: session.sendLinkType,
-      srcMac: route.srcMac,
-      dstMac: route.dstMac ?? new Uint8Array(6),
-      src: route.sourceBytes,
-      dst: route.family === 4 ? 0 : new Uint8Array(16),
-      srcPort: 1024,
-      dstPort: 1,
+      ...sessionTemplateBase(session),
       ttl,
       payload,
       capacity: payload.length === 0 ? EMPTY_CAPACITY : PAYLOAD_CAPACITY,
