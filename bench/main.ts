@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import { Lab, labUnavailable } from "../tests/lab/mod.ts";
+import { run } from "../tests/lab/_exec.ts";
 import { masscanOpenRows, type PortTable, portTable, tableDiff } from "./port_table.ts";
 import { median, si, spread } from "./stats.ts";
 import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
@@ -89,7 +90,6 @@ async function runTool(
   const args = substitute(w.args[tool]!, lab, resultFile);
   const before = await txPackets(lab);
   const argv = await toolArgv(tool, args, lab);
-  const { run } = await import("../tests/lab/_exec.ts");
   const r = await run(argv, { timeoutMs: w.timeoutMs, cwd: REPO });
   const after = await txPackets(lab);
   const rss = Number(/PH_BENCH_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;

@@ -6,21 +6,11 @@
 
 import { assert, assertEquals } from "../cli/engine/_assert.ts";
 import { parseNmapNormal } from "./lab/nmap_table.ts";
+import { portholeFlags } from "../tools/artifact.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const DENO = Deno.execPath();
-const FLAGS = [
-  "run",
-  "--quiet",
-  "--allow-ffi",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-run=ip",
-  "--unstable-net",
-];
+const FLAGS = ["run", "--quiet", ...portholeFlags()];
 
 async function porthole(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const r = await new Deno.Command(DENO, {

@@ -31,6 +31,7 @@ import {
   validateScenario,
 } from "./scenarios.ts";
 import type { ServicesConfig } from "./services.ts";
+import { portholeFlags as taskFlags } from "../../tools/artifact.ts";
 
 export type { RunOptions, RunResult } from "./_exec.ts";
 export * from "./scenarios.ts";
@@ -348,32 +349,9 @@ class ServiceProc {
 
 // --- the lab ---------------------------------------------------------------------------------
 
-/** The `deno run` flags of Porthole, read from the `porthole` task in deno.json. */
-export async function portholeFlags(): Promise<string[]> {
-  const fallback = [
-    "--quiet",
-    "--allow-ffi",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    "--allow-run=ip",
-    "--unstable-net",
-  ];
-  try {
-    const cfg = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
-    const task = cfg?.tasks?.porthole;
-    const cmd: unknown = typeof task === "string" ? task : task?.command;
-    if (typeof cmd !== "string") return fallback;
-    const words = cmd.trim().split(/\s+/);
-    const flags = words.filter((w) => w.startsWith("-"));
-    return /(^|\/)deno$/.test(words[0] ?? "") && words[1] === "run" && flags.length
-      ? flags
-      : fallback;
-  } catch {
-    return fallback;
-  }
+/** The `deno run` flags of Porthole: the `porthole` task's (tools/artifact.ts reads them). */
+export function portholeFlags(): Promise<string[]> {
+  return Promise.resolve(["--quiet", ...taskFlags()]);
 }
 
 /** A lab that is up. Create with {@link Lab.up}; dispose (or {@link Lab.down}) to remove it. */
