@@ -388,6 +388,8 @@ export class Lab implements AsyncDisposable {
 
   /** Brings a scenario up. On any failure, removes whatever it had built and rethrows. */
   static async up(opts: LabUpOptions): Promise<Lab> {
+    // PH_LAB_TAG_SUFFIX lets several developers run the same lab tests at once without meeting.
+    opts = { ...opts, tag: opts.tag + (Deno.env.get("PH_LAB_TAG_SUFFIX") ?? "") };
     checkTag(opts.tag);
     const why = await labUnavailable();
     if (why) throw new Error(why);
