@@ -14,6 +14,7 @@ import {
   sampleRun,
   sampleSummary,
 } from "../cli/output/_test_util.ts";
+import { missingTools } from "./_oracle.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -118,7 +119,10 @@ Deno.test("the validator rejects what the schema forbids", () => {
   assert(validate(schema, { type: "nope" }).length > 0);
 });
 
-Deno.test("-oJ lines validate against the schema and jq reads them, mid-scan and after", async () => {
+Deno.test({
+  name: "-oJ lines validate against the schema and jq reads them, mid-scan and after",
+  ignore: missingTools("jq").length > 0,
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "ph-json-" });
   const path = `${dir}/scan.json`;
   const sink = FileSink.open(path, false);

@@ -20,6 +20,7 @@ import { XmlWriter } from "../cli/output/xml.ts";
 import { GrepableWriter } from "../cli/output/grepable.ts";
 import { FileSink } from "../cli/output/sink.ts";
 import { readResumeState } from "../cli/output/resume.ts";
+import { missingTools } from "./_oracle.ts";
 
 async function run(
   cmd: string,
@@ -223,7 +224,11 @@ for (const { extra, window, target } of cases) {
     extra.join(" ")
   } ${target}, ${window} ports)`;
   // Raw scans need root (the lab's usual condition); connect scans run anywhere.
-  Deno.test({ name, ignore: raw && Deno.uid() !== 0 }, async () => {
+  Deno.test({
+    name,
+    ignore: (raw && Deno.uid() !== 0) ||
+      missingTools("nmap", "ndiff", "xmllint", "xsltproc").length > 0,
+  }, async () => {
     const dir = await Deno.makeTempDir({ prefix: "ph-output-" });
     const { base, listeners, open } = listenWindow(target);
     try {

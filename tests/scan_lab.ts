@@ -9,26 +9,19 @@
  * @module
  */
 
+import { haveTool, oracleStep } from "./_oracle.ts";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import type { RunResult } from "./lab/_exec.ts";
 import { type HostTable, parseNmapNormal } from "./lab/nmap_table.ts";
 
-export { Lab, parseNmapNormal };
+export { Lab, oracleStep, parseNmapNormal };
 export type { HostTable, RunResult };
 
 /** Why lab tests cannot run here (not root, no ip/nft), or null. Evaluated once. */
 export const labSkip: string | null = await labUnavailable();
 
 /** Is nmap installed (the expected answers come from it)? */
-export const haveNmap: boolean = await (async () => {
-  try {
-    const r = await new Deno.Command("nmap", { args: ["-V"], stdout: "null", stderr: "null" })
-      .output();
-    return r.success;
-  } catch {
-    return false;
-  }
-})();
+export const haveNmap: boolean = haveTool("nmap");
 
 /** Runs `fn` with a lab up, and always takes it down. */
 export async function withLab<T>(

@@ -109,7 +109,7 @@ function fingerprintChoice(
 }
 
 /** The guesses nmap lists: up to 10 within 10 points of the best. */
-function guesses(os: OsResult): OsMatch[] {
+export function guesses(os: OsResult): OsMatch[] {
   const out: OsMatch[] = [];
   const top = os.matches[0]?.accuracy ?? 0;
   for (let i = 0; i < 10 && i < os.matches.length; i++) {
