@@ -132,6 +132,16 @@ export async function runScan(
       throw e;
     }
   }
+  if (opts.osDetection && privileged) {
+    // So is a bad --osdb, with the line that is wrong.
+    const os = await import("../os/mod.ts");
+    try {
+      await os.loadOsDb(opts.osdb);
+    } catch (e) {
+      if (e instanceof os.OsDbError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
 
   // parseOptions' number lists when there are (no 65k-object round trip for -p-).
   const tcpPorts = opts.portLists?.tcp ??
