@@ -16,7 +16,7 @@ import type {
 } from "../model.ts";
 import type { Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
-import { UsageError } from "../errors.ts";
+import { fatal, UsageError } from "../errors.ts";
 import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
 import { compactPortList } from "../output/format.ts";
@@ -121,6 +121,15 @@ export async function runScan(
   trace("options parsed");
   const { privileged, scans } = await decidePrivileges(opts, log);
   trace("privileges");
+  if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
+    const { sourceOptionsProblem } = await import("./route.ts");
+    const problem = sourceOptionsProblem({
+      iface: opts.iface,
+      source: opts.sourceAddress,
+      family: opts.ipv6 ? 6 : 4,
+    });
+    if (problem) fatal(problem);
+  }
   const excludes: ExcludeSet = await preflightTargets(opts);
   if (opts.versionDetection) {
     // A bad --versiondb is found before any packet is sent.
