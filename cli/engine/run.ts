@@ -93,11 +93,18 @@ export async function decidePrivileges(
   }
   const privileged = opts.privileged ?? rawOk;
   const isRoot = Deno.uid?.() === 0;
-  const wantsRaw = opts.scans.some((k) => k !== "connect") || opts.discovery.udpPorts.length > 0;
+  // What asks for raw packets, worded as nmap's "requires root privileges" messages are.
+  const wantsRaw = opts.scans.some((k) => k !== "connect")
+    ? "You requested a scan type which"
+    : opts.osDetection && !opts.aggressive
+    ? "TCP/IP fingerprinting (for OS scan)"
+    : opts.discovery.udpPorts.length > 0
+    ? "UDP Ping (-PU)"
+    : undefined;
   if (!privileged && wantsRaw && isRoot && reason && opts.privileged === undefined) {
     // Root, but raw packets are not to be had (no libpcap, no --allow-ffi):
     // say why in one sentence rather than blaming privileges.
-    throw new UsageError(`You requested a scan type which requires raw packet access: ${reason}`);
+    throw new UsageError(`${wantsRaw} requires raw packet access: ${reason}`);
   }
   checkPrivileges(opts, privileged);
   if (opts.scans.length === 0 && !privileged && isRoot && reason && !opts.discovery.pingOnly) {
