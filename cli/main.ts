@@ -13,6 +13,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { firstMissing, IFLIST_NEEDS, permissionMessage } from "./permissions.ts";
 import type { PartialHost } from "./output/resume.ts";
 
 const encoder = new TextEncoder();
@@ -56,6 +57,11 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (opts.ifList) {
+    const missing = firstMissing(IFLIST_NEEDS);
+    if (missing) {
+      stderr(new UsageError(missing).render());
+      return 1;
+    }
     const { formatIfList } = await import("../ffi/mod.ts");
     stdout(formatIfList());
     return 0;
@@ -94,11 +100,15 @@ if (import.meta.main) {
   } catch (e) {
     // Anything unexpected: one line, no stack trace.
     let msg = e instanceof Error ? e.message : String(e);
-    try {
-      const { describeError } = await import("../ffi/mod.ts");
-      msg = describeError(e);
-    } catch {
-      // keep the plain message
+    const denied = permissionMessage(e);
+    if (denied) msg = denied;
+    else {
+      try {
+        const { describeError } = await import("../ffi/mod.ts");
+        msg = describeError(e);
+      } catch {
+        // keep the plain message
+      }
     }
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;

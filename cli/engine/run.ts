@@ -17,6 +17,12 @@ import type {
 import type { Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
 import { fatal, UsageError } from "../errors.ts";
+import {
+  firstMissing,
+  permissionMessage,
+  PRIVILEGE_NEEDS,
+  scanPermissionNeeds,
+} from "../permissions.ts";
 import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
 import { compactPortList } from "../output/format.ts";
@@ -126,8 +132,12 @@ export async function runScan(
   };
   for (const w of opts.warnings ?? []) log.warn(w);
   trace("options parsed");
+  const cannot = firstMissing(PRIVILEGE_NEEDS);
+  if (cannot) fatal(cannot);
   const { privileged, scans } = await decidePrivileges(opts, log);
   trace("privileges");
+  const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
+  if (missing) fatal(missing);
   if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
     const { sourceOptionsProblem } = await import("./route.ts");
     const problem = sourceOptionsProblem({
@@ -316,7 +326,7 @@ export async function runScan(
     if (group.length && !abort.signal.aborted) await runGroup();
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    errorMessage = e instanceof Error ? e.message : String(e);
+    errorMessage = permissionMessage(e) ?? (e instanceof Error ? e.message : String(e));
   } finally {
     progress.stop();
     Deno.removeSignalListener("SIGINT", onInt);
