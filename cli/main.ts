@@ -18,6 +18,14 @@ import type { PartialHost } from "./output/resume.ts";
 
 const encoder = new TextEncoder();
 
+/** Exit status after stdout was closed under us (`| head`): the shell's for a SIGPIPE death,
+ * as nmap's. */
+export const BROKEN_PIPE_EXIT = 141;
+
+/** What to do once stdout is a broken pipe; set by main() for the run it starts. */
+let onStdoutClosed = () => {};
+let stdoutClosed = false;
+
 function writeAll(fd: { writeSync(p: Uint8Array): number }, s: string): void {
   let bytes = encoder.encode(s);
   while (bytes.length > 0) {
@@ -26,8 +34,26 @@ function writeAll(fd: { writeSync(p: Uint8Array): number }, s: string): void {
   }
 }
 
-const stdout = (s: string) => writeAll(Deno.stdout, s);
-const stderr = (s: string) => writeAll(Deno.stderr, s);
+/** Standard output; once the reader is gone (EPIPE), further text is dropped quietly. */
+const stdout = (s: string) => {
+  if (stdoutClosed) return;
+  try {
+    writeAll(Deno.stdout, s);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    stdoutClosed = true;
+    onStdoutClosed();
+  }
+};
+
+/** Standard error; a reader gone away is no reason for a message. */
+const stderr = (s: string) => {
+  try {
+    writeAll(Deno.stderr, s);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
+};
 
 /** Runs the CLI with `args` (without the program name); returns the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -83,6 +109,13 @@ export async function main(args: string[]): Promise<number> {
       // Hosts it had started: only their missing ports are scanned.
       partialHosts = state.partialHosts;
     }
+    // `| head`: with nothing but stdout to write, stop at once, quietly; files asked
+    // with -o* are still written whole and the scan ends as usual.
+    const o = opts.output;
+    const files = [o.normal, o.xml, o.grepable, o.json].some((p) => p !== undefined && p !== "-");
+    onStdoutClosed = () => {
+      if (!files) Deno.exit(BROKEN_PIPE_EXIT);
+    };
     return await runScan(opts, { stdout, stderr }, { skipHosts, partialHosts });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -113,6 +146,7 @@ if (import.meta.main) {
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;
   }
+  if (stdoutClosed) code = BROKEN_PIPE_EXIT;
   try {
     if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {
       console.error(`timing: ${performance.now().toFixed(1)} ms exit`);
