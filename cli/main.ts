@@ -13,6 +13,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { escapeTerminal } from "./output/escape.ts";
 import { firstMissing, IFLIST_NEEDS, permissionMessage } from "./permissions.ts";
 import type { PartialHost } from "./output/resume.ts";
 
@@ -46,10 +47,11 @@ const stdout = (s: string) => {
   }
 };
 
-/** Standard error; a reader gone away is no reason for a message. */
+/** Standard error: every message may quote user input or a banner, so control bytes are
+ * escaped (nmap's \xHH) here, once for all of them. */
 const stderr = (s: string) => {
   try {
-    writeAll(Deno.stderr, s);
+    writeAll(Deno.stderr, escapeTerminal(s));
   } catch (e) {
     if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
   }

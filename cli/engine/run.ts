@@ -25,7 +25,7 @@ import {
 } from "../permissions.ts";
 import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
-import { compactPortList } from "../output/format.ts";
+import { compactPortList, escapeTerminal } from "../output/format.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
@@ -126,9 +126,10 @@ export async function runScan(
   io: RunIo,
   extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
 ): Promise<number> {
+  // Lines that may quote targets, banners or input files: no control byte reaches a terminal.
   const log: RunLog = {
-    info: (line) => io.stdout(line + "\n"),
-    warn: (line) => io.stderr(line + "\n"),
+    info: (line) => io.stdout(escapeTerminal(line) + "\n"),
+    warn: (line) => io.stderr(escapeTerminal(line) + "\n"),
   };
   for (const w of opts.warnings ?? []) log.warn(w);
   trace("options parsed");
