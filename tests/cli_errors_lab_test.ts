@@ -8,16 +8,7 @@
 import { deepEqual, doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import type { RunResult } from "./lab/_exec.ts";
-
-/** Is `cmd` on the PATH? */
-async function have(cmd: string): Promise<boolean> {
-  try {
-    const o = await new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`] }).output();
-    return o.success;
-  } catch {
-    return false;
-  }
-}
+import { missingTools } from "./_oracle.ts";
 
 /** Characters a terminal would act on or that are not ASCII: only printable ASCII, TAB and
  * LF may reach it (nmap's escape_for_screen). Returns the offending ones, with context. */
@@ -62,7 +53,7 @@ Deno.test({
     try {
       await t.step({
         name: "-e with an unknown interface, -S not ours: nmap's fatal words, exit 1",
-        ignore: !await have("nmap"),
+        ignore: missingTools("nmap").length > 0,
         async fn() {
           for (
             const args of [
@@ -136,7 +127,7 @@ Deno.test({
 
       await t.step({
         name: "root without libpcap: says libpcap is missing and which package has it",
-        ignore: !(await have("unshare") && await have("mount")),
+        ignore: missingTools("unshare", "mount").length > 0,
         async fn() {
           // A mount namespace of its own where every libpcap file is empty.
           const argv = (await lab.portholeArgv(["-O", "-p21", target])).slice(4);
@@ -152,7 +143,7 @@ Deno.test({
 
       await t.step({
         name: "stdout closed (| head): quiet end, files still written whole",
-        ignore: !await have("python3"),
+        ignore: missingTools("python3").length > 0,
         async fn() {
           const argv = (args: string[]) => lab.portholeArgv(args).then((a) => a.slice(4));
           let r = await lab.runInScanner([
