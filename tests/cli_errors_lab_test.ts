@@ -131,7 +131,8 @@ Deno.test({
         async fn() {
           // A mount namespace of its own where every libpcap file is empty.
           const argv = (await lab.portholeArgv(["-O", "-p21", target])).slice(4);
-          const hide = "for f in /usr/lib/*/libpcap.so* /usr/lib/libpcap.so* /lib/*/libpcap.so*; " +
+          const hide =
+            "for f in /usr/lib/*/libpcap.so* /usr/lib/libpcap.so* /lib/*/libpcap.so* /usr/local/lib/libpcap.so*; " +
             'do [ -e "$f" ] && mount --bind /dev/null "$(readlink -f "$f")"; done; exec "$@"';
           const r = await lab.runInScanner(["unshare", "-m", "sh", "-c", hide, "sh", ...argv]);
           equal(r.code, 1, r.stdout + r.stderr);
