@@ -13,9 +13,19 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { escapeTerminal } from "./output/escape.ts";
+import { firstMissing, IFLIST_NEEDS, permissionMessage } from "./permissions.ts";
 import type { PartialHost } from "./output/resume.ts";
 
 const encoder = new TextEncoder();
+
+/** Exit status after stdout was closed under us (`| head`): the shell's for a SIGPIPE death,
+ * as nmap's. */
+export const BROKEN_PIPE_EXIT = 141;
+
+/** What to do once stdout is a broken pipe; set by main() for the run it starts. */
+let onStdoutClosed = () => {};
+let stdoutClosed = false;
 
 function writeAll(fd: { writeSync(p: Uint8Array): number }, s: string): void {
   let bytes = encoder.encode(s);
@@ -25,8 +35,27 @@ function writeAll(fd: { writeSync(p: Uint8Array): number }, s: string): void {
   }
 }
 
-const stdout = (s: string) => writeAll(Deno.stdout, s);
-const stderr = (s: string) => writeAll(Deno.stderr, s);
+/** Standard output; once the reader is gone (EPIPE), further text is dropped quietly. */
+const stdout = (s: string) => {
+  if (stdoutClosed) return;
+  try {
+    writeAll(Deno.stdout, s);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    stdoutClosed = true;
+    onStdoutClosed();
+  }
+};
+
+/** Standard error: every message may quote user input or a banner, so control bytes are
+ * escaped (nmap's \xHH) here, once for all of them. */
+const stderr = (s: string) => {
+  try {
+    writeAll(Deno.stderr, escapeTerminal(s));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
+};
 
 /** Runs the CLI with `args` (without the program name); returns the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -56,6 +85,11 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (opts.ifList) {
+    const missing = firstMissing(IFLIST_NEEDS);
+    if (missing) {
+      stderr(new UsageError(missing).render());
+      return 1;
+    }
     const { formatIfList } = await import("../ffi/mod.ts");
     stdout(formatIfList());
     return 0;
@@ -77,6 +111,13 @@ export async function main(args: string[]): Promise<number> {
       // Hosts it had started: only their missing ports are scanned.
       partialHosts = state.partialHosts;
     }
+    // `| head`: with nothing but stdout to write, stop at once, quietly; files asked
+    // with -o* are still written whole and the scan ends as usual.
+    const o = opts.output;
+    const files = [o.normal, o.xml, o.grepable, o.json].some((p) => p !== undefined && p !== "-");
+    onStdoutClosed = () => {
+      if (!files) Deno.exit(BROKEN_PIPE_EXIT);
+    };
     return await runScan(opts, { stdout, stderr }, { skipHosts, partialHosts });
   } catch (e) {
     if (e instanceof UsageError) {
@@ -94,15 +135,20 @@ if (import.meta.main) {
   } catch (e) {
     // Anything unexpected: one line, no stack trace.
     let msg = e instanceof Error ? e.message : String(e);
-    try {
-      const { describeError } = await import("../ffi/mod.ts");
-      msg = describeError(e);
-    } catch {
-      // keep the plain message
+    const denied = permissionMessage(e);
+    if (denied) msg = denied;
+    else {
+      try {
+        const { describeError } = await import("../ffi/mod.ts");
+        msg = describeError(e);
+      } catch {
+        // keep the plain message
+      }
     }
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;
   }
+  if (stdoutClosed) code = BROKEN_PIPE_EXIT;
   try {
     if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {
       console.error(`timing: ${performance.now().toFixed(1)} ms exit`);

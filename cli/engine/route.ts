@@ -178,3 +178,29 @@ export class RouteCache {
     return r;
   }
 }
+
+/**
+ * nmap's checks of -e and -S before any packet (nmap.cc, libnetutil's
+ * route_dst): -S alone must be one of this host's addresses, -e alone must
+ * name an interface holding an address of the scan's family, and -e with -S
+ * must name an interface. Returns nmap's fatal message, or undefined.
+ */
+export function sourceOptionsProblem(
+  o: { iface?: string; source?: string; family: 4 | 6 },
+  list: NetInterface[] = interfaces(),
+): string | undefined {
+  const { iface, source } = o;
+  if (source !== undefined && iface === undefined) {
+    const c = canonicalIp(source);
+    if (!list.some((i) => i.addresses.some((a) => a.address === c))) {
+      return "Could not figure out what device to send the packet out on with the source address you gave me!  If you are trying to sp00f your scan, this is normal, just give the -e eth0 or -e ppp0 or whatever.  Otherwise you can still use -e, but I find it kind of fishy.";
+    }
+  }
+  if (iface === undefined) return undefined;
+  const dev = list.find((i) => i.name === iface);
+  if (source === undefined && !dev?.addresses.some((a) => a.family === o.family)) {
+    return `I cannot figure out what source address to use for device ${iface}, does it even exist?`;
+  }
+  if (!dev) return `Could not find interface ${iface} which was specified by -e`;
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "./_assert.ts";
-import { resolveRoute, RouteError } from "./route.ts";
+import { resolveRoute, RouteError, sourceOptionsProblem } from "./route.ts";
+import type { NetInterface } from "../../ffi/mod.ts";
 import { RawSession } from "./raw_session.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 
@@ -59,4 +60,37 @@ Deno.test({
     assert(s.closed);
     s.close(); // idempotent
   },
+});
+
+Deno.test("-e and -S are checked as nmap does, with nmap's words", () => {
+  const eth0 = {
+    name: "eth0",
+    addresses: [
+      { family: 4, address: "10.0.0.1", prefixLength: 24, scope: "global" },
+      { family: 6, address: "fe80::1", prefixLength: 64, scope: "link" },
+    ],
+  } as NetInterface;
+  const v4only = { name: "tun0", addresses: [eth0.addresses[0]!] } as NetInterface;
+  const list = [eth0, v4only];
+  const check = (o: { iface?: string; source?: string; family?: 4 | 6 }) =>
+    sourceOptionsProblem({ family: 4, ...o }, list);
+  assertEquals(check({}), undefined);
+  assertEquals(check({ iface: "eth0" }), undefined);
+  assertEquals(check({ iface: "eth0", family: 6 }), undefined);
+  assertEquals(check({ source: "10.0.0.1" }), undefined);
+  assertEquals(check({ source: "fe80:0::1", family: 6 }), undefined); // any spelling of it
+  assertEquals(check({ source: "192.0.2.7", iface: "eth0" }), undefined); // spoofing with -e
+  assertEquals(
+    check({ iface: "nosuch0" }),
+    "I cannot figure out what source address to use for device nosuch0, does it even exist?",
+  );
+  assertEquals(
+    check({ iface: "tun0", family: 6 }),
+    "I cannot figure out what source address to use for device tun0, does it even exist?",
+  );
+  assert(check({ source: "192.0.2.7" })!.startsWith("Could not figure out what device"));
+  assertEquals(
+    check({ source: "192.0.2.7", iface: "nosuch0" }),
+    "Could not find interface nosuch0 which was specified by -e",
+  );
 });

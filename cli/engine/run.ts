@@ -16,10 +16,16 @@ import type {
 } from "../model.ts";
 import type { Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
-import { UsageError } from "../errors.ts";
+import { fatal, UsageError } from "../errors.ts";
+import {
+  firstMissing,
+  permissionMessage,
+  PRIVILEGE_NEEDS,
+  scanPermissionNeeds,
+} from "../permissions.ts";
 import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
-import { compactPortList } from "../output/format.ts";
+import { compactPortList, escapeTerminal } from "../output/format.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
@@ -93,11 +99,18 @@ export async function decidePrivileges(
   }
   const privileged = opts.privileged ?? rawOk;
   const isRoot = Deno.uid?.() === 0;
-  const wantsRaw = opts.scans.some((k) => k !== "connect") || opts.discovery.udpPorts.length > 0;
+  // What asks for raw packets, worded as nmap's "requires root privileges" messages are.
+  const wantsRaw = opts.scans.some((k) => k !== "connect")
+    ? "You requested a scan type which"
+    : opts.osDetection && !opts.aggressive
+    ? "TCP/IP fingerprinting (for OS scan)"
+    : opts.discovery.udpPorts.length > 0
+    ? "UDP Ping (-PU)"
+    : undefined;
   if (!privileged && wantsRaw && isRoot && reason && opts.privileged === undefined) {
     // Root, but raw packets are not to be had (no libpcap, no --allow-ffi):
     // say why in one sentence rather than blaming privileges.
-    throw new UsageError(`You requested a scan type which requires raw packet access: ${reason}`);
+    throw new UsageError(`${wantsRaw} requires raw packet access: ${reason}`);
   }
   checkPrivileges(opts, privileged);
   if (opts.scans.length === 0 && !privileged && isRoot && reason && !opts.discovery.pingOnly) {
@@ -113,14 +126,28 @@ export async function runScan(
   io: RunIo,
   extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
 ): Promise<number> {
+  // Lines that may quote targets, banners or input files: no control byte reaches a terminal.
   const log: RunLog = {
-    info: (line) => io.stdout(line + "\n"),
-    warn: (line) => io.stderr(line + "\n"),
+    info: (line) => io.stdout(escapeTerminal(line) + "\n"),
+    warn: (line) => io.stderr(escapeTerminal(line) + "\n"),
   };
   for (const w of opts.warnings ?? []) log.warn(w);
   trace("options parsed");
+  const cannot = firstMissing(PRIVILEGE_NEEDS);
+  if (cannot) fatal(cannot);
   const { privileged, scans } = await decidePrivileges(opts, log);
   trace("privileges");
+  const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
+  if (missing) fatal(missing);
+  if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
+    const { sourceOptionsProblem } = await import("./route.ts");
+    const problem = sourceOptionsProblem({
+      iface: opts.iface,
+      source: opts.sourceAddress,
+      family: opts.ipv6 ? 6 : 4,
+    });
+    if (problem) fatal(problem);
+  }
   const excludes: ExcludeSet = await preflightTargets(opts);
   if (opts.versionDetection) {
     // A bad --versiondb is found before any packet is sent.
@@ -129,6 +156,16 @@ export async function runScan(
       await svc.loadProbeDb(opts.versionDb);
     } catch (e) {
       if (e instanceof svc.ServiceDbError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  if (opts.osDetection && privileged) {
+    // So is a bad --osdb, with the line that is wrong.
+    const os = await import("../os/mod.ts");
+    try {
+      await os.loadOsDb(opts.osdb);
+    } catch (e) {
+      if (e instanceof os.OsDbError) throw new UsageError(e.message);
       throw e;
     }
   }
@@ -290,7 +327,7 @@ export async function runScan(
     if (group.length && !abort.signal.aborted) await runGroup();
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    errorMessage = e instanceof Error ? e.message : String(e);
+    errorMessage = permissionMessage(e) ?? (e instanceof Error ? e.message : String(e));
   } finally {
     progress.stop();
     Deno.removeSignalListener("SIGINT", onInt);

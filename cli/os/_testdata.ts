@@ -23,7 +23,7 @@ OPS(O1=M5B4ST11NW7)
 T1(R=Y%DF=Y%T=40%S=O%A=S+%F=AS%RD=0%Q=)
 T2(R=N)
 U1(DF=N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)
-this line is junk
+# a comment inside a record
 IE(DFI=N%T=40%CD=S)
 Fingerprint Example OS 2.0
 Class Example | ExampleOS | 2.X | general purpose

@@ -15,8 +15,10 @@
  * A record ends at a blank line (or at the next `Fingerprint` line). Values are expressions
  * (expr.ts), compiled here once. Parsing follows nmap 7.93's reader: `Fingerprint` at the start
  * of a record is matched case-insensitively, the name ends at `#` or the line's end, a record's
- * `line` is the line number of its `Fingerprint` line (nmap's XML `line` attribute), and lines it
- * cannot read are reported and skipped.
+ * `line` is the line number of its `Fingerprint` line (nmap's XML `line` attribute). A line it
+ * cannot read, or a `Fingerprint` with no test lines (a truncated file), refuses the whole file
+ * with that line's number, as `--versiondb` does: nmap would skip the line and match against
+ * what is left, which gives wrong guesses from a damaged file.
  *
  * @module
  */
@@ -108,8 +110,6 @@ export interface OsDb {
   prints: RefPrint[];
   /** Every distinct test line, by `RefTest.id`. */
   tests: RefTest[];
-  /** Lines the parser skipped, as nmap reports them. */
-  warnings: string[];
 }
 
 /** The database cannot be used at all. */
@@ -165,9 +165,14 @@ function parseClassLine(line: string): OsClass | undefined {
   return c;
 }
 
+/** A line quoted in a message: at most 80 characters (a binary file has long ones). */
+function quoteLine(l: string): string {
+  return l.length > 80 ? `${l.slice(0, 80)}...` : l;
+}
+
 /**
- * Parses the text of an `nmap-os-db` file. Throws {@link OsDbError} when there is no MatchPoints
- * block or a reference attribute has no points; other bad lines become `warnings`.
+ * Parses the text of an `nmap-os-db` file. Throws {@link OsDbError}, naming the line, on a line
+ * it cannot read, a record without tests, no MatchPoints block, or an attribute without points.
  */
 export function parseOsDb(text: string, source = "nmap-os-db"): OsDb {
   const lines = text.split("\n");
@@ -176,14 +181,14 @@ export function parseOsDb(text: string, source = "nmap-os-db"): OsDb {
       if (lines[k]!.endsWith("\r")) lines[k] = lines[k]!.slice(0, -1);
     }
   }
-  const warnings: string[] = [];
   const rawPoints = new Map<string, Map<string, string>>();
   let sawPoints = false;
   const raw: { name: string; line: number; classes: OsClass[]; tests: RawTest[] }[] = [];
   // Test lines repeat across prints: read each distinct one once.
   const seen = new Map<string, RawTest | null>();
-  const warn = (n: number, l: string) =>
-    warnings.push(`Parse error on line ${n} of nmap-os-db file: ${l}`);
+  const refuse: (n: number, l: string) => never = (n, l) => {
+    throw new OsDbError(`Parse error on line ${n} of nmap-os-db file ${source}: ${quoteLine(l)}`);
+  };
 
   let i = 0;
   while (i < lines.length) {
@@ -214,8 +219,7 @@ export function parseOsDb(text: string, source = "nmap-os-db"): OsDb {
         sawPoints = true;
         points = true;
       } else {
-        warn(lineno, line);
-        break;
+        refuse(lineno, line);
       }
       let next: string | undefined;
       while (i < lines.length) {
@@ -243,15 +247,17 @@ export function parseOsDb(text: string, source = "nmap-os-db"): OsDb {
         }
         let t = seen.get(l);
         if (t === undefined) seen.set(l, t = parseTestLine(l) ?? null);
-        if (!t) {
-          warn(i, l);
-          continue;
-        }
+        if (!t) refuse(i, l);
         if (points) {
           const m = new Map<string, string>();
           for (const [a, v] of t.attrs) m.set(a, v);
           rawPoints.set(t.name, m);
         } else rec!.tests.push(t);
+      }
+      if (rec && rec.tests.length === 0) {
+        throw new OsDbError(
+          `Fingerprint on line ${lineno} of nmap-os-db file ${source} has no test lines (is the file cut short?)`,
+        );
       }
       if (next === undefined) break;
       line = next;
@@ -307,7 +313,7 @@ export function parseOsDb(text: string, source = "nmap-os-db"): OsDb {
     }
     return { name: r.name, line: r.line, classes: r.classes, tests: own };
   });
-  return { source, matchPoints, prints, tests, warnings };
+  return { source, matchPoints, prints, tests };
 }
 
 const cache = new Map<string, Promise<OsDb>>();
