@@ -10,14 +10,18 @@ import { ASC_VERSION, CORE_SHA256 } from "../core-wasm/build/core_info.ts";
 export const PORTHOLE_NAME = "Porthole";
 /** Version for banners, reports and RunInfo.version. */
 export const PORTHOLE_VERSION = "0.1.0";
-/** Project address, printed where nmap prints https://nmap.org. */
-export const PORTHOLE_URL = "https://github.com/porthole";
-/** Where reports ask users to send corrections (nmap: https://nmap.org/submit/). */
-export const PORTHOLE_SUBMIT_URL = "https://github.com/porthole/issues";
+/**
+ * Printed where nmap prints its address (https://nmap.org) or its submission page
+ * (https://nmap.org/submit/). Porthole has no web site or tracker of its own yet: its README
+ * (installed beside the man page) is its home and says how to report results. Never an address
+ * that does not exist, and never nmap's: nmap's databases must not receive Porthole's
+ * fingerprints.
+ */
+export const PORTHOLE_HOME = "see README.md";
 
 /** The usage summary printed by -h/--help (and after "Scantype X not supported"). */
 export function helpText(program = "porthole"): string {
-  return `${PORTHOLE_NAME} ${PORTHOLE_VERSION} ( ${PORTHOLE_URL} )
+  return `${PORTHOLE_NAME} ${PORTHOLE_VERSION} ( ${PORTHOLE_HOME} )
 Usage: ${program} [Scan Type(s)] [Options] {target specification}
 TARGET SPECIFICATION:
   Can pass hostnames, IP addresses, networks, etc.
@@ -103,7 +107,7 @@ EXAMPLES:
   ${program} -v -A scanme.nmap.org
   ${program} -v -sn 192.168.0.0/16 10.0.0.0/8
   ${program} -v -Pn -p 80 -iL hosts.txt
-SEE ${PORTHOLE_URL} FOR MORE OPTIONS AND EXAMPLES
+SEE THE MAN PAGE (man porthole) AND README.md FOR MORE OPTIONS AND EXAMPLES
 `;
 }
 
@@ -112,7 +116,7 @@ export function versionText(): string {
   const deno = typeof Deno !== "undefined" ? Deno.version : undefined;
   const platform = typeof Deno !== "undefined" ? `${Deno.build.target}` : "unknown";
   const lines = [
-    `${PORTHOLE_NAME} version ${PORTHOLE_VERSION} ( ${PORTHOLE_URL} )`,
+    `${PORTHOLE_NAME} version ${PORTHOLE_VERSION} ( ${PORTHOLE_HOME} )`,
     `Platform: ${platform}`,
     `Compiled with: deno-${deno?.deno ?? "?"} v8-${deno?.v8 ?? "?"} typescript-${
       deno?.typescript ?? "?"

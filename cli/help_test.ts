@@ -28,7 +28,7 @@ Deno.test("help: nmap's sections in nmap's order", async () => {
   }
   // Same order, minus NSE (Porthole has no scripts).
   assertEquals(ours, theirs.filter((s) => s !== "SCRIPT SCAN"));
-  assert(helpText().startsWith(`Porthole ${PORTHOLE_VERSION} ( https://github.com/porthole )\n`));
+  assert(helpText().startsWith(`Porthole ${PORTHOLE_VERSION} ( see README.md )\n`));
 });
 
 Deno.test("help: every option it lists is accepted by the parser", () => {
@@ -101,6 +101,14 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
 
 Deno.test("version text names the product and the services table's source", () => {
   const v = versionText();
-  assert(v.startsWith(`Porthole version ${PORTHOLE_VERSION} ( https://github.com/porthole )\n`));
+  assert(v.startsWith(`Porthole version ${PORTHOLE_VERSION} ( see README.md )\n`));
   assert(v.includes("nmap-services"));
+});
+
+// Issue 23: no address that does not exist; the README is Porthole's home.
+Deno.test("help and version name no made-up address", () => {
+  for (const text of [helpText(), versionText()]) {
+    assertEquals(text.match(/https?:\/\/\S*|github/g), null);
+    assert(text.includes("( see README.md )"), text);
+  }
 });

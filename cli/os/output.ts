@@ -10,7 +10,7 @@
 import type { HostResult } from "../model.ts";
 import { escapeXml } from "../output/xml.ts";
 import { formatCtime, printfFixed } from "../output/format.ts";
-import { PORTHOLE_SUBMIT_URL } from "../help.ts";
+import { PORTHOLE_HOME } from "../help.ts";
 import { difficulty, IPID_CLASS_TEXT, TS_CLASS_TEXT } from "./analyze.ts";
 import { formatFingerprint } from "./fingerprint.ts";
 import { classify, type MatchResult } from "./match.ts";
@@ -141,7 +141,7 @@ export function osLines(host: HostResult, opts: OsReportOptions, now = Date.now(
     ...fingerprintBlock(host, os, good, wrap).split("\n").slice(0, -1),
     "",
   ];
-  const submit = `(If you know what OS is running on it, see ${PORTHOLE_SUBMIT_URL} ).`;
+  const submit = `(If you know what OS is running on it, ${PORTHOLE_HOME} ).`;
   if (os.outcome === "success" && (os.perfect <= 8 || opts.debug)) {
     if (os.perfect > 0) {
       lines.push(`OS details: ${os.matches.slice(0, os.perfect).map((m) => m.name).join(", ")}`);

@@ -227,7 +227,7 @@ Deno.test({
     const got = osLines(labHost(), { osscanGuess: true, verbose: 0, debug: 0 }, TM + 1000);
     const want = NMAP_NORMAL.replace(
       "https://nmap.org/submit/",
-      "https://github.com/porthole/issues",
+      "README.md",
     )
       .split("\n");
     assertEquals(got, want);

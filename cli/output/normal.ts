@@ -13,7 +13,7 @@ import { osLines } from "../os/output.ts";
 import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
-import { PORTHOLE_NAME, PORTHOLE_SUBMIT_URL, PORTHOLE_URL } from "../help.ts";
+import { PORTHOLE_HOME, PORTHOLE_NAME } from "../help.ts";
 import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";
 import {
   escapeTerminal,
@@ -141,7 +141,7 @@ export class NormalWriter implements OutputWriter {
   begin(run: RunInfo): void {
     if (this.#target === "stdout") {
       this.#w(
-        `Starting ${PORTHOLE_NAME} ${run.version} ( ${PORTHOLE_URL} ) at ${
+        `Starting ${PORTHOLE_NAME} ${run.version} ( ${PORTHOLE_HOME} ) at ${
           formatStartTime(run.startTime)
         }\n`,
       );
@@ -279,7 +279,7 @@ export class NormalWriter implements OutputWriter {
           n > 1 ? "s" : ""
         } unrecognized despite returning data. If you know the service/version, please submit the following fingerprint${
           n > 1 ? "s" : ""
-        } at https://nmap.org/cgi-bin/submit.cgi?new-service :\n`,
+        } to Porthole's developers (${PORTHOLE_HOME}) :\n`,
       );
       for (const fp of fingerprints) {
         if (n > 1) {
@@ -349,7 +349,8 @@ export class NormalWriter implements OutputWriter {
         );
       }
     } else if (up > 0) {
-      const report = `Please report any incorrect results at ${PORTHOLE_SUBMIT_URL} .\n`;
+      const report =
+        `Please report any incorrect results to Porthole's developers (${PORTHOLE_HOME}) .\n`;
       if (o.osDetection && o.versionDetection) {
         this.#w(`OS and Service detection performed. ${report}`);
       } else if (o.osDetection) this.#w(`OS detection performed. ${report}`);

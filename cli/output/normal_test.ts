@@ -14,6 +14,9 @@ import { defaultServicesDb } from "../services_db.ts";
 import { formatCtime, formatStartTime } from "./format.ts";
 import { parseOptions } from "../options.ts";
 import { missingTools } from "../../tests/_oracle.ts";
+import { parseFingerprint } from "../os/fingerprint.ts";
+import { NMAP_LAB_FINGERPRINT } from "../os/_testdata.ts";
+import type { OsResult } from "../os/types.ts";
 
 // ------------------------------------------------------------ helpers
 
@@ -148,9 +151,7 @@ Deno.test("golden: scanme default scan (article)", () => {
   const out = render([h], opts(), "stdout", run(), summary(1, 1, 20.62));
   assertEquals(
     out.split("\n")[0],
-    `Starting Porthole ${PORTHOLE_VERSION} ( https://github.com/porthole ) at ${
-      formatStartTime(T0)
-    }`,
+    `Starting Porthole ${PORTHOLE_VERSION} ( see README.md ) at ${formatStartTime(T0)}`,
   );
   assertText(
     body(out),
@@ -229,7 +230,7 @@ PORT      STATE    SERVICE     VERSION
 31337/tcp open     tcpwrapped
 Service Info: OS: Linux; CPE: cpe:/o:linux:linux_kernel
 
-Service detection performed. Please report any incorrect results at https://github.com/porthole/issues .
+Service detection performed. Please report any incorrect results to Porthole's developers (see README.md) .
 Porthole done: 1 IP address (1 host up) scanned in 29.90 seconds
 `,
   );
@@ -682,14 +683,14 @@ function rebrand(s: string): string {
   return s
     .replace(
       /Starting Nmap 7\.93 \( https:\/\/nmap\.org \)/g,
-      `Starting Porthole ${PORTHOLE_VERSION} ( https://github.com/porthole )`,
+      `Starting Porthole ${PORTHOLE_VERSION} ( see README.md )`,
     )
     .replace(/# Nmap 7\.93 scan initiated/g, `# Porthole ${PORTHOLE_VERSION} scan initiated`)
     .replace(/ as: (\/usr\/bin\/)?nmap /g, " as: porthole ")
     .replace(/^Nmap scan report/gm, "Porthole scan report")
     .replace(/^Nmap done/gm, "Porthole done")
     .replace(/^# Nmap done/gm, "# Porthole done")
-    .replace(/https:\/\/nmap\.org\/submit\/ \./g, "https://github.com/porthole/issues .")
+    .replace(/at https:\/\/nmap\.org\/submit\/ \./g, "to Porthole's developers (see README.md) .")
     .replace(/^Read data files from: .*\n/gm, "");
 }
 
@@ -836,4 +837,72 @@ Deno.test({
       svc.stop();
     }
   },
+});
+
+// Issue 23: Porthole has no web site or tracker yet, so its reports name only its README, and
+// never nmap's submission pages (nmap's databases must not receive Porthole's fingerprints).
+Deno.test("-sV and -O reports name no made-up address and never nmap's submission pages", () => {
+  const fingerprint =
+    'SF-Port2222-TCP:V=0.1.0%I=7%D=4/1%Time=660A8A38%P=x86_64-unknown-linux-gnu%r(NULL,5,"hello");';
+  const os: OsResult = {
+    portsUsed: { openTcp: 22, closedTcp: 1 },
+    unreliable: false,
+    outcome: "success",
+    matches: [],
+    perfect: 0,
+    rounds: [parseFingerprint(NMAP_LAB_FINGERPRINT)],
+    db: "porthole-os-db",
+    scan: { version: PORTHOLE_VERSION, platform: "x86_64-unknown-linux-gnu", time: T0 },
+    sequence: {
+      responses: 0,
+      ipIds: [],
+      timestamps: [],
+      seqs: [],
+      ipIdClass: "zero",
+      tsClass: "none",
+    },
+    tries: 1,
+  } as unknown as OsResult;
+  const h: HostResult = {
+    ...SCANME,
+    os,
+    ports: tcpPorts(
+      {
+        2222: {
+          state: "open",
+          reason: "syn-ack",
+          service: { name: "unknown", method: "table", confidence: 3, fingerprint },
+        },
+        2223: {
+          state: "open",
+          reason: "syn-ack",
+          service: { name: "unknown", method: "table", confidence: 3, fingerprint },
+        },
+      },
+      "closed",
+      "reset",
+      [2222, 2223, 2224],
+    ),
+  };
+  const out = render([h], opts({ versionDetection: true, osDetection: true }));
+  assert(
+    out.includes(
+      "please submit the following fingerprints to Porthole's developers (see README.md) :",
+    ),
+    out,
+  );
+  assert(
+    out.includes(
+      "No exact OS matches for host (If you know what OS is running on it, see README.md ).",
+    ),
+    out,
+  );
+  assert(
+    out.includes(
+      "OS and Service detection performed. Please report any incorrect results to Porthole's developers (see README.md) .",
+    ),
+    out,
+  );
+  assert(out.startsWith(`Starting Porthole ${PORTHOLE_VERSION} ( see README.md ) at `), out);
+  assertEquals(out.match(/https?:\/\/\S*|github|submit\.cgi|nmap\.org\/submit/g), null);
 });
