@@ -123,6 +123,7 @@ export function versionText(): string {
     } libpcap (loaded at run time)`,
     `Packet core: core.wasm sha256:${CORE_SHA256.slice(0, 16)} (AssemblyScript ${ASC_VERSION})`,
     `Services table: ${SERVICES_SOURCE}`,
+    "License: MIT; built-in data derived from nmap's files is under the NPSL: see THIRD_PARTY.md",
   ];
   return lines.join("\n") + "\n";
 }

@@ -103,6 +103,7 @@ Deno.test("version text names the product and the services table's source", () =
   const v = versionText();
   assert(v.startsWith(`Porthole version ${PORTHOLE_VERSION} ( see README.md )\n`));
   assert(v.includes("nmap-services"));
+  assert(v.includes("License: MIT") && v.includes("NPSL") && v.includes("THIRD_PARTY.md"), v);
 });
 
 // Issue 23: no address that does not exist; the README is Porthole's home.
