@@ -6,10 +6,20 @@
  * is buffered so a flooding server (chargen, /dev/zero) cannot eat memory.
  */
 
-import * as tls from "node:tls";
-import * as net from "node:net";
-import * as dgram from "node:dgram";
-import { Buffer } from "node:buffer";
+import type * as net from "node:net";
+import type { Buffer } from "node:buffer";
+
+/**
+ * node:tls, node:net and node:dgram, loaded on first use rather than imported: a bundle hoists
+ * static imports of built-ins to its top, where they cost dist/porthole.js ~30 ms of start-up
+ * (--version included) even when no probe needs them.
+ */
+let nodeSockets:
+  | Promise<{ tls: typeof import("node:tls"); net: typeof net; dgram: typeof import("node:dgram") }>
+  | undefined;
+const loadNodeSockets = () =>
+  nodeSockets ??= Promise.all([import("node:tls"), import("node:net"), import("node:dgram")])
+    .then(([tls, net, dgram]) => ({ tls, net, dgram }));
 
 /** What a read produced. */
 export type ChannelEvent =
@@ -168,13 +178,14 @@ export function connectTls(
   return connectNode(ep, timeoutMs, true, signal);
 }
 
-function connectNode(
+async function connectNode(
   ep: Endpoint,
   timeoutMs: number,
   useTls: boolean,
   signal?: AbortSignal,
 ): Promise<Channel> {
-  return new Promise((resolve, reject) => {
+  const { tls, net } = await loadNodeSockets();
+  return await new Promise((resolve, reject) => {
     const q = new Queue();
     let settled = false;
     const opts = {
@@ -205,7 +216,7 @@ function connectNode(
     signal?.addEventListener("abort", onAbort, { once: true });
     const chan: Channel = {
       write: (data) =>
-        new Promise((res, rej) => sock.write(Buffer.from(data), (err) => (err ? rej(err) : res()))),
+        new Promise((res, rej) => sock.write(data, (err) => (err ? rej(err) : res()))),
       next: (deadline) => q.next(deadline),
       close: () => {
         q.push({ kind: "error", code: "ECANCELED", message: "closed" });
@@ -234,8 +245,9 @@ function connectNode(
 }
 
 /** A connected UDP socket: each write is one datagram, each data event one reply. */
-export function openUdp(ep: Endpoint): Promise<Channel> {
-  return new Promise((resolve, reject) => {
+export async function openUdp(ep: Endpoint): Promise<Channel> {
+  const { dgram, net } = await loadNodeSockets();
+  return await new Promise((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(ep.address) ? "udp6" : "udp4");
     const q = new Queue();
     let open = true;
@@ -250,9 +262,7 @@ export function openUdp(ep: Endpoint): Promise<Channel> {
       sock.connect(ep.port, ep.address, () => {
         resolve({
           write: (data) =>
-            new Promise((res, rej) =>
-              sock.send(Buffer.from(data), (err) => (err ? rej(err) : res()))
-            ),
+            new Promise((res, rej) => sock.send(data, (err) => (err ? rej(err) : res()))),
           next: (deadline) => q.next(deadline),
           close: () => {
             if (!open) return;
