@@ -1,10 +1,10 @@
 /**
  * Builds the one file users drop on a host.
  *
- *   deno task bundle   → dist/porthole.js: one JavaScript file with the WASM core inlined, runnable
- *                        from an empty folder as `deno run <flags> porthole.js` (or `./porthole.js`,
- *                        its shebang carries the flags). Two stages in one file, so that --version
- *                        and --help start as fast as from source (see bundle() below).
+ *   deno task bundle   → dist/porthole.js: one readable JavaScript file with the WASM core inlined
+ *                        (as base64 data), runnable from an empty folder as
+ *                        `deno run <flags> porthole.js` (or `./porthole.js`, its shebang carries
+ *                        the flags).
  *   deno task compile [-- --target T] → dist/porthole[-T]: a self-contained executable.
  *
  * Both take Porthole's permissions from the `porthole` task in deno.json, so the three ways to
@@ -13,14 +13,9 @@
  * same Deno release).
  */
 
-import { toStage2 } from "./_bundle_stage2.ts";
-
 const REPO = new URL("../", import.meta.url).pathname;
 const ENTRY = `${REPO}cli/main.ts`;
 const DIST = `${REPO}dist`;
-const STAGE1 = `${REPO}tools/_bundle_stage1.ts`;
-/** The string literal in stage 1 that the packed second stage replaces. */
-const PAYLOAD_MARK = "@@PORTHOLE_PAYLOAD@@";
 
 /** The permission and unstable flags of the `porthole` task. */
 export function portholeFlags(): string[] {
@@ -48,37 +43,33 @@ async function denoBundle(entry: string): Promise<string | undefined> {
 }
 
 /**
- * dist/porthole.js in two stages, one file. The first stage (tools/_bundle_stage1.ts, ~10 KB)
- * answers --version and --help at once; it carries the whole bundle of cli/main.ts as a
- * gzip-compressed base64 string that it decodes and evaluates for anything else
- * (tools/_bundle_stage2.ts makes that bundle evaluable). Deno's start-up cost grows with the
- * size of the main module, so this keeps `porthole.js --version` as quick as the source tree's.
+ * dist/porthole.js: `deno bundle` of cli/main.ts as it is (not minified, comments kept, each
+ * module under a `// path` line), after the shebang and a comment with the license notices. No
+ * packing and no eval: what an auditor reads is what runs. Start-up stays quick because the
+ * bundle's top level does little: modules that cli/main.ts loads lazily stay in functions that
+ * V8 only pre-parses, and built-ins load on first use (a static import of one would be hoisted to
+ * the top and run at every start, --version included, so it fails the build).
  */
 async function bundle(): Promise<number> {
   await Deno.mkdir(DIST, { recursive: true });
   const out = `${DIST}/porthole.js`;
-  const full = await denoBundle(ENTRY);
-  if (full === undefined) return 1;
-  const first = await denoBundle(STAGE1);
-  if (first === undefined) return 1;
-  let second: string;
-  try {
-    second = toStage2(full);
-    // Compiles it (without running it): a rewrite that broke the syntax fails here, not on a host.
-    if (typeof (0, eval)(second) !== "function") throw new Error("bundle: stage 2 is no function");
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    return 1;
-  }
-  const parts = first.split(`"${PAYLOAD_MARK}"`);
-  if (parts.length !== 2) {
-    console.error(`bundle: ${PAYLOAD_MARK} must occur once in tools/_bundle_stage1.ts's bundle`);
+  const code = await denoBundle(ENTRY);
+  if (code === undefined) return 1;
+  const hoisted = code.match(/^import\b.*$/gm);
+  if (hoisted) {
+    console.error(
+      `bundle: static imports left at the bundle's top (they would load at every start):\n  ${
+        hoisted.join("\n  ")
+      }\nload them on first use with import(), as cli/service/conn.ts does.`,
+    );
     return 1;
   }
   const flags = portholeFlags().join(" ");
   await Deno.writeTextFile(
     out,
-    `#!/usr/bin/env -S deno run --quiet ${flags}\n${parts[0]}"${await pack(second)}"${parts[1]}`,
+    `#!/usr/bin/env -S deno run --quiet ${flags}\n${await notices(flags)}${
+      code.replace(/^#!.*\n/, "")
+    }`,
   );
   await Deno.chmod(out, 0o755);
   const size = (await Deno.stat(out)).size;
@@ -87,13 +78,17 @@ async function bundle(): Promise<number> {
   return 0;
 }
 
-/** gzip at its best setting, then base64: about a third of the bundle's size. */
-async function pack(source: string): Promise<string> {
-  const { gzipSync, constants } = await import("node:zlib");
-  const packed = gzipSync(new TextEncoder().encode(source), {
-    level: constants.Z_BEST_COMPRESSION,
-  });
-  return new Uint8Array(packed.buffer, packed.byteOffset, packed.length).toBase64();
+/** The comment block at the top of the bundle: what it is, LICENSE and THIRD_PARTY.md. */
+async function notices(flags: string): Promise<string> {
+  const text = [
+    "Porthole: a network scanner with nmap's flags and answers (see README.md).",
+    "This file is `deno task bundle`'s bundle of cli/main.ts. Run it with",
+    `  deno run ${flags} porthole.js ARGS`,
+    "",
+    await Deno.readTextFile(`${REPO}LICENSE`),
+    await Deno.readTextFile(`${REPO}THIRD_PARTY.md`),
+  ].join("\n").replaceAll("*/", "* /");
+  return `/*!\n${text.trimEnd().split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n`;
 }
 
 async function compile(args: string[]): Promise<number> {
