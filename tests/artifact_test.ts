@@ -122,3 +122,38 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name: "compile: a DENORT_BIN that is not a denort is refused with one clear message",
+  sanitizeResources: false,
+  async fn() {
+    // denort cannot be downloaded here, so only the refusals can be tested: the deno CLI (which
+    // deno compile would turn into a 300 MB copy of itself), another program (caught by running
+    // the result), and a path that does not exist.
+    const cases: [string, RegExp][] = [
+      [`${REPO}node_modules/deno/deno`, /is the deno CLI .*not denort/],
+      ["/bin/true", /dist\/porthole does not run Porthole: its --version printed "true/],
+      ["/nonexistent/denort", /DENORT_BIN=\/nonexistent\/denort is not a file/],
+    ];
+    for (const [denort, why] of cases) {
+      await Deno.remove(`${REPO}dist/porthole`).catch(() => {});
+      const r = await new Deno.Command(DENO, {
+        args: ["task", "--quiet", "compile"],
+        cwd: REPO,
+        env: { DENORT_BIN: denort },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(r.stderr);
+      equal(r.code, 1, err);
+      match(err, why);
+      match(err, /^compile: /m);
+      ok(!/\n\s+at /.test(err), `no stack trace: ${err}`);
+      equal(
+        await Deno.stat(`${REPO}dist/porthole`).catch(() => null),
+        null,
+        "an executable was left",
+      );
+    }
+  },
+});

@@ -91,18 +91,63 @@ async function notices(flags: string): Promise<string> {
   return `/*!\n${text.trimEnd().split("\n").map((l) => ` * ${l}`.trimEnd()).join("\n")}\n */\n`;
 }
 
+/** Output of running `cmd args`, or the reason it could not run. */
+async function capture(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    const dec = new TextDecoder();
+    return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
+  } catch (e) {
+    return { code: -1, out: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * Why DENORT_BIN cannot be deno compile's runtime, or undefined when it may be. A denort run
+ * on its own has nothing to run and fails; the deno CLI answers --version with "deno X.Y.Z",
+ * and deno compile would then make a copy of deno that ignores the scanner (exit 0, 300 MB).
+ */
+async function denortProblem(path: string): Promise<string | undefined> {
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info?.isFile) return `DENORT_BIN=${path} is not a file`;
+  const { code, out } = await capture(path, ["--version"]);
+  if (code === -1) return `DENORT_BIN=${path} cannot be run (${out})`;
+  if (/^deno \d/.test(out)) {
+    return `DENORT_BIN=${path} is the deno CLI (it printed "${out.split("\n")[0]}"), not denort, ` +
+      "the runtime that deno compile puts in executables";
+  }
+}
+
+/**
+ * dist/porthole[-T]: denort plus dist/porthole.js (1.1 MB), compiled from the bundle with no
+ * config file, so nothing of node_modules is embedded. For the host's target the result is run
+ * before it counts: `--version` must print what the bundle prints, and a connect scan of
+ * 127.0.0.1 inside a lab scanner namespace (root) must report the port; otherwise it is removed.
+ */
 async function compile(args: string[]): Promise<number> {
-  await Deno.mkdir(DIST, { recursive: true });
-  const target = args[args.indexOf("--target") + 1];
-  const name = args.includes("--target") && target ? `porthole-${target}` : "porthole";
+  const denort = Deno.env.get("DENORT_BIN");
+  const problem = denort === undefined ? undefined : await denortProblem(denort);
+  if (problem !== undefined) {
+    console.error(
+      `compile: ${problem}. Point DENORT_BIN at the denort of Deno ${Deno.version.deno} ` +
+        "(unzipped from denort-<target>.zip of that release), or unset it so that deno compile " +
+        "downloads it. Without denort, `deno task bundle` makes the artifact, dist/porthole.js.",
+    );
+    return 1;
+  }
+  if (await bundle() !== 0) return 1;
+  const target = args.includes("--target") ? args[args.indexOf("--target") + 1] : undefined;
+  const name = target ? `porthole-${target}` : "porthole";
+  const exe = `${DIST}/${name}`;
   const ok = await deno([
     "compile",
     "--quiet",
+    "--no-config",
     ...portholeFlags(),
-    ...(args.includes("--target") && target ? ["--target", target] : []),
+    ...(target ? ["--target", target] : []),
     "-o",
-    `${DIST}/${name}`,
-    ENTRY,
+    exe,
+    `${DIST}/porthole.js`,
   ]);
   if (!ok) {
     console.error(
@@ -113,9 +158,50 @@ async function compile(args: string[]): Promise<number> {
     );
     return 1;
   }
-  console.log(`dist/${name}`);
+  if (target && target !== Deno.build.target) {
+    console.log(`dist/${name} (built for ${target}: not run here)`);
+    return 0;
+  }
+  const failure = await checkExecutable(exe);
+  if (failure !== undefined) {
+    await Deno.remove(exe).catch(() => {});
+    console.error(`compile: dist/${name} ${failure}; removed it.`);
+    return 1;
+  }
+  const mb = (await Deno.stat(exe)).size / 2 ** 20;
+  console.log(`dist/${name} (${mb.toFixed(1)} MiB): --version and a loopback scan checked`);
   return 0;
 }
+
+/** What is wrong with a freshly compiled `exe`, or undefined when it runs Porthole. */
+async function checkExecutable(exe: string): Promise<string | undefined> {
+  const want = await capture(Deno.execPath(), [
+    "run",
+    "--quiet",
+    ...portholeFlags(),
+    `${DIST}/porthole.js`,
+    "--version",
+  ]);
+  const got = await capture(exe, ["--version"]);
+  if (got.code !== 0 || got.out !== want.out) {
+    return `does not run Porthole: its --version printed "${got.out.split("\n")[0]}" ` +
+      `(exit ${got.code}), the bundle's "${want.out.split("\n")[0]}"; DENORT_BIN, if set, is ` +
+      "probably not a denort";
+  }
+  const { Lab, labUnavailable } = await import("../tests/lab/mod.ts");
+  const why = await labUnavailable();
+  if (why !== null) {
+    return `was not checked with a scan: that runs in a lab namespace, and ${why}`;
+  }
+  await using lab = await Lab.up({ tag: "compile", scenario: "policies" });
+  const scan = await lab.runInScanner([exe, "-sT", "-p", "1", "127.0.0.1"], { timeoutMs: 60_000 });
+  if (scan.code !== 0 || !/^1\/tcp +closed /m.test(scan.stdout)) {
+    return `cannot scan: \`${baseName(exe)} -sT -p 1 127.0.0.1\` in a lab namespace exited ` +
+      `${scan.code}:\n${scan.stdout}${scan.stderr}`;
+  }
+}
+
+const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 if (import.meta.main) {
   const [what, ...rest] = Deno.args;
