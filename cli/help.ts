@@ -35,6 +35,7 @@ HOST DISCOVERY:
   -PS/PA/PU[portlist]: TCP SYN/ACK or UDP discovery to given ports
   -PE/PP/PM: ICMP echo, timestamp, and netmask request discovery probes
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
+  --disable-arp-ping: No ARP or ND discovery on local networks
 SCAN TECHNIQUES:
   -sS/sT/sA/sW/sM: TCP SYN/Connect()/ACK/Window/Maimon scans
   -sU: UDP Scan
@@ -96,6 +97,7 @@ OUTPUT:
   --webxml: Reference stylesheet from Nmap.Org for more portable XML
   --no-stylesheet: Prevent associating of XSL stylesheet w/XML output
 MISC:
+  -4: Scan IPv4 addresses only (the default)
   -6: Enable IPv6 scanning
   -A: Enable OS detection and version detection
   --send-eth/--send-ip: Send using raw ethernet frames or IP packets
@@ -126,4 +128,61 @@ export function versionText(): string {
     "License: MIT; built-in data derived from nmap's files is under the NPSL: see THIRD_PARTY.md",
   ];
   return lines.join("\n") + "\n";
+}
+
+/** One option of the --help text: the table that the man page and completions are made from. */
+export interface HelpOption {
+  /** Its --help section, e.g. "SCAN TECHNIQUES". */
+  section: string;
+  /** Every spelling the line names: "-sS/sT/sA" gives -sS, -sT, -sA. */
+  spellings: string[];
+  /** The argument as --help writes it ("<file>", "[portlist]", "<0-5>"), if any. */
+  arg?: string;
+  /** Whether the argument is written attached (-T4, -PS22) rather than as the next word. */
+  attached: boolean;
+  /** The description, continuation lines joined. */
+  description: string;
+}
+
+/** One --help section: its prose lines and its options. */
+export interface HelpSection {
+  title: string;
+  notes: string[];
+  options: HelpOption[];
+}
+
+/**
+ * --help's sections parsed back into a table (up to EXAMPLES). --help is the one hand-written
+ * list of what Porthole offers, laid out as nmap's; the man page and the shell completions
+ * (tools/docs.ts) are generated from this, so none of them can list what another lacks.
+ */
+export function helpSections(): HelpSection[] {
+  const sections: HelpSection[] = [];
+  const OPTION = /^ {2}(-[^\s:<[]+)(\[[^\]]*\]|<[^>]*>)?(?: (<[^>]*>))?: (.*)$/;
+  for (const line of helpText().split("\n").slice(2)) {
+    const head = /^([A-Z][A-Z /]+):$/.exec(line);
+    if (head) {
+      if (head[1] === "EXAMPLES") break;
+      sections.push({ title: head[1]!, notes: [], options: [] });
+      continue;
+    }
+    const section = sections.at(-1);
+    if (!section || line.trim() === "") continue;
+    const m = OPTION.exec(line);
+    if (m) {
+      const [first, ...rest] = m[1]!.split("/");
+      const dashes = /^-+/.exec(first!)![0];
+      section.options.push({
+        section: section.title,
+        spellings: [first!, ...rest.map((s) => s.startsWith("-") ? s : dashes + s)],
+        arg: m[2] ?? m[3],
+        attached: m[2] !== undefined,
+        description: m[4]!.trim(),
+      });
+    } else if (/^ {4}/.test(line) && section.options.length > 0) {
+      const last = section.options.at(-1)!;
+      last.description += ` ${line.trim()}`;
+    } else section.notes.push(line.trim());
+  }
+  return sections;
 }

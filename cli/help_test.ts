@@ -83,6 +83,8 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["--send-ip"],
     ["--privileged"],
     ["--unprivileged"],
+    ["-4"],
+    ["--disable-arp-ping"],
   ];
   for (const argv of samples) {
     for (const a of argv) {

@@ -23,7 +23,7 @@ import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "./serv
 import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
 import { checkTargetSyntax } from "./targets.ts";
 
-type ArgKind = "none" | "required" | "optional";
+export type ArgKind = "none" | "required" | "optional";
 
 /**
  * nmap's long option table, in nmap's order (the order matters: it is the
@@ -31,7 +31,7 @@ type ArgKind = "none" | "required" | "optional";
  * Porthole does not implement stay in the table so that abbreviations resolve
  * as in nmap; using one gives a clear "not supported" message.
  */
-const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
+export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["version", "none"],
   ["verbose", "none"],
   ["datadir", "required"],
@@ -138,7 +138,7 @@ const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */
-const SHORT: Record<string, ArgKind> = {
+export const SHORT: Record<string, ArgKind> = {
   "4": "none",
   "6": "none",
   A: "none",
@@ -170,7 +170,7 @@ const SHORT: Record<string, ArgKind> = {
 };
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
-const UNSUPPORTED_LONG: Record<string, string> = {
+export const UNSUPPORTED_LONG: Record<string, string> = {
   datadir: "--datadir (use --servicedb, --versiondb and --osdb)",
   "release-memory": "--release-memory",
   nogcc: "--nogcc",
