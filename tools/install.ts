@@ -50,7 +50,8 @@ async function write(to: string, text: string, mode: number): Promise<void> {
 function launcher(lib: string): string {
   return `#!/bin/sh
 # Porthole, installed by \`deno task install\`: runs the bundle with the Deno copied beside it
-# (deno need not be on PATH) and the permissions of the \`porthole\` task.
+# (deno need not be on PATH) and the permissions of the \`porthole\` task; no update check.
+export DENO_NO_UPDATE_CHECK=1
 exec ${sh(`${lib}/deno`)} run --quiet ${portholeFlags().join(" ")} ${sh(`${lib}/porthole.js`)} "$@"
 `;
 }
