@@ -70,4 +70,4 @@ export { TunDevice } from "./tun.ts";
 export { replyFilter, type ReplyFilterOptions } from "./filter.ts";
 export { describeError, OsError, PcapError, PermissionMissingError } from "./errors.ts";
 export { closeAll, openHandleCount, setOnInterrupt } from "./registry.ts";
-export { libpcapPath, libpcapVersion } from "./_libpcap.ts";
+export { libpcapPath, libpcapVersion, useLibpcap } from "./_libpcap.ts";
