@@ -207,8 +207,8 @@ Deno.test({
         return { r: r! as Awaited<ReturnType<typeof run>>, packets: parseTcpdump(wire) };
       };
       // Three ports, one dropped, half a second apart: Porthole runs well past the half second
-      // after which Deno would look for its update.
-      const scan = ["-sS", "-p", "22,25,80", "--scan-delay", "500ms", target.v4];
+      // after which Deno would look for its update. -sV: the service probes' connections too.
+      const scan = ["-sS", "-sV", "-p", "22,25,80", "--scan-delay", "500ms", target.v4];
       const show = (ps: { line: string }[]) => ps.map((p) => p.line).join("\n");
       const scanned = (r: { code: number; stdout: string; stderr: string }) => {
         equal(r.code, 0, r.stderr);

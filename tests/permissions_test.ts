@@ -40,3 +40,28 @@ Deno.test("permissions: no --allow-run, and nothing that ships starts a process"
     ok(!/\bDeno\.(?:Command|run)\b|node:child_process/.test(text), `${path} starts a process`);
   }
 });
+
+Deno.test("permissions: --allow-env names exactly the variables Porthole reads", async () => {
+  const env = portholeFlags().filter((f) => f.startsWith("--allow-env"));
+  equal(env.length, 1, env.join(" "));
+  const m = /^--allow-env=(.+)$/.exec(env[0]!);
+  ok(m, `${env[0]} grants every variable`);
+  const granted = m[1]!.split(",").sort();
+  const read = new Set<string>();
+  for (const { path, text } of await sources) {
+    for (const r of text.matchAll(/\bDeno\.env\.get\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g)) {
+      read.add(r[1]!);
+    }
+    // Any other way in would ask for a variable the flag does not grant (a prompt on a terminal).
+    const other = text.replaceAll(/\bDeno\.env\.get\(\s*"[A-Za-z_][A-Za-z0-9_]*"\s*\)/g, "");
+    ok(!/\bDeno\.env\b|\bprocess\.env\b/.test(other), `${path} reads the environment otherwise`);
+  }
+  deepEqual(granted, [...read].sort());
+  // No variable decides what code or data is loaded: only debug switches (and nmap's NMAPDIR).
+  for (const name of read) ok(/^PORTHOLE_DEBUG_[A-Z]+$|^NMAPDIR$/.test(name), name);
+});
+
+Deno.test("permissions: --help names --libpcap, the one way to choose another libpcap", async () => {
+  const { helpText } = await import("../cli/help.ts");
+  ok(/--libpcap <path>: /.test(helpText()), "--libpcap is not in --help");
+});
