@@ -65,5 +65,22 @@ Deno.test({
       match(notLib.stderr, /raw packet access: cannot load libpcap from \/etc\/hostname/);
       for (const r of [missing, notLib]) ok(!/\n\s+at /.test(r.stderr), r.stderr);
     });
+
+    await t.step("a resume file's --libpcap is ignored: files are data, never code", async () => {
+      const dir = await Deno.makeTempDir({ prefix: "ph-pm-" });
+      try {
+        const file = `${dir}/scan.gnmap`;
+        await Deno.writeTextFile(
+          file,
+          "# Nmap 0.1.0 scan initiated Sun Dec  6 22:58:59 2026 as: porthole " +
+            `--libpcap /etc/hostname ${scan.join(" ")} -oG ${file}\n`,
+        );
+        const r = await lab.porthole(["--resume", file], { timeoutMs: 120_000 });
+        scanned(r);
+        match(r.stderr, /ignoring --libpcap in the resume file/);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
   },
 });
