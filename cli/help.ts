@@ -103,6 +103,7 @@ MISC:
   --send-eth/--send-ip: Send using raw ethernet frames or IP packets
   --privileged: Assume that the user is fully privileged
   --unprivileged: Assume the user lacks raw socket privileges
+  --libpcap <path>: Load libpcap from <path> instead of the system's
   -V: Print version number
   -h: Print this help summary page.
 EXAMPLES:

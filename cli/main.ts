@@ -84,6 +84,11 @@ export async function main(args: string[]): Promise<number> {
     stdout(opts.show === "help" ? help.helpText() : help.versionText());
     return 0;
   }
+  if (opts.libpcap !== undefined) {
+    // Only from the command line: a resume file is data, and never names code to load.
+    const { useLibpcap } = await import("../ffi/mod.ts");
+    useLibpcap(opts.libpcap);
+  }
   if (opts.ifList) {
     const missing = firstMissing(IFLIST_NEEDS);
     if (missing) {
@@ -106,6 +111,9 @@ export async function main(args: string[]): Promise<number> {
       const state = readResumeState(opts.output.resume);
       const resumed = parseOptions(state.argv);
       resumed.output.resume = opts.output.resume;
+      if (resumed.libpcap !== undefined) {
+        stderr("WARNING: ignoring --libpcap in the resume file; the system's libpcap is used.\n");
+      }
       opts = resumed;
       skipHosts = state.doneHosts;
       // Hosts it had started: only their missing ports are scanned.

@@ -135,6 +135,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   // Porthole's own.
   ["oJ", "required"],
   ["osdb", "required"],
+  ["libpcap", "required"],
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */
@@ -651,6 +652,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "iflist":
           o.ifList = true;
+          break;
+        case "libpcap":
+          o.libpcap = arg!;
           break;
         case "max-os-tries": {
           const l = parseIntStrict(opt, "--max-os-tries");
@@ -1296,6 +1300,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     if (o.excludeFile !== undefined) checkReadable(o.excludeFile, "exclude file");
     if (o.versionDb !== undefined) checkReadable(o.versionDb, "version database");
     if (o.osdb !== undefined) checkReadable(o.osdb, "OS database");
+    if (o.libpcap !== undefined) checkReadable(o.libpcap, "libpcap");
   }
   o.warnings = warnings;
   return o;

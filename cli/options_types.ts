@@ -132,6 +132,8 @@ export interface Options {
   defeatIcmpRatelimit: boolean;
   /** --iflist: print interfaces and routes, then exit. */
   ifList: boolean;
+  /** --libpcap PATH: the libpcap to load instead of the system's (never from a resume file). */
+  libpcap?: string;
   /** -h/--help or -V/--version: print helpText()/versionText() and exit 0; nothing else is set. */
   show?: "help" | "version";
   /** Non-fatal messages for stderr (nmap's warnings), in order. */

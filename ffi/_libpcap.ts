@@ -1,7 +1,11 @@
 /**
- * Finds and loads libpcap: PORTHOLE_LIBPCAP if set, else the usual names
- * (Debian ships only `libpcap.so.0.8` without the -dev package; Fedora and
- * source builds have `libpcap.so.1`; macOS `libpcap.A.dylib`).
+ * Finds and loads libpcap from the system: its sonames through the dynamic
+ * loader's own search (Debian ships only `libpcap.so.0.8` without the -dev
+ * package; Fedora and source builds have `libpcap.so.1`; macOS
+ * `libpcap.A.dylib`), then the same names in fixed system directories — or
+ * from the one file the command line names (`--libpcap PATH`,
+ * {@link useLibpcap}). No environment variable chooses it: with `sudo -E`
+ * that would run any library as root.
  *
  * @module
  */
@@ -50,23 +54,39 @@ const SYMBOLS = {
 /** The loaded libpcap symbols. */
 export type LibPcap = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
-/** Library names tried in order when PORTHOLE_LIBPCAP is not set. */
+/** System directories searched after the loader's own search, most specific first. */
+function systemDirs(): string[] {
+  if (Deno.build.os === "darwin") return ["/usr/local/lib", "/opt/homebrew/lib", "/usr/lib"];
+  const multiarch = `${Deno.build.arch}-linux-gnu`;
+  return [
+    `/usr/lib/${multiarch}`,
+    `/lib/${multiarch}`,
+    "/usr/local/lib",
+    "/usr/lib64",
+    "/lib64",
+    "/usr/lib",
+    "/lib",
+  ];
+}
+
+/** Library names and paths tried in order when no --libpcap was given. */
 export function libpcapCandidates(): string[] {
-  return Deno.build.os === "darwin"
-    ? ["libpcap.A.dylib", "libpcap.dylib", "/usr/lib/libpcap.A.dylib"]
-    : ["libpcap.so.1", "libpcap.so.0.8", "libpcap.so"];
+  const names = Deno.build.os === "darwin"
+    ? ["libpcap.A.dylib", "libpcap.dylib"]
+    : ["libpcap.so.1", "libpcap.so.0.8"];
+  return [...names, ...systemDirs().flatMap((d) => names.map((n) => `${d}/${n}`))];
 }
 
 let loaded: { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string } | undefined;
+let explicit: string | undefined;
 
-function envOverride(): string | undefined {
-  try {
-    const q = Deno.permissions.querySync({ name: "env", variable: "PORTHOLE_LIBPCAP" });
-    if (q.state !== "granted") return undefined;
-    return Deno.env.get("PORTHOLE_LIBPCAP") || undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * Loads libpcap from `path` (the command line's --libpcap) instead of the
+ * system's. Call before anything uses libpcap.
+ */
+export function useLibpcap(path: string): void {
+  if (loaded && loaded.path !== path) throw new Error("libpcap is already loaded");
+  explicit = path;
 }
 
 /** libpcap, loaded on first use; throws PcapError (library missing) or
@@ -85,8 +105,7 @@ function loadLibpcap(): { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string
   if (!ffiGranted()) {
     throw new PermissionMissingError("packet capture needs Deno's FFI permission", FFI_HINT);
   }
-  const override = envOverride();
-  const names = override ? [override] : libpcapCandidates();
+  const names = explicit !== undefined ? [explicit] : libpcapCandidates();
   const failures: string[] = [];
   for (const name of names) {
     try {
@@ -98,9 +117,9 @@ function loadLibpcap(): { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string
   }
   throw new PcapError(
     "dlopen",
-    override
-      ? `cannot load libpcap from PORTHOLE_LIBPCAP=${override} (${failures[0]})`
-      : `libpcap not found (tried ${names.join(", ")})`,
+    explicit !== undefined
+      ? `cannot load libpcap from ${failures[0]}`
+      : `libpcap not found (tried ${names.slice(0, 2).join(", ")} and the system library folders)`,
     { hint: LIBPCAP_HINT },
   );
 }

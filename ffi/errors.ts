@@ -83,7 +83,7 @@ export const RAW_PRIVILEGE_HINT =
 
 /** The fix for a missing libpcap. */
 export const LIBPCAP_HINT =
-  "install libpcap (Debian/Ubuntu: apt-get install libpcap0.8), or set PORTHOLE_LIBPCAP to its path";
+  "install libpcap (Debian/Ubuntu: apt-get install libpcap0.8), or give its path with --libpcap";
 
 /** The fix for a missing FFI permission. */
 export const FFI_HINT = "run Deno with --allow-ffi";

@@ -4,7 +4,9 @@
  * nmap's --iflist. Nothing else in Porthole calls Deno.dlopen or reads /proc.
  *
  * Permissions: --allow-ffi covers all of it (Deno 2.9 wants --allow-all to
- * read /proc and /sys directly, so those files are read through libc).
+ * read /proc and /sys directly, so those files are read through libc). It
+ * cannot be narrowed to libc and libpcap: Deno's pointer APIs
+ * (UnsafePointer, UnsafePointerView, UnsafeCallback) need the unscoped grant.
  *
  * ```ts
  * import { Pcap, PacketSocketSender, routeTo, rawAccess } from "./ffi/mod.ts";
@@ -70,4 +72,4 @@ export { TunDevice } from "./tun.ts";
 export { replyFilter, type ReplyFilterOptions } from "./filter.ts";
 export { describeError, OsError, PcapError, PermissionMissingError } from "./errors.ts";
 export { closeAll, openHandleCount, setOnInterrupt } from "./registry.ts";
-export { libpcapPath, libpcapVersion } from "./_libpcap.ts";
+export { libpcapPath, libpcapVersion, useLibpcap } from "./_libpcap.ts";

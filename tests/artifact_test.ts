@@ -5,15 +5,20 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { portholeFlags } from "../tools/artifact.ts";
+import { portholeEnv, portholeFlags } from "../tools/artifact.ts";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { parseNmapNormal } from "./lab/nmap_table.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DENO = Deno.execPath();
+/** The porthole task's variables (Deno's update check off), as Porthole always runs. */
+const ENV = Object.fromEntries(
+  portholeEnv().map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+);
 
 async function output(cmd: string, args: string[], cwd?: string) {
-  const r = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const r = await new Deno.Command(cmd, { args, cwd, env: ENV, stdout: "piped", stderr: "piped" })
+    .output();
   const dec = new TextDecoder();
   return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
 }
@@ -66,7 +71,7 @@ Deno.test({
 
     // The shebang carries the same flags, so ./porthole.js works too.
     const first = (await Deno.readTextFile(file)).split("\n", 1)[0]!;
-    equal(first, `#!/usr/bin/env -S deno run --quiet ${flags.join(" ")}`);
+    equal(first, `#!/usr/bin/env -S DENO_NO_UPDATE_CHECK=1 deno run --quiet ${flags.join(" ")}`);
 
     deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["porthole.js"]);
   },
@@ -106,7 +111,7 @@ Deno.test({
     await using lab = await Lab.up({ tag: "art1", scenario: "scanme" });
     const args = ["-sS", "-p", "22,25,80,113,9929,31337", lab.target.v4];
     const fromBundle = await lab.runInScanner(
-      [DENO, "run", ...portholeFlags(), `${dir}/porthole.js`, ...args],
+      ["env", ...portholeEnv(), DENO, "run", ...portholeFlags(), `${dir}/porthole.js`, ...args],
       { cwd: dir, timeoutMs: 120_000 },
     );
     equal(fromBundle.code, 0, fromBundle.stderr);

@@ -30,6 +30,7 @@ import {
   rawAccess,
   RawIpSender,
   routeTo,
+  useLibpcap,
 } from "../ffi/mod.ts";
 import { formatIfList } from "../ffi/iflist.ts";
 import { TunDevice } from "../ffi/tun.ts";
@@ -167,7 +168,8 @@ function net(req: NetRequest) {
   };
 }
 
-function access(req: { iface?: string }) {
+function access(req: { iface?: string; libpcap?: string }) {
+  if (req.libpcap !== undefined) useLibpcap(req.libpcap);
   const out: Record<string, unknown> = { raw: rawAccess() };
   if (req.iface) {
     out.iface = interfaceAccess(req.iface);

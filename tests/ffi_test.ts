@@ -436,22 +436,16 @@ Deno.test({
           );
           assert.equal(noFfi.raw.ok, false);
           assert.match(noFfi.raw.reason, /--allow-ffi/);
-          // PORTHOLE_LIBPCAP pointing at nothing: a PcapError naming the variable and the fix.
-          const r = await lab.exec(s.ns, [
-            "env",
-            "PORTHOLE_LIBPCAP=/nonexistent/libpcap.so",
-            DENO,
-            "run",
-            "--quiet",
-            "--allow-ffi",
-            "--allow-env=PORTHOLE_LIBPCAP",
-            AGENT,
+          // --libpcap naming nothing: a PcapError naming the file and the fix.
+          const noLib = await agent<
+            { raw: { ok: boolean; reason: string }; openIsPcapError: boolean }
+          >(
+            lab,
             "access",
-            JSON.stringify({ iface: s.iface }),
-          ]);
-          const noLib = JSON.parse(r.stdout);
+            { iface: s.iface, libpcap: "/nonexistent/libpcap.so" },
+          );
           assert.equal(noLib.raw.ok, false);
-          assert.match(noLib.raw.reason, /PORTHOLE_LIBPCAP.*libpcap0\.8/);
+          assert.match(noLib.raw.reason, /\/nonexistent\/libpcap\.so.*libpcap0\.8.*--libpcap/);
           assert.equal(noLib.openIsPcapError, true);
           // A link that is down: a tun nobody holds.
           const down = `phd${lab.tag}`;

@@ -534,9 +534,16 @@ Deno.test({
 
     // The Porthole command line: inside the scanner namespace, the porthole task's flags.
     const argv = await lab.portholeArgv(["-sS", t.v4]);
-    assert.deepEqual(argv.slice(0, 4), ["ip", "netns", "exec", "ph-lt1-s"]);
-    assert.match(argv[4]!, /deno$/);
-    assert.equal(argv[5], "run");
+    assert.deepEqual(argv.slice(0, 6), [
+      "ip",
+      "netns",
+      "exec",
+      lab.scanner.ns,
+      "env",
+      "DENO_NO_UPDATE_CHECK=1",
+    ]);
+    assert.match(argv[6]!, /deno$/);
+    assert.equal(argv[7], "run");
     assert.deepEqual(argv.slice(-3), ["cli/main.ts", "-sS", t.v4]);
     assert.ok(argv.includes("--allow-ffi") && argv.includes("--unstable-net"), argv.join(" "));
   },

@@ -17,12 +17,28 @@ const REPO = new URL("../", import.meta.url).pathname;
 const ENTRY = `${REPO}cli/main.ts`;
 const DIST = `${REPO}dist`;
 
-/** The permission and unstable flags of the `porthole` task. */
-export function portholeFlags(): string[] {
+/** The words of the `porthole` task's command. */
+function portholeTask(): string[] {
   const cfg = JSON.parse(Deno.readTextFileSync(`${REPO}deno.json`));
   const task = cfg.tasks.porthole;
   const command: string = typeof task === "string" ? task : task.command;
-  return command.split(/\s+/).filter((w) => /^--(allow-|unstable-|v8-flags=)/.test(w));
+  return command.split(/\s+/);
+}
+
+/** The permission and unstable flags of the `porthole` task. */
+export function portholeFlags(): string[] {
+  return portholeTask().filter((w) => /^--(allow-|unstable-|v8-flags=)/.test(w));
+}
+
+/**
+ * The `NAME=value` words the `porthole` task puts before deno: DENO_NO_UPDATE_CHECK=1, or Deno
+ * would look up its update host (dl.deno.land) during every scan. The compiled executable needs
+ * none: its runtime, denort, has no update check.
+ */
+export function portholeEnv(): string[] {
+  const words = portholeTask();
+  const end = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  return words.slice(0, end < 0 ? words.length : end);
 }
 
 async function deno(args: string[], env?: Record<string, string>): Promise<boolean> {
@@ -65,16 +81,17 @@ async function bundle(): Promise<number> {
     return 1;
   }
   const flags = portholeFlags().join(" ");
+  const run = [...portholeEnv(), "deno", "run"].join(" ");
   await Deno.writeTextFile(
     out,
-    `#!/usr/bin/env -S deno run --quiet ${flags}\n${await notices(flags)}${
+    `#!/usr/bin/env -S ${run} --quiet ${flags}\n${await notices(flags)}${
       code.replace(/^#!.*\n/, "")
     }`,
   );
   await Deno.chmod(out, 0o755);
   const size = (await Deno.stat(out)).size;
   console.log(`dist/porthole.js (${(size / 1024).toFixed(0)} KiB): run it with`);
-  console.log(`  deno run ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
+  console.log(`  ${run} ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
   return 0;
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { Lab, labUnavailable, portholeFlags, REPO_ROOT } from "./mod.ts";
+import { portholeEnv } from "../../tools/artifact.ts";
 import { run, stripAnsi } from "./_exec.ts";
 
 /** The article's scans, in its order (/work/shared/reference/nmap-scans-article.txt). */
@@ -36,6 +37,8 @@ async function portholeOnLoopback(why: string): Promise<number> {
   const args = ["-sT", "-p", "1-1024", "127.0.0.1"];
   banner(`porthole ${args.join(" ")}`);
   const r = await run([
+    "env",
+    ...portholeEnv(),
     `${REPO_ROOT}/node_modules/.bin/deno`,
     "run",
     ...flags,

@@ -31,7 +31,7 @@ import {
   validateScenario,
 } from "./scenarios.ts";
 import type { ServicesConfig } from "./services.ts";
-import { portholeFlags as taskFlags } from "../../tools/artifact.ts";
+import { portholeEnv, portholeFlags as taskFlags } from "../../tools/artifact.ts";
 
 export type { RunOptions, RunResult } from "./_exec.ts";
 export * from "./scenarios.ts";
@@ -593,13 +593,18 @@ export class Lab implements AsyncDisposable {
     return run(["ip", "netns", "exec", t.ns, ...cmd], { cwd: REPO_ROOT, ...opts });
   }
 
-  /** The argv {@link porthole} runs: `ip netns exec <scanner> deno run <flags> cli/main.ts ...args`. */
+  /**
+   * The argv {@link porthole} runs: `ip netns exec <scanner> env <task's variables> deno run
+   * <flags> cli/main.ts ...args`, the porthole task's command inside the scanner namespace.
+   */
   async portholeArgv(args: string[]): Promise<string[]> {
     return [
       "ip",
       "netns",
       "exec",
       this.scanner.ns,
+      "env",
+      ...portholeEnv(),
       denoExe(),
       "run",
       ...(await portholeFlags()),

@@ -1,0 +1,67 @@
+/**
+ * Porthole asks for no more permission than it uses (issue 15). The flags are the `porthole`
+ * task's, which the bundle's shebang, the compiled executable and the lab all take
+ * (tools/artifact.ts); the code is what ships: cli/main.ts's module graph, as `deno info` sees it.
+ * The lab tests (egress_lab_test.ts, artifact_test.ts) scan with exactly these flags.
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { portholeFlags } from "../tools/artifact.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+
+/** Path and text of every local module cli/main.ts loads, dynamic imports included. */
+async function shippedSources(): Promise<{ path: string; text: string }[]> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", `${REPO}cli/main.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  const info = JSON.parse(new TextDecoder().decode(r.stdout)) as {
+    modules: { specifier: string; local?: string }[];
+  };
+  const files = info.modules.filter((m) => m.specifier.startsWith("file:") && m.local)
+    .map((m) => m.local!).filter((p) => /\.(ts|js)$/.test(p));
+  ok(files.some((p) => p.endsWith("/ffi/_libpcap.ts")), "the graph reaches ffi/");
+  return files.map((path) => ({
+    path: path.slice(REPO.length),
+    text: Deno.readTextFileSync(path),
+  }));
+}
+
+const sources = shippedSources();
+
+Deno.test("permissions: no --allow-run, and nothing that ships starts a process", async () => {
+  const flags = portholeFlags();
+  deepEqual(flags.filter((f) => f.startsWith("--allow-run")), []);
+  ok(!flags.includes("--allow-all") && !flags.includes("-A"), flags.join(" "));
+  for (const { path, text } of await sources) {
+    ok(!/\bDeno\.(?:Command|run)\b|node:child_process/.test(text), `${path} starts a process`);
+  }
+});
+
+Deno.test("permissions: --allow-env names exactly the variables Porthole reads", async () => {
+  const env = portholeFlags().filter((f) => f.startsWith("--allow-env"));
+  equal(env.length, 1, env.join(" "));
+  const m = /^--allow-env=(.+)$/.exec(env[0]!);
+  ok(m, `${env[0]} grants every variable`);
+  const granted = m[1]!.split(",").sort();
+  const read = new Set<string>();
+  for (const { path, text } of await sources) {
+    for (const r of text.matchAll(/\bDeno\.env\.get\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)/g)) {
+      read.add(r[1]!);
+    }
+    // Any other way in would ask for a variable the flag does not grant (a prompt on a terminal).
+    const other = text.replaceAll(/\bDeno\.env\.get\(\s*"[A-Za-z_][A-Za-z0-9_]*"\s*\)/g, "");
+    ok(!/\bDeno\.env\b|\bprocess\.env\b/.test(other), `${path} reads the environment otherwise`);
+  }
+  deepEqual(granted, [...read].sort());
+  // No variable decides what code or data is loaded: only debug switches (and nmap's NMAPDIR).
+  for (const name of read) ok(/^PORTHOLE_DEBUG_[A-Z]+$|^NMAPDIR$/.test(name), name);
+});
+
+Deno.test("permissions: --help names --libpcap, the one way to choose another libpcap", async () => {
+  const { helpText } = await import("../cli/help.ts");
+  ok(/--libpcap <path>: /.test(helpText()), "--libpcap is not in --help");
+});
