@@ -59,6 +59,12 @@ const stderr = (s: string) => {
 
 /** Runs the CLI with `args` (without the program name); returns the exit status. */
 export async function main(args: string[]): Promise<number> {
+  // Bare `porthole`: nmap prints its usage and exits with -1 (255).
+  if (args.length === 0) {
+    const help = await import("./help.ts");
+    stdout(help.helpText());
+    return 255;
+  }
   // `porthole --version` / `--help` alone answer before the option parser (and the 360 KB
   // services table it needs) is even loaded: startup stays under 100 ms.
   if (args.length === 1 && ["-V", "--version", "-h", "--help"].includes(args[0]!)) {
