@@ -333,6 +333,12 @@ export function parseTimeSpec(spec: string): number {
   return -1;
 }
 
+/**
+ * The longest delay setTimeout/setInterval take (2^31-1 ms, about 24.8 days); a longer one
+ * overflows and fires at once, so time options are clamped to it.
+ */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
+
 /** nmap's tval2msecs(): milliseconds, truncated toward zero; -1 if unparsable. */
 export function parseTimeMs(spec: string): number {
   const s = parseTimeSpec(spec);
@@ -613,10 +619,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     scanKinds.add(k);
   };
 
-  const timeArg = (opt: Opt): number => {
-    const ms = parseTimeMs(opt.arg!);
-    return ms;
-  };
+  const timeArg = (opt: Opt): number => Math.min(parseTimeMs(opt.arg!), TIMER_MAX_MS);
 
   for (const opt of opts) {
     const arg = opt.arg;
@@ -930,7 +933,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "stats-every": {
           const d = parseTimeSpec(arg!);
           if (d < 0) fatal("Bogus --stats-every argument specified");
-          o.output.statsEveryMs = Math.round(d * 1000);
+          o.output.statsEveryMs = Math.min(Math.round(d * 1000), TIMER_MAX_MS);
           break;
         }
         case "disable-arp-ping":

@@ -107,6 +107,19 @@ Deno.test("time values: ms, s, m, h and bare seconds", () => {
   assertEquals(parseTimeMs(""), -1);
 });
 
+Deno.test("time values beyond the timer range are clamped to 2^31-1 ms (setTimeout's maximum)", () => {
+  const max = 2 ** 31 - 1;
+  assertEquals(P("--stats-every", "1000h", "h").output.statsEveryMs, max);
+  assertEquals(P("--stats-every", "1e400", "h").output.statsEveryMs, max);
+  assertEquals(P("--host-timeout", "1000h", "h").timing.hostTimeoutMs, max);
+  assertEquals(P("--scan-delay", "1000h", "h").timing.scanDelayMs, max);
+  assertEquals(P("--max-scan-delay", "1000h", "h").timing.maxScanDelayMs, max);
+  assertEquals(P("--max-rtt-timeout", "1000h", "h").timing.maxRttTimeoutMs, max);
+  // Below the limit nothing changes.
+  assertEquals(P("--stats-every", "596h", "h").output.statsEveryMs, 596 * 3600 * 1000);
+  assertEquals(P("--host-timeout", "24h", "h").timing.hostTimeoutMs, 24 * 3600 * 1000);
+});
+
 Deno.test("short options: clusters, attached and separate arguments, verbosity forms", () => {
   const o = P("-sSV", "-p22", "-Pn", "-n", "-vv", "-r", "h");
   assertEquals(o.scans, ["syn"]);

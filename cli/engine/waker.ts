@@ -11,7 +11,7 @@ export class Waker {
       const t = setTimeout(() => {
         this.#wake = undefined;
         resolve();
-      }, Math.max(1, Math.ceil(ms)));
+      }, Math.min(2 ** 31 - 1, Math.max(1, Math.ceil(ms)))); // longer overflows to 1 ms
       this.#wake = () => {
         clearTimeout(t);
         this.#wake = undefined;
