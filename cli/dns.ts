@@ -1,10 +1,13 @@
 /**
- * Name resolution for targets and reports. Forward lookups consult
- * /etc/hosts first, then DNS (Deno.resolveDns), like getaddrinfo() does for
- * nmap; reverse lookups (PTR) likewise, cached and bounded in time so a slow
- * resolver cannot stall a scan.
+ * Name resolution for targets and reports. Forward lookups are the system's
+ * getaddrinfo() (node:dns lookup), as nmap's are: /etc/hosts (and a network
+ * namespace's /etc/netns overlay), nsswitch and resolv.conf's own timeouts,
+ * so an unknown name fails as fast as it does for nmap. Reverse lookups (PTR)
+ * read /etc/hosts, then ask DNS, cached and bounded in time so a slow
+ * resolver cannot stall a scan, as nmap's own DNS client does.
  */
 
+import { lookup as nodeLookup } from "node:dns/promises";
 import { formatIpv6, parseIpv6 } from "./targets.ts";
 
 /** What target expansion and the reports need from name resolution. */
@@ -48,19 +51,27 @@ export function ptrName(address: string): string {
 
 /** Options for {@link SystemResolver}. */
 export interface SystemResolverOptions {
-  /** Path of the hosts file; default /etc/hosts. */
+  /** Path of the hosts file reverse lookups read; default /etc/hosts. */
   hostsFile?: string;
-  /** Per-query timeout for DNS, milliseconds; default 3000. */
+  /** Per-query timeout for reverse DNS, milliseconds; default 3000. */
   timeoutMs?: number;
-  /** Replaces Deno.resolveDns (tests). */
+  /** Replaces Deno.resolveDns for reverse lookups (tests). */
   resolveDns?: (
     query: string,
-    type: "A" | "AAAA" | "PTR",
+    type: "PTR",
     signal: AbortSignal,
   ) => Promise<string[]>;
+  /** Replaces getaddrinfo() for forward lookups (tests): every address of a name; throws if none. */
+  getaddrinfo?: (name: string) => Promise<string[]>;
 }
 
-/** /etc/hosts, then the system's DNS servers. */
+/** getaddrinfo(name, AF_UNSPEC) through node:dns: every address, in the system's order. */
+async function systemGetaddrinfo(name: string): Promise<string[]> {
+  const answers = await nodeLookup(name, { all: true });
+  return answers.map((a) => a.address);
+}
+
+/** Forward lookups: getaddrinfo(). Reverse: /etc/hosts, then the system's DNS servers. */
 export class SystemResolver implements Resolver {
   #hosts?: HostsEntry[];
   readonly #opts: SystemResolverOptions;
@@ -81,7 +92,7 @@ export class SystemResolver implements Resolver {
     return this.#hosts;
   }
 
-  async #dns(query: string, type: "A" | "AAAA" | "PTR"): Promise<string[]> {
+  async #dns(query: string, type: "PTR"): Promise<string[]> {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.#opts.timeoutMs ?? 3000);
     try {
@@ -95,17 +106,15 @@ export class SystemResolver implements Resolver {
   }
 
   async lookup(name: string): Promise<string[]> {
-    const want = name.toLowerCase().replace(/\.$/, "");
-    const fromHosts = this.#hostsEntries()
-      .filter((e) => e.names.some((n) => n.toLowerCase() === want))
-      .map((e) => e.address);
-    if (fromHosts.length > 0) {
-      const v4 = fromHosts.filter((a) => !a.includes(":"));
-      const v6 = fromHosts.filter((a) => a.includes(":"));
-      return unique([...v4, ...v6]);
+    let addrs: string[];
+    try {
+      addrs = (await (this.#opts.getaddrinfo ?? systemGetaddrinfo)(name)).map(canonical);
+    } catch {
+      return []; // EAI_NONAME, EAI_AGAIN, …: the caller says "Failed to resolve"
     }
-    const [a, aaaa] = await Promise.all([this.#dns(name, "A"), this.#dns(name, "AAAA")]);
-    return unique([...a, ...aaaa.map(canonical)]);
+    const v4 = addrs.filter((a) => !a.includes(":"));
+    const v6 = addrs.filter((a) => a.includes(":"));
+    return unique([...v4, ...v6]);
   }
 
   reverse(address: string): Promise<string | undefined> {
