@@ -426,6 +426,20 @@ async function* specsFromFile(path: string): AsyncGenerator<string> {
   yield* readHostSpecs(f.readable);
 }
 
+/**
+ * True when `path` is a regular file, which can be read twice. Stdin, a pipe, a FIFO or a
+ * `<(…)` (/dev/fd/N) can be read only once, so they are streamed once and never pre-read.
+ * A path that cannot be stat'ed counts as a file: opening it then reports the error.
+ */
+async function isRegularFile(path: string): Promise<boolean> {
+  if (path === "-") return false;
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return true;
+  }
+}
+
 // ---------------------------------------------------------------- exclusions
 
 /** Addresses not to scan, checked per address without expanding anything. */
@@ -478,6 +492,8 @@ export interface TargetDeps {
   warn?: (message: string) => void;
   /** Opens an -iL/--excludefile source as a stream of host specifications. */
   readSpecs?: (path: string) => AsyncIterable<string>;
+  /** Whether an -iL source can be read twice (a regular file); default: stat it. */
+  rereadable?: (path: string) => Promise<boolean>;
   /** Skip addresses up to and including this one (for --resume). */
   resumeAfter?: string;
 }
@@ -536,8 +552,9 @@ export async function buildExcludeSet(
 
 /**
  * Checks everything about targets that can be checked before scanning: the
- * syntax of every -iL specification (unless -iL reads stdin, which can be
- * read only once) and the exclusions. Returns the exclusion set for
+ * syntax of every -iL specification when -iL is a regular file (stdin, a
+ * pipe or a FIFO can be read only once: {@link expandTargets} streams it) and
+ * the exclusions, each source read once. Returns the exclusion set for
  * {@link expandTargets}. Throws UsageError.
  */
 export async function preflightTargets(
@@ -545,7 +562,8 @@ export async function preflightTargets(
   deps: TargetDeps = {},
 ): Promise<ExcludeSet> {
   const family = opts.ipv6 ? 6 : 4;
-  if (opts.inputList !== undefined && opts.inputList !== "-") {
+  const rereadable = deps.rereadable ?? isRegularFile;
+  if (opts.inputList !== undefined && await rereadable(opts.inputList)) {
     const specs = deps.readSpecs?.(opts.inputList) ?? specsFromFile(opts.inputList);
     for await (const spec of specs) parseTargetExpression(spec, family);
   }

@@ -297,3 +297,49 @@ Deno.test("batches carry the same targets in the same order", async () => {
   assertEquals(single.length, 1024 - 256 - 1 + 1);
   assertEquals(batches, 8);
 });
+
+Deno.test({
+  name: "-iL and --excludefile from FIFOs: each read once, streamed (a FIFO cannot be re-read)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = Deno.makeTempDirSync();
+    const listPath = `${dir}/list`, ex = `${dir}/ex`;
+    const mk = await new Deno.Command("mkfifo", { args: [listPath, ex] }).output();
+    assert(mk.success, "mkfifo");
+    // One writer each: a second open of the same FIFO would wait for a writer forever.
+    const write = (path: string, text: string, seconds = 60) =>
+      new Deno.Command("timeout", {
+        args: [String(seconds), "sh", "-c", `printf '${text}' > "$0"`, path],
+      }).output();
+    const writers = [write(listPath, "10.0.0.0/30 # four\\n10.0.0.9\\n"), write(ex, "10.0.0.2\\n")];
+    const opts = {
+      targets: [],
+      inputList: listPath,
+      exclude: [],
+      excludeFile: ex,
+      ipv6: false,
+    };
+    const resolver = new FakeResolver({});
+    let guard: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const run = (async () => {
+        const excludes = await preflightTargets(opts, { resolver });
+        return await collect(expandTargets(opts, { resolver, excludes, warn: () => {} }));
+      })();
+      const timedOut = new Promise<"hang">((r) => guard = setTimeout(() => r("hang"), 20_000));
+      const got = await Promise.race([run, timedOut]);
+      if (got === "hang") {
+        // Release a reader blocked on a second open, then fail.
+        await Promise.all([write(listPath, "", 2), write(ex, "", 2)]);
+        await run.catch(() => {});
+        assert(false, "a FIFO was opened twice (hang)");
+      }
+      assertEquals(got.map((t) => t.address), ["10.0.0.0", "10.0.0.1", "10.0.0.3", "10.0.0.9"]);
+      for (const w of await Promise.all(writers)) assert(w.success);
+    } finally {
+      clearTimeout(guard);
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
