@@ -147,14 +147,23 @@ export function formatIpv6(v: bigint): string {
 
 /** Parses a plain IPv4 dotted quad to a 32-bit number, or undefined. */
 export function parseIpv4(text: string): number | undefined {
-  const p = text.split(".");
-  if (p.length !== 4) return undefined;
-  let v = 0;
-  for (const x of p) {
-    if (!/^\d{1,3}$/.test(x) || Number(x) > 255) return undefined;
-    v = v * 256 + Number(x);
+  // By character codes: a long --excludefile is mostly these.
+  let v = 0, octet = 0, digits = 0, dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      octet = octet * 10 + c - 48;
+    } else if (c === 46 && digits > 0 && octet <= 255 && dots < 3) {
+      v = v * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return undefined;
+    }
   }
-  return v;
+  return dots === 3 && digits > 0 && octet <= 255 ? v * 256 + octet : undefined;
 }
 
 /** 32-bit number → dotted quad. */
@@ -373,48 +382,62 @@ export function* expandLiteralExpressions(
 
 /**
  * nmap's read_host_from_file(): whitespace-separated specifications, `#`
- * starts a comment to the end of the line. Streams; never holds the whole file.
+ * starts a comment to the end of the line. Streams, a batch per chunk read;
+ * never holds the whole file.
  */
-export async function* readHostSpecs(
+export async function* readHostSpecBatches(
   stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
+): AsyncGenerator<string[]> {
   const dec = new TextDecoder();
   let tok = "";
   let comment = false;
-  const flush = function* () {
-    if (tok !== "") {
-      if (tok.length >= 1024) {
-        fatal(
-          "One of the host specifications from your input file is too long (>= 1024 chars)",
-        );
+  const tooLong = () =>
+    fatal("One of the host specifications from your input file is too long (>= 1024 chars)");
+  const scan = (s: string, out: string[]) => {
+    for (let i = 0; i < s.length;) {
+      if (comment) {
+        const nl = s.indexOf("\n", i);
+        if (nl < 0) return;
+        comment = false;
+        i = nl + 1;
+        continue;
       }
-      yield tok;
+      let j = i;
+      for (; j < s.length; j++) {
+        const c = s.charCodeAt(j);
+        // space, \t, \r, \n, NUL and # end a specification
+        if (c === 32 || c === 9 || c === 13 || c === 10 || c === 0 || c === 35) break;
+      }
+      if (j > i) tok += s.slice(i, j);
+      if (tok.length >= 1024) tooLong();
+      if (j === s.length) return;
+      if (tok !== "") out.push(tok);
       tok = "";
+      if (s.charCodeAt(j) === 35) comment = true;
+      i = j + 1;
     }
   };
   for await (const chunk of stream) {
-    const s = dec.decode(chunk, { stream: true });
-    for (const ch of s) {
-      if (comment) {
-        if (ch === "\n") comment = false;
-        continue;
-      }
-      if (ch === "#") {
-        yield* flush();
-        comment = true;
-      } else if (ch === " " || ch === "\t" || ch === "\r" || ch === "\n" || ch === "\0") {
-        yield* flush();
-      } else {
-        tok += ch;
-      }
-    }
+    const out: string[] = [];
+    scan(dec.decode(chunk, { stream: true }), out);
+    if (out.length > 0) yield out;
   }
-  yield* flush();
+  const out: string[] = [];
+  scan(dec.decode(), out);
+  if (tok !== "") out.push(tok);
+  if (out.length > 0) yield out;
 }
 
-async function* specsFromFile(path: string): AsyncGenerator<string> {
+/** {@link readHostSpecBatches}, one specification at a time. */
+export async function* readHostSpecs(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  for await (const batch of readHostSpecBatches(stream)) yield* batch;
+}
+
+async function* specBatchesFromFile(path: string): AsyncGenerator<string[]> {
   if (path === "-") {
-    yield* readHostSpecs(Deno.stdin.readable);
+    yield* readHostSpecBatches(Deno.stdin.readable);
     return;
   }
   let f: Deno.FsFile;
@@ -423,7 +446,16 @@ async function* specsFromFile(path: string): AsyncGenerator<string> {
   } catch (e) {
     fatal(`Failed to open input file ${path} for reading: ${(e as Error).message}`);
   }
-  yield* readHostSpecs(f.readable);
+  yield* readHostSpecBatches(f.readable);
+}
+
+/** An -iL/--excludefile source in batches: the file, or `deps.readSpecs` (tests). */
+async function* specBatches(path: string, deps: TargetDeps): AsyncGenerator<string[]> {
+  if (!deps.readSpecs) {
+    yield* specBatchesFromFile(path);
+    return;
+  }
+  for await (const spec of deps.readSpecs(path)) yield [spec];
 }
 
 /**
@@ -442,46 +474,208 @@ async function isRegularFile(path: string): Promise<boolean> {
 
 // ---------------------------------------------------------------- exclusions
 
-/** Addresses not to scan, checked per address without expanding anything. */
+/**
+ * An octet-range expression that would expand to more than this many
+ * intervals (`*.*.*.1` is 2^24 of them) is kept as its four octet sets and
+ * checked on its own, instead of being turned into ranges.
+ */
+const MAX_INTERVALS_PER_EXPRESSION = 4096;
+
+/** An octet set as a 256-bit bitmap (8 words): 32 bytes instead of a 256-byte table. */
+function octetBits(set: Uint8Array): Uint32Array {
+  const bits = new Uint32Array(8);
+  for (let i = 0; i < 256; i++) if (set[i]) bits[i >>> 5]! |= 1 << (i & 31);
+  return bits;
+}
+
+/** The runs [lo, hi] of consecutive members of a 256-entry octet set. */
+function octetRuns(set: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < 256; i++) {
+    if (!set[i]) continue;
+    let j = i;
+    while (j < 255 && set[j + 1]) j++;
+    runs.push([i, j]);
+    i = j;
+  }
+  return runs;
+}
+
+/**
+ * Addresses not to scan, as nmap's addrset does it: every expression becomes
+ * inclusive [start, end] ranges (octet ranges such as 10.0.0-5.1-254 become
+ * one range per run of the last octet that is not whole), sorted and merged
+ * once, then looked up by binary search. A million exclusions cost a few
+ * megabytes and a lookup about twenty comparisons.
+ */
 export class ExcludeSet {
-  readonly #v4: Ipv4Ranges[] = [];
-  readonly #v6: Ipv6Block[] = [];
+  // IPv4 ranges being collected, packed as start << 32 | end so a native sort orders them.
+  #v4Pending = new BigUint64Array(64);
+  #v4PendingLength = 0;
+  #v4Start = new Uint32Array(0);
+  #v4End = new Uint32Array(0);
+  #v6Pending: [bigint, bigint][] = [];
+  #v6Start: bigint[] = [];
+  #v6End: bigint[] = [];
+  /** Octet-range expressions too scattered to be ranges: four 256-bit octet bitmaps each. */
+  readonly #v4Patterns: Uint32Array[][] = [];
+  #dirty = false;
 
   /** Adds an address expression (names must be resolved first). */
   add(e: Ipv4Ranges | Ipv6Block): void {
-    if (e.kind === "ipv4") this.#v4.push(e);
-    else this.#v6.push(e);
+    if (e.kind === "ipv6") {
+      this.#v6Pending.push([e.start, e.end]);
+      this.#dirty = true;
+      return;
+    }
+    const o = e.octets;
+    // The octets after `last` are all whole: each run of octet `last`, under each combination
+    // of the octets before it, is one range.
+    let last = 3;
+    while (last > 0 && o[last]!.every((x) => x === 1)) last--;
+    const heads: number[][] = [];
+    let count = 1;
+    for (let k = 0; k < last; k++) {
+      const vals: number[] = [];
+      for (let i = 0; i < 256; i++) if (o[k]![i]) vals.push(i);
+      heads.push(vals);
+      count *= vals.length;
+    }
+    const runs = octetRuns(o[last]!);
+    count *= runs.length;
+    if (count === 0) return;
+    if (count > MAX_INTERVALS_PER_EXPRESSION) {
+      this.#v4Patterns.push(o.map(octetBits));
+      return;
+    }
+    const shift = 8 * (3 - last);
+    const tail = shift === 0 ? 0 : 2 ** shift - 1;
+    const walk = (k: number, prefix: number) => {
+      if (k === last) {
+        for (const [lo, hi] of runs) {
+          const base = prefix * 2 ** (8 * (4 - last));
+          this.addV4Range(base + lo * 2 ** shift, base + hi * 2 ** shift + tail);
+        }
+        return;
+      }
+      for (const v of heads[k]!) walk(k + 1, prefix * 256 + v);
+    };
+    walk(0, 0);
   }
 
-  /** Number of expressions held. */
+  /** Adds the IPv4 range [start, end] (32-bit numbers, inclusive). */
+  addV4Range(start: number, end: number): void {
+    if (this.#v4PendingLength === this.#v4Pending.length) {
+      const grown = new BigUint64Array(this.#v4Pending.length * 2);
+      grown.set(this.#v4Pending);
+      this.#v4Pending = grown;
+    }
+    this.#v4Pending[this.#v4PendingLength++] = (BigInt(start) << 32n) | BigInt(end);
+    this.#dirty = true;
+  }
+
+  /** Sorts and merges what was added since the last lookup (overlapping and adjacent ranges). */
+  #seal(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    if (this.#v4PendingLength > 0) {
+      const all = new BigUint64Array(this.#v4Start.length + this.#v4PendingLength);
+      for (let i = 0; i < this.#v4Start.length; i++) {
+        all[i] = (BigInt(this.#v4Start[i]!) << 32n) | BigInt(this.#v4End[i]!);
+      }
+      all.set(this.#v4Pending.subarray(0, this.#v4PendingLength), this.#v4Start.length);
+      all.sort();
+      const starts = new Uint32Array(all.length), ends = new Uint32Array(all.length);
+      let n = 0;
+      for (const packed of all) {
+        const s = Number(packed >> 32n), e = Number(packed & 0xffffffffn);
+        if (n > 0 && s <= ends[n - 1]! + 1) {
+          if (e > ends[n - 1]!) ends[n - 1] = e;
+        } else {
+          starts[n] = s;
+          ends[n++] = e;
+        }
+      }
+      this.#v4Start = starts.slice(0, n);
+      this.#v4End = ends.slice(0, n);
+      this.#v4Pending = new BigUint64Array(64);
+      this.#v4PendingLength = 0;
+    }
+    if (this.#v6Pending.length > 0) {
+      const all = this.#v6Start.map((s, i): [bigint, bigint] => [s, this.#v6End[i]!]);
+      all.push(...this.#v6Pending);
+      all.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const starts: bigint[] = [], ends: bigint[] = [];
+      for (const [s, e] of all) {
+        const n = starts.length;
+        if (n > 0 && s <= ends[n - 1]! + 1n) {
+          if (e > ends[n - 1]!) ends[n - 1] = e;
+        } else {
+          starts.push(s);
+          ends.push(e);
+        }
+      }
+      this.#v6Start = starts;
+      this.#v6End = ends;
+      this.#v6Pending = [];
+    }
+  }
+
+  /** Ranges held after merging (IPv4 and IPv6), plus scattered octet-range expressions. */
   get size(): number {
-    return this.#v4.length + this.#v6.length;
+    this.#seal();
+    return this.#v4Start.length + this.#v6Start.length + this.#v4Patterns.length;
   }
 
   /** True when the address falls in any exclusion. */
   has(address: string): boolean {
     if (address.includes(":")) {
-      if (this.#v6.length === 0) return false;
+      this.#seal();
+      if (this.#v6Start.length === 0) return false;
       const v = parseIpv6(address);
       if (!v) return false;
-      return this.#v6.some((b) => v.value >= b.start && v.value <= b.end);
+      // Binary search: the last range starting at or before v.
+      let lo = 0, hi = this.#v6Start.length - 1, at = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.#v6Start[mid]! <= v.value) {
+          at = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      return at >= 0 && v.value <= this.#v6End[at]!;
     }
-    if (this.#v4.length === 0) return false;
+    if (!this.hasAnyV4) return false;
     const p = address.split(".").map(Number);
     return this.hasV4(p[0]!, p[1]!, p[2]!, p[3]!);
   }
 
   /** True when the IPv4 address a.b.c.d falls in any exclusion (no string work). */
   hasV4(a: number, b: number, c: number, d: number): boolean {
-    for (const r of this.#v4) {
-      if (r.octets[0][a] && r.octets[1][b] && r.octets[2][c] && r.octets[3][d]) return true;
+    this.#seal();
+    const x = a * 16777216 + b * 65536 + c * 256 + d;
+    const starts = this.#v4Start;
+    let lo = 0, hi = starts.length - 1, at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! <= x) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (at >= 0 && x <= this.#v4End[at]!) return true;
+    for (const [A, B, C, D] of this.#v4Patterns) {
+      if (
+        (A![a >>> 5]! >>> (a & 31)) & (B![b >>> 5]! >>> (b & 31)) &
+        (C![c >>> 5]! >>> (c & 31)) & (D![d >>> 5]! >>> (d & 31)) & 1
+      ) return true;
     }
     return false;
   }
 
   /** True when there are IPv4 exclusions at all. */
   get hasAnyV4(): boolean {
-    return this.#v4.length > 0;
+    return this.#v4PendingLength > 0 || this.#v4Start.length > 0 || this.#v4Patterns.length > 0;
   }
 }
 
@@ -498,12 +692,29 @@ export interface TargetDeps {
   resumeAfter?: string;
 }
 
-async function addExclusion(
+/** Adds one exclusion; returns a promise only when a name has to be resolved. */
+function addExclusion(
   set: ExcludeSet,
   spec: string,
   family: 4 | 6,
   resolver: Resolver,
-): Promise<void> {
+): Promise<void> | undefined {
+  // The common lines of a long exclude file, a plain address or a CIDR block, go straight in.
+  const slash = spec.indexOf("/");
+  const v4 = parseIpv4(slash < 0 ? spec : spec.slice(0, slash));
+  if (v4 !== undefined) {
+    const bits = slash < 0
+      ? 32
+      : /^\d{1,2}$/.test(spec.slice(slash + 1))
+      ? Number(spec.slice(slash + 1))
+      : -1;
+    if (bits >= 0 && bits <= 32) {
+      const size = 2 ** (32 - bits);
+      const start = Math.floor(v4 / size) * size;
+      set.addV4Range(start, start + size - 1);
+      return;
+    }
+  }
   // Exclusions accept either family, whatever the scan's (nmap's addrset does too).
   let e: TargetExpr;
   try {
@@ -519,16 +730,18 @@ async function addExclusion(
     set.add(e);
     return;
   }
-  const addrs = await resolver.lookup(e.name);
-  if (addrs.length === 0) fatal(`Invalid address specification: ${spec}`);
-  for (const a of addrs) {
-    const x = parseTargetExpression(
-      e.bits >= 0 ? `${a}/${e.bits}` : a,
-      a.includes(":") ? 6 : 4,
-      "exclude",
-    );
-    if (x.kind !== "name") set.add(x);
-  }
+  const { name, bits } = e;
+  return resolver.lookup(name).then((addrs) => {
+    if (addrs.length === 0) fatal(`Invalid address specification: ${spec}`);
+    for (const a of addrs) {
+      const x = parseTargetExpression(
+        bits >= 0 ? `${a}/${bits}` : a,
+        a.includes(":") ? 6 : 4,
+        "exclude",
+      );
+      if (x.kind !== "name") set.add(x);
+    }
+  });
 }
 
 /**
@@ -544,8 +757,12 @@ export async function buildExcludeSet(
   const set = new ExcludeSet();
   for (const spec of opts.exclude) await addExclusion(set, spec, family, resolver);
   if (opts.excludeFile !== undefined) {
-    const specs = deps.readSpecs?.(opts.excludeFile) ?? specsFromFile(opts.excludeFile);
-    for await (const spec of specs) await addExclusion(set, spec, family, resolver);
+    for await (const batch of specBatches(opts.excludeFile, deps)) {
+      for (const spec of batch) {
+        const pending = addExclusion(set, spec, family, resolver);
+        if (pending) await pending;
+      }
+    }
   }
   return set;
 }
@@ -564,10 +781,15 @@ export async function preflightTargets(
   const family = opts.ipv6 ? 6 : 4;
   const rereadable = deps.rereadable ?? isRegularFile;
   if (opts.inputList !== undefined && await rereadable(opts.inputList)) {
-    const specs = deps.readSpecs?.(opts.inputList) ?? specsFromFile(opts.inputList);
-    for await (const spec of specs) parseTargetExpression(spec, family);
+    for await (const batch of specBatches(opts.inputList, deps)) {
+      for (const spec of batch) parseTargetExpression(spec, family);
+    }
   }
   return await buildExcludeSet(opts, deps);
+}
+
+async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const batch of batches) yield* batch;
 }
 
 /**
@@ -607,7 +829,7 @@ export async function* expandTargetBatches(
         `WARNING: With -iL, targets on the command line are ignored (${opts.targets.join(" ")}).`,
       );
     }
-    source = deps.readSpecs?.(opts.inputList) ?? specsFromFile(opts.inputList);
+    source = flatten(specBatches(opts.inputList, deps));
   } else {
     source = opts.targets;
   }

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "./_testing.ts";
 import {
+  buildExcludeSet,
   countAddresses,
   ExcludeSet,
   expandLiteralExpressions,
@@ -112,6 +113,86 @@ Deno.test("exclusions are checked per address", () => {
   x.add(parseTargetExpression("2001:db8::/64", 6) as Ipv6Block);
   assert(x.has("10.0.0.77") && x.has("192.168.2.7") && x.has("2001:db8::ffff"));
   assert(!x.has("10.0.1.1") && !x.has("192.168.3.7") && !x.has("2001:db9::"));
+});
+
+Deno.test("exclusions as merged ranges agree with the expressions, address by address", () => {
+  const specs = [
+    "10.0.0-5.1-254",
+    "10.0.7.0/25",
+    "10.0.7.128/25", // merges with the one before
+    "10.1.*.3,5-6", // 512 ranges under 10.1.0.0/16
+    "10.2.0-1.*", // one range: the whole 10.2.0.0/23
+    "10.0.9.1,3-5/30",
+  ];
+  const x = new ExcludeSet();
+  for (const s of specs) x.add(parseTargetExpression(s, 4) as Ipv4Ranges);
+  x.add(parseTargetExpression("*.*.*.77", 4) as Ipv4Ranges); // too scattered: kept as octet sets
+  const members = new Set(specs.flatMap((s) => list([s])));
+  for (const a of walkAddresses(parseTargetExpression("10.0.0-10.*", 4) as Ipv4Ranges)) {
+    assertEquals(x.has(a), members.has(a) || a.endsWith(".77"), a);
+  }
+  for (const a of walkAddresses(parseTargetExpression("10.1-2.0-2.*", 4) as Ipv4Ranges)) {
+    assertEquals(x.has(a), members.has(a) || a.endsWith(".77"), a);
+  }
+  assert(x.has("0.0.0.77") && x.has("255.255.255.77") && !x.has("255.255.255.78"));
+  assert(x.hasV4(10, 0, 5, 254) && !x.hasV4(10, 0, 5, 255) && !x.hasV4(10, 0, 6, 1));
+  // 6 + 1 (the two /25s) + 512 + 1 + 1 pattern + 2 (10.0.9.0/30 and .4/30 merge: 10.0.9.0-7)
+  assertEquals(x.size, 6 + 1 + 512 + 1 + 1 + 1);
+  const all = new ExcludeSet();
+  all.add(parseTargetExpression("*.*.*.*", 4) as Ipv4Ranges);
+  assert(all.has("0.0.0.0") && all.has("255.255.255.255"));
+  assertEquals(all.size, 1);
+  const v6 = new ExcludeSet();
+  v6.add(parseTargetExpression("2001:db8::/64", 6) as Ipv6Block);
+  v6.add(parseTargetExpression("2001:db8:0:1::/64", 6) as Ipv6Block); // adjacent: merges
+  v6.add(parseTargetExpression("2001:db8::5", 6) as Ipv6Block); // inside: merges
+  v6.add(parseTargetExpression("::1", 6) as Ipv6Block);
+  assertEquals(v6.size, 2);
+  assert(v6.has("2001:db8:0:1:ffff:ffff:ffff:ffff") && v6.has("::1"));
+  assert(!v6.has("2001:db8:0:2::") && !v6.has("::2") && !v6.has("::"));
+});
+
+Deno.test("a 200k-line --excludefile is stored as merged ranges, not as 200k expressions", async () => {
+  // 200,000 lines: the even addresses from 10.0.0.0 (200,000 ranges that cannot merge); then
+  // the odd ones between them, as plain lines and CIDR /32s, and one name after them.
+  const lines: string[] = [];
+  const quad = (i: number) => `10.${i >>> 16}.${(i >>> 8) & 255}.${i & 255}`;
+  for (let i = 0; i < 200_000; i++) lines.push(quad(2 * i));
+  const text = lines.join("\n") + "\n";
+  const oddText = Array.from({ length: 200_000 }, (_, i) => quad(2 * i + 1) + (i % 2 ? "/32" : ""))
+    .join("\n") + "\nodd.example # the last one\n";
+  const enc = new TextEncoder();
+  const readSpecs = (p: string) =>
+    readHostSpecs(ReadableStream.from(
+      p === "ex.txt"
+        ? [enc.encode(text)]
+        : p === "odd.txt"
+        ? [enc.encode(oddText)]
+        : [enc.encode(text), enc.encode(oddText)],
+    ));
+  const resolver = new FakeResolver({ "odd.example": [quad(400_000)] });
+  const base = { exclude: [], ipv6: false };
+  const sparse = await buildExcludeSet({ ...base, excludeFile: "ex.txt" }, { resolver, readSpecs });
+  assertEquals(sparse.size, 200_000);
+  assert(sparse.has("10.0.0.0") && !sparse.has("10.0.0.1") && sparse.has(quad(399_998)));
+  assert(!sparse.has(quad(400_000)) && !sparse.has("9.255.255.255"));
+  // The same set with the odd addresses filled in (twice over: file and --exclude) is one range.
+  const dense = await buildExcludeSet(
+    { ...base, exclude: ["10.0.0.0/14"], excludeFile: "ex.txt" },
+    { resolver, readSpecs },
+  );
+  // 10.0.0.0/14 swallows the first 131,072 even addresses and touches the next one.
+  assertEquals(dense.size, 200_000 - 131_072 - 1 + 1);
+  const filled = await buildExcludeSet({ ...base, excludeFile: "all.txt" }, {
+    resolver,
+    readSpecs,
+  });
+  assertEquals(filled.size, 1);
+  assert(filled.has(quad(0)) && filled.has(quad(400_000)) && !filled.has(quad(400_001)));
+  // The name lands next to the last odd address and merges with it.
+  const odd = await buildExcludeSet({ ...base, excludeFile: "odd.txt" }, { resolver, readSpecs });
+  assertEquals(odd.size, 200_000);
+  assert(odd.has(quad(400_000)) && odd.has(quad(1)) && !odd.has(quad(2)));
 });
 
 Deno.test("host lists: whitespace separated, # comments", async () => {
