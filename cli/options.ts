@@ -21,7 +21,7 @@ import type {
 import { fatal, UsageError } from "./errors.ts";
 import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "./services_db.ts";
 import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
-import { checkTargetSyntax } from "./targets.ts";
+import { checkTargetSyntax, readsStdin } from "./targets.ts";
 
 export type ArgKind = "none" | "required" | "optional";
 
@@ -1299,8 +1299,13 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   for (const tgt of o.targets) checkTargetSyntax(tgt, o.ipv6 ? 6 : 4, "target");
   for (const ex of o.exclude) checkTargetSyntax(ex, o.ipv6 ? 6 : 4, "exclude");
   if (!ctx.skipFileChecks) {
-    if (o.inputList !== undefined) checkReadable(o.inputList, "input file");
-    if (o.excludeFile !== undefined) checkReadable(o.excludeFile, "exclude file");
+    // Stdin (-, /dev/stdin) is read when the targets are; Deno would refuse to stat it.
+    if (o.inputList !== undefined && !readsStdin(o.inputList)) {
+      checkReadable(o.inputList, "input file");
+    }
+    if (o.excludeFile !== undefined && !readsStdin(o.excludeFile)) {
+      checkReadable(o.excludeFile, "exclude file");
+    }
     if (o.versionDb !== undefined) checkReadable(o.versionDb, "version database");
     if (o.osdb !== undefined) checkReadable(o.osdb, "OS database");
     if (o.libpcap !== undefined) checkReadable(o.libpcap, "libpcap");

@@ -435,8 +435,19 @@ export async function* readHostSpecs(
   for await (const batch of readHostSpecBatches(stream)) yield* batch;
 }
 
+/**
+ * `-` is stdin, as in nmap; so are the names of stdin itself, which Deno would refuse to open
+ * without --allow-all (it guards /dev/stdin and /proc/self) although they are only stdin.
+ */
+const STDIN_PATHS = new Set(["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
+
+/** True when an -iL/--excludefile argument reads standard input. */
+export function readsStdin(path: string | undefined): boolean {
+  return path !== undefined && STDIN_PATHS.has(path);
+}
+
 async function* specBatchesFromFile(path: string): AsyncGenerator<string[]> {
-  if (path === "-") {
+  if (STDIN_PATHS.has(path)) {
     yield* readHostSpecBatches(Deno.stdin.readable);
     return;
   }
@@ -464,7 +475,7 @@ async function* specBatches(path: string, deps: TargetDeps): AsyncGenerator<stri
  * A path that cannot be stat'ed counts as a file: opening it then reports the error.
  */
 async function isRegularFile(path: string): Promise<boolean> {
-  if (path === "-") return false;
+  if (STDIN_PATHS.has(path)) return false;
   try {
     return (await Deno.stat(path)).isFile;
   } catch {

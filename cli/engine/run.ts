@@ -23,7 +23,13 @@ import {
   PRIVILEGE_NEEDS,
   scanPermissionNeeds,
 } from "../permissions.ts";
-import { type ExcludeSet, expandTargets, preflightTargets, type Target } from "../targets.ts";
+import {
+  type ExcludeSet,
+  expandTargets,
+  preflightTargets,
+  readsStdin,
+  type Target,
+} from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
 import { compactPortList, escapeTerminal } from "../output/format.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
@@ -228,8 +234,8 @@ export async function runScan(
     statsEveryMs: opts.output.statsEveryMs,
     verbose: interactiveStdout(opts) ? opts.verbose : 0,
     debug: opts.debug,
-    // Enter prints the status, unless stdin carries the targets (-iL -).
-    interactive: opts.inputList === "-" ? false : undefined,
+    // Enter prints the status, unless stdin carries the targets (-iL -) or the exclusions.
+    interactive: readsStdin(opts.inputList) || readsStdin(opts.excludeFile) ? false : undefined,
     startTime,
   });
   const { jar, cookies } = newCookies();
