@@ -109,7 +109,11 @@ export class SystemResolver implements Resolver {
     let addrs: string[];
     try {
       addrs = (await (this.#opts.getaddrinfo ?? systemGetaddrinfo)(name)).map(canonical);
-    } catch {
+    } catch (e) {
+      // A missing --allow-net is not an unknown name: say so instead of "Failed to resolve".
+      if ((e as { code?: string }).code === "EPERM") {
+        throw new Error(`Resolving "${name}" needs Deno's --allow-net permission`);
+      }
       return []; // EAI_NONAME, EAI_AGAIN, …: the caller says "Failed to resolve"
     }
     const v4 = addrs.filter((a) => !a.includes(":"));

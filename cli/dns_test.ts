@@ -1,4 +1,4 @@
-import { assertEquals } from "./_testing.ts";
+import { assertEquals, assertRejects } from "./_testing.ts";
 import { parseHostsFile, ptrName, SystemResolver } from "./dns.ts";
 
 Deno.test("hosts file parsing and PTR names", () => {
@@ -38,6 +38,12 @@ Deno.test("SystemResolver: forward lookups are getaddrinfo's, IPv4 first; no DNS
   assertEquals(await r.lookup("nosuchhost"), []);
   assertEquals(asked, ["scanme.example", "nosuchhost"]);
   assertEquals(queries, []); // an unknown name never waits on a DNS timeout of ours
+  // Deno's permission refusal is not an unknown name.
+  const denied = new SystemResolver({
+    getaddrinfo: () =>
+      Promise.reject(Object.assign(new Error("getaddrinfo EPERM"), { code: "EPERM" })),
+  });
+  await assertRejects(() => denied.lookup("scanme.example"), Error, "--allow-net");
   // The real path: getaddrinfo reads /etc/hosts, so localhost needs no DNS at all.
   const sys = await new SystemResolver().lookup("localhost");
   assertEquals(sys[0], "127.0.0.1");
