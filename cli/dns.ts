@@ -8,6 +8,7 @@
  */
 
 import { lookup as nodeLookup } from "node:dns/promises";
+import { missingPermissionSentence } from "./permissions.ts";
 import { formatIpv6, parseIpv6 } from "./targets.ts";
 
 /** What target expansion and the reports need from name resolution. */
@@ -112,7 +113,7 @@ export class SystemResolver implements Resolver {
     } catch (e) {
       // A missing --allow-net is not an unknown name: say so instead of "Failed to resolve".
       if ((e as { code?: string }).code === "EPERM") {
-        throw new Error(`Resolving "${name}" needs Deno's --allow-net permission`);
+        throw new Error(missingPermissionSentence("net", `to resolve "${name}"`));
       }
       return []; // EAI_NONAME, EAI_AGAIN, …: the caller says "Failed to resolve"
     }
