@@ -1,7 +1,8 @@
 /**
  * Target input in the lab's scanner namespace (issue 15): -iL and --excludefile from stdin, a
  * pipe, `<(…)` and a FIFO, each read once; names through the system resolver, an unknown one
- * reported as nmap reports it while the scan goes on. Lab tag: `intgt`.
+ * reported as nmap reports it while the scan goes on; time options clamped to the timer range.
+ * Lab tag: `intgt`.
  */
 
 import assert from "node:assert/strict";
@@ -92,5 +93,21 @@ Deno.test({
     for (const name of ["nosuchhost", "x.invalid"]) {
       assert.ok(n.stderr.includes(`Failed to resolve "${name}".\n`), n.stderr);
     }
+  },
+});
+
+Deno.test({
+  name: "lab: --stats-every 1000h is clamped to the timer's range (no Stats line in a short scan)",
+  ignore: unavailable !== null,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using lab = await Lab.up({ tag: "intgt", scenario: "scanme" });
+    const args = ["-sT", "-Pn", "-n", "-p", "1-2000", "--stats-every", "1000h", lab.target.v4];
+    const r = await lab.porthole(args, { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^22\/tcp\s+open\s/m);
+    // An overflowed interval fires every millisecond: hundreds of lines (seen: 505).
+    assert.equal((r.stdout + r.stderr).match(/^Stats: /gm)?.length ?? 0, 0);
   },
 });
