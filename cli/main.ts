@@ -164,5 +164,10 @@ if (import.meta.main) {
   } catch {
     // no --allow-env: no tracing
   }
+  // Interrupted by SIGINT, SIGTERM or SIGHUP, with every file written: end by
+  // that signal, so the caller (a shell loop) sees it and stops too.
+  const { stopSignalOf, dieBySignal } = await import("./engine/signals.ts");
+  const sig = stopSignalOf(code);
+  if (sig) dieBySignal(sig);
   Deno.exit(code);
 }
