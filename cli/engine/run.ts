@@ -123,11 +123,14 @@ export async function decidePrivileges(
   return { privileged, scans };
 }
 
-/** Calls `fn` on every writer, even when one throws (a terminal gone after
- * SIGHUP must not keep the files from being finished); rethrows the first error. */
+/** Calls `fn` on every writer, even when one throws, and rethrows the first
+ * error — unless `onError` takes it: once a run is interrupted, a writer that
+ * fails (the terminal gone with SIGHUP) must not keep the others from
+ * finishing their files. */
 async function eachWriter(
   writers: readonly OutputWriter[],
   fn: (w: OutputWriter) => void | Promise<void>,
+  onError?: (e: unknown) => void,
 ): Promise<void> {
   let first: { e: unknown } | undefined;
   for (const w of writers) {
@@ -137,7 +140,9 @@ async function eachWriter(
       first ??= { e };
     }
   }
-  if (first) throw first.e;
+  if (!first) return;
+  if (!onError) throw first.e;
+  onError(first.e);
 }
 
 /** Run the scan described by `opts`; returns the exit status (128 + the
@@ -147,6 +152,17 @@ export async function runScan(
   io: RunIo,
   extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
 ): Promise<number> {
+  const abort = new AbortController();
+  // Once a stop signal came, a terminal that is gone (SIGHUP) must not keep
+  // the files from being finished: writes to it are dropped.
+  const guard = (write: (s: string) => void) => (s: string) => {
+    try {
+      write(s);
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+    }
+  };
+  io = { stdout: guard(io.stdout), stderr: guard(io.stderr) };
   // Lines that may quote targets, banners or input files: no control byte reaches a terminal.
   const log: RunLog = {
     info: (line) => io.stdout(escapeTerminal(line) + "\n"),
@@ -237,7 +253,6 @@ export async function runScan(
 
   // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
   // files, then end by that signal (main.ts). A second signal quits at once.
-  const abort = new AbortController();
   let caught: StopSignal | undefined;
   let sessions: SessionPool | undefined;
   const listeners = STOP_SIGNALS.map((sig) => {
@@ -296,6 +311,20 @@ export async function runScan(
     ctx.raw = { core, sessions };
   }
 
+  // Interrupted: a failing writer is reported once and the others go on.
+  let writeFailed = false;
+  const afterStop = () =>
+    abort.signal.aborted
+      ? (e: unknown) => {
+        if (writeFailed) return;
+        writeFailed = true;
+        try {
+          io.stderr(`Writing the results failed: ${e instanceof Error ? e.message : e}\n`);
+        } catch {
+          // stderr is gone too
+        }
+      }
+      : undefined;
   // Counted as written: finished hosts only (a host cut short is unfinished).
   let hostsUp = 0, hostsTotal = 0, unfinished = 0;
   let errorMessage: string | undefined;
@@ -303,7 +332,7 @@ export async function runScan(
     progress.hostDone(r.status === "up");
     hostsTotal++;
     if (r.status === "up") hostsUp++;
-    await eachWriter(writers, (w) => w.host(r));
+    await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
     const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
@@ -312,7 +341,7 @@ export async function runScan(
       write: writeHost,
       progress: async (p) => {
         unfinished++;
-        await eachWriter(writers, (w) => w.progress?.(p));
+        await eachWriter(writers, (w) => w.progress?.(p), afterStop());
       },
     };
     let group: Target[] = [];
@@ -396,17 +425,15 @@ export async function runScan(
     summary.unfinishedHosts = unfinished;
   }
   try {
-    await eachWriter(writers, (w) => w.end(summary));
+    await eachWriter(writers, (w) => w.end(summary), afterStop());
   } finally {
     await out.close();
     removeListeners();
   }
   trace("writers closed");
-  if (errorMessage) {
-    io.stderr(`${errorMessage}\nQUITTING!\n`);
-    return 1;
-  }
-  return caught ? signalExitCode(caught) : 0;
+  if (errorMessage) io.stderr(`${errorMessage}\nQUITTING!\n`);
+  if (caught) return signalExitCode(caught);
+  return errorMessage ? 1 : 0;
 }
 
 interface GroupPlan {
