@@ -82,8 +82,14 @@ async function xmllint(path: string): Promise<void> {
 /** Runs Porthole and sends `sig` once its second host group is seen scanning
  * (an open port of it reported); returns how the process ended. With SIGHUP
  * its stdout is closed too, as when a terminal goes away. */
-async function interrupt(lab: Lab, args: string[], sig: Deno.Signal) {
-  const [cmd, ...rest] = await lab.portholeArgv(args);
+async function interrupt(lab: Lab, args: string[], sig: Deno.Signal, loop = false) {
+  let [cmd, ...rest] = await lab.portholeArgv(args);
+  if (loop) {
+    // `for …; do porthole …; done` in a shell of its own process group, which
+    // gets the signal as a terminal's Ctrl-C reaches its foreground group.
+    rest = ["bash", "-c", LOOP, "loop", cmd!, ...rest];
+    cmd = "setsid";
+  }
   const child = new Deno.Command(cmd!, {
     args: rest,
     cwd: new URL("..", import.meta.url).pathname,
@@ -101,7 +107,8 @@ async function interrupt(lab: Lab, args: string[], sig: Deno.Signal) {
       if (sent) continue;
       const second = stdout.split(/^Initiating SYN Stealth Scan/m)[2];
       if (second !== undefined && /^Discovered open port /m.test(second)) {
-        child.kill(sig);
+        if (loop) Deno.kill(-child.pid, sig);
+        else child.kill(sig);
         sent = true;
         // A hang-up: the terminal is gone, writes to it fail from now on.
         if (sig === "SIGHUP") break;
@@ -114,6 +121,8 @@ async function interrupt(lab: Lab, args: string[], sig: Deno.Signal) {
   assert(sent, `the scan never reached its second group:\n${stdout}\n${await stderr}`);
   return { status, stdout, stderr: await stderr };
 }
+
+const LOOP = 'for i in 1 2; do echo "run $i"; "$@"; done; echo "after the loop"';
 
 interface Case {
   sig: Deno.Signal;
@@ -153,6 +162,13 @@ Deno.test(
           }
           const hosts = [...want.xml.keys()].sort();
           let cutShort = 0;
+
+          await t.step("a shell loop stops on one Ctrl-C", async () => {
+            const r = await interrupt(lab, [...ARGS, net], "SIGINT", true);
+            assert(/^run 1$/m.test(r.stdout), r.stdout);
+            assert(!/^run 2$|^after the loop$/m.test(r.stdout), r.stdout);
+            assertEquals(r.status.signal, "SIGINT", r.stderr);
+          });
 
           for (const { sig, resumeFrom } of CASES) {
             await t.step(`${sig}, resumed from ${resumeFrom.join(", ")}`, async () => {
