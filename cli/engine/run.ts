@@ -318,11 +318,7 @@ export async function runScan(
       ? (e: unknown) => {
         if (writeFailed) return;
         writeFailed = true;
-        try {
-          io.stderr(`Writing the results failed: ${e instanceof Error ? e.message : e}\n`);
-        } catch {
-          // stderr is gone too
-        }
+        io.stderr(`Writing the results failed: ${e instanceof Error ? e.message : e}\n`);
       }
       : undefined;
   // Counted as written: finished hosts only (a host cut short is unfinished).
