@@ -162,7 +162,9 @@ if (import.meta.main) {
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;
   }
-  if (stdoutClosed) code = BROKEN_PIPE_EXIT;
+  // A stop signal (./engine/signals.ts) outranks a reader gone meanwhile (SIGHUP's terminal).
+  const { stopSignalOf, dieBySignal } = await import("./engine/signals.ts");
+  if (stdoutClosed && !stopSignalOf(code)) code = BROKEN_PIPE_EXIT;
   try {
     if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {
       console.error(`timing: ${performance.now().toFixed(1)} ms exit`);
@@ -170,5 +172,9 @@ if (import.meta.main) {
   } catch {
     // no --allow-env: no tracing
   }
+  // Interrupted by SIGINT, SIGTERM or SIGHUP, with every file written: end by
+  // that signal, so the caller (a shell loop) sees it and stops too.
+  const sig = stopSignalOf(code);
+  if (sig) dieBySignal(sig);
   Deno.exit(code);
 }

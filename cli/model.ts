@@ -134,11 +134,17 @@ export interface RunSummary {
   elapsedSeconds: number;
   hostsUp: number;
   hostsDown: number;
+  /** Finished hosts (up, down, total): an interrupted run's unfinished
+   * hosts are not counted here but in `unfinishedHosts`. */
   hostsTotal: number;
   exit: "success" | "error";
   errorMessage?: string;
   /** Set when the user interrupted the scan. */
   interrupted?: boolean;
+  /** The signal that interrupted it ("SIGINT", "SIGTERM", "SIGHUP"). */
+  signal?: string;
+  /** Interrupted: hosts cut short, written as progress records only. */
+  unfinishedHosts?: number;
   /** Raw packets sent and received, IP-level bytes (nmap's -v "Raw packets
    * sent: 8 (328B) | Rcvd: 3 (116B)"); absent when no raw packets were used.
    * Added by the engine. */
@@ -152,7 +158,8 @@ export interface RunSummary {
 export interface OutputWriter {
   begin(run: RunInfo): void | Promise<void>;
   host(host: HostResult): void | Promise<void>;
-  /** Optional: record a host's partial progress (formats that can resume use it). */
+  /** Record the progress of a host that is not finished (after Ctrl-C, in
+   * place of its report): the ports settled so far, for --resume. */
   progress?(progress: HostProgress): void | Promise<void>;
   end(summary: RunSummary): void | Promise<void>;
 }

@@ -1,6 +1,6 @@
 /**
  * `--resume` inside a host: an interrupted run recorded, for each host it had
- * started, the ports already settled (cli/output/resume.ts PartialHost). The
+ * started, the ports already settled (cli/output/resume.ts recordedPorts). The
  * resumed run scans only the ports still missing and merges the recorded
  * results back, so the host's report equals an uninterrupted scan's.
  *
@@ -8,24 +8,24 @@
  */
 
 import type { PortResult, Protocol } from "../model.ts";
-import type { PartialHost } from "../output/resume.ts";
 import { comparePorts } from "../output/extraports.ts";
 
 const key = (protocol: Protocol, port: number) => (protocol === "udp" ? 65536 : 0) + port;
 
 /**
- * The ports of `ports` that at least one of `partials` has not scanned yet:
- * partial hosts are scanned together as one group over one port list, and a
- * port some host already settled is scanned again for the others only (the
- * recorded result wins in {@link mergeRecorded}).
+ * The ports of `ports` that at least one partial host (`recorded`: each one's
+ * settled ports) has not scanned yet: partial hosts are scanned together as
+ * one group over one port list, and a port some host already settled is
+ * scanned again for the others only (the recorded result wins in
+ * {@link mergeRecorded}).
  */
 export function portsLeft(
   ports: readonly number[],
   protocol: Protocol,
-  partials: readonly PartialHost[],
+  recorded: readonly (readonly PortResult[])[],
 ): number[] {
-  const done = partials.map((ph) =>
-    new Set(ph.scannedPorts.filter((s) => s.protocol === protocol).map((s) => s.port))
+  const done = recorded.map((list) =>
+    new Set(list.filter((s) => s.protocol === protocol).map((s) => s.port))
   );
   return ports.filter((p) => done.some((s) => !s.has(p)));
 }

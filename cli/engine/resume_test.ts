@@ -1,6 +1,5 @@
 import { assertEquals } from "./_assert.ts";
 import type { PortResult } from "../model.ts";
-import type { PartialHost } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 
 const closed = (port: number, protocol: "tcp" | "udp" = "tcp"): PortResult => ({
@@ -11,17 +10,9 @@ const closed = (port: number, protocol: "tcp" | "udp" = "tcp"): PortResult => ({
   reasonTtl: 64,
 });
 
-function partialHost(address: string, ports: PortResult[]): PartialHost {
-  return {
-    address,
-    ports,
-    scannedPorts: ports.map((p) => ({ protocol: p.protocol, port: p.port })),
-  };
-}
-
 Deno.test("portsLeft: ports some partial host still lacks, per protocol", () => {
-  const a = partialHost("10.0.0.1", [closed(1), closed(2), closed(3), closed(53, "udp")]);
-  const b = partialHost("10.0.0.2", [closed(1), closed(2)]);
+  const a = [closed(1), closed(2), closed(3), closed(53, "udp")];
+  const b = [closed(1), closed(2)];
   const ports = [1, 2, 3, 4, 5];
   assertEquals(portsLeft(ports, "tcp", [a]), [4, 5]);
   assertEquals(portsLeft(ports, "tcp", [a, b]), [3, 4, 5]); // b still needs 3

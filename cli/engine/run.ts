@@ -1,7 +1,9 @@
 /**
  * One Porthole run after option parsing: privileges, targets in host
  * groups, discovery, the scans, service detection, and the writers — with
- * Ctrl-C writing what is known and exiting 130.
+ * Ctrl-C, SIGTERM or SIGHUP writing every finished host, a progress record
+ * for each host cut short (never a report: it is not finished), closing
+ * every file, and returning the signal's shell status (./signals.ts).
  *
  * @module
  */
@@ -41,8 +43,9 @@ import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
 import { Chatter, completedInfo, nameIp } from "./chatter.ts";
-import type { PartialHost } from "../output/resume.ts";
+import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
+import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -126,12 +129,46 @@ export async function decidePrivileges(
   return { privileged, scans };
 }
 
-/** Run the scan described by `opts`; returns the exit status. */
+/** Calls `fn` on every writer, even when one throws, and rethrows the first
+ * error — unless `onError` takes it: once a run is interrupted, a writer that
+ * fails (the terminal gone with SIGHUP) must not keep the others from
+ * finishing their files. */
+async function eachWriter(
+  writers: readonly OutputWriter[],
+  fn: (w: OutputWriter) => void | Promise<void>,
+  onError?: (e: unknown) => void,
+): Promise<void> {
+  let first: { e: unknown } | undefined;
+  for (const w of writers) {
+    try {
+      await fn(w);
+    } catch (e) {
+      first ??= { e };
+    }
+  }
+  if (!first) return;
+  if (!onError) throw first.e;
+  onError(first.e);
+}
+
+/** Run the scan described by `opts`; returns the exit status (128 + the
+ * signal's number after SIGINT, SIGTERM or SIGHUP: see ./signals.ts). */
 export async function runScan(
   opts: Options,
   io: RunIo,
   extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
 ): Promise<number> {
+  const abort = new AbortController();
+  // Once a stop signal came, a terminal that is gone (SIGHUP) must not keep
+  // the files from being finished: writes to it are dropped.
+  const guard = (write: (s: string) => void) => (s: string) => {
+    try {
+      write(s);
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+    }
+  };
+  io = { stdout: guard(io.stdout), stderr: guard(io.stderr) };
   // Lines that may quote targets, banners or input files: no control byte reaches a terminal.
   const log: RunLog = {
     info: (line) => io.stdout(escapeTerminal(line) + "\n"),
@@ -220,14 +257,32 @@ export async function runScan(
   for (const w of writers) await w.begin(run);
   trace("writers open");
 
-  // Ctrl-C: stop sending, write what is known, exit 130. A second Ctrl-C quits at once.
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onInt = () => {
-    if (++interrupts > 1) Deno.exit(130);
-    abort.abort();
+  // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
+  // files, then end by that signal (main.ts). A second signal quits at once.
+  let caught: StopSignal | undefined;
+  let sessions: SessionPool | undefined;
+  const listeners = STOP_SIGNALS.map((sig) => {
+    const fn = () => {
+      if (caught) {
+        removeListeners();
+        sessions?.closeAll(); // also drops ffi's own SIGINT listener
+        dieBySignal(sig);
+      }
+      caught = sig;
+      abort.abort();
+    };
+    Deno.addSignalListener(sig, fn);
+    return [sig, fn] as const;
+  });
+  const removeListeners = () => {
+    for (const [sig, fn] of listeners) {
+      try {
+        Deno.removeSignalListener(sig, fn);
+      } catch {
+        // already removed
+      }
+    }
   };
-  Deno.addSignalListener("SIGINT", onInt);
 
   const { Progress } = await import("../output/mod.ts");
   const progress = new Progress({
@@ -258,17 +313,28 @@ export async function runScan(
     ffi.setOnInterrupt(() => {});
     const core = packetCore();
     trace("core + ffi loaded");
-    ctx.raw = {
-      core,
-      sessions: new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress }),
-    };
+    sessions = new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress });
+    ctx.raw = { core, sessions };
   }
 
-  let hostsUp = 0, hostsTotal = 0;
+  // Interrupted: a failing writer is reported once and the others go on.
+  let writeFailed = false;
+  const afterStop = () =>
+    abort.signal.aborted
+      ? (e: unknown) => {
+        if (writeFailed) return;
+        writeFailed = true;
+        io.stderr(`Writing the results failed: ${e instanceof Error ? e.message : e}\n`);
+      }
+      : undefined;
+  // Counted as written: finished hosts only (a host cut short is unfinished).
+  let hostsUp = 0, hostsTotal = 0, unfinished = 0;
   let errorMessage: string | undefined;
   const writeHost = async (r: HostResult) => {
     progress.hostDone(r.status === "up");
-    for (const w of writers) await w.host(r);
+    hostsTotal++;
+    if (r.status === "up") hostsUp++;
+    await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
     const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
@@ -276,15 +342,15 @@ export async function runScan(
     const sinks: GroupSinks = {
       write: writeHost,
       progress: async (p) => {
-        for (const w of writers) await w.progress?.(p);
+        unfinished++;
+        await eachWriter(writers, (w) => w.progress?.(p), afterStop());
       },
     };
     let group: Target[] = [];
     const runGroup = async () => {
       const g = group;
       group = [];
-      hostsTotal += g.length;
-      hostsUp += await scanGroup(ctx, g, basePlan, sinks);
+      await scanGroup(ctx, g, basePlan, sinks);
     };
     // --resume inside a host: hosts the interrupted run had started form
     // their own groups (kept in target order), scanning only the ports some
@@ -294,13 +360,17 @@ export async function runScan(
     const runResumeGroup = async () => {
       const g = resumeGroup;
       resumeGroup = [];
-      hostsTotal += g.length;
-      const partials = g.map((t) => partialByAddress.get(t.address)!);
+      // Expanded a group at a time, and only the ports this scan asks for.
+      const partials = g.map((t) => {
+        const p = partialByAddress.get(t.address)!;
+        return { address: p.address, ports: recordedPorts(p, { tcp: tcpPorts, udp: udpPorts }) };
+      });
+      const recorded = partials.map((p) => p.ports);
       const left = {
-        tcpPorts: portsLeft(tcpPorts, "tcp", partials),
-        udpPorts: portsLeft(udpPorts, "udp", partials),
+        tcpPorts: portsLeft(tcpPorts, "tcp", recorded),
+        udpPorts: portsLeft(udpPorts, "udp", recorded),
       };
-      hostsUp += await scanGroup(
+      await scanGroup(
         ctx,
         g,
         {
@@ -336,7 +406,6 @@ export async function runScan(
     errorMessage = permissionMessage(e) ?? (e instanceof Error ? e.message : String(e));
   } finally {
     progress.stop();
-    Deno.removeSignalListener("SIGINT", onInt);
     ctx.raw?.sessions.closeAll();
   }
 
@@ -352,15 +421,21 @@ export async function runScan(
   };
   if (errorMessage) summary.errorMessage = errorMessage;
   if (ctx.raw) summary.rawPackets = ctx.raw.sessions.totals();
-  if (abort.signal.aborted) summary.interrupted = true;
-  for (const w of writers) await w.end(summary);
-  await out.close();
-  trace("writers closed");
-  if (errorMessage) {
-    io.stderr(`${errorMessage}\nQUITTING!\n`);
-    return 1;
+  if (abort.signal.aborted) {
+    summary.interrupted = true;
+    if (caught) summary.signal = caught;
+    summary.unfinishedHosts = unfinished;
   }
-  return abort.signal.aborted ? 130 : 0;
+  try {
+    await eachWriter(writers, (w) => w.end(summary), afterStop());
+  } finally {
+    await out.close();
+    removeListeners();
+  }
+  trace("writers closed");
+  if (errorMessage) io.stderr(`${errorMessage}\nQUITTING!\n`);
+  if (caught) return signalExitCode(caught);
+  return errorMessage ? 1 : 0;
 }
 
 interface GroupPlan {
@@ -378,7 +453,8 @@ interface GroupSinks {
 
 /**
  * Discover and scan one host group; hosts are written in target order as
- * soon as they and every host before them are finished. Returns hosts up.
+ * soon as they and every host before them are finished (or, after Ctrl-C,
+ * as progress records when cut short).
  * `recorded` (--resume): ports an interrupted run settled, by address,
  * merged into those hosts' results.
  */
@@ -388,7 +464,7 @@ async function scanGroup(
   plan: GroupPlan,
   sinks: GroupSinks,
   recorded?: ReadonlyMap<string, PortResult[]>,
-): Promise<number> {
+): Promise<void> {
   const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
   /** The host's result, with the ports an interrupted run recorded (--resume). */
   const resultOf = (h: ScanHost): HostResult => {
@@ -603,13 +679,14 @@ async function scanGroup(
     }
   }
 
-  /** Write host i's report; a host cut short by Ctrl-C is followed by its
-   * progress record (every port settled so far, recorded ones included), so
-   * the last word on it in the file says it is unfinished (--resume). */
+  /** Write host i: its report when it is finished; for a host cut short by
+   * Ctrl-C only its progress record (every port settled so far, recorded
+   * ones included), so no file shows it as finished and --resume continues it. */
   async function emit(i: number, r: HostResult) {
-    await sinks.write(r);
     if (unfinished.has(hosts[i]!)) {
       await sinks.progress({ address: r.address, ports: r.ports, time: Date.now() });
+    } else {
+      await sinks.write(r);
     }
   }
 
@@ -636,7 +713,6 @@ async function scanGroup(
       if (r) await emit(next, r);
     }
   }
-  return up.length;
 }
 
 /** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */

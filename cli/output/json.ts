@@ -8,8 +8,9 @@
  *   hosts with -v only; --open drops hosts without open ports). HostResult
  *   fields; `ports` lists the ports nmap would list and `extraPorts` folds the
  *   rest exactly like XML's <extraports> (port lists in compact form).
- * - `progress`: a host still being scanned and the ports already final,
- *   grouped (for --resume inside a host).
+ * - `progress`: a host cut short by Ctrl-C (written instead of its `host`
+ *   line: it is not finished) and the ports already final, grouped (for
+ *   --resume inside a host).
  * - `summary` (last): the RunSummary fields.
  *
  * Text is JSON-escaped; beyond JSON's rules DEL, the C1 controls and U+2028/9
@@ -174,6 +175,8 @@ export class JsonWriter implements OutputWriter {
       exit: summary.exit,
       errorMessage: summary.errorMessage,
       interrupted: summary.interrupted,
+      signal: summary.signal,
+      unfinishedHosts: summary.unfinishedHosts,
     }));
   }
 }

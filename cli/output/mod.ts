@@ -127,6 +127,20 @@ export function preflightOutputFiles(options: Options): void {
   }
 }
 
+/** --resume appends: a last line cut short by kill -9 is removed first, so
+ * the appended text starts on a line of its own (and the file stays one that
+ * --resume reads). */
+function dropCutLine(path: string): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch {
+    return; // opening it for writing reports the problem
+  }
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
+  Deno.truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
+}
+
 /**
  * Opens the normal writer for stdout (unless a format owns stdout) plus one
  * writer per requested file format. Runs {@link preflightOutputFiles} first,
@@ -174,6 +188,8 @@ function openWritersNow(
       let continueXml = false;
       if (kind === "xml" && resuming && path !== "-") {
         continueXml = truncateXmlForResume(path, hooks.resumePartial);
+      } else if (resuming && path !== "-") {
+        dropCutLine(path);
       }
       const sink = path === "-" ? new FunctionSink(stdout) : FileSink.open(path, append);
       sinks.push(sink);

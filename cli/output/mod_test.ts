@@ -153,6 +153,31 @@ Deno.test("--append-output keeps earlier runs; --resume continues the XML docume
   });
 });
 
+Deno.test("--resume drops a line cut short by kill -9 before appending", async () => {
+  await withDir(async (dir) => {
+    const g = `${dir}/r.gnmap`, j = `${dir}/r.json`;
+    const argv = ["-p", "1-100", "-oG", g, "-oJ", j, "10.0.0.1-2"];
+    const first = await runAll(parseOptions(argv), [], [sampleHost("10.0.0.1")]);
+    await first.close();
+    // The process died in the middle of its next line.
+    await Deno.writeTextFile(g, "Host: 10.0.0.2 ()\tSta", { append: true });
+    await Deno.writeTextFile(j, '{"type":"host","addr', { append: true });
+    const state = readResumeState(j);
+    assertEquals([...state.doneHosts], ["10.0.0.1"]);
+    const opts = parseOptions(state.argv);
+    opts.output.resume = j;
+    const second = await runAll(opts, [], [sampleHost("10.0.0.2")]);
+    await second.close();
+    const gt = await Deno.readTextFile(g);
+    assertNotMatch(gt, /\tSta#/);
+    assertMatch(gt, /\n# Nmap [^\n]*\nHost: 10\.0\.0\.2 /);
+    // Every line of the continued JSON file parses, and --resume reads it.
+    const jt = await Deno.readTextFile(j);
+    for (const line of jt.trimEnd().split("\n")) JSON.parse(line);
+    assertEquals([...readResumeState(j).doneHosts], ["10.0.0.1", "10.0.0.2"]);
+  });
+});
+
 Deno.test("stylesheet: --stylesheet, --no-stylesheet, --webxml, default", () => {
   assertEquals(stylesheetHref(parseOptions(["--stylesheet", "my.xsl", "x"])), "my.xsl");
   assertEquals(stylesheetHref(parseOptions(["--no-stylesheet", "x"])), null);

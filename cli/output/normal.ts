@@ -10,11 +10,20 @@
  */
 
 import { osLines } from "../os/output.ts";
-import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model.ts";
+import type {
+  HostProgress,
+  HostResult,
+  OutputWriter,
+  PortResult,
+  RunInfo,
+  RunSummary,
+} from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { PORTHOLE_HOME, PORTHOLE_NAME } from "../help.ts";
 import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";
+import { formatProgressTokens, groupProgress } from "./progress_record.ts";
+import { epochSeconds } from "./_util.ts";
 import {
   escapeTerminal,
   formatCtime,
@@ -112,6 +121,9 @@ export class NormalWriter implements OutputWriter {
   readonly #target: NormalTarget;
   readonly #db: ServicesDb;
   readonly #stderr?: (s: string) => void;
+  /** A host's report is gathered here and written at once, so a process
+   * killed mid-report never leaves a report that looks whole. */
+  #buffer: string | undefined;
 
   constructor(
     sink: NormalSink,
@@ -127,7 +139,8 @@ export class NormalWriter implements OutputWriter {
   }
 
   #w(s: string): void {
-    this.#out(s);
+    if (this.#buffer !== undefined) this.#buffer += s;
+    else this.#out(s);
   }
 
   #portScan(): boolean {
@@ -155,6 +168,35 @@ export class NormalWriter implements OutputWriter {
   }
 
   host(h: HostResult): void {
+    this.#buffer = "";
+    try {
+      this.#host(h);
+    } finally {
+      const text = this.#buffer;
+      this.#buffer = undefined;
+      if (text) this.#out(text);
+    }
+  }
+
+  /**
+   * A host cut short by Ctrl-C: one line saying so instead of a report (it is
+   * not finished), and in the -oN file its progress record for --resume, a
+   * comment line as in the grepable file.
+   */
+  progress(p: HostProgress): void {
+    const open = p.ports.filter((x) => x.state === "open").length;
+    let s = `Scan of ${p.address} interrupted: ${p.ports.length} ${
+      p.ports.length === 1 ? "port" : "ports"
+    } scanned (${open} open) -- not finished\n`;
+    if (this.#target === "file") {
+      s += `# Progress for ${p.address} at ${epochSeconds(p.time)}: ${
+        formatProgressTokens(groupProgress(p.ports))
+      }\n`;
+    }
+    this.#w(s);
+  }
+
+  #host(h: HostResult): void {
     const o = this.#o;
     if (h.timedOut) {
       this.#header(h);
@@ -341,7 +383,9 @@ export class NormalWriter implements OutputWriter {
       if (this.#target === "file") this.#w(`${summary.errorMessage}\nQUITTING!\n`);
       return;
     }
-    if (total === 0) this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
+    if (total === 0 && !summary.interrupted) {
+      this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
+    }
     if (total === 1 && up === 0 && !o.discovery.skip) {
       if (this.#target === "stdout") {
         this.#w(
@@ -362,13 +406,17 @@ export class NormalWriter implements OutputWriter {
         );
       }
     }
-    const what = `${hostsSummary(total, up)} scanned in ${
+    let what = `${hostsSummary(total, up)} scanned in ${
       formatElapsed(summary.elapsedSeconds)
     } seconds`;
+    // Interrupted: only finished hosts are counted, and the line says so.
+    const n = summary.unfinishedHosts ?? 0;
+    if (n) what += `; ${n} ${n === 1 ? "host" : "hosts"} not finished`;
+    const done = summary.interrupted ? `interrupted by ${summary.signal ?? "user"}` : "done";
     if (this.#target === "stdout") {
-      this.#w(`${PORTHOLE_NAME} done: ${what}\n`);
+      this.#w(`${PORTHOLE_NAME} ${done}: ${what}\n`);
     } else {
-      this.#w(`# ${PORTHOLE_NAME} done at ${formatCtime(summary.endTime)} -- ${what}\n`);
+      this.#w(`# ${PORTHOLE_NAME} ${done} at ${formatCtime(summary.endTime)} -- ${what}\n`);
     }
   }
 }

@@ -53,39 +53,144 @@ export function groupProgress(ports: readonly PortResult[]): ProgressGroup[] {
   return [...groups.values()].map(({ g, list }) => ({ ...g, ports: compactPortList(list) }));
 }
 
-/** Expands groups back into port results (without service information).
- * Groups come from a file, so anything malformed is skipped. */
-export function expandProgress(groups: readonly ProgressGroup[]): PortResult[] {
+/** The ports one progress record may name: per protocol, at most every port once. */
+export const MAX_PORT = 65535;
+/** Longest reason word accepted from a file (the engine's are under 24 characters). */
+const MAX_REASON = 40;
+const REASON = /^[a-z0-9][a-z0-9_.|-]*$/;
+const PORT_LIST = /^\d{1,5}(?:-\d{1,5})?(?:,\d{1,5}(?:-\d{1,5})?)*$/;
+
+/** A progress record in a resume file that is not one Porthole writes. */
+export class ProgressRecordError extends Error {}
+
+/** Which ports to expand: the resumed scan's own lists (a record cannot add ports). */
+export interface PortFilter {
+  tcp: readonly number[];
+  udp: readonly number[];
+}
+
+/** One byte per port: the ports a scan asked for. */
+function portMask(ports: readonly number[]): Uint8Array {
+  const m = new Uint8Array(MAX_PORT + 1);
+  for (const p of ports) if (p >= 0 && p <= MAX_PORT) m[p] = 1;
+  return m;
+}
+
+/** The ports of one protocol not yet taken: `next(p)` is the first free port ≥ p
+ * (union-find with path halving), so however many groups repeat a range, every
+ * port is visited about once. */
+class FreePorts {
+  readonly #next = Int32Array.from({ length: MAX_PORT + 2 }, (_, i) => i);
+
+  next(p: number): number {
+    const n = this.#next;
+    while (n[p] !== p) {
+      n[p] = n[n[p]!]!;
+      p = n[p]!;
+    }
+    return p;
+  }
+
+  take(p: number): void {
+    this.#next[p] = p + 1;
+  }
+}
+
+/**
+ * Expands groups back into port results (without service information), each
+ * port at most once per protocol (the first group naming it wins) and, with
+ * `only`, only the ports of that scan. Work and memory are bounded by 65,536
+ * ports per protocol plus the groups' text, whatever the groups repeat.
+ * Groups are taken as {@link checkGroup} returns them; a malformed port list
+ * is skipped.
+ */
+export function expandProgress(
+  groups: readonly ProgressGroup[],
+  only?: PortFilter,
+): PortResult[] {
+  const wanted = only && { tcp: portMask(only.tcp), udp: portMask(only.udp) };
+  const free = { tcp: new FreePorts(), udp: new FreePorts() };
   const out: PortResult[] = [];
   for (const g of groups) {
-    if (typeof g !== "object" || g === null) continue;
-    if (g.protocol !== "tcp" && g.protocol !== "udp") continue;
-    if (!STATES.includes(g.state) || typeof g.ports !== "string") continue;
-    const ttl = typeof g.reasonTtl === "number" ? g.reasonTtl : undefined;
-    for (const port of expandPortList(g.ports)) {
-      const p: PortResult = {
-        protocol: g.protocol,
-        port,
-        state: g.state,
-        reason: String(g.reason),
-      };
-      if (ttl !== undefined) p.reasonTtl = ttl;
-      out.push(p);
+    const ranges = parseRanges(g.ports);
+    if (!ranges) continue;
+    const f = free[g.protocol], want = wanted?.[g.protocol];
+    for (const [lo, hi] of ranges) {
+      for (let port = f.next(lo); port <= hi; port = f.next(port)) {
+        f.take(port);
+        if (want && !want[port]) continue;
+        const p: PortResult = { protocol: g.protocol, port, state: g.state, reason: g.reason };
+        if (g.reasonTtl !== undefined) p.reasonTtl = g.reasonTtl;
+        out.push(p);
+      }
     }
   }
   return out;
 }
 
-/** "1-3,5" → [1, 2, 3, 5]; anything malformed or out of 0..65535 is skipped. */
-export function expandPortList(list: string): number[] {
-  const out: number[] = [];
+/** "1-3,5" → [[1, 3], [5, 5]]; undefined when malformed (not ports of 0..65535). */
+function parseRanges(list: string): [number, number][] | undefined {
+  if (!PORT_LIST.test(list)) return undefined;
+  const out: [number, number][] = [];
   for (const part of list.split(",")) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part.trim());
-    if (!m) continue;
-    const lo = Number(m[1]), hi = m[2] === undefined ? lo : Number(m[2]);
-    if (hi > 65535 || lo > hi) continue;
-    for (let p = lo; p <= hi; p++) out.push(p);
+    const dash = part.indexOf("-");
+    const lo = Number(dash < 0 ? part : part.slice(0, dash));
+    const hi = dash < 0 ? lo : Number(part.slice(dash + 1));
+    if (hi > MAX_PORT || lo > hi) return undefined;
+    out.push([lo, hi]);
   }
+  return out;
+}
+
+/** "1-3,5" → [1, 2, 3, 5], each port once, ascending; undefined when malformed
+ * (a part that is not a port or range of 0..65535). */
+export function expandPortList(list: string): number[] | undefined {
+  const ranges = parseRanges(list);
+  if (!ranges) return undefined;
+  const mask = new Uint8Array(MAX_PORT + 1);
+  for (const [lo, hi] of ranges) mask.fill(1, lo, hi + 1);
+  const out: number[] = [];
+  for (let p = 0; p <= MAX_PORT; p++) if (mask[p]) out.push(p);
+  return out;
+}
+
+/**
+ * Checks one group read from a file (a JSON object or a parsed token);
+ * throws ProgressRecordError saying what is wrong. Returns a fresh group with
+ * only the known fields.
+ */
+export function checkGroup(g: unknown): ProgressGroup {
+  if (typeof g !== "object" || g === null || Array.isArray(g)) {
+    throw new ProgressRecordError("a port group is not an object");
+  }
+  const r = g as Record<string, unknown>;
+  if (r.protocol !== "tcp" && r.protocol !== "udp") {
+    throw new ProgressRecordError(`unknown protocol ${JSON.stringify(r.protocol)?.slice(0, 20)}`);
+  }
+  if (typeof r.state !== "string" || !STATES.includes(r.state)) {
+    throw new ProgressRecordError(`unknown port state ${JSON.stringify(r.state)?.slice(0, 20)}`);
+  }
+  if (typeof r.reason !== "string" || r.reason.length > MAX_REASON || !REASON.test(r.reason)) {
+    throw new ProgressRecordError(`bad reason ${JSON.stringify(r.reason)?.slice(0, 50)}`);
+  }
+  const ttl = r.reasonTtl;
+  if (
+    ttl !== undefined && (!Number.isInteger(ttl) || (ttl as number) < 0 || (ttl as number) > 255)
+  ) {
+    throw new ProgressRecordError(`bad reply TTL ${JSON.stringify(ttl)?.slice(0, 20)}`);
+  }
+  if (typeof r.ports !== "string" || !parseRanges(r.ports)) {
+    throw new ProgressRecordError(
+      `bad port list ${JSON.stringify(r.ports)?.slice(0, 50)} (ports are 0-65535)`,
+    );
+  }
+  const out: ProgressGroup = {
+    protocol: r.protocol,
+    state: r.state as PortState,
+    reason: r.reason,
+    ports: r.ports,
+  };
+  if (ttl !== undefined) out.reasonTtl = ttl as number;
   return out;
 }
 
@@ -100,20 +205,22 @@ export function formatProgressTokens(groups: readonly ProgressGroup[]): string {
   ).join(" ");
 }
 
-/** Parses {@link formatProgressTokens} output; malformed tokens are skipped. */
+/** Parses {@link formatProgressTokens} output; throws ProgressRecordError on
+ * a token that is not one. */
 export function parseProgressTokens(text: string): ProgressGroup[] {
   const out: ProgressGroup[] = [];
-  for (const tok of text.trim().split(/\s+/)) {
-    const m = /^(tcp|udp)\/([a-z|]+)\/([^/:]+)\/(\d*):([\d,-]+)$/.exec(tok);
-    if (!m || !STATES.includes(m[2]!)) continue;
-    const g: ProgressGroup = {
-      protocol: m[1] as Protocol,
-      state: m[2] as PortState,
-      reason: m[3]!,
-      ports: m[5]!,
-    };
-    if (m[4]) g.reasonTtl = Number(m[4]);
-    out.push(g);
+  const words = text.trim();
+  if (words === "") return out;
+  for (const tok of words.split(/\s+/)) {
+    const m = /^(tcp|udp)\/([a-z|]+)\/([^/:]*)\/(\d{0,3}):(.*)$/.exec(tok);
+    if (!m) throw new ProgressRecordError(`malformed token "${tok.slice(0, 50)}"`);
+    out.push(checkGroup({
+      protocol: m[1],
+      state: m[2],
+      reason: m[3],
+      reasonTtl: m[4] ? Number(m[4]) : undefined,
+      ports: m[5],
+    }));
   }
   return out;
 }

@@ -5,9 +5,11 @@
  *
  * Beyond nmap, which skips every target up to the last host it finds, this
  * returns the set of finished hosts (so a randomised or parallel host order
- * resumes exactly) and, from grepable and JSON files, the hosts that were
- * part-way through with the ports they had already settled, so the engine can
- * scan only the rest and merge.
+ * resumes exactly) and, from the progress records every format carries
+ * (progress_record.ts), the hosts that were part-way through with the ports
+ * they had already settled, so the engine can scan only the rest and merge.
+ * An interrupted run writes no report for a host it had not finished, only
+ * its progress record, so no format shows such a host as finished.
  *
  * The engine: `const r = readResumeState(path); const o = parseOptions(r.argv);
  * o.output.resume = path;` (writers then append, and continue XML in place),
@@ -15,19 +17,30 @@
  * missing from `ports` and add those results back.
  */
 
+import { fatal, UsageError } from "../errors.ts";
+import {
+  checkGroup,
+  expandProgress,
+  parseProgressTokens,
+  type PortFilter,
+  type ProgressGroup,
+  ProgressRecordError,
+} from "./progress_record.ts";
 import type { PortResult } from "../model.ts";
-import type { PortSpec } from "../options_types.ts";
-import { fatal } from "../errors.ts";
-import { expandProgress, parseProgressTokens, type ProgressGroup } from "./progress_record.ts";
 import { splitQuoted } from "./_util.ts";
 
 /** A host the interrupted run had started but not finished. */
 export interface PartialHost {
   address: string;
-  /** Ports already scanned (those in `ports`), for the engine to skip. */
-  scannedPorts: PortSpec[];
-  /** Their results (state, reason, TTL; no service information). */
-  ports: PortResult[];
+  /** Its progress record: the ports already settled, grouped and checked
+   * but not expanded ({@link recordedPorts} expands them for one scan). */
+  groups: ProgressGroup[];
+}
+
+/** The ports `host` had settled that the resumed scan asks for: each at most
+ * once, so a crafted record never costs more than the scan it describes. */
+export function recordedPorts(host: PartialHost, scan: PortFilter): PortResult[] {
+  return expandProgress(host.groups, scan);
 }
 
 /** What --resume needs to continue a run. */
@@ -70,30 +83,39 @@ function argsFromHeader(text: string, path: string, xml: boolean): string[] {
   return words.slice(1);
 }
 
-function partial(address: string, groups: ProgressGroup[]): PartialHost {
-  const ports = expandProgress(groups);
-  return {
-    address,
-    ports,
-    scannedPorts: ports.map((p) => ({ protocol: p.protocol, port: p.port })),
-  };
-}
+/** Longest resume file read (a scan's files grow with it; this is far beyond
+ * any real one, and keeps a wrong path such as a disk image from being read). */
+const MAX_RESUME_BYTES = 1 << 30;
+
+/** A progress record line: `# Progress for ADDR at EPOCH: TOKENS` (normal, grepable). */
+const PROGRESS_LINE = /^# Progress for (\S+) at \d+: ?(.*)$/;
+/** The same record in XML, as a comment between hosts. */
+const XML_PROGRESS = /^<!-- Porthole progress for (\S+) at \d+: ?(.*) -->$/;
 
 /** Reads a Porthole (or nmap) output file for --resume. Throws UsageError
- * with nmap's wording when the file is unreadable or not an output file. */
+ * with nmap's wording when the file is unreadable or not an output file, and
+ * names the line of a progress record that is not one Porthole writes. The
+ * file is untrusted: records are checked and kept compact (never expanded
+ * here), and a last line without its newline (a run killed mid-write) is
+ * ignored. */
 export function readResumeState(path: string): ResumeState {
   let text: string;
   try {
+    if (Deno.statSync(path).size > MAX_RESUME_BYTES) {
+      fatal(`Resume file ${path} is larger than ${MAX_RESUME_BYTES} bytes -- not an output file`);
+    }
     text = Deno.readTextFileSync(path);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     fatal(`Could not open resume file ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (text.length < 20) fatal(`Output file ${path} is too short -- no use resuming`);
+  // A line cut short by kill -9 is not trusted.
+  const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
 
   const done: string[] = [];
   // The last word on a host decides: a report after its progress record
-  // finished it; a progress record after its report (a host written part-way
-  // on Ctrl-C) leaves it unfinished.
+  // finished it; a progress record with no report after it leaves it unfinished.
   let seq = 0;
   const reportedAt = new Map<string, number>();
   const report = (address: string) => {
@@ -102,7 +124,18 @@ export function readResumeState(path: string): ResumeState {
   };
   // Latest record per host; re-inserted so iteration order is "last recorded".
   const progress = new Map<string, { groups: ProgressGroup[]; at: number }>();
-  const record = (address: string, groups: ProgressGroup[]) => {
+  const record = (address: string, line: () => number, parse: () => ProgressGroup[]) => {
+    let groups: ProgressGroup[];
+    try {
+      groups = parse();
+    } catch (e) {
+      if (!(e instanceof ProgressRecordError)) throw e;
+      fatal(
+        `Malformed progress record for ${
+          address.slice(0, 64)
+        } in ${path} line ${line()}: ${e.message}`,
+      );
+    }
     progress.delete(address);
     progress.set(address, { groups, at: seq++ });
   };
@@ -114,56 +147,70 @@ export function readResumeState(path: string): ResumeState {
     format = "json";
     argv = [];
     let sawRun = false;
-    for (const line of text.split("\n")) {
+    complete.split("\n").forEach((line, i) => {
+      if (line === "") return;
       let rec: Record<string, unknown>;
       try {
         rec = JSON.parse(line);
       } catch {
-        continue; // a line cut short by the interruption
+        fatal(`Unable to parse supposed log file ${path} line ${i + 1}: not a JSON object`);
+      }
+      if (typeof rec !== "object" || rec === null) {
+        fatal(`Unable to parse supposed log file ${path} line ${i + 1}: not a JSON object`);
       }
       if (rec.type === "run" && !sawRun && Array.isArray(rec.args)) {
         argv = (rec.args as unknown[]).map(String).slice(1);
         sawRun = true;
       } else if (rec.type === "host" && typeof rec.address === "string") {
         report(rec.address);
-      } else if (
-        rec.type === "progress" && typeof rec.address === "string" && Array.isArray(rec.done)
-      ) {
-        record(rec.address, rec.done as ProgressGroup[]);
+      } else if (rec.type === "progress" && typeof rec.address === "string") {
+        const groups = rec.done;
+        record(rec.address, () => i + 1, () => {
+          if (!Array.isArray(groups)) throw new ProgressRecordError('"done" is not a list');
+          return groups.map(checkGroup);
+        });
       }
-    }
+    });
     if (!sawRun) fatal(`Unable to parse supposed log file ${path}.  Sorry`);
   } else if (/^<\?xml|<nmaprun[\s>]/.test(text.slice(0, 2000))) {
     format = "xml";
     argv = argsFromHeader(text, path, true);
-    for (const m of text.matchAll(/<host[\s>][\s\S]*?<\/host>/g)) {
+    for (
+      const m of complete.matchAll(/<host[\s>][\s\S]*?<\/host>|^<!-- Porthole progress [^\n]*$/gm)
+    ) {
+      const p = XML_PROGRESS.exec(m[0]);
+      if (p) {
+        const line = () => complete.slice(0, m.index).split("\n").length;
+        record(xmlUnescape(p[1]!), line, () => parseProgressTokens(xmlUnescape(p[2]!)));
+        continue;
+      }
       const a = /<address addr="([^"]*)" addrtype="ipv[46]"/.exec(m[0]);
-      if (a) done.push(xmlUnescape(a[1]!));
+      if (a) report(xmlUnescape(a[1]!));
     }
   } else {
     const grepable = /^Host: /m.test(text);
     format = grepable ? "grepable" : "normal";
     argv = argsFromHeader(text, path, false);
-    for (const line of text.split("\n")) {
+    complete.split("\n").forEach((line, i) => {
+      const p = PROGRESS_LINE.exec(line);
+      if (p) return record(p[1]!, () => i + 1, () => parseProgressTokens(p[2]!));
       if (grepable) {
         const h = /^Host: (\S+) \(/.exec(line);
         if (h) report(h[1]!);
-        const p = /^# Progress for (\S+) at \d+: (.*)$/.exec(line);
-        if (p) record(p[1]!, parseProgressTokens(p[2]!));
       } else {
         const r = /^(?:Nmap|Porthole) scan report for (.*?)(?: \[host down[^\]]*\])?$/.exec(line);
         if (r) {
           const who = r[1]!;
           const paren = /\(([^()]*)\)$/.exec(who);
-          done.push(paren ? paren[1]! : who);
+          report(paren ? paren[1]! : who);
         }
       }
-    }
+    });
   }
 
   const partialHosts = [...progress]
     .filter(([address, { at }]) => at > (reportedAt.get(address) ?? -1))
-    .map(([address, { groups }]) => partial(address, groups));
+    .map(([address, { groups }]) => ({ address, groups }));
   const unfinished = new Set(partialHosts.map((p) => p.address));
   const finished = done.filter((a) => !unfinished.has(a));
   const doneHosts = new Set(finished);

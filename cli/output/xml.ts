@@ -22,6 +22,7 @@
 
 import { osXml } from "../os/output.ts";
 import type {
+  HostProgress,
   HostResult,
   OutputWriter,
   PortResult,
@@ -30,6 +31,7 @@ import type {
   ServiceInfo,
 } from "../model.ts";
 import { foldPorts } from "./extraports.ts";
+import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
 import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
@@ -163,12 +165,27 @@ export class XmlWriter implements OutputWriter {
     this.sink.write(s + "</host>\n");
   }
 
+  /** A host cut short (Ctrl-C): no <host> element (nmap writes none for a host
+   * it did not finish, and readers would take one as finished), only a
+   * comment with its progress record for --resume. */
+  progress(p: HostProgress): void {
+    this.sink.write(
+      `<!-- ${
+        escapeXml(
+          `Porthole progress for ${p.address} at ${epochSeconds(p.time)}: ${
+            formatProgressTokens(groupProgress(p.ports))
+          }`,
+        )
+      } -->\n`,
+    );
+  }
+
   end(summary: RunSummary): void {
     const timestr = ctime(summary.endTime);
     const elapsed = summary.elapsedSeconds.toFixed(2);
     const error = summary.exit === "error" || summary.interrupted;
     const errormsg = error
-      ? (summary.errorMessage ?? (summary.interrupted ? "Interrupted by user" : "Error"))
+      ? (summary.errorMessage ?? (summary.interrupted ? interruptedText(summary) : "Error"))
       : undefined;
     const n = summary.hostsTotal, up = summary.hostsUp;
     this.sink.write(
@@ -190,6 +207,13 @@ export class XmlWriter implements OutputWriter {
       }/>\n</runstats>\n</nmaprun>\n`,
     );
   }
+}
+
+/** "Interrupted by SIGINT; 3 hosts not finished" (errormsg of an interrupted run). */
+export function interruptedText(summary: RunSummary): string {
+  const n = summary.unfinishedHosts ?? 0;
+  return `Interrupted by ${summary.signal ?? "user"}` +
+    (n ? `; ${n} ${n === 1 ? "host" : "hosts"} not finished` : "");
 }
 
 /** <status>, <address>es and <hostnames> (nmap's write_xml_initial_hostinfo). */
@@ -297,11 +321,12 @@ function serviceElement(sv: ServiceInfo | undefined): string {
 
 /**
  * Prepares an XML file written by an interrupted run for --resume: cuts it
- * after the last complete </host> (or after the run header when no host
- * finished), dropping any runstats, so new hosts and a closing runstats
- * continue the same document. The <host> blocks of `drop` (hosts the run cut
- * short, which the resumed run reports whole) are removed too. Returns false
- * (file untouched) when the file does not start an nmaprun document.
+ * after the last complete </host> or progress comment (or after the run
+ * header when there is neither), dropping any runstats, so new hosts and a
+ * closing runstats continue the same document. The <host> blocks of `drop`
+ * (hosts cut short, which the resumed run reports whole; only files of older
+ * versions, which reported such hosts, have them) are removed too. Returns
+ * false (file untouched) when the file does not start an nmaprun document.
  */
 export function truncateXmlForResume(path: string, drop?: ReadonlySet<string>): boolean {
   let text: string;
@@ -311,9 +336,11 @@ export function truncateXmlForResume(path: string, drop?: ReadonlySet<string>): 
     return false;
   }
   if (!text.includes("<nmaprun ")) return false;
-  let cut = text.lastIndexOf("</host>\n");
-  if (cut >= 0) cut += "</host>\n".length;
-  else {
+  let cut = -1;
+  for (const m of text.matchAll(/<\/host>\n|^<!-- Porthole progress [^\n]*-->\n/gm)) {
+    cut = m.index + m[0].length;
+  }
+  if (cut < 0) {
     const dbg = text.search(/<debugging [^>]*\/>\n/);
     if (dbg < 0) return false;
     cut = text.indexOf("\n", dbg) + 1;
