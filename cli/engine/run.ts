@@ -220,6 +220,11 @@ export async function runScan(
     opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
   const tcpKinds = scans.filter((k) => k !== "udp");
   const doUdp = scans.includes("udp");
+  // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
+  // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
+  const rawScan = privileged &&
+    (!opts.discovery.skip || opts.osDetection ||
+      (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
 
   const out = await openWriters(opts, io.stdout, {
     stderr: io.stderr,
@@ -338,7 +343,7 @@ export async function runScan(
   };
   try {
     const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
-    const basePlan: GroupPlan = { privileged, tcpKinds, doUdp, tcpPorts, udpPorts };
+    const basePlan: GroupPlan = { privileged, rawScan, tcpKinds, doUdp, tcpPorts, udpPorts };
     const sinks: GroupSinks = {
       write: writeHost,
       progress: async (p) => {
@@ -440,6 +445,8 @@ export async function runScan(
 
 interface GroupPlan {
   privileged: boolean;
+  /** The run sends raw packets (nmap's RawScan()): discovery may look up routes and ARP. */
+  rawScan: boolean;
   tcpKinds: ScanKind[];
   doUdp: boolean;
   tcpPorts: number[];
@@ -480,7 +487,7 @@ async function scanGroup(
   const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
   ctx.progress?.setPhase("Ping Scan", hosts.length);
   trace(`group of ${hosts.length}: discovery`);
-  await discoverHosts(ctx, hosts, plan.privileged);
+  await discoverHosts(ctx, hosts, plan.rawScan);
   trace("discovery done");
 
   // Ordered emission: results[i] is set when host i is complete.
