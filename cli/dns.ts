@@ -7,7 +7,6 @@
  * resolver cannot stall a scan, as nmap's own DNS client does.
  */
 
-import { lookup as nodeLookup } from "node:dns/promises";
 import { missingPermissionSentence } from "./permissions.ts";
 import { formatIpv6, parseIpv6 } from "./targets.ts";
 
@@ -68,7 +67,9 @@ export interface SystemResolverOptions {
 
 /** getaddrinfo(name, AF_UNSPEC) through node:dns: every address, in the system's order. */
 async function systemGetaddrinfo(name: string): Promise<string[]> {
-  const answers = await nodeLookup(name, { all: true });
+  // Loaded on first use: a static node: import would load at every start of the bundle.
+  const { lookup } = await import("node:dns/promises");
+  const answers = await lookup(name, { all: true });
   return answers.map((a) => a.address);
 }
 

@@ -27,7 +27,7 @@ function portholeTask(): string[] {
 
 /** The permission and unstable flags of the `porthole` task. */
 export function portholeFlags(): string[] {
-  return portholeTask().filter((w) => /^--(allow-|unstable-|v8-flags=)/.test(w));
+  return portholeTask().filter((w) => /^--(allow-|unstable-|v8-flags=|no-prompt$)/.test(w));
 }
 
 /**
