@@ -6,7 +6,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { portholeFlags } from "../tools/artifact.ts";
+import { portholeEnv, portholeFlags } from "../tools/artifact.ts";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -80,7 +80,10 @@ Deno.test({
       await Deno.mkdir(`${root}/cache`, { mode: 0o777 });
       await Deno.chmod(`${root}/cache`, 0o777);
       const first = Deno.readTextFileSync(`${root}/porthole.js`).split("\n", 1)[0]!;
-      equal(first, `#!/usr/bin/env -S deno run --quiet ${portholeFlags().join(" ")}`);
+      equal(
+        first,
+        `#!/usr/bin/env -S ${[...portholeEnv(), "deno run --quiet", ...portholeFlags()].join(" ")}`,
+      );
 
       await using lab = await Lab.up({ tag: "img", scenario: "policies" });
       const r = await lab.runInScanner([
