@@ -64,7 +64,10 @@ export async function discoverHosts(
   privileged: boolean,
 ): Promise<void> {
   const d = ctx.opts.discovery;
-  const rawGroups = new Map<string, { hosts: ScanHost[]; probes: PingProbe[][] }>();
+  const rawGroups = new Map<
+    string,
+    { session: string; neighbour: boolean; hosts: ScanHost[]; probes: PingProbe[][] }
+  >();
   const connectHosts: ScanHost[] = [];
   const connectProbes: PingProbe[][] = [];
   for (const h of hosts) {
@@ -93,11 +96,11 @@ export async function discoverHosts(
     }
     if (m.raw && route) {
       // One group per capture session (interface + source), whatever the next hop.
-      const key = `${sessionKey(route)}|${
-        m.probes[0]?.type === "arp" || m.probes[0]?.type === "nd"
-      }`;
+      const session = sessionKey(route);
+      const neighbour = m.probes[0]?.type === "arp" || m.probes[0]?.type === "nd";
+      const key = `${session}|${neighbour}`;
       let g = rawGroups.get(key);
-      if (!g) rawGroups.set(key, g = { hosts: [], probes: [] });
+      if (!g) rawGroups.set(key, g = { session, neighbour, hosts: [], probes: [] });
       g.hosts.push(h);
       g.probes.push(m.probes);
     } else {
@@ -105,11 +108,25 @@ export async function discoverHosts(
       connectProbes.push(m.probes);
     }
   }
-  const jobs: Promise<void>[] = [];
+  // Groups on one session take turns (ARP/ND first, as nmap puts on-link hosts in a host group
+  // of their own): the session has one reader, and two pings polling it at once would steal each
+  // other's replies — an on-link gateway's ND answer eaten by the next-hop resolution of a host
+  // behind it.
+  const bySession = new Map<string, (() => Promise<void>)[]>();
   for (const g of rawGroups.values()) {
     const kind = g.probes[0]?.[0]?.type;
     const title = kind === "arp" ? "ARP Ping Scan" : kind === "nd" ? "ND Ping Scan" : "Ping Scan";
-    jobs.push(chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, g.hosts, g.probes)));
+    const turns = bySession.get(g.session) ?? [];
+    bySession.set(g.session, turns);
+    const run = () => chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, g.hosts, g.probes));
+    if (g.neighbour) turns.unshift(run);
+    else turns.push(run);
+  }
+  const jobs: Promise<void>[] = [];
+  for (const turns of bySession.values()) {
+    jobs.push((async () => {
+      for (const run of turns) await run();
+    })());
   }
   if (connectHosts.length) {
     jobs.push(
