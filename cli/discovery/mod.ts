@@ -36,13 +36,17 @@ export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
 
 /** nmap's INITIAL_ARP_RTT_TIMEOUT: ARP answers fast or not at all. */
 const ARP_TIMEOUT_MS = 200;
+/** nmap's RLD_TIME_MS, which its ARP/ND ping waits before each new try number: the first
+ * frames on a segment just brought up wait for the link, and answer about a second late. */
+const ARP_RETRY_HOLD_MS = 1000;
 const PING_SALT = 0x50494e47; // "PING"
 
 function isLoopbackAddress(h: ScanHost): boolean {
   return h.family === 4 ? h.v4 >>> 24 === 127 : h.address === "::1";
 }
 
-/** Timing for a first contact: nmap's initial timeout, three tries (see RetryOptions.minTries). */
+/** Timing for a first contact: nmap's initial timeout; three tries (see RetryOptions.minTries),
+ * or nmap's two for ARP/ND, whose second try comes after ARP_RETRY_HOLD_MS. */
 function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
   const r = ctx.plan.rtt;
   const initial = arp
@@ -50,7 +54,7 @@ function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
     : r.initialRttTimeoutMs;
   return {
     rtt: new RttEstimator({ ...r, initialRttTimeoutMs: initial }),
-    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: 3 }, 1),
+    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: arp ? 2 : 3 }, 1),
   };
 }
 
@@ -292,6 +296,7 @@ async function rawPing(
     signal: ctx.signal,
     timings,
     firstAnswerFinishesHost: true,
+    retryHoldMs: isArp ? ARP_RETRY_HOLD_MS : 0,
   });
   // Hosts with fewer probes than perHost: settle the missing slots at once.
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);

@@ -69,6 +69,13 @@ export interface SchedulerOptions {
   rack?: boolean;
   /** Progress feed (settled probes of all), called about every 250 ms. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * nmap's rate-limit detection wait (scan_engine.cc, RLD_TIME_MS): the first time a host is due
+   * a new try number, its retransmissions wait this long after the timeout, and late answers to
+   * earlier tries still count meanwhile. nmap's ARP/ND ping does this (1000 ms): a segment just
+   * brought up holds its first frames until the link is up (Linux's linkwatch takes up to 1 s).
+   */
+  retryHoldMs?: number;
 }
 
 const DONE = 1;
@@ -143,6 +150,12 @@ export class Scheduler {
   readonly #outstanding = new IndexRing();
   readonly #retransmit = new IndexRing();
   readonly #finalWait = new IndexRing();
+  /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
+  readonly #held = new IndexRing();
+  readonly #retryHoldMs: number;
+  /** Per host: highest try number a hold was started for, and when that hold ends. */
+  readonly #holdTry: Uint8Array;
+  readonly #holdUntil: Float64Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -185,6 +198,9 @@ export class Scheduler {
     this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
     this.#signal = opts.signal;
     this.#maxInFlight = opts.maxInFlight ?? Infinity;
+    this.#retryHoldMs = opts.retryHoldMs ?? 0;
+    this.#holdTry = new Uint8Array(this.#retryHoldMs > 0 ? hosts : 0);
+    this.#holdUntil = new Float64Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.timings = opts.timings ??
       Array.from({ length: hosts }, () => newHostTiming(plan, perHost));
     this.window = new CongestionWindow(plan.congestion);
@@ -346,7 +362,8 @@ export class Scheduler {
       this.#flags[idx] = f & ~OUTSTANDING;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
-        this.#retransmit.push(idx);
+        if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
         // but off the window: it is most likely lost.
@@ -374,7 +391,29 @@ export class Scheduler {
       this.#flags[idx] = f & ~FINAL_WAIT;
       this.#settleSilent(idx);
     }
+    // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
+    for (let n = this.#held.length; n > 0; n--) {
+      const idx = this.#held.shift();
+      if (this.#flags[idx]! & DONE) continue;
+      const until = this.#holdUntil[idx % this.hostCount]!;
+      if (until <= now) this.#retransmit.push(idx);
+      else {
+        this.#held.push(idx);
+        wait = Math.min(wait, until - now);
+      }
+    }
     return wait;
+  }
+
+  /** Whether the retransmission of try `tryNo` to host `h` must wait (starting a hold when
+   * the host is due a try number it never had). */
+  #hold(h: number, tryNo: number, now: number): boolean {
+    if (this.#retryHoldMs <= 0) return false;
+    if (tryNo > this.#holdTry[h]!) {
+      this.#holdTry[h] = tryNo;
+      this.#holdUntil[h] = now + this.#retryHoldMs;
+    }
+    return this.#holdUntil[h]! > now;
   }
 
   /**
@@ -506,7 +545,8 @@ export class Scheduler {
         // rate-limiter token, or a --min-rate deadline.
         now = performance.now();
         if (
-          untilTimeout === Infinity && (this.#outstanding.length > 0 || this.#finalWait.length > 0)
+          untilTimeout === Infinity &&
+          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0)
         ) {
           untilTimeout = this.#expire(now);
           this.#drainDone();
@@ -521,7 +561,7 @@ export class Scheduler {
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.
