@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals } from "../cli/engine/_assert.ts";
-import { labTest, ok, withLab } from "./scan_lab.ts";
+import { haveNmap, labSkip, labTest, ok, withLab } from "./scan_lab.ts";
 
 /** Each host's block of a normal-output report, keyed by its address. */
 function reports(text: string): Map<string, string> {
@@ -95,3 +95,34 @@ Deno.test(
     },
   ),
 );
+
+/** The "Host is up (…s latency)" figure of the one host in a report, in seconds. */
+function latency(out: string): number {
+  const m = /^Host is up(?:, received [^(]*)? \(([\d.]+)s latency\)/m.exec(out);
+  if (!m) throw new Error(`no latency in:\n${out}`);
+  return Number(m[1]);
+}
+
+// nmap times each probe from just before its own send to the capture of its reply; so must
+// Porthole, or the figure counts the building and sending of whole batches. The minimum of three
+// runs on each side keeps a busy machine's preemption out of the comparison.
+Deno.test({
+  ...labTest('scan: "Host is up" latency within 2x of nmap\'s on the same link', async (t) => {
+    await withLab({ tag: "stlat", scenario: "policies" }, async (lab) => {
+      for (const args of [["-sS"], ["-sS", "-p-"], ["-sn"]]) {
+        await t.step(args.join(" "), async () => {
+          const cmd = ["-n", ...args, lab.target.v4];
+          const p: number[] = [], n: number[] = [];
+          for (let i = 0; i < 3; i++) {
+            p.push(latency(ok(await lab.porthole(cmd), "porthole")));
+            n.push(latency(ok(await lab.nmap(cmd), "nmap")));
+          }
+          const mine = Math.min(...p), theirs = Math.min(...n);
+          const bound = Math.max(2 * theirs, theirs + 0.002);
+          assert(mine <= bound, `Porthole ${p.join(", ")} s; nmap ${n.join(", ")} s`);
+        });
+      }
+    });
+  }),
+  ignore: labSkip !== null || !haveNmap, // nmap's figure is the oracle
+});

@@ -381,9 +381,11 @@ async function rawPing(
       return true;
     },
     flush() {
-      if (queued) session.sendBatch(batch, queued);
+      if (queued === 0) return;
+      session.sendBatch(batch, queued);
       queued = 0;
       used = 0;
+      return session.lastSend;
     },
     poll() {
       session.poll(handle);

@@ -21,6 +21,7 @@
 import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { type Permutation, probeOrder } from "./permutation.ts";
+import type { SendSpan } from "./raw_session.ts";
 
 /** The transport side of a scan: builds, sends and receives probes. */
 export interface ProbeIo {
@@ -29,8 +30,12 @@ export interface ProbeIo {
    * the send buffer is full; the scheduler then calls `flush` and retries.
    */
   emit(h: number, p: number, tryNo: number): boolean;
-  /** Send everything `emit` queued. */
-  flush(): void;
+  /**
+   * Send everything `emit` queued. A transport that knows when the frames went out returns that
+   * span (see RawSession.lastSend): the probes' send times are spread over it in emit order, so
+   * an RTT sample counts neither the building of frames nor the frames sent before its own.
+   */
+  flush(): void | SendSpan;
   /** Read what has arrived and call `answer` for each attributable reply. */
   poll(): void;
   /** Resolve when replies may be waiting, or after `ms`. */
@@ -81,6 +86,8 @@ export interface SchedulerOptions {
 const DONE = 1;
 const OUTSTANDING = 2;
 const QUEUED = 4;
+/** The latest try's send time is exact: the first frame of its send call. */
+const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
 const DEBUG = (() => {
   try {
@@ -272,6 +279,7 @@ export class Scheduler {
     // Past the first samples, one answer in eight is timed (RFC 6298 asks for
     // at least one sample per RTT; a scan answers thousands per RTT).
     if (tryNo === tries - 1) {
+      if (f & EXACT) t.rtt.sampleLatency((now ?? this.replyAt) - sentAt);
       if (t.rtt.samples < 16 || (this.stats.answered & 7) === 0) {
         const rtt = (now ?? this.replyAt) - sentAt;
         t.rtt.sample(rtt);
@@ -448,14 +456,19 @@ export class Scheduler {
 
   /** Stamp the probes emitted since the last flush, then send them. */
   #flush(io: ProbeIo): void {
-    // The send time is taken right before the frames go out (after they
-    // were built), so RTT samples do not include the building.
+    // The send time is taken right before the frames go out (after they were built), or comes
+    // from the transport's own span around the send call.
     const t = performance.now();
     const b = this.#batch;
     const rel = t - this.#start;
     for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = rel;
+    const span = io.flush();
+    if (span && span.start >= t && span.end >= span.start && b.length > 0) {
+      const first = span.start - this.#start, step = (span.end - span.start) / b.length;
+      for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = first + step * i;
+      this.#flags[b[0]!]! |= EXACT;
+    }
     b.length = 0;
-    io.flush();
     // Drain replies between send batches: on a fast link the answers to a
     // window of thousands of probes arrive while it is being sent, and the
     // capture ring must not overflow (a dropped reply costs a retransmission).
@@ -482,7 +495,7 @@ export class Scheduler {
       this.#sentAt[idx] = now - this.#start;
       this.#serial[idx] = this.#nextSerial++;
       this.#batch.push(idx);
-      this.#flags[idx]! |= OUTSTANDING;
+      this.#flags[idx] = (this.#flags[idx]! | OUTSTANDING) & ~EXACT;
       this.#outstanding.push(idx);
       this.#inFlight++;
       if (tryNo > 0) this.stats.retransmitted++;
