@@ -126,3 +126,28 @@ Deno.test({
   }),
   ignore: labSkip !== null || !haveNmap, // nmap's figure is the oracle
 });
+
+Deno.test(
+  labTest("scan: -oJ carries the -O result that -oX shows", async () => {
+    await withLab({ tag: "stos", scenario: "policies" }, async (lab) => {
+      const dir = await Deno.makeTempDir({ prefix: "ph-topo-os-" });
+      try {
+        const args = ["-n", "-O", "-p", "1004,1005", "-oJ", `${dir}/o.json`, "-oX", `${dir}/o.xml`];
+        ok(await lab.porthole([...args, lab.target.v4]), "porthole");
+        const lines = (await Deno.readTextFile(`${dir}/o.json`)).trimEnd().split("\n");
+        const host = lines.map((l) => JSON.parse(l)).find((l) => l.type === "host");
+        const xml = await Deno.readTextFile(`${dir}/o.xml`);
+        const first = /<osmatch name="([^"]*)" accuracy="(\d+)"/.exec(xml);
+        assert(first, xml);
+        assertEquals([host?.os?.matches?.[0]?.name, String(host?.os?.matches?.[0]?.accuracy)], [
+          first[1],
+          first[2],
+        ]);
+        assertEquals(host.os.distance, Number(/<distance value="(\d+)"/.exec(xml)?.[1]));
+        assertEquals([host.os.portsUsed.openTcp, host.os.portsUsed.closedTcp], [1004, 1005]);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  }),
+);
