@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals } from "../cli/engine/_assert.ts";
-import { haveNmap, labSkip, labTest, ok, withLab } from "./scan_lab.ts";
+import { haveNmap, type Lab, labSkip, labTest, normalise, ok, withLab } from "./scan_lab.ts";
 
 /** Each host's block of a normal-output report, keyed by its address. */
 function reports(text: string): Map<string, string> {
@@ -150,4 +150,53 @@ Deno.test(
       }
     });
   }),
+);
+
+Deno.test(
+  labTest(
+    "scan: --defeat-icmp-ratelimit and --send-ip give nmap's states and reasons",
+    async (t) => {
+      /** nmap's normal output and Porthole's, made comparable (times and names). */
+      const same = async (lab: Lab, args: string[]): Promise<string> => {
+        const p = normalise(ok(await lab.porthole(args), "porthole"));
+        if (haveNmap) assertEquals(p, normalise(ok(await lab.nmap(args), "nmap")));
+        return p;
+      };
+      await withLab({ tag: "stdefeat", scenario: "policies" }, async (lab) => {
+        await t.step("--defeat-icmp-ratelimit: silence is closed|filtered", async () => {
+          const args = ["-n", "-sU", "--defeat-icmp-ratelimit", "--reason", "-p", "1000-1006"];
+          const out = await same(lab, [...args, lab.target.v4]);
+          // 1000 drops, 1006 is an open service that never answers: nmap calls both closed|filtered.
+          for (const port of [1000, 1006]) {
+            assert(
+              new RegExp(`^${port}/udp\\s+closed\\|filtered\\s+\\S+\\s+no-response$`, "m").test(
+                out,
+              ),
+              out,
+            );
+          }
+          assert(!/^NOTE:/m.test(out), out);
+        });
+      });
+      await withLab({ tag: "stsendip", scenario: "many-hosts" }, async (lab) => {
+        const lit = lab.targets.find((h) => !h.spec.dark)!;
+        const dark = lab.targets.find((h) => h.spec.dark)!;
+        for (const fam of [4, 6] as const) {
+          await t.step(`--send-ip (IPv${fam}): IP pings, not ARP/ND`, async () => {
+            const hosts = fam === 4 ? [lit.v4, dark.v4] : [lit.v6, dark.v6];
+            const out = await same(lab, [
+              "-n",
+              "-sn",
+              "--send-ip",
+              "--reason",
+              ...(fam === 6 ? ["-6"] : []),
+              ...hosts,
+            ]);
+            assert(/^Host is up, received echo-reply ttl 64 /m.test(out), out);
+            assert(out.includes("(1 host up)"), out);
+          });
+        }
+      });
+    },
+  ),
 );

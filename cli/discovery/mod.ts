@@ -90,7 +90,9 @@ export async function discoverHosts(
     const place = {
       family: h.family,
       loopback: route ? route.loopback : isLoopbackAddress(h),
-      onLinkEthernet: !!route && route.onLink && route.linkKind === "ethernet",
+      // nmap ARP/ND-pings only when it sends frames: not with --send-ip (targets.cc).
+      onLinkEthernet: !!route && route.onLink && route.linkKind === "ethernet" &&
+        ctx.opts.sendMode !== "ip",
     };
     const m = discoveryMethod(d, place, privileged && !!ctx.raw);
     if (m.kind === "assume") {
