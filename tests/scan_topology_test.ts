@@ -109,7 +109,13 @@ function latency(out: string): number {
 Deno.test({
   ...labTest('scan: "Host is up" latency within 2x of nmap\'s on the same link', async (t) => {
     await withLab({ tag: "stlat", scenario: "policies" }, async (lab) => {
-      for (const args of [["-sS"], ["-sS", "-p-"], ["-sn"]]) {
+      for (
+        const args of [["-sS"], ["-sS", "-p-"], ["-sn"], ["-sT", "-p", "1004,1005"], [
+          "-sU",
+          "-p",
+          "1000-1006",
+        ]]
+      ) {
         await t.step(args.join(" "), async () => {
           const cmd = ["-n", ...args, lab.target.v4];
           const p: number[] = [], n: number[] = [];
