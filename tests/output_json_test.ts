@@ -15,6 +15,9 @@ import {
   sampleSummary,
 } from "../cli/output/_test_util.ts";
 import { missingTools } from "./_oracle.ts";
+import { parseFingerprint } from "../cli/os/fingerprint.ts";
+import { NMAP_LAB_FINGERPRINT } from "../cli/os/_testdata.ts";
+import type { OsResult } from "../cli/os/types.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -190,6 +193,66 @@ Deno.test({
       ),
       '"cpe:/a:openbsd:openssh:9.2p1"\n',
     );
+  } finally {
+    sink.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("-oJ carries -O's result, and the schema describes it", async () => {
+  const os: OsResult = {
+    portsUsed: { openTcp: 22, closedTcp: 1, closedUdp: 41230 },
+    unreliable: false,
+    outcome: "success",
+    matches: [{
+      name: "Linux 5.3 - 5.4",
+      accuracy: 0.96,
+      line: 68140,
+      classes: [{
+        vendor: "Linux",
+        family: "Linux",
+        generation: "5.X",
+        deviceType: "general purpose",
+        cpe: ["cpe:/o:linux:linux_kernel:5"],
+      }],
+    }],
+    perfect: 0,
+    rounds: [parseFingerprint(NMAP_LAB_FINGERPRINT)],
+    db: "/usr/share/nmap/nmap-os-db",
+    distance: 1,
+    distanceMethod: "icmp",
+    scan: { version: "7.93", platform: "x86_64-pc-linux-gnu", time: 1_700_000_000_000 },
+    sequence: {
+      responses: 6,
+      index: 264,
+      seqs: [0x3BA37828, 0xE6494193, 0x58A43F0B, 0x5698C6B2, 0x3248CFD4, 0xAD817952],
+      ipIds: [0, 0, 0, 0, 0, 0],
+      timestamps: [0xDAD09EB, 0x18FD05A9, 0xE85AAED6, 0x83E129A1, 0xAAB9D051, 0x5B0128DD],
+      ipIdClass: "zero",
+      tsClass: "other",
+      lastBoot: 1_699_999_000,
+    },
+    tries: 5,
+  };
+  const dir = await Deno.makeTempDir({ prefix: "ph-json-os-" });
+  const path = `${dir}/scan.json`;
+  const sink = FileSink.open(path, false);
+  try {
+    const w = new JsonWriter(sink, { openOnly: false });
+    w.begin(sampleRun());
+    w.host({ ...sampleHost("10.0.0.1"), os });
+    w.end(sampleSummary());
+    sink.close();
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+    for (const line of lines) assertEquals(validate(schema, JSON.parse(line)), [], line);
+    const host = JSON.parse(lines[1]!);
+    assertEquals(host.os.matches[0].name, "Linux 5.3 - 5.4");
+    assertEquals(host.os.matches[0].accuracy, 96);
+    assertEquals(host.os.distance, 1);
+    assertEquals(host.os.sequence.difficulty, "Good luck!");
+    assert(/^OS:SCAN\(V=7\.93/.test(host.os.fingerprint), host.os.fingerprint);
+    // The schema refuses what the writer does not write.
+    assert(validate(schema, { ...host, os: { ...host.os, guess: 1 } }).length > 0);
   } finally {
     sink.close();
     await Deno.remove(dir, { recursive: true });

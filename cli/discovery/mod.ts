@@ -36,13 +36,17 @@ export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
 
 /** nmap's INITIAL_ARP_RTT_TIMEOUT: ARP answers fast or not at all. */
 const ARP_TIMEOUT_MS = 200;
+/** nmap's RLD_TIME_MS, which its ARP/ND ping waits before each new try number: the first
+ * frames on a segment just brought up wait for the link, and answer about a second late. */
+const ARP_RETRY_HOLD_MS = 1000;
 const PING_SALT = 0x50494e47; // "PING"
 
 function isLoopbackAddress(h: ScanHost): boolean {
   return h.family === 4 ? h.v4 >>> 24 === 127 : h.address === "::1";
 }
 
-/** Timing for a first contact: nmap's initial timeout, three tries (see RetryOptions.minTries). */
+/** Timing for a first contact: nmap's initial timeout; three tries (see RetryOptions.minTries),
+ * or nmap's two for ARP/ND, whose second try comes after ARP_RETRY_HOLD_MS. */
 function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
   const r = ctx.plan.rtt;
   const initial = arp
@@ -50,7 +54,7 @@ function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
     : r.initialRttTimeoutMs;
   return {
     rtt: new RttEstimator({ ...r, initialRttTimeoutMs: initial }),
-    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: 3 }, 1),
+    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: arp ? 2 : 3 }, 1),
   };
 }
 
@@ -64,7 +68,10 @@ export async function discoverHosts(
   privileged: boolean,
 ): Promise<void> {
   const d = ctx.opts.discovery;
-  const rawGroups = new Map<string, { hosts: ScanHost[]; probes: PingProbe[][] }>();
+  const rawGroups = new Map<
+    string,
+    { session: string; neighbour: boolean; hosts: ScanHost[]; probes: PingProbe[][] }
+  >();
   const connectHosts: ScanHost[] = [];
   const connectProbes: PingProbe[][] = [];
   for (const h of hosts) {
@@ -83,7 +90,9 @@ export async function discoverHosts(
     const place = {
       family: h.family,
       loopback: route ? route.loopback : isLoopbackAddress(h),
-      onLinkEthernet: !!route && route.onLink && route.linkKind === "ethernet",
+      // nmap ARP/ND-pings only when it sends frames: not with --send-ip (targets.cc).
+      onLinkEthernet: !!route && route.onLink && route.linkKind === "ethernet" &&
+        ctx.opts.sendMode !== "ip",
     };
     const m = discoveryMethod(d, place, privileged && !!ctx.raw);
     if (m.kind === "assume") {
@@ -93,11 +102,11 @@ export async function discoverHosts(
     }
     if (m.raw && route) {
       // One group per capture session (interface + source), whatever the next hop.
-      const key = `${sessionKey(route)}|${
-        m.probes[0]?.type === "arp" || m.probes[0]?.type === "nd"
-      }`;
+      const session = sessionKey(route);
+      const neighbour = m.probes[0]?.type === "arp" || m.probes[0]?.type === "nd";
+      const key = `${session}|${neighbour}`;
       let g = rawGroups.get(key);
-      if (!g) rawGroups.set(key, g = { hosts: [], probes: [] });
+      if (!g) rawGroups.set(key, g = { session, neighbour, hosts: [], probes: [] });
       g.hosts.push(h);
       g.probes.push(m.probes);
     } else {
@@ -105,11 +114,25 @@ export async function discoverHosts(
       connectProbes.push(m.probes);
     }
   }
-  const jobs: Promise<void>[] = [];
+  // Groups on one session take turns (ARP/ND first, as nmap puts on-link hosts in a host group
+  // of their own): the session has one reader, and two pings polling it at once would steal each
+  // other's replies — an on-link gateway's ND answer eaten by the next-hop resolution of a host
+  // behind it.
+  const bySession = new Map<string, (() => Promise<void>)[]>();
   for (const g of rawGroups.values()) {
     const kind = g.probes[0]?.[0]?.type;
     const title = kind === "arp" ? "ARP Ping Scan" : kind === "nd" ? "ND Ping Scan" : "Ping Scan";
-    jobs.push(chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, g.hosts, g.probes)));
+    const turns = bySession.get(g.session) ?? [];
+    bySession.set(g.session, turns);
+    const run = () => chatty(ctx, title, g.hosts, g.probes, () => rawPing(ctx, g.hosts, g.probes));
+    if (g.neighbour) turns.unshift(run);
+    else turns.push(run);
+  }
+  const jobs: Promise<void>[] = [];
+  for (const turns of bySession.values()) {
+    jobs.push((async () => {
+      for (const run of turns) await run();
+    })());
   }
   if (connectHosts.length) {
     jobs.push(
@@ -275,6 +298,7 @@ async function rawPing(
     signal: ctx.signal,
     timings,
     firstAnswerFinishesHost: true,
+    retryHoldMs: isArp ? ARP_RETRY_HOLD_MS : 0,
   });
   // Hosts with fewer probes than perHost: settle the missing slots at once.
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);
@@ -359,9 +383,11 @@ async function rawPing(
       return true;
     },
     flush() {
-      if (queued) session.sendBatch(batch, queued);
+      if (queued === 0) return;
+      session.sendBatch(batch, queued);
       queued = 0;
       used = 0;
+      return session.lastSend;
     },
     poll() {
       session.poll(handle);

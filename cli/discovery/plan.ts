@@ -39,7 +39,8 @@ export type DiscoveryMethod =
 export interface TargetPlace {
   family: 4 | 6;
   loopback: boolean;
-  /** Directly reachable on an Ethernet link (nmap's directlyConnected + devt_ethernet). */
+  /** Directly reachable on an Ethernet link that probes go out on as frames (nmap's
+   * directlyConnected + devt_ethernet, and no --send-ip). */
   onLinkEthernet: boolean;
 }
 

@@ -45,6 +45,12 @@ export interface SessionCore<R> {
   parseBatch(batch: FrameBatch, count: number, linkType: number): R;
 }
 
+/** When a batch went out: performance.now() right before and right after the send call. */
+export interface SendSpan {
+  start: number;
+  end: number;
+}
+
 /** Called with the parsed records of `count` frames just received. */
 export type RecordHandler<R> = (records: R, count: number) => void;
 
@@ -141,11 +147,16 @@ export class RawSession<R> {
     return this.#closed;
   }
 
+  /** The latest sendBatch's span: frames leave one after another inside it. */
+  readonly lastSend: SendSpan = { start: 0, end: 0 };
+
   /** Send frames [0, count) of a batch; returns how many the kernel took. */
   sendBatch(batch: FrameBatch, count: number): number {
     if (count <= 0 || this.#closed) return 0;
     if (this.stats.framesSent === 0) traceFirst("first sendBatch");
+    this.lastSend.start = performance.now();
     const n = this.#sender.sendBatch(batch, count);
+    this.lastSend.end = performance.now();
     this.stats.framesSent += n;
     for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]! - this.#sendHeader;
     return n;

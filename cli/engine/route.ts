@@ -98,9 +98,13 @@ export function resolveRoute(
   };
 }
 
-/** A key for one path: targets with the same key share a RawRoute (and next-hop MAC). */
+/**
+ * A key for one path: targets with the same key share a RawRoute (and next-hop MAC). The gateway
+ * is part of it: an on-link gateway and a host routed through it have the same next hop but not
+ * the same path (only the gateway is on-link, gets an ARP/ND ping and a MAC line).
+ */
 export function routeKey(r: RawRoute): string {
-  return `${r.iface}|${r.family}|${r.source}|${r.nextHop}`;
+  return `${r.iface}|${r.family}|${r.source}|${r.nextHop}|${r.gateway ?? ""}`;
 }
 
 /** A key grouping routes that can share one capture and sender. */

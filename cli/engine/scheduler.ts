@@ -21,6 +21,7 @@
 import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { type Permutation, probeOrder } from "./permutation.ts";
+import type { SendSpan } from "./raw_session.ts";
 
 /** The transport side of a scan: builds, sends and receives probes. */
 export interface ProbeIo {
@@ -29,8 +30,12 @@ export interface ProbeIo {
    * the send buffer is full; the scheduler then calls `flush` and retries.
    */
   emit(h: number, p: number, tryNo: number): boolean;
-  /** Send everything `emit` queued. */
-  flush(): void;
+  /**
+   * Send everything `emit` queued. A transport that knows when the frames went out returns that
+   * span (see RawSession.lastSend): the probes' send times are spread over it in emit order, so
+   * an RTT sample counts neither the building of frames nor the frames sent before its own.
+   */
+  flush(): void | SendSpan;
   /** Read what has arrived and call `answer` for each attributable reply. */
   poll(): void;
   /** Resolve when replies may be waiting, or after `ms`. */
@@ -69,11 +74,20 @@ export interface SchedulerOptions {
   rack?: boolean;
   /** Progress feed (settled probes of all), called about every 250 ms. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * nmap's rate-limit detection wait (scan_engine.cc, RLD_TIME_MS): the first time a host is due
+   * a new try number, its retransmissions wait this long after the timeout, and late answers to
+   * earlier tries still count meanwhile. nmap's ARP/ND ping does this (1000 ms): a segment just
+   * brought up holds its first frames until the link is up (Linux's linkwatch takes up to 1 s).
+   */
+  retryHoldMs?: number;
 }
 
 const DONE = 1;
 const OUTSTANDING = 2;
 const QUEUED = 4;
+/** The latest try's send time is exact: the first frame of its send call. */
+const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
 const DEBUG = (() => {
   try {
@@ -143,6 +157,12 @@ export class Scheduler {
   readonly #outstanding = new IndexRing();
   readonly #retransmit = new IndexRing();
   readonly #finalWait = new IndexRing();
+  /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
+  readonly #held = new IndexRing();
+  readonly #retryHoldMs: number;
+  /** Per host: highest try number a hold was started for, and when that hold ends. */
+  readonly #holdTry: Uint8Array;
+  readonly #holdUntil: Float64Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -185,6 +205,9 @@ export class Scheduler {
     this.#firstFinishes = opts.firstAnswerFinishesHost ?? false;
     this.#signal = opts.signal;
     this.#maxInFlight = opts.maxInFlight ?? Infinity;
+    this.#retryHoldMs = opts.retryHoldMs ?? 0;
+    this.#holdTry = new Uint8Array(this.#retryHoldMs > 0 ? hosts : 0);
+    this.#holdUntil = new Float64Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.timings = opts.timings ??
       Array.from({ length: hosts }, () => newHostTiming(plan, perHost));
     this.window = new CongestionWindow(plan.congestion);
@@ -256,6 +279,7 @@ export class Scheduler {
     // Past the first samples, one answer in eight is timed (RFC 6298 asks for
     // at least one sample per RTT; a scan answers thousands per RTT).
     if (tryNo === tries - 1) {
+      if (f & EXACT) t.rtt.sampleLatency((now ?? this.replyAt) - sentAt);
       if (t.rtt.samples < 16 || (this.stats.answered & 7) === 0) {
         const rtt = (now ?? this.replyAt) - sentAt;
         t.rtt.sample(rtt);
@@ -346,7 +370,8 @@ export class Scheduler {
       this.#flags[idx] = f & ~OUTSTANDING;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
-        this.#retransmit.push(idx);
+        if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
         // but off the window: it is most likely lost.
@@ -374,7 +399,29 @@ export class Scheduler {
       this.#flags[idx] = f & ~FINAL_WAIT;
       this.#settleSilent(idx);
     }
+    // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
+    for (let n = this.#held.length; n > 0; n--) {
+      const idx = this.#held.shift();
+      if (this.#flags[idx]! & DONE) continue;
+      const until = this.#holdUntil[idx % this.hostCount]!;
+      if (until <= now) this.#retransmit.push(idx);
+      else {
+        this.#held.push(idx);
+        wait = Math.min(wait, until - now);
+      }
+    }
     return wait;
+  }
+
+  /** Whether the retransmission of try `tryNo` to host `h` must wait (starting a hold when
+   * the host is due a try number it never had). */
+  #hold(h: number, tryNo: number, now: number): boolean {
+    if (this.#retryHoldMs <= 0) return false;
+    if (tryNo > this.#holdTry[h]!) {
+      this.#holdTry[h] = tryNo;
+      this.#holdUntil[h] = now + this.#retryHoldMs;
+    }
+    return this.#holdUntil[h]! > now;
   }
 
   /**
@@ -409,14 +456,19 @@ export class Scheduler {
 
   /** Stamp the probes emitted since the last flush, then send them. */
   #flush(io: ProbeIo): void {
-    // The send time is taken right before the frames go out (after they
-    // were built), so RTT samples do not include the building.
+    // The send time is taken right before the frames go out (after they were built), or comes
+    // from the transport's own span around the send call.
     const t = performance.now();
     const b = this.#batch;
     const rel = t - this.#start;
     for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = rel;
+    const span = io.flush();
+    if (span && span.start >= t && span.end >= span.start && b.length > 0) {
+      const first = span.start - this.#start, step = (span.end - span.start) / b.length;
+      for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = first + step * i;
+      this.#flags[b[0]!]! |= EXACT;
+    }
     b.length = 0;
-    io.flush();
     // Drain replies between send batches: on a fast link the answers to a
     // window of thousands of probes arrive while it is being sent, and the
     // capture ring must not overflow (a dropped reply costs a retransmission).
@@ -443,7 +495,7 @@ export class Scheduler {
       this.#sentAt[idx] = now - this.#start;
       this.#serial[idx] = this.#nextSerial++;
       this.#batch.push(idx);
-      this.#flags[idx]! |= OUTSTANDING;
+      this.#flags[idx] = (this.#flags[idx]! | OUTSTANDING) & ~EXACT;
       this.#outstanding.push(idx);
       this.#inFlight++;
       if (tryNo > 0) this.stats.retransmitted++;
@@ -506,7 +558,8 @@ export class Scheduler {
         // rate-limiter token, or a --min-rate deadline.
         now = performance.now();
         if (
-          untilTimeout === Infinity && (this.#outstanding.length > 0 || this.#finalWait.length > 0)
+          untilTimeout === Infinity &&
+          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0)
         ) {
           untilTimeout = this.#expire(now);
           this.#drainDone();
@@ -521,7 +574,7 @@ export class Scheduler {
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

@@ -174,3 +174,39 @@ Deno.test("scheduler: first answer settles a host (discovery), host timeout", as
   await t.run(net2, { silent: () => {}, hostDone: (_h, to) => d2.push(to) });
   assertEquals(d2, [true]);
 });
+
+Deno.test("scheduler: retryHoldMs holds a new try number, and a late answer still counts", async () => {
+  // Two silent hosts, one probe each: the first try times out after 20 ms, and the second waits
+  // a 150 ms hold on top (nmap's RLD_TIME_MS for ARP ping), each host once per try number.
+  const sends: { h: number; t: number; at: number }[] = [];
+  const late: { h: number; t: number; at: number }[] = [];
+  const start = performance.now();
+  const io: ProbeIo = {
+    emit(h, _p, t) {
+      sends.push({ h, t, at: performance.now() - start });
+      // Host 1 answers its first try late, during the hold.
+      if (h === 1 && t === 0) late.push({ h, t, at: performance.now() + 60 });
+      return true;
+    },
+    flush() {},
+    poll() {
+      const now = performance.now();
+      for (const q of late.filter((q) => q.at <= now)) s.answer(q.h, 0, q.t, now);
+      late.splice(0, late.length, ...late.filter((q) => q.at > now));
+    },
+    wait: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+  };
+  const s = new Scheduler({
+    hosts: 2,
+    perHost: 1,
+    plan: plan({ retry: { maxRetries: 6, explicit: false, minTries: 2 } }),
+    randomize: false,
+    retryHoldMs: 150,
+  });
+  const silent: number[] = [];
+  await s.run(io, { silent: (h) => silent.push(h), hostDone() {} });
+  assertEquals(silent, [0]);
+  const retries = sends.filter((x) => x.t > 0);
+  assertEquals(retries.map((x) => x.h), [0], "host 1 answered during the hold: no retry");
+  assert(retries[0]!.at >= 20 + 150, `retry at ${retries[0]!.at} ms, before timeout + hold`);
+});

@@ -278,3 +278,54 @@ export function osGrepable(host: HostResult, opts?: { debug: number }): string {
   if (os.sequence.responses > 2) s += `\tIP ID Seq: ${IPID_CLASS_TEXT[os.sequence.ipIdClass]}`;
   return s;
 }
+
+/**
+ * The `os` object of a -oJ host line (docs/porthole-output.schema.json, `osResult`): the whole
+ * result as data — every match best first (nmap shows `perfect` of them, or its guesses), the
+ * sequence figures, and the fingerprint block as nmap prints it for submission. Fields are
+ * named one by one, so the file format changes only on purpose.
+ */
+export function osJson(host: HostResult): Record<string, unknown> | undefined {
+  const os = host.os;
+  if (!os) return undefined;
+  const seq = os.sequence;
+  return {
+    portsUsed: {
+      openTcp: os.portsUsed.openTcp,
+      closedTcp: os.portsUsed.closedTcp,
+      closedUdp: os.portsUsed.closedUdp,
+    },
+    unreliable: os.unreliable,
+    outcome: os.outcome,
+    perfect: os.perfect,
+    matches: os.matches.map((m) => ({
+      name: m.name,
+      accuracy: Math.trunc(m.accuracy * 100),
+      line: m.line,
+      classes: m.classes.map((c) => ({
+        vendor: c.vendor,
+        family: c.family,
+        generation: c.generation,
+        deviceType: c.deviceType,
+        cpe: c.cpe,
+      })),
+    })),
+    distance: os.distance,
+    distanceMethod: os.distanceMethod,
+    fingerprint: fingerprintBlock(host, os, os.omitReason === undefined, true),
+    omitReason: os.omitReason,
+    sequence: {
+      responses: seq.responses,
+      index: seq.index,
+      difficulty: seq.responses > 3 ? difficulty(seq.index) : undefined,
+      seqs: seq.seqs,
+      ipIds: seq.ipIds,
+      timestamps: seq.timestamps,
+      ipIdClass: seq.ipIdClass,
+      tsClass: seq.tsClass,
+      lastBoot: seq.lastBoot,
+    },
+    db: os.db,
+    tries: os.tries,
+  };
+}

@@ -7,7 +7,8 @@
  * - `host`: one per finished host, as the other formats select them (down
  *   hosts with -v only; --open drops hosts without open ports). HostResult
  *   fields; `ports` lists the ports nmap would list and `extraPorts` folds the
- *   rest exactly like XML's <extraports> (port lists in compact form).
+ *   rest exactly like XML's <extraports> (port lists in compact form); `os`
+ *   carries -O's result.
  * - `progress`: a host cut short by Ctrl-C (written instead of its `host`
  *   line: it is not finished) and the ports already final, grouped (for
  *   --resume inside a host).
@@ -34,6 +35,7 @@ import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
 import { withReportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
+import { osJson } from "../os/output.ts";
 
 /** Bumped when a line's meaning changes incompatibly. */
 export const JSON_FORMAT_VERSION = 1;
@@ -150,6 +152,7 @@ export class JsonWriter implements OutputWriter {
       timedOut: host.timedOut,
       times: host.times &&
         { srtt: host.times.srtt, rttvar: host.times.rttvar, timeout: host.times.timeout },
+      os: osJson(host),
     }));
   }
 

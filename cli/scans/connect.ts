@@ -65,7 +65,13 @@ export async function connectScan(
     randomize: ctx.opts.randomizePorts,
     signal: ctx.signal,
     onProgress: ctx.progress && ((d, t) => ctx.progress!.update(d, t)),
-    timings: hosts.map((h) => (h.timing = newHostTiming(plan, ports.length))),
+    timings: hosts.map((h) => {
+      const t = newHostTiming(plan, ports.length);
+      // The reported latency stays raw discovery's, timed by the capture: connect completions
+      // come through the event loop, which times retransmissions well but not the path.
+      t.rtt.latency = h.timing?.rtt.latency;
+      return (h.timing = t);
+    }),
     maxInFlight: MAX_CONNECTS_IN_FLIGHT,
     rack: false,
   });

@@ -162,6 +162,7 @@ export async function rawTcpScan(
       }
       session.sendBatch(batch, queued);
       queued = 0;
+      return session.lastSend;
     },
     poll() {
       session.poll(handle);

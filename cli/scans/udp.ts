@@ -128,7 +128,6 @@ export async function udpScan(
     }
     byRoute.set(h.route, [...(byRoute.get(h.route) ?? []), i]);
   });
-  const defeatNote = { shown: false };
   await Promise.all([...byRoute].map(async ([route, members]) => {
     if (route.linkKind === "ethernet" && !route.loopback && !(await ensureNextHopMac(ctx, route))) {
       ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
@@ -136,7 +135,7 @@ export async function udpScan(
       return;
     }
     const session = ctx.raw!.sessions.get(route);
-    await scanRoute(ctx, session, hosts, members, ports, table, listener, done, defeatNote);
+    await scanRoute(ctx, session, hosts, members, ports, table, listener, done);
   }));
   return table;
 }
@@ -170,7 +169,7 @@ export async function udpScanSession(
     listener.hostDone?.(h, i, table, timedOut);
   };
   const members = hosts.map((_, i) => i);
-  await scanRoute(ctx, session, hosts, members, ports, table, listener, done, { shown: false });
+  await scanRoute(ctx, session, hosts, members, ports, table, listener, done);
   return table;
 }
 
@@ -183,7 +182,6 @@ async function scanRoute(
   table: PortTable,
   listener: ScanListener,
   done: (i: number, timedOut?: boolean) => void,
-  defeatNote: { shown: boolean },
 ): Promise<void> {
   const core = ctx.raw!.core;
   const route = session.route;
@@ -374,7 +372,7 @@ async function scanRoute(
       const v = { state: r.state, reason: r.reason };
       table.set(run.i, p, v, r.reasonTtl, r.reasonAddr);
     }
-    reportNotes(ctx, run, now, defeatNote);
+    reportNotes(ctx, run, now);
     done(run.i, timedOut);
   };
   const hostTimeout = ctx.plan.hostTimeoutMs;
@@ -421,14 +419,9 @@ function reportNotes(
   ctx: EngineContext,
   run: HostRun,
   now: number,
-  defeatNote: { shown: boolean },
 ): void {
   for (const note of run.scan.notes) {
-    if (note.startsWith("--defeat-icmp-ratelimit")) {
-      // Labelled once per run, on the normal output, where the states show.
-      if (!defeatNote.shown) ctx.log.info(`NOTE: ${note}.`);
-      defeatNote.shown = true;
-    } else if (note.startsWith("target sent no ICMP")) {
+    if (note.startsWith("target sent no ICMP")) {
       ctx.log.warn(`Warning: ${run.host.address}: ${note}.`);
     } else if (ctx.opts.verbose > 0) {
       ctx.log.info(`UDP scan of ${run.host.address}: ${note}.`);

@@ -598,9 +598,9 @@ export class UdpHostScan {
 
   /**
    * --defeat-icmp-ratelimit: after the sweep, one retransmission of every
-   * unanswered port (witnessed at the end), then stop. Ports seen silent
-   * while the target could answer are open|filtered; the others
-   * closed|filtered (nmap's word for them in this mode).
+   * unanswered port (witnessed at the end), then stop. Every port still
+   * unanswered is closed|filtered, as nmap's default state in this mode
+   * (scan_engine.cc) says, and its end-of-run warning explains.
    */
   #defeatRound(now: number, out: UdpProbe[]): UdpProbe[] {
     const final = this.#o.timeouts.finalMs();
@@ -621,7 +621,7 @@ export class UdpHostScan {
     this.#evaluate(Infinity);
     for (let idx = 0; idx < this.ports.length; idx++) {
       if (this.#state[idx] === RESOLVED) continue;
-      this.#resolveSilent(idx, this.#fair[idx]! > 0 ? "open|filtered" : "closed|filtered");
+      this.#resolveSilent(idx, "closed|filtered");
     }
     this.#finishNotes(now);
     this.#done = true;
@@ -687,12 +687,7 @@ export class UdpHostScan {
 
   #finishNotes(now: number): void {
     const rate = this.pacer.ratePerSecond(now);
-    if (this.#o.defeatIcmpRatelimit) {
-      this.notes.push(
-        "--defeat-icmp-ratelimit: UDP ports without a reply are closed|filtered unless seen " +
-          "silent while the target could answer (open|filtered)",
-      );
-    } else if (rate !== undefined) {
+    if (!this.#o.defeatIcmpRatelimit && rate !== undefined) {
       const b = this.pacer.burst(now);
       this.notes.push(
         `target limits ICMP errors to ~${rate < 10 ? rate.toFixed(2) : Math.round(rate)}/s` +

@@ -36,6 +36,13 @@ export class RttEstimator {
   timeout: number;
   /** Number of samples taken. */
   samples = 0;
+  /**
+   * Smoothed RTT (gain 1/8), ms, of the samples whose send time is known exactly: the first
+   * frame of each send call. The others left later in the same call, at times only estimated,
+   * and on a virtual link their answers queue behind the batch's own frames; they time the
+   * retransmission timeout well but would report a latency many times the path's.
+   */
+  latency: number | undefined;
 
   constructor(readonly limits: RttLimits) {
     this.timeout = this.#clamp(limits.initialRttTimeoutMs);
@@ -72,8 +79,16 @@ export class RttEstimator {
     this.timeout = this.#clamp(this.srtt + 4 * this.rttvar);
   }
 
-  /** Seconds of latency to report ("Host is up (0.0012s latency)."). */
+  /** One exactly timed RTT sample (ms) for the reported latency. */
+  sampleLatency(rtt: number): void {
+    if (!(rtt >= 0)) return;
+    this.latency = this.latency === undefined ? rtt : this.latency + (rtt - this.latency) / 8;
+  }
+
+  /** Seconds of latency to report ("Host is up (0.0012s latency)."): from the exactly timed
+   * samples, else the smoothed RTT. */
   get latencySeconds(): number | undefined {
-    return this.srtt === undefined ? undefined : this.srtt / 1000;
+    const ms = this.latency ?? this.srtt;
+    return ms === undefined ? undefined : ms / 1000;
   }
 }
