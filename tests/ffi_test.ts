@@ -132,7 +132,9 @@ Deno.test({
             assert.equal(by(base + 3)?.tcpFlags, SYN | ACK, "SYN-ACK from the listener (v6)");
             assert.equal(by(base + 3)?.src, h.v6);
             assert.equal(by(base + 4)?.tcpFlags, RST | ACK, "RST from the closed port (v6)");
-            assert.equal(a.stats.received, a.replies.length);
+            // A busy machine may see the listener retransmit its SYN-ACK (the handshake is never
+            // completed) in the batch that brought the fourth reply: counted, not kept.
+            assert.ok(a.stats.received >= a.replies.length, `${a.stats.received} received`);
             assert.equal(a.stats.dropped, 0);
           },
         );
