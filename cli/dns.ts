@@ -65,11 +65,12 @@ export interface SystemResolverOptions {
   getaddrinfo?: (name: string) => Promise<string[]>;
 }
 
-/** getaddrinfo(name, AF_UNSPEC) through node:dns: every address, in the system's order. */
+/** getaddrinfo(name, AF_UNSPEC) through node:dns: every address, in the system's order
+ * (`verbatim`: Deno's own IPv4-first sort reverses the IPv4 addresses of a name). */
 async function systemGetaddrinfo(name: string): Promise<string[]> {
   // Loaded on first use: a static node: import would load at every start of the bundle.
   const { lookup } = await import("node:dns/promises");
-  const answers = await lookup(name, { all: true });
+  const answers = await lookup(name, { all: true, verbatim: true });
   return answers.map((a) => a.address);
 }
 
@@ -143,6 +144,26 @@ export class SystemResolver implements Resolver {
     const first = names[0];
     return first === undefined ? undefined : first.replace(/\.$/, "");
   }
+}
+
+/**
+ * --dns-servers: PTR queries to these servers (port 53) instead of the system's, each tried in
+ * turn when one fails or times out; a name that does not exist (NXDOMAIN) ends the search.
+ */
+export function askServers(
+  servers: readonly string[],
+): (query: string, type: "PTR", signal: AbortSignal) => Promise<string[]> {
+  return async (query, type, signal) => {
+    for (const ipAddr of servers) {
+      if (signal.aborted) break;
+      try {
+        return await Deno.resolveDns(query, type, { signal, nameServer: { ipAddr, port: 53 } });
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return [];
+      }
+    }
+    return [];
+  };
 }
 
 /** 127.0.0.0/8 and ::1. */

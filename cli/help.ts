@@ -29,12 +29,18 @@ TARGET SPECIFICATION:
   -iL <inputfilename>: Input from list of hosts/networks ('-' for stdin)
   --exclude <host1[,host2][,host3],...>: Exclude hosts/networks
   --excludefile <exclude_file>: Exclude list from file
+  --resolve-all: Scan every address a hostname resolves to, not only the first
+  --unique: Never scan the same address twice
+  --randomize-hosts: Scan the targets in random order (also -rH)
 HOST DISCOVERY:
+  -sL: List Scan - simply list targets to scan
   -sn: Ping Scan - disable port scan
   -Pn: Treat all hosts as online -- skip host discovery
   -PS/PA/PU[portlist]: TCP SYN/ACK or UDP discovery to given ports
   -PE/PP/PM: ICMP echo, timestamp, and netmask request discovery probes
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
+  --dns-servers <serv1[,serv2],...>: Specify custom DNS servers
+  --system-dns: Use OS's DNS resolver
   --disable-arp-ping: No ARP or ND discovery on local networks
 SCAN TECHNIQUES:
   -sS/sT/sA/sW/sM: TCP SYN/Connect()/ACK/Window/Maimon scans
@@ -93,6 +99,7 @@ OUTPUT:
   --append-output: Append to rather than clobber specified output files
   --resume <filename>: Resume an aborted scan
   --stats-every <time>: Print a progress line at this interval
+  --noninteractive: Read no run-time keys from the terminal
   --stylesheet <path/URL>: XSL stylesheet to transform XML output to HTML
   --webxml: Reference stylesheet from Nmap.Org for more portable XML
   --no-stylesheet: Prevent associating of XSL stylesheet w/XML output

@@ -85,6 +85,10 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["--unprivileged"],
     ["-4"],
     ["--disable-arp-ping"],
+    ["-sL"],
+    ["--dns-servers", "10.0.0.1,::1", "--system-dns"],
+    ["--resolve-all", "--unique", "--randomize-hosts"],
+    ["--noninteractive"],
   ];
   for (const argv of samples) {
     for (const a of argv) {

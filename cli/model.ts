@@ -73,7 +73,8 @@ export interface HostResult {
   ptrHostname?: string;
   /** Other addresses the user's name resolved to, not scanned. */
   otherAddresses: string[];
-  status: "up" | "down";
+  /** "unknown": listed, never probed (-sL). */
+  status: "up" | "down" | "unknown";
   /** Why the host is up/down: "arp-response", "echo-reply", "syn-ack",
    * "reset", "user-set", "localhost-response", "conn-refused", "no-response". */
   statusReason: string;

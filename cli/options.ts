@@ -180,7 +180,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   oS: "-oS (script kiddie output)",
   sI: "-sI (idle scan)",
   "source-port": "-g/--source-port",
-  "randomize-hosts": "--randomize-hosts",
   "nsock-engine": "--nsock-engine",
   proxies: "--proxies",
   proxy: "--proxies",
@@ -191,17 +190,12 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "data-length": "--data-length",
   ff: "-ff (fragmentation)",
   mtu: "--mtu (fragmentation)",
-  noninteractive: "--noninteractive",
   "spoof-mac": "--spoof-mac",
   badsum: "--badsum",
   ttl: "--ttl",
   traceroute: "--traceroute",
   allports: "--allports",
-  "system-dns": "--system-dns",
-  "resolve-all": "--resolve-all",
-  unique: "--unique",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
-  "dns-servers": "--dns-servers",
   script: "--script (NSE)",
   "script-trace": "--script-trace (NSE)",
   "script-updatedb": "--script-updatedb (NSE)",
@@ -864,7 +858,23 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           o.output.noStylesheet = false;
           break;
         case "rH":
-          unsupported("--randomize-hosts");
+        case "randomize-hosts":
+          o.randomizeHosts = true;
+          break;
+        case "noninteractive":
+          o.noninteractive = true;
+          break;
+        case "system-dns":
+          o.systemDns = true;
+          break;
+        case "resolve-all":
+          o.resolveAll = true;
+          break;
+        case "unique":
+          o.unique = true;
+          break;
+        case "dns-servers":
+          o.dnsServers = parseDnsServers(arg!);
           break;
         case "privileged":
           o.privileged = true;
@@ -1112,7 +1122,8 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
               unsupported("-sC (NSE scripts)");
               break;
             case "L":
-              unsupported("-sL (list scan)");
+              o.listScan = true;
+              o.discovery.pingOnly = true;
               break;
             case "O":
               unsupported("-sO (IP protocol scan)");
@@ -1312,6 +1323,22 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   }
   o.warnings = warnings;
   return o;
+}
+
+/**
+ * --dns-servers: a comma-separated list of IP addresses (nmap's own DNS client takes nothing
+ * else). Empty items are skipped; a name or a malformed address ends the run.
+ */
+export function parseDnsServers(arg: string): string[] {
+  const out: string[] = [];
+  for (const item of arg.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    if (!isIpLiteral(item, 4) && !isIpLiteral(item, 6)) {
+      fatal(`Invalid DNS server "${item}" in --dns-servers: give IP addresses.`);
+    }
+    out.push(item);
+  }
+  if (out.length === 0) fatal("--dns-servers needs at least one IP address.");
+  return out;
 }
 
 function sinceApril2010(opt: Opt, l: number, limit: number, _unit: string): void {

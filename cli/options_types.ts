@@ -148,4 +148,18 @@ export interface Options {
   excludePorts?: string;
   /** Set by --open, as nmap does: no time spent telling closed from filtered. */
   defeatRstRatelimit?: boolean;
+  /** -sL: list the targets (with reverse DNS unless -n), send nothing to them. */
+  listScan?: boolean;
+  /** --noninteractive: no run-time keys read from the terminal. */
+  noninteractive?: boolean;
+  /** --dns-servers: the servers reverse DNS asks instead of the system's. */
+  dnsServers?: string[];
+  /** --system-dns: the system's resolver (Porthole's only one; accepted as nmap's). */
+  systemDns?: boolean;
+  /** --resolve-all: scan every address a name resolves to (of the scan's family). */
+  resolveAll?: boolean;
+  /** --unique: never scan an address twice. */
+  unique?: boolean;
+  /** --randomize-hosts / -rH: scan the targets in random order, a block at a time. */
+  randomizeHosts?: boolean;
 }

@@ -811,7 +811,10 @@ async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
  * Malformed expressions throw UsageError.
  */
 export async function* expandTargets(
-  opts: Pick<Options, "targets" | "inputList" | "exclude" | "excludeFile" | "ipv6">,
+  opts: Pick<
+    Options,
+    "targets" | "inputList" | "exclude" | "excludeFile" | "ipv6" | "resolveAll" | "unique"
+  >,
   deps: TargetDeps & { excludes?: ExcludeSet } = {},
 ): AsyncGenerator<Target> {
   for await (const batch of expandTargetBatches(opts, deps)) yield* batch;
@@ -823,7 +826,10 @@ export async function* expandTargets(
  * address). Same order, same rules.
  */
 export async function* expandTargetBatches(
-  opts: Pick<Options, "targets" | "inputList" | "exclude" | "excludeFile" | "ipv6">,
+  opts: Pick<
+    Options,
+    "targets" | "inputList" | "exclude" | "excludeFile" | "ipv6" | "resolveAll" | "unique"
+  >,
   deps: TargetDeps & { excludes?: ExcludeSet } = {},
   batchSize = 4096,
 ): AsyncGenerator<Target[]> {
@@ -845,12 +851,14 @@ export async function* expandTargetBatches(
     source = opts.targets;
   }
 
+  // --unique: every address once, the first time it comes.
+  const seen = opts.unique ? new Set<string>() : undefined;
   let batch: Target[] = [];
   for await (const spec of source) {
     const e = parseTargetExpression(spec, family);
-    let block: Ipv4Ranges | Ipv6Block;
+    // What this expression walks: one block, or (--resolve-all) one per address of a name.
+    const blocks: { block: Ipv4Ranges | Ipv6Block; resolvedAddr?: string }[] = [];
     let name: string | undefined;
-    let resolvedAddr: string | undefined;
     let others: string[] = [];
     if (e.kind === "name") {
       const addrs = await resolver.lookup(e.name);
@@ -866,64 +874,74 @@ export async function* expandTargetBatches(
         warn(`Failed to resolve "${e.name}".`);
         continue;
       }
-      resolvedAddr = mine[0]!;
-      others = addrs.filter((a) => a !== resolvedAddr);
+      const chosen = opts.resolveAll ? mine : [mine[0]!];
+      others = addrs.filter((a) => !chosen.includes(a));
       name = e.name;
-      const x = parseTargetExpression(
-        e.bits >= 0 ? `${resolvedAddr}/${e.bits}` : resolvedAddr,
-        family,
-      );
-      if (x.kind === "name") continue;
-      block = x;
-      resolvedAddr = walkAddresses(
-        parseTargetExpression(resolvedAddr, family) as Ipv4Ranges | Ipv6Block,
-      ).next().value as string;
-    } else {
-      block = e;
-    }
-    const emit = (address: string): Target => {
-      const t: Target = { address, family, otherAddresses: [] };
-      if (name !== undefined && address === resolvedAddr) {
-        t.userHostname = name;
-        t.otherAddresses = others;
+      for (const addr of chosen) {
+        const x = parseTargetExpression(e.bits >= 0 ? `${addr}/${e.bits}` : addr, family);
+        if (x.kind === "name") continue;
+        const resolvedAddr = walkAddresses(
+          parseTargetExpression(addr, family) as Ipv4Ranges | Ipv6Block,
+        ).next().value as string;
+        blocks.push({ block: x, resolvedAddr });
       }
-      return t;
-    };
-    if (block.kind === "ipv4" && !skipping) {
-      // The hot path for big IPv4 ranges: numbers and octet tables, no parsing.
-      const [A, B, C, D] = block.octets.map((o) => {
-        const v: number[] = [];
-        for (let i = 0; i < 256; i++) if (o[i]) v.push(i);
-        return v;
-      }) as [number[], number[], number[], number[]];
-      const checkEx = excludes.hasAnyV4;
-      for (const a of A) {
-        for (const b of B) {
-          for (const c of C) {
-            const prefix = `${a}.${b}.${c}.`;
-            for (const d of D) {
-              if (checkEx && excludes.hasV4(a, b, c, d)) continue;
-              batch.push(emit(prefix + d));
-              if (batch.length >= batchSize) {
-                yield batch;
-                batch = [];
+    } else {
+      blocks.push({ block: e });
+    }
+    for (const { block, resolvedAddr } of blocks) {
+      const emit = (address: string): Target => {
+        const t: Target = { address, family, otherAddresses: [] };
+        if (name !== undefined && address === resolvedAddr) {
+          t.userHostname = name;
+          t.otherAddresses = others;
+        }
+        return t;
+      };
+      if (block.kind === "ipv4" && !skipping) {
+        // The hot path for big IPv4 ranges: numbers and octet tables, no parsing.
+        const [A, B, C, D] = block.octets.map((o) => {
+          const v: number[] = [];
+          for (let i = 0; i < 256; i++) if (o[i]) v.push(i);
+          return v;
+        }) as [number[], number[], number[], number[]];
+        const checkEx = excludes.hasAnyV4;
+        for (const a of A) {
+          for (const b of B) {
+            for (const c of C) {
+              const prefix = `${a}.${b}.${c}.`;
+              for (const d of D) {
+                if (checkEx && excludes.hasV4(a, b, c, d)) continue;
+                const address = prefix + d;
+                if (seen) {
+                  if (seen.has(address)) continue;
+                  seen.add(address);
+                }
+                batch.push(emit(address));
+                if (batch.length >= batchSize) {
+                  yield batch;
+                  batch = [];
+                }
               }
             }
           }
         }
-      }
-      continue;
-    }
-    for (const address of walkAddresses(block)) {
-      if (skipping) {
-        if (address === deps.resumeAfter) skipping = false;
         continue;
       }
-      if (excludes.has(address)) continue;
-      batch.push(emit(address));
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
+      for (const address of walkAddresses(block)) {
+        if (skipping) {
+          if (address === deps.resumeAfter) skipping = false;
+          continue;
+        }
+        if (excludes.has(address)) continue;
+        if (seen) {
+          if (seen.has(address)) continue;
+          seen.add(address);
+        }
+        batch.push(emit(address));
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
       }
     }
   }

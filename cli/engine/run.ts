@@ -294,8 +294,11 @@ export async function runScan(
     statsEveryMs: opts.output.statsEveryMs,
     verbose: interactiveStdout(opts) ? opts.verbose : 0,
     debug: opts.debug,
-    // Enter prints the status, unless stdin carries the targets (-iL -) or the exclusions.
-    interactive: readsStdin(opts.inputList) || readsStdin(opts.excludeFile) ? false : undefined,
+    // Keys print the status, unless stdin carries the targets (-iL -) or the exclusions, or
+    // --noninteractive says not to read it.
+    interactive: opts.noninteractive || readsStdin(opts.inputList) || readsStdin(opts.excludeFile)
+      ? false
+      : undefined,
     startTime,
   });
   const { jar, cookies } = newCookies();
@@ -309,7 +312,7 @@ export async function runScan(
     chatter: new Chatter(opts.verbose > 0 && interactiveStdout(opts), log.info),
     progress,
   };
-  if (privileged) {
+  if (privileged && !opts.listScan) {
     const [{ packetCore }, ffi] = await Promise.all([
       import("../../core-wasm/mod.ts"),
       import("../../ffi/mod.ts"),
@@ -388,7 +391,16 @@ export async function runScan(
         new Map(partials.map((p) => [p.address, p.ports])),
       );
     };
-    for await (const t of expandTargets(opts, { excludes, warn: (m) => log.warn(m) })) {
+    let targets: AsyncIterable<Target> | Iterable<Target> = expandTargets(opts, {
+      excludes,
+      warn: (m) => log.warn(m),
+    });
+    if (opts.randomizeHosts) targets = shuffleInBlocks(targets, RANDOMIZE_BLOCK);
+    if (opts.listScan) {
+      await listTargets(opts, targets, writeHost, abort.signal);
+      targets = [];
+    }
+    for await (const t of targets) {
       if (abort.signal.aborted) break;
       // --resume: hosts the interrupted run finished are not scanned again.
       if (extra.skipHosts?.has(t.address)) continue;
@@ -441,6 +453,70 @@ export async function runScan(
   if (errorMessage) io.stderr(`${errorMessage}\nQUITTING!\n`);
   if (caught) return signalExitCode(caught);
   return errorMessage ? 1 : 0;
+}
+
+/** Hosts shuffled at a time by --randomize-hosts (nmap reads ahead this many too). */
+const RANDOMIZE_BLOCK = 2048;
+
+/** Yields `source` in blocks of `size`, each in random order (Fisher–Yates). */
+export async function* shuffleInBlocks<T>(
+  source: AsyncIterable<T> | Iterable<T>,
+  size: number,
+  random: () => number = Math.random,
+): AsyncGenerator<T> {
+  let block: T[] = [];
+  const flush = function* () {
+    for (let i = block.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [block[i], block[j]] = [block[j]!, block[i]!];
+    }
+    yield* block;
+    block = [];
+  };
+  for await (const t of source) {
+    block.push(t);
+    if (block.length >= size) yield* flush();
+  }
+  yield* flush();
+}
+
+/**
+ * -sL: every target written as "unknown", with its reverse-DNS name (unless -n), in target
+ * order; no packet goes to any of them.
+ */
+async function listTargets(
+  opts: Options,
+  targets: AsyncIterable<Target> | Iterable<Target>,
+  write: (r: HostResult) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const resolver = opts.dnsMode === "never" ? undefined : await reverseResolver(opts.dnsServers);
+  // Lookups run ahead of the writing, a window at a time, so a slow PTR does not serialise.
+  const window: { t: Target; name: Promise<string | undefined>; time: number }[] = [];
+  const writeFirst = async () => {
+    const { t, name, time } = window.shift()!;
+    const r: HostResult = {
+      address: t.address,
+      family: t.family,
+      userHostname: t.userHostname,
+      otherAddresses: t.otherAddresses,
+      status: "unknown",
+      statusReason: "user-set",
+      ports: [],
+      startTime: time,
+      endTime: time,
+    };
+    const ptr = await name;
+    if (ptr) r.ptrHostname = ptr;
+    await write(r);
+  };
+  for await (const t of targets) {
+    if (signal.aborted) return;
+    const name = resolver?.reverse(t.address).catch(() => undefined) ?? Promise.resolve(undefined);
+    window.push({ t, name, time: Date.now() });
+    if (window.length >= RDNS_PARALLEL) await writeFirst();
+  }
+  while (window.length && !signal.aborted) await writeFirst();
 }
 
 interface GroupPlan {
@@ -521,7 +597,7 @@ async function scanGroup(
   const mode = ctx.opts.dnsMode;
   const names = new Map<ScanHost, Promise<string | undefined>>();
   if (mode !== "never") {
-    const resolver = await reverseResolver();
+    const resolver = await reverseResolver(ctx.opts.dnsServers);
     for (const h of hosts) {
       if (h.up || mode === "always") {
         names.set(
@@ -755,9 +831,14 @@ const RDNS_TIMEOUT_MS = 2000;
  * taken to be unreachable and only the hosts file is asked (so a /16 does
  * not queue 65536 doomed queries).
  */
-function reverseResolver(): Promise<{ reverse(a: string): Promise<string | undefined> }> {
+function reverseResolver(
+  servers?: readonly string[],
+): Promise<{ reverse(a: string): Promise<string | undefined> }> {
   resolverPromise ??= import("../dns.ts").then((m) => {
-    const dns = new m.SystemResolver({ timeoutMs: RDNS_TIMEOUT_MS });
+    const dns = new m.SystemResolver({
+      timeoutMs: RDNS_TIMEOUT_MS,
+      resolveDns: servers ? m.askServers(servers) : undefined,
+    });
     const hostsOnly = new m.SystemResolver({
       resolveDns: () => Promise.resolve([]),
     });

@@ -93,7 +93,8 @@ export class GrepableWriter implements OutputWriter {
     if (!run) throw new Error("GrepableWriter.host() before begin()");
     if (!isReported(host, run, { verbose: run.verbose, openOnly: this.opts.openOnly })) return;
     const who = `Host: ${host.address} (${field(host.ptrHostname ?? "")})`;
-    let s = `${who}\tStatus: ${host.status === "up" ? "Up" : "Down"}\n`;
+    const status = host.status === "up" ? "Up" : host.status === "down" ? "Down" : "Unknown";
+    let s = `${who}\tStatus: ${status}\n`;
     if (host.timedOut) s += `${who}\tStatus: Timeout\n`;
     else if (host.status === "up" && isPortScan(run) && host.ports.length > 0) {
       const folded = foldPorts(host.ports, {

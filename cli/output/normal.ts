@@ -58,6 +58,7 @@ export type NormalOptions = Pick<
   | "discovery"
   | "defeatIcmpRatelimit"
   | "defeatRstRatelimit"
+  | "listScan"
   | "dnsMode"
 >;
 
@@ -203,6 +204,11 @@ export class NormalWriter implements OutputWriter {
       this.#w(`Skipping host ${cleanCell(nameIp(h))} due to host timeout\n`);
       return;
     }
+    if (h.status === "unknown") {
+      // -sL: every listed host, its names and nothing else.
+      this.#header(h);
+      return;
+    }
     if (!this.#portScan()) {
       // nmap.cc: a ping scan reports up hosts, and down ones under -v.
       if (h.status === "up" || (o.verbose > 0 && !o.openOnly)) {
@@ -242,6 +248,8 @@ export class NormalWriter implements OutputWriter {
       const latency = h.latencySeconds ?? (h.times ? h.times.srtt / 1e6 : undefined);
       if (latency !== undefined) line += ` (${formatLatency(latency)}s latency)`;
       this.#w(line + ".\n");
+    } else if (h.status === "unknown") {
+      this.#w(`${PORTHOLE_NAME} scan report for ${nip}\n`);
     } else if (o.verbose > 0 || o.dnsMode === "always") {
       this.#w(`${PORTHOLE_NAME} scan report for ${nip} [host down${o.reason ? `, ${why}` : ""}]\n`);
     }
@@ -386,7 +394,7 @@ export class NormalWriter implements OutputWriter {
     if (total === 0 && !summary.interrupted) {
       this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
     }
-    if (total === 1 && up === 0 && !o.discovery.skip) {
+    if (total === 1 && up === 0 && !o.discovery.skip && !o.listScan) {
       if (this.#target === "stdout") {
         this.#w(
           "Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n",

@@ -44,7 +44,7 @@ export function udpReply(
     case "ntp":
       return ntpReply(req, now);
     case "dns":
-      return dnsReply(req, service.answerA, service.version ?? "9.9.5-lab");
+      return dnsReply(req, service.answerA, service.version ?? "9.9.5-lab", service.ptrSuffix);
     case "mdns":
       return mdnsReply(req, service.services ?? ["_http._tcp.local", "_ssh._tcp.local"]);
     case "snmp":
@@ -150,9 +150,15 @@ function txt(s: string): Uint8Array {
 /**
  * A small authoritative DNS server (RFC 1035 §4.1): echoes ID and question; opcode QUERY gets
  * an A answer (when configured) or NXDOMAIN, `version.bind` CH TXT gets `version`; any other
- * opcode (nmap's status request) gets NOTIMP. Responses are never answered.
+ * opcode (nmap's status request) gets NOTIMP. Responses are never answered. With `ptrSuffix`, a
+ * PTR query for `d.c.b.a.in-addr.arpa` is answered `a-b-c-d.<ptrSuffix>`.
  */
-export function dnsReply(req: Uint8Array, answerA: string | undefined, version: string) {
+export function dnsReply(
+  req: Uint8Array,
+  answerA: string | undefined,
+  version: string,
+  ptrSuffix?: string,
+) {
   if (req.length < 12) return null;
   const v = new DataView(req.buffer, req.byteOffset, req.byteLength);
   const flags = v.getUint16(2);
@@ -181,6 +187,12 @@ export function dnsReply(req: Uint8Array, answerA: string | undefined, version: 
       answers.push(rr(ptr, 16, 3, 0, txt(version)));
     } else if (qclass === 1 && qtype === 1 && answerA) {
       answers.push(rr(ptr, 1, 1, 300, new Uint8Array(answerA.split(".").map(Number))));
+    } else if (
+      qclass === 1 && qtype === 12 && ptrSuffix &&
+      /^(\d{1,3}\.){4}in-addr\.arpa$/.test(qname)
+    ) {
+      const name = qname.split(".").slice(0, 4).reverse().join("-") + "." + ptrSuffix;
+      answers.push(rr(ptr, 12, 1, 300, dnsName(name)));
     } else {
       rcode = 3; // NXDOMAIN
     }

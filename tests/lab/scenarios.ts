@@ -48,8 +48,9 @@ export type TcpService =
 export type UdpService =
   /** NTP server: a mode-4 reply to each mode-3 request (RFC 5905 §7.3). */
   | { kind: "ntp" }
-  /** DNS server: A/TXT(version.bind) answers, NOTIMP for other opcodes (RFC 1035). */
-  | { kind: "dns"; answerA?: string; version?: string }
+  /** DNS server: A/TXT(version.bind) answers, NOTIMP for other opcodes (RFC 1035); with
+   * `ptrSuffix`, an IPv4 PTR query for a.b.c.d is answered `a-b-c-d.<ptrSuffix>`. */
+  | { kind: "dns"; answerA?: string; version?: string; ptrSuffix?: string }
   /** SNMP agent: v1/v2c get/getnext of sysDescr, v3 discovery report (RFC 3416, 3414). */
   | { kind: "snmp"; community?: string; sysDescr?: string }
   /** mDNS / DNS-SD: answers the service enumeration query (RFC 6762 legacy unicast). */
@@ -251,7 +252,8 @@ function manyHosts(): HostSpec[] {
       rules: [
         greet(25, "220 mail.lab ESMTP Postfix (Debian/GNU)\r\n"),
         greet(110, "+OK Dovecot (Debian) ready.\r\n"),
-        { proto: "udp", ports: 53, service: { kind: "dns" } },
+        // Reverse DNS for --dns-servers: PTR answers for every IPv4 address.
+        { proto: "udp", ports: 53, service: { kind: "dns", ptrSuffix: "rdns.lab" } },
       ],
     },
     {

@@ -1,0 +1,90 @@
+/** Issue 20's options that need no packet: -sL, DNS control, target order, --noninteractive. */
+
+import assert from "node:assert/strict";
+import { parseOptions } from "./options.ts";
+import { UsageError } from "./errors.ts";
+import { shuffleInBlocks } from "./engine/run.ts";
+import { expandTargets } from "./targets.ts";
+import type { Resolver } from "./dns.ts";
+
+const parse = (argv: string[]) => parseOptions(argv, { skipFileChecks: true });
+
+Deno.test("-sL lists: no port scan, and nmap's refusals of what needs one", () => {
+  const o = parse(["-sL", "10.0.0.1"]);
+  assert.equal(o.listScan, true);
+  assert.equal(o.discovery.pingOnly, true);
+  assert.throws(() => parse(["-sL", "-sS", "h"]), UsageError);
+  assert.throws(() => parse(["-sL", "-p", "22", "h"]), /when not doing a port scan/);
+  assert.throws(() => parse(["-sL", "-O", "h"]), /OS Scan is unreliable/);
+  assert.equal(parse(["-sL", "-sV", "h"]).versionDetection, false);
+});
+
+Deno.test("--dns-servers takes IP addresses, one clear message otherwise", () => {
+  assert.deepEqual(parse(["--dns-servers", "10.0.0.53, ::1,,", "h"]).dnsServers, [
+    "10.0.0.53",
+    "::1",
+  ]);
+  assert.throws(
+    () => parse(["--dns-servers", "ns.example", "h"]),
+    /Invalid DNS server "ns\.example"/,
+  );
+  assert.throws(() => parse(["--dns-servers", ",", "h"]), /at least one IP address/);
+});
+
+Deno.test("--system-dns, --resolve-all, --unique, --randomize-hosts/-rH, --noninteractive parse", () => {
+  const o = parse(["--system-dns", "--resolve-all", "--unique", "--noninteractive", "h"]);
+  assert.equal(o.systemDns, true);
+  assert.equal(o.resolveAll, true);
+  assert.equal(o.unique, true);
+  assert.equal(o.noninteractive, true);
+  assert.equal(parse(["--randomize-hosts", "h"]).randomizeHosts, true);
+  assert.equal(parse(["-rH", "h"]).randomizeHosts, true);
+  assert.equal(parse(["h"]).randomizeHosts, undefined);
+});
+
+const fakeResolver: Resolver = {
+  lookup: (name) => Promise.resolve(name === "two.test" ? ["10.0.0.5", "10.0.0.7", "fd00::5"] : []),
+  reverse: () => Promise.resolve(undefined),
+};
+
+async function addresses(argv: string[]) {
+  const out: string[] = [];
+  for await (const t of expandTargets(parse(argv), { resolver: fakeResolver, warn: () => {} })) {
+    out.push(`${t.address}${t.userHostname ? `=${t.userHostname}` : ""}`);
+  }
+  return out;
+}
+
+Deno.test("--resolve-all scans each address of a name; --unique each address once", async () => {
+  assert.deepEqual(await addresses(["two.test"]), ["10.0.0.5=two.test"]);
+  assert.deepEqual(await addresses(["--resolve-all", "two.test"]), [
+    "10.0.0.5=two.test",
+    "10.0.0.7=two.test",
+  ]);
+  assert.deepEqual(await addresses(["two.test", "10.0.0.4-6", "10.0.0.5"]), [
+    "10.0.0.5=two.test",
+    "10.0.0.4",
+    "10.0.0.5",
+    "10.0.0.6",
+    "10.0.0.5",
+  ]);
+  assert.deepEqual(await addresses(["--unique", "two.test", "10.0.0.4-6", "10.0.0.5"]), [
+    "10.0.0.5=two.test",
+    "10.0.0.4",
+    "10.0.0.6",
+  ]);
+});
+
+Deno.test("shuffleInBlocks: a permutation of each block, blocks in order", async () => {
+  const items = Array.from({ length: 25 }, (_, i) => i);
+  const got: number[] = [];
+  for await (const x of shuffleInBlocks(items, 10)) got.push(x);
+  assert.deepEqual([...got].sort((a, b) => a - b), items);
+  for (const [lo, hi] of [[0, 10], [10, 20], [20, 25]] as const) {
+    assert.deepEqual(got.slice(lo, hi).sort((a, b) => a - b), items.slice(lo, hi));
+  }
+  // A fixed "random" source that always picks index 0 rotates each block deterministically.
+  const fixed: number[] = [];
+  for await (const x of shuffleInBlocks([1, 2, 3], 3, () => 0)) fixed.push(x);
+  assert.deepEqual(fixed, [2, 3, 1]);
+});
