@@ -87,8 +87,8 @@ FIREWALL/IDS EVASION AND SPOOFING:
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
 OUTPUT:
-  -oN/-oX/-oG <file>: Output scan in normal, XML, and Grepable format,
-     respectively, to the given filename.
+  -oN/-oX/-oS/-oG <file>: Output scan in normal, XML, s|<rIpt kIddi3,
+     and Grepable format, respectively, to the given filename.
   -oJ <file>: Output scan results as JSON lines (one object per host)
   -oA <basename>: Output in the three major formats at once
   -v: Increase verbosity level (use -vv or more for greater effect)

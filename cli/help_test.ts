@@ -72,7 +72,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["--min-rate", "10", "--max-rate", "100"],
     ["-sU", "--defeat-icmp-ratelimit"],
     ["-S", "10.0.0.1", "-e", "eth0"],
-    ["-oN", "a", "-oX", "b", "-oG", "c", "-oJ", "d"],
+    ["-oN", "a", "-oX", "b", "-oG", "c", "-oJ", "d", "-oS", "e"],
     ["-oA", "base"],
     ["-v", "-d", "--reason", "--open", "--append-output", "--stats-every", "10s"],
     ["--stylesheet", "x.xsl"],

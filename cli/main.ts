@@ -128,7 +128,9 @@ export async function main(args: string[]): Promise<number> {
     // `| head`: with nothing but stdout to write, stop at once, quietly; files asked
     // with -o* are still written whole and the scan ends as usual.
     const o = opts.output;
-    const files = [o.normal, o.xml, o.grepable, o.json].some((p) => p !== undefined && p !== "-");
+    const files = [o.normal, o.xml, o.grepable, o.json, o.skid].some((p) =>
+      p !== undefined && p !== "-"
+    );
     onStdoutClosed = () => {
       if (!files) Deno.exit(BROKEN_PIPE_EXIT);
     };

@@ -177,7 +177,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   nogcc: "--nogcc",
   "timing-x": "",
   "defeat-rst-ratelimit": "--defeat-rst-ratelimit",
-  oS: "-oS (script kiddie output)",
   sI: "-sI (idle scan)",
   "source-port": "-g/--source-port",
   "nsock-engine": "--nsock-engine",
@@ -812,6 +811,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "oG":
         case "oX":
         case "oJ":
+        case "oS":
           setOutput(o.output, opt.name, arg!, now, deprecated);
           break;
         case "oH":
@@ -1420,6 +1420,9 @@ function setOutput(
     case "oX":
       out.xml = f;
       break;
+    case "oS":
+      out.skid = f;
+      break;
     case "oJ":
       out.json = f;
       break;
@@ -1587,8 +1590,8 @@ function describeOpenError(e: unknown): string {
 
 /**
  * Finds out, before any packet is sent, whether every output file (-oN, -oX,
- * -oG, -oJ, -oA) can be opened for writing, and refuses two formats on
- * stdout. Missing files are created (nmap opens its files at this point too)
+ * -oG, -oS, -oJ, -oA) can be opened for writing. Several formats may share stdout ("-"), as
+ * nmap 7.93 lets them (their text interleaves). Missing files are created (nmap opens its files at this point too)
  * but existing ones are never truncated here. Throws UsageError:
  * "Failed to open XML output file x.xml for writing: Permission denied (13)".
  */
@@ -1598,10 +1601,8 @@ export function preflightOutputs(opts: Pick<Options, "output">): void {
     ["XML", opts.output.xml],
     ["machine", opts.output.grepable],
     ["JSON", opts.output.json],
+    ["$Cr!pT |<!dd!3", opts.output.skid],
   ] as const;
-  if (kinds.filter(([, p]) => p === "-").length > 1) {
-    fatal("Cannot display multiple output types to stdout.");
-  }
   for (const [kind, path] of kinds) {
     if (path === undefined || path === "-") continue;
     try {

@@ -69,6 +69,7 @@ export interface OutputOptions {
   xml?: string; // -oX FILE
   grepable?: string; // -oG FILE
   json?: string; // -oJ FILE (NDJSON)
+  skid?: string; // -oS FILE (script kiddie: the normal screen, letters swapped)
   appendOutput: boolean;
   stylesheet?: string;
   noStylesheet: boolean;

@@ -76,7 +76,7 @@ export function scanPermissionNeeds(
     net("to resolve names (or give -n and addresses)");
   }
   const o = opts.output;
-  for (const path of [o.normal, o.xml, o.grepable, o.json]) {
+  for (const path of [o.normal, o.xml, o.grepable, o.json, o.skid]) {
     if (path !== undefined && path !== "-") {
       needs.push({ descriptor: { name: "write", path }, why: `to write ${path}` });
     }

@@ -99,3 +99,76 @@ Deno.test({
     assert.deepEqual(reports(plain.stdout), inOrder);
   },
 });
+
+/** Could `skid` be nmap's -oS rendering of `plain`? Letter for letter: the same, the other
+ * case, or one of its look-alikes (output.cc's skid_output). */
+function couldBeSkid(plain: string, skid: string): string | undefined {
+  const alike: Record<string, string> = {
+    A: "4",
+    e: "3",
+    E: "3",
+    i: "!|1",
+    I: "!|1",
+    o: "0",
+    O: "0",
+    s: "z$",
+    S: "z$",
+    z: "s",
+    Z: "S",
+  };
+  if (plain.length !== skid.length) return `lengths ${plain.length} and ${skid.length}`;
+  for (let i = 0; i < plain.length; i++) {
+    const p = plain[i]!, k = skid[i]!;
+    if (p === k || p.toLowerCase() === k || p.toUpperCase() === k) continue;
+    if ((alike[p] ?? "").includes(k)) continue;
+    return `offset ${i}: ${JSON.stringify(p)} became ${JSON.stringify(k)}`;
+  }
+  return undefined;
+}
+
+Deno.test({
+  name: "lab: -oS is the screen with nmap's letter swaps; -oN - -oX - share stdout as in nmap",
+  ignore: unavailable !== null || nmapMissing,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using lab = await Lab.up({ tag: "opsk", scenario: "scanme" });
+    const dir = await Deno.makeTempDir({ prefix: "ph-opsk-" });
+    try {
+      for (const tool of ["nmap", "porthole"] as const) {
+        const file = `${dir}/${tool}.skid`;
+        const args = ["-sT", "-p", "22,25,80", "-oS", file, lab.target.v4];
+        const r = tool === "nmap" ? await lab.nmap(args) : await lab.porthole(args);
+        assert.equal(r.code, 0, r.stderr);
+        const skid = await Deno.readTextFile(file);
+        // The file is the screen's text, letters swapped: the checker holds for nmap too.
+        assert.equal(couldBeSkid(r.stdout, skid), undefined, `${tool}:\n${r.stdout}\n${skid}`);
+        assert.notEqual(skid, r.stdout, `${tool}: nothing swapped`);
+        // -oS - owns stdout like any other format.
+        const own = tool === "nmap"
+          ? await lab.nmap(["-sT", "-p", "22", "-oS", "-", lab.target.v4])
+          : await lab.porthole(["-sT", "-p", "22", "-oS", "-", lab.target.v4]);
+        assert.equal(own.code, 0, own.stderr);
+        assert.match(own.stdout, /^22\/tcp [o0]p[e3]n /im, tool);
+      }
+      for (const tool of ["nmap", "porthole"] as const) {
+        const args = ["-sT", "-p", "22", "-oN", "-", "-oX", "-", "-oG", "-", lab.target.v4];
+        const r = tool === "nmap" ? await lab.nmap(args) : await lab.porthole(args);
+        assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
+        for (
+          const part of [
+            /<nmaprun /,
+            /<\/nmaprun>/,
+            /scan initiated .* as: /,
+            /^22\/tcp open  ssh$/m,
+            /Ports: 22\/open\/tcp\/\/ssh\/\/\//,
+          ]
+        ) {
+          assert.match(r.stdout, part, `${tool}:\n${r.stdout}`);
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -868,5 +868,5 @@ function reverseResolver(
 /** Is stdout the interactive normal output (no format written to "-")? */
 function interactiveStdout(opts: Options): boolean {
   const o = opts.output;
-  return ![o.normal, o.xml, o.grepable, o.json].includes("-");
+  return ![o.normal, o.xml, o.grepable, o.json, o.skid].includes("-");
 }

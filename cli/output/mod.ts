@@ -10,8 +10,8 @@
  *
  * Rules (nmap's log_open): the interactive normal output always goes to
  * stdout, unless some format is written to stdout with "-" — then that format
- * owns stdout and the interactive output is dropped. Only one format may use
- * "-". Files are created or truncated, or appended to with --append-output
+ * owns stdout and the interactive output is dropped. Any format may use
+ * "-" (several may: their text interleaves there, as nmap's does). Files are created or truncated, or appended to with --append-output
  * and when resuming (--resume), where an XML file is continued in place so it
  * stays one well-formed document.
  */
@@ -23,7 +23,7 @@ import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "../ser
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
 import { type NormalTarget, NormalWriter } from "./normal.ts";
-import { FileSink, FunctionSink, type Sink } from "./sink.ts";
+import { FileSink, FunctionSink, type Sink, SkidSink } from "./sink.ts";
 import { truncateXmlForResume, XmlWriter } from "./xml.ts";
 
 export { type PartialHost, readResumeState, type ResumeState } from "./resume.ts";
@@ -31,9 +31,15 @@ export type { NormalTarget } from "./normal.ts";
 export { Progress, type ProgressOptions } from "./progress.ts";
 
 /** nmap's names for its log kinds, used in its error messages. */
-const KIND_NAMES = { normal: "normal", grepable: "machine", xml: "XML", json: "JSON" } as const;
+const KIND_NAMES = {
+  normal: "normal",
+  grepable: "machine",
+  xml: "XML",
+  json: "JSON",
+  skid: "$Cr!pT |<!dd!3",
+} as const;
 type Kind = keyof typeof KIND_NAMES;
-const KINDS: Kind[] = ["normal", "xml", "grepable", "json"];
+const KINDS: Kind[] = ["normal", "xml", "grepable", "skid", "json"];
 
 /** Builds a normal-output writer; the default is cli/output/normal.ts's.
  * `stderr` is given to one normal writer only, so remarks print once. */
@@ -104,15 +110,12 @@ function describeOpenError(e: unknown): string {
 
 /**
  * Checks, before any packet is sent, that every output file can be opened for
- * writing, and that at most one format goes to stdout. Creates missing files
+ * writing (several formats may share stdout, as in nmap 7.93). Creates missing files
  * (as nmap does when it opens them) but never truncates. Throws UsageError
  * ("Failed to open XML output file x.xml for writing: Permission denied").
  */
 export function preflightOutputFiles(options: Options): void {
   const files = requestedFiles(options);
-  if (files.filter(([, p]) => p === "-").length > 1) {
-    fatal("Cannot display multiple output types to stdout.");
-  }
   for (const [kind, path] of files) {
     if (path === "-") continue;
     try {
@@ -218,6 +221,10 @@ function openWritersNow(
           break;
         case "json":
           writers.push(new JsonWriter(sink, { openOnly: options.openOnly, servicesDb }));
+          break;
+        case "skid":
+          // nmap's -oS: what the screen shows, its letters swapped at random (output.cc).
+          writers.push(makeNormal(new SkidSink(sink), options, "stdout", undefined, servicesDb));
           break;
       }
     }

@@ -82,7 +82,7 @@ Deno.test("openWriters: -oA and -oJ files, each host on disk as soon as it is wr
   });
 });
 
-Deno.test("openWriters: a format written to '-' owns stdout; two cannot", async () => {
+Deno.test("openWriters: a format written to '-' owns stdout; two share it, as in nmap 7.93", async () => {
   const stdout: string[] = [];
   const out = await runAll(parseOptions(["-p", "1-100", "-oX", "-", "10.0.0.1"]), stdout);
   assertEquals(out.writers.length, 1);
@@ -90,10 +90,13 @@ Deno.test("openWriters: a format written to '-' owns stdout; two cannot", async 
   const text = stdout.join("");
   assertMatch(text, /^<\?xml version="1\.0"/);
   assertNotMatch(text, /Starting/);
-  assertEquals(
-    usageError(() => preflightOutputFiles(parseOptions(["-oX", "-", "-oG", "-", "10.0.0.1"]))),
-    "Cannot display multiple output types to stdout.",
-  );
+  const both: string[] = [];
+  const two = await runAll(parseOptions(["-p", "1-100", "-oX", "-", "-oG", "-", "10.0.0.1"]), both);
+  assertEquals(two.writers.length, 2);
+  for (const w of two.writers) await w.end(sampleSummary());
+  assertMatch(both.join(""), /^<\?xml version="1\.0"/);
+  assertMatch(both.join(""), /^# Nmap done at|^# Porthole done at/m);
+  assertNotMatch(both.join(""), /Starting/);
 });
 
 Deno.test("preflight: one clear error before scanning when a file cannot be opened", async () => {

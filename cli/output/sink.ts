@@ -51,3 +51,62 @@ export class FunctionSink implements Sink {
   }
   close(): void {}
 }
+
+/**
+ * "Script kiddie" text, as nmap's -oS writes it: each letter, with even odds, is swapped for a
+ * look-alike (A→4, e/E→3, i/I→one of !|1, o/O→0, s/S→$, or z before a non-alphanumeric,
+ * z/Z→s/S); otherwise a letter changes case one time in three.
+ */
+export function skidText(text: string, random: () => number = Math.random): string {
+  const alnum = /[A-Za-z0-9]/;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (random() < 0.5) {
+      switch (c) {
+        case "A":
+          out += "4";
+          continue;
+        case "e":
+        case "E":
+          out += "3";
+          continue;
+        case "i":
+        case "I":
+          out += "!|1"[Math.floor(random() * 3)];
+          continue;
+        case "o":
+        case "O":
+          out += "0";
+          continue;
+        case "s":
+        case "S": {
+          const next = text[i + 1];
+          out += next !== undefined && !alnum.test(next) ? "z" : "$";
+          continue;
+        }
+        case "z":
+          out += "s";
+          continue;
+        case "Z":
+          out += "S";
+          continue;
+      }
+      out += c;
+    } else if (/[A-Z]/.test(c) && random() < 1 / 3) out += c.toLowerCase();
+    else if (/[a-z]/.test(c) && random() < 1 / 3) out += c.toUpperCase();
+    else out += c;
+  }
+  return out;
+}
+
+/** A sink that writes {@link skidText} of everything to another. */
+export class SkidSink implements Sink {
+  constructor(private readonly inner: Sink, private readonly random: () => number = Math.random) {}
+  write(text: string): void {
+    this.inner.write(skidText(text, this.random));
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
