@@ -160,7 +160,7 @@ Deno.test({
             /<nmaprun /,
             /<\/nmaprun>/,
             /scan initiated .* as: /,
-            /^22\/tcp open  ssh$/m,
+            /^22\/tcp open {2}ssh$/m,
             /Ports: 22\/open\/tcp\/\/ssh\/\/\//,
           ]
         ) {
