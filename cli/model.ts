@@ -153,6 +153,26 @@ export interface RunSummary {
 }
 
 /**
+ * A scan phase starting, progressing or ending, as nmap's XML records it (<taskbegin>,
+ * <taskprogress>, <taskend>): begin and end with -v, progress whenever a timing estimate
+ * is printed (--stats-every, a key pressed, -v's own reports).
+ */
+export type TaskEvent =
+  | { kind: "begin"; task: string; time: number }
+  | { kind: "end"; task: string; time: number; extrainfo?: string }
+  | {
+    kind: "progress";
+    task: string;
+    time: number;
+    /** Percent done, 0..100. */
+    percent: number;
+    /** Seconds left. */
+    remaining: number;
+    /** Estimated completion, epoch ms. */
+    etc: number;
+  };
+
+/**
  * One writer per output format (normal, XML, grepable, JSON). Hosts arrive as
  * they finish, so files are useful while a scan is still running.
  */
@@ -163,4 +183,8 @@ export interface OutputWriter {
    * place of its report): the ports settled so far, for --resume. */
   progress?(progress: HostProgress): void | Promise<void>;
   end(summary: RunSummary): void | Promise<void>;
+  /** A scan phase began, progressed or ended (times are epoch ms). */
+  task?(event: TaskEvent): void;
+  /** Host discovery found this host up and a port scan follows (nmap's <hosthint>). */
+  hostHint?(host: HostResult): void;
 }

@@ -172,3 +172,73 @@ Deno.test({
     }
   },
 });
+
+/** The <task…> and <hosthint> elements of an XML report, times dropped; hints (whose order
+ * follows the replies' arrival in nmap) sorted within each run of them. */
+function taskRecords(xml: string): string[] {
+  const out: string[] = [];
+  let hints: string[] = [];
+  const flush = () => {
+    out.push(...hints.sort());
+    hints = [];
+  };
+  for (
+    const m of xml.matchAll(
+      /<(taskbegin|taskend|taskprogress)[^>]*\/>|<hosthint>[^]*?<\/hosthint>/g,
+    )
+  ) {
+    const el = m[0].replace(/ (time|etc|percent|remaining)="[^"]*"/g, "");
+    if (el.startsWith("<hosthint>")) hints.push(el);
+    else {
+      flush();
+      out.push(el);
+    }
+  }
+  flush();
+  return out;
+}
+
+Deno.test({
+  name: "lab: <taskbegin>, <taskend>, <taskprogress> and <hosthint> as nmap 7.93 writes them",
+  ignore: unavailable !== null || nmapMissing,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using lab = await Lab.up({ tag: "optk", scenario: "many-hosts" });
+    const cases: string[][] = [
+      ["-v", "-sS", "-p", "22,80", "-oX", "-", "web.lab"],
+      ["-v", "-sT", "-sV", "-p", "22", "-oX", "-", "web.lab"],
+      ["-v", "-sU", "-p", "53,54", "-oX", "-", "mail.lab"],
+      ["-sT", "-p", "22", "-oX", "-", "web.lab", "ftp.lab", "dark.lab"],
+      ["-v", "-sn", "-oX", "-", "web.lab"],
+      ["-v", "-Pn", "-sT", "-p", "22", "-oX", "-", "web.lab"],
+    ];
+    for (const args of cases) {
+      // One after the other: two scanners ARPing at once on one link would meet.
+      const n = await lab.nmap(args);
+      const p = await lab.porthole(args);
+      const what = args.join(" ");
+      assert.equal(p.code, 0, `${what}: ${p.stderr}`);
+      // nmap's -sV also runs NSE's version scripts (tasks "NSE"): Porthole's -sV has no NSE.
+      const nmapRecords = taskRecords(n.stdout).filter((r) => !/task="NSE"/.test(r));
+      assert.deepEqual(taskRecords(p.stdout), nmapRecords, what);
+    }
+    // Progress as the estimates are printed (--stats-every): what python-libnmap reads.
+    const slow = ["-sT", "-p", "1-40", "--scan-delay", "100ms", "--stats-every", "1s", "-oX", "-"];
+    for (const tool of ["nmap", "porthole"] as const) {
+      const args = [...slow, "web.lab"];
+      const r = tool === "nmap" ? await lab.nmap(args) : await lab.porthole(args);
+      assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
+      const progress = [
+        ...r.stdout.matchAll(
+          /<taskprogress task="Connect Scan" time="(\d+)" percent="(\d+\.\d\d)" remaining="(\d+)" etc="(\d+)"\/>/g,
+        ),
+      ];
+      assert(progress.length >= 1, `${tool}: no <taskprogress>:\n${r.stdout}`);
+      for (const [, time, percent, remaining, etc] of progress) {
+        assert(Number(percent) > 0 && Number(percent) < 100, `${tool}: percent ${percent}`);
+        assert(Math.abs(Number(etc) - Number(time) - Number(remaining)) <= 1, `${tool}: etc`);
+      }
+    }
+  },
+});

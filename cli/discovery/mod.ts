@@ -159,6 +159,7 @@ async function chatty(
   const names = hosts.map((h) => nameIp(h.address, h.target.userHostname));
   const task = ctx.chatter?.start(title, names, Math.max(...probes.map((l) => l.length)));
   await body();
+  if (ctx.hostHint) { for (const h of hosts) if (h.up) ctx.hostHint(h); }
   task?.done(completedInfo("hosts", hosts.length, 0, 0));
 }
 

@@ -27,15 +27,32 @@ export interface ChatterTask {
   done(info: string): void;
 }
 
+/** Where a task's beginning and end are recorded besides the terminal (XML's <taskbegin>,
+ * <taskend>); times are epoch ms. */
+export interface TaskRecorder {
+  begin(task: string, time: number): void;
+  end(task: string, time: number, extrainfo: string): void;
+}
+
 export class Chatter {
-  constructor(readonly enabled: boolean, readonly write: (line: string) => void) {}
+  /**
+   * `enabled`: the lines go to the terminal. `tasks`: beginnings and ends are recorded (nmap
+   * writes them to XML with -v even when a machine format owns stdout).
+   */
+  constructor(
+    readonly enabled: boolean,
+    readonly write: (line: string) => void,
+    readonly tasks?: TaskRecorder,
+  ) {}
 
   /**
    * Start a task: `title` like "SYN Stealth Scan", `targets` the hosts'
    * names (one name, or a count), `probes` probes per host.
    */
   start(title: string, targets: string[], probes: number): ChatterTask {
-    if (!this.enabled) return { done() {} };
+    const tasks = this.tasks;
+    tasks?.begin(title, Date.now());
+    if (!this.enabled) return { done: (info) => tasks?.end(title, Date.now(), info) };
     const t0 = performance.now();
     const plural = targets.length !== 1;
     this.write(`Initiating ${title} at ${clock()}`);
@@ -47,6 +64,7 @@ export class Chatter {
       done: (info: string) => {
         const s = ((performance.now() - t0) / 1000).toFixed(2);
         this.write(`Completed ${title} at ${clock()}, ${s}s elapsed (${info})`);
+        tasks?.end(title, Date.now(), info);
       },
     };
   }

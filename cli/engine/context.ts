@@ -14,6 +14,7 @@ import { RawSession } from "./raw_session.ts";
 import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
+import type { ScanHost } from "./host.ts";
 
 /** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
 export interface RunLog {
@@ -37,6 +38,8 @@ export interface EngineContext {
   raw?: RawPlumbing;
   /** nmap's -v progress lines (absent or disabled when not verbose). */
   chatter?: Chatter;
+  /** Host discovery found `host` up and a port scan follows (XML's <hosthint>). */
+  hostHint?: (host: ScanHost) => void;
   /** The status meter (--stats-every, Enter, -v): fed settled/total probes. */
   progress?: {
     update(done: number, total: number): void;

@@ -15,6 +15,7 @@ import type {
   RunInfo,
   RunSummary,
   ScanInfo,
+  TaskEvent,
 } from "../model.ts";
 import type { Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
@@ -42,7 +43,7 @@ import { sessionKey } from "./route.ts";
 import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
-import { Chatter, completedInfo, nameIp } from "./chatter.ts";
+import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
@@ -290,7 +291,12 @@ export async function runScan(
   };
 
   const { Progress } = await import("../output/mod.ts");
+  // nmap's XML <task…> records, for every writer that keeps them.
+  const recordTask = (e: TaskEvent) => {
+    for (const w of writers) w.task?.(e);
+  };
   const progress = new Progress({
+    onEstimate: (e) => recordTask({ kind: "progress", ...e }),
     statsEveryMs: opts.output.statsEveryMs,
     verbose: interactiveStdout(opts) ? opts.verbose : 0,
     debug: opts.debug,
@@ -309,9 +315,28 @@ export async function runScan(
     cookies,
     signal: abort.signal,
     log,
-    chatter: new Chatter(opts.verbose > 0 && interactiveStdout(opts), log.info),
+    chatter: new Chatter(
+      opts.verbose > 0 && interactiveStdout(opts),
+      log.info,
+      opts.verbose > 0
+        ? {
+          begin: (task, time) => recordTask({ kind: "begin", task, time }),
+          end: (task, time, extrainfo) => recordTask({ kind: "end", task, time, extrainfo }),
+        }
+        : undefined,
+    ),
     progress,
   };
+  if (!opts.discovery.skip && !opts.discovery.pingOnly) {
+    // nmap's <hosthint>: each host discovery finds up, once, before its port scan.
+    const hinted = new WeakSet<ScanHost>();
+    ctx.hostHint = (h) => {
+      if (hinted.has(h)) return;
+      hinted.add(h);
+      const r = h.result();
+      for (const w of writers) w.hostHint?.(r);
+    };
+  }
   if (privileged && !opts.listScan) {
     const [{ packetCore }, ffi] = await Promise.all([
       import("../../core-wasm/mod.ts"),
@@ -346,7 +371,16 @@ export async function runScan(
   };
   try {
     const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
-    const basePlan: GroupPlan = { privileged, rawScan, tcpKinds, doUdp, tcpPorts, udpPorts };
+    const tasks = ctx.chatter?.tasks;
+    const basePlan: GroupPlan = {
+      privileged,
+      rawScan,
+      tcpKinds,
+      doUdp,
+      tcpPorts,
+      udpPorts,
+      serviceTasks: tasks ? new DeferredTasks(tasks) : undefined,
+    };
     const sinks: GroupSinks = {
       write: writeHost,
       progress: async (p) => {
@@ -519,7 +553,41 @@ async function listTargets(
   while (window.length && !signal.aborted) await writeFirst();
 }
 
+/**
+ * Service detection starts on a host as soon as its ports are known, while the port scan goes
+ * on for others; its task records wait until the open phase has ended, so the XML reads in
+ * nmap's order (a phase's <taskend>, then the service scan's <taskbegin>).
+ */
+class DeferredTasks implements TaskRecorder {
+  #open = 0;
+  #queue: (() => void)[] = [];
+  constructor(readonly inner: TaskRecorder) {}
+  /** A port-scan phase begins. */
+  hold(): void {
+    this.#open++;
+  }
+  /** It ended: what waited is recorded. */
+  release(): void {
+    if (--this.#open > 0) return;
+    const q = this.#queue;
+    this.#queue = [];
+    for (const record of q) record();
+  }
+  begin(task: string, time: number): void {
+    this.#record(() => this.inner.begin(task, time));
+  }
+  end(task: string, time: number, extrainfo: string): void {
+    this.#record(() => this.inner.end(task, time, extrainfo));
+  }
+  #record(record: () => void): void {
+    if (this.#open > 0) this.#queue.push(record);
+    else record();
+  }
+}
+
 interface GroupPlan {
+  /** -v's task records of service detection (XML), in nmap's order. */
+  serviceTasks?: DeferredTasks;
   privileged: boolean;
   /** The run sends raw packets (nmap's RawScan()): discovery may look up routes and ARP. */
   rawScan: boolean;
@@ -572,7 +640,10 @@ async function scanGroup(
   let chain = Promise.resolve();
   // With -v, nmap prints a group's reports after its "Completed …" lines.
   let openGate = () => {};
-  const gate = ctx.chatter?.enabled ? new Promise<void>((r) => (openGate = r)) : Promise.resolve();
+  // So does its XML: <taskend> before the <host>s.
+  const gate = ctx.chatter?.enabled || ctx.chatter?.tasks
+    ? new Promise<void>((r) => (openGate = r))
+    : Promise.resolve();
   const flush = () => {
     chain = chain.then(() => gate).then(async () => {
       while (next < hosts.length && results[next]) {
@@ -589,7 +660,9 @@ async function scanGroup(
   const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
   const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
   const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
-  const service = ctx.opts.versionDetection ? await loadServiceDetection(ctx.log) : undefined;
+  const service = ctx.opts.versionDetection
+    ? await loadServiceDetection(ctx.log, plan.serviceTasks)
+    : undefined;
   const pendingServices: Promise<void>[] = [];
 
   // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
@@ -678,9 +751,14 @@ async function scanGroup(
   ) => {
     ctx.progress?.setPhase(title, hs.length);
     const task = chatter?.start(title, await label(hs), ports);
-    await body();
-    const timedOut = hs.filter((h) => h.timedOut).length;
-    task?.done(completedInfo("ports", hs.length, ports, timedOut));
+    plan.serviceTasks?.hold();
+    try {
+      await body();
+      const timedOut = hs.filter((h) => h.timedOut).length;
+      task?.done(completedInfo("ports", hs.length, ports, timedOut));
+    } finally {
+      plan.serviceTasks?.release();
+    }
   };
 
   if (scanning && up.length) {
@@ -813,9 +891,9 @@ function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable
 type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
 
 /** -sV: cli/service/mod.ts's detectServices (loaded only when asked for). */
-async function loadServiceDetection(log: RunLog): Promise<ServiceFn> {
+async function loadServiceDetection(log: RunLog, tasks?: TaskRecorder): Promise<ServiceFn> {
   const m = await import("../service/mod.ts");
-  return (host, opts) => m.detectServices(host, opts, log.warn);
+  return (host, opts) => m.detectServices(host, opts, log.warn, { tasks });
 }
 
 let resolverPromise: Promise<{ reverse(a: string): Promise<string | undefined> }> | undefined;

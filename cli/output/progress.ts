@@ -42,6 +42,18 @@ export interface ProgressOptions {
   now?: () => number;
   /** When the run started (epoch ms). Default: now. */
   startTime?: number;
+  /** Called with every estimate printed (nmap writes it to XML as <taskprogress>). */
+  onEstimate?: (e: ProgressEstimate) => void;
+}
+
+/** A printed estimate: the phase, when, how far (percent) and how long to go (seconds). */
+export interface ProgressEstimate {
+  task: string;
+  time: number;
+  percent: number;
+  remaining: number;
+  /** Estimated completion, epoch ms. */
+  etc: number;
 }
 
 const pad2 = (n: number) => String(n).padStart(2, "0");
@@ -59,6 +71,7 @@ export class Progress {
   readonly #start: number;
   readonly #verbose: number;
   readonly #debug: number;
+  readonly #onEstimate?: (e: ProgressEstimate) => void;
   #phase = "";
   #phaseStart = 0;
   #done = 0;
@@ -90,6 +103,7 @@ export class Progress {
     this.#start = opts.startTime ?? this.#now();
     this.#verbose = opts.verbose ?? 0;
     this.#debug = opts.debug ?? 0;
+    this.#onEstimate = opts.onEstimate;
     if (opts.statsEveryMs > 0) {
       const timer = setInterval(() => this.printStatus(), opts.statsEveryMs);
       Deno.unrefTimer(timer);
@@ -179,6 +193,13 @@ export class Progress {
     }
     this.#lastEst = now + left * 1000;
     const etc = new Date(this.#lastEst);
+    this.#onEstimate?.({
+      task: this.#phase,
+      time: now,
+      percent: Number(pct),
+      remaining: left,
+      etc: this.#lastEst,
+    });
     return `${this.#phase} Timing: About ${pct}% done; ETC: ${pad2(etc.getHours())}:${
       pad2(etc.getMinutes())
     } (${clockDuration(left)} remaining)\n`;

@@ -29,6 +29,7 @@ import type {
   RunInfo,
   RunSummary,
   ServiceInfo,
+  TaskEvent,
 } from "../model.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
@@ -131,6 +132,35 @@ export class XmlWriter implements OutputWriter {
     }
     s += `<verbose level="${run.verbose}"/>\n<debugging level="${run.debugging}"/>\n`;
     this.sink.write(s);
+  }
+
+  /** <taskbegin>, <taskprogress>, <taskend> (timing.cc's ScanProgressMeter). */
+  task(e: TaskEvent): void {
+    if (!this.#run) return;
+    const time: [string, number] = ["time", epochSeconds(e.time)];
+    if (e.kind === "begin") {
+      this.sink.write(`<taskbegin${attrs([["task", e.task], time])}/>\n`);
+    } else if (e.kind === "end") {
+      this.sink.write(`<taskend${attrs([["task", e.task], time, ["extrainfo", e.extrainfo]])}/>\n`);
+    } else {
+      this.sink.write(
+        `<taskprogress${
+          attrs([
+            ["task", e.task],
+            time,
+            ["percent", e.percent.toFixed(2)],
+            ["remaining", Math.floor(e.remaining)],
+            ["etc", epochSeconds(e.etc)],
+          ])
+        }/>\n`,
+      );
+    }
+  }
+
+  /** <hosthint>: a host discovery found up, before its port scan. */
+  hostHint(host: HostResult): void {
+    if (!this.#run) return;
+    this.sink.write("<hosthint>" + hostHeader(host) + "</hosthint>\n");
   }
 
   host(host: HostResult): void {

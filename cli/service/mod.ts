@@ -45,6 +45,11 @@ export interface DetectTuning {
   parallelism?: number;
   /** Probe UDP ports too (default true). */
   udp?: boolean;
+  /** Records the scan's beginning and end (XML's <taskbegin>/<taskend> with -v). */
+  tasks?: {
+    begin(task: string, time: number): void;
+    end(task: string, time: number, extrainfo: string): void;
+  };
 }
 
 /** nmap's service-scan parallelism: 20/30/40 services at -T3/-T4/-T5, 1 below, within --min/--max-parallelism. */
@@ -116,6 +121,7 @@ export async function detectServices(
   const who = name ? `${name} (${host.address})` : host.address;
   const started = performance.now();
   const plural = `${todo.length} service${todo.length === 1 ? "" : "s"}`;
+  tuning.tasks?.begin("Service scan", Date.now());
   if (opts.verbose) {
     log(`Initiating Service scan at ${clock()}`);
     log(`Scanning ${plural} on ${who}`);
@@ -153,6 +159,7 @@ export async function detectServices(
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     log(`Completed Service scan at ${clock()}, ${secs}s elapsed (${plural} on 1 host)`);
   }
+  tuning.tasks?.end("Service scan", Date.now(), `${plural} on 1 host`);
 }
 
 /** Local time as nmap's progress lines show it ("16:10"). */
