@@ -40,7 +40,8 @@ export class Chatter {
    * writes them to XML with -v even when a machine format owns stdout).
    */
   constructor(
-    readonly enabled: boolean,
+    /** Changes at run time with the v/V keys. */
+    public enabled: boolean,
     readonly write: (line: string) => void,
     readonly tasks?: TaskRecorder,
   ) {}

@@ -306,6 +306,22 @@ export async function runScan(
       ? false
       : undefined,
     startTime,
+    // v/V and d/D change the run's levels, as nmap's keys change o.verbose and o.debugging.
+    keys: {
+      get verbose() {
+        return opts.verbose;
+      },
+      get debug() {
+        return opts.debug;
+      },
+      setVerbose(level) {
+        opts.verbose = level;
+        if (ctx.chatter) ctx.chatter.enabled = level > 0 && interactiveStdout(opts);
+      },
+      setDebug(level) {
+        opts.debug = level;
+      },
+    },
   });
   const { jar, cookies } = newCookies();
   const ctx: EngineContext = {
@@ -315,16 +331,15 @@ export async function runScan(
     cookies,
     signal: abort.signal,
     log,
-    chatter: new Chatter(
-      opts.verbose > 0 && interactiveStdout(opts),
-      log.info,
-      opts.verbose > 0
-        ? {
-          begin: (task, time) => recordTask({ kind: "begin", task, time }),
-          end: (task, time, extrainfo) => recordTask({ kind: "end", task, time, extrainfo }),
-        }
-        : undefined,
-    ),
+    // nmap records tasks with -v, however it was reached (a v key included).
+    chatter: new Chatter(opts.verbose > 0 && interactiveStdout(opts), log.info, {
+      begin: (task, time) => {
+        if (opts.verbose > 0) recordTask({ kind: "begin", task, time });
+      },
+      end: (task, time, extrainfo) => {
+        if (opts.verbose > 0) recordTask({ kind: "end", task, time, extrainfo });
+      },
+    }),
     progress,
   };
   if (!opts.discovery.skip && !opts.discovery.pingOnly) {
@@ -641,7 +656,7 @@ async function scanGroup(
   // With -v, nmap prints a group's reports after its "Completed …" lines.
   let openGate = () => {};
   // So does its XML: <taskend> before the <host>s.
-  const gate = ctx.chatter?.enabled || ctx.chatter?.tasks
+  const gate = ctx.chatter?.enabled || ctx.opts.verbose > 0
     ? new Promise<void>((r) => (openGate = r))
     : Promise.resolve();
   const flush = () => {

@@ -5,9 +5,11 @@
  *     Stats: 0:00:28 elapsed; 0 hosts completed (1 up), 1 undergoing SYN Stealth Scan
  *     SYN Stealth Scan Timing: About 3.61% done; ETC: 19:41 (0:12:54 remaining)
  *
- * printed every --stats-every interval, whenever the user presses Enter (stdin
- * read only when it is a terminal), and, with -v, now and then on its own as
- * nmap's meter does (first after 30 s, then at most every 30 s). Lines are
+ * printed every --stats-every interval, whenever the user presses a key (stdin
+ * read only when it is a terminal, a key at a time), and, with -v, now and then on its own as
+ * nmap's meter does (first after 30 s, then at most every 30 s). Some keys do more, as in
+ * nmap's nmap_tty.cc: v/V and d/D raise and lower verbosity and debugging, p/P turn packet
+ * tracing on and off, ? lists them. Lines are
  * plain text — no colour, no cursor movement — so NO_COLOR and redirected
  * stderr need nothing special. Timers and the stdin reader are unref'd: they
  * never keep the process alive.
@@ -33,9 +35,11 @@ export interface ProgressOptions {
   verbose?: number;
   /** -d level: with 1 or more, every changed estimate is printed. */
   debug?: number;
-  /** Print a status line when Enter is pressed. Default: stdin is a terminal.
-   * Pass false when stdin carries data (-iL -). */
+  /** Read run-time keys (any other key prints a status line). Default: stdin is a terminal.
+   * Pass false when stdin carries data (-iL -) or with --noninteractive. */
   interactive?: boolean;
+  /** What v/V, d/D and p/P change; without it those keys print the status like any other. */
+  keys?: RuntimeKeys;
   /** Where lines go. Default: stderr, written synchronously. */
   write?: (text: string) => void;
   /** Clock (epoch ms), for tests. */
@@ -45,6 +49,26 @@ export interface ProgressOptions {
   /** Called with every estimate printed (nmap writes it to XML as <taskprogress>). */
   onEstimate?: (e: ProgressEstimate) => void;
 }
+
+/** The run's levels that keys change (nmap's o.verbose, o.debugging, o.packetTrace()). */
+export interface RuntimeKeys {
+  verbose: number;
+  debug: number;
+  setVerbose(level: number): void;
+  setDebug(level: number): void;
+  /** Packet tracing's switch; absent where there is none to turn. */
+  packetTrace?: (on: boolean) => void;
+}
+
+/** What ? prints (nmap's wording; its last line points at Porthole's home). */
+export const RUNTIME_KEYS_HELP = `Interactive keyboard commands:
+?               Display this information
+v/V             Increase/decrease verbosity
+d/D             Increase/decrease debugging
+p/P             Enable/disable packet tracing
+anything else   Print status
+More help: see README.md
+`;
 
 /** A printed estimate: the phase, when, how far (percent) and how long to go (seconds). */
 export interface ProgressEstimate {
@@ -69,8 +93,8 @@ export class Progress {
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   readonly #start: number;
-  readonly #verbose: number;
-  readonly #debug: number;
+  #verbose: number;
+  #debug: number;
   readonly #onEstimate?: (e: ProgressEstimate) => void;
   #phase = "";
   #phaseStart = 0;
@@ -92,6 +116,9 @@ export class Progress {
   #timer: ReturnType<typeof setInterval> | undefined;
   #onData: ((chunk: unknown) => void) | undefined;
   #stdin: NodeStdin | undefined;
+  readonly #keys?: RuntimeKeys;
+  /** Undoes the terminal's key-at-a-time mode. */
+  #restoreTerminal: (() => void) | undefined;
 
   constructor(opts: ProgressOptions) {
     const enc = new TextEncoder();
@@ -104,6 +131,7 @@ export class Progress {
     this.#verbose = opts.verbose ?? 0;
     this.#debug = opts.debug ?? 0;
     this.#onEstimate = opts.onEstimate;
+    this.#keys = opts.keys;
     if (opts.statsEveryMs > 0) {
       const timer = setInterval(() => this.printStatus(), opts.statsEveryMs);
       Deno.unrefTimer(timer);
@@ -113,8 +141,14 @@ export class Progress {
   }
 
   #listenForEnter(): void {
-    const onData = () => this.printStatus();
+    const onData = (chunk: unknown) => {
+      const text = typeof chunk === "string"
+        ? chunk
+        : new TextDecoder().decode(chunk as Uint8Array);
+      for (const key of text) this.pressed(key);
+    };
     this.#onData = onData;
+    this.#keyAtATime();
     import("node:process").then((m) => {
       if (this.#onData !== onData) return; // stopped meanwhile
       this.#stdin = m.default.stdin;
@@ -165,7 +199,52 @@ export class Progress {
     return s;
   }
 
-  /** Prints {@link statusText} now (Enter, --stats-every). */
+  /** nmap's keyWasPressed(): one key's effect. */
+  pressed(key: string): void {
+    const k = this.#keys;
+    const level = (n: number) => Math.max(0, Math.min(10, n));
+    if (k && (key === "v" || key === "V")) {
+      k.setVerbose(level(k.verbose + (key === "v" ? 1 : -1)));
+      this.#verbose = k.verbose;
+      this.#write(`Verbosity ${key === "v" ? "Increased" : "Decreased"} to ${k.verbose}.\n`);
+    } else if (k && (key === "d" || key === "D")) {
+      k.setDebug(level(k.debug + (key === "d" ? 1 : -1)));
+      this.#debug = k.debug;
+      this.#write(`Debugging ${key === "d" ? "Increased" : "Decreased"} to ${k.debug}.\n`);
+    } else if (k?.packetTrace && (key === "p" || key === "P")) {
+      k.packetTrace(key === "p");
+      this.#write(`Packet Tracing ${key === "p" ? "enabled" : "disabled"}.\n`);
+    } else if (key === "?") {
+      this.#write(RUNTIME_KEYS_HELP);
+    } else {
+      this.printStatus();
+    }
+  }
+
+  /**
+   * Keys act as they are pressed, without Enter (nmap's tty_init: no ICANON, no ECHO);
+   * cbreak keeps ^C a signal. The terminal's mode comes back on stop() and at exit.
+   */
+  #keyAtATime(): void {
+    try {
+      if (!Deno.stdin.isTerminal()) return;
+      Deno.stdin.setRaw(true, { cbreak: true });
+    } catch {
+      return; // no terminal to set: lines then
+    }
+    const restore = () => {
+      globalThis.removeEventListener("unload", restore);
+      try {
+        Deno.stdin.setRaw(false);
+      } catch {
+        // the terminal is gone
+      }
+    };
+    globalThis.addEventListener("unload", restore);
+    this.#restoreTerminal = restore;
+  }
+
+  /** Prints {@link statusText} now (a key, --stats-every). */
   printStatus(): void {
     this.#write(this.statusText());
   }
@@ -179,6 +258,8 @@ export class Progress {
       this.#stdin.pause();
     }
     this.#onData = this.#stdin = undefined;
+    this.#restoreTerminal?.();
+    this.#restoreTerminal = undefined;
   }
 
   #timingLine(now: number, left?: number): string {

@@ -377,6 +377,14 @@ async function scanRoute(
   };
   const hostTimeout = ctx.plan.hostTimeoutMs;
   let active = runs.length;
+  // The status line's "% done; ETC" (a key pressed, --stats-every, -v): ports settled so far.
+  const total = runs.length * order.length;
+  let lastProgress = -Infinity;
+  const progress = () => {
+    let left = 0;
+    for (const r of runs) if (!r.finished) left += r.scan.unresolved;
+    ctx.progress?.update(total - left, total);
+  };
   while (active > 0) {
     session.poll(handle);
     const now = performance.now();
@@ -410,6 +418,10 @@ async function scanRoute(
       if (hostTimeout > 0) wake = Math.min(wake, r.start + hostTimeout);
     }
     if (active === 0) break;
+    if (ctx.progress && now - lastProgress >= 250) {
+      lastProgress = now;
+      progress();
+    }
     const sleep = Math.min(1000, Math.max(0, wake - performance.now()));
     if (sleep > 0) await session.wait(sleep);
   }
