@@ -9,7 +9,7 @@
  * read only when it is a terminal, a key at a time), and, with -v, now and then on its own as
  * nmap's meter does (first after 30 s, then at most every 30 s). Some keys do more, as in
  * nmap's nmap_tty.cc: v/V and d/D raise and lower verbosity and debugging, p/P turn packet
- * tracing on and off, ? lists them. Lines are
+ * tracing on and off where there is packet tracing, ? lists them. Lines are
  * plain text — no colour, no cursor movement — so NO_COLOR and redirected
  * stderr need nothing special. Timers and the stdin reader are unref'd: they
  * never keep the process alive.
@@ -60,15 +60,17 @@ export interface RuntimeKeys {
   packetTrace?: (on: boolean) => void;
 }
 
-/** What ? prints (nmap's wording; its last line points at Porthole's home). */
-export const RUNTIME_KEYS_HELP = `Interactive keyboard commands:
-?               Display this information
-v/V             Increase/decrease verbosity
-d/D             Increase/decrease debugging
-p/P             Enable/disable packet tracing
-anything else   Print status
-More help: see README.md
-`;
+/** What ? prints (nmap's wording; its last line points at Porthole's home). The p/P line only
+ * where packet tracing can be turned. */
+export function runtimeKeysHelp(packetTrace: boolean): string {
+  return "Interactive keyboard commands:\n" +
+    "?               Display this information\n" +
+    "v/V             Increase/decrease verbosity\n" +
+    "d/D             Increase/decrease debugging\n" +
+    (packetTrace ? "p/P             Enable/disable packet tracing\n" : "") +
+    "anything else   Print status\n" +
+    "More help: see README.md\n";
+}
 
 /** A printed estimate: the phase, when, how far (percent) and how long to go (seconds). */
 export interface ProgressEstimate {
@@ -215,7 +217,7 @@ export class Progress {
       k.packetTrace(key === "p");
       this.#write(`Packet Tracing ${key === "p" ? "enabled" : "disabled"}.\n`);
     } else if (key === "?") {
-      this.#write(RUNTIME_KEYS_HELP);
+      this.#write(runtimeKeysHelp(k?.packetTrace !== undefined));
     } else {
       this.printStatus();
     }

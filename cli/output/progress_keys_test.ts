@@ -1,7 +1,7 @@
 /** Run-time keys (nmap's nmap_tty.cc): v/V, d/D, p/P, ? and any other key. */
 
 import assert from "node:assert/strict";
-import { Progress, RUNTIME_KEYS_HELP, type RuntimeKeys } from "./progress.ts";
+import { Progress, type RuntimeKeys, runtimeKeysHelp } from "./progress.ts";
 
 function setup(withTrace: boolean) {
   const out: string[] = [];
@@ -44,8 +44,9 @@ Deno.test("keys: v/V and d/D change the levels, p/P packet tracing, ? the help",
     "Debugging Decreased to 1.\n",
     "Packet Tracing enabled.\n",
     "Packet Tracing disabled.\n",
-    RUNTIME_KEYS_HELP,
+    runtimeKeysHelp(true),
   ]);
+  assert.match(runtimeKeysHelp(true), /^p\/P +Enable\/disable packet tracing$/m);
   assert.equal(keys.verbose, 1);
   assert.equal(keys.debug, 1);
   assert.deepEqual(trace, [true, false]);
@@ -68,7 +69,10 @@ Deno.test("keys: any other key prints the status with % done and ETC", () => {
     out[0]!,
     /\nUDP Scan Timing: About 45\.00% done; ETC: \d\d:\d\d \(0:00:0\d remaining\)\n$/,
   );
-  // Without packet tracing to turn, p is any other key.
+  // Without packet tracing to turn, p is any other key, and ? does not offer it.
   p.pressed("p");
   assert.match(out[2]!, /^Stats: /);
+  p.pressed("?");
+  assert.equal(out[3], runtimeKeysHelp(false));
+  assert.doesNotMatch(out[3]!, /packet tracing/);
 });
