@@ -89,6 +89,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["--dns-servers", "10.0.0.1,::1", "--system-dns"],
     ["--resolve-all", "--unique", "--randomize-hosts"],
     ["--noninteractive"],
+    ["--packet-trace"],
   ];
   for (const argv of samples) {
     for (const a of argv) {

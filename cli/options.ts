@@ -183,7 +183,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   proxies: "--proxies",
   proxy: "--proxies",
   "discovery-ignore-rst": "--discovery-ignore-rst",
-  "packet-trace": "--packet-trace",
   data: "--data",
   "data-string": "--data-string",
   "data-length": "--data-length",
@@ -863,6 +862,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "noninteractive":
           o.noninteractive = true;
+          break;
+        case "packet-trace":
+          o.packetTrace = true;
           break;
         case "system-dns":
           o.systemDns = true;

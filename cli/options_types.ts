@@ -151,6 +151,8 @@ export interface Options {
   defeatRstRatelimit?: boolean;
   /** -sL: list the targets (with reverse DNS unless -n), send nothing to them. */
   listScan?: boolean;
+  /** --packet-trace: a line for every packet sent and received, and every connect(). */
+  packetTrace?: boolean;
   /** --noninteractive: no run-time keys read from the terminal. */
   noninteractive?: boolean;
   /** --dns-servers: the servers reverse DNS asks instead of the system's. */

@@ -10,7 +10,7 @@ import type { Options } from "../options_types.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
-import { RawSession } from "./raw_session.ts";
+import { type FrameTracer, RawSession } from "./raw_session.ts";
 import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
@@ -38,6 +38,8 @@ export interface EngineContext {
   raw?: RawPlumbing;
   /** nmap's -v progress lines (absent or disabled when not verbose). */
   chatter?: Chatter;
+  /** --packet-trace (and the p/P keys): a CONN line for each connect() when set. */
+  packetTrace?: (line: string) => void;
   /** Host discovery found `host` up and a port scan follows (XML's <hosthint>). */
   hostHint?: (host: ScanHost) => void;
   /** The status meter (--stats-every, Enter, -v): fed settled/total probes. */
@@ -52,6 +54,8 @@ export interface EngineContext {
  * and shared by all phases; routes (one per next hop) come from a RouteCache.
  */
 export class SessionPool {
+  /** --packet-trace: every session's frames go here (set and cleared at run time). */
+  trace?: FrameTracer;
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
@@ -83,6 +87,7 @@ export class SessionPool {
           ndp: route.family === 6 && !route.loopback,
         }),
       });
+      s.trace = (direction, frame, linkType) => this.trace?.(direction, frame, linkType);
       this.#sessions.set(key, s);
     }
     return s;

@@ -80,7 +80,12 @@ export interface SessionStats {
   bytesReceived: number;
 }
 
+/** Sees every frame sent and captured (--packet-trace), in its link framing. */
+export type FrameTracer = (direction: "SENT" | "RCVD", frame: Uint8Array, linkType: number) => void;
+
 export class RawSession<R> {
+  /** --packet-trace: every frame, as it is sent or captured. */
+  trace?: FrameTracer;
   readonly route: RawRoute;
   readonly core: SessionCore<R>;
   /** The capture's DLT (e.g. 1 = Ethernet), as the core's parser wants it. */
@@ -159,6 +164,16 @@ export class RawSession<R> {
     this.lastSend.end = performance.now();
     this.stats.framesSent += n;
     for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]! - this.#sendHeader;
+    if (this.trace) {
+      for (let i = 0; i < n; i++) {
+        const at = batch.index[i * 4]!;
+        this.trace(
+          "SENT",
+          batch.data.subarray(at, at + batch.index[i * 4 + 1]!),
+          this.sendLinkType,
+        );
+      }
+    }
     return n;
   }
 
@@ -167,6 +182,7 @@ export class RawSession<R> {
     if (this.#closed) return;
     if (this.stats.framesSent === 0) traceFirst("first send");
     this.#sender.send(frame);
+    this.trace?.("SENT", frame, this.sendLinkType);
     this.stats.framesSent++;
     // ARP has no IP part; nmap counts its 28-byte payload.
     this.stats.bytesSent += frame.length - this.#sendHeader;
@@ -196,6 +212,16 @@ export class RawSession<R> {
         this.stats.bytesReceived += Math.max(0, this.#rx.index[i * 4 + 1]! - this.#captureHeader);
       }
       total += n;
+      if (this.trace) {
+        for (let i = 0; i < n; i++) {
+          const at = this.#rx.index[i * 4]!;
+          this.trace(
+            "RCVD",
+            this.#rx.data.subarray(at, at + this.#rx.index[i * 4 + 1]!),
+            this.linkType,
+          );
+        }
+      }
       handler(this.core.parseBatch(this.#rx, n, this.linkType), n);
       if (n < this.#rxFrames) break;
     }

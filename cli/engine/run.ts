@@ -44,6 +44,8 @@ import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
 import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
+import { describeFrame, traceTime } from "./packet_trace.ts";
+import type { FrameTracer } from "./raw_session.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
@@ -290,6 +292,16 @@ export async function runScan(
     }
   };
 
+  // --packet-trace, and the p/P keys: SENT/RCVD lines for raw frames, CONN lines for connects.
+  let tracing = opts.packetTrace === true;
+  const frameTrace: FrameTracer = (direction, frame, linkType) => {
+    const what = describeFrame(frame, linkType);
+    if (what) log.info(`${direction} ${traceTime()} ${what}`);
+  };
+  const applyTracing = () => {
+    ctx.packetTrace = tracing ? log.info : undefined;
+    if (sessions) sessions.trace = tracing ? frameTrace : undefined;
+  };
   const { Progress } = await import("../output/mod.ts");
   // nmap's XML <task…> records, for every writer that keeps them.
   const recordTask = (e: TaskEvent) => {
@@ -320,6 +332,10 @@ export async function runScan(
       },
       setDebug(level) {
         opts.debug = level;
+      },
+      packetTrace(on) {
+        tracing = on;
+        applyTracing();
       },
     },
   });
@@ -364,6 +380,7 @@ export async function runScan(
     sessions = new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress });
     ctx.raw = { core, sessions };
   }
+  applyTracing();
 
   // Interrupted: a failing writer is reported once and the others go on.
   let writeFailed = false;

@@ -16,6 +16,7 @@ import { PortTable } from "./port_table.ts";
 import { silenceVerdict, type Verdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./tcp_raw.ts";
 import { Waker } from "../engine/waker.ts";
+import { connectOutcome, connLine } from "../engine/packet_trace.ts";
 
 /** Connects in flight at most (file descriptors are the limit, not the network). */
 export const MAX_CONNECTS_IN_FLIGHT = 512;
@@ -93,6 +94,8 @@ export async function connectScan(
     if (list) list.push(ac);
     else pending.set(idx, [ac]);
     const host = hosts[h]!;
+    const trace = ctx.packetTrace;
+    trace?.(connLine(host.address, ports[p]!, "Operation now in progress"));
     Deno.connect({ hostname: host.address, port: ports[p]!, signal: ac.signal }).then(
       (conn) => {
         try {
@@ -105,6 +108,7 @@ export async function connectScan(
       (e) => e,
     ).then((err) => {
       if (ac.signal.aborted) return;
+      ctx.packetTrace?.(connLine(host.address, ports[p]!, connectOutcome(err)));
       const verdict = connectVerdict(err);
       if (!verdict) return;
       finished.push({ h, p, tryNo, at: performance.now(), verdict });
