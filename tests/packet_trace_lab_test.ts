@@ -64,3 +64,31 @@ Deno.test({
     assert.deepEqual(traceLines(quiet.stdout, scanner), []);
   },
 });
+
+Deno.test({
+  name: "lab: -d/-dd add nmap's timing report, final times and raw packet count",
+  ignore: unavailable !== null || nmapMissing,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using lab = await Lab.up({ tag: "optr", scenario: "many-hosts" });
+    const report = (s: string) => /^-+ Timing report -+\n(?:  .*\n)+-+$/m.exec(s)?.[0];
+    const cases: string[][] = [
+      ["-d", "-sS", "-p", "1-2000", "web.lab"],
+      ["-dd", "-sS", "-T4", "--max-retries", "3", "--min-rate", "12.5", "-p", "22", "web.lab"],
+      ["-d", "--min-hostgroup", "4", "--scan-delay", "20ms", "-sS", "-p", "22", "web.lab"],
+    ];
+    for (const args of cases) {
+      const n = await lab.nmap(args);
+      const p = await lab.porthole(args);
+      const what = args.join(" ");
+      assert.equal(p.code, 0, `${what}: ${p.stderr}`);
+      assert.ok(report(n.stdout), `${what}: nmap printed no timing report`);
+      assert.equal(report(p.stdout), report(n.stdout), what);
+      for (const out of [n.stdout, p.stdout]) {
+        assert.match(out, /^Final times for host: srtt: \d+ rttvar: \d+ {2}to: \d+$/m, what);
+        assert.match(out, /^ {11}Raw packets sent: \d+ \(\d+(\.\d{3}K)?B\) \| Rcvd: \d+ \(/m, what);
+      }
+    }
+  },
+});

@@ -45,22 +45,24 @@ export type NormalSink =
   | { writeSync(bytes: Uint8Array): number };
 
 /** The parts of {@link Options} the normal report depends on. */
-export type NormalOptions = Pick<
-  Options,
-  | "reason"
-  | "versionDetection"
-  | "osDetection"
-  | "osscanGuess"
-  | "openOnly"
-  | "verbose"
-  | "debug"
-  | "scans"
-  | "discovery"
-  | "defeatIcmpRatelimit"
-  | "defeatRstRatelimit"
-  | "listScan"
-  | "dnsMode"
->;
+export type NormalOptions =
+  & Pick<
+    Options,
+    | "reason"
+    | "versionDetection"
+    | "osDetection"
+    | "osscanGuess"
+    | "openOnly"
+    | "verbose"
+    | "debug"
+    | "scans"
+    | "discovery"
+    | "defeatIcmpRatelimit"
+    | "defeatRstRatelimit"
+    | "listScan"
+    | "dnsMode"
+  >
+  & Partial<Pick<Options, "timing">>;
 
 /** "stdout" (the interactive report) or "file" (-oN). */
 export type NormalTarget = "stdout" | "file";
@@ -166,6 +168,7 @@ export class NormalWriter implements OutputWriter {
         }\n`,
       );
     }
+    if (this.#o.debug > 0 && this.#o.timing) this.#w(timingReport(this.#o.timing));
   }
 
   host(h: HostResult): void {
@@ -231,6 +234,15 @@ export class NormalWriter implements OutputWriter {
       this.#w(line + "\n");
     }
     this.#serviceInfo(h);
+    if (o.debug > 0 && h.times && this.#target === "stdout") {
+      // nmap's -d line, on the screen only.
+      const t = h.times;
+      this.#w(
+        `Final times for host: srtt: ${Math.round(t.srtt)} rttvar: ${Math.round(t.rttvar)}  to: ${
+          Math.round(t.timeout)
+        }\n`,
+      );
+    }
     this.#w("\n");
   }
 
@@ -423,6 +435,15 @@ export class NormalWriter implements OutputWriter {
     const done = summary.interrupted ? `interrupted by ${summary.signal ?? "user"}` : "done";
     if (this.#target === "stdout") {
       this.#w(`${PORTHOLE_NAME} ${done}: ${what}\n`);
+      const raw = summary.rawPackets;
+      if (raw && o.verbose > 0) {
+        // nmap's -v (and -d) count of raw packets, on the screen only.
+        this.#w(
+          `           Raw packets sent: ${raw.sent} (${
+            byteCount(raw.sentBytes)
+          }) | Rcvd: ${raw.received} (${byteCount(raw.receivedBytes)})\n`,
+        );
+      }
     } else {
       this.#w(`# ${PORTHOLE_NAME} ${done} at ${formatCtime(summary.endTime)} -- ${what}\n`);
     }
@@ -435,4 +456,31 @@ export function reasonText(p: PortResult & { reasonIp?: string }): string {
   if (p.reasonIp) s += ` from ${p.reasonIp}`;
   if (p.reasonTtl) s += ` ttl ${p.reasonTtl}`;
   return s;
+}
+
+/** printf's %g for the rates. */
+function fmtRate(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
+/** nmap's -d "Timing report" (nmap.cc), from the run's timing values. */
+export function timingReport(t: Options["timing"]): string {
+  return "--------------- Timing report ---------------\n" +
+    `  hostgroups: min ${t.minHostgroup || 1}, max ${t.maxHostgroup || 100000}\n` +
+    `  rtt-timeouts: init ${t.initialRttTimeoutMs}, min ${t.minRttTimeoutMs}, max ${t.maxRttTimeoutMs}\n` +
+    `  max-scan-delay: TCP ${t.maxScanDelayMs}, UDP ${
+      t.maxUdpScanDelayMs ?? 1000
+    }, SCTP ${t.maxScanDelayMs}\n` +
+    `  parallelism: min ${t.minParallelism}, max ${t.maxParallelism}\n` +
+    `  max-retries: ${t.maxRetries}, host-timeout: ${t.hostTimeoutMs}\n` +
+    `  min-rate: ${fmtRate(t.minRate)}, max-rate: ${fmtRate(t.maxRate)}\n` +
+    "---------------------------------------------\n";
+}
+
+/** nmap's format_bytecount(): "72B", "88.028KB", "1.234MB", "2.000GB" (powers of 1000). */
+export function byteCount(n: number): string {
+  if (n < 1e3) return `${n}B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(3)}KB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(3)}MB`;
+  return `${(n / 1e9).toFixed(3)}GB`;
 }
