@@ -17,6 +17,11 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v xsltproc >/dev/null || need+=(xsltproc)
 command -v jq >/dev/null || need+=(jq)
 command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v tmux >/dev/null || need+=(tmux)
+command -v man >/dev/null || need+=(man-db)
+command -v setcap >/dev/null || need+=(libcap2-bin)
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
 if ((${#need[@]})) && [ "$(id -u)" = 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
