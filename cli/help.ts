@@ -112,6 +112,10 @@ MISC:
   --privileged: Assume that the user is fully privileged
   --unprivileged: Assume the user lacks raw socket privileges
   --libpcap <path>: Load libpcap from <path> instead of the system's
+  --shards <n>: Split the scan by host into <n> parts, e.g. one per pod of a Job
+  --shard <i>: Scan only part <i>, 0 to <n>-1
+  --seed <s>: Deal hosts to parts by number <s>, the same in every part
+  --merge <out>: Merge the shards' -oX or -oJ files, named after <out>, into one
   -V: Print version number
   -h: Print this help summary page.
 EXAMPLES:

@@ -16,6 +16,7 @@ import type {
   OutputOptions,
   PortSpec,
   ScanKind,
+  ShardSpec,
   TimingOptions,
 } from "./options_types.ts";
 import { fatal, UsageError } from "./errors.ts";
@@ -136,6 +137,10 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["oJ", "required"],
   ["osdb", "required"],
   ["libpcap", "required"],
+  ["shards", "required"],
+  ["shard", "required"],
+  ["seed", "required"],
+  ["merge", "required"],
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */
@@ -575,6 +580,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   }
 
   const operands: string[] = [];
+  const shardArgs: ShardArgs = {};
   const opts = tokenize(argv, operands);
   const o = baseOptions(program, argv);
   const t = new TimingState();
@@ -650,6 +656,14 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "libpcap":
           o.libpcap = arg!;
+          break;
+        case "merge":
+          fatal("--merge stands alone. Usage: porthole --merge OUT SHARD-FILE...");
+          break;
+        case "shards":
+        case "shard":
+        case "seed":
+          shardArgs[opt.name] = arg!;
           break;
         case "max-os-tries": {
           const l = parseIntStrict(opt, "--max-os-tries");
@@ -1323,6 +1337,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     if (o.osdb !== undefined) checkReadable(o.osdb, "OS database");
     if (o.libpcap !== undefined) checkReadable(o.libpcap, "libpcap");
   }
+  o.shard = shardSpec(shardArgs);
   o.warnings = warnings;
   return o;
 }
@@ -1341,6 +1356,45 @@ export function parseDnsServers(arg: string): string[] {
   }
   if (out.length === 0) fatal("--dns-servers needs at least one IP address.");
   return out;
+}
+
+/** --shards, --shard and --seed as given (the last of each wins, as nmap's options do). */
+type ShardArgs = { shards?: string; shard?: string; seed?: string };
+
+/** The sharding of the run, checked: all three options or none. */
+function shardSpec(a: ShardArgs): ShardSpec | undefined {
+  if (a.shards === undefined && a.shard === undefined && a.seed === undefined) return undefined;
+  const whole = (s: string | undefined) => s !== undefined && /^\d{1,15}$/.test(s.trim());
+  if (a.shards === undefined) {
+    fatal(
+      a.shard !== undefined
+        ? "--shard I needs --shards N, the number of shards the scan is split into."
+        : "--seed is used only to split a scan: give --shards N and --shard I with it.",
+    );
+  }
+  if (!whole(a.shards) || Number(a.shards) < 1) {
+    fatal(`--shards must be a whole number, 1 or more, not "${a.shards}".`);
+  }
+  const count = Number(a.shards);
+  if (a.shard === undefined) {
+    fatal(`--shards ${count} needs --shard I: which shard (0 to ${count - 1}) this run scans.`);
+  }
+  if (!whole(a.shard)) {
+    fatal(`--shard must be a whole number from 0 to ${count - 1}, not "${a.shard}".`);
+  }
+  const index = Number(a.shard);
+  if (index >= count) {
+    fatal(
+      `--shard ${index} is out of range: with --shards ${count} the shards are 0 to ${count - 1}.`,
+    );
+  }
+  if (a.seed === undefined) {
+    fatal(
+      "--shards needs --seed S (a whole number), the same in every shard: the shards split the targets by it.",
+    );
+  }
+  if (!whole(a.seed)) fatal(`--seed must be a whole number (0 to 15 digits), not "${a.seed}".`);
+  return { count, index, seed: Number(a.seed) };
 }
 
 function sinceApril2010(opt: Opt, l: number, limit: number, _unit: string): void {

@@ -18,6 +18,16 @@ export type ScanKind =
   | "maimon" // -sM
   | "udp"; // -sU
 
+/** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
+export interface ShardSpec {
+  /** --shards N, ≥ 1. */
+  count: number;
+  /** --shard I, in [0, count). */
+  index: number;
+  /** --seed S, a non-negative integer, the same in every shard. */
+  seed: number;
+}
+
 /** One port to scan with its protocol. */
 export interface PortSpec {
   protocol: Protocol;
@@ -135,6 +145,8 @@ export interface Options {
   ifList: boolean;
   /** --libpcap PATH: the libpcap to load instead of the system's (never from a resume file). */
   libpcap?: string;
+  /** --shards N --shard I --seed S: scan only shard I of N (cli/engine/shard.ts). */
+  shard?: ShardSpec;
   /** -h/--help or -V/--version: print helpText()/versionText() and exit 0; nothing else is set. */
   show?: "help" | "version";
   /** Non-fatal messages for stderr (nmap's warnings), in order. */

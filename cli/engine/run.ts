@@ -49,6 +49,7 @@ import type { FrameTracer } from "./raw_session.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
+import { takeShard } from "./shard.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -461,6 +462,12 @@ export async function runScan(
       excludes,
       warn: (m) => log.warn(m),
     });
+    // --shards N --shard I: only this shard's targets, dealt by their position after exclusions
+    // and before any --randomize-hosts shuffle, so every shard and every retry deals alike.
+    if (opts.shard && opts.shard.count > 1) {
+      const { count, index, seed } = opts.shard;
+      targets = takeShard(targets, count, index, seed);
+    }
     if (opts.randomizeHosts) targets = shuffleInBlocks(targets, RANDOMIZE_BLOCK);
     if (opts.listScan) {
       await listTargets(opts, targets, writeHost, abort.signal);
