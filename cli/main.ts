@@ -74,6 +74,25 @@ export async function main(args: string[]): Promise<number> {
     );
     return 0;
   }
+  // porthole --merge OUT SHARD...: a sharded scan's outputs made one (./merge.ts).
+  if (args[0] === "--merge") {
+    try {
+      if (args.length < 3) {
+        throw new UsageError(
+          "Usage: porthole --merge OUT SHARD-FILE... (every shard's -oX or -oJ file)",
+        );
+      }
+      const { mergeShards } = await import("./merge.ts");
+      stdout(mergeShards(args[1]!, args.slice(2)) + "\n");
+      return 0;
+    } catch (e) {
+      if (e instanceof UsageError) {
+        stderr(e.render());
+        return e.exitCode;
+      }
+      throw e;
+    }
+  }
   const { parseOptions } = await import("./options.ts");
   let opts;
   try {

@@ -59,7 +59,8 @@ export interface ResumeState {
   partialHosts: PartialHost[];
 }
 
-function xmlUnescape(s: string): string {
+/** Undoes escapeXml() for entities (the XML files Porthole and nmap write). */
+export function xmlUnescape(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_, e: string) => {
     const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
     if (named[e]) return named[e];
