@@ -110,6 +110,6 @@ export function addressing(tag: string): LabAddressing {
 
 /** Splits a lab namespace name into its tag and role, or returns null for any other name. */
 export function parseNsName(name: string): { tag: string; role: string } | null {
-  const m = /^ph-([a-z0-9]{1,16})-(s|h|t\d+)$/.exec(name);
+  const m = /^ph-([a-z0-9]{1,16})-(s\d*|h|t\d+)$/.exec(name);
   return m ? { tag: m[1]!, role: m[2]! } : null;
 }

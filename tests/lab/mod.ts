@@ -586,6 +586,41 @@ export class Lab implements AsyncDisposable {
     return run(["ip", "netns", "exec", this.scanner.ns, ...cmd], { cwd: REPO_ROOT, ...opts });
   }
 
+  /**
+   * One more scanner namespace `ph-<tag>-s<k>` (k ≥ 1, routed scenarios), as a second pod
+   * would be: its own link `eth0` to the target (10.B.(10+k).1/24, the target's end .2) and the
+   * same routes as the first scanner's. Removed with the lab. Returns the argv prefix that runs
+   * a command inside it (`ip netns exec <ns>`) and its namespace.
+   */
+  async addScanner(k: number): Promise<{ ns: string; exec: string[] }> {
+    if (this.scenario.topology !== "routed") throw new Error("addScanner: routed scenarios only");
+    if (!Number.isInteger(k) || k < 1 || k > 9) throw new Error(`addScanner: k=${k} not in 1..9`);
+    const a = this.addr;
+    const ns = `${a.scannerNs}${k}`;
+    const net = `10.${a.b}.${10 + k}`;
+    const T = this.targets[0]!.ns;
+    await must(["ip", "netns", "add", ns]);
+    const batch = (n: string, lines: string[]) =>
+      must(["ip", "-n", n, "-batch", "-"], { stdin: lines.join("\n") + "\n" });
+    await batch(ns, [
+      "link set lo up",
+      `link add eth0 type veth peer name s${k} netns ${T}`,
+      `addr add ${net}.1/24 dev eth0`,
+      "link set eth0 up",
+    ]);
+    await batch(T, [`addr add ${net}.2/24 dev s${k}`, `link set s${k} up`]);
+    await batch(ns, [
+      `route add ${a.serviceNetV4} via ${net}.2`,
+      ...(this.anyip ? [`route add ${this.anyip} via ${net}.2`] : []),
+    ]);
+    await Deno.mkdir(`/etc/netns/${ns}`, { recursive: true });
+    await Deno.writeTextFile(
+      `/etc/netns/${ns}/resolv.conf`,
+      "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    return { ns, exec: ["ip", "netns", "exec", ns] };
+  }
+
   /** Runs `cmd` inside target `i`'s namespace (for inspection: nft, sysctl, ss). */
   runInTarget(i: number, cmd: string[], opts: RunOptions = {}): Promise<RunResult> {
     const t = this.targets[i];
