@@ -23,6 +23,8 @@ interface RunSample {
   diffs: string[];
   code: number;
   stdout: string;
+  /** Per-run remarks for the table (sharded runs: each shard's time). */
+  notes?: string[];
 }
 
 interface ToolRow {
@@ -46,8 +48,11 @@ async function inScanner(lab: Lab, argv: string[], timeoutMs: number) {
   return await lab.runInScanner(argv, { timeoutMs, cwd: REPO });
 }
 
-async function txPackets(lab: Lab): Promise<number> {
-  const r = await inScanner(lab, ["cat", "/sys/class/net/eth0/statistics/tx_packets"], 10_000);
+async function txPackets(lab: Lab, ns = lab.scanner.ns): Promise<number> {
+  const r = await run(
+    ["ip", "netns", "exec", ns, "cat", "/sys/class/net/eth0/statistics/tx_packets"],
+    { timeoutMs: 10_000, cwd: REPO },
+  );
   return Number(r.stdout.trim()) || 0;
 }
 
@@ -86,6 +91,7 @@ async function runTool(
   lab: Lab,
   reference: PortTable | undefined,
 ): Promise<RunSample> {
+  if (tool === "porthole" && w.shards) return await runShards(w, lab);
   const resultFile = `/tmp/ph-bench-${tool}-${Deno.pid}.out`;
   const args = substitute(w.args[tool]!, lab, resultFile);
   const before = await txPackets(lab);
@@ -117,6 +123,57 @@ async function runTool(
     diffs,
     code: r.code,
     stdout: r.stdout,
+  };
+}
+
+/** Scanner namespaces for shards, by lab: the lab's own, then ones added as needed. */
+const shardScanners = new WeakMap<Lab, string[]>();
+
+/** Porthole as `w.shards` shards at once, one scanner namespace each; the answer is their sum. */
+async function runShards(w: Workload, lab: Lab): Promise<RunSample> {
+  const n = w.shards!;
+  const nss = shardScanners.get(lab) ?? [lab.scanner.ns];
+  while (nss.length < n) nss.push((await lab.addScanner(nss.length)).ns);
+  shardScanners.set(lab, nss);
+  const time = ["/usr/bin/time", "-f", "PH_BENCH_RSS_KB=%M"];
+  const files = nss.slice(0, n).map((_, i) => `/tmp/ph-bench-shard${i}-${Deno.pid}.out`);
+  const before = await Promise.all(nss.slice(0, n).map((ns) => txPackets(lab, ns)));
+  const t0 = performance.now();
+  const results = await Promise.all(
+    nss.slice(0, n).map(async (ns, i) => {
+      const args = [
+        ...substitute(w.args.porthole!, lab, files[i]!),
+        ...["--shards", String(n), "--shard", String(i), "--seed", "1"],
+      ];
+      const argv = await lab.portholeArgv(args); // ip netns exec <lab's scanner> …
+      argv.splice(0, 4, "ip", "netns", "exec", ns, ...time);
+      const r = await run(argv, { timeoutMs: w.timeoutMs, cwd: REPO });
+      return { ...r, endMs: performance.now() - t0 };
+    }),
+  );
+  const wallS = Math.max(...results.map((r) => r.endMs)) / 1000;
+  const after = await Promise.all(nss.slice(0, n).map((ns) => txPackets(lab, ns)));
+  const got = files.reduce((sum, f) => sum + Math.max(0, countGrepableOpen(f)), 0);
+  for (const f of files) await Deno.remove(f).catch(() => {});
+  const want = 65536 * 100;
+  const diffs = got === want ? [] : [`${got} open host-ports, expected ${want}`];
+  const failed = results.find((r) => r.code !== 0);
+  if (failed) diffs.unshift(`exit ${failed.code}: ${failed.stderr.split("\n").at(-2) ?? ""}`);
+  return {
+    wallS,
+    rssMiB:
+      Math.max(...results.map((r) => Number(/PH_BENCH_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0))) /
+      1024,
+    txPackets: after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0),
+    ok: !failed && diffs.length === 0,
+    diffs,
+    code: failed?.code ?? 0,
+    stdout: "",
+    notes: [
+      `per shard: ${
+        results.map((r) => (r.wallMs / 1000).toFixed(1)).join(", ")
+      } s; RSS is the largest shard's`,
+    ],
   };
 }
 
@@ -214,6 +271,7 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
       n.push(`floor ${floorS} s, ${(wall / floorS).toFixed(3)}× floor`);
     }
     if (wrong.length) n.push(...new Set(wrong.flatMap((s) => s.diffs.slice(0, 4))));
+    n.push(...ss.flatMap((s) => s.notes ?? []));
     return {
       workload: w.name,
       title: w.title,

@@ -31,6 +31,10 @@ export interface Workload {
   runs: number;
   /** Tools that run once even in a full bench, because one run takes minutes. */
   slowTools?: ToolName[];
+  /** Porthole only: run it as this many shards at once (`--shards N --shard I --seed 1`), each
+   * in a scanner namespace of its own; wall time is the last shard's end, per-shard times are
+   * noted. */
+  shards?: number;
   /** Part of --quick (which must finish in under two minutes). */
   quick: boolean;
   timeoutMs: number;
@@ -166,4 +170,20 @@ export const WORKLOADS: Workload[] = [
     quick: false,
     timeoutMs: 600_000,
   },
+  // The issue's sharding figures: the same /16 × 100 ports split over 1, 2 and 4 shards running
+  // at once on this one machine (one scanner namespace each, as pods would be). They share its
+  // cores and the one target namespace, so they show the split's overhead, not a cluster's gain.
+  ...[1, 2, 4].map((n): Workload => ({
+    name: `anyip16-shards${n}`,
+    title: `/16 × 100 ports, ${n} shard${n === 1 ? "" : "s"} in parallel`,
+    scenario: "anyip16",
+    args: {
+      porthole: ["-sS", "-n", "-Pn", "--open", "-p", ANYIP_PORTS, "ANYIP", "-oG", "RESULTFILE"],
+    },
+    shards: n,
+    reference: "anyip-count",
+    runs: 1,
+    quick: false,
+    timeoutMs: 900_000,
+  })),
 ];
