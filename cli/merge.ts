@@ -150,7 +150,11 @@ function readShard(path: string): ShardFile {
   } catch (e) {
     fatal(`Cannot read ${path}: ${e instanceof Error ? e.message : e}`);
   }
-  const f = text.trimStart().startsWith("<") ? readXml(path, text) : readJson(path, text);
+  const start = text.trimStart();
+  if (start.startsWith("#")) {
+    fatal(`${path} is normal or grepable output: merge the shards' -oX or -oJ files.`);
+  }
+  const f = start.startsWith("<") ? readXml(path, text) : readJson(path, text);
   let opts: Options;
   try {
     opts = parseOptions(f.argv, { skipFileChecks: true });
