@@ -74,7 +74,11 @@ function readXml(path: string, text: string): Omit<ShardFile, "opts"> {
   const stats = text.indexOf("<runstats>");
   if (stats < 0) unfinished(path, "no <runstats>: cut short");
   if (text.includes("<!-- Porthole progress for ")) unfinished(path, "interrupted");
-  const head = text.slice(0, first >= 0 && first < stats ? first : stats);
+  // The prolog up to <debugging/>: the shard's task and hint elements (-v) tell its own
+  // timeline, not the merged scan's, so only hosts are taken from the body.
+  const debugging = /<debugging [^>]*>\n?/.exec(text);
+  const headEnd = debugging ? debugging.index + debugging[0].length : first >= 0 ? first : stats;
+  const head = text.slice(0, Math.min(headEnd, stats));
   const body = text.slice(head.length, stats);
   const hosts: ShardFile["hosts"] = [];
   for (const m of body.matchAll(/<host[\s>][\s\S]*?<\/host>\n?/g)) {

@@ -56,7 +56,7 @@ Deno.test(
         const dir = await Deno.makeTempDir({ prefix: "ph-shards-" });
         try {
           const net = lab.anyip!.replace(/\.0\.0\/16$/, ".3.0/24");
-          const scan = ["-sS", "-n", "-p", "22,80,81,8000", "--max-rate", "300", net];
+          const scan = ["-v", "-sS", "-n", "-p", "22,80,81,8000", "--max-rate", "300", net];
           const shardArgs = (i: number) => [
             ...scan,
             "--shards",
@@ -65,6 +65,8 @@ Deno.test(
             String(i),
             "--seed",
             "7",
+            // Each shard shuffles its own hosts; the partition is dealt before, so it holds.
+            "--randomize-hosts",
             "-oX",
             `${dir}/shard-${i}.xml`,
             "-oJ",
