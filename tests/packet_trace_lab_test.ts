@@ -72,7 +72,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     await using lab = await Lab.up({ tag: "optr", scenario: "many-hosts" });
-    const report = (s: string) => /^-+ Timing report -+\n(?:  .*\n)+-+$/m.exec(s)?.[0];
+    const report = (s: string) => /^-+ Timing report -+\n(?: {2}.*\n)+-+$/m.exec(s)?.[0];
     const cases: string[][] = [
       ["-d", "-sS", "-p", "1-2000", "web.lab"],
       ["-dd", "-sS", "-T4", "--max-retries", "3", "--min-rate", "12.5", "-p", "22", "web.lab"],
