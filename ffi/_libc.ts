@@ -35,6 +35,9 @@ const LIBC_SYMBOLS = {
   },
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  /** fcntl with an int argument (F_GETFD and the like). */
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
 } as const;
 
 /** The loaded libc symbols. */

@@ -71,5 +71,6 @@ export { type FrameSender, openSender, type SenderChoice } from "./sender.ts";
 export { TunDevice } from "./tun.ts";
 export { replyFilter, type ReplyFilterOptions } from "./filter.ts";
 export { describeError, OsError, PcapError, PermissionMissingError } from "./errors.ts";
+export { type DescriptorUse, descriptorUse } from "./limits.ts";
 export { closeAll, openHandleCount, setOnInterrupt } from "./registry.ts";
 export { libpcapPath, libpcapVersion, useLibpcap } from "./_libpcap.ts";

@@ -29,7 +29,7 @@ import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
 import { neighbourMac } from "../../ffi/mod.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
 import { completedInfo, nameIp } from "../engine/chatter.ts";
-import { Waker } from "../engine/waker.ts";
+import { Connects } from "../engine/connects.ts";
 
 export { DEFAULT_UDP_PING_PORT, discoveryMethod } from "./plan.ts";
 export type { DiscoveryMethod, PingProbe, TargetPlace } from "./plan.ts";
@@ -576,54 +576,29 @@ async function connectPing(
     // Connect completions come through the event loop, not in send order.
     rack: false,
   });
-  const pending = new Set<AbortController>();
-  let finished: { h: number; p: number; tryNo: number; at: number; reason: string }[] = [];
-  const waker = new Waker();
+  // Descriptors are budgeted; a local shortage withdraws the attempt (see Connects).
+  using conns = new Connects(sched);
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       const probe = probes[h]![p];
-      if (!probe || probe.type !== "connect") return true;
-      const ac = new AbortController();
-      pending.add(ac);
-      Deno.connect({ hostname: hosts[h]!.address, port: probe.port, signal: ac.signal }).then(
-        (c) => {
-          try {
-            c.close();
-          } catch {
-            // gone already
-          }
-          return undefined;
-        },
-        (e) => e,
-      ).then((err) => {
-        pending.delete(ac);
-        if (ac.signal.aborted) return;
-        const v = connectVerdict(err);
-        if (!v || v.state === "filtered") return;
-        finished.push({ h, p, tryNo, at: performance.now(), reason: v.reason });
-        waker.wake();
-      });
+      if (probe?.type === "connect") conns.open(h, p, tryNo, hosts[h]!.address, probe.port);
       return true;
     },
     flush() {},
     poll() {
-      const list = finished;
-      finished = [];
-      for (const f of list) {
+      for (const f of conns.drain()) {
+        const v = connectVerdict(f.error);
+        if (!v || v.state === "filtered") continue;
         if (sched.answer(f.h, f.p, f.tryNo, f.at)) {
           hosts[f.h]!.up = true;
-          hosts[f.h]!.statusReason = f.reason;
+          hosts[f.h]!.statusReason = v.reason;
         }
+        // The first answer settles the host: its other connects are moot.
+        if (sched.isHostDone(f.h)) { for (let p = 0; p < perHost; p++) conns.settle(f.h, p); }
       }
     },
-    wait(ms) {
-      if (finished.length) return Promise.resolve();
-      return waker.sleep(ms);
-    },
+    wait: (ms) => conns.wait(ms),
+    room: () => conns.room(),
   };
-  try {
-    await sched.run(io, { silent() {}, hostDone() {} });
-  } finally {
-    for (const ac of pending) ac.abort();
-  }
+  await sched.run(io, { silent() {}, hostDone() {} });
 }

@@ -40,6 +40,11 @@ export interface ProbeIo {
   poll(): void;
   /** Resolve when replies may be waiting, or after `ms`. */
   wait(ms: number): Promise<void>;
+  /**
+   * How many probes the transport can take now (e.g. file descriptors left
+   * for connects); unbounded when absent. `wait` must return when it grows.
+   */
+  room?(): number;
 }
 
 /** What the scheduler tells the scan module. */
@@ -297,6 +302,31 @@ export class Scheduler {
     return true;
   }
 
+  /**
+   * Try `tryNo` of probe (h, p) never left this host: a local resource ran
+   * out (file descriptors, buffers). It is withdrawn as if never sent (no
+   * timeout, no retry used up, no congestion signal) and sent again later.
+   * Returns false when the probe is settled or a later try has been sent.
+   */
+  requeue(h: number, p: number, tryNo: number): boolean {
+    if (h < 0 || h >= this.hostCount || p < 0 || p >= this.perHost) return false;
+    const idx = p * this.hostCount + h;
+    const f = this.#flags[idx]!;
+    if (f & DONE || tryNo !== this.#tries[idx]! - 1) return false;
+    this.#tries[idx] = tryNo;
+    if (f & OUTSTANDING) this.#inFlight--;
+    this.#flags[idx] = (f & ~(OUTSTANDING | FINAL_WAIT)) | QUEUED;
+    if (!(f & QUEUED)) this.#retransmit.push(idx);
+    this.stats.sent--;
+    if (tryNo > 0) this.stats.retransmitted--;
+    return true;
+  }
+
+  /** Whether probe (h, p) timed out and waits in the queue for its next try. */
+  awaitingResend(h: number, p: number): boolean {
+    return (this.#flags[p * this.hostCount + h]! & (QUEUED | DONE)) === QUEUED;
+  }
+
   /** Settle every probe of host `h` now (its answer is known, or it timed out). */
   finishHost(h: number, timedOut = false): void {
     this.#finish(h, timedOut);
@@ -478,7 +508,7 @@ export class Scheduler {
   #send(io: ProbeIo, now: number): void {
     const room = Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight);
     let n = Math.max(room, this.rate.owed(now));
-    n = Math.min(n, this.rate.allowance(now));
+    n = Math.min(n, this.rate.allowance(now), io.room?.() ?? Infinity);
     let sent = 0;
     while (sent < n) {
       const idx = this.#nextProbe();
@@ -565,10 +595,13 @@ export class Scheduler {
           this.#drainDone();
         }
         let sleep = Math.min(untilTimeout, 100);
-        const canSend = this.#hasWork() &&
+        // A transport without room (no descriptor free) wakes the wait itself;
+        // --min-rate cannot hurry it.
+        const ioRoom = io.room?.() ?? Infinity;
+        const canSend = this.#hasWork() && ioRoom > 0 &&
           Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight) > 0;
         if (canSend) sleep = Math.min(sleep, this.rate.waitMs(now));
-        if (this.#hasWork()) sleep = Math.min(sleep, this.rate.dueMs(now));
+        if (this.#hasWork() && ioRoom > 0) sleep = Math.min(sleep, this.rate.dueMs(now));
         if (this.#plan.hostTimeoutMs > 0) {
           sleep = Math.min(sleep, Math.max(0, this.#start + this.#plan.hostTimeoutMs - now));
         }

@@ -210,3 +210,78 @@ Deno.test("scheduler: retryHoldMs holds a new try number, and a late answer stil
   assertEquals(retries.map((x) => x.h), [0], "host 1 answered during the hold: no retry");
   assert(retries[0]!.at >= 20 + 150, `retry at ${retries[0]!.at} ms, before timeout + hold`);
 });
+
+Deno.test("scheduler: a try withdrawn for want of descriptors is sent again, never silent", async () => {
+  // The transport offers room for 8 (its count of descriptors) but only 3
+  // opens succeed at a time: the rest fail at once, as EMFILE does, and are
+  // handed back with requeue(). Every probe answers after 1 ms.
+  const H = 2, P = 100, REAL = 3;
+  const s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
+  let open = 0, withdrawn = 0, maxOpen = 0;
+  const due: { h: number; p: number; t: number; at: number }[] = [];
+  const failed: { h: number; p: number; t: number }[] = [];
+  const io: ProbeIo = {
+    emit(h, p, t) {
+      if (open >= REAL) failed.push({ h, p, t });
+      else {
+        open++;
+        maxOpen = Math.max(maxOpen, open);
+        due.push({ h, p, t, at: performance.now() + 1 });
+      }
+      return true;
+    },
+    flush() {},
+    poll() {
+      for (const f of failed.splice(0)) {
+        withdrawn++;
+        assert(s.requeue(f.h, f.p, f.t), "the latest try of an unsettled probe is withdrawn");
+      }
+      const now = performance.now();
+      for (let i = due.length - 1; i >= 0; i--) {
+        const d = due[i]!;
+        if (d.at > now) continue;
+        due.splice(i, 1);
+        open--;
+        s.answer(d.h, d.p, d.t, now);
+      }
+    },
+    wait: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1))),
+    room: () => 8 - open,
+  };
+  const silent: string[] = [];
+  await s.run(io, { silent: (h, p) => silent.push(`${h}/${p}`), hostDone: () => {} });
+  assertEquals(silent, []);
+  assert(withdrawn > 0, "some opens failed");
+  assert(maxOpen <= REAL);
+  for (let h = 0; h < H; h++) {
+    for (let p = 0; p < P; p++) assertEquals(s.triesSent(h, p), 1, `tries of ${h}/${p}`);
+  }
+  assertEquals(s.stats.sent, H * P);
+  assertEquals(s.stats.retransmitted, 0);
+  assertEquals(s.inFlight, 0);
+});
+
+Deno.test("scheduler: requeue refuses settled probes and tries already superseded", () => {
+  const s = new Scheduler({ hosts: 1, perHost: 2, plan: plan(), randomize: false });
+  assertEquals(s.requeue(0, 0, 0), false, "never sent");
+  assertEquals(s.requeue(3, 0, 0), false, "no such host");
+  const sent: number[] = [];
+  const io: ProbeIo = {
+    emit: (_h, p) => (sent.push(p), true),
+    flush() {},
+    poll() {},
+    wait: () => Promise.resolve(),
+    room: () => (sent.length < 2 ? 2 - sent.length : 0),
+  };
+  // One pass of run() sends both probes, then stops once they are answered.
+  const run = s.run(io, { silent() {}, hostDone() {} });
+  assertEquals(sent, [0, 1]);
+  assert(s.requeue(0, 0, 0));
+  assertEquals(s.inFlight, 1);
+  assert(s.awaitingResend(0, 0));
+  assertEquals(s.requeue(0, 0, 0), false, "try 0 is no longer sent");
+  assert(s.answer(0, 1, 0, performance.now()));
+  assertEquals(s.requeue(0, 1, 0), false, "answered");
+  s.finishHost(0);
+  return run;
+});

@@ -15,10 +15,9 @@ import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
 import { silenceVerdict, type Verdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./tcp_raw.ts";
-import { Waker } from "../engine/waker.ts";
-import { connectOutcome, connLine } from "../engine/packet_trace.ts";
+import { Connects } from "../engine/connects.ts";
 
-/** Connects in flight at most (file descriptors are the limit, not the network). */
+/** Connects in flight at most (the descriptor budget may allow fewer). */
 export const MAX_CONNECTS_IN_FLIGHT = 512;
 
 /** What a finished connect attempt means, or null to let the timer decide. */
@@ -35,14 +34,6 @@ export function connectVerdict(err: unknown): Verdict | null {
   if (/os error (13|1)\b/.test(msg)) return { state: "filtered", reason: "perm-denied" };
   if (/os error 111\b/.test(msg)) return { state: "closed", reason: "conn-refused" };
   return null;
-}
-
-interface Done {
-  h: number;
-  p: number;
-  tryNo: number;
-  at: number;
-  verdict: Verdict;
 }
 
 /** Connect-scan `ports` on `hosts`; returns the filled PortTable. */
@@ -76,84 +67,41 @@ export async function connectScan(
     maxInFlight: MAX_CONNECTS_IN_FLIGHT,
     rack: false,
   });
-
-  // Every attempt of a probe stays alive until the probe is settled: a slow
-  // first try that succeeds after a retransmission still counts.
-  const pending = new Map<number, AbortController[]>();
-  const settle = (idx: number) => {
-    for (const ac of pending.get(idx) ?? []) ac.abort();
-    pending.delete(idx);
-  };
-  let finished: Done[] = [];
-  const waker = new Waker();
-
-  function attempt(h: number, p: number, tryNo: number): void {
-    const idx = p * H + h;
-    const ac = new AbortController();
-    const list = pending.get(idx);
-    if (list) list.push(ac);
-    else pending.set(idx, [ac]);
-    const host = hosts[h]!;
-    const trace = ctx.packetTrace;
-    trace?.(connLine(host.address, ports[p]!, "Operation now in progress"));
-    Deno.connect({ hostname: host.address, port: ports[p]!, signal: ac.signal }).then(
-      (conn) => {
-        try {
-          conn.close();
-        } catch {
-          // already closed by the peer
-        }
-        return undefined;
-      },
-      (e) => e,
-    ).then((err) => {
-      if (ac.signal.aborted) return;
-      ctx.packetTrace?.(connLine(host.address, ports[p]!, connectOutcome(err)));
-      const verdict = connectVerdict(err);
-      if (!verdict) return;
-      finished.push({ h, p, tryNo, at: performance.now(), verdict });
-      waker.wake();
-    });
-  }
+  // Sized to the file descriptors the process may still open; a shortage
+  // withdraws the attempt (back-pressure), it never makes a port filtered.
+  using conns = new Connects(sched, ctx.packetTrace);
 
   const io: ProbeIo = {
     emit(h, p, tryNo) {
-      attempt(h, p, tryNo);
+      conns.open(h, p, tryNo, hosts[h]!.address, ports[p]!);
       return true;
     },
     flush() {},
     poll() {
-      const list = finished;
-      finished = [];
-      for (const d of list) {
+      for (const d of conns.drain()) {
+        const verdict = connectVerdict(d.error);
+        if (!verdict) continue;
         if (sched.answer(d.h, d.p, d.tryNo, d.at)) {
-          table.set(d.h, d.p, d.verdict);
-          listener.port?.(hosts[d.h]!, ports[d.p]!, d.verdict.state);
+          table.set(d.h, d.p, verdict);
+          listener.port?.(hosts[d.h]!, ports[d.p]!, verdict.state);
         }
-        if (sched.isDone(d.h, d.p)) settle(d.p * H + d.h);
+        if (sched.isDone(d.h, d.p)) conns.settle(d.h, d.p);
       }
     },
-    wait(ms) {
-      if (finished.length > 0) return Promise.resolve();
-      return waker.sleep(ms);
-    },
+    wait: (ms) => conns.wait(ms),
+    room: () => conns.room(),
   };
 
-  try {
-    await sched.run(io, {
-      silent(h, p) {
-        settle(p * H + h);
-        table.set(h, p, silence);
-      },
-      hostDone(h, timedOut) {
-        const host = hosts[h]!;
-        if (timedOut) host.timedOut = true;
-        listener.hostDone?.(host, h, table, timedOut);
-      },
-    });
-  } finally {
-    for (const list of pending.values()) for (const ac of list) ac.abort();
-    pending.clear();
-  }
+  await sched.run(io, {
+    silent(h, p) {
+      conns.settle(h, p);
+      table.set(h, p, silence);
+    },
+    hostDone(h, timedOut) {
+      const host = hosts[h]!;
+      if (timedOut) host.timedOut = true;
+      listener.hostDone?.(host, h, table, timedOut);
+    },
+  });
   return table;
 }

@@ -4,10 +4,16 @@
  * them) and connected UDP (node:dgram). Each is a Channel: a queue of events
  * (data, end of stream, error) read with a deadline, with a cap on how much
  * is buffered so a flooding server (chargen, /dev/zero) cannot eat memory.
+ *
+ * Each open channel holds one of the process's budgeted file descriptors
+ * (cli/engine/descriptors.ts): opening waits for a free one, and an open that
+ * fails for want of a local resource (EMFILE and the like) is made again
+ * once one is free, so a shortage here never reads as a closed or wrapped port.
  */
 
 import type * as net from "node:net";
 import type { Buffer } from "node:buffer";
+import { descriptorBudget, isLocalResourceError } from "../engine/descriptors.ts";
 
 /**
  * node:tls, node:net and node:dgram, loaded on first use rather than imported: a bundle hoists
@@ -108,8 +114,53 @@ class Queue {
   }
 }
 
+/**
+ * Opens a channel on a budgeted descriptor: waits for one, retries an open
+ * that failed for want of a local resource once one is free again, and gives
+ * it back when the channel is closed.
+ */
+async function budgeted(open: () => Promise<Channel>, signal?: AbortSignal): Promise<Channel> {
+  const budget = descriptorBudget();
+  for (;;) {
+    await budget.acquire(signal);
+    let chan: Channel;
+    try {
+      chan = await open();
+    } catch (e) {
+      if (!isLocalResourceError(e)) {
+        budget.give();
+        throw e;
+      }
+      budget.overrun();
+      if (signal?.aborted) throw e;
+      continue;
+    }
+    budget.opened();
+    let held = true;
+    return {
+      write: (data) => chan.write(data),
+      next: (deadline) => chan.next(deadline),
+      close() {
+        chan.close();
+        if (held) {
+          held = false;
+          budget.give();
+        }
+      },
+    };
+  }
+}
+
 /** TCP through Deno.connect (or node:net when a source address is set). */
-export async function connectTcp(
+export function connectTcp(
+  ep: Endpoint,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<Channel> {
+  return budgeted(() => openTcp(ep, timeoutMs, signal), signal);
+}
+
+async function openTcp(
   ep: Endpoint,
   timeoutMs: number,
   signal?: AbortSignal,
@@ -175,7 +226,7 @@ export function connectTls(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Channel> {
-  return connectNode(ep, timeoutMs, true, signal);
+  return budgeted(() => connectNode(ep, timeoutMs, true, signal), signal);
 }
 
 async function connectNode(
@@ -245,21 +296,41 @@ async function connectNode(
 }
 
 /** A connected UDP socket: each write is one datagram, each data event one reply. */
-export async function openUdp(ep: Endpoint): Promise<Channel> {
+export function openUdp(ep: Endpoint, signal?: AbortSignal): Promise<Channel> {
+  return budgeted(() => openUdpSocket(ep), signal);
+}
+
+async function openUdpSocket(ep: Endpoint): Promise<Channel> {
   const { dgram, net } = await loadNodeSockets();
   return await new Promise((resolve, reject) => {
-    const sock = dgram.createSocket(net.isIPv6(ep.address) ? "udp6" : "udp4");
+    let sock: ReturnType<typeof dgram.createSocket>;
+    try {
+      sock = dgram.createSocket(net.isIPv6(ep.address) ? "udp6" : "udp4");
+    } catch (e) {
+      return reject(e);
+    }
     const q = new Queue();
     let open = true;
+    let connected = false;
     sock.on("message", (msg: Buffer) => {
       if (q.buffered < CHANNEL_BUFFER_CAP) q.push({ kind: "data", data: new Uint8Array(msg) });
     });
     sock.on("error", (err: Error) => {
+      // Before the socket is connected (bind, EMFILE): the open failed.
+      if (!connected) {
+        open = false;
+        try {
+          sock.close();
+        } catch { /* never opened */ }
+        return reject(err);
+      }
       // ICMP port unreachable shows up as ECONNREFUSED on a connected socket.
       q.push({ kind: "error", code: errorCode(err), message: err.message });
     });
     const ready = () =>
       sock.connect(ep.port, ep.address, () => {
+        connected = true;
+        if (!open) return;
         resolve({
           write: (data) =>
             new Promise((res, rej) => sock.send(data, (err) => (err ? rej(err) : res()))),

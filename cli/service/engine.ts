@@ -37,6 +37,7 @@ import {
   openUdp,
 } from "./conn.ts";
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
+import { DescriptorLimitError } from "../engine/descriptors.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -109,6 +110,8 @@ class Attempt {
   firstSoft?: MatchDetails;
   hard?: MatchDetails;
   connected = false;
+  /** Set when the process could open nothing at all for long: the scan cannot go on. */
+  fatal?: DescriptorLimitError;
   private chan?: Channel;
   private cancelled = false;
   private readonly abort = new AbortController();
@@ -161,7 +164,7 @@ class Attempt {
     const connectStart = performance.now();
     try {
       this.chan = this.protocol === "udp"
-        ? await openUdp(this.ep)
+        ? await openUdp(this.ep, this.abort.signal)
         : this.ssl
         ? await connectTls(this.ep, CONNECT_SSL_TIMEOUT_MS, this.abort.signal)
         : await connectTcp(this.ep, CONNECT_TIMEOUT_MS, this.abort.signal);
@@ -170,6 +173,7 @@ class Attempt {
         this.end = "cancelled";
         return;
       }
+      if (e instanceof DescriptorLimitError) this.fatal = e;
       if (cfg.debug || cfg.trace) {
         cfg.log(`Service scan: connect to ${this.label} failed: ${(e as Error).message}`);
       }
@@ -393,6 +397,7 @@ export async function probePort(
       const s = steps[head]!;
       const a = s.attempt;
       if (!a?.finished) return null;
+      if (a.fatal) throw a.fatal;
       if (a.size > 0 || a.end === "timeout" || a.end === "full" || a.end === "abort") {
         tcpwrapPossible = false;
       }
