@@ -8,10 +8,12 @@
  *
  * The scanner runs as root, so a raw discovery would need packet sockets
  * that 24 descriptors cannot spare (Deno itself holds 21–23): the runs at 24
- * skip discovery (-Pn) and use the connect scan for -sV too (-sT).
+ * skip discovery (-Pn) and use the connect scan for -sV too (-sT). At 22–23
+ * Deno has no room even for its signal handling (it panicked there): Porthole
+ * says so in one sentence and exits 1.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "../cli/engine/_assert.ts";
 import {
   haveNmap,
   type Lab,
@@ -107,6 +109,21 @@ Deno.test(
         if (haveNmap) {
           const n = await limited(lab, 24, ["nmap", ...args]);
           assertSame(tables(ok(n, "nmap -sT, ulimit -n 24")), want, "nmap");
+        }
+        // Below what the runtime needs for itself: the right table, or one
+        // sentence and exit 1 — never a wrong table or a Deno panic.
+        for (const limit of [22, 23]) {
+          const r = await limited(lab, limit, await porthole(lab, args));
+          if (r.code === 0) {
+            assertSame(tables(r.stdout), want, `ulimit -n ${limit}`);
+            continue;
+          }
+          assertEquals(r.code, 1, `ulimit -n ${limit}: ${r.stderr}`);
+          assert(
+            /^porthole: Too few file descriptors to run: the limit \(ulimit -n\) is \d+ and \d+ are in use; raise it, e\.g\. ulimit -n 1024\nQUITTING!\n$/
+              .test(r.stderr),
+            `ulimit -n ${limit}: ${r.stderr}`,
+          );
         }
       });
 

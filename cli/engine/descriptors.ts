@@ -16,7 +16,7 @@
  * @module
  */
 
-import { descriptorUse } from "../../ffi/mod.ts";
+import { type DescriptorUse, descriptorUse } from "../../ffi/mod.ts";
 
 /** Most descriptors kept back for the runtime and files opened later (output, modules, DNS). */
 const RESERVE_MAX = 8;
@@ -222,6 +222,34 @@ export function budgetSize(free: number): number {
   return free - Math.min(RESERVE_MAX, Math.floor(free / 8));
 }
 
+function tooFew(use: DescriptorUse, what: string): DescriptorLimitError {
+  return new DescriptorLimitError(
+    `Too few file descriptors ${what}: the limit (ulimit -n) is ${use.limit} and ` +
+      `${use.open} are in use; raise it, e.g. ulimit -n 1024`,
+  );
+}
+
+/**
+ * A budget for a process whose descriptors are `use` (unbounded when not
+ * known). Throws DescriptorLimitError when not one descriptor is left.
+ */
+export function budgetFor(use: DescriptorUse | undefined): DescriptorBudget {
+  if (use === undefined) return new DescriptorBudget(Infinity);
+  const free = use.limit - use.open;
+  if (free < 1) throw tooFew(use, "to open a connection");
+  return new DescriptorBudget(budgetSize(free));
+}
+
+/**
+ * Throws DescriptorLimitError unless `n` descriptors can still be opened
+ * (when the limit can be read): a clear error before the runtime itself runs
+ * out (Deno panics when it cannot create the socket pair for signal handling).
+ */
+export function requireDescriptors(n: number, what: string): void {
+  const use = descriptorUse();
+  if (use !== undefined && use.limit - use.open < n) throw tooFew(use, what);
+}
+
 let shared: DescriptorBudget | undefined;
 
 /**
@@ -231,15 +259,5 @@ let shared: DescriptorBudget | undefined;
  * DescriptorLimitError when not one descriptor is left.
  */
 export function descriptorBudget(): DescriptorBudget {
-  if (shared) return shared;
-  const use = descriptorUse();
-  if (use === undefined) return (shared = new DescriptorBudget(Infinity));
-  const free = use.limit - use.open;
-  if (free < 1) {
-    throw new DescriptorLimitError(
-      `Too few file descriptors to open a connection: the limit (ulimit -n) is ${use.limit} ` +
-        `and ${use.open} are in use; raise it, e.g. ulimit -n 1024`,
-    );
-  }
-  return (shared = new DescriptorBudget(budgetSize(free)));
+  return shared ??= budgetFor(descriptorUse());
 }

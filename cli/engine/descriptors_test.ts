@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "./_assert.ts";
 import {
   type BudgetClock,
+  budgetFor,
   budgetSize,
   DescriptorBudget,
   DescriptorLimitError,
@@ -145,4 +146,22 @@ Deno.test("descriptors: acquire waits in order and honours its signal", async ()
   await third;
   assertEquals(order, ["abort", "first", "third"]);
   assertEquals(b.used, 1);
+});
+
+Deno.test("descriptors: the budget is sized from the limit; none left is one clear error", () => {
+  assertEquals(budgetFor({ limit: 64, open: 24 }).size, 35);
+  assertEquals(budgetFor({ limit: 24, open: 23 }).size, 1);
+  assertEquals(budgetFor(undefined).size, Infinity, "limit unknown: back-pressure alone");
+  let err: unknown;
+  try {
+    budgetFor({ limit: 24, open: 24 });
+  } catch (e) {
+    err = e;
+  }
+  assert(err instanceof DescriptorLimitError);
+  assertEquals(
+    err.message,
+    "Too few file descriptors to open a connection: the limit (ulimit -n) is 24 and 24 are in use; " +
+      "raise it, e.g. ulimit -n 1024",
+  );
 });

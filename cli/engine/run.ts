@@ -50,6 +50,7 @@ import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
 import { takeShard } from "./shard.ts";
+import { requireDescriptors } from "./descriptors.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -270,6 +271,9 @@ export async function runScan(
   // files, then end by that signal (main.ts). A second signal quits at once.
   let caught: StopSignal | undefined;
   let sessions: SessionPool | undefined;
+  // Signal handling costs the runtime two descriptors (it panics without
+  // them), and a scan needs at least one more.
+  requireDescriptors(3, "to run");
   const listeners = STOP_SIGNALS.map((sig) => {
     const fn = () => {
       if (caught) {
