@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FFI_HINT, OsError, PermissionMissingError } from "./errors.ts";
+import { FD_LIMIT_HINT, FFI_HINT, OsError, PermissionMissingError } from "./errors.ts";
 
 const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -89,6 +89,8 @@ export function strerror(code: number): string {
 /** An OsError for the call that just failed, read from errno. */
 export function lastError(operation: string, hint?: string): OsError {
   const e = errno();
+  // EMFILE, ENFILE: the fix is the limit, whatever the call.
+  if (e === 24 || e === 23) hint ??= FD_LIMIT_HINT;
   return new OsError(operation, e, strerror(e), hint);
 }
 

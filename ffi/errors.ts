@@ -85,6 +85,9 @@ export const RAW_PRIVILEGE_HINT =
 export const LIBPCAP_HINT =
   "install libpcap (Debian/Ubuntu: apt-get install libpcap0.8), or give its path with --libpcap";
 
+/** The fix for running out of file descriptors (EMFILE). */
+export const FD_LIMIT_HINT = "too low an open-files limit; raise it, e.g. ulimit -n 1024";
+
 /** The fix for a missing FFI permission. */
 export const FFI_HINT = "run Deno with --allow-ffi";
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { PcapError, RAW_PRIVILEGE_HINT } from "./errors.ts";
+import { FD_LIMIT_HINT, PcapError, RAW_PRIVILEGE_HINT } from "./errors.ts";
 import { type LibPcap, libpcap } from "./_libpcap.ts";
 import { cString, libc, POLLIN } from "./_libc.ts";
 import { type FrameBatch, INDEX_STRIDE } from "./frame_batch.ts";
@@ -364,6 +364,8 @@ export class Pcap {
         hint = `bring it up first: ip link set ${this.device} up`;
       } else if (/permitted|permission/i.test(e.message)) {
         hint = RAW_PRIVILEGE_HINT;
+      } else if (/too many open files/i.test(e.message)) {
+        hint = FD_LIMIT_HINT;
       }
       throw new PcapError("pcap_activate", e.message, { status: rc, hint });
     }

@@ -51,6 +51,7 @@ import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
 import { takeShard } from "./shard.ts";
 import { requireDescriptors } from "./descriptors.ts";
+import { describeError } from "../../ffi/mod.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -497,7 +498,7 @@ export async function runScan(
     if (group.length && !abort.signal.aborted) await runGroup();
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    errorMessage = permissionMessage(e) ?? (e instanceof Error ? e.message : String(e));
+    errorMessage = permissionMessage(e) ?? describeError(e);
   } finally {
     progress.stop();
     ctx.raw?.sessions.closeAll();
