@@ -8,6 +8,7 @@
  */
 
 import { missingPermissionSentence } from "./permissions.ts";
+import { descriptorBudget, isLocalResourceError } from "./engine/descriptors.ts";
 import { formatIpv6, parseIpv6 } from "./targets.ts";
 
 /** What target expansion and the reports need from name resolution. */
@@ -98,9 +99,28 @@ export class SystemResolver implements Resolver {
   async #dns(query: string, type: "PTR"): Promise<string[]> {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), this.#opts.timeoutMs ?? 3000);
+    const ask = this.#opts.resolveDns ??
+      ((q: string, t: "PTR", signal: AbortSignal) => Deno.resolveDns(q, t, { signal }));
     try {
-      if (this.#opts.resolveDns) return await this.#opts.resolveDns(query, type, ctl.signal);
-      return await Deno.resolveDns(query, type, { signal: ctl.signal });
+      // A query holds a socket: it takes a descriptor from the budget the
+      // connects share, and a shortage (EMFILE) is waited out, never taken
+      // for "no name".
+      const budget = descriptorBudget();
+      for (;;) {
+        await budget.acquire(ctl.signal);
+        try {
+          const names = await ask(query, type, ctl.signal);
+          budget.give();
+          budget.opened();
+          return names;
+        } catch (e) {
+          if (!isLocalResourceError(e) || ctl.signal.aborted) {
+            budget.give();
+            throw e;
+          }
+          budget.overrun();
+        }
+      }
     } catch {
       return [];
     } finally {

@@ -73,3 +73,30 @@ Deno.test("SystemResolver: reverse lookups read the hosts file, then DNS; PTR ca
     Deno.removeSync(hosts);
   }
 });
+
+Deno.test("SystemResolver: out of descriptors, a PTR query waits and asks again; no name is not made up", async () => {
+  let calls = 0;
+  const r = new SystemResolver({
+    hostsFile: "/nonexistent",
+    timeoutMs: 5000,
+    resolveDns: () => {
+      calls++;
+      if (calls <= 2) {
+        return Promise.reject(
+          new Error("proto error: io error: Too many open files (os error 24)"),
+        );
+      }
+      return Promise.resolve(["host.lab."]);
+    },
+  });
+  assertEquals(await r.reverse("10.0.0.1"), "host.lab");
+  assertEquals(calls, 3);
+  // Any other failure is an answer: no name, asked once.
+  let other = 0;
+  const r2 = new SystemResolver({
+    hostsFile: "/nonexistent",
+    resolveDns: () => (other++, Promise.reject(new Error("NXDOMAIN"))),
+  });
+  assertEquals(await r2.reverse("10.0.0.2"), undefined);
+  assertEquals(other, 1);
+});

@@ -11,14 +11,17 @@ import { ffiGranted, libc } from "./_libc.ts";
 /** RLIMIT_NOFILE on Linux (x86, Arm, RISC-V; not MIPS or SPARC, where it is 5 and 6). */
 const RLIMIT_NOFILE = 7;
 const F_GETFD = 1;
-/** Limits above this are not counted through: there is room for any parallelism Porthole uses. */
-const COUNT_UP_TO = 1 << 16;
+/**
+ * Limits above this are not counted through (a few ms per thousand): there
+ * is room for any parallelism Porthole uses beside what the runtime holds.
+ */
+const COUNT_UP_TO = 4096;
 
 /** The soft limit on open files and how many descriptors below it are open now. */
 export interface DescriptorUse {
   /** getrlimit(RLIMIT_NOFILE)'s soft limit: every descriptor number is below it. */
   limit: number;
-  /** Descriptors open below the limit (not counted, 0, when the limit is above 65,536). */
+  /** Descriptors open below the limit (not counted, 0, when the limit is above 4096). */
   open: number;
 }
 
