@@ -27,6 +27,16 @@ import {
 
 const TCP_PORTS = "22,80,443,8000-8096";
 
+/** setpriv (util-linux) runs Porthole as nobody for the unprivileged case. */
+const haveSetpriv = await (async () => {
+  try {
+    return (await new Deno.Command("setpriv", { args: ["--version"], stdout: "null" }).output())
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
 /** Runs argv (a command inside the scanner namespace) with the open-files limit at `limit`. */
 function limited(lab: Lab, limit: number, argv: string[], timeoutMs = 300_000): Promise<RunResult> {
   return lab.runInScanner(["sh", "-c", `ulimit -n ${limit} && exec "$@"`, "sh", ...argv], {
@@ -93,11 +103,12 @@ Deno.test(
       const hosts = (n: number) => Array.from({ length: n }, (_, i) => `${base}.0.${i + 1}`);
       const range = (n: number) => `${base}.0.1-${n}`;
 
+      const args = ["-sT", "-Pn", "-n", "-p", TCP_PORTS, range(8)];
+      const want = tables(ok(await lab.porthole(args), "porthole -sT, no limit"));
+      assertEquals(Object.keys(want), hosts(8));
+      for (const h of hosts(8)) assertEquals(want[h]!.ports.length, 100);
+
       await t.step("-sT", async () => {
-        const args = ["-sT", "-Pn", "-n", "-p", TCP_PORTS, range(8)];
-        const want = tables(ok(await lab.porthole(args), "porthole -sT, no limit"));
-        assertEquals(Object.keys(want), hosts(8));
-        for (const h of hosts(8)) assertEquals(want[h]!.ports.length, 100);
         for (const limit of [24, 64]) {
           const r = await limited(lab, limit, await porthole(lab, args));
           assertSame(tables(ok(r, `porthole -sT, ulimit -n ${limit}`)), want, `ulimit -n ${limit}`);
@@ -127,9 +138,37 @@ Deno.test(
         }
       });
 
+      // Unprivileged: discovery by connect as well (the connect ping).
+      await t.step({
+        name: "unprivileged (connect ping), ulimit -n 24",
+        ignore: !haveSetpriv,
+        fn: async () => {
+          const home = await Deno.makeTempDir({ prefix: "ph-fdlim-" });
+          try {
+            await Deno.chmod(home, 0o777);
+            const asNobody = async (args: string[]) => [
+              "setpriv",
+              "--reuid=65534",
+              "--regid=65534",
+              "--clear-groups",
+              "env",
+              `HOME=${home}`,
+              `DENO_DIR=${home}`,
+              ...await porthole(lab, args),
+            ];
+            // A first run fills Deno's caches: writing them takes descriptors
+            // a later run does not need (23 of 24 instead of 21).
+            ok(await lab.runInScanner(await asNobody(["--version"])), "porthole --version");
+            const r = await limited(lab, 24, await asNobody(["-n", "-p", TCP_PORTS, range(8)]));
+            assertSame(tables(ok(r, "porthole as nobody, ulimit -n 24")), want, "unprivileged");
+          } finally {
+            await Deno.remove(home, { recursive: true });
+          }
+        },
+      });
       await t.step("-sV", async () => {
-        const args = (n: number) => ["-sT", "-sV", "-Pn", "-n", "-p", "22,80", range(n)];
-        const out = ok(await lab.porthole(args(16)), "porthole -sV, no limit");
+        const svArgs = (n: number) => ["-sT", "-sV", "-Pn", "-n", "-p", "22,80", range(n)];
+        const out = ok(await lab.porthole(svArgs(16)), "porthole -sV, no limit");
         const want = versions(out);
         assertEquals(Object.keys(want), hosts(16));
         for (const h of hosts(16)) {
@@ -138,14 +177,14 @@ Deno.test(
             "80/tcp open http",
           ]);
         }
-        const r64 = await limited(lab, 64, await porthole(lab, args(16)));
+        const r64 = await limited(lab, 64, await porthole(lab, svArgs(16)));
         assertSame(versions(ok(r64, "porthole -sV, ulimit -n 64")), want, "ulimit -n 64");
         // One descriptor to spare at 24: ports are probed one connection at a
         // time, each silent NULL probe waiting out its 6 s, so fewer hosts.
-        const r24 = await limited(lab, 24, await porthole(lab, args(4)));
+        const r24 = await limited(lab, 24, await porthole(lab, svArgs(4)));
         assertSame(versions(ok(r24, "porthole -sV, ulimit -n 24")), pick(want, hosts(4)), "24");
         if (haveNmap) {
-          const n = await limited(lab, 24, ["nmap", ...args(4)]);
+          const n = await limited(lab, 24, ["nmap", ...svArgs(4)]);
           assertSame(services(ok(n, "nmap -sV, ulimit -n 24")), services(ok(r24, "")), "nmap");
         }
       });

@@ -42,10 +42,7 @@ export class Connects implements Disposable {
   #withdrawn: { h: number; p: number; tryNo: number }[] = [];
   readonly #trace?: (line: string) => void;
 
-  /**
-   * `trace` gets nmap's CONN lines (--packet-trace). Throws DescriptorLimitError
-   * when the process cannot open a single connection.
-   */
+  /** `trace` gets nmap's CONN lines (--packet-trace). */
   constructor(
     sched: Scheduler,
     trace?: (line: string) => void,

@@ -231,22 +231,28 @@ function tooFew(use: DescriptorUse, what: string): DescriptorLimitError {
 
 /**
  * A budget for a process whose descriptors are `use` (unbounded when not
- * known). Throws DescriptorLimitError when not one descriptor is left.
+ * known). At least one slot: descriptors the runtime holds for a moment
+ * (module loading, its own sockets) are no reason to fail, and a real
+ * shortage is back-pressure (see {@link DescriptorBudget.overrun}).
  */
 export function budgetFor(use: DescriptorUse | undefined): DescriptorBudget {
   if (use === undefined) return new DescriptorBudget(Infinity);
-  const free = use.limit - use.open;
-  if (free < 1) throw tooFew(use, "to open a connection");
-  return new DescriptorBudget(budgetSize(free));
+  return new DescriptorBudget(Math.max(1, budgetSize(use.limit - use.open)));
 }
 
 /**
  * Throws DescriptorLimitError unless `n` descriptors can still be opened
- * (when the limit can be read): a clear error before the runtime itself runs
- * out (Deno panics when it cannot create the socket pair for signal handling).
+ * (when the limit can be read): one clear error before the runtime itself
+ * runs out (Deno panics when it cannot create the socket pair for signal
+ * handling). Checked at once: waiting would let the runtime's own threads
+ * run into the limit, which panics too.
  */
-export function requireDescriptors(n: number, what: string): void {
-  const use = descriptorUse();
+export function requireDescriptors(
+  n: number,
+  what: string,
+  read: () => DescriptorUse | undefined = descriptorUse,
+): void {
+  const use = read();
   if (use !== undefined && use.limit - use.open < n) throw tooFew(use, what);
 }
 
@@ -255,8 +261,7 @@ let shared: DescriptorBudget | undefined;
 /**
  * The process's budget, sized on first use from RLIMIT_NOFILE and the
  * descriptors open then (through ffi/; without --allow-ffi the size is
- * unbounded and back-pressure alone keeps it right). Throws
- * DescriptorLimitError when not one descriptor is left.
+ * unbounded and back-pressure alone keeps it right).
  */
 export function descriptorBudget(): DescriptorBudget {
   return shared ??= budgetFor(descriptorUse());

@@ -6,6 +6,7 @@ import {
   DescriptorBudget,
   DescriptorLimitError,
   isLocalResourceError,
+  requireDescriptors,
   STARVED_LIMIT_MS,
 } from "./descriptors.ts";
 
@@ -148,20 +149,26 @@ Deno.test("descriptors: acquire waits in order and honours its signal", async ()
   assertEquals(b.used, 1);
 });
 
-Deno.test("descriptors: the budget is sized from the limit; none left is one clear error", () => {
+Deno.test("descriptors: the budget is sized from the limit, one slot at least", () => {
   assertEquals(budgetFor({ limit: 64, open: 24 }).size, 35);
   assertEquals(budgetFor({ limit: 24, open: 23 }).size, 1);
+  assertEquals(budgetFor({ limit: 24, open: 24 }).size, 1, "the rest is back-pressure");
   assertEquals(budgetFor(undefined).size, Infinity, "limit unknown: back-pressure alone");
+});
+
+Deno.test("descriptors: too few to run is one clear error", () => {
+  requireDescriptors(3, "to run", () => ({ limit: 24, open: 21 }));
+  requireDescriptors(3, "to run", () => undefined); // limit unknown
   let err: unknown;
   try {
-    budgetFor({ limit: 24, open: 24 });
+    requireDescriptors(3, "to run", () => ({ limit: 23, open: 21 }));
   } catch (e) {
     err = e;
   }
   assert(err instanceof DescriptorLimitError);
   assertEquals(
     err.message,
-    "Too few file descriptors to open a connection: the limit (ulimit -n) is 24 and 24 are in use; " +
+    "Too few file descriptors to run: the limit (ulimit -n) is 23 and 21 are in use; " +
       "raise it, e.g. ulimit -n 1024",
   );
 });
