@@ -20,7 +20,7 @@ import type {
   TimingOptions,
 } from "./options_types.ts";
 import { fatal, UsageError } from "./errors.ts";
-import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "./services_db.ts";
+import { type ServicesDb, servicesDbFor } from "./services_db.ts";
 import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
 import { checkTargetSyntax, readsStdin } from "./targets.ts";
 
@@ -177,7 +177,6 @@ export const SHORT: Record<string, ArgKind> = {
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
 export const UNSUPPORTED_LONG: Record<string, string> = {
-  datadir: "--datadir (use --servicedb, --versiondb and --osdb)",
   "release-memory": "--release-memory",
   nogcc: "--nogcc",
   "timing-x": "",
@@ -647,6 +646,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "versiondb":
           o.versionDb = arg!;
+          break;
+        case "datadir":
+          o.datadir = arg!;
           break;
         case "osdb":
           o.osdb = arg!;
@@ -1272,11 +1274,10 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
       "You cannot use -F (fast scan) with -p (explicit port selection) but see --top-ports and --port-ratio to fast scan a range of ports",
     );
   }
-  let db = ctx.servicesDb ?? defaultServicesDb();
-  if (servicedb !== undefined) {
-    o.serviceDb = servicedb;
-    db = loadServicesFileSync(servicedb);
-  }
+  if (servicedb !== undefined) o.serviceDb = servicedb;
+  const db = servicedb === undefined && ctx.servicesDb
+    ? ctx.servicesDb
+    : servicesDbFor(servicedb, o.datadir);
   for (const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"]] as const) {
     const spec = pingPorts[letter];
     if (spec === undefined) continue;

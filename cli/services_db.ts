@@ -9,6 +9,8 @@ import type { Protocol } from "./model.ts";
 import { fatal } from "./errors.ts";
 import data from "./data/services.json" with { type: "json" };
 import { SERVICES_SOURCE } from "./data/services_source.ts";
+import { findDataFile, noteDataFileRead } from "./data_files.ts";
+import { createHash } from "node:crypto";
 
 /** One row of an nmap-services file. */
 export interface ServiceEntry {
@@ -251,6 +253,35 @@ export function parseServicesFile(text: string, filename: string): ServicesDb {
     else if (proto.startsWith("udp")) entries.push({ name: f[0]!, port, protocol: "udp", ratio });
   }
   return new ServicesDb(entries, filename, ratioFormat);
+}
+
+/**
+ * The services table of a run: --servicedb's file; else nmap-services found in the data
+ * directories (data_files.ts), which replaces the built-in copy; else the built-in table. A
+ * found file whose SHA-256 is the built-in table's source's is not parsed again (the built-in
+ * copy is the same data, decoded faster). Every file read is noted for -v.
+ */
+export function servicesDbFor(servicedb?: string, datadir?: string): ServicesDb {
+  const path = servicedb ?? findDataFile("nmap-services", datadir);
+  if (path === undefined) return defaultServicesDb();
+  let db = fileCache.get(path);
+  if (!db) {
+    if (servicedb === undefined && sameAsBuiltin(path)) db = defaultServicesDb();
+    else db = loadServicesFileSync(path);
+    fileCache.set(path, db);
+  }
+  noteDataFileRead("nmap-services", path);
+  return db;
+}
+
+const fileCache = new Map<string, ServicesDb>();
+
+function sameAsBuiltin(path: string): boolean {
+  try {
+    return createHash("sha256").update(Deno.readFileSync(path)).digest("hex") === data.sha256;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a services file (--servicedb) synchronously; a missing file is a UsageError. */

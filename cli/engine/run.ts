@@ -36,6 +36,7 @@ import {
 import { openWriters } from "../output/mod.ts";
 import { compactPortList, escapeTerminal } from "../output/format.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
+import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
 import { ScanHost } from "./host.ts";
@@ -200,7 +201,7 @@ export async function runScan(
     // A bad --versiondb is found before any packet is sent.
     const svc = await import("../service/mod.ts");
     try {
-      await svc.loadProbeDb(opts.versionDb);
+      await svc.probeDbFor(opts);
     } catch (e) {
       if (e instanceof svc.ServiceDbError) throw new UsageError(e.message);
       throw e;
@@ -210,7 +211,7 @@ export async function runScan(
     // So is a bad --osdb, with the line that is wrong.
     const os = await import("../os/mod.ts");
     try {
-      await os.loadOsDb(opts.osdb);
+      await os.osDbFor(opts);
     } catch (e) {
       if (e instanceof os.OsDbError) throw new UsageError(e.message);
       throw e;
@@ -516,6 +517,7 @@ export async function runScan(
     if (caught) summary.signal = caught;
     summary.unfinishedHosts = unfinished;
   }
+  summary.dataFiles = dataFilesRead();
   try {
     await eachWriter(writers, (w) => w.end(summary), afterStop());
   } finally {

@@ -395,7 +395,7 @@ export function parseProbeDb(text: string, source: string): ProbeDb {
 }
 
 /** Resolves fallback names: itself, the named probes, then NULL (TCP only). */
-function compileFallbacks(db: ProbeDb): void {
+export function compileFallbacks(db: ProbeDb): void {
   const byName = (name: string, proto: "tcp" | "udp"): Probe | undefined => {
     if (proto === "tcp" && db.nullProbe?.name === name) return db.nullProbe;
     return db.probes.find((p) => p.protocol === proto && p.name === name) ??
