@@ -47,18 +47,22 @@ export const SYSTEM_DATA_DIRS = ["/usr/local/share/nmap", "/usr/share/nmap"] as 
 
 /** What the search depends on besides --datadir (tests give their own). */
 export interface SearchEnvironment {
-  /** An environment variable's value (default: Deno.env.get, undefined without permission). */
+  /** An environment variable's value (default: the process environment, unset without permission). */
   env?(name: string): string | undefined;
   /** Directories after the user's (default {@link SYSTEM_DATA_DIRS}). */
   systemDirs?: readonly string[];
 }
 
+/** Each read spelled out, so the permission test sees which variables are read. */
 function envGet(name: string): string | undefined {
   try {
-    return Deno.env.get(name);
+    if (name === "PORTHOLE_DATADIR") return Deno.env.get("PORTHOLE_DATADIR");
+    if (name === "NMAPDIR") return Deno.env.get("NMAPDIR");
+    if (name === "HOME") return Deno.env.get("HOME");
   } catch {
-    return undefined; // no --allow-env for it: as if unset
+    // no --allow-env for it: as if unset
   }
+  return undefined;
 }
 
 /** The directories searched, in order (empty entries left out). */

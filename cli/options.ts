@@ -1249,6 +1249,14 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     );
   }
   if (o.versionDetection && o.discovery.pingOnly) o.versionDetection = false;
+  if (o.osDetection && o.ipv6) {
+    // nmap fingerprints IPv6 hosts; Porthole cannot yet. Worded as nmap's own warning for an OS
+    // scan it drops (-O with -sO), so the report never says "OS detection performed".
+    warnings.push(
+      "WARNING: Disabling OS Scan (-O) as Porthole's OS detection does not support IPv6 yet",
+    );
+    o.osDetection = false;
+  }
   if (o.defeatIcmpRatelimit && !scanKinds.has("udp")) {
     fatal("Option --defeat-icmp-ratelimit works only with a UDP scan (-sU)");
   }

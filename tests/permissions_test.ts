@@ -57,8 +57,11 @@ Deno.test("permissions: --allow-env names exactly the variables Porthole reads",
     ok(!/\bDeno\.env\b|\bprocess\.env\b/.test(other), `${path} reads the environment otherwise`);
   }
   deepEqual(granted, [...read].sort());
-  // No variable decides what code or data is loaded: only debug switches (and nmap's NMAPDIR).
-  for (const name of read) ok(/^PORTHOLE_DEBUG_[A-Z]+$|^NMAPDIR$/.test(name), name);
+  // No variable decides what code is loaded: debug switches, and where data files are looked
+  // for (cli/data_files.ts: PORTHOLE_DATADIR, nmap's NMAPDIR, HOME for ~/.porthole and ~/.nmap).
+  for (const name of read) {
+    ok(/^PORTHOLE_DEBUG_[A-Z]+$|^NMAPDIR$|^PORTHOLE_DATADIR$|^HOME$/.test(name), name);
+  }
 });
 
 Deno.test("permissions: --help names --libpcap, the one way to choose another libpcap", async () => {

@@ -401,6 +401,12 @@ export async function runScan(
     progress.hostDone(r.status === "up");
     hostsTotal++;
     if (r.status === "up") hostsUp++;
+    if (r.mac && r.mac.vendor === undefined) {
+      // nmap-mac-prefixes (or the IEEE table) is read only when a MAC line is to be printed.
+      const { macVendor } = await import("../mac_vendors.ts");
+      const vendor = await macVendor(r.mac.addr, opts.datadir);
+      if (vendor !== undefined) r.mac.vendor = vendor;
+    }
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
