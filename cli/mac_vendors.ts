@@ -19,14 +19,27 @@ export type VendorTable = Map<string, string>;
  * parse there (nmap: "Parse error on line #N ... Giving up parsing."), keeping what came before.
  */
 export function parseMacPrefixes(text: string): VendorTable {
+  // By hand rather than a regex per line: 32,000 lines cost ~10 ms instead of ~45.
   const table: VendorTable = new Map();
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/\r$/, "");
-    if (line.startsWith("#")) continue;
-    const m = /^([0-9A-Fa-f]+)\s+(\S.*)$/.exec(line);
-    if (!m || ![6, 7, 9].includes(m[1]!.length)) break;
-    const prefix = m[1]!.toUpperCase();
-    if (!table.has(prefix)) table.set(prefix, m[2]!);
+  const isHex = (c: number) =>
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+  const isSpace = (c: number) => c === 32 || c === 9;
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const next = end + 1;
+    if (end > at && text.charCodeAt(end - 1) === 13) end--;
+    if (text.charCodeAt(at) !== 35 /* # */) {
+      let i = at;
+      while (i < end && isHex(text.charCodeAt(i))) i++;
+      const digits = i - at;
+      if ((digits !== 6 && digits !== 7 && digits !== 9) || !isSpace(text.charCodeAt(i))) break;
+      while (i < end && isSpace(text.charCodeAt(i))) i++;
+      if (i === end) break;
+      const prefix = text.slice(at, at + digits).toUpperCase();
+      if (!table.has(prefix)) table.set(prefix, text.slice(i, end));
+    }
+    at = next;
   }
   return table;
 }
@@ -58,7 +71,47 @@ export function lookupVendor(table: VendorTable, mac: string): string | undefine
   return table.get(hex.slice(0, 9)) ?? table.get(hex.slice(0, 7)) ?? table.get(hex.slice(0, 6));
 }
 
-let nmapTable: Promise<VendorTable | undefined> | undefined;
+/** A vendor table that starts as text searched per address, and is parsed once it is used a lot. */
+class NmapPrefixes {
+  #table?: VendorTable;
+  #lookups = 0;
+  constructor(readonly text: string) {}
+
+  lookup(mac: string): string | undefined {
+    // A few addresses (most scans print one MAC line, or none) cost a search of the text each,
+    // ~0.2 ms; parsing the whole file costs ~40 ms, worth it from a few dozen hosts on.
+    if (this.#table || ++this.#lookups > SEARCHES_BEFORE_PARSE) {
+      this.#table ??= parseMacPrefixes(this.text);
+      return lookupVendor(this.#table, mac);
+    }
+    const hex = mac.replace(/[^0-9A-Fa-f]/g, "").toUpperCase();
+    for (const n of [9, 7, 6]) {
+      const hit = searchPrefix(this.text, hex.slice(0, n));
+      if (hit !== undefined) return hit;
+    }
+    return undefined;
+  }
+}
+
+const SEARCHES_BEFORE_PARSE = 32;
+
+/** The vendor on the first line "PREFIX<space>Vendor" of nmap-mac-prefixes text, if any. */
+export function searchPrefix(text: string, prefix: string): string | undefined {
+  for (let at = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`); at >= 0;) {
+    const start = at === 0 && text.startsWith(prefix) ? 0 : at + 1;
+    const after = text.charCodeAt(start + prefix.length);
+    if (after === 32 || after === 9) {
+      let end = text.indexOf("\n", start);
+      if (end < 0) end = text.length;
+      const vendor = text.slice(start + prefix.length, end).replace(/\r$/, "").trim();
+      if (vendor !== "") return vendor;
+    }
+    at = text.indexOf(`\n${prefix}`, start + 1);
+  }
+  return undefined;
+}
+
+let nmapTable: Promise<NmapPrefixes | undefined> | undefined;
 let nmapTableDir: string | undefined;
 let ieeeTable: Promise<VendorTable> | undefined;
 
@@ -74,16 +127,15 @@ export async function macVendor(mac: string, datadir?: string): Promise<string |
       const path = findDataFile("nmap-mac-prefixes", datadir);
       if (path === undefined) return undefined;
       try {
-        const table = parseMacPrefixes(await Deno.readTextFile(path));
+        const prefixes = new NmapPrefixes(await Deno.readTextFile(path));
         noteDataFileRead("nmap-mac-prefixes", path);
-        return table;
+        return prefixes;
       } catch {
         return undefined; // nmap: "Unable to open …  Ethernet vendor correlation will not be performed"
       }
     })();
   }
-  const nmap = await nmapTable;
-  const hit = nmap && lookupVendor(nmap, mac);
+  const hit = (await nmapTable)?.lookup(mac);
   if (hit) return hit;
   const first = parseInt(mac.slice(0, 2), 16);
   if (!(first >= 0) || (first & 0x02) !== 0) return undefined;

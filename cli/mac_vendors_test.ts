@@ -44,3 +44,23 @@ Deno.test("macVendor: nmap's table when found (and noted), the IEEE table for wh
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("MAC table: searching nmap's text finds what parsing it finds", async () => {
+  const { searchPrefix } = await import("./mac_vendors.ts");
+  const text = "# c\n001B21 Intel Corporate\n001B21 Other\n70B3D5F2F Teleplatforms\r\n001B2 bad\n";
+  assertEquals(searchPrefix(text, "001B21"), "Intel Corporate");
+  assertEquals(searchPrefix(text, "70B3D5F2F"), "Teleplatforms");
+  assertEquals(searchPrefix(text, "70B3D5"), undefined);
+  assertEquals(searchPrefix("001B21 First\n", "001B21"), "First");
+  let nmap: string;
+  try {
+    nmap = await Deno.readTextFile("/usr/share/nmap/nmap-mac-prefixes");
+  } catch {
+    return; // no nmap installed: the small cases above still ran
+  }
+  const table = parseMacPrefixes(nmap);
+  let n = 0;
+  for (const [prefix, vendor] of table) {
+    if (n++ % 97 === 0) assertEquals(searchPrefix(nmap, prefix), vendor, prefix);
+  }
+});

@@ -27,6 +27,8 @@
  *   stable sort, the order --top-ports takes from: a top-N list is a slice.
  */
 
+import { fnv1a32 } from "../cli/services_db.ts";
+
 const src = Deno.args[0] ?? "/usr/share/nmap/nmap-services";
 const out = new URL("../cli/data/services.json", import.meta.url);
 const sourceOut = new URL("../cli/data/services_source.ts", import.meta.url);
@@ -100,6 +102,9 @@ const body = JSON.stringify(
     generatedBy: "tools/gen_services.ts (do not edit)",
     source: `${src} (${pkg}), ${idLine}`,
     sha256: digest,
+    // What cli/services_db.ts compares a found nmap-services with (no sync SHA-256 there).
+    size: bytes.length,
+    fnv1a32: fnv1a32(bytes),
     license: "nmap-services is (C) Insecure.Com LLC, distributed under the Nmap Public Source " +
       "License (https://nmap.org/npsl/); this is a derived table of its TCP and UDP rows.",
     format: "see tools/gen_services.ts",
