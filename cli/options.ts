@@ -1283,13 +1283,16 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     );
   }
   if (servicedb !== undefined) o.serviceDb = servicedb;
-  const db = servicedb === undefined && ctx.servicesDb
-    ? ctx.servicesDb
-    : servicesDbFor(servicedb, o.datadir);
+  // Read only when a port list needs it: -sn alone reads no services table, as in nmap.
+  let table: ServicesDb | undefined;
+  const db = () =>
+    table ??= servicedb === undefined && ctx.servicesDb
+      ? ctx.servicesDb
+      : servicesDbFor(servicedb, o.datadir);
   for (const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"]] as const) {
     const spec = pingPorts[letter];
     if (spec === undefined) continue;
-    const list = parseSimplePortList(spec, proto, db);
+    const list = parseSimplePortList(spec, proto, db());
     if (list.length === 0) fatal(`Bogus argument to -P${letter}: ${spec}`);
     if (letter === "S") o.discovery.synPorts = list;
     else if (letter === "A") o.discovery.ackPorts = list;
@@ -1298,7 +1301,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   o.excludePorts = excludePorts;
   if (excludePorts !== undefined) {
     // nmap's removepts() also takes excluded ports out of the ping probes' lists.
-    const ex = parsePortExpression(excludePorts, { tcp: true, udp: true }, db);
+    const ex = parsePortExpression(excludePorts, { tcp: true, udp: true }, db());
     const t = new Set(ex.tcp), u = new Set(ex.udp);
     const d = o.discovery;
     const hadTcp = d.synPorts.length + d.ackPorts.length > 0, hadUdp = d.udpPorts.length > 0;
@@ -1321,7 +1324,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     const udp = scanKinds.has("udp");
     const sel = selectPorts(
       { expression: o.portExpression, topPorts, portRatio, fast, exclude: excludePorts, tcp, udp },
-      db,
+      db(),
     );
     warnings.push(...sel.warnings);
     setPortLists(o, { tcp: sel.tcp, udp: sel.udp });

@@ -62,34 +62,45 @@ Deno.test(
           },
         });
 
-        await t.step("MAC vendors equal nmap's; the IEEE table names what nmap's lacks", async (t) => {
-          const args = ["-T4", "-sn", web.v4, printer.v4];
-          const p = ok(await lab.porthole(args), "porthole");
-          const macs = macLines(p);
-          assertEquals(macs.length, 2, p);
-          const hp = macs.find((l) => l.startsWith("MAC Address: 3C:D9:2B:"));
-          assert(hp, p);
-          if (await exists(`${NMAP_DIR}/nmap-mac-prefixes`)) {
-            assert(hp.endsWith("(Hewlett Packard)"), hp);
-          }
-          assert(macs.some((l) => /^MAC Address: 02:70:68:.* \(Unknown\)$/.test(l)), p);
-          await oracleStep(t, "nmap", async () => {
-            assertEquals(macs, macLines(ok(await lab.nmap(args), "nmap")));
-          });
-          // An nmap table that does not know HP's prefix: the built-in IEEE table names it.
-          await Deno.writeTextFile(`${tmp}/nmap-mac-prefixes`, "000000 Xerox\n");
-          const own = ok(await lab.porthole([...args, "--datadir", tmp, "-v"]), "porthole");
-          assert(macLines(own).some((l) => /^MAC Address: 3C:D9:2B:.* \(Hewlett Packard\)$/.test(l)));
-          assert(dataFileLines(own).some((l) => l.includes(`${tmp}: nmap-mac-prefixes`)), own);
-        });
+        await t.step(
+          "MAC vendors equal nmap's; the IEEE table names what nmap's lacks",
+          async (t) => {
+            const args = ["-v", "-T4", "-sn", web.v4, printer.v4];
+            const p = ok(await lab.porthole(args), "porthole");
+            const macs = macLines(p);
+            assertEquals(macs.length, 2, p);
+            const hp = macs.find((l) => l.startsWith("MAC Address: 3C:D9:2B:"));
+            assert(hp, p);
+            if (await exists(`${NMAP_DIR}/nmap-mac-prefixes`)) {
+              assert(hp.endsWith("(Hewlett Packard)"), hp);
+            }
+            assert(macs.some((l) => /^MAC Address: 02:70:68:.* \(Unknown\)$/.test(l)), p);
+            await oracleStep(t, "nmap", async () => {
+              const n = ok(await lab.nmap(args), "nmap");
+              assertEquals(macs, macLines(n));
+              // -sn reads the MAC table only (no services table), as nmap does.
+              assertEquals(dataFileLines(p), dataFileLines(n));
+            });
+            // An nmap table that does not know HP's prefix: the built-in IEEE table names it.
+            await Deno.writeTextFile(`${tmp}/nmap-mac-prefixes`, "000000 Xerox\n");
+            const own = ok(await lab.porthole([...args, "--datadir", tmp]), "porthole");
+            assert(
+              macLines(own).some((l) => /^MAC Address: 3C:D9:2B:.* \(Hewlett Packard\)$/.test(l)),
+            );
+            assertEquals(dataFileLines(own), [`Read data files from: ${tmp}`]);
+          },
+        );
 
-        await t.step("-6 -O: says the OS scan was not done, never 'OS detection performed'", async () => {
-          const r = await lab.porthole(["-6", "-O", "-p", "22,81", web.v6]);
-          const p = ok(r, "porthole");
-          assert(r.stderr.includes("WARNING: Disabling OS Scan (-O)"), r.stderr);
-          assert(!/OS detection performed|OS details|Running:/.test(p), p);
-          assert(/^22\/tcp open/m.test(p), p);
-        });
+        await t.step(
+          "-6 -O: says the OS scan was not done, never 'OS detection performed'",
+          async () => {
+            const r = await lab.porthole(["-6", "-O", "-p", "22,81", web.v6]);
+            const p = ok(r, "porthole");
+            assert(r.stderr.includes("WARNING: Disabling OS Scan (-O)"), r.stderr);
+            assert(!/OS detection performed|OS details|Running:/.test(p), p);
+            assert(/^22\/tcp open/m.test(p), p);
+          },
+        );
       } finally {
         await Deno.remove(tmp, { recursive: true });
       }
