@@ -93,3 +93,12 @@ Deno.test("probeDbFor: nmap's file found in --datadir is merged and noted; --ver
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("latin1Decode: one char per byte, every byte value its own code point", async () => {
+  const { latin1Decode } = await import("./db.ts");
+  const all = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
+  const s = latin1Decode(all);
+  assertEquals(s.length, 512);
+  for (let i = 0; i < 512; i++) assertEquals(s.charCodeAt(i), i & 0xff);
+  assertEquals(latin1Decode(new TextEncoder().encode("plain")), "plain");
+});
