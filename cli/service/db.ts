@@ -50,7 +50,7 @@ export function latin1Decode(bytes: Uint8Array): string {
   // faster than String.fromCharCode over chunks on nmap's 2.5 MB file.
   const s = new TextDecoder("windows-1252").decode(bytes);
   // Those bytes decode to characters above U+00FF (0x81, 0x8D, 0x8F, 0x90, 0x9D to themselves).
-  return s.replace(/[^\x00-\xff]/g, (_, at: number) => String.fromCharCode(bytes[at]!));
+  return s.replace(/[\u0100-\uffff]/g, (_, at: number) => String.fromCharCode(bytes[at]!));
 }
 
 /** The built-in database. */
