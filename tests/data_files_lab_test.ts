@@ -92,6 +92,26 @@ Deno.test(
         );
 
         await t.step(
+          "PORTHOLE_DATADIR, then ~/.porthole, through the shipped permissions",
+          async () => {
+            const env = `${tmp}/env`, home = `${tmp}/home`;
+            await Deno.mkdir(env, { recursive: true });
+            await Deno.mkdir(`${home}/.porthole`, { recursive: true });
+            await Deno.writeTextFile(`${env}/nmap-mac-prefixes`, "3CD92B From PORTHOLE_DATADIR\n");
+            await Deno.writeTextFile(`${home}/.porthole/nmap-mac-prefixes`, "3CD92B From HOME\n");
+            const args = ["-v", "-sn", printer.v4];
+            const both = ok(
+              await lab.porthole(args, { env: { PORTHOLE_DATADIR: env, HOME: home } }),
+              "porthole",
+            );
+            assert(/^MAC Address: 3C:D9:2B:.* \(From PORTHOLE_DATADIR\)$/m.test(both), both);
+            assertEquals(dataFileLines(both), [`Read data files from: ${env}`]);
+            const homeOnly = ok(await lab.porthole(args, { env: { HOME: home } }), "porthole");
+            assert(/^MAC Address: 3C:D9:2B:.* \(From HOME\)$/m.test(homeOnly), homeOnly);
+          },
+        );
+
+        await t.step(
           "-6 -O: says the OS scan was not done, never 'OS detection performed'",
           async () => {
             const r = await lab.porthole(["-6", "-O", "-p", "22,81", web.v6]);
