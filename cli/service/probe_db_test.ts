@@ -217,6 +217,25 @@ Deno.test("anchoredPrefix: the literal start of anchored patterns, null when uns
   assertEquals(anchoredPrefix("^\\d+", ""), null);
 });
 
+Deno.test("requiredRuns: literal text outside groups, classes and quantifiers", async () => {
+  const { requiredRuns } = await import("./probe_db.ts");
+  assertEquals(
+    requiredRuns("^HTTP/1\\.[01] \\d\\d\\d .*\\r\\nServer: Apache/([\\d.]+)", "s"),
+    ["HTTP/1.", "\r\nServer: Apache/"],
+  );
+  assertEquals(requiredRuns("^abc(def|gh)ij", ""), ["abc", "ij"]);
+  assertEquals(requiredRuns("^abcd?ef{2}gh", ""), ["abc", "gh"]);
+  assertEquals(requiredRuns("xy(?:a|b)*zw", "i"), ["xy", "zw"]);
+  assertEquals(requiredRuns("Server: ([^\\r\\n]+)\\r\\n", ""), ["Server: ", "\r\n"]);
+  assertEquals(requiredRuns("ab\\p{L}cd", ""), ["ab", "cd"]);
+  assertEquals(requiredRuns("^ABC", "i"), ["abc"]);
+  assertEquals(requiredRuns("ab|cd", ""), []);
+  assertEquals(requiredRuns("ab(?i)cd", ""), []);
+  assertEquals(requiredRuns("\\Qa.b\\E", ""), []);
+  assertEquals(requiredRuns("a{2,3}bc", ""), ["bc"]);
+  assertEquals(requiredRuns("[ab]{2}cd)", ""), ["cd"]);
+});
+
 Deno.test("MatchRule.mayMatch: rejects without compiling, never rejects a match", () => {
   const db = parseProbeDb(SAMPLE, "sample");
   const rule = db.nullProbe!.matches[0]!;
@@ -261,6 +280,17 @@ Deno.test({
       "RFB 003.008\n",
       "@RSYNCD: 31.0\n",
       "\x15\x03\x01\x00\x02\x02\x0a",
+      "HTTP/1.1 200 OK\r\nDate: Sun, 06 Dec 2026 23:37:18 GMT\r\nServer: Apache/2.4.7 (Ubuntu)\r\n" +
+      "Allow: GET,HEAD,POST,OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      "HTTP/1.1 400 Bad Request\r\nServer: Apache/2.4.7 (Ubuntu)\r\nContent-Type: text/html; " +
+      'charset=iso-8859-1\r\n\r\n<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html>' +
+      "<head>\n<title>400 Bad Request</title>\n</head><body>\n<h1>Bad Request</h1>\n</body></html>\n",
+      "HTTP/1.0 200 OK\r\nServer: lighttpd/1.4.69\r\nContent-Type: text/html\r\n\r\n",
+      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="RT-N66U"\r\n\r\n',
+      "HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/10.0\r\nX-Powered-By: ASP.NET\r\n\r\n",
+      "220 smtp.example.com ESMTP Exim 4.96 Mon, 07 Dec 2026 00:00:00 +0000\r\n",
+      "220 FileZilla Server 1.7.0\r\n",
+      "SSH-2.0-OpenSSH_for_Windows_8.1\r\n",
       "",
     ];
     const nul = db.nullProbe!;
@@ -281,6 +311,6 @@ Deno.test({
     } finally {
       MatchRule.prototype.mayMatch = mayMatch;
     }
-    assert(filtered.filter((a) => a !== "-").length >= 10, filtered.join("\n"));
+    assert(filtered.filter((a) => a !== "-").length >= 16, filtered.join("\n"));
   },
 });
