@@ -105,3 +105,32 @@ Deno.test("data files: -v's report is nmap's printdatafilepaths()", () => {
   assertEquals(dataFilesLines({}, 2, 0), []);
   assertEquals(dataFilesLines({}, 0, 1), ["No data files read."]);
 });
+
+Deno.test("nmap-services: --servicedb overrides, a found file replaces the built-in table", async () => {
+  const { servicesDbFor, defaultServicesDb } = await import("./services_db.ts");
+  const root = Deno.makeTempDirSync({ prefix: "ph-services-" });
+  try {
+    Deno.mkdirSync(`${root}/dd`);
+    Deno.writeTextFileSync(`${root}/dd/nmap-services`, "found-ssh\t22/tcp\t0.5\n");
+    Deno.writeTextFileSync(`${root}/explicit`, "explicit-ssh\t22/tcp\t0.5\n");
+    resetDataFilesRead();
+    assertEquals(servicesDbFor(undefined, `${root}/dd`).name("tcp", 22), "found-ssh");
+    assertEquals(dataFilesRead(), { "nmap-services": `${root}/dd/nmap-services` });
+    assertEquals(servicesDbFor(`${root}/explicit`, `${root}/dd`).name("tcp", 22), "explicit-ssh");
+    // A copy of the file the built-in table was made from is not parsed again.
+    try {
+      Deno.mkdirSync(`${root}/same`);
+      Deno.copyFileSync("/usr/share/nmap/nmap-services", `${root}/same/nmap-services`);
+      const same = servicesDbFor(undefined, `${root}/same`);
+      if (same !== defaultServicesDb()) {
+        // Another nmap release than the built-in table's: parsed, still a table.
+        assertEquals(same.name("tcp", 22), "ssh");
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  } finally {
+    resetDataFilesRead();
+    Deno.removeSync(root, { recursive: true });
+  }
+});
