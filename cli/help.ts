@@ -108,6 +108,7 @@ MISC:
   -4: Scan IPv4 addresses only (the default)
   -6: Enable IPv6 scanning
   -A: Enable OS detection and version detection
+  --datadir <dirname>: Specify custom Porthole/Nmap data file location
   --send-eth/--send-ip: Send using raw ethernet frames or IP packets
   --privileged: Assume that the user is fully privileged
   --unprivileged: Assume the user lacks raw socket privileges

@@ -150,6 +150,9 @@ export interface RunSummary {
    * sent: 8 (328B) | Rcvd: 3 (116B)"); absent when no raw packets were used.
    * Added by the engine. */
   rawPackets?: { sent: number; sentBytes: number; received: number; receivedBytes: number };
+  /** Data files read from disk, by name (nmap-services → its path), for -v's "Read data files
+   * from:". Built-in data is not listed. */
+  dataFiles?: Record<string, string>;
 }
 
 /**

@@ -20,7 +20,7 @@ import type {
   TimingOptions,
 } from "./options_types.ts";
 import { fatal, UsageError } from "./errors.ts";
-import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "./services_db.ts";
+import { type ServicesDb, servicesDbFor } from "./services_db.ts";
 import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
 import { checkTargetSyntax, readsStdin } from "./targets.ts";
 
@@ -177,7 +177,6 @@ export const SHORT: Record<string, ArgKind> = {
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
 export const UNSUPPORTED_LONG: Record<string, string> = {
-  datadir: "--datadir (use --servicedb, --versiondb and --osdb)",
   "release-memory": "--release-memory",
   nogcc: "--nogcc",
   "timing-x": "",
@@ -647,6 +646,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "versiondb":
           o.versionDb = arg!;
+          break;
+        case "datadir":
+          o.datadir = arg!;
           break;
         case "osdb":
           o.osdb = arg!;
@@ -1247,6 +1249,14 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     );
   }
   if (o.versionDetection && o.discovery.pingOnly) o.versionDetection = false;
+  if (o.osDetection && o.ipv6) {
+    // nmap fingerprints IPv6 hosts; Porthole cannot yet. Worded as nmap's own warning for an OS
+    // scan it drops (-O with -sO), so the report never says "OS detection performed".
+    warnings.push(
+      "WARNING: Disabling OS Scan (-O) as Porthole's OS detection does not support IPv6 yet",
+    );
+    o.osDetection = false;
+  }
   if (o.defeatIcmpRatelimit && !scanKinds.has("udp")) {
     fatal("Option --defeat-icmp-ratelimit works only with a UDP scan (-sU)");
   }
@@ -1272,15 +1282,17 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
       "You cannot use -F (fast scan) with -p (explicit port selection) but see --top-ports and --port-ratio to fast scan a range of ports",
     );
   }
-  let db = ctx.servicesDb ?? defaultServicesDb();
-  if (servicedb !== undefined) {
-    o.serviceDb = servicedb;
-    db = loadServicesFileSync(servicedb);
-  }
+  if (servicedb !== undefined) o.serviceDb = servicedb;
+  // Read only when a port list needs it: -sn alone reads no services table, as in nmap.
+  let table: ServicesDb | undefined;
+  const db = () =>
+    table ??= servicedb === undefined && ctx.servicesDb
+      ? ctx.servicesDb
+      : servicesDbFor(servicedb, o.datadir);
   for (const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"]] as const) {
     const spec = pingPorts[letter];
     if (spec === undefined) continue;
-    const list = parseSimplePortList(spec, proto, db);
+    const list = parseSimplePortList(spec, proto, db());
     if (list.length === 0) fatal(`Bogus argument to -P${letter}: ${spec}`);
     if (letter === "S") o.discovery.synPorts = list;
     else if (letter === "A") o.discovery.ackPorts = list;
@@ -1289,7 +1301,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   o.excludePorts = excludePorts;
   if (excludePorts !== undefined) {
     // nmap's removepts() also takes excluded ports out of the ping probes' lists.
-    const ex = parsePortExpression(excludePorts, { tcp: true, udp: true }, db);
+    const ex = parsePortExpression(excludePorts, { tcp: true, udp: true }, db());
     const t = new Set(ex.tcp), u = new Set(ex.udp);
     const d = o.discovery;
     const hadTcp = d.synPorts.length + d.ackPorts.length > 0, hadUdp = d.udpPorts.length > 0;
@@ -1312,7 +1324,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     const udp = scanKinds.has("udp");
     const sel = selectPorts(
       { expression: o.portExpression, topPorts, portRatio, fast, exclude: excludePorts, tcp, udp },
-      db,
+      db(),
     );
     warnings.push(...sel.warnings);
     setPortLists(o, { tcp: sel.tcp, udp: sel.udp });

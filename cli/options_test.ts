@@ -467,3 +467,19 @@ Deno.test("port lists: the engine's number lists and `ports` agree; assigning po
   assertEquals(o.ports, [{ protocol: "tcp", port: 22 }]);
   assertEquals(o.portLists, undefined);
 });
+
+Deno.test("-6 with -O: the OS scan is dropped with nmap's kind of warning, never reported as performed", () => {
+  for (const flag of ["-O", "-A"]) {
+    const o = parseOptions(["-6", flag, "-p", "22", "::1"]);
+    assertEquals(o.osDetection, false, flag);
+    assertEquals(
+      o.warnings?.includes(
+        "WARNING: Disabling OS Scan (-O) as Porthole's OS detection does not support IPv6 yet",
+      ),
+      true,
+      flag,
+    );
+  }
+  assertEquals(parseOptions(["-6", "-A", "-p", "22", "::1"]).versionDetection, true);
+  assertEquals(parseOptions(["-O", "-p", "22", "127.0.0.1"]).osDetection, true);
+});

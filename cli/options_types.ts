@@ -131,6 +131,8 @@ export interface Options {
   /** --privileged / --unprivileged overrides. */
   privileged?: boolean;
   serviceDb?: string; // --servicedb
+  /** --datadir: searched first for nmap's data files (see data_files.ts). */
+  datadir?: string;
   /** -sV and its knobs. */
   versionDetection: boolean;
   versionIntensity: number; // 0..9, default 7

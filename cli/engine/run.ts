@@ -36,6 +36,7 @@ import {
 import { openWriters } from "../output/mod.ts";
 import { compactPortList, escapeTerminal } from "../output/format.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
+import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
 import { ScanHost } from "./host.ts";
@@ -202,7 +203,7 @@ export async function runScan(
     // A bad --versiondb is found before any packet is sent.
     const svc = await import("../service/mod.ts");
     try {
-      await svc.loadProbeDb(opts.versionDb);
+      await svc.probeDbFor(opts);
     } catch (e) {
       if (e instanceof svc.ServiceDbError) throw new UsageError(e.message);
       throw e;
@@ -212,7 +213,7 @@ export async function runScan(
     // So is a bad --osdb, with the line that is wrong.
     const os = await import("../os/mod.ts");
     try {
-      await os.loadOsDb(opts.osdb);
+      await os.osDbFor(opts);
     } catch (e) {
       if (e instanceof os.OsDbError) throw new UsageError(e.message);
       throw e;
@@ -405,6 +406,12 @@ export async function runScan(
     progress.hostDone(r.status === "up");
     hostsTotal++;
     if (r.status === "up") hostsUp++;
+    if (r.mac && r.mac.vendor === undefined) {
+      // nmap-mac-prefixes (or the IEEE table) is read only when a MAC line is to be printed.
+      const { macVendor } = await import("../mac_vendors.ts");
+      const vendor = await macVendor(r.mac.addr, opts.datadir);
+      if (vendor !== undefined) r.mac.vendor = vendor;
+    }
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
@@ -521,6 +528,7 @@ export async function runScan(
     if (caught) summary.signal = caught;
     summary.unfinishedHosts = unfinished;
   }
+  summary.dataFiles = dataFilesRead();
   try {
     await eachWriter(writers, (w) => w.end(summary), afterStop());
   } finally {

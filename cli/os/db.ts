@@ -25,6 +25,7 @@
 
 import { type CompiledExpr, compileExpr } from "./expr.ts";
 import PORTHOLE_OS_DB from "../data/porthole-os-db" with { type: "text" };
+import { findDataFile, noteDataFileRead } from "../data_files.ts";
 
 /** The thirteen tests in nmap's display order. */
 export const TEST_ORDER = [
@@ -346,4 +347,43 @@ export function loadOsDb(path?: string): Promise<OsDb> {
     cache.set(key, p);
   }
   return p;
+}
+
+/**
+ * The database of a -O run: --osdb's file alone when given; else nmap's nmap-os-db from the data
+ * directories (../data_files.ts) with Porthole's own after it ({@link mergeOsDbs}); else
+ * Porthole's own. Notes the file read, for -v.
+ */
+export async function osDbFor(opts: { osdb?: string; datadir?: string }): Promise<OsDb> {
+  const path = opts.osdb ?? findDataFile("nmap-os-db", opts.datadir);
+  if (path === undefined) return loadOsDb();
+  const file = await loadOsDb(path);
+  noteDataFileRead("nmap-os-db", path);
+  if (opts.osdb !== undefined) return file;
+  let merged = mergedCache.get(path);
+  if (!merged) {
+    merged = mergeOsDbs(file, await loadOsDb());
+    mergedCache.set(path, merged);
+  }
+  return merged;
+}
+
+const mergedCache = new Map<string, OsDb>();
+
+/**
+ * One database from two: `first`'s prints, then `second`'s (so a tie goes to `first`), scored
+ * with `first`'s MatchPoints. Neither input is changed.
+ */
+export function mergeOsDbs(first: OsDb, second: OsDb): OsDb {
+  const offset = first.tests.length;
+  const moved = second.tests.map((t) => ({ ...t, id: t.id + offset }));
+  return {
+    source: `${first.source} + ${second.source}`,
+    matchPoints: first.matchPoints,
+    prints: [
+      ...first.prints,
+      ...second.prints.map((p) => ({ ...p, tests: p.tests.map((t) => moved[t.id]!) })),
+    ],
+    tests: [...first.tests, ...moved],
+  };
 }

@@ -167,3 +167,45 @@ Deno.test("the built-in database parses and names its source", async () => {
   assertEquals(db.source, "porthole-os-db");
   assert(db.matchPoints.size === 13, "all thirteen tests are weighed");
 });
+
+Deno.test("mergeOsDbs: nmap's prints, then Porthole's, each test line scored under its own id", async () => {
+  const { mergeOsDbs } = await import("./db.ts");
+  const { matchFingerprint } = await import("./match.ts");
+  const { parseFingerprint } = await import("./fingerprint.ts");
+  const { NMAP_LAB_FINGERPRINT } = await import("./_testdata.ts");
+  const nmap = parseOsDb(SMALL_DB, "nmap-os-db");
+  const own = await loadOsDb();
+  const db = mergeOsDbs(nmap, own);
+  assertEquals(
+    db.prints.map((p) => p.name),
+    [...nmap.prints.map((p) => p.name), ...own.prints.map((p) => p.name)],
+  );
+  assertEquals(db.tests.length, nmap.tests.length + own.tests.length);
+  for (const p of db.prints) for (const t of p.tests) assert(db.tests[t.id] === t, p.name);
+  // Porthole's prints score in the merged database as in its own.
+  const fp = parseFingerprint(NMAP_LAB_FINGERPRINT);
+  const alone = matchFingerprint(fp, own), merged = matchFingerprint(fp, db);
+  const top = alone.matches[0]!;
+  assertEquals(merged.matches.find((m) => m.name === top.name)?.accuracy, top.accuracy);
+  // Inputs unchanged.
+  assertEquals(own.tests.every((t, i) => t.id === i), true);
+});
+
+Deno.test("osDbFor: nmap-os-db in --datadir is merged and noted; --osdb alone overrides", async () => {
+  const { osDbFor } = await import("./db.ts");
+  const { dataFilesRead, resetDataFilesRead } = await import("../data_files.ts");
+  const dir = await Deno.makeTempDir({ prefix: "ph-osdb-" });
+  try {
+    await Deno.writeTextFile(`${dir}/nmap-os-db`, SMALL_DB);
+    resetDataFilesRead();
+    const merged = await osDbFor({ datadir: dir });
+    const names = merged.prints.map((p) => p.name);
+    assert(names.includes("Example OS 1.0") && names.some((n) => n.startsWith("Linux")));
+    assertEquals(dataFilesRead(), { "nmap-os-db": `${dir}/nmap-os-db` });
+    const alone = await osDbFor({ osdb: `${dir}/nmap-os-db`, datadir: dir });
+    assert(!alone.prints.some((p) => p.name.startsWith("Linux")));
+  } finally {
+    resetDataFilesRead();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -16,8 +16,9 @@
  * - io.ts: probes as frames through a raw session of its own.
  * - output.ts: normal, XML and grepable output.
  *
- * The database is Porthole's own (cli/data/porthole-os-db, fingerprints Porthole measured)
- * unless `--osdb FILE` names another, such as nmap's /usr/share/nmap/nmap-os-db.
+ * The database is Porthole's own (cli/data/porthole-os-db, fingerprints Porthole measured),
+ * after nmap's nmap-os-db when installed (see db.ts's osDbFor), or the one file `--osdb FILE`
+ * names.
  *
  * @module
  */
@@ -26,14 +27,14 @@ import type { HostResult } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
-import { loadOsDb, type OsDb } from "./db.ts";
+import { type OsDb, osDbFor } from "./db.ts";
 import { detectWithIo } from "./detect.ts";
 import type { OsResult } from "./types.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
 
 export type { OsResult, OsSequence } from "./types.ts";
 export { classificationLines, osGrepable, osLines, type OsReportOptions, osXml } from "./output.ts";
-export { loadOsDb, OsDbError, parseOsDb } from "./db.ts";
+export { loadOsDb, mergeOsDbs, OsDbError, osDbFor, parseOsDb } from "./db.ts";
 export type { OsDb } from "./db.ts";
 export { matchFingerprint } from "./match.ts";
 export { formatFingerprint, parseFingerprint } from "./fingerprint.ts";
@@ -44,7 +45,7 @@ export interface DetectOsExtras {
   log?(line: string): void;
   /** Ctrl-C. */
   signal?: AbortSignal;
-  /** A database already loaded (default: `opts.osdb`, else Porthole's own). */
+  /** A database already loaded (default: osDbFor(opts)'s). */
   db?: OsDb;
 }
 
@@ -62,7 +63,7 @@ export async function detectOs(
   extras: DetectOsExtras = {},
 ): Promise<OsResult | undefined> {
   if (host.family !== 4 || host.status !== "up") return undefined;
-  const db = extras.db ?? await loadOsDb(opts.osdb);
+  const db = extras.db ?? await osDbFor(opts);
   // nmap fingerprints at most 20 hosts at once (30 with -T4, any number with -T5).
   const limit = opts.timing.template >= 5 ? Infinity : opts.timing.template === 4 ? 30 : 20;
   await slot.acquire(limit);

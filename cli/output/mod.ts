@@ -19,7 +19,7 @@
 import type { OutputWriter } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { fatal } from "../errors.ts";
-import { defaultServicesDb, loadServicesFileSync, type ServicesDb } from "../services_db.ts";
+import { defaultServicesDb, type ServicesDb, servicesDbFor } from "../services_db.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
 import { type NormalTarget, NormalWriter } from "./normal.ts";
@@ -173,10 +173,11 @@ function openWritersNow(
   const sinks: Sink[] = [];
   const writers: OutputWriter[] = [];
   // Service names for ports without -sV results come from the same table the
-  // ports were chosen from (--servicedb, else the built-in nmap-services).
-  const servicesDb = options.serviceDb !== undefined
-    ? loadServicesFileSync(options.serviceDb)
-    : defaultServicesDb();
+  // ports were chosen from (--servicedb, else nmap-services as found, else built in).
+  // -sn lists no ports, and reads no table (nmap reads none either).
+  const servicesDb = options.discovery.pingOnly
+    ? defaultServicesDb()
+    : servicesDbFor(options.serviceDb, options.datadir);
   const makeNormal = hooks.normal ?? defaultNormal;
   let stderr: ((text: string) => void) | undefined = hooks.stderr ?? writeStderr;
   const normal = (sink: Sink, target: NormalTarget) => {

@@ -403,6 +403,9 @@ export class NormalWriter implements OutputWriter {
       if (this.#target === "file") this.#w(`${summary.errorMessage}\nQUITTING!\n`);
       return;
     }
+    for (const line of dataFilesLines(summary.dataFiles ?? {}, o.verbose, o.debug)) {
+      this.#w(line + "\n");
+    }
     if (total === 0 && !summary.interrupted) {
       this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
     }
@@ -448,6 +451,33 @@ export class NormalWriter implements OutputWriter {
       this.#w(`# ${PORTHOLE_NAME} ${done} at ${formatCtime(summary.endTime)} -- ${what}\n`);
     }
   }
+}
+
+/**
+ * nmap's printdatafilepaths(): with every file from one directory, -v prints "Read data files
+ * from: DIR"; files from several directories (or -d) are listed per directory, sorted;
+ * nothing read prints "No data files read." under -d only.
+ */
+export function dataFilesLines(
+  files: Record<string, string>,
+  verbose: number,
+  debug: number,
+): string[] {
+  const split = (path: string): [string, string] => {
+    const i = path.lastIndexOf("/");
+    if (i < 0) return [".", path];
+    return [i === 0 ? "/" : path.slice(0, i), path.slice(i + 1)];
+  };
+  const rows = Object.values(files).map(split).sort(([d1, f1], [d2, f2]) =>
+    d1 < d2 ? -1 : d1 > d2 ? 1 : f1 < f2 ? -1 : f1 > f2 ? 1 : 0
+  );
+  const dirs = [...new Set(rows.map(([d]) => d))];
+  if (dirs.length === 0) return debug > 0 ? ["No data files read."] : [];
+  if (dirs.length === 1 && verbose > 0 && debug === 0) return [`Read data files from: ${dirs[0]}`];
+  if (dirs.length === 1 && debug === 0) return [];
+  return dirs.map((d) =>
+    `Read from ${d}: ${rows.filter(([dir]) => dir === d).map(([, f]) => f).join(" ")}.`
+  );
 }
 
 /** nmap's port_reason_str() plus " ttl N": the REASON column. */

@@ -95,6 +95,7 @@ export function testProbe(
   ctx: MatchContext,
 ): { rule: MatchRule; caps: Captures } | null {
   for (const rule of probe.matches) {
+    if (!rule.mayMatch(subject)) continue;
     const re = rule.regex();
     if (!re) {
       if (!rule.reported) {

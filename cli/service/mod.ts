@@ -7,8 +7,9 @@
  * console.log(serviceInfoLine(host)); // "Service Info: OS: Linux; CPE: cpe:/o:linux:linux_kernel"
  * ```
  *
- * The database is Porthole's own (cli/data/porthole-service-probes) unless
- * `--versiondb FILE` names another, such as nmap's own file. See engine.ts
+ * The database is Porthole's own (cli/data/porthole-service-probes), after
+ * nmap's nmap-service-probes when installed (see db.ts), or the one file
+ * `--versiondb FILE` names. See engine.ts
  * for how probing is scheduled and why results still follow nmap's order,
  * and http_server_header.ts for the one NSE "version" script whose effect
  * on the service fields is reproduced.
@@ -17,7 +18,7 @@
 import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb } from "../services_db.ts";
-import { loadProbeDb } from "./db.ts";
+import { probeDbFor } from "./db.ts";
 import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
 import { sanitizeField } from "./fingerprint.ts";
 import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
@@ -25,7 +26,14 @@ import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
 import type { ProbeDb } from "./probe_db.ts";
 
 export { serviceInfoLine, versionString } from "./info.ts";
-export { BUILTIN_DB_NAME, checkProbeDb, loadProbeDb, ServiceDbError } from "./db.ts";
+export {
+  BUILTIN_DB_NAME,
+  checkProbeDb,
+  loadProbeDb,
+  mergeProbeDbs,
+  probeDbFor,
+  ServiceDbError,
+} from "./db.ts";
 export { unwrapFingerprint } from "./fingerprint.ts";
 export { INTENSITY_ALL, INTENSITY_DEFAULT, INTENSITY_LIGHT } from "./plan.ts";
 export type { ProbeDb } from "./probe_db.ts";
@@ -35,7 +43,7 @@ export const FINGERPRINT_VERSION = "Porthole";
 
 /** Knobs beyond the command line, for tests and benchmarks. */
 export interface DetectTuning {
-  /** Probe database (default: loaded from opts.versionDb, else built in). */
+  /** Probe database (default: {@link probeDbFor}'s). */
   db?: ProbeDb;
   /** See EngineConfig.graceMs (default 500; >= 6000 gives nmap's sequential schedule). */
   graceMs?: number;
@@ -76,7 +84,7 @@ export async function detectServices(
   tuning: DetectTuning = {},
 ): Promise<void> {
   if (host.status !== "up") return;
-  const db = tuning.db ?? await loadProbeDb(opts.versionDb);
+  const db = tuning.db ?? await probeDbFor(opts);
   const udp = tuning.udp ?? true;
   const wanted = (p: PortResult) =>
     p.protocol === "tcp" ? p.state === "open" || p.state === "open|filtered" : udp &&

@@ -195,3 +195,122 @@ Deno.test("db: --versiondb errors are fatal usage errors worded like nmap's", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("anchoredPrefix: the literal start of anchored patterns, null when unsure", async () => {
+  const { anchoredPrefix } = await import("./probe_db.ts");
+  assertEquals(anchoredPrefix("^SSH-([\\d.]+)-OpenSSH_([\\w.]+)", ""), "SSH-");
+  assertEquals(anchoredPrefix("^HTTP/1\\.[01] \\d\\d\\d", "s"), "HTTP/1.");
+  assertEquals(anchoredPrefix("^\\0\\x06\\x01", "s"), "\0\x06\x01");
+  assertEquals(anchoredPrefix("^220 ProFTPD", "i"), "220 proftpd");
+  assertEquals(anchoredPrefix("^abcd?e", ""), "abc"); // d is optional
+  assertEquals(anchoredPrefix("^ab+", ""), "a");
+  assertEquals(anchoredPrefix("^a{2}", ""), null);
+  assertEquals(anchoredPrefix("^\\r\\n\\t", ""), "\r\n\t");
+  assertEquals(anchoredPrefix("^\\012", ""), null); // octal: not worth the risk
+  assertEquals(anchoredPrefix("SSH-", ""), null); // not anchored
+  assertEquals(anchoredPrefix("^abc|def", ""), null); // a top-level alternative
+  assertEquals(anchoredPrefix("^ab(c|d)", ""), "ab");
+  assertEquals(anchoredPrefix("^ab[|(]c", ""), "ab");
+  assertEquals(anchoredPrefix("^ab\\|c|d", ""), null);
+  assertEquals(anchoredPrefix("^(?i)abc", ""), null);
+  assertEquals(anchoredPrefix("^abc", "m"), null);
+  assertEquals(anchoredPrefix("^\\d+", ""), null);
+});
+
+Deno.test("requiredRuns: literal text outside groups, classes and quantifiers", async () => {
+  const { requiredRuns } = await import("./probe_db.ts");
+  assertEquals(
+    requiredRuns("^HTTP/1\\.[01] \\d\\d\\d .*\\r\\nServer: Apache/([\\d.]+)", "s"),
+    ["HTTP/1.", "\r\nServer: Apache/"],
+  );
+  assertEquals(requiredRuns("^abc(def|gh)ij", ""), ["abc", "ij"]);
+  assertEquals(requiredRuns("^abcd?ef{2}gh", ""), ["abc", "gh"]);
+  assertEquals(requiredRuns("xy(?:a|b)*zw", "i"), ["xy", "zw"]);
+  assertEquals(requiredRuns("Server: ([^\\r\\n]+)\\r\\n", ""), ["Server: ", "\r\n"]);
+  assertEquals(requiredRuns("ab\\p{L}cd", ""), ["ab", "cd"]);
+  assertEquals(requiredRuns("^ABC", "i"), ["abc"]);
+  assertEquals(requiredRuns("ab|cd", ""), []);
+  assertEquals(requiredRuns("ab(?i)cd", ""), []);
+  assertEquals(requiredRuns("\\Qa.b\\E", ""), []);
+  assertEquals(requiredRuns("a{2,3}bc", ""), ["bc"]);
+  assertEquals(requiredRuns("[ab]{2}cd)", ""), ["cd"]);
+});
+
+Deno.test("MatchRule.mayMatch: rejects without compiling, never rejects a match", () => {
+  const db = parseProbeDb(SAMPLE, "sample");
+  const rule = db.nullProbe!.matches[0]!;
+  const subject = (s: string) => ({ text: s, lower: s.toLowerCase() });
+  assert(!rule.mayMatch(subject("220 FTP\r\n")));
+  assert(rule.mayMatch(subject("SSH-2.0-OpenSSH_9.2\r\n")));
+});
+
+Deno.test({
+  name: "anchoredPrefix: on nmap's whole file, the pre-filter changes no answer",
+  ignore: (() => {
+    try {
+      return !Deno.statSync("/usr/share/nmap/nmap-service-probes").isFile;
+    } catch {
+      return true;
+    }
+  })(),
+  fn: async () => {
+    const { latin1Decode } = await import("./db.ts");
+    const { matchResponse } = await import("./match.ts");
+    const { MatchRule } = await import("./probe_db.ts");
+    const db = parseProbeDb(
+      latin1Decode(Deno.readFileSync("/usr/share/nmap/nmap-service-probes")),
+      "nmap-service-probes",
+    );
+    const none = { text: "\uffff", lower: "\uffff" };
+    const prefixed = allRules(db).filter((r) => !r.mayMatch(none)).length;
+    assert(prefixed > 8000, `only ${prefixed} rules have a prefix`);
+    // Answers with the pre-filter and without it, for banners of common servers.
+    const banners = [
+      "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n",
+      "SSH-2.0-dropbear_2020.81\r\n",
+      "220 (vsFTPd 3.0.3)\r\n",
+      "220 ProFTPD Server (Debian) [::ffff:10.0.0.2]\r\n",
+      "220 mail.lab ESMTP Postfix (Debian/GNU)\r\n",
+      "+OK Dovecot (Debian) ready.\r\n",
+      "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE] Dovecot ready.\r\n",
+      "HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\n\r\n",
+      "J\0\0\0\n5.5.5-10.11.6-MariaDB-0+deb12u1\0",
+      "-ERR unknown command 'GET'\r\n",
+      "RFB 003.008\n",
+      "@RSYNCD: 31.0\n",
+      "\x15\x03\x01\x00\x02\x02\x0a",
+      "HTTP/1.1 200 OK\r\nDate: Sun, 06 Dec 2026 23:37:18 GMT\r\nServer: Apache/2.4.7 (Ubuntu)\r\n" +
+      "Allow: GET,HEAD,POST,OPTIONS\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      "HTTP/1.1 400 Bad Request\r\nServer: Apache/2.4.7 (Ubuntu)\r\nContent-Type: text/html; " +
+      'charset=iso-8859-1\r\n\r\n<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html>' +
+      "<head>\n<title>400 Bad Request</title>\n</head><body>\n<h1>Bad Request</h1>\n</body></html>\n",
+      "HTTP/1.0 200 OK\r\nServer: lighttpd/1.4.69\r\nContent-Type: text/html\r\n\r\n",
+      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="RT-N66U"\r\n\r\n',
+      "HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/10.0\r\nX-Powered-By: ASP.NET\r\n\r\n",
+      "220 smtp.example.com ESMTP Exim 4.96 Mon, 07 Dec 2026 00:00:00 +0000\r\n",
+      "220 FileZilla Server 1.7.0\r\n",
+      "SSH-2.0-OpenSSH_for_Windows_8.1\r\n",
+      "",
+    ];
+    const nul = db.nullProbe!;
+    const get = db.probes.find((p) => p.name === "GetRequest")!;
+    const answers = () =>
+      banners.flatMap((b) => {
+        const bytes = Uint8Array.from(b, (c) => c.charCodeAt(0) & 0xff);
+        return [nul, get].map((p) => {
+          const md = matchResponse(p, bytes);
+          return md ? `${md.service}|${md.product}|${md.version}|${md.rule.line}` : "-";
+        });
+      });
+    const filtered = answers();
+    const mayMatch = MatchRule.prototype.mayMatch;
+    MatchRule.prototype.mayMatch = () => true;
+    try {
+      assertEquals(answers(), filtered);
+    } finally {
+      MatchRule.prototype.mayMatch = mayMatch;
+    }
+    assert(filtered.filter((a) => a !== "-").length >= 16, filtered.join("\n"));
+  },
+});

@@ -481,8 +481,8 @@ export class Lab implements AsyncDisposable {
     const batch = (ns: string | null, lines: string[]) =>
       must(["ip", ...(ns ? ["-n", ns] : []), "-batch", "-"], { stdin: lines.join("\n") + "\n" });
     // Fixed MACs (locally administered, 02:70:68 = "ph") keep scan outputs reproducible.
-    const mac = (host: number) =>
-      `02:70:68:${a.b.toString(16).padStart(2, "0")}:00:${host.toString(16).padStart(2, "0")}`;
+    const mac = (host: number, oui = "02:70:68") =>
+      `${oui}:${a.b.toString(16).padStart(2, "0")}:00:${host.toString(16).padStart(2, "0")}`;
     const S = a.scannerNs;
     const H = a.hubNs;
     const bridged = sc.topology === "bridge";
@@ -527,19 +527,20 @@ export class Lab implements AsyncDisposable {
         "net.ipv6.conf.default.disable_ipv6=1",
       ]);
       const ends = [
-        { ns: S, port: "s", host: 1, v4: a.scannerV4, v6: a.scannerV6 },
+        { ns: S, port: "s", host: 1, v4: a.scannerV4, v6: a.scannerV6, oui: undefined },
         ...this.targets.map((t, i) => ({
           ns: t.ns,
           port: `t${i}`,
           host: 10 + i,
           v4: t.v4,
           v6: t.v6,
+          oui: t.spec.oui,
         })),
       ];
       for (const e of ends) {
         await batch(e.ns, [
           "link set lo up",
-          `link add eth0 address ${mac(e.host)} type veth peer name ${e.port} netns ${H}`,
+          `link add eth0 address ${mac(e.host, e.oui)} type veth peer name ${e.port} netns ${H}`,
           `addr add ${e.v4}/24 dev eth0`,
           `addr add ${e.v6}/64 nodad dev eth0`,
           "link set eth0 up",

@@ -88,6 +88,9 @@ export interface HostSpec {
   rules: PortRule[];
   /** Drop every inbound packet, ARP included: the host looks down. */
   dark?: boolean;
+  /** A vendor's OUI ("3c:d9:2b") for the host's MAC in place of the lab's locally administered
+   * 02:70:68 (bridged scenarios), so vendor lookups have something to name. */
+  oui?: string;
 }
 
 /** A whole lab layout plus its network conditions. */
@@ -275,6 +278,7 @@ function manyHosts(): HostSpec[] {
     },
     {
       name: "printer",
+      oui: "3c:d9:2b", // Hewlett Packard's, in nmap-mac-prefixes and the IEEE registry alike
       rules: [
         http(80, "HP HTTP Server; HP LaserJet lab"),
         { proto: "tcp", ports: 9100, service: { kind: "accept" } },

@@ -1,0 +1,104 @@
+import { assert, assertEquals } from "../_testing.ts";
+import { parseProbeDb } from "./probe_db.ts";
+import { builtinProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts";
+import { matchResponse } from "./match.ts";
+import { dataFilesRead, resetDataFilesRead } from "../data_files.ts";
+
+/** A tiny file in nmap's format: what nmap would say about SSH and HTTP. */
+const NMAP_LIKE = `Exclude T:9100-9107,U:5000
+
+Probe TCP NULL q||
+totalwaitms 6000
+tcpwrappedms 3000
+match ssh m|^SSH-([\\d.]+)-OpenSSH_([\\w.]+)| p/OpenSSH/ v/$2/ i/nmap's words; protocol $1/
+
+Probe TCP GetRequest q|GET / HTTP/1.0\\r\\n\\r\\n|
+rarity 1
+ports 80
+match http m|^HTTP/1\\.[01] \\d\\d\\d .*\\r\\nServer: Apache/([\\d.]+)|s p/Apache httpd/ v/$1/ i/nmap's words/
+
+Probe UDP NmapOnly q|x|
+ports 7
+match echo m|^x$| p/nmap echo/
+`;
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("merged probes: nmap's lines first, Porthole's after; same-named probes sent once", () => {
+  const nmap = parseProbeDb(NMAP_LIKE, "nmap-service-probes");
+  const own = builtinProbeDb();
+  const db = mergeProbeDbs(nmap, own);
+  const byName = (name: string, proto = "tcp") =>
+    db.probes.filter((p) => p.name === name && p.protocol === proto);
+  // One GetRequest, as nmap defines it (rarity, payload), its matches nmap's then ours.
+  const get = byName("GetRequest");
+  assertEquals(get.length, 1);
+  assertEquals(get[0]!.rarity, 1);
+  const ownGet = own.probes.find((p) => p.name === "GetRequest")!;
+  assertEquals(get[0]!.matches.length, 1 + ownGet.matches.length);
+  assert(get[0]!.ports.has(80));
+  for (const p of ownGet.ports) assert(get[0]!.ports.has(p), `port ${p} kept`);
+  // Every probe of ours is there once; nmap's own ones first, in nmap's order.
+  assertEquals(db.probes[0]!.name, "GetRequest");
+  assertEquals(db.probes[1]!.name, "NmapOnly");
+  for (const p of own.probes) {
+    assertEquals(byName(p.name, p.protocol).length, 1, p.name);
+  }
+  assertEquals(db.nullProbe!.matches.length, 1 + own.nullProbe!.matches.length);
+  assertEquals(db.nullProbe!.totalWaitMs, 6000);
+  assert(db.excludeUdp.has(5000) && db.excludeTcp.has(9100));
+  // The inputs are left as they were.
+  assertEquals(nmap.probes.find((p) => p.name === "GetRequest")!.matches.length, 1);
+  assertEquals(
+    ownGet.matches.length,
+    own.probes.find((p) => p.name === "GetRequest")!.matches.length,
+  );
+});
+
+Deno.test("merged probes: a port both know is named in nmap's words, one only Porthole knows still named", () => {
+  const db = mergeProbeDbs(parseProbeDb(NMAP_LIKE, "nmap-service-probes"), builtinProbeDb());
+  const nul = db.nullProbe!;
+  const ssh = matchResponse(nul, enc("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"))!;
+  assertEquals([ssh.service, ssh.product, ssh.info], [
+    "ssh",
+    "OpenSSH",
+    "nmap's words; protocol 2.0",
+  ]);
+  // Redis: only Porthole's file knows it (its RedisInfo probe, fallback chain through NULL).
+  const redis = db.probes.find((p) => p.name === "RedisInfo")!;
+  const md = matchResponse(
+    redis,
+    enc("$120\r\n# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"),
+  );
+  assertEquals(md?.service, "redis");
+  // Apache through GetRequest: nmap's line wins over ours.
+  const get = db.probes.find((p) => p.name === "GetRequest")!;
+  const web = matchResponse(get, enc("HTTP/1.1 200 OK\r\nServer: Apache/2.4.62 (Debian)\r\n\r\n"))!;
+  assertEquals([web.service, web.product, web.info], ["http", "Apache httpd", "nmap's words"]);
+});
+
+Deno.test("probeDbFor: nmap's file found in --datadir is merged and noted; --versiondb alone overrides", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-probes-" });
+  try {
+    await Deno.writeTextFile(`${dir}/nmap-service-probes`, NMAP_LIKE);
+    resetDataFilesRead();
+    const merged = await probeDbFor({ datadir: dir });
+    assert(merged.probes.some((p) => p.name === "NmapOnly"));
+    assert(merged.probes.some((p) => p.name === "RedisInfo"));
+    assertEquals(dataFilesRead(), { "nmap-service-probes": `${dir}/nmap-service-probes` });
+    const alone = await probeDbFor({ versionDb: `${dir}/nmap-service-probes`, datadir: dir });
+    assert(!alone.probes.some((p) => p.name === "RedisInfo"));
+  } finally {
+    resetDataFilesRead();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("latin1Decode: one char per byte, every byte value its own code point", async () => {
+  const { latin1Decode } = await import("./db.ts");
+  const all = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
+  const s = latin1Decode(all);
+  assertEquals(s.length, 512);
+  for (let i = 0; i < 512; i++) assertEquals(s.charCodeAt(i), i & 0xff);
+  assertEquals(latin1Decode(new TextEncoder().encode("plain")), "plain");
+});
