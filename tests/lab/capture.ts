@@ -5,6 +5,7 @@
  * (replay.ts) to tests/data/real-daemons.json.
  *
  *     deno task lab:capture [--tag fp] [--out FILE] [--only name,name] [--no-nmap] [--no-install]
+ *                           [--nmap-xml FILE]
  *
  * Kept per port: the NULL probe's reply, the replies of the probes whose ports/sslports name the
  * port, and every other probe that got an answer, each cut at REPLY_CAP bytes. Through TLS too,
@@ -33,7 +34,7 @@ import { run } from "./_exec.ts";
 /** nmap's probe file, when installed. */
 export const NMAP_PROBES = "/usr/share/nmap/nmap-service-probes";
 /** Bytes kept of each reply. */
-export const REPLY_CAP = 2048;
+export const REPLY_CAP = 1024;
 /** Probes in flight per port. */
 const PER_PORT = 4;
 
@@ -53,11 +54,16 @@ interface Job {
   probes: JobProbe[];
 }
 
-type JobResult = Record<string, { plain: Record<string, Reply>; tls?: Record<string, Reply> }>;
+/** A reply as the probing side records it: bytes as base64, closed, ms until closed. */
+type RawReply = [string, 0 | 1, number];
+type JobResult = Record<
+  string,
+  { plain: Record<string, RawReply>; tls?: Record<string, RawReply> }
+>;
 
 // --- inside the scanner namespace ------------------------------------------------------------
 
-async function readReply(chan: Channel, waitMs: number, udp: boolean): Promise<Reply | null> {
+async function readReply(chan: Channel, waitMs: number, udp: boolean): Promise<RawReply | null> {
   const start = performance.now();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -85,7 +91,7 @@ async function readReply(chan: Channel, waitMs: number, udp: boolean): Promise<R
     off += n;
     if (off >= out.length) break;
   }
-  return [toBase64(out), closed];
+  return [toBase64(out), closed, Math.round(performance.now() - start)];
 }
 
 async function probeOnce(
@@ -93,7 +99,7 @@ async function probeOnce(
   port: number,
   p: JobProbe,
   tls: boolean,
-): Promise<Reply | null> {
+): Promise<RawReply | null> {
   let chan: Channel;
   const ep = { address, port };
   try {
@@ -126,7 +132,7 @@ async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promi
 }
 
 async function captureLayer(job: Job, port: number, proto: "tcp" | "udp", tls: boolean) {
-  const out: Record<string, Reply> = {};
+  const out: Record<string, RawReply> = {};
   const probes = job.probes.filter((p) => p.proto === proto);
   await pool(probes, PER_PORT, async (p) => {
     const r = await probeOnce(job.address, port, p, tls);
@@ -140,13 +146,17 @@ async function runJob(job: Job): Promise<JobResult> {
   const result: JobResult = {};
   await Promise.all(job.ports.map(async ({ proto, port }) => {
     const plain = await captureLayer(job, port, proto, false);
-    let tls: Record<string, Reply> | undefined;
+    let tls: Record<string, RawReply> | undefined;
     if (proto === "tcp") {
-      const ok = await connectTls({ address: job.address, port }, 8000).then((c) => {
-        c.close();
-        return true;
-      }, () => false);
-      if (ok) tls = await captureLayer(job, port, proto, true);
+      // A few tries: some daemons make their certificate at start (Murmur), under load.
+      for (let i = 0; i < 3 && !tls; i++) {
+        const ok = await connectTls({ address: job.address, port }, 8000).then((c) => {
+          c.close();
+          return true;
+        }, () => false);
+        if (ok) tls = await captureLayer(job, port, proto, true);
+        else await new Promise((r) => setTimeout(r, 2000));
+      }
     }
     result[`${proto}/${port}`] = { plain, ...(tls ? { tls } : {}) };
   }));
@@ -172,7 +182,7 @@ function jobProbes(dbs: ProbeDb[]): JobProbe[] {
         key,
         proto: p.protocol,
         payload: toBase64(p.payload),
-        waitMs: Math.min(p.totalWaitMs, key === "null" ? 5000 : 3000),
+        waitMs: Math.min(p.totalWaitMs, key === "null" ? 6000 : 3000),
         ports: [...p.ports],
         sslPorts: [...p.sslPorts],
       });
@@ -207,6 +217,33 @@ export function parseNmapXml(xml: string): Map<string, Answer> {
     out.set(`${m[1]}/${m[2]}`, a);
   }
   return out;
+}
+
+/** A port's raw replies as the corpus keeps them: distinct bytes once, times only for NULL. */
+function compact(
+  raw: { plain: Record<string, RawReply>; tls?: Record<string, RawReply> },
+): Pick<CorpusPort, "blobs" | "plain" | "tls"> {
+  const blobs: string[] = [];
+  const index = new Map<string, number>();
+  const layer = (l: Record<string, RawReply>) => {
+    const out: Record<string, Reply> = {};
+    for (const key of Object.keys(l).sort()) {
+      const [b64, closed, ms] = l[key]!;
+      let i = -1;
+      if (b64 !== "") {
+        i = index.get(b64) ?? blobs.length;
+        if (i === blobs.length) {
+          blobs.push(b64);
+          index.set(b64, i);
+        }
+      }
+      out[key] = key === "null" && closed ? [i, closed, ms] : [i, closed];
+    }
+    return out;
+  };
+  const plain = layer(raw.plain);
+  const tls = raw.tls ? layer(raw.tls) : undefined;
+  return { blobs, plain, ...(tls ? { tls } : {}) };
 }
 
 function arg(args: string[], name: string): string | undefined {
@@ -247,7 +284,7 @@ async function main(args: string[]): Promise<number> {
   await Deno.chmod(rl.dir, 0o755);
   const t0 = performance.now();
   const cap = await rl.lab.runInScanner([
-    `${REPO_ROOT}/node_modules/.bin/deno`,
+    Deno.execPath(),
     "run",
     "--quiet",
     "--allow-net",
@@ -285,6 +322,8 @@ async function main(args: string[]): Promise<number> {
     if (r.code !== 0) throw new Error(`nmap failed: ${r.stderr.trim()}`);
     log(`nmap -sV in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
     nmapAnswers = parseNmapXml(await Deno.readTextFile(xml));
+    const keepXml = arg(args, "--nmap-xml");
+    if (keepXml) await Deno.copyFile(xml, keepXml);
     nmapVersion = /Nmap version (\S+)/.exec((await run(["nmap", "--version"])).stdout)?.[1];
   }
 
@@ -294,7 +333,7 @@ async function main(args: string[]): Promise<number> {
     replyCap: REPLY_CAP,
     ports: ports.map(({ daemon, port }): CorpusPort => {
       const id = `${port.proto}/${port.port}`;
-      const got = result[id] ?? { plain: {} };
+      const got = compact(result[id] ?? { plain: {} });
       return {
         daemon: daemon.daemon.name,
         pkg: daemon.daemon.pkg,

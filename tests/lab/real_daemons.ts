@@ -483,7 +483,7 @@ export const DAEMONS: Daemon[] = [
   {
     name: "mosquitto",
     pkg: "mosquitto",
-    ports: [tcp(1883, "mqtt", ["Mosquitto"], { noVersion: true })],
+    ports: [tcp(1883, "mqtt", ["Mosquitto"])],
     setup: async (c) => {
       await w(`${c.dir}/mosquitto.conf`, lines("listener 1883 0.0.0.0", "allow_anonymous true"));
       return [];
@@ -821,7 +821,7 @@ export const DAEMONS: Daemon[] = [
   {
     name: "coturn",
     pkg: "coturn",
-    ports: [tcp(3478, "stun", ["coturn"]), udp(3478, "stun", ["coturn"])],
+    ports: [tcp(3478, "stun", ["Coturn"]), udp(3478, "stun", ["Coturn"])],
     argv: (c) => [
       "turnserver",
       "-n",
@@ -844,8 +844,8 @@ export const DAEMONS: Daemon[] = [
     name: "kamailio",
     pkg: "kamailio",
     ports: [
-      tcp(5060, "sip", ["kamailio SIP Server", "Kamailio SIP Server"]),
-      udp(5060, "sip", ["kamailio SIP Server", "Kamailio SIP Server"]),
+      tcp(5060, "sip", ["kamailio"]),
+      udp(5060, "sip", ["kamailio"]),
     ],
     setup: async (c) => {
       await w(
@@ -905,6 +905,8 @@ export const DAEMONS: Daemon[] = [
           "Ports = 6667",
           `PidFile = ${c.dir}/ngircd.pid`,
           "ServerUID = nobody",
+          "[Limits]",
+          "MaxConnectionsIP = 0",
           "[Options]",
           "PAM = no",
           "Ident = no",
@@ -1055,14 +1057,14 @@ export const DAEMONS: Daemon[] = [
   {
     name: "varnish",
     pkg: "varnish",
-    ports: [tcp(6081, "http", ["Varnish http accelerator"], { noVersion: true })],
+    ports: [tcp(6081, "http-proxy", ["Varnish http accelerator"], { noVersion: true })],
     argv: (c) => [
       "varnishd",
       "-F",
       "-a",
       "0.0.0.0:6081",
       "-b",
-      "127.0.0.1:8080",
+      "127.0.0.1:9", // no backend: Varnish answers for itself (503), not Apache through it
       "-n",
       `${c.dir}/varnish`,
       "-s",
@@ -1447,7 +1449,10 @@ export class RealDaemonsLab implements AsyncDisposable {
         const child = new Deno.Command("sh", {
           args: [
             "-c",
-            'exec ip netns exec "$0" "$@" >"$LOGFILE" 2>&1',
+            // A session of its own: a daemon that signals its process group on shutdown
+            // (Kamailio does) must not reach us. setsid does not fork here (sh is no group
+            // leader), so the pid stays the daemon's.
+            'exec setsid ip netns exec "$0" "$@" >"$LOGFILE" 2>&1',
             this.lab.target.ns,
             ...argv,
           ],

@@ -28,8 +28,12 @@ export function fromBase64(s: string): Uint8Array {
 /** Where capture.ts writes the corpus. */
 export const CORPUS_PATH = new URL("../data/real-daemons.json", import.meta.url).pathname;
 
-/** A reply: base64 of the bytes (capped), and 1 when the daemon closed the connection. */
-export type Reply = [string, 0 | 1];
+/**
+ * A reply: the index of its bytes in the port's `blobs` (-1: nothing), 1 when the daemon closed
+ * the connection (0 when the wait ran out or the cap was reached), and for the NULL probe the
+ * milliseconds until it closed (nmap's tcpwrappedms tells tcpwrapped by it).
+ */
+export type Reply = [number, 0 | 1] | [number, 0 | 1, number];
 
 /** What a scanner said about a port. */
 export interface Answer {
@@ -60,6 +64,8 @@ export interface CorpusPort {
   truth: Truth;
   /** nmap -sV's answer in the lab (the oracle), when it was run. */
   nmap?: Answer;
+  /** The distinct replies of the port, base64 (a reply repeated by many probes is kept once). */
+  blobs: string[];
   /** Replies by probe key (probeKey of the payload), in the clear. */
   plain: Record<string, Reply>;
   /** Replies through TLS, for ports that completed a TLS handshake. */
@@ -129,7 +135,9 @@ export function replayPort(
     let soft: MatchDetails | undefined;
     const bytesOf = (probe: Probe) => {
       const r = layer[keys.get(probe)!];
-      return r ? { data: fromBase64(r[0]), closed: r[1] === 1 } : undefined;
+      if (!r) return undefined;
+      const data = r[0] >= 0 ? fromBase64(p.blobs[r[0]] ?? "") : new Uint8Array();
+      return { data, closed: r[1] === 1, closedMs: r[2] };
     };
     let tunnel = false;
     const tryProbe = (probe: Probe): Answer | undefined => {
@@ -149,7 +157,11 @@ export function replayPort(
     };
     if (p.proto === "tcp" && db.nullProbe) {
       const r = bytesOf(db.nullProbe);
-      if (!ssl && r && r.data.length === 0 && r.closed) return { state: "tcpwrapped" };
+      // nmap's tcpwrapped: the NULL probe's connection closed, silent, within tcpwrappedms.
+      if (
+        !ssl && r && r.data.length === 0 && r.closed &&
+        (r.closedMs ?? 0) < db.nullProbe.tcpWrappedMs
+      ) return { state: "tcpwrapped", service: "tcpwrapped" };
       const a = tryProbe(db.nullProbe);
       if (a) return a;
     }
@@ -175,6 +187,8 @@ export function replayPort(
 export type Score = "full" | "product" | "name" | "none" | "wrong";
 export const SCORES: Score[] = ["full", "product", "name", "none", "wrong"];
 
+/** Service names that name nothing. */
+const NOT_NAMED = new Set(["unknown", "tcpwrapped"]);
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -185,15 +199,16 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  * runs, "4.6.2" for Samba 4.17). A version stated as "X or later" is not a version: "product".
  */
 export function scoreAnswer(a: Answer | undefined, t: Truth): Score {
-  if (!a?.service || a.service === "unknown" || a.service.endsWith("?")) return "none";
+  if (!a?.service || NOT_NAMED.has(a.service) || a.service.endsWith("?")) return "none";
   if (a.service !== t.service) return "wrong";
   if (!a.product) return t.products.length === 0 ? "full" : "name";
   if (t.products.length === 0) return "full";
-  if (!t.products.some((p) => norm(p) === norm(a.product!))) return "wrong";
+  // A product may carry more words ("kamailio (5.6.3 (x86_64/linux))", "Coturn-4.6.1 'Gorst'").
+  if (!t.products.some((p) => norm(a.product!).startsWith(norm(p)))) return "wrong";
   if (t.noVersion) return "full";
-  if (!a.version) return "product";
-  if (/or later/i.test(a.version)) return "product";
   const re = new RegExp(`(^|[^0-9.])${escapeRe(t.version)}($|[^0-9])`);
+  if (!a.version) return re.test(a.product) ? "full" : "product";
+  if (/or later/i.test(a.version)) return "product";
   return re.test(a.version) ? "full" : "wrong";
 }
 
