@@ -14,6 +14,7 @@ import { masscanOpenRows, type PortTable, portTable, tableDiff } from "./port_ta
 import { median, si, spread } from "./stats.ts";
 import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
 import { microBenchmarks, type MicroResult } from "./micro.ts";
+import { type FingerprintRow, fingerprintRows, renderFingerprints } from "./fingerprints.ts";
 
 interface RunSample {
   wallS: number;
@@ -385,13 +386,24 @@ async function main(): Promise<number> {
   const micro = opts.filters.length && !opts.filters.includes("micro")
     ? []
     : await microBenchmarks({ quick: opts.quick, lab: !why });
+  let fingerprints: FingerprintRow[] = [];
+  let fpMd = "";
+  if (!opts.filters.length || opts.filters.includes("fingerprints")) {
+    try {
+      const fp = await fingerprintRows();
+      fingerprints = fp.rows;
+      fpMd = "\n" + renderFingerprints(fp.corpus, fp.rows);
+    } catch (e) {
+      console.error(`bench: fingerprints failed: ${e instanceof Error ? e.message : e}`);
+    }
+  }
   const machine = await machineLine();
-  const md = renderMarkdown(rows, micro, machine);
+  const md = renderMarkdown(rows, micro, machine) + fpMd;
   console.log(md);
   await Deno.mkdir(RESULTS, { recursive: true });
   await Deno.writeTextFile(
     `${RESULTS}/latest.json`,
-    JSON.stringify({ machine, quick: opts.quick, rows, micro }, null, 2) + "\n",
+    JSON.stringify({ machine, quick: opts.quick, rows, micro, fingerprints }, null, 2) + "\n",
   );
   await Deno.writeTextFile(`${RESULTS}/latest.md`, md);
   if (!values["no-readme"] && !opts.quick && !opts.filters.length) await updateReadme(md);

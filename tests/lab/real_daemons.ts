@@ -956,7 +956,7 @@ export const DAEMONS: Daemon[] = [
   {
     name: "webfsd",
     pkg: "webfs",
-    ports: [tcp(8083, "http", ["webfs httpd", "webfsd"])],
+    ports: [tcp(8083, "http", ["WebFS"])],
     argv: (c) => ["webfsd", "-F", "-p", "8083", "-r", c.dir, "-u", "nobody", "-g", "nogroup"],
   },
   {
@@ -974,7 +974,7 @@ export const DAEMONS: Daemon[] = [
   {
     name: "gearmand",
     pkg: "gearman-job-server",
-    ports: [tcp(4730, "gearman", ["Gearman job server"])],
+    ports: [tcp(4730, "gearman", ["Gearman Job Queue System", "gearmand"])],
     argv: (
       c,
     ) => [
@@ -1034,7 +1034,7 @@ export const DAEMONS: Daemon[] = [
   {
     name: "icecast",
     pkg: "icecast2",
-    ports: [tcp(8000, "http", ["Icecast streaming media server"])],
+    ports: [tcp(8000, "http", ["Icecast"])],
     setup: async (c) => {
       await w(
         `${c.dir}/icecast.xml`,

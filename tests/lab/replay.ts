@@ -203,13 +203,17 @@ export function scoreAnswer(a: Answer | undefined, t: Truth): Score {
   if (a.service !== t.service) return "wrong";
   if (!a.product) return t.products.length === 0 ? "full" : "name";
   if (t.products.length === 0) return "full";
-  // A product may carry more words ("kamailio (5.6.3 (x86_64/linux))", "Coturn-4.6.1 'Gorst'").
-  if (!t.products.some((p) => norm(a.product!).startsWith(norm(p)))) return "wrong";
+  // A product may carry more words ("kamailio (5.6.3 (x86_64/linux))", "Coturn-4.6.1 'Gorst'",
+  // "SNMPv1 server; net-snmp SNMPv3 server").
+  if (!t.products.some((p) => norm(a.product!).includes(norm(p)))) return "wrong";
   if (t.noVersion) return "full";
   const re = new RegExp(`(^|[^0-9.])${escapeRe(t.version)}($|[^0-9])`);
   if (!a.version) return re.test(a.product) ? "full" : "product";
   if (/or later/i.test(a.version)) return "product";
-  return re.test(a.version) ? "full" : "wrong";
+  // What the daemon itself tells may be shorter: CUPS says "2.4" for 2.4.2.
+  const v = a.version.trim();
+  const prefix = /^\d+\.\d+(\.\d+)*$/.test(v) && t.version.startsWith(v + ".");
+  return re.test(v) || prefix ? "full" : "wrong";
 }
 
 /** The same answer (service, product, version, tunnel), as "exact-vs-nmap" counts it. */
