@@ -7,11 +7,31 @@
 
 import { assert, assertEquals } from "../cli/_testing.ts";
 import { labUnavailable } from "./lab/mod.ts";
-import { DAEMONS, installedVersion, RealDaemonsLab } from "./lab/real_daemons.ts";
+import { DAEMONS, installedVersion, RealDaemonsLab, upstreamVersion } from "./lab/real_daemons.ts";
 
 const why = await labUnavailable();
 const installed = why ? 0 : (await Promise.all(DAEMONS.map((d) => installedVersion(d.pkg))))
   .filter((v) => v !== null).length;
+
+Deno.test("real-daemons: ground truth is the upstream version of the Debian package", () => {
+  assertEquals(upstreamVersion("1:9.2p1-2+deb12u3"), "9.2p1");
+  assertEquals(upstreamVersion("1:9.18.28-1~deb12u2"), "9.18.28");
+  assertEquals(upstreamVersion("2:4.17.12+dfsg-0+deb12u1"), "4.17.12");
+  assertEquals(upstreamVersion("1:10.11.6-0+deb12u1"), "10.11.6");
+  assertEquals(upstreamVersion("15.8-0+deb12u1"), "15.8");
+  assertEquals(upstreamVersion("2.0.11-1.2+deb12u1"), "2.0.11");
+  assertEquals(upstreamVersion("4.96"), "4.96");
+  // Every daemon's ports are distinct: they share one target.
+  const seen = new Set<string>();
+  for (const d of DAEMONS) {
+    for (const p of d.ports) {
+      const k = `${p.proto}/${p.port}`;
+      assert(!seen.has(k), `${k} twice`);
+      seen.add(k);
+    }
+  }
+  assert(new Set(DAEMONS.map((d) => d.name)).size >= 50);
+});
 
 const alive = (pid: number) => {
   try {
