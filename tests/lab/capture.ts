@@ -260,6 +260,12 @@ async function main(args: string[]): Promise<number> {
   const tag = arg(args, "--tag") ?? "fp";
   const outPath = arg(args, "--out") ?? CORPUS_PATH;
   const only = arg(args, "--only")?.split(",");
+  const unknown = only?.filter((n) => !DAEMONS.some((d) => d.name === n)) ?? [];
+  if (unknown.length) {
+    throw new Error(
+      `no daemon ${unknown.join(", ")} (known: ${DAEMONS.map((d) => d.name).join(" ")})`,
+    );
+  }
   const daemons = only ? DAEMONS.filter((d) => only.includes(d.name)) : DAEMONS;
   const log = (s: string) => console.error(s);
   if (!args.includes("--no-install")) await installMissing(daemons, log);
