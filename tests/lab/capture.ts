@@ -46,6 +46,8 @@ interface JobProbe {
   /** Ports (and TLS ports) that the probe's file lists for it. */
   ports: number[];
   sslPorts: number[];
+  /** The lowest rarity the probe has in the files. */
+  rarity: number;
 }
 
 interface Job {
@@ -134,11 +136,20 @@ async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promi
 async function captureLayer(job: Job, port: number, proto: "tcp" | "udp", tls: boolean) {
   const out: Record<string, RawReply> = {};
   const probes = job.probes.filter((p) => p.proto === proto);
-  await pool(probes, PER_PORT, async (p) => {
-    const r = await probeOnce(job.address, port, p, tls);
-    const hinted = (tls ? p.sslPorts : p.ports).includes(port) || p.key === "null";
-    if (r && (r[0] !== "" || hinted)) out[p.key] = r;
-  });
+  const hinted = (p: JobProbe) => (tls ? p.sslPorts : p.ports).includes(port) || p.key === "null";
+  const keep = (p: JobProbe, r: RawReply | null) => {
+    if (r && (r[0] !== "" || hinted(p))) out[p.key] = r;
+  };
+  await pool(probes, PER_PORT, async (p) => keep(p, await probeOnce(job.address, port, p, tls)));
+  // Some daemons serve one connection at a time (kadmind, snmpd's SMUX): a probe that waited
+  // silent beside others may just have queued. Those nmap would send at intensity 7 go again,
+  // one at a time, on ports that answered something.
+  if (Object.values(out).some((r) => r[0] !== "")) {
+    const again = probes.filter((p) =>
+      !(out[p.key]?.[0]) && p.key !== "null" && (hinted(p) || p.rarity <= 7)
+    );
+    await pool(again, 1, async (p) => keep(p, await probeOnce(job.address, port, p, tls)));
+  }
   return out;
 }
 
@@ -174,6 +185,7 @@ function jobProbes(dbs: ProbeDb[]): JobProbe[] {
       const id = `${p.protocol}/${key}`;
       const old = seen.get(id);
       if (old) {
+        old.rarity = Math.min(old.rarity, p.rarity);
         old.ports = [...new Set([...old.ports, ...p.ports])];
         old.sslPorts = [...new Set([...old.sslPorts, ...p.sslPorts])];
         continue;
@@ -182,9 +194,11 @@ function jobProbes(dbs: ProbeDb[]): JobProbe[] {
         key,
         proto: p.protocol,
         payload: toBase64(p.payload),
-        waitMs: Math.min(p.totalWaitMs, key === "null" ? 6000 : 3000),
+        // As long as nmap waits (6 s for NULL, 5 s by default), at most 8 s.
+        waitMs: Math.min(p.totalWaitMs, 8000),
         ports: [...p.ports],
         sslPorts: [...p.sslPorts],
+        rarity: p.rarity,
       });
     }
   }
