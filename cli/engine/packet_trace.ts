@@ -15,6 +15,8 @@
  * @module
  */
 
+import { formatIpv6 } from "../../core-wasm/addr.ts";
+
 /** libpcap's DLT_EN10MB and DLT_RAW / LINKTYPE_RAW. */
 const DLT_EN10MB = 1, DLT_RAW = 12, LINKTYPE_RAW = 101;
 
@@ -29,24 +31,9 @@ function ipv4(b: Uint8Array, at: number): string {
   return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 }
 
-/** RFC 5952 text of the IPv6 address at `at`. */
+/** RFC 5952 text of the IPv6 address at `at` (the core's one formatter). */
 function ipv6(b: Uint8Array, at: number): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!);
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
+  return formatIpv6(b.subarray(at, at + 16));
 }
 
 /** nmap's TCP flag letters, in its order. */
