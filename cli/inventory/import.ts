@@ -170,10 +170,10 @@ export function fromNmapXml(text: string): InvScan {
       scripts: hostscript ? scriptsOf(hostscript) : undefined,
     });
   }
-  // Porthole writes scanner="nmap" (nmap.dtd allows no other value); its args say who ran.
-  const program = (root.attrs.args ?? "").split(" ")[0]!.split("/").pop()!;
+  // Kept as written: Porthole's -oX says scanner="nmap" too (nmap.dtd allows no other value),
+  // its args say which program ran, and ndiff's banner words it from this attribute.
   return {
-    scanner: /porthole/.test(program) ? "porthole" : root.attrs.scanner ?? "nmap",
+    scanner: root.attrs.scanner ?? "nmap",
     version: root.attrs.version,
     args: root.attrs.args ?? "",
     startTime: start,
