@@ -238,6 +238,24 @@ export async function runScan(
     resumePartial: new Set(extra.partialHosts?.map((p) => p.address)),
   });
   const writers: OutputWriter[] = out.writers;
+  if (opts.output.store !== undefined) {
+    // --store: the store is reachable and its schema ours before the first packet; the
+    // scan goes in when it ends (retried, else kept in a file: cli/inventory/record.ts).
+    const inv = await import("../inventory/record.ts");
+    const { StoreError } = await import("../inventory/store.ts");
+    try {
+      await inv.checkStore(opts.output.store);
+    } catch (e) {
+      await out.close();
+      if (e instanceof StoreError) throw new UsageError(e.message);
+      throw e;
+    }
+    const sdb = await import("../services_db.ts");
+    const servicesDb = opts.serviceDb !== undefined
+      ? sdb.loadServicesFileSync(opts.serviceDb)
+      : sdb.defaultServicesDb();
+    writers.push(new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb }));
+  }
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {

@@ -151,6 +151,7 @@ function versionString(s: NdService): string | null {
 
 /** Python's str.splitlines(). */
 function splitlines(s: string): string[] {
+  // deno-lint-ignore no-control-regex -- Python's line boundaries include these controls
   const l = s.split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
   if (l.length > 0 && l[l.length - 1] === "") l.pop();
   return l;

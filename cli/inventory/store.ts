@@ -11,6 +11,7 @@
  * @module
  */
 
+import process from "node:process";
 import { type Dialect, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 import type { InvHost, InvPort, InvScan } from "./scan.ts";
 
@@ -646,15 +647,28 @@ async function openPostgres(url: string): Promise<Db> {
     const m = e instanceof Error ? e.message : String(e);
     throw new StoreError(`store ${where}: ${m.split("\n")[0]}`, pgTransient(e));
   };
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: 10_000,
-    // BIGINT (oid 20) as a number: epoch milliseconds and ids fit.
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
-    },
-  });
+  // pg fills what the URL leaves out from libpq's PG* variables; Porthole reads no variable
+  // (its --allow-env names only its debug switches), so the URL says everything: pg sees an
+  // empty environment while it builds the connection's parameters, and nothing else runs.
+  const env = Object.getOwnPropertyDescriptor(process, "env")!;
+  Object.defineProperty(process, "env", { ...env, value: {} });
+  let client: InstanceType<typeof pg.Client>;
+  try {
+    client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 10_000,
+      // BIGINT (oid 20) as a number: epoch milliseconds and ids fit.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
+      },
+    });
+  } finally {
+    Object.defineProperty(process, "env", env);
+  }
+  if (!client.user) {
+    throw new StoreError(`store ${where}: the URL names no user (postgres://USER@HOST/DATABASE)`);
+  }
   // A server that goes away later surfaces as a failed query; this only keeps the event quiet.
   client.on("error", () => {});
   try {
