@@ -254,7 +254,14 @@ export async function runScan(
     const servicesDb = opts.serviceDb !== undefined
       ? sdb.loadServicesFileSync(opts.serviceDb)
       : sdb.defaultServicesDb();
-    writers.push(new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb }));
+    // A scan the store could not take is kept beside the scan's files (else in the current
+    // folder).
+    const o = opts.output;
+    const file = [o.xml, o.json, o.normal, o.grepable].find((f) => f !== undefined && f !== "-");
+    const spoolDir = file?.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+    writers.push(
+      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir }),
+    );
   }
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
