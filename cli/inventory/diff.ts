@@ -109,14 +109,6 @@ function ndHost(h: InvHost): NdHost {
 
 const sortedAddresses = (h: NdHost) => [...h.addresses].sort((a, b) => cmpStr(a.key, b.key));
 
-function hostId(h: NdHost): string {
-  const first = sortedAddresses(h)[0];
-  const hid = first ? first.s.padEnd(40) : "";
-  const names = [...h.hostnames].sort(cmpStr);
-  if (names.length > 0) return (hid || " ".repeat(40)) + names[0];
-  return hid;
-}
-
 function formatName(h: NdHost): string {
   const a = sortedAddresses(h).map((x) => x.s).join(", ");
   const n = [...h.hostnames].sort(cmpStr).join(", ");
@@ -337,21 +329,29 @@ function diffHost(a: NdHost, b: NdHost, verbose: boolean): HostDiff {
   };
 }
 
-/** ndiff's host_pairs over hosts sorted by id. */
-function hostPairs(sa: InvScan, sb: InvScan): [NdHost, NdHost][] {
+/** ndiff's host id, from the scan's host (the first address padded to 40 columns, then the first host name). */
+function invHostId(h: InvHost): string {
+  // Addresses sort IPv4, IPv6, then MAC: the scanned address always comes first.
+  const hid = h.address.padEnd(40);
+  let first: string | undefined;
+  for (const x of h.hostnames) if (first === undefined || x.name < first) first = x.name;
+  return first === undefined ? hid : hid + first;
+}
+
+/** ndiff's host_pairs over hosts sorted by id; each host is converted to ndiff's view only
+ * when its pair is diffed. */
+function* hostPairs(sa: InvScan, sb: InvScan): Generator<[NdHost, NdHost]> {
   const withId = (s: InvScan) =>
-    s.hosts.map(ndHost).map((h) => ({ h, id: hostId(h) })).sort((x, y) => cmpStr(x.id, y.id));
+    s.hosts.map((h) => ({ h, id: invHostId(h) })).sort((x, y) => cmpStr(x.id, y.id));
   const a = withId(sa), b = withId(sb);
-  const out: [NdHost, NdHost][] = [];
   let i = 0, j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i]!.id < b[j]!.id) out.push([a[i++]!.h, emptyHost()]);
-    else if (a[i]!.id > b[j]!.id) out.push([emptyHost(), b[j++]!.h]);
-    else out.push([a[i++]!.h, b[j++]!.h]);
+    if (a[i]!.id < b[j]!.id) yield [ndHost(a[i++]!.h), emptyHost()];
+    else if (a[i]!.id > b[j]!.id) yield [emptyHost(), ndHost(b[j++]!.h)];
+    else yield [ndHost(a[i++]!.h), ndHost(b[j++]!.h)];
   }
-  while (i < a.length) out.push([a[i++]!.h, emptyHost()]);
-  while (j < b.length) out.push([emptyHost(), b[j++]!.h]);
-  return out;
+  while (i < a.length) yield [ndHost(a[i++]!.h), emptyHost()];
+  while (j < b.length) yield [emptyHost(), ndHost(b[j++]!.h)];
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

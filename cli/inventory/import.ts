@@ -88,97 +88,106 @@ function scriptsOf(el: XmlElement): InvScript[] | undefined {
 
 /** nmap's XML (also Porthole's -oX). */
 export function fromNmapXml(text: string): InvScan {
-  const root = parseXml(text);
+  const hosts: InvHost[] = [];
+  // Hosts are converted as they close and dropped from the tree: a large file is never held
+  // whole.
+  const root = parseXml(text, {
+    onRootChild: (el) => {
+      if (el.name !== "host") return false;
+      const h = nmapHost(el);
+      if (h) hosts.push(h);
+      return true;
+    },
+  });
   if (root.name !== "nmaprun") {
     throw new ImportError(`root element is <${root.name}>, not <nmaprun>`);
   }
-  const start = (int(root.attrs.start) ?? 0) * 1000;
   const finished = child(root, "runstats") && child(child(root, "runstats")!, "finished");
-  const hosts: InvHost[] = [];
-  for (const h of children(root, "host")) {
-    let address = "";
-    let mac: string | undefined;
-    let vendor: string | undefined;
-    for (const a of children(h, "address")) {
-      if (a.attrs.addrtype === "mac") {
-        mac = a.attrs.addr;
-        vendor = a.attrs.vendor;
-      } else if (!address) address = a.attrs.addr ?? "";
-    }
-    if (!address) continue;
-    const status = child(h, "status");
-    const hn = child(h, "hostnames");
-    const ports: InvPort[] = [];
-    const portsEl = child(h, "ports");
-    for (const p of portsEl ? children(portsEl, "port") : []) {
-      const st = child(p, "state");
-      const sv = child(p, "service");
-      let service: InvService | undefined;
-      if (sv) {
-        const cpe = children(sv, "cpe").map((c) => c.text.trim());
-        service = {
-          name: sv.attrs.name ?? "",
-          product: sv.attrs.product,
-          version: sv.attrs.version,
-          extraInfo: sv.attrs.extrainfo,
-          tunnel: sv.attrs.tunnel,
-          method: sv.attrs.method,
-          conf: int(sv.attrs.conf),
-          cpe: cpe.length > 0 ? cpe : undefined,
-        };
-      }
-      ports.push({
-        protocol: (p.attrs.protocol ?? "tcp") as InvPort["protocol"],
-        port: int(p.attrs.portid) ?? 0,
-        state: st?.attrs.state ?? "unknown",
-        reason: st?.attrs.reason,
-        reasonTtl: int(st?.attrs.reason_ttl),
-        service,
-        scripts: scriptsOf(p),
-      });
-    }
-    const extra = portsEl ? children(portsEl, "extraports") : [];
-    const os = child(h, "os");
-    const matches = os
-      ? children(os, "osmatch").map((m) => ({
-        name: m.attrs.name ?? "",
-        accuracy: int(m.attrs.accuracy) ?? 0,
-      }))
-      : [];
-    const hostscript = child(h, "hostscript");
-    hosts.push({
-      address,
-      family: familyOf(address),
-      mac,
-      vendor,
-      hostnames: hn
-        ? children(hn, "hostname").map((x) => ({
-          name: x.attrs.name ?? "",
-          type: x.attrs.type ?? "",
-        }))
-        : [],
-      status: status?.attrs.state === "up" ? "up" : "down",
-      reason: status?.attrs.reason,
-      reasonTtl: int(status?.attrs.reason_ttl),
-      startTime: h.attrs.starttime ? Number(h.attrs.starttime) * 1000 : undefined,
-      endTime: h.attrs.endtime ? Number(h.attrs.endtime) * 1000 : undefined,
-      ports,
-      extraPorts: extra.length > 0
-        ? extra.map((e) => ({ state: e.attrs.state ?? "", count: int(e.attrs.count) ?? 0 }))
-        : undefined,
-      os: matches.length > 0 ? matches : undefined,
-      scripts: hostscript ? scriptsOf(hostscript) : undefined,
-    });
-  }
   // Kept as written: Porthole's -oX says scanner="nmap" too (nmap.dtd allows no other value),
   // its args say which program ran, and ndiff's banner words it from this attribute.
   return {
     scanner: root.attrs.scanner ?? "nmap",
     version: root.attrs.version,
     args: root.attrs.args ?? "",
-    startTime: start,
+    startTime: (int(root.attrs.start) ?? 0) * 1000,
     endTime: finished?.attrs.time ? Number(finished.attrs.time) * 1000 : undefined,
     hosts,
+  };
+}
+
+function nmapHost(h: XmlElement): InvHost | undefined {
+  let address = "";
+  let mac: string | undefined;
+  let vendor: string | undefined;
+  for (const a of children(h, "address")) {
+    if (a.attrs.addrtype === "mac") {
+      mac = a.attrs.addr;
+      vendor = a.attrs.vendor;
+    } else if (!address) address = a.attrs.addr ?? "";
+  }
+  if (!address) return undefined;
+  const status = child(h, "status");
+  const hn = child(h, "hostnames");
+  const ports: InvPort[] = [];
+  const portsEl = child(h, "ports");
+  for (const p of portsEl ? children(portsEl, "port") : []) {
+    const st = child(p, "state");
+    const sv = child(p, "service");
+    let service: InvService | undefined;
+    if (sv) {
+      const cpe = children(sv, "cpe").map((c) => c.text.trim());
+      service = {
+        name: sv.attrs.name ?? "",
+        product: sv.attrs.product,
+        version: sv.attrs.version,
+        extraInfo: sv.attrs.extrainfo,
+        tunnel: sv.attrs.tunnel,
+        method: sv.attrs.method,
+        conf: int(sv.attrs.conf),
+        cpe: cpe.length > 0 ? cpe : undefined,
+      };
+    }
+    ports.push({
+      protocol: (p.attrs.protocol ?? "tcp") as InvPort["protocol"],
+      port: int(p.attrs.portid) ?? 0,
+      state: st?.attrs.state ?? "unknown",
+      reason: st?.attrs.reason,
+      reasonTtl: int(st?.attrs.reason_ttl),
+      service,
+      scripts: scriptsOf(p),
+    });
+  }
+  const extra = portsEl ? children(portsEl, "extraports") : [];
+  const os = child(h, "os");
+  const matches = os
+    ? children(os, "osmatch").map((m) => ({
+      name: m.attrs.name ?? "",
+      accuracy: int(m.attrs.accuracy) ?? 0,
+    }))
+    : [];
+  const hostscript = child(h, "hostscript");
+  return {
+    address,
+    family: familyOf(address),
+    mac,
+    vendor,
+    hostnames: hn
+      ? children(hn, "hostname").map((x) => ({
+        name: x.attrs.name ?? "",
+        type: x.attrs.type ?? "",
+      }))
+      : [],
+    status: status?.attrs.state === "up" ? "up" : "down",
+    reason: status?.attrs.reason,
+    reasonTtl: int(status?.attrs.reason_ttl),
+    startTime: h.attrs.starttime ? Number(h.attrs.starttime) * 1000 : undefined,
+    endTime: h.attrs.endtime ? Number(h.attrs.endtime) * 1000 : undefined,
+    ports,
+    extraPorts: extra.length > 0
+      ? extra.map((e) => ({ state: e.attrs.state ?? "", count: int(e.attrs.count) ?? 0 }))
+      : undefined,
+    os: matches.length > 0 ? matches : undefined,
+    scripts: hostscript ? scriptsOf(hostscript) : undefined,
   };
 }
 

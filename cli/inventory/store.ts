@@ -451,6 +451,13 @@ export class Store {
     };
   }
 
+  /** PostgreSQL: the database's size on disk, bytes (for figures). */
+  async databaseBytes(): Promise<number> {
+    if (this.db.dialect !== "postgres") throw new StoreError("databaseBytes: PostgreSQL only");
+    const r = await this.db.all("SELECT pg_database_size(current_database()) AS b");
+    return Number(r[0]!.b);
+  }
+
   /** Closes the connection or file. */
   close(): Promise<void> {
     return this.db.close();

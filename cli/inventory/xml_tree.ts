@@ -31,21 +31,37 @@ export function decodeEntities(s: string): string {
   });
 }
 
-const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+/** Options of {@link parseXml}. */
+export interface ParseOptions {
+  /** Called when a child of the root element closes; returning true drops it from the tree,
+   * so a large document (65,536 hosts) is read one child at a time. */
+  onRootChild?: (el: XmlElement) => boolean;
+}
 
-/** Parses a document; returns its root element. */
-export function parseXml(text: string): XmlElement {
+/** Parses a document; returns its root element. Whitespace-only text is not kept. */
+export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   const stack: XmlElement[] = [];
+  // Short attribute values repeat (states, reasons, service names): one copy each keeps a
+  // large file's hosts small in memory.
+  const seen = new Map<string, string>();
+  const value = (raw: string) => {
+    if (raw.length > 40) return decodeEntities(raw);
+    let v = seen.get(raw);
+    if (v === undefined) {
+      v = decodeEntities(raw);
+      if (seen.size < 50_000) seen.set(raw, v);
+    }
+    return v;
+  };
   let root: XmlElement | undefined;
   let i = 0;
   const n = text.length;
   while (i < n) {
     const lt = text.indexOf("<", i);
     const end = lt < 0 ? n : lt;
-    if (end > i && stack.length > 0) {
+    if (end > i && !isBlank(text, i, end)) {
+      if (stack.length === 0) throw new XmlError(`text outside the root element at offset ${i}`);
       stack[stack.length - 1]!.text += decodeEntities(text.slice(i, end));
-    } else if (end > i && text.slice(i, end).trim() !== "") {
-      throw new XmlError(`text outside the root element at offset ${i}`);
     }
     if (lt < 0) break;
     if (text.startsWith("<?", lt)) {
@@ -65,28 +81,55 @@ export function parseXml(text: string): XmlElement {
       if (!top || top.name !== name) {
         throw new XmlError(`unexpected </${name}> at offset ${lt}`);
       }
+      if (stack.length === 1 && opts.onRootChild?.(top)) stack[0]!.children.pop();
       i = gt;
     } else {
       const gt = tagEnd(text, lt);
-      const selfClosing = text[gt - 2] === "/";
-      const body = text.slice(lt + 1, selfClosing ? gt - 2 : gt - 1);
-      const m = /^[^\s/>]+/.exec(body);
-      if (!m) throw new XmlError(`bad tag at offset ${lt}`);
-      const el: XmlElement = { name: m[0], attrs: {}, children: [], text: "" };
-      ATTR.lastIndex = m[0].length;
-      for (let a = ATTR.exec(body); a; a = ATTR.exec(body)) {
-        el.attrs[a[1]!] = decodeEntities(a[2] ?? a[3] ?? "");
+      const selfClosing = text.charCodeAt(gt - 2) === 0x2f;
+      const end = selfClosing ? gt - 2 : gt - 1;
+      // Name and attributes read in place (no copy of the tag, no match arrays): a 65,536-host
+      // file has a million tags.
+      let j = lt + 1;
+      while (j < end && !isSpace(text.charCodeAt(j))) j++;
+      if (j === lt + 1) throw new XmlError(`bad tag at offset ${lt}`);
+      const el: XmlElement = { name: text.slice(lt + 1, j), attrs: {}, children: [], text: "" };
+      while (j < end) {
+        while (j < end && isSpace(text.charCodeAt(j))) j++;
+        if (j >= end) break;
+        const eq = text.indexOf("=", j);
+        if (eq < 0 || eq >= end) throw new XmlError(`bad attribute at offset ${j}`);
+        let q = eq + 1;
+        while (q < end && isSpace(text.charCodeAt(q))) q++;
+        const quote = text[q];
+        if (quote !== '"' && quote !== "'") throw new XmlError(`unquoted attribute at offset ${j}`);
+        const close = text.indexOf(quote, q + 1);
+        if (close < 0 || close >= end) throw new XmlError(`bad attribute at offset ${j}`);
+        el.attrs[text.slice(j, eq).trimEnd()] = value(text.slice(q + 1, close));
+        j = close + 1;
       }
       if (stack.length > 0) stack[stack.length - 1]!.children.push(el);
       else if (root) throw new XmlError(`a second root element at offset ${lt}`);
       else root = el;
       if (!selfClosing) stack.push(el);
+      else if (stack.length === 1 && opts.onRootChild?.(el)) stack[0]!.children.pop();
       i = gt;
     }
   }
   if (!root) throw new XmlError("no root element");
   if (stack.length > 0) throw new XmlError(`<${stack[stack.length - 1]!.name}> is never closed`);
   return root;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function isBlank(text: string, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) {
+    const c = text.charCodeAt(j);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
 }
 
 function closeOf(text: string, from: number, close: string): number {
