@@ -564,6 +564,8 @@ async function openSqlite(path: string): Promise<Db> {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA foreign_keys = ON");
     db.exec("PRAGMA synchronous = NORMAL");
+    // 64 MiB of page cache: a scan updates the inventory's indexes all over.
+    db.exec("PRAGMA cache_size = -65536");
   } catch (e) {
     throw new StoreError(`cannot open store ${path}: ${sqliteMessage(e)}`);
   }
