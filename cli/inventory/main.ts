@@ -8,6 +8,7 @@
  *     porthole inventory diff [--store S] [--text|--xml|--json] [-v] A B
  *     porthole inventory query [--store S] [--port N] [--service S] … [--json]
  *     porthole inventory history [--store S] ADDRESS [--json]
+ *     porthole inventory watch [--store S] [--baseline FILE] [--webhook URL]
  *
  * A or B is a scan file (nmap or Porthole XML, Porthole -oJ, masscan -oJ/-oL) or a stored
  * scan: `@ID`, `@last`, `@last~N`. Exit status: 0 done (diff: the same), 1 (diff: different),
@@ -20,6 +21,7 @@ import { changeEvents, ndiffText, ndiffXml } from "./diff.ts";
 import { ImportError, importScan } from "./import.ts";
 import type { InvScan } from "./scan.ts";
 import { openStore, type ServiceFilter, type Store, StoreError } from "./store.ts";
+import { BaselineError, parseBaseline, postWebhook, watchEvents } from "./watch.ts";
 
 /** Where the inventory commands keep scans when no --store is given. */
 export const DEFAULT_STORE = "porthole-inventory.db";
@@ -37,6 +39,8 @@ export const INVENTORY_USAGE = `INVENTORY (a store of scans; nmap's options are 
   porthole inventory query [--port N] [--protocol P] [--service S] [--product P] [--version V]
     [--cpe CPE] [--seen-since DATE] [--first-seen-since DATE] [--not-seen-since DATE] [--json]
   porthole inventory history ADDRESS [--json]: every stored scan's view of one host
+  porthole inventory watch [--baseline FILE] [--webhook URL]: changes since the scan before
+    the last, and what the baseline does not allow (NDJSON; exit 0 nothing, 1 something)
   The default store is ./${DEFAULT_STORE}.
 `;
 
@@ -65,6 +69,8 @@ const VALUED = new Set([
   "first-seen-since",
   "not-seen-since",
   "limit",
+  "baseline",
+  "webhook",
 ]);
 const SWITCHES = new Set(["json", "xml", "text", "v", "verbose"]);
 
@@ -249,6 +255,41 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         }
         return 0;
       }
+      case "watch": {
+        const p = parse(rest, ["store", "baseline", "webhook"]);
+        if (p.rest.length > 0) throw new InventoryUsage(`unexpected argument ${p.rest[0]}`);
+        // The baseline is read first: a broken one stops the watch before anything else.
+        const file = str(p, "baseline");
+        let baseline;
+        if (file !== undefined) {
+          let text: string;
+          try {
+            text = Deno.readTextFileSync(file);
+          } catch (e) {
+            throw new BaselineError(
+              `cannot read ${file}: ${
+                e instanceof Deno.errors.NotFound ? "No such file or directory" : String(e)
+              }`,
+            );
+          }
+          baseline = parseBaseline(text, file);
+        }
+        const s = await storeOf(p);
+        const scans = await s.scans();
+        const latest = scans[scans.length - 1];
+        if (!latest) throw new StoreError(`${s.where} has no scan to watch`);
+        const before = scans[scans.length - 2];
+        const events = watchEvents(
+          await s.loadScan(latest.id),
+          before && await s.loadScan(before.id),
+          baseline,
+        );
+        const body = events.map((e) => JSON.stringify(e) + "\n").join("");
+        io.stdout(body);
+        const hook = str(p, "webhook");
+        if (hook !== undefined && events.length > 0) await postWebhook(hook, body);
+        return events.length === 0 ? EXIT_SAME : EXIT_DIFFERENT;
+      }
       case undefined:
       case "-h":
       case "--help":
@@ -259,7 +300,11 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         throw new InventoryUsage(`unknown inventory command ${cmd}`);
     }
   } catch (e) {
-    if (e instanceof InventoryUsage || e instanceof ImportError || e instanceof StoreError) {
+    if (
+      e instanceof InventoryUsage || e instanceof ImportError || e instanceof StoreError ||
+      e instanceof BaselineError ||
+      (cmd === "watch" && e instanceof Error && /^webhook /.test(e.message))
+    ) {
       io.stderr(`porthole inventory: ${e.message}\n`);
       if (e instanceof InventoryUsage) io.stderr("See porthole inventory --help.\n");
       return EXIT_ERROR;
