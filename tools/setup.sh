@@ -24,6 +24,8 @@ command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 # The inventory's PostgreSQL tests start a server of their own (initdb in a temporary folder).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The inventory report's test opens the HTML file in headless Chromium.
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})) && [ "$(id -u)" = 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -9,6 +9,7 @@
  *     porthole inventory query [--store S] [--port N] [--service S] … [--json]
  *     porthole inventory history [--store S] ADDRESS [--json]
  *     porthole inventory watch [--store S] [--baseline FILE] [--webhook URL]
+ *     porthole inventory report [--store S] [--since @ID] [-o FILE]
  *
  * A or B is a scan file (nmap or Porthole XML, Porthole -oJ, masscan -oJ/-oL) or a stored
  * scan: `@ID`, `@last`, `@last~N`. Exit status: 0 done (diff: the same), 1 (diff: different),
@@ -22,6 +23,7 @@ import { ImportError, importScan } from "./import.ts";
 import type { InvScan } from "./scan.ts";
 import { openStore, type ServiceFilter, type Store, StoreError } from "./store.ts";
 import { BaselineError, parseBaseline, postWebhook, watchEvents } from "./watch.ts";
+import { renderReport } from "./report.ts";
 
 /** Where the inventory commands keep scans when no --store is given. */
 export const DEFAULT_STORE = "porthole-inventory.db";
@@ -41,6 +43,8 @@ export const INVENTORY_USAGE = `INVENTORY (a store of scans; nmap's options are 
   porthole inventory history ADDRESS [--json]: every stored scan's view of one host
   porthole inventory watch [--baseline FILE] [--webhook URL]: changes since the scan before
     the last, and what the baseline does not allow (NDJSON; exit 0 nothing, 1 something)
+  porthole inventory report [--since @ID] [-o FILE]: one self-contained HTML file: hosts and
+    open ports over time, changes since a scan (default: the one before the last), open ports
   The default store is ./${DEFAULT_STORE}.
 `;
 
@@ -71,6 +75,8 @@ const VALUED = new Set([
   "limit",
   "baseline",
   "webhook",
+  "since",
+  "o",
 ]);
 const SWITCHES = new Set(["json", "xml", "text", "v", "verbose"]);
 
@@ -289,6 +295,47 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         const hook = str(p, "webhook");
         if (hook !== undefined && events.length > 0) await postWebhook(hook, body);
         return events.length === 0 ? EXIT_SAME : EXIT_DIFFERENT;
+      }
+      case "report": {
+        const p = parse(rest, ["store", "since", "o", "limit"]);
+        if (p.rest.length > 0) throw new InventoryUsage(`unexpected argument ${p.rest[0]}`);
+        const s = await storeOf(p);
+        const scans = await s.scans();
+        const last = scans[scans.length - 1];
+        const ref = str(p, "since");
+        let since;
+        if (last && (ref !== undefined || scans.length > 1)) {
+          const fromId = ref !== undefined
+            ? await s.resolveScan(ref.replace(/^@/, ""))
+            : scans[scans.length - 2]!.id;
+          since = {
+            from: scans.find((x) => x.id === fromId)!,
+            to: last,
+            events: changeEvents(await s.loadScan(fromId), await s.loadScan(last.id)),
+          };
+        }
+        const limit = Number(str(p, "limit") ?? 5000);
+        const services = await s.services({ limit: limit + 1 });
+        const all = services.length > limit ? (await s.counts()).services : services.length;
+        const html = renderReport({
+          store: s.where,
+          generated: Date.now(),
+          scans,
+          timeline: await s.timeline(),
+          since,
+          services: services.slice(0, limit),
+          servicesLeftOut: all - Math.min(all, limit),
+        });
+        const out = str(p, "o");
+        if (out === undefined || out === "-") io.stdout(html);
+        else {
+          try {
+            Deno.writeTextFileSync(out, html);
+          } catch (e) {
+            throw new InventoryUsage(`cannot write ${out}: ${e instanceof Error ? e.message : e}`);
+          }
+        }
+        return 0;
       }
       case undefined:
       case "-h":

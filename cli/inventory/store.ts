@@ -439,6 +439,23 @@ export class Store {
     return out;
   }
 
+  /** Hosts up and open ports of every scan, oldest first (the report's picture). */
+  async timeline(): Promise<
+    { scanId: number; time: number; hostsUp: number; openPorts: number }[]
+  > {
+    const rows = await this.db.all(
+      `SELECT s.id, s.start_time, s.hosts_up,
+        (SELECT COUNT(*) FROM ports p WHERE p.scan_id = s.id AND p.state = 'open') AS open_ports
+       FROM scans s ORDER BY s.start_time, s.id`,
+    );
+    return rows.map((r) => ({
+      scanId: Number(r.id),
+      time: Number(r.start_time),
+      hostsUp: Number(r.hosts_up),
+      openPorts: Number(r.open_ports),
+    }));
+  }
+
   /** Counts of rows, for figures. */
   async counts(): Promise<{ scans: number; hosts: number; ports: number; services: number }> {
     const one = async (t: string) =>
