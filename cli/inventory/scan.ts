@@ -61,7 +61,8 @@ export interface InvHost {
   mac?: string;
   vendor?: string;
   hostnames: InvHostname[];
-  status: "up" | "down";
+  /** "unknown": listed, never probed (-sL). */
+  status: "up" | "down" | "unknown";
   reason?: string;
   reasonTtl?: number;
   /** Epoch milliseconds, when known. */

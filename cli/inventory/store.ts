@@ -318,7 +318,7 @@ export class Store {
       mac: str(h.mac) ?? undefined,
       vendor: str(h.vendor) ?? undefined,
       hostnames: h.hostnames ? JSON.parse(String(h.hostnames)) : [],
-      status: h.status === "up" ? "up" : "down",
+      status: h.status === "up" || h.status === "unknown" ? h.status : "down",
       reason: str(h.reason) ?? undefined,
       reasonTtl: num(h.reason_ttl) ?? undefined,
       startTime: num(h.start_time) ?? undefined,
