@@ -43,6 +43,26 @@ Deno.test(
         assertEquals(ssh.map((r) => [r.address, r.firstSeen, r.lastSeen]), [
           [lab.target.v4, scans[0]!.startTime, scans[1]!.startTime],
         ]);
+
+        // A store that is not one: one message before anything is sent or any file opened.
+        await Deno.writeTextFile(`${dir}/bad.db`, "SQLite format 3\u0000" + "x".repeat(5000));
+        await Deno.writeTextFile(`${dir}/keep.xml`, "an earlier scan\n");
+        const bad = await lab.porthole(
+          ["-sS", "-p", PORTS, "--store", `${dir}/bad.db`, "-oX", `${dir}/keep.xml`, lab.target.v4],
+          { timeoutMs: 120_000 },
+        );
+        assertEquals(bad.code, 1, bad.stderr);
+        assert(
+          /^cannot open store .*bad\.db: .*\(not a Porthole store, or damaged\)\nQUITTING!\n$/.test(
+            bad.stderr,
+          ) ||
+            /^store .*bad\.db: .*\(not a Porthole store, or damaged\)\nQUITTING!\n$/.test(
+              bad.stderr,
+            ),
+          bad.stderr,
+        );
+        assertEquals(bad.stdout, "");
+        assertEquals(await Deno.readTextFile(`${dir}/keep.xml`), "an earlier scan\n");
       } finally {
         await Deno.remove(dir, { recursive: true });
       }

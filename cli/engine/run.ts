@@ -233,23 +233,25 @@ export async function runScan(
     (!opts.discovery.skip || opts.osDetection ||
       (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
 
+  // --store: the store is reachable and its schema ours before the first packet (and before
+  // any output file is opened, so a bad store clobbers none); the scan goes in when it ends
+  // (retried, else kept in a file: cli/inventory/record.ts).
+  const inv = opts.output.store !== undefined ? await import("../inventory/record.ts") : undefined;
+  if (inv && opts.output.store !== undefined) {
+    const { StoreError } = await import("../inventory/store.ts");
+    try {
+      await inv.checkStore(opts.output.store);
+    } catch (e) {
+      if (e instanceof StoreError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const out = await openWriters(opts, io.stdout, {
     stderr: io.stderr,
     resumePartial: new Set(extra.partialHosts?.map((p) => p.address)),
   });
   const writers: OutputWriter[] = out.writers;
-  if (opts.output.store !== undefined) {
-    // --store: the store is reachable and its schema ours before the first packet; the
-    // scan goes in when it ends (retried, else kept in a file: cli/inventory/record.ts).
-    const inv = await import("../inventory/record.ts");
-    const { StoreError } = await import("../inventory/store.ts");
-    try {
-      await inv.checkStore(opts.output.store);
-    } catch (e) {
-      await out.close();
-      if (e instanceof StoreError) throw new UsageError(e.message);
-      throw e;
-    }
+  if (inv && opts.output.store !== undefined) {
     const sdb = await import("../services_db.ts");
     const servicesDb = opts.serviceDb !== undefined
       ? sdb.loadServicesFileSync(opts.serviceDb)
