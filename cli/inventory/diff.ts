@@ -375,6 +375,30 @@ function banner(s: InvScan): string {
   return parts.join(" ");
 }
 
+/** Text being made: kept whole, or handed to `write` a piece at a time so a 65,536-host
+ * diff never holds millions of small strings at once. */
+class Output {
+  #pieces: string[] = [];
+  constructor(private readonly write?: (s: string) => void) {}
+
+  push(s: string): void {
+    this.#pieces.push(s);
+    if (this.write && this.#pieces.length >= 4096) this.flush();
+  }
+
+  private flush(): void {
+    this.write!(this.#pieces.join(""));
+    this.#pieces = [];
+  }
+
+  /** The whole text (without `write`), or "" after the last piece was written. */
+  end(): string {
+    if (!this.write) return this.#pieces.join("");
+    if (this.#pieces.length > 0) this.flush();
+    return "";
+  }
+}
+
 /** The result of a diff: its text and ndiff's cost (0: the scans are the same). */
 export interface DiffOutput {
   text: string;
@@ -382,8 +406,13 @@ export interface DiffOutput {
 }
 
 /** ndiff's text format. */
-export function ndiffText(sa: InvScan, sb: InvScan, verbose = false): DiffOutput {
-  const out: string[] = [];
+export function ndiffText(
+  sa: InvScan,
+  sb: InvScan,
+  verbose = false,
+  write?: (s: string) => void,
+): DiffOutput {
+  const out = new Output(write);
   const print = (s = "") => out.push(s + "\n");
   const ba = banner(sa), bb = banner(sb);
   if (ba !== bb) {
@@ -399,7 +428,7 @@ export function ndiffText(sa: InvScan, sb: InvScan, verbose = false): DiffOutput
       printHostText(d, print, verbose);
     }
   }
-  return { text: out.join(""), cost };
+  return { text: out.end(), cost };
 }
 
 function printHostText(d: HostDiff, print: (s?: string) => void, verbose: boolean): void {
@@ -477,14 +506,16 @@ const el = (tag: string, attrs: [string, string | undefined][] = [], children: E
 const escAttr = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;").replace(/>/g, "&gt;");
 
-function writeEl(e: El, out: string[]): void {
-  out.push(`<${e.tag}`);
-  for (const [k, v] of e.attrs) out.push(` ${k}="${escAttr(v)}"`);
+function writeEl(e: El, out: Output): void {
+  let open = "<" + e.tag;
+  for (const [k, v] of e.attrs) {
+    open += " " + k + '="' + (/[&<>"]/.test(v) ? escAttr(v) : v) + '"';
+  }
   if (e.children.length > 0) {
-    out.push(">\n");
+    out.push(open + ">\n");
     for (const c of e.children) writeEl(c, out);
-    out.push(`</${e.tag}>\n`);
-  } else out.push("/>\n");
+    out.push("</" + e.tag + ">\n");
+  } else out.push(open + "/>\n");
 }
 
 function nmaprunEl(s: InvScan): El {
@@ -631,10 +662,14 @@ function hostDiffEl(d: HostDiff, verbose: boolean): El {
 }
 
 /** ndiff's XML format (`ndiff --xml`). */
-export function ndiffXml(sa: InvScan, sb: InvScan, verbose = false): DiffOutput {
-  const out: string[] = [
-    '<?xml version="1.0" encoding="utf-8"?>\n<nmapdiff version="1"><scandiff>',
-  ];
+export function ndiffXml(
+  sa: InvScan,
+  sb: InvScan,
+  verbose = false,
+  write?: (s: string) => void,
+): DiffOutput {
+  const out = new Output(write);
+  out.push('<?xml version="1.0" encoding="utf-8"?>\n<nmapdiff version="1"><scandiff>');
   const differs = sa.scanner !== sb.scanner || sa.version !== sb.version || sa.args !== sb.args ||
     Math.floor(sa.startTime / 1000) !== Math.floor(sb.startTime / 1000) ||
     Math.floor((sa.endTime ?? -1000) / 1000) !== Math.floor((sb.endTime ?? -1000) / 1000);
@@ -652,7 +687,7 @@ export function ndiffXml(sa: InvScan, sb: InvScan, verbose = false): DiffOutput 
     if (d.cost > 0 || verbose) writeEl(hostDiffEl(d, verbose), out);
   }
   out.push("</scandiff></nmapdiff>");
-  return { text: out.join(""), cost };
+  return { text: out.end(), cost };
 }
 
 // ---------------------------------------------------------------------------------------

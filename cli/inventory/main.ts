@@ -188,11 +188,12 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         const verbose = p.flags.has("v") || p.flags.has("verbose");
         if (formats[0] === "json") {
           const events = changeEvents(a, b);
-          for (const e of events) io.stdout(JSON.stringify(e) + "\n");
+          for (let i = 0; i < events.length; i += 4096) {
+            io.stdout(events.slice(i, i + 4096).map((e) => JSON.stringify(e) + "\n").join(""));
+          }
           return events.length === 0 ? EXIT_SAME : EXIT_DIFFERENT;
         }
-        const out = formats[0] === "xml" ? ndiffXml(a, b, verbose) : ndiffText(a, b, verbose);
-        io.stdout(out.text);
+        const out = (formats[0] === "xml" ? ndiffXml : ndiffText)(a, b, verbose, io.stdout);
         return out.cost === 0 ? EXIT_SAME : EXIT_DIFFERENT;
       }
       case "query": {
