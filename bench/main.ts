@@ -314,7 +314,11 @@ function renderMarkdown(rows: ToolRow[], micro: MicroResult[], machine: string):
   if (micro.length) {
     lines.push("", "| micro-benchmark | rate | notes |", "| --- | --- | --- |");
     for (const m of micro) {
-      const figure = m.unit === "ms" ? `${m.perSecond.toFixed(0)} ms` : `${si(m.perSecond)}/s`;
+      const figure = m.unit === "ms"
+        ? `${m.perSecond.toFixed(0)} ms`
+        : m.unit === "bytes"
+        ? `${m.perSecond.toFixed(0)} B`
+        : `${si(m.perSecond)}/s`;
       lines.push(`| ${m.name} | ${figure} | ${m.notes ?? ""} |`);
     }
   }
@@ -396,6 +400,11 @@ async function main(): Promise<number> {
     } catch (e) {
       console.error(`bench: fingerprints failed: ${e instanceof Error ? e.message : e}`);
     }
+  }
+  if (!opts.filters.length || opts.filters.includes("inventory")) {
+    // The inventory's figures need no lab: synthetic scans, stores, diffs.
+    const { inventoryFigures } = await import("./inventory.ts");
+    micro.push(...await inventoryFigures({ quick: opts.quick }));
   }
   const machine = await machineLine();
   const md = renderMarkdown(rows, micro, machine) + fpMd;

@@ -5,9 +5,9 @@
 
 export interface MicroResult {
   name: string;
-  /** A rate per second, or (with unit "ms") a duration. */
+  /** A rate per second, or (with unit "ms") a duration, or (with unit "bytes") a size. */
   perSecond: number;
-  unit?: "ms";
+  unit?: "ms" | "bytes";
   notes?: string;
 }
 

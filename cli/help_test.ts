@@ -74,6 +74,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["-S", "10.0.0.1", "-e", "eth0"],
     ["-oN", "a", "-oX", "b", "-oG", "c", "-oJ", "d", "-oS", "e"],
     ["-oA", "base"],
+    ["--store", "inv.db"],
     ["-v", "-d", "--reason", "--open", "--append-output", "--stats-every", "10s"],
     ["--stylesheet", "x.xsl"],
     ["--webxml"],
@@ -104,6 +105,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
   }
   assert(parseOptions(["--iflist"]).ifList);
   assertEquals(parseOptions(["--resume", "x"], { skipFileChecks: true }).output.resume, "x");
+  assertEquals(parseOptions(["--store", "x.db", "h"]).output.store, "x.db");
 });
 
 Deno.test("version text names the product and the services table's source", () => {

@@ -93,6 +93,11 @@ export async function main(args: string[]): Promise<number> {
       throw e;
     }
   }
+  // `porthole inventory …`: the store of scans (cli/inventory/), never nmap's syntax.
+  if (args[0] === "inventory") {
+    const { inventoryMain } = await import("./inventory/main.ts");
+    return await inventoryMain(args.slice(1), { stdout, stderr });
+  }
   const { parseOptions } = await import("./options.ts");
   let opts;
   try {

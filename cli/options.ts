@@ -141,6 +141,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["shard", "required"],
   ["seed", "required"],
   ["merge", "required"],
+  ["store", "required"],
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */
@@ -652,6 +653,10 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "osdb":
           o.osdb = arg!;
+          break;
+        case "store":
+          // Porthole's own: also record the scan in a store (cli/inventory/).
+          o.output.store = arg!;
           break;
         case "iflist":
           o.ifList = true;

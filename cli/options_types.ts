@@ -84,6 +84,8 @@ export interface OutputOptions {
   stylesheet?: string;
   noStylesheet: boolean;
   resume?: string; // --resume FILE
+  /** --store FILE|postgres://…: also record the scan in the inventory's store. */
+  store?: string;
   statsEveryMs: number; // 0 = off
 }
 

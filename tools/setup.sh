@@ -22,11 +22,22 @@ command -v man >/dev/null || need+=(man-db)
 command -v setcap >/dev/null || need+=(libcap2-bin)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
+# The inventory's PostgreSQL tests start a server of their own (initdb in a temporary folder).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The inventory report's test opens the HTML file in headless Chromium.
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})) && [ "$(id -u)" = 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
+  # No service is started by the install (postgresql's cluster would be): policy-rc.d says no.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+  fi
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  if [ -n "$policy" ]; then rm -f "$policy"; fi
 elif ((${#need[@]})); then
   echo "setup: missing ${need[*]} (run as root to install them); tests that need them will skip" >&2
 fi

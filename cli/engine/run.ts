@@ -233,11 +233,38 @@ export async function runScan(
     (!opts.discovery.skip || opts.osDetection ||
       (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
 
+  // --store: the store is reachable and its schema ours before the first packet (and before
+  // any output file is opened, so a bad store clobbers none); the scan goes in when it ends
+  // (retried, else kept in a file: cli/inventory/record.ts).
+  const inv = opts.output.store !== undefined ? await import("../inventory/record.ts") : undefined;
+  if (inv && opts.output.store !== undefined) {
+    const { StoreError } = await import("../inventory/store.ts");
+    try {
+      await inv.checkStore(opts.output.store);
+    } catch (e) {
+      if (e instanceof StoreError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const out = await openWriters(opts, io.stdout, {
     stderr: io.stderr,
     resumePartial: new Set(extra.partialHosts?.map((p) => p.address)),
   });
   const writers: OutputWriter[] = out.writers;
+  if (inv && opts.output.store !== undefined) {
+    const sdb = await import("../services_db.ts");
+    const servicesDb = opts.serviceDb !== undefined
+      ? sdb.loadServicesFileSync(opts.serviceDb)
+      : sdb.defaultServicesDb();
+    // A scan the store could not take is kept beside the scan's files (else in the current
+    // folder).
+    const o = opts.output;
+    const file = [o.xml, o.json, o.normal, o.grepable].find((f) => f !== undefined && f !== "-");
+    const spoolDir = file?.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+    writers.push(
+      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir }),
+    );
+  }
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {

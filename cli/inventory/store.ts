@@ -1,0 +1,760 @@
+/**
+ * The store of scans: an SQLite file (Deno's built-in `node:sqlite`, no server) or a shared
+ * PostgreSQL database (`postgres://…`, through the `pg` package). One schema (./schema.ts),
+ * migrated on open. A scan is written in one transaction: its row, its hosts, its ports and
+ * the inventory upserts, all or nothing, so concurrent writers never see half a scan.
+ *
+ *     await using store = await openStore("scans.db");
+ *     const id = await store.addScan(scan, "nmap.xml");
+ *     const rows = await store.services({ port: 443 });
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { type Dialect, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
+import type { InvHost, InvPort, InvScan } from "./scan.ts";
+
+/** The store cannot be opened, read or written; the message says why, in one line. */
+export class StoreError extends Error {
+  /** True when retrying may help (the server is unreachable or went away). */
+  transient: boolean;
+  constructor(message: string, transient = false) {
+    super(message);
+    this.transient = transient;
+  }
+}
+
+/** A stored scan, listed. */
+export interface ScanRow {
+  id: number;
+  scanner: string;
+  args: string;
+  startTime: number;
+  endTime: number | null;
+  source: string | null;
+  hostsTotal: number;
+  hostsUp: number;
+}
+
+/** What {@link Store.services} selects; every field given must match. */
+export interface ServiceFilter {
+  address?: string;
+  port?: number;
+  protocol?: string;
+  service?: string;
+  /** Substring of the product, case-insensitive. */
+  product?: string;
+  version?: string;
+  /** Prefix of a CPE, e.g. "cpe:/a:openbsd:openssh". */
+  cpe?: string;
+  /** Epoch milliseconds: last seen at or after / first seen at or after / last seen before. */
+  seenSince?: number;
+  firstSeenSince?: number;
+  notSeenSince?: number;
+  limit?: number;
+}
+
+/** One inventory row: an open port of an address, with first and last seen. */
+export interface ServiceRow {
+  address: string;
+  protocol: string;
+  port: number;
+  service: string | null;
+  product: string | null;
+  version: string | null;
+  cpe: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  lastScan: number;
+}
+
+/** One scan's view of one host, for {@link Store.history}. */
+export interface HistoryRow {
+  scanId: number;
+  time: number;
+  status: string;
+  ports: {
+    protocol: string;
+    port: number;
+    state: string;
+    service: string | null;
+    product: string | null;
+    version: string | null;
+  }[];
+}
+
+type Row = Record<string, unknown>;
+
+/** What each backend provides: statements with `?` placeholders. */
+interface Db {
+  dialect: Dialect;
+  run(sql: string, params?: unknown[]): Promise<void>;
+  all(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** `tail` follows VALUES (an ON CONFLICT clause). */
+  insertMany(table: string, cols: string[], rows: unknown[][], tail?: string): Promise<void>;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** True for a PostgreSQL URL. */
+export function isPostgresUrl(where: string): boolean {
+  return /^postgres(ql)?:\/\//.test(where);
+}
+
+/** Opens (creating and migrating as needed) the store at `where`: a file path or a
+ * postgres:// URL. */
+export async function openStore(where: string): Promise<Store> {
+  const db = isPostgresUrl(where) ? await openPostgres(where) : await openSqlite(where);
+  const store = new Store(db, isPostgresUrl(where) ? redactUrl(where) : where);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+  return store;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, "$1:***@");
+}
+
+const n = (v: unknown) => v === undefined ? null : v;
+const json = (v: unknown) => v === undefined ? null : JSON.stringify(v);
+const num = (v: unknown) => v === null || v === undefined ? null : Number(v);
+const str = (v: unknown) => v === null || v === undefined ? null : String(v);
+
+/** The store: scans in, scans, inventory and history out. */
+export class Store {
+  constructor(private readonly db: Db, readonly where: string) {}
+
+  /** "sqlite" or "postgres". */
+  get dialect(): Dialect {
+    return this.db.dialect;
+  }
+
+  /** Applies the migrations this store lacks; refuses a store newer than this Porthole. */
+  async migrate(): Promise<void> {
+    await this.db.transaction(async () => {
+      if (this.db.dialect === "postgres") {
+        // Two Portholes opening a new database at once: one migrates, the other waits.
+        await this.db.run("SELECT pg_advisory_xact_lock(7305286)");
+      }
+      await this.db.run(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+      );
+      const rows = await this.db.all("SELECT MAX(version) AS v FROM schema_migrations");
+      const have = num(rows[0]?.v) ?? 0;
+      if (have > SCHEMA_VERSION) {
+        throw new StoreError(
+          `${this.where} has schema version ${have}; this Porthole knows up to ${SCHEMA_VERSION}: upgrade Porthole`,
+        );
+      }
+      for (const m of MIGRATIONS) {
+        if (m.version <= have) continue;
+        for (const s of m.statements(this.db.dialect)) await this.db.run(s);
+        await this.db.run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [
+          m.version,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  /** The schema version in force. */
+  async schemaVersion(): Promise<number> {
+    const rows = await this.db.all("SELECT MAX(version) AS v FROM schema_migrations");
+    return num(rows[0]?.v) ?? 0;
+  }
+
+  /** Stores one scan in one transaction; returns its id. */
+  addScan(scan: InvScan, source?: string): Promise<number> {
+    return this.db.transaction(async () => {
+      const up = scan.hosts.filter((h) => h.status === "up").length;
+      const ins = await this.db.all(
+        `INSERT INTO scans (scanner, version, args, start_time, end_time, source, hosts_total, hosts_up, stored_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [
+          scan.scanner,
+          n(scan.version),
+          scan.args,
+          scan.startTime,
+          n(scan.endTime),
+          n(source),
+          scan.hosts.length,
+          up,
+          Date.now(),
+        ],
+      );
+      const id = Number(ins[0]!.id);
+      const hostRows: unknown[][] = [];
+      const portRows: unknown[][] = [];
+      const invHosts = new Map<string, unknown[]>();
+      const invServices = new Map<string, unknown[]>();
+      const seen = scan.startTime;
+      scan.hosts.forEach((h, idx) => {
+        hostRows.push([
+          id,
+          idx,
+          h.address,
+          h.family,
+          n(h.mac),
+          n(h.vendor),
+          h.hostnames.length > 0 ? json(h.hostnames) : null,
+          h.status,
+          n(h.reason),
+          n(h.reasonTtl),
+          n(h.startTime),
+          n(h.endTime),
+          json(h.extraPorts),
+          json(h.os),
+          json(h.scripts),
+        ]);
+        for (const p of h.ports) portRows.push(portRow(id, idx, p));
+        if (h.status !== "up") return;
+        invHosts.set(h.address, [
+          h.address,
+          seen,
+          seen,
+          id,
+          n(h.mac),
+          n(h.vendor),
+          n(h.hostnames[0]?.name),
+          n(h.os?.[0]?.name),
+        ]);
+        for (const p of h.ports) {
+          if (p.state !== "open") continue;
+          invServices.set(`${h.address} ${p.protocol} ${p.port}`, [
+            h.address,
+            p.protocol,
+            p.port,
+            seen,
+            seen,
+            id,
+            n(p.service?.name),
+            n(p.service?.product),
+            n(p.service?.version),
+            p.service?.cpe?.length ? p.service.cpe.join(" ") : null,
+          ]);
+        }
+      });
+      await this.db.insertMany("hosts", HOST_COLS, hostRows);
+      await this.db.insertMany("ports", PORT_COLS, portRows);
+      await this.upsert("inv_hosts", INV_HOST_COLS, ["address"], [...invHosts.values()]);
+      await this.upsert(
+        "inv_services",
+        INV_SERVICE_COLS,
+        ["address", "protocol", "port"],
+        [...invServices.values()],
+      );
+      return id;
+    });
+  }
+
+  /** Inserts rows, or merges them into existing ones: first_seen is the earliest, and the
+   * other fields are the newest scan's (a history imported out of order stays right). */
+  private async upsert(table: string, cols: string[], key: string[], rows: unknown[][]) {
+    if (rows.length === 0) return;
+    const min = this.db.dialect === "sqlite" ? "MIN" : "LEAST";
+    const sets = cols.filter((c) => !key.includes(c)).map((c) => {
+      if (c === "first_seen") {
+        return `first_seen = ${min}(${table}.first_seen, excluded.first_seen)`;
+      }
+      return `${c} = CASE WHEN excluded.last_seen >= ${table}.last_seen THEN excluded.${c} ELSE ${table}.${c} END`;
+    });
+    const conflict = `ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${sets.join(", ")}`;
+    await this.db.insertMany(table, cols, rows, conflict);
+  }
+
+  /** Every stored scan, oldest first. */
+  async scans(): Promise<ScanRow[]> {
+    const rows = await this.db.all(
+      "SELECT id, scanner, args, start_time, end_time, source, hosts_total, hosts_up FROM scans ORDER BY start_time, id",
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      scanner: String(r.scanner),
+      args: String(r.args),
+      startTime: Number(r.start_time),
+      endTime: num(r.end_time),
+      source: str(r.source),
+      hostsTotal: Number(r.hosts_total),
+      hostsUp: Number(r.hosts_up),
+    }));
+  }
+
+  /** The id of a stored scan named by number, or "last" / "last~N" (N scans before the last). */
+  async resolveScan(ref: string): Promise<number> {
+    const m = /^last(?:~(\d+))?$/.exec(ref);
+    if (m) {
+      const back = Number(m[1] ?? 0);
+      const rows = await this.db.all(
+        "SELECT id FROM scans ORDER BY start_time DESC, id DESC LIMIT 1 OFFSET ?",
+        [back],
+      );
+      if (rows.length === 0) throw new StoreError(`${this.where} has no scan ${ref}`);
+      return Number(rows[0]!.id);
+    }
+    if (!/^\d+$/.test(ref)) throw new StoreError(`not a scan id: ${ref}`);
+    const rows = await this.db.all("SELECT id FROM scans WHERE id = ?", [Number(ref)]);
+    if (rows.length === 0) throw new StoreError(`${this.where} has no scan ${ref}`);
+    return Number(ref);
+  }
+
+  /** A stored scan, whole. */
+  async loadScan(id: number): Promise<InvScan> {
+    const s = (await this.db.all("SELECT * FROM scans WHERE id = ?", [id]))[0];
+    if (!s) throw new StoreError(`${this.where} has no scan ${id}`);
+    const hostRows = await this.db.all("SELECT * FROM hosts WHERE scan_id = ? ORDER BY idx", [id]);
+    const portRows = await this.db.all(
+      "SELECT * FROM ports WHERE scan_id = ? ORDER BY host_idx, protocol, port",
+      [id],
+    );
+    const hosts: InvHost[] = hostRows.map((h) => ({
+      address: String(h.address),
+      family: Number(h.family) === 6 ? 6 : 4,
+      mac: str(h.mac) ?? undefined,
+      vendor: str(h.vendor) ?? undefined,
+      hostnames: h.hostnames ? JSON.parse(String(h.hostnames)) : [],
+      status: h.status === "up" || h.status === "unknown" ? h.status : "down",
+      reason: str(h.reason) ?? undefined,
+      reasonTtl: num(h.reason_ttl) ?? undefined,
+      startTime: num(h.start_time) ?? undefined,
+      endTime: num(h.end_time) ?? undefined,
+      ports: [],
+      extraPorts: h.extraports ? JSON.parse(String(h.extraports)) : undefined,
+      os: h.os ? JSON.parse(String(h.os)) : undefined,
+      scripts: h.scripts ? JSON.parse(String(h.scripts)) : undefined,
+    }));
+    for (const p of portRows) {
+      const port: InvPort = {
+        protocol: String(p.protocol) as InvPort["protocol"],
+        port: Number(p.port),
+        state: String(p.state),
+        reason: str(p.reason) ?? undefined,
+        reasonTtl: num(p.reason_ttl) ?? undefined,
+        service: p.service === null ? undefined : {
+          name: String(p.service),
+          product: str(p.product) ?? undefined,
+          version: str(p.version) ?? undefined,
+          extraInfo: str(p.extrainfo) ?? undefined,
+          tunnel: str(p.tunnel) ?? undefined,
+          method: str(p.method) ?? undefined,
+          conf: num(p.conf) ?? undefined,
+          cpe: p.cpe ? String(p.cpe).split(" ") : undefined,
+        },
+        scripts: p.scripts ? JSON.parse(String(p.scripts)) : undefined,
+      };
+      hosts[Number(p.host_idx)]?.ports.push(port);
+    }
+    return {
+      scanner: String(s.scanner),
+      version: str(s.version) ?? undefined,
+      args: String(s.args),
+      startTime: Number(s.start_time),
+      endTime: num(s.end_time) ?? undefined,
+      hosts,
+    };
+  }
+
+  /** The inventory: open ports that match, with first and last seen. */
+  async services(f: ServiceFilter = {}): Promise<ServiceRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      where.push(sql);
+      params.push(v);
+    };
+    if (f.address !== undefined) add("address = ?", f.address);
+    if (f.port !== undefined) add("port = ?", f.port);
+    if (f.protocol !== undefined) add("protocol = ?", f.protocol);
+    if (f.service !== undefined) add("service = ?", f.service);
+    if (f.product !== undefined) {
+      add("LOWER(product) LIKE ?", `%${likeEscape(f.product.toLowerCase())}%`);
+    }
+    if (f.version !== undefined) add("version = ?", f.version);
+    if (f.cpe !== undefined) add("(' ' || cpe) LIKE ?", `% ${likeEscape(f.cpe)}%`);
+    if (f.seenSince !== undefined) add("last_seen >= ?", f.seenSince);
+    if (f.firstSeenSince !== undefined) add("first_seen >= ?", f.firstSeenSince);
+    if (f.notSeenSince !== undefined) add("last_seen < ?", f.notSeenSince);
+    let sql = "SELECT * FROM inv_services";
+    if (where.length > 0) {
+      sql += " WHERE " +
+        where.map((w) => w.includes("LIKE") ? `${w} ESCAPE '\\'` : w).join(" AND ");
+    }
+    sql += " ORDER BY address, protocol, port";
+    if (f.limit !== undefined) {
+      sql += " LIMIT ?";
+      params.push(f.limit);
+    }
+    const rows = await this.db.all(sql, params);
+    return rows.map((r) => ({
+      address: String(r.address),
+      protocol: String(r.protocol),
+      port: Number(r.port),
+      service: str(r.service),
+      product: str(r.product),
+      version: str(r.version),
+      cpe: str(r.cpe),
+      firstSeen: Number(r.first_seen),
+      lastSeen: Number(r.last_seen),
+      lastScan: Number(r.last_scan),
+    }));
+  }
+
+  /** Every scan's view of one address, oldest first. */
+  async history(address: string): Promise<HistoryRow[]> {
+    const rows = await this.db.all(
+      `SELECT s.id AS scan_id, s.start_time, h.status, p.protocol, p.port, p.state, p.service, p.product, p.version
+       FROM hosts h JOIN scans s ON s.id = h.scan_id
+       LEFT JOIN ports p ON p.scan_id = h.scan_id AND p.host_idx = h.idx
+       WHERE h.address = ? ORDER BY s.start_time, s.id, p.protocol, p.port`,
+      [address],
+    );
+    const out: HistoryRow[] = [];
+    for (const r of rows) {
+      let last = out[out.length - 1];
+      if (!last || last.scanId !== Number(r.scan_id)) {
+        last = {
+          scanId: Number(r.scan_id),
+          time: Number(r.start_time),
+          status: String(r.status),
+          ports: [],
+        };
+        out.push(last);
+      }
+      if (r.port !== null && r.port !== undefined) {
+        last.ports.push({
+          protocol: String(r.protocol),
+          port: Number(r.port),
+          state: String(r.state),
+          service: str(r.service),
+          product: str(r.product),
+          version: str(r.version),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Hosts up and open ports of every scan, oldest first (the report's picture). */
+  async timeline(): Promise<
+    { scanId: number; time: number; hostsUp: number; openPorts: number }[]
+  > {
+    const rows = await this.db.all(
+      `SELECT s.id, s.start_time, s.hosts_up,
+        (SELECT COUNT(*) FROM ports p WHERE p.scan_id = s.id AND p.state = 'open') AS open_ports
+       FROM scans s ORDER BY s.start_time, s.id`,
+    );
+    return rows.map((r) => ({
+      scanId: Number(r.id),
+      time: Number(r.start_time),
+      hostsUp: Number(r.hosts_up),
+      openPorts: Number(r.open_ports),
+    }));
+  }
+
+  /** Counts of rows, for figures. */
+  async counts(): Promise<{ scans: number; hosts: number; ports: number; services: number }> {
+    const one = async (t: string) =>
+      Number((await this.db.all(`SELECT COUNT(*) AS c FROM ${t}`))[0]!.c);
+    return {
+      scans: await one("scans"),
+      hosts: await one("hosts"),
+      ports: await one("ports"),
+      services: await one("inv_services"),
+    };
+  }
+
+  /** PostgreSQL: the database's size on disk, bytes (for figures). */
+  async databaseBytes(): Promise<number> {
+    if (this.db.dialect !== "postgres") throw new StoreError("databaseBytes: PostgreSQL only");
+    const r = await this.db.all("SELECT pg_database_size(current_database()) AS b");
+    return Number(r[0]!.b);
+  }
+
+  /** Closes the connection or file. */
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => "\\" + c);
+}
+
+const HOST_COLS = [
+  "scan_id",
+  "idx",
+  "address",
+  "family",
+  "mac",
+  "vendor",
+  "hostnames",
+  "status",
+  "reason",
+  "reason_ttl",
+  "start_time",
+  "end_time",
+  "extraports",
+  "os",
+  "scripts",
+];
+const PORT_COLS = [
+  "scan_id",
+  "host_idx",
+  "protocol",
+  "port",
+  "state",
+  "reason",
+  "reason_ttl",
+  "service",
+  "product",
+  "version",
+  "extrainfo",
+  "tunnel",
+  "method",
+  "conf",
+  "cpe",
+  "scripts",
+];
+const INV_HOST_COLS = [
+  "address",
+  "first_seen",
+  "last_seen",
+  "last_scan",
+  "mac",
+  "vendor",
+  "hostname",
+  "os",
+];
+const INV_SERVICE_COLS = [
+  "address",
+  "protocol",
+  "port",
+  "first_seen",
+  "last_seen",
+  "last_scan",
+  "service",
+  "product",
+  "version",
+  "cpe",
+];
+
+function portRow(scanId: number, hostIdx: number, p: InvPort): unknown[] {
+  const s = p.service;
+  return [
+    scanId,
+    hostIdx,
+    p.protocol,
+    p.port,
+    p.state,
+    n(p.reason),
+    n(p.reasonTtl),
+    n(s?.name),
+    n(s?.product),
+    n(s?.version),
+    n(s?.extraInfo),
+    n(s?.tunnel),
+    n(s?.method),
+    n(s?.conf),
+    s?.cpe?.length ? s.cpe.join(" ") : null,
+    json(p.scripts),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------
+// SQLite
+
+async function openSqlite(path: string): Promise<Db> {
+  const { DatabaseSync } = await import("node:sqlite");
+  let db: InstanceType<typeof DatabaseSync>;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA busy_timeout = 30000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA synchronous = NORMAL");
+    // 64 MiB of page cache: a scan updates the inventory's indexes all over.
+    db.exec("PRAGMA cache_size = -65536");
+  } catch (e) {
+    throw new StoreError(`cannot open store ${path}: ${sqliteMessage(e)}`);
+  }
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw new StoreError(`store ${path}: ${sqliteMessage(e)}`);
+    }
+  };
+  const bind = (params: unknown[]) => params.map((v) => v === undefined ? null : v) as never[];
+  const cache = new Map<string, ReturnType<typeof db.prepare>>();
+  const prep = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  let depth = 0;
+  return {
+    dialect: "sqlite",
+    run: (sql, params = []) =>
+      Promise.resolve(wrap(() => {
+        if (params.length === 0) db.exec(sql);
+        else prep(sql).run(...bind(params));
+      })),
+    all: (sql, params = []) => Promise.resolve(wrap(() => prep(sql).all(...bind(params)) as Row[])),
+    insertMany: (table, cols, rows, tail = "") =>
+      Promise.resolve(wrap(() => {
+        const st = prep(
+          `INSERT INTO ${table} (${cols.join(", ")}) VALUES (${
+            cols.map(() => "?").join(", ")
+          }) ${tail}`,
+        );
+        for (const r of rows) st.run(...bind(r));
+      })),
+    async transaction(fn) {
+      if (depth > 0) return await fn();
+      wrap(() => db.exec("BEGIN IMMEDIATE"));
+      depth++;
+      try {
+        const v = await fn();
+        wrap(() => db.exec("COMMIT"));
+        return v;
+      } catch (e) {
+        try {
+          db.exec("ROLLBACK");
+        } catch {
+          // the transaction is already gone
+        }
+        throw e;
+      } finally {
+        depth--;
+      }
+    },
+    close: () => Promise.resolve(db.isOpen ? db.close() : undefined),
+  } as Db;
+}
+
+function sqliteMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (/file is not a database|database disk image is malformed/.test(m)) {
+    return `${m} (not a Porthole store, or damaged)`;
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL
+
+/** PostgreSQL error codes and socket errors after which trying again may succeed. */
+function pgTransient(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? "";
+  return /^(08|57P0|53)/.test(code) ||
+    /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|NOENT|HOSTUNREACH)$/.test(code) ||
+    /Connection terminated|connection.*(closed|ended)|not queryable/i.test(
+      String((e as Error)?.message),
+    );
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const pg = (await import("pg")).default;
+  const where = redactUrl(url);
+  const fail = (e: unknown): never => {
+    if (e instanceof StoreError) throw e;
+    const m = e instanceof Error ? e.message : String(e);
+    throw new StoreError(`store ${where}: ${m.split("\n")[0]}`, pgTransient(e));
+  };
+  // pg fills what the URL leaves out from libpq's PG* variables; Porthole reads no variable
+  // (its --allow-env names only its debug switches), so the URL says everything: pg sees an
+  // empty environment while it builds the connection's parameters, and nothing else runs.
+  const env = Object.getOwnPropertyDescriptor(process, "env")!;
+  Object.defineProperty(process, "env", { ...env, value: {} });
+  let client: InstanceType<typeof pg.Client>;
+  try {
+    client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 10_000,
+      // BIGINT (oid 20) as a number: epoch milliseconds and ids fit.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === 20 ? Number : pg.types.getTypeParser(oid, format as never)) as never,
+      },
+    });
+  } finally {
+    Object.defineProperty(process, "env", env);
+  }
+  if (!client.user) {
+    throw new StoreError(`store ${where}: the URL names no user (postgres://USER@HOST/DATABASE)`);
+  }
+  // A server that goes away later surfaces as a failed query; this only keeps the event quiet.
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => {});
+    fail(e);
+  }
+  const numbered = (sql: string) => {
+    let i = 0;
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  const query = async (sql: string, params: unknown[] = []) => {
+    try {
+      return (await client.query(numbered(sql), params.map((v) => v === undefined ? null : v)))
+        .rows;
+    } catch (e) {
+      return fail(e);
+    }
+  };
+  let depth = 0;
+  return {
+    dialect: "postgres",
+    run: async (sql, params) => {
+      await query(sql, params);
+    },
+    all: (sql, params) => query(sql, params),
+    insertMany: async (table, cols, rows, tail = "") => {
+      // Multi-row VALUES, under PostgreSQL's 65,535 parameters a statement.
+      const per = Math.max(1, Math.floor(30_000 / cols.length));
+      for (let i = 0; i < rows.length; i += per) {
+        const chunk = rows.slice(i, i + per);
+        const values = chunk.map((_, r) =>
+          "(" + cols.map((_c, c) => `$${r * cols.length + c + 1}`).join(", ") + ")"
+        );
+        try {
+          await client.query(
+            `INSERT INTO ${table} (${cols.join(", ")}) VALUES ${values.join(", ")} ${tail}`,
+            chunk.flat().map((v) => v === undefined ? null : v),
+          );
+        } catch (e) {
+          fail(e);
+        }
+      }
+    },
+    async transaction(fn) {
+      if (depth > 0) return await fn();
+      await query("BEGIN");
+      depth++;
+      try {
+        const v = await fn();
+        await query("COMMIT");
+        return v;
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      } finally {
+        depth--;
+      }
+    },
+    close: () => client.end().catch(() => {}),
+  } as Db;
+}

@@ -1,0 +1,96 @@
+import { assert, assertEquals } from "../_testing.ts";
+import { sampleScan } from "./_test_util.ts";
+import { openStore, StoreError } from "./store.ts";
+import { SCHEMA_VERSION } from "./schema.ts";
+
+Deno.test("inventory store (SQLite): a scan goes in and comes out whole; migrations recorded", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/s.db`;
+    const scan = sampleScan(1_700_000_000_000, { "10.0.0.1": [22, 80], "10.0.0.2": [443] });
+    {
+      await using store = await openStore(path);
+      assertEquals(await store.schemaVersion(), SCHEMA_VERSION);
+      const id = await store.addScan(scan, "test");
+      assertEquals(await store.loadScan(id), scan);
+    }
+    // Reopening migrates nothing twice and keeps the data.
+    await using again = await openStore(path);
+    assertEquals((await again.scans()).length, 1);
+    assertEquals(await again.counts(), { scans: 1, hosts: 2, ports: 3, services: 3 });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inventory store (SQLite): first and last seen, queries by port, product, CPE; history", async () => {
+  await using store = await openStore(":memory:");
+  const day = 86_400_000;
+  const t0 = 1_700_000_000_000;
+  await store.addScan(sampleScan(t0, { "10.0.0.1": [22], "10.0.0.2": [80] }));
+  await store.addScan(sampleScan(t0 + 2 * day, { "10.0.0.1": [22, 443] }));
+  // An older scan imported last: first_seen moves back, the newest fields stay.
+  await store.addScan(sampleScan(t0 - day, { "10.0.0.1": [22] }));
+  const ssh = await store.services({ port: 22 });
+  assertEquals(ssh.map((r) => [r.address, r.firstSeen, r.lastSeen]), [
+    ["10.0.0.1", t0 - day, t0 + 2 * day],
+  ]);
+  assertEquals((await store.services({ product: "NGINX" })).map((r) => r.port), [443, 80]);
+  assertEquals((await store.services({ cpe: "cpe:/a:openbsd:openssh" })).length, 1);
+  assertEquals((await store.services({ cpe: "cpe:/a:openbsd:x" })).length, 0);
+  assertEquals((await store.services({ notSeenSince: t0 + day })).map((r) => r.address), [
+    "10.0.0.2",
+  ]);
+  assertEquals((await store.services({ firstSeenSince: t0 + day })).map((r) => r.port), [443]);
+  const h = await store.history("10.0.0.1");
+  assertEquals(h.map((x) => [x.time, x.ports.map((p) => p.port)]), [
+    [t0 - day, [22]],
+    [t0, [22]],
+    [t0 + 2 * day, [22, 443]],
+  ]);
+  // "last" is the newest by scan time, not by the order of storing.
+  assertEquals(await store.resolveScan("last"), 2);
+  assertEquals(await store.resolveScan("last~1"), 1);
+});
+
+Deno.test("inventory store (SQLite): a file that is not a store gets one clear message", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/bad.db`;
+    await Deno.writeTextFile(path, "this is not a database, just text\n".repeat(200));
+    let err: unknown;
+    try {
+      await openStore(path);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof StoreError, `expected StoreError, got ${err}`);
+    assert(/not a Porthole store, or damaged/.test(err.message), err.message);
+    assert(!err.message.includes("\n"));
+    // Nothing was written over it.
+    assert((await Deno.readTextFile(path)).startsWith("this is not a database"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inventory store (SQLite): a store from a newer Porthole is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/new.db`;
+    (await openStore(path)).close();
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    db.exec(`INSERT INTO schema_migrations VALUES (${SCHEMA_VERSION + 1}, 0)`);
+    db.close();
+    let err: unknown;
+    try {
+      await openStore(path);
+    } catch (e) {
+      err = e;
+    }
+    assert(err instanceof StoreError && /upgrade Porthole/.test(err.message), String(err));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,143 @@
+/**
+ * `porthole inventory watch` as the porthole task runs it: changes since the scan before,
+ * an authorized baseline, up/down monitoring, and a webhook POST to a real HTTP server on
+ * 127.0.0.1 that the test runs. No scanning (imported fixtures).
+ */
+
+import { assert, assertEquals } from "../cli/_testing.ts";
+import { portholeEnv, portholeFlags } from "../tools/artifact.ts";
+
+const REPO = new URL("../", import.meta.url).pathname;
+const DATA = `${REPO}tests/data/inventory/`;
+const dec = new TextDecoder();
+
+async function porthole(args: string[], cwd: string) {
+  const env = Object.fromEntries(portholeEnv().map((w) => w.split("=", 2) as [string, string]));
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...portholeFlags(), `${REPO}cli/main.ts`, ...args],
+    cwd,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
+}
+
+const BASELINE = `# what may run here
+host 10.215.1.1
+allow * tcp/22 ssh
+allow 10.215.1.0/24 tcp/80
+require 10.215.1.1 tcp/9929
+require 10.215.1.1 tcp/21   # closed: down
+require 10.215.1.9          # not there: down
+`;
+
+Deno.test({
+  name: "porthole inventory watch: changes, baseline breaches, up/down, and the webhook gets them",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-watch-" });
+    const got: { type: string | null; body: string }[] = [];
+    let status = 200;
+    const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      got.push({ type: req.headers.get("content-type"), body: await req.text() });
+      return new Response("", { status });
+    });
+    const hook = `http://127.0.0.1:${server.addr.port}/hook`;
+    try {
+      await Deno.writeTextFile(`${dir}/base.txt`, BASELINE);
+      assertEquals(
+        (await porthole(["inventory", "import", `${DATA}nmap-a.xml`, `${DATA}nmap-c.xml`], dir))
+          .code,
+        0,
+      );
+      const w = await porthole(
+        ["inventory", "watch", "--baseline", "base.txt", "--webhook", hook],
+        dir,
+      );
+      assertEquals(w.stderr, "");
+      assertEquals(w.code, 1);
+      const events = w.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      assertEquals(events.map((e) => [e.event, e.address, e.port]), [
+        ["version-changed", "10.215.1.1", 80],
+        ["port-opened", "10.215.1.1", 443],
+        ["host-appeared", "10.215.1.2", undefined],
+        ["unauthorized-port", "10.215.1.1", 443],
+        ["unauthorized-port", "10.215.1.1", 31337],
+        ["unauthorized-host", "10.215.1.2", undefined],
+        ["required-down", "10.215.1.1", 21],
+        ["required-down", "10.215.1.9", undefined],
+      ]);
+      assertEquals(got, [{ type: "application/x-ndjson", body: w.stdout }]);
+
+      // Nothing to say: exit 0, no POST.
+      await Deno.writeTextFile(`${dir}/all.txt`, "host *\nallow * tcp/22\n");
+      const same = await porthole(
+        ["inventory", "import", `${DATA}nmap-c.xml`],
+        dir,
+      );
+      assertEquals(same.code, 0);
+      await Deno.writeTextFile(
+        `${dir}/all.txt`,
+        "host *\n" +
+          [22, 80, 443, 9929, 31337].map((p) => `allow * tcp/${p}`).join("\n") + "\n",
+      );
+      const quiet = await porthole(
+        ["inventory", "watch", "--baseline", "all.txt", "--webhook", hook],
+        dir,
+      );
+      assertEquals([quiet.code, quiet.stdout, quiet.stderr], [0, "", ""]);
+      assertEquals(got.length, 1);
+
+      // A hook that refuses: one line, exit 2.
+      status = 500;
+      const refused = await porthole([
+        "inventory",
+        "watch",
+        "--baseline",
+        "base.txt",
+        "--webhook",
+        hook,
+      ], dir);
+      assertEquals(refused.code, 2);
+      assertEquals(refused.stderr, `porthole inventory: webhook ${hook}: HTTP 500\n`);
+    } finally {
+      await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("porthole inventory watch: a baseline with errors — the line named, exit 2, nothing sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-watch-" });
+  try {
+    const cases: [string, RegExp][] = [
+      [
+        "host 10.0.0.0/24\nallow 10.0.0.1 tcp/99999\n",
+        /^porthole inventory: b\.txt line 2: not a port \(tcp\/22\): allow 10\.0\.0\.1 tcp\/99999\n$/,
+      ],
+      [
+        "permit 10.0.0.1\n",
+        /^porthole inventory: b\.txt line 1: unknown rule permit \(host, allow, require\): permit 10\.0\.0\.1\n$/,
+      ],
+      [
+        "host 10.0.0.300\n",
+        /^porthole inventory: b\.txt line 1: not an address, IPv4 prefix or \*: host 10\.0\.0\.300\n$/,
+      ],
+    ];
+    for (const [text, re] of cases) {
+      await Deno.writeTextFile(`${dir}/b.txt`, text);
+      // No store exists: the baseline is refused before the store is even opened.
+      const r = await porthole(["inventory", "watch", "--baseline", "b.txt"], dir);
+      assertEquals(r.code, 2);
+      assert(re.test(r.stderr), JSON.stringify(r.stderr));
+    }
+    await Deno.stat(`${dir}/porthole-inventory.db`).then(
+      () => assert(false, "a store was created"),
+      () => {},
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
