@@ -38,6 +38,19 @@ export interface ServiceInfo {
   fingerprint?: string;
 }
 
+/** One element of a script's structured output (nmap's <elem key=> or <table key=>). */
+export type ScriptElem =
+  | { key?: string; value: string }
+  | { key?: string; table: ScriptElem[] };
+
+/** What one NSE script printed (cli/scripts/): nmap's `| id: output` and <script> element. */
+export interface ScriptOutput {
+  id: string;
+  output: string;
+  /** Structured output, when the script returned a table. */
+  elems?: ScriptElem[];
+}
+
 export interface PortResult {
   protocol: Protocol;
   port: number;
@@ -52,6 +65,8 @@ export interface PortResult {
    * reason_ip. Added by the engine. */
   reasonAddr?: string;
   service?: ServiceInfo;
+  /** Output of NSE port scripts, sorted by script id. */
+  scripts?: ScriptOutput[];
 }
 
 export interface HostAddress {
@@ -93,6 +108,8 @@ export interface HostResult {
   times?: { srtt: number; rttvar: number; timeout: number };
   /** OS detection (-O) results, when it ran (cli/os/). */
   os?: OsResult;
+  /** Output of NSE host scripts ("Host script results"), sorted by script id. */
+  hostScripts?: ScriptOutput[];
 }
 
 /**

@@ -1,0 +1,333 @@
+/**
+ * Porthole's NSE engine: nmap's scripts run in a wasmoon Lua VM (docs/nse-vm.md) that sees the
+ * host only through the functions below. Lua's own io/os work on the VM's in-memory file system;
+ * scripts and nselib are read here from the directories the engine was given, sockets reach only
+ * the scan's targets unless `anyAddress` is set.
+ */
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { RUNTIME_LUA } from "./runtime_lua.ts";
+import { nodeNet, type NseConn, type NseNet } from "./net.ts";
+import type { ScriptElem } from "../model.ts";
+
+export interface NseOptions {
+  /** Directories holding nselib/ and scripts' data (nmap's data directory). */
+  dataDirs: string[];
+  verbosity?: number;
+  debugging?: number;
+  privileged?: boolean;
+  /** --script-timeout in milliseconds; 0 for none. */
+  scriptTimeoutMs?: number;
+  /** Addresses scripts may connect to (the scan's targets). */
+  targets: Set<string>;
+  /** Lets scripts connect anywhere (an explicit user choice). */
+  anyAddress?: boolean;
+  net?: NseNet;
+  /** Where the engine's debug lines go (nmap shows them with -d). */
+  log?: (line: string) => void;
+}
+
+/** One script's output, as nmap prints and writes it. */
+export interface ScriptResult {
+  id: string;
+  rule: string;
+  host?: string;
+  port?: number;
+  protocol?: string;
+  /** The text nmap prints after "id: ". */
+  output: string;
+  /** The structured output, when the script returned a table. */
+  elems?: ScriptElem[];
+}
+
+/** Reads the runtime's flat element list (runtime_lua.ts: format_elems) back into a tree. */
+export function parseElems(flat: string): ScriptElem[] {
+  const dec = new TextDecoder();
+  const text = (h: string) => dec.decode(unhex(h));
+  const root: ScriptElem[] = [];
+  const stack: ScriptElem[][] = [root];
+  for (const line of flat.split("\n")) {
+    const [kind, key, value] = line.split(" ");
+    const top = stack[stack.length - 1]!;
+    const k = key && key !== "-" ? { key: text(key) } : {};
+    if (kind === "t") {
+      const table: ScriptElem[] = [];
+      top.push({ ...k, table });
+      stack.push(table);
+    } else if (kind === "e") {
+      top.push({ ...k, value: text(value ?? "") });
+    } else if (kind === "/" && stack.length > 1) {
+      stack.pop();
+    }
+  }
+  return root;
+}
+
+/** A port as scripts see it (nmap's port table). */
+export interface NsePort {
+  number: number;
+  protocol: string;
+  state: string;
+  service?: string;
+  product?: string;
+  version?: string;
+  extrainfo?: string;
+  tunnel?: string;
+}
+
+export interface LoadedScript {
+  id: string;
+  categories: string[];
+  dependencies: string[];
+  rules: string[];
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+const textHex = (s: string) => hex(new TextEncoder().encode(s));
+
+/** The Lua parts of C modules that nmap links in, over the host functions below. */
+const OPENSSL_LUA = String.raw`
+local host = ...
+local char, byte, format = string.char, string.byte, string.format
+local function unhex(h) return (h:gsub("%x%x", function(c) return char(tonumber(c, 16)) end)) end
+local function tohex(s) return (s:gsub(".", function(c) return format("%02x", byte(c)) end)) end
+local M = {}
+local function digest(alg, data) return unhex(host.digest(alg, tohex(data))) end
+for _, a in ipairs({ "md5", "sha1", "sha256", "sha512", "ripemd160" }) do
+  M[a] = function(data) return digest(a, data) end
+end
+function M.digest(alg, data) return digest(alg:lower(), data) end
+function M.hmac(alg, key, data) return unhex(host.hmac(alg:lower(), tohex(key), tohex(data))) end
+function M.rand_bytes(n) return unhex(host.rand(n)) end
+M.rand_pseudo_bytes = M.rand_bytes
+function M.supported_digests() return { "md5", "sha1", "sha256", "sha512", "ripemd160" } end
+return M
+`;
+
+/** Loads wasmoon's WebAssembly (wasmoon reads it from a file path). */
+async function newLua() {
+  const { LuaFactory } = await import("wasmoon");
+  const glue = new URL("../../node_modules/wasmoon/dist/glue.wasm", import.meta.url);
+  return await new LuaFactory(glue.pathname).createEngine({ injectObjects: false });
+}
+
+export class NseEngine {
+  #opts: NseOptions;
+  // deno-lint-ignore no-explicit-any
+  #lua: any;
+  #net: NseNet;
+  #ops = new Map<number, Promise<Record<string, unknown>>>();
+  #done: Record<string, unknown>[] = [];
+  #conns = new Map<number, NseConn>();
+  #nextId = 1;
+  #results: ScriptResult[] = [];
+  #t0 = performance.now();
+  scripts: LoadedScript[] = [];
+
+  private constructor(opts: NseOptions) {
+    this.#opts = opts;
+    this.#net = opts.net ?? nodeNet;
+  }
+
+  static async create(opts: NseOptions): Promise<NseEngine> {
+    const e = new NseEngine(opts);
+    e.#lua = await newLua();
+    e.#lua.global.set("host", e.#hostFunctions());
+    const init = e.#lua.global.get("load")(RUNTIME_LUA, "=porthole-nse");
+    init(e.#lua.global.get("host"));
+    e.#lua.global.set("OPENSSL_LUA", OPENSSL_LUA);
+    await e.#lua.doString(
+      `local src = OPENSSL_LUA; OPENSSL_LUA = nil
+       package.preload.openssl = function() return load(src, "=openssl")(host) end`,
+    );
+    return e;
+  }
+
+  #log(level: number, msg: string): void {
+    if ((this.#opts.debugging ?? 0) >= level) this.#opts.log?.(`NSE: ${msg}`);
+  }
+
+  /** A file under one of the data directories, never outside them. */
+  #readData(rel: string): Uint8Array | undefined {
+    if (rel.startsWith("/") || rel.split("/").includes("..")) return undefined;
+    for (const dir of this.#opts.dataDirs) {
+      try {
+        return Deno.readFileSync(`${dir}/${rel}`);
+      } catch { /* next directory */ }
+    }
+    return undefined;
+  }
+
+  #start(kind: string, ...args: unknown[]): number {
+    const id = this.#nextId++;
+    const p = this.#op(kind, args).then(
+      (r) => ({ id, ok: true, ...r }),
+      (e) => ({ id, ok: false, err: e instanceof Error ? e.message : String(e) }),
+    );
+    this.#ops.set(id, p);
+    p.then((r) => {
+      this.#ops.delete(id);
+      this.#done.push(r);
+    });
+    return id;
+  }
+
+  async #op(kind: string, a: unknown[]): Promise<Record<string, unknown>> {
+    if (kind === "sleep") {
+      await new Promise((r) => setTimeout(r, Number(a[0])));
+      return {};
+    }
+    if (kind === "connect") {
+      const [ip, port, proto, timeout] = a as [string, number, string, number];
+      if (!this.#opts.anyAddress && !this.#opts.targets.has(ip)) {
+        this.#log(1, `connection to ${ip} refused: not a target of this scan`);
+        throw new Error("ERROR: not a target of this scan");
+      }
+      const conn = await this.#net.connect(ip, port, proto, timeout);
+      const sock = this.#nextId++;
+      this.#conns.set(sock, conn);
+      return { sock, info: { ...conn.info } };
+    }
+    const conn = this.#conns.get(Number(a[0]));
+    if (!conn) throw new Error("ERROR");
+    if (kind === "send") {
+      await conn.send(unhex(String(a[1])));
+      return {};
+    }
+    if (kind === "receive") {
+      const data = await conn.read(Number(a[1]));
+      if (data === null) throw new Error("EOF");
+      return { data: hex(data) };
+    }
+    throw new Error(`unknown operation ${kind}`);
+  }
+
+  #hostFunctions() {
+    const o = this.#opts;
+    return {
+      options: () => ({
+        verbosity: o.verbosity ?? 0,
+        debugging: o.debugging ?? 0,
+        family: "inet",
+        privileged: o.privileged ?? false,
+        timing: 3,
+      }),
+      log: (level: number, msg: string) => this.#log(level, msg),
+      clock_ms: () => Math.floor(performance.now() - this.#t0),
+      read_lib: (rel: string) => {
+        const b = this.#readData(rel);
+        return b ? hex(b) : undefined;
+      },
+      fetchfile: (rel: string) => {
+        const name = rel.replace(/^nselib\//, "");
+        for (const dir of o.dataDirs) {
+          for (const p of [`${dir}/${rel}`, `${dir}/nselib/${name}`]) {
+            try {
+              if (!rel.split("/").includes("..") && Deno.statSync(p).isFile) return p;
+            } catch { /* next */ }
+          }
+        }
+        return undefined;
+      },
+      start: (kind: string, ...args: unknown[]) => this.#start(kind, ...args),
+      take: () => this.#done.shift(),
+      close: (sock: number) => {
+        this.#conns.get(sock)?.close();
+        this.#conns.delete(sock);
+      },
+      digest: (alg: string, data: string) => createHash(alg).update(unhex(data)).digest("hex"),
+      hmac: (alg: string, key: string, data: string) =>
+        createHmac(alg, unhex(key)).update(unhex(data)).digest("hex"),
+      rand: (n: number) => randomBytes(n).toString("hex"),
+      result: (
+        id: string,
+        rule: string,
+        host: string | undefined,
+        port: number | undefined,
+        protocol: string | undefined,
+        output: string,
+        elems: string | undefined,
+      ) => {
+        const dec = new TextDecoder();
+        this.#results.push({
+          id,
+          rule,
+          host: host ?? undefined,
+          port: port ?? undefined,
+          protocol: protocol ?? undefined,
+          output: dec.decode(unhex(output)),
+          elems: elems ? parseElems(elems) : undefined,
+        });
+      },
+    };
+  }
+
+  /** Loads one script file; returns a reason when it cannot run. */
+  loadScript(path: string, source: string): string | undefined {
+    const [info, err] = this.#call("load_script", path, textHex(source));
+    if (!info) return String(err);
+    const r = info as Record<string, string>;
+    const split = (s: string) => s ? s.split(",") : [];
+    this.scripts.push({
+      id: r.id!,
+      categories: split(r.categories!),
+      dependencies: split(r.dependencies!),
+      rules: split(r.rules!),
+    });
+    return undefined;
+  }
+
+  // deno-lint-ignore no-explicit-any
+  #call(name: string, ...args: unknown[]): any[] {
+    const thread = this.#lua.global.newThread();
+    thread.loadString(`return ${name}(...)`);
+    for (const a of args) thread.pushValue(a);
+    const r = thread.resume(args.length);
+    thread.assertOk(r.result);
+    const out = [];
+    for (let i = r.resultCount; i >= 1; i--) out.push(thread.getValue(-i));
+    return out;
+  }
+
+  /** Adds a scanned host and its ports for the next "host" phase. */
+  addTarget(ip: string, name: string, ports: NsePort[]): void {
+    this.#call("add_target", ip, name);
+    for (const p of ports) {
+      this.#call(
+        "add_port",
+        p.number,
+        p.protocol,
+        p.state,
+        p.service,
+        p.product,
+        p.version,
+        p.extrainfo,
+        p.tunnel,
+      );
+    }
+  }
+
+  /** Runs the scripts of one phase to their end and returns their outputs. */
+  async run(phase: "pre" | "host" | "post"): Promise<ScriptResult[]> {
+    this.#results = [];
+    const thread = this.#lua.global.newThread();
+    thread.loadString(`return run_phase(...)`);
+    thread.pushValue(phase);
+    thread.pushValue(this.#opts.scriptTimeoutMs ?? 0);
+    let r = thread.resume(2);
+    while (r.result === 1 /* LUA_YIELD */) {
+      thread.pop(r.resultCount);
+      if (this.#done.length === 0 && this.#ops.size > 0) await Promise.race(this.#ops.values());
+      await Promise.resolve(); // let the completion reach #done
+      r = thread.resume(0);
+    }
+    thread.assertOk(r.result);
+    return this.#results;
+  }
+
+  close(): void {
+    for (const c of this.#conns.values()) c.close();
+    this.#conns.clear();
+    this.#lua.global.close();
+  }
+}

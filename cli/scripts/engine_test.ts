@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { NseEngine, type NseOptions } from "./engine.ts";
+import type { NseNet } from "./net.ts";
+
+const NMAP = "/usr/share/nmap";
+const haveNmap = (() => {
+  try {
+    return Deno.statSync(`${NMAP}/nselib/stdnse.lua`).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** A network whose every socket echoes what is sent to it; records where it connected. */
+function echoNet(calls: string[]): NseNet {
+  return {
+    connect(ip, port) {
+      calls.push(`${ip}:${port}`);
+      const queue: Uint8Array[] = [];
+      return Promise.resolve({
+        send: (d: Uint8Array) => Promise.resolve(void queue.push(d)),
+        read: () => Promise.resolve(queue.shift() ?? null),
+        close() {},
+        info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+      });
+    },
+  };
+}
+
+async function engine(extra: Partial<NseOptions> = {}): Promise<NseEngine> {
+  return await NseEngine.create({
+    dataDirs: [NMAP],
+    targets: new Set(["127.0.0.1"]),
+    ...extra,
+  });
+}
+
+const HEAD = `local nmap = require "nmap"
+local stdnse = require "stdnse"
+description = [[test]]
+categories = {"default", "safe"}
+portrule = function(host, port) return port.number == 7 end
+`;
+
+Deno.test({
+  name: "nse: a script's socket I/O yields, and its table output is formatted as nmap's",
+  ignore: !haveNmap,
+  async fn() {
+    const calls: string[] = [];
+    const e = await engine({ net: echoNet(calls) });
+    try {
+      const err = e.loadScript(
+        "echo-test.nse",
+        HEAD + `action = function(host, port)
+  local s = nmap.new_socket()
+  s:set_timeout(2000)
+  assert(s:connect(host, port))
+  assert(s:send("hi\\0\\255\\n"))
+  local ok, data = s:receive_lines(1)
+  local _, lhost, lport, rhost, rport = s:get_info()
+  s:close()
+  local o = stdnse.output_table()
+  o.echo = stdnse.tohex(data)
+  o.peer = rhost .. ":" .. rport
+  o.list = {"a", "b"}
+  o.big = 1 << 40
+  return o
+end`,
+      );
+      assert.equal(err, undefined);
+      assert.deepEqual(e.scripts[0]?.categories, ["default", "safe"]);
+      e.addTarget("127.0.0.1", "", [
+        { number: 7, protocol: "tcp", state: "open", service: "echo" },
+        { number: 8, protocol: "tcp", state: "open" },
+      ]);
+      const r = await e.run("host");
+      assert.equal(r.length, 1);
+      assert.equal(
+        r[0]!.output,
+        "\n  echo: 686900ff0a\n  peer: 127.0.0.1:7\n  list: \n    a\n    b\n  big: 1099511627776",
+      );
+      assert.deepEqual(r[0]!.elems, [
+        { key: "echo", value: "686900ff0a" },
+        { key: "peer", value: "127.0.0.1:7" },
+        { key: "list", table: [{ value: "a" }, { value: "b" }] },
+        { key: "big", value: "1099511627776" },
+      ]);
+      assert.deepEqual(calls, ["127.0.0.1:7"]);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: many scripts in flight at once; one that errors or sleeps past --script-timeout does not stop the others",
+  ignore: !haveNmap,
+  async fn() {
+    const log: string[] = [];
+    const e = await engine({
+      net: echoNet([]),
+      debugging: 1,
+      log: (l) => log.push(l),
+      scriptTimeoutMs: 300,
+    });
+    try {
+      for (let i = 0; i < 20; i++) {
+        e.loadScript(
+          `ok-${i}.nse`,
+          HEAD + `action = function() stdnse.sleep(0.05) return "done ${i}" end`,
+        );
+      }
+      e.loadScript("bad.nse", HEAD + `action = function() error("boom") end`);
+      e.loadScript(
+        "hang.nse",
+        HEAD + `action = function() while true do stdnse.sleep(0.1) end end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.equal(r.length, 20);
+      assert.deepEqual(
+        r.map((x) => x.output).sort(),
+        [...Array(20).keys()].map((i) => `done ${i}`).sort(),
+      );
+      assert.ok(log.some((l) => l.includes("bad") && l.includes("boom")), log.join("\n"));
+      assert.ok(log.some((l) => l.includes("hang timed out")), log.join("\n"));
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse sandbox: no os.execute, io.popen, io.open, file reads outside the data dirs, or connections to non-targets",
+  ignore: !haveNmap,
+  async fn() {
+    const calls: string[] = [];
+    const log: string[] = [];
+    const e = await engine({ net: echoNet(calls), debugging: 1, log: (l) => log.push(l) });
+    try {
+      e.loadScript(
+        "escape.nse",
+        HEAD + `action = function(host)
+  local out = {}
+  out[#out + 1] = tostring(os.execute)
+  out[#out + 1] = tostring(io.popen)
+  out[#out + 1] = tostring(io.open)
+  out[#out + 1] = tostring(loadfile)
+  out[#out + 1] = tostring(nmap.fetchfile("../../../etc/passwd"))
+  local s = nmap.new_socket()
+  local ok, err = s:connect("192.0.2.1", 80)
+  out[#out + 1] = tostring(ok) .. " " .. tostring(err)
+  return table.concat(out, ",")
+end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.equal(
+        r[0]?.output,
+        "nil,nil,nil,nil,nil,false ERROR: not a target of this scan",
+        log.join("\n"),
+      );
+      assert.deepEqual(calls, []);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "nse: nmap's http-title runs unchanged against a web server on 127.0.0.1",
+  ignore: !haveNmap,
+  async fn() {
+    const ac = new AbortController();
+    const srv = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      () =>
+        new Response("<html><head><title>Porthole lab page</title></head></html>", {
+          headers: { "content-type": "text/html" },
+        }),
+    );
+    const e = await engine();
+    try {
+      const path = `${NMAP}/scripts/http-title.nse`;
+      assert.equal(e.loadScript(path, Deno.readTextFileSync(path)), undefined);
+      e.addTarget("127.0.0.1", "", [{
+        number: srv.addr.port,
+        protocol: "tcp",
+        state: "open",
+        service: "http",
+      }]);
+      const r = await e.run("host");
+      assert.deepEqual(r.map((x) => [x.id, x.output, x.elems]), [[
+        "http-title",
+        "Porthole lab page",
+        [{ key: "title", value: "Porthole lab page" }],
+      ]]);
+    } finally {
+      e.close();
+      ac.abort();
+      await srv.finished;
+    }
+  },
+});
+
+Deno.test({
+  name: "nse: a script needing a C module Porthole lacks fails to load with a clear note",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine();
+    try {
+      const path = `${NMAP}/scripts/http-server-header.nse`;
+      const err = e.loadScript(path, Deno.readTextFileSync(path));
+      assert.match(err ?? "", /nmap's C module 'lpeg' is not available in Porthole's NSE/);
+    } finally {
+      e.close();
+    }
+  },
+});

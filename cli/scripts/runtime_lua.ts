@@ -1,0 +1,442 @@
+/**
+ * The Lua half of Porthole's NSE runtime: the `nmap` module, the script loader, nmap's script
+ * scheduling (each script action a coroutine; a socket call yields it until its I/O completes)
+ * and nmap's output formatting. The JavaScript half (engine.ts) hands it a `host` table of
+ * functions: sandboxed file reads, asynchronous socket operations and the clock.
+ *
+ * Bytes cross the JS/Lua border as hex: wasmoon converts strings as UTF-8, which would mangle
+ * binary protocol data.
+ */
+export const RUNTIME_LUA = String.raw`
+local host = ...
+local YIELD = {}
+local cocreate, coresume, costatus, coyield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local char, byte, format, concat = string.char, string.byte, string.format, table.concat
+
+local function unhex(h) return (h:gsub("%x%x", function(c) return char(tonumber(c, 16)) end)) end
+local function tohex(s) return (s:gsub(".", function(c) return format("%02x", byte(c)) end)) end
+
+-- nmap's scripts may nest coroutines: a yield made by NSE (I/O) inside one passes through to
+-- the scheduler, as nse_main.lua does it.
+do
+  local function handle(co, ok, ...)
+    if ok and (...) == YIELD then
+      return handle(co, coresume(co, coyield(...)))
+    end
+    return ok, ...
+  end
+  function coroutine.resume(co, ...) return handle(co, coresume(co, ...)) end
+  local resume = coroutine.resume
+  local function unwrap(ok, ...)
+    if not ok then error(..., 2) end
+    return ...
+  end
+  function coroutine.wrap(f)
+    local co = cocreate(f)
+    return function(...) return unwrap(resume(co, ...)) end
+  end
+end
+
+-- Starts an asynchronous host operation and yields until it completes.
+local function await(kind, ...)
+  local id = host.start(kind, ...)
+  return coyield(YIELD, id)
+end
+
+-- Lua's io, os and loaders: only what the sandbox allows.
+io = { write = function(...) host.log(0, concat({ ... })) end }
+local os_time, os_date, os_clock, os_difftime, os_getenv = os.time, os.date, os.clock, os.difftime, os.getenv
+os = { time = os_time, date = os_date, clock = os_clock, difftime = os_difftime,
+  getenv = function() return nil end }
+dofile, loadfile = nil, nil
+
+local function read_lib(name)
+  local h = host.read_lib(name)
+  if h then return unhex(h) end
+end
+package.path, package.cpath = "", ""
+-- C modules of nmap that Porthole does not have yet: the scripts needing them skip with this note.
+local MISSING = { lpeg = true, libssh2 = true, zlib = true, pcre = true, brotli = true }
+package.searchers = {
+  function(name)
+    if MISSING[name] then return "\n\tnmap's C module '" .. name .. "' is not available in Porthole's NSE" end
+  end,
+  function(name) return package.preload[name] and package.preload[name] or "\n\tno field package.preload['" .. name .. "']" end,
+  function(name)
+    local path = "nselib/" .. name:gsub("%.", "/") .. ".lua"
+    local src = read_lib(path)
+    if not src then return "\n\tno file '" .. path .. "'" end
+    local f, err = load(src, "@" .. path, "t")
+    if not f then error(err, 0) end
+    if name ~= "stdnse" then return f, path end
+    -- nse_main.lua adds silent_require to stdnse: a require whose failure ends the script
+    -- quietly (shown with -d).
+    return function(...)
+      local m = f(...)
+      rawset(m, "silent_require", function(...)
+        local ok, lib = pcall(require, ...)
+        if not ok then error(lib, 2) end
+        return lib
+      end)
+      return m
+    end, path
+  end,
+}
+
+---------------------------------------------------------------- the nmap module
+local nmap = { registry = { args = {} } }
+local opts = host.options()
+function nmap.verbosity() return opts.verbosity end
+function nmap.debugging() return opts.debugging end
+function nmap.address_family() return opts.family end
+function nmap.is_privileged() return opts.privileged end
+function nmap.clock() return host.clock_ms() / 1000 end
+function nmap.clock_ms() return host.clock_ms() end
+function nmap.timing_level() return opts.timing end
+function nmap.have_ssl() return true end
+function nmap.list_interfaces() return {} end
+function nmap.log_write(_, msg) host.log(0, msg) end
+function nmap.fetchfile(name)
+  return (host.fetchfile(name))
+end
+function nmap.get_port_state(h, p) return p end
+function nmap.set_port_state() end
+function nmap.set_port_version() end
+
+local Socket = {}
+Socket.__index = Socket
+local function sock_result(ok, a, ...)
+  if ok then return true, a, ... end
+  return false, a
+end
+function nmap.new_socket(proto)
+  return setmetatable({ proto = proto or "tcp", buf = "", timeout = 30000 }, Socket)
+end
+function Socket:set_timeout(ms) self.timeout = math.tointeger(ms) or 30000 end
+function Socket:connect(h, p, proto)
+  local ip = type(h) == "table" and h.ip or h
+  local port = type(p) == "table" and p.number or tonumber(p)
+  proto = proto or (type(p) == "table" and p.protocol) or self.proto
+  if proto == "udp" then self.proto = "udp" end
+  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout)
+  if not r.ok then return false, r.err end
+  self.id = r.sock
+  self.info = r.info
+  return true
+end
+function Socket:send(data)
+  if not self.id then return false, "Trying to send through a closed socket" end
+  local r = await("send", self.id, tohex(tostring(data)), self.timeout)
+  if not r.ok then return false, r.err end
+  return true
+end
+function Socket:sendto(h, p, data)
+  if not self.id then
+    local ok, err = self:connect(h, p, "udp")
+    if not ok then return false, err end
+  end
+  return self:send(data)
+end
+-- Reads more bytes into the socket's buffer; false, error at EOF or timeout.
+local function fill(self)
+  if not self.id then return false, "Trying to receive through a closed socket" end
+  local r = await("receive", self.id, self.timeout)
+  if not r.ok then return false, r.err end
+  self.buf = self.buf .. unhex(r.data)
+  return true
+end
+function Socket:receive()
+  if #self.buf == 0 then
+    local ok, err = fill(self)
+    if not ok then return false, err end
+  end
+  local data = self.buf
+  self.buf = ""
+  return true, data
+end
+function Socket:receive_bytes(n)
+  while #self.buf < n or #self.buf == 0 do
+    local ok, err = fill(self)
+    if not ok then
+      if #self.buf > 0 then break end
+      return false, err
+    end
+  end
+  local data = self.buf
+  self.buf = ""
+  return true, data
+end
+function Socket:receive_lines(n)
+  local function count() local _, c = self.buf:gsub("\n", "") return c end
+  while count() < n or #self.buf == 0 do
+    local ok, err = fill(self)
+    if not ok then
+      if #self.buf > 0 then break end
+      return false, err
+    end
+  end
+  local data = self.buf
+  self.buf = ""
+  return true, data
+end
+function Socket:receive_buf(delim, keep)
+  while true do
+    local s, e
+    if type(delim) == "function" then s, e = delim(self.buf) else s, e = self.buf:find(delim) end
+    if s then
+      local data = keep and self.buf:sub(1, e) or self.buf:sub(1, s - 1)
+      self.buf = self.buf:sub(e + 1)
+      return true, data
+    end
+    local ok, err = fill(self)
+    if not ok then return false, err end
+  end
+end
+function Socket:get_info()
+  if not self.id then return false, "not connected" end
+  local i = self.info
+  return true, i.lhost, math.tointeger(i.lport), i.rhost, math.tointeger(i.rport)
+end
+function Socket:get_ssl_certificate() return nil end
+function Socket:close()
+  if self.id then host.close(self.id) end
+  self.id = nil
+  self.buf = ""
+  return true
+end
+nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end }
+
+function nmap.mutex(obj)
+  local m = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
+  nmap.registry["__mutex"] = m
+  if m[obj] then return m[obj] end
+  local owner
+  local f = function(op)
+    local me = coroutine.running()
+    if op == "lock" then
+      while owner and costatus(owner) ~= "dead" and owner ~= me do await("sleep", 10) end
+      owner = me
+      return true
+    elseif op == "trylock" then
+      if owner and costatus(owner) ~= "dead" and owner ~= me then return false end
+      owner = me
+      return true
+    elseif op == "done" then
+      if owner == me then owner = nil end
+      return true
+    elseif op == "running" then
+      return owner
+    end
+    error("invalid mutex operation " .. tostring(op))
+  end
+  m[obj] = f
+  return f
+end
+function nmap.condvar(obj)
+  local waiting = 0
+  local generation = 0
+  return function(op)
+    if op == "wait" then
+      local g = generation
+      waiting = waiting + 1
+      while generation == g do await("sleep", 10) end
+      waiting = waiting - 1
+    elseif op == "signal" or op == "broadcast" then
+      generation = generation + 1
+    end
+  end
+end
+package.loaded.nmap = nmap
+
+---------------------------------------------------------------- scripts
+local scripts = {}
+
+-- Runs the script's file in a fresh environment, as nmap does for each thread.
+local function instantiate(s)
+  local env = setmetatable({ SCRIPT_PATH = s.path, SCRIPT_NAME = s.id, SCRIPT_TYPE = s.type }, { __index = _G })
+  local f, err = load(s.source, "@" .. s.path, "t", env)
+  if not f then return nil, err end
+  local ok, e = pcall(f)
+  if not ok then return nil, e end
+  return env
+end
+
+function load_script(path, hexsrc)
+  local id = path:match("([^/]+)%.nse$") or path:match("([^/]+)$")
+  local s = { path = path, id = id, source = unhex(hexsrc) }
+  local env, err = instantiate(s)
+  if not env then return nil, tostring(err) end
+  if type(rawget(env, "action")) ~= "function" then return nil, "no action function" end
+  s.categories = rawget(env, "categories") or {}
+  s.dependencies = rawget(env, "dependencies") or {}
+  s.description = rawget(env, "description")
+  local rules = {}
+  for _, r in ipairs({ "prerule", "hostrule", "portrule", "postrule" }) do
+    if type(rawget(env, r)) == "function" then rules[#rules + 1] = r end
+  end
+  if #rules == 0 then return nil, "no rule function" end
+  s.rules = rules
+  scripts[#scripts + 1] = s
+  return { id = id, categories = concat(s.categories, ","), dependencies = concat(s.dependencies, ","), rules = concat(rules, ",") }
+end
+
+---------------------------------------------------------------- output
+local function format_table(obj, indent)
+  indent = indent or "  "
+  if type(obj) ~= "table" then return tostring(obj) end
+  local mt = getmetatable(obj)
+  if mt and mt.__tostring then return tostring(obj) end
+  local out = {}
+  for _, v in ipairs(obj) do
+    out[#out + 1] = "\n" .. indent .. format_table(v, indent .. "  ")
+  end
+  for k, v in pairs(obj) do
+    if type(k) == "string" then
+      out[#out + 1] = "\n" .. indent .. k .. ": " .. format_table(v, indent .. "  ")
+    end
+  end
+  return concat(out)
+end
+
+-- The structured output as a flat list of lines, one per element in nmap's order (integer keys,
+-- then string keys): "t KEY" opens a table, "e KEY VALUE" is an element, "/" closes a table;
+-- KEY and VALUE in hex, KEY "-" when absent.
+local function format_elems(out, obj)
+  local function one(v, k)
+    local key = k and tohex(tostring(k)) or "-"
+    if type(v) == "table" then
+      out[#out + 1] = "t " .. key
+      format_elems(out, v)
+      out[#out + 1] = "/"
+    else
+      out[#out + 1] = "e " .. key .. " " .. tohex(tostring(v))
+    end
+  end
+  for _, v in ipairs(obj) do one(v) end
+  for k, v in pairs(obj) do
+    if type(k) == "string" then one(v, k) end
+  end
+end
+
+---------------------------------------------------------------- scheduling
+local threads, waiting = {}, {}
+
+local function new_thread(s, rule, h, p)
+  local env, err = instantiate(s)
+  if not env then host.log(1, s.id .. ": " .. tostring(err)) return end
+  local ok, match = pcall(rawget(env, rule), h, p)
+  if not ok then host.log(1, s.id .. " " .. rule .. ": " .. tostring(match)) return end
+  if not match then return end
+  local action = rawget(env, "action")
+  local t = { co = cocreate(function() return action(h, p) end), script = s, rule = rule, host = h, port = p, args = {}, start = host.clock_ms() }
+  threads[#threads + 1] = t
+end
+
+local function set_output(t, r1, r2)
+  local tab, str
+  if r2 ~= nil then tab, str = r1, tostring(r2)
+  elseif type(r1) == "string" then str = r1
+  elseif r1 == nil then return
+  else tab = r1 end
+  local elems
+  if type(tab) == "table" then
+    local out = {}
+    format_elems(out, tab)
+    elems = concat(out, "\n")
+  end
+  if str == nil then str = format_table(tab) end
+  host.result(t.script.id, t.rule, t.host and t.host.ip, t.port and t.port.number, t.port and t.port.protocol, tohex(str), elems)
+end
+
+-- One pass over the runnable threads; returns whether any thread is left.
+local function step(timeout_ms)
+  timeout_ms = timeout_ms or 0
+  local still = {}
+  for _, t in ipairs(threads) do
+    if timeout_ms > 0 and host.clock_ms() - t.start > timeout_ms then
+      host.log(1, t.script.id .. " timed out")
+    elseif t.runnable ~= false then
+      local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
+      if not r[1] then
+        host.log(1, t.script.id .. " " .. t.rule .. " failed: " .. tostring(r[2]))
+      elseif costatus(t.co) == "dead" then
+        set_output(t, r[2], r[3])
+      elseif r[2] == YIELD then
+        t.runnable = false
+        waiting[r[3]] = t
+        still[#still + 1] = t
+      else
+        t.args = { n = 0 }
+        still[#still + 1] = t
+      end
+    else
+      still[#still + 1] = t
+    end
+  end
+  threads = still
+  return #threads > 0
+end
+
+-- Runs every thread to its end: the engine coroutine yields to JavaScript whenever all threads
+-- wait for I/O, and JavaScript resumes it with the operations that completed.
+local function run(timeout_ms)
+  while step(timeout_ms) do
+    local runnable = false
+    for _, t in ipairs(threads) do if t.runnable ~= false then runnable = true end end
+    if not runnable then
+      coyield("WAIT")
+      while true do
+        local c = host.take()
+        if not c then break end
+        local t = waiting[c.id]
+        waiting[c.id] = nil
+        if t then
+          t.runnable = true
+          t.args = { n = 1, c }
+        end
+      end
+    end
+  end
+end
+
+local targets = {}
+
+-- nmap's host table (the fields scripts read) for a scanned address.
+function add_target(ip, name)
+  targets[#targets + 1] = { ip = ip, name = name or "", targetname = name, registry = {},
+    times = { srtt = 0.01, rttvar = 0.01, timeout = 1 }, directly_connected = false, ports = {} }
+  return true
+end
+
+-- nmap's port table for one port of the target added last.
+function add_port(number, protocol, state, service, product, version, extrainfo, tunnel)
+  local h = targets[#targets]
+  h.ports[#h.ports + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
+    service = service, version = { name = service, product = product, version = version,
+    extrainfo = extrainfo, service_tunnel = tunnel or "none", name_confidence = service and 3 or 0 } }
+  return true
+end
+
+-- The entry point: phase is "pre", "host" or "post"; runs every matching script to its end.
+function run_phase(phase, timeout_ms)
+  for _, s in ipairs(scripts) do
+    for _, rule in ipairs(s.rules) do
+      if phase == "pre" and rule == "prerule" then new_thread(s, rule)
+      elseif phase == "post" and rule == "postrule" then new_thread(s, rule)
+      elseif phase == "host" then
+        for _, h in ipairs(targets) do
+          if rule == "hostrule" then new_thread(s, rule, h)
+          elseif rule == "portrule" then
+            for _, p in ipairs(h.ports) do new_thread(s, rule, h, p) end
+          end
+        end
+      end
+    end
+  end
+  run(timeout_ms)
+  if phase == "host" then targets = {} end
+  return true
+end
+
+return true
+`;
