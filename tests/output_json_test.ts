@@ -258,3 +258,37 @@ Deno.test("-oJ carries -O's result, and the schema describes it", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("-oJ: NSE script output (port scripts, host scripts, nested elements) validates", () => {
+  const sink = {
+    text: "",
+    write(s: string) {
+      this.text += s;
+    },
+  };
+  const w = new JsonWriter(sink as never, { openOnly: false });
+  w.begin(sampleRun());
+  const h = sampleHost("10.0.0.1", {
+    hostScripts: [{
+      id: "hs",
+      output: "\n  list: \n    x",
+      elems: [{ key: "list", table: [{ value: "x" }] }, { key: "k", value: "v" }],
+    }],
+  });
+  h.ports.find((p) => p.port === 80)!.scripts = [{
+    id: "http-title",
+    output: "Go ahead and ScanMe!",
+    elems: [{ key: "title", value: "Go ahead and ScanMe!" }],
+  }];
+  w.host(h);
+  const line = JSON.parse(sink.text.trim().split("\n").at(-1)!);
+  assertEquals(validate(schema, line), []);
+  assertEquals(line.hostScripts[0].elems[0].table[0].value, "x");
+  assertEquals(
+    line.ports.find((p: { port: number }) => p.port === 80).scripts[0].output,
+    "Go ahead and ScanMe!",
+  );
+  assert(
+    validate(schema, { ...line, hostScripts: [{ id: "x", output: "y", elems: [{}] }] }).length > 0,
+  );
+});

@@ -27,6 +27,7 @@ import type {
   PortResult,
   RunInfo,
   RunSummary,
+  ScriptOutput,
 } from "../model.ts";
 import { comparePorts, foldPorts } from "./extraports.ts";
 import { compactPortList } from "./format.ts";
@@ -81,7 +82,14 @@ function portJson(p: PortResult): Record<string, unknown> {
       cpe: sv.cpe,
       fingerprint: sv.fingerprint,
     },
+    scripts: p.scripts?.map(scriptJson),
   };
+}
+
+/** A script's output: the text nmap prints and, when the script returned a table, its elements
+ * in order (nmap's <elem>/<table>, with their keys). */
+function scriptJson(s: ScriptOutput): Record<string, unknown> {
+  return { id: s.id, output: s.output, elems: s.elems };
 }
 
 /** The NDJSON writer. */
@@ -153,6 +161,7 @@ export class JsonWriter implements OutputWriter {
       times: host.times &&
         { srtt: host.times.srtt, rttvar: host.times.rttvar, timeout: host.times.timeout },
       os: osJson(host),
+      hostScripts: host.hostScripts?.map(scriptJson),
     }));
   }
 

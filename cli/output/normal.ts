@@ -10,6 +10,7 @@
  */
 
 import { osLines } from "../os/output.ts";
+import { scriptLines } from "./scripts.ts";
 import type {
   HostProgress,
   HostResult,
@@ -234,6 +235,10 @@ export class NormalWriter implements OutputWriter {
       this.#w(line + "\n");
     }
     this.#serviceInfo(h);
+    if (h.hostScripts?.length) {
+      this.#w("\nHost script results:\n");
+      for (const s of h.hostScripts) for (const l of scriptLines(s)) this.#w(l + "\n");
+    }
     if (o.debug > 0 && h.times && this.#target === "stdout") {
       // nmap's -d line, on the screen only.
       const t = h.times;
@@ -314,8 +319,12 @@ export class NormalWriter implements OutputWriter {
     if (o.reason) header.push("REASON");
     if (o.versionDetection) header.push("VERSION");
     const rows: string[][] = [header];
+    // Script lines span the whole table (nmap's full-row items): they are placed under their
+    // port's row after the columns are laid out, so they never widen a column.
+    const scriptRows: string[][] = [[]];
     const fingerprints: string[] = [];
     for (const p of shown) {
+      scriptRows.push((p.scripts ?? []).flatMap(scriptLines));
       const row = [
         `${p.port}/${p.protocol}`,
         p.state,
@@ -333,7 +342,11 @@ export class NormalWriter implements OutputWriter {
     ) {
       this.#w("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
     }
-    this.#w(layoutTable(rows));
+    this.#w(
+      layoutTable(rows).split("\n").slice(0, rows.length).map((l, i) =>
+        [l, ...scriptRows[i] ?? []].map((x) => x + "\n").join("")
+      ).join(""),
+    );
     if (fingerprints.length > 0) {
       const n = fingerprints.length;
       this.#w(

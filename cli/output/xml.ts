@@ -28,6 +28,8 @@ import type {
   PortResult,
   RunInfo,
   RunSummary,
+  ScriptElem,
+  ScriptOutput,
   ServiceInfo,
   TaskEvent,
 } from "../model.ts";
@@ -70,6 +72,19 @@ export function escapeXml(s: string): string {
 
 function hex(n: number, width: number): string {
   return n.toString(16).toUpperCase().padStart(width, "0");
+}
+
+function scriptElemXml(e: ScriptElem): string {
+  const key = e.key !== undefined ? ` key="${escapeXml(e.key)}"` : "";
+  if ("table" in e) return `<table${key}>\n${e.table.map(scriptElemXml).join("")}</table>\n`;
+  return `<elem${key}>${escapeXml(e.value)}</elem>\n`;
+}
+
+/** nmap's <script> element (ScriptResult::write_xml): the text, then the structured output. */
+export function scriptXml(s: ScriptOutput): string {
+  const head = `<script id="${escapeXml(s.id)}" output="${escapeXml(s.output)}"`;
+  if (!s.elems?.length) return `${head}/>`;
+  return `${head}>${s.elems.map(scriptElemXml).join("")}</script>`;
 }
 
 /** `name="value"` pairs, values escaped; undefined values are left out. */
@@ -190,6 +205,9 @@ export class XmlWriter implements OutputWriter {
       }>` + hostHeader(host) +
         ports(host.ports, run, this.opts.openOnly, this.opts.servicesDb ?? defaultServicesDb()) +
         osXml(host, { verbose: run.verbose, debug: run.debugging }) +
+        (host.hostScripts?.length
+          ? `<hostscript>${host.hostScripts.map(scriptXml).join("")}</hostscript>`
+          : "") +
         times(host);
     }
     this.sink.write(s + "</host>\n");
@@ -323,7 +341,9 @@ function ports(
         ["reason_ttl", p.reasonTtl ?? 0],
         ["reason_ip", p.reasonAddr],
       ])
-    }/>${serviceElement(reportedService(p, db))}</port>\n`;
+    }/>${serviceElement(reportedService(p, db))}${
+      (p.scripts ?? []).map(scriptXml).join("")
+    }</port>\n`;
   }
   return s + "</ports>\n";
 }
