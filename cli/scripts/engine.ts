@@ -19,6 +19,8 @@ export interface NseOptions {
   scriptTimeoutMs?: number;
   /** Addresses scripts may connect to (the scan's targets). */
   targets: Set<string>;
+  /** --version-intensity, which some portrules read. */
+  versionIntensity?: number;
   /** Lets scripts connect anywhere (an explicit user choice). */
   anyAddress?: boolean;
   net?: NseNet;
@@ -79,11 +81,23 @@ export interface LoadedScript {
   categories: string[];
   dependencies: string[];
   rules: string[];
+  description: string;
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const textHex = (s: string) => hex(new TextEncoder().encode(s));
+
+/** An address as nmap's host.bin_ip: 4 or 16 bytes. */
+function binIp(ip: string): Uint8Array {
+  if (!ip.includes(":")) return Uint8Array.from(ip.split(".").map(Number));
+  const [head, tail] = ip.split("::") as [string, string | undefined];
+  const words = (s: string | undefined) => (s ? s.split(":").map((w) => parseInt(w, 16)) : []);
+  const h = words(head);
+  const t = words(tail);
+  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+  return Uint8Array.from(all.flatMap((w) => [w >> 8, w & 0xff]));
+}
 
 /** The Lua parts of C modules that nmap links in, over the host functions below. */
 const OPENSSL_LUA = String.raw`
@@ -158,6 +172,21 @@ export class NseEngine {
     return undefined;
   }
 
+  /** A file by the path fetchfile gave: only inside a data directory, never through "..". */
+  #readAbsolute(path: string): Uint8Array | undefined {
+    if (path.split("/").includes("..")) return undefined;
+    for (const dir of this.#opts.dataDirs) {
+      if (path.startsWith(`${dir.replace(/\/$/, "")}/`)) {
+        try {
+          return Deno.readFileSync(path);
+        } catch {
+          return undefined;
+        }
+      }
+    }
+    return this.#readData(path);
+  }
+
   #start(kind: string, ...args: unknown[]): number {
     const id = this.#nextId++;
     const p = this.#op(kind, args).then(
@@ -211,9 +240,14 @@ export class NseEngine {
         family: "inet",
         privileged: o.privileged ?? false,
         timing: 3,
+        version_intensity: o.versionIntensity ?? 7,
       }),
       log: (level: number, msg: string) => this.#log(level, msg),
       clock_ms: () => Math.floor(performance.now() - this.#t0),
+      read_file: (path: string) => {
+        const b = this.#readAbsolute(path);
+        return b ? hex(b) : undefined;
+      },
       read_lib: (rel: string) => {
         const b = this.#readData(rel);
         return b ? hex(b) : undefined;
@@ -273,25 +307,51 @@ export class NseEngine {
       categories: split(r.categories!),
       dependencies: split(r.dependencies!),
       rules: split(r.rules!),
+      description: new TextDecoder().decode(unhex(r.description ?? "")),
     });
     return undefined;
   }
 
+  /** Runs `fn` on a new Lua thread, removed from the main stack afterwards (as wasmoon's own
+   * doString does: a thread left there is a stack slot leaked per call). */
+  // deno-lint-ignore no-explicit-any
+  async #onThread<T>(fn: (thread: any) => T | Promise<T>): Promise<T> {
+    const global = this.#lua.global;
+    const thread = global.newThread();
+    const index = global.getTop();
+    try {
+      return await fn(thread);
+    } finally {
+      global.remove(index);
+    }
+  }
+
   // deno-lint-ignore no-explicit-any
   #call(name: string, ...args: unknown[]): any[] {
-    const thread = this.#lua.global.newThread();
-    thread.loadString(`return ${name}(...)`);
-    for (const a of args) thread.pushValue(a);
-    const r = thread.resume(args.length);
-    thread.assertOk(r.result);
-    const out = [];
-    for (let i = r.resultCount; i >= 1; i--) out.push(thread.getValue(-i));
-    return out;
+    const global = this.#lua.global;
+    const thread = global.newThread();
+    const index = global.getTop();
+    try {
+      thread.loadString(`return ${name}(...)`);
+      for (const a of args) thread.pushValue(a);
+      const r = thread.resume(args.length);
+      thread.assertOk(r.result);
+      const out = [];
+      for (let i = r.resultCount; i >= 1; i--) out.push(thread.getValue(-i));
+      return out;
+    } finally {
+      global.remove(index);
+    }
+  }
+
+  /** --script-args: nmap's "k=v,k2={a,b}" syntax into nmap.registry.args; throws on bad syntax. */
+  setArgs(text: string): void {
+    this.#call("set_args", text);
   }
 
   /** Adds a scanned host and its ports for the next "host" phase. */
   addTarget(ip: string, name: string, ports: NsePort[]): void {
-    this.#call("add_target", ip, name);
+    this.#call("add_target", ip, name, hex(binIp(ip)));
     for (const p of ports) {
       this.#call(
         "add_port",
@@ -310,18 +370,19 @@ export class NseEngine {
   /** Runs the scripts of one phase to their end and returns their outputs. */
   async run(phase: "pre" | "host" | "post"): Promise<ScriptResult[]> {
     this.#results = [];
-    const thread = this.#lua.global.newThread();
-    thread.loadString(`return run_phase(...)`);
-    thread.pushValue(phase);
-    thread.pushValue(this.#opts.scriptTimeoutMs ?? 0);
-    let r = thread.resume(2);
-    while (r.result === 1 /* LUA_YIELD */) {
-      thread.pop(r.resultCount);
-      if (this.#done.length === 0 && this.#ops.size > 0) await Promise.race(this.#ops.values());
-      await Promise.resolve(); // let the completion reach #done
-      r = thread.resume(0);
-    }
-    thread.assertOk(r.result);
+    await this.#onThread(async (thread) => {
+      thread.loadString(`return run_phase(...)`);
+      thread.pushValue(phase);
+      thread.pushValue(this.#opts.scriptTimeoutMs ?? 0);
+      let r = thread.resume(2);
+      while (r.result === 1 /* LUA_YIELD */) {
+        thread.pop(r.resultCount);
+        if (this.#done.length === 0 && this.#ops.size > 0) await Promise.race(this.#ops.values());
+        await Promise.resolve(); // let the completion reach #done
+        r = thread.resume(0);
+      }
+      thread.assertOk(r.result);
+    });
     return this.#results;
   }
 

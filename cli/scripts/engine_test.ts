@@ -133,7 +133,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "nse sandbox: no os.execute, io.popen, io.open, file reads outside the data dirs, or connections to non-targets",
+    "nse sandbox: no os.execute, io.popen, writes, file reads outside the data dirs, or connections to non-targets",
   ignore: !haveNmap,
   async fn() {
     const calls: string[] = [];
@@ -144,9 +144,12 @@ Deno.test({
         "escape.nse",
         HEAD + `action = function(host)
   local out = {}
-  out[#out + 1] = tostring(os.execute)
+  out[#out + 1] = tostring(os.execute or require("os").execute or require("io").popen)
   out[#out + 1] = tostring(io.popen)
-  out[#out + 1] = tostring(io.open)
+  out[#out + 1] = tostring(io.open("/etc/passwd"))
+  out[#out + 1] = tostring(io.open("${NMAP}/nselib/../../../etc/passwd"))
+  out[#out + 1] = tostring(io.open("${NMAP}/nmap-services") ~= nil)
+  out[#out + 1] = select(2, io.open("${NMAP}/nmap-services", "w"))
   out[#out + 1] = tostring(loadfile)
   out[#out + 1] = tostring(nmap.fetchfile("../../../etc/passwd"))
   local s = nmap.new_socket()
@@ -159,7 +162,7 @@ end`,
       const r = await e.run("host");
       assert.equal(
         r[0]?.output,
-        "nil,nil,nil,nil,nil,false ERROR: not a target of this scan",
+        `nil,nil,nil,nil,true,${NMAP}/nmap-services: writing is not allowed in Porthole's NSE,nil,nil,false ERROR: not a target of this scan`,
         log.join("\n"),
       );
       assert.deepEqual(calls, []);

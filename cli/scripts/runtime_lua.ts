@@ -10,6 +10,7 @@
 export const RUNTIME_LUA = String.raw`
 local host = ...
 local YIELD = {}
+local current -- the script thread running now (for stdnse.getid and debug prefixes)
 local cocreate, coresume, costatus, coyield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
 local char, byte, format, concat = string.char, string.byte, string.format, table.concat
 
@@ -44,11 +45,52 @@ local function await(kind, ...)
 end
 
 -- Lua's io, os and loaders: only what the sandbox allows.
-io = { write = function(...) host.log(0, concat({ ... })) end }
+-- Files: read-only, and only under the data directories (JavaScript checks the path).
+local File = {}
+File.__index = File
+function File:read(fmt)
+  fmt = fmt or "l"
+  if type(fmt) == "number" then
+    if self.pos > #self.data then return nil end
+    local d = self.data:sub(self.pos, self.pos + fmt - 1)
+    self.pos = self.pos + fmt
+    return d
+  end
+  fmt = fmt:gsub("^%*", ""):sub(1, 1)
+  if fmt == "a" then
+    local d = self.data:sub(self.pos)
+    self.pos = #self.data + 1
+    return d
+  end
+  if self.pos > #self.data then return nil end
+  local e = self.data:find("\n", self.pos, true) or #self.data + 1
+  local line = self.data:sub(self.pos, fmt == "L" and e or e - 1)
+  self.pos = e + 1
+  if fmt == "n" then return tonumber(line) end
+  return line
+end
+function File:lines(fmt) return function() return self:read(fmt) end end
+function File:close() return true end
+function File:seek() return self.pos - 1 end
+local function open_read(path, mode)
+  if mode and not mode:match("^r") then return nil, path .. ": writing is not allowed in Porthole's NSE", 13 end
+  local h = host.read_file(tostring(path))
+  if not h then return nil, path .. ": No such file or directory", 2 end
+  return setmetatable({ data = unhex(h), pos = 1 }, File)
+end
+io = {
+  write = function(...) host.log(0, concat({ ... })) end,
+  open = open_read,
+  lines = function(path, fmt)
+    local f = assert(open_read(path))
+    return f:lines(fmt)
+  end,
+}
 local os_time, os_date, os_clock, os_difftime, os_getenv = os.time, os.date, os.clock, os.difftime, os.getenv
 os = { time = os_time, date = os_date, clock = os_clock, difftime = os_difftime,
   getenv = function() return nil end }
 dofile, loadfile = nil, nil
+package.loaded.io, package.loaded.os = io, os -- what require "io" / "os" give too
 
 local function read_lib(name)
   local h = host.read_lib(name)
@@ -73,6 +115,11 @@ package.searchers = {
     -- quietly (shown with -d).
     return function(...)
       local m = f(...)
+      rawset(m, "getid", function() return current and current.script.id end)
+      rawset(m, "getinfo", function() return current and current.script.id end)
+      rawset(m, "gethostport", function()
+        if current then return current.host, current.port end
+      end)
       rawset(m, "silent_require", function(...)
         local ok, lib = pcall(require, ...)
         if not ok then error(lib, 2) end
@@ -99,9 +146,38 @@ function nmap.log_write(_, msg) host.log(0, msg) end
 function nmap.fetchfile(name)
   return (host.fetchfile(name))
 end
-function nmap.get_port_state(h, p) return p end
+local host_ports = setmetatable({}, { __mode = "k" })
+function nmap.get_port_state(h, p)
+  for _, q in ipairs(host_ports[h] or {}) do
+    if q.number == p.number and q.protocol == (p.protocol or "tcp") then return q end
+  end
+end
+-- Iterates the host's ports after 'port' with the given protocol and state (nmap's order).
+function nmap.get_ports(h, port, proto, state)
+  local list = host_ports[h] or {}
+  local after = port == nil
+  for _, q in ipairs(list) do
+    if after and q.protocol == proto and q.state == state then return q end
+    if port and q.number == port.number and q.protocol == port.protocol then after = true end
+  end
+end
 function nmap.set_port_state() end
 function nmap.set_port_version() end
+function nmap.port_is_excluded() return false end
+function nmap.version_intensity() return opts.version_intensity end
+function nmap.get_interface() return nil end
+function nmap.get_interface_info() return nil, "not available in Porthole's NSE" end
+function nmap.resolve() return false, "not available in Porthole's NSE" end
+function nmap.add_targets() return false, "not available in Porthole's NSE" end
+function nmap.new_targets_num() return 0 end
+-- nmap's try: returns the values after a true status; otherwise runs the handler and throws.
+function nmap.new_try(handler)
+  return function(status, ...)
+    if status then return ... end
+    if handler then handler() end
+    error((...), 0)
+  end
+end
 
 local Socket = {}
 Socket.__index = Socket
@@ -248,12 +324,69 @@ function nmap.condvar(obj)
 end
 package.loaded.nmap = nmap
 
+-- --script-args: "k=v,k2={a,b=c},k3='x,y'" into nmap.registry.args (nmap's syntax).
+function set_args(s)
+  local i = 1
+  local function skip() i = s:find("[^%s]", i) or #s + 1 end
+  local pair
+  local function value()
+    skip()
+    local c = s:sub(i, i)
+    if c == "{" then
+      i = i + 1
+      local t = {}
+      while true do
+        skip()
+        local d = s:sub(i, i)
+        if d == "}" then i = i + 1 return t end
+        if d == "" then error("unterminated table in script arguments") end
+        local k, v = pair()
+        if v == nil then t[#t + 1] = k else t[k] = v end
+        skip()
+        if s:sub(i, i) == "," then i = i + 1 end
+      end
+    elseif c == '"' or c == "'" then
+      local out, j = {}, i + 1
+      while true do
+        local d = s:sub(j, j)
+        if d == "" then error("unterminated string in script arguments") end
+        if d == "\\" then out[#out + 1] = s:sub(j + 1, j + 1) j = j + 2
+        elseif d == c then break
+        else out[#out + 1] = d j = j + 1 end
+      end
+      i = j + 1
+      return concat(out)
+    end
+    local j = s:find("[,={}]", i) or #s + 1
+    local v = s:sub(i, j - 1):match("^(.-)%s*$")
+    i = j
+    return v
+  end
+  function pair()
+    local k = value()
+    skip()
+    if s:sub(i, i) == "=" then i = i + 1 return k, value() end
+    return k, nil
+  end
+  local args = nmap.registry.args
+  while true do
+    skip()
+    if i > #s then break end
+    local k, v = pair()
+    if v == nil then args[#args + 1] = k else args[k] = v end
+    skip()
+    local c = s:sub(i, i)
+    if c == "," then i = i + 1 elseif c ~= "" then error("bad script arguments near '" .. s:sub(i) .. "'") end
+  end
+  return true
+end
+
 ---------------------------------------------------------------- scripts
 local scripts = {}
 
 -- Runs the script's file in a fresh environment, as nmap does for each thread.
-local function instantiate(s)
-  local env = setmetatable({ SCRIPT_PATH = s.path, SCRIPT_NAME = s.id, SCRIPT_TYPE = s.type }, { __index = _G })
+local function instantiate(s, rule)
+  local env = setmetatable({ SCRIPT_PATH = s.path, SCRIPT_NAME = s.id, SCRIPT_TYPE = rule }, { __index = _G })
   local f, err = load(s.source, "@" .. s.path, "t", env)
   if not f then return nil, err end
   local ok, e = pcall(f)
@@ -277,7 +410,8 @@ function load_script(path, hexsrc)
   if #rules == 0 then return nil, "no rule function" end
   s.rules = rules
   scripts[#scripts + 1] = s
-  return { id = id, categories = concat(s.categories, ","), dependencies = concat(s.dependencies, ","), rules = concat(rules, ",") }
+  return { id = id, categories = concat(s.categories, ","), dependencies = concat(s.dependencies, ","),
+    rules = concat(rules, ","), description = tohex(tostring(s.description or "")) }
 end
 
 ---------------------------------------------------------------- output
@@ -321,18 +455,26 @@ end
 ---------------------------------------------------------------- scheduling
 local threads, waiting = {}, {}
 
+-- A rule may do I/O too, so it runs inside the script's coroutine, before the action.
+local NO_MATCH = {}
 local function new_thread(s, rule, h, p)
-  local env, err = instantiate(s)
+  local env, err = instantiate(s, rule)
   if not env then host.log(1, s.id .. ": " .. tostring(err)) return end
-  local ok, match = pcall(rawget(env, rule), h, p)
-  if not ok then host.log(1, s.id .. " " .. rule .. ": " .. tostring(match)) return end
-  if not match then return end
-  local action = rawget(env, "action")
-  local t = { co = cocreate(function() return action(h, p) end), script = s, rule = rule, host = h, port = p, args = {}, start = host.clock_ms() }
-  threads[#threads + 1] = t
+  local rulef, action = rawget(env, rule), rawget(env, "action")
+  local co = cocreate(function()
+    local ok, match = pcall(rulef, h, p)
+    if not ok then
+      host.log(1, s.id .. " " .. rule .. ": " .. tostring(match))
+      return NO_MATCH
+    end
+    if not match then return NO_MATCH end
+    return action(h, p)
+  end)
+  threads[#threads + 1] = { co = co, script = s, rule = rule, host = h, port = p, args = { n = 0 }, start = host.clock_ms() }
 end
 
 local function set_output(t, r1, r2)
+  if r1 == NO_MATCH then return end
   local tab, str
   if r2 ~= nil then tab, str = r1, tostring(r2)
   elseif type(r1) == "string" then str = r1
@@ -356,7 +498,9 @@ local function step(timeout_ms)
     if timeout_ms > 0 and host.clock_ms() - t.start > timeout_ms then
       host.log(1, t.script.id .. " timed out")
     elseif t.runnable ~= false then
+      current = t
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
+      current = nil
       if not r[1] then
         host.log(1, t.script.id .. " " .. t.rule .. " failed: " .. tostring(r[2]))
       elseif costatus(t.co) == "dead" then
@@ -402,16 +546,19 @@ end
 local targets = {}
 
 -- nmap's host table (the fields scripts read) for a scanned address.
-function add_target(ip, name)
-  targets[#targets + 1] = { ip = ip, name = name or "", targetname = name, registry = {},
-    times = { srtt = 0.01, rttvar = 0.01, timeout = 1 }, directly_connected = false, ports = {} }
+function add_target(ip, name, bin_ip_hex)
+  local h = { ip = ip, name = name or "", targetname = name ~= "" and name or nil, registry = {},
+    bin_ip = unhex(bin_ip_hex), times = { srtt = 0.01, rttvar = 0.01, timeout = 1 },
+    directly_connected = false }
+  targets[#targets + 1] = h
+  host_ports[h] = {}
   return true
 end
 
 -- nmap's port table for one port of the target added last.
 function add_port(number, protocol, state, service, product, version, extrainfo, tunnel)
-  local h = targets[#targets]
-  h.ports[#h.ports + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
+  local list = host_ports[targets[#targets]]
+  list[#list + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
     service = service, version = { name = service, product = product, version = version,
     extrainfo = extrainfo, service_tunnel = tunnel or "none", name_confidence = service and 3 or 0 } }
   return true
@@ -427,7 +574,7 @@ function run_phase(phase, timeout_ms)
         for _, h in ipairs(targets) do
           if rule == "hostrule" then new_thread(s, rule, h)
           elseif rule == "portrule" then
-            for _, p in ipairs(h.ports) do new_thread(s, rule, h, p) end
+            for _, p in ipairs(host_ports[h]) do new_thread(s, rule, h, p) end
           end
         end
       end
