@@ -114,6 +114,18 @@ export async function main(args: string[]): Promise<number> {
     stdout(opts.show === "help" ? help.helpText() : help.versionText());
     return 0;
   }
+  if (opts.scripts?.help !== undefined) {
+    // nmap --script-help: the chosen scripts' descriptions; no target, no packet.
+    const nse = await import("./scripts/mod.ts");
+    try {
+      stdout(await nse.scriptHelp(opts.scripts.help));
+    } catch (e) {
+      if (!(e instanceof nse.ScriptSetupError)) throw e;
+      stderr(new UsageError(e.message).render());
+      return 1;
+    }
+    return 0;
+  }
   if (opts.libpcap !== undefined) {
     // Only from the command line: a resume file is data, and never names code to load.
     const { useLibpcap } = await import("../ffi/mod.ts");

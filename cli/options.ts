@@ -199,13 +199,8 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   traceroute: "--traceroute",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
-  script: "--script (NSE)",
   "script-trace": "--script-trace (NSE)",
   "script-updatedb": "--script-updatedb (NSE)",
-  "script-args": "--script-args (NSE)",
-  "script-args-file": "--script-args-file (NSE)",
-  "script-help": "--script-help (NSE)",
-  "script-timeout": "--script-timeout (NSE)",
   "ip-options": "--ip-options",
   adler32: "--adler32",
   "route-dst": "--route-dst",
@@ -618,6 +613,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   };
 
   const timeArg = (opt: Opt): number => Math.min(parseTimeMs(opt.arg!), TIMER_MAX_MS);
+  const nse = () => (o.scripts ??= { rules: [], timeoutMs: 0 });
 
   for (const opt of opts) {
     const arg = opt.arg;
@@ -972,6 +968,24 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "disable-arp-ping":
           o.discovery.disableArp = true;
           break;
+        case "script":
+          nse().rules.push(...arg!.split(","));
+          break;
+        case "script-args":
+          nse().args = arg!;
+          break;
+        case "script-args-file":
+          nse().argsFile = arg!;
+          break;
+        case "script-help":
+          nse().help = arg!;
+          break;
+        case "script-timeout": {
+          const l = timeArg(opt);
+          if (l <= 0) fatal("Bogus --script-timeout argument specified");
+          nse().timeoutMs = l;
+          break;
+        }
         case "resume":
           fatal("Cannot use --resume with other options. Usage: nmap --resume <filename>");
           break;
@@ -1142,7 +1156,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
               setScan("xmas");
               break;
             case "C":
-              unsupported("-sC (NSE scripts)");
+              nse().rules.push("default");
               break;
             case "L":
               o.listScan = true;

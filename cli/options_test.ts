@@ -296,8 +296,32 @@ Deno.test("bad values give nmap's messages", () => {
 Deno.test("refused on purpose: -iR random targets, and nmap features Porthole lacks", () => {
   err(["-iR", "5"], "Porthole does not scan random Internet addresses (-iR)");
   err(["-D", "1.2.3.4", "h"], "Porthole does not support -D (decoys).");
-  err(["--script", "default", "h"], "Porthole does not support --script (NSE).");
-  err(["-sC", "h"], "Porthole does not support -sC (NSE scripts).");
+  err(["--script-updatedb"], "Porthole does not support --script-updatedb (NSE).");
+});
+
+Deno.test("NSE options: -sC, --script (comma-split, repeatable), --script-args, --script-timeout", () => {
+  assertEquals(parseOptions(["-sC", "h"]).scripts, { rules: ["default"], timeoutMs: 0 });
+  const o = parseOptions([
+    "--script",
+    "http-*,not intrusive",
+    "-sC",
+    "--script-args",
+    "a=1,b={x,y}",
+    "--script-args-file",
+    "f.txt",
+    "--script-timeout",
+    "2m",
+    "h",
+  ]);
+  assertEquals(o.scripts, {
+    rules: ["http-*", "not intrusive", "default"],
+    args: "a=1,b={x,y}",
+    argsFile: "f.txt",
+    timeoutMs: 120_000,
+  });
+  assertEquals(parseOptions(["--script-help", "default"]).scripts?.help, "default");
+  assertEquals(parseOptions(["h"]).scripts, undefined);
+  err(["--script-timeout", "0", "h"], "Bogus --script-timeout argument specified");
 });
 
 Deno.test("scan flags, version and OS knobs, -A, interface and source", () => {

@@ -140,6 +140,8 @@ export interface Options {
   versionIntensity: number; // 0..9, default 7
   versionTrace: boolean;
   versionDb?: string; // --versiondb
+  /** -sC and --script*: NSE scripts (cli/scripts/); undefined when none was asked for. */
+  scripts?: ScriptOptions;
   /** -O (and -A). */
   osDetection: boolean;
   osdb?: string;
@@ -181,4 +183,18 @@ export interface Options {
   unique?: boolean;
   /** --randomize-hosts / -rH: scan the targets in random order, a block at a time. */
   randomizeHosts?: boolean;
+}
+
+/** nmap's NSE options. */
+export interface ScriptOptions {
+  /** --script rules (comma-split as nmap does); -sC adds "default". */
+  rules: string[];
+  /** --script-args, as given. */
+  args?: string;
+  /** --script-args-file FILE. */
+  argsFile?: string;
+  /** --script-timeout in milliseconds; 0 for none. */
+  timeoutMs: number;
+  /** --script-help RULES: print the chosen scripts' help and exit. */
+  help?: string;
 }

@@ -57,5 +57,12 @@ Deno.test({
       ).sort();
       assert.deepEqual(ours, theirs, expr);
     }
+    // --script-help's text, after nmap's "Starting Nmap" line.
+    const body = (out: string) => out.slice(out.indexOf("\n") + 1).trimEnd();
+    const expr = "http-title,ssh-hostkey,ftp-anon";
+    const theirs = await lab.nmap(["--script-help", expr], { timeoutMs: 120_000 });
+    const ours = await lab.porthole(["--script-help", expr], { timeoutMs: 120_000 });
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(ours.stdout.trimEnd(), body(theirs.stdout));
   },
 });

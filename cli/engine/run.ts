@@ -742,6 +742,9 @@ async function scanGroup(
   const service = ctx.opts.versionDetection
     ? await loadServiceDetection(ctx.log, plan.serviceTasks)
     : undefined;
+  const scripts = ctx.opts.scripts && !ctx.opts.discovery.pingOnly
+    ? await loadScriptRunner(ctx.opts, ctx.raw !== undefined, ctx.log)
+    : undefined;
   const pendingServices: Promise<void>[] = [];
 
   // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
@@ -786,6 +789,13 @@ async function scanGroup(
           if (os) r.os = os;
         } catch (e) {
           ctx.log.warn(`OS detection failed for ${h.address}: ${(e as Error).message}`);
+        }
+      }
+      if (scripts && r.status === "up" && !ctx.signal.aborted) {
+        try {
+          await scripts.host(r);
+        } catch (e) {
+          ctx.log.warn(`NSE failed for ${h.address}: ${(e as Error).message}`);
         }
       }
       results[i] = r;
@@ -944,6 +954,7 @@ async function scanGroup(
     }
   }
   await Promise.all(pendingServices);
+  scripts?.close();
   await flush();
   if (ctx.signal.aborted) {
     // Ctrl-C: write what is known, in order, skipping hosts never reached.
@@ -968,6 +979,23 @@ function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable
 }
 
 type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
+
+/** -sC/--script: cli/scripts/mod.ts (loaded only when asked for); a bad selection is a usage
+ * error before any script runs. */
+async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog) {
+  const m = await import("../scripts/mod.ts");
+  try {
+    return await m.loadScripts(opts.scripts!, {
+      verbose: opts.verbose,
+      debug: opts.debug,
+      privileged,
+      log: log.info,
+    });
+  } catch (e) {
+    if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** -sV: cli/service/mod.ts's detectServices (loaded only when asked for). */
 async function loadServiceDetection(log: RunLog, tasks?: TaskRecorder): Promise<ServiceFn> {
