@@ -71,8 +71,11 @@ async function bundle(): Promise<number> {
   const out = `${DIST}/porthole.js`;
   const code = await denoBundle(ENTRY);
   if (code === undefined) return 1;
-  const hoisted = code.match(/^import\b.*$/gm);
-  if (hoisted) {
+  // deno bundle's own shim for CommonJS-style require() (wasmoon's emscripten loader uses it):
+  // node:module is built in and costs nothing at start.
+  const SHIM = 'import { createRequire as __deno_internal_createRequire } from "node:module";';
+  const hoisted = code.match(/^import\b.*$/gm)?.filter((l) => l !== SHIM);
+  if (hoisted?.length) {
     console.error(
       `bundle: static imports left at the bundle's top (they would load at every start):\n  ${
         hoisted.join("\n  ")

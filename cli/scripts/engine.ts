@@ -4,8 +4,8 @@
  * scripts and nselib are read here from the directories the engine was given, sockets reach only
  * the scan's targets unless `anyAddress` is set.
  */
-import { createHash, createHmac, randomBytes } from "node:crypto";
 import { RUNTIME_LUA } from "./runtime_lua.ts";
+import { newLuaEngine } from "./lua_vm.ts";
 import { nodeNet, type NseConn, type NseNet } from "./net.ts";
 import type { ScriptElem } from "../model.ts";
 
@@ -118,17 +118,11 @@ function M.supported_digests() return { "md5", "sha1", "sha256", "sha512", "ripe
 return M
 `;
 
-/** Loads wasmoon's WebAssembly (wasmoon reads it from a file path). */
-async function newLua() {
-  const { LuaFactory } = await import("wasmoon");
-  const glue = new URL("../../node_modules/wasmoon/dist/glue.wasm", import.meta.url);
-  return await new LuaFactory(glue.pathname).createEngine({ injectObjects: false });
-}
-
 export class NseEngine {
   #opts: NseOptions;
   // deno-lint-ignore no-explicit-any
   #lua: any;
+  #crypto!: typeof import("node:crypto");
   #net: NseNet;
   #ops = new Map<number, Promise<Record<string, unknown>>>();
   #done: Record<string, unknown>[] = [];
@@ -145,7 +139,9 @@ export class NseEngine {
 
   static async create(opts: NseOptions): Promise<NseEngine> {
     const e = new NseEngine(opts);
-    e.#lua = await newLua();
+    e.#lua = await newLuaEngine();
+    // node:crypto loads on first use: a static node: import would sit at the bundle's top.
+    e.#crypto = await import("node:crypto");
     e.#lua.global.set("host", e.#hostFunctions());
     const init = e.#lua.global.get("load")(RUNTIME_LUA, "=porthole-nse");
     init(e.#lua.global.get("host"));
@@ -269,10 +265,11 @@ export class NseEngine {
         this.#conns.get(sock)?.close();
         this.#conns.delete(sock);
       },
-      digest: (alg: string, data: string) => createHash(alg).update(unhex(data)).digest("hex"),
+      digest: (alg: string, data: string) =>
+        this.#crypto.createHash(alg).update(unhex(data)).digest("hex"),
       hmac: (alg: string, key: string, data: string) =>
-        createHmac(alg, unhex(key)).update(unhex(data)).digest("hex"),
-      rand: (n: number) => randomBytes(n).toString("hex"),
+        this.#crypto.createHmac(alg, unhex(key)).update(unhex(data)).digest("hex"),
+      rand: (n: number) => this.#crypto.randomBytes(n).toString("hex"),
       result: (
         id: string,
         rule: string,

@@ -1,0 +1,35 @@
+/**
+ * The Lua VM of the script engine: wasmoon (Lua 5.4 in WebAssembly; docs/nse-vm.md says why).
+ * Its WebAssembly travels inside Porthole as base64 (_lua_wasm.ts) so the one-file artifact
+ * needs nothing beside it; wasmoon reads it from a path, so it is written to a private temporary
+ * file that is removed as soon as the module is compiled.
+ */
+
+export function encodeBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+export function decodeBase64(b64: string): Uint8Array {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** A new Lua state with the standard libraries (the engine narrows io and os itself). */
+// deno-lint-ignore no-explicit-any
+export async function newLuaEngine(): Promise<any> {
+  const [{ LuaFactory }, { LUA_WASM_BASE64 }] = await Promise.all([
+    import("wasmoon"),
+    import("./_lua_wasm.ts"),
+  ]);
+  const path = await Deno.makeTempFile({ prefix: "porthole-lua-", suffix: ".wasm" });
+  try {
+    await Deno.writeFile(path, decodeBase64(LUA_WASM_BASE64), { mode: 0o600 });
+    const factory = new LuaFactory(path);
+    return await factory.createEngine({ injectObjects: false });
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+}
