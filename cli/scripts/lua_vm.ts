@@ -20,16 +20,22 @@ export function decodeBase64(b64: string): Uint8Array {
 /** A new Lua state with the standard libraries (the engine narrows io and os itself). */
 // deno-lint-ignore no-explicit-any
 export async function newLuaEngine(): Promise<any> {
-  const [{ LuaFactory }, { LUA_WASM_BASE64 }] = await Promise.all([
-    import("wasmoon"),
-    import("./_lua_wasm.ts"),
-  ]);
   const path = await Deno.makeTempFile({ prefix: "porthole-lua-", suffix: ".wasm" });
+  // wasmoon's emscripten loader takes Node's path for itself from __filename when it is
+  // evaluated, which a bundled ES module does not have: lend it one while it loads.
+  const g = globalThis as { __filename?: string };
+  const lent = g.__filename === undefined;
+  if (lent) g.__filename = path;
   try {
+    const [{ LuaFactory }, { LUA_WASM_BASE64 }] = await Promise.all([
+      import("wasmoon"),
+      import("./_lua_wasm.ts"),
+    ]);
     await Deno.writeFile(path, decodeBase64(LUA_WASM_BASE64), { mode: 0o600 });
     const factory = new LuaFactory(path);
     return await factory.createEngine({ injectObjects: false });
   } finally {
+    if (lent) delete g.__filename;
     await Deno.remove(path).catch(() => {});
   }
 }
