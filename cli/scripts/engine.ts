@@ -86,7 +86,19 @@ export interface LoadedScript {
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
-const textHex = (s: string) => hex(new TextEncoder().encode(s));
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Bytes for Lua: valid UTF-8 without NUL as text ("t…"), anything else as hex ("h…"). */
+function wire(b: Uint8Array): string {
+  if (!b.includes(0)) {
+    try {
+      return "t" + strictUtf8.decode(b);
+    } catch { /* not UTF-8 */ }
+  }
+  return "h" + hex(b);
+}
+const unwire = (
+  w: string,
+) => (w[0] === "t" ? new TextEncoder().encode(w.slice(1)) : unhex(w.slice(1)));
 
 /** An address as nmap's host.bin_ip: 4 or 16 bytes. */
 function binIp(ip: string): Uint8Array {
@@ -216,13 +228,13 @@ export class NseEngine {
     const conn = this.#conns.get(Number(a[0]));
     if (!conn) throw new Error("ERROR");
     if (kind === "send") {
-      await conn.send(unhex(String(a[1])));
+      await conn.send(unwire(String(a[1])));
       return {};
     }
     if (kind === "receive") {
       const data = await conn.read(Number(a[1]));
       if (data === null) throw new Error("EOF");
-      return { data: hex(data) };
+      return { data: wire(data) };
     }
     throw new Error(`unknown operation ${kind}`);
   }
@@ -242,11 +254,11 @@ export class NseEngine {
       clock_ms: () => Math.floor(performance.now() - this.#t0),
       read_file: (path: string) => {
         const b = this.#readAbsolute(path);
-        return b ? hex(b) : undefined;
+        return b ? wire(b) : undefined;
       },
       read_lib: (rel: string) => {
         const b = this.#readData(rel);
-        return b ? hex(b) : undefined;
+        return b ? wire(b) : undefined;
       },
       fetchfile: (rel: string) => {
         const name = rel.replace(/^nselib\//, "");
@@ -295,7 +307,7 @@ export class NseEngine {
 
   /** Loads one script file; returns a reason when it cannot run. */
   loadScript(path: string, source: string): string | undefined {
-    const [info, err] = this.#call("load_script", path, textHex(source));
+    const [info, err] = this.#call("load_script", path, wire(new TextEncoder().encode(source)));
     if (!info) return String(err);
     const r = info as Record<string, string>;
     const split = (s: string) => s ? s.split(",") : [];

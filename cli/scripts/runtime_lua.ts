@@ -16,6 +16,13 @@ local char, byte, format, concat = string.char, string.byte, string.format, tabl
 
 local function unhex(h) return (h:gsub("%x%x", function(c) return char(tonumber(c, 16)) end)) end
 local function tohex(s) return (s:gsub(".", function(c) return format("%02x", byte(c)) end)) end
+-- Valid UTF-8 without NUL crosses as text ("t…"), anything else as hex ("h…"): most data is
+-- text, and decoding hex in Lua is slow.
+local function unwire(w) if w:sub(1, 1) == "t" then return w:sub(2) end return unhex(w:sub(2)) end
+local function wire(s)
+  if not s:find("\0", 1, true) and utf8.len(s) then return "t" .. s end
+  return "h" .. tohex(s)
+end
 
 -- nmap's scripts may nest coroutines: a yield made by NSE (I/O) inside one passes through to
 -- the scheduler, as nse_main.lua does it.
@@ -76,7 +83,7 @@ local function open_read(path, mode)
   if mode and not mode:match("^r") then return nil, path .. ": writing is not allowed in Porthole's NSE", 13 end
   local h = host.read_file(tostring(path))
   if not h then return nil, path .. ": No such file or directory", 2 end
-  return setmetatable({ data = unhex(h), pos = 1 }, File)
+  return setmetatable({ data = unwire(h), pos = 1 }, File)
 end
 io = {
   write = function(...) host.log(0, concat({ ... })) end,
@@ -94,7 +101,7 @@ package.loaded.io, package.loaded.os = io, os -- what require "io" / "os" give t
 
 local function read_lib(name)
   local h = host.read_lib(name)
-  if h then return unhex(h) end
+  if h then return unwire(h) end
 end
 package.path, package.cpath = "", ""
 -- C modules of nmap that Porthole does not have yet: the scripts needing them skip with this note.
@@ -202,7 +209,7 @@ function Socket:connect(h, p, proto)
 end
 function Socket:send(data)
   if not self.id then return false, "Trying to send through a closed socket" end
-  local r = await("send", self.id, tohex(tostring(data)), self.timeout)
+  local r = await("send", self.id, wire(tostring(data)), self.timeout)
   if not r.ok then return false, r.err end
   return true
 end
@@ -218,7 +225,7 @@ local function fill(self)
   if not self.id then return false, "Trying to receive through a closed socket" end
   local r = await("receive", self.id, self.timeout)
   if not r.ok then return false, r.err end
-  self.buf = self.buf .. unhex(r.data)
+  self.buf = self.buf .. unwire(r.data)
   return true
 end
 function Socket:receive()
@@ -394,9 +401,9 @@ local function instantiate(s, rule)
   return env
 end
 
-function load_script(path, hexsrc)
+function load_script(path, wiresrc)
   local id = path:match("([^/]+)%.nse$") or path:match("([^/]+)$")
-  local s = { path = path, id = id, source = unhex(hexsrc) }
+  local s = { path = path, id = id, source = unwire(wiresrc) }
   local env, err = instantiate(s)
   if not env then return nil, tostring(err) end
   if type(rawget(env, "action")) ~= "function" then return nil, "no action function" end
