@@ -151,6 +151,8 @@ Deno.test({
   out[#out + 1] = tostring(io.open("${NMAP}/nmap-services") ~= nil)
   out[#out + 1] = select(2, io.open("${NMAP}/nmap-services", "w"))
   out[#out + 1] = tostring(loadfile)
+  out[#out + 1] = tostring(load(string.dump(function() end)))
+  out[#out + 1] = tostring(load("return 7")())
   out[#out + 1] = tostring(nmap.fetchfile("../../../etc/passwd"))
   local s = nmap.new_socket()
   local ok, err = s:connect("192.0.2.1", 80)
@@ -162,7 +164,7 @@ end`,
       const r = await e.run("host");
       assert.equal(
         r[0]?.output,
-        `nil,nil,nil,nil,true,${NMAP}/nmap-services: writing is not allowed in Porthole's NSE,nil,nil,false ERROR: not a target of this scan`,
+        `nil,nil,nil,nil,true,${NMAP}/nmap-services: writing is not allowed in Porthole's NSE,nil,nil,7,nil,false ERROR: not a target of this scan`,
         log.join("\n"),
       );
       assert.deepEqual(calls, []);

@@ -9,6 +9,7 @@
  */
 export const RUNTIME_LUA = String.raw`
 local host = ...
+local lua_load
 local YIELD = {}
 local current -- the script thread running now (for stdnse.getid and debug prefixes)
 local cocreate, coresume, costatus, coyield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
@@ -97,6 +98,12 @@ local os_time, os_date, os_clock, os_difftime, os_getenv = os.time, os.date, os.
 os = { time = os_time, date = os_date, clock = os_clock, difftime = os_difftime,
   getenv = function() return nil end }
 dofile, loadfile = nil, nil
+-- Scripts load text only: crafted bytecode could corrupt the VM's memory.
+lua_load = load
+load = function(chunk, name, _, ...)
+  if select("#", ...) == 0 then return lua_load(chunk, name, "t") end
+  return lua_load(chunk, name, "t", (...))
+end
 package.loaded.io, package.loaded.os = io, os -- what require "io" / "os" give too
 
 local function read_lib(name)
@@ -115,7 +122,7 @@ package.searchers = {
     local path = "nselib/" .. name:gsub("%.", "/") .. ".lua"
     local src = read_lib(path)
     if not src then return "\n\tno file '" .. path .. "'" end
-    local f, err = load(src, "@" .. path, "t")
+    local f, err = lua_load(src, "@" .. path, "t")
     if not f then error(err, 0) end
     if name ~= "stdnse" then return f, path end
     -- nse_main.lua adds silent_require to stdnse: a require whose failure ends the script
@@ -394,7 +401,13 @@ local scripts = {}
 -- Runs the script's file in a fresh environment, as nmap does for each thread.
 local function instantiate(s, rule)
   local env = setmetatable({ SCRIPT_PATH = s.path, SCRIPT_NAME = s.id, SCRIPT_TYPE = rule }, { __index = _G })
-  local f, err = load(s.source, "@" .. s.path, "t", env)
+  -- Compiled once; each thread gets the bytecode loaded again with its own environment.
+  if not s.bytecode then
+    local f, err = lua_load(s.source, "@" .. s.path, "t")
+    if not f then return nil, err end
+    s.bytecode = string.dump(f)
+  end
+  local f, err = lua_load(s.bytecode, "@" .. s.path, "b", env)
   if not f then return nil, err end
   local ok, e = pcall(f)
   if not ok then return nil, e end
