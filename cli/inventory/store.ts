@@ -11,7 +11,6 @@
  * @module
  */
 
-import process from "node:process";
 import { type Dialect, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 import type { InvHost, InvPort, InvScan } from "./scan.ts";
 
@@ -666,7 +665,11 @@ function pgTransient(e: unknown): boolean {
 }
 
 async function openPostgres(url: string): Promise<Db> {
-  const pg = (await import("pg")).default;
+  // Loaded on first use: a static node: import would load at every start of the bundle.
+  const [pg, { default: process }] = await Promise.all([
+    import("pg").then((m) => m.default),
+    import("node:process"),
+  ]);
   const where = redactUrl(url);
   const fail = (e: unknown): never => {
     if (e instanceof StoreError) throw e;
