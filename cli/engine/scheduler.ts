@@ -297,6 +297,7 @@ export class Scheduler {
     t.retry.onReply(tryNo);
     if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
     this.window.grow(this.stats.sent, this.stats.answered);
+    this.window.answered(now ?? this.replyAt);
     if (this.#firstFinishes) this.#finish(h, false);
     else if (--this.#remaining[h]! === 0) this.#finish(h, false);
     return true;
@@ -398,6 +399,7 @@ export class Scheduler {
       ring.shift();
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
+      this.window.lost(sent, now);
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
         if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
@@ -427,7 +429,14 @@ export class Scheduler {
       }
       fw.shift();
       this.#flags[idx] = f & ~FINAL_WAIT;
-      this.#settleSilent(idx);
+      if (this.#tries[idx]! < this.timings[idx % this.hostCount]!.retry.allowedTries()) {
+        // While it waited, retransmissions elsewhere were answered: the host drops probes, and
+        // this one gets the tries that loss calls for.
+        this.#flags[idx] |= QUEUED;
+        this.#retransmit.push(idx);
+      } else {
+        this.#settleSilent(idx);
+      }
     }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
@@ -506,7 +515,12 @@ export class Scheduler {
   }
 
   #send(io: ProbeIo, now: number): void {
-    const room = Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight);
+    const room = Math.min(
+      this.window.room(this.#inFlight),
+      this.#maxInFlight - this.#inFlight,
+      this.window.allowance(now),
+    );
+    // --min-rate overrides congestion control, as in nmap.
     let n = Math.max(room, this.rate.owed(now));
     n = Math.min(n, this.rate.allowance(now), io.room?.() ?? Infinity);
     let sent = 0;
@@ -535,6 +549,7 @@ export class Scheduler {
       this.#flush(io);
       this.stats.sent += sent;
       this.rate.sent(sent, now);
+      this.window.sent(sent, now);
     }
   }
 
@@ -565,6 +580,8 @@ export class Scheduler {
             `sched: sent ${this.stats.sent} ans ${this.stats.answered} rtx ${this.stats.retransmitted} ` +
               `silent ${this.stats.timedOut} inflight ${this.#inFlight} cwnd ${
                 this.window.cwnd.toFixed(1)
+              } pace ${this.window.pace.toFixed(0)} d ${this.window.lastRatio.toFixed(2)}/${
+                this.window.baseline.toFixed(2)
               } ring ${this.#outstanding.length} fw ${this.#finalWait.length} rq ${this.#retransmit.length} ` +
               `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
                 t0?.rtt.srtt?.toFixed(3)
@@ -600,7 +617,10 @@ export class Scheduler {
         const ioRoom = io.room?.() ?? Infinity;
         const canSend = this.#hasWork() && ioRoom > 0 &&
           Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight) > 0;
-        if (canSend) sleep = Math.min(sleep, this.rate.waitMs(now));
+        // Held back by the pace only: sleep until it lets the next probe go.
+        if (canSend) {
+          sleep = Math.min(sleep, Math.max(this.rate.waitMs(now), this.window.waitMs(now)));
+        }
         if (this.#hasWork() && ioRoom > 0) sleep = Math.min(sleep, this.rate.dueMs(now));
         if (this.#plan.hostTimeoutMs > 0) {
           sleep = Math.min(sleep, Math.max(0, this.#start + this.#plan.hostTimeoutMs - now));

@@ -106,6 +106,48 @@ Deno.test("scheduler: 20% loss each way still finds every answering probe", asyn
   assert(s.timings[0]!.retry.allowedTries() > 7, "adapted beyond nmap's -T4 retries");
 });
 
+/** A target that takes `budget` probes a second (token bucket of 3) and drops the rest. */
+class PolicedNet extends FakeNet {
+  #tokens = 3;
+  #at = performance.now();
+  dropped = 0;
+  constructor(sched: () => Scheduler, readonly budget: number) {
+    super(sched, () => true, 1);
+  }
+  override flush(): void {
+    const now = performance.now();
+    this.#tokens = Math.min(3, this.#tokens + ((now - this.#at) * this.budget) / 1000);
+    this.#at = now;
+    const kept = [];
+    for (const q of this.queue) {
+      if (this.#tokens >= 1) {
+        this.#tokens--;
+        kept.push(q);
+      } else {
+        this.sends++;
+        this.dropped++;
+      }
+    }
+    this.queue = kept;
+    super.flush();
+  }
+}
+
+Deno.test("scheduler: an overloaded target gets every answer, at the pace it takes", async () => {
+  // 600 answering ports, 1000 probes a second taken: the scan must back off to that pace
+  // instead of trading the answers for retransmissions (or losing them).
+  const P = 600;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const net = new PolicedNet(() => s, 1000);
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 0);
+  assertEquals(s.stats.answered, P);
+  assert(s.window.cuts > 0, "the pace was cut");
+  // Without a back-off nearly every probe goes out many times over (about 10× here).
+  assert(net.sends < 3 * P, `${net.sends} probes for ${P} ports, ${net.dropped} dropped`);
+});
+
 Deno.test("scheduler: explicit --max-retries caps tries", async () => {
   const s = new Scheduler({
     hosts: 1,
