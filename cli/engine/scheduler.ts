@@ -102,6 +102,13 @@ const DEBUG = (() => {
   }
 })();
 const FINAL_WAIT = 8;
+/** Out of tries but not yet silent: the host has answered nothing sent since (see #witnessed). */
+const HELD = 32;
+/**
+ * How long a host may answer nothing at all before silence counts again without a witness (ms):
+ * longer than an overloaded host's bursts of drops, short enough for a host that went away.
+ */
+export const STALL_MS = 1000;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -155,8 +162,10 @@ export class Scheduler {
   readonly #order: Permutation;
   readonly #tries: Uint8Array;
   readonly #flags: Uint8Array;
-  /** Send time of each probe's latest try, ms after #start (float32: 10 bytes a probe in all). */
+  /** Send time of each probe's latest try, ms after #start (float32). */
   readonly #sentAt: Float32Array;
+  /** Send time of each probe's first try, ms after #start (14 bytes a probe in all). */
+  readonly #firstSentAt: Float32Array;
   readonly #remaining: Int32Array;
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
@@ -168,6 +177,16 @@ export class Scheduler {
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
   readonly #holdUntil: Float64Array;
+  /** Probes out of tries waiting for a witness of their silence (see #witnessed). */
+  readonly #silentHeld = new IndexRing();
+  /** When a held probe may next be resent, and the interval after that (ms). */
+  #persistAt = 0;
+  #persistMs = 0;
+  /** Per host: when it last answered, and when the newest try it answered was sent (ms). */
+  readonly #lastAnswerAt: Float64Array;
+  readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: probes settled silent. */
+  readonly #silentCount: Int32Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -200,10 +219,14 @@ export class Scheduler {
     this.#tries = new Uint8Array(this.size);
     this.#flags = new Uint8Array(this.size);
     this.#sentAt = new Float32Array(this.size);
+    this.#firstSentAt = new Float32Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
+    this.#lastAnswerAt = new Float64Array(hosts).fill(-Infinity);
+    this.#silentCount = new Int32Array(hosts);
+    this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -275,7 +298,7 @@ export class Scheduler {
     if (f & DONE) return false;
     const tries = this.#tries[idx]!;
     if (tryNo < 0 || tryNo >= tries) return false;
-    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
+    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
     this.stats.answered++;
     const t = this.timings[h]!;
@@ -293,7 +316,10 @@ export class Scheduler {
         }
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
+      if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
     }
+    this.#lastAnswerAt[h] = now ?? this.replyAt;
+    this.#persistMs = 0;
     t.retry.onReply(tryNo);
     if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
     this.window.grow(this.stats.sent, this.stats.answered);
@@ -341,7 +367,7 @@ export class Scheduler {
       const idx = p * this.hostCount + h;
       const f = this.#flags[idx]!;
       if (f & OUTSTANDING) this.#inFlight--;
-      this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
+      this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
     }
     this.#remaining[h] = 0;
     // Reported after the current poll/expiry step, so the caller has
@@ -360,6 +386,7 @@ export class Scheduler {
     const h = idx - p * this.hostCount;
     this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
     this.stats.timedOut++;
+    this.#silentCount[h]!++;
     this.#events?.silent(h, p);
     if (--this.#remaining[h]! === 0) this.#finish(h, false);
   }
@@ -410,7 +437,7 @@ export class Scheduler {
         this.#flags[idx] |= FINAL_WAIT;
         this.#finalWait.push(idx);
       } else {
-        this.#settleSilent(idx);
+        this.#silenceOrHold(idx, now);
       }
     }
     const fw = this.#finalWait;
@@ -433,9 +460,9 @@ export class Scheduler {
         // While it waited, retransmissions elsewhere were answered: the host drops probes, and
         // this one gets the tries that loss calls for.
         this.#flags[idx] |= QUEUED;
-        this.#retransmit.push(idx);
+        this.#requeue(idx, idx % this.hostCount, now);
       } else {
-        this.#settleSilent(idx);
+        this.#silenceOrHold(idx, now);
       }
     }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
@@ -449,7 +476,45 @@ export class Scheduler {
         wait = Math.min(wait, until - now);
       }
     }
+    const held = this.#silentHeld;
+    // With nothing else going out, one held probe at a time asks whether the host is back,
+    // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
+    const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
+      now >= this.#persistAt;
+    let persisted = false;
+    for (let n = held.length; n > 0; n--) {
+      const idx = held.shift();
+      const f = this.#flags[idx]!;
+      if (!(f & HELD)) continue;
+      const h = idx % this.hostCount;
+      const t = this.timings[h]!;
+      if (this.#tries[idx]! < t.retry.allowedTries()) {
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+      } else if (this.#witnessed(idx, h, now)) {
+        this.#flags[idx] = f & ~HELD;
+        this.#settleSilent(idx);
+      } else if (persist && !persisted && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40)) {
+        persisted = true;
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+        this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
+        this.#persistAt = now + this.#persistMs;
+      } else {
+        held.push(idx);
+        wait = Math.min(wait, Math.max(1, this.#lastAnswerAt[h]! + STALL_MS - now));
+      }
+    }
+    if (held.length > 0 && this.#inFlight === 0) {
+      wait = Math.min(wait, Math.max(1, this.#persistAt - now));
+    }
     return wait;
+  }
+
+  /** Queue probe `idx` (of host `h`) for its next try, behind its host's hold if one is on. */
+  #requeue(idx: number, h: number, now: number): void {
+    if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+    else this.#retransmit.push(idx);
   }
 
   /** Whether the retransmission of try `tryNo` to host `h` must wait (starting a hold when
@@ -461,6 +526,34 @@ export class Scheduler {
       this.#holdUntil[h] = now + this.#retryHoldMs;
     }
     return this.#holdUntil[h]! > now;
+  }
+
+  /**
+   * Silence is an answer only when the host was answering meanwhile: it answered a try sent
+   * after this probe's first one (or in the same batch, when it answers nearly all), or it
+   * has answered nothing for STALL_MS (it went away), or never answered at all. Otherwise the
+   * host is dropping everything for now (an overloaded host's burst): the probe is held, and
+   * gets the tries the loss calls for once the host answers again.
+   */
+  #witnessed(idx: number, h: number, now: number): boolean {
+    // A --max-retries the user gave is a hard cap, as in nmap.
+    if (this.timings[h]!.retry.opts.explicit) return true;
+    const firstSent = this.#firstSentAt[idx]! + this.#start;
+    const answeredAt = this.#lastAnsweredSentAt[h]!;
+    if (answeredAt > firstSent || now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
+    // An answer from the same batch witnesses only for a host that answers nearly everything
+    // (silent ports are rare there); a host that lost most of the batch may be dropping.
+    return answeredAt === firstSent &&
+      this.timings[h]!.retry.answered >= 4 * (this.#silentCount[h]! + 1);
+  }
+
+  #silenceOrHold(idx: number, now: number): void {
+    if (this.#witnessed(idx, idx % this.hostCount, now)) {
+      this.#settleSilent(idx);
+    } else {
+      this.#flags[idx]! |= HELD;
+      this.#silentHeld.push(idx);
+    }
   }
 
   /**
@@ -506,6 +599,10 @@ export class Scheduler {
       const first = span.start - this.#start, step = (span.end - span.start) / b.length;
       for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = first + step * i;
       this.#flags[b[0]!]! |= EXACT;
+    }
+    for (let i = 0; i < b.length; i++) {
+      const idx = b[i]!;
+      if (this.#tries[idx] === 1) this.#firstSentAt[idx] = this.#sentAt[idx]!;
     }
     b.length = 0;
     // Drain replies between send batches: on a fast link the answers to a
@@ -582,7 +679,7 @@ export class Scheduler {
                 this.window.cwnd.toFixed(1)
               } pace ${this.window.pace.toFixed(0)} d ${this.window.lastRatio.toFixed(2)}/${
                 this.window.baseline.toFixed(2)
-              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} rq ${this.#retransmit.length} ` +
+              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} ` +
               `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
                 t0?.rtt.srtt?.toFixed(3)
               } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
@@ -606,7 +703,8 @@ export class Scheduler {
         now = performance.now();
         if (
           untilTimeout === Infinity &&
-          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0)
+          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0 ||
+            this.#silentHeld.length > 0)
         ) {
           untilTimeout = this.#expire(now);
           this.#drainDone();
@@ -627,7 +725,7 @@ export class Scheduler {
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0 && this.#held.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0 && this.#silentHeld.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

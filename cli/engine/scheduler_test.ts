@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "./_assert.ts";
-import { type ProbeIo, Scheduler } from "./scheduler.ts";
+import { type ProbeIo, Scheduler, STALL_MS } from "./scheduler.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 
 function plan(over: Partial<TimingPlan> = {}): TimingPlan {
@@ -146,6 +146,42 @@ Deno.test("scheduler: an overloaded target gets every answer, at the pace it tak
   assert(s.window.cuts > 0, "the pace was cut");
   // Without a back-off nearly every probe goes out many times over (about 10× here).
   assert(net.sends < 3 * P, `${net.sends} probes for ${P} ports, ${net.dropped} dropped`);
+});
+
+Deno.test("scheduler: a host that drops everything for a while is waited for, not read as silent", async () => {
+  // The first probe is answered, then the host drops all for 150 ms (a busy neighbour's burst):
+  // nmap's two tries would take 300 ports for filtered. Silence needs a witness.
+  const P = 300;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  let quietFrom = Infinity;
+  const net = new FakeNet(() => s, () => {
+    const now = performance.now();
+    if (quietFrom === Infinity) {
+      quietFrom = now;
+      return true;
+    }
+    return now - quietFrom > 150;
+  });
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 0);
+  assertEquals(s.stats.answered, P);
+});
+
+Deno.test("scheduler: a host that goes away for good is given up after STALL_MS", async () => {
+  const s = new Scheduler({ hosts: 1, perHost: 50, plan: plan(), randomize: false });
+  let first = true;
+  const net = new FakeNet(() => s, () => {
+    const answer = first;
+    first = false;
+    return answer;
+  });
+  let silent = 0;
+  const t0 = performance.now();
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 49);
+  assert(performance.now() - t0 >= STALL_MS, "waited for the host to come back");
+  assert(net.sends < 49 * 4, `${net.sends} probes: held ones wait, they are not resent`);
 });
 
 Deno.test("scheduler: explicit --max-retries caps tries", async () => {
