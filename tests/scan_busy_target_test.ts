@@ -55,7 +55,7 @@ Deno.test(labTest("scan: an overloaded target still gives its loss-free table", 
 }));
 
 Deno.test({
-  ...labTest("scan: nmap's table of the overloaded target, for comparison", async () => {
+  ...labTest("scan: nmap on the overloaded target, for comparison", async () => {
     await withLab({ tag: "sbusyn", scenario: "busy" }, async (lab) => {
       const v4 = lab.target.v4;
       const out = ok(
@@ -63,8 +63,10 @@ Deno.test({
         "nmap",
       );
       const h = tables(out)[v4];
-      assertEquals(h?.ports, EXPECTED, out);
-      assertEquals(h?.notShown, NOT_SHOWN, out);
+      // nmap finds the open ports; on a busy machine it may also take a closed port or two for
+      // filtered (its retries are capped), so only its open ports are compared.
+      assertEquals(h?.ports.filter((l) => l.includes(" open ")), EXPECTED, out);
+      console.log(`nmap: ${h?.ports.join(", ")}; not shown: ${h?.notShown}`);
     });
   }),
   ignore: labSkip !== null || !haveNmap,

@@ -530,7 +530,7 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (or in the same batch, when it answers nearly all), or it
+   * after this probe's first one (or the host shows no loss at all), or it
    * has answered nothing for STALL_MS (it went away), or never answered at all. Otherwise the
    * host is dropping everything for now (an overloaded host's burst): the probe is held, and
    * gets the tries the loss calls for once the host answers again.
@@ -541,10 +541,11 @@ export class Scheduler {
     const firstSent = this.#firstSentAt[idx]! + this.#start;
     const answeredAt = this.#lastAnsweredSentAt[h]!;
     if (answeredAt > firstSent || now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
-    // An answer from the same batch witnesses only for a host that answers nearly everything
-    // (silent ports are rare there); a host that lost most of the batch may be dropping.
-    return answeredAt === firstSent &&
-      this.timings[h]!.retry.answered >= 4 * (this.#silentCount[h]! + 1);
+    // A host that shows no loss at all (no retransmission ever answered, and four answers for
+    // every silent or held probe) gets nmap's rule: silence after its tries.
+    const retry = this.timings[h]!.retry;
+    return retry.maxSuccessfulTry < 1 &&
+      retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
   }
 
   #silenceOrHold(idx: number, now: number): void {
