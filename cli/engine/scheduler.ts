@@ -109,6 +109,8 @@ const HELD = 32;
  * longer than an overloaded host's bursts of drops, short enough for a host that went away.
  */
 export const STALL_MS = 1000;
+/** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
+const RACK_TRIES = 8;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -182,7 +184,8 @@ export class Scheduler {
   /** When a held probe may next be resent, and the interval after that (ms). */
   #persistAt = 0;
   #persistMs = 0;
-  /** Per host: when it last answered, and when the newest try it answered was sent (ms). */
+  /** Per host: when it last answered (the start if never), and when the newest try it
+   * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
   /** Per host: probes settled silent. */
@@ -224,7 +227,7 @@ export class Scheduler {
     this.#hostDone = new Uint8Array(hosts);
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
-    this.#lastAnswerAt = new Float64Array(hosts).fill(-Infinity);
+    this.#lastAnswerAt = new Float64Array(hosts);
     this.#silentCount = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
     this.#rack = opts.rack ?? true;
@@ -241,6 +244,12 @@ export class Scheduler {
     this.window = new CongestionWindow(plan.congestion);
     this.#groupRtt = new RttEstimator(plan.rtt);
     this.#start = performance.now();
+    // A host known to be up (discovery timed it) that has not answered here yet counts as quiet
+    // since the start: silence from a host that drops everything from the first probe on is no
+    // answer before STALL_MS. A host never heard from (down, or -Pn) is not waited for.
+    for (let h = 0; h < hosts; h++) {
+      this.#lastAnswerAt[h] = this.timings[h]!.rtt.samples > 0 ? this.#start : -Infinity;
+    }
     // --scan-delay is a gap between probes to one host; with probes spread
     // over the group's hosts it amounts to a rate cap of hosts / delay.
     let maxRate = plan.maxRate;
@@ -411,7 +420,12 @@ export class Scheduler {
       // now instead of after a whole RTO. Send order is the serial number, as
       // a batch shares one send time.
       let rackAt = Infinity;
-      if (this.#rack && this.#ackedSerial[h]! > 0) {
+      // On an overloaded path, a probe lost many times over waits its whole timeout again, so
+      // that its tries outlast a burst of drops.
+      if (
+        this.#rack && this.#ackedSerial[h]! > 0 &&
+        (this.#tries[idx]! < RACK_TRIES || this.window.overloads === 0)
+      ) {
         const srtt = t.rtt.srtt ?? 0;
         rackAt = this.#serial[idx]! < this.#ackedSerial[h]!
           ? sent + srtt + this.#reorderWindow(t)
@@ -530,22 +544,25 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (or the host shows no loss at all), or it
-   * has answered nothing for STALL_MS (it went away), or never answered at all. Otherwise the
+   * after this probe's first one (a host that drops some), or it shows no loss at all, or it
+   * has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise the
    * host is dropping everything for now (an overloaded host's burst): the probe is held, and
    * gets the tries the loss calls for once the host answers again.
    */
   #witnessed(idx: number, h: number, now: number): boolean {
-    // A --max-retries the user gave is a hard cap, as in nmap.
-    if (this.timings[h]!.retry.opts.explicit) return true;
+    // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
+    if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
     const firstSent = this.#firstSentAt[idx]! + this.#start;
     const answeredAt = this.#lastAnsweredSentAt[h]!;
-    if (answeredAt > firstSent || now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
-    // A host that shows no loss at all (no retransmission ever answered, and four answers for
-    // every silent or held probe) gets nmap's rule: silence after its tries.
+    if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
+    // A host that shows no loss (no retransmission ever answered, and four answers for every
+    // silent or held probe) gets nmap's rule: silence after its tries. One that answers few of
+    // its probes and no retransmission yet may be dropping them all: it is waited for.
     const retry = this.timings[h]!.retry;
-    return retry.maxSuccessfulTry < 1 &&
-      retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
+    if (retry.maxSuccessfulTry < 1) {
+      return retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
+    }
+    return answeredAt > firstSent;
   }
 
   #silenceOrHold(idx: number, now: number): void {

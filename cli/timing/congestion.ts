@@ -76,6 +76,8 @@ export class CongestionWindow {
   lastRatio = 1;
   /** Pace cuts so far (for -d output and tests). */
   cuts = 0;
+  /** Cuts that delivered better: the loss grows with the rate (an overloaded path). */
+  overloads = 0;
   #tokens = 0;
   #tokensAt = 0;
   #epochStart: number | undefined;
@@ -211,6 +213,7 @@ export class CongestionWindow {
         this.#setPace(this.#trialPace);
         return;
       }
+      this.overloads++;
     }
     // Only a ratio well outside the baseline's noise starts a trial (the trial's own judgement
     // would take noise for success: the next epoch regresses to the mean).
