@@ -22,7 +22,8 @@
  * up (twice the usual time from a send to its loss), the next epoch judges: if d rose (by 25% and 3 σ), the loss was ours
  * (keep cutting while it is high); if not, it is the path's — the baseline becomes it and the
  * old pace comes back. Epochs at the baseline let the pace grow by a quarter until it no longer
- * binds. The baseline starts at 1, rises slowly towards better epochs, and falls only by a trial.
+ * binds. The baseline is the first epoch's ratio (1 if that was below a quarter), rises slowly
+ * towards better epochs, and falls only by a trial.
  *
  * @module
  */
@@ -50,6 +51,8 @@ export const EPOCH_ANSWERS = 32;
 export const EPOCH_MAX_MS = 2000;
 /** A delivery ratio below this share of the baseline (and its noise) starts a trial. */
 const LOSS_MARGIN = 0.75;
+/** The first epoch's ratio becomes the baseline when at least this (else it starts a trial). */
+const FIRST_BASELINE_MIN = 0.25;
 /** A cut helped when d rose by this factor (and 3 σ). */
 const HELPED = 1.25;
 /** Standard deviation of a delivery ratio `p` measured over `n` probes. */
@@ -89,6 +92,8 @@ export class CongestionWindow {
   #trialRatio = 0;
   #trialPace = Infinity;
   #cutAt = 0;
+  #epochs = 0;
+  #lossSeen = false;
   /** Smoothed time from a send to its try being given up for lost (ms). */
   #lossDelay = 0;
 
@@ -150,6 +155,13 @@ export class CongestionWindow {
 
   /** A try sent at `sentAt` was given up for lost at `now` (its timeout or RACK expired). */
   lost(sentAt: number, now: number): void {
+    if (!this.#lossSeen) {
+      this.#lossSeen = true;
+      // Answers come back within an RTT, losses only after a timeout: until the first loss
+      // shows, an epoch would count the answers and none of the losses of the same sends.
+      this.#epochStart = now;
+      this.#epochSent = this.#epochAnswers = this.#epochLost = 0;
+    }
     this.#epochStart ??= now;
     this.#epochLost++;
     const delay = now - sentAt;
@@ -168,7 +180,7 @@ export class CongestionWindow {
       return;
     }
     if (
-      this.#epochAnswers >= EPOCH_ANSWERS &&
+      this.#lossSeen && this.#epochAnswers >= EPOCH_ANSWERS &&
       this.#epochAnswers + this.#epochLost >= Math.max(EPOCH_TRIES, 2 * this.cwnd)
     ) this.#endEpoch(now);
   }
@@ -214,6 +226,12 @@ export class CongestionWindow {
         return;
       }
       this.overloads++;
+    }
+    if (this.#epochs++ === 0 && d >= FIRST_BASELINE_MIN) {
+      // The first epoch says what the path gives (random loss, silent ports): no trial for it
+      // unless most of what was sent was lost.
+      this.baseline = d;
+      return;
     }
     // Only a ratio well outside the baseline's noise starts a trial (the trial's own judgement
     // would take noise for success: the next epoch regresses to the mean).
