@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import {
   addressing,
   expectedState,
+  type HostSpec,
   Lab,
   labUnavailable,
   portRange,
@@ -17,6 +18,7 @@ import {
   type Scenario,
   scenario,
   SCENARIOS,
+  servicesConfig,
   STATE_DIR,
   tagIndex,
   validateScenario,
@@ -109,6 +111,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
   for (const s of Object.values(SCENARIOS)) validateScenario(s);
   assert.deepEqual(Object.keys(SCENARIOS).sort(), [
     "anyip16",
+    "busy",
     "hostile",
     "lossy",
     "many-hosts",
@@ -140,6 +143,42 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     () => validateScenario({ ...scenario("many-hosts"), anyip16: true }),
     /anyip16 needs the routed topology/,
   );
+  const busy = scenario("busy");
+  const [quiet, neighbour] = busy.hosts as [HostSpec, HostSpec];
+  assert.throws(
+    () =>
+      validateScenario({
+        ...busy,
+        hosts: [quiet, { ...neighbour, flood: { ...neighbour.flood!, to: "nobody" } }],
+      }),
+    /flood to unknown host nobody/,
+  );
+  assert.throws(
+    () =>
+      validateScenario({
+        ...busy,
+        hosts: [quiet, { ...neighbour, flood: { ...neighbour.flood!, maxMs: 0 } }],
+      }),
+    /at most an hour/,
+  );
+  assert.throws(
+    () =>
+      validateScenario({ ...busy, hosts: [{ ...quiet, inputBudget: { perSecond: 0, burst: 1 } }] }),
+    /input budget/,
+  );
+  // The neighbour's services process sends the flood, from its address to the quiet host's.
+  const targets = busy.hosts.map((spec, i) => ({
+    name: spec.name,
+    ns: `ns${i}`,
+    v4: `10.0.0.${10 + i}`,
+    v6: `fd00::${10 + i}`,
+    spec,
+  }));
+  const cfg = servicesConfig(targets[1]!, busy, targets);
+  assert.equal(cfg?.flood?.from, "10.0.0.11");
+  assert.equal(cfg?.flood?.to, "10.0.0.10");
+  assert.equal(cfg?.flood?.port, 9);
+  assert.equal(servicesConfig(targets[0]!, busy, targets)?.flood, undefined);
 });
 
 Deno.test("scenarios: expectedState reproduces the article's tables for scanme", () => {
@@ -199,6 +238,12 @@ Deno.test("nft: scanme's policies and the loss rule, each way", () => {
     /"reset" is a TCP policy/,
   );
   assert.throws(() => rulesetFor(SCANME_HOST, { lossPercent: 150 }), /0-100/);
+  // An input budget is one rule (one token bucket for every sender), after the loss.
+  const quiet = rulesetFor(scenario("busy").hosts[0]!, { lossPercent: 5 });
+  assert.equal(quiet.match(/limit rate over 300\/second burst 3 packets drop/g)?.length, 1);
+  assert.ok(quiet.indexOf("numgen") < quiet.indexOf("limit rate"), "loss before the budget");
+  assert.ok(quiet.indexOf("limit rate") < quiet.indexOf("dport"), "budget before policies");
+  assert.doesNotMatch(rulesetFor(SCANME_HOST), /limit rate/);
 });
 
 Deno.test("sysctls: the ICMP rate limit on and off", () => {

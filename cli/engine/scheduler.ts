@@ -102,6 +102,15 @@ const DEBUG = (() => {
   }
 })();
 const FINAL_WAIT = 8;
+/** Out of tries but not yet silent: the host has answered nothing sent since (see #witnessed). */
+const HELD = 32;
+/**
+ * How long a host may answer nothing at all before silence counts again without a witness (ms):
+ * longer than an overloaded host's bursts of drops, short enough for a host that went away.
+ */
+export const STALL_MS = 1000;
+/** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
+const RACK_TRIES = 8;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -155,8 +164,10 @@ export class Scheduler {
   readonly #order: Permutation;
   readonly #tries: Uint8Array;
   readonly #flags: Uint8Array;
-  /** Send time of each probe's latest try, ms after #start (float32: 10 bytes a probe in all). */
+  /** Send time of each probe's latest try, ms after #start (float32). */
   readonly #sentAt: Float32Array;
+  /** Send time of each probe's first try, ms after #start (14 bytes a probe in all). */
+  readonly #firstSentAt: Float32Array;
   readonly #remaining: Int32Array;
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
@@ -168,6 +179,17 @@ export class Scheduler {
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
   readonly #holdUntil: Float64Array;
+  /** Probes out of tries waiting for a witness of their silence (see #witnessed). */
+  readonly #silentHeld = new IndexRing();
+  /** When a held probe may next be resent, and the interval after that (ms). */
+  #persistAt = 0;
+  #persistMs = 0;
+  /** Per host: when it last answered (the start if never), and when the newest try it
+   * answered was sent (ms). */
+  readonly #lastAnswerAt: Float64Array;
+  readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: probes settled silent. */
+  readonly #silentCount: Int32Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -200,10 +222,14 @@ export class Scheduler {
     this.#tries = new Uint8Array(this.size);
     this.#flags = new Uint8Array(this.size);
     this.#sentAt = new Float32Array(this.size);
+    this.#firstSentAt = new Float32Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
+    this.#lastAnswerAt = new Float64Array(hosts);
+    this.#silentCount = new Int32Array(hosts);
+    this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -218,6 +244,12 @@ export class Scheduler {
     this.window = new CongestionWindow(plan.congestion);
     this.#groupRtt = new RttEstimator(plan.rtt);
     this.#start = performance.now();
+    // A host known to be up (discovery timed it) that has not answered here yet counts as quiet
+    // since the start: silence from a host that drops everything from the first probe on is no
+    // answer before STALL_MS. A host never heard from (down, or -Pn) is not waited for.
+    for (let h = 0; h < hosts; h++) {
+      this.#lastAnswerAt[h] = this.timings[h]!.rtt.samples > 0 ? this.#start : -Infinity;
+    }
     // --scan-delay is a gap between probes to one host; with probes spread
     // over the group's hosts it amounts to a rate cap of hosts / delay.
     let maxRate = plan.maxRate;
@@ -275,7 +307,7 @@ export class Scheduler {
     if (f & DONE) return false;
     const tries = this.#tries[idx]!;
     if (tryNo < 0 || tryNo >= tries) return false;
-    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
+    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
     this.stats.answered++;
     const t = this.timings[h]!;
@@ -293,10 +325,14 @@ export class Scheduler {
         }
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
+      if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
     }
+    this.#lastAnswerAt[h] = now ?? this.replyAt;
+    this.#persistMs = 0;
     t.retry.onReply(tryNo);
     if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
     this.window.grow(this.stats.sent, this.stats.answered);
+    this.window.answered(now ?? this.replyAt);
     if (this.#firstFinishes) this.#finish(h, false);
     else if (--this.#remaining[h]! === 0) this.#finish(h, false);
     return true;
@@ -340,7 +376,7 @@ export class Scheduler {
       const idx = p * this.hostCount + h;
       const f = this.#flags[idx]!;
       if (f & OUTSTANDING) this.#inFlight--;
-      this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT);
+      this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
     }
     this.#remaining[h] = 0;
     // Reported after the current poll/expiry step, so the caller has
@@ -359,6 +395,7 @@ export class Scheduler {
     const h = idx - p * this.hostCount;
     this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
     this.stats.timedOut++;
+    this.#silentCount[h]!++;
     this.#events?.silent(h, p);
     if (--this.#remaining[h]! === 0) this.#finish(h, false);
   }
@@ -383,7 +420,12 @@ export class Scheduler {
       // now instead of after a whole RTO. Send order is the serial number, as
       // a batch shares one send time.
       let rackAt = Infinity;
-      if (this.#rack && this.#ackedSerial[h]! > 0) {
+      // On an overloaded path, a probe lost many times over waits its whole timeout again, so
+      // that its tries outlast a burst of drops.
+      if (
+        this.#rack && this.#ackedSerial[h]! > 0 &&
+        (this.#tries[idx]! < RACK_TRIES || this.window.overloads === 0)
+      ) {
         const srtt = t.rtt.srtt ?? 0;
         rackAt = this.#serial[idx]! < this.#ackedSerial[h]!
           ? sent + srtt + this.#reorderWindow(t)
@@ -398,6 +440,7 @@ export class Scheduler {
       ring.shift();
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
+      this.window.lost(sent, now);
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
         if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
@@ -408,7 +451,7 @@ export class Scheduler {
         this.#flags[idx] |= FINAL_WAIT;
         this.#finalWait.push(idx);
       } else {
-        this.#settleSilent(idx);
+        this.#silenceOrHold(idx, now);
       }
     }
     const fw = this.#finalWait;
@@ -427,7 +470,14 @@ export class Scheduler {
       }
       fw.shift();
       this.#flags[idx] = f & ~FINAL_WAIT;
-      this.#settleSilent(idx);
+      if (this.#tries[idx]! < this.timings[idx % this.hostCount]!.retry.allowedTries()) {
+        // While it waited, retransmissions elsewhere were answered: the host drops probes, and
+        // this one gets the tries that loss calls for.
+        this.#flags[idx] |= QUEUED;
+        this.#requeue(idx, idx % this.hostCount, now);
+      } else {
+        this.#silenceOrHold(idx, now);
+      }
     }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
@@ -440,7 +490,45 @@ export class Scheduler {
         wait = Math.min(wait, until - now);
       }
     }
+    const held = this.#silentHeld;
+    // With nothing else going out, one held probe at a time asks whether the host is back,
+    // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
+    const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
+      now >= this.#persistAt;
+    let persisted = false;
+    for (let n = held.length; n > 0; n--) {
+      const idx = held.shift();
+      const f = this.#flags[idx]!;
+      if (!(f & HELD)) continue;
+      const h = idx % this.hostCount;
+      const t = this.timings[h]!;
+      if (this.#tries[idx]! < t.retry.allowedTries()) {
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+      } else if (this.#witnessed(idx, h, now)) {
+        this.#flags[idx] = f & ~HELD;
+        this.#settleSilent(idx);
+      } else if (persist && !persisted && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40)) {
+        persisted = true;
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+        this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
+        this.#persistAt = now + this.#persistMs;
+      } else {
+        held.push(idx);
+        wait = Math.min(wait, Math.max(1, this.#lastAnswerAt[h]! + STALL_MS - now));
+      }
+    }
+    if (held.length > 0 && this.#inFlight === 0) {
+      wait = Math.min(wait, Math.max(1, this.#persistAt - now));
+    }
     return wait;
+  }
+
+  /** Queue probe `idx` (of host `h`) for its next try, behind its host's hold if one is on. */
+  #requeue(idx: number, h: number, now: number): void {
+    if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+    else this.#retransmit.push(idx);
   }
 
   /** Whether the retransmission of try `tryNo` to host `h` must wait (starting a hold when
@@ -452,6 +540,38 @@ export class Scheduler {
       this.#holdUntil[h] = now + this.#retryHoldMs;
     }
     return this.#holdUntil[h]! > now;
+  }
+
+  /**
+   * Silence is an answer only when the host was answering meanwhile: it answered a try sent
+   * after this probe's first one (a host that drops some), or it shows no loss at all, or it
+   * has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise the
+   * host is dropping everything for now (an overloaded host's burst): the probe is held, and
+   * gets the tries the loss calls for once the host answers again.
+   */
+  #witnessed(idx: number, h: number, now: number): boolean {
+    // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
+    if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
+    const firstSent = this.#firstSentAt[idx]! + this.#start;
+    const answeredAt = this.#lastAnsweredSentAt[h]!;
+    if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
+    // A host that shows no loss (no retransmission ever answered, and four answers for every
+    // silent or held probe) gets nmap's rule: silence after its tries. One that answers few of
+    // its probes and no retransmission yet may be dropping them all: it is waited for.
+    const retry = this.timings[h]!.retry;
+    if (retry.maxSuccessfulTry < 1) {
+      return retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
+    }
+    return answeredAt > firstSent;
+  }
+
+  #silenceOrHold(idx: number, now: number): void {
+    if (this.#witnessed(idx, idx % this.hostCount, now)) {
+      this.#settleSilent(idx);
+    } else {
+      this.#flags[idx]! |= HELD;
+      this.#silentHeld.push(idx);
+    }
   }
 
   /**
@@ -498,6 +618,10 @@ export class Scheduler {
       for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = first + step * i;
       this.#flags[b[0]!]! |= EXACT;
     }
+    for (let i = 0; i < b.length; i++) {
+      const idx = b[i]!;
+      if (this.#tries[idx] === 1) this.#firstSentAt[idx] = this.#sentAt[idx]!;
+    }
     b.length = 0;
     // Drain replies between send batches: on a fast link the answers to a
     // window of thousands of probes arrive while it is being sent, and the
@@ -506,7 +630,12 @@ export class Scheduler {
   }
 
   #send(io: ProbeIo, now: number): void {
-    const room = Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight);
+    const room = Math.min(
+      this.window.room(this.#inFlight),
+      this.#maxInFlight - this.#inFlight,
+      this.window.allowance(now),
+    );
+    // --min-rate overrides congestion control, as in nmap.
     let n = Math.max(room, this.rate.owed(now));
     n = Math.min(n, this.rate.allowance(now), io.room?.() ?? Infinity);
     let sent = 0;
@@ -535,6 +664,7 @@ export class Scheduler {
       this.#flush(io);
       this.stats.sent += sent;
       this.rate.sent(sent, now);
+      this.window.sent(sent, now);
     }
   }
 
@@ -565,7 +695,9 @@ export class Scheduler {
             `sched: sent ${this.stats.sent} ans ${this.stats.answered} rtx ${this.stats.retransmitted} ` +
               `silent ${this.stats.timedOut} inflight ${this.#inFlight} cwnd ${
                 this.window.cwnd.toFixed(1)
-              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} rq ${this.#retransmit.length} ` +
+              } pace ${this.window.pace.toFixed(0)} d ${this.window.lastRatio.toFixed(2)}/${
+                this.window.baseline.toFixed(2)
+              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} ` +
               `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
                 t0?.rtt.srtt?.toFixed(3)
               } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
@@ -589,7 +721,8 @@ export class Scheduler {
         now = performance.now();
         if (
           untilTimeout === Infinity &&
-          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0)
+          (this.#outstanding.length > 0 || this.#finalWait.length > 0 || this.#held.length > 0 ||
+            this.#silentHeld.length > 0)
         ) {
           untilTimeout = this.#expire(now);
           this.#drainDone();
@@ -600,14 +733,17 @@ export class Scheduler {
         const ioRoom = io.room?.() ?? Infinity;
         const canSend = this.#hasWork() && ioRoom > 0 &&
           Math.min(this.window.room(this.#inFlight), this.#maxInFlight - this.#inFlight) > 0;
-        if (canSend) sleep = Math.min(sleep, this.rate.waitMs(now));
+        // Held back by the pace only: sleep until it lets the next probe go.
+        if (canSend) {
+          sleep = Math.min(sleep, Math.max(this.rate.waitMs(now), this.window.waitMs(now)));
+        }
         if (this.#hasWork() && ioRoom > 0) sleep = Math.min(sleep, this.rate.dueMs(now));
         if (this.#plan.hostTimeoutMs > 0) {
           sleep = Math.min(sleep, Math.max(0, this.#start + this.#plan.hostTimeoutMs - now));
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0 && this.#held.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0 && this.#silentHeld.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

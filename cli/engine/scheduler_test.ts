@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "./_assert.ts";
-import { type ProbeIo, Scheduler } from "./scheduler.ts";
+import { type ProbeIo, Scheduler, STALL_MS } from "./scheduler.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 
 function plan(over: Partial<TimingPlan> = {}): TimingPlan {
@@ -104,6 +104,84 @@ Deno.test("scheduler: 20% loss each way still finds every answering probe", asyn
   assertEquals(wrong, 0);
   assert(s.stats.retransmitted > 0);
   assert(s.timings[0]!.retry.allowedTries() > 7, "adapted beyond nmap's -T4 retries");
+});
+
+/** A target that takes `budget` probes a second (token bucket of 3) and drops the rest. */
+class PolicedNet extends FakeNet {
+  #tokens = 3;
+  #at = performance.now();
+  dropped = 0;
+  constructor(sched: () => Scheduler, readonly budget: number) {
+    super(sched, () => true, 1);
+  }
+  override flush(): void {
+    const now = performance.now();
+    this.#tokens = Math.min(3, this.#tokens + ((now - this.#at) * this.budget) / 1000);
+    this.#at = now;
+    const kept = [];
+    for (const q of this.queue) {
+      if (this.#tokens >= 1) {
+        this.#tokens--;
+        kept.push(q);
+      } else {
+        this.sends++;
+        this.dropped++;
+      }
+    }
+    this.queue = kept;
+    super.flush();
+  }
+}
+
+Deno.test("scheduler: an overloaded target gets every answer, at the pace it takes", async () => {
+  // 600 answering ports, 1000 probes a second taken: the scan must back off to that pace
+  // instead of trading the answers for retransmissions (or losing them).
+  const P = 600;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const net = new PolicedNet(() => s, 1000);
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 0);
+  assertEquals(s.stats.answered, P);
+  assert(s.window.cuts > 0, "the pace was cut");
+  // Without a back-off nearly every probe goes out many times over (about 10× here).
+  assert(net.sends < 3 * P, `${net.sends} probes for ${P} ports, ${net.dropped} dropped`);
+});
+
+Deno.test("scheduler: a host that drops everything for a while is waited for, not read as silent", async () => {
+  // The first probe is answered, then the host drops all for 150 ms (a busy neighbour's burst):
+  // nmap's two tries would take 300 ports for filtered. Silence needs a witness.
+  const P = 300;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  let quietFrom = Infinity;
+  const net = new FakeNet(() => s, () => {
+    const now = performance.now();
+    if (quietFrom === Infinity) {
+      quietFrom = now;
+      return true;
+    }
+    return now - quietFrom > 150;
+  });
+  let silent = 0;
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 0);
+  assertEquals(s.stats.answered, P);
+});
+
+Deno.test("scheduler: a host that goes away for good is given up after STALL_MS", async () => {
+  const s = new Scheduler({ hosts: 1, perHost: 50, plan: plan(), randomize: false });
+  let first = true;
+  const net = new FakeNet(() => s, () => {
+    const answer = first;
+    first = false;
+    return answer;
+  });
+  let silent = 0;
+  const t0 = performance.now();
+  await s.run(net, { silent: () => silent++, hostDone: () => {} });
+  assertEquals(silent, 49);
+  assert(performance.now() - t0 >= STALL_MS, "waited for the host to come back");
+  assert(net.sends < 49 * 4, `${net.sends} probes: held ones wait, they are not resent`);
 });
 
 Deno.test("scheduler: explicit --max-retries caps tries", async () => {

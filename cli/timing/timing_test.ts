@@ -47,11 +47,12 @@ Deno.test("rtt: ignores a wild late sample and negative ones", () => {
 Deno.test("congestion: slow start, avoidance, drop once per flight", () => {
   const w = new CongestionWindow({ initial: 10, min: 1, max: 100, ssthresh: 20 });
   assertEquals(w.room(4), 6);
-  w.onReply(10);
+  // The live rule: one reply grows the window by nmap's cc_scale (sent / answered, 1..50).
+  for (let i = 0; i < 10; i++) w.grow(10, 10);
   assertEquals(w.cwnd, 20); // slow start: +1 per reply
-  w.onReply(20);
+  for (let i = 0; i < 20; i++) w.grow(10, 10);
   assert(w.cwnd > 20 && w.cwnd < 22, `CA grows ~1 per window: ${w.cwnd}`);
-  w.onReply(10_000);
+  for (let i = 0; i < 10_000; i++) w.grow(10, 10);
   assertEquals(w.cwnd, 100); // ceiling
   assert(w.onDrop(5, 10, 80));
   assertEquals(w.cwnd, 50);
@@ -64,6 +65,83 @@ Deno.test("congestion: slow start, avoidance, drop once per flight", () => {
   for (let i = 0; i < 20; i++) w.onDrop(100 + i, 100 + i, 1);
   assertEquals(w.cwnd, 1); // floor
   assertEquals(w.room(5), 0);
+});
+
+Deno.test("congestion: cc_scale credits a mostly silent host, capped at 50", () => {
+  const slow = new CongestionWindow({ initial: 10, min: 1, max: 1000, ssthresh: 1000 });
+  slow.grow(1000, 10); // 100 sent per answer: scale 50
+  assertEquals(slow.cwnd, 60);
+  slow.grow(5, 0); // nothing answered yet: sent / 1
+  assertEquals(slow.cwnd, 65);
+  const ca = new CongestionWindow({ initial: 40, min: 1, max: 1000, ssthresh: 10 });
+  ca.grow(20, 10);
+  assertEquals(ca.cwnd, 40 + 2 / 40);
+});
+
+/**
+ * A fake target that takes `budget` probes a second (a token bucket of 3, as a policer or a busy
+ * host's input) and drops the rest, plus independent random loss; `answers` is the share of
+ * ports that answer at all. Drives the window's pace on a simulated clock (1 ms steps) with an
+ * endless backlog and returns what the last simulated second looked like.
+ */
+function simulatePace(
+  o: { budget: number; loss: number; answers: number; seconds: number },
+) {
+  const w = new CongestionWindow({ initial: 64, min: 16, max: 4096, ssthresh: 4096 });
+  let seed = 11;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  let tokens = 3;
+  let sentLast = 0, deliveredLast = 0;
+  // Losses are noticed 10 ms after the send (the RTO floor), answers within the same ms.
+  const lostAt: number[] = new Array(o.seconds * 1000 + 20).fill(0);
+  for (let now = 0; now < o.seconds * 1000; now++) {
+    tokens = Math.min(Math.max(3, o.budget / 100), tokens + o.budget / 1000);
+    const n = Math.min(64, w.allowance(now)); // 64 probes a ms when unpaced
+    let delivered = 0;
+    for (let i = 0; i < n; i++) {
+      const passes = tokens >= 1;
+      if (passes) tokens--;
+      if (passes && rnd() < o.answers && rnd() >= o.loss) delivered++;
+      else lostAt[now + 10]!++;
+    }
+    if (n > 0) w.sent(n, now);
+    for (let i = 0; i < delivered; i++) w.answered(now + 0.2);
+    for (let i = 0; i < lostAt[now]!; i++) w.lost(now - 10, now);
+    if (now >= (o.seconds - 1) * 1000) {
+      sentLast += n;
+      deliveredLast += delivered;
+    }
+  }
+  return { w, sentLast, deliveredLast };
+}
+
+Deno.test("congestion: an overloaded target slows the pace to what it takes", () => {
+  // 64 probes a ms offered, 300 a second taken: without a back-off 99.5% would be lost.
+  const { w, sentLast, deliveredLast } = simulatePace({
+    budget: 300,
+    loss: 0,
+    answers: 1,
+    seconds: 20,
+  });
+  assert(w.cuts > 0);
+  assert(w.pace < 1200, `pace ${w.pace}`);
+  assert(sentLast < 1200, `sent ${sentLast} in the last second`);
+  // Not starved either: most of the budget is used.
+  assert(deliveredLast > 120, `delivered ${deliveredLast} in the last second`);
+  assert(deliveredLast / sentLast > 0.3, `${deliveredLast} of ${sentLast}`);
+});
+
+Deno.test("congestion: random loss and silent ports do not slow the pace", () => {
+  // 20% loss each way (36% of round trips) and 10% of ports that never answer, no budget.
+  const { w, sentLast } = simulatePace({
+    budget: 1e9,
+    loss: 0.36,
+    answers: 0.9,
+    seconds: 5,
+  });
+  assertEquals(w.pace, Infinity);
+  assert(sentLast > 60_000, `sent ${sentLast} in the last second`);
+  assert(w.baseline > 0.45 && w.baseline < 0.7, `baseline ${w.baseline}`);
 });
 
 Deno.test("rate: max-rate caps, min-rate owes", () => {

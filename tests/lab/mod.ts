@@ -572,7 +572,7 @@ export class Lab implements AsyncDisposable {
       });
     }
     const starts = this.targets.map((t) => {
-      const cfg = servicesConfig(t, sc);
+      const cfg = servicesConfig(t, sc, this.targets);
       if (!cfg) return null;
       return ServiceProc.start(t.ns, cfg, detach, servicesTimeoutMs);
     });
@@ -771,7 +771,11 @@ export function ratelimitSysctls(on: boolean): string[] {
 }
 
 /** The services.ts configuration of target `t`, or null when it runs no service. */
-export function servicesConfig(t: TargetInfo, sc: Scenario): ServicesConfig | null {
+export function servicesConfig(
+  t: TargetInfo,
+  sc: Scenario,
+  targets: readonly TargetInfo[] = [t],
+): ServicesConfig | null {
   if (t.spec.dark) return null;
   const cfg: ServicesConfig = {
     // AnyIP answers for a whole /16: only a wildcard socket can hear all of it.
@@ -784,5 +788,11 @@ export function servicesConfig(t: TargetInfo, sc: Scenario): ServicesConfig | nu
     if (r.proto === "tcp") cfg.tcp.push({ ports: r.ports, service: r.service });
     else cfg.udp.push({ ports: r.ports, service: r.service });
   }
-  return cfg.tcp.length || cfg.udp.length ? cfg : null;
+  const f = t.spec.flood;
+  if (f) {
+    const to = targets.find((o) => o.name === f.to);
+    if (!to) throw new Error(`${t.name}: flood to unknown host ${f.to}`);
+    cfg.flood = { ...f, from: t.v4, to: to.v4 };
+  }
+  return cfg.tcp.length || cfg.udp.length || cfg.flood ? cfg : null;
 }

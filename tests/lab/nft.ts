@@ -4,7 +4,8 @@
  * One table `inet ph_lab` (plus `arp ph_lab` for a dark host). The input chain first applies the
  * random loss, then each port policy; the output chain applies the loss to everything the target
  * sends (its RSTs and ICMP errors included, since the kernel emits them through LOCAL_OUT).
- * Loss uses `numgen random mod 100 < N drop`: this kernel has no `tc netem`.
+ * Loss uses `numgen random mod 100 < N drop`: this kernel has no `tc netem`. A host's input budget
+ * is one `limit rate over` rule after the loss: a single token bucket for all its senders.
  */
 
 import { type HostSpec, type Policy, portRange } from "./scenarios.ts";
@@ -29,6 +30,9 @@ export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
   if (loss < 0 || loss > 100) throw new Error(`loss must be 0-100 percent, not ${loss}`);
   const lossRule = loss > 0 ? [`numgen random mod 100 < ${loss} drop`] : [];
   const input: string[] = ['iif "lo" accept', ...lossRule];
+  // One rule, one token bucket: every sender on the link shares the host's budget.
+  const b = host.inputBudget;
+  if (b) input.push(`limit rate over ${b.perSecond}/second burst ${b.burst} packets drop`);
   if (host.dark) {
     input.push("drop");
   } else {

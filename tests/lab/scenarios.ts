@@ -91,6 +91,28 @@ export interface HostSpec {
   /** A vendor's OUI ("3c:d9:2b") for the host's MAC in place of the lab's locally administered
    * 02:70:68 (bridged scenarios), so vendor lookups have something to name. */
   oui?: string;
+  /**
+   * The host's capacity: packets per second its input takes from the link, shared by every
+   * sender (one nftables `limit rate over` rule); beyond it, packets are dropped, as an
+   * overloaded host drops them. A neighbour's {@link Flood} eats into the same budget.
+   */
+  inputBudget?: { perSecond: number; burst: number };
+  /** Traffic this host sends to a neighbour by itself, from its services process. */
+  flood?: Flood;
+}
+
+/**
+ * A neighbour's own traffic: UDP datagrams to another host of the scenario, in bursts (`onMs` of
+ * `perSecond`, then `offMs` quiet), for at most `maxMs` (the lab's services stop it sooner).
+ */
+export interface Flood {
+  /** The receiving host's name in the scenario. */
+  to: string;
+  port: number;
+  perSecond: number;
+  onMs: number;
+  offMs: number;
+  maxMs: number;
 }
 
 /** A whole lab layout plus its network conditions. */
@@ -327,6 +349,40 @@ const anyip16: Scenario = {
   suggested: { tcp: "22,80,443,8000-8096" },
 };
 
+// --- busy ----------------------------------------------------------------------------------
+
+/**
+ * An overloaded target: "quiet" takes 300 packets a second from its link (burst 3) and drops the
+ * rest; its neighbour "busy" floods it in bursts (4000 datagrams/s for 300 ms, then 300 ms of
+ * rest). A scanner sharing the budget loses a large, rate-dependent share of its probes — most of
+ * them while the neighbour is busy, few while it rests: it must slow down to get the answers.
+ */
+const busy: Scenario = {
+  name: "busy",
+  description: "a quiet host whose input budget (300 pkt/s) a busy neighbour floods in bursts",
+  topology: "bridge",
+  icmpRatelimit: false,
+  hosts: [
+    {
+      name: "quiet",
+      hostname: "quiet.lab",
+      inputBudget: { perSecond: 300, burst: 3 },
+      rules: [
+        { proto: "tcp", ports: 22, service: { kind: "banner", text: "SSH-2.0-OpenSSH_9.2p1\r\n" } },
+        { proto: "tcp", ports: 80, service: { kind: "http", server: "lab-quiet/1.0" } },
+        { proto: "udp", ports: 9, policy: "drop", note: "the neighbour's traffic ends here" },
+      ],
+    },
+    {
+      name: "busy",
+      hostname: "busy.lab",
+      rules: [],
+      flood: { to: "quiet", port: 9, perSecond: 4000, onMs: 300, offMs: 300, maxMs: 15 * 60_000 },
+    },
+  ],
+  suggested: { tcp: "1-1500" },
+};
+
 // --- hostile ---------------------------------------------------------------------------------
 
 const enc = new TextEncoder();
@@ -416,6 +472,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "ratelimited-udp": ratelimitedUdp,
   "many-hosts": manyHostsScenario,
   anyip16,
+  busy,
   hostile,
 };
 
@@ -447,6 +504,26 @@ export function validateScenario(s: Scenario): void {
   }
   for (const h of s.hosts) {
     if (!/^[a-z0-9-]{1,20}$/.test(h.name)) throw new Error(`bad host name ${h.name}`);
+    const b = h.inputBudget;
+    if (
+      b &&
+      !(Number.isInteger(b.perSecond) && b.perSecond > 0 && Number.isInteger(b.burst) &&
+        b.burst > 0)
+    ) {
+      throw new Error(`host ${h.name}: input budget needs positive integers`);
+    }
+    const f = h.flood;
+    if (f) {
+      if (f.to === h.name || !s.hosts.some((o) => o.name === f.to)) {
+        throw new Error(`host ${h.name}: flood to unknown host ${f.to}`);
+      }
+      if (!(f.perSecond > 0 && f.perSecond <= 100_000 && f.onMs > 0 && f.offMs >= 0)) {
+        throw new Error(`host ${h.name}: flood needs 1-100000 datagrams/s and a positive burst`);
+      }
+      if (!(f.maxMs > 0 && f.maxMs <= 3_600_000)) {
+        throw new Error(`host ${h.name}: a flood lasts at most an hour`);
+      }
+    }
     const seen = new Map<string, string>();
     for (const r of h.rules) {
       const [lo, hi] = portRange(r.ports);

@@ -10,7 +10,7 @@
  * process that started them, however it dies.
  */
 
-import type { TcpService, UdpService } from "./scenarios.ts";
+import type { Flood, TcpService, UdpService } from "./scenarios.ts";
 import { httpResponse, tcpGreeting, udpReply } from "./responders.ts";
 
 /** What one services process serves. */
@@ -22,6 +22,8 @@ export interface ServicesConfig {
   udpAddresses: string[];
   tcp: { ports: number | [number, number]; service: TcpService }[];
   udp: { ports: number | [number, number]; service: UdpService }[];
+  /** A neighbour's traffic to send (a busy host), from `from` to `to`. */
+  flood?: Omit<Flood, "to"> & { from: string; to: string };
 }
 
 /** Connections idle this long are closed. */
@@ -152,6 +154,36 @@ async function udpLoop(sock: Deno.DatagramConn, svc: UdpService): Promise<void> 
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends the flood: bursts of `perSecond` datagrams for `onMs`, then `offMs` of quiet, until
+ * `maxMs` have passed (or the process ends with the lab). Paced in 5 ms steps; a step that falls
+ * behind catches up, so a burst carries its full count even on a busy machine.
+ */
+async function floodLoop(f: NonNullable<ServicesConfig["flood"]>): Promise<void> {
+  const sock = Deno.listenDatagram({ hostname: f.from, port: 0, transport: "udp" });
+  const to: Deno.NetAddr = { transport: "udp", hostname: f.to, port: f.port };
+  const payload = new Uint8Array(64);
+  const end = performance.now() + f.maxMs;
+  while (performance.now() < end) {
+    const start = performance.now();
+    let sent = 0;
+    for (let t = 0; t < f.onMs; t = performance.now() - start) {
+      const due = Math.min(
+        Math.ceil((f.perSecond * f.onMs) / 1000),
+        Math.ceil((f.perSecond * (t + 5)) / 1000),
+      );
+      const batch: Promise<number>[] = [];
+      for (; sent < due; sent++) batch.push(sock.send(payload, to));
+      await Promise.all(batch).catch((e) => log(`flood: ${e instanceof Error ? e.message : e}`));
+      await sleep(5);
+    }
+    if (f.offMs > 0) await sleep(f.offMs);
+  }
+  sock.close();
+}
+
 function ports(p: number | [number, number]): number[] {
   const [lo, hi] = typeof p === "number" ? [p, p] : p;
   const out: number[] = [];
@@ -187,6 +219,7 @@ export function serve(cfg: ServicesConfig): { tcp: number; udp: number } {
       }
     }
   }
+  if (cfg.flood) floodLoop(cfg.flood);
   return { tcp, udp };
 }
 
