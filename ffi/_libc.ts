@@ -20,6 +20,7 @@ const LIBC_SYMBOLS = {
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
@@ -145,6 +146,12 @@ export const SOL_SOCKET = 1;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_SNDBUFFORCE = 32;
+/** SO_TIMESTAMPING_OLD on x86-64 and arm64; also the cmsg type the stamps come back with. */
+export const SO_TIMESTAMPING = 37;
+/** SOF_TIMESTAMPING_* flags (<linux/net_tstamp.h>). */
+export const SOF_TIMESTAMPING_TX_SOFTWARE = 1 << 1;
+export const SOF_TIMESTAMPING_SOFTWARE = 1 << 4;
+export const SOF_TIMESTAMPING_OPT_TSONLY = 1 << 11;
 export const SOL_PACKET = 263;
 export const PACKET_VERSION = 10;
 export const PACKET_TX_RING = 13;
@@ -155,6 +162,7 @@ export const ETH_P_ALL = 0x0003;
 export const ETH_P_IP = 0x0800;
 export const ETH_P_IPV6 = 0x86dd;
 export const MSG_DONTWAIT = 0x40;
+export const MSG_ERRQUEUE = 0x2000;
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
 export const PROT_READ = 1;

@@ -87,6 +87,15 @@ export class MmsgArrays {
     m[w + 2] = len;
   }
 
+  /** Message i's ancillary data: `len` bytes at absolute address `addr` (0, 0 for none). */
+  setControl(i: number, addr: number, len: number): void {
+    const w = (i * MMSGHDR_SIZE) >> 2, m = this.msgs32;
+    m[w + 8] = addr >>> 0; // msg_control
+    m[w + 9] = (addr / 4294967296) >>> 0;
+    m[w + 10] = len; // msg_controllen
+    m[w + 11] = 0;
+  }
+
   /** Sends the first n prepared messages on fd, retrying partial sends and
    * short busy periods; returns how many went out (0 if the socket stayed
    * busy). Throws OsError on other failures before anything was sent. */

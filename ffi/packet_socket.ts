@@ -9,6 +9,12 @@
  * with libpcap. PACKET_QDISC_BYPASS skips the qdisc layer (frames go
  * straight to the driver); losses then show only on the receiving side.
  *
+ * The first frames of each batch ask for a software transmit timestamp (SO_TIMESTAMPING, per
+ * message): the kernel's clock when the driver took the frame, read back from the socket's error
+ * queue right after the call, in send order. Captured replies carry the same clock, so their
+ * difference is the path's round trip, not the runtime's. (A capture never sees frames that
+ * bypass the qdisc, so it cannot time them instead.)
+ *
  * @module
  */
 
@@ -19,12 +25,18 @@ import {
   ETH_P_IPV6,
   lastError,
   libc,
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
   PACKET_QDISC_BYPASS,
   readSystemFile,
   SO_SNDBUF,
   SO_SNDBUFFORCE,
+  SO_TIMESTAMPING,
   SOCK_CLOEXEC,
   SOCK_RAW,
+  SOF_TIMESTAMPING_OPT_TSONLY,
+  SOF_TIMESTAMPING_SOFTWARE,
+  SOF_TIMESTAMPING_TX_SOFTWARE,
   SOL_PACKET,
   SOL_SOCKET,
 } from "./_libc.ts";
@@ -36,6 +48,13 @@ import { track, untrack } from "./registry.ts";
 const SOCKADDR_LL_SIZE = 20;
 export { MAX_SENDMMSG_BATCH, type SenderStats };
 
+/**
+ * Frames per batch that ask for a transmit stamp: enough exactly timed samples for the reported
+ * latency even when a scan sends few batches, few enough that reading them back (one recvmsg
+ * each) costs nothing next to the batch.
+ */
+export const TX_STAMPED = 8;
+
 /** What the first byte of a frame is on this interface. */
 export type SendLinkKind = "ethernet" | "raw";
 
@@ -45,6 +64,9 @@ export interface PacketSocketOptions {
   batchSize?: number;
   /** Bypass the qdisc layer (default true). */
   qdiscBypass?: boolean;
+  /** Kernel transmit timestamps for the first {@link TX_STAMPED} frames of each batch
+   * (default true). */
+  txTimestamps?: boolean;
   /** Socket send buffer in bytes (default 4 MiB; SO_SNDBUFFORCE when allowed). */
   sendBufferBytes?: number;
   /** Frame format; default from the interface's ARPHRD type (Ethernet and
@@ -75,6 +97,9 @@ export class PacketSocketSender {
   // Raw-IP links need the protocol per frame: two sockaddr_ll in slots 0, 1.
   #ll: Uint8Array<ArrayBuffer>;
   #llAddr: number;
+  /** The cmsg asking for a transmit timestamp, and the msghdr (with its iovec and control
+   * space) that reads the stamps back; undefined when the socket does not stamp. */
+  #stamp?: TxStampBuffers;
 
   private constructor(
     iface: string,
@@ -82,6 +107,7 @@ export class PacketSocketSender {
     fd: number,
     linkKind: SendLinkKind,
     batchSize: number,
+    stamps: boolean,
   ) {
     this.iface = iface;
     this.ifindex = ifindex;
@@ -97,8 +123,19 @@ export class PacketSocketSender {
       nv.setInt32(i * NAME_SLOT + 4, ifindex, true);
     }
     this.#llAddr = addressOf(this.#ll);
+    if (stamps) this.#stamp = new TxStampBuffers();
     track(this);
   }
+
+  /**
+   * When frames 0, 1, … of the latest sendBatch left, by the kernel's CLOCK_REALTIME, in ms since
+   * the epoch: the first {@link txStamped} entries hold.
+   */
+  readonly txStamps: Float64Array = new Float64Array(TX_STAMPED);
+  /** Entries of {@link txStamps} that hold: 0 when the batch's stamps did not all come back
+   * (none is trusted then), -1 while this socket has never had one (not asked for, or the
+   * driver does not stamp). */
+  txStamped = -1;
 
   /** Opens a packet socket on `iface`. Throws OsError with a hint (EPERM →
    * run as root / setcap; ENODEV → no such interface). */
@@ -118,6 +155,7 @@ export class PacketSocketSender {
       );
     }
     const fd = c.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    let stamps = false;
     if (fd < 0) {
       const e = lastError("socket(AF_PACKET, SOCK_RAW)");
       throw new OsError(
@@ -142,12 +180,18 @@ export class PacketSocketSender {
       if (c.setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, sndbuf, 4) !== 0) {
         c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, sndbuf, 4);
       }
+      if (opts.txTimestamps ?? true) {
+        // Report software stamps, without the frame itself; each batch asks for its own.
+        const flags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY;
+        const v = new Uint8Array(new Int32Array([flags]).buffer);
+        stamps = c.setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, v, 4) === 0;
+      }
     } catch (e) {
       c.close(fd);
       throw e;
     }
     const kind = opts.linkKind ?? sendLinkKindOf(interfaceArphrd(iface));
-    return new PacketSocketSender(iface, ifindex, fd, kind, batchSize);
+    return new PacketSocketSender(iface, ifindex, fd, kind, batchSize, stamps);
   }
 
   /** The socket's file descriptor (-1 once closed). */
@@ -166,6 +210,9 @@ export class PacketSocketSender {
     const index = batch.index, data = batch.data, mm = this.#mm;
     const base = addressOf(data);
     const raw = this.linkKind === "raw";
+    const stamp = this.#stamp;
+    const asked = stamp ? Math.min(count, this.batchSize, TX_STAMPED) : 0;
+    for (let i = 0; i < asked; i++) mm.setControl(i, stamp!.requestAddr, stamp!.requestLen);
     let done = 0;
     while (done < count) {
       const n = Math.min(count - done, this.batchSize);
@@ -178,10 +225,18 @@ export class PacketSocketSender {
         }
       }
       const sent = mm.send(c, fd, n, this.iface, this.stats);
+      if (done === 0) { for (let i = 0; i < asked; i++) mm.setControl(i, 0, 0); // first call only
+       }
       done += sent;
       if (sent < n) break;
     }
     this.stats.sent += done;
+    if (stamp) {
+      // Stamps come back in send order; a batch missing any (or with stale ones) times nothing.
+      const got = stamp.read(c, fd, this.txStamps);
+      const ok = got === Math.min(asked, done) ? got : 0;
+      if (ok > 0 || this.txStamped >= 0) this.txStamped = ok;
+    }
     return done;
   }
 
@@ -218,5 +273,72 @@ export class PacketSocketSender {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+}
+
+const CMSG_HEADER = 16; // struct cmsghdr on 64-bit Linux: size_t len, int level, int type
+const MSGHDR_SIZE = 56;
+
+/** Off-heap buffers for asking for transmit stamps and reading them from the error queue. */
+class TxStampBuffers {
+  readonly requestAddr: number;
+  readonly requestLen = CMSG_HEADER + 8; // CMSG_SPACE(sizeof(u32))
+  readonly #request = new Uint8Array(new ArrayBuffer(32));
+  readonly #msg = new Uint8Array(new ArrayBuffer(MSGHDR_SIZE + 16 + 64));
+  readonly #control = new Uint8Array(new ArrayBuffer(512));
+  readonly #msgView = new DataView(this.#msg.buffer);
+  readonly #controlView = new DataView(this.#control.buffer);
+  readonly #iovAddr: number;
+  readonly #controlAddr: number;
+
+  constructor() {
+    const r = new DataView(this.#request.buffer);
+    r.setBigUint64(0, BigInt(CMSG_HEADER + 4), true); // CMSG_LEN(sizeof(u32))
+    r.setInt32(8, SOL_SOCKET, true);
+    r.setInt32(12, SO_TIMESTAMPING, true);
+    r.setUint32(16, SOF_TIMESTAMPING_TX_SOFTWARE, true);
+    this.requestAddr = addressOf(this.#request);
+    const base = addressOf(this.#msg);
+    this.#iovAddr = base + MSGHDR_SIZE;
+    this.#controlAddr = addressOf(this.#control);
+    // The iovec (16 bytes after the msghdr) points at 64 bytes after it: TSONLY sends none.
+    this.#msgView.setBigUint64(MSGHDR_SIZE, BigInt(base + MSGHDR_SIZE + 16), true);
+    this.#msgView.setBigUint64(MSGHDR_SIZE + 8, 64n, true);
+  }
+
+  /** Drains the error queue into `out` (ms since the epoch, in queue order); returns how many
+   * software stamps it held (counting those past `out`'s end). */
+  read(c: ReturnType<typeof libc>, fd: number, out: Float64Array): number {
+    const m = this.#msgView, cv = this.#controlView;
+    let n = 0;
+    for (let round = 0; round < 4 * TX_STAMPED; round++) {
+      m.setBigUint64(0, 0n, true); // msg_name
+      m.setUint32(8, 0, true);
+      m.setBigUint64(16, BigInt(this.#iovAddr), true); // msg_iov
+      m.setBigUint64(24, 1n, true); // msg_iovlen
+      m.setBigUint64(32, BigInt(this.#controlAddr), true); // msg_control
+      m.setBigUint64(40, BigInt(this.#control.length), true); // msg_controllen
+      m.setInt32(48, 0, true);
+      if (Number(c.recvmsg(fd, this.#msg, MSG_ERRQUEUE | MSG_DONTWAIT)) < 0) break;
+      const len = Number(m.getBigUint64(40, true));
+      for (let off = 0; off + CMSG_HEADER <= len;) {
+        const cl = Number(cv.getBigUint64(off, true));
+        if (cl < CMSG_HEADER) break;
+        // struct scm_timestamping: three timespecs; the first is the software stamp.
+        if (
+          cv.getInt32(off + 8, true) === SOL_SOCKET &&
+          cv.getInt32(off + 12, true) === SO_TIMESTAMPING && cl >= CMSG_HEADER + 16
+        ) {
+          const sec = Number(cv.getBigInt64(off + 16, true));
+          const nsec = Number(cv.getBigInt64(off + 24, true));
+          if (sec > 0) {
+            if (n < out.length) out[n] = sec * 1000 + nsec / 1e6;
+            n++;
+          }
+        }
+        off += (cl + 7) & ~7;
+      }
+    }
+    return n;
   }
 }

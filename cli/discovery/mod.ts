@@ -371,10 +371,13 @@ async function rawPing(
     }
   }
 
+  // A probe with no frame breaks the scheduler's pairing of emitted probes with sent frames,
+  // which the kernel's send stamps rely on: such a batch gives none.
+  let skipped = false;
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       const f = build(h, p, tryNo);
-      if (!f) return true; // no such probe for this host: nothing to send
+      if (!f) return (skipped = true); // no such probe for this host: nothing to send
       if (queued >= batch.capacity || used + f.length > batch.data.length) return false;
       batch.data.set(f, used);
       batch.index[queued * 4] = used;
@@ -384,10 +387,12 @@ async function rawPing(
       return true;
     },
     flush() {
-      if (queued === 0) return;
+      if (queued === 0) return void (skipped = false);
       session.sendBatch(batch, queued);
       queued = 0;
       used = 0;
+      if (skipped) session.lastSend.stamped = 0;
+      skipped = false;
       return session.lastSend;
     },
     poll() {

@@ -32,6 +32,9 @@ import { RawIpSender } from "./_raw_ip_sender.ts";
 /** What sends frames: a packet socket, or (loopback) a raw IP socket. */
 interface FrameSender {
   sendBatch(batch: FrameBatch, count: number): number;
+  /** The kernel's send times of the latest batch's first frames (see PacketSocketSender). */
+  readonly txStamps?: Float64Array;
+  readonly txStamped?: number;
   send(frame: Uint8Array): void;
   close(): void;
 }
@@ -49,6 +52,13 @@ export interface SessionCore<R> {
 export interface SendSpan {
   start: number;
   end: number;
+  /**
+   * When its first frames left by the kernel's clock (the clock captured replies are stamped
+   * with), on the performance.now() scale: entries [0, stamped) hold. Undefined when the sender
+   * gives no stamps (then stamped is 0).
+   */
+  stamps?: Float64Array;
+  stamped: number;
 }
 
 /** Called with the parsed records of `count` frames just received. */
@@ -153,7 +163,7 @@ export class RawSession<R> {
   }
 
   /** The latest sendBatch's span: frames leave one after another inside it. */
-  readonly lastSend: SendSpan = { start: 0, end: 0 };
+  readonly lastSend: SendSpan = { start: 0, end: 0, stamped: 0 };
 
   /** Send frames [0, count) of a batch; returns how many the kernel took. */
   sendBatch(batch: FrameBatch, count: number): number {
@@ -162,6 +172,14 @@ export class RawSession<R> {
     this.lastSend.start = performance.now();
     const n = this.#sender.sendBatch(batch, count);
     this.lastSend.end = performance.now();
+    const k = this.#sender.txStamps, m = this.#sender.txStamped ?? -1;
+    const span = this.lastSend;
+    span.stamped = Math.max(0, m);
+    if (m < 0 || !k) span.stamps = undefined;
+    else {
+      span.stamps ??= new Float64Array(k.length);
+      for (let i = 0; i < m; i++) span.stamps[i] = k[i]! - performance.timeOrigin;
+    }
     this.stats.framesSent += n;
     for (let i = 0; i < n; i++) this.stats.bytesSent += batch.index[i * 4 + 1]! - this.#sendHeader;
     if (this.trace) {

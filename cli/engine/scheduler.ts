@@ -616,7 +616,15 @@ export class Scheduler {
     if (span && span.start >= t && span.end >= span.start && b.length > 0) {
       const first = span.start - this.#start, step = (span.end - span.start) / b.length;
       for (let i = 0; i < b.length; i++) this.#sentAt[b[i]!] = first + step * i;
-      this.#flags[b[0]!]! |= EXACT;
+      // The kernel's stamps of the first frames, when the transport has them, are on the
+      // replies' clock; the runtime's time before the call is only a fallback for the first.
+      const k = span.stamps;
+      if (!k) this.#flags[b[0]!]! |= EXACT;
+      for (let i = 0; k && i < span.stamped && i < b.length; i++) {
+        if (!(k[i]! >= t - 1 && k[i]! <= span.end + 1)) break; // another clock: not ours
+        this.#sentAt[b[i]!] = k[i]! - this.#start;
+        this.#flags[b[i]!]! |= EXACT;
+      }
     }
     for (let i = 0; i < b.length; i++) {
       const idx = b[i]!;

@@ -363,3 +363,42 @@ Deno.test("scheduler: requeue refuses settled probes and tries already supersede
   s.finishHost(0);
   return run;
 });
+
+Deno.test("scheduler: the reported latency runs from the kernel's send stamps to the reply", async () => {
+  // The runtime takes 0.5 ms to hand each batch over; the link answers 5 µs after a frame left.
+  // With the transport's stamps for the first frames the latency is the link's; without them
+  // (a batch whose stamps did not all come back) none of that batch's probes is timed.
+  const run = async (stampsCome: boolean) => {
+    let queued: { h: number; p: number; t: number }[] = [];
+    const replies: { h: number; p: number; t: number; at: number }[] = [];
+    const span = { start: 0, end: 0, stamps: new Float64Array(8), stamped: 0 };
+    const s = new Scheduler({ hosts: 1, perHost: 40, plan: plan(), randomize: false });
+    const io: ProbeIo = {
+      emit(h, p, t) {
+        queued.push({ h, p, t });
+        return true;
+      },
+      flush() {
+        span.start = performance.now();
+        span.end = span.start + 1;
+        span.stamped = stampsCome ? Math.min(8, queued.length) : 0;
+        queued.forEach((q, i) => {
+          const left = span.start + 0.5 + i * 0.01;
+          if (i < 8) span.stamps[i] = left;
+          replies.push({ ...q, at: left + 0.005 });
+        });
+        queued = [];
+        return span;
+      },
+      poll() {
+        for (const r of replies.splice(0)) s.answer(r.h, r.p, r.t, r.at);
+      },
+      wait: () => Promise.resolve(),
+    };
+    await s.run(io, { silent() {}, hostDone() {} });
+    return s.timings[0]!.rtt;
+  };
+  const stamped = await run(true);
+  assert(Math.abs(stamped.latency! - 0.005) < 0.0005, `latency ${stamped.latency} ms`);
+  assertEquals((await run(false)).latency, undefined);
+});
