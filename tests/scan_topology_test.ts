@@ -103,9 +103,16 @@ function latency(out: string): number {
   return Number(m[1]);
 }
 
-// nmap times each probe from just before its own send to the capture of its reply; so must
-// Porthole, or the figure counts the building and sending of whole batches. The minimum of three
-// runs on each side keeps a busy machine's preemption out of the comparison.
+// nmap times each probe from just before its own send call to the capture of its reply. Porthole
+// times it from the kernel's transmit stamp of the frame to the capture of the reply, both on the
+// kernel's clock, so the figure is the link's, not the runtime's (which costs tens of µs a send
+// call, and made the figure 30–1000× nmap's). Measured on this lab's link, also with the machine
+// loaded: -sS 3–7 µs (nmap 5–12), -sn, -sT and -sU 15–37 µs from the one discovery probe
+// (nmap 31–570). The minimum of three runs on each side keeps preemption out of the comparison.
+// The slack only matters when nmap's figure is under 5 µs: nmap smooths whole microseconds with a
+// shift that rounds down (srtt += delta >> 3), so its figure can settle a few µs under its own
+// samples, where twice it would be less than the link's round trip itself.
+const LATENCY_SLACK_S = 5e-6;
 Deno.test({
   ...labTest('scan: "Host is up" latency within 2x of nmap\'s on the same link', async (t) => {
     await withLab({ tag: "stlat", scenario: "policies" }, async (lab) => {
@@ -124,8 +131,9 @@ Deno.test({
             n.push(latency(ok(await lab.nmap(cmd), "nmap")));
           }
           const mine = Math.min(...p), theirs = Math.min(...n);
-          const bound = Math.max(2 * theirs, theirs + 0.002);
-          assert(mine <= bound, `Porthole ${p.join(", ")} s; nmap ${n.join(", ")} s`);
+          const bound = Math.max(2 * theirs, theirs + LATENCY_SLACK_S);
+          const msg = `Porthole ${p.join(", ")} s; nmap ${n.join(", ")} s`;
+          assert(mine > 0 && mine <= bound, msg);
         });
       }
     });
