@@ -225,8 +225,8 @@ export class PacketSocketSender {
         }
       }
       const sent = mm.send(c, fd, n, this.iface, this.stats);
-      if (done === 0) { for (let i = 0; i < asked; i++) mm.setControl(i, 0, 0); // first call only
-       }
+      // Only the first frames of the batch ask for stamps, not those of later calls.
+      if (done === 0) { for (let i = 0; i < asked; i++) mm.setControl(i, 0, 0); }
       done += sent;
       if (sent < n) break;
     }
