@@ -41,6 +41,7 @@ HOST DISCOVERY:
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
   --dns-servers <serv1[,serv2],...>: Specify custom DNS servers
   --system-dns: Use OS's DNS resolver
+  --traceroute: Trace hop path to each host
   --disable-arp-ping: No ARP or ND discovery on local networks
 SCAN TECHNIQUES:
   -sS/sT/sA/sW/sM: TCP SYN/Connect()/ACK/Window/Maimon scans

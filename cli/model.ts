@@ -110,6 +110,32 @@ export interface HostResult {
   os?: OsResult;
   /** Output of NSE host scripts ("Host script results"), sorted by script id. */
   hostScripts?: ScriptOutput[];
+  /** --traceroute's hops, when it ran (cli/trace/). */
+  trace?: TraceResult;
+}
+
+/** One hop of a trace (nmap's TracerouteHop). */
+export interface TraceHop {
+  ttl: number;
+  /** Who answered; absent when no answer came at this TTL (nmap's "..."). */
+  ipaddr?: string;
+  /** Round trip, milliseconds. */
+  rttMs?: number;
+  /** Reverse-DNS name of `ipaddr`. */
+  host?: string;
+  /** The target whose trace found this hop first: another target's address means the hop is
+   * shared with that target's trace ("Hops 1-3 are the same as for …"). */
+  tag: string;
+}
+
+/** --traceroute's result for one host (nmap's <trace>). */
+export interface TraceResult {
+  /** The probe used; absent for a directly connected target (no probe sent). */
+  proto?: "tcp" | "udp" | "icmp";
+  /** Destination port of a TCP or UDP probe. */
+  port?: number;
+  /** Hops by TTL, from 1, ending with the target when it answered. */
+  hops: TraceHop[];
 }
 
 /**

@@ -196,7 +196,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "spoof-mac": "--spoof-mac",
   badsum: "--badsum",
   ttl: "--ttl",
-  traceroute: "--traceroute",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
   "script-trace": "--script-trace (NSE)",
@@ -846,6 +845,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           break;
         case "osscan-limit":
           o.osscanLimit = true;
+          break;
+        case "traceroute":
+          o.traceroute = true;
           break;
         case "osscan-guess":
         case "fuzzy":
@@ -1642,6 +1644,7 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   if (opts.osDetection && !opts.aggressive) {
     fatal(`TCP/IP fingerprinting (for OS scan) requires ${privreq}`);
   }
+  if (opts.traceroute) fatal("Traceroute has to be run as root");
   if (opts.discovery.udpPorts.length > 0) {
     fatal(
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",

@@ -163,6 +163,8 @@ export interface Options {
   osscanGuess?: boolean; // --osscan-guess / --fuzzy
   osscanLimit?: boolean; // --osscan-limit
   maxOsTries?: number; // --max-os-tries (nmap default 5)
+  /** --traceroute: trace the path to each up host after its scans (cli/trace/). */
+  traceroute?: boolean;
   /** --exclude-ports expression (already applied to `ports`). */
   excludePorts?: string;
   /** Set by --open, as nmap does: no time spent telling closed from filtered. */

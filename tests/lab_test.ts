@@ -98,6 +98,7 @@ Deno.test("addressing: tags pick an index, names and subnets", () => {
   assert.equal(a.anyipV4, "10.103.0.0/16");
   assert.deepEqual(parseNsName("ph-3-t12"), { tag: "3", role: "t12" });
   assert.deepEqual(parseNsName("ph-lab-s"), { tag: "lab", role: "s" });
+  assert.deepEqual(parseNsName("ph-lab-r2"), { tag: "lab", role: "r2" });
   assert.equal(parseNsName("ph-golden-a"), null);
   assert.equal(parseNsName("other-s"), null);
   for (const bad of ["", "A", "a-b", "a b", "x".repeat(17), "../x"]) {
@@ -115,6 +116,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "hostile",
     "lossy",
     "many-hosts",
+    "multihop",
     "policies",
     "ratelimited-udp",
     "scanme",
@@ -179,6 +181,14 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
   assert.equal(cfg?.flood?.to, "10.0.0.10");
   assert.equal(cfg?.flood?.port, 9);
   assert.equal(servicesConfig(targets[0]!, busy, targets)?.flood, undefined);
+  assert.throws(
+    () => validateScenario({ ...scenario("multihop"), chain: { routers: 0 } }),
+    /1-9 routers in a chain/,
+  );
+  assert.throws(
+    () => validateScenario({ ...scenario("multihop"), chain: undefined }),
+    /a chain scenario has exactly one host and its routers/,
+  );
 });
 
 Deno.test("scenarios: expectedState reproduces the article's tables for scanme", () => {

@@ -292,3 +292,44 @@ Deno.test("-oJ: NSE script output (port scripts, host scripts, nested elements) 
     validate(schema, { ...line, hostScripts: [{ id: "x", output: "y", elems: [{}] }] }).length > 0,
   );
 });
+
+Deno.test("-oJ carries --traceroute's hops, and the schema describes them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-json-trace-" });
+  const path = `${dir}/scan.json`;
+  const sink = FileSink.open(path, false);
+  try {
+    const w = new JsonWriter(sink, { openOnly: false });
+    w.begin(sampleRun());
+    w.host({
+      ...sampleHost("10.0.0.2"),
+      trace: {
+        proto: "tcp",
+        port: 81,
+        hops: [
+          { ttl: 1, ipaddr: "10.9.0.2", rttMs: 0.0123, host: "r1.lab", tag: "10.0.0.1" },
+          { ttl: 2, tag: "10.0.0.1" },
+          { ttl: 3, ipaddr: "10.0.0.2", rttMs: 0.25, tag: "10.0.0.2" },
+        ],
+      },
+    });
+    w.end(sampleSummary());
+    sink.close();
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+    for (const line of lines) assertEquals(validate(schema, JSON.parse(line)), [], line);
+    const host = JSON.parse(lines[1]!);
+    assertEquals(host.trace, {
+      proto: "tcp",
+      protoNumber: 6,
+      port: 81,
+      hops: [
+        { ttl: 1, ipaddr: "10.9.0.2", rtt: 0.01, host: "r1.lab", sameAs: "10.0.0.1" },
+        { ttl: 2, sameAs: "10.0.0.1" },
+        { ttl: 3, ipaddr: "10.0.0.2", rtt: 0.25 },
+      ],
+    });
+    assert(validate(schema, { ...host, trace: { ...host.trace, via: 1 } }).length > 0);
+  } finally {
+    sink.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -15,6 +15,7 @@ import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
 import type { ScanHost } from "./host.ts";
+import type { HopCache } from "../trace/trace.ts";
 
 /** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
 export interface RunLog {
@@ -36,6 +37,8 @@ export interface EngineContext {
   signal: AbortSignal;
   log: RunLog;
   raw?: RawPlumbing;
+  /** --traceroute: the hops every trace of the run met so far (nmap's global hop cache). */
+  hops?: HopCache;
   /** nmap's -v progress lines (absent or disabled when not verbose). */
   chatter?: Chatter;
   /** --packet-trace (and the p/P keys): a CONN line for each connect() when set. */

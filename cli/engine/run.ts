@@ -230,7 +230,7 @@ export async function runScan(
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
-    (!opts.discovery.skip || opts.osDetection ||
+    (!opts.discovery.skip || opts.osDetection || opts.traceroute ||
       (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
 
   // --store: the store is reachable and its schema ours before the first packet (and before
@@ -376,6 +376,7 @@ export async function runScan(
   const { jar, cookies } = newCookies();
   const ctx: EngineContext = {
     opts,
+    hops: opts.traceroute ? new (await import("../trace/mod.ts")).HopCache() : undefined,
     plan: timingPlan(opts.timing, opts.argv),
     jar,
     cookies,
@@ -763,6 +764,12 @@ async function scanGroup(
     }
   }
 
+  // --traceroute: traces[i] settles when host i's trace is done (or it has none).
+  const hopCache = ctx.hops;
+  const traces = hopCache ? hosts.map(() => Promise.withResolvers<void>()) : [];
+  const aborted = hopCache &&
+    new Promise<void>((res) => ctx.signal.addEventListener("abort", () => res(), { once: true }));
+
   const finishHost = (h: ScanHost) => {
     const i = index.get(h)!;
     finished.add(h);
@@ -791,6 +798,29 @@ async function scanGroup(
           ctx.log.warn(`OS detection failed for ${h.address}: ${(e as Error).message}`);
         }
       }
+      if (ctx.opts.traceroute && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
+        // In host order, so that a hop two traces share is told as the earlier host's.
+        try {
+          await Promise.race([Promise.all(traces.slice(0, i).map((t) => t.promise)), aborted]);
+          const { traceroute } = await import("../trace/mod.ts");
+          const route = h.route ?? ctx.raw.sessions.route(h.address);
+          const resolver = mode === "never"
+            ? undefined
+            : await reverseResolver(ctx.opts.dnsServers);
+          const trace = await traceroute(
+            r,
+            ctx.raw.sessions.get(route),
+            ctx.opts,
+            hopCache!,
+            resolver && ((a) => resolver.reverse(a).catch(() => undefined)),
+            ctx.signal,
+          );
+          if (trace) r.trace = trace;
+        } catch (e) {
+          ctx.log.warn(`Traceroute failed for ${h.address}: ${(e as Error).message}`);
+        }
+      }
+      traces[i]?.resolve();
       if (scripts && r.status === "up" && !ctx.signal.aborted) {
         try {
           await scripts.host(r);

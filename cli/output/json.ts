@@ -37,6 +37,7 @@ import type { Sink } from "./sink.ts";
 import { withReportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { osJson } from "../os/output.ts";
+import { traceJson } from "../trace/output.ts";
 
 /** Bumped when a line's meaning changes incompatibly. */
 export const JSON_FORMAT_VERSION = 1;
@@ -162,6 +163,7 @@ export class JsonWriter implements OutputWriter {
         { srtt: host.times.srtt, rttvar: host.times.rttvar, timeout: host.times.timeout },
       os: osJson(host),
       hostScripts: host.hostScripts?.map(scriptJson),
+      trace: traceJson(host),
     }));
   }
 

@@ -11,6 +11,7 @@
 
 import { osLines } from "../os/output.ts";
 import { scriptLines } from "./scripts.ts";
+import { traceLines } from "../trace/output.ts";
 import type {
   HostProgress,
   HostResult,
@@ -218,6 +219,9 @@ export class NormalWriter implements OutputWriter {
       if (h.status === "up" || (o.verbose > 0 && !o.openOnly)) {
         this.#header(h);
         this.#mac(h);
+        // A traced host is written as after a port scan: its section, then a blank line.
+        const trace = traceLines(h, o.debug);
+        if (trace.length) this.#w(trace.join("\n") + "\n\n");
       }
       return;
     }
@@ -239,6 +243,7 @@ export class NormalWriter implements OutputWriter {
       this.#w("\nHost script results:\n");
       for (const s of h.hostScripts) for (const l of scriptLines(s)) this.#w(l + "\n");
     }
+    for (const line of traceLines(h, o.debug)) this.#w(line + "\n");
     if (o.debug > 0 && h.times && this.#target === "stdout") {
       // nmap's -d line, on the screen only.
       const t = h.times;

@@ -21,6 +21,7 @@
  */
 
 import { osXml } from "../os/output.ts";
+import { traceXml } from "../trace/output.ts";
 import type {
   HostProgress,
   HostResult,
@@ -185,7 +186,11 @@ export class XmlWriter implements OutputWriter {
     if (!isReported(host, run, { verbose, openOnly: this.opts.openOnly })) return;
     const portScan = isPortScan(run);
     let s: string;
-    if (host.status === "down" || !portScan) {
+    if (!portScan && host.status === "up" && host.trace) {
+      // nmap writes a traced host of a ping scan through its port-scan path, without the
+      // scan's times (its port scan never ran).
+      s = '<host starttime="0" endtime="0">' + hostHeader(host) + traceXml(host) + times(host);
+    } else if (host.status === "down" || !portScan) {
       s = "<host>" + hostHeader(host);
       if (host.status === "up") s += times(host);
     } else if (host.timedOut) {
@@ -208,6 +213,7 @@ export class XmlWriter implements OutputWriter {
         (host.hostScripts?.length
           ? `<hostscript>${host.hostScripts.map(scriptXml).join("")}</hostscript>`
           : "") +
+        traceXml(host) +
         times(host);
     }
     this.sink.write(s + "</host>\n");

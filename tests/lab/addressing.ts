@@ -9,6 +9,9 @@
  * | scanner namespace                  | `ph-<tag>-s` (its only link: `eth0`)    |
  * | target namespaces                  | `ph-<tag>-t0`, `ph-<tag>-t1`, …        |
  * | hub namespace (bridge `br0`)       | `ph-<tag>-h` (bridged scenarios only)   |
+ * | router k of a chain                | `ph-<tag>-r<k>`, k = 1, 2, …            |
+ * | chain link after router k          | `10.B.(20+k).0/24` (k's end .1)         |
+ * | chain router k's other address     | `10.B.30.k` (on its `lo`)               |
  * | link subnet                        | `10.B.0.0/24`, `fd00:B::/64`, B = 200+n |
  * | scanner on the link                | `10.B.0.1`, `fd00:B::1`                 |
  * | routed target's link end           | `10.B.0.2`, `fd00:B::2`                 |
@@ -57,6 +60,8 @@ export interface LabAddressing {
   scannerNs: string;
   hubNs: string;
   targetNs(i: number): string;
+  /** Router k (1-based) of a chain. */
+  routerNs(k: number): string;
   /** `10.B.0.0/24` */
   linkV4: string;
   /** `fd00:B::/64` */
@@ -92,6 +97,7 @@ export function addressing(tag: string): LabAddressing {
     scannerNs: `${PREFIX}${tag}-s`,
     hubNs: `${PREFIX}${tag}-h`,
     targetNs: (i) => `${PREFIX}${tag}-t${i}`,
+    routerNs: (k) => `${PREFIX}${tag}-r${k}`,
     linkV4: `10.${b}.0.0/24`,
     linkV6: `fd00:${b}::/64`,
     scannerV4: `10.${b}.0.1`,
@@ -110,6 +116,6 @@ export function addressing(tag: string): LabAddressing {
 
 /** Splits a lab namespace name into its tag and role, or returns null for any other name. */
 export function parseNsName(name: string): { tag: string; role: string } | null {
-  const m = /^ph-([a-z0-9]{1,16})-(s\d*|h|t\d+)$/.exec(name);
+  const m = /^ph-([a-z0-9]{1,16})-(s\d*|h|t\d+|r\d+)$/.exec(name);
   return m ? { tag: m[1]!, role: m[2]! } : null;
 }

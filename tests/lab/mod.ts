@@ -423,13 +423,14 @@ export class Lab implements AsyncDisposable {
       name: h.name,
       hostname: h.hostname,
       ns: a.targetNs(i),
-      v4: sc.topology === "routed" ? a.serviceV4 : a.hostV4(i),
-      v6: sc.topology === "routed" ? a.serviceV6 : a.hostV6(i),
+      v4: sc.topology === "bridge" ? a.hostV4(i) : a.serviceV4,
+      v6: sc.topology === "bridge" ? a.hostV6(i) : a.serviceV6,
       spec: h,
     }));
     const namespaces = [
       a.scannerNs,
       ...(sc.topology === "bridge" ? [a.hubNs] : []),
+      ...routerNumbers(sc).map((k) => a.routerNs(k)),
       ...targets.map((t) => t.ns),
     ];
     const state: LabState = {
@@ -486,14 +487,17 @@ export class Lab implements AsyncDisposable {
     const S = a.scannerNs;
     const H = a.hubNs;
     const bridged = sc.topology === "bridge";
-    const all = [S, ...(bridged ? [H] : []), ...this.targets.map((t) => t.ns)];
+    const routers = routerNumbers(sc).map((k) => a.routerNs(k));
+    const all = [S, ...(bridged ? [H] : []), ...routers, ...this.targets.map((t) => t.ns)];
     await batch(null, all.map((ns) => `netns add ${ns}`));
     const noDad = ["net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"];
     await nsExec(S, ["sysctl", "-qw", ...noDad]);
     for (const t of this.targets) {
       await nsExec(t.ns, ["sysctl", "-qw", ...noDad, ...ratelimitSysctls(sc.icmpRatelimit)]);
     }
-    if (!bridged) {
+    if (sc.topology === "chain") {
+      await this.#buildChain(batch, mac);
+    } else if (!bridged) {
       const T = this.targets[0]!.ns;
       await batch(S, [
         "link set lo up",
@@ -558,6 +562,16 @@ export class Lab implements AsyncDisposable {
     for (const t of this.targets) {
       if (t.hostname) hosts.push(`${t.v4}\t${t.hostname}`, `${t.v6}\t${t.hostname}`);
     }
+    // Chain routers get names (r1.lab, …) for the addresses their time-exceeded messages come
+    // from, so that traceroute's reverse DNS has something to find.
+    for (const k of routerNumbers(sc)) {
+      const from = sc.chain!.otherSource === k
+        ? `10.${a.b}.30.${k}`
+        : k === 1
+        ? a.gatewayV4
+        : `10.${a.b}.${19 + k}.2`;
+      hosts.push(`${from}\tr${k}.lab`);
+    }
     await Deno.mkdir(`/etc/netns/${a.scannerNs}`, { recursive: true });
     await Deno.writeTextFile(`/etc/netns/${a.scannerNs}/hosts`, hosts.join("\n") + "\n");
     // No resolver reachable from the lab: lookups fail at once instead of leaving it.
@@ -580,6 +594,68 @@ export class Lab implements AsyncDisposable {
     for (const r of results) if (r.status === "fulfilled" && r.value) this.#procs.push(r.value);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * The chain topology (see Scenario.chain): scanner 10.B.0.1 — 10.B.0.2 r1 10.B.21.1 —
+   * 10.B.21.2 r2 … rN 10.B.(20+N).1 — 10.B.(20+N).2 target (10.B.1.1 and 10.B.1.2 on its lo).
+   * Each router forwards towards the target by default and back to the scanner's link by a route.
+   */
+  async #buildChain(
+    batch: (ns: string | null, lines: string[]) => Promise<unknown>,
+    mac: (host: number) => string,
+  ): Promise<void> {
+    const a = this.addr;
+    const chain = this.scenario.chain!;
+    const n = chain.routers;
+    const net = (k: number) => k === 0 ? `10.${a.b}.0` : `10.${a.b}.${20 + k}`;
+    const T = this.targets[0]!.ns;
+    const nsOf = (k: number) => k === 0 ? a.scannerNs : k > n ? T : a.routerNs(k);
+    // Link k joins hop k (its eth1, or the scanner's eth0) and hop k+1 (its eth0).
+    for (let k = 0; k <= n; k++) {
+      const left = nsOf(k), right = nsOf(k + 1);
+      const leftIf = k === 0 ? "eth0" : "eth1";
+      await batch(left, [
+        "link set lo up",
+        `link add ${leftIf} address ${mac(40 + 2 * k)} type veth peer name eth0 address ${
+          mac(41 + 2 * k)
+        } netns ${right}`,
+        `addr add ${net(k)}.1/24 dev ${leftIf}`,
+        `link set ${leftIf} up`,
+      ]);
+      await batch(right, [
+        "link set lo up",
+        `addr add ${net(k)}.2/24 dev eth0`,
+        "link set eth0 up",
+      ]);
+    }
+    await batch(a.scannerNs, [`route add ${a.serviceNetV4} via ${net(0)}.2`]);
+    for (let k = 1; k <= n; k++) {
+      const R = a.routerNs(k);
+      await nsExec(R, ["sysctl", "-qw", "net.ipv4.ip_forward=1", ...ratelimitSysctls(false)]);
+      const other = chain.otherSource === k ? `10.${a.b}.30.${k}` : undefined;
+      await batch(
+        R,
+        [
+          `route add default via ${net(k)}.2`,
+          ...(other ? [`addr add ${other}/32 dev lo`] : []),
+          k === 1
+            ? (other ? `route replace ${net(0)}.0/24 dev eth0 src ${other}` : "")
+            : `route add ${net(0)}.0/24 via ${net(k - 1)}.1${other ? ` src ${other}` : ""}`,
+        ].filter(Boolean),
+      );
+      if (chain.silent === k) {
+        await nsExec(R, ["nft", "-f", "-"], {
+          stdin: "table ip ph_silent {\n  chain out {\n    type filter hook output priority 0;\n" +
+            "    icmp type time-exceeded drop\n  }\n}\n",
+        });
+      }
+    }
+    await batch(T, [
+      `addr add ${a.serviceV4}/32 dev lo`,
+      `addr add 10.${a.b}.1.2/32 dev lo`,
+      `route add default via ${net(n)}.1`,
+    ]);
   }
 
   /** Runs `cmd` inside the scanner namespace (its only link leads to the lab). */
@@ -750,6 +826,11 @@ export class Lab implements AsyncDisposable {
     }
     return removed;
   }
+}
+
+/** Router numbers 1..N of a chain scenario (none for the others). */
+function routerNumbers(sc: Scenario): number[] {
+  return sc.topology === "chain" ? Array.from({ length: sc.chain!.routers }, (_, i) => i + 1) : [];
 }
 
 /** The sysctls that turn the kernel's ICMP error rate limits on (classic 1000 ms) or off. */

@@ -124,8 +124,17 @@ export interface Scenario {
    * its loopback, so scanners see a remote host (no ARP, no MAC line) like scanme.nmap.org.
    * "bridge": every target and the scanner on one Ethernet segment (a bridge in the hub namespace).
    */
-  topology: "routed" | "bridge";
+  topology: "routed" | "bridge" | "chain";
   hosts: HostSpec[];
+  /**
+   * "chain" topology (IPv4 only): routers in a row between the scanner and the one target
+   * (scanner → r1 → … → rN → target). `silent` is the router (1-based) whose ICMP
+   * time-exceeded messages are dropped on their way out; `otherSource` the router whose
+   * time-exceeded messages leave from another of its addresses (10.B.30.k on its loopback, the
+   * preferred source of its route back to the scanner) rather than from the link they go out of.
+   * The target owns 10.B.1.1 and 10.B.1.2, two targets behind the same routers.
+   */
+  chain?: { routers: number; silent?: number; otherSource?: number };
   /** Make a whole /16 local to the (single, routed) target through AnyIP. */
   anyip16?: boolean;
   /** Random loss each way at every target, in percent (nftables numgen). */
@@ -464,6 +473,23 @@ const hostile: Scenario = {
   suggested: { tcp: "21,22,25,80,8080", udp: "53" },
 };
 
+// --- multihop ---------------------------------------------------------------------------------
+
+/** Three routers to the target, the second silent, the third answering from its loopback. */
+const multihop: Scenario = {
+  name: "multihop",
+  description:
+    "scanner -> r1 -> r2 -> r3 -> target (10.B.1.1 and 10.B.1.2): r2 sends no time-exceeded, r3 sends them from 10.B.30.3; tcp/80 open, tcp/81 closed (traceroute)",
+  topology: "chain",
+  chain: { routers: 3, silent: 2, otherSource: 3 },
+  hosts: [{
+    name: "far",
+    rules: [{ proto: "tcp", ports: 80, service: { kind: "accept" } }],
+  }],
+  icmpRatelimit: false,
+  suggested: { tcp: "80,81" },
+};
+
 /** Every scenario by name. */
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   scanme,
@@ -474,6 +500,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   anyip16,
   busy,
   hostile,
+  multihop,
 };
 
 /** The scenario called `name`, or an Error naming the ones that exist. */
@@ -490,6 +517,14 @@ export function scenario(name: string): Scenario {
 /** Throws on a scenario the lab cannot build (overlapping rules, bad ports, misplaced options). */
 export function validateScenario(s: Scenario): void {
   if (s.hosts.length === 0) throw new Error(`scenario ${s.name}: no hosts`);
+  if (s.topology === "chain" && (s.hosts.length !== 1 || !s.chain)) {
+    throw new Error(`scenario ${s.name}: a chain scenario has exactly one host and its routers`);
+  }
+  if (
+    s.chain && !(Number.isInteger(s.chain.routers) && s.chain.routers >= 1 && s.chain.routers <= 9)
+  ) {
+    throw new Error(`scenario ${s.name}: 1-9 routers in a chain`);
+  }
   if (s.topology === "routed" && s.hosts.length !== 1) {
     throw new Error(`scenario ${s.name}: a routed scenario has exactly one host`);
   }

@@ -1,0 +1,69 @@
+/**
+ * --traceroute: nmap's traceroute after the scans of a host.
+ *
+ * ```ts
+ * import { HopCache, traceroute } from "./trace/mod.ts";
+ * const cache = new HopCache();                              // one per run
+ * r.trace = await traceroute(r, session, opts, cache, rdns); // after the port scans
+ * lines.push(...traceLines(r));                             // normal output
+ * ```
+ *
+ * - trace.ts: the probe choice, the TTL walk and the hop cache (no I/O).
+ * - io.ts: probes as frames through a raw session of its own.
+ * - output.ts: normal, XML and JSON output.
+ *
+ * @module
+ */
+
+import type { HostResult, TraceResult } from "../model.ts";
+import type { Options } from "../options_types.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import type { ParsedRecords } from "../../core-wasm/mod.ts";
+import { chooseProbe, directTrace, type HopCache, traceHost } from "./trace.ts";
+
+export { HopCache } from "./trace.ts";
+export { traceJson, traceLines, traceXml } from "./output.ts";
+
+/**
+ * Traces one IPv4 host that is up, through the route of `session` (the engine's raw session for
+ * the host's route), with the best probe its scan found; `reverse` names the hops (omit it for
+ * -n). A directly connected host gets its one hop without a probe; a host on our own machine
+ * gets no trace (undefined), as in nmap.
+ */
+export async function traceroute(
+  host: HostResult,
+  session: RawSession<ParsedRecords>,
+  opts: Options,
+  cache: HopCache,
+  reverse?: (addr: string) => Promise<string | undefined>,
+  signal?: AbortSignal,
+): Promise<TraceResult | undefined> {
+  if (host.family !== 4 || host.status !== "up") return undefined;
+  const route = session.route;
+  if (route.loopback || route.source === host.address) return undefined;
+  if (route.onLink) return directTrace(host);
+  const probe = chooseProbe(
+    host,
+    opts.scans.some((s) => s !== "connect" && s !== "udp"),
+    opts.discovery.pingOnly,
+  );
+  const [{ packetCore }, { SessionTraceIo }] = await Promise.all([
+    import("../../core-wasm/mod.ts"),
+    import("./io.ts"),
+  ]);
+  const io = SessionTraceIo.open(packetCore(), route, host.address, probe);
+  let hops;
+  try {
+    hops = await traceHost(host.address, io, cache, signal);
+  } finally {
+    io.close();
+  }
+  if (reverse) {
+    await Promise.all(hops.map(async (h) => {
+      if (!h.ipaddr || h.host !== undefined) return;
+      const name = await reverse(h.ipaddr);
+      if (name) h.host = name;
+    }));
+  }
+  return { proto: probe.proto, port: probe.port, hops };
+}

@@ -1,0 +1,198 @@
+import { assertEquals } from "../engine/_assert.ts";
+import type { HostResult, PortResult } from "../model.ts";
+import {
+  chooseProbe,
+  directTrace,
+  HopCache,
+  traceHost,
+  type TraceIo,
+  type TraceReply,
+} from "./trace.ts";
+import { traceJson, traceLines, traceXml } from "./output.ts";
+import { replyTtl } from "./io.ts";
+import { checkPrivileges, parseOptions } from "../options.ts";
+import { UsageError } from "../errors.ts";
+import { assertThrows } from "../_testing.ts";
+
+/** A path on a virtual clock: `path[i]` answers TTL i+1 (null: silent), then the target. */
+class SimIo implements TraceIo {
+  t = 0;
+  sent: number[] = [];
+  #queue: TraceReply[] = [];
+  constructor(readonly path: (string | null)[], readonly target: string) {}
+  send(ttl: number): void {
+    this.sent.push(ttl);
+    const from = ttl <= this.path.length ? this.path[ttl - 1] : this.target;
+    if (from) this.#queue.push({ ttl, from, at: this.t + ttl * 0.25 });
+  }
+  poll(): TraceReply[] {
+    const ready = this.#queue.filter((r) => r.at <= this.t);
+    this.#queue = this.#queue.filter((r) => r.at > this.t);
+    return ready;
+  }
+  wait(ms: number): Promise<void> {
+    this.t += ms;
+    return Promise.resolve();
+  }
+  now(): number {
+    return this.t;
+  }
+}
+
+function host(address: string, ports: Partial<PortResult>[] = []): HostResult {
+  return {
+    address,
+    family: 4,
+    otherAddresses: [],
+    status: "up",
+    statusReason: "syn-ack",
+    ports: ports.map((p) => ({ protocol: "tcp", port: 0, state: "open", reason: "", ...p })),
+    startTime: 0,
+    endTime: 0,
+  };
+}
+
+Deno.test("chooseProbe: nmap's pingprobe_score (closed beats open, spoofed ports lower, ICMP last)", () => {
+  const h = host("10.9.0.2", [
+    { port: 22, state: "open", reason: "syn-ack" },
+    { port: 80, state: "open", reason: "syn-ack" },
+    { port: 113, state: "closed", reason: "reset" },
+  ]);
+  assertEquals(chooseProbe(h, true, false), { proto: "tcp", port: 113 });
+  h.ports.push({ protocol: "tcp", port: 443, state: "closed", reason: "reset" });
+  assertEquals(chooseProbe(h, true, false), { proto: "tcp", port: 443 });
+  assertEquals(chooseProbe(host("10.9.0.2", [{ port: 80, reason: "syn-ack" }]), true, false), {
+    proto: "tcp",
+    port: 80,
+  });
+  // A connect scan's answers cannot be sent again as raw probes.
+  assertEquals(chooseProbe(host("10.9.0.2", [{ port: 80, reason: "syn-ack" }]), false, false), {
+    proto: "icmp",
+  });
+  const u = host("10.9.0.2", [{
+    protocol: "udp",
+    port: 53,
+    state: "closed",
+    reason: "port-unreach",
+  }]);
+  assertEquals(chooseProbe(u, true, false), { proto: "udp", port: 53 });
+  // 161 has three payloads (score 17); 7 (no payload) ties with 53 at 20: the lower port wins.
+  u.ports.push({ protocol: "udp", port: 161, state: "open", reason: "udp-response" });
+  u.ports.push({ protocol: "udp", port: 7, state: "closed", reason: "port-unreach" });
+  assertEquals(chooseProbe(u, true, false), { proto: "udp", port: 7 });
+  const filtered = host("10.9.0.2", [{ port: 80, state: "filtered", reason: "no-response" }]);
+  assertEquals(chooseProbe(filtered, true, false), { proto: "icmp" });
+});
+
+Deno.test("traceHost: hops up to the target, a silent router as an address-less hop", async () => {
+  const io = new SimIo(["10.1.0.1", null, "10.3.0.1"], "10.9.0.2");
+  const hops = await traceHost("10.9.0.2", io, new HopCache());
+  assertEquals(hops.map((h) => [h.ttl, h.ipaddr, h.tag]), [
+    [1, "10.1.0.1", "10.9.0.2"],
+    [2, undefined, "10.9.0.2"],
+    [3, "10.3.0.1", "10.9.0.2"],
+    [4, "10.9.0.2", "10.9.0.2"],
+  ]);
+  // The silent TTL was tried three times (two resends), as nmap's MAX_RESENDS says.
+  assertEquals(io.sent.filter((t) => t === 2).length, 3);
+});
+
+Deno.test("traceHost: a second target behind the same routers takes the first one's hops", async () => {
+  const cache = new HopCache();
+  const path = ["10.1.0.1", null, "10.3.0.1"];
+  await traceHost("10.9.0.2", new SimIo(path, "10.9.0.2"), cache);
+  const hops = await traceHost("10.9.0.3", new SimIo(path, "10.9.0.3"), cache);
+  assertEquals(hops.map((h) => [h.ttl, h.ipaddr, h.tag]), [
+    [1, "10.1.0.1", "10.9.0.2"],
+    [2, undefined, "10.9.0.2"],
+    [3, "10.3.0.1", "10.9.0.2"],
+    [4, "10.9.0.3", "10.9.0.3"],
+  ]);
+  const h = host("10.9.0.3");
+  h.trace = { proto: "tcp", port: 80, hops };
+  assertEquals(traceLines(h), [
+    "",
+    "TRACEROUTE (using port 80/tcp)",
+    "HOP RTT     ADDRESS",
+    "-   Hops 1-3 are the same as for 10.9.0.2",
+    "4   1.00 ms 10.9.0.3",
+  ]);
+  assertEquals(traceJson(h), {
+    proto: "tcp",
+    protoNumber: 6,
+    port: 80,
+    hops: [
+      { ttl: 1, ipaddr: "10.1.0.1", rtt: 0.25, host: undefined, sameAs: "10.9.0.2" },
+      { ttl: 2, ipaddr: undefined, rtt: undefined, host: undefined, sameAs: "10.9.0.2" },
+      { ttl: 3, ipaddr: "10.3.0.1", rtt: 0.75, host: undefined, sameAs: "10.9.0.2" },
+      { ttl: 4, ipaddr: "10.9.0.3", rtt: 1, host: undefined, sameAs: undefined },
+    ],
+  });
+});
+
+Deno.test("traceLines/traceXml: nmap's table, '...' runs, names, and <trace>", () => {
+  const h = host("10.9.0.2");
+  h.trace = {
+    proto: "icmp",
+    hops: [
+      { ttl: 1, ipaddr: "10.1.0.1", rttMs: 0.054, host: "r1.lab", tag: "10.9.0.2" },
+      { ttl: 2, tag: "10.9.0.2" },
+      { ttl: 3, tag: "10.9.0.2" },
+      { ttl: 4, ipaddr: "10.9.0.2", rttMs: 12.345, tag: "10.9.0.2" },
+    ],
+  };
+  assertEquals(traceLines(h), [
+    "",
+    "TRACEROUTE (using proto 1/icmp)",
+    "HOP RTT      ADDRESS",
+    "1   0.05 ms  r1.lab (10.1.0.1)",
+    "2   ... 3",
+    "4   12.35 ms 10.9.0.2",
+  ]);
+  assertEquals(traceLines(h, 1).slice(4, 6), ["2   ...", "3   ..."]);
+  assertEquals(
+    traceXml(h),
+    '<trace proto="icmp">\n<hop ttl="1" ipaddr="10.1.0.1" rtt="0.05" host="r1.lab"/>\n' +
+      '<hop ttl="4" ipaddr="10.9.0.2" rtt="12.35"/>\n</trace>\n',
+  );
+  assertEquals(traceLines(host("10.9.0.2")), []);
+  assertEquals(traceXml(host("10.9.0.2")), "");
+});
+
+Deno.test("replyTtl: time-exceeded quoting our TCP probe, and the target's own answer", () => {
+  const ip = (proto: number, src: number[], dst: number[], body: number[]) => {
+    const b = [0x45, 0, 0, 20 + body.length, 0, 0, 0, 0, 64, proto, 0, 0, ...src, ...dst, ...body];
+    return new Uint8Array(b);
+  };
+  const me = [10, 0, 0, 1], target = [10, 9, 0, 2], router = [10, 3, 0, 1];
+  const tcp = (sport: number, dport: number) => [sport >> 8, sport & 255, dport >> 8, dport & 255];
+  const probe = { proto: "tcp" as const, port: 80 };
+  const quoted = ip(6, me, target, [...tcp(40003, 80), 0, 0, 0, 0]);
+  const exceeded = ip(1, router, me, [11, 0, 0, 0, 0, 0, 0, 0, ...quoted]);
+  assertEquals(replyTtl(exceeded, "10.9.0.2", probe, 40000), { ttl: 3, from: "10.3.0.1" });
+  const synack = ip(6, target, me, [...tcp(80, 40004), 0, 0, 0, 0]);
+  assertEquals(replyTtl(synack, "10.9.0.2", probe, 40000), { ttl: 4, from: "10.9.0.2" });
+  assertEquals(replyTtl(synack, "10.9.0.2", { proto: "tcp", port: 81 }, 40000), undefined);
+  assertEquals(replyTtl(exceeded, "10.9.0.9", probe, 40000), undefined);
+});
+
+Deno.test("--traceroute is taken, and needs raw packets as nmap says", () => {
+  const o = parseOptions(["-sT", "--traceroute", "h"]);
+  assertEquals(o.traceroute, true);
+  assertEquals(parseOptions(["h"]).traceroute, undefined);
+  assertThrows(() => checkPrivileges(o, false), UsageError, "Traceroute has to be run as root");
+  checkPrivileges(o, true);
+});
+
+Deno.test("directTrace: a directly connected host is one hop at its srtt, under a bare TRACEROUTE", () => {
+  const h = host("10.9.0.12");
+  h.times = { srtt: 540, rttvar: 100, timeout: 100000 };
+  h.trace = directTrace(h);
+  assertEquals(traceLines(h), [
+    "",
+    "TRACEROUTE",
+    "HOP RTT     ADDRESS",
+    "1   0.54 ms 10.9.0.12",
+  ]);
+  assertEquals(traceXml(h), '<trace>\n<hop ttl="1" ipaddr="10.9.0.12" rtt="0.54"/>\n</trace>\n');
+});

@@ -1,0 +1,159 @@
+/**
+ * --traceroute on the multihop lab (scanner → r1 → r2 → r3 → target, r2 silent to
+ * TTL-exceeded, r3 answering from its loopback address), nmap's answer as the expected one:
+ * the TRACEROUTE section of normal output and the XML <trace> of each host equal nmap's for
+ * the same command, RTT values normalised. Two targets behind the same routers show the shared
+ * hops ("Hops 1-3 are the same as for …").
+ */
+
+import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
+import type { Lab } from "./lab/mod.ts";
+
+/** Each host's TRACEROUTE section, RTTs as "X ms" and runs of spaces as one. */
+function traceSections(report: string): string[] {
+  const out: string[] = [];
+  for (const block of report.split("\n\n")) {
+    if (!block.startsWith("TRACEROUTE")) continue;
+    out.push(
+      block.split("\n").filter((l) => !/^(Nmap|Porthole) done/.test(l)).map((l) =>
+        l.replace(/\d+\.\d\d ms/, "X ms").replace(/ +/g, " ")
+      ).join("\n").trim(),
+    );
+  }
+  return out;
+}
+
+/** Each host's <trace> element, rtt attributes as "X". */
+function traceElements(xml: string): string[] {
+  return [...xml.matchAll(/<trace[\s\S]*?<\/trace>/g)].map((m) =>
+    m[0].replace(/rtt="[\d.]+"/g, 'rtt="X"')
+  );
+}
+
+async function both(
+  lab: Lab,
+  args: string[],
+): Promise<{ n: string; p: string; nx: string; px: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "ph-trace-" });
+  try {
+    const n = ok(await lab.nmap([...args, "-oX", `${dir}/n.xml`], { timeoutMs: 120_000 }), "nmap");
+    const p = ok(
+      await lab.porthole([...args, "-oX", `${dir}/p.xml`], { timeoutMs: 120_000 }),
+      "porthole",
+    );
+    return {
+      n,
+      p,
+      nx: await Deno.readTextFile(`${dir}/n.xml`),
+      px: await Deno.readTextFile(`${dir}/p.xml`),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test(
+  labTest(
+    "traceroute: hops, silent and other-address routers, shared hops equal nmap's",
+    async (t) => {
+      await withLab({ tag: "trace1", scenario: "multihop" }, async (lab) => {
+        const a = lab.target.v4;
+        const b = a.replace(/\.1$/, ".2");
+        const net = a.split(".").slice(0, 2).join(".");
+
+        await oracleStep(t, "nmap", async () => {
+          // 81 is closed: its reset beats 80's SYN-ACK in nmap's probe choice.
+          const r = await both(lab, ["-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assertEquals(
+            ps[0],
+            [
+              "TRACEROUTE (using port 81/tcp)",
+              "HOP RTT ADDRESS",
+              `1 X ms ${net}.0.2`,
+              "2 ...",
+              `3 X ms ${net}.30.3`,
+              `4 X ms ${a}`,
+            ].join("\n"),
+          );
+          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+          assertEquals(traceElements(r.px).length, 2);
+        }, "two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          // One host per group: the hop cache outlives a group, as nmap's does.
+          const r = await both(lab, [
+            "-n",
+            "-Pn",
+            "-sS",
+            "-p81",
+            "--max-hostgroup",
+            "1",
+            "--traceroute",
+            a,
+            b,
+          ]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "--max-hostgroup 1: hops shared across groups, equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          // A closed UDP port answers with port-unreachable: a UDP trace.
+          const r = await both(lab, ["-n", "-Pn", "-sU", "-p53", "--traceroute", a]);
+          assertEquals(traceSections(r.p), traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using port 53/udp)"), r.p);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-sU -p53 (closed): a UDP trace equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          const r = await both(lab, ["-n", "-Pn", "-sS", "-p80", "--traceroute", a]);
+          assertEquals(traceSections(r.p), traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using port 80/tcp)"), r.p);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-sS -p80 (an open port): equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          // No -n: the hops' names come from the scanner's hosts file (r1.lab, r3.lab).
+          const r = await both(lab, ["-sS", "-p80", "--traceroute", a]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assert(ps[0]!.includes(`1 X ms r1.lab (${net}.0.2)`), ps[0]);
+          assert(ps[0]!.includes(`3 X ms r3.lab (${net}.30.3)`), ps[0]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "reverse DNS of the hops (no -n): equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          const r = await both(lab, ["-n", "-sn", "-PE", "--traceroute", a]);
+          assertEquals(traceSections(r.p), traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using proto 1/icmp)"), r.p);
+          // Written as nmap writes a traced host of a ping scan: the section, then a blank line.
+          assert(/4 +[\d.]+ ms [\d.]+\n\n(Nmap|Porthole) done/.test(r.p), r.p);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-sn -PE (ICMP echo): equal nmap's");
+      });
+    },
+  ),
+);
+
+Deno.test(
+  labTest("traceroute: directly connected hosts (one hop, no probe) equal nmap's", async (t) => {
+    await withLab({ tag: "trace2", scenario: "many-hosts" }, async (lab) => {
+      const [a, b] = [lab.targets[0]!.v4, lab.targets[1]!.v4];
+      await oracleStep(t, "nmap", async () => {
+        const r = await both(lab, ["-n", "-sS", "-p80", "--traceroute", a, b]);
+        const ps = traceSections(r.p);
+        assertEquals(ps, traceSections(r.n));
+        assertEquals(ps, [
+          `TRACEROUTE\nHOP RTT ADDRESS\n1 X ms ${a}`,
+          `TRACEROUTE\nHOP RTT ADDRESS\n1 X ms ${b}`,
+        ]);
+        assertEquals(traceElements(r.px), traceElements(r.nx));
+      }, "bridge lab, -sS -p80 --traceroute: TRACEROUTE and <trace> equal nmap's");
+    });
+  }),
+);
