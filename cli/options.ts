@@ -1192,9 +1192,12 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   o.ipv6 = af === 6;
   if (o.verbose > 0) warnings.unshift(...verboseNotes);
   if (advanced) {
+    // nmap's -A: -sV -sC, and -O --traceroute when privileged (the engine skips those otherwise).
     o.aggressive = true;
     o.versionDetection = true;
-    o.osDetection = true; // when privileged; the engine skips it otherwise, as nmap does
+    if (!nse().rules.includes("default")) nse().rules.push("default");
+    o.osDetection = true;
+    o.traceroute = true;
   }
   if (o.sourceAddress !== undefined && !isIpLiteral(o.sourceAddress, af === 6 ? 6 : 4)) {
     fatal(
@@ -1644,7 +1647,7 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   if (opts.osDetection && !opts.aggressive) {
     fatal(`TCP/IP fingerprinting (for OS scan) requires ${privreq}`);
   }
-  if (opts.traceroute) fatal("Traceroute has to be run as root");
+  if (opts.traceroute && !opts.aggressive) fatal("Traceroute has to be run as root");
   if (opts.discovery.udpPorts.length > 0) {
     fatal(
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",

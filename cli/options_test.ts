@@ -336,7 +336,9 @@ Deno.test("scan flags, version and OS knobs, -A, interface and source", () => {
   const v = P("--version-trace", "h");
   assertEquals([v.versionTrace, v.debug], [true, 1]);
   const a = P("-A", "h");
-  assert(a.aggressive && a.versionDetection && a.osDetection);
+  assert(a.aggressive && a.versionDetection && a.osDetection && a.traceroute);
+  assertEquals(a.scripts?.rules, ["default"]); // -A is -O -sV -sC --traceroute
+  assertEquals(P("-A", "-sC", "h").scripts?.rules, ["default"]);
   const o = P("-O", "--osscan-guess", "--osscan-limit", "--max-os-tries", "3", "h");
   assertEquals([o.osDetection, o.osscanGuess, o.osscanLimit, o.maxOsTries], [true, true, true, 3]);
   const e = P("-e", "eth0", "-S", "10.0.0.5", "--send-ip", "--unprivileged", "h");

@@ -42,9 +42,11 @@ export async function traceroute(
   const route = session.route;
   if (route.loopback || route.source === host.address) return undefined;
   if (route.onLink) return directTrace(host);
+  // No scan type given: a traced (so privileged) run scanned with SYN, as nmap's default.
+  const scans = opts.scans.length ? opts.scans : ["syn"];
   const probe = chooseProbe(
     host,
-    opts.scans.some((s) => s !== "connect" && s !== "udp"),
+    scans.some((s) => s !== "connect" && s !== "udp"),
     opts.discovery.pingOnly,
   );
   const [{ packetCore }, { SessionTraceIo }] = await Promise.all([
