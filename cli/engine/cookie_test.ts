@@ -1,4 +1,5 @@
 import { assert, assertEquals as assertEquals_, assertNotEquals } from "./_assert.ts";
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import { CookieJar, FlowCookies, SOURCE_PORT_BASE } from "./cookie.ts";
 
 Deno.test("cookie: hash is deterministic per key and differs across keys", () => {
@@ -48,7 +49,7 @@ Deno.test("cookie: reply matching follows RFC 793 reset rules", () => {
   const f = new FlowCookies(new CookieJar([7, 8]));
   const host = f.jar.addressDigest(0x0a000002);
   const seq = f.sequence(host, 22, 40000);
-  const ACK = 0x10, RST = 0x04, SYN = 0x02, FIN = 0x01;
+  const { ACK, RST, SYN, FIN } = TcpFlag;
   const syn = FlowCookies.sequenceSpace(SYN);
   assertEquals_(syn, 1);
   assertEquals_(FlowCookies.sequenceSpace(SYN | FIN), 2);
