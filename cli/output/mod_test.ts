@@ -10,7 +10,7 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "./_test_util.ts";
+} from "../../tests/testing/output_samples.ts";
 
 function usageError(fn: () => unknown): string {
   try {

@@ -8,7 +8,7 @@
  */
 
 import { packetCore, TcpFlag } from "../../core-wasm/mod.ts";
-import type { EchoProbe, OsIo, TcpProbe, UdpProbe } from "./round.ts";
+import type { EchoProbe, OsIo, TcpProbe, UdpProbe } from "../../cli/os/round.ts";
 
 const core = packetCore();
 

@@ -3,7 +3,7 @@
  * node:assert has no types without @types/node) and sample results.
  */
 
-import type { HostResult, PortResult, RunInfo, RunSummary } from "../model.ts";
+import type { HostResult, PortResult, RunInfo, RunSummary } from "../../cli/model.ts";
 
 /** Throws unless `cond` is truthy. */
 export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
