@@ -1,36 +1,34 @@
 /**
  * Assertions for the CLI front's unit tests (options, ports, targets,
- * services, normal output). No JSR here, and node:assert has no types
- * without @types/node.
+ * services, normal output): thin wrappers over `node:assert/strict`, so Maps,
+ * Sets, Dates and class instances compare by content and type.
  */
+
+import { deepStrictEqual } from "node:assert/strict";
 
 /** Throws unless `cond` is truthy. */
 export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new Error(msg);
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
+/** Plain objects and arrays copied without their undefined properties; anything else as is. */
+function withoutUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutUndefined);
+  if (v === null || typeof v !== "object") return v;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = withoutUndefined(x);
+  return out;
 }
 
-/** Deep equality of plain data (undefined properties count as absent). */
+/**
+ * Deep strict equality (node:assert/strict's deepStrictEqual), except that an
+ * undefined property of a plain object counts as absent (results written and
+ * read back drop them).
+ */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (!equal(actual, expected)) {
-    const show = (v: unknown) =>
-      typeof v === "string"
-        ? JSON.stringify(v)
-        : JSON.stringify(v, (_k, x) => typeof x === "bigint" ? `${x}n` : x);
-    throw new Error(`${msg ? msg + ": " : ""}expected ${show(expected)}, got ${show(actual)}`);
-  }
+  deepStrictEqual(withoutUndefined(actual), withoutUndefined(expected), msg);
 }
 
 /** Runs `fn`, expecting it to throw an instance of `cls` whose message contains `includes`. */

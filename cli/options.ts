@@ -1672,36 +1672,3 @@ function setPortLists(o: Options, lists: { tcp: number[]; udp: number[] }): void
     configurable: true,
   });
 }
-
-/** nmap's pfatal() tail for a failed open: "No such file or directory (2)". */
-function describeOpenError(e: unknown): string {
-  if (e instanceof Deno.errors.NotFound) return "No such file or directory (2)";
-  if (e instanceof Deno.errors.PermissionDenied) return "Permission denied (13)";
-  if (e instanceof Deno.errors.IsADirectory) return "Is a directory (21)";
-  return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * Finds out, before any packet is sent, whether every output file (-oN, -oX,
- * -oG, -oS, -oJ, -oA) can be opened for writing. Several formats may share stdout ("-"), as
- * nmap 7.93 lets them (their text interleaves). Missing files are created (nmap opens its files at this point too)
- * but existing ones are never truncated here. Throws UsageError:
- * "Failed to open XML output file x.xml for writing: Permission denied (13)".
- */
-export function preflightOutputs(opts: Pick<Options, "output">): void {
-  const kinds = [
-    ["normal", opts.output.normal],
-    ["XML", opts.output.xml],
-    ["machine", opts.output.grepable],
-    ["JSON", opts.output.json],
-    ["$Cr!pT |<!dd!3", opts.output.skid],
-  ] as const;
-  for (const [kind, path] of kinds) {
-    if (path === undefined || path === "-") continue;
-    try {
-      Deno.openSync(path, { write: true, create: true, append: true }).close();
-    } catch (e) {
-      fatal(`Failed to open ${kind} output file ${path} for writing: ${describeOpenError(e)}`);
-    }
-  }
-}

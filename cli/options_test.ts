@@ -5,7 +5,6 @@ import {
   parseOptions,
   parseScanFlags,
   parseTimeMs,
-  preflightOutputs,
 } from "./options.ts";
 import { UsageError } from "./errors.ts";
 import type { Options } from "./options_types.ts";
@@ -407,25 +406,6 @@ Deno.test("privilege checks use nmap's wording", () => {
     "TCP/IP fingerprinting (for OS scan) requires root privileges.",
   );
   checkPrivileges(P("-sS", "--privileged", "h"), false);
-});
-
-Deno.test("preflightOutputs finds unwritable files before scanning, without truncating", () => {
-  const dir = Deno.makeTempDirSync();
-  try {
-    const ok = `${dir}/out.xml`;
-    Deno.writeTextFileSync(ok, "keep");
-    preflightOutputs(P("-oX", ok, "h"));
-    assertEquals(Deno.readTextFileSync(ok), "keep");
-    assertThrows(
-      () => preflightOutputs(P("-oN", `${dir}/missing/dir/x`, "h")),
-      UsageError,
-      `Failed to open normal output file ${dir}/missing/dir/x for writing`,
-    );
-    // nmap 7.93 lets several formats share stdout.
-    preflightOutputs(P("-oX", "-", "-oG", "-", "-oN", "-", "h"));
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
 });
 
 // nmap's own words for bad command lines (nothing is sent: these fail while parsing).

@@ -1,4 +1,7 @@
-// Minimal assertions for the core's tests (no JSR, and node:assert's types need @types/node).
+// Assertions for the core's tests: thin wrappers over node:assert/strict (typed arrays,
+// Maps, Sets and class instances compare by content and type).
+
+import { deepStrictEqual } from "node:assert/strict";
 
 /** Throws when `cond` is falsy. */
 export function assert(cond: unknown, msg?: string): asserts cond {
@@ -10,31 +13,11 @@ function show(v: unknown): string {
   return Deno.inspect(v, { depth: 6, colors: false, iterableLimit: 200 });
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
-    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return false;
-    if (a.constructor !== b.constructor) return false;
-    const x = a as unknown as ArrayLike<number>;
-    const y = b as unknown as ArrayLike<number>;
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-    return true;
-  }
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
-
-/** Deep equality (typed arrays by content). */
+/** Deep strict equality (node:assert/strict's deepStrictEqual); bytes shown in hex. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (!equal(actual, expected)) {
+  try {
+    deepStrictEqual(actual, expected);
+  } catch {
     throw new Error(
       `${msg ? msg + ": " : ""}values differ\n  actual:   ${show(actual)}\n  expected: ${
         show(expected)

@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../cli/_testing.ts";
 import { openStore, StoreError } from "../cli/inventory/store.ts";
 import { SCHEMA_VERSION } from "../cli/inventory/schema.ts";
-import { sampleScan } from "../cli/inventory/_test_util.ts";
+import { sampleScan } from "./testing/inventory_samples.ts";
 import { postgresUnavailable, startPostgres } from "./_postgres.ts";
 
 const ignore = postgresUnavailable();

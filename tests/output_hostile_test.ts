@@ -21,7 +21,7 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "../cli/output/_test_util.ts";
+} from "./testing/output_samples.ts";
 import { missingTools } from "./_oracle.ts";
 
 const badBytes = new Uint8Array([0x41, 0xff, 0xfe, 0xc3, 0x28, 0x9b, 0x31, 0x6d]);

@@ -13,10 +13,10 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "../cli/output/_test_util.ts";
+} from "./testing/output_samples.ts";
 import { missingTools } from "./_oracle.ts";
 import { parseFingerprint } from "../cli/os/fingerprint.ts";
-import { NMAP_LAB_FINGERPRINT } from "../cli/os/_testdata.ts";
+import { NMAP_LAB_FINGERPRINT } from "./testing/os_testdata.ts";
 import type { OsResult } from "../cli/os/types.ts";
 
 type Schema = Record<string, unknown>;

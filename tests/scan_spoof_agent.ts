@@ -12,9 +12,8 @@
  * 120 s), printing how many replies it forged.
  */
 
-import { Pcap } from "../ffi/mod.ts";
+import { Pcap, RawIpSender } from "../ffi/mod.ts";
 import { Kind, packetCore, ParseError } from "../core-wasm/mod.ts";
-import { RawIpSender } from "../cli/engine/_raw_ip_sender.ts";
 
 const [good, bad, dir] = [Number(Deno.args[0]), Number(Deno.args[1]), Deno.args[2]!];
 const core = packetCore();
@@ -24,7 +23,7 @@ const pcap = Pcap.open("any", {
   direction: "in",
   snaplen: 256,
 });
-const sender = new RawIpSender(4);
+const sender = RawIpSender.open();
 const batch = core.frameBatch(64, 64 * 300);
 const dlt = pcap.datalink();
 await Deno.writeTextFile(`${dir}/ready`, "");

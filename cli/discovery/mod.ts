@@ -13,7 +13,7 @@
  */
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
-import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
+import { Kind, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -22,7 +22,7 @@ import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import { connectVerdict } from "../scans/connect.ts";
-import { icmpReason, TCP_ACK, TCP_RST, TCP_SYN } from "../scans/tcp_rules.ts";
+import { icmpReason } from "../scans/tcp_rules.ts";
 import { MAX_TRIES } from "../scans/tcp_raw.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
@@ -336,16 +336,16 @@ async function rawPing(
       case "ack": {
         const sport = cookies.sourcePort(pd, probe.port, tryNo);
         const seq = cookies.sequence(pd, probe.port, sport);
-        const flags = probe.type === "syn" ? TCP_SYN : TCP_ACK;
+        const flags = probe.type === "syn" ? TcpFlag.SYN : TcpFlag.ACK;
         return core.buildTcp({
           ...base,
           srcPort: sport,
           dstPort: probe.port,
           seq,
-          ack: flags === TCP_ACK ? seq : 0,
+          ack: flags === TcpFlag.ACK ? seq : 0,
           flags,
           window: 1024,
-          options: flags === TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+          options: flags === TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
         });
       }
       case "udp":
@@ -501,9 +501,9 @@ async function rawPing(
           const tf = rec.tcpFlags(i);
           const space = pr.type === "syn" ? 1 : 0;
           if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space)) continue;
-          const reason = tf & TCP_RST
+          const reason = tf & TcpFlag.RST
             ? "reset"
-            : (tf & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)
+            : (tf & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)
             ? "syn-ack"
             : "tcp-response";
           up(h, p, tryNo, at, reason, rec.ttl(i));

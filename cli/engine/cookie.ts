@@ -11,6 +11,8 @@
  * @module
  */
 
+import { TcpFlag } from "../../core-wasm/mod.ts";
+
 /** Rotate a 32-bit value left. */
 function rotl(x: number, b: number): number {
   return (x << b) | (x >>> (32 - b));
@@ -145,12 +147,12 @@ export class FlowCookies {
     replyAck: number,
     seqSpace: number,
   ): boolean {
-    if (replyFlags & 0x10) return replyAck >>> 0 === (cookie + seqSpace) >>> 0;
+    if (replyFlags & TcpFlag.ACK) return replyAck >>> 0 === (cookie + seqSpace) >>> 0;
     return replySeq >>> 0 === cookie >>> 0;
   }
 
   /** The sequence space a probe with these TCP flags occupies (SYN and FIN count one each). */
   static sequenceSpace(probeFlags: number): number {
-    return (probeFlags & 0x02 ? 1 : 0) + (probeFlags & 0x01 ? 1 : 0);
+    return (probeFlags & TcpFlag.SYN ? 1 : 0) + (probeFlags & TcpFlag.FIN ? 1 : 0);
   }
 }

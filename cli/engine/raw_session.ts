@@ -24,10 +24,9 @@
  */
 
 import { linkLayerOf, Pcap } from "../../ffi/pcap.ts";
-import { PacketSocketSender } from "../../ffi/packet_socket.ts";
+import { openSender } from "../../ffi/sender.ts";
 import type { FrameBatch } from "../../ffi/frame_batch.ts";
 import type { RawRoute } from "./route.ts";
-import { RawIpSender } from "./_raw_ip_sender.ts";
 
 /** What sends frames: a packet socket, or (loopback) a raw IP socket. */
 interface FrameSender {
@@ -148,9 +147,13 @@ export class RawSession<R> {
     });
     let sender: FrameSender;
     try {
-      sender = o.route.loopback
-        ? new RawIpSender(o.route.family)
-        : PacketSocketSender.open(o.route.iface, { batchSize: o.txBatch ?? 1024 });
+      // A packet socket on the interface; raw IP sockets on loopback, where
+      // Linux drops injected frames to 127/8 as martians (ffi/sender.ts).
+      sender = openSender({
+        iface: o.route.iface,
+        loopback: o.route.loopback,
+        packet: { batchSize: o.txBatch ?? 1024 },
+      });
     } catch (e) {
       pcap.close();
       throw e;

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../_testing.ts";
 import { changeEvents, ndiffText, ndiffXml } from "./diff.ts";
 import { importScan } from "./import.ts";
 import { opcodes } from "./sequence.ts";
-import { sampleScan } from "./_test_util.ts";
+import { sampleScan } from "../../tests/testing/inventory_samples.ts";
 
 const dir = new URL("../../tests/data/inventory/", import.meta.url);
 const FILES = ["nmap-a.xml", "nmap-b.xml", "nmap-c.xml"];

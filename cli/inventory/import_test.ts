@@ -1,9 +1,14 @@
 import { assert, assertEquals } from "../_testing.ts";
 import { JsonWriter } from "../output/json.ts";
 import { XmlWriter } from "../output/xml.ts";
-import { MemorySink, sampleHost, sampleRun, sampleSummary } from "../output/_test_util.ts";
+import {
+  MemorySink,
+  sampleHost,
+  sampleRun,
+  sampleSummary,
+} from "../../tests/testing/output_samples.ts";
 import { detectFormat, ImportError, importScan, inventoryJson } from "./import.ts";
-import { sampleScan } from "./_test_util.ts";
+import { sampleScan } from "../../tests/testing/inventory_samples.ts";
 
 const data = (name: string) =>
   Deno.readTextFileSync(new URL(`../../tests/data/inventory/${name}`, import.meta.url));

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../_testing.ts";
-import { sampleScan } from "./_test_util.ts";
+import { sampleScan } from "../../tests/testing/inventory_samples.ts";
 import { openStore, StoreError } from "./store.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
 

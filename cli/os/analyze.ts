@@ -11,6 +11,7 @@
  * @module
  */
 
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import type { FpTest } from "./match.ts";
 
 const hex = (n: number) => (n >>> 0).toString(16).toUpperCase();
@@ -86,9 +87,6 @@ export function readTcp(pkt: Uint8Array, ip: Ipv4Header): TcpHeader | undefined 
     urgent: u16(pkt, at + 18),
   };
 }
-
-export const TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08, TH_ACK = 0x10;
-export const TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80;
 
 /**
  * The O= string of a TCP header's options, as nmap 7.93 writes it: `M`+MSS, `W`+shift, `S`,
@@ -190,20 +188,20 @@ export interface TcpProbeNumbers {
 
 function flagString(f: number): string {
   let s = "";
-  if (f & TH_ECE) s += "E";
-  if (f & TH_URG) s += "U";
-  if (f & TH_ACK) s += "A";
-  if (f & TH_PUSH) s += "P";
-  if (f & TH_RST) s += "R";
-  if (f & TH_SYN) s += "S";
-  if (f & TH_FIN) s += "F";
+  if (f & TcpFlag.ECE) s += "E";
+  if (f & TcpFlag.URG) s += "U";
+  if (f & TcpFlag.ACK) s += "A";
+  if (f & TcpFlag.PSH) s += "P";
+  if (f & TcpFlag.RST) s += "R";
+  if (f & TcpFlag.SYN) s += "S";
+  if (f & TcpFlag.FIN) s += "F";
   return s;
 }
 
 function quirks(tcp: TcpHeader): string {
   let q = "";
   if (tcp.x2) q += "R";
-  if (!(tcp.flags & TH_URG) && tcp.urgent) q += "U";
+  if (!(tcp.flags & TcpFlag.URG) && tcp.urgent) q += "U";
   return q;
 }
 
@@ -230,7 +228,7 @@ export function tTest(n: number, pkt: Uint8Array, nums: TcpProbeNumbers): FpTest
   if (n !== 1) attrs.push(["O", tcpOptionString(pkt, tcp)]);
   // RST data: nmap measures it from the IP total length.
   const dataLen = ip.totalLength - ip.hl - tcp.hl;
-  if ((tcp.flags & TH_RST) && dataLen > 0) {
+  if ((tcp.flags & TcpFlag.RST) && dataLen > 0) {
     const start = tcp.at + tcp.hl;
     const data = pkt.subarray(start, Math.min(pkt.length, start + dataLen));
     attrs.push(["RD", hex(crc32(data)).padStart(8, "0")]);
@@ -245,7 +243,13 @@ export function ecnTest(pkt: Uint8Array): FpTest | undefined {
   const tcp = ip && readTcp(pkt, ip);
   if (!ip || !tcp) return undefined;
   const f = tcp.flags;
-  const cc = (f & TH_ECE) && (f & TH_CWR) ? "S" : f & TH_ECE ? "Y" : !(f & TH_CWR) ? "N" : "O";
+  const cc = (f & TcpFlag.ECE) && (f & TcpFlag.CWR)
+    ? "S"
+    : f & TcpFlag.ECE
+    ? "Y"
+    : !(f & TcpFlag.CWR)
+    ? "N"
+    : "O";
   return {
     name: "ECN",
     attrs: [

@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../engine/_assert.ts";
 import { loadOsDb, OsDbError, parseOsDb } from "./db.ts";
 
-import { SMALL_DB } from "./_testdata.ts";
+import { SMALL_DB } from "../../tests/testing/os_testdata.ts";
 
 Deno.test("parseOsDb: MatchPoints, records, classes, CPEs, lines and shared test lines", () => {
   const db = parseOsDb(SMALL_DB, "small");
@@ -172,7 +172,7 @@ Deno.test("mergeOsDbs: nmap's prints, then Porthole's, each test line scored und
   const { mergeOsDbs } = await import("./db.ts");
   const { matchFingerprint } = await import("./match.ts");
   const { parseFingerprint } = await import("./fingerprint.ts");
-  const { NMAP_LAB_FINGERPRINT } = await import("./_testdata.ts");
+  const { NMAP_LAB_FINGERPRINT } = await import("../../tests/testing/os_testdata.ts");
   const nmap = parseOsDb(SMALL_DB, "nmap-os-db");
   const own = await loadOsDb();
   const db = mergeOsDbs(nmap, own);

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../engine/_assert.ts";
 import type { HostResult, PortResult } from "../model.ts";
-import { FakeHost } from "./_fake_host.ts";
+import { FakeHost } from "../../tests/testing/os_fake_host.ts";
 import { choosePorts, detectWithIo, omitReason } from "./detect.ts";
 import { parseOsDb } from "./db.ts";
 import { testToString } from "./fingerprint.ts";

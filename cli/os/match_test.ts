@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../engine/_assert.ts";
 import { loadOsDb, parseOsDb } from "./db.ts";
 import { parseFingerprint } from "./fingerprint.ts";
 import { classify, type Fingerprint, matchFingerprint, mismatches } from "./match.ts";
-import { NMAP_LAB_FINGERPRINT, SMALL_DB } from "./_testdata.ts";
+import { NMAP_LAB_FINGERPRINT, SMALL_DB } from "../../tests/testing/os_testdata.ts";
 
 const NMAP_LAB_GUESSES: [string, number, number][] = [
   ["Linux 5.3 - 5.4", 96, 68140],

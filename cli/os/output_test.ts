@@ -1,7 +1,7 @@
 import { assertEquals } from "../engine/_assert.ts";
 import type { HostResult } from "../model.ts";
 import { parseFingerprint } from "./fingerprint.ts";
-import { NMAP_LAB_FINGERPRINT } from "./_testdata.ts";
+import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
 import { osGrepable, osLines, osXml } from "./output.ts";
 import type { OsClass, OsMatch, OsResult } from "./types.ts";
 

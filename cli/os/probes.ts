@@ -17,6 +17,8 @@
  * @module
  */
 
+import { TcpFlag } from "../../core-wasm/mod.ts";
+
 /** TCP options of the 13 TCP probes, byte for byte (SEQ/OPS 1–6, ECN, T2–T7). */
 export const PROBE_OPTIONS: readonly Uint8Array[] = [
   // WScale 10, NOP, MSS 1460, timestamp, SACK permitted
@@ -71,8 +73,7 @@ export const U1_IP_ID = 0x1042;
 export const U1_PATTERN = 0x43; // 'C'
 export const U1_DATA_LENGTH = 300;
 
-/** Flags as in the TCP header. */
-const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10, URG = 0x20, ECE = 0x40, CWR = 0x80;
+const { FIN, SYN, PSH, ACK, URG, ECE, CWR } = TcpFlag;
 
 /** One TCP probe as the tests need it built. */
 export interface TcpProbeSpec {

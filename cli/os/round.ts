@@ -10,6 +10,7 @@
  * @module
  */
 
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import {
   type EchoReply,
   ecnTest,
@@ -23,9 +24,6 @@ import {
   seqTest,
   tcpOptionString,
   tcpTimestamp,
-  TH_ACK,
-  TH_RST,
-  TH_SYN,
   tTest,
   u1Test,
   type UdpProbeInfo,
@@ -232,7 +230,10 @@ export async function runRound(
         // nmap's processTSeqResp.
         if (!(lastIpId !== 0 && ip.id === lastIpId)) {
           lastIpId = ip.id;
-          if ((th.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && !(th.flags & TH_RST)) {
+          if (
+            (th.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK) &&
+            !(th.flags & TcpFlag.RST)
+          ) {
             let k = (th.ack - seqBase - 1) >>> 0;
             if (k !== n) k = n;
             if (!samples[k]) {

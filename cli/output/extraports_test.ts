@@ -1,6 +1,6 @@
 import type { PortResult, PortState } from "../model.ts";
 import { foldPorts, isIgnoredState } from "./extraports.ts";
-import { assertEquals } from "./_test_util.ts";
+import { assertEquals } from "../../tests/testing/output_samples.ts";
 
 const quiet = { verbose: 0, debug: 0, openOnly: false };
 

@@ -8,7 +8,7 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "./_test_util.ts";
+} from "../../tests/testing/output_samples.ts";
 
 function render(
   hosts: HostResult[],

@@ -10,7 +10,7 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "./_test_util.ts";
+} from "../../tests/testing/output_samples.ts";
 
 function usageError(fn: () => unknown): string {
   try {
@@ -119,6 +119,8 @@ Deno.test("preflight: one clear error before scanning when a file cannot be open
     await Deno.writeTextFile(`${dir}/keep.gnmap`, "old\n");
     preflightOutputFiles(parseOptions(["-oG", `${dir}/keep.gnmap`, "10.0.0.1"]));
     assertEquals(await Deno.readTextFile(`${dir}/keep.gnmap`), "old\n");
+    // nmap 7.93 lets several formats share stdout: "-" is never opened.
+    preflightOutputFiles(parseOptions(["-oX", "-", "-oG", "-", "-oN", "-", "10.0.0.1"]));
   });
 });
 

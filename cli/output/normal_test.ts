@@ -15,7 +15,7 @@ import { formatCtime, formatStartTime } from "./format.ts";
 import { parseOptions } from "../options.ts";
 import { missingTools } from "../../tests/_oracle.ts";
 import { parseFingerprint } from "../os/fingerprint.ts";
-import { NMAP_LAB_FINGERPRINT } from "../os/_testdata.ts";
+import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
 import type { OsResult } from "../os/types.ts";
 
 // ------------------------------------------------------------ helpers

@@ -17,7 +17,7 @@ import {
   sampleHost,
   sampleRun,
   sampleSummary,
-} from "./_test_util.ts";
+} from "../../tests/testing/output_samples.ts";
 
 const ARGS = [
   "porthole",

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import type { HostResult, ScriptOutput } from "../model.ts";
 import { NormalWriter } from "./normal.ts";
 import { XmlWriter } from "./xml.ts";
-import { MemorySink, sampleHost, sampleRun, sampleSummary } from "./_test_util.ts";
+import {
+  MemorySink,
+  sampleHost,
+  sampleRun,
+  sampleSummary,
+} from "../../tests/testing/output_samples.ts";
 import { parseOptions } from "../options.ts";
 import { scriptLines } from "./scripts.ts";
 

@@ -2,7 +2,12 @@
 
 import assert from "node:assert/strict";
 import { XmlWriter } from "./xml.ts";
-import { MemorySink, sampleHost, sampleRun, sampleSummary } from "./_test_util.ts";
+import {
+  MemorySink,
+  sampleHost,
+  sampleRun,
+  sampleSummary,
+} from "../../tests/testing/output_samples.ts";
 
 const haveXmllint = await (async () => {
   try {

@@ -1,10 +1,11 @@
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import { assertEquals } from "../engine/_assert.ts";
 import { PortTable, verdictCode, verdictOf } from "./port_table.ts";
-import { silenceVerdict, TCP_RST, tcpReplyVerdict } from "./tcp_rules.ts";
+import { silenceVerdict, tcpReplyVerdict } from "./tcp_rules.ts";
 
 Deno.test("port table: first verdict wins, results ascend, TTL and router kept", () => {
   const t = new PortTable(2, [22, 80, 443], "tcp");
-  const closed = tcpReplyVerdict("syn", TCP_RST, 0)!;
+  const closed = tcpReplyVerdict("syn", TcpFlag.RST, 0)!;
   assertEquals(t.set(1, 2, closed, 64), true);
   assertEquals(t.set(1, 2, silenceVerdict("syn")), false);
   t.set(1, 0, { state: "filtered", reason: "host-unreach" }, 63, "10.0.0.1");

@@ -16,7 +16,7 @@
  */
 
 import type { ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
-import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
+import { Kind, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -29,8 +29,6 @@ import {
   type RawTcpScanKind,
   SCAN_FLAGS,
   silenceVerdict,
-  TCP_ACK,
-  TCP_SYN,
   tcpReplyVerdict,
 } from "./tcp_rules.ts";
 
@@ -104,13 +102,13 @@ export async function rawTcpScan(
       // nmap's window 1024 and MSS 1460 on SYNs; a random TTL as nmap's (per run).
       window: 1024,
       ttl: RUN_TTL,
-      options: flags & TCP_SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+      options: flags & TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
       capacity: TEMPLATE_CAPACITY,
     });
     perSession.set(flags, template);
   }
   const tpl: ProbeTemplate = template;
-  const carriesAck = (flags & TCP_ACK) !== 0;
+  const carriesAck = (flags & TcpFlag.ACK) !== 0;
   const seqSpace = FlowCookies.sequenceSpace(flags);
 
   const sched = new Scheduler({

@@ -7,29 +7,22 @@
  * @module
  */
 
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import type { PortState, Protocol } from "../model.ts";
 import type { ScanKind } from "../options_types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */
 export type RawTcpScanKind = "syn" | "fin" | "null" | "xmas" | "ack" | "window" | "maimon";
 
-/** TCP flag bits. */
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-export const TCP_URG = 0x20;
-
 /** The flags each scan sends (nmap's defaults, overridable by --scanflags). */
 export const SCAN_FLAGS: Record<RawTcpScanKind, number> = {
-  syn: TCP_SYN,
-  fin: TCP_FIN,
+  syn: TcpFlag.SYN,
+  fin: TcpFlag.FIN,
   null: 0,
-  xmas: TCP_FIN | TCP_PSH | TCP_URG,
-  ack: TCP_ACK,
-  window: TCP_ACK,
-  maimon: TCP_FIN | TCP_ACK,
+  xmas: TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG,
+  ack: TcpFlag.ACK,
+  window: TcpFlag.ACK,
+  maimon: TcpFlag.FIN | TcpFlag.ACK,
 };
 
 /** nmap's scan names for "Initiating X Scan" and XML scaninfo types. */
@@ -67,14 +60,16 @@ export function tcpReplyVerdict(
   flags: number,
   window: number,
 ): Verdict | null {
-  if (kind === "syn" && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) return OPEN_SYNACK;
-  if (flags & TCP_RST) {
+  if (kind === "syn" && (flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+    return OPEN_SYNACK;
+  }
+  if (flags & TcpFlag.RST) {
     if (kind === "window") return window ? OPEN_RESET : CLOSED_RESET;
     if (kind === "ack") return UNFILTERED_RESET;
     return CLOSED_RESET;
   }
   // A bare SYN back: TCP split handshake (nmap.org/misc/split-handshake.pdf).
-  if (kind === "syn" && flags & TCP_SYN) return OPEN_SPLIT;
+  if (kind === "syn" && flags & TcpFlag.SYN) return OPEN_SPLIT;
   return null;
 }
 

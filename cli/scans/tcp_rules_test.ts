@@ -1,54 +1,55 @@
+import { TcpFlag } from "../../core-wasm/mod.ts";
 import { assertEquals } from "../engine/_assert.ts";
 import {
   icmpErrorVerdict,
   icmpReason,
   SCAN_FLAGS,
   silenceVerdict,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_PSH,
-  TCP_RST,
-  TCP_SYN,
-  TCP_URG,
   tcpReplyVerdict,
 } from "./tcp_rules.ts";
 
 Deno.test("rules: SYN scan replies", () => {
-  assertEquals(tcpReplyVerdict("syn", TCP_SYN | TCP_ACK, 64240), {
+  assertEquals(tcpReplyVerdict("syn", TcpFlag.SYN | TcpFlag.ACK, 64240), {
     state: "open",
     reason: "syn-ack",
   });
-  assertEquals(tcpReplyVerdict("syn", TCP_RST | TCP_ACK, 0), { state: "closed", reason: "reset" });
-  assertEquals(tcpReplyVerdict("syn", TCP_SYN, 100), {
+  assertEquals(tcpReplyVerdict("syn", TcpFlag.RST | TcpFlag.ACK, 0), {
+    state: "closed",
+    reason: "reset",
+  });
+  assertEquals(tcpReplyVerdict("syn", TcpFlag.SYN, 100), {
     state: "open",
     reason: "split-handshake-syn",
   });
-  assertEquals(tcpReplyVerdict("syn", TCP_ACK, 0), null);
+  assertEquals(tcpReplyVerdict("syn", TcpFlag.ACK, 0), null);
   assertEquals(silenceVerdict("syn"), { state: "filtered", reason: "no-response" });
 });
 
 Deno.test("rules: FIN/NULL/Xmas/Maimon: RST closed, silence open|filtered", () => {
   for (const k of ["fin", "null", "xmas", "maimon"] as const) {
-    assertEquals(tcpReplyVerdict(k, TCP_RST | TCP_ACK, 0), { state: "closed", reason: "reset" });
+    assertEquals(tcpReplyVerdict(k, TcpFlag.RST | TcpFlag.ACK, 0), {
+      state: "closed",
+      reason: "reset",
+    });
     // A SYN-ACK to a FIN probe is not an answer nmap acts on.
-    assertEquals(tcpReplyVerdict(k, TCP_SYN | TCP_ACK, 0), null);
+    assertEquals(tcpReplyVerdict(k, TcpFlag.SYN | TcpFlag.ACK, 0), null);
     assertEquals(silenceVerdict(k), { state: "open|filtered", reason: "no-response" });
   }
 });
 
 Deno.test("rules: ACK and Window scans", () => {
-  assertEquals(tcpReplyVerdict("ack", TCP_RST, 0), { state: "unfiltered", reason: "reset" });
-  assertEquals(tcpReplyVerdict("window", TCP_RST, 512), { state: "open", reason: "reset" });
-  assertEquals(tcpReplyVerdict("window", TCP_RST, 0), { state: "closed", reason: "reset" });
+  assertEquals(tcpReplyVerdict("ack", TcpFlag.RST, 0), { state: "unfiltered", reason: "reset" });
+  assertEquals(tcpReplyVerdict("window", TcpFlag.RST, 512), { state: "open", reason: "reset" });
+  assertEquals(tcpReplyVerdict("window", TcpFlag.RST, 0), { state: "closed", reason: "reset" });
   assertEquals(silenceVerdict("ack").state, "filtered");
   assertEquals(silenceVerdict("window").state, "filtered");
 });
 
 Deno.test("rules: probe flags as nmap sends them", () => {
-  assertEquals(SCAN_FLAGS.syn, TCP_SYN);
+  assertEquals(SCAN_FLAGS.syn, TcpFlag.SYN);
   assertEquals(SCAN_FLAGS.null, 0);
-  assertEquals(SCAN_FLAGS.xmas, TCP_FIN | TCP_PSH | TCP_URG);
-  assertEquals(SCAN_FLAGS.maimon, TCP_FIN | TCP_ACK);
+  assertEquals(SCAN_FLAGS.xmas, TcpFlag.FIN | TcpFlag.PSH | TcpFlag.URG);
+  assertEquals(SCAN_FLAGS.maimon, TcpFlag.FIN | TcpFlag.ACK);
 });
 
 Deno.test("rules: ICMP unreachable codes for TCP are filtered", () => {

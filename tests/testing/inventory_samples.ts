@@ -1,6 +1,6 @@
 /** Test data for the inventory's tests. */
 
-import type { InvScan } from "./scan.ts";
+import type { InvScan } from "../../cli/inventory/scan.ts";
 
 /** A small scan: `open` maps address → open ports (ssh on 22, http elsewhere). */
 export function sampleScan(startTime: number, open: Record<string, number[]>): InvScan {

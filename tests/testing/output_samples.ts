@@ -1,9 +1,10 @@
 /**
- * Test helpers for the output writers: assertions (no JSR here, and
- * node:assert has no types without @types/node) and sample results.
+ * Test helpers for the output writers: assertions (over `node:assert/strict`)
+ * and sample results.
  */
 
-import type { HostResult, PortResult, RunInfo, RunSummary } from "../model.ts";
+import { deepStrictEqual } from "node:assert/strict";
+import type { HostResult, PortResult, RunInfo, RunSummary } from "../../cli/model.ts";
 
 /** Throws unless `cond` is truthy. */
 export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
@@ -19,15 +20,15 @@ function firstDifference(a: string, b: string): string {
   }\n  expected: ${JSON.stringify(b.slice(i - 40 < 0 ? 0 : i - 40, i + 60))}`;
 }
 
-/** Deep equality through JSON (plain data only); strings show where they differ. */
+/** Deep strict equality (node:assert/strict); strings show where they first differ. */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  const a = typeof actual === "string" ? actual : JSON.stringify(actual);
-  const e = typeof expected === "string" ? expected : JSON.stringify(expected);
-  if (a === e) return;
-  const detail = typeof actual === "string" && typeof expected === "string"
-    ? firstDifference(actual, expected)
-    : `expected ${e}\n  got ${a}`;
-  throw new Error(`${msg ? msg + ": " : ""}${detail}`);
+  if (typeof actual === "string" && typeof expected === "string") {
+    if (actual !== expected) {
+      throw new Error(`${msg ? msg + ": " : ""}${firstDifference(actual, expected)}`);
+    }
+    return;
+  }
+  deepStrictEqual(actual, expected, msg);
 }
 
 /** Throws unless `text` matches `re`. */

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { packetCore } from "../../core-wasm/mod.ts";
-import type { EchoProbe, OsIo, TcpProbe, UdpProbe } from "./round.ts";
+import { packetCore, TcpFlag } from "../../core-wasm/mod.ts";
+import type { EchoProbe, OsIo, TcpProbe, UdpProbe } from "../../cli/os/round.ts";
 
 const core = packetCore();
 
@@ -25,7 +25,7 @@ export interface FakeHostOptions {
   hops?: number;
 }
 
-const SYN = 0x02, RST = 0x04, ACK = 0x10, FIN = 0x01, ECE = 0x40, CWR = 0x80;
+const { SYN, RST, ACK, FIN, ECE, CWR } = TcpFlag;
 
 /** The OsIo of a simulated host. */
 export class FakeHost implements OsIo {
