@@ -27,6 +27,8 @@ export interface ConnectOutcome {
   tryNo: number;
   /** performance.now() when it finished. */
   at: number;
+  /** performance.now() when the connect was started. */
+  started: number;
   error: unknown;
 }
 
@@ -75,6 +77,7 @@ export class Connects implements Disposable {
     if (list) list.push(ac);
     else this.#open.set(idx, [ac]);
     this.#trace?.(connLine(hostname, port, "Operation now in progress"));
+    const started = performance.now();
     Deno.connect({ hostname, port, signal: ac.signal }).then(
       (conn) => {
         try {
@@ -96,7 +99,7 @@ export class Connects implements Disposable {
       if (ac.signal.aborted) return;
       this.#trace?.(connLine(hostname, port, connectOutcome(error)));
       if (shortage) this.#withdrawn.push({ h, p, tryNo });
-      else this.#finished.push({ h, p, tryNo, at: performance.now(), error });
+      else this.#finished.push({ h, p, tryNo, at: performance.now(), started, error });
       this.#waker.wake();
     });
   }

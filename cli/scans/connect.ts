@@ -50,6 +50,7 @@ export async function connectScan(
   // no RACK (completion order is not send order) and nmap's own RTO floor
   // (the adaptive LAN floor is for raw replies timed by the capture).
   const plan = { ...ctx.plan, rtt: { ...ctx.plan.rtt, adaptiveFloorMs: undefined } };
+  const connectLatency: boolean[] = [];
   const sched = new Scheduler({
     hosts: H,
     perHost: ports.length,
@@ -57,11 +58,13 @@ export async function connectScan(
     randomize: ctx.opts.randomizePorts,
     signal: ctx.signal,
     onProgress: ctx.progress && ((d, t) => ctx.progress!.update(d, t)),
-    timings: hosts.map((h) => {
+    timings: hosts.map((h, i) => {
       const t = newHostTiming(plan, ports.length);
       // The reported latency stays raw discovery's, timed by the capture: connect completions
       // come through the event loop, which times retransmissions well but not the path.
+      // Without one (-Pn), it is the connects' own, as nmap's -sT reports it.
       t.rtt.latency = h.timing?.rtt.latency;
+      connectLatency[i] = t.rtt.latency === undefined;
       return (h.timing = t);
     }),
     maxInFlight: MAX_CONNECTS_IN_FLIGHT,
@@ -82,6 +85,7 @@ export async function connectScan(
         const verdict = connectVerdict(d.error);
         if (!verdict) continue;
         if (sched.answer(d.h, d.p, d.tryNo, d.at)) {
+          if (connectLatency[d.h]) hosts[d.h]!.timing!.rtt.sampleLatency(d.at - d.started);
           table.set(d.h, d.p, verdict);
           listener.port?.(hosts[d.h]!, ports[d.p]!, verdict.state);
         }
