@@ -25,7 +25,14 @@
  */
 
 import type { MatchDetails } from "./match.ts";
-import { matchResponse, MAX_MATCH_BYTES } from "./match.ts";
+import {
+  ECHO_MIN_PREFIX,
+  ECHO_RULE,
+  echoMatch,
+  echoOf,
+  matchResponse,
+  MAX_MATCH_BYTES,
+} from "./match.ts";
 import type { Probe, ProbeDb } from "./probe_db.ts";
 import { candidateProbes, isEligible, type PlanEntry } from "./plan.ts";
 import {
@@ -109,6 +116,8 @@ class Attempt {
   end?: AttemptEnd;
   firstSoft?: MatchDetails;
   hard?: MatchDetails;
+  /** The reply so far is a long enough start of the probe: "echo" unless more comes that is not. */
+  private echoing = false;
   connected = false;
   /** Set when the process could open nothing at all for long: the scan cannot go on. */
   fatal?: DescriptorLimitError;
@@ -214,6 +223,7 @@ class Attempt {
       }
       if (ev.kind === "timeout") {
         this.end = "timeout";
+        this.endEcho();
         return;
       }
       if (ev.kind === "eof") {
@@ -221,6 +231,7 @@ class Attempt {
           cfg.log(`Service scan: ${this.label} closed the connection (probe ${this.probe.name})`);
         }
         this.end = "eof";
+        this.endEcho();
         return;
       }
       if (ev.kind === "error") {
@@ -232,6 +243,7 @@ class Attempt {
           : ["EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EHOSTDOWN", "ENONET"].includes(ev.code)
           ? "abort"
           : "retry";
+        if (this.end === "reset") this.endEcho();
         return;
       }
       this.chunks.push(ev.data);
@@ -244,7 +256,23 @@ class Attempt {
           }"`,
         );
       }
-      const md = matchResponse(this.probe, this.data().subarray(0, MAX_MATCH_BYTES), cfg.log);
+      const data = this.data();
+      // A probe sent back is an echo service, never the probed protocol (nmap
+      // matches its echo lines first); a long enough start of it waits for the rest.
+      const echo = this.isNull ? null : echoOf(this.probe.payload, data);
+      if (echo === "full") {
+        this.hard = echoMatch(this.probe);
+        this.end = "hard";
+        return;
+      }
+      this.echoing = echo === "prefix" && data.length >= ECHO_MIN_PREFIX;
+      if (this.echoing) {
+        if (this.size < READ_LIMIT) continue;
+        this.end = "full";
+        this.endEcho();
+        return;
+      }
+      const md = matchResponse(this.probe, data.subarray(0, MAX_MATCH_BYTES), cfg.log);
       if (md && !md.soft) {
         this.hard = md;
         this.end = "hard";
@@ -256,6 +284,11 @@ class Attempt {
         return;
       }
     }
+  }
+
+  /** At the end of reading: a reply that stopped partway through the probe is its echo. */
+  private endEcho(): void {
+    if (this.echoing) this.hard = echoMatch(this.probe);
   }
 }
 
@@ -513,6 +546,10 @@ export async function probePort(
 
 function trace(cfg: EngineConfig, label: string, probe: Probe, md: MatchDetails): void {
   if (!(cfg.trace || cfg.debug > 1)) return;
+  if (md.rule === ECHO_RULE) {
+    cfg.log(`Service scan hard match (Probe ${probe.name} was sent back): ${label} is echo`);
+    return;
+  }
   cfg.log(
     `Service scan ${
       md.soft ? "soft" : "hard"
