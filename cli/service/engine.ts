@@ -41,10 +41,12 @@ import {
   connectTcp,
   connectTls,
   type Endpoint,
+  errorCode,
   openUdp,
 } from "./conn.ts";
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
+import type { HostConnLimit } from "./hostlimit.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -74,7 +76,12 @@ export interface EngineConfig {
   platform: string;
   /** performance.now() value after which no new probe starts (host timeout). */
   deadline?: number;
+  /** The target's limit on TCP connections at once, shared by its ports. */
+  hostLimit?: HostConnLimit;
 }
+
+/** Times a probe whose connection the host refused (or let time out) is sent again. */
+export const CONNECT_RETRIES = 4;
 
 /** How probing a port ended (nmap's serviceprobestate). */
 export type ProbeState = "hard" | "soft" | "tcpwrapped" | "nomatch" | "incomplete";
@@ -121,6 +128,8 @@ class Attempt {
   connected = false;
   /** Set when the process could open nothing at all for long: the scan cannot go on. */
   fatal?: DescriptorLimitError;
+  /** The host refused the connection or let it time out (or reset it before any byte). */
+  refused = false;
   private chan?: Channel;
   private cancelled = false;
   private readonly abort = new AbortController();
@@ -169,6 +178,29 @@ class Attempt {
   }
 
   private async run(): Promise<void> {
+    const limit = this.protocol === "tcp" ? this.cfg.hostLimit : undefined;
+    let ticket: number;
+    if (limit) {
+      try {
+        ticket = await limit.acquire(this.abort.signal);
+      } catch {
+        this.end = "cancelled";
+        return;
+      }
+    }
+    try {
+      await this.probe1();
+    } finally {
+      if (limit) {
+        limit.release(
+          ticket!,
+          this.refused ? "refused" : this.connected && !this.cancelled ? "accepted" : "neutral",
+        );
+      }
+    }
+  }
+
+  private async probe1(): Promise<void> {
     const cfg = this.cfg;
     const connectStart = performance.now();
     try {
@@ -183,6 +215,12 @@ class Attempt {
         return;
       }
       if (e instanceof DescriptorLimitError) this.fatal = e;
+      else if (this.protocol === "tcp") {
+        // Refused, or no SYN-ACK in time: an open port's backlog is full.
+        const code = errorCode(e);
+        this.refused = code === "ECONNREFUSED" || code === "ETIMEDOUT" ||
+          (e as Error).name === "AbortError";
+      }
       if (cfg.debug || cfg.trace) {
         cfg.log(`Service scan: connect to ${this.label} failed: ${(e as Error).message}`);
       }
@@ -244,6 +282,7 @@ class Attempt {
           ? "abort"
           : "retry";
         if (this.end === "reset") this.endEcho();
+        if (this.end === "reset" && this.silent && !this.isNull) this.refused = true;
         return;
       }
       this.chunks.push(ev.data);
@@ -297,6 +336,8 @@ interface Step {
   probe: Probe;
   isNull: boolean;
   attempt?: Attempt;
+  /** Times the probe was sent again after the host refused its connection. */
+  retries?: number;
 }
 
 /**
@@ -408,6 +449,18 @@ export async function probePort(
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
     if (!runAhead || (cfg.deadline !== undefined && now >= cfg.deadline)) return;
+    // A connection the host refused (its backlog full) is tried again, as
+    // the host limit backs off, rather than ending the port.
+    for (let i = head; i < steps.length; i++) {
+      const s = steps[i]!;
+      if (s.attempt?.end !== "connect-failed" || !s.attempt.refused || !cfg.hostLimit) continue;
+      if ((s.retries ?? 0) >= CONNECT_RETRIES) continue;
+      s.retries = (s.retries ?? 0) + 1;
+      if (cfg.trace) {
+        cfg.log(`Service scan: ${label} refused probe ${s.probe.name}; sending it again`);
+      }
+      launch(s);
+    }
     let inFlight = 0;
     for (let i = head; i < steps.length; i++) {
       const a = steps[i]!.attempt;
@@ -435,6 +488,13 @@ export async function probePort(
         tcpwrapPossible = false;
       }
       if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
+      if (
+        a.end === "connect-failed" && a.refused && cfg.hostLimit &&
+        (s.retries ?? 0) < CONNECT_RETRIES &&
+        !(cfg.deadline !== undefined && performance.now() >= cfg.deadline)
+      ) {
+        return null; // launchSome sends it again
+      }
       if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
         return finish("incomplete", soft);
       }
