@@ -22,6 +22,11 @@
  * probe's totalwaitms the engine makes nmap's decisions in nmap's order (each
  * probe still has its own connection, where nmap sends the first probe after
  * NULL on the NULL probe's connection).
+ *
+ * A reply that is the probe sent back is "echo", judged before any match line
+ * (see match.ts's echoOf). TCP connections to one host share a limit that
+ * halves when the host refuses them (hostlimit.ts); a probe whose connection
+ * was refused is sent again rather than ending the port.
  */
 
 import type { MatchDetails } from "./match.ts";
