@@ -200,6 +200,7 @@ class Attempt {
         limit.release(
           ticket!,
           this.refused ? "refused" : this.connected && !this.cancelled ? "accepted" : "neutral",
+          this.connected,
         );
       }
     }
@@ -233,6 +234,7 @@ class Attempt {
       return;
     }
     this.connected = true;
+    if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {

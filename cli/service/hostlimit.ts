@@ -1,17 +1,21 @@
 /**
  * The per-host limit on concurrent service-scan connections. It starts at
  * nmap's service parallelism, grows by one with each connection the host
- * accepts (up to a ceiling), and halves when the host refuses or resets a
- * connection: a daemon whose listen backlog is full, or a kernel answering
- * with SYN cookies, shows itself that way, and fewer connections at once is
- * what it survives. One halving per round: a refusal of a connection opened
- * while the limit was already lower than before does not halve it again.
+ * accepts (up to a ceiling), and at least halves when the host refuses or
+ * resets a connection: a daemon whose listen backlog is full, or a kernel
+ * answering with SYN cookies, shows itself that way, and fewer connections at
+ * once is what it survives. It then drops to no more than the connections the
+ * host holds open at that moment (what it just showed it can take). One cut
+ * per round: a refusal of a connection asked for before the last cut does not
+ * cut again.
  */
 
 export class HostConnLimit {
   /** Connections allowed at once now. */
   limit: number;
   private used = 0;
+  /** Connections the host accepted that are still open. */
+  private open = 0;
   private readonly waiting: Array<() => void> = [];
   /** Generation of the limit, bumped at each halving. */
   private round = 0;
@@ -48,15 +52,22 @@ export class HostConnLimit {
     });
   }
 
+  /** Notes that the host accepted a connection holding a slot. */
+  connected(): void {
+    this.open++;
+  }
+
   /**
    * Gives a slot back. `how`: "accepted" when the host took the connection,
-   * "refused" when it refused or reset it, "neutral" when neither tells.
+   * "refused" when it refused or reset it, "neutral" when neither tells;
+   * `wasConnected`: whether {@link connected} was called for it.
    */
-  release(ticket: number, how: "accepted" | "refused" | "neutral"): void {
+  release(ticket: number, how: "accepted" | "refused" | "neutral", wasConnected: boolean): void {
     this.used--;
+    if (wasConnected) this.open--;
     if (how === "accepted") this.limit = Math.min(this.ceiling, this.limit + 1);
     else if (how === "refused" && ticket === this.round) {
-      this.limit = Math.max(1, Math.floor(this.limit / 2));
+      this.limit = Math.max(1, Math.min(Math.floor(this.limit / 2), this.open));
       this.round++;
     }
     this.pump();

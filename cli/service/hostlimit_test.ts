@@ -9,30 +9,41 @@ Deno.test("host limit: at most `limit` connections at once; a release lets the n
   const third = h.acquire().then(() => order.push(3));
   await Promise.resolve();
   assertEquals([h.inUse, order], [2, []]);
-  h.release(t1, "neutral");
+  h.release(t1, "neutral", false);
   await third;
   assertEquals([h.inUse, order, h.limit], [2, [3], 2]);
 });
 
 Deno.test("host limit: grows with accepted connections up to its ceiling, halves on refusal", async () => {
   const h = new HostConnLimit(4, 6);
-  for (let i = 0; i < 5; i++) h.release(await h.acquire(), "accepted");
+  for (let i = 0; i < 5; i++) {
+    const t = await h.acquire();
+    h.connected();
+    h.release(t, "accepted", true);
+  }
   assertEquals(h.limit, 6);
-  h.release(await h.acquire(), "refused");
+  // Six connections held open: a refusal halves, no further.
+  const held = await Promise.all(Array.from({ length: 5 }, () => h.acquire()));
+  held.forEach(() => h.connected());
+  h.release(await h.acquire(), "refused", false);
   assertEquals(h.limit, 3);
-  h.release(await h.acquire(), "refused");
+  held.forEach((t) => h.release(t, "neutral", true));
+  h.release(await h.acquire(), "refused", false);
   assertEquals(h.limit, 1);
-  h.release(await h.acquire(), "refused");
+  h.release(await h.acquire(), "refused", false);
   assertEquals(h.limit, 1, "never below one");
 });
 
 Deno.test("host limit: connections of one round refused together halve it once", async () => {
   const h = new HostConnLimit(8, 8);
-  const tickets = await Promise.all(Array.from({ length: 8 }, () => h.acquire()));
-  for (const t of tickets) h.release(t, "refused");
+  const held = await Promise.all(Array.from({ length: 6 }, () => h.acquire()));
+  held.forEach(() => h.connected());
+  const refused = [await h.acquire(), await h.acquire()];
+  for (const t of refused) h.release(t, "refused", false);
   assertEquals(h.limit, 4);
-  // A connection opened after the halving, refused, halves again.
-  h.release(await h.acquire(), "refused");
+  // A connection asked for after the cut, refused, cuts again.
+  held.splice(0, 3).forEach((t) => h.release(t, "neutral", true));
+  h.release(await h.acquire(), "refused", false);
   assertEquals(h.limit, 2);
 });
 
@@ -44,6 +55,16 @@ Deno.test("host limit: an aborted wait leaves the queue", async () => {
   ac.abort(new Error("cancelled"));
   let rejected = false;
   await waiting.catch(() => (rejected = true));
-  h.release(t, "neutral");
+  h.release(t, "neutral", false);
   assertEquals([rejected, h.inUse], [true, 0]);
+});
+
+Deno.test("host limit: a refusal cuts to the connections the host holds open", async () => {
+  const h = new HostConnLimit(30, 30);
+  const held = [await h.acquire(), await h.acquire()];
+  held.forEach(() => h.connected());
+  h.release(await h.acquire(), "refused", false);
+  assertEquals(h.limit, 2, "the host took two and refused the third");
+  held.forEach((t) => h.release(t, "accepted", true));
+  assertEquals(h.limit, 4);
 });
