@@ -71,11 +71,21 @@ async function runScript(c: Deno.Conn, s: Script, log: string[], live: () => boo
   }
 }
 
-/** Serves `script` on an ephemeral 127.0.0.1 port (or TLS with cert/key). */
-export function serveTcp(script: Script, tls?: { cert: string; key: string }): TestServer {
+/** Where a test server listens when not on an ephemeral 127.0.0.1 port. */
+export interface ListenAt {
+  hostname: string;
+  port: number;
+}
+
+/** Serves `script` on an ephemeral 127.0.0.1 port or `at` (or TLS with cert/key). */
+export function serveTcp(
+  script: Script,
+  tls?: { cert: string; key: string },
+  at: ListenAt = { hostname: "127.0.0.1", port: 0 },
+): TestServer {
   const listener: Deno.Listener = tls
-    ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key })
-    : Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    ? Deno.listenTls({ ...at, cert: tls.cert, key: tls.key })
+    : Deno.listen(at);
   const received: string[] = [];
   const conns = new Set<Deno.Conn>();
   let open = true;
@@ -114,13 +124,17 @@ export function serveTcp(script: Script, tls?: { cert: string; key: string }): T
   return server;
 }
 
-/** A UDP responder on 127.0.0.1 (node:dgram: no --unstable-net needed). */
+/** A UDP responder on an ephemeral 127.0.0.1 port or `at` (node:dgram: no --unstable-net needed). */
 export async function serveUdp(
   reply: (msg: Uint8Array) => Uint8Array | null,
+  at: ListenAt = { hostname: "127.0.0.1", port: 0 },
 ): Promise<TestServer> {
   const sock = dgram.createSocket("udp4");
   const received: string[] = [];
-  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r, j) => {
+    sock.once("error", j);
+    sock.bind(at.port, at.hostname, () => r());
+  });
   sock.on("message", (msg: Buffer, rinfo: { port: number; address: string }) => {
     const m = new Uint8Array(msg);
     received.push(text(m));
@@ -170,12 +184,13 @@ export async function selfSignedCert(): Promise<{ cert: string; key: string } | 
   }
 }
 
-/** A host with the given open ports on 127.0.0.1. */
+/** A host with the given open ports on 127.0.0.1 (or another loopback address). */
 export function loopbackHost(
   ports: Array<number | [number, PortResult["protocol"], PortResult["state"]]>,
+  address = "127.0.0.1",
 ): HostResult {
   return {
-    address: "127.0.0.1",
+    address,
     family: 4,
     otherAddresses: [],
     status: "up",

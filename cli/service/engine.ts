@@ -22,10 +22,22 @@
  * probe's totalwaitms the engine makes nmap's decisions in nmap's order (each
  * probe still has its own connection, where nmap sends the first probe after
  * NULL on the NULL probe's connection).
+ *
+ * A reply that is the probe sent back is "echo", judged before any match line
+ * (see match.ts's echoOf). TCP connections to one host share a limit that
+ * halves when the host refuses them (hostlimit.ts); a probe whose connection
+ * was refused is sent again rather than ending the port.
  */
 
 import type { MatchDetails } from "./match.ts";
-import { matchResponse, MAX_MATCH_BYTES } from "./match.ts";
+import {
+  ECHO_MIN_PREFIX,
+  ECHO_RULE,
+  echoMatch,
+  echoOf,
+  matchResponse,
+  MAX_MATCH_BYTES,
+} from "./match.ts";
 import type { Probe, ProbeDb } from "./probe_db.ts";
 import { candidateProbes, isEligible, type PlanEntry } from "./plan.ts";
 import {
@@ -34,10 +46,12 @@ import {
   connectTcp,
   connectTls,
   type Endpoint,
+  errorCode,
   openUdp,
 } from "./conn.ts";
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
+import type { HostConnLimit } from "./hostlimit.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -67,7 +81,12 @@ export interface EngineConfig {
   platform: string;
   /** performance.now() value after which no new probe starts (host timeout). */
   deadline?: number;
+  /** The target's limit on TCP connections at once, shared by its ports. */
+  hostLimit?: HostConnLimit;
 }
+
+/** Times a probe whose connection the host refused (or let time out) is sent again. */
+export const CONNECT_RETRIES = 4;
 
 /** How probing a port ended (nmap's serviceprobestate). */
 export type ProbeState = "hard" | "soft" | "tcpwrapped" | "nomatch" | "incomplete";
@@ -109,9 +128,13 @@ class Attempt {
   end?: AttemptEnd;
   firstSoft?: MatchDetails;
   hard?: MatchDetails;
+  /** The reply so far is a long enough start of the probe: "echo" unless more comes that is not. */
+  private echoing = false;
   connected = false;
   /** Set when the process could open nothing at all for long: the scan cannot go on. */
   fatal?: DescriptorLimitError;
+  /** The host refused the connection or let it time out (or reset it before any byte). */
+  refused = false;
   private chan?: Channel;
   private cancelled = false;
   private readonly abort = new AbortController();
@@ -160,6 +183,30 @@ class Attempt {
   }
 
   private async run(): Promise<void> {
+    const limit = this.protocol === "tcp" ? this.cfg.hostLimit : undefined;
+    let ticket: number;
+    if (limit) {
+      try {
+        ticket = await limit.acquire(this.abort.signal);
+      } catch {
+        this.end = "cancelled";
+        return;
+      }
+    }
+    try {
+      await this.probe1();
+    } finally {
+      if (limit) {
+        limit.release(
+          ticket!,
+          this.refused ? "refused" : this.connected && !this.cancelled ? "accepted" : "neutral",
+          this.connected,
+        );
+      }
+    }
+  }
+
+  private async probe1(): Promise<void> {
     const cfg = this.cfg;
     const connectStart = performance.now();
     try {
@@ -174,6 +221,12 @@ class Attempt {
         return;
       }
       if (e instanceof DescriptorLimitError) this.fatal = e;
+      else if (this.protocol === "tcp") {
+        // Refused, or no SYN-ACK in time: an open port's backlog is full.
+        const code = errorCode(e);
+        this.refused = code === "ECONNREFUSED" || code === "ETIMEDOUT" ||
+          (e as Error).name === "AbortError";
+      }
       if (cfg.debug || cfg.trace) {
         cfg.log(`Service scan: connect to ${this.label} failed: ${(e as Error).message}`);
       }
@@ -181,6 +234,7 @@ class Attempt {
       return;
     }
     this.connected = true;
+    if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -214,6 +268,7 @@ class Attempt {
       }
       if (ev.kind === "timeout") {
         this.end = "timeout";
+        this.endEcho();
         return;
       }
       if (ev.kind === "eof") {
@@ -221,6 +276,7 @@ class Attempt {
           cfg.log(`Service scan: ${this.label} closed the connection (probe ${this.probe.name})`);
         }
         this.end = "eof";
+        this.endEcho();
         return;
       }
       if (ev.kind === "error") {
@@ -232,6 +288,8 @@ class Attempt {
           : ["EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EHOSTDOWN", "ENONET"].includes(ev.code)
           ? "abort"
           : "retry";
+        if (this.end === "reset") this.endEcho();
+        if (this.end === "reset" && this.silent && !this.isNull) this.refused = true;
         return;
       }
       this.chunks.push(ev.data);
@@ -244,7 +302,23 @@ class Attempt {
           }"`,
         );
       }
-      const md = matchResponse(this.probe, this.data().subarray(0, MAX_MATCH_BYTES), cfg.log);
+      const data = this.data();
+      // A probe sent back is an echo service, never the probed protocol (nmap
+      // matches its echo lines first); a long enough start of it waits for the rest.
+      const echo = this.isNull ? null : echoOf(this.probe.payload, data);
+      if (echo === "full") {
+        this.hard = echoMatch(this.probe);
+        this.end = "hard";
+        return;
+      }
+      this.echoing = echo === "prefix" && data.length >= ECHO_MIN_PREFIX;
+      if (this.echoing) {
+        if (this.size < READ_LIMIT) continue;
+        this.end = "full";
+        this.endEcho();
+        return;
+      }
+      const md = matchResponse(this.probe, data.subarray(0, MAX_MATCH_BYTES), cfg.log);
       if (md && !md.soft) {
         this.hard = md;
         this.end = "hard";
@@ -257,6 +331,11 @@ class Attempt {
       }
     }
   }
+
+  /** At the end of reading: a reply that stopped partway through the probe is its echo. */
+  private endEcho(): void {
+    if (this.echoing) this.hard = echoMatch(this.probe);
+  }
 }
 
 /** One entry of a port's probe sequence. */
@@ -264,6 +343,8 @@ interface Step {
   probe: Probe;
   isNull: boolean;
   attempt?: Attempt;
+  /** Times the probe was sent again after the host refused its connection. */
+  retries?: number;
 }
 
 /**
@@ -375,6 +456,18 @@ export async function probePort(
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
     if (!runAhead || (cfg.deadline !== undefined && now >= cfg.deadline)) return;
+    // A connection the host refused (its backlog full) is tried again, as
+    // the host limit backs off, rather than ending the port.
+    for (let i = head; i < steps.length; i++) {
+      const s = steps[i]!;
+      if (s.attempt?.end !== "connect-failed" || !s.attempt.refused || !cfg.hostLimit) continue;
+      if ((s.retries ?? 0) >= CONNECT_RETRIES) continue;
+      s.retries = (s.retries ?? 0) + 1;
+      if (cfg.trace) {
+        cfg.log(`Service scan: ${label} refused probe ${s.probe.name}; sending it again`);
+      }
+      launch(s);
+    }
     let inFlight = 0;
     for (let i = head; i < steps.length; i++) {
       const a = steps[i]!.attempt;
@@ -402,6 +495,13 @@ export async function probePort(
         tcpwrapPossible = false;
       }
       if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
+      if (
+        a.end === "connect-failed" && a.refused && cfg.hostLimit &&
+        (s.retries ?? 0) < CONNECT_RETRIES &&
+        !(cfg.deadline !== undefined && performance.now() >= cfg.deadline)
+      ) {
+        return null; // launchSome sends it again
+      }
       if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
         return finish("incomplete", soft);
       }
@@ -513,6 +613,10 @@ export async function probePort(
 
 function trace(cfg: EngineConfig, label: string, probe: Probe, md: MatchDetails): void {
   if (!(cfg.trace || cfg.debug > 1)) return;
+  if (md.rule === ECHO_RULE) {
+    cfg.log(`Service scan hard match (Probe ${probe.name} was sent back): ${label} is echo`);
+    return;
+  }
   cfg.log(
     `Service scan ${
       md.soft ? "soft" : "hard"

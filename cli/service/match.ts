@@ -4,7 +4,7 @@
  * turning the first matching line into filled version fields.
  */
 
-import type { MatchRule, Probe } from "./probe_db.ts";
+import { MatchRule, type Probe } from "./probe_db.ts";
 import { type Captures, makeSubject, MatchLimitError, type Subject } from "./regex.ts";
 import { cpePart, EXTRA_LEN, FIELD_LEN, fillTemplate, transformCpe, TYPE_LEN } from "./template.ts";
 
@@ -139,4 +139,27 @@ export function matchResponse(
     if (hit) return fillDetails(hit.rule, bytes, hit.caps, fb.name, warn);
   }
   return null;
+}
+
+/** The rule behind an "echo" verdict: no line of any file, the reply is the probe itself. */
+export const ECHO_RULE = new MatchRule(false, "echo", "", "", { cpe: [] }, 0);
+
+/** A strict prefix of a probe counts as its echo once it holds this many bytes (or all of a shorter probe). */
+export const ECHO_MIN_PREFIX = 8;
+
+/**
+ * Whether `data`, a non-NULL probe's reply so far, is that probe sent back:
+ * "full" when it equals the payload, "prefix" when it is a shorter start of it
+ * (more may come), null otherwise. An echoed probe is no reply of the probed
+ * protocol, so an echo is judged before any match line.
+ */
+export function echoOf(payload: Uint8Array, data: Uint8Array): "full" | "prefix" | null {
+  if (payload.length === 0 || data.length === 0 || data.length > payload.length) return null;
+  for (let i = 0; i < data.length; i++) if (data[i] !== payload[i]) return null;
+  return data.length === payload.length ? "full" : "prefix";
+}
+
+/** The hard match an echo gets: service "echo", nothing else. */
+export function echoMatch(probe: Probe): MatchDetails {
+  return { soft: false, service: "echo", rule: ECHO_RULE, fallbackName: probe.name };
 }

@@ -20,6 +20,7 @@ import type { Options } from "../options_types.ts";
 import { defaultServicesDb } from "../services_db.ts";
 import { probeDbFor } from "./db.ts";
 import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
+import { HostConnLimit } from "./hostlimit.ts";
 import { sanitizeField } from "./fingerprint.ts";
 import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
 import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
@@ -51,6 +52,8 @@ export interface DetectTuning {
   window?: number;
   /** Ports probed at once (default: nmap's, from the timing template). */
   parallelism?: number;
+  /** TCP connections to the host at once, to start (default: the parallelism). */
+  hostConnections?: number;
   /** Probe UDP ports too (default true). */
   udp?: boolean;
   /** Records the scan's beginning and end (XML's <taskbegin>/<taskend> with -v). */
@@ -108,6 +111,8 @@ export async function detectServices(
   if (todo.length === 0) return;
 
   const hostTimeout = opts.timing.hostTimeoutMs;
+  const parallelism = Math.max(1, tuning.parallelism ?? serviceParallelism(opts));
+  const window = tuning.window ?? 6;
   const cfg: EngineConfig = {
     db,
     intensity: Math.max(0, Math.min(9, opts.versionIntensity)),
@@ -116,7 +121,7 @@ export async function detectServices(
     verbose: opts.verbose,
     log,
     graceMs: tuning.graceMs ?? 500,
-    window: tuning.window ?? 6,
+    window,
     udpWindow: 16,
     sourceAddress: opts.sourceAddress,
     version: FINGERPRINT_VERSION,
@@ -124,6 +129,12 @@ export async function detectServices(
     deadline: hostTimeout > 0
       ? performance.now() + Math.max(0, hostTimeout - (Date.now() - host.startTime))
       : undefined,
+    // TCP connections to this host at once: nmap's parallelism to start, up to
+    // a full window on every port, halved when the host refuses connections.
+    hostLimit: new HostConnLimit(
+      tuning.hostConnections ?? parallelism,
+      Math.max(tuning.hostConnections ?? parallelism, parallelism * (window + 1)),
+    ),
   };
   const name = host.userHostname ?? host.ptrHostname;
   const who = name ? `${name} (${host.address})` : host.address;
@@ -137,7 +148,7 @@ export async function detectServices(
 
   // Hosts are probed concurrently (each calls this function), so the limit on
   // ports in progress is shared, as nmap's is across its service group.
-  const slots = sharedSlots(Math.max(1, tuning.parallelism ?? serviceParallelism(opts)));
+  const slots = sharedSlots(parallelism);
   await Promise.all(todo.map(async (port) => {
     const release = await slots.acquire();
     try {
