@@ -185,7 +185,8 @@ export interface HelpSection {
  */
 export function helpSections(): HelpSection[] {
   const sections: HelpSection[] = [];
-  const OPTION = /^ {2}(-[^\s:<[]+)(\[[^\]]*\]|<[^>]*>)?(?: (<[^>]*>))?: (.*)$/;
+  // "--script=<Lua scripts>": the name stops at "=", which belongs to the argument.
+  const OPTION = /^ {2}(-[^\s:<[=]+)(\[[^\]]*\]|=?<[^>]*>|=[^\s:]+)?(?: (<[^>]*>))?: (.*)$/;
   for (const line of helpText().split("\n").slice(2)) {
     const head = /^([A-Z][A-Z /]+):$/.exec(line);
     if (head) {

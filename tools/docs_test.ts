@@ -64,7 +64,11 @@ Deno.test("docs: the option table is --help's, and it lists every option the par
     .filter((name) => !(name in UNSUPPORTED_LONG))
     .filter((name) => !(name in NOT_LISTED))
     .filter((name) => !spellings.includes(`--${name}`) && !spellings.includes(`-${name}`));
-  deepEqual(missing, [], `the parser takes these and --help (so the man page) does not list them`);
+  deepEqual(
+    missing,
+    [],
+    `the parser takes these and --help (so the man page) does not list them: ${missing.join(" ")}`,
+  );
   const shortMissing = Object.keys(SHORT).filter((c) => !(c in NOT_LISTED)).filter((c) =>
     !spellings.some((s) => s === `-${c}` || s.startsWith(`-${c}`))
   );
