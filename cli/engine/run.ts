@@ -1020,6 +1020,8 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       debug: opts.debug,
       privileged,
       log: log.info,
+      versionScan: opts.versionDetection,
+      versionIntensity: opts.versionIntensity,
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);

@@ -74,12 +74,22 @@ const byId = (a: ScriptOutput, b: ScriptOutput) => (a.id < b.id ? -1 : a.id > b.
 /** Chooses and loads the scripts; scripts that cannot load are skipped with a note at -v/-d. */
 export async function loadScripts(
   so: ScriptOptions,
-  o: { verbose: number; debug: number; privileged: boolean; log: (line: string) => void },
+  o: {
+    verbose: number;
+    debug: number;
+    privileged: boolean;
+    log: (line: string) => void;
+    /** -sV is on: nmap adds the "version" category to the rules (nse_main.lua check_rules). */
+    versionScan?: boolean;
+    versionIntensity?: number;
+  },
 ): Promise<ScriptRunner> {
   const dir = dataDir();
   let chosen;
   try {
-    chosen = chooseScripts(so.rules, diskEnv(`${dir}/scripts`));
+    chosen = o.versionScan
+      ? chooseScripts([...so.rules, "version"], diskEnv(`${dir}/scripts`), new Set(["version"]))
+      : chooseScripts(so.rules, diskEnv(`${dir}/scripts`));
   } catch (e) {
     throw new ScriptSetupError((e as Error).message);
   }
@@ -90,6 +100,7 @@ export async function loadScripts(
     verbosity: o.verbose,
     debugging: o.debug,
     privileged: o.privileged,
+    versionIntensity: o.versionIntensity,
     scriptTimeoutMs: so.timeoutMs,
     log: o.log,
   });

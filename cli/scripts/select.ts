@@ -143,7 +143,12 @@ export interface SelectEnv {
  * The scripts the rules choose, in nmap's order (script.db order, then rules naming files).
  * Throws Error with nmap's message for a rule that matches nothing.
  */
-export function chooseScripts(rules: string[], env: SelectEnv): Chosen[] {
+export function chooseScripts(
+  rules: string[],
+  env: SelectEnv,
+  /** Rules added by nmap itself ("version" for -sV), which may match nothing without an error. */
+  implicit: ReadonlySet<string> = new Set(),
+): Chosen[] {
   const chosen: Chosen[] = [];
   const loaded = new Set<string>();
   const cleaned = rules.map((r) => r.trim().replace(/^\+/, "")).filter((r) => r !== "");
@@ -172,6 +177,7 @@ export function chooseScripts(rules: string[], env: SelectEnv): Chosen[] {
       `${env.scriptsDir}/${rule}.nse`,
     ];
     const found = candidates.map((p) => [p, env.stat(p)] as const).find(([, t]) => t);
+    if (!found && implicit.has(rule)) continue;
     if (!found) throw new Error(`'${rule}' did not match a category, filename, or directory`);
     const [path, kind] = found;
     if (kind === "file" && !loaded.has(path)) {

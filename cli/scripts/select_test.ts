@@ -62,3 +62,19 @@ Deno.test("nse select: files and directories outside script.db, and nmap's error
     /'nosuch' did not match a category, filename, or directory/,
   );
 });
+
+Deno.test("nse select: the version category nmap adds for -sV may match nothing without an error", () => {
+  const withVersion = parseScriptDb(
+    DB + `Entry { filename = "http-server-header.nse", categories = { "version", } }\n`,
+  );
+  const e = { ...env(), db: withVersion };
+  const chosen = chooseScripts(["default", "version"], e, new Set(["version"]));
+  assert.deepEqual(chosen.map((c) => c.path), [
+    "/s/http-title.nse",
+    "/s/ssh-hostkey.nse",
+    "/s/http-server-header.nse",
+  ]);
+  assert.deepEqual(names(["default"]), ["http-title", "ssh-hostkey"]);
+  assert.equal(chooseScripts(["default", "version"], env(), new Set(["version"])).length, 2);
+  assert.throws(() => chooseScripts(["default", "version"], env()), /'version' did not match/);
+});
