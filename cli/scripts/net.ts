@@ -3,6 +3,8 @@
  * node:dgram, behind a small interface so tests can hand the engine a fake network.
  */
 
+import { udpLibcAvailable, udpLibcConnect } from "./udp_libc.ts";
+
 /** One connected socket as the NSE engine uses it. */
 export interface NseConn {
   send(data: Uint8Array): Promise<void>;
@@ -63,7 +65,10 @@ function nmapError(e: unknown): string {
 /** The real network. */
 export const nodeNet: NseNet = {
   async connect(ip, port, proto, timeoutMs) {
-    if (proto === "udp") return await udpConnect(ip, port);
+    if (proto === "udp") {
+      if (udpLibcAvailable()) return udpLibcConnect(ip, port);
+      return await udpConnect(ip, port);
+    }
     const net = await import("node:net");
     const tls = await import("node:tls");
     const inbox = new Inbox();

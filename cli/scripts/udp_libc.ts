@@ -1,0 +1,101 @@
+/**
+ * UDP sockets for NSE scripts through libc (Linux, --allow-ffi): a connected socket whose receive
+ * reports the ICMP port-unreachable as "Connection refused", as nmap's nsock does. node:dgram
+ * in Deno drops that error, so a script probing a closed UDP port (ms-sql-info's SSRP on 1434)
+ * waited its whole timeout where nmap returns at once.
+ */
+import { errno, ffiGranted, libc } from "../../ffi/_libc.ts";
+import type { NseConn } from "./net.ts";
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_DGRAM = 2;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
+const MSG_DONTWAIT = 0x40;
+const EAGAIN = 11;
+const ECONNREFUSED = 111;
+const POLLIN = 1;
+/** Longest single poll: a closed socket's pending read ends within this. */
+const POLL_SLICE_MS = 100;
+
+/** Can this process open UDP sockets through libc? */
+export const udpLibcAvailable = (): boolean => Deno.build.os === "linux" && ffiGranted();
+
+function sockaddr(ip: string, port: number): Uint8Array<ArrayBuffer> {
+  if (!ip.includes(":")) {
+    const a = new Uint8Array(16);
+    new DataView(a.buffer).setUint16(0, AF_INET, true);
+    new DataView(a.buffer).setUint16(2, port);
+    a.set(ip.split(".").map(Number), 4);
+    return a;
+  }
+  const a = new Uint8Array(28);
+  new DataView(a.buffer).setUint16(0, AF_INET6, true);
+  new DataView(a.buffer).setUint16(2, port);
+  const [head, tail] = ip.split("::") as [string, string | undefined];
+  const words = (s: string | undefined) => (s ? s.split(":").map((w) => parseInt(w, 16)) : []);
+  const h = words(head);
+  const t = words(tail);
+  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+  all.forEach((w, i) => new DataView(a.buffer).setUint16(8 + 2 * i, w));
+  return a;
+}
+
+function localOf(fd: number, v6: boolean): { lhost: string; lport: number } {
+  const a = new Uint8Array(28);
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, a.length, true);
+  if (libc().getsockname(fd, a, len) !== 0) return { lhost: "", lport: 0 };
+  const dv = new DataView(a.buffer);
+  const lport = dv.getUint16(2);
+  if (!v6) return { lhost: Array.from(a.subarray(4, 8)).join("."), lport };
+  const w = Array.from({ length: 8 }, (_, i) => dv.getUint16(8 + 2 * i).toString(16));
+  return { lhost: w.join(":").replace(/(^|:)0(:0)+(:|$)/, "::"), lport };
+}
+
+const error = (e: number) => new Error(e === ECONNREFUSED ? "Connection refused" : "ERROR");
+
+/** A connected UDP socket to ip:port. */
+export function udpLibcConnect(ip: string, port: number): NseConn {
+  const c = libc();
+  const v6 = ip.includes(":");
+  const fd = c.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw error(errno());
+  const addr = sockaddr(ip, port);
+  if (c.connect(fd, addr, addr.length) !== 0) {
+    const e = errno();
+    c.close(fd);
+    throw error(e);
+  }
+  let open = true;
+  const buf = new Uint8Array(65536);
+  const pollfd = new Uint8Array(8);
+  new DataView(pollfd.buffer).setInt32(0, fd, true);
+  new DataView(pollfd.buffer).setInt16(4, POLLIN, true);
+  return {
+    send(data) {
+      if (!open) return Promise.reject(new Error("ERROR"));
+      const n = Number(c.send(fd, data as Uint8Array<ArrayBuffer>, BigInt(data.length), 0));
+      return n < 0 ? Promise.reject(error(errno())) : Promise.resolve();
+    },
+    async read(timeoutMs) {
+      const end = performance.now() + timeoutMs;
+      while (open) {
+        const n = Number(c.recv(fd, buf, BigInt(buf.length), MSG_DONTWAIT));
+        if (n >= 0) return buf.slice(0, n);
+        const e = errno();
+        if (e !== EAGAIN) throw error(e);
+        const left = end - performance.now();
+        if (left <= 0) break;
+        await c.poll_async(pollfd, 1n, Math.ceil(Math.min(left, POLL_SLICE_MS)));
+      }
+      throw new Error("TIMEOUT");
+    },
+    close() {
+      if (open) c.close(fd);
+      open = false;
+    },
+    info: { ...localOf(fd, v6), rhost: ip, rport: port },
+  };
+}
