@@ -233,4 +233,6 @@ export interface OutputWriter {
   task?(event: TaskEvent): void;
   /** Host discovery found this host up and a port scan follows (nmap's <hosthint>). */
   hostHint?(host: HostResult): void;
+  /** NSE prerule ("pre", before the first host) or postrule ("post", before end()) output. */
+  scripts?(phase: "pre" | "post", results: ScriptOutput[]): void;
 }

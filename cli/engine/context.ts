@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ScriptRunner } from "../scripts/mod.ts";
 import type { Options } from "../options_types.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
@@ -45,6 +46,8 @@ export interface EngineContext {
   packetTrace?: (line: string) => void;
   /** Host discovery found `host` up and a port scan follows (XML's <hosthint>). */
   hostHint?: (host: ScanHost) => void;
+  /** -sC/--script: the scripts, loaded once for the run (cli/scripts/mod.ts). */
+  scripts?: ScriptRunner;
   /** The status meter (--stats-every, Enter, -v): fed settled/total probes. */
   progress?: {
     update(done: number, total: number): void;

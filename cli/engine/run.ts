@@ -498,6 +498,12 @@ export async function runScan(
         new Map(partials.map((p) => [p.address, p.ports])),
       );
     };
+    // NSE: loaded once; prerules run before any host is scanned, postrules after the last.
+    if (opts.scripts && !opts.discovery.pingOnly && !opts.listScan) {
+      ctx.scripts = await loadScriptRunner(opts, ctx.raw !== undefined, log);
+      const pre = await ctx.scripts.phase("pre");
+      if (pre.length) await eachWriter(writers, (w) => w.scripts?.("pre", pre), afterStop());
+    }
     let targets: AsyncIterable<Target> | Iterable<Target> = expandTargets(opts, {
       excludes,
       warn: (m) => log.warn(m),
@@ -531,11 +537,16 @@ export async function runScan(
     }
     if (resumeGroup.length && !abort.signal.aborted) await runResumeGroup();
     if (group.length && !abort.signal.aborted) await runGroup();
+    if (ctx.scripts && !abort.signal.aborted) {
+      const post = await ctx.scripts.phase("post");
+      if (post.length) await eachWriter(writers, (w) => w.scripts?.("post", post), afterStop());
+    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     errorMessage = permissionMessage(e) ?? describeError(e);
   } finally {
     progress.stop();
+    ctx.scripts?.close();
     ctx.raw?.sessions.closeAll();
   }
 
@@ -743,9 +754,7 @@ async function scanGroup(
   const service = ctx.opts.versionDetection
     ? await loadServiceDetection(ctx.log, plan.serviceTasks)
     : undefined;
-  const scripts = ctx.opts.scripts && !ctx.opts.discovery.pingOnly
-    ? await loadScriptRunner(ctx.opts, ctx.raw !== undefined, ctx.log)
-    : undefined;
+  const scripts = ctx.scripts;
   const pendingServices: Promise<void>[] = [];
 
   // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
@@ -984,7 +993,6 @@ async function scanGroup(
     }
   }
   await Promise.all(pendingServices);
-  scripts?.close();
   await flush();
   if (ctx.signal.aborted) {
     // Ctrl-C: write what is known, in order, skipping hosts never reached.

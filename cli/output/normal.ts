@@ -19,6 +19,7 @@ import type {
   PortResult,
   RunInfo,
   RunSummary,
+  ScriptOutput,
 } from "../model.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
@@ -409,6 +410,12 @@ export class NormalWriter implements OutputWriter {
     }
     if (cpes.length) parts.push(`CPE: ${cpes.join(", ")}`);
     this.#w(`Service Info: ${cleanCell(parts.join("; "))}\n`);
+  }
+
+  /** nmap's printscriptresults(): "Pre-scan script results:" / "Post-scan script results:". */
+  scripts(phase: "pre" | "post", results: ScriptOutput[]): void {
+    this.#w(`${phase === "pre" ? "Pre" : "Post"}-scan script results:\n`);
+    for (const s of results) for (const l of scriptLines(s)) this.#w(l + "\n");
   }
 
   /** printfinaloutput(). */

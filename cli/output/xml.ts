@@ -179,6 +179,13 @@ export class XmlWriter implements OutputWriter {
     this.sink.write("<hosthint>" + hostHeader(host) + "</hosthint>\n");
   }
 
+  /** <prescript>/<postscript>: NSE prerule and postrule output. */
+  scripts(phase: "pre" | "post", results: ScriptOutput[]): void {
+    if (!this.#run) return;
+    const tag = phase === "pre" ? "prescript" : "postscript";
+    this.sink.write(`<${tag}>${results.map(scriptXml).join("")}</${tag}>`);
+  }
+
   host(host: HostResult): void {
     const run = this.#run;
     if (!run) throw new Error("XmlWriter.host() before begin()");

@@ -30,6 +30,8 @@ function dataDir(): string {
 export interface ScriptRunner {
   /** Runs host and port scripts for one scanned host and stores their output in it. */
   host(r: HostResult): Promise<void>;
+  /** Runs the prerule ("pre") or postrule ("post") scripts; their output, sorted by id. */
+  phase(which: "pre" | "post"): Promise<ScriptOutput[]>;
   close(): void;
 }
 
@@ -163,6 +165,10 @@ export async function loadScripts(
           .sort(byId);
         if (mine.length) p.scripts = mine;
       }
+    },
+    async phase(which) {
+      const rule = which === "pre" ? "prerule" : "postrule";
+      return (await engine.run(which)).filter((x) => x.rule === rule).map(outputOf).sort(byId);
     },
     close: () => engine.close(),
   };
