@@ -133,6 +133,7 @@ Deno.test({
     const w = new JsonWriter(sink, { openOnly: false });
     const run = sampleRun({ verbose: 1 });
     w.begin(run);
+    w.scripts("pre", [{ id: "pp-test", output: "before the scan" }]);
     const a = sampleHost("10.0.0.1", {
       ptrHostname: "a.example",
       mac: { addr: "02:00:00:00:00:01", addrtype: "mac", vendor: "Private" },
@@ -166,13 +167,20 @@ Deno.test({
       "22\n80\n",
     );
 
+    w.scripts("post", [{
+      id: "pp-test",
+      output: "\n  phase: postrule",
+      elems: [{ key: "phase", value: "postrule" }],
+    }]);
     w.end(sampleSummary({ hostsUp: 1, hostsDown: 1, hostsTotal: 3 }));
     const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
     assertEquals(lines.map((l) => JSON.parse(l).type), [
       "run",
+      "scripts",
       "host",
       "host",
       "progress",
+      "scripts",
       "summary",
     ]);
     for (const line of lines) assertEquals(validate(schema, JSON.parse(line)), [], line);

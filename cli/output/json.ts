@@ -12,6 +12,8 @@
  * - `progress`: a host cut short by Ctrl-C (written instead of its `host`
  *   line: it is not finished) and the ports already final, grouped (for
  *   --resume inside a host).
+ * - `scripts`: NSE prerule (`phase` "pre", before the first host) or postrule (`phase` "post",
+ *   before the summary) output: nmap's "Pre-scan/Post-scan script results".
  * - `summary` (last): the RunSummary fields.
  *
  * Text is JSON-escaped; beyond JSON's rules DEL, the C1 controls and U+2028/9
@@ -176,6 +178,10 @@ export class JsonWriter implements OutputWriter {
         done: groupProgress(p.ports),
       }),
     );
+  }
+
+  scripts(phase: "pre" | "post", results: ScriptOutput[]): void {
+    this.sink.write(jsonLine({ type: "scripts", phase, scripts: results.map(scriptJson) }));
   }
 
   end(summary: RunSummary): void {
