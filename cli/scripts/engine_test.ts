@@ -224,3 +224,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "nse: a script runs after the scripts named in its dependencies (nmap's runlevels)",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      const script = (deps: string, body: string) =>
+        HEAD.replace("categories", `dependencies = {${deps}}\ncategories`) +
+        `action = function(host, port)\n${body}\nend\n`;
+      // Loaded first, but it depends on dep-second: it must see what that one left behind.
+      assert.equal(
+        e.loadScript(
+          "dep-first.nse",
+          script(`"dep-second"`, `return "saw " .. tostring(nmap.registry.dep_second)`),
+        ),
+        undefined,
+      );
+      assert.equal(
+        e.loadScript(
+          "dep-second.nse",
+          script(``, `stdnse.sleep(0.05)\nnmap.registry.dep_second = "done"\nreturn "ran"`),
+        ),
+        undefined,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const out = (await e.run("host")).map((r) => `${r.id}: ${r.output}`);
+      assert.deepEqual(out, ["dep-second: ran", "dep-first: saw done"]);
+    } finally {
+      e.close();
+    }
+  },
+});

@@ -584,26 +584,64 @@ function add_port(number, protocol, state, service, product, version, extrainfo,
   return true
 end
 
--- The entry point: phase is "pre", "host" or "post"; runs every matching script to its end.
-function run_phase(phase, timeout_ms)
-  for _, s in ipairs(scripts) do
-    for _, rule in ipairs(s.rules) do
-      if phase == "pre" and rule == "prerule" then new_thread(s, rule)
-      elseif phase == "post" and rule == "postrule" then new_thread(s, rule)
-      elseif phase == "host" then
-        for _, h in ipairs(targets) do
-          if rule == "hostrule" then new_thread(s, rule, h)
-          elseif rule == "portrule" then
-            for _, p in ipairs(host_ports[h]) do new_thread(s, rule, h, p) end
-          end
+-- The threads of one script for a phase: each rule against what it applies to.
+local function start_threads(phase, s)
+  for _, rule in ipairs(s.rules) do
+    if phase == "pre" and rule == "prerule" then new_thread(s, rule)
+    elseif phase == "post" and rule == "postrule" then new_thread(s, rule)
+    elseif phase == "host" then
+      for _, h in ipairs(targets) do
+        if rule == "hostrule" then new_thread(s, rule, h)
+        elseif rule == "portrule" then
+          for _, p in ipairs(host_ports[h]) do new_thread(s, rule, h, p) end
         end
       end
     end
   end
-  run(timeout_ms)
+end
+
+-- nmap's runlevels: a script runs after every loaded script it names in 'dependencies' has run
+-- (runlevel 1 + the highest of theirs; a cycle is broken where it closes).
+local function runlevels()
+  local by_id, level = {}, {}
+  for _, s in ipairs(scripts) do by_id[s.id] = s end
+  local function of(s, seen)
+    if level[s] then return level[s] end
+    if seen[s] then return 1 end
+    seen[s] = true
+    local l = 1
+    for _, d in ipairs(s.dependencies) do
+      local dep = by_id[d]
+      if dep and dep ~= s then l = math.max(l, of(dep, seen) + 1) end
+    end
+    seen[s] = nil
+    level[s] = l
+    return l
+  end
+  local levels, max = {}, 0
+  for _, s in ipairs(scripts) do
+    local l = of(s, {})
+    levels[l] = levels[l] or {}
+    table.insert(levels[l], s)
+    if l > max then max = l end
+  end
+  return levels, max
+end
+
+-- The entry point: phase is "pre", "host" or "post"; runs every matching script to its end,
+-- one runlevel after the other.
+function run_phase(phase, timeout_ms)
+  local levels, max = runlevels()
+  for l = 1, max do
+    for _, s in ipairs(levels[l] or {}) do
+      start_threads(phase, s)
+    end
+    run(timeout_ms)
+  end
   if phase == "host" then targets = {} end
   return true
 end
+
 
 return true
 `;
