@@ -198,7 +198,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   ttl: "--ttl",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
-  "script-trace": "--script-trace (NSE)",
   "script-updatedb": "--script-updatedb (NSE)",
   "ip-options": "--ip-options",
   adler32: "--adler32",
@@ -613,6 +612,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
 
   const timeArg = (opt: Opt): number => Math.min(parseTimeMs(opt.arg!), TIMER_MAX_MS);
   const nse = () => (o.scripts ??= { rules: [], timeoutMs: 0 });
+  let scriptTrace = false;
 
   for (const opt of opts) {
     const arg = opt.arg;
@@ -976,6 +976,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "script-args":
           nse().args = arg!;
           break;
+        case "script-trace":
+          scriptTrace = true;
+          break;
         case "script-args-file":
           nse().argsFile = arg!;
           break;
@@ -1199,6 +1202,8 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     o.osDetection = true;
     o.traceroute = true;
   }
+  // --script-trace alone runs no script (nmap's o.scripttrace only traces the scripts chosen).
+  if (scriptTrace && o.scripts) o.scripts.trace = true;
   if (o.sourceAddress !== undefined && !isIpLiteral(o.sourceAddress, af === 6 ? 6 : 4)) {
     fatal(
       `Failed to resolve/decode supposed ${

@@ -320,6 +320,9 @@ Deno.test("NSE options: -sC, --script (comma-split, repeatable), --script-args, 
   });
   assertEquals(parseOptions(["--script-help", "default"]).scripts?.help, "default");
   assertEquals(parseOptions(["h"]).scripts, undefined);
+  assertEquals(parseOptions(["-sC", "--script-trace", "h"]).scripts?.trace, true);
+  assertEquals(parseOptions(["--script-trace", "-sC", "h"]).scripts?.trace, true);
+  assertEquals(parseOptions(["--script-trace", "h"]).scripts, undefined); // traces, runs nothing
   err(["--script-timeout", "0", "h"], "Bogus --script-timeout argument specified");
 });
 

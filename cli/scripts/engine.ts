@@ -24,6 +24,8 @@ export interface NseOptions {
   /** Lets scripts connect anywhere (an explicit user choice). */
   anyAddress?: boolean;
   net?: NseNet;
+  /** --script-trace: where nmap's "NSE: TCP a:p > b:q | …" lines go (one call a line). */
+  trace?: (line: string) => void;
   /** Where the engine's debug lines go (nmap shows them with -d). */
   log?: (line: string) => void;
 }
@@ -130,6 +132,28 @@ function M.supported_digests() return { "md5", "sha1", "sha256", "sha512", "ripe
 return M
 `;
 
+/**
+ * nmap's hexify() for --script-trace: the bytes as text when 95% of them are printable, else a
+ * hex dump of 16 bytes a row ("00000000: 47 45 … GE…"). Bytes come back one char each (latin-1);
+ * the terminal writer escapes what is not printable.
+ */
+export function traceData(b: Uint8Array): string {
+  const printable = b.filter((c) => c >= 0x20 && c <= 0x7e).length;
+  if (b.length > 0 && printable / b.length >= 0.95) return String.fromCharCode(...b);
+  let out = "";
+  for (let i = 0; i < b.length; i += 16) {
+    out += i.toString(16).padStart(8, "0") + ": ";
+    for (let j = i; j < i + 16; j++) {
+      out += j < b.length ? b[j]!.toString(16).padStart(2, "0") + " " : "   ";
+    }
+    for (let j = i; j < i + 16 && j < b.length; j++) {
+      out += b[j]! > 0x20 && b[j]! <= 0x7e ? String.fromCharCode(b[j]!) : " ";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 export class NseEngine {
   #opts: NseOptions;
   // deno-lint-ignore no-explicit-any
@@ -139,6 +163,8 @@ export class NseEngine {
   #ops = new Map<number, Promise<Record<string, unknown>>>();
   #done: Record<string, unknown>[] = [];
   #conns = new Map<number, NseConn>();
+  /** --script-trace: each socket's "TCP lhost:lport", "rhost:rport" and protocol. */
+  #traced = new Map<number, { proto: string; local: string; remote: string }>();
   #nextId = 1;
   #results: ScriptResult[] = [];
   #t0 = performance.now();
@@ -163,6 +189,13 @@ export class NseEngine {
        package.preload.openssl = function() return load(src, "=openssl")(host) end`,
     );
     return e;
+  }
+
+  /** One --script-trace line, as nmap's nse_nsock.cc trace(). */
+  #trace(sock: number, dir: ">" | "<", message: string): void {
+    const t = this.#traced.get(sock);
+    if (!t || !this.#opts.trace) return;
+    this.#opts.trace(`NSE: ${t.proto} ${t.local} ${dir} ${t.remote} | ${message}`);
   }
 
   #log(level: number, msg: string): void {
@@ -223,17 +256,31 @@ export class NseEngine {
       const conn = await this.#net.connect(ip, port, proto, timeout);
       const sock = this.#nextId++;
       this.#conns.set(sock, conn);
+      if (this.#opts.trace) {
+        const { lhost, lport, rhost, rport } = conn.info;
+        const at = (h: string, p: number) => `${h.includes(":") ? `[${h}]` : h}:${p}`;
+        this.#traced.set(sock, {
+          proto: proto === "udp" ? "UDP" : "TCP",
+          local: at(lhost, lport),
+          remote: at(rhost, rport),
+        });
+        this.#trace(sock, ">", "CONNECT");
+      }
       return { sock, info: { ...conn.info } };
     }
     const conn = this.#conns.get(Number(a[0]));
     if (!conn) throw new Error("ERROR");
     if (kind === "send") {
-      await conn.send(unwire(String(a[1])));
+      const data = unwire(String(a[1]));
+      this.#trace(Number(a[0]), ">", traceData(data));
+      await conn.send(data);
+      this.#trace(Number(a[0]), ">", "SEND");
       return {};
     }
     if (kind === "receive") {
       const data = await conn.read(Number(a[1]));
       if (data === null) throw new Error("EOF");
+      this.#trace(Number(a[0]), "<", traceData(data));
       return { data: wire(data) };
     }
     throw new Error(`unknown operation ${kind}`);
@@ -274,8 +321,11 @@ export class NseEngine {
       start: (kind: string, ...args: unknown[]) => this.#start(kind, ...args),
       take: () => this.#done.shift(),
       close: (sock: number) => {
-        this.#conns.get(sock)?.close();
+        const conn = this.#conns.get(sock);
+        conn?.close();
+        if (conn) this.#trace(sock, ">", "CLOSE");
         this.#conns.delete(sock);
+        this.#traced.delete(sock);
       },
       digest: (alg: string, data: string) =>
         this.#crypto.createHash(alg).update(unhex(data)).digest("hex"),

@@ -103,6 +103,7 @@ export async function loadScripts(
     debugging: o.debug,
     privileged: o.privileged,
     versionIntensity: o.versionIntensity,
+    trace: so.trace ? o.log : undefined,
     scriptTimeoutMs: so.timeoutMs,
     log: o.log,
   });
