@@ -59,6 +59,8 @@ export interface SpecFields {
   ndpLinkAddr?: Mac;
   ndpFlags?: number;
   ipOptions?: Uint8Array;
+  /** TCP/UDP checksum deliberately one off (nmap's --badsum). */
+  badChecksum?: boolean;
   /** IPv6 extension chain: `first` is its first header type; `bytes` a multiple of 8. */
   ipv6Extensions?: { first: number; bytes: Uint8Array };
 }
@@ -113,6 +115,7 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
   if (f.df) flags |= L.FLAG_DF;
   if (f.mf) flags |= L.FLAG_MF;
   if (f.ndpLinkAddr !== undefined) flags |= L.FLAG_NDP_LL;
+  if (f.badChecksum) flags |= L.FLAG_BAD_CSUM;
   h(L.REC_FLAGS, flags);
   b(L.REC_PKT_TYPE, f.packetType);
   w(L.REC_SRC_V4, f.srcV4);
@@ -240,6 +243,7 @@ export function tcpFields(spec: TcpSpec): SpecFields {
     ? spec.options
     : encodeTcpOptions(spec.options);
   f.payload = spec.payload;
+  f.badChecksum = spec.badChecksum;
   return f;
 }
 
@@ -248,6 +252,7 @@ export function udpFields(spec: UdpSpec): SpecFields {
   f.srcPort = spec.srcPort;
   f.dstPort = spec.dstPort;
   f.payload = spec.payload;
+  f.badChecksum = spec.badChecksum;
   return f;
 }
 

@@ -139,3 +139,52 @@ Deno.test("emitBatch rewrites the output index it owns", () => {
   }
   assertEquals(core.parseBatch(out, 4, LinkType.EN10MB).okCount, 4);
 });
+
+Deno.test("badChecksum (--badsum): the reference SYN one off in its checksum, built and parsed", () => {
+  const spec = {
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: 40000,
+    dstPort: 80,
+    seq: 123,
+    df: true,
+    srcMac: "02:00:00:00:00:01",
+    dstMac: "02:00:00:00:00:02",
+    options: [
+      { kind: "mss", value: 1460 },
+      { kind: "sackOk" },
+      { kind: "timestamp", tsval: 1, tsecr: 0 },
+      { kind: "nop" },
+      { kind: "wscale", value: 7 },
+    ],
+    badChecksum: true,
+  } as const;
+  const badHex = SYN_HEX.replace("a002040092f1", "a002040092f0");
+  assert(badHex !== SYN_HEX);
+  assertEquals(hex(core.buildTcp(spec)), badHex);
+  const batch = core.frameBatch(2, 1024);
+  batch.data.set(unhex(badHex), 0);
+  batch.index.set([0, badHex.length / 2, 0, 0]);
+  assertEquals(core.parseBatch(batch, 1, LinkType.EN10MB).status(0), ParseError.TCP_BAD_CHECKSUM);
+  // A template gives every probe the same bad checksum the builder gives.
+  const t = core.probeTemplate({ protocol: "tcp", ...spec, capacity: 8 });
+  for (let i = 0; i < 8; i++) {
+    t.dstPort[i] = 80 + i;
+    t.srcPort[i] = 40000;
+    t.seq[i] = 123;
+    t.dstV4[i] = 0x0a000002;
+  }
+  const out = core.emitBatch(t, 8);
+  const r = core.parseBatch(out, 8, LinkType.EN10MB);
+  for (let i = 0; i < 8; i++) {
+    assertEquals(r.status(i), ParseError.TCP_BAD_CHECKSUM);
+    assertEquals(hex(r.frame(i)), hex(core.buildTcp({ ...spec, dstPort: 80 + i })));
+  }
+  const udp = { src: "10.0.0.1", dst: "10.0.0.2", srcPort: 5353, dstPort: 53 };
+  const good = core.buildUdp(udp);
+  const bad = core.buildUdp({ ...udp, badChecksum: true });
+  assertEquals(bad.length, good.length);
+  batch.data.set(bad, 0);
+  batch.index.set([0, bad.length, 0, 0]);
+  assertEquals(core.parseBatch(batch, 1, LinkType.EN10MB).status(0), ParseError.UDP_BAD_CHECKSUM);
+});

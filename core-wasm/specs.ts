@@ -65,6 +65,8 @@ export interface TcpSpec extends IpSpec {
   options?: readonly TcpOption[] | Uint8Array;
   /** Bytes after the header. */
   payload?: Uint8Array;
+  /** A checksum one off, that receivers reject (nmap's --badsum). */
+  badChecksum?: boolean;
 }
 
 /** A UDP datagram. */
@@ -75,6 +77,8 @@ export interface UdpSpec extends IpSpec {
   dstPort: number;
   /** Bytes after the header. */
   payload?: Uint8Array;
+  /** A checksum one off, that receivers reject (nmap's --badsum). */
+  badChecksum?: boolean;
 }
 
 /** ICMP / ICMPv6 echo request (or reply). */

@@ -100,6 +100,7 @@ export const FLAG_NDP_LL: u32 = 128;
 export const FLAG_QUOTE: u32 = 256;
 export const FLAG_QUOTE_PORTS: u32 = 512;
 export const FLAG_V6_EXT: u32 = 1024;
+export const FLAG_BAD_CSUM: u32 = 2048; // build specs only: TCP/UDP checksum one off (--badsum)
 
 // REC_OPT_FLAGS bits (TCP options seen).
 export const OPT_MSS: u32 = 1;

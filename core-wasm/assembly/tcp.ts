@@ -7,6 +7,7 @@ import { offsetOf } from "./context";
 import { verifyTransport } from "./l4sum";
 import {
   E_OK, E_TCP_BAD_CHECKSUM, E_TCP_BAD_OFFSET, E_TCP_BAD_OPTIONS, E_TCP_TRUNCATED, KIND_TCP,
+  FLAG_BAD_CSUM, REC_FLAGS,
   OPT_EOL, OPT_MSS, OPT_SACK, OPT_SACK_OK, OPT_TIMESTAMP, OPT_WSCALE, REC_ACK, REC_DST_PORT,
   REC_KIND, REC_MSS, REC_OPT_FLAGS, REC_PAYLOAD_LEN, REC_PAYLOAD_OFF, REC_SEQ, REC_SRC_PORT,
   REC_TCP_FLAGS, REC_TCP_OPT_LEN, REC_TCP_OPT_OFF, REC_TSECR, REC_TSVAL, REC_URGENT,
@@ -122,6 +123,8 @@ export function emitTcp(out: usize, spec: usize, pseudo: u64): u32 {
   memory.fill(out + HEADER_LEN + optLen, 0, hl - HEADER_LEN - optLen);
   if (payLen != 0) memory.copy(out + hl, <usize>load<u32>(spec + SPEC_PAYLOAD_PTR), payLen);
   const len = hl + payLen;
-  st16(out + CHECKSUM, checksumOf(sumBytes(out, len, pseudo + term16(6) + term16(len))));
+  // --badsum: one more in the sum makes the checksum one off (template.ts does the same).
+  const bad: u64 = (load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0 ? term16(1) : 0;
+  st16(out + CHECKSUM, checksumOf(sumBytes(out, len, pseudo + term16(6) + term16(len) + bad)));
   return len;
 }

@@ -14,7 +14,7 @@ import { parseFrame } from "./parse";
 import {
   E_OK, INDEX_STRIDE, KIND_ICMP4, KIND_ICMP6, KIND_TCP, KIND_UDP, REC_DST_V4, REC_DST_V6,
   REC_FAMILY, REC_ICMP_ID, REC_ICMP_SEQ, REC_ICMP_TYPE, REC_IP_ID, REC_KIND, REC_L3_OFF,
-  REC_L4_OFF, REC_SIZE, REC_ACK, REC_SEQ, REC_SRC_PORT, REC_DST_PORT,
+  REC_L4_OFF, REC_SIZE, REC_ACK, REC_SEQ, REC_SRC_PORT, REC_DST_PORT, REC_FLAGS, FLAG_BAD_CSUM,
 } from "./layout";
 import { hasIdSeq } from "./icmpv4";
 
@@ -171,6 +171,10 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   if (kind != KIND_ICMP4) {
     acc = sumBytes(ip + (family == 4 ? 12 : 8), family == 4 ? 4 : 16, acc);
     acc += term16(proto) + term16(l4Len);
+  }
+  // --badsum: every probe's checksum one off, as the builder makes it (tcp.ts, udp.ts).
+  if (kind == KIND_TCP || kind == KIND_UDP) {
+    if ((load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0) acc += term16(1);
   }
   store<u32>(t + T_L4_BASE, fold(acc));
   memory.copy(frame, scratch, <u32>len);

@@ -6,6 +6,7 @@ import { canVerifyL4, offsetOf } from "./context";
 import { verifyTransport } from "./l4sum";
 import {
   E_OK, E_UDP_BAD_CHECKSUM, E_UDP_BAD_LENGTH, E_UDP_TRUNCATED, KIND_UDP, REC_DST_PORT,
+  FLAG_BAD_CSUM, REC_FLAGS,
   REC_KIND, REC_PAYLOAD_LEN, REC_PAYLOAD_OFF, REC_SRC_PORT, SPEC_PAYLOAD_LEN, SPEC_PAYLOAD_PTR,
 } from "./layout";
 
@@ -43,7 +44,8 @@ export function emitUdp(out: usize, spec: usize, pseudo: u64): u32 {
   st16(out + LENGTH, len);
   st16(out + CHECKSUM, 0);
   if (payLen != 0) memory.copy(out + HEADER_LEN, <usize>load<u32>(spec + SPEC_PAYLOAD_PTR), payLen);
-  const c = checksumOf(sumBytes(out, len, pseudo + term16(17) + term16(len)));
+  const bad: u64 = (load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0 ? term16(1) : 0;
+  const c = checksumOf(sumBytes(out, len, pseudo + term16(17) + term16(len) + bad));
   st16(out + CHECKSUM, c == 0 ? 0xffff : c);
   return len;
 }
