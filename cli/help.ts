@@ -97,6 +97,12 @@ TIMING AND PERFORMANCE:
 FIREWALL/IDS EVASION AND SPOOFING:
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
+  -g/--source-port <portnum>: Use given port number
+  --data <hex string>: Append a custom payload to sent packets
+  --data-string <string>: Append a custom ASCII string to sent packets
+  --data-length <num>: Append random data to sent packets
+  --ttl <val>: Set IP time-to-live field
+  --badsum: Send packets with a bogus TCP/UDP/SCTP checksum
 OUTPUT:
   -oN/-oX/-oS/-oG <file>: Output scan in normal, XML, s|<rIpt kIddi3,
      and Grepable format, respectively, to the given filename.

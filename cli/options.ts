@@ -183,19 +183,13 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "timing-x": "",
   "defeat-rst-ratelimit": "--defeat-rst-ratelimit",
   sI: "-sI (idle scan)",
-  "source-port": "-g/--source-port",
   "nsock-engine": "--nsock-engine",
   proxies: "--proxies",
   proxy: "--proxies",
   "discovery-ignore-rst": "--discovery-ignore-rst",
-  data: "--data",
-  "data-string": "--data-string",
-  "data-length": "--data-length",
   ff: "-ff (fragmentation)",
   mtu: "--mtu (fragmentation)",
   "spoof-mac": "--spoof-mac",
-  badsum: "--badsum",
-  ttl: "--ttl",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
   "script-updatedb": "--script-updatedb (NSE)",
@@ -203,6 +197,62 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   adler32: "--adler32",
   "route-dst": "--route-dst",
 };
+
+/** C's atoi: leading blanks, a sign and digits; 0 when there are none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) : 0;
+}
+
+/** nmap's MAX_PAYLOAD_ALLOWED (nmap.h): the largest --data-string/--data-length. */
+const MAX_PAYLOAD_ALLOWED = 65400;
+
+/** -g N: nmap takes atoi(N) (a u16) and warns about port 0. */
+function sourcePortArg(arg: string, warnings: string[]): number {
+  const s = arg.trim();
+  if (!/^\d+$/.test(s) || Number(s) > 65535) {
+    fatal(`Source port must be an integer between 0 and 65535, not "${arg}".`);
+  }
+  const port = Number(s);
+  if (port === 0) warnings.push("WARNING: a source port of zero may not work on all systems.");
+  return port;
+}
+
+/** --data HEX (nmap's parse_hex_string: "0x" prefix or "\\x" separators allowed). */
+export function parseHexString(arg: string): Uint8Array | undefined {
+  let s = arg;
+  if (/^0x/i.test(s)) s = s.slice(2);
+  s = s.replace(/\\x/gi, "");
+  if (s.length === 0 || s.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(s)) return undefined;
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The payload of --data, --data-string or --data-length, with nmap's limits and warning. */
+function payloadArg(name: string, arg: string, warnings: string[]): Uint8Array {
+  let payload: Uint8Array;
+  if (name === "data") {
+    const p = parseHexString(arg);
+    if (!p) fatal("Invalid hex string specified");
+    payload = p;
+  } else if (name === "data-string") {
+    payload = new TextEncoder().encode(arg);
+    if (payload.length > MAX_PAYLOAD_ALLOWED) {
+      fatal(`string length must be between 0 and ${MAX_PAYLOAD_ALLOWED}`);
+    }
+  } else {
+    const n = atoi(arg);
+    if (n < 0 || n > MAX_PAYLOAD_ALLOWED) {
+      fatal(`data-length must be between 0 and ${MAX_PAYLOAD_ALLOWED}`);
+    }
+    payload = crypto.getRandomValues(new Uint8Array(n));
+  }
+  if (payload.length > 1400) {
+    warnings.push("WARNING: Payloads bigger than 1400 bytes may not be sent successfully.");
+  }
+  return payload;
+}
 
 function unsupported(what: string): never {
   fatal(`Porthole does not support ${what}.`);
@@ -613,6 +663,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   const timeArg = (opt: Opt): number => Math.min(parseTimeMs(opt.arg!), TIMER_MAX_MS);
   const nse = () => (o.scripts ??= { rules: [], timeoutMs: 0 });
   let scriptTrace = false;
+  const shaping = () => (o.shaping ??= {});
 
   for (const opt of opts) {
     const arg = opt.arg;
@@ -994,6 +1045,26 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "resume":
           fatal("Cannot use --resume with other options. Usage: nmap --resume <filename>");
           break;
+        case "source-port":
+          shaping().sourcePort = sourcePortArg(arg!, warnings);
+          break;
+        case "ttl": {
+          const l = atoi(arg!);
+          if (l < 0 || l > 255) fatal("ttl option must be a number between 0 and 255 (inclusive)");
+          shaping().ttl = l;
+          break;
+        }
+        case "badsum":
+          shaping().badsum = true;
+          break;
+        case "data":
+        case "data-string":
+        case "data-length":
+          if (o.shaping?.payload) {
+            fatal("Can't use the --data option(s) multiple times, or together.");
+          }
+          shaping().payload = payloadArg(opt.name, arg!, warnings);
+          break;
         default:
           unsupported(UNSUPPORTED_LONG[opt.name] || `--${opt.name}`);
       }
@@ -1031,7 +1102,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         unsupported("-f (fragmentation)");
         break;
       case "g":
-        unsupported("-g/--source-port");
+        shaping().sourcePort = sourcePortArg(arg!, warnings);
         break;
       case "h":
         o.show = "help";

@@ -88,3 +88,45 @@ Deno.test("shuffleInBlocks: a permutation of each block, blocks in order", async
   for await (const x of shuffleInBlocks([1, 2, 3], 3, () => 0)) fixed.push(x);
   assert.deepEqual(fixed, [2, 3, 1]);
 });
+
+Deno.test("-g, --ttl, --badsum, --data* parse with nmap's limits and messages", () => {
+  const o = parse(["-g", "53", "--ttl", "33", "--badsum", "--data", "0xDEADbeef", "h"]);
+  assert.deepEqual(o.shaping, {
+    sourcePort: 53,
+    ttl: 33,
+    badsum: true,
+    payload: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+  });
+  assert.equal(parse(["--source-port", "5353", "h"]).shaping?.sourcePort, 5353);
+  assert.equal(parse(["h"]).shaping, undefined);
+  assert.deepEqual(parse(["--data", "\\x01\\x02", "h"]).shaping?.payload, new Uint8Array([1, 2]));
+  assert.deepEqual(
+    parse(["--data-string", "hi", "h"]).shaping?.payload,
+    new TextEncoder().encode("hi"),
+  );
+  assert.equal(parse(["--data-length", "25", "h"]).shaping?.payload?.length, 25);
+  assert.equal(parse(["--data-length", "0", "h"]).shaping?.payload?.length, 0);
+  assert.match(parse(["-g", "0", "h"]).warnings!.join("\n"), /source port of zero/);
+  assert.match(parse(["--data-length", "1401", "h"]).warnings!.join("\n"), /bigger than 1400/);
+  assert.throws(
+    () => parse(["--ttl", "256", "h"]),
+    /ttl option must be a number between 0 and 255/,
+  );
+  assert.throws(() => parse(["--ttl", "-1", "h"]), /between 0 and 255 \(inclusive\)/);
+  assert.throws(() => parse(["--data", "abc", "h"]), /Invalid hex string specified/);
+  assert.throws(() => parse(["--data", "zz", "h"]), /Invalid hex string specified/);
+  assert.throws(
+    () => parse(["--data-length", "65401", "h"]),
+    /data-length must be between 0 and 65400/,
+  );
+  assert.throws(
+    () => parse(["--data-string", "x".repeat(65401), "h"]),
+    /string length must be between 0 and 65400/,
+  );
+  assert.throws(
+    () => parse(["--data", "00", "--data-string", "a", "h"]),
+    /Can't use the --data option\(s\) multiple times, or together\./,
+  );
+  assert.throws(() => parse(["-g", "http", "h"]), UsageError);
+  assert.throws(() => parse(["-g", "65536", "h"]), UsageError);
+});

@@ -89,6 +89,18 @@ export interface OutputOptions {
   statsEveryMs: number; // 0 = off
 }
 
+/** nmap's packet-shaping options for raw probes; each absent when not given. */
+export interface ProbeShaping {
+  /** -g/--source-port: every raw probe leaves from this port. */
+  sourcePort?: number;
+  /** --ttl: the probes' IP TTL (nmap picks a random one otherwise). */
+  ttl?: number;
+  /** --badsum: a bogus TCP/UDP checksum on every probe. */
+  badsum?: boolean;
+  /** --data, --data-string, --data-length: bytes appended to every probe. */
+  payload?: Uint8Array;
+}
+
 export interface Options {
   /** argv as given, for the XML args attribute and the start line. */
   argv: string[];
@@ -102,6 +114,8 @@ export interface Options {
   scans: ScanKind[];
   /** --scanflags, as a TCP flag byte, when given. */
   scanFlags?: number;
+  /** -g, --ttl, --badsum, --data*: how raw probes are shaped (nmap's raw_scan_options). */
+  shaping?: ProbeShaping;
   /** Ports to scan, resolved from -p/-F/--top-ports/--port-ratio/--exclude-ports
    * against the services table: TCP then UDP, each ascending, as nmap's scan lists (and
    * its scaninfo) are. Probe order is the engine's: ports.ts scanOrder() shuffles like

@@ -151,6 +151,22 @@ export class FlowCookies {
     return replySeq >>> 0 === cookie >>> 0;
   }
 
+  /**
+   * With a fixed source port (-g) the port cannot tell tries apart, so try `tryNo` sends
+   * `cookie + tryNo * 256` as its seq (nmap puts the try number in the seq likewise).
+   */
+  static withTry(cookie: number, tryNo: number): number {
+    return (cookie + tryNo * 256) | 0;
+  }
+
+  /** The try whose seq ({@link withTry}) is `seq` (as acknowledged or quoted), or -1. */
+  static tryOf(cookie: number, seq: number, maxTries: number): number {
+    const d = (seq - cookie) >>> 0;
+    if (d & 0xff) return -1;
+    const t = d >>> 8;
+    return t < maxTries ? t : -1;
+  }
+
   /** The sequence space a probe with these TCP flags occupies (SYN and FIN count one each). */
   static sequenceSpace(probeFlags: number): number {
     return (probeFlags & TcpFlag.SYN ? 1 : 0) + (probeFlags & TcpFlag.FIN ? 1 : 0);

@@ -133,6 +133,14 @@ export async function decidePrivileges(
     log.warn(`Raw packets are unavailable (${reason}); using a TCP connect scan (-sT) instead.`);
   }
   const scans: ScanKind[] = opts.scans.length ? [...opts.scans] : [privileged ? "syn" : "connect"];
+  if (opts.shaping && (!privileged || scans.includes("connect"))) {
+    log.warn(
+      "You have specified some options that require raw socket access.\n" +
+        `These options will not be honored ${
+          privileged ? "for TCP Connect scan" : "without the necessary privileges"
+        }.`,
+    );
+  }
   return { privileged, scans };
 }
 

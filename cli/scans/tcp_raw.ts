@@ -82,6 +82,11 @@ export async function rawTcpScan(
   const silence = silenceVerdict(kind);
   const cookies = ctx.cookies;
   const H = hosts.length;
+  const shaping = ctx.opts.shaping ?? {};
+  // -g: every probe leaves from one port, so the try number rides in the seq (as nmap's does).
+  const fixedPort = shaping.sourcePort;
+  // A RST acknowledges the probe's payload too (RFC 9293 3.10.7.1); a SYN-ACK only the SYN.
+  const payloadLen = shaping.payload?.length ?? 0;
 
   // Reply → host: numeric keys for IPv4 (no string per reply), bytes-as-text for IPv6.
   const byV4 = new Map<number, number>();
@@ -93,6 +98,7 @@ export async function rawTcpScan(
   // session and flags for the whole run, however many host groups pass.
   let perSession = templates.get(session);
   if (!perSession) templates.set(session, perSession = new Map());
+  // One run has one shaping, so the flags alone key a session's templates.
   let template = perSession.get(flags);
   if (!template) {
     template = core.probeTemplate({
@@ -101,8 +107,10 @@ export async function rawTcpScan(
       flags,
       // nmap's window 1024 and MSS 1460 on SYNs; a random TTL as nmap's (per run).
       window: 1024,
-      ttl: RUN_TTL,
+      ttl: shaping.ttl ?? RUN_TTL,
       options: flags & TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+      payload: shaping.payload,
+      badChecksum: shaping.badsum,
       capacity: TEMPLATE_CAPACITY,
     });
     perSession.set(flags, template);
@@ -136,8 +144,10 @@ export async function rawTcpScan(
       const host = hosts[h]!;
       queuedMac[queued] = macOf[h]!;
       const dport = ports[p]!;
-      const sport = cookies.sourcePort(host.digest, dport, tryNo);
-      const seq = cookies.sequence(host.digest, dport, sport);
+      const sport = fixedPort ?? cookies.sourcePort(host.digest, dport, tryNo);
+      const seq = fixedPort === undefined
+        ? cookies.sequence(host.digest, dport, sport)
+        : FlowCookies.withTry(cookies.sequence(host.digest, dport, sport), tryNo);
       if (host.family === 4) tpl.dstV4[queued] = host.v4;
       else tpl.dstV6.set(host.v6!, queued * 16);
       tpl.dstPort[queued] = dport;
@@ -194,11 +204,27 @@ export async function rawTcpScan(
         if (p < 0) continue;
         const host = hosts[h]!;
         const sport = rec.dstPort(i);
-        const tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
-        if (tryNo < 0) continue;
-        const seq = cookies.sequence(host.digest, dport, sport);
         const tf = rec.tcpFlags(i);
-        if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), seqSpace)) continue;
+        let tryNo: number;
+        if (fixedPort === undefined) {
+          tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
+          if (tryNo < 0) continue;
+          const seq = cookies.sequence(host.digest, dport, sport);
+          if (
+            !FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), seqSpace) &&
+            !(payloadLen &&
+              FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), seqSpace + payloadLen))
+          ) continue;
+        } else {
+          if (sport !== fixedPort) continue;
+          const base = cookies.sequence(host.digest, dport, sport);
+          const got = tf & TcpFlag.ACK ? rec.ack(i) - seqSpace : rec.seq(i);
+          tryNo = FlowCookies.tryOf(base, got, MAX_TRIES);
+          if (tryNo < 0 && payloadLen && tf & TcpFlag.ACK) {
+            tryNo = FlowCookies.tryOf(base, got - payloadLen, MAX_TRIES);
+          }
+          if (tryNo < 0) continue;
+        }
         const v = tcpReplyVerdict(kind, tf, rec.window(i));
         if (!v) continue;
         if (sched.answer(h, p, tryNo)) {
@@ -229,9 +255,19 @@ export async function rawTcpScan(
         const p = portIndex[dport]!;
         if (p < 0) continue;
         const sport = rec.quotedSrcPort(i);
-        const tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
-        if (tryNo < 0) continue;
-        if (rec.quotedSeq(i) >>> 0 !== cookies.sequence(host.digest, dport, sport) >>> 0) continue;
+        let tryNo: number;
+        if (fixedPort === undefined) {
+          tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
+          if (tryNo < 0) continue;
+          if (rec.quotedSeq(i) >>> 0 !== cookies.sequence(host.digest, dport, sport) >>> 0) {
+            continue;
+          }
+        } else {
+          if (sport !== fixedPort) continue;
+          const base = cookies.sequence(host.digest, dport, sport);
+          tryNo = FlowCookies.tryOf(base, rec.quotedSeq(i), MAX_TRIES);
+          if (tryNo < 0) continue;
+        }
         const v = icmpErrorVerdict(fam, rec.icmpType(i), rec.icmpCode(i), "tcp", fromTarget);
         if (!v) continue;
         if (sched.answer(h, p, tryNo)) {
