@@ -1,9 +1,10 @@
 /**
  * nmap's packet-shaping options against nmap 7.93 in the lab (issue 20): -g/--source-port,
- * --ttl, --data, --data-string, --data-length and --badsum. Both scanners run the same command
- * with --packet-trace; the SENT/RCVD lines must agree on what the options shape (source port,
- * TTL, IP length) once what differs by nature (times, IP IDs, sequence numbers, and our source
- * port when -g is not given) is normalised, and the port tables must be nmap's. Lab tag: `evsh`.
+ * --ttl, --data, --data-string, --data-length and --badsum, on SYN, ACK and UDP scans. Both
+ * scanners run the same command with --packet-trace; the SENT/RCVD lines must agree on what the
+ * options shape (source port, TTL, IP length) once what differs by nature (times, IP IDs,
+ * sequence numbers, and our source port when -g is not given) is normalised, and the port tables
+ * must be nmap's. Lab tag: `evsh`.
  */
 
 import assert from "node:assert/strict";
@@ -33,7 +34,7 @@ function traceLines(stdout: string, scanner: string, keep: Keep): string[] {
   return [...new Set(lines)].sort();
 }
 
-const PORTS = ["-p", "1000,1001,1004,1005"];
+const PORTS = "1000,1001,1004,1005";
 
 Deno.test({
   name: "lab: -g, --ttl, --data* and --badsum shape probes as nmap 7.93's, with its port table",
@@ -43,49 +44,66 @@ Deno.test({
   async fn() {
     await using lab = await Lab.up({ tag: "evsh", scenario: "policies" });
     const target = lab.target.v4;
-    const cases: { args: string[]; keep: Keep; check: (sent: string[]) => void }[] = [
-      {
-        args: ["-sS", "-g", "5353", "--ttl", "33"],
-        keep: { port: true, ttl: true },
-        check: (sent) => {
-          for (const l of sent) {
-            assert.match(l, new RegExp(`${lab.scanner.v4.replaceAll(".", "\\.")}:5353 > `), l);
-            assert.match(l, / ttl=33 .*iplen=44 /, l); // 20 IP + 24 TCP (MSS)
-          }
+    const cases: { args: string[]; keep: Keep; ports?: string; check: (sent: string[]) => void }[] =
+      [
+        {
+          args: ["-sS", "-g", "5353", "--ttl", "33"],
+          keep: { port: true, ttl: true },
+          check: (sent) => {
+            for (const l of sent) {
+              assert.match(l, new RegExp(`${lab.scanner.v4.replaceAll(".", "\\.")}:5353 > `), l);
+              assert.match(l, / ttl=33 .*iplen=44 /, l); // 20 IP + 24 TCP (MSS)
+            }
+          },
         },
-      },
-      {
-        // Not with -g: nmap 7.93 then fails to match the RSTs of closed ports (they acknowledge
-        // the payload too) and calls those ports filtered; Porthole reports them closed.
-        args: ["-sS", "--data-string", "porthole"],
-        keep: { port: false, ttl: false },
-        check: (sent) => sent.forEach((l) => assert.match(l, / iplen=52 /, l)), // + 8
-      },
-      {
-        args: ["-sA", "-g", "53", "--data", "0xdeadbeef"],
-        keep: { port: true, ttl: false },
-        check: (sent) => sent.forEach((l) => assert.match(l, /:53 > .* iplen=44 /, l)),
-      },
-      {
-        args: ["-sS", "--data-length", "20"],
-        keep: { port: false, ttl: false },
-        check: (sent) => sent.forEach((l) => assert.match(l, / iplen=64 /, l)),
-      },
-      {
-        args: ["-sS", "--badsum"],
-        keep: { port: false, ttl: false },
-        check: (sent) => assert(sent.length >= 4),
-      },
-    ];
+        {
+          // Not with -g: nmap 7.93 then fails to match the RSTs of closed ports (they acknowledge
+          // the payload too) and calls those ports filtered; Porthole reports them closed.
+          args: ["-sS", "--data-string", "porthole"],
+          keep: { port: false, ttl: false },
+          check: (sent) => sent.forEach((l) => assert.match(l, / iplen=52 /, l)), // + 8
+        },
+        {
+          args: ["-sA", "-g", "53", "--data", "0xdeadbeef"],
+          keep: { port: true, ttl: false },
+          check: (sent) => sent.forEach((l) => assert.match(l, /:53 > .* iplen=44 /, l)),
+        },
+        {
+          args: ["-sS", "--data-length", "20"],
+          keep: { port: false, ttl: false },
+          check: (sent) => sent.forEach((l) => assert.match(l, / iplen=64 /, l)),
+        },
+        {
+          args: ["-sS", "--badsum"],
+          keep: { port: false, ttl: false },
+          check: (sent) => assert(sent.length >= 4),
+        },
+        {
+          args: ["-sU", "-g", "5353", "--ttl", "33", "--data-string", "porthole"],
+          keep: { port: true, ttl: true },
+          ports: "1000,1002,1004,1005",
+          check: (sent) => {
+            for (const l of sent) assert.match(l, /:5353 > .* ttl=33 .*iplen=36/, l); // 20 + 8 + 8
+          },
+        },
+        {
+          args: ["-sU", "--badsum"],
+          keep: { port: false, ttl: false },
+          ports: "1002,1004",
+          check: (sent) => assert(sent.length >= 2),
+        },
+      ];
     for (const c of cases) {
-      const args = ["--packet-trace", "-n", "-Pn", ...c.args, ...PORTS, target];
+      const args = ["--packet-trace", "-n", "-Pn", ...c.args, "-p", c.ports ?? PORTS, target];
       const what = c.args.join(" ");
       // One after the other: two scanners on one link would see each other's replies.
       const n = await lab.nmap(args);
       const p = await lab.porthole(args);
       assert.equal(p.code, 0, `${what}: ${p.stderr}`);
-      const want = traceLines(n.stdout, lab.scanner.v4, c.keep).filter((l) => l.includes(" TCP "));
-      const got = traceLines(p.stdout, lab.scanner.v4, c.keep).filter((l) => l.includes(" TCP "));
+      const want = traceLines(n.stdout, lab.scanner.v4, c.keep).filter((l) =>
+        / (TCP|UDP) /.test(l)
+      );
+      const got = traceLines(p.stdout, lab.scanner.v4, c.keep).filter((l) => / (TCP|UDP) /.test(l));
       c.check(got.filter((l) => l.startsWith("SENT")));
       assert.deepEqual(got, want, `${what}:\n${p.stdout}\nnmap:\n${n.stdout}`);
       const [nt] = parseNmapNormal(n.stdout);

@@ -68,6 +68,7 @@ function templateFor(
   session: UdpSession,
   payload: Uint8Array,
   ttl: number,
+  badChecksum?: boolean,
 ): ProbeTemplate {
   let m = templateCache.get(session);
   if (!m) templateCache.set(session, m = new Map());
@@ -80,6 +81,7 @@ function templateFor(
       ...sessionTemplateBase(session),
       ttl,
       payload,
+      badChecksum,
       capacity: payload.length === 0 ? EMPTY_CAPACITY : PAYLOAD_CAPACITY,
     });
     m.set(key, t);
@@ -201,10 +203,16 @@ async function scanRoute(
   order.forEach((p, i) => (orderIndex[p] = i));
 
   const ctxPayload = { family: route.family, source: route.sourceBytes };
-  const payloads = order.map((p) => udpPayloads(p, ctxPayload));
-  const templates = payloads.map((list) =>
-    list.map((pl) => templateFor(core, session, pl, RUN_TTL))
+  const shaping = opts.shaping ?? {};
+  // --data*: nmap sends the user's payload to every port instead of the port's own.
+  const payloads = order.map((p) =>
+    shaping.payload ? [shaping.payload] : udpPayloads(p, ctxPayload)
   );
+  const templates = payloads.map((list) =>
+    list.map((pl) => templateFor(core, session, pl, shaping.ttl ?? RUN_TTL, shaping.badsum))
+  );
+  // -g: one source port for every probe, so a reply cannot tell which try it answers (-1).
+  const fixedPort = shaping.sourcePort;
 
   const sweepRate = udpSweepRate(ctx) / Math.max(1, members.length);
   const runs: HostRun[] = members.map((i) => {
@@ -268,7 +276,7 @@ async function scanRoute(
     if (host.family === 4) t.dstV4[queued] = host.v4;
     else t.dstV6.set(host.v6!, queued * 16);
     t.dstPort[queued] = dport;
-    t.srcPort[queued] = cookies.sourcePort(host.digest, dport, tryNo);
+    t.srcPort[queued] = fixedPort ?? cookies.sourcePort(host.digest, dport, tryNo);
     t.ipId[queued] = (Math.random() * 65536) | 0;
     queued++;
   };
@@ -309,7 +317,9 @@ async function scanRoute(
         const digest = run.host.digest;
         let idx = orderIndex[sport]!;
         let tryNo = idx >= 0 ? cookies.tryNumber(digest, sport, dport, UDP_MAX_TRIES) : -1;
-        if (tryNo < 0) {
+        if (fixedPort !== undefined) {
+          if (dport !== fixedPort || idx < 0) continue;
+        } else if (tryNo < 0) {
           // Services that answer from or to another port (udp_payloads.ts).
           idx = -1;
           for (const p of SERVICE_REPLY_RULES.newSourcePort) {
@@ -342,13 +352,10 @@ async function scanRoute(
         const dport = rec.quotedDstPort(i);
         const idx = orderIndex[dport]!;
         if (idx < 0) continue;
-        const tryNo = cookies.tryNumber(
-          run.host.digest,
-          dport,
-          rec.quotedSrcPort(i),
-          UDP_MAX_TRIES,
-        );
-        if (tryNo < 0) continue;
+        const tryNo = fixedPort === undefined
+          ? cookies.tryNumber(run.host.digest, dport, rec.quotedSrcPort(i), UDP_MAX_TRIES)
+          : -1;
+        if (fixedPort === undefined ? tryNo < 0 : rec.quotedSrcPort(i) !== fixedPort) continue;
         const type = rec.icmpType(i);
         const v = icmpErrorVerdict(fam, type, rec.icmpCode(i), "udp", fromTarget);
         if (!v) continue;
