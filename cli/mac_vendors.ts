@@ -121,6 +121,17 @@ let ieeeTable: Promise<VendorTable> | undefined;
  * few such prefixes nmap's file lists, QEMU's 52:54:00 among them, are found in nmap's).
  */
 export async function macVendor(mac: string, datadir?: string): Promise<string | undefined> {
+  const hit = (await nmapPrefixes(datadir))?.lookup(mac);
+  if (hit) return hit;
+  const first = parseInt(mac.slice(0, 2), 16);
+  if (!(first >= 0) || (first & 0x02) !== 0) return undefined;
+  ieeeTable ??= import("./data/ieee-oui.txt", { with: { type: "text" } })
+    .then((m) => decodeIeeeTable(m.default));
+  return lookupVendor(await ieeeTable, mac);
+}
+
+/** nmap-mac-prefixes from the data directories, read once per datadir (undefined: none). */
+function nmapPrefixes(datadir?: string): Promise<NmapPrefixes | undefined> {
   if (!nmapTable || nmapTableDir !== datadir) {
     nmapTableDir = datadir;
     nmapTable = (async () => {
@@ -135,11 +146,62 @@ export async function macVendor(mac: string, datadir?: string): Promise<string |
       }
     })();
   }
-  const hit = (await nmapTable)?.lookup(mac);
-  if (hit) return hit;
-  const first = parseInt(mac.slice(0, 2), 16);
-  if (!(first >= 0) || (first & 0x02) !== 0) return undefined;
-  ieeeTable ??= import("./data/ieee-oui.txt", { with: { type: "text" } })
-    .then((m) => decodeIeeeTable(m.default));
-  return lookupVendor(await ieeeTable, mac);
+  return nmapTable;
+}
+
+/**
+ * nmap's MACCorp2Prefix: the prefix (hex digits) of the first vendor in nmap-mac-prefixes whose
+ * name contains `name`, ignoring case.
+ */
+export function vendorPrefix(text: string, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [prefix, vendor] of parseMacPrefixes(text)) {
+    if (vendor.toLowerCase().includes(want)) return prefix;
+  }
+  return undefined;
+}
+
+/**
+ * --spoof-mac as nmap reads it: "0" is a random address; hex digits (colons allowed) are a
+ * prefix of up to 6 bytes; anything else names a vendor in nmap-mac-prefixes. Bytes not given
+ * are random. Returns the address and the vendor line nmap prints, or throws `fail`'s error.
+ */
+export async function spoofMacAddress(
+  arg: string,
+  fail: (message: string) => never,
+  datadir?: string,
+): Promise<{ mac: Uint8Array; text: string }> {
+  const mac = crypto.getRandomValues(new Uint8Array(6));
+  let pos = 0;
+  if (arg !== "0") {
+    let p = 0;
+    const hex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
+    while (p < arg.length) {
+      if (arg[p] === ":") p++;
+      if (!hex(arg[p]) || !hex(arg[p + 1])) break;
+      if (pos >= 6) {
+        fail(`Bogus --spoof-mac value encountered (${arg}) -- only up to 6 bytes permitted`);
+      }
+      mac[pos++] = parseInt(arg.slice(p, p + 2), 16);
+      p += 2;
+    }
+    if (p < arg.length) {
+      const text = (await nmapPrefixes(datadir))?.text;
+      const prefix = text === undefined ? undefined : vendorPrefix(text, arg);
+      if (prefix === undefined) {
+        fail(
+          `Could not parse as a prefix nor find as a vendor substring the given --spoof-mac argument: ${arg}.  If you are giving hex digits, there must be an even number of them.`,
+        );
+      }
+      const digits = prefix.length % 2 ? prefix + "0" : prefix;
+      // A 7- or 9-digit prefix fixes half of its last byte.
+      for (pos = 0; pos * 2 < digits.length; pos++) {
+        const v = parseInt(digits.slice(pos * 2, pos * 2 + 2), 16);
+        mac[pos] = prefix.length % 2 && (pos + 1) * 2 > prefix.length ? v | (mac[pos]! & 15) : v;
+      }
+    }
+  }
+  const shown = [...mac].map((b) => b.toString(16).toUpperCase().padStart(2, "0")).join(":");
+  const vendor = (await nmapPrefixes(datadir))?.lookup(shown);
+  return { mac, text: `${shown} (${vendor ?? "No registered vendor"})` };
 }

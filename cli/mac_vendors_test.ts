@@ -1,6 +1,14 @@
 import { assertEquals } from "./_testing.ts";
 import IEEE_OUI from "./data/ieee-oui.txt" with { type: "text" };
-import { decodeIeeeTable, lookupVendor, macVendor, parseMacPrefixes } from "./mac_vendors.ts";
+import assert from "node:assert/strict";
+import {
+  decodeIeeeTable,
+  lookupVendor,
+  macVendor,
+  parseMacPrefixes,
+  spoofMacAddress,
+  vendorPrefix,
+} from "./mac_vendors.ts";
 import { dataFilesRead, resetDataFilesRead } from "./data_files.ts";
 
 Deno.test("MAC table: nmap-mac-prefixes parsed as nmap does (6/7/9 digits, first duplicate kept)", () => {
@@ -63,4 +71,28 @@ Deno.test("MAC table: searching nmap's text finds what parsing it finds", async 
   for (const [prefix, vendor] of table) {
     if (n++ % 97 === 0) assertEquals(searchPrefix(nmap, prefix), vendor, prefix);
   }
+});
+
+Deno.test("--spoof-mac: prefixes, vendor names and nmap's refusals", async () => {
+  const fail = (m: string): never => {
+    throw new Error(m);
+  };
+  const full = await spoofMacAddress("02:70:68:aa:bb:cc", fail);
+  assert.deepEqual([...full.mac], [0x02, 0x70, 0x68, 0xaa, 0xbb, 0xcc]);
+  assert.match(full.text, /^02:70:68:AA:BB:CC \(.+\)$/);
+  const prefix = await spoofMacAddress("0270", fail);
+  assert.deepEqual([...prefix.mac.slice(0, 2)], [0x02, 0x70]);
+  assert.equal((await spoofMacAddress("0", fail)).mac.length, 6);
+  await assert.rejects(
+    () => spoofMacAddress("00:11:22:33:44:55:66", fail),
+    /Bogus --spoof-mac value encountered \(00:11:22:33:44:55:66\) -- only up to 6 bytes permitted/,
+  );
+  await assert.rejects(
+    () => spoofMacAddress("no such vendor anywhere", fail),
+    /Could not parse as a prefix nor find as a vendor substring the given --spoof-mac argument: no such vendor anywhere\. {2}If you are giving hex digits, there must be an even number of them\./,
+  );
+  const text = "# comment\n000001 Xerox\n0003E3 Cisco Systems\n70B3D5A Odd Vendor\n";
+  assert.equal(vendorPrefix(text, "cisco"), "0003E3");
+  assert.equal(vendorPrefix(text, "odd"), "70B3D5A");
+  assert.equal(vendorPrefix(text, "nobody"), undefined);
 });

@@ -171,6 +171,8 @@ export interface RunInfo {
   scanInfo: ScanInfo[];
   verbose: number;
   debugging: number;
+  /** --spoof-mac: the address frames leave from, with its vendor ("02:70:… (No registered vendor)"). */
+  spoofedMac?: string;
 }
 
 export interface RunSummary {

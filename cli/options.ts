@@ -189,7 +189,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "discovery-ignore-rst": "--discovery-ignore-rst",
   ff: "-ff (fragmentation)",
   mtu: "--mtu (fragmentation)",
-  "spoof-mac": "--spoof-mac",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
   "script-updatedb": "--script-updatedb (NSE)",
@@ -1056,6 +1055,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         }
         case "badsum":
           shaping().badsum = true;
+          break;
+        case "spoof-mac":
+          shaping().spoofMac = arg!;
           break;
         case "data":
         case "data-string":

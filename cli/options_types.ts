@@ -99,6 +99,8 @@ export interface ProbeShaping {
   badsum?: boolean;
   /** --data, --data-string, --data-length: bytes appended to every probe. */
   payload?: Uint8Array;
+  /** --spoof-mac as given (0, a hex prefix or a vendor name; spoofMacAddress() resolves it). */
+  spoofMac?: string;
 }
 
 export interface Options {

@@ -65,7 +65,10 @@ export class SessionPool {
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
-  constructor(readonly core: PacketCore, routeOpts: { iface?: string; source?: string } = {}) {
+  constructor(
+    readonly core: PacketCore,
+    routeOpts: { iface?: string; source?: string; srcMac?: Uint8Array } = {},
+  ) {
     this.#routes = new RouteCache(routeOpts);
   }
 

@@ -53,14 +53,14 @@ export class RouteError extends Error {
 const ZERO_MAC = new Uint8Array(6);
 
 /**
- * Resolve the route to `target` (IPv4 or IPv6 text), honouring -e (`iface`)
- * and -S (`source`), through ffi's routeTo. The next hop's MAC comes from the
- * kernel's neighbour table; when it is missing `dstMac` stays undefined and
+ * Resolve the route to `target` (IPv4 or IPv6 text), honouring -e (`iface`),
+ * -S (`source`) and --spoof-mac (`srcMac`, instead of the interface's MAC),
+ * through ffi's routeTo. The next hop's MAC comes from the kernel's neighbour table; when it is missing `dstMac` stays undefined and
  * the caller resolves it actively (cli/net/next_hop.ts).
  */
 export function resolveRoute(
   target: string,
-  opts: { iface?: string; source?: string } = {},
+  opts: { iface?: string; source?: string; srcMac?: Uint8Array } = {},
 ): RawRoute {
   let info;
   try {
@@ -92,7 +92,7 @@ export function resolveRoute(
     sourceBytes,
     gateway: info.gateway,
     nextHop: info.nextHop,
-    srcMac: !loopback && !raw && ifc.mac ? parseMac(ifc.mac)! : ZERO_MAC,
+    srcMac: loopback || raw ? ZERO_MAC : opts.srcMac ?? (ifc.mac ? parseMac(ifc.mac)! : ZERO_MAC),
     dstMac,
     onLink: info.direct && !loopback && !info.local,
   };
@@ -125,7 +125,8 @@ export class RouteCache {
   readonly #byEntry = new Map<string, RawRoute>();
   readonly #byKey = new Map<string, RawRoute>();
 
-  constructor(readonly opts: { iface?: string; source?: string } = {}) {}
+  /** `srcMac`: the Ethernet source of every frame built (--spoof-mac) instead of the interface's. */
+  constructor(readonly opts: { iface?: string; source?: string; srcMac?: Uint8Array } = {}) {}
 
   #entry(ip: { family: 4 | 6; bytes: Uint8Array }): Route | undefined {
     this.#table ??= (() => {

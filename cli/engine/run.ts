@@ -293,7 +293,14 @@ export async function runScan(
       });
     }
   }
+  // --spoof-mac: nmap picks the address (and names its vendor) before the scan starts.
+  let spoofed: { mac: Uint8Array; text: string } | undefined;
+  if (opts.shaping?.spoofMac !== undefined) {
+    const { spoofMacAddress } = await import("../mac_vendors.ts");
+    spoofed = await spoofMacAddress(opts.shaping.spoofMac, fatal, opts.datadir);
+  }
   const run: RunInfo = {
+    spoofedMac: spoofed?.text,
     args: opts.argv,
     startTime,
     version: PORTHOLE_VERSION,
@@ -420,7 +427,11 @@ export async function runScan(
     ffi.setOnInterrupt(() => {});
     const core = packetCore();
     trace("core + ffi loaded");
-    sessions = new SessionPool(core, { iface: opts.iface, source: opts.sourceAddress });
+    sessions = new SessionPool(core, {
+      iface: opts.iface,
+      source: opts.sourceAddress,
+      srcMac: spoofed?.mac,
+    });
     ctx.raw = { core, sessions };
   }
   applyTracing();

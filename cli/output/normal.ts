@@ -164,7 +164,10 @@ export class NormalWriter implements OutputWriter {
           formatStartTime(run.startTime)
         }\n`,
       );
+      if (run.spoofedMac) this.#w(`Spoofing MAC address ${run.spoofedMac}\n`);
     } else {
+      // nmap writes this line to the file as it opens it, before the header.
+      if (run.spoofedMac) this.#w(`Spoofing MAC address ${run.spoofedMac}\n`);
       this.#w(
         `# ${PORTHOLE_NAME} ${run.version} scan initiated ${formatCtime(run.startTime)} as: ${
           joinQuoted(run.args)
