@@ -95,6 +95,7 @@ TIMING AND PERFORMANCE:
   --max-rate <number>: Send packets no faster than <number> per second
   --defeat-icmp-ratelimit: Faster UDP scans; closed and filtered look alike
 FIREWALL/IDS EVASION AND SPOOFING:
+  -D <decoy1,decoy2[,ME],...>: Cloak a scan with decoys
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
   -g/--source-port <portnum>: Use given port number

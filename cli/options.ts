@@ -11,6 +11,7 @@
  */
 
 import type {
+  Decoy,
   DiscoveryOptions,
   Options,
   OutputOptions,
@@ -251,6 +252,38 @@ function payloadArg(name: string, arg: string, warnings: string[]): Uint8Array {
     warnings.push("WARNING: Payloads bigger than 1400 bytes may not be sent successfully.");
   }
   return payload;
+}
+
+/** nmap's MAX_DECOYS (nmap.h). */
+const MAX_DECOYS = 128;
+
+/** -D as nmap's apply_delayed_options reads it (names are resolved when the scan starts). */
+export function parseDecoys(arg: string): Decoy[] {
+  const out: Decoy[] = [];
+  let count = 0;
+  const tooMany = () =>
+    fatal(
+      `You are only allowed ${MAX_DECOYS} decoys (if you need more redefine MAX_DECOYS in nmap.h)`,
+    );
+  for (const p of arg.split(",")) {
+    const lower = p.toLowerCase();
+    if (lower === "me") {
+      if (out.some((d) => d.kind === "me")) fatal("Can only use 'ME' as a decoy once.\n");
+      out.push({ kind: "me" });
+      count++;
+    } else if (lower === "rnd" || lower.startsWith("rnd:")) {
+      const n = p.length > 4 ? atoi(p.slice(4)) : 1;
+      if (n < 1) fatal(`Bad 'rnd' decoy "${p}"`);
+      if (count + n >= MAX_DECOYS - 1) tooMany();
+      out.push({ kind: "rnd", count: n });
+      count += n;
+    } else {
+      if (count >= MAX_DECOYS - 1) tooMany();
+      out.push({ kind: "host", name: p });
+      count++;
+    }
+  }
+  return out;
 }
 
 function unsupported(what: string): never {
@@ -1089,7 +1122,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         unsupported("-b (FTP bounce scan)");
         break;
       case "D":
-        unsupported("-D (decoys)");
+        shaping().decoys = parseDecoys(arg!);
         break;
       case "d":
         applyDebug(o, arg);
@@ -1266,6 +1299,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
 
   // ---- delayed options, in nmap's order (apply_delayed_options) ----
   o.ipv6 = af === 6;
+  if (o.ipv6 && o.shaping?.decoys?.some((d) => d.kind === "rnd")) {
+    fatal("Random decoys can only be used with IPv4");
+  }
   if (o.verbose > 0) warnings.unshift(...verboseNotes);
   if (advanced) {
     // nmap's -A: -sV -sC, and -O --traceroute when privileged (the engine skips those otherwise).

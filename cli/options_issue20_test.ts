@@ -130,3 +130,20 @@ Deno.test("-g, --ttl, --badsum, --data* parse with nmap's limits and messages", 
   assert.throws(() => parse(["-g", "http", "h"]), UsageError);
   assert.throws(() => parse(["-g", "65536", "h"]), UsageError);
 });
+
+Deno.test("-D: ME, RND[:n] and addresses, with nmap's refusals", () => {
+  assert.deepEqual(parse(["-D", "10.0.0.7,ME,rnd:3,RND,decoy.test", "h"]).shaping?.decoys, [
+    { kind: "host", name: "10.0.0.7" },
+    { kind: "me" },
+    { kind: "rnd", count: 3 },
+    { kind: "rnd", count: 1 },
+    { kind: "host", name: "decoy.test" },
+  ]);
+  assert.throws(() => parse(["-D", "ME,me", "h"]), /Can only use 'ME' as a decoy once\./);
+  assert.throws(() => parse(["-D", "RND:0", "h"]), /Bad 'rnd' decoy "RND:0"/);
+  assert.throws(() => parse(["-D", "RND:200", "h"]), /You are only allowed 128 decoys/);
+  assert.throws(
+    () => parse(["-6", "-D", "RND:2", "h"]),
+    /Random decoys can only be used with IPv4/,
+  );
+});

@@ -89,6 +89,12 @@ export interface OutputOptions {
   statsEveryMs: number; // 0 = off
 }
 
+/** One -D entry: the scanner itself, n random IPv4 addresses, or an address (or name). */
+export type Decoy = { kind: "me" } | { kind: "rnd"; count: number } | {
+  kind: "host";
+  name: string;
+};
+
 /** nmap's packet-shaping options for raw probes; each absent when not given. */
 export interface ProbeShaping {
   /** -g/--source-port: every raw probe leaves from this port. */
@@ -99,6 +105,8 @@ export interface ProbeShaping {
   badsum?: boolean;
   /** --data, --data-string, --data-length: bytes appended to every probe. */
   payload?: Uint8Array;
+  /** -D: the decoys in order; "ME" (at most once) is the scanner's own place among them. */
+  decoys?: Decoy[];
   /** --spoof-mac as given (0, a hex prefix or a vendor name; spoofMacAddress() resolves it). */
   spoofMac?: string;
 }

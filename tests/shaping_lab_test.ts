@@ -22,12 +22,15 @@ interface Keep {
 }
 
 /** The trace lines of `stdout`, normalised, each once (retransmissions repeat a line), sorted. */
-function traceLines(stdout: string, scanner: string, keep: Keep): string[] {
+function traceLines(stdout: string, keep: Keep): string[] {
   const lines = stdout.split("\n").filter((l) => /^(SENT|RCVD) \(/.test(l)).map((l) => {
     let s = l.replace(/^(\w+) \(\d+\.\d{4}s\)/, "$1 (T)").replace(/\b(id|seq|ack)=\d+/g, "$1=N");
     if (!keep.ttl && s.startsWith("SENT")) s = s.replace(/\bttl=\d+/, "ttl=N");
     if (!keep.port) {
-      s = s.replaceAll(new RegExp(`${scanner.replaceAll(".", "\\.")}:\\d+`, "g"), `${scanner}:P`);
+      // Our port (a decoy's copy leaves from it too): the probe's source, the reply's destination.
+      s = s.startsWith("SENT")
+        ? s.replace(/ (\d+\.\d+\.\d+\.\d+):\d+ > /, " $1:P > ")
+        : s.replace(/ > (\d+\.\d+\.\d+\.\d+):\d+ /, " > $1:P ");
     }
     return s;
   });
@@ -44,6 +47,7 @@ Deno.test({
   async fn() {
     await using lab = await Lab.up({ tag: "evsh", scenario: "policies" });
     const target = lab.target.v4;
+    const decoy = (n: number) => lab.scanner.v4.replace(/\.\d+$/, `.${n}`);
     const cases: { args: string[]; keep: Keep; ports?: string; check: (sent: string[]) => void }[] =
       [
         {
@@ -87,6 +91,20 @@ Deno.test({
           },
         },
         {
+          args: ["-sS", "-D", `${decoy(77)},ME,${decoy(78)}`],
+          keep: { port: false, ttl: false },
+          check: (sent) => {
+            for (const a of [decoy(77), decoy(78), lab.scanner.v4]) {
+              for (const port of PORTS.split(",")) {
+                assert(
+                  sent.some((l) => l.includes(` ${a}:P > ${target}:${port} S `)),
+                  `${a} ${port}`,
+                );
+              }
+            }
+          },
+        },
+        {
           args: ["-sU", "--badsum"],
           keep: { port: false, ttl: false },
           ports: "1002,1004",
@@ -100,10 +118,8 @@ Deno.test({
       const n = await lab.nmap(args);
       const p = await lab.porthole(args);
       assert.equal(p.code, 0, `${what}: ${p.stderr}`);
-      const want = traceLines(n.stdout, lab.scanner.v4, c.keep).filter((l) =>
-        / (TCP|UDP) /.test(l)
-      );
-      const got = traceLines(p.stdout, lab.scanner.v4, c.keep).filter((l) => / (TCP|UDP) /.test(l));
+      const want = traceLines(n.stdout, c.keep).filter((l) => / (TCP|UDP) /.test(l));
+      const got = traceLines(p.stdout, c.keep).filter((l) => / (TCP|UDP) /.test(l));
       c.check(got.filter((l) => l.startsWith("SENT")));
       assert.deepEqual(got, want, `${what}:\n${p.stdout}\nnmap:\n${n.stdout}`);
       const [nt] = parseNmapNormal(n.stdout);

@@ -47,7 +47,6 @@ const NOT_LISTED: Record<string, string> = {
   rH: "refused with a message",
   thc: "refused with a message",
   b: "refused with a message",
-  D: "refused with a message",
   f: "refused with a message",
   g: "refused with a message",
 };

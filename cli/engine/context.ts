@@ -40,6 +40,11 @@ export interface EngineContext {
   raw?: RawPlumbing;
   /** --traceroute: the hops every trace of the run met so far (nmap's global hop cache). */
   hops?: HopCache;
+  /**
+   * -D: the source address of each copy of a raw probe, in sending order; null is the scanner's
+   * own (the only copy whose replies count). Absent: one copy, ours.
+   */
+  decoys?: (string | null)[];
   /** nmap's -v progress lines (absent or disabled when not verbose). */
   chatter?: Chatter;
   /** --packet-trace (and the p/P keys): a CONN line for each connect() when set. */

@@ -35,7 +35,7 @@ import {
 /** nmap sends raw probes with a random TTL (37..59); one per run here. */
 const RUN_TTL = 37 + Math.floor(Math.random() * 23);
 
-const templates = new WeakMap<object, Map<number, ProbeTemplate>>();
+const templates = new WeakMap<object, Map<string, ProbeTemplate>>();
 const portIndexes = new WeakMap<readonly number[], Int32Array>();
 
 /** port number → index in `ports` (-1: not scanned), shared by every group of a run. */
@@ -98,12 +98,19 @@ export async function rawTcpScan(
   // session and flags for the whole run, however many host groups pass.
   let perSession = templates.get(session);
   if (!perSession) templates.set(session, perSession = new Map());
-  // One run has one shaping, so the flags alone key a session's templates.
-  let template = perSession.get(flags);
-  if (!template) {
+  // One run has one shaping, so the flags and the source key a session's templates. -D: a
+  // template per decoy source as well, patched like ours (ours is null).
+  const sources = (ctx.decoys ?? [null]).filter((a) =>
+    a === null || (a.includes(":") ? 6 : 4) === route.family
+  );
+  const templateFor = (src: string | null): ProbeTemplate => {
+    const key = `${flags}/${src ?? "me"}`;
+    let template = perSession!.get(key);
+    if (template) return template;
     template = core.probeTemplate({
       protocol: "tcp",
       ...sessionTemplateBase(session),
+      ...(src === null ? {} : { src }),
       flags,
       // nmap's window 1024 and MSS 1460 on SYNs; a random TTL as nmap's (per run).
       window: 1024,
@@ -113,9 +120,11 @@ export async function rawTcpScan(
       badChecksum: shaping.badsum,
       capacity: TEMPLATE_CAPACITY,
     });
-    perSession.set(flags, template);
-  }
-  const tpl: ProbeTemplate = template;
+    perSession!.set(key, template);
+    return template;
+  };
+  const tpl: ProbeTemplate = templateFor(null);
+  const decoyTpls = sources.filter((a) => a !== null).map(templateFor);
   const carriesAck = (flags & TcpFlag.ACK) !== 0;
   const seqSpace = FlowCookies.sequenceSpace(flags);
 
@@ -138,6 +147,13 @@ export async function rawTcpScan(
   const queuedMac: Uint8Array[] = new Array(TEMPLATE_CAPACITY);
   let queued = 0;
   let ipIdState = (Math.random() * 0x7fffffff) | 1;
+  const send = (t: ProbeTemplate) => {
+    const batch = core.emitBatch(t, queued);
+    if (ethernet) {
+      for (let k = 0; k < queued; k++) batch.data.set(queuedMac[k]!, batch.index[k * 4]!);
+    }
+    session.sendBatch(batch, queued);
+  };
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       if (queued >= TEMPLATE_CAPACITY) return false;
@@ -164,11 +180,18 @@ export async function rawTcpScan(
     },
     flush() {
       if (queued === 0) return;
-      const batch = core.emitBatch(tpl, queued);
-      if (ethernet) {
-        for (let k = 0; k < queued; k++) batch.data.set(queuedMac[k]!, batch.index[k * 4]!);
+      // -D: the decoys' copies first, then ours, whose send time the scheduler keeps.
+      for (const d of decoyTpls) {
+        d.dstV4.set(tpl.dstV4.subarray(0, queued));
+        d.dstV6.set(tpl.dstV6.subarray(0, queued * 16));
+        d.dstPort.set(tpl.dstPort.subarray(0, queued));
+        d.srcPort.set(tpl.srcPort.subarray(0, queued));
+        d.seq.set(tpl.seq.subarray(0, queued));
+        d.ack.set(tpl.ack.subarray(0, queued));
+        d.ipId.set(tpl.ipId.subarray(0, queued));
+        send(d);
       }
-      session.sendBatch(batch, queued);
+      send(tpl);
       queued = 0;
       return session.lastSend;
     },
