@@ -105,6 +105,16 @@ Deno.test({
           },
         },
         {
+          args: ["-sU", "-D", `ME,${decoy(79)}`],
+          keep: { port: false, ttl: false },
+          ports: "1002,1004",
+          check: (sent) => {
+            for (const a of [decoy(79), lab.scanner.v4]) {
+              assert(sent.some((l) => l.includes(` ${a}:P > ${target}:1002 `)), a);
+            }
+          },
+        },
+        {
           args: ["-sU", "--badsum"],
           keep: { port: false, ttl: false },
           ports: "1002,1004",

@@ -69,16 +69,18 @@ function templateFor(
   payload: Uint8Array,
   ttl: number,
   badChecksum?: boolean,
+  src?: string,
 ): ProbeTemplate {
   let m = templateCache.get(session);
   if (!m) templateCache.set(session, m = new Map());
-  let key = String(payload.length) + ":";
+  let key = `${src ?? "me"}/${payload.length}:`;
   for (const b of payload) key += String.fromCharCode(b);
   let t = m.get(key);
   if (!t) {
     t = core.probeTemplate({
       protocol: "udp",
       ...sessionTemplateBase(session),
+      ...(src === undefined ? {} : { src }),
       ttl,
       payload,
       badChecksum,
@@ -211,6 +213,21 @@ async function scanRoute(
   const templates = payloads.map((list) =>
     list.map((pl) => templateFor(core, session, pl, shaping.ttl ?? RUN_TTL, shaping.badsum))
   );
+  // -D: each probe is copied from every decoy source (templates alike but for the source).
+  const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
+    a !== null && (a.includes(":") ? 6 : 4) === route.family
+  );
+  const decoyCopies = new Map<ProbeTemplate, ProbeTemplate[]>();
+  payloads.forEach((list, i) =>
+    list.forEach((pl, k) =>
+      decoyCopies.set(
+        templates[i]![k]!,
+        decoySources.map((src) =>
+          templateFor(core, session, pl, shaping.ttl ?? RUN_TTL, shaping.badsum, src)
+        ),
+      )
+    )
+  );
   // -g: one source port for every probe, so a reply cannot tell which try it answers (-1).
   const fixedPort = shaping.sourcePort;
 
@@ -249,6 +266,14 @@ async function scanRoute(
   let queued = 0;
   const flush = () => {
     if (!cur || queued === 0) return;
+    for (const d of decoyCopies.get(cur) ?? []) {
+      d.dstV4.set(cur.dstV4.subarray(0, queued));
+      d.dstV6.set(cur.dstV6.subarray(0, queued * 16));
+      d.dstPort.set(cur.dstPort.subarray(0, queued));
+      d.srcPort.set(cur.srcPort.subarray(0, queued));
+      d.ipId.set(cur.ipId.subarray(0, queued));
+      session.sendBatch(core.emitBatch(d, queued), queued);
+    }
     const batch = core.emitBatch(cur, queued);
     let left = queued - session.sendBatch(batch, queued);
     if (left > 0) {
