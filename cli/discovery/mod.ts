@@ -308,7 +308,16 @@ async function rawPing(
   const batch: FrameBatch = createFrameBatch(256, 256 * 128);
   let queued = 0, used = 0;
 
-  function build(h: number, p: number, tryNo: number): Uint8Array | null {
+  // --ttl, --data*, --badsum, -g and -D shape pings as they shape port scan probes (nmap's).
+  const shaping = ctx.opts.shaping ?? {};
+  const fixedPort = shaping.sourcePort;
+  const payloadLen = shaping.payload?.length ?? 0;
+  const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
+    a !== null && (a.includes(":") ? 6 : 4) === route.family
+  );
+
+  /** Probe p of host h, try tryNo; from `src` (a decoy) instead of our address when given. */
+  function build(h: number, p: number, tryNo: number, src?: string): Uint8Array | null {
     const host = hosts[h]!;
     const probe = probes[h]![p];
     if (!probe) return null;
@@ -317,12 +326,18 @@ async function rawPing(
       linkType,
       srcMac: route.srcMac,
       dstMac: host.route?.dstMac ?? zeroMac,
-      src: route.sourceBytes,
+      src: src ?? route.sourceBytes,
       dst: host.family === 4 ? host.v4 : host.v6!,
+      ...(shaping.ttl === undefined ? {} : { ttl: shaping.ttl }),
     };
     switch (probe.type) {
       case "echo":
-        return core.buildIcmpEcho({ ...base, id: pd & 0xffff, seq: tryNo });
+        return core.buildIcmpEcho({
+          ...base,
+          id: pd & 0xffff,
+          seq: tryNo,
+          payload: shaping.payload,
+        });
       case "timestamp":
         return core.buildIcmpTimestamp({
           ...base,
@@ -334,8 +349,11 @@ async function rawPing(
         return core.buildIcmpMask({ ...base, id: pd & 0xffff, seq: tryNo });
       case "syn":
       case "ack": {
-        const sport = cookies.sourcePort(pd, probe.port, tryNo);
-        const seq = cookies.sequence(pd, probe.port, sport);
+        const sport = fixedPort ?? cookies.sourcePort(pd, probe.port, tryNo);
+        // -g: the try rides in the seq, as in the port scan (tcp_raw.ts).
+        const seq = fixedPort === undefined
+          ? cookies.sequence(pd, probe.port, sport)
+          : FlowCookies.withTry(cookies.sequence(pd, probe.port, sport), tryNo);
         const flags = probe.type === "syn" ? TcpFlag.SYN : TcpFlag.ACK;
         return core.buildTcp({
           ...base,
@@ -346,13 +364,17 @@ async function rawPing(
           flags,
           window: 1024,
           options: flags === TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
+          payload: shaping.payload,
+          badChecksum: shaping.badsum,
         });
       }
       case "udp":
         return core.buildUdp({
           ...base,
-          srcPort: cookies.sourcePort(pd, probe.port, tryNo),
+          srcPort: fixedPort ?? cookies.sourcePort(pd, probe.port, tryNo),
           dstPort: probe.port,
+          payload: shaping.payload,
+          badChecksum: shaping.badsum,
         });
       case "arp":
         return core.buildArpRequest({
@@ -378,12 +400,21 @@ async function rawPing(
     emit(h, p, tryNo) {
       const f = build(h, p, tryNo);
       if (!f) return (skipped = true); // no such probe for this host: nothing to send
-      if (queued >= batch.capacity || used + f.length > batch.data.length) return false;
-      batch.data.set(f, used);
-      batch.index[queued * 4] = used;
-      batch.index[queued * 4 + 1] = f.length;
-      used += f.length;
-      queued++;
+      const type = probes[h]![p]!.type;
+      // -D: the decoys' copies first (never of ARP/ND); several frames per probe, so no stamps.
+      const frames = type === "arp" || type === "nd"
+        ? [f]
+        : [...decoySources.map((src) => build(h, p, tryNo, src)!), f];
+      const bytes = frames.reduce((n, x) => n + x.length, 0);
+      if (queued + frames.length > batch.capacity || used + bytes > batch.data.length) return false;
+      for (const x of frames) {
+        batch.data.set(x, used);
+        batch.index[queued * 4] = used;
+        batch.index[queued * 4 + 1] = x.length;
+        used += x.length;
+        queued++;
+      }
+      if (frames.length > 1) skipped = true;
       return true;
     },
     flush() {
@@ -495,12 +526,28 @@ async function rawPing(
           const pr = list[p]!;
           if ((pr.type !== "syn" && pr.type !== "ack") || pr.port !== port) continue;
           const pd = probeDigest(h, p);
-          const tryNo = cookies.tryNumber(pd, port, rec.dstPort(i), MAX_TRIES);
-          if (tryNo < 0) continue;
-          const seq = cookies.sequence(pd, port, rec.dstPort(i));
+          const dport = rec.dstPort(i);
           const tf = rec.tcpFlags(i);
           const space = pr.type === "syn" ? 1 : 0;
-          if (!FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space)) continue;
+          const seq = cookies.sequence(pd, port, dport);
+          let tryNo: number;
+          if (fixedPort === undefined) {
+            tryNo = cookies.tryNumber(pd, port, dport, MAX_TRIES);
+            if (tryNo < 0) continue;
+            // A RST acknowledges the probe's payload too; a SYN-ACK only the SYN.
+            const ok = FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space) ||
+              (payloadLen > 0 &&
+                FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space + payloadLen));
+            if (!ok) continue;
+          } else {
+            if (dport !== fixedPort) continue;
+            const got = tf & TcpFlag.ACK ? rec.ack(i) - space : rec.seq(i);
+            tryNo = FlowCookies.tryOf(seq, got, MAX_TRIES);
+            if (tryNo < 0 && payloadLen > 0 && tf & TcpFlag.ACK) {
+              tryNo = FlowCookies.tryOf(seq, got - payloadLen, MAX_TRIES);
+            }
+            if (tryNo < 0) continue;
+          }
           const reason = tf & TcpFlag.RST
             ? "reset"
             : (tf & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)
@@ -517,7 +564,12 @@ async function rawPing(
         for (let p = 0; p < list.length; p++) {
           const pr = list[p]!;
           if (pr.type !== "udp" || pr.port !== port) continue;
-          const tryNo = cookies.tryNumber(probeDigest(h, p), port, rec.dstPort(i), MAX_TRIES);
+          // -g: a datagram's try cannot be told; the first stands for it.
+          const tryNo = fixedPort === undefined
+            ? cookies.tryNumber(probeDigest(h, p), port, rec.dstPort(i), MAX_TRIES)
+            : rec.dstPort(i) === fixedPort
+            ? 0
+            : -1;
           if (tryNo < 0) continue;
           up(h, p, tryNo, at, "udp-response", rec.ttl(i));
           break;
@@ -544,13 +596,23 @@ async function rawPing(
       } else if (proto === 6 && (pr.type === "syn" || pr.type === "ack")) {
         if (rec.quotedDstPort(i) !== pr.port) continue;
         const sport = rec.quotedSrcPort(i);
-        const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
-        if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === cookies.sequence(pd, pr.port, sport) >>> 0) {
-          return { p, tryNo };
+        const seq = cookies.sequence(pd, pr.port, sport);
+        if (fixedPort !== undefined) {
+          const tryNo = sport === fixedPort
+            ? FlowCookies.tryOf(seq, rec.quotedSeq(i), MAX_TRIES)
+            : -1;
+          if (tryNo >= 0) return { p, tryNo };
+          continue;
         }
+        const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
+        if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === seq >>> 0) return { p, tryNo };
       } else if (proto === 17 && pr.type === "udp") {
         if (rec.quotedDstPort(i) !== pr.port) continue;
-        const tryNo = cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES);
+        const tryNo = fixedPort === undefined
+          ? cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES)
+          : rec.quotedSrcPort(i) === fixedPort
+          ? 0
+          : -1;
         if (tryNo >= 0) return { p, tryNo };
       }
     }
