@@ -1,7 +1,16 @@
 // Build and parse round trips and the template fast path (Ethernet / IPv4 / TCP first).
 
 import { assert, assertEquals, hex, unhex } from "./_test_assert.ts";
-import { Kind, LinkType, packetCore, ParseError, RecordFlag, TcpFlag, u32ToIpv4 } from "./mod.ts";
+import {
+  fragmentIpv4,
+  Kind,
+  LinkType,
+  packetCore,
+  ParseError,
+  RecordFlag,
+  TcpFlag,
+  u32ToIpv4,
+} from "./mod.ts";
 
 const core = packetCore();
 
@@ -187,4 +196,42 @@ Deno.test("badChecksum (--badsum): the reference SYN one off in its checksum, bu
   batch.data.set(bad, 0);
   batch.index.set([0, bad.length, 0, 0]);
   assertEquals(core.parseBatch(batch, 1, LinkType.EN10MB).status(0), ParseError.UDP_BAD_CHECKSUM);
+});
+
+Deno.test("fragmentIpv4 (-f): a SYN in 8-byte fragments, golden and parsed back", () => {
+  const syn = core.buildTcp({
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: 40000,
+    dstPort: 80,
+    seq: 123,
+    srcMac: "02:00:00:00:00:01",
+    dstMac: "02:00:00:00:00:02",
+    options: [{ kind: "mss", value: 1460 }],
+  });
+  const frags = fragmentIpv4(syn, 14, 8);
+  assertEquals(frags.length, 3); // 24 bytes of TCP
+  // Length 28, MF, offset 0, checksum 0x46da (by hand), then the first 8 bytes of the TCP header.
+  assertEquals(
+    hex(frags[0]!),
+    "0200000000020200000000010800" + "4500001c00002000400646da0a0000010a000002" +
+      "9c4000500000007b",
+  );
+  const batch = core.frameBatch(4, 4096);
+  let at = 0;
+  frags.forEach((f, i) => {
+    batch.data.set(f, at);
+    batch.index.set([at, f.length, 0, 0], i * 4);
+    at += f.length;
+  });
+  const r = core.parseBatch(batch, 3, LinkType.EN10MB);
+  const payload: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    assertEquals(r.fragmentOffset(i), i); // in 8-byte units
+    assertEquals((r.flags(i) & RecordFlag.MF) !== 0, i < 2);
+    payload.push(...frags[i]!.subarray(34));
+  }
+  assertEquals(hex(new Uint8Array(payload)), hex(syn.subarray(34)));
+  // Small enough: left whole.
+  assertEquals(fragmentIpv4(syn, 14, 24), [syn]);
 });

@@ -56,6 +56,7 @@ import type {
 export * from "./addr.ts";
 export type { FrameBatch } from "./batch.ts";
 export { INDEX_FIELDS } from "./batch.ts";
+export { fragmentIpv4 } from "./fragment.ts";
 export { ParsedRecords } from "./records.ts";
 export { decodeTcpOptions, encodeTcpOptions, type TcpOption } from "./tcp_options.ts";
 export type { Address, Mac } from "./_spec.ts";
