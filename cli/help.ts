@@ -95,6 +95,7 @@ TIMING AND PERFORMANCE:
   --max-rate <number>: Send packets no faster than <number> per second
   --defeat-icmp-ratelimit: Faster UDP scans; closed and filtered look alike
 FIREWALL/IDS EVASION AND SPOOFING:
+  -f; --mtu <val>: fragment packets (optionally w/given MTU)
   -D <decoy1,decoy2[,ME],...>: Cloak a scan with decoys
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
@@ -194,7 +195,9 @@ export interface HelpSection {
 export function helpSections(): HelpSection[] {
   const sections: HelpSection[] = [];
   // "--script=<Lua scripts>": the name stops at "=", which belongs to the argument.
-  const OPTION = /^ {2}(-[^\s:<[=]+)(\[[^\]]*\]|=?<[^>]*>|=[^\s:]+)?(?: (<[^>]*>))?: (.*)$/;
+  // "-f; --mtu <val>": two spellings, as nmap writes that line.
+  const OPTION =
+    /^ {2}(-[^\s:<[=;]+(?:; -[^\s:<[=]+)?)(\[[^\]]*\]|=?<[^>]*>|=[^\s:]+)?(?: (<[^>]*>))?: (.*)$/;
   for (const line of helpText().split("\n").slice(2)) {
     const head = /^([A-Z][A-Z /]+):$/.exec(line);
     if (head) {
@@ -206,7 +209,7 @@ export function helpSections(): HelpSection[] {
     if (!section || line.trim() === "") continue;
     const m = OPTION.exec(line);
     if (m) {
-      const [first, ...rest] = m[1]!.split("/");
+      const [first, ...rest] = m[1]!.split(/\/|; /);
       const dashes = /^-+/.exec(first!)![0];
       section.options.push({
         section: section.title,

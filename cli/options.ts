@@ -188,8 +188,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   proxies: "--proxies",
   proxy: "--proxies",
   "discovery-ignore-rst": "--discovery-ignore-rst",
-  ff: "-ff (fragmentation)",
-  mtu: "--mtu (fragmentation)",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
   "script-updatedb": "--script-updatedb (NSE)",
@@ -1089,6 +1087,15 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         case "badsum":
           shaping().badsum = true;
           break;
+        case "ff":
+          shaping().fragment = (o.shaping?.fragment ?? 0) + 16;
+          break;
+        case "mtu": {
+          const m = atoi(arg!);
+          if (m <= 0 || m % 8 !== 0) fatal("Data payload MTU must be >0 and multiple of 8");
+          shaping().fragment = m;
+          break;
+        }
         case "spoof-mac":
           shaping().spoofMac = arg!;
           break;
@@ -1134,7 +1141,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
         fast = true;
         break;
       case "f":
-        unsupported("-f (fragmentation)");
+        shaping().fragment = (o.shaping?.fragment ?? 0) + 8;
         break;
       case "g":
         shaping().sourcePort = sourcePortArg(arg!, warnings);
@@ -1299,6 +1306,9 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
 
   // ---- delayed options, in nmap's order (apply_delayed_options) ----
   o.ipv6 = af === 6;
+  if (o.ipv6 && o.shaping?.fragment) {
+    warnings.push("WARNING: Porthole fragments IPv4 probes only; -f/--mtu is ignored with -6.");
+  }
   if (o.ipv6 && o.shaping?.decoys?.some((d) => d.kind === "rnd")) {
     fatal("Random decoys can only be used with IPv4");
   }

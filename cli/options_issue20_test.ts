@@ -147,3 +147,16 @@ Deno.test("-D: ME, RND[:n] and addresses, with nmap's refusals", () => {
     /Random decoys can only be used with IPv4/,
   );
 });
+
+Deno.test("-f, -ff and --mtu: fragment sizes and nmap's refusal", () => {
+  assert.equal(parse(["-f", "h"]).shaping?.fragment, 8);
+  assert.equal(parse(["-f", "-f", "h"]).shaping?.fragment, 16);
+  assert.equal(parse(["-ff", "h"]).shaping?.fragment, 16);
+  assert.equal(parse(["--mtu", "24", "h"]).shaping?.fragment, 24);
+  for (const bad of ["0", "12", "-8", "x"]) {
+    assert.throws(
+      () => parse(["--mtu", bad, "h"]),
+      /Data payload MTU must be >0 and multiple of 8/,
+    );
+  }
+});

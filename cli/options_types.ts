@@ -105,6 +105,8 @@ export interface ProbeShaping {
   badsum?: boolean;
   /** --data, --data-string, --data-length: bytes appended to every probe. */
   payload?: Uint8Array;
+  /** -f (8), -ff (16), --mtu N: IPv4 probes leave in fragments of this many data bytes. */
+  fragment?: number;
   /** -D: the decoys in order; "ME" (at most once) is the scanner's own place among them. */
   decoys?: Decoy[];
   /** --spoof-mac as given (0, a hex prefix or a vendor name; spoofMacAddress() resolves it). */

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { run } from "./lab/_exec.ts";
 import { parseNmapNormal, stateMap } from "./lab/nmap_table.ts";
+import { captureIn } from "./lab/tcpdump.ts";
 
 const unavailable = await labUnavailable();
 const nmapMissing = (await run(["nmap", "--version"])).code !== 0;
@@ -53,6 +54,8 @@ Deno.test({
       keep: Keep;
       ports?: string;
       ping?: boolean;
+      /** -f/--mtu: a fragment the target must see (tcpdump -v in its namespace). */
+      fragments?: RegExp;
       check: (sent: string[]) => void;
     }[] = [
       {
@@ -133,6 +136,20 @@ Deno.test({
         },
       },
       {
+        args: ["-sS", "-f"],
+        keep: { port: false, ttl: false },
+        // nmap's trace shows each probe whole; the target sees its fragments (below).
+        fragments: /, offset 8, flags \[\+\], proto TCP/,
+        check: (sent) => assert(sent.length >= 4),
+      },
+      {
+        args: ["-sU", "--mtu", "16", "--data-length", "20"],
+        keep: { port: false, ttl: false },
+        ports: "1002,1004",
+        fragments: /, offset 16, flags \[none\], proto UDP/, // 8 + 20 bytes: 16, then 12
+        check: (sent) => assert(sent.length >= 2),
+      },
+      {
         args: ["-sU", "--badsum"],
         keep: { port: false, ttl: false },
         ports: "1002,1004",
@@ -146,7 +163,13 @@ Deno.test({
       const what = c.args.join(" ");
       // One after the other: two scanners on one link would see each other's replies.
       const n = await lab.nmap(args);
-      const p = await lab.porthole(args);
+      let p = { code: -1, stdout: "", stderr: "" };
+      const seen = await captureIn(lab.target.ns, "ip", async () => {
+        p = await lab.porthole(args);
+      }, true);
+      if (c.fragments) {
+        assert(seen.some((l) => c.fragments!.test(l)), `${what}:\n${seen.join("\n")}`);
+      }
       assert.equal(p.code, 0, `${what}: ${p.stderr}`);
       const want = traceLines(n.stdout, c.keep).filter((l) => / (TCP|UDP) /.test(l));
       const got = traceLines(p.stdout, c.keep).filter((l) => / (TCP|UDP) /.test(l));

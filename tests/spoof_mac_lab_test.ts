@@ -8,46 +8,11 @@ import assert from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { run } from "./lab/_exec.ts";
 import { parseNmapNormal, stateMap } from "./lab/nmap_table.ts";
+import { captureIn } from "./lab/tcpdump.ts";
 
 const unavailable = await labUnavailable();
 const nmapMissing = (await run(["nmap", "--version"])).code !== 0;
 const tcpdumpMissing = (await run(["tcpdump", "--version"])).code !== 0;
-
-/** tcpdump -e's lines for TCP frames reaching `ns`'s eth0 while `body` runs. */
-async function captureTcp(ns: string, body: () => Promise<void>): Promise<string[]> {
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", ns, "tcpdump", "-e", "-n", "-l", "-U", "-Q", "in", "-i", "eth0", "tcp"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = new Response(child.stdout).text();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    let stderr = "";
-    const deadline = Date.now() + 20_000;
-    while (!stderr.includes("listening on")) {
-      const next = await Promise.race([
-        reader.read(),
-        new Promise<null>((r) => setTimeout(() => r(null), Math.max(0, deadline - Date.now()))),
-      ]);
-      if (next === null) throw new Error("tcpdump: no 'listening on' in 20 s");
-      if (next.done) throw new Error(`tcpdump did not start: ${stderr.trim()}`);
-      stderr += next.value;
-    }
-    await body();
-    await new Promise((r) => setTimeout(r, 300)); // the last frames in flight
-  } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
-    await child.status;
-    (async () => {
-      while (!(await reader.read()).done) { /* drain */ }
-    })().catch(() => {});
-  }
-  return (await stdout).split("\n").filter((l) => l.trim() !== "");
-}
 
 const spoofLine = (s: string) => /^Spoofing MAC address .*$/m.exec(s)?.[0];
 
@@ -64,7 +29,7 @@ Deno.test({
     const args = ["-n", "-sS", "-p", "22,23,80", "--spoof-mac", mac, web.v4];
     const n = await lab.nmap(args);
     let p = { code: -1, stdout: "", stderr: "" };
-    const frames = await captureTcp(web.ns, async () => {
+    const frames = await captureIn(web.ns, "tcp", async () => {
       p = await lab.porthole(args);
     });
     assert.equal(p.code, 0, p.stderr);

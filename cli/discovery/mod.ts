@@ -419,7 +419,8 @@ async function rawPing(
     },
     flush() {
       if (queued === 0) return void (skipped = false);
-      session.sendBatch(batch, queued);
+      if (shaping.fragment) session.sendFragmented(batch, queued, shaping.fragment);
+      else session.sendBatch(batch, queued);
       queued = 0;
       used = 0;
       if (skipped) session.lastSend.stamped = 0;

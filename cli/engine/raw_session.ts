@@ -27,6 +27,7 @@ import { linkLayerOf, Pcap } from "../../ffi/pcap.ts";
 import { openSender } from "../../ffi/sender.ts";
 import type { FrameBatch } from "../../ffi/frame_batch.ts";
 import type { RawRoute } from "./route.ts";
+import { fragmentIpv4 } from "../../core-wasm/mod.ts";
 
 /** What sends frames: a packet socket, or (loopback) a raw IP socket. */
 interface FrameSender {
@@ -196,6 +197,47 @@ export class RawSession<R> {
       }
     }
     return n;
+  }
+
+  #fragments?: FrameBatch;
+
+  /**
+   * -f/--mtu: sends frames [0, count) of `batch` as IPv4 fragments of `dataBytes` data bytes
+   * each (frames too small to split, and IPv6 ones, go whole). Several frames per probe leave,
+   * so the span carries no per-probe send stamps. --packet-trace shows each probe whole, as
+   * nmap's does.
+   */
+  sendFragmented(batch: FrameBatch, count: number, dataBytes: number): void {
+    const cap = 1024;
+    const out = this.#fragments ??= this.core.frameBatch(cap, cap * 256);
+    let n = 0, used = 0;
+    const start = performance.now();
+    const trace = this.trace;
+    const flush = () => {
+      this.trace = undefined;
+      try {
+        if (n > 0) this.sendBatch(out, n);
+      } finally {
+        this.trace = trace;
+      }
+      n = used = 0;
+    };
+    for (let i = 0; i < count; i++) {
+      const at = batch.index[i * 4]!;
+      const frame = batch.data.subarray(at, at + batch.index[i * 4 + 1]!);
+      trace?.("SENT", frame, this.sendLinkType);
+      for (const f of fragmentIpv4(frame, this.#sendHeader, dataBytes)) {
+        if (n === cap || used + f.length > out.data.length) flush();
+        out.data.set(f, used);
+        out.index[n * 4] = used;
+        out.index[n * 4 + 1] = f.length;
+        used += f.length;
+        n++;
+      }
+    }
+    flush();
+    this.lastSend.start = start;
+    this.lastSend.stamped = 0;
   }
 
   /** Send one frame (slow path: ARP/ND, tests). */

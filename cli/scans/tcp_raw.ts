@@ -152,7 +152,8 @@ export async function rawTcpScan(
     if (ethernet) {
       for (let k = 0; k < queued; k++) batch.data.set(queuedMac[k]!, batch.index[k * 4]!);
     }
-    session.sendBatch(batch, queued);
+    if (shaping.fragment) session.sendFragmented(batch, queued, shaping.fragment);
+    else session.sendBatch(batch, queued);
   };
   const io: ProbeIo = {
     emit(h, p, tryNo) {

@@ -21,7 +21,7 @@
  * @module
  */
 
-import type { PacketCore, ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
+import type { FrameBatch, PacketCore, ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
 import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -55,10 +55,12 @@ export function udpSweepRate(ctx: Pick<EngineContext, "opts" | "plan">): number 
 }
 
 /** What the scan needs of a raw session (cli/engine/raw_session.ts). */
-export type UdpSession = Pick<
-  RawSession<ParsedRecords>,
-  "route" | "sendLinkType" | "sendBatch" | "poll" | "wait"
->;
+export type UdpSession =
+  & Pick<
+    RawSession<ParsedRecords>,
+    "route" | "sendLinkType" | "sendBatch" | "poll" | "wait"
+  >
+  & Partial<Pick<RawSession<ParsedRecords>, "sendFragmented">>;
 
 /** Templates live in never-freed wasm memory: one set per session for the whole run. */
 const templateCache = new WeakMap<UdpSession, Map<string, ProbeTemplate>>();
@@ -264,6 +266,10 @@ async function scanRoute(
   // --- Sending, in order ---
   let cur: ProbeTemplate | undefined;
   let queued = 0;
+  const send = (b: FrameBatch) =>
+    shaping.fragment && session.sendFragmented
+      ? session.sendFragmented(b, queued, shaping.fragment)
+      : session.sendBatch(b, queued);
   const flush = () => {
     if (!cur || queued === 0) return;
     for (const d of decoyCopies.get(cur) ?? []) {
@@ -272,9 +278,14 @@ async function scanRoute(
       d.dstPort.set(cur.dstPort.subarray(0, queued));
       d.srcPort.set(cur.srcPort.subarray(0, queued));
       d.ipId.set(cur.ipId.subarray(0, queued));
-      session.sendBatch(core.emitBatch(d, queued), queued);
+      send(core.emitBatch(d, queued));
     }
     const batch = core.emitBatch(cur, queued);
+    if (shaping.fragment && session.sendFragmented) {
+      session.sendFragmented(batch, queued, shaping.fragment);
+      queued = 0;
+      return;
+    }
     let left = queued - session.sendBatch(batch, queued);
     if (left > 0) {
       // A full socket buffer took part of the batch: offer the rest again,
