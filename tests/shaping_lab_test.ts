@@ -1,10 +1,11 @@
 /**
- * nmap's packet-shaping options against nmap 7.93 in the lab (issue 20): -g/--source-port,
- * --ttl, --data, --data-string, --data-length and --badsum, on SYN, ACK and UDP scans. Both
- * scanners run the same command with --packet-trace; the SENT/RCVD lines must agree on what the
- * options shape (source port, TTL, IP length) once what differs by nature (times, IP IDs,
- * sequence numbers, and our source port when -g is not given) is normalised, and the port tables
- * must be nmap's. Lab tag: `evsh`.
+ * nmap's packet-shaping options against nmap 7.93 in the lab (issue 20): -g/--source-port, --ttl,
+ * --data, --data-string, --data-length, --badsum, -D decoys and -f/--mtu, on SYN, ACK and UDP
+ * scans and on host discovery pings. Both scanners run the same command with --packet-trace; the
+ * SENT/RCVD lines must agree on what the options shape (source addresses and ports, TTL, IP
+ * length) once what differs by nature (times, IP IDs, sequence numbers, and our source port when
+ * -g is not given) is normalised, fragments must reach the target (tcpdump in its namespace), and
+ * the port tables must be nmap's. A connect scan gives nmap's warning. Lab tag: `evsh`.
  */
 
 import assert from "node:assert/strict";
@@ -41,7 +42,7 @@ function traceLines(stdout: string, keep: Keep): string[] {
 const PORTS = "1000,1001,1004,1005";
 
 Deno.test({
-  name: "lab: -g, --ttl, --data* and --badsum shape probes as nmap 7.93's, with its port table",
+  name: "lab: -g, --ttl, --data*, --badsum, -D and -f shape probes as nmap 7.93's, with its table",
   ignore: unavailable !== null || nmapMissing,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -188,5 +189,16 @@ Deno.test({
       assert.deepEqual(stateMap(pt), stateMap(nt), what);
       assert.equal(pt.notShown, nt.notShown, what);
     }
+    // A connect scan cannot shape its packets: nmap's warning, on stderr.
+    const connect = ["-n", "-Pn", "-sT", "--ttl", "5", "-p", "1004", target];
+    const [nc, pc] = [await lab.nmap(connect), await lab.porthole(connect)];
+    const warning = "You have specified some options that require raw socket access.\n" +
+      "These options will not be honored for TCP Connect scan.";
+    assert(nc.stderr.includes(warning), nc.stderr);
+    assert(pc.stderr.includes(warning), pc.stderr);
+    assert.deepEqual(
+      stateMap(parseNmapNormal(pc.stdout)[0]!),
+      stateMap(parseNmapNormal(nc.stdout)[0]!),
+    );
   },
 });
