@@ -15,6 +15,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Lab, labUnavailable, REPO_ROOT } from "./lab/mod.ts";
 import { run } from "./lab/_exec.ts";
+import { captureIn } from "./lab/tcpdump.ts";
 
 const DENO_BIN = `${REPO_ROOT}/node_modules/.bin`;
 
@@ -97,45 +98,7 @@ export function strays(
 
 /** Captures what reaches `ns`'s eth0 from its peer while `body` runs; returns tcpdump's lines. */
 async function capture(ns: string, body: () => Promise<void>): Promise<string> {
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", ns, "tcpdump", "-n", "-l", "-U", "-Q", "in", "-i", "eth0", "ip or ip6"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stdout = new Response(child.stdout).text();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let stderr = "";
-  const ready = (async () => {
-    while (!stderr.includes("listening on")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`tcpdump did not start: ${stderr.trim()}`);
-      stderr += value;
-    }
-  })();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      ready,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error("tcpdump: no 'listening on' in 20 s")), 20_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    await body();
-    // The scan's last replies are in flight for a moment after it exits.
-    await new Promise((r) => setTimeout(r, 300));
-  } finally {
-    clearTimeout(timer);
-    try {
-      child.kill("SIGTERM");
-    } catch { /* exited */ }
-    await child.status;
-    (async () => {
-      while (!(await reader.read()).done) { /* drain */ }
-    })().catch(() => {});
-  }
-  return await stdout;
+  return (await captureIn(ns, "ip or ip6", body, false, false)).join("\n");
 }
 
 async function hasTcpdump(): Promise<boolean> {

@@ -1,15 +1,17 @@
 /** Frames as a lab target sees them: tcpdump in its namespace while a scan runs. */
 
 /**
- * tcpdump -e's lines for the frames matching `filter` that reach `ns`'s eth0 while `body` runs
- * (with -v when `verbose`: IP fields, the addresses then on a line of their own). Bounded:
- * tcpdump is stopped by its pid when `body` ends.
+ * tcpdump's lines for the frames matching `filter` that reach `ns`'s eth0 while `body` runs
+ * (with -e, the link-level header, unless `link` is false; with -v when `verbose`: IP fields,
+ * the addresses then on a line of their own). Bounded: tcpdump is stopped by its pid when `body`
+ * ends.
  */
 export async function captureIn(
   ns: string,
   filter: string,
   body: () => Promise<void>,
   verbose = false,
+  link = true,
 ): Promise<string[]> {
   const child = new Deno.Command("ip", {
     args: [
@@ -17,7 +19,7 @@ export async function captureIn(
       "exec",
       ns,
       "tcpdump",
-      "-e",
+      ...(link ? ["-e"] : []),
       ...(verbose ? ["-v"] : []),
       "-n",
       "-l",
