@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "../cli/_testing.ts";
-import { portholeEnv, portholeFlags } from "../tools/artifact.ts";
+import { porthole } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}tests/data/inventory/`;
@@ -23,18 +23,6 @@ function chromiumMissing(): string | null {
 }
 const missing = chromiumMissing();
 if (missing) console.warn(`inventory report browser test ignored: ${missing}`);
-
-async function porthole(args: string[], cwd: string) {
-  const env = Object.fromEntries(portholeEnv().map((w) => w.split("=", 2) as [string, string]));
-  const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...portholeFlags(), `${REPO}cli/main.ts`, ...args],
-    cwd,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: o.code, stdout: dec.decode(o.stdout), stderr: dec.decode(o.stderr) };
-}
 
 /** Chromium, headless, in a fresh network namespace (no interface but lo). */
 async function chromium(args: string[], cwd: string): Promise<string> {
