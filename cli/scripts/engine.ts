@@ -8,6 +8,7 @@ import { RUNTIME_LUA } from "./runtime_lua.ts";
 import { newLuaEngine } from "./lua_vm.ts";
 import { nodeNet, type NseConn, type NseNet } from "./net.ts";
 import type { ScriptElem } from "../model.ts";
+import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 
 export interface NseOptions {
   /** Directories holding nselib/ and scripts' data (nmap's data directory). */
@@ -188,6 +189,16 @@ export class NseEngine {
       `local src = OPENSSL_LUA; OPENSSL_LUA = nil
        package.preload.openssl = function() return load(src, "=openssl")(host) end`,
     );
+    // The library of Porthole's built-in scripts (builtin/*.lua), under names nselib does not use.
+    for (const [name, src] of Object.entries(BUILTIN_LIBS)) {
+      e.#lua.global.set("PH_LIB_SRC", src);
+      await e.#lua.doString(
+        `local src = PH_LIB_SRC; PH_LIB_SRC = nil
+         package.preload[${JSON.stringify(name)}] = function(...) return assert(load(src, ${
+          JSON.stringify(`=${name}`)
+        }))(...) end`,
+      );
+    }
     return e;
   }
 

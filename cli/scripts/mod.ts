@@ -8,23 +8,71 @@
 import type { HostResult, ScriptOutput } from "../model.ts";
 import type { ScriptOptions } from "../options_types.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
-import { chooseScripts, diskEnv } from "./select.ts";
+import { chooseScripts, type DbEntry, diskEnv, type SelectEnv } from "./select.ts";
+import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 
 /** Where nmap keeps scripts/, nselib/ and script.db, in the order nmap looks. */
 export const NMAP_DATA_DIRS = ["/usr/local/share/nmap", "/usr/share/nmap"];
 
-/** Bad --script, --script-args or a missing nmap data directory: one message for the user. */
+/** Bad --script or --script-args: one message for the user. */
 export class ScriptSetupError extends Error {}
 
-function dataDir(): string {
+/** The directory the built-in scripts seem to live in: chosen scripts' paths start with it. */
+export const BUILTIN_DIR = "porthole:builtin";
+
+/** The scripts a run chooses from, and how it reads them. */
+interface ScriptSet {
+  env: SelectEnv;
+  /** nmap's data directory, or none for the built-in scripts. */
+  dataDirs: string[];
+  read(path: string): Promise<string>;
+}
+
+/** Porthole's own scripts (builtin/*.nse) as a script database. */
+function builtinEnv(): SelectEnv {
+  const db: DbEntry[] = Object.entries(BUILTIN_SCRIPTS).map(([id, src]) => ({
+    filename: `${id}.nse`,
+    categories: [...(src.match(/^categories\s*=\s*\{([^}]*)\}/m)?.[1] ?? "").matchAll(/"([^"]*)"/g)]
+      .map((m) => m[1]!),
+  }));
+  const disk = diskEnv("", []);
+  return {
+    scriptsDir: BUILTIN_DIR,
+    db,
+    stat: (path) =>
+      path.startsWith(`${BUILTIN_DIR}/`)
+        ? (builtinSource(path) === undefined ? undefined : "file")
+        : disk.stat(path),
+    listDir: disk.listDir,
+  };
+}
+
+const builtinSource = (path: string) =>
+  path.startsWith(`${BUILTIN_DIR}/`)
+    ? BUILTIN_SCRIPTS[path.slice(BUILTIN_DIR.length + 1).replace(/\.nse$/, "")]
+    : undefined;
+
+/**
+ * nmap's scripts when nmap is installed, Porthole's built-in ones otherwise. nmap's win: they are
+ * the reference the built-in ones copy (ids, categories, output), and they are many more; the
+ * built-in set exists so that -sC and --script still answer on a host without nmap.
+ */
+function scriptSet(): ScriptSet {
   for (const d of NMAP_DATA_DIRS) {
     try {
-      if (Deno.statSync(`${d}/scripts/script.db`).isFile) return d;
+      if (Deno.statSync(`${d}/scripts/script.db`).isFile) {
+        return { env: diskEnv(`${d}/scripts`), dataDirs: [d], read: (p) => Deno.readTextFile(p) };
+      }
     } catch { /* next */ }
   }
-  throw new ScriptSetupError(
-    `NSE: no nmap scripts found (looked for scripts/script.db in ${NMAP_DATA_DIRS.join(", ")})`,
-  );
+  return {
+    env: builtinEnv(),
+    dataDirs: [],
+    read: (p) => {
+      const src = builtinSource(p);
+      return src === undefined ? Deno.readTextFile(p) : Promise.resolve(src);
+    },
+  };
 }
 
 export interface ScriptRunner {
@@ -37,19 +85,19 @@ export interface ScriptRunner {
 
 /** The scripts nmap's --script-help would describe: "id\nCategories: …\nURL\n  description". */
 export async function scriptHelp(rules: string): Promise<string> {
-  const dir = dataDir();
+  const set = scriptSet();
   let chosen;
   try {
-    chosen = chooseScripts(rules.split(","), diskEnv(`${dir}/scripts`));
+    chosen = chooseScripts(rules.split(","), set.env);
   } catch (e) {
     throw new ScriptSetupError((e as Error).message);
   }
-  const engine = await NseEngine.create({ dataDirs: [dir], targets: new Set() });
+  const engine = await NseEngine.create({ dataDirs: set.dataDirs, targets: new Set() });
   try {
     let out = "";
     for (const c of chosen) {
       const id = c.path.replace(/^.*\//, "").replace(/\.nse$/, "");
-      const err = engine.loadScript(c.path, await Deno.readTextFile(c.path));
+      const err = engine.loadScript(c.path, await set.read(c.path));
       const s = engine.scripts.at(-1);
       out += `\n${id}\n`;
       if (err || !s || s.id !== id) {
@@ -86,18 +134,18 @@ export async function loadScripts(
     versionIntensity?: number;
   },
 ): Promise<ScriptRunner> {
-  const dir = dataDir();
+  const set = scriptSet();
   let chosen;
   try {
     chosen = o.versionScan
-      ? chooseScripts([...so.rules, "version"], diskEnv(`${dir}/scripts`), new Set(["version"]))
-      : chooseScripts(so.rules, diskEnv(`${dir}/scripts`));
+      ? chooseScripts([...so.rules, "version"], set.env, new Set(["version"]))
+      : chooseScripts(so.rules, set.env);
   } catch (e) {
     throw new ScriptSetupError((e as Error).message);
   }
   const targets = new Set<string>();
   const engine = await NseEngine.create({
-    dataDirs: [dir],
+    dataDirs: set.dataDirs,
     targets,
     verbosity: o.verbose,
     debugging: o.debug,
@@ -130,7 +178,7 @@ export async function loadScripts(
   }
   const skipped: string[] = [];
   for (const c of chosen) {
-    const err = engine.loadScript(c.path, await Deno.readTextFile(c.path));
+    const err = engine.loadScript(c.path, await set.read(c.path));
     if (err) skipped.push(`${c.path.replace(/^.*\//, "")}: ${err.split("\n")[0]}`);
   }
   if (skipped.length && (o.verbose > 0 || o.debug > 0)) {

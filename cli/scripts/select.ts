@@ -199,11 +199,11 @@ export function chooseScripts(
   return chosen;
 }
 
-/** The real file system for chooseScripts. */
-export function diskEnv(scriptsDir: string): SelectEnv {
+/** The real file system for chooseScripts; `db` defaults to the directory's script.db. */
+export function diskEnv(scriptsDir: string, db?: DbEntry[]): SelectEnv {
   return {
     scriptsDir,
-    db: parseScriptDb(Deno.readTextFileSync(`${scriptsDir}/script.db`)),
+    db: db ?? parseScriptDb(Deno.readTextFileSync(`${scriptsDir}/script.db`)),
     stat(path) {
       try {
         const s = Deno.statSync(path);
