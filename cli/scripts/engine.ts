@@ -366,9 +366,15 @@ export class NseEngine {
     };
   }
 
-  /** Loads one script file; returns a reason when it cannot run. */
-  loadScript(path: string, source: string): string | undefined {
-    const [info, err] = this.#call("load_script", path, wire(new TextEncoder().encode(source)));
+  /** Loads one script file; returns a reason when it cannot run. A script chosen by name sees
+   * one more level of verbosity, as in nmap. */
+  loadScript(path: string, source: string, byName = false): string | undefined {
+    const [info, err] = this.#call(
+      "load_script",
+      path,
+      wire(new TextEncoder().encode(source)),
+      byName,
+    );
     if (!info) return String(err);
     const r = info as Record<string, string>;
     const split = (s: string) => s ? s.split(",") : [];

@@ -257,3 +257,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test("nse: a script chosen by name sees one more level of verbosity, as in nmap", async () => {
+  const e = await NseEngine.create({ dataDirs: [], targets: new Set(["127.0.0.1"]), verbosity: 1 });
+  try {
+    const src = (id: string) =>
+      `local nmap = require "nmap"
+description = [[${id}]]
+categories = {"safe"}
+hostrule = function() return true end
+action = function() return "${id} " .. nmap.verbosity() end
+`;
+    assert.equal(e.loadScript("named.nse", src("named"), true), undefined);
+    assert.equal(e.loadScript("bycat.nse", src("bycat")), undefined);
+    e.addTarget("127.0.0.1", "", []);
+    const out = (await e.run("host")).map((r) => r.output).sort();
+    assert.deepEqual(out, ["bycat 1", "named 2"]);
+  } finally {
+    e.close();
+  }
+});

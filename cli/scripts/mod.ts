@@ -178,7 +178,7 @@ export async function loadScripts(
   }
   const skipped: string[] = [];
   for (const c of chosen) {
-    const err = engine.loadScript(c.path, await set.read(c.path));
+    const err = engine.loadScript(c.path, await set.read(c.path), c.selection === "name");
     if (err) skipped.push(`${c.path.replace(/^.*\//, "")}: ${err.split("\n")[0]}`);
   }
   if (skipped.length && (o.verbose > 0 || o.debug > 0)) {

@@ -147,7 +147,10 @@ package.searchers = {
 ---------------------------------------------------------------- the nmap module
 local nmap = { registry = { args = {} } }
 local opts = host.options()
-function nmap.verbosity() return opts.verbosity end
+-- nmap gives the scripts chosen by name one more level of verbosity.
+function nmap.verbosity()
+  return opts.verbosity + ((current and current.script.by_name) and 1 or 0)
+end
 function nmap.debugging() return opts.debugging end
 function nmap.address_family() return opts.family end
 function nmap.is_privileged() return opts.privileged end
@@ -414,9 +417,9 @@ local function instantiate(s, rule)
   return env
 end
 
-function load_script(path, wiresrc)
+function load_script(path, wiresrc, by_name)
   local id = path:match("([^/]+)%.nse$") or path:match("([^/]+)$")
-  local s = { path = path, id = id, source = unwire(wiresrc) }
+  local s = { path = path, id = id, source = unwire(wiresrc), by_name = by_name == true }
   local env, err = instantiate(s)
   if not env then return nil, tostring(err) end
   if type(rawget(env, "action")) ~= "function" then return nil, "no action function" end
