@@ -4,7 +4,7 @@ description = [[
 Shows the Server header a web server sends. Porthole's built-in script: nmap's
 http-server-header runs instead when nmap's scripts are installed.
 ]]
-categories = { "discovery", "safe", "version" }
+categories = { "version" }
 
 local ph = require "ph_nse"
 

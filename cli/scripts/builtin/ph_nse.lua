@@ -51,10 +51,67 @@ function M.port_or_service(port, numbers, services)
   return false
 end
 
+local SSL_PORTS = { [443] = true, [8443] = true, [465] = true, [993] = true, [995] = true }
+local SSL_SERVICES = { https = true, smtps = true, imaps = true, pop3s = true }
 local function tunnel(port)
   if port.version and port.version.service_tunnel == "ssl" then return "ssl" end
-  if port.service == "https" or port.number == 443 or port.number == 8443 then return "ssl" end
+  if SSL_SERVICES[port.service or ""] or SSL_PORTS[port.number] then return "ssl" end
   return "tcp"
+end
+
+-- A socket connected to the scanned port (TLS where the port speaks it), or nil, error.
+function M.connect(host, port, timeout_ms)
+  local sock = nmap.new_socket()
+  sock:set_timeout(timeout_ms or 10000)
+  local ok, err = sock:connect(host, port, tunnel(port))
+  if not ok then return nil, err end
+  return sock
+end
+
+-- Reads one line (without its CR LF) from a socket, or nil, error.
+function M.read_line(sock)
+  local ok, line = sock:receive_buf("\r?\n", false)
+  if not ok then return nil, line end
+  return line
+end
+
+-- Reads exactly n bytes from a socket (what comes after stays for the next read), or nil, error.
+function M.read_bytes(sock, n)
+  if n == 0 then return "" end
+  local ok, data = sock:receive_buf(function(buf)
+    if #buf >= n then return n, n end
+  end, true)
+  if not ok then return nil, data end
+  return data
+end
+
+-- Sends a command and reads lines until `last(line)` is true; returns the lines or nil, error.
+function M.command(sock, cmd, last)
+  if cmd then
+    local ok, err = sock:send(cmd)
+    if not ok then return nil, err end
+  end
+  local lines = {}
+  while true do
+    local line, err = M.read_line(sock)
+    if not line then return nil, err end
+    lines[#lines + 1] = line
+    if last(line) then return lines end
+  end
+end
+
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+-- Base64 (RFC 4648) of a byte string.
+function M.base64(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
+    local q = { (n >> 18) & 63, (n >> 12) & 63, (n >> 6) & 63, n & 63 }
+    out[#out + 1] = B64:sub(q[1] + 1, q[1] + 1) .. B64:sub(q[2] + 1, q[2] + 1) ..
+      (b and B64:sub(q[3] + 1, q[3] + 1) or "=") .. (c and B64:sub(q[4] + 1, q[4] + 1) or "=")
+  end
+  return table.concat(out)
 end
 
 -- Reads one HTTP/1.x response from a socket: status line, headers, body (Content-Length,
@@ -86,24 +143,13 @@ local function read_response(sock, method)
       if not ok2 then break end
       local size = tonumber(size_line:match("^%s*(%x+)") or "", 16)
       if not size or size == 0 then break end
-      local ok3, data = true, ""
-      while #data < size + 2 and ok3 do
-        local more
-        ok3, more = sock:receive_bytes(size + 2 - #data)
-        if ok3 then data = data .. more end
-      end
+      local data = M.read_bytes(sock, size + 2)
+      if not data then break end
       parts[#parts + 1] = data:sub(1, size)
-      if #data > size + 2 then break end
     end
     body = table.concat(parts)
   elseif r.header["content-length"] then
-    local n = tonumber(r.header["content-length"]) or 0
-    while #body < n do
-      local ok2, more = sock:receive_bytes(n - #body)
-      if not ok2 then break end
-      body = body .. more
-    end
-    body = body:sub(1, n)
+    body = M.read_bytes(sock, tonumber(r.header["content-length"]) or 0) or ""
   else
     local parts = {}
     while true do
@@ -119,10 +165,9 @@ end
 
 -- One HTTP request to the scanned host's port; returns the response table or nil, error.
 function M.http_request(host, port, method, path)
-  local sock = nmap.new_socket()
-  sock:set_timeout(10000)
-  local ok, err = sock:connect(host, port, tunnel(port))
-  if not ok then return nil, err end
+  local sock, err = M.connect(host, port, 10000)
+  if not sock then return nil, err end
+  local ok
   local hostname = host.targetname or host.ip
   if port.number ~= 80 and port.number ~= 443 then hostname = hostname .. ":" .. port.number end
   local req = method .. " " .. path .. " HTTP/1.1\r\n" ..
@@ -166,10 +211,8 @@ end
 
 -- Reads what a service says first (its banner), waiting at most timeout_ms.
 function M.read_banner(host, port, timeout_ms)
-  local sock = nmap.new_socket()
-  sock:set_timeout(timeout_ms or 5000)
-  local ok, err = sock:connect(host, port, tunnel(port))
-  if not ok then return nil, err end
+  local sock, err = M.connect(host, port, timeout_ms or 5000)
+  if not sock then return nil, err end
   local ok2, data = sock:receive()
   sock:close()
   if not ok2 then return nil, data end

@@ -1,0 +1,126 @@
+/**
+ * Porthole's built-in scripts against real daemons (the real-daemons lab: OpenSSH, Exim, Dovecot,
+ * vsftpd, Redis, memcached, nginx, Apache) with nmap's data directory hidden: each built-in script
+ * gives output on every port where nmap's script of the same id does, and the same output, modulo
+ * values that change between two runs by nature (clocks, counters, CPU time, hash order).
+ */
+
+import assert from "node:assert/strict";
+import { labUnavailable } from "./lab/mod.ts";
+import { DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
+import { missingTools } from "./_oracle.ts";
+import { NMAP_DATA_DIRS } from "../cli/scripts/mod.ts";
+import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
+
+const haveScripts = NMAP_DATA_DIRS.some((d) => {
+  try {
+    return Deno.statSync(`${d}/scripts/script.db`).isFile;
+  } catch {
+    return false;
+  }
+});
+
+const NAMES = ["openssh", "exim", "dovecot", "vsftpd", "redis", "memcached", "nginx", "apache"];
+
+/** "port/proto id" → the script's output (the lines after "| " or "|_"), from a normal report. */
+export function scriptsByPort(out: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let port = "";
+  let key = "";
+  for (const l of out.split("\n")) {
+    const p = l.match(/^(\d+\/(?:tcp|udp))\s/);
+    if (p) {
+      port = p[1]!;
+      continue;
+    }
+    const start = l.match(/^\|[ _]([\w.-]+):(?: (.*))?$/);
+    if (start) {
+      key = `${port} ${start[1]}`;
+      m.set(key, start[2] ?? "");
+    } else if (/^\|[ _]/.test(l) && key) {
+      m.set(key, `${m.get(key)}\n${l.replace(/^\|_?/, "")}`);
+    }
+  }
+  return m;
+}
+
+/** What two runs may differ in by nature, per script id. */
+function normalize(id: string, text: string): string {
+  const blank = (names: string[]) =>
+    text.replace(
+      new RegExp(`^(\\s*(?:${names.map((n) => n.replace(/[()]/g, "\\$&")).join("|")}): ).*$`, "gm"),
+      "$1*",
+    );
+  switch (id) {
+    case "imap-capabilities":
+    case "pop3-capabilities":
+      return text.split(" ").sort().join(" "); // nmap's order is a Lua table's hash order
+    case "redis-info":
+      return blank([
+        "Process ID",
+        "Used CPU (sys)",
+        "Used CPU (user)",
+        "Connected clients",
+        "Used memory",
+      ]);
+    case "memcached-info":
+      return blank([
+        "Uptime",
+        "Server time",
+        "Used CPU (user)",
+        "Used CPU (system)",
+        "Current connections",
+        "Total connections",
+      ]);
+    case "banner":
+      return text.replace(/\d\d:\d\d:\d\d/g, "*");
+  }
+  return text;
+}
+
+Deno.test({
+  name:
+    "nse builtin daemons lab: with nmap's data hidden, each built-in script prints what nmap's does",
+  ignore: !haveScripts || missingTools("nmap", "unshare", "mount").length > 0 ||
+    (await labUnavailable()) !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using rl = await RealDaemonsLab.up({
+      tag: "nsbd",
+      daemons: DAEMONS.filter((d) => NAMES.includes(d.name)),
+    });
+    const lab = rl.lab;
+    const ports = rl.started.flatMap((s) => s.daemon.ports.filter((p) => p.proto === "tcp"))
+      .map((p) => p.port);
+    assert.ok(ports.length >= 6, `too few daemons came up: ${JSON.stringify(rl.failed)}`);
+    const dir = await Deno.makeTempDir({ prefix: "ph-nsbd-" });
+    const empty = `${dir}/empty`;
+    await Deno.mkdir(empty);
+    try {
+      const ids = Object.keys(BUILTIN_SCRIPTS);
+      const args = ["-Pn", "--script", ids.join(","), "-p", ports.join(","), rl.v4];
+      const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
+      assert.equal(theirs.code, 0, theirs.stderr);
+      const argv = (await lab.portholeArgv(args)).slice(4);
+      const hide = `for d in ${NMAP_DATA_DIRS.join(" ")}; do ` +
+        `[ -d "$d" ] && { mount --bind "${empty}" "$d" || exit 99; }; done; ` +
+        `[ ! -e /usr/share/nmap/scripts ] || exit 98; exec "$@"`;
+      const ours = await lab.runInScanner(["unshare", "-m", "sh", "-c", hide, "sh", ...argv], {
+        timeoutMs: 300_000,
+      });
+      assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+      const norm = (m: Map<string, string>) =>
+        Object.fromEntries(
+          [...m].filter(([k]) => ids.includes(k.split(" ")[1]!))
+            .map(([k, v]) => [k, normalize(k.split(" ")[1]!, v)])
+            .sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
+        );
+      const expected = norm(scriptsByPort(theirs.stdout));
+      assert.ok(Object.keys(expected).length >= 10, theirs.stdout);
+      assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
