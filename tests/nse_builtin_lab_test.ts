@@ -25,7 +25,7 @@ const haveScripts = NMAP_DATA_DIRS.some((d) => {
 const scriptBlocks = (out: string) => {
   const blocks: string[] = [];
   for (const l of out.split("\n").filter((l) => /^\|[ _]/.test(l))) {
-    if (/^\|_?[^ _]/.test(l) || blocks.length === 0) blocks.push(l);
+    if (/^\|[ _][\w.-]+:/.test(l) || blocks.length === 0) blocks.push(l);
     else blocks[blocks.length - 1] += "\n" + l;
   }
   return blocks.sort();
@@ -80,6 +80,57 @@ Deno.test({
           );
         });
       }
+      await t.step({
+        name: "a Python web server with a robots.txt: http-robots.txt, http-methods (no OPTIONS)",
+        ignore: missingTools("python3").length > 0,
+        async fn() {
+          const www = `${dir}/www`;
+          await Deno.mkdir(www);
+          // Comments, Allow lines, another agent and a repeated path; short enough for one line
+          // (nmap's line breaks in long lists are not reproduced).
+          const robots = [
+            "User-agent: *",
+            "Disallow: /admin/ # staff",
+            "Allow: /pub",
+            "Disallow: /tmp/",
+            "",
+            "User-agent: Googlebot",
+            "disallow: /nogoogle",
+            "Disallow: /tmp/",
+          ];
+          await Deno.writeTextFile(`${www}/robots.txt`, robots.join("\n") + "\n");
+          await Deno.writeTextFile(`${www}/index.html`, "<html><title>py &amp; lab</title></html>");
+          const server = new Deno.Command("ip", {
+            args: ["netns", "exec", lab.target.ns, "python3", "-m", "http.server", "8000"]
+              .concat(["--bind", lab.target.v4, "--directory", www]),
+            stdout: "null",
+            stderr: "null",
+          }).spawn();
+          try {
+            const probe = [
+              "--script",
+              "http-robots.txt,http-methods,http-title,http-server-header",
+            ];
+            for (const v of [[], ["-v"]]) {
+              const a = [...v, ...probe, "-p", "8000", lab.target.v4];
+              let theirs;
+              for (let i = 0; i < 20; i++) { // until the server listens
+                theirs = await lab.nmap(a, { timeoutMs: 120_000 });
+                if (theirs.stdout.includes("http-robots.txt")) break;
+                await new Promise((r) => setTimeout(r, 500));
+              }
+              const nmapBlocks = scriptBlocks(theirs!.stdout);
+              assert.ok(nmapBlocks.some((b) => b.includes("3 disallowed entries")), theirs!.stdout);
+              const ours = await bare(a);
+              assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+              assert.deepEqual(scriptBlocks(ours.stdout), nmapBlocks, ours.stdout);
+            }
+          } finally {
+            server.kill();
+            await server.status;
+          }
+        },
+      });
       await t.step("--script-help names the built-in script and says nmap's wins", async () => {
         const r = await bare(["--script-help", "http-title"]);
         assert.equal(r.code, 0, r.stderr);

@@ -92,8 +92,8 @@ Deno.test({
       const r = await run(["http-title", "http-server-header"], s.port, "http");
       assert.deepEqual(r.map((x) => [x.id, x.output, x.elems]), [
         ["http-server-header", "Apache/2.4.7 (Ubuntu)", [{ value: "Apache/2.4.7 (Ubuntu)" }]],
-        ["http-title", "Go ahead & ScanMe!\nRequested resource was /home", [
-          { key: "title", value: "Go ahead & ScanMe!" },
+        ["http-title", "Go ahead &amp; ScanMe!\nRequested resource was /home", [
+          { key: "title", value: "Go ahead &amp; ScanMe!" },
           { key: "redirect_url", value: "/home" },
         ]],
       ]);
