@@ -72,6 +72,8 @@ function normalize(id: string, text: string): string {
         "Current connections",
         "Total connections",
       ]);
+    case "ftp-syst":
+      return text.replace(/client count was \d+/, "client count was *");
     case "banner":
       return text.replace(/\d\d:\d\d:\d\d/g, "*");
   }
