@@ -131,6 +131,49 @@ Deno.test({
           }
         },
       });
+      await t.step({
+        name:
+          "an OpenSSH with ECDSA and Ed25519 host keys (and an RSA one it will not sign with ssh-rsa): ssh-hostkey",
+        ignore: missingTools("ssh-keygen", "/usr/sbin/sshd").length > 0,
+        async fn() {
+          const ssh = `${dir}/ssh`;
+          await Deno.mkdir(ssh);
+          await Deno.mkdir("/run/sshd", { recursive: true });
+          const conf = ["Port 2200", `ListenAddress ${lab.target.v4}`, "UsePAM no"];
+          for (const k of ["rsa", "ecdsa", "ed25519"]) {
+            const gen = await new Deno.Command("ssh-keygen", {
+              args: ["-q", "-t", k, "-N", "", "-f", `${ssh}/host_${k}`],
+            }).output();
+            assert.ok(gen.success, new TextDecoder().decode(gen.stderr));
+            conf.push(`HostKey ${ssh}/host_${k}`);
+          }
+          await Deno.writeTextFile(`${ssh}/sshd_config`, conf.join("\n") + "\n");
+          const server = new Deno.Command("ip", {
+            args: ["netns", "exec", lab.target.ns, "/usr/sbin/sshd", "-D", "-e", "-f"]
+              .concat([`${ssh}/sshd_config`]),
+            stdout: "null",
+            stderr: "null",
+          }).spawn();
+          try {
+            // -sV names the service "ssh" on a port that is not 22, as the portrule wants.
+            const a = ["-sV", "--script", "ssh-hostkey", "-p", "2200", lab.target.v4];
+            let theirs;
+            for (let i = 0; i < 20; i++) { // until the server listens
+              theirs = await lab.nmap(a, { timeoutMs: 120_000 });
+              if (theirs.stdout.includes("ssh-hostkey")) break;
+              await new Promise((r) => setTimeout(r, 500));
+            }
+            const nmapBlocks = scriptBlocks(theirs!.stdout);
+            assert.ok(nmapBlocks.some((b) => b.includes("(ED25519)")), theirs!.stdout);
+            const ours = await bare(a);
+            assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+            assert.deepEqual(scriptBlocks(ours.stdout), nmapBlocks, ours.stdout);
+          } finally {
+            server.kill();
+            await server.status;
+          }
+        },
+      });
       await t.step("--script-help names the built-in script and says nmap's wins", async () => {
         const r = await bare(["--script-help", "http-title"]);
         assert.equal(r.code, 0, r.stderr);
