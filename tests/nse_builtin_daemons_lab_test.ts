@@ -1,6 +1,6 @@
 /**
  * Porthole's built-in scripts against real daemons (the real-daemons lab: OpenSSH, Exim, Dovecot,
- * vsftpd, Redis, memcached, nginx, Apache) with nmap's data directory hidden: each built-in script
+ * vsftpd, Redis, memcached, nginx, Apache, BIND) with nmap's data directory hidden: each built-in script
  * gives output on every port where nmap's script of the same id does, and the same output, modulo
  * values that change between two runs by nature (clocks, counters, CPU time, hash order).
  */
@@ -20,7 +20,17 @@ const haveScripts = NMAP_DATA_DIRS.some((d) => {
   }
 });
 
-const NAMES = ["openssh", "exim", "dovecot", "vsftpd", "redis", "memcached", "nginx", "apache"];
+const NAMES = [
+  "openssh",
+  "exim",
+  "dovecot",
+  "vsftpd",
+  "redis",
+  "memcached",
+  "nginx",
+  "apache",
+  "bind",
+];
 
 /** "port/proto id" → the script's output (the lines after "| " or "|_"), from a normal report. */
 export function scriptsByPort(out: string): Map<string, string> {
@@ -101,26 +111,31 @@ Deno.test({
     await Deno.mkdir(empty);
     try {
       const ids = Object.keys(BUILTIN_SCRIPTS);
-      const args = ["-Pn", "--script", ids.join(","), "-p", ports.join(","), rl.v4];
-      const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
-      assert.equal(theirs.code, 0, theirs.stderr);
-      const argv = (await lab.portholeArgv(args)).slice(4);
       const hide = `for d in ${NMAP_DATA_DIRS.join(" ")}; do ` +
         `[ -d "$d" ] && { mount --bind "${empty}" "$d" || exit 99; }; done; ` +
         `[ ! -e /usr/share/nmap/scripts ] || exit 98; exec "$@"`;
-      const ours = await lab.runInScanner(["unshare", "-m", "sh", "-c", hide, "sh", ...argv], {
-        timeoutMs: 300_000,
-      });
-      assert.equal(ours.code, 0, ours.stdout + ours.stderr);
       const norm = (m: Map<string, string>) =>
         Object.fromEntries(
           [...m].filter(([k]) => ids.includes(k.split(" ")[1]!))
             .map(([k, v]) => [k, normalize(k.split(" ")[1]!, v)])
             .sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
         );
-      const expected = norm(scriptsByPort(theirs.stdout));
-      assert.ok(Object.keys(expected).length >= 10, theirs.stdout);
-      assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
+      // The TCP ports, then DNS over UDP (dns-nsid asks over UDP, as nmap's).
+      for (
+        const [scan, portList, least] of [["-sS", ports.join(","), 10], ["-sU", "53", 1]] as const
+      ) {
+        const args = ["-Pn", scan, "--script", ids.join(","), "-p", portList, rl.v4];
+        const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
+        assert.equal(theirs.code, 0, theirs.stderr);
+        const argv = (await lab.portholeArgv(args)).slice(4);
+        const ours = await lab.runInScanner(["unshare", "-m", "sh", "-c", hide, "sh", ...argv], {
+          timeoutMs: 300_000,
+        });
+        assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+        const expected = norm(scriptsByPort(theirs.stdout));
+        assert.ok(Object.keys(expected).length >= least, theirs.stdout);
+        assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
