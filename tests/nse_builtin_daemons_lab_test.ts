@@ -1,8 +1,9 @@
 /**
  * Porthole's built-in scripts against real daemons (the real-daemons lab: OpenSSH, Exim, Dovecot,
- * vsftpd, Redis, memcached, nginx, Apache, BIND) with nmap's data directory hidden: each built-in script
- * gives output on every port where nmap's script of the same id does, and the same output, modulo
- * values that change between two runs by nature (clocks, counters, CPU time, hash order).
+ * vsftpd, Redis, memcached, nginx, Apache, BIND, chrony) with nmap's data directory hidden: each
+ * built-in script gives output on every port where nmap's script of the same id does, and the
+ * same output, modulo values that change between two runs by nature (clocks, counters, CPU time,
+ * hash order).
  */
 
 import assert from "node:assert/strict";
@@ -30,6 +31,7 @@ const NAMES = [
   "nginx",
   "apache",
   "bind",
+  "chrony",
 ];
 
 /** "port/proto id" → the script's output (the lines after "| " or "|_"), from a normal report. */
@@ -82,6 +84,8 @@ function normalize(id: string, text: string): string {
         "Current connections",
         "Total connections",
       ]);
+    case "ntp-info":
+      return blank(["receive time stamp"]);
     case "ftp-syst":
       return text.replace(/client count was \d+/, "client count was *");
     case "banner":
@@ -120,9 +124,13 @@ Deno.test({
             .map(([k, v]) => [k, normalize(k.split(" ")[1]!, v)])
             .sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
         );
-      // The TCP ports, then DNS over UDP (dns-nsid asks over UDP, as nmap's).
+      // The TCP ports, then DNS and NTP over UDP.
       for (
-        const [scan, portList, least] of [["-sS", ports.join(","), 10], ["-sU", "53", 1]] as const
+        const [scan, portList, least] of [["-sS", ports.join(","), 10], [
+          "-sU",
+          "53,123",
+          2,
+        ]] as const
       ) {
         const args = ["-Pn", scan, "--script", ids.join(","), "-p", portList, rl.v4];
         const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
