@@ -144,6 +144,16 @@ Deno.test({
         assert.ok(Object.keys(expected).length >= least, theirs.stdout);
         assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
       }
+      // With nmap's data in place: nmap's ntp-info cannot load in Porthole (it needs lpeg), so
+      // the built-in one stands in for it.
+      const args = ["-Pn", "-sU", "--script", "ntp-info", "-p", "123", rl.v4];
+      const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
+      const ours = await lab.porthole(["-v", ...args], { timeoutMs: 300_000 });
+      assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+      assert.match(ours.stdout + ours.stderr, /nmap's ntp-info\.nse cannot load here/);
+      const expected = norm(scriptsByPort(theirs.stdout));
+      assert.ok("123/udp ntp-info" in expected, theirs.stdout);
+      assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -97,7 +97,7 @@ export async function scriptHelp(rules: string): Promise<string> {
     let out = "";
     for (const c of chosen) {
       const id = c.path.replace(/^.*\//, "").replace(/\.nse$/, "");
-      const err = engine.loadScript(c.path, await set.read(c.path));
+      const err = loadWithTwin(engine, c.path, await set.read(c.path), false);
       const s = engine.scripts.at(-1);
       out += `\n${id}\n`;
       if (err || !s || s.id !== id) {
@@ -113,6 +113,27 @@ export async function scriptHelp(rules: string): Promise<string> {
   } finally {
     engine.close();
   }
+}
+
+/**
+ * Loads a script; when it is one of nmap's that cannot load in Porthole (a C module Porthole
+ * lacks, such as lpeg for ntp-info) and Porthole has a built-in script of the same id, loads that
+ * one instead: nmap's wins wherever it runs, the built-in one is better than nothing.
+ */
+function loadWithTwin(
+  engine: NseEngine,
+  path: string,
+  source: string,
+  byName: boolean,
+  onTwin?: (why: string) => void,
+): string | undefined {
+  const err = engine.loadScript(path, source, byName);
+  if (!err || path.startsWith(`${BUILTIN_DIR}/`)) return err;
+  const id = path.replace(/^.*\//, "").replace(/\.nse$/, "");
+  const twin = BUILTIN_SCRIPTS[id];
+  if (twin === undefined || engine.loadScript(`${BUILTIN_DIR}/${id}.nse`, twin, byName)) return err;
+  onTwin?.(err.split("\n")[0]!);
+  return undefined;
 }
 
 function outputOf(r: ScriptResult): ScriptOutput {
@@ -178,7 +199,15 @@ export async function loadScripts(
   }
   const skipped: string[] = [];
   for (const c of chosen) {
-    const err = engine.loadScript(c.path, await set.read(c.path), c.selection === "name");
+    const byName = c.selection === "name";
+    const err = loadWithTwin(engine, c.path, await set.read(c.path), byName, (why) => {
+      if (o.verbose > 0 || o.debug > 0) {
+        o.log(
+          `NSE: nmap's ${c.path.replace(/^.*\//, "")} cannot load here (${why}); ` +
+            "Porthole's built-in script of that id runs instead",
+        );
+      }
+    });
     if (err) skipped.push(`${c.path.replace(/^.*\//, "")}: ${err.split("\n")[0]}`);
   }
   if (skipped.length && (o.verbose > 0 || o.debug > 0)) {
