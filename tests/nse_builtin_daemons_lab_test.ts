@@ -1,9 +1,10 @@
 /**
  * Porthole's built-in scripts against real daemons (the real-daemons lab: OpenSSH, Exim, Dovecot,
- * vsftpd, Redis, memcached, nginx, Apache, BIND, chrony) with nmap's data directory hidden: each
- * built-in script gives output on every port where nmap's script of the same id does, and the
- * same output, modulo values that change between two runs by nature (clocks, counters, CPU time,
- * hash order).
+ * vsftpd, Redis, memcached, nginx, Apache, BIND, chrony, snmpd) with nmap's data directory hidden:
+ * each built-in script gives output on every port where nmap's script of the same id does, and
+ * the same output, modulo values that change between two runs by nature (clocks, counters, CPU
+ * time, hash order). With nmap's data in place, the built-in ntp-info stands in for nmap's, which
+ * cannot load in Porthole (it needs nmap's lpeg).
  */
 
 import assert from "node:assert/strict";
@@ -32,6 +33,7 @@ const NAMES = [
   "apache",
   "bind",
   "chrony",
+  "snmpd",
 ];
 
 /** "port/proto id" → the script's output (the lines after "| " or "|_"), from a normal report. */
@@ -84,6 +86,8 @@ function normalize(id: string, text: string): string {
         "Current connections",
         "Total connections",
       ]);
+    case "snmp-info":
+      return blank(["snmpEngineTime"]);
     case "ntp-info":
       return blank(["receive time stamp"]);
     case "ftp-syst":
@@ -96,7 +100,7 @@ function normalize(id: string, text: string): string {
 
 Deno.test({
   name:
-    "nse builtin daemons lab: with nmap's data hidden, each built-in script prints what nmap's does",
+    "nse builtin daemons lab: each built-in script prints what nmap's does; ntp-info stands in for nmap's",
   ignore: !haveScripts || missingTools("nmap", "unshare", "mount").length > 0 ||
     (await labUnavailable()) !== null,
   sanitizeResources: false,
@@ -124,7 +128,7 @@ Deno.test({
             .map(([k, v]) => [k, normalize(k.split(" ")[1]!, v)])
             .sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
         );
-      // The TCP ports, then DNS and NTP over UDP.
+      // The TCP ports, then DNS, NTP and SNMP over UDP.
       for (
         const [scan, portList, least] of [["-sS", ports.join(","), 10], [
           "-sU",
@@ -144,8 +148,8 @@ Deno.test({
         assert.ok(Object.keys(expected).length >= least, theirs.stdout);
         assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
       }
-      // With nmap's data in place: nmap's ntp-info cannot load in Porthole (it needs lpeg), so
-      // the built-in one stands in for it.
+      // With nmap's data in place: nmap's ntp-info cannot load in Porthole (it needs lpeg), so the
+      // built-in one stands in for it.
       const args = ["-Pn", "-sU", "--script", "ntp-info", "-p", "123", rl.v4];
       const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
       const ours = await lab.porthole(["-v", ...args], { timeoutMs: 300_000 });
