@@ -25,7 +25,14 @@ local function tlv(tag, value)
   else len = "\130" .. string.pack(">I2", n) end
   return string.char(tag) .. len .. value
 end
-local function int(v) return tlv(0x02, string.pack(">i4", v):gsub("^\0\0\0", ""):gsub("^\0\0", "")) end
+-- An INTEGER in the fewest bytes of two's complement.
+local function int(v)
+  local s = string.pack(">i4", v)
+  while #s > 1 and ((s:byte(1) == 0 and s:byte(2) < 128) or (s:byte(1) == 255 and s:byte(2) >= 128)) do
+    s = s:sub(2)
+  end
+  return tlv(0x02, s)
+end
 local function seq(...) return tlv(0x30, table.concat({ ... })) end
 local function octets(s) return tlv(0x04, s) end
 
