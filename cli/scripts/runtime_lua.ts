@@ -238,39 +238,28 @@ local function fill(self)
   self.buf = self.buf .. unwire(r.data)
   return true
 end
-function Socket:receive()
-  if #self.buf == 0 then
+-- Fills the buffer until enough() holds and something arrived, then hands the buffer over; an
+-- error (EOF, timeout) ends the wait, and is returned only when nothing arrived at all.
+local function receive_until(self, enough)
+  while not enough() or #self.buf == 0 do
     local ok, err = fill(self)
-    if not ok then return false, err end
+    if not ok then
+      if #self.buf > 0 then break end
+      return false, err
+    end
   end
   local data = self.buf
   self.buf = ""
   return true, data
+end
+function Socket:receive()
+  return receive_until(self, function() return true end)
 end
 function Socket:receive_bytes(n)
-  while #self.buf < n or #self.buf == 0 do
-    local ok, err = fill(self)
-    if not ok then
-      if #self.buf > 0 then break end
-      return false, err
-    end
-  end
-  local data = self.buf
-  self.buf = ""
-  return true, data
+  return receive_until(self, function() return #self.buf >= n end)
 end
 function Socket:receive_lines(n)
-  local function count() local _, c = self.buf:gsub("\n", "") return c end
-  while count() < n or #self.buf == 0 do
-    local ok, err = fill(self)
-    if not ok then
-      if #self.buf > 0 then break end
-      return false, err
-    end
-  end
-  local data = self.buf
-  self.buf = ""
-  return true, data
+  return receive_until(self, function() local _, c = self.buf:gsub("\n", "") return c >= n end)
 end
 function Socket:receive_buf(delim, keep)
   while true do
