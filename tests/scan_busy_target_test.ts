@@ -3,12 +3,13 @@
  * link and its neighbour floods that budget in bursts, so a scanner that does not slow down loses
  * most of its probes. Porthole must notice the drops, back off, and print the loss-free table:
  * every run, exit 0. The expected table comes from the scenario's rules (no loss, no neighbour),
- * not from a run under load.
+ * not from a run under load. nmap on the same scenario is a figure, not a test (its capped retries
+ * lose a different port or two each run): `deno task bench` runs it beside Porthole.
  */
 
 import { assertEquals } from "../cli/engine/_assert.ts";
 import { expectedState, type Lab } from "./lab/mod.ts";
-import { haveNmap, labSkip, labTest, ok, tables, withLab } from "./scan_lab.ts";
+import { labTest, ok, tables, withLab } from "./scan_lab.ts";
 
 const PORTS = "1-1500";
 
@@ -53,21 +54,3 @@ Deno.test(labTest("scan: an overloaded target still gives its loss-free table", 
     }
   });
 }));
-
-Deno.test({
-  ...labTest("scan: nmap on the overloaded target, for comparison", async () => {
-    await withLab({ tag: "sbusyn", scenario: "busy" }, async (lab) => {
-      const v4 = lab.target.v4;
-      const out = ok(
-        await lab.nmap(["-T4", "-n", "-sS", "-p", PORTS, v4], { timeoutMs: 300_000 }),
-        "nmap",
-      );
-      const h = tables(out)[v4];
-      // nmap finds the open ports; on a busy machine it may also take a closed port or two for
-      // filtered (its retries are capped), so only its open ports are compared.
-      assertEquals(h?.ports.filter((l) => l.includes(" open ")), EXPECTED, out);
-      console.log(`nmap: ${h?.ports.join(", ")}; not shown: ${h?.notShown}`);
-    });
-  }),
-  ignore: labSkip !== null || !haveNmap,
-});
