@@ -39,6 +39,18 @@ function checkChecksumsIndependently(frame: Uint8Array, l3: number, l4: number, 
   }
   const total = v === 4 ? be16(frame, l3 + 2) + l3 : be16(frame, l3 + 4) + 40 + l3;
   const seg = frame.slice(l4, total);
+  if (proto === 132) {
+    // SCTP: CRC32c (RFC 9260 Appendix A) over the packet with a zero field, low byte first.
+    const field = new DataView(seg.buffer).getUint32(8, true);
+    seg.fill(0, 8, 12);
+    let c = 0xffffffff;
+    for (const b of seg) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    }
+    assertEquals(field, (c ^ 0xffffffff) >>> 0, "SCTP CRC32c");
+    return;
+  }
   const off = proto === 6 ? 16 : proto === 17 ? 6 : 2;
   const field = be16(seg, off);
   seg[off] = seg[off + 1] = 0;
@@ -67,7 +79,7 @@ Deno.test("parse(build(x)) == x for 3000 random frames over all kinds and link t
       checkChecksumsIndependently(c.frame, r.l3Offset(0), r.l4Offset(0), r.ipProto(0));
     }
   }
-  assertEquals(kinds.size, 13, [...kinds].join(","));
+  assertEquals(kinds.size, 15, [...kinds].join(","));
 });
 
 Deno.test("checksum and RFC 1624 adjustment agree with the reference", () => {
