@@ -138,7 +138,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

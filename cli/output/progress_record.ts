@@ -67,6 +67,7 @@ export class ProgressRecordError extends Error {}
 export interface PortFilter {
   tcp: readonly number[];
   udp: readonly number[];
+  sctp?: readonly number[];
 }
 
 /** One byte per port: the ports a scan asked for. */
@@ -108,8 +109,9 @@ export function expandProgress(
   groups: readonly ProgressGroup[],
   only?: PortFilter,
 ): PortResult[] {
-  const wanted = only && { tcp: portMask(only.tcp), udp: portMask(only.udp) };
-  const free = { tcp: new FreePorts(), udp: new FreePorts() };
+  const wanted = only &&
+    { tcp: portMask(only.tcp), udp: portMask(only.udp), sctp: portMask(only.sctp ?? []) };
+  const free = { tcp: new FreePorts(), udp: new FreePorts(), sctp: new FreePorts() };
   const out: PortResult[] = [];
   for (const g of groups) {
     const ranges = parseRanges(g.ports);

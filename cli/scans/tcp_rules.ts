@@ -8,7 +8,8 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { PortState, Protocol } from "../model.ts";
+import type { Protocol } from "../model.ts";
+import type { Verdict } from "../engine/probe_module.ts";
 import type { ScanKind } from "../options_types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */
@@ -38,11 +39,7 @@ export const SCAN_NAMES: Record<ScanKind, { title: string; type: string }> = {
   udp: { title: "UDP Scan", type: "udp" },
 };
 
-/** A decided port: state plus nmap's reason word. */
-export interface Verdict {
-  state: PortState;
-  reason: string;
-}
+export type { Verdict };
 
 // Shared, frozen verdicts: the hot path allocates nothing per reply.
 const OPEN_SYNACK: Verdict = Object.freeze({ state: "open", reason: "syn-ack" });
