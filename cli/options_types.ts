@@ -6,7 +6,7 @@
 
 import type { Protocol } from "./model.ts";
 
-/** TCP scan kinds (nmap's -s letters) plus UDP. */
+/** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
   | "syn" // -sS
   | "connect" // -sT
@@ -16,7 +16,8 @@ export type ScanKind =
   | "ack" // -sA
   | "window" // -sW
   | "maimon" // -sM
-  | "udp"; // -sU
+  | "udp" // -sU
+  | "sctpinit"; // -sY
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {

@@ -42,13 +42,13 @@ export type ProbeHeaders = DistributiveOmit<
 
 /** One raw port-scan kind. */
 export interface ProbeModule {
-  /** nmap's name for the phase ("SYN Stealth Scan", "SCTP INIT Scan"). */
+  /** Its name in the scan registry ("syn", "sctpinit"; cli/scans/registry.ts). */
   readonly name: string;
   /** The port namespace it scans. */
   readonly protocol: Protocol;
-  /** The core's record kind of a direct reply (`Kind.TCP`, `Kind.SCTP`). */
+  /** filter: the core's record kind of a direct reply (`Kind.TCP`, `Kind.SCTP`)… */
   readonly replyKind: number;
-  /** The IP protocol its probes carry, as an ICMP error quotes it (6, 132). */
+  /** … and the IP protocol of its probes, as an ICMP error quotes them (6, 132). */
   readonly ipProto: number;
   /** prepare: the constant headers of every probe (built once into a core template). */
   prepare(): ProbeHeaders;

@@ -43,7 +43,8 @@ import { ScanHost } from "./host.ts";
 import { sessionKey } from "./route.ts";
 import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
-import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
+import type { RawTcpScanKind } from "../scans/tcp_rules.ts";
+import { SCAN_KINDS } from "../scans/registry.ts";
 import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
 import { describeFrame, traceTime } from "./packet_trace.ts";
 import type { FrameTracer } from "./raw_session.ts";
@@ -278,7 +279,7 @@ export async function runScan(
   if (!opts.discovery.pingOnly) {
     for (const k of tcpKinds) {
       scanInfo.push({
-        type: SCAN_NAMES[k].type,
+        type: SCAN_KINDS[k].xmlType,
         protocol: "tcp",
         services: compactPortList(tcpPorts),
         numServices: tcpPorts.length,
@@ -915,7 +916,7 @@ async function scanGroup(
   if (scanning && up.length) {
     for (const kind of plan.tcpKinds) {
       if (ctx.signal.aborted) break;
-      const title = SCAN_NAMES[plan.privileged ? kind : "connect"].title;
+      const title = SCAN_KINDS[plan.privileged ? kind : "connect"].title;
       if (kind === "connect" || !plan.privileged) {
         const { connectScan } = await import("../scans/connect.ts");
         await phase(title, up, plan.tcpPorts.length, async () => {

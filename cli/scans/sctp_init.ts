@@ -22,9 +22,6 @@ const OPEN_INIT_ACK: Verdict = Object.freeze({ state: "open", reason: "init-ack"
 const CLOSED_ABORT: Verdict = Object.freeze({ state: "closed", reason: "abort" });
 const FILTERED_SILENT: Verdict = Object.freeze({ state: "filtered", reason: "no-response" });
 
-/** nmap's scan name and XML scaninfo type. */
-export const SCTP_INIT_NAME = { title: "SCTP INIT Scan", type: "sctpinit" } as const;
-
 /** A reply's state and reason by its first chunk (INIT ACK, ABORT); null for any other. */
 export function sctpReplyVerdict(chunkType: number): Verdict | null {
   if (chunkType === SctpChunkType.INIT_ACK) return OPEN_INIT_ACK;
@@ -43,7 +40,7 @@ export function sctpReplyCarries(rec: ParsedRecords, i: number, tag: number): bo
 /** The probe module of -sY. */
 export function sctpInitModule(shaping: ProbeShaping): ProbeModule {
   return {
-    name: SCTP_INIT_NAME.title,
+    name: "sctpinit",
     protocol: "sctp",
     replyKind: Kind.SCTP,
     ipProto: 132,

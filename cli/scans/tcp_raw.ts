@@ -25,7 +25,6 @@ import {
   icmpErrorVerdict,
   type RawTcpScanKind,
   SCAN_FLAGS,
-  SCAN_NAMES,
   silenceVerdict,
   tcpReplyVerdict,
 } from "./tcp_rules.ts";
@@ -43,7 +42,7 @@ export function tcpProbeModule(
   // A RST acknowledges the probe's payload too (RFC 9293 3.10.7.1); a SYN-ACK only the SYN.
   const payloadLen = shaping.payload?.length ?? 0;
   return {
-    name: SCAN_NAMES[kind].title,
+    name: kind,
     protocol: "tcp",
     replyKind: Kind.TCP,
     ipProto: 6,

@@ -26,19 +26,6 @@ export const SCAN_FLAGS: Record<RawTcpScanKind, number> = {
   maimon: TcpFlag.FIN | TcpFlag.ACK,
 };
 
-/** nmap's scan names for "Initiating X Scan" and XML scaninfo types. */
-export const SCAN_NAMES: Record<ScanKind, { title: string; type: string }> = {
-  syn: { title: "SYN Stealth Scan", type: "syn" },
-  connect: { title: "Connect Scan", type: "connect" },
-  fin: { title: "FIN Scan", type: "fin" },
-  null: { title: "NULL Scan", type: "null" },
-  xmas: { title: "XMAS Scan", type: "xmas" },
-  ack: { title: "ACK Scan", type: "ack" },
-  window: { title: "Window Scan", type: "window" },
-  maimon: { title: "Maimon Scan", type: "maimon" },
-  udp: { title: "UDP Scan", type: "udp" },
-};
-
 export type { Verdict };
 
 // Shared, frozen verdicts: the hot path allocates nothing per reply.
