@@ -13,7 +13,7 @@
  */
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
-import { Kind, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
+import { Kind, nmapInit, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -24,6 +24,7 @@ import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import { connectVerdict } from "../scans/connect.ts";
 import { icmpReason } from "../scans/tcp_rules.ts";
 import { MAX_TRIES } from "../scans/tcp_raw.ts";
+import { sctpReplyCarries, sctpReplyVerdict } from "../scans/sctp_init.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
 import { neighbourMac } from "../../ffi/mod.ts";
@@ -368,6 +369,21 @@ async function rawPing(
           badChecksum: shaping.badsum,
         });
       }
+      case "sctp": {
+        // -PY: the -sY module's INIT; the tag (initiate tag) as the port scan's.
+        const sport = fixedPort ?? cookies.sourcePort(pd, probe.port, tryNo);
+        const cookie = cookies.sequence(pd, probe.port, sport);
+        return core.buildSctp({
+          ...base,
+          srcPort: sport,
+          dstPort: probe.port,
+          vtag: 0,
+          chunks: [
+            nmapInit(fixedPort === undefined ? cookie : FlowCookies.withTry(cookie, tryNo), pd),
+          ],
+          badChecksum: shaping.badsum,
+        });
+      }
       case "udp":
         return core.buildUdp({
           ...base,
@@ -557,6 +573,32 @@ async function rawPing(
           up(h, p, tryNo, at, reason, rec.ttl(i));
           break;
         }
+      } else if (k === Kind.SCTP) {
+        const h = hostOf(rec, i);
+        if (h === undefined) continue;
+        const port = rec.srcPort(i);
+        const dport = rec.dstPort(i);
+        const list = probes[h]!;
+        for (let p = 0; p < list.length; p++) {
+          const pr = list[p]!;
+          if (pr.type !== "sctp" || pr.port !== port) continue;
+          const pd = probeDigest(h, p);
+          const cookie = cookies.sequence(pd, port, dport);
+          let tryNo = -1;
+          if (fixedPort === undefined) {
+            tryNo = cookies.tryNumber(pd, port, dport, MAX_TRIES);
+            if (tryNo < 0 || !sctpReplyCarries(rec, i, cookie)) continue;
+          } else if (dport === fixedPort) {
+            for (let t = 0; t < MAX_TRIES && tryNo < 0; t++) {
+              if (sctpReplyCarries(rec, i, FlowCookies.withTry(cookie, t))) tryNo = t;
+            }
+          }
+          if (tryNo < 0) continue;
+          // nmap: INIT ACK or ABORT, and "unknown-response" for any other chunk.
+          const reason = sctpReplyVerdict(rec.sctpChunkType(i))?.reason ?? "unknown-response";
+          up(h, p, tryNo, at, reason, rec.ttl(i));
+          break;
+        }
       } else if (k === Kind.UDP) {
         const h = hostOf(rec, i);
         if (h === undefined) continue;
@@ -607,6 +649,15 @@ async function rawPing(
         }
         const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
         if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === seq >>> 0) return { p, tryNo };
+      } else if (proto === 132 && pr.type === "sctp") {
+        // The quote holds our zero verification tag: the source-port cookie vouches alone.
+        if (rec.quotedDstPort(i) !== pr.port) continue;
+        const tryNo = fixedPort === undefined
+          ? cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES)
+          : rec.quotedSrcPort(i) === fixedPort
+          ? 0
+          : -1;
+        if (tryNo >= 0) return { p, tryNo };
       } else if (proto === 17 && pr.type === "udp") {
         if (rec.quotedDstPort(i) !== pr.port) continue;
         const tryNo = fixedPort === undefined
