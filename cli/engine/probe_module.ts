@@ -26,7 +26,7 @@ export interface Verdict {
 }
 
 /** What shapes every probe of a run (nmap's --ttl, --data*, --badsum). */
-export interface ProbeShaping {
+export interface ModuleShaping {
   ttl: number;
   payload?: Uint8Array;
   badsum?: boolean;
@@ -67,4 +67,4 @@ export interface ProbeModule {
 }
 
 /** Makes a kind's module for one run's shaping (`scanFlags`: --scanflags, TCP only). */
-export type ProbeModuleFactory = (shaping: ProbeShaping, scanFlags?: number) => ProbeModule;
+export type ProbeModuleFactory = (shaping: ModuleShaping, scanFlags?: number) => ProbeModule;

@@ -15,7 +15,7 @@
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { Kind, nmapInit, SCTP_ABORT_T_BIT, SctpChunkType } from "../../core-wasm/mod.ts";
-import type { ProbeModule, ProbeShaping, Verdict } from "../engine/probe_module.ts";
+import type { ModuleShaping, ProbeModule, Verdict } from "../engine/probe_module.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
 
 const OPEN_INIT_ACK: Verdict = Object.freeze({ state: "open", reason: "init-ack" });
@@ -38,7 +38,7 @@ export function sctpReplyCarries(rec: ParsedRecords, i: number, tag: number): bo
 }
 
 /** The probe module of -sY. */
-export function sctpInitModule(shaping: ProbeShaping): ProbeModule {
+export function sctpInitModule(shaping: ModuleShaping): ProbeModule {
   return {
     name: "sctpinit",
     protocol: "sctp",

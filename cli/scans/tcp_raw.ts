@@ -17,7 +17,7 @@ import { Kind, TcpFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import type { ScanHost } from "../engine/host.ts";
-import type { ProbeModule, ProbeShaping } from "../engine/probe_module.ts";
+import type { ModuleShaping, ProbeModule } from "../engine/probe_module.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { PortTable } from "./port_table.ts";
 import { probeScan, RUN_TTL, type ScanListener } from "./probe_scan.ts";
@@ -34,7 +34,7 @@ export { MAX_TRIES, type ScanListener } from "./probe_scan.ts";
 /** The probe module of raw TCP scan `kind` sending `flags` (--scanflags overrides the kind's). */
 export function tcpProbeModule(
   kind: RawTcpScanKind,
-  shaping: ProbeShaping,
+  shaping: ModuleShaping,
   flags: number = SCAN_FLAGS[kind],
 ): ProbeModule {
   const seqSpace = FlowCookies.sequenceSpace(flags);
@@ -75,7 +75,7 @@ export function tcpProbeModule(
 }
 
 /** The run's probe shaping from its options (--ttl, --data*, --badsum). */
-export function probeShaping(ctx: Pick<EngineContext, "opts">): ProbeShaping {
+export function moduleShaping(ctx: Pick<EngineContext, "opts">): ModuleShaping {
   const s = ctx.opts.shaping ?? {};
   return { ttl: s.ttl ?? RUN_TTL, payload: s.payload, badsum: s.badsum };
 }
@@ -94,6 +94,6 @@ export function rawTcpScan(
   listener: ScanListener = {},
   flags: number = SCAN_FLAGS[kind],
 ): Promise<PortTable> {
-  const module = tcpProbeModule(kind, probeShaping(ctx), flags);
+  const module = tcpProbeModule(kind, moduleShaping(ctx), flags);
   return probeScan(ctx, session, hosts, ports, module, `tcp/${flags}`, listener);
 }
