@@ -166,7 +166,7 @@ export function checkGroup(g: unknown): ProgressGroup {
     throw new ProgressRecordError("a port group is not an object");
   }
   const r = g as Record<string, unknown>;
-  if (r.protocol !== "tcp" && r.protocol !== "udp") {
+  if (r.protocol !== "tcp" && r.protocol !== "udp" && r.protocol !== "sctp") {
     throw new ProgressRecordError(`unknown protocol ${JSON.stringify(r.protocol)?.slice(0, 20)}`);
   }
   if (typeof r.state !== "string" || !STATES.includes(r.state)) {
@@ -214,7 +214,7 @@ export function parseProgressTokens(text: string): ProgressGroup[] {
   const words = text.trim();
   if (words === "") return out;
   for (const tok of words.split(/\s+/)) {
-    const m = /^(tcp|udp)\/([a-z|]+)\/([^/:]*)\/(\d{0,3}):(.*)$/.exec(tok);
+    const m = /^(tcp|udp|sctp)\/([a-z|]+)\/([^/:]*)\/(\d{0,3}):(.*)$/.exec(tok);
     if (!m) throw new ProgressRecordError(`malformed token "${tok.slice(0, 50)}"`);
     out.push(checkGroup({
       protocol: m[1],
