@@ -4,15 +4,19 @@
  * admin unreachable) — against the scenario's own rules and against nmap in the same lab.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "../cli/engine/_assert.ts";
 import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 
 function rows(text: string): string[] {
-  return text.split("\n").filter((l) => /^\d+\/sctp/.test(l)).map((l) => l.replace(/\s+/g, " "));
+  return text.split("\n").filter((l) => /^\d+\/(sctp|tcp)/.test(l)).map((l) =>
+    l.replace(/\s+/g, " ")
+  );
 }
 
+/** The report and status lines, latency left out. */
 function status(text: string): string[] {
-  return text.split("\n").filter((l) => /^Host is|^Nmap scan report/.test(l));
+  return text.split("\n").filter((l) => /^Host is|^Note: Host seems down|scan report for/.test(l))
+    .map((l) => l.replace(/^\S+ scan report/, "scan report").replace(/ \([\d.]+s latency\)/, ""));
 }
 
 const PORTS = ["-p", "80,81,1000,1002,1003,2905"];
@@ -22,6 +26,7 @@ Deno.test(
     await withLab({ tag: "sctp", scenario: "sctp" }, async (lab) => {
       const v4 = lab.target.v4;
       const base = ["-n", "--reason", ...PORTS];
+      const both = ["-n", "--reason", "-p", "S:80,81,T:22,23"];
 
       await t.step("-sY against the rules themselves", async () => {
         const out = ok(await lab.porthole([...base, "-sY", "-Pn", v4]), "porthole");
@@ -35,14 +40,39 @@ Deno.test(
         ]);
       });
 
-      for (const args of [["-sY", "-Pn"], ["-sY", "-T4"], ["-sY", "-sS", "-p", "S:80,T:22"]]) {
+      for (
+        const args of [[...base, "-sY", "-Pn"], [...base, "-sY", "-T4"], [...both, "-sY", "-sS"]]
+      ) {
         await oracleStep(t, "nmap", async () => {
-          const all = [...base, ...args, v4];
+          const all = [...args, v4];
           const p = ok(await lab.porthole(all), "porthole");
           const n = ok(await lab.nmap(all), "nmap");
           assertEquals(rows(p), rows(n));
-        }, `${args.join(" ")} equals nmap's`);
+        }, `${args.slice(2).join(" ")} equals nmap's`);
       }
+
+      // nmap's SCTP port list (every sctp row of nmap-services) and its formats.
+      await oracleStep(t, "nmap", async () => {
+        const args = ["-n", "-sY", "-Pn", "-v", v4];
+        const xml = (s: string) =>
+          s.split("\n").filter((l) => /<scaninfo|<port |<extraports|<extrareasons/.test(l));
+        const p = ok(await lab.porthole([...args, "-oX", "-"]), "porthole");
+        const n = ok(await lab.nmap([...args, "-oX", "-"]), "nmap");
+        assert(xml(n).length >= 4, "nmap's XML has scaninfo and ports");
+        assertEquals(xml(p), xml(n));
+        const grep = (s: string) =>
+          s.split("\n").filter((l) => /^# Ports scanned|Ports: /.test(l)).map((l) =>
+            l.replace(/\tIgnored State.*/, "")
+          );
+        const pg = ok(await lab.porthole([...args, "-oG", "-"]), "porthole");
+        const ng = ok(await lab.nmap([...args, "-oG", "-"]), "nmap");
+        assert(grep(ng).length === 2, "nmap's grepable has the port list and the ports");
+        assertEquals(grep(pg), grep(ng));
+        const normal = (s: string) => s.split("\n").filter((l) => /^Not shown|^\d+\/sctp/.test(l));
+        const pn = ok(await lab.porthole(args), "porthole");
+        const nn = ok(await lab.nmap(args), "nmap");
+        assertEquals(normal(pn), normal(nn));
+      }, "-sY -v (nmap's port list) in normal, XML and grepable equals nmap's");
 
       for (const ping of ["-PY", "-PY81", "-PY1000"]) {
         await oracleStep(t, "nmap", async () => {

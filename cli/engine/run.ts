@@ -12,6 +12,7 @@ import type {
   HostResult,
   OutputWriter,
   PortResult,
+  Protocol,
   RunInfo,
   RunSummary,
   ScanInfo,
@@ -40,11 +41,9 @@ import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
 import { ScanHost } from "./host.ts";
-import { sessionKey } from "./route.ts";
-import { newHostTiming } from "./scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
-import type { RawTcpScanKind } from "../scans/tcp_rules.ts";
-import { SCAN_KINDS } from "../scans/registry.ts";
+import { kindsOf, SCAN_KINDS } from "../scans/registry.ts";
+import { type PhaseHooks, runScanPhase, type ScanPhase, scanPhases } from "../app/scan_phases.ts";
 import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
 import { describeFrame, traceTime } from "./packet_trace.ts";
 import type { FrameTracer } from "./raw_session.ts";
@@ -74,16 +73,6 @@ export interface RunIo {
   stdout(s: string): void;
   stderr(s: string): void;
 }
-
-const RAW_TCP: ReadonlySet<ScanKind> = new Set([
-  "syn",
-  "fin",
-  "null",
-  "xmas",
-  "ack",
-  "window",
-  "maimon",
-]);
 
 /** Hosts per group: bounded so a group's probe state stays small. */
 export function hostGroupSize(opts: Options, portCount: number): number {
@@ -234,8 +223,9 @@ export async function runScan(
     opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
   const udpPorts = opts.portLists?.udp ??
     opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
-  const tcpKinds = scans.filter((k) => k !== "udp");
-  const doUdp = scans.includes("udp");
+  const sctpPorts = opts.portLists?.sctp ??
+    opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port);
+  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts };
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
@@ -277,20 +267,14 @@ export async function runScan(
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {
-    for (const k of tcpKinds) {
+    // nmap's <scaninfo> per scan kind, in its phase order (the registry's).
+    for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
+      const e = SCAN_KINDS[k];
       scanInfo.push({
-        type: SCAN_KINDS[k].xmlType,
-        protocol: "tcp",
-        services: compactPortList(tcpPorts),
-        numServices: tcpPorts.length,
-      });
-    }
-    if (doUdp) {
-      scanInfo.push({
-        type: "udp",
-        protocol: "udp",
-        services: compactPortList(udpPorts),
-        numServices: udpPorts.length,
+        type: e.xmlType,
+        protocol: e.protocol,
+        services: compactPortList(portsOf[e.protocol]),
+        numServices: portsOf[e.protocol].length,
       });
     }
   }
@@ -467,15 +451,12 @@ export async function runScan(
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
-    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
+    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length + sctpPorts.length);
     const tasks = ctx.chatter?.tasks;
     const basePlan: GroupPlan = {
       privileged,
       rawScan,
-      tcpKinds,
-      doUdp,
-      tcpPorts,
-      udpPorts,
+      phases: scanPhases(scans, portsOf, privileged),
       serviceTasks: tasks ? new DeferredTasks(tasks) : undefined,
     };
     const sinks: GroupSinks = {
@@ -502,22 +483,20 @@ export async function runScan(
       // Expanded a group at a time, and only the ports this scan asks for.
       const partials = g.map((t) => {
         const p = partialByAddress.get(t.address)!;
-        return { address: p.address, ports: recordedPorts(p, { tcp: tcpPorts, udp: udpPorts }) };
+        return { address: p.address, ports: recordedPorts(p, portsOf) };
       });
       const recorded = partials.map((p) => p.ports);
       const left = {
-        tcpPorts: portsLeft(tcpPorts, "tcp", recorded),
-        udpPorts: portsLeft(udpPorts, "udp", recorded),
+        tcp: portsLeft(tcpPorts, "tcp", recorded),
+        udp: portsLeft(udpPorts, "udp", recorded),
+        sctp: portsLeft(sctpPorts, "sctp", recorded),
       };
+      // Only the kinds whose protocol still has ports to scan.
+      const kinds = scans.filter((k) => left[SCAN_KINDS[k].protocol].length > 0);
       await scanGroup(
         ctx,
         g,
-        {
-          ...basePlan,
-          ...left,
-          tcpKinds: left.tcpPorts.length ? tcpKinds : [],
-          doUdp: doUdp && left.udpPorts.length > 0,
-        },
+        { ...basePlan, phases: scanPhases(kinds, left, privileged) },
         sinks,
         new Map(partials.map((p) => [p.address, p.ports])),
       );
@@ -706,10 +685,8 @@ interface GroupPlan {
   privileged: boolean;
   /** The run sends raw packets (nmap's RawScan()): discovery may look up routes and ARP. */
   rawScan: boolean;
-  tcpKinds: ScanKind[];
-  doUdp: boolean;
-  tcpPorts: number[];
-  udpPorts: number[];
+  /** The port-scan phases, in order (cli/app/scan_phases.ts). */
+  phases: ScanPhase[];
 }
 
 interface GroupSinks {
@@ -772,7 +749,7 @@ async function scanGroup(
 
   const up = hosts.filter((h) => h.up);
   const scanning = !ctx.opts.discovery.pingOnly && !ctx.signal.aborted;
-  const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
+  const phases = scanning ? plan.phases.length : 0;
   const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
   const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
   const service = ctx.opts.versionDetection
@@ -881,7 +858,7 @@ async function scanGroup(
     if (left === 0) finishHost(h);
   };
   const chatter = ctx.chatter;
-  const listenerFor = (protocol: "tcp" | "udp") => ({
+  const listenerFor = (protocol: Protocol) => ({
     port(host: ScanHost, port: number, state: string) {
       if (state === "open") chatter?.open(port, protocol, host.address);
     },
@@ -889,7 +866,6 @@ async function scanGroup(
       onPhaseDone(host, table, hi);
     },
   });
-  const listener = listenerFor("tcp");
   // nmap names a lone host "name (addr)" in its -v lines, rDNS included.
   const label = async (hs: ScanHost[]) =>
     hs.length === 1 && chatter?.enabled
@@ -914,67 +890,16 @@ async function scanGroup(
   };
 
   if (scanning && up.length) {
-    for (const kind of plan.tcpKinds) {
+    const hooks: PhaseHooks = {
+      phase,
+      listener: listenerFor,
+      skip: (h) => onPhaseDone(h, emptyTable([]), 0),
+      partial,
+      resolveNextHops: (routes) => resolveNextHops(ctx, routes),
+    };
+    for (const ph of plan.phases) {
       if (ctx.signal.aborted) break;
-      const title = SCAN_KINDS[plan.privileged ? kind : "connect"].title;
-      if (kind === "connect" || !plan.privileged) {
-        const { connectScan } = await import("../scans/connect.ts");
-        await phase(title, up, plan.tcpPorts.length, async () => {
-          for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-          const table = await connectScan(ctx, up, plan.tcpPorts, listener);
-          if (ctx.signal.aborted) partial(up, table);
-        });
-        continue;
-      }
-      if (!RAW_TCP.has(kind)) continue;
-      const { rawTcpScan } = await import("../scans/tcp_raw.ts");
-      const bySession = new Map<string, ScanHost[]>();
-      for (const h of up) {
-        if (!h.route) {
-          try {
-            h.route = ctx.raw!.sessions.route(h.address);
-          } catch (e) {
-            ctx.log.warn(`Failed to determine route to ${h.address}: ${(e as Error).message}`);
-            onPhaseDone(h, emptyTable(plan.tcpPorts), 0);
-            continue;
-          }
-        }
-        const key = sessionKey(h.route);
-        bySession.set(key, [...(bySession.get(key) ?? []), h]);
-      }
-      await phase(title, up, plan.tcpPorts.length, async () => {
-        await Promise.all([...bySession.values()].map(async (all) => {
-          const failed = await resolveNextHops(ctx, all.map((h) => h.route!));
-          for (const r of failed) {
-            if (r.gateway) {
-              ctx.log.warn(`Failed to determine dst MAC address for next hop ${r.nextHop}`);
-            }
-          }
-          const group = all.filter((h) => !failed.has(h.route!));
-          const t = emptyTable(plan.tcpPorts);
-          for (const h of all) if (failed.has(h.route!)) onPhaseDone(h, t, 0);
-          if (group.length === 0) return;
-          for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-          const session = ctx.raw!.sessions.get(group[0]!.route!);
-          const table = await rawTcpScan(
-            ctx,
-            session,
-            group,
-            plan.tcpPorts,
-            kind as RawTcpScanKind,
-            listener,
-            ctx.opts.scanFlags,
-          );
-          if (ctx.signal.aborted) partial(group, table);
-        }));
-      });
-    }
-    if (plan.doUdp && !ctx.signal.aborted) {
-      const { udpScan } = await import("../scans/udp.ts");
-      await phase("UDP Scan", up, plan.udpPorts.length, async () => {
-        const table = await udpScan(ctx, up, plan.udpPorts, listenerFor("udp"));
-        if (ctx.signal.aborted) partial(up, table);
-      });
+      await runScanPhase(ctx, ph, up, hooks);
     }
   }
 
@@ -1026,13 +951,6 @@ async function scanGroup(
       if (r) await emit(next, r);
     }
   }
-}
-
-/** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
-function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
-  const t = newHostTiming(ctx.plan, ports);
-  if (h.timing) t.rtt = h.timing.rtt;
-  return t;
 }
 
 function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable {
