@@ -2,7 +2,7 @@
 // protocol-unreachable the kernel quoted it in, and an INIT ACK and an ABORT whose CRC32c a
 // bit-at-a-time reference implementation (below, and Python's in the commit) computed.
 
-import { assert, assertEquals, hex, unhex } from "./_test_assert.ts";
+import { assert, assertEquals, hex, referenceCrc32c, unhex } from "./_test_assert.ts";
 import * as wasm from "./build/core.wasm";
 import * as L from "./_layout.ts";
 import { sctpFields, type SpecFields, writeSpec } from "./_spec.ts";
@@ -21,16 +21,6 @@ import {
 } from "./mod.ts";
 
 const core = packetCore();
-
-/** CRC32c one bit at a time (RFC 9260 Appendix A), independent of the core's table. */
-function referenceCrc32c(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** nmap -sY -p 80 127.0.0.1: IPv4 + SCTP INIT, 52 bytes (tcpdump -XX on lo). */
 const NMAP_INIT = "45000034fa26000026849c1d7f0000017f000001" +

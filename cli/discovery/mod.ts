@@ -649,16 +649,9 @@ async function rawPing(
         }
         const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
         if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === seq >>> 0) return { p, tryNo };
-      } else if (proto === 132 && pr.type === "sctp") {
-        // The quote holds our zero verification tag: the source-port cookie vouches alone.
-        if (rec.quotedDstPort(i) !== pr.port) continue;
-        const tryNo = fixedPort === undefined
-          ? cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES)
-          : rec.quotedSrcPort(i) === fixedPort
-          ? 0
-          : -1;
-        if (tryNo >= 0) return { p, tryNo };
-      } else if (proto === 17 && pr.type === "udp") {
+      } else if ((proto === 17 && pr.type === "udp") || (proto === 132 && pr.type === "sctp")) {
+        // A UDP quote has nothing keyed but the port; an SCTP one quotes our zero verification
+        // tag: the source-port cookie vouches alone (-g: the try cannot be told; the first).
         if (rec.quotedDstPort(i) !== pr.port) continue;
         const tryNo = fixedPort === undefined
           ? cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES)
