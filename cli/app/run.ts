@@ -16,7 +16,7 @@ import type {
   RunSummary,
   ScanInfo,
   TaskEvent,
-} from "../model.ts";
+} from "../model/mod.ts";
 import type { Decoy, Options, ScanKind } from "../options_types.ts";
 import { checkPrivileges } from "../options.ts";
 import { fatal, UsageError } from "../errors.ts";
@@ -25,7 +25,7 @@ import {
   permissionMessage,
   PRIVILEGE_NEEDS,
   scanPermissionNeeds,
-} from "../permissions.ts";
+} from "./permissions.ts";
 import {
   type ExcludeSet,
   expandTargets,
@@ -35,24 +35,25 @@ import {
 } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
 import { compactPortList, escapeTerminal } from "../output/format.ts";
-import { PORTHOLE_VERSION } from "../help.ts";
+import { PORTHOLE_VERSION } from "../model/product.ts";
 import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
-import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
-import { ScanHost } from "./host.ts";
-import { sessionKey } from "./route.ts";
-import { newHostTiming } from "./scheduler.ts";
+import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
+import { engineConfig, type RunContext } from "./context.ts";
+import { ScanHost } from "../engine/host.ts";
+import { sessionKey } from "../engine/route.ts";
+import { newHostTiming } from "../engine/scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
-import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
-import { describeFrame, traceTime } from "./packet_trace.ts";
-import type { FrameTracer } from "./raw_session.ts";
+import { Chatter, completedInfo, nameIp, type TaskRecorder } from "../engine/chatter.ts";
+import { describeFrame, traceTime } from "../engine/packet_trace.ts";
+import type { FrameTracer } from "../engine/raw_session.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
-import { takeShard } from "./shard.ts";
-import { requireDescriptors } from "./descriptors.ts";
-import { describeError } from "../../ffi/mod.ts";
+import { takeShard } from "../engine/shard.ts";
+import { requireDescriptors } from "../engine/descriptors.ts";
+import { describeError } from "../engine/system.ts";
 
 /** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
 const TRACE = (() => {
@@ -105,7 +106,7 @@ export async function decidePrivileges(
   let reason = "";
   if (opts.privileged !== false) {
     try {
-      const { rawAccess } = await import("../../ffi/mod.ts");
+      const { rawAccess } = await import("../engine/system.ts");
       const a = rawAccess();
       rawOk = a.ok;
       if (!a.ok) reason = a.reason;
@@ -198,7 +199,7 @@ export async function runScan(
   const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
   if (missing) fatal(missing);
   if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
-    const { sourceOptionsProblem } = await import("./route.ts");
+    const { sourceOptionsProblem } = await import("../engine/route.ts");
     const problem = sourceOptionsProblem({
       iface: opts.iface,
       source: opts.sourceAddress,
@@ -392,8 +393,9 @@ export async function runScan(
     },
   });
   const { jar, cookies } = newCookies();
-  const ctx: EngineContext = {
-    opts,
+  const ctx: RunContext = {
+    opts: engineConfig(opts),
+    options: opts,
     decoys,
     hops: opts.traceroute ? new (await import("../trace/mod.ts")).HopCache() : undefined,
     plan: timingPlan(opts.timing, opts.argv),
@@ -425,7 +427,7 @@ export async function runScan(
   if (privileged && !opts.listScan) {
     const [{ packetCore }, ffi] = await Promise.all([
       import("../../core-wasm/mod.ts"),
-      import("../../ffi/mod.ts"),
+      import("../engine/system.ts"),
     ]);
     // ffi closes its handles on Ctrl-C; the exit is ours (after writing).
     ffi.setOnInterrupt(() => {});
@@ -724,7 +726,7 @@ interface GroupSinks {
  * merged into those hosts' results.
  */
 async function scanGroup(
-  ctx: EngineContext,
+  ctx: RunContext,
   targets: Target[],
   plan: GroupPlan,
   sinks: GroupSinks,
@@ -742,7 +744,8 @@ async function scanGroup(
   // record after its report, so --resume continues inside it.
   const unfinished = new Set<ScanHost>();
   const finished = new Set<ScanHost>();
-  const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
+  const { discoverHosts } = await import("../discovery/mod.ts");
+  const { resolveNextHops } = await import("../engine/next_hop_mac.ts");
   ctx.progress?.setPhase("Ping Scan", hosts.length);
   trace(`group of ${hosts.length}: discovery`);
   await discoverHosts(ctx, hosts, plan.rawScan);
@@ -755,7 +758,7 @@ async function scanGroup(
   // With -v, nmap prints a group's reports after its "Completed …" lines.
   let openGate = () => {};
   // So does its XML: <taskend> before the <host>s.
-  const gate = ctx.chatter?.enabled || ctx.opts.verbose > 0
+  const gate = ctx.chatter?.enabled || ctx.options.verbose > 0
     ? new Promise<void>((r) => (openGate = r))
     : Promise.resolve();
   const flush = () => {
@@ -770,11 +773,11 @@ async function scanGroup(
   };
 
   const up = hosts.filter((h) => h.up);
-  const scanning = !ctx.opts.discovery.pingOnly && !ctx.signal.aborted;
+  const scanning = !ctx.options.discovery.pingOnly && !ctx.signal.aborted;
   const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
   const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
   const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
-  const service = ctx.opts.versionDetection
+  const service = ctx.options.versionDetection
     ? await loadServiceDetection(ctx.log, plan.serviceTasks)
     : undefined;
   const scripts = ctx.scripts;
@@ -782,10 +785,10 @@ async function scanGroup(
 
   // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
   // default, every host with -R, none with -n.
-  const mode = ctx.opts.dnsMode;
+  const mode = ctx.options.dnsMode;
   const names = new Map<ScanHost, Promise<string | undefined>>();
   if (mode !== "never") {
-    const resolver = await reverseResolver(ctx.opts.dnsServers);
+    const resolver = await reverseResolver(ctx.options.dnsServers);
     for (const h of hosts) {
       if (h.up || mode === "always") {
         names.set(
@@ -810,18 +813,18 @@ async function scanGroup(
       const probeable = r.ports.some((p) => p.state === "open" || p.state === "open|filtered");
       if (service && probeable && !ctx.signal.aborted) {
         try {
-          await service(r, ctx.opts);
+          await service(r, ctx.options);
         } catch (e) {
           ctx.log.warn(`Service detection failed for ${h.address}: ${(e as Error).message}`);
         }
       }
       const ptr = await names.get(h);
       if (ptr) r.ptrHostname = ptr;
-      if (ctx.opts.osDetection && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
+      if (ctx.options.osDetection && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
         try {
           const { detectOs } = await import("../os/mod.ts");
           const route = h.route ?? ctx.raw.sessions.route(h.address);
-          const os = await detectOs(r, ctx.raw.sessions.get(route), ctx.opts, {
+          const os = await detectOs(r, ctx.raw.sessions.get(route), ctx.options, {
             log: ctx.log.info,
             signal: ctx.signal,
           });
@@ -830,7 +833,7 @@ async function scanGroup(
           ctx.log.warn(`OS detection failed for ${h.address}: ${(e as Error).message}`);
         }
       }
-      if (ctx.opts.traceroute && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
+      if (ctx.options.traceroute && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
         // In host order, so that a hop two traces share is told as the earlier host's.
         try {
           await Promise.race([Promise.all(traces.slice(0, i).map((t) => t.promise)), aborted]);
@@ -838,11 +841,11 @@ async function scanGroup(
           const route = h.route ?? ctx.raw.sessions.route(h.address);
           const resolver = mode === "never"
             ? undefined
-            : await reverseResolver(ctx.opts.dnsServers);
+            : await reverseResolver(ctx.options.dnsServers);
           const trace = await traceroute(
             r,
             ctx.raw.sessions.get(route),
-            ctx.opts,
+            ctx.options,
             hopCache!,
             resolver && ((a) => resolver.reverse(a).catch(() => undefined)),
             ctx.signal,
@@ -962,7 +965,7 @@ async function scanGroup(
             plan.tcpPorts,
             kind as RawTcpScanKind,
             listener,
-            ctx.opts.scanFlags,
+            ctx.options.scanFlags,
           );
           if (ctx.signal.aborted) partial(group, table);
         }));
@@ -1028,7 +1031,7 @@ async function scanGroup(
 }
 
 /** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
-function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
+function carryTiming(ctx: RunContext, h: ScanHost, ports: number) {
   const t = newHostTiming(ctx.plan, ports);
   if (h.timing) t.rtt = h.timing.rtt;
   return t;
