@@ -13,7 +13,7 @@
  * says so in one sentence and exits 1.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import {
   haveNmap,
   type Lab,
