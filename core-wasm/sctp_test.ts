@@ -2,7 +2,8 @@
 // protocol-unreachable the kernel quoted it in, and an INIT ACK and an ABORT whose CRC32c a
 // bit-at-a-time reference implementation (below, and Python's in the commit) computed.
 
-import { assert, assertEquals, hex, referenceCrc32c, unhex } from "./_test_assert.ts";
+import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
+import { referenceCrc32c } from "./_frame_gen.ts";
 import * as wasm from "./build/core.wasm";
 import * as L from "./_layout.ts";
 import { sctpFields, type SpecFields, writeSpec } from "./_spec.ts";

@@ -4,7 +4,7 @@
  * admin unreachable) — against the scenario's own rules and against nmap in the same lab.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 
 function rows(text: string): string[] {

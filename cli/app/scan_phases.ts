@@ -7,12 +7,12 @@
  */
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
-import type { EngineContext } from "../engine/context.ts";
+import type { RunContext } from "./context.ts";
 import type { ScanHost } from "../engine/host.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
-import type { Protocol } from "../model.ts";
+import type { Protocol } from "../model/mod.ts";
 import type { ScanKind } from "../options_types.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import type { ScanListener } from "../scans/probe_scan.ts";
@@ -61,7 +61,7 @@ export interface PhaseHooks {
 }
 
 /** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
-function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
+function carryTiming(ctx: RunContext, h: ScanHost, ports: number) {
   const t = newHostTiming(ctx.plan, ports);
   if (h.timing) t.rtt = h.timing.rtt;
   return t;
@@ -69,7 +69,7 @@ function carryTiming(ctx: EngineContext, h: ScanHost, ports: number) {
 
 /** Runs one phase on the group's up hosts. */
 export async function runScanPhase(
-  ctx: EngineContext,
+  ctx: RunContext,
   phase: ScanPhase,
   up: ScanHost[],
   hooks: PhaseHooks,
@@ -99,8 +99,8 @@ export async function runScanPhase(
   // hops are resolved.
   const { probeScan } = await import("../scans/probe_scan.ts");
   const { moduleShaping } = await import("../scans/tcp_raw.ts");
-  const module = driver.module(moduleShaping(ctx), ctx.opts.scanFlags);
-  const templateKey = `${phase.kind}/${ctx.opts.scanFlags ?? ""}`;
+  const module = driver.module(moduleShaping(ctx), ctx.options.scanFlags);
+  const templateKey = `${phase.kind}/${ctx.options.scanFlags ?? ""}`;
   const bySession = new Map<string, ScanHost[]>();
   for (const h of up) {
     if (!h.route) {

@@ -17,7 +17,7 @@
  */
 
 import type { ParsedRecords, ProbeTemplate, TemplateSpec } from "../../core-wasm/mod.ts";
-import type { PortState, Protocol } from "../model.ts";
+import type { PortState, Protocol } from "../model/mod.ts";
 
 /** A decided port: state plus nmap's reason word. */
 export interface Verdict {

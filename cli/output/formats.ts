@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { OutputWriter } from "../model.ts";
+import type { OutputWriter } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import type { ServicesDb } from "../services_db.ts";
 import { GrepableWriter } from "./grepable.ts";

@@ -6,7 +6,7 @@
  * probe we never sent — must decide nothing.
  */
 
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import {
   type FrameBatch,
   Kind,
@@ -22,7 +22,7 @@ import type { RawRoute } from "../engine/route.ts";
 import type { RawSession, RecordHandler } from "../engine/raw_session.ts";
 import { parseOptions } from "../options.ts";
 import { timingPlan } from "../timing/mod.ts";
-import type { PortResult } from "../model.ts";
+import type { PortResult } from "../model/mod.ts";
 import { probeScan } from "./probe_scan.ts";
 import { sctpInitModule } from "./sctp_init.ts";
 import { tcpProbeModule } from "./tcp_raw.ts";

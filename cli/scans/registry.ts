@@ -8,7 +8,7 @@
  */
 
 import type { ProbeModuleFactory } from "../engine/probe_module.ts";
-import type { Protocol } from "../model.ts";
+import type { Protocol } from "../model/mod.ts";
 import type { ScanKind } from "../options_types.ts";
 import { sctpInitModule } from "./sctp_init.ts";
 import type { RawTcpScanKind } from "./tcp_rules.ts";

@@ -1,4 +1,4 @@
-import { assertEquals } from "../engine/_assert.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { kindsOf, SCAN_KINDS } from "./registry.ts";
 
 Deno.test("registry: each kind's module scans the entry's protocol, options are unique", () => {

@@ -8,7 +8,7 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { Protocol } from "../model.ts";
+import type { Protocol } from "../model/mod.ts";
 import type { Verdict } from "../engine/probe_module.ts";
 import type { ScanKind } from "../options_types.ts";
 

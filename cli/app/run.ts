@@ -5,28 +5,30 @@
  * for each host cut short (never a report: it is not finished), closing
  * every file, and returning the signal's shell status (./signals.ts).
  *
+ * The rest of the run has a module each: privileges.ts (raw or connect), host_groups.ts (group
+ * size, --randomize-hosts), scan_group.ts (one group: discovery, the scan kinds, detection and
+ * ordered emission), resume.ts (--resume's ports), reverse_dns.ts, decoys.ts (-D) and
+ * context.ts (the run's context and the engine's configuration built from the options).
+ *
  * @module
  */
 
 import type {
   HostResult,
   OutputWriter,
-  PortResult,
-  Protocol,
   RunInfo,
   RunSummary,
   ScanInfo,
   TaskEvent,
-} from "../model.ts";
-import type { Decoy, Options, ScanKind } from "../options_types.ts";
-import { checkPrivileges } from "../options.ts";
+} from "../model/mod.ts";
+import type { Options } from "../options_types.ts";
 import { fatal, UsageError } from "../errors.ts";
 import {
   firstMissing,
   permissionMessage,
   PRIVILEGE_NEEDS,
   scanPermissionNeeds,
-} from "../permissions.ts";
+} from "./permissions.ts";
 import {
   type ExcludeSet,
   expandTargets,
@@ -36,102 +38,36 @@ import {
 } from "../targets.ts";
 import { openWriters } from "../output/mod.ts";
 import { compactPortList, escapeTerminal } from "../output/format.ts";
-import { PORTHOLE_VERSION } from "../help.ts";
+import { PORTHOLE_VERSION } from "../model/product.ts";
 import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
-import { type EngineContext, newCookies, type RunLog, SessionPool } from "./context.ts";
-import { ScanHost } from "./host.ts";
-import type { PortTable } from "../scans/port_table.ts";
+import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
+import { engineConfig, type RunContext } from "./context.ts";
+import { ScanHost } from "../engine/host.ts";
 import { kindsOf, SCAN_KINDS } from "../scans/registry.ts";
-import { type PhaseHooks, runScanPhase, type ScanPhase, scanPhases } from "../app/scan_phases.ts";
-import { Chatter, completedInfo, nameIp, type TaskRecorder } from "./chatter.ts";
-import { describeFrame, traceTime } from "./packet_trace.ts";
-import type { FrameTracer } from "./raw_session.ts";
+import { scanPhases } from "./scan_phases.ts";
+import { Chatter } from "../engine/chatter.ts";
+import { describeFrame, traceTime } from "../engine/packet_trace.ts";
+import type { FrameTracer } from "../engine/raw_session.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
-import { mergeRecorded, portsLeft } from "./resume.ts";
+import { portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
-import { takeShard } from "./shard.ts";
-import { requireDescriptors } from "./descriptors.ts";
-import { describeError } from "../../ffi/mod.ts";
+import { takeShard } from "../engine/shard.ts";
+import { requireDescriptors } from "../engine/descriptors.ts";
+import { describeError } from "../engine/system.ts";
+import { trace } from "./phase_trace.ts";
+import { decidePrivileges } from "./privileges.ts";
+import { hostGroupSize, RANDOMIZE_BLOCK, shuffleInBlocks } from "./host_groups.ts";
+import { RDNS_PARALLEL, reverseResolver } from "./reverse_dns.ts";
+import { resolveDecoys } from "./decoys.ts";
+import { DeferredTasks, type GroupPlan, type GroupSinks, scanGroup } from "./scan_group.ts";
 
-/** PORTHOLE_DEBUG_TIMING=1: phase times on stderr (ms since the process started). */
-const TRACE = (() => {
-  try {
-    return Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1";
-  } catch {
-    return false;
-  }
-})();
+export { trace } from "./phase_trace.ts";
 
-/** Print a phase mark when PORTHOLE_DEBUG_TIMING=1. */
-export function trace(label: string): void {
-  if (TRACE) console.error(`timing: ${performance.now().toFixed(1)} ms ${label}`);
-}
-
-/** Where the run writes. */
+//** Where the run writes. */
 export interface RunIo {
   stdout(s: string): void;
   stderr(s: string): void;
-}
-
-/** Hosts per group: bounded so a group's probe state stays small. */
-export function hostGroupSize(opts: Options, portCount: number): number {
-  const t = opts.timing;
-  // About 25k probes per group: enough parallelism to fill any window, and
-  // a bounded set of host results in memory (a /16 × 100 ports stays small).
-  let n = opts.discovery.pingOnly ? 4096 : Math.floor(25_000 / Math.max(1, portCount));
-  n = Math.max(16, Math.min(4096, n));
-  if (t.minHostgroup > 0) n = Math.max(n, t.minHostgroup);
-  if (t.maxHostgroup > 0) n = Math.min(n, t.maxHostgroup);
-  return Math.max(1, n);
-}
-
-/** Decide raw vs connect, and the scan list, as nmap does. Throws UsageError. */
-export async function decidePrivileges(
-  opts: Options,
-  log: RunLog,
-): Promise<{ privileged: boolean; scans: ScanKind[] }> {
-  let rawOk = false;
-  let reason = "";
-  if (opts.privileged !== false) {
-    try {
-      const { rawAccess } = await import("../../ffi/mod.ts");
-      const a = rawAccess();
-      rawOk = a.ok;
-      if (!a.ok) reason = a.reason;
-    } catch (e) {
-      reason = e instanceof Error ? e.message : String(e);
-    }
-  }
-  const privileged = opts.privileged ?? rawOk;
-  const isRoot = Deno.uid?.() === 0;
-  // What asks for raw packets, worded as nmap's "requires root privileges" messages are.
-  const wantsRaw = opts.scans.some((k) => k !== "connect")
-    ? "You requested a scan type which"
-    : opts.osDetection && !opts.aggressive
-    ? "TCP/IP fingerprinting (for OS scan)"
-    : opts.discovery.udpPorts.length > 0
-    ? "UDP Ping (-PU)"
-    : undefined;
-  if (!privileged && wantsRaw && isRoot && reason && opts.privileged === undefined) {
-    // Root, but raw packets are not to be had (no libpcap, no --allow-ffi):
-    // say why in one sentence rather than blaming privileges.
-    throw new UsageError(`${wantsRaw} requires raw packet access: ${reason}`);
-  }
-  checkPrivileges(opts, privileged);
-  if (opts.scans.length === 0 && !privileged && isRoot && reason && !opts.discovery.pingOnly) {
-    log.warn(`Raw packets are unavailable (${reason}); using a TCP connect scan (-sT) instead.`);
-  }
-  const scans: ScanKind[] = opts.scans.length ? [...opts.scans] : [privileged ? "syn" : "connect"];
-  if (opts.shaping && (!privileged || scans.includes("connect"))) {
-    log.warn(
-      "You have specified some options that require raw socket access.\n" +
-        `These options will not be honored ${
-          privileged ? "for TCP Connect scan" : "without the necessary privileges"
-        }.`,
-    );
-  }
-  return { privileged, scans };
 }
 
 /** Calls `fn` on every writer, even when one throws, and rethrows the first
@@ -188,7 +124,7 @@ export async function runScan(
   const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
   if (missing) fatal(missing);
   if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
-    const { sourceOptionsProblem } = await import("./route.ts");
+    const { sourceOptionsProblem } = await import("../engine/route.ts");
     const problem = sourceOptionsProblem({
       iface: opts.iface,
       source: opts.sourceAddress,
@@ -377,8 +313,9 @@ export async function runScan(
     },
   });
   const { jar, cookies } = newCookies();
-  const ctx: EngineContext = {
-    opts,
+  const ctx: RunContext = {
+    opts: engineConfig(opts),
+    options: opts,
     decoys,
     hops: opts.traceroute ? new (await import("../trace/mod.ts")).HopCache() : undefined,
     plan: timingPlan(opts.timing, opts.argv),
@@ -410,7 +347,7 @@ export async function runScan(
   if (privileged && !opts.listScan) {
     const [{ packetCore }, ffi] = await Promise.all([
       import("../../core-wasm/mod.ts"),
-      import("../../ffi/mod.ts"),
+      import("../engine/system.ts"),
     ]);
     // ffi closes its handles on Ctrl-C; the exit is ours (after writing).
     ffi.setOnInterrupt(() => {});
@@ -583,31 +520,6 @@ export async function runScan(
   return errorMessage ? 1 : 0;
 }
 
-/** Hosts shuffled at a time by --randomize-hosts (nmap reads ahead this many too). */
-const RANDOMIZE_BLOCK = 2048;
-
-/** Yields `source` in blocks of `size`, each in random order (Fisher–Yates). */
-export async function* shuffleInBlocks<T>(
-  source: AsyncIterable<T> | Iterable<T>,
-  size: number,
-  random: () => number = Math.random,
-): AsyncGenerator<T> {
-  let block: T[] = [];
-  const flush = function* () {
-    for (let i = block.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [block[i], block[j]] = [block[j]!, block[i]!];
-    }
-    yield* block;
-    block = [];
-  };
-  for await (const t of source) {
-    block.push(t);
-    if (block.length >= size) yield* flush();
-  }
-  yield* flush();
-}
-
 /**
  * -sL: every target written as "unknown", with its reverse-DNS name (unless -n), in target
  * order; no packet goes to any of them.
@@ -647,319 +559,6 @@ async function listTargets(
   while (window.length && !signal.aborted) await writeFirst();
 }
 
-/**
- * Service detection starts on a host as soon as its ports are known, while the port scan goes
- * on for others; its task records wait until the open phase has ended, so the XML reads in
- * nmap's order (a phase's <taskend>, then the service scan's <taskbegin>).
- */
-class DeferredTasks implements TaskRecorder {
-  #open = 0;
-  #queue: (() => void)[] = [];
-  constructor(readonly inner: TaskRecorder) {}
-  /** A port-scan phase begins. */
-  hold(): void {
-    this.#open++;
-  }
-  /** It ended: what waited is recorded. */
-  release(): void {
-    if (--this.#open > 0) return;
-    const q = this.#queue;
-    this.#queue = [];
-    for (const record of q) record();
-  }
-  begin(task: string, time: number): void {
-    this.#record(() => this.inner.begin(task, time));
-  }
-  end(task: string, time: number, extrainfo: string): void {
-    this.#record(() => this.inner.end(task, time, extrainfo));
-  }
-  #record(record: () => void): void {
-    if (this.#open > 0) this.#queue.push(record);
-    else record();
-  }
-}
-
-interface GroupPlan {
-  /** -v's task records of service detection (XML), in nmap's order. */
-  serviceTasks?: DeferredTasks;
-  privileged: boolean;
-  /** The run sends raw packets (nmap's RawScan()): discovery may look up routes and ARP. */
-  rawScan: boolean;
-  /** The port-scan phases, in order (cli/app/scan_phases.ts). */
-  phases: ScanPhase[];
-}
-
-interface GroupSinks {
-  write(r: HostResult): Promise<void>;
-  progress(p: { address: string; ports: HostResult["ports"]; time: number }): Promise<void>;
-}
-
-/**
- * Discover and scan one host group; hosts are written in target order as
- * soon as they and every host before them are finished (or, after Ctrl-C,
- * as progress records when cut short).
- * `recorded` (--resume): ports an interrupted run settled, by address,
- * merged into those hosts' results.
- */
-async function scanGroup(
-  ctx: EngineContext,
-  targets: Target[],
-  plan: GroupPlan,
-  sinks: GroupSinks,
-  recorded?: ReadonlyMap<string, PortResult[]>,
-): Promise<void> {
-  const hosts = targets.map((t) => new ScanHost(t, ctx.jar));
-  /** The host's result, with the ports an interrupted run recorded (--resume). */
-  const resultOf = (h: ScanHost): HostResult => {
-    const r = h.result();
-    const old = recorded?.get(h.address);
-    if (old && r.status === "up") r.ports = mergeRecorded(r.ports, old);
-    return r;
-  };
-  // Written with only part of their ports (Ctrl-C): each gets a progress
-  // record after its report, so --resume continues inside it.
-  const unfinished = new Set<ScanHost>();
-  const finished = new Set<ScanHost>();
-  const { discoverHosts, resolveNextHops } = await import("../discovery/mod.ts");
-  ctx.progress?.setPhase("Ping Scan", hosts.length);
-  trace(`group of ${hosts.length}: discovery`);
-  await discoverHosts(ctx, hosts, plan.rawScan);
-  trace("discovery done");
-
-  // Ordered emission: results[i] is set when host i is complete.
-  const results: (HostResult | undefined)[] = new Array(hosts.length);
-  let next = 0;
-  let chain = Promise.resolve();
-  // With -v, nmap prints a group's reports after its "Completed …" lines.
-  let openGate = () => {};
-  // So does its XML: <taskend> before the <host>s.
-  const gate = ctx.chatter?.enabled || ctx.opts.verbose > 0
-    ? new Promise<void>((r) => (openGate = r))
-    : Promise.resolve();
-  const flush = () => {
-    chain = chain.then(() => gate).then(async () => {
-      while (next < hosts.length && results[next]) {
-        const r = results[next]!;
-        results[next] = undefined;
-        await emit(next++, r);
-      }
-    });
-    return chain;
-  };
-
-  const up = hosts.filter((h) => h.up);
-  const scanning = !ctx.opts.discovery.pingOnly && !ctx.signal.aborted;
-  const phases = scanning ? plan.phases.length : 0;
-  const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
-  const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
-  const service = ctx.opts.versionDetection
-    ? await loadServiceDetection(ctx.log, plan.serviceTasks)
-    : undefined;
-  const scripts = ctx.scripts;
-  const pendingServices: Promise<void>[] = [];
-
-  // Reverse DNS (nmap's mass rDNS) runs beside the scans: up hosts by
-  // default, every host with -R, none with -n.
-  const mode = ctx.opts.dnsMode;
-  const names = new Map<ScanHost, Promise<string | undefined>>();
-  if (mode !== "never") {
-    const resolver = await reverseResolver(ctx.opts.dnsServers);
-    for (const h of hosts) {
-      if (h.up || mode === "always") {
-        names.set(
-          h,
-          resolver.reverse(h.address).catch(() => undefined),
-        );
-      }
-    }
-  }
-
-  // --traceroute: traces[i] settles when host i's trace is done (or it has none).
-  const hopCache = ctx.hops;
-  const traces = hopCache ? hosts.map(() => Promise.withResolvers<void>()) : [];
-  const aborted = hopCache &&
-    new Promise<void>((res) => ctx.signal.addEventListener("abort", () => res(), { once: true }));
-
-  const finishHost = (h: ScanHost) => {
-    const i = index.get(h)!;
-    finished.add(h);
-    const r = resultOf(h);
-    const job = (async () => {
-      const probeable = r.ports.some((p) => p.state === "open" || p.state === "open|filtered");
-      if (service && probeable && !ctx.signal.aborted) {
-        try {
-          await service(r, ctx.opts);
-        } catch (e) {
-          ctx.log.warn(`Service detection failed for ${h.address}: ${(e as Error).message}`);
-        }
-      }
-      const ptr = await names.get(h);
-      if (ptr) r.ptrHostname = ptr;
-      if (ctx.opts.osDetection && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
-        try {
-          const { detectOs } = await import("../os/mod.ts");
-          const route = h.route ?? ctx.raw.sessions.route(h.address);
-          const os = await detectOs(r, ctx.raw.sessions.get(route), ctx.opts, {
-            log: ctx.log.info,
-            signal: ctx.signal,
-          });
-          if (os) r.os = os;
-        } catch (e) {
-          ctx.log.warn(`OS detection failed for ${h.address}: ${(e as Error).message}`);
-        }
-      }
-      if (ctx.opts.traceroute && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
-        // In host order, so that a hop two traces share is told as the earlier host's.
-        try {
-          await Promise.race([Promise.all(traces.slice(0, i).map((t) => t.promise)), aborted]);
-          const { traceroute } = await import("../trace/mod.ts");
-          const route = h.route ?? ctx.raw.sessions.route(h.address);
-          const resolver = mode === "never"
-            ? undefined
-            : await reverseResolver(ctx.opts.dnsServers);
-          const trace = await traceroute(
-            r,
-            ctx.raw.sessions.get(route),
-            ctx.opts,
-            hopCache!,
-            resolver && ((a) => resolver.reverse(a).catch(() => undefined)),
-            ctx.signal,
-          );
-          if (trace) r.trace = trace;
-        } catch (e) {
-          ctx.log.warn(`Traceroute failed for ${h.address}: ${(e as Error).message}`);
-        }
-      }
-      traces[i]?.resolve();
-      if (scripts && r.status === "up" && !ctx.signal.aborted) {
-        try {
-          await scripts.host(r);
-        } catch (e) {
-          ctx.log.warn(`NSE failed for ${h.address}: ${(e as Error).message}`);
-        }
-      }
-      results[i] = r;
-      await flush();
-    })();
-    pendingServices.push(job);
-  };
-
-  // Interrupted during discovery: hosts not yet seen up are unknown, not down.
-  const undecided = ctx.signal.aborted ? new Set(hosts.filter((h) => !h.up)) : new Set();
-  for (const h of hosts) {
-    if ((!h.up || phases === 0) && !undecided.has(h)) finishHost(h);
-  }
-
-  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number) => {
-    h.ports.push(...table.results(hi));
-    table.clearHost(hi);
-    const left = (remaining.get(h) ?? 1) - 1;
-    remaining.set(h, left);
-    if (left === 0) finishHost(h);
-  };
-  const chatter = ctx.chatter;
-  const listenerFor = (protocol: Protocol) => ({
-    port(host: ScanHost, port: number, state: string) {
-      if (state === "open") chatter?.open(port, protocol, host.address);
-    },
-    hostDone(host: ScanHost, hi: number, table: PortTable) {
-      onPhaseDone(host, table, hi);
-    },
-  });
-  // nmap names a lone host "name (addr)" in its -v lines, rDNS included.
-  const label = async (hs: ScanHost[]) =>
-    hs.length === 1 && chatter?.enabled
-      ? [nameIp(hs[0]!.address, hs[0]!.target.userHostname ?? await names.get(hs[0]!))]
-      : hs.map((h) => h.address);
-  const phase = async (
-    title: string,
-    hs: ScanHost[],
-    ports: number,
-    body: () => Promise<void>,
-  ) => {
-    ctx.progress?.setPhase(title, hs.length);
-    const task = chatter?.start(title, await label(hs), ports);
-    plan.serviceTasks?.hold();
-    try {
-      await body();
-      const timedOut = hs.filter((h) => h.timedOut).length;
-      task?.done(completedInfo("ports", hs.length, ports, timedOut));
-    } finally {
-      plan.serviceTasks?.release();
-    }
-  };
-
-  if (scanning && up.length) {
-    const hooks: PhaseHooks = {
-      phase,
-      listener: listenerFor,
-      skip: (h) => onPhaseDone(h, emptyTable([]), 0),
-      partial,
-      resolveNextHops: (routes) => resolveNextHops(ctx, routes),
-    };
-    for (const ph of plan.phases) {
-      if (ctx.signal.aborted) break;
-      await runScanPhase(ctx, ph, up, hooks);
-    }
-  }
-
-  openGate();
-
-  // Ctrl-C: hosts still in flight are written with what is known.
-  function partial(group: ScanHost[], table: PortTable) {
-    for (const h of group) {
-      const i = index.get(h)!;
-      if (results[i] || next > i || finished.has(h)) continue;
-      const hi = group.indexOf(h);
-      h.ports.push(...table.results(hi));
-      unfinished.add(h);
-      results[i] = resultOf(h);
-    }
-  }
-
-  /** Write host i: its report when it is finished; for a host cut short by
-   * Ctrl-C only its progress record (every port settled so far, recorded
-   * ones included), so no file shows it as finished and --resume continues it. */
-  async function emit(i: number, r: HostResult) {
-    if (unfinished.has(hosts[i]!)) {
-      await sinks.progress({ address: r.address, ports: r.ports, time: Date.now() });
-    } else {
-      await sinks.write(r);
-    }
-  }
-
-  if (ctx.signal.aborted) {
-    // Write every host that is complete or partially known, in order.
-    for (let i = 0; i < hosts.length; i++) {
-      const h = hosts[i]!;
-      if (
-        !results[i] && next <= i && !finished.has(h) &&
-        (h.ports.length > 0 || (h.up && recorded?.has(h.address)))
-      ) {
-        unfinished.add(h);
-        results[i] = resultOf(h);
-      }
-    }
-  }
-  await Promise.all(pendingServices);
-  await flush();
-  if (ctx.signal.aborted) {
-    // Ctrl-C: write what is known, in order, skipping hosts never reached.
-    await chain;
-    for (; next < hosts.length; next++) {
-      const r = results[next];
-      if (r) await emit(next, r);
-    }
-  }
-}
-
-function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable {
-  // A table with nothing decided: results() is empty.
-  return { results: () => [], clearHost() {}, protocol, ports } as unknown as PortTable;
-}
-
-type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
-
 /** -sC/--script: cli/scripts/mod.ts (loaded only when asked for); a bad selection is a usage
  * error before any script runs. */
 async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog) {
@@ -979,110 +578,8 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
   }
 }
 
-/** -sV: cli/service/mod.ts's detectServices (loaded only when asked for). */
-async function loadServiceDetection(log: RunLog, tasks?: TaskRecorder): Promise<ServiceFn> {
-  const m = await import("../service/mod.ts");
-  return (host, opts) => m.detectServices(host, opts, log.warn, { tasks });
-}
-
-let resolverPromise: Promise<{ reverse(a: string): Promise<string | undefined> }> | undefined;
-
-/** Reverse lookups in flight at most. */
-const RDNS_PARALLEL = 32;
-/** Timeout per reverse lookup, ms. */
-const RDNS_TIMEOUT_MS = 2000;
-
-/**
- * One reverse resolver per run: /etc/hosts, then DNS with at most
- * RDNS_PARALLEL queries in flight; after three timeouts in a row DNS is
- * taken to be unreachable and only the hosts file is asked (so a /16 does
- * not queue 65536 doomed queries).
- */
-function reverseResolver(
-  servers?: readonly string[],
-): Promise<{ reverse(a: string): Promise<string | undefined> }> {
-  resolverPromise ??= import("../dns.ts").then((m) => {
-    const dns = new m.SystemResolver({
-      timeoutMs: RDNS_TIMEOUT_MS,
-      resolveDns: servers ? m.askServers(servers) : undefined,
-    });
-    const hostsOnly = new m.SystemResolver({
-      resolveDns: () => Promise.resolve([]),
-    });
-    let active = 0, timeouts = 0;
-    const queue: (() => void)[] = [];
-    return {
-      async reverse(a: string): Promise<string | undefined> {
-        if (timeouts >= 3) return hostsOnly.reverse(a);
-        if (active >= RDNS_PARALLEL) await new Promise<void>((r) => queue.push(r));
-        active++;
-        const t0 = performance.now();
-        try {
-          const name = await (timeouts >= 3 ? hostsOnly : dns).reverse(a);
-          if (name === undefined && performance.now() - t0 >= RDNS_TIMEOUT_MS * 0.9) timeouts++;
-          else timeouts = 0;
-          return name;
-        } finally {
-          active--;
-          queue.shift()?.();
-        }
-      },
-    };
-  });
-  return resolverPromise;
-}
-
 /** Is stdout the interactive normal output (no format written to "-")? */
 function interactiveStdout(opts: Options): boolean {
   const o = opts.output;
   return ![o.normal, o.xml, o.grepable, o.json, o.skid].includes("-");
-}
-
-/** The IPv4 ranges nmap's ip_is_reserved() keeps random decoys out of (RFC 6890 and multicast). */
-const RESERVED_V4: [number, number][] = [
-  [0x00000000, 8],
-  [0x0a000000, 8],
-  [0x64400000, 10],
-  [0x7f000000, 8],
-  [0xa9fe0000, 16],
-  [0xac100000, 12],
-  [0xc0000000, 24],
-  [0xc0000200, 24],
-  [0xc0586300, 24],
-  [0xc0a80000, 16],
-  [0xc6120000, 15],
-  [0xc6336400, 24],
-  [0xcb007100, 24],
-  [0xe0000000, 3],
-];
-
-/** -D's entries as source addresses (null: ME, placed at random when not given, as nmap does). */
-async function resolveDecoys(list: Decoy[], family: 4 | 6): Promise<(string | null)[]> {
-  const out: (string | null)[] = [];
-  for (const d of list) {
-    if (d.kind === "me") out.push(null);
-    else if (d.kind === "rnd") {
-      for (let i = 0; i < d.count; i++) {
-        let a: number;
-        do a = crypto.getRandomValues(new Uint32Array(1))[0]!; while (
-          RESERVED_V4.some(([net, len]) => (a >>> (32 - len)) === (net >>> (32 - len)))
-        );
-        out.push(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`);
-      }
-    } else {
-      const { SystemResolver } = await import("../dns.ts");
-      const literal = family === 6 ? d.name.includes(":") : /^\d+\.\d+\.\d+\.\d+$/.test(d.name);
-      let found: string[] = [];
-      try {
-        found = literal ? [d.name] : await new SystemResolver().lookup(d.name);
-      } catch {
-        // reported below
-      }
-      const a = found.find((x) => (x.includes(":") ? 6 : 4) === family);
-      if (!a) fatal(`Failed to resolve decoy host "${d.name}": Name or service not known`);
-      out.push(a);
-    }
-  }
-  if (!out.includes(null)) out.splice(Math.floor(Math.random() * (out.length + 1)), 0, null);
-  return out;
 }
