@@ -7,21 +7,10 @@
  */
 
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
-import {
-  type FrameBatch,
-  Kind,
-  LinkType,
-  packetCore,
-  type ParsedRecords,
-  TcpFlag,
-} from "../../core-wasm/mod.ts";
-import type { EngineContext } from "../engine/context.ts";
-import { newCookies } from "../engine/context.ts";
+import { Kind, LinkType, packetCore, type ParsedRecords, TcpFlag } from "../../core-wasm/mod.ts";
 import { ScanHost } from "../engine/host.ts";
-import type { RawRoute } from "../engine/route.ts";
-import type { RawSession, RecordHandler } from "../engine/raw_session.ts";
-import { parseOptions } from "../options.ts";
-import { timingPlan } from "../timing/mod.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import { fakeEngineContext, FakeRawSession } from "../../tests/testing/fake_session.ts";
 import type { PortResult } from "../model/mod.ts";
 import { probeScan } from "./probe_scan.ts";
 import { sctpInitModule } from "./sctp_init.ts";
@@ -34,89 +23,50 @@ const ROUTER = "10.0.0.254";
 
 type Answer = "open" | "closed" | "unreach" | "router" | "silent";
 
-/** A raw session whose wire is a function: probes out, the fake host's frames back. */
-class FakeSession {
-  readonly sendLinkType = LinkType.RAW;
-  readonly lastSend = { start: 0, end: 0, stamped: 0 };
-  readonly route = {
-    family: 4,
-    iface: "fake0",
-    ifindex: 1,
-    linkKind: "raw",
-    loopback: false,
-    source: US,
-    sourceBytes: Uint8Array.of(10, 0, 0, 1),
-    nextHop: TARGET,
-    srcMac: new Uint8Array(6),
-    dstMac: new Uint8Array(6),
-    onLink: true,
-  } as unknown as RawRoute;
-  readonly #rx: FrameBatch = core.frameBatch(4096, 4096 * 256);
-  #queue: Uint8Array[] = [];
+/** A fake host behind a fake raw session (tests/testing/fake_session.ts). */
+class FakeSession extends FakeRawSession {
   forged = 0;
 
-  constructor(readonly answers: Record<number, Answer>, readonly forge: boolean) {}
+  constructor(readonly answers: Record<number, Answer>, readonly forge: boolean) {
+    super(US, TARGET);
+  }
 
-  sendBatch(batch: FrameBatch, count: number): number {
-    const r = core.parseBatch(batch, count, LinkType.RAW);
-    this.lastSend.start = this.lastSend.end = performance.now();
-    for (let i = 0; i < count; i++) {
-      const probe = r.frame(i).slice(r.l3Offset(i));
-      const sport = r.srcPort(i), dport = r.dstPort(i);
-      const kind = r.kind(i);
-      const base = { src: TARGET, dst: US, srcPort: dport, linkType: LinkType.RAW };
-      const icmp = (src: string, code: number, quote = probe) =>
-        core.buildIcmp({ src, dst: US, type: 3, code, payload: quote, linkType: LinkType.RAW });
-      const reply = (to: number, good: boolean): Uint8Array => {
-        if (kind === Kind.SCTP) {
-          const tag = good ? r.sctpInitiateTag(i) : r.sctpInitiateTag(i) ^ 0x5a5a;
-          const chunks = this.answers[dport] === "open"
-            ? [{ ...initAck, initiateTag: 0x01020304 }]
-            : [{ type: "abort" as const }];
-          return core.buildSctp({ ...base, dstPort: to, vtag: tag, chunks });
-        }
-        const flags = this.answers[dport] === "open" ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.RST |
-          TcpFlag.ACK;
-        const ack = good ? (r.seq(i) + 1) >>> 0 : (r.seq(i) + 2) >>> 0;
-        return core.buildTcp({ ...base, dstPort: to, seq: 7, ack, flags });
-      };
-      if (this.forge) {
-        // A wrong tag to the right port, the right tag to a port no try could use, and an ICMP
-        // error quoting a probe from that other port.
-        const other = (sport + 7919) % 65536;
-        const quoted = probe.slice();
-        quoted[20] = other >> 8;
-        quoted[21] = other & 255;
-        this.#queue.push(reply(sport, false), reply(other, true), icmp(TARGET, 2, quoted));
-        this.forged += 3;
+  protected answer(r: ParsedRecords, i: number): Uint8Array[] {
+    const probe = r.frame(i).slice(r.l3Offset(i));
+    const sport = r.srcPort(i), dport = r.dstPort(i);
+    const kind = r.kind(i);
+    const base = { src: TARGET, dst: US, srcPort: dport, linkType: LinkType.RAW };
+    const icmp = (src: string, code: number, quote = probe) =>
+      core.buildIcmp({ src, dst: US, type: 3, code, payload: quote, linkType: LinkType.RAW });
+    const reply = (to: number, good: boolean): Uint8Array => {
+      if (kind === Kind.SCTP) {
+        const tag = good ? r.sctpInitiateTag(i) : r.sctpInitiateTag(i) ^ 0x5a5a;
+        const chunks = this.answers[dport] === "open"
+          ? [{ ...initAck, initiateTag: 0x01020304 }]
+          : [{ type: "abort" as const }];
+        return core.buildSctp({ ...base, dstPort: to, vtag: tag, chunks });
       }
-      const a = this.answers[dport] ?? "silent";
-      if (a === "open" || a === "closed") this.#queue.push(reply(sport, true));
-      else if (a === "unreach") this.#queue.push(icmp(TARGET, 2));
-      else if (a === "router") this.#queue.push(icmp(ROUTER, 1));
+      const flags = this.answers[dport] === "open" ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.RST |
+        TcpFlag.ACK;
+      const ack = good ? (r.seq(i) + 1) >>> 0 : (r.seq(i) + 2) >>> 0;
+      return core.buildTcp({ ...base, dstPort: to, seq: 7, ack, flags });
+    };
+    const out: Uint8Array[] = [];
+    if (this.forge) {
+      // A wrong tag to the right port, the right tag to a port no try could use, and an ICMP
+      // error quoting a probe from that other port.
+      const other = (sport + 7919) % 65536;
+      const quoted = probe.slice();
+      quoted[20] = other >> 8;
+      quoted[21] = other & 255;
+      out.push(reply(sport, false), reply(other, true), icmp(TARGET, 2, quoted));
+      this.forged += 3;
     }
-    return count;
-  }
-
-  sendFragmented(): void {
-    throw new Error("not used");
-  }
-
-  poll(handler: RecordHandler<ParsedRecords>): number {
-    let n = 0, off = 0;
-    for (const frame of this.#queue.splice(0, 4096)) {
-      this.#rx.data.set(frame, off);
-      this.#rx.index.set([off, frame.length, 0, 0], n * 4);
-      off += frame.length;
-      n++;
-    }
-    if (n) handler(core.parseBatch(this.#rx, n, LinkType.RAW), n);
-    return n;
-  }
-
-  async wait(ms: number): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2))));
-    return this.#queue.length > 0;
+    const a = this.answers[dport] ?? "silent";
+    if (a === "open" || a === "closed") out.push(reply(sport, true));
+    else if (a === "unreach") out.push(icmp(TARGET, 2));
+    else if (a === "router") out.push(icmp(ROUTER, 1));
+    return out;
   }
 }
 
@@ -129,20 +79,6 @@ const initAck = {
   initialTsn: 1,
   params: Uint8Array.of(0, 7, 0, 8, 1, 2, 3, 4),
 };
-
-function context(argv: string[]): EngineContext {
-  const opts = parseOptions(argv);
-  const { jar, cookies } = newCookies();
-  return {
-    opts,
-    plan: timingPlan(opts.timing, opts.argv),
-    jar,
-    cookies,
-    signal: new AbortController().signal,
-    log: { info: () => {}, warn: () => {} },
-    raw: { core } as EngineContext["raw"],
-  };
-}
 
 function byPort(rs: PortResult[]): Record<number, string> {
   return Object.fromEntries(rs.map((r) => [r.port, `${r.protocol} ${r.state} ${r.reason}`]));
@@ -158,7 +94,7 @@ const ANSWERS: Record<number, Answer> = {
 const PORTS = [80, 81, 82, 83, 84];
 
 async function scan(module: "sctp" | "syn", forge: boolean, argv: string[] = []) {
-  const ctx = context(["-sS", "-T5", "--max-retries", "1", ...argv, TARGET]);
+  const ctx = fakeEngineContext(["-sS", "-T5", "--max-retries", "1", ...argv, TARGET]);
   const session = new FakeSession(ANSWERS, forge);
   const host = new ScanHost({ address: TARGET, family: 4, otherAddresses: [] }, ctx.jar);
   const shaping = { ttl: 64, payload: ctx.opts.shaping?.payload };
