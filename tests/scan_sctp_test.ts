@@ -51,6 +51,16 @@ Deno.test(
         }, `${args.slice(2).join(" ")} equals nmap's`);
       }
 
+      // IPv6: the responder serves IPv4 only, so the target's kernel answers with ICMPv6
+      // parameter problems (no SCTP there), which quote our INITs.
+      await oracleStep(t, "nmap", async () => {
+        const all = [...base, "-6", "-sY", "-Pn", lab.target.v6];
+        const p = ok(await lab.porthole(all), "porthole");
+        const n = ok(await lab.nmap(all), "nmap");
+        assert(rows(n).length === 6, "nmap lists every port");
+        assertEquals(rows(p), rows(n));
+      }, "-6 -sY (ICMPv6 parameter problems) equals nmap's");
+
       // nmap's SCTP port list (every sctp row of nmap-services) and its formats.
       await oracleStep(t, "nmap", async () => {
         const args = ["-n", "-sY", "-Pn", "-v", v4];
