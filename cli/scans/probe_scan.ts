@@ -195,31 +195,14 @@ export async function probeScan(
     : 0;
   const ourV6 = route.family === 6 ? v6Key(route.sourceBytes) : "";
 
-  /**
-   * The try a reply (direct, or quoted when `quote`) to (host, dport) from our `sport` answers,
-   * or -1 when it carries no tag of ours.
-   */
-  function tryOf(
+  const tryOf = (
     rec: ParsedRecords,
     i: number,
     host: ScanHost,
     dport: number,
     sport: number,
     quote: boolean,
-  ): number {
-    const check = quote ? module.validateQuote : module.validate;
-    if (fixedPort === undefined) {
-      const tryNo = cookies.tryNumber(host.digest, dport, sport, MAX_TRIES);
-      if (tryNo < 0) return -1;
-      return check.call(module, rec, i, cookies.sequence(host.digest, dport, sport)) ? tryNo : -1;
-    }
-    if (sport !== fixedPort) return -1;
-    const cookie = cookies.sequence(host.digest, dport, sport);
-    for (let t = 0; t < MAX_TRIES; t++) {
-      if (check.call(module, rec, i, FlowCookies.withTry(cookie, t))) return t;
-    }
-    return -1;
-  }
+  ) => replyTry(cookies, host.digest, dport, sport, fixedPort, module, rec, i, quote);
 
   function handle(rec: ParsedRecords, n: number): void {
     const pollTime = performance.now();
@@ -294,6 +277,37 @@ export async function probeScan(
     },
   });
   return table;
+}
+
+/**
+ * The try that reply `i` (direct, or quoted in an ICMP error when `quote`) to the flow (`digest`,
+ * `dport`) from our `sport` answers, or -1 when it carries no tag of ours: the source port names
+ * the try and `module` checks the keyed tag; with -g (`fixedPort`) the try rides in the tag.
+ * Every raw port scan and ping (discovery) validates its replies here.
+ */
+export function replyTry(
+  cookies: FlowCookies,
+  digest: number,
+  dport: number,
+  sport: number,
+  fixedPort: number | undefined,
+  module: Pick<ProbeModule, "validate" | "validateQuote">,
+  rec: ParsedRecords,
+  i: number,
+  quote: boolean,
+): number {
+  const check = quote ? module.validateQuote : module.validate;
+  if (fixedPort === undefined) {
+    const tryNo = cookies.tryNumber(digest, dport, sport, MAX_TRIES);
+    if (tryNo < 0) return -1;
+    return check.call(module, rec, i, cookies.sequence(digest, dport, sport)) ? tryNo : -1;
+  }
+  if (sport !== fixedPort) return -1;
+  const cookie = cookies.sequence(digest, dport, sport);
+  for (let t = 0; t < MAX_TRIES; t++) {
+    if (check.call(module, rec, i, FlowCookies.withTry(cookie, t))) return t;
+  }
+  return -1;
 }
 
 function formatSource(rec: ParsedRecords, i: number, fam: 4 | 6): string {
