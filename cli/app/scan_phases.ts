@@ -97,8 +97,7 @@ export async function runScanPhase(
   }
   // A probe module: one driver per raw session (interface and source), after the hosts' next
   // hops are resolved.
-  const { probeScan } = await import("../scans/probe_scan.ts");
-  const { moduleShaping } = await import("../scans/tcp_raw.ts");
+  const { moduleShaping, probeScan } = await import("../scans/probe_scan.ts");
   const module = driver.module(moduleShaping(ctx), ctx.options.scanFlags);
   const templateKey = `${phase.kind}/${ctx.options.scanFlags ?? ""}`;
   const bySession = new Map<string, ScanHost[]>();

@@ -23,8 +23,8 @@ import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import { connectVerdict } from "../scans/connect.ts";
 import { icmpReason } from "../scans/tcp_rules.ts";
-import { MAX_TRIES, tcpProbeModule } from "../scans/tcp_raw.ts";
-import { replyTry } from "../scans/probe_scan.ts";
+import { tcpProbeModule } from "../scans/tcp_raw.ts";
+import { MAX_TRIES, replyTry } from "../scans/probe_scan.ts";
 import { sctpInitModule, sctpReplyVerdict } from "../scans/sctp_init.ts";
 import { formatMac } from "../../core-wasm/ip.ts";
 import { resolveNextHops } from "../engine/next_hop_mac.ts";

@@ -18,7 +18,7 @@ import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import type { ProbeModule } from "../engine/probe_module.ts";
+import type { ModuleShaping, ProbeModule } from "../engine/probe_module.ts";
 import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
@@ -31,6 +31,12 @@ const TEMPLATE_CAPACITY = 512;
 
 /** nmap sends raw probes with a random TTL (37..59); one per run here. */
 export const RUN_TTL = 37 + Math.floor(Math.random() * 23);
+
+/** The run's probe shaping from its options (--ttl, --data*, --badsum). */
+export function moduleShaping(ctx: Pick<EngineContext, "opts">): ModuleShaping {
+  const s = ctx.opts.shaping ?? {};
+  return { ttl: s.ttl ?? RUN_TTL, payload: s.payload, badsum: s.badsum };
+}
 
 /** Callbacks while a scan runs (verbose lines, per-host completion). */
 export interface ScanListener {

@@ -14,13 +14,8 @@
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { Kind, TcpFlag } from "../../core-wasm/mod.ts";
-import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
-import type { ScanHost } from "../engine/host.ts";
 import type { ModuleShaping, ProbeModule } from "../engine/probe_module.ts";
-import type { RawSession } from "../engine/raw_session.ts";
-import type { PortTable } from "./port_table.ts";
-import { probeScan, RUN_TTL, type ScanListener } from "./probe_scan.ts";
 import {
   icmpErrorVerdict,
   type RawTcpScanKind,
@@ -28,8 +23,6 @@ import {
   silenceVerdict,
   tcpReplyVerdict,
 } from "./tcp_rules.ts";
-
-export { MAX_TRIES, type ScanListener } from "./probe_scan.ts";
 
 /** The probe module of raw TCP scan `kind` sending `flags` (--scanflags overrides the kind's). */
 export function tcpProbeModule(
@@ -72,28 +65,4 @@ export function tcpProbeModule(
     classifyIcmp: (family, type, code, fromTarget) =>
       icmpErrorVerdict(family, type, code, "tcp", fromTarget),
   };
-}
-
-/** The run's probe shaping from its options (--ttl, --data*, --badsum). */
-export function moduleShaping(ctx: Pick<EngineContext, "opts">): ModuleShaping {
-  const s = ctx.opts.shaping ?? {};
-  return { ttl: s.ttl ?? RUN_TTL, payload: s.payload, badsum: s.badsum };
-}
-
-/**
- * Scan `ports` on `hosts` (all reachable through `session`) with raw TCP probes of scan `kind`
- * (`flags` overrides the probe flags: --scanflags). Fills and returns a PortTable; silent ports
- * get nmap's no-response state.
- */
-export function rawTcpScan(
-  ctx: EngineContext,
-  session: RawSession<ParsedRecords>,
-  hosts: ScanHost[],
-  ports: readonly number[],
-  kind: RawTcpScanKind,
-  listener: ScanListener = {},
-  flags: number = SCAN_FLAGS[kind],
-): Promise<PortTable> {
-  const module = tcpProbeModule(kind, moduleShaping(ctx), flags);
-  return probeScan(ctx, session, hosts, ports, module, `tcp/${flags}`, listener);
 }
