@@ -120,6 +120,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "policies",
     "ratelimited-udp",
     "scanme",
+    "sctp",
   ]);
   assert.equal(scenario("lossy").lossPercent, 20);
   assert.equal(scenario("many-hosts").hosts.length, 8);
