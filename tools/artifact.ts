@@ -122,7 +122,7 @@ const REQUIRE_SHIM = [
 /**
  * `code` with deno bundle's require() shim made lazy, or undefined when the shim is not the
  * known one. The shim's static import of node:module loads Deno's Node compatibility layer at
- * every start, which cost a third of the instructions of a `--version` run. require() is only
+ * every start: more than half of the instructions of a `--version` run. require() is only
  * called when a module that needs it loads (a PostgreSQL store, scripts), so the same
  * createRequire is fetched then, synchronously, through process.getBuiltinModule. A bundle
  * without CommonJS has no shim and is left as it is.
