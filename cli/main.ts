@@ -209,5 +209,12 @@ if (import.meta.main) {
   // that signal, so the caller (a shell loop) sees it and stops too.
   const sig = stopSignalOf(code);
   if (sig) dieBySignal(sig);
+  // Deno stores its V8 code cache of this module on a turn of its event loop; a run that ends
+  // within promise jobs (--version, --help, bad input) would exit first, and every start of the
+  // bundle would parse all of it again (three times the work of a --version). An empty dynamic
+  // import is a turn that costs nothing (a timer would load Deno's Node timers); not a literal,
+  // or deno bundle would inline it.
+  const emptyModule = "data:text/javascript,";
+  await import(emptyModule).catch(() => {});
   Deno.exit(code);
 }

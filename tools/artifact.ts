@@ -63,18 +63,39 @@ async function denoBundle(entry: string): Promise<string | undefined> {
  * module under a `// path` line), after the shebang and a comment with the license notices. No
  * packing and no eval: what an auditor reads is what runs. Start-up stays quick because the
  * bundle's top level does little: modules that cli/main.ts loads lazily stay in functions that
- * V8 only pre-parses, and built-ins load on first use (a static import of one would be hoisted to
- * the top and run at every start, --version included, so it fails the build).
+ * V8 only pre-parses (and, from the second run on, takes from Deno's code cache: see the end of
+ * cli/main.ts), and built-ins load on first use. A static import of a built-in would be hoisted
+ * to the top and run at every start, --version included, so it fails the build; deno bundle's own
+ * one, node:module for CommonJS require(), is made lazy by {@link lazyRequireShim}.
  */
 async function bundle(): Promise<number> {
   await Deno.mkdir(DIST, { recursive: true });
   const out = `${DIST}/porthole.js`;
-  const code = await denoBundle(ENTRY);
-  if (code === undefined) return 1;
-  // deno bundle's own shim for CommonJS-style require() (wasmoon's emscripten loader uses it):
-  // node:module is built in and costs nothing at start.
-  const SHIM = 'import { createRequire as __deno_internal_createRequire } from "node:module";';
-  const hoisted = code.match(/^import\b.*$/gm)?.filter((l) => l !== SHIM);
+  const bundled = await denoBundle(ENTRY);
+  if (bundled === undefined) return 1;
+  const lazy = lazyRequireShim(bundled);
+  if (lazy === undefined) {
+    console.error(
+      "bundle: deno bundle's require() shim (an import of node:module) is not the one " +
+        "tools/artifact.ts knows how to make lazy; update lazyRequireShim for this Deno.",
+    );
+    return 1;
+  }
+  const flags = portholeFlags().join(" ");
+  const run = [...portholeEnv(), "deno", "run"].join(" ");
+  const code = asciiOnly(
+    `#!/usr/bin/env -S ${run} --quiet ${flags}\n${await notices(flags)}${
+      lazy.replace(/^#!.*\n/, "")
+    }`,
+  );
+  if (code === undefined) {
+    console.error(
+      "bundle: a character beyond ASCII where a \\u escape would change the text (in a " +
+        "String.raw template, or after a backslash); write it in ASCII in the source.",
+    );
+    return 1;
+  }
+  const hoisted = code.match(/^import\b.*$/gm);
   if (hoisted?.length) {
     console.error(
       `bundle: static imports left at the bundle's top (they would load at every start):\n  ${
@@ -83,19 +104,62 @@ async function bundle(): Promise<number> {
     );
     return 1;
   }
-  const flags = portholeFlags().join(" ");
-  const run = [...portholeEnv(), "deno", "run"].join(" ");
-  await Deno.writeTextFile(
-    out,
-    `#!/usr/bin/env -S ${run} --quiet ${flags}\n${await notices(flags)}${
-      code.replace(/^#!.*\n/, "")
-    }`,
-  );
+  await Deno.writeTextFile(out, code);
   await Deno.chmod(out, 0o755);
   const size = (await Deno.stat(out)).size;
   console.log(`dist/porthole.js (${(size / 1024).toFixed(0)} KiB): run it with`);
   console.log(`  ${run} ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
   return 0;
+}
+
+/** deno bundle's shim for CommonJS require(): pg (inventory's PostgreSQL client) and wasmoon's
+ * loader (the Lua VM of scripts) call it. */
+const REQUIRE_SHIM = [
+  'import { createRequire as __deno_internal_createRequire } from "node:module";',
+  "var __require = __deno_internal_createRequire(import.meta.url);",
+].join("\n");
+
+/**
+ * `code` with deno bundle's require() shim made lazy, or undefined when the shim is not the
+ * known one. The shim's static import of node:module loads Deno's Node compatibility layer at
+ * every start: more than half of the instructions of a `--version` run. require() is only
+ * called when a module that needs it loads (a PostgreSQL store, scripts), so the same
+ * createRequire is fetched then, synchronously, through process.getBuiltinModule. A bundle
+ * without CommonJS has no shim and is left as it is.
+ */
+export function lazyRequireShim(code: string): string | undefined {
+  if (!code.includes("__deno_internal_createRequire")) return code;
+  if (code.split(REQUIRE_SHIM).length !== 2) return undefined;
+  return code.replace(
+    REQUIRE_SHIM,
+    [
+      "// deno bundle's require() shim, made lazy by tools/artifact.ts: node:module (Node",
+      "// compatibility) loads when a CommonJS package first calls require(), not at every start.",
+      "var __deno_internal_require;",
+      "var __require = (id) => (__deno_internal_require ??= globalThis.process",
+      '  .getBuiltinModule("node:module").createRequire(import.meta.url))(id);',
+    ].join("\n"),
+  );
+}
+
+/**
+ * `code` with every character beyond ASCII written as a `\\uXXXX` escape, or undefined when an
+ * escape could change what the code means. Deno hands an all-ASCII source to V8 as one byte
+ * per character; a single "—" in a comment makes all 2.5 MB two bytes per character, which
+ * costs a quarter of a start's page faults. In strings, template literals, regular expressions
+ * and comments an escape means the same character; only a template's raw text (String.raw) or a
+ * character escaped by a backslash would differ, so those are refused.
+ */
+export function asciiOnly(code: string): string | undefined {
+  if (!/[\u0080-\uffff]/.test(code)) return code;
+  const raw = code.match(/\bString\.raw`(?:[^`\\]|\\.)*`/g) ?? [];
+  if (raw.some((r) => /[\u0080-\uffff]/.test(r)) || /\\[\u0080-\uffff]/.test(code)) {
+    return undefined;
+  }
+  return code.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** The comment block at the top of the bundle: what it is, LICENSE and THIRD_PARTY.md. */

@@ -17,7 +17,7 @@ local char, byte, format, concat = string.char, string.byte, string.format, tabl
 
 local function unhex(h) return (h:gsub("%x%x", function(c) return char(tonumber(c, 16)) end)) end
 local function tohex(s) return (s:gsub(".", function(c) return format("%02x", byte(c)) end)) end
--- Valid UTF-8 without NUL crosses as text ("t…"), anything else as hex ("h…"): most data is
+-- Valid UTF-8 without NUL crosses as text ("t..."), anything else as hex ("h..."): most data is
 -- text, and decoding hex in Lua is slow.
 local function unwire(w) if w:sub(1, 1) == "t" then return w:sub(2) end return unhex(w:sub(2)) end
 local function wire(s)

@@ -1,0 +1,60 @@
+import { equal } from "node:assert/strict";
+import { asciiOnly, lazyRequireShim } from "./artifact.ts";
+
+const SHIM = 'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
+  "var __require = __deno_internal_createRequire(import.meta.url);\n";
+
+Deno.test("lazyRequireShim: node:module is fetched on the first require(), not imported", () => {
+  const out = lazyRequireShim(`var a = 1;\n${SHIM}var b = __require("node:events");\n`)!;
+  equal(/^import\b/m.test(out), false);
+  equal(out.includes('getBuiltinModule("node:module").createRequire(import.meta.url)'), true);
+  equal(out.endsWith('var b = __require("node:events");\n'), true);
+  // Evaluated (import.meta.url as a parameter: Function bodies are scripts), it requires what
+  // createRequire's require() does, and fetches node:module only when first called.
+  const shim = out.slice(out.indexOf("var __deno_internal_require"), out.indexOf("var b"))
+    .replace("import.meta.url", "url");
+  const require = new Function("globalThis", "url", `${shim}return __require;`);
+  let asked = 0;
+  const fake = {
+    process: {
+      getBuiltinModule: (id: string) => {
+        asked++;
+        equal(id, "node:module");
+        return { createRequire: (url: string) => (m: string) => `${url}: ${m}` };
+      },
+    },
+  };
+  const req = require(fake, "file:///p.js") as (id: string) => string;
+  equal(asked, 0);
+  equal(req("node:events"), "file:///p.js: node:events");
+  equal(req("node:url"), "file:///p.js: node:url");
+  equal(asked, 1);
+});
+
+Deno.test("lazyRequireShim: a bundle without the shim is kept, an unknown shim refused", () => {
+  equal(lazyRequireShim("var a = 1;\n"), "var a = 1;\n");
+  equal(
+    lazyRequireShim(
+      'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
+        "var req = __deno_internal_createRequire(import.meta.url);\n",
+    ),
+    undefined,
+  );
+});
+
+Deno.test("asciiOnly: characters beyond ASCII become escapes of the same character", () => {
+  equal(asciiOnly("const a = 1;"), "const a = 1;");
+  const src = '// 1 \u2264 n \u2026\nconst s = "\u2014", t = `\u00b7${s}`, r = /[\u2013]/;\n';
+  const out = asciiOnly(src)!;
+  equal(/[\u0080-\uffff]/.test(out), false);
+  equal(out.startsWith("// 1 \\u2264 n \\u2026\n"), true);
+  const values = new Function(`${out}return [s, t, r.test("\u2013")];`)();
+  equal(JSON.stringify(values), JSON.stringify(["\u2014", "\u00b7\u2014", true]));
+});
+
+Deno.test("asciiOnly: refused where an escape would change the text", () => {
+  equal(asciiOnly("const s = String.raw`a\u2026`;"), undefined);
+  equal(asciiOnly('const s = "\\\u2026";'), undefined);
+  // String.raw elsewhere is fine.
+  equal(asciiOnly("const s = String.raw`a`; // \u2026"), "const s = String.raw`a`; // \\u2026");
+});
