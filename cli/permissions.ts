@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Options, ScanKind } from "./options_types.ts";
+import type { Options, ScanKind } from "./options/types.ts";
 
 /** A permission a run needs and what for. */
 export interface PermissionNeed {

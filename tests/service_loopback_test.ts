@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "../cli/_testing.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import type { HostResult, ServiceInfo } from "../cli/model.ts";
 import {
   detectServices,

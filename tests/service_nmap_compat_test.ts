@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "../cli/_testing.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import { detectServices, serviceInfoLine } from "../cli/service/mod.ts";
 import {
   httpReply,

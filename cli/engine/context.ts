@@ -7,7 +7,7 @@
  */
 
 import type { ScriptRunner } from "../scripts/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";

@@ -17,8 +17,8 @@ import type {
   ScanInfo,
   TaskEvent,
 } from "../model.ts";
-import type { Decoy, Options, ScanKind } from "../options_types.ts";
-import { checkPrivileges } from "../options.ts";
+import type { Decoy, Options, ScanKind } from "../options/types.ts";
+import { checkPrivileges } from "../options/mod.ts";
 import { fatal, UsageError } from "../errors.ts";
 import {
   firstMissing,

@@ -17,7 +17,7 @@
  */
 
 import type { OutputWriter } from "../model.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { fatal } from "../errors.ts";
 import { defaultServicesDb, type ServicesDb, servicesDbFor } from "../services_db.ts";
 import { GrepableWriter } from "./grepable.ts";

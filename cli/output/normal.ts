@@ -21,7 +21,7 @@ import type {
   RunSummary,
   ScriptOutput,
 } from "../model.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { PORTHOLE_HOME, PORTHOLE_NAME } from "../help.ts";
 import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";

@@ -9,7 +9,7 @@
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
 import type { PortState, Protocol } from "../model.ts";
-import type { ScanKind } from "../options_types.ts";
+import type { ScanKind } from "../options/types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */
 export type RawTcpScanKind = "syn" | "fin" | "null" | "xmas" | "ack" | "window" | "maimon";

@@ -16,7 +16,7 @@ import { newCookies } from "../engine/context.ts";
 import { ScanHost } from "../engine/host.ts";
 import type { RawRoute } from "../engine/route.ts";
 import type { RecordHandler } from "../engine/raw_session.ts";
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 import { timingPlan } from "../timing/mod.ts";
 import type { PortResult } from "../model.ts";
 import { udpScanSession, type UdpSession } from "./udp.ts";

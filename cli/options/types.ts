@@ -1,10 +1,10 @@
 /**
- * The parsed command line: what `parseOptions` (cli/options.ts) returns from
+ * The parsed command line: what `parseOptions` (cli/options/mod.ts) returns from
  * nmap-style arguments, and what the engine, discovery, service detection and
  * writers read. Field names follow nmap's long options.
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "../model.ts";
 
 /** TCP scan kinds (nmap's -s letters) plus UDP. */
 export type ScanKind =

@@ -19,11 +19,11 @@ import type {
   ScanKind,
   ShardSpec,
   TimingOptions,
-} from "./options_types.ts";
-import { fatal, UsageError } from "./errors.ts";
-import { type ServicesDb, servicesDbFor } from "./services_db.ts";
-import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "./ports.ts";
-import { checkTargetSyntax, readsStdin } from "./targets.ts";
+} from "./types.ts";
+import { fatal, UsageError } from "../errors.ts";
+import { type ServicesDb, servicesDbFor } from "../services_db.ts";
+import { parsePortExpression, parseSimplePortList, selectPorts, toPortSpecs } from "../ports.ts";
+import { checkTargetSyntax, readsStdin } from "../targets.ts";
 
 export type ArgKind = "none" | "required" | "optional";
 
