@@ -42,7 +42,7 @@ export interface ParseContext {
   now?: Date;
   /** Services table, when not the built-in one (--servicedb still wins). */
   servicesDb?: ServicesDb;
-  /** Skip existence checks of input files (-iL, --excludefile, --servicedb...). */
+  /** Skip the existence checks of input files (file_checks.ts: -iL, --excludefile, --versiondb…). */
   skipFileChecks?: boolean;
 }
 
