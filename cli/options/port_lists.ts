@@ -1,6 +1,6 @@
 /**
  * The step after reading the options that needs the services table: the ping probes' port lists
- * (-PS/-PA/-PU), --exclude-ports, and the scan's ports (-p, -F, --top-ports, --port-ratio).
+ * (-PS/-PA/-PU/-PY), --exclude-ports, and the scan's ports (-p, -F, --top-ports, --port-ratio).
  * The table is read only when a port list needs it: -sn alone reads none, as in nmap.
  *
  * @module
@@ -29,14 +29,16 @@ export function servicesDbLoader(
 /** Resolves the ping and scan port lists of `s.o` against the services table. */
 export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
   const { o, warnings } = s;
-  for (const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"]] as const) {
+  const pingKinds = [["S", "tcp"], ["A", "tcp"], ["U", "udp"], ["Y", "sctp"]] as const;
+  for (const [letter, proto] of pingKinds) {
     const spec = s.pingPorts[letter];
     if (spec === undefined) continue;
     const list = parseSimplePortList(spec, proto, db());
     if (list.length === 0) fatal(`Bogus argument to -P${letter}: ${spec}`);
     if (letter === "S") o.discovery.synPorts = list;
     else if (letter === "A") o.discovery.ackPorts = list;
-    else o.discovery.udpPorts = list;
+    else if (letter === "U") o.discovery.udpPorts = list;
+    else o.discovery.sctpPorts = list;
   }
   if (s.excludePorts !== undefined) {
     // nmap's removepts() also takes excluded ports out of the ping probes' lists.
@@ -59,8 +61,9 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
     }
   }
   if (!o.discovery.pingOnly) {
-    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp");
+    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp" && k !== "sctpinit");
     const udp = s.scanKinds.has("udp");
+    const sctp = s.scanKinds.has("sctpinit");
     const sel = selectPorts(
       {
         expression: o.portExpression,
@@ -70,11 +73,12 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
         exclude: s.excludePorts,
         tcp,
         udp,
+        sctp,
       },
       db(),
     );
     warnings.push(...sel.warnings);
-    setPortLists(o, { tcp: sel.tcp, udp: sel.udp });
+    setPortLists(o, { tcp: sel.tcp, udp: sel.udp, sctp: sel.sctp });
   }
 }
 
@@ -82,7 +86,7 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
  * Sets `o.portLists`, and makes `o.ports` a view built on first read (then kept). Assigning
  * `o.ports` replaces the view and drops `portLists`, so the two never disagree.
  */
-function setPortLists(o: Options, lists: { tcp: number[]; udp: number[] }): void {
+function setPortLists(o: Options, lists: { tcp: number[]; udp: number[]; sctp?: number[] }): void {
   let specs: PortSpec[] | undefined;
   o.portLists = lists;
   Object.defineProperty(o, "ports", {

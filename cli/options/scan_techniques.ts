@@ -1,5 +1,5 @@
 /**
- * --help's SCAN TECHNIQUES: the -s scan letters (-sS, -sT, -sU…) and --scanflags.
+ * --help's SCAN TECHNIQUES: the -s scan letters (-sS, -sT, -sU, -sY…) and --scanflags.
  *
  * @module
  */
@@ -46,7 +46,7 @@ export function parseScanFlags(arg: string): number {
 /** A scan letter's kind; TCP kinds are counted, since nmap allows one. */
 function scan(kind: ScanKind) {
   return (s: ParseState) => {
-    if (kind !== "udp" && !s.scanKinds.has(kind)) s.tcpScanCount++;
+    if (kind !== "udp" && kind !== "sctpinit" && !s.scanKinds.has(kind)) s.tcpScanCount++;
     s.scanKinds.add(kind);
   };
 }
@@ -95,8 +95,8 @@ const scanTypes: OptionTable = {
   X: scan("xmas"),
   B: () => fatal("No scan type 'B', did you mean bounce scan (-b)?"),
   O: () => unsupported("-sO (IP protocol scan)"),
-  Y: () => unsupported("-sY (SCTP scans)"),
-  Z: () => unsupported("-sZ (SCTP scans)"),
+  Y: scan("sctpinit"),
+  Z: () => unsupported("-sZ (SCTP COOKIE ECHO scan)"),
 };
 
 /** Scan techniques. */

@@ -23,8 +23,8 @@ export interface PreTiming {
   hostTimeout?: number;
 }
 
-/** The port lists of -PS, -PA and -PU as given, read against the services table later. */
-export type PingPorts = { S?: string; A?: string; U?: string };
+/** The port lists of -PS, -PA, -PU and -PY as given, read against the services table later. */
+export type PingPorts = { S?: string; A?: string; U?: string; Y?: string };
 
 /** --shards, --shard and --seed as given (the last of each wins, as nmap's options do). */
 export type ShardArgs = { shards?: string; shard?: string; seed?: string };

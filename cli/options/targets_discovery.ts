@@ -37,8 +37,8 @@ export function parseDnsServers(arg: string): string[] {
   return out;
 }
 
-/** -PS/-PA/-PU: one of each, its ports as given (nmap's default when none). */
-function pingPorts(letter: "S" | "A" | "U", refusal: string) {
+/** -PS/-PA/-PU/-PY: one of each, its ports as given (nmap's default when none). */
+function pingPorts(letter: "S" | "A" | "U" | "Y", refusal: string) {
   return (s: ParseState, ports: string) => {
     if (s.pingPorts[letter] !== undefined) fatal(refusal);
     s.pingPorts[letter] = ports !== "" ? ports : letter === "U" ? "40125" : "80";
@@ -49,6 +49,7 @@ function pingPorts(letter: "S" | "A" | "U", refusal: string) {
 const ONE_PS = "Only one -PS option is allowed. Combine port ranges with commas.";
 const ONE_PA = "Only one -PB, -PA, or -PT option is allowed. Combine port ranges with commas.";
 const ONE_PU = "Only one -PU option is allowed. Combine port ranges with commas.";
+const ONE_PY = "Only one -PY option is allowed. Combine port ranges with commas.";
 
 /** ICMP echo: -PE, and nmap's old spellings -P and -PI. */
 function echoPing(s: ParseState, _ports: string, letter: string): void {
@@ -96,7 +97,7 @@ const PING_TYPES: Readonly<
     s.o.discovery.timestamp = true;
     s.pingPorts.S ??= "443";
   },
-  Y: () => unsupported("-PY (SCTP ping)"),
+  Y: pingPorts("Y", ONE_PY),
   O: () => unsupported("-PO (IP protocol ping)"),
 };
 

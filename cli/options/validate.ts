@@ -137,4 +137,9 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",
     );
   }
+  if ((opts.discovery.sctpPorts?.length ?? 0) > 0) {
+    fatal(
+      "Sorry, SCTP INIT Ping (-PY) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
 }
