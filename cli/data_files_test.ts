@@ -7,7 +7,7 @@ import {
   noteDataFileRead,
   resetDataFilesRead,
 } from "./data_files.ts";
-import { parseOptions } from "./options.ts";
+import { parseOptions } from "./options/mod.ts";
 import { dataFilesLines } from "./output/normal.ts";
 
 /** A temp tree: datadir, PORTHOLE_DATADIR, HOME (.porthole, .nmap), NMAPDIR, two system dirs. */

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../tests/testing/assert.ts";
 import { helpText, PORTHOLE_VERSION, versionText } from "./help.ts";
-import { parseOptions } from "./options.ts";
+import { parseOptions } from "./options/mod.ts";
 
 const SECTIONS = /^([A-Z][A-Z /]+):$/gm;
 

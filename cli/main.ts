@@ -98,7 +98,7 @@ export async function main(args: string[]): Promise<number> {
     const { inventoryMain } = await import("./inventory/main.ts");
     return await inventoryMain(args.slice(1), { stdout, stderr });
   }
-  const { parseOptions } = await import("./options.ts");
+  const { parseOptions } = await import("./options/mod.ts");
   let opts;
   try {
     opts = parseOptions(args);

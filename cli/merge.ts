@@ -15,8 +15,8 @@
  */
 
 import { fatal } from "./errors.ts";
-import { parseOptions } from "./options.ts";
-import type { Options } from "./options_types.ts";
+import { parseOptions } from "./options/mod.ts";
+import type { Options } from "./options/types.ts";
 import type { RunSummary } from "./model/mod.ts";
 import { escapeXml, XmlWriter } from "./output/xml.ts";
 import { jsonLine } from "./output/json.ts";

@@ -1,7 +1,7 @@
 /** Issue 20's options that need no packet: -sL, DNS control, target order, --noninteractive. */
 
 import assert from "node:assert/strict";
-import { parseOptions } from "./options.ts";
+import { parseOptions } from "./options/mod.ts";
 import { UsageError } from "./errors.ts";
 import { shuffleInBlocks } from "./app/host_groups.ts";
 import { expandTargets } from "./targets.ts";

@@ -5,9 +5,9 @@ import {
   parseOptions,
   parseScanFlags,
   parseTimeMs,
-} from "./options.ts";
+} from "./options/mod.ts";
 import { UsageError } from "./errors.ts";
-import type { Options } from "./options_types.ts";
+import type { Options } from "./options/types.ts";
 import { missingTools } from "../tests/_oracle.ts";
 
 const P = (...a: string[]) => parseOptions(a, { skipFileChecks: true });

@@ -6,7 +6,7 @@
  */
 
 import type { Protocol } from "./model/mod.ts";
-import type { PortSpec } from "./options_types.ts";
+import type { PortSpec } from "./options/types.ts";
 import { fatal } from "./errors.ts";
 import type { ServicesDb } from "./services_db.ts";
 

@@ -4,7 +4,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { parseOptions } from "./options.ts";
+import { parseOptions } from "./options/mod.ts";
 
 const main = new URL("./main.ts", import.meta.url).pathname;
 

@@ -10,7 +10,7 @@
  * expanded in memory, and exclusions are checked per address.
  */
 
-import type { Options } from "./options_types.ts";
+import type { Options } from "./options/types.ts";
 import { fatal } from "./errors.ts";
 import { type Resolver, SystemResolver } from "./dns.ts";
 

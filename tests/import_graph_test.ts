@@ -22,7 +22,7 @@ interface Room {
  *
  * Decisions beyond the issue's sketch, written down here so the next reader need not guess:
  * - The option parser is a room of its own below the apps: the run re-checks privileges with it
- *   and `--merge` re-parses each shard's command line. `cli/options_types.ts` ("settings") is
+ *   and `--merge` re-parses each shard's command line. `cli/options/types.ts` ("settings") is
  *   types only: the request every room below the apps reads, never the engine.
  * - `cli/errors.ts` (UsageError, fatal) is the vocabulary of bad input: a leaf everyone may throw.
  * - `cli/model/` imports nothing, not even core-wasm's constants: it is plain data and the pure
@@ -39,8 +39,8 @@ const ROOMS: Room[] = [
   { name: "inventory", files: /^cli\/inventory\//, what: "porthole inventory …" },
   { name: "merge", files: /^cli\/merge\.ts$/, what: "porthole --merge" },
   { name: "app", files: /^cli\/app\//, what: "one run: privileges, host groups, resume, emission" },
-  { name: "options", files: /^cli\/options(\.ts$|\/)/, what: "the option parser" },
-  { name: "settings", files: /^cli\/options_types\.ts$/, what: "the parsed request (types)" },
+  { name: "options", files: /^cli\/options\/(?!types\.ts$)/, what: "the option parser" },
+  { name: "settings", files: /^cli\/options\/types\.ts$/, what: "the parsed request (types)" },
   { name: "input", files: /^cli\/(targets|ports|dns)\.ts$/, what: "targets, ports, names" },
   { name: "discovery", files: /^cli\/discovery\//, what: "host discovery (ping kinds)" },
   { name: "scans", files: /^cli\/scans\//, what: "one module per scan kind" },

@@ -10,7 +10,7 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { Job } from "kubernetes-models/batch/v1";
 import { PersistentVolumeClaim, Pod } from "kubernetes-models/v1";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 
 const DEPLOY = new URL("../deploy/", import.meta.url).pathname;
 // deno-lint-ignore no-explicit-any

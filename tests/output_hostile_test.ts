@@ -12,7 +12,7 @@ import { GrepableWriter } from "../cli/output/grepable.ts";
 import { JsonWriter } from "../cli/output/json.ts";
 import { XmlWriter } from "../cli/output/xml.ts";
 import { NormalWriter } from "../cli/output/normal.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import { FileSink } from "../cli/output/sink.ts";
 import {
   assert,

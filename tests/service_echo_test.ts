@@ -5,7 +5,7 @@
  */
 
 import { assertEquals } from "./testing/assert.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import { detectServices } from "../cli/service/mod.ts";
 import { builtinProbeDb, loadProbeDb, mergeProbeDbs } from "../cli/service/db.ts";
 import type { ProbeDb } from "../cli/service/probe_db.ts";

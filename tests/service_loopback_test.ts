@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "./testing/assert.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import type { HostResult, ServiceInfo } from "../cli/model/mod.ts";
 import {
   detectServices,

@@ -7,7 +7,7 @@
  */
 
 import { assertEquals } from "./testing/assert.ts";
-import { parseOptions } from "../cli/options.ts";
+import { parseOptions } from "../cli/options/mod.ts";
 import { detectServices, serviceInfoLine } from "../cli/service/mod.ts";
 import {
   httpReply,

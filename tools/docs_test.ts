@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { helpSections, helpText } from "../cli/help.ts";
-import { NMAP_LONG, SHORT, UNSUPPORTED_LONG } from "../cli/options.ts";
+import { NMAP_LONG, SHORT, UNSUPPORTED_LONG } from "../cli/options/mod.ts";
 import { bashCompletion, fishCompletion, manPage, zshCompletion } from "./docs.ts";
 
 const spellings = helpSections().flatMap((s) => s.options.flatMap((o) => o.spellings));

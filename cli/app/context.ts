@@ -8,7 +8,7 @@
 
 import type { EngineConfig } from "../engine/config.ts";
 import type { EngineContext } from "../engine/context.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { ScriptRunner } from "../scripts/mod.ts";
 import type { HopCache } from "../trace/trace.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Decoy } from "../options_types.ts";
+import type { Decoy } from "../options/types.ts";
 import { fatal } from "../errors.ts";
 
 /** The IPv4 ranges nmap's ip_is_reserved() keeps random decoys out of (RFC 6890 and multicast). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 
 /** Hosts per group: bounded so a group's probe state stays small. */
 export function hostGroupSize(opts: Options, portCount: number): number {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Options, ScanKind } from "../options_types.ts";
+import type { Options, ScanKind } from "../options/types.ts";
 import { missingPermissionSentence } from "../errors.ts";
 
 export { missingPermissionSentence } from "../errors.ts";

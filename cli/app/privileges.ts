@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Options, ScanKind } from "../options_types.ts";
-import { checkPrivileges } from "../options.ts";
+import type { Options, ScanKind } from "../options/types.ts";
+import { checkPrivileges } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
 import type { RunLog } from "../engine/context.ts";
 

@@ -21,7 +21,7 @@ import type {
   ScanInfo,
   TaskEvent,
 } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { fatal, UsageError } from "../errors.ts";
 import {
   firstMissing,

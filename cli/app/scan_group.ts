@@ -7,7 +7,7 @@
  */
 
 import type { HostResult, PortResult, Protocol } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { Target } from "../targets.ts";
 import type { RunLog } from "../engine/context.ts";
 import type { RunContext } from "./context.ts";

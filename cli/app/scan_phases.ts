@@ -13,7 +13,7 @@ import type { RawSession } from "../engine/raw_session.ts";
 import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
 import type { Protocol } from "../model/mod.ts";
-import type { ScanKind } from "../options_types.ts";
+import type { ScanKind } from "../options/types.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import type { ScanListener } from "../scans/probe_scan.ts";
 import { SCAN_KINDS } from "../scans/registry.ts";

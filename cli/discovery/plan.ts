@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { DiscoveryOptions } from "../options_types.ts";
+import type { DiscoveryOptions } from "../options/types.ts";
 
 /** One discovery probe kind. */
 export type PingProbe =

@@ -1,6 +1,6 @@
 import { assertEquals } from "../../tests/testing/assert.ts";
 import { discoveryMethod } from "./plan.ts";
-import type { DiscoveryOptions } from "../options_types.ts";
+import type { DiscoveryOptions } from "../options/types.ts";
 
 const none: DiscoveryOptions = {
   skip: false,

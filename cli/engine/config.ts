@@ -1,7 +1,7 @@
 /**
  * What the engine is told: a narrow configuration the application builds from the parsed command
  * line (cli/app/), never the command line's `Options` itself. The option parser's types embed
- * these parts (cli/options_types.ts re-exports them).
+ * these parts (cli/options/types.ts re-exports them).
  *
  * @module
  */

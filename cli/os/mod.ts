@@ -22,7 +22,7 @@
  */
 
 import type { HostResult } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { type OsDb, osDbFor } from "./db.ts";

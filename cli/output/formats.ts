@@ -7,7 +7,7 @@
  */
 
 import type { OutputWriter } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { ServicesDb } from "../services_db.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";

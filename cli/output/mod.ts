@@ -17,7 +17,7 @@
  */
 
 import type { OutputWriter } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { fatal } from "../errors.ts";
 import { defaultServicesDb, type ServicesDb, servicesDbFor } from "../services_db.ts";
 import { type FormatKind, OUTPUT_FORMATS } from "./formats.ts";

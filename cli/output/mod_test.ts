@@ -1,6 +1,6 @@
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { openWriters, preflightOutputFiles, readResumeState, stylesheetHref } from "./mod.ts";
 import {
   assert,

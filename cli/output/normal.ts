@@ -21,7 +21,7 @@ import type {
   RunSummary,
   ScriptOutput,
 } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { PORTHOLE_HOME, PORTHOLE_NAME } from "../model/product.ts";
 import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { byteCount, timingReport } from "./normal.ts";
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 
 Deno.test("byteCount is nmap's format_bytecount (powers of 1000)", () => {
   assert.equal(byteCount(72), "72B");

@@ -12,7 +12,7 @@ import { PORTHOLE_VERSION } from "../help.ts";
 import { selectPorts } from "../ports.ts";
 import { defaultServicesDb } from "../services_db.ts";
 import { formatCtime, formatStartTime } from "./format.ts";
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 import { missingTools } from "../../tests/_oracle.ts";
 import { parseFingerprint } from "../model/os_fingerprint.ts";
 import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";

@@ -4,7 +4,7 @@ import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
 import { XmlWriter } from "./xml.ts";
 import { NormalWriter } from "./normal.ts";
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 import { type PartialHost, readResumeState, recordedPorts } from "./resume.ts";
 import { expandProgress } from "./progress_record.ts";
 import { splitQuoted } from "./_util.ts";

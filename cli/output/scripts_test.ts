@@ -8,7 +8,7 @@ import {
   sampleRun,
   sampleSummary,
 } from "../../tests/testing/output_samples.ts";
-import { parseOptions } from "../options.ts";
+import { parseOptions } from "../options/mod.ts";
 import { scriptLines } from "./scripts.ts";
 
 // What nmap 7.93 printed in the lab for a host script returning

@@ -3,7 +3,7 @@ import { connectScan, connectVerdict } from "./connect.ts";
 import { newCookies } from "../engine/context.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { ScanHost } from "../engine/host.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 
 function ctx(): EngineContext {

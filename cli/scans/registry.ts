@@ -9,7 +9,7 @@
 
 import type { ProbeModuleFactory } from "../engine/probe_module.ts";
 import type { Protocol } from "../model/mod.ts";
-import type { ScanKind } from "../options_types.ts";
+import type { ScanKind } from "../options/types.ts";
 import { sctpInitModule } from "./sctp_init.ts";
 import type { RawTcpScanKind } from "./tcp_rules.ts";
 import { tcpProbeModule } from "./tcp_raw.ts";

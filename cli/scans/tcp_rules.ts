@@ -10,7 +10,7 @@
 import { TcpFlag } from "../../core-wasm/mod.ts";
 import type { Protocol } from "../model/mod.ts";
 import type { Verdict } from "../engine/probe_module.ts";
-import type { ScanKind } from "../options_types.ts";
+import type { ScanKind } from "../options/types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */
 export type RawTcpScanKind = "syn" | "fin" | "null" | "xmas" | "ack" | "window" | "maimon";

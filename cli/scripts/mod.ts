@@ -6,7 +6,7 @@
  *   await nse.host(hostResult); // fills ports[].scripts and hostScripts
  */
 import type { HostResult, ScriptOutput } from "../model/mod.ts";
-import type { ScriptOptions } from "../options_types.ts";
+import type { ScriptOptions } from "../options/types.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
 import { chooseScripts, type DbEntry, diskEnv, type SelectEnv } from "./select.ts";
 import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";

@@ -16,7 +16,7 @@
  */
 
 import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import { defaultServicesDb } from "../services_db.ts";
 import { probeDbFor } from "./db.ts";
 import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";

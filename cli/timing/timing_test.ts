@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator, timingPlan } from "./mod.ts";
-import type { TimingOptions } from "../options_types.ts";
+import type { TimingOptions } from "../options/types.ts";
 
 const limits = { initialRttTimeoutMs: 1000, minRttTimeoutMs: 100, maxRttTimeoutMs: 10000 };
 

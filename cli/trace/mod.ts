@@ -15,7 +15,7 @@
  */
 
 import type { HostResult, TraceResult } from "../model/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { Options } from "../options/types.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { chooseProbe, directTrace, type HopCache, traceHost } from "./trace.ts";

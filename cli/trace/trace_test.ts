@@ -10,7 +10,7 @@ import {
 } from "./trace.ts";
 import { traceJson, traceLines, traceXml } from "../output/trace.ts";
 import { replyTtl } from "./io.ts";
-import { checkPrivileges, parseOptions } from "../options.ts";
+import { checkPrivileges, parseOptions } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
 import { assertThrows } from "../../tests/testing/assert.ts";
 

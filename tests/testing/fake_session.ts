@@ -10,7 +10,7 @@ import { type FrameBatch, LinkType, packetCore, type ParsedRecords } from "../..
 import type { RawRoute } from "../../cli/engine/route.ts";
 import type { RecordHandler } from "../../cli/engine/raw_session.ts";
 import { type EngineContext, newCookies } from "../../cli/engine/context.ts";
-import { parseOptions } from "../../cli/options.ts";
+import { parseOptions } from "../../cli/options/mod.ts";
 import { timingPlan } from "../../cli/timing/mod.ts";
 
 const core = packetCore();

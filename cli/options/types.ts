@@ -1,13 +1,13 @@
 /**
- * The parsed command line: what `parseOptions` (cli/options.ts) returns from
+ * The parsed command line: what `parseOptions` (cli/options/mod.ts) returns from
  * nmap-style arguments, and what the engine, discovery, service detection and
  * writers read. Field names follow nmap's long options.
  */
 
-import type { Protocol } from "./model/mod.ts";
-import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/config.ts";
+import type { Protocol } from "../model/mod.ts";
+import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
 
-export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/config.ts";
+export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
 
 /** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =

@@ -1,0 +1,145 @@
+/**
+ * nmap's rules between options (NmapOps::ValidateOptions and parse_options' port checks), the
+ * target syntax check, Porthole's sharding rule, and the privilege check the run makes once it
+ * knows whether raw sockets are available. Each throws a UsageError with nmap's wording.
+ *
+ * @module
+ */
+
+import { fatal } from "../errors.ts";
+import { checkTargetSyntax } from "../targets.ts";
+import type { ParseState, ShardArgs } from "./state.ts";
+import type { Options, ShardSpec } from "./types.ts";
+import { fmtG } from "./values.ts";
+
+/** NmapOps::ValidateOptions, and the -p/-F combinations nmap refuses before reading ports. */
+export function validateOptions(s: ParseState): void {
+  const { o, timing: t, warnings } = s;
+  if (s.pingNone) {
+    o.discovery.skip = true;
+    if (o.verbose > 0) {
+      warnings.push(
+        "Host discovery disabled (-Pn). All addresses will be marked 'up' and scan times may be slower.",
+      );
+    }
+  }
+  o.scans = [...s.scanKinds];
+  if (s.tcpScanCount > 1) {
+    fatal(
+      "You specified more than one type of TCP scan.  Please choose only one of -sA, -b, -sT, -sF, -sI, -sM, -sN, -sS, -sW, and -sX",
+    );
+  }
+  if (o.discovery.pingOnly && o.scans.length > 0) {
+    fatal("-sL and -sn (skip port scan) are not valid with any other scan types");
+  }
+  if (o.ipv6 && (o.discovery.mask || o.discovery.timestamp)) {
+    fatal("ICMP Timestamp and Address Mask pings are only valid for IPv4.");
+  }
+  if (o.osDetection && o.discovery.pingOnly) {
+    fatal(
+      "WARNING: OS Scan is unreliable without a port scan.  You need to use a scan type along with it, such as -sS, -sT, -sF, etc instead of -sn",
+    );
+  }
+  if (o.versionDetection && o.discovery.pingOnly) o.versionDetection = false;
+  if (o.osDetection && o.ipv6) {
+    // nmap fingerprints IPv6 hosts; Porthole cannot yet. Worded as nmap's own warning for an OS
+    // scan it drops (-O with -sO), so the report never says "OS detection performed".
+    warnings.push(
+      "WARNING: Disabling OS Scan (-O) as Porthole's OS detection does not support IPv6 yet",
+    );
+    o.osDetection = false;
+  }
+  if (o.defeatIcmpRatelimit && !s.scanKinds.has("udp")) {
+    fatal("Option --defeat-icmp-ratelimit works only with a UDP scan (-sU)");
+  }
+  if (t.maxParallelism && t.minParallelism && t.minParallelism > t.maxParallelism) {
+    fatal(
+      `--min-parallelism=${t.minParallelism} must be less than or equal to --max-parallelism=${t.maxParallelism}`,
+    );
+  }
+  if (t.minRate !== 0 && t.maxRate !== 0 && t.minRate > t.maxRate) {
+    fatal(
+      `--min-rate=${fmtG(t.minRate)} must be less than or equal to --max-rate=${fmtG(t.maxRate)}`,
+    );
+  }
+  if (o.discovery.pingOnly && (o.portExpression !== undefined || s.fast)) {
+    fatal(
+      "You cannot use -F (fast scan) or -p (explicit port selection) when not doing a port scan",
+    );
+  }
+  if (o.portExpression !== undefined && s.fast) {
+    fatal(
+      "You cannot use -F (fast scan) with -p (explicit port selection) but see --top-ports and --port-ratio to fast scan a range of ports",
+    );
+  }
+}
+
+/** The targets' and --exclude's syntax, for the scan's address family. */
+export function checkTargets(o: Options): void {
+  for (const target of o.targets) checkTargetSyntax(target, o.ipv6 ? 6 : 4, "target");
+  for (const ex of o.exclude) checkTargetSyntax(ex, o.ipv6 ? 6 : 4, "exclude");
+}
+
+/** The sharding of the run, checked: all three options or none. */
+export function shardSpec(a: ShardArgs): ShardSpec | undefined {
+  if (a.shards === undefined && a.shard === undefined && a.seed === undefined) return undefined;
+  const whole = (s: string | undefined) => s !== undefined && /^\d{1,15}$/.test(s.trim());
+  if (a.shards === undefined) {
+    fatal(
+      a.shard !== undefined
+        ? "--shard I needs --shards N, the number of shards the scan is split into."
+        : "--seed is used only to split a scan: give --shards N and --shard I with it.",
+    );
+  }
+  if (!whole(a.shards) || Number(a.shards) < 1) {
+    fatal(`--shards must be a whole number, 1 or more, not "${a.shards}".`);
+  }
+  const count = Number(a.shards);
+  if (a.shard === undefined) {
+    fatal(`--shards ${count} needs --shard I: which shard (0 to ${count - 1}) this run scans.`);
+  }
+  if (!whole(a.shard)) {
+    fatal(`--shard must be a whole number from 0 to ${count - 1}, not "${a.shard}".`);
+  }
+  const index = Number(a.shard);
+  if (index >= count) {
+    fatal(
+      `--shard ${index} is out of range: with --shards ${count} the shards are 0 to ${count - 1}.`,
+    );
+  }
+  if (a.seed === undefined) {
+    fatal(
+      "--shards needs --seed S (a whole number), the same in every shard: the shards split the targets by it.",
+    );
+  }
+  if (!whole(a.seed)) fatal(`--seed must be a whole number (0 to 15 digits), not "${a.seed}".`);
+  return { count, index, seed: Number(a.seed) };
+}
+
+/**
+ * nmap's privilege checks (NmapOps::ValidateOptions), for the engine to call
+ * once it knows whether raw sockets are available (`opts.privileged` wins
+ * when set). Throws UsageError with nmap's wording.
+ */
+export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
+  const root = opts.privileged ?? haveRawAccess;
+  if (root) return;
+  const privreq = "root privileges.";
+  if (opts.scans.some((k) => k !== "connect")) {
+    fatal(`You requested a scan type which requires ${privreq}`);
+  }
+  if (opts.osDetection && !opts.aggressive) {
+    fatal(`TCP/IP fingerprinting (for OS scan) requires ${privreq}`);
+  }
+  if (opts.traceroute && !opts.aggressive) fatal("Traceroute has to be run as root");
+  if (opts.discovery.udpPorts.length > 0) {
+    fatal(
+      "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
+  if ((opts.discovery.sctpPorts?.length ?? 0) > 0) {
+    fatal(
+      "Sorry, SCTP INIT Ping (-PY) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
+}
