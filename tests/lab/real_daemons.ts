@@ -268,7 +268,12 @@ export const DAEMONS: Daemon[] = [
       udp(137, "netbios-ns", ["Samba nmbd", "Microsoft Windows netbios-ns"], { noVersion: true }),
     ],
     setup: async (c) => {
-      await w(`${c.dir}/smb.conf`, sambaConf(c.dir));
+      // nmbd answers unicast only on the addresses of the interfaces it serves: the service
+      // address too, or node status requests to it (nbstat, -sV) go unanswered.
+      await w(
+        `${c.dir}/smb.conf`,
+        sambaConf(c.dir, [`  interfaces = ${c.v4}/32 eth0`, "  bind interfaces only = yes"]),
+      );
       return [[
         "mkdir",
         "-p",
@@ -1189,9 +1194,10 @@ export const DAEMONS: Daemon[] = [
   },
 ];
 
-function sambaConf(dir: string): string {
+function sambaConf(dir: string, global: string[] = []): string {
   return lines(
     "[global]",
+    ...global,
     "  server role = standalone server",
     "  workgroup = LAB",
     "  netbios name = REAL",
