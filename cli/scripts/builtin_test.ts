@@ -330,3 +330,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "built-in mysql-info: a server that refuses us shows its error only from -vv on, as nmap's",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const msg = "Host '10.1.0.1' is not allowed to connect to this MariaDB server";
+    const payload = bytes(0xff, le16(1130), msg);
+    const s = serveBytes(() => bytes([payload.length, 0, 0, 0], [...payload]));
+    try {
+      for (const verbosity of [1, 2]) {
+        const e = await NseEngine.create({
+          dataDirs: [],
+          targets: new Set(["127.0.0.1"]),
+          verbosity,
+        });
+        try {
+          e.loadScript("porthole:builtin/mysql-info.nse", BUILTIN_SCRIPTS["mysql-info"]!);
+          e.addTarget("127.0.0.1", "", [{
+            number: s.port,
+            protocol: "tcp",
+            state: "open",
+            service: "mysql",
+          }]);
+          const r = await e.run("host");
+          assert.deepEqual(
+            r.map((x) => x.output),
+            verbosity > 1 ? [`\n  MySQL Error: ${msg}`] : [],
+          );
+        } finally {
+          e.close();
+        }
+      }
+    } finally {
+      s.close();
+    }
+  },
+});
