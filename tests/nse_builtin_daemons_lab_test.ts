@@ -51,6 +51,41 @@ export function scriptsByPort(out: string): Map<string, string> {
   return m;
 }
 
+/**
+ * "port/proto id" ("host id") → the shape of the script's structured output in an XML report:
+ * the sorted, distinct paths of its keys ("100000/tcp/port"; "#" for an element without a key),
+ * without values or order (nmap's tables iterate in hash order).
+ */
+export function xmlShapes(xml: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  let port = "host";
+  for (
+    const t of xml.matchAll(
+      /<port protocol="(\w+)" portid="(\d+)"|<hostscript>|<script id="([^"]+)"[^>]*?(\/>|>([^]*?)<\/script>)/g,
+    )
+  ) {
+    if (t[1]) port = `${t[2]}/${t[1]}`;
+    else if (t[0] === "<hostscript>") port = "host";
+    else {
+      const paths = new Set<string>();
+      const stack: string[] = [];
+      for (
+        const e of (t[5] ?? "").matchAll(
+          /<table(?: key="([^"]*)")?>|<\/table>|<elem(?: key="([^"]*)")?>/g,
+        )
+      ) {
+        if (e[0] === "</table>") stack.pop();
+        else if (e[0].startsWith("<table")) {
+          stack.push(e[1] ?? "#");
+          paths.add(stack.join("/"));
+        } else paths.add([...stack, e[2] ?? "#"].join("/"));
+      }
+      m.set(`${port} ${t[3]}`, [...paths].sort());
+    }
+  }
+  return m;
+}
+
 /** What two runs may differ in by nature, per script id (and port). */
 export function normalize(port: string, id: string, text: string): string {
   const blank = (names: string[]) =>
@@ -160,17 +195,32 @@ Deno.test({
           up("snmpd") && "161/udp snmp-info",
         ]],
       ] as const;
-      for (const [scan, ports, musts] of passes) {
-        const args = ["-Pn", scan, "--script", ids.join(","), "-p", ports.join(","), rl.v4];
-        const theirs = await lab.nmap(args, { timeoutMs: 600_000 });
-        assert.equal(theirs.code, 0, theirs.stderr);
-        const ours = await portholeWithoutNmap(lab, args, { timeoutMs: 600_000 });
-        assert.equal(ours.code, 0, ours.stdout + ours.stderr);
-        const expected = norm(scriptsByPort(theirs.stdout));
-        for (const k of musts) {
-          if (k) assert.ok(k in expected, `nmap printed no ${k}:\n${theirs.stdout}`);
+      const dir = await Deno.makeTempDir({ prefix: "ph-nsbd-" });
+      try {
+        for (const [scan, ports, musts] of passes) {
+          const args = ["-Pn", scan, "--script", ids.join(","), "-p", ports.join(","), rl.v4];
+          const theirs = await lab.nmap([...args, "-oX", `${dir}/n.xml`], { timeoutMs: 600_000 });
+          assert.equal(theirs.code, 0, theirs.stderr);
+          const ours = await portholeWithoutNmap(lab, [...args, "-oX", `${dir}/p.xml`], {
+            timeoutMs: 600_000,
+          });
+          assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+          const expected = norm(scriptsByPort(theirs.stdout));
+          for (const k of musts) {
+            if (k) assert.ok(k in expected, `nmap printed no ${k}:\n${theirs.stdout}`);
+          }
+          assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
+          // The XML's structured output has nmap's shape: the same keys at the same places.
+          const shapes = async (file: string) =>
+            Object.fromEntries(
+              [...xmlShapes(await Deno.readTextFile(file))].filter(([k]) =>
+                ids.includes(k.split(" ")[1]!)
+              ).sort((x, y) => (x[0] < y[0] ? -1 : 1)),
+            );
+          assert.deepEqual(await shapes(`${dir}/p.xml`), await shapes(`${dir}/n.xml`));
         }
-        assert.deepEqual(norm(scriptsByPort(ours.stdout)), expected, ours.stdout);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
       // With nmap's data in place: nmap's ntp-info cannot load in Porthole (it needs lpeg), so the
       // built-in one stands in for it.

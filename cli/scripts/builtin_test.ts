@@ -322,6 +322,10 @@ Deno.test({
         };
         const local = sub(sub(r?.elems, "100000") as ScriptElem[], "local");
         assert.equal(sub(local as ScriptElem[], "addr"), "/run/rpcbind.sock");
+        // A TCP or UDP address without its port (the port has an element of its own).
+        const tcp = sub(sub(r?.elems, "100000") as ScriptElem[], "tcp") as ScriptElem[];
+        assert.equal(sub(tcp, "addr"), "0.0.0.0");
+        assert.equal(sub(tcp, "port"), "111");
       } finally {
         e.close();
       }

@@ -88,10 +88,11 @@ local function entries(r, xid, version)
         e.netid = e.netid:match("^[^%z]*")
         e.addr, pos = opaque(r, pos)
         e.owner, pos = opaque(r, pos)
-        -- A universal address of TCP/UDP (RFC 5665): "h.h.h.h.p1.p2", port = p1 * 256 + p2.
+        -- A universal address of TCP/UDP (RFC 5665): "h.h.h.h.p1.p2", port = p1 * 256 + p2;
+        -- the address is shown without the port, as nmap's.
         if e.netid:match("^[tu][cd]p6?$") then
-          local hi, lo = e.addr:match("%.(%d+)%.(%d+)$")
-          if hi then e.port = tonumber(hi) * 256 + tonumber(lo) end
+          local a, hi, lo = e.addr:match("^(.-)%.(%d+)%.(%d+)$")
+          if a then e.addr, e.port = a, tonumber(hi) * 256 + tonumber(lo) end
         end
       else
         local proto
