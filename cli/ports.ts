@@ -5,7 +5,7 @@
  * default top-1000 list chosen by frequency from the services table.
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "./model/mod.ts";
 import type { PortSpec } from "./options_types.ts";
 import { fatal } from "./errors.ts";
 import type { ServicesDb } from "./services_db.ts";

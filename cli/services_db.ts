@@ -5,7 +5,7 @@
  * in nmap-services format (--servicedb).
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "./model/mod.ts";
 import { fatal } from "./errors.ts";
 import data from "./data/services.json" with { type: "json" };
 import { SERVICES_SOURCE } from "./data/services_source.ts";

@@ -2,8 +2,8 @@
 // checksums agree with an independent plain-TS implementation; templates agree with the
 // allocating builder.
 
-import { assert, assertEquals, hex, rng } from "./_test_assert.ts";
-import { Gen, type GenCase, mismatch } from "./_test_gen.ts";
+import { assert, assertEquals, hex, rng } from "../tests/testing/assert.ts";
+import { Gen, type GenCase, mismatch } from "./_frame_gen.ts";
 import { Kind, LinkType, packetCore, RecordFlag } from "./mod.ts";
 
 const core = packetCore();

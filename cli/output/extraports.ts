@@ -6,7 +6,7 @@
  * fold the same way, so their files agree with each other and with nmap's.
  */
 
-import type { PortResult, PortState, Protocol } from "../model.ts";
+import type { PortResult, PortState, Protocol } from "../model/mod.ts";
 
 /** Verbosity knobs that widen what nmap lists. */
 export interface FoldOptions {

@@ -19,7 +19,7 @@
  * (protocol/state/reason/ttl:ports), which nmap's readers skip as a comment.
  */
 
-import { osGrepable } from "../os/output.ts";
+import { osGrepable } from "./os.ts";
 import type {
   HostProgress,
   HostResult,
@@ -27,7 +27,7 @@ import type {
   PortResult,
   RunInfo,
   RunSummary,
-} from "../model.ts";
+} from "../model/mod.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";

@@ -16,7 +16,7 @@
  * stays one well-formed document.
  */
 
-import type { OutputWriter } from "../model.ts";
+import type { OutputWriter } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import { fatal } from "../errors.ts";
 import { defaultServicesDb, type ServicesDb, servicesDbFor } from "../services_db.ts";

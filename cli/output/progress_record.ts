@@ -9,7 +9,7 @@
  * JSON: `{"protocol":"tcp","state":"closed","reason":"reset","reasonTtl":64,"ports":"1-21,23-79"}`.
  */
 
-import type { PortResult, PortState, Protocol } from "../model.ts";
+import type { PortResult, PortState, Protocol } from "../model/mod.ts";
 import { comparePorts } from "./extraports.ts";
 import { compactPortList } from "./format.ts";
 

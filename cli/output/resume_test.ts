@@ -1,4 +1,4 @@
-import type { HostResult, OutputWriter } from "../model.ts";
+import type { HostResult, OutputWriter } from "../model/mod.ts";
 import { UsageError } from "../errors.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";

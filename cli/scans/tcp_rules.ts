@@ -8,7 +8,7 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { PortState, Protocol } from "../model.ts";
+import type { PortState, Protocol } from "../model/mod.ts";
 import type { ScanKind } from "../options_types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */

@@ -7,7 +7,7 @@
  * fast limits; no permissions needed.
  */
 
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { LinkType, packetCore, type ParsedRecords } from "../../core-wasm/mod.ts";
 import type { FrameBatch } from "../../core-wasm/mod.ts";
 import { Kind } from "../../core-wasm/mod.ts";
@@ -18,7 +18,7 @@ import type { RawRoute } from "../engine/route.ts";
 import type { RecordHandler } from "../engine/raw_session.ts";
 import { parseOptions } from "../options.ts";
 import { timingPlan } from "../timing/mod.ts";
-import type { PortResult } from "../model.ts";
+import type { PortResult } from "../model/mod.ts";
 import { udpScanSession, type UdpSession } from "./udp.ts";
 import { SimLinuxTarget } from "./udp_sim.ts";
 

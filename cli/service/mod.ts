@@ -15,7 +15,7 @@
  * on the service fields is reproduced.
  */
 
-import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb } from "../services_db.ts";
 import { probeDbFor } from "./db.ts";

@@ -4,7 +4,7 @@
  * so results can be serialised, resumed and compared.
  */
 
-import type { OsResult } from "./os/types.ts";
+import type { OsResult } from "./os.ts";
 
 export type Protocol = "tcp" | "udp";
 

@@ -1,7 +1,6 @@
 // Seeded random frames with the fields the parser must read back: the property tests
-// (parse(build(x)) == x) and the fuzzers' seed corpus share this.
+// (parse(build(x)) == x) and the fuzzers' seed corpus share this, and its PRNG.
 
-import { hex } from "./_test_assert.ts";
 import {
   type Address,
   encodeTcpOptions,
@@ -514,3 +513,20 @@ export function padded(b: Uint8Array): Uint8Array {
 
 /** Flags every valid built frame must carry. */
 export const VERIFIED = RecordFlag.CSUM_VERIFIED;
+
+/** Hex of bytes, for readable byte comparisons. */
+export function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** Deterministic PRNG (mulberry32) for property and fuzz tests. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
