@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BUILTIN_LIBS, BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
-import type { ScriptElem } from "../model.ts";
+import type { ScriptElem } from "../model/mod.ts";
 
 Deno.test("the built-in scripts carried in Porthole are cli/scripts/builtin/ (else run tools/gen_builtin_scripts.ts)", () => {
   const dir = new URL("builtin/", import.meta.url);
