@@ -129,6 +129,17 @@ export const WORKLOADS: Workload[] = [
     timeoutMs: 120_000,
   },
   {
+    // -A (issue 19): -sS top-1000, -sV, -sC, -O and --traceroute in one run.
+    name: "aggressive",
+    title: "-A top-1000, scanme",
+    scenario: "scanme",
+    args: { porthole: ["-A", "TARGET"], nmap: ["-A", "-T4", "TARGET"] },
+    reference: "nmap",
+    runs: 3,
+    quick: false,
+    timeoutMs: 300_000,
+  },
+  {
     name: "loss20",
     title: "-sS top-1000, 20% loss each way",
     scenario: "scanme",

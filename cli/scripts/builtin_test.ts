@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BUILTIN_LIBS, BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
+import type { ScriptElem } from "../model/mod.ts";
 
 Deno.test("the built-in scripts carried in Porthole are cli/scripts/builtin/ (else run tools/gen_builtin_scripts.ts)", () => {
   const dir = new URL("builtin/", import.meta.url);
@@ -141,6 +142,233 @@ Deno.test({
     } finally {
       s.close();
       t.close();
+    }
+  },
+});
+
+/** A loopback TCP server that reads `readFirst` bytes of each connection, then writes
+ * `answer(request)` and closes it. */
+function serveBytes(answer: (req: Uint8Array) => Uint8Array, readFirst = 0) {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const c of l) {
+      (async () => {
+        try {
+          const req = new Uint8Array(readFirst);
+          for (let got = 0; got < readFirst;) {
+            const n = await c.read(req.subarray(got));
+            if (n === null) break;
+            got += n;
+          }
+          await c.write(answer(req));
+        } catch { /* the client went away */ }
+        try {
+          c.close();
+        } catch { /* closed */ }
+      })();
+    }
+  })();
+  return { port: (l.addr as Deno.NetAddr).port, close: () => l.close() };
+}
+
+/** Bytes from parts: strings as Latin-1, numbers as one byte each, arrays as they are. */
+function bytes(...parts: (string | number | number[])[]): Uint8Array {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (typeof p === "number") out.push(p);
+    else if (typeof p === "string") { for (const c of p) out.push(c.charCodeAt(0)); }
+    else out.push(...p);
+  }
+  return new Uint8Array(out);
+}
+const le16 = (n: number) => [n & 255, n >> 8];
+const be32 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+
+Deno.test({
+  name: "built-in mysql-info: a MariaDB handshake as nmap's mysql-info shows it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Protocol 10, version, thread 31, salt (8 + 12 bytes), capabilities 0xf7fe / 0x81bf,
+    // charset 45, status 2 (autocommit), auth data length 21, 10 reserved bytes, plugin name.
+    const payload = bytes(
+      10,
+      "5.5.5-10.11.6-MariaDB-0+deb12u1\0",
+      [31, 0, 0, 0],
+      "ABCDefgh",
+      0,
+      le16(0xf7fe),
+      45,
+      le16(2),
+      le16(0x81bf),
+      21,
+      new Array(10).fill(0),
+      "ijklMNOP1234\0",
+      "mysql_native_password\0",
+    );
+    const s = serveBytes(() => bytes([payload.length, 0, 0, 0], [...payload]));
+    try {
+      const [r] = await run(["mysql-info"], s.port, "mysql");
+      assert.equal(
+        r?.output,
+        [
+          "",
+          "  Protocol: 10",
+          "  Version: 5.5.5-10.11.6-MariaDB-0+deb12u1",
+          "  Thread ID: 31",
+          "  Capabilities flags: 63486",
+          "  Some Capabilities: FoundRows, LongColumnFlag, ConnectWithDatabase, " +
+          "DontAllowDatabaseTableColumn, SupportsCompression, ODBCClient, SupportsLoadDataLocal, " +
+          "IgnoreSpaceBeforeParenthesis, Speaks41ProtocolNew, InteractiveClient, IgnoreSigpipes, " +
+          "SupportsTransactions, Speaks41ProtocolOld, Support41Auth, SupportsMultipleStatments, " +
+          "SupportsMultipleResults, SupportsAuthPlugins",
+          "  Status: Autocommit",
+          "  Salt: ABCDefghijklMNOP1234",
+          "  Auth Plugin Name: mysql_native_password",
+        ].join("\n"),
+      );
+      const caps = r?.elems?.find((e) => e.key === "Some Capabilities");
+      assert.equal(caps && "table" in caps ? caps.table.length : 0, 17);
+    } finally {
+      s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "built-in rpcinfo: an rpcbind version 4 DUMP over TCP, in nmap's table",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const xdr = (
+      s: string,
+    ) => [...be32(s.length), ...bytes(s), ...new Array((4 - s.length % 4) % 4).fill(0)];
+    const entry = (prog: number, vers: number, netid: string, addr: string) => [
+      ...be32(1),
+      ...be32(prog),
+      ...be32(vers),
+      ...xdr(netid),
+      ...xdr(addr),
+      ...xdr("superuser"),
+    ];
+    let calls = 0;
+    const s = serveBytes((req) => {
+      calls++;
+      const call = new DataView(req.buffer, 4);
+      // The call: RPC version 2, program 100000, version 4, procedure 4 (DUMP).
+      assert.deepEqual([1, 2, 3, 4, 5].map((i) => call.getUint32(4 * i)), [0, 2, 100000, 4, 4]);
+      const body = [
+        ...be32(call.getUint32(0)), // xid
+        ...be32(1), // reply
+        ...be32(0), // accepted
+        ...be32(0),
+        ...be32(0), // verifier: none
+        ...be32(0), // success
+        ...entry(100000, 4, "tcp", "0.0.0.0.0.111"),
+        ...entry(100000, 3, "tcp", "0.0.0.0.0.111"),
+        ...entry(100000, 2, "tcp", "0.0.0.0.0.111"),
+        ...entry(100000, 4, "udp", "0.0.0.0.0.111"),
+        ...entry(100000, 4, "local", "/run/rpcbind.sock"),
+        ...entry(100024, 1, "udp", "0.0.0.0.127.253"),
+        ...entry(100024, 1, "tcp6", "::.127.253"),
+        ...entry(400123, 1, "tcp", "0.0.0.0.4.0"),
+        ...be32(0),
+      ];
+      // Two fragments: the last one's mark has the top bit.
+      const half = 40;
+      return bytes(
+        be32(half),
+        body.slice(0, half),
+        be32(0x80000000 + body.length - half),
+        body.slice(half),
+      );
+    }, 44);
+    // nmap's rpcinfo runs on port 111 only: the test server's port stands in for it.
+    const source = BUILTIN_SCRIPTS.rpcinfo!.replace(
+      "port.number == 111",
+      `port.number == ${s.port}`,
+    );
+    const e = await NseEngine.create({ dataDirs: [], targets: new Set(["127.0.0.1"]) });
+    try {
+      try {
+        assert.equal(e.loadScript("porthole:builtin/rpcinfo.nse", source), undefined);
+        e.addTarget("127.0.0.1", "", [{
+          number: s.port,
+          protocol: "tcp",
+          state: "open",
+          service: "rpcbind",
+        }]);
+        const [r] = await e.run("host");
+        assert.equal(calls, 1);
+        const row = (prog: string, vers: string, port: string, proto: string, name: string) =>
+          `  ${prog.padEnd(7)} ${vers.padEnd(10)} ${port.padStart(5)}/${proto.padEnd(4)}  ${name}`;
+        assert.equal(
+          r?.output,
+          [
+            "",
+            "  program version    port/proto  service",
+            row("100000", "2,3,4", "111", "tcp", "rpcbind"),
+            row("100000", "4", "111", "udp", "rpcbind"),
+            row("100024", "1", "32765", "tcp6", "status"),
+            row("100024", "1", "32765", "udp", "status"),
+            row("400123", "1", "1024", "tcp", ""),
+            "",
+          ].join("\n"),
+        );
+        // The structured output keeps what the text leaves out (the "local" transport).
+        const sub = (elems: ScriptElem[] | undefined, key: string) => {
+          const e = elems?.find((x) => x.key === key);
+          return e && "table" in e ? e.table : e?.value;
+        };
+        const local = sub(sub(r?.elems, "100000") as ScriptElem[], "local");
+        assert.equal(sub(local as ScriptElem[], "addr"), "/run/rpcbind.sock");
+        // A TCP or UDP address without its port (the port has an element of its own).
+        const tcp = sub(sub(r?.elems, "100000") as ScriptElem[], "tcp") as ScriptElem[];
+        assert.equal(sub(tcp, "addr"), "0.0.0.0");
+        assert.equal(sub(tcp, "port"), "111");
+      } finally {
+        e.close();
+      }
+    } finally {
+      s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "built-in mysql-info: a server that refuses us shows its error only from -vv on, as nmap's",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const msg = "Host '10.1.0.1' is not allowed to connect to this MariaDB server";
+    const payload = bytes(0xff, le16(1130), msg);
+    const s = serveBytes(() => bytes([payload.length, 0, 0, 0], [...payload]));
+    try {
+      for (const verbosity of [1, 2]) {
+        const e = await NseEngine.create({
+          dataDirs: [],
+          targets: new Set(["127.0.0.1"]),
+          verbosity,
+        });
+        try {
+          e.loadScript("porthole:builtin/mysql-info.nse", BUILTIN_SCRIPTS["mysql-info"]!);
+          e.addTarget("127.0.0.1", "", [{
+            number: s.port,
+            protocol: "tcp",
+            state: "open",
+            service: "mysql",
+          }]);
+          const r = await e.run("host");
+          assert.deepEqual(
+            r.map((x) => x.output),
+            verbosity > 1 ? [`\n  MySQL Error: ${msg}`] : [],
+          );
+        } finally {
+          e.close();
+        }
+      }
+    } finally {
+      s.close();
     }
   },
 });

@@ -97,7 +97,10 @@ export async function scriptHelp(rules: string): Promise<string> {
     let out = "";
     for (const c of chosen) {
       const id = c.path.replace(/^.*\//, "").replace(/\.nse$/, "");
-      const err = loadWithTwin(engine, c.path, await set.read(c.path), false);
+      let twinWhy: string | undefined;
+      const err = loadWithTwin(engine, c.path, await set.read(c.path), false, (why) => {
+        twinWhy = why;
+      });
       const s = engine.scripts.at(-1);
       out += `\n${id}\n`;
       if (err || !s || s.id !== id) {
@@ -108,11 +111,29 @@ export async function scriptHelp(rules: string): Promise<string> {
       out += `https://nmap.org/nsedoc/scripts/${id}.html\n`;
       const desc = (s.description ?? "").replace(/^\s*\n/, "").replace(/\s+$/, "");
       out += desc.split("\n").map((l) => (l === "" ? "" : `  ${l}`)).join("\n") + "\n";
+      const note = whichRuns(id, c.path, twinWhy);
+      if (note) out += `${note}\n`;
     }
     return out;
   } finally {
     engine.close();
   }
+}
+
+/**
+ * --script-help's note on an id that both nmap and Porthole have a script for: which one runs
+ * here, and why. Nothing for ids Porthole has no script of its own for, nor for the built-in
+ * scripts on a host without nmap's (their descriptions say so).
+ */
+export function whichRuns(id: string, path: string, twinWhy?: string): string | undefined {
+  if (BUILTIN_SCRIPTS[id] === undefined || path.startsWith(`${BUILTIN_DIR}/`)) return undefined;
+  if (twinWhy !== undefined) {
+    const why = twinWhy.replace(/^[^:]*:\d+: /, "").replace(/:$/, "");
+    return `Porthole: nmap's ${id}.nse cannot load here (${why});\n` +
+      `Porthole's built-in ${id} runs instead.`;
+  }
+  return `Porthole: nmap's ${id}.nse runs (nmap's scripts are installed) and is the reference\n` +
+    `Porthole's built-in ${id} copies; the built-in one runs where they are not installed.`;
 }
 
 /**

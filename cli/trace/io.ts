@@ -130,7 +130,7 @@ export class SessionTraceIo implements TraceIo {
     return new SessionTraceIo(session, core, route, target, probe);
   }
 
-  send(ttl: number): void {
+  send(ttl: number): number {
     const link = {
       linkType: this.#session.sendLinkType,
       srcMac: this.#route.srcMac,
@@ -160,7 +160,9 @@ export class SessionTraceIo implements TraceIo {
         code: 0,
         extra: ((this.#base << 16) | ttl) >>> 0,
       });
+    const at = this.now();
     this.#session.send(frame);
+    return at;
   }
 
   poll(): TraceReply[] {

@@ -65,5 +65,12 @@ export async function traceroute(
       if (name) h.host = name;
     }));
   }
+  // A trace that reached the target knows its distance best: it replaces the OS scan's guess,
+  // and the fingerprint's SCAN line says so (DC=T), as nmap's traceroute.cc does.
+  const last = hops.at(-1);
+  if (host.os && last?.ipaddr === host.address) {
+    host.os.distance = last.ttl;
+    host.os.distanceMethod = "traceroute";
+  }
   return { proto: probe.proto, port: probe.port, hops };
 }

@@ -72,8 +72,9 @@ export interface TraceReply {
 
 /** How a trace sends probes and reads replies (a raw session, or a simulation in tests). */
 export interface TraceIo {
-  /** Sends the probe at `ttl`. */
-  send(ttl: number): void;
+  /** Sends the probe at `ttl`; returns when it left (now()'s clock), taken once its frame is
+   * built: building the first one can take milliseconds, which are no round trip. */
+  send(ttl: number): number;
   /** Replies received since the last call, matched to the TTL of their probe. */
   poll(): TraceReply[];
   /** Waits up to `ms` for something to read. */
@@ -137,15 +138,13 @@ export async function traceHost(
       const s = sent.get(t)!;
       if (now - s.at <= PROBE_TIMEOUT_MS) continue;
       if (s.tries <= MAX_RESENDS) {
-        s.at = now;
         s.tries++;
-        io.send(t);
+        s.at = io.send(t);
       } else gaveUp.add(t);
     }
     // New TTLs.
     while (next < limit() && next <= MAX_TTL && outstanding().length < MAX_OUTSTANDING) {
-      sent.set(next, { at: io.now(), tries: 1 });
-      io.send(next);
+      sent.set(next, { at: io.send(next), tries: 1 });
       next++;
     }
     const pending = outstanding().filter((t) => !linked || t > linked.hop.ttl);

@@ -20,10 +20,11 @@ class SimIo implements TraceIo {
   sent: number[] = [];
   #queue: TraceReply[] = [];
   constructor(readonly path: (string | null)[], readonly target: string) {}
-  send(ttl: number): void {
+  send(ttl: number): number {
     this.sent.push(ttl);
     const from = ttl <= this.path.length ? this.path[ttl - 1] : this.target;
     if (from) this.#queue.push({ ttl, from, at: this.t + ttl * 0.25 });
+    return this.t;
   }
   poll(): TraceReply[] {
     const ready = this.#queue.filter((r) => r.at <= this.t);

@@ -268,7 +268,12 @@ export const DAEMONS: Daemon[] = [
       udp(137, "netbios-ns", ["Samba nmbd", "Microsoft Windows netbios-ns"], { noVersion: true }),
     ],
     setup: async (c) => {
-      await w(`${c.dir}/smb.conf`, sambaConf(c.dir));
+      // nmbd answers unicast only on the addresses of the interfaces it serves: the service
+      // address too, or node status requests to it (nbstat, -sV) go unanswered.
+      await w(
+        `${c.dir}/smb.conf`,
+        sambaConf(c.dir, [`  interfaces = ${c.v4}/32 eth0`, "  bind interfaces only = yes"]),
+      );
       return [[
         "mkdir",
         "-p",
@@ -722,8 +727,9 @@ export const DAEMONS: Daemon[] = [
     name: "rpcbind",
     pkg: "rpcbind",
     ports: [tcp(111, "rpcbind", ["rpcbind"]), udp(111, "rpcbind", ["rpcbind"])],
-    setup: () => [["mkdir", "-p", "/run/rpcbind"]],
-    argv: () => ["rpcbind", "-f", "-w"],
+    // rpcbind's lock file and socket are /run's (one rpcbind per machine), and another lab may
+    // run one: each lab's gets a /run of its own. Its programs register over 127.0.0.1:111.
+    argv: () => privateRun("mkdir -p /run/rpcbind && exec rpcbind -f -w"),
   },
   {
     name: "rpc.statd",
@@ -737,7 +743,8 @@ export const DAEMONS: Daemon[] = [
       ["mkdir", "-p", `${c.dir}/sm`, `${c.dir}/sm.bak`],
       ["chown", "-R", "statd", c.dir],
     ],
-    argv: (c) => ["rpc.statd", "-F", "-L", "-d", "-p", "32765", "-o", "32766", "-P", c.dir],
+    // In a /run of its own too: it finds no socket of another lab's rpcbind there.
+    argv: (c) => privateRun(`exec rpc.statd -F -L -d -p 32765 -o 32766 -P ${c.dir}`),
   },
   {
     name: "inetd",
@@ -1189,9 +1196,15 @@ export const DAEMONS: Daemon[] = [
   },
 ];
 
-function sambaConf(dir: string): string {
+/** A command line run with an empty /run of its own (a private mount namespace); same pid. */
+function privateRun(script: string): string[] {
+  return ["unshare", "-m", "sh", "-c", `mount -t tmpfs tmpfs /run && ${script}`];
+}
+
+function sambaConf(dir: string, global: string[] = []): string {
   return lines(
     "[global]",
+    ...global,
     "  server role = standalone server",
     "  workgroup = LAB",
     "  netbios name = REAL",

@@ -15,7 +15,8 @@ portrule = function(host, port)
 end
 
 action = function(host, port)
-  local data = ph.read_banner(host, port, 5000)
+  -- nmap's banner waits 5 s to connect plus 5 s for the banner.
+  local data = ph.read_banner(host, port, 10000)
   if not data then return nil end
   data = data:gsub("[\r\n%s]+$", "")
   if data == "" then return nil end

@@ -209,14 +209,22 @@ function M.http_get(host, port, path)
   return r, err
 end
 
--- Reads what a service says first (its banner), waiting at most timeout_ms.
+-- Reads what a service says first (its banner), waiting at most timeout_ms for it: over TLS or
+-- plain TCP as the port suggests, then the other way when nothing came (a TLS service says
+-- nothing until the handshake), as nmap's comm.tryssl does.
 function M.read_banner(host, port, timeout_ms)
-  local sock, err = M.connect(host, port, timeout_ms or 5000)
-  if not sock then return nil, err end
-  local ok2, data = sock:receive()
-  sock:close()
-  if not ok2 then return nil, data end
-  return data
+  local first = tunnel(port)
+  local err
+  for _, how in ipairs({ first, first == "ssl" and "tcp" or "ssl" }) do
+    local sock = nmap.new_socket()
+    sock:set_timeout(timeout_ms or 5000)
+    local ok, data = sock:connect(host, port, how)
+    if ok then ok, data = sock:receive() end
+    sock:close()
+    if ok then return data end
+    err = data
+  end
+  return nil, err
 end
 
 return M
