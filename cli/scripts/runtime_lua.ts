@@ -279,14 +279,70 @@ function Socket:get_info()
   local i = self.info
   return true, i.lhost, math.tointeger(i.lport), i.rhost, math.tointeger(i.rport)
 end
-function Socket:get_ssl_certificate() return nil end
+-- nmap's certificate table (nse_ssl_cert.cc) from the fields engine.ts read out of the DER.
+-- wasmoon hands nested JavaScript objects over as proxies: each is copied into a Lua table.
+local function list(proxy)
+  local t = {}
+  for i = 1, #proxy do t[i] = proxy[i] end
+  return t
+end
+local function date(d)
+  if type(d) == "string" or d == nil then return d end
+  return { year = d.year, month = d.month, day = d.day, hour = d.hour, min = d.min, sec = d.sec }
+end
+local function cert_table(f)
+  if not f then return nil end
+  local openssl = require "openssl"
+  local function names(entries)
+    local t = {}
+    for _, n in ipairs(list(entries)) do
+      t[type(n.key) == "string" and n.key or list(n.key)] = unwire(n.value)
+    end
+    return t
+  end
+  local pk = { type = f.pubkey.type, bits = math.tointeger(f.pubkey.bits) }
+  if f.pubkey.modulus then
+    pk.modulus = openssl.bignum_hex2bn(f.pubkey.modulus)
+    pk.exponent = openssl.bignum_hex2bn(f.pubkey.exponent)
+  end
+  if f.pubkey.curve then
+    pk.ecdhparams = { curve_params = { curve = f.pubkey.curve, ec_curve_type = "namedcurve" } }
+  end
+  local exts
+  if f.extensions then
+    exts = {}
+    for i, e in ipairs(list(f.extensions)) do
+      exts[i] = { name = e.name, value = e.value, critical = e.critical, error = e.error }
+    end
+  end
+  local der = unhex(f.der)
+  local cert = { subject = names(f.subject), issuer = names(f.issuer), sig_algorithm = f.sig_algorithm,
+    validity = { notBefore = date(f.validity.notBefore), notAfter = date(f.validity.notAfter) }, pem = f.pem,
+    extensions = exts, pubkey = pk }
+  return setmetatable(cert, { __index = {
+    digest = function(_, alg) return openssl.digest(alg, der) end,
+  } })
+end
+function Socket:get_ssl_certificate()
+  if not self.id then return nil end
+  return cert_table(host.peer_certificate(self.id))
+end
+-- STARTTLS: TLS from here on, over the same connection.
+function Socket:reconnect_ssl()
+  if not self.id then return false, "Trying to reconnect a closed socket" end
+  local r = await("starttls", self.id, self.timeout)
+  if not r.ok then return false, r.err end
+  self.buf = ""
+  return true
+end
 function Socket:close()
   if self.id then host.close(self.id) end
   self.id = nil
   self.buf = ""
   return true
 end
-nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end }
+nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end,
+  parse_ssl_certificate = function(der) return cert_table(host.parse_certificate(wire(der))) end }
 
 function nmap.mutex(obj)
   local m = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })

@@ -1,0 +1,213 @@
+-- Porthole's TLS helpers for its built-in scripts (ssl-cert, ssl-date, tls-alpn): which ports
+-- speak TLS, STARTTLS for the mail and file protocols, and a TLS 1.2 ClientHello with the
+-- reading of the ServerHello that answers it. Written from RFC 5246 (TLS 1.2), RFC 6066 (SNI),
+-- RFC 7301 (ALPN), RFC 3207 (SMTP STARTTLS), RFC 2595 (IMAP/POP3), RFC 4217 (FTP AUTH TLS).
+local nmap = require "nmap"
+local openssl = require "openssl"
+local ph = require "ph_nse"
+
+local M = {}
+
+-- Ports and services that speak TLS from the first byte (IANA's "…s" ports).
+local TLS_PORTS = { [261] = true, [271] = true, [324] = true, [443] = true, [465] = true,
+  [563] = true, [585] = true, [636] = true, [853] = true, [989] = true, [990] = true, [992] = true,
+  [993] = true, [994] = true, [995] = true, [2221] = true, [2252] = true, [2376] = true,
+  [3269] = true, [3389] = true, [4433] = true, [4911] = true, [5061] = true, [5986] = true,
+  [6679] = true, [6697] = true, [8443] = true, [8883] = true, [9001] = true }
+local TLS_SERVICES = { ftps = true, ["ftps-data"] = true, ["ftps-control"] = true, https = true,
+  ["https-alt"] = true, imaps = true, ircs = true, ldapssl = true, ["ms-wbt-server"] = true,
+  pop3s = true, ["sip-tls"] = true, smtps = true, telnets = true, ["tor-orport"] = true }
+
+local function open_tcp(port)
+  return port.protocol == "tcp" and (port.state == "open" or port.state == "open|filtered")
+end
+
+-- Whether the port speaks TLS from its first byte: version detection found TLS, or its
+-- number or service name says so.
+function M.tls_port(port)
+  if not open_tcp(port) then return false end
+  if port.version and port.version.service_tunnel == "ssl" then return true end
+  return TLS_PORTS[port.number] or TLS_SERVICES[port.service or ""] or false
+end
+
+---------------------------------------------------------------- STARTTLS
+-- Reads one reply of a line protocol until `last(line)`; the lines, or nil.
+local function reply(sock, last)
+  return ph.command(sock, nil, last)
+end
+local function ask(sock, cmd, last)
+  return ph.command(sock, cmd, last)
+end
+local smtp_last = function(l) return not l:match("^%d%d%d%-") end
+
+-- Each protocol's dialogue up to the point where TLS begins; true when the server agreed.
+local STARTTLS = {
+  smtp = function(sock, host)
+    local g = reply(sock, smtp_last)
+    if not g or not g[#g]:match("^220") then return false end
+    local name = host.targetname or (host.name ~= "" and host.name) or "example.com"
+    local e = ask(sock, "EHLO " .. name .. "\r\n", smtp_last)
+    if not e or not e[#e]:match("^250") then return false end
+    local r = ask(sock, "STARTTLS\r\n", smtp_last)
+    return r ~= nil and r[#r]:match("^220") ~= nil
+  end,
+  imap = function(sock)
+    local g = reply(sock, function() return true end)
+    if not g or not g[1]:match("^%* OK") then return false end
+    local r = ask(sock, "a001 STARTTLS\r\n", function(l) return l:match("^a001 ") end)
+    return r ~= nil and r[#r]:match("^a001 OK") ~= nil
+  end,
+  pop3 = function(sock)
+    local g = reply(sock, function() return true end)
+    if not g or not g[1]:match("^%+OK") then return false end
+    local r = ask(sock, "STLS\r\n", function() return true end)
+    return r ~= nil and r[1]:match("^%+OK") ~= nil
+  end,
+  ftp = function(sock)
+    local ftp_last = function(l) return l:match("^%d%d%d ") end
+    local g = reply(sock, ftp_last)
+    if not g or not g[#g]:match("^220") then return false end
+    local r = ask(sock, "AUTH TLS\r\n", ftp_last)
+    return r ~= nil and r[#r]:match("^234") ~= nil
+  end,
+}
+local STARTTLS_PORTS = { [25] = "smtp", [587] = "smtp", [143] = "imap", [110] = "pop3", [21] = "ftp" }
+local STARTTLS_SERVICES = { smtp = "smtp", submission = "smtp", imap = "imap", pop3 = "pop3", ftp = "ftp" }
+
+-- The STARTTLS dialogue for a port (by service name, then number), or nil.
+function M.starttls_kind(port)
+  if not open_tcp(port) or M.tls_port(port) then return nil end
+  return STARTTLS_SERVICES[port.service or ""] or STARTTLS_PORTS[port.number]
+end
+
+-- A plain connection on which the server has just agreed to start TLS; or nil, error. A port
+-- where STARTTLS failed once is not asked again (the registry remembers, for the other scripts).
+function M.starttls(host, port)
+  local kind = M.starttls_kind(port)
+  if not kind then return nil, "no STARTTLS for this service" end
+  host.registry.ph_starttls = host.registry.ph_starttls or {}
+  local key = port.number .. "/" .. port.protocol
+  if host.registry.ph_starttls[key] == false then return nil, "STARTTLS failed before" end
+  local sock = nmap.new_socket()
+  sock:set_timeout(5000)
+  local ok, err = sock:connect(host, port, "tcp")
+  if not ok then return nil, err end
+  if not STARTTLS[kind](sock, host) then
+    host.registry.ph_starttls[key] = false
+    sock:close()
+    return nil, "the server refused STARTTLS"
+  end
+  return sock
+end
+
+-- A connection where a ClientHello may be sent next: TCP on TLS ports, after STARTTLS on others.
+function M.connect_for_hello(host, port)
+  if M.starttls_kind(port) then return M.starttls(host, port) end
+  local sock = nmap.new_socket()
+  sock:set_timeout(5000)
+  local ok, err = sock:connect(host, port, "tcp")
+  if not ok then return nil, err end
+  return sock
+end
+
+---------------------------------------------------------------- ClientHello / ServerHello
+local CIPHERS = { 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014,
+  0x009c, 0x009d, 0x002f, 0x0035, 0x000a, 0x00ff }
+local SIGNATURE_ALGORITHMS = { 0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501,
+  0x0601, 0x0203, 0x0201 }
+
+local function u16_list(values)
+  local out = {}
+  for i, v in ipairs(values) do out[i] = string.pack(">I2", v) end
+  return table.concat(out)
+end
+local function extension(kind, body) return string.pack(">I2s2", kind, body) end
+
+-- A TLS 1.2 ClientHello record. opts.alpn: protocol names to offer; opts.server_name: SNI.
+function M.client_hello(opts)
+  opts = opts or {}
+  local exts = {}
+  if opts.server_name then
+    exts[#exts + 1] = extension(0, string.pack(">s2", string.pack(">Bs2", 0, opts.server_name)))
+  end
+  exts[#exts + 1] = extension(10, string.pack(">s2", u16_list({ 0x001d, 0x0017, 0x0018, 0x0019 })))
+  exts[#exts + 1] = extension(11, "\1\0")
+  exts[#exts + 1] = extension(13, string.pack(">s2", u16_list(SIGNATURE_ALGORITHMS)))
+  if opts.alpn then
+    local names = {}
+    for i, p in ipairs(opts.alpn) do names[i] = string.pack(">s1", p) end
+    exts[#exts + 1] = extension(16, string.pack(">s2", table.concat(names)))
+  end
+  -- The random's first four bytes are the time (RFC 5246 §7.4.1.2).
+  local random = string.pack(">I4", os.time()) .. openssl.rand_bytes(28)
+  local body = "\3\3" .. random .. "\0" .. string.pack(">s2", u16_list(CIPHERS)) .. "\1\0" ..
+    string.pack(">s2", table.concat(exts))
+  local handshake = "\1" .. string.pack(">I3", #body) .. body
+  return "\22\3\1" .. string.pack(">s2", handshake)
+end
+
+-- Reads records until a whole first handshake message arrives. Returns the ServerHello as
+-- { time, random, version, cipher, extensions = { [type] = body } }, or nil, why.
+function M.read_server_hello(sock)
+  local buf, hs = "", ""
+  while true do
+    while #buf >= 5 do
+      local kind, _, len = string.unpack(">BI2I2", buf)
+      if #buf < 5 + len then break end
+      local frag = buf:sub(6, 5 + len)
+      buf = buf:sub(6 + len)
+      if kind == 21 then return nil, "alert" end
+      if kind ~= 22 then return nil, "not a handshake record" end
+      hs = hs .. frag
+      if #hs >= 4 then
+        local msg, mlen = string.unpack(">BI3", hs)
+        if #hs >= 4 + mlen then
+          if msg ~= 2 then return nil, "not a ServerHello" end
+          local body = hs:sub(5, 4 + mlen)
+          local version, random, sid, pos = string.unpack(">I2c32s1", body)
+          local cipher
+          cipher, pos = string.unpack(">I2", body, pos)
+          pos = pos + 1 -- compression method
+          local exts = {}
+          if pos + 1 <= #body then
+            local all = string.unpack(">s2", body, pos)
+            local i = 1
+            while i + 3 <= #all do
+              local t, data
+              t, data, i = string.unpack(">I2s2", all, i)
+              exts[t] = data
+            end
+          end
+          return { version = version, random = random, session_id = sid, cipher = cipher,
+            time = string.unpack(">I4", random), extensions = exts }
+        end
+      end
+    end
+    if #buf >= 1 and buf:byte(1) ~= 22 and buf:byte(1) ~= 21 then return nil, "not TLS" end
+    local ok, data = sock:receive()
+    if not ok then return nil, data end
+    buf = buf .. data
+  end
+end
+
+-- Sends a ClientHello to the port and reads the ServerHello; nil, why on failure.
+function M.hello(host, port, opts)
+  local sock, err = M.connect_for_hello(host, port)
+  if not sock then return nil, err end
+  local ok
+  ok, err = sock:send(M.client_hello(opts))
+  if not ok then sock:close() return nil, err end
+  local sh
+  sh, err = M.read_server_hello(sock)
+  sock:close()
+  return sh, err
+end
+
+-- The name to send as SNI: the target's name as the user gave it, when it is not an address.
+function M.server_name(host)
+  local n = host.targetname
+  if n and not n:match("^[%d.]+$") and not n:find(":", 1, true) then return n end
+  return nil
+end
+
+return M

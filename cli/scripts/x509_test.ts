@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { certificateFields, certTime } from "./x509.ts";
+import { missingTools } from "../../tests/_oracle.ts";
+
+const noOpenssl = missingTools("openssl").length > 0;
+
+/** A self-signed certificate made by the openssl CLI now, and OpenSSL's own text of it. */
+async function makeCert(keyArgs: string[], ...extra: string[]) {
+  const dir = await Deno.makeTempDir({ prefix: "ph-x509-" });
+  try {
+    const run = async (args: string[]) => {
+      const r = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
+        .output();
+      assert.ok(r.success, new TextDecoder().decode(r.stderr));
+      return new TextDecoder().decode(r.stdout);
+    };
+    await run([
+      "req",
+      "-x509",
+      ...keyArgs,
+      "-nodes",
+      "-keyout",
+      `${dir}/k.pem`,
+      "-out",
+      `${dir}/c.pem`,
+      "-days",
+      "30",
+      ...extra,
+    ]);
+    const pem = await Deno.readTextFile(`${dir}/c.pem`);
+    const der = new Uint8Array(new X509Certificate(pem).raw);
+    const text = await run(["x509", "-in", `${dir}/c.pem`, "-noout", "-text"]);
+    const dates = await run(["x509", "-in", `${dir}/c.pem`, "-noout", "-dates"]);
+    return { pem, der, text, dates };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** OpenSSL's "Not Before"/"notAfter=Dec  7 01:55:01 2026 GMT" as nmap's date table. */
+function dateOf(dates: string, which: string) {
+  const d = new Date(dates.match(new RegExp(`${which}=(.*)`))![1]!);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    min: d.getUTCMinutes(),
+    sec: d.getUTCSeconds(),
+  };
+}
+
+/** "X509v3 Foo: critical\n    value" blocks of `openssl x509 -text`. */
+function extensionsOf(text: string) {
+  const out: { name: string; critical?: boolean; value: string }[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i]!.match(/^ {12}(\S.*?): ?(critical)?\s*$/);
+    if (m && lines[i + 1]?.startsWith("                ")) {
+      out.push({ name: m[1]!, ...(m[2] ? { critical: true } : {}), value: lines[i + 1]!.trim() });
+    }
+  }
+  return out;
+}
+
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+Deno.test({
+  name: "x509: an RSA certificate's fields are what OpenSSL prints of it",
+  ignore: noOpenssl,
+  async fn() {
+    const c = await makeCert(
+      ["-newkey", "rsa:2048"],
+      "-subj",
+      "/C=US/ST=CA/L=Lab Town/O=Lab Org/OU=Ops/CN=real.lab/emailAddress=ops@real.lab",
+      "-addext",
+      "subjectAltName=DNS:real.lab,DNS:*.real.lab,IP:10.0.0.1,IP:2001:db8::1,email:a@b.c,URI:https://real.lab/",
+      "-addext",
+      "keyUsage=critical,digitalSignature,keyEncipherment",
+      "-addext",
+      "extendedKeyUsage=serverAuth,clientAuth",
+    );
+    const f = certificateFields(c.der, X509Certificate);
+    assert.deepEqual(
+      f.subject.map((e) => [e.key, dec(e.value)]),
+      [
+        ["countryName", "US"],
+        ["stateOrProvinceName", "CA"],
+        ["localityName", "Lab Town"],
+        ["organizationName", "Lab Org"],
+        ["organizationalUnitName", "Ops"],
+        ["commonName", "real.lab"],
+        ["emailAddress", "ops@real.lab"],
+      ],
+    );
+    assert.deepEqual(f.issuer, f.subject);
+    assert.equal(f.sig_algorithm, c.text.match(/Signature Algorithm: (\S+)/)![1]);
+    assert.deepEqual(f.validity.notBefore, dateOf(c.dates, "notBefore"));
+    assert.deepEqual(f.validity.notAfter, dateOf(c.dates, "notAfter"));
+    assert.equal(f.pem, c.pem);
+    assert.deepEqual(
+      f.extensions!.map((e) => ({
+        name: e.name,
+        ...(e.critical ? { critical: true } : {}),
+        value: e.value,
+      })),
+      extensionsOf(c.text),
+    );
+    assert.equal(f.pubkey.type, "rsa");
+    assert.equal(f.pubkey.bits, 2048);
+    assert.equal(f.pubkey.exponent, "010001");
+    const modulus = c.text.match(/Modulus:\n([\s0-9a-f:]+)\n\s*Exponent/)![1]!.replace(
+      /[\s:]/g,
+      "",
+    );
+    assert.equal(f.pubkey.modulus, modulus.replace(/^00/, ""));
+  },
+});
+
+Deno.test({
+  name: "x509: an EC certificate names its curve",
+  ignore: noOpenssl,
+  async fn() {
+    const c = await makeCert(
+      ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+      "-subj",
+      "/CN=ec.lab/businessCategory=lab",
+    );
+    const f = certificateFields(c.der, X509Certificate);
+    assert.deepEqual(f.pubkey, { type: "ec", bits: 384, curve: "secp384r1" });
+    assert.equal(f.sig_algorithm, c.text.match(/Signature Algorithm: (\S+)/)![1]);
+    assert.deepEqual(f.subject.map((e) => [e.key, dec(e.value)]), [
+      ["commonName", "ec.lab"],
+      ["businessCategory", "lab"],
+    ]);
+  },
+});
+
+Deno.test("x509: validity times as nse_ssl_cert.cc reads them; what it cannot read stays text", () => {
+  assert.deepEqual(certTime("491231235959Z"), {
+    year: 2049,
+    month: 12,
+    day: 31,
+    hour: 23,
+    min: 59,
+    sec: 59,
+  });
+  assert.deepEqual(certTime("500101000000Z"), {
+    year: 1950,
+    month: 1,
+    day: 1,
+    hour: 0,
+    min: 0,
+    sec: 0,
+  });
+  assert.deepEqual(certTime("20500101000000Z"), {
+    year: 2050,
+    month: 1,
+    day: 1,
+    hour: 0,
+    min: 0,
+    sec: 0,
+  });
+  assert.equal(certTime("20500101000000+0100"), "20500101000000+0100");
+  assert.equal(certTime("501301"), "501301");
+});
+
+Deno.test("x509: bytes that are not a certificate throw", () => {
+  assert.throws(() =>
+    certificateFields(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]), X509Certificate)
+  );
+});
