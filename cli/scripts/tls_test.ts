@@ -1,0 +1,334 @@
+/**
+ * The TLS parts of the NSE API against real TLS servers on loopback: OpenSSL's `s_server` (TLS
+ * from the first byte, with ALPN) and an SMTP server that starts TLS after STARTTLS (node:tls).
+ * Porthole's built-in ssl-cert, ssl-date and tls-alpn are compared with nmap's scripts of the
+ * same ids run in the same engine, when nmap's scripts are installed.
+ */
+import assert from "node:assert/strict";
+import net from "node:net";
+import tls from "node:tls";
+import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
+import { NseEngine, type ScriptResult } from "./engine.ts";
+import { missingTools } from "../../tests/_oracle.ts";
+
+const NMAP = "/usr/share/nmap";
+const haveNmap = (() => {
+  try {
+    return Deno.statSync(`${NMAP}/scripts/ssl-cert.nse`).isFile;
+  } catch {
+    return false;
+  }
+})();
+const noOpenssl = missingTools("openssl").length > 0;
+
+async function openssl(args: string[]): Promise<string> {
+  const r = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" }).output();
+  assert.ok(r.success, new TextDecoder().decode(r.stderr));
+  return new TextDecoder().decode(r.stdout);
+}
+
+/** A certificate and key made now by the openssl CLI, and facts OpenSSL states about it. */
+async function makeCert(dir: string) {
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    `${dir}/k.pem`,
+    "-out",
+    `${dir}/c.pem`,
+    "-days",
+    "30",
+    "-subj",
+    "/C=US/O=Lab Org/CN=tls.lab",
+    "-addext",
+    "subjectAltName=DNS:tls.lab,IP:127.0.0.1",
+  ]);
+  const sha1 = (await openssl(["x509", "-in", `${dir}/c.pem`, "-noout", "-fingerprint", "-sha1"]))
+    .replace(/^.*=/, "").replace(/:/g, "").trim().toLowerCase();
+  const dates = await openssl(["x509", "-in", `${dir}/c.pem`, "-noout", "-dates"]);
+  const iso = (which: string) =>
+    new Date(dates.match(new RegExp(`${which}=(.*)`))![1]!).toISOString().slice(0, 19);
+  return {
+    cert: await Deno.readTextFile(`${dir}/c.pem`),
+    key: await Deno.readTextFile(`${dir}/k.pem`),
+    sha1,
+    notBefore: iso("notBefore"),
+    notAfter: iso("notAfter"),
+  };
+}
+
+/** `openssl s_server` on a free loopback port: TLS from the first byte, ALPN h2 then http/1.1. */
+async function sServer(dir: string) {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const child = new Deno.Command("openssl", {
+    args: [
+      "s_server",
+      "-accept",
+      `127.0.0.1:${port}`,
+      "-cert",
+      `${dir}/c.pem`,
+      "-key",
+      `${dir}/k.pem`,
+      "-alpn",
+      "h2,http/1.1",
+      "-www",
+      "-quiet",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  for (let i = 0; i < 100; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    port,
+    async [Symbol.asyncDispose]() {
+      child.kill();
+      await child.status;
+    },
+  };
+}
+
+/** An SMTP server that offers STARTTLS (RFC 3207) and then speaks TLS with the given cert. */
+async function starttlsSmtp(cert: string, key: string) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((c) => {
+    sockets.add(c);
+    c.on("error", () => {});
+    c.write("220 smtp.lab ESMTP\r\n");
+    let buf = "";
+    const onData = (d: Uint8Array) => {
+      buf += new TextDecoder().decode(d);
+      while (buf.includes("\r\n")) {
+        const line = buf.slice(0, buf.indexOf("\r\n"));
+        buf = buf.slice(line.length + 2);
+        if (/^EHLO/i.test(line)) c.write("250-smtp.lab\r\n250 STARTTLS\r\n");
+        else if (/^STARTTLS/i.test(line)) {
+          c.off("data", onData);
+          c.write("220 go ahead\r\n", () => {
+            const t = new tls.TLSSocket(c, { isServer: true, cert, key });
+            t.on("error", () => {});
+          });
+          return;
+        } else c.write("502 no\r\n");
+      }
+    };
+    c.on("data", onData);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async [Symbol.asyncDispose]() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Runs scripts (built-in ones by "porthole:builtin/ID", else nmap's) against one port. */
+async function run(
+  paths: string[],
+  port: number,
+  service: string,
+  tunnel?: string,
+  verbosity = 0,
+): Promise<ScriptResult[]> {
+  const e = await NseEngine.create({
+    dataDirs: paths.some((p) => p.startsWith("/")) ? [NMAP] : [],
+    targets: new Set(["127.0.0.1"]),
+    verbosity,
+  });
+  try {
+    for (const p of paths) {
+      const src = p.startsWith("/")
+        ? await Deno.readTextFile(p)
+        : BUILTIN_SCRIPTS[p.split("/")[1]!.replace(/\.nse$/, "")]!;
+      assert.equal(e.loadScript(p, src), undefined, p);
+    }
+    e.addTarget("127.0.0.1", "", [{
+      number: port,
+      protocol: "tcp",
+      state: "open",
+      service,
+      tunnel,
+    }]);
+    return (await e.run("host")).sort((a, b) => (a.id < b.id ? -1 : 1));
+  } finally {
+    e.close();
+  }
+}
+
+const builtin = (...ids: string[]) => ids.map((id) => `porthole:builtin/${id}.nse`);
+const nmaps = (...ids: string[]) => ids.map((id) => `${NMAP}/scripts/${id}.nse`);
+const outputs = (rs: ScriptResult[]) => Object.fromEntries(rs.map((r) => [r.id, r.output]));
+
+Deno.test({
+  name:
+    "nse tls: get_ssl_certificate gives nmap's certificate table; built-in ssl-cert prints it as nmap's",
+  ignore: noOpenssl,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+    try {
+      const c = await makeCert(dir);
+      await using srv = await sServer(dir);
+      const ours = await run(builtin("ssl-cert"), srv.port, "https", "ssl", 1);
+      assert.equal(
+        ours[0]?.output,
+        [
+          "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US",
+          "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1",
+          "Issuer: commonName=tls.lab/organizationName=Lab Org/countryName=US",
+          "Public Key type: rsa",
+          "Public Key bits: 2048",
+          "Signature Algorithm: sha256WithRSAEncryption",
+          `Not valid before: ${c.notBefore}`,
+          `Not valid after:  ${c.notAfter}`,
+          `MD5:   ${ours[0]!.output.match(/MD5: {3}([0-9a-f]{32})/)?.[1]}`,
+          `SHA-1: ${c.sha1}`,
+        ].join("\n"),
+      );
+      if (haveNmap) {
+        for (const v of [0, 1, 2]) {
+          const theirs = await run(nmaps("ssl-cert"), srv.port, "https", "ssl", v);
+          const mine = await run(builtin("ssl-cert"), srv.port, "https", "ssl", v);
+          assert.deepEqual(outputs(mine), outputs(theirs), `verbosity ${v}`);
+          assert.deepEqual(mine[0]!.elems, theirs[0]!.elems);
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse tls: reconnect_ssl starts TLS after SMTP STARTTLS; ssl-cert reads the certificate there",
+  ignore: noOpenssl,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+    try {
+      const c = await makeCert(dir);
+      await using srv = await starttlsSmtp(c.cert, c.key);
+      const ours = await run(builtin("ssl-cert"), srv.port, "smtp");
+      assert.equal(
+        ours[0]?.output,
+        "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US\n" +
+          "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1\n" +
+          `Not valid before: ${c.notBefore}\nNot valid after:  ${c.notAfter}`,
+      );
+      if (haveNmap) {
+        assert.deepEqual(outputs(await run(nmaps("ssl-cert"), srv.port, "smtp")), outputs(ours));
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse tls: built-in tls-alpn lists the server's protocols; ssl-date sees OpenSSL's random time",
+  ignore: noOpenssl,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+    try {
+      await makeCert(dir);
+      await using srv = await sServer(dir);
+      // s_server serves one connection at a time: the scripts run one after the other.
+      const alpn = await run(builtin("tls-alpn"), srv.port, "https", "ssl");
+      assert.equal(alpn[0]?.output, "\n  h2\n  http/1.1");
+      // OpenSSL puts random bytes where TLS 1.2 had the time (since OpenSSL 1.1.0).
+      const date = await run(builtin("ssl-date"), srv.port, "https", "ssl");
+      assert.equal(date[0]?.output, "TLS randomness does not represent time");
+      if (haveNmap) {
+        assert.deepEqual(
+          outputs(await run(nmaps("ssl-date"), srv.port, "https", "ssl")),
+          outputs(date),
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "nse openssl: bignums as OpenSSL computes them; ciphers round-trip and match openssl enc",
+  ignore: noOpenssl,
+  async fn() {
+    const e = await NseEngine.create({ dataDirs: [], targets: new Set() });
+    try {
+      const err = e.loadScript(
+        "bn-test.nse",
+        `local openssl = require "openssl"
+description = [[t]]
+categories = {"safe"}
+prerule = function() return true end
+action = function()
+  local bn = openssl.bignum_dec2bn("123456789012345678901234567890")
+  local out = {}
+  out[#out + 1] = openssl.bignum_bn2hex(bn)
+  out[#out + 1] = openssl.bignum_num_bits(bn) .. " " .. bn:num_bytes()
+  local r = openssl.bignum_mod_exp(openssl.bignum_bin2bn("\\2"), openssl.bignum_hex2bn("10001"),
+    openssl.bignum_dec2bn("1000000007"))
+  out[#out + 1] = r:todec()
+  local q, m = openssl.bignum_div(bn, openssl.bignum_dec2bn("1000"))
+  out[#out + 1] = q:todec() .. " " .. m:todec()
+  out[#out + 1] = openssl.bignum_bn2hex(openssl.bignum_add(bn, openssl.bignum_dec2bn("1")))
+  out[#out + 1] = tostring(openssl.bignum_is_prime(openssl.bignum_dec2bn("1000000007")))
+  out[#out + 1] = #openssl.bignum_bn2bin(openssl.bignum_hex2bn("00ff00")) .. " " .. openssl.bignum_bn2hex(openssl.bignum_hex2bn("0"))
+  local key, iv = string.rep("k", 16), string.rep("i", 16)
+  local ct = openssl.encrypt("aes-128-cbc", key, iv, "sixteen byte msg")
+  out[#out + 1] = (ct:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+  out[#out + 1] = openssl.decrypt("aes-128-cbc", key, iv, ct)
+  out[#out + 1] = (openssl.DES_string_to_key("\\255\\255\\255\\255\\255\\255\\255"):gsub(".", function(c) return string.format("%02x", c:byte()) end))
+  return table.concat(out, "|")
+end`,
+      );
+      assert.equal(err, undefined);
+      const [r] = await e.run("pre");
+      const n = 123456789012345678901234567890n;
+      let modexp = 1n;
+      for (let i = 0; i < 65537; i++) modexp = (modexp * 2n) % 1000000007n;
+      const cbc = (await new Deno.Command("sh", {
+        args: [
+          "-c",
+          "printf 'sixteen byte msg' | openssl enc -aes-128-cbc -nopad -K $(printf k%.0s $(seq 16) | od -An -tx1 | tr -d ' \\n') -iv $(printf i%.0s $(seq 16) | od -An -tx1 | tr -d ' \\n') | od -An -tx1 | tr -d ' \\n'",
+        ],
+        stdout: "piped",
+      }).output()).stdout;
+      assert.deepEqual(r?.output.split("|"), [
+        n.toString(16).toUpperCase().padStart(26, "0"),
+        `${n.toString(2).length} ${Math.ceil(n.toString(2).length / 8)}`,
+        String(modexp),
+        `${n / 1000n} ${n % 1000n}`,
+        (n + 1n).toString(16).toUpperCase().padStart(26, "0"),
+        "true",
+        "2 0",
+        new TextDecoder().decode(cbc),
+        "sixteen byte msg",
+        "fefefefefefefefe",
+      ]);
+    } finally {
+      e.close();
+    }
+  },
+});
