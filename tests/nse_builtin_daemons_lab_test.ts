@@ -13,6 +13,7 @@ import { DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { NMAP_DATA_DIRS } from "../cli/scripts/mod.ts";
 import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
+import { scriptsByPort } from "./testing/script_output.ts";
 
 const haveScripts = NMAP_DATA_DIRS.some((d) => {
   try {
@@ -35,28 +36,6 @@ const NAMES = [
   "chrony",
   "snmpd",
 ];
-
-/** "port/proto id" → the script's output (the lines after "| " or "|_"), from a normal report. */
-export function scriptsByPort(out: string): Map<string, string> {
-  const m = new Map<string, string>();
-  let port = "";
-  let key = "";
-  for (const l of out.split("\n")) {
-    const p = l.match(/^(\d+\/(?:tcp|udp))\s/);
-    if (p) {
-      port = p[1]!;
-      continue;
-    }
-    const start = l.match(/^\|[ _]([\w.-]+):(?: (.*))?$/);
-    if (start) {
-      key = `${port} ${start[1]}`;
-      m.set(key, start[2] ?? "");
-    } else if (/^\|[ _]/.test(l) && key) {
-      m.set(key, `${m.get(key)}\n${l.replace(/^\|_?/, "")}`);
-    }
-  }
-  return m;
-}
 
 /** What two runs may differ in by nature, per script id. */
 function normalize(id: string, text: string): string {

@@ -242,12 +242,12 @@ export class NseEngine {
       return {};
     }
     if (kind === "connect") {
-      const [ip, port, proto, timeout] = a as [string, number, string, number];
+      const [ip, port, proto, timeout, sni] = a as [string, number, string, number, string?];
       if (!this.#opts.anyAddress && !this.#opts.targets.has(ip)) {
         this.#log(1, `connection to ${ip} refused: not a target of this scan`);
         throw new Error("ERROR: not a target of this scan");
       }
-      const conn = await this.#net.connect(ip, port, proto, timeout);
+      const conn = await this.#net.connect(ip, port, proto, timeout, sni ?? undefined);
       const sock = this.#nextId++;
       this.#conns.set(sock, conn);
       if (this.#opts.trace) {

@@ -18,9 +18,18 @@ export interface NseConn {
   startTls?(timeoutMs: number): Promise<void>;
 }
 
-/** Opens connections; proto is "tcp", "udp" or "ssl". Rejects with nmap's error words. */
+/**
+ * Opens connections; proto is "tcp", "udp" or "ssl" (with `serverName` as SNI when given).
+ * Rejects with nmap's error words.
+ */
 export interface NseNet {
-  connect(ip: string, port: number, proto: string, timeoutMs: number): Promise<NseConn>;
+  connect(
+    ip: string,
+    port: number,
+    proto: string,
+    timeoutMs: number,
+    serverName?: string,
+  ): Promise<NseConn>;
 }
 
 /** Byte chunks received but not yet read, with one waiting reader at most. */
@@ -68,7 +77,7 @@ function nmapError(e: unknown): string {
 
 /** The real network. */
 export const nodeNet: NseNet = {
-  async connect(ip, port, proto, timeoutMs) {
+  async connect(ip, port, proto, timeoutMs, serverName) {
     if (proto === "udp") {
       if (udpLibcAvailable()) return udpLibcConnect(ip, port);
       return await udpConnect(ip, port);
@@ -77,7 +86,7 @@ export const nodeNet: NseNet = {
     const tls = await import("node:tls");
     const inbox = new Inbox();
     let sock: import("node:net").Socket = proto === "ssl"
-      ? tls.connect({ host: ip, port, rejectUnauthorized: false })
+      ? tls.connect({ host: ip, port, rejectUnauthorized: false, servername: serverName })
       : net.connect({ host: ip, port });
     await established(sock, proto === "ssl" ? "secureConnect" : "connect", timeoutMs);
     const onData = (d: Uint8Array) => inbox.push(new Uint8Array(d));
@@ -106,7 +115,11 @@ export const nodeNet: NseNet = {
       async startTls(t) {
         if (sock instanceof tls.TLSSocket) throw new Error("Error: already a TLS connection");
         sock.off("data", onData).off("end", onEnd).off("error", onError);
-        const secure = tls.connect({ socket: sock, rejectUnauthorized: false });
+        const secure = tls.connect({
+          socket: sock,
+          rejectUnauthorized: false,
+          servername: serverName,
+        });
         await established(secure, "secureConnect", t);
         sock = listen(secure);
       },

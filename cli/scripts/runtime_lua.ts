@@ -211,7 +211,9 @@ function Socket:connect(h, p, proto)
   local port = type(p) == "table" and p.number or tonumber(p)
   proto = proto or (type(p) == "table" and p.protocol) or self.proto
   if proto == "udp" then self.proto = "udp" end
-  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout)
+  -- nmap names the host in TLS's server_name (SNI) when the user gave a name.
+  local sni = type(h) == "table" and h.targetname or nil
+  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni)
   if not r.ok then return false, r.err end
   self.id = r.sock
   self.info = r.info
