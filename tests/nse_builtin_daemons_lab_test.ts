@@ -23,6 +23,8 @@ const haveScripts = NMAP_DATA_DIRS.some((d) => {
   }
 });
 
+const TLS_SCRIPTS = ["ssl-cert", "ssl-date", "tls-alpn"];
+
 const NAMES = [
   "openssh",
   "exim",
@@ -97,7 +99,10 @@ Deno.test({
     const empty = `${dir}/empty`;
     await Deno.mkdir(empty);
     try {
-      const ids = Object.keys(BUILTIN_SCRIPTS);
+      // ssl-cert, ssl-date and tls-alpn have their own test (nse_tls_lab_test.ts). Run here too,
+      // nmap's own imap-capabilities and pop3-capabilities on Dovecot's TLS ports went wrong
+      // ("CAPABILITY" for 993, nothing for 995), seemingly from the extra connections at once.
+      const ids = Object.keys(BUILTIN_SCRIPTS).filter((id) => !TLS_SCRIPTS.includes(id));
       const hide = `for d in ${NMAP_DATA_DIRS.join(" ")}; do ` +
         `[ -d "$d" ] && { mount --bind "${empty}" "$d" || exit 99; }; done; ` +
         `[ ! -e /usr/share/nmap/scripts ] || exit 98; exec "$@"`;
