@@ -79,6 +79,8 @@ export interface NsePort {
   version?: string;
   extrainfo?: string;
   tunnel?: string;
+  /** nmap's name_confidence: 3 when the name comes from the port number, 10 when probed. */
+  confidence?: number;
 }
 
 export interface LoadedScript {
@@ -442,6 +444,7 @@ export class NseEngine {
         p.version,
         p.extrainfo,
         p.tunnel,
+        p.confidence,
       );
     }
   }

@@ -626,11 +626,12 @@ function add_target(ip, name, bin_ip_hex)
 end
 
 -- nmap's port table for one port of the target added last.
-function add_port(number, protocol, state, service, product, version, extrainfo, tunnel)
+function add_port(number, protocol, state, service, product, version, extrainfo, tunnel, confidence)
   local list = host_ports[targets[#targets]]
   list[#list + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
     service = service, version = { name = service, product = product, version = version,
-    extrainfo = extrainfo, service_tunnel = tunnel or "none", name_confidence = service and 3 or 0 } }
+    extrainfo = extrainfo, service_tunnel = tunnel or "none",
+    name_confidence = math.tointeger(confidence) or (service and 3 or 0) } }
   return true
 end
 

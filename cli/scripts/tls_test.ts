@@ -216,6 +216,42 @@ Deno.test({
 
 Deno.test({
   name:
+    "nse tls: a TLS server on a port not known for TLS is found by a ClientHello; a plain one is not",
+  ignore: noOpenssl,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+    const plain = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    (async () => {
+      for await (const c of plain) c.write(new TextEncoder().encode("hello\r\n")).catch(() => {});
+    })();
+    try {
+      await makeCert(dir);
+      await using srv = await sServer(dir);
+      const found = await run(builtin("ssl-cert"), srv.port, "unknown");
+      assert.match(found[0]?.output ?? "", /^Subject: commonName=tls\.lab/);
+      const plainPort = (plain.addr as Deno.NetAddr).port;
+      assert.deepEqual(
+        await run(builtin("ssl-cert", "ssl-date", "tls-alpn"), plainPort, "unknown"),
+        [],
+      );
+      if (haveNmap) {
+        assert.deepEqual(
+          outputs(await run(nmaps("ssl-cert"), srv.port, "unknown")),
+          outputs(found),
+        );
+        assert.deepEqual(await run(nmaps("ssl-cert"), plainPort, "unknown"), []);
+      }
+    } finally {
+      plain.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
     "nse tls: reconnect_ssl starts TLS after SMTP STARTTLS; ssl-cert reads the certificate there",
   ignore: noOpenssl,
   sanitizeResources: false,

@@ -22,12 +22,26 @@ local function open_tcp(port)
   return port.protocol == "tcp" and (port.state == "open" or port.state == "open|filtered")
 end
 
--- Whether the port speaks TLS from its first byte: version detection found TLS, or its
--- number or service name says so.
-function M.tls_port(port)
+local probe -- defined below, with the ClientHello
+
+-- Whether the port speaks TLS from its first byte: version detection found TLS, or its number
+-- or service name says so, or (when the service is only guessed from the port number) a
+-- ClientHello sent there is answered by a TLS handshake or alert. The answer is kept in the
+-- host's registry, so the TLS scripts ask each port once.
+function M.tls_port(port, host)
   if not open_tcp(port) then return false end
   if port.version and port.version.service_tunnel == "ssl" then return true end
-  return TLS_PORTS[port.number] or TLS_SERVICES[port.service or ""] or false
+  if TLS_PORTS[port.number] or TLS_SERVICES[port.service or ""] then return true end
+  if not host or (port.version and (port.version.name_confidence or 0) > 3) then return false end
+  if M.starttls_kind(port) then return false end
+  host.registry.ph_tls = host.registry.ph_tls or {}
+  local cache = host.registry.ph_tls
+  local lock = nmap.mutex(cache)
+  lock "lock"
+  local key = port.number .. "/" .. port.protocol
+  if cache[key] == nil then cache[key] = probe(host, port) end
+  lock "done"
+  return cache[key]
 end
 
 ---------------------------------------------------------------- STARTTLS
@@ -76,7 +90,9 @@ local STARTTLS_SERVICES = { smtp = "smtp", submission = "smtp", imap = "imap", p
 
 -- The STARTTLS dialogue for a port (by service name, then number), or nil.
 function M.starttls_kind(port)
-  if not open_tcp(port) or M.tls_port(port) then return nil end
+  if not open_tcp(port) then return nil end
+  if port.version and port.version.service_tunnel == "ssl" then return nil end
+  if TLS_PORTS[port.number] or TLS_SERVICES[port.service or ""] then return nil end
   return STARTTLS_SERVICES[port.service or ""] or STARTTLS_PORTS[port.number]
 end
 
@@ -201,6 +217,21 @@ function M.hello(host, port, opts)
   sh, err = M.read_server_hello(sock)
   sock:close()
   return sh, err
+end
+
+-- A ClientHello to a port whose service is not known: does a TLS record come back?
+function probe(host, port)
+  local sock = nmap.new_socket()
+  sock:set_timeout(5000)
+  if not sock:connect(host, port, "tcp") then return false end
+  local tls = false
+  if sock:send(M.client_hello()) then
+    local ok, data = sock:receive_bytes(3)
+    -- A handshake (22) or an alert (21) record of SSL 3.0 or any TLS.
+    tls = ok and data:match("^[\21\22]\3[\0-\4]") ~= nil
+  end
+  sock:close()
+  return tls
 end
 
 -- The name to send as SNI: the target's name as the user gave it, when it is not an address.

@@ -15,7 +15,7 @@ local tls = require "ph_tls"
 local openssl = require "openssl"
 
 portrule = function(host, port)
-  return tls.tls_port(port) or tls.starttls_kind(port) ~= nil
+  return tls.starttls_kind(port) ~= nil or tls.tls_port(port, host)
 end
 
 -- The name fields shown at every verbosity, in this order.

@@ -14,7 +14,7 @@ local nmap = require "nmap"
 local tls = require "ph_tls"
 
 portrule = function(host, port)
-  return tls.tls_port(port) or tls.starttls_kind(port) ~= nil
+  return tls.starttls_kind(port) ~= nil or tls.tls_port(port, host)
 end
 
 local MAX_SKEW = 90 * 60 -- seconds off before the field's plausibility is checked

@@ -11,7 +11,7 @@ categories = { "discovery", "safe", "default" }
 local tls = require "ph_tls"
 
 portrule = function(host, port)
-  return tls.tls_port(port) or tls.starttls_kind(port) ~= nil
+  return tls.starttls_kind(port) ~= nil or tls.tls_port(port, host)
 end
 
 -- IANA's ALPN protocol ids, and gRPC's.
