@@ -12,6 +12,7 @@ local host = ...
 local lua_load
 local YIELD = {}
 local current -- the script thread running now (for stdnse.getid and debug prefixes)
+local threads, waiting = {}, {} -- the scheduler's threads, and those waiting for I/O by operation
 local cocreate, coresume, costatus, coyield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
 local char, byte, format, concat = string.char, string.byte, string.format, table.concat
 
@@ -134,6 +135,19 @@ package.searchers = {
       rawset(m, "gethostport", function()
         if current then return current.host, current.port end
       end)
+      -- A worker thread of the running script (nse_main.lua): scheduled as scripts are, its
+      -- end or error seen through the status function; it prints nothing.
+      rawset(m, "new_thread", function(main, ...)
+        assert(type(main) == "function", "function expected")
+        if not current then error("stdnse.new_thread can only be run from an active script", 2) end
+        local co = cocreate(main)
+        local w = setmetatable({ co = co, args = table.pack(...), worker = true, runnable = true,
+          start = host.clock_ms() },
+          { __index = current })
+        threads[#threads + 1] = w
+        return co, function() return costatus(co), rawget(w, "error") end
+      end)
+      rawset(m, "base", function() return current and current.co end)
       rawset(m, "silent_require", function(...)
         local ok, lib = pcall(require, ...)
         if not ok then error(lib, 2) end
@@ -372,10 +386,14 @@ function nmap.mutex(obj)
   m[obj] = f
   return f
 end
+-- One condition variable per object, as nmap's: a worker's signal reaches the thread that waits
+-- on the same object, whoever asked for the condvar first.
+local condvars = setmetatable({}, { __mode = "k" })
 function nmap.condvar(obj)
+  if condvars[obj] then return condvars[obj] end
   local waiting = 0
   local generation = 0
-  return function(op)
+  condvars[obj] = function(op)
     if op == "wait" then
       local g = generation
       waiting = waiting + 1
@@ -385,6 +403,7 @@ function nmap.condvar(obj)
       generation = generation + 1
     end
   end
+  return condvars[obj]
 end
 package.loaded.nmap = nmap
 
@@ -523,7 +542,6 @@ local function format_elems(out, obj)
 end
 
 ---------------------------------------------------------------- scheduling
-local threads, waiting = {}, {}
 
 -- A rule may do I/O too, so it runs inside the script's coroutine, before the action.
 local NO_MATCH = {}
@@ -572,9 +590,10 @@ local function step(timeout_ms)
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
       current = nil
       if not r[1] then
-        host.log(1, t.script.id .. " " .. t.rule .. " failed: " .. tostring(r[2]))
+        if t.worker then rawset(t, "error", r[2]) end
+        host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
       elseif costatus(t.co) == "dead" then
-        set_output(t, r[2], r[3])
+        if not t.worker then set_output(t, r[2], r[3]) end
       elseif r[2] == YIELD then
         t.runnable = false
         waiting[r[3]] = t
