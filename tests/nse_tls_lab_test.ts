@@ -4,7 +4,8 @@
  * Porthole's `--script ssl-cert,ssl-date,tls-alpn` output equals nmap's on the same ports, at
  * -v and -vv (a script chosen by name sees one level more): once running nmap's scripts (installed), once with nmap's data
  * directory hidden so that Porthole's built-in scripts run. OpenSSL servers put random bytes in
- * the ServerHello's time, so ssl-date prints the same verdict on both sides.
+ * the ServerHello's time, so ssl-date prints the same verdict on both sides. nmap's
+ * ssl-enum-ciphers (worker threads, condvars, STARTTLS) runs in Porthole as in nmap.
  */
 
 import assert from "node:assert/strict";
@@ -114,6 +115,16 @@ Deno.test({
         assert.equal(builtins.code, 0, builtins.stdout + builtins.stderr);
         assert.deepEqual(sorted(scriptsByPort(builtins.stdout)), expected, builtins.stdout);
       }
+      // nmap's ssl-enum-ciphers (not a built-in): workers (stdnse.new_thread) and condvars, one
+      // ClientHello per cipher, STARTTLS on IMAP.
+      const args = ["-Pn", "-sS", "--script", "ssl-enum-ciphers", "-p", "443,993,143", rl.v4];
+      const theirs = await lab.nmap(args, { timeoutMs: 300_000 });
+      assert.equal(theirs.code, 0, theirs.stderr);
+      const expected = scriptsByPort(theirs.stdout);
+      assert.equal(expected.size, 3, theirs.stdout);
+      const ours = await lab.porthole(args, { timeoutMs: 300_000 });
+      assert.equal(ours.code, 0, ours.stdout + ours.stderr);
+      assert.deepEqual(scriptsByPort(ours.stdout), expected, ours.stdout);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
