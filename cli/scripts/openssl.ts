@@ -137,6 +137,104 @@ function mpi(n: bigint): string {
   return (h.length / 2).toString(16).padStart(8, "0") + h;
 }
 
+/** OpenSSL's other names of ciphers nselib asks for. */
+const CIPHER_ALIASES: Record<string, string> = {
+  des: "des-cbc",
+  des3: "des-ede3-cbc",
+  "des-ede3": "des-ede3-ecb",
+  aes128: "aes-128-cbc",
+  aes192: "aes-192-cbc",
+  aes256: "aes-256-cbc",
+};
+
+/**
+ * One block cipher, block by block, for the ciphers Deno's node:crypto lacks but can make: DES
+ * is 3DES with the key three times (EDE with one key is one encryption), and each AES or 3DES
+ * block alone is ECB (or CBC from a zero IV).
+ */
+function blockCipher(crypto: typeof import("node:crypto"), family: string, key: Uint8Array) {
+  let name: string;
+  let k = key;
+  let size: number;
+  if (family === "des") {
+    if (key.length !== 8) throw new Error("Invalid key length");
+    name = "des-ede3-cbc";
+    k = new Uint8Array([...key, ...key, ...key]);
+    size = 8;
+  } else if (family === "des-ede3") {
+    name = "des-ede3-cbc";
+    size = 8;
+  } else if (/^aes-(128|192|256)$/.test(family)) {
+    name = `${family}-ecb`;
+    size = 16;
+  } else throw new Error("Unknown cipher");
+  const run = (enc: boolean, block: Uint8Array) => {
+    const iv = name.endsWith("-cbc") ? new Uint8Array(size) : null;
+    const c = enc ? crypto.createCipheriv(name, k, iv) : crypto.createDecipheriv(name, k, iv);
+    c.setAutoPadding(false);
+    return new Uint8Array([...c.update(block), ...c.final()]);
+  };
+  return { size, run };
+}
+
+/** encrypt/decrypt as OpenSSL's EVP: no IV means zeros; padding is PKCS#7 when asked for. */
+export function cipherBytes(
+  crypto: typeof import("node:crypto"),
+  enc: boolean,
+  alg: string,
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+  padding: boolean,
+): Uint8Array {
+  const lower = alg.toLowerCase();
+  const name = CIPHER_ALIASES[lower] ?? lower;
+  if (crypto.getCiphers().includes(name)) {
+    const ivLength = /-(cbc|ctr)$/.test(name) || name === "chacha20"
+      ? (name.startsWith("des") ? 8 : 16)
+      : 0;
+    const v = ivLength === 0 ? null : iv.length ? iv : new Uint8Array(ivLength);
+    const c = enc ? crypto.createCipheriv(name, key, v) : crypto.createDecipheriv(name, key, v);
+    c.setAutoPadding(padding);
+    return new Uint8Array([...c.update(data), ...c.final()]);
+  }
+  const m = name.match(/^(des|des-ede3|aes-(?:128|192|256))-(ecb|cbc)$/);
+  if (!m) throw new Error(`Unknown cipher algorithm: ${alg}`);
+  const { size, run } = blockCipher(crypto, m[1]!, key);
+  const cbc = m[2] === "cbc";
+  if (cbc && iv.length && iv.length !== size) {
+    throw new Error(`Length of iv is ${iv.length}; should be ${size}`);
+  }
+  let chain = iv.length ? iv : new Uint8Array(size);
+  let input = data;
+  if (enc && padding) {
+    const n = size - (data.length % size);
+    input = new Uint8Array([...data, ...new Array(n).fill(n)]);
+  }
+  if (input.length % size) throw new Error("data not multiple of block length");
+  const out = new Uint8Array(input.length);
+  for (let i = 0; i < input.length; i += size) {
+    const block = input.slice(i, i + size);
+    if (enc) {
+      if (cbc) { for (let j = 0; j < size; j++) block[j]! ^= chain[j]!; }
+      const c = run(true, block);
+      out.set(c, i);
+      chain = c;
+    } else {
+      const p = run(false, block);
+      if (cbc) { for (let j = 0; j < size; j++) p[j]! ^= chain[j]!; }
+      out.set(p, i);
+      chain = block;
+    }
+  }
+  if (!enc && padding) {
+    const n = out[out.length - 1] ?? 0;
+    if (n < 1 || n > size || out.length < n) throw new Error("bad decrypt");
+    return out.slice(0, out.length - n);
+  }
+  return out;
+}
+
 /** The JavaScript half: functions the Lua module calls through its `host` table. */
 export function opensslHost(crypto: typeof import("node:crypto")) {
   const bnOps: Record<string, (a: string, b: string, c: string) => string> = {
@@ -185,7 +283,10 @@ export function opensslHost(crypto: typeof import("node:crypto")) {
       if (!f) throw new Error(`unknown bignum operation ${op}`);
       return f(a, b, c);
     },
-    ciphers: () => crypto.getCiphers(),
+    ciphers: () =>
+      [
+        ...new Set([...crypto.getCiphers(), "des-cbc", "des-ecb", "des-ede3-ecb", "aes-192-cbc"]),
+      ].sort(),
     /** encrypt/decrypt: { out } as hex, or { err } with nmap's message. */
     cipher: (
       enc: boolean,
@@ -196,13 +297,9 @@ export function opensslHost(crypto: typeof import("node:crypto")) {
       padding: boolean,
     ) => {
       try {
-        const name = alg.toLowerCase();
-        const k = unhex(key);
-        const v = iv === "" ? null : unhex(iv);
-        const c = enc ? crypto.createCipheriv(name, k, v) : crypto.createDecipheriv(name, k, v);
-        c.setAutoPadding(padding);
-        const out = new Uint8Array([...c.update(unhex(data)), ...c.final()]);
-        return { out: hex(out) };
+        return {
+          out: hex(cipherBytes(crypto, enc, alg, unhex(key), unhex(iv), unhex(data), padding)),
+        };
       } catch (e) {
         return { err: `OpenSSL error: ${(e as Error).message}` };
       }
