@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { missingTools } from "./_oracle.ts";
 import { NMAP_DATA_DIRS } from "../cli/scripts/mod.ts";
+import { portholeWithoutNmap } from "./testing/nmap_hidden.ts";
 
 const haveScripts = NMAP_DATA_DIRS.some((d) => {
   try {
@@ -42,19 +43,8 @@ Deno.test({
   async fn(t) {
     await using lab = await Lab.up({ tag: "nsbi", scenario: "scanme" });
     const dir = await Deno.makeTempDir({ prefix: "ph-nsbi-" });
-    const empty = `${dir}/empty`;
-    await Deno.mkdir(empty);
     try {
-      /** Porthole in a mount namespace of its own where nmap's data directories are empty. */
-      const bare = async (args: string[]) => {
-        const argv = (await lab.portholeArgv(args)).slice(4);
-        const hide = `for d in ${NMAP_DATA_DIRS.join(" ")}; do ` +
-          `[ -d "$d" ] && { mount --bind "${empty}" "$d" || exit 99; }; done; ` +
-          `[ ! -e /usr/share/nmap/scripts ] || exit 98; exec "$@"`;
-        return await lab.runInScanner(["unshare", "-m", "sh", "-c", hide, "sh", ...argv], {
-          timeoutMs: 300_000,
-        });
-      };
+      const bare = (args: string[]) => portholeWithoutNmap(lab, args);
       const cases: [string, string[]][] = [
         ["-sC", ["-sC", "-p", "22,80"]],
         ["--script banner,http-title,http-server-header", [

@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
 import { missingTools } from "../../tests/_oracle.ts";
+import { makeCert } from "../../tests/testing/certs.ts";
 
 const NMAP = "/usr/share/nmap";
 const haveNmap = (() => {
@@ -21,43 +22,17 @@ const haveNmap = (() => {
 })();
 const noOpenssl = missingTools("openssl").length > 0;
 
-async function openssl(args: string[]): Promise<string> {
-  const r = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" }).output();
-  assert.ok(r.success, new TextDecoder().decode(r.stderr));
-  return new TextDecoder().decode(r.stdout);
-}
-
-/** A certificate and key made now by the openssl CLI, and facts OpenSSL states about it. */
-async function makeCert(dir: string) {
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    `${dir}/k.pem`,
-    "-out",
-    `${dir}/c.pem`,
-    "-days",
-    "30",
+/** The servers' certificate, made now: RSA 2048, a subject and alternative names. */
+async function testCert(dir: string) {
+  const c = await makeCert(
+    dir,
+    ["-newkey", "rsa:2048"],
     "-subj",
     "/C=US/O=Lab Org/CN=tls.lab",
     "-addext",
     "subjectAltName=DNS:tls.lab,IP:127.0.0.1",
-  ]);
-  const sha1 = (await openssl(["x509", "-in", `${dir}/c.pem`, "-noout", "-fingerprint", "-sha1"]))
-    .replace(/^.*=/, "").replace(/:/g, "").trim().toLowerCase();
-  const dates = await openssl(["x509", "-in", `${dir}/c.pem`, "-noout", "-dates"]);
-  const iso = (which: string) =>
-    new Date(dates.match(new RegExp(`${which}=(.*)`))![1]!).toISOString().slice(0, 19);
-  return {
-    cert: await Deno.readTextFile(`${dir}/c.pem`),
-    key: await Deno.readTextFile(`${dir}/k.pem`),
-    sha1,
-    notBefore: iso("notBefore"),
-    notAfter: iso("notAfter"),
-  };
+  );
+  return { ...c, cert: c.pem, notBefore: c.iso("notBefore"), notAfter: c.iso("notAfter") };
 }
 
 /** `openssl s_server` on a free loopback port: TLS from the first byte, ALPN h2 then http/1.1. */
@@ -169,65 +144,70 @@ async function run(
   }
 }
 
+/** A test with a certificate made for it in a temporary directory (removed afterwards). */
+function tlsTest(
+  name: string,
+  fn: (c: Awaited<ReturnType<typeof testCert>>, dir: string) => Promise<void>,
+) {
+  Deno.test({
+    name,
+    ignore: noOpenssl,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+      try {
+        await fn(await testCert(dir), dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
 const builtin = (...ids: string[]) => ids.map((id) => `porthole:builtin/${id}.nse`);
 const nmaps = (...ids: string[]) => ids.map((id) => `${NMAP}/scripts/${id}.nse`);
 const outputs = (rs: ScriptResult[]) => Object.fromEntries(rs.map((r) => [r.id, r.output]));
 
-Deno.test({
-  name:
-    "nse tls: get_ssl_certificate gives nmap's certificate table; built-in ssl-cert prints it as nmap's",
-  ignore: noOpenssl,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
-    try {
-      const c = await makeCert(dir);
-      await using srv = await sServer(dir);
-      const ours = await run(builtin("ssl-cert"), srv.port, "https", "ssl", 1);
-      assert.equal(
-        ours[0]?.output,
-        [
-          "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US",
-          "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1",
-          "Issuer: commonName=tls.lab/organizationName=Lab Org/countryName=US",
-          "Public Key type: rsa",
-          "Public Key bits: 2048",
-          "Signature Algorithm: sha256WithRSAEncryption",
-          `Not valid before: ${c.notBefore}`,
-          `Not valid after:  ${c.notAfter}`,
-          `MD5:   ${ours[0]!.output.match(/MD5: {3}([0-9a-f]{32})/)?.[1]}`,
-          `SHA-1: ${c.sha1}`,
-        ].join("\n"),
-      );
-      if (haveNmap) {
-        for (const v of [0, 1, 2]) {
-          const theirs = await run(nmaps("ssl-cert"), srv.port, "https", "ssl", v);
-          const mine = await run(builtin("ssl-cert"), srv.port, "https", "ssl", v);
-          assert.deepEqual(outputs(mine), outputs(theirs), `verbosity ${v}`);
-          assert.deepEqual(mine[0]!.elems, theirs[0]!.elems);
-        }
+tlsTest(
+  "nse tls: get_ssl_certificate gives nmap's certificate table; built-in ssl-cert prints it as nmap's",
+  async (c, dir) => {
+    await using srv = await sServer(dir);
+    const ours = await run(builtin("ssl-cert"), srv.port, "https", "ssl", 1);
+    assert.equal(
+      ours[0]?.output,
+      [
+        "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US",
+        "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1",
+        "Issuer: commonName=tls.lab/organizationName=Lab Org/countryName=US",
+        "Public Key type: rsa",
+        "Public Key bits: 2048",
+        "Signature Algorithm: sha256WithRSAEncryption",
+        `Not valid before: ${c.notBefore}`,
+        `Not valid after:  ${c.notAfter}`,
+        `MD5:   ${ours[0]!.output.match(/MD5: {3}([0-9a-f]{32})/)?.[1]}`,
+        `SHA-1: ${c.sha1}`,
+      ].join("\n"),
+    );
+    if (haveNmap) {
+      for (const v of [0, 1, 2]) {
+        const theirs = await run(nmaps("ssl-cert"), srv.port, "https", "ssl", v);
+        const mine = await run(builtin("ssl-cert"), srv.port, "https", "ssl", v);
+        assert.deepEqual(outputs(mine), outputs(theirs), `verbosity ${v}`);
+        assert.deepEqual(mine[0]!.elems, theirs[0]!.elems);
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "nse tls: a TLS server on a port not known for TLS is found by a ClientHello; a plain one is not",
-  ignore: noOpenssl,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
+tlsTest(
+  "nse tls: a TLS server on a port not known for TLS is found by a ClientHello; a plain one is not",
+  async (_c, dir) => {
     const plain = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     (async () => {
       for await (const c of plain) c.write(new TextEncoder().encode("hello\r\n")).catch(() => {});
     })();
     try {
-      await makeCert(dir);
       await using srv = await sServer(dir);
       const found = await run(builtin("ssl-cert"), srv.port, "unknown");
       assert.match(found[0]?.output ?? "", /^Subject: commonName=tls\.lab/);
@@ -245,63 +225,42 @@ Deno.test({
       }
     } finally {
       plain.close();
-      await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
-Deno.test({
-  name:
-    "nse tls: reconnect_ssl starts TLS after SMTP STARTTLS; ssl-cert reads the certificate there",
-  ignore: noOpenssl,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
-    try {
-      const c = await makeCert(dir);
-      await using srv = await starttlsSmtp(c.cert, c.key);
-      const ours = await run(builtin("ssl-cert"), srv.port, "smtp");
-      assert.equal(
-        ours[0]?.output,
-        "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US\n" +
-          "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1\n" +
-          `Not valid before: ${c.notBefore}\nNot valid after:  ${c.notAfter}`,
+tlsTest(
+  "nse tls: reconnect_ssl starts TLS after SMTP STARTTLS; ssl-cert reads the certificate there",
+  async (c) => {
+    await using srv = await starttlsSmtp(c.cert, c.key);
+    const ours = await run(builtin("ssl-cert"), srv.port, "smtp");
+    assert.equal(
+      ours[0]?.output,
+      "Subject: commonName=tls.lab/organizationName=Lab Org/countryName=US\n" +
+        "Subject Alternative Name: DNS:tls.lab, IP Address:127.0.0.1\n" +
+        `Not valid before: ${c.notBefore}\nNot valid after:  ${c.notAfter}`,
+    );
+    if (haveNmap) {
+      assert.deepEqual(outputs(await run(nmaps("ssl-cert"), srv.port, "smtp")), outputs(ours));
+    }
+  },
+);
+
+tlsTest(
+  "nse tls: built-in tls-alpn lists the server's protocols; ssl-date sees OpenSSL's random time",
+  async (_c, dir) => {
+    await using srv = await sServer(dir);
+    // s_server serves one connection at a time: the scripts run one after the other.
+    const alpn = await run(builtin("tls-alpn"), srv.port, "https", "ssl");
+    assert.equal(alpn[0]?.output, "\n  h2\n  http/1.1");
+    // OpenSSL puts random bytes where TLS 1.2 had the time (since OpenSSL 1.1.0).
+    const date = await run(builtin("ssl-date"), srv.port, "https", "ssl");
+    assert.equal(date[0]?.output, "TLS randomness does not represent time");
+    if (haveNmap) {
+      assert.deepEqual(
+        outputs(await run(nmaps("ssl-date"), srv.port, "https", "ssl")),
+        outputs(date),
       );
-      if (haveNmap) {
-        assert.deepEqual(outputs(await run(nmaps("ssl-cert"), srv.port, "smtp")), outputs(ours));
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
     }
   },
-});
-
-Deno.test({
-  name:
-    "nse tls: built-in tls-alpn lists the server's protocols; ssl-date sees OpenSSL's random time",
-  ignore: noOpenssl,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "ph-nse-tls-" });
-    try {
-      await makeCert(dir);
-      await using srv = await sServer(dir);
-      // s_server serves one connection at a time: the scripts run one after the other.
-      const alpn = await run(builtin("tls-alpn"), srv.port, "https", "ssl");
-      assert.equal(alpn[0]?.output, "\n  h2\n  http/1.1");
-      // OpenSSL puts random bytes where TLS 1.2 had the time (since OpenSSL 1.1.0).
-      const date = await run(builtin("ssl-date"), srv.port, "https", "ssl");
-      assert.equal(date[0]?.output, "TLS randomness does not represent time");
-      if (haveNmap) {
-        assert.deepEqual(
-          outputs(await run(nmaps("ssl-date"), srv.port, "https", "ssl")),
-          outputs(date),
-        );
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+);

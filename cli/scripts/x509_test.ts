@@ -2,37 +2,16 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { certificateFields, certTime } from "./x509.ts";
 import { missingTools } from "../../tests/_oracle.ts";
+import { makeCert } from "../../tests/testing/certs.ts";
 
 const noOpenssl = missingTools("openssl").length > 0;
 
-/** A self-signed certificate made by the openssl CLI now, and OpenSSL's own text of it. */
-async function makeCert(keyArgs: string[], ...extra: string[]) {
+/** A certificate made now in a temporary directory, with its DER bytes. */
+async function cert(keyArgs: string[], ...extra: string[]) {
   const dir = await Deno.makeTempDir({ prefix: "ph-x509-" });
   try {
-    const run = async (args: string[]) => {
-      const r = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
-        .output();
-      assert.ok(r.success, new TextDecoder().decode(r.stderr));
-      return new TextDecoder().decode(r.stdout);
-    };
-    await run([
-      "req",
-      "-x509",
-      ...keyArgs,
-      "-nodes",
-      "-keyout",
-      `${dir}/k.pem`,
-      "-out",
-      `${dir}/c.pem`,
-      "-days",
-      "30",
-      ...extra,
-    ]);
-    const pem = await Deno.readTextFile(`${dir}/c.pem`);
-    const der = new Uint8Array(new X509Certificate(pem).raw);
-    const text = await run(["x509", "-in", `${dir}/c.pem`, "-noout", "-text"]);
-    const dates = await run(["x509", "-in", `${dir}/c.pem`, "-noout", "-dates"]);
-    return { pem, der, text, dates };
+    const c = await makeCert(dir, keyArgs, ...extra);
+    return { ...c, der: new Uint8Array(new X509Certificate(c.pem).raw) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -70,7 +49,7 @@ Deno.test({
   name: "x509: an RSA certificate's fields are what OpenSSL prints of it",
   ignore: noOpenssl,
   async fn() {
-    const c = await makeCert(
+    const c = await cert(
       ["-newkey", "rsa:2048"],
       "-subj",
       "/C=US/ST=CA/L=Lab Town/O=Lab Org/OU=Ops/CN=real.lab/emailAddress=ops@real.lab",
@@ -122,7 +101,7 @@ Deno.test({
   name: "x509: an EC certificate names its curve",
   ignore: noOpenssl,
   async fn() {
-    const c = await makeCert(
+    const c = await cert(
       ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
       "-subj",
       "/CN=ec.lab/businessCategory=lab",
