@@ -1,7 +1,8 @@
 -- Porthole's TLS helpers for its built-in scripts (ssl-cert, ssl-date, tls-alpn): which ports
--- speak TLS, STARTTLS for the mail and file protocols, and a TLS 1.2 ClientHello with the
--- reading of the ServerHello that answers it. Written from RFC 5246 (TLS 1.2), RFC 6066 (SNI),
--- RFC 7301 (ALPN), RFC 3207 (SMTP STARTTLS), RFC 2595 (IMAP/POP3), RFC 4217 (FTP AUTH TLS).
+-- speak TLS, STARTTLS for SMTP, LMTP, IMAP, POP3, FTP, NNTP, LDAP, PostgreSQL and XMPP, and a
+-- TLS 1.2 ClientHello with the reading of the ServerHello that answers it. Written from RFC 5246
+-- (TLS 1.2), RFC 6066 (SNI), RFC 7301 (ALPN), RFC 3207 (SMTP STARTTLS), RFC 2595 (IMAP/POP3),
+-- RFC 4217 (FTP AUTH TLS) and the RFCs named below.
 local nmap = require "nmap"
 local openssl = require "openssl"
 local ph = require "ph_nse"
@@ -85,8 +86,83 @@ local STARTTLS = {
     return r ~= nil and r[#r]:match("^234") ~= nil
   end,
 }
-local STARTTLS_PORTS = { [25] = "smtp", [587] = "smtp", [143] = "imap", [110] = "pop3", [21] = "ftp" }
-local STARTTLS_SERVICES = { smtp = "smtp", submission = "smtp", imap = "imap", pop3 = "pop3", ftp = "ftp" }
+-- Reads until `done(data)` holds for all received so far; the data, or nil.
+local function read_until(sock, done)
+  local data = ""
+  while not done(data) do
+    local ok, more = sock:receive()
+    if not ok then return nil end
+    data = data .. more
+  end
+  return data
+end
+
+-- LMTP (RFC 2033) is SMTP's dialogue with LHLO.
+STARTTLS.lmtp = function(sock, host)
+  local g = reply(sock, smtp_last)
+  if not g or not g[#g]:match("^220") then return false end
+  local e = ask(sock, "LHLO " .. (host.targetname or "example.com") .. "\r\n", smtp_last)
+  if not e or not e[#e]:match("^250") then return false end
+  local r = ask(sock, "STARTTLS\r\n", smtp_last)
+  return r ~= nil and r[#r]:match("^220") ~= nil
+end
+-- NNTP (RFC 4642): 382 is "continue with TLS".
+STARTTLS.nntp = function(sock)
+  local g = reply(sock, function() return true end)
+  if not g or not g[1]:match("^20[01]") then return false end
+  local r = ask(sock, "STARTTLS\r\n", function() return true end)
+  return r ~= nil and r[1]:match("^382") ~= nil
+end
+-- PostgreSQL's SSLRequest: length 8, code 80877103; "S" means yes.
+STARTTLS.postgres = function(sock)
+  if not sock:send(string.pack(">I4I4", 8, 80877103)) then return false end
+  local ok, r = sock:receive_bytes(1)
+  return ok and r:sub(1, 1) == "S"
+end
+-- LDAP's StartTLS extended operation (RFC 4511 §4.14): message 1, ExtendedRequest [APPLICATION
+-- 23] with the OID 1.3.6.1.4.1.1466.20037; the ExtendedResponse [APPLICATION 24] has resultCode 0.
+STARTTLS.ldap = function(sock)
+  local oid = "1.3.6.1.4.1.1466.20037"
+  local op = string.char(0x77, #oid + 2, 0x80, #oid) .. oid
+  local msg = "\2\1\1" .. op
+  if not sock:send(string.char(0x30, #msg) .. msg) then return false end
+  -- A whole BER element: its length in the short form, or in the n bytes that follow 0x80 + n.
+  local r = read_until(sock, function(d)
+    if #d < 2 then return false end
+    local len, head = d:byte(2), 2
+    if len >= 0x80 then
+      head = 2 + (len & 0x7f)
+      if #d < head then return false end
+      len = 0
+      for i = 3, head do len = len * 256 + d:byte(i) end
+    end
+    return #d >= head + len
+  end)
+  return r ~= nil and r:find("\x78[\0-\x7f]\x0a\x01\x00") ~= nil
+end
+-- XMPP (RFC 6120 §5): a stream header, the server's features, <starttls/>, <proceed/>.
+local function xmpp(ns)
+  return function(sock, host)
+    local to = host.targetname or host.ip
+    local open = "<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' " ..
+      "xmlns='" .. ns .. "' to='" .. to .. "' version='1.0'>"
+    if not sock:send(open) then return false end
+    local f = read_until(sock, function(d) return d:find("</stream:features>", 1, true) end)
+    if not f or not f:find("urn:ietf:params:xml:ns:xmpp-tls", 1, true) then return false end
+    if not sock:send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") then return false end
+    local r = read_until(sock, function(d) return d:find(">", 1, true) end)
+    return r ~= nil and r:find("<proceed", 1, true) ~= nil
+  end
+end
+STARTTLS.xmpp = xmpp("jabber:client")
+STARTTLS["xmpp-server"] = xmpp("jabber:server")
+
+local STARTTLS_PORTS = { [25] = "smtp", [587] = "smtp", [143] = "imap", [110] = "pop3", [21] = "ftp",
+  [24] = "lmtp", [119] = "nntp", [5432] = "postgres", [389] = "ldap", [5222] = "xmpp",
+  [5269] = "xmpp-server" }
+local STARTTLS_SERVICES = { smtp = "smtp", submission = "smtp", imap = "imap", pop3 = "pop3", ftp = "ftp",
+  lmtp = "lmtp", nntp = "nntp", postgresql = "postgres", ldap = "ldap", ["xmpp-client"] = "xmpp",
+  xmpp = "xmpp", jabber = "xmpp", ["xmpp-server"] = "xmpp-server" }
 
 -- The STARTTLS dialogue for a port (by service name, then number), or nil.
 function M.starttls_kind(port)
