@@ -330,3 +330,58 @@ tlsTest(
     }
   },
 );
+
+/** A server that answers any ClientHello with a bare TLS 1.2 ServerHello whose random starts with
+ * the time `skew` seconds from now (as TLS servers did before OpenSSL 1.1.0). */
+async function clockServer(skew: number) {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  (async () => {
+    for await (const c of l) {
+      conns.add(c);
+      (async () => {
+        await c.read(new Uint8Array(4096)).catch(() => null);
+        const body = new Uint8Array(2 + 32 + 1 + 2 + 1);
+        const view = new DataView(body.buffer);
+        view.setUint16(0, 0x0303);
+        view.setUint32(2, Math.floor(Date.now() / 1000) + skew);
+        view.setUint16(35, 0xc02f);
+        const hs = [2, 0, 0, body.length, ...body];
+        const record = Uint8Array.of(22, 3, 3, 0, hs.length, ...hs);
+        await c.write(record).catch(() => 0);
+      })();
+    }
+  })();
+  return {
+    port: (l.addr as Deno.NetAddr).port,
+    [Symbol.dispose]() {
+      l.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+    },
+  };
+}
+
+Deno.test({
+  name: "nse tls: built-in ssl-date reads a server's clock from its ServerHello, as nmap's does",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    for (const skew of [0, 3 * 3600]) {
+      using srv = await clockServer(skew);
+      const [ours] = await run(builtin("ssl-date"), srv.port, "https", "ssl");
+      // Within a second or two of the scanner, or three hours ahead: a clock, not random bytes.
+      const shape = skew === 0
+        ? /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00; (0s|[+-][12]s) from scanner time\.$/
+        : /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00; \+(2h59m5\d|3h00m0\d)s? from scanner time\.$/;
+      assert.match(ours?.output ?? "", shape);
+      if (haveNmap) {
+        const [theirs] = await run(nmaps("ssl-date"), srv.port, "https", "ssl");
+        assert.match(theirs?.output ?? "", shape);
+      }
+    }
+  },
+});
