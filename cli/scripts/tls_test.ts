@@ -385,3 +385,35 @@ Deno.test({
     }
   },
 });
+
+tlsTest(
+  "nse tls: nmap.socket.parse_ssl_certificate (nselib's sslcert.parse_ssl_certificate) reads DER",
+  async (c) => {
+    if (!haveNmap) return;
+    const e = await NseEngine.create({ dataDirs: [NMAP], targets: new Set() });
+    try {
+      const der = new Uint8Array(new (await import("node:crypto")).X509Certificate(c.pem).raw);
+      e.setArgs(`der=${Array.from(der, (b) => b.toString(16).padStart(2, "0")).join("")}`);
+      const err = e.loadScript(
+        "parse-test.nse",
+        `local nmap = require "nmap"
+local stdnse = require "stdnse"
+local sslcert = require "sslcert"
+description = [[t]]
+categories = {"safe"}
+prerule = function() return true end
+action = function()
+  local cert = sslcert.parse_ssl_certificate(stdnse.fromhex(nmap.registry.args.der))
+  return cert.subject.commonName .. " " .. cert.pubkey.bits .. " " ..
+    cert.pubkey.exponent:todec() .. " " .. stdnse.tohex(cert:digest("sha1")) .. " " ..
+    cert.validity.notAfter.year
+end`,
+      );
+      assert.equal(err, undefined);
+      const [r] = await e.run("pre");
+      assert.equal(r?.output, `tls.lab 2048 65537 ${c.sha1} ${c.notAfter.slice(0, 4)}`);
+    } finally {
+      e.close();
+    }
+  },
+);
