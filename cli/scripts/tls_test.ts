@@ -333,7 +333,7 @@ tlsTest(
 
 /** A server that answers any ClientHello with a bare TLS 1.2 ServerHello whose random starts with
  * the time `skew` seconds from now (as TLS servers did before OpenSSL 1.1.0). */
-async function clockServer(skew: number) {
+function clockServer(skew: number) {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   (async () => {
@@ -371,7 +371,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     for (const skew of [0, 3 * 3600]) {
-      using srv = await clockServer(skew);
+      using srv = clockServer(skew);
       const [ours] = await run(builtin("ssl-date"), srv.port, "https", "ssl");
       // Within a second or two of the scanner, or three hours ahead: a clock, not random bytes.
       const shape = skew === 0
