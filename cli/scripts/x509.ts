@@ -242,29 +242,77 @@ function ipText(b: Uint8Array): string {
 
 /** GeneralNames (RFC 5280 §4.2.1.6) as OpenSSL's i2v_GENERAL_NAMES prints them. */
 function generalNames(b: Uint8Array, t: Tlv): string {
-  return children(b, t).map((g) => {
-    const body = b.subarray(g.start, g.end);
-    switch (g.tag & 0x1f) {
-      case 1:
-        return `email:${latin1(body)}`;
-      case 2:
-        return `DNS:${latin1(body)}`;
-      case 6:
-        return `URI:${latin1(body)}`;
-      case 7:
-        return `IP Address:${ipText(body)}`;
-      case 8:
-        return `Registered ID:${oid(b, g)}`;
-      case 0:
-        return "othername:<unsupported>";
-      case 3:
-        return "X400Name:<unsupported>";
-      case 5:
-        return "EdiPartyName:<unsupported>";
-      default:
-        return "DirName:<unsupported>";
+  return children(b, t).map((g) => generalName(b, g)).join(", ");
+}
+
+/** One GeneralName as OpenSSL prints it ("DNS:…", "IP Address:…", "URI:…"). */
+function generalName(b: Uint8Array, g: Tlv): string {
+  const body = b.subarray(g.start, g.end);
+  switch (g.tag & 0x1f) {
+    case 1:
+      return `email:${latin1(body)}`;
+    case 2:
+      return `DNS:${latin1(body)}`;
+    case 6:
+      return `URI:${latin1(body)}`;
+    case 7:
+      return `IP Address:${ipText(body)}`;
+    case 8:
+      return `Registered ID:${oid(b, g)}`;
+    case 0:
+      return "othername:<unsupported>";
+    case 3:
+      return "X400Name:<unsupported>";
+    case 5:
+      return "EdiPartyName:<unsupported>";
+    default:
+      return "DirName:<unsupported>";
+  }
+}
+
+/** OpenSSL's names of access methods (Authority Information Access, RFC 5280 §4.2.2.1). */
+const ACCESS_METHODS: Record<string, string> = {
+  "1.3.6.1.5.5.7.48.1": "OCSP",
+  "1.3.6.1.5.5.7.48.2": "CA Issuers",
+};
+
+/** Authority Information Access: "OCSP - URI:…" lines. */
+function accessText(b: Uint8Array, t: Tlv): string {
+  return children(b, t).map((ad) => {
+    const [method, location] = children(b, ad);
+    const m = oid(b, method!);
+    return `${ACCESS_METHODS[m] ?? m} - ${generalName(b, location!)}`;
+  }).join("\n");
+}
+
+/** Certificate Policies (RFC 5280 §4.2.1.4): "Policy: OID" lines, CPS qualifiers under them. */
+function policiesText(b: Uint8Array, t: Tlv): string {
+  const lines: string[] = [];
+  for (const info of children(b, t)) {
+    const [id, qualifiers] = children(b, info);
+    const o = oid(b, id!);
+    lines.push(`Policy: ${o === "2.5.29.32.0" ? "X509v3 Any Policy" : o}`);
+    for (const q of qualifiers ? children(b, qualifiers) : []) {
+      const [qid, value] = children(b, q);
+      if (value && oid(b, qid!) === "1.3.6.1.5.5.7.2.1") {
+        lines.push(`  CPS: ${latin1(b.subarray(value.start, value.end))}`);
+      }
     }
-  }).join(", ");
+  }
+  return lines.join("\n");
+}
+
+/** CRL Distribution Points (RFC 5280 §4.2.1.13): "Full Name:" and the names under it. */
+function crlPointsText(b: Uint8Array, t: Tlv): string {
+  const lines: string[] = [];
+  for (const dp of children(b, t)) {
+    const point = children(b, dp).find((c) => c.tag === 0xa0);
+    const full = point && children(b, point).find((c) => c.tag === 0xa0);
+    if (!full) continue;
+    lines.push("Full Name:");
+    for (const g of children(b, full)) lines.push(`  ${generalName(b, g)}`);
+  }
+  return lines.join("\n");
 }
 
 /** The text OpenSSL's X509V3_EXT_print gives the extensions Porthole knows; undefined otherwise. */
@@ -298,6 +346,12 @@ function extensionText(o: string, b: Uint8Array, value: Tlv): string | undefined
     }
     case "2.5.29.37":
       return children(b, inner).map((c) => KEY_PURPOSES[oid(b, c)] ?? oid(b, c)).join(", ");
+    case "1.3.6.1.5.5.7.1.1":
+      return accessText(b, inner);
+    case "2.5.29.32":
+      return policiesText(b, inner);
+    case "2.5.29.31":
+      return crlPointsText(b, inner);
   }
   return undefined;
 }

@@ -30,15 +30,19 @@ function dateOf(dates: string, which: string) {
   };
 }
 
-/** "X509v3 Foo: critical\n    value" blocks of `openssl x509 -text`. */
+/**
+ * The extensions of `openssl x509 -text`: "X509v3 Foo: critical" at 12 spaces, the value's lines
+ * at 16 and more (16 taken off: OpenSSL's text at indent 0, as nmap's X509V3_EXT_print gets it).
+ */
 function extensionsOf(text: string) {
   const out: { name: string; critical?: boolean; value: string }[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const m = lines[i]!.match(/^ {12}(\S.*?): ?(critical)?\s*$/);
-    if (m && lines[i + 1]?.startsWith("                ")) {
-      out.push({ name: m[1]!, ...(m[2] ? { critical: true } : {}), value: lines[i + 1]!.trim() });
-    }
+    if (!m || !lines[i + 1]?.startsWith(" ".repeat(16))) continue;
+    const value: string[] = [];
+    while (lines[i + 1]?.startsWith(" ".repeat(16))) value.push(lines[++i]!.slice(16).trimEnd());
+    out.push({ name: m[1]!, ...(m[2] ? { critical: true } : {}), value: value.join("\n") });
   }
   return out;
 }
@@ -59,6 +63,12 @@ Deno.test({
       "keyUsage=critical,digitalSignature,keyEncipherment",
       "-addext",
       "extendedKeyUsage=serverAuth,clientAuth",
+      "-addext",
+      "authorityInfoAccess=OCSP;URI:http://ocsp.lab/,caIssuers;URI:http://ca.lab/ca.der",
+      "-addext",
+      "certificatePolicies=2.23.140.1.2.1,1.3.6.1.4.1.44947.1.1.1",
+      "-addext",
+      "crlDistributionPoints=URI:http://crl.lab/a.crl",
     );
     const f = certificateFields(c.der, X509Certificate);
     assert.deepEqual(
