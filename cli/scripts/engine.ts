@@ -365,7 +365,8 @@ export class NseEngine {
           port: port ?? undefined,
           protocol: protocol ?? undefined,
           output: dec.decode(unhex(output)),
-          elems: elems ? parseElems(elems) : undefined,
+          // "" is an empty table (nmap writes it as <script …></script>); undefined is text only.
+          elems: typeof elems === "string" ? parseElems(elems) : undefined,
         });
       },
     };

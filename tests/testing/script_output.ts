@@ -21,3 +21,8 @@ export function scriptsByPort(out: string): Map<string, string> {
   }
   return m;
 }
+
+/** The <script …>…</script> elements of an XML report, in document order. */
+export function scriptXml(xml: string): string[] {
+  return xml.match(/<script id=[^]*?(?:\/>|<\/script>)/g) ?? [];
+}
