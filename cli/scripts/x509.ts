@@ -194,6 +194,22 @@ const KEY_USAGES = [
   "Decipher Only",
 ];
 
+/** OpenSSL's names of Netscape certificate types, bit 0 first. */
+const NETSCAPE_CERT_TYPES = [
+  "SSL Client",
+  "SSL Server",
+  "S/MIME",
+  "Object Signing",
+  "Unused",
+  "SSL CA",
+  "S/MIME CA",
+  "Object Signing CA",
+];
+
+/** The names of the bits set in a BIT STRING's bytes (bit 0 is the first byte's top bit). */
+const bitNames = (bits: Uint8Array, names: string[]) =>
+  names.filter((_, i) => ((bits[i >> 3] ?? 0) >> (7 - (i & 7))) & 1).join(", ");
+
 const hexColons = (b: Uint8Array) =>
   Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, "0")).join(":");
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
@@ -340,14 +356,16 @@ function extensionText(o: string, b: Uint8Array, value: Tlv): string | undefined
       }
       return text;
     }
-    case "2.5.29.15": {
-      const bits = b.subarray(inner.start + 1, inner.end);
-      return KEY_USAGES.filter((_, i) => ((bits[i >> 3] ?? 0) >> (7 - (i & 7))) & 1).join(", ");
-    }
+    case "2.5.29.15":
+      return bitNames(b.subarray(inner.start + 1, inner.end), KEY_USAGES);
     case "2.5.29.37":
       return children(b, inner).map((c) => KEY_PURPOSES[oid(b, c)] ?? oid(b, c)).join(", ");
     case "1.3.6.1.5.5.7.1.1":
       return accessText(b, inner);
+    case "2.16.840.1.113730.1.13":
+      return latin1(b.subarray(inner.start, inner.end));
+    case "2.16.840.1.113730.1.1":
+      return bitNames(b.subarray(inner.start + 1, inner.end), NETSCAPE_CERT_TYPES);
     case "2.5.29.32":
       return policiesText(b, inner);
     case "2.5.29.31":

@@ -69,6 +69,10 @@ Deno.test({
       "certificatePolicies=2.23.140.1.2.1,1.3.6.1.4.1.44947.1.1.1",
       "-addext",
       "crlDistributionPoints=URI:http://crl.lab/a.crl",
+      "-addext",
+      "nsComment=made by a test",
+      "-addext",
+      "nsCertType=server,client,objsign",
     );
     const f = certificateFields(c.der, X509Certificate);
     assert.deepEqual(
