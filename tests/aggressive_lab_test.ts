@@ -21,7 +21,7 @@
 import assert from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { missingTools } from "./_oracle.ts";
-import { haveNmapScripts, portholeWithoutNmap } from "./_nmap_hidden.ts";
+import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
 
 const NMAP_OS_DB = "/usr/share/nmap/nmap-os-db";
 const haveNmapData = haveNmapScripts && (() => {

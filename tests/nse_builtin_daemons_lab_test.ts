@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { labUnavailable } from "./lab/mod.ts";
 import { type DaemonContext, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
-import { haveNmapScripts, portholeWithoutNmap } from "./_nmap_hidden.ts";
+import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
+import { scriptsByPort } from "./testing/script_output.ts";
 import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
 
 /**
@@ -20,36 +21,13 @@ import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
  * it refuses the scanner's host before any handshake, and mysql-info (nmap's and the built-in)
  * shows nothing there below -vv.
  */
+const TLS_SCRIPTS = ["ssl-cert", "ssl-date", "tls-alpn"];
+
 const DAEMONS_HERE = DAEMONS.map((d) =>
   d.name === "mariadb"
     ? { ...d, argv: (c: DaemonContext) => [...d.argv(c), "--skip-grant-tables"] }
     : d
 );
-
-/**
- * "port/proto id" ("host id" for host scripts) → the script's output (the lines after "| " or
- * "|_"), from a normal report.
- */
-export function scriptsByPort(out: string): Map<string, string> {
-  const m = new Map<string, string>();
-  let port = "";
-  let key = "";
-  for (const l of out.split("\n")) {
-    const p = l.match(/^(\d+\/(?:tcp|udp))\s/);
-    if (p || l === "Host script results:") {
-      port = p ? p[1]! : "host";
-      continue;
-    }
-    const start = l.match(/^\|[ _]([\w.-]+):(?: (.*))?$/);
-    if (start) {
-      key = `${port} ${start[1]}`;
-      m.set(key, start[2] ?? "");
-    } else if (/^\|[ _]/.test(l) && key) {
-      m.set(key, `${m.get(key)}\n${l.replace(/^\|_?/, "")}`);
-    }
-  }
-  return m;
-}
 
 /**
  * "port/proto id" ("host id") → the shape of the script's structured output in an XML report:
@@ -171,7 +149,8 @@ Deno.test({
     assert.ok(tcp.length >= 20, `too few daemons came up: ${JSON.stringify(rl.failed)}`);
     const up = (name: string) => rl.started.some((s) => s.daemon.name === name);
     {
-      const ids = Object.keys(BUILTIN_SCRIPTS);
+      // ssl-cert, ssl-date and tls-alpn have a test of their own (nse_tls_lab_test.ts).
+      const ids = Object.keys(BUILTIN_SCRIPTS).filter((id) => !TLS_SCRIPTS.includes(id));
       const norm = (m: Map<string, string>) =>
         Object.fromEntries(
           [...m].filter(([k]) => ids.includes(k.split(" ")[1]!))

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Lab, labUnavailable } from "./lab/mod.ts";
 import { missingTools } from "./_oracle.ts";
+import { scriptXml } from "./testing/script_output.ts";
 
 const haveScripts = (() => {
   try {
@@ -17,8 +18,6 @@ const haveScripts = (() => {
 
 /** The script lines of a normal report ("| …" and "|_…"), in order. */
 const scriptLines = (out: string) => out.split("\n").filter((l) => /^\|[ _]/.test(l));
-/** The <script …>…</script> elements of an XML report, in order. */
-const scriptXml = (xml: string) => xml.match(/<script id=[^]*?(?:\/>|<\/script>)/g) ?? [];
 
 Deno.test({
   name: "nse lab: -sC -p 22,80 on the scanme replica prints nmap's script output",

@@ -84,7 +84,9 @@ function scriptElemXml(e: ScriptElem): string {
 /** nmap's <script> element (ScriptResult::write_xml): the text, then the structured output. */
 export function scriptXml(s: ScriptOutput): string {
   const head = `<script id="${escapeXml(s.id)}" output="${escapeXml(s.output)}"`;
-  if (!s.elems?.length) return `${head}/>`;
+  // nmap closes the element itself only for text output: a table, even an empty one, is written
+  // as <script …></script>.
+  if (!s.elems) return `${head}/>`;
   return `${head}>${s.elems.map(scriptElemXml).join("")}</script>`;
 }
 

@@ -9,6 +9,8 @@ import { newLuaEngine } from "./lua_vm.ts";
 import { nodeNet, type NseConn, type NseNet } from "./net.ts";
 import type { ScriptElem } from "../model/mod.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
+import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
+import { certificateFields } from "./x509.ts";
 
 export interface NseOptions {
   /** Directories holding nselib/ and scripts' data (nmap's data directory). */
@@ -77,6 +79,8 @@ export interface NsePort {
   version?: string;
   extrainfo?: string;
   tunnel?: string;
+  /** nmap's name_confidence: 3 when the name comes from the port number, 10 when probed. */
+  confidence?: number;
 }
 
 export interface LoadedScript {
@@ -113,25 +117,6 @@ function binIp(ip: string): Uint8Array {
   const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
   return Uint8Array.from(all.flatMap((w) => [w >> 8, w & 0xff]));
 }
-
-/** The Lua parts of C modules that nmap links in, over the host functions below. */
-const OPENSSL_LUA = String.raw`
-local host = ...
-local char, byte, format = string.char, string.byte, string.format
-local function unhex(h) return (h:gsub("%x%x", function(c) return char(tonumber(c, 16)) end)) end
-local function tohex(s) return (s:gsub(".", function(c) return format("%02x", byte(c)) end)) end
-local M = {}
-local function digest(alg, data) return unhex(host.digest(alg, tohex(data))) end
-for _, a in ipairs({ "md5", "sha1", "sha256", "sha512", "ripemd160" }) do
-  M[a] = function(data) return digest(a, data) end
-end
-function M.digest(alg, data) return digest(alg:lower(), data) end
-function M.hmac(alg, key, data) return unhex(host.hmac(alg:lower(), tohex(key), tohex(data))) end
-function M.rand_bytes(n) return unhex(host.rand(n)) end
-M.rand_pseudo_bytes = M.rand_bytes
-function M.supported_digests() return { "md5", "sha1", "sha256", "sha512", "ripemd160" } end
-return M
-`;
 
 /**
  * nmap's hexify() for --script-trace: the bytes as text when 95% of them are printable, else a
@@ -259,12 +244,12 @@ export class NseEngine {
       return {};
     }
     if (kind === "connect") {
-      const [ip, port, proto, timeout] = a as [string, number, string, number];
+      const [ip, port, proto, timeout, sni] = a as [string, number, string, number, string?];
       if (!this.#opts.anyAddress && !this.#opts.targets.has(ip)) {
         this.#log(1, `connection to ${ip} refused: not a target of this scan`);
         throw new Error("ERROR: not a target of this scan");
       }
-      const conn = await this.#net.connect(ip, port, proto, timeout);
+      const conn = await this.#net.connect(ip, port, proto, timeout, sni ?? undefined);
       const sock = this.#nextId++;
       this.#conns.set(sock, conn);
       if (this.#opts.trace) {
@@ -288,6 +273,11 @@ export class NseEngine {
       this.#trace(Number(a[0]), ">", "SEND");
       return {};
     }
+    if (kind === "starttls") {
+      if (!conn.startTls) throw new Error("Error: reconnect_ssl is not available on this socket");
+      await conn.startTls(Number(a[1]));
+      return {};
+    }
     if (kind === "receive") {
       const data = await conn.read(Number(a[1]));
       if (data === null) throw new Error("EOF");
@@ -295,6 +285,20 @@ export class NseEngine {
       return { data: wire(data) };
     }
     throw new Error(`unknown operation ${kind}`);
+  }
+
+  /** nmap's certificate table for Lua (runtime_lua.ts: cert_table), byte strings wired. */
+  #certTable(der: Uint8Array) {
+    let f;
+    try {
+      f = certificateFields(der, this.#crypto.X509Certificate);
+    } catch (e) {
+      this.#log(2, `certificate not parsed: ${(e as Error).message}`);
+      return undefined;
+    }
+    const names = (list: typeof f.subject) =>
+      list.map((n) => ({ key: n.key, value: wire(n.value) }));
+    return { ...f, subject: names(f.subject), issuer: names(f.issuer), der: hex(der) };
   }
 
   #hostFunctions() {
@@ -338,11 +342,12 @@ export class NseEngine {
         this.#conns.delete(sock);
         this.#traced.delete(sock);
       },
-      digest: (alg: string, data: string) =>
-        this.#crypto.createHash(alg).update(unhex(data)).digest("hex"),
-      hmac: (alg: string, key: string, data: string) =>
-        this.#crypto.createHmac(alg, unhex(key)).update(unhex(data)).digest("hex"),
-      rand: (n: number) => this.#crypto.randomBytes(n).toString("hex"),
+      ...opensslHost(this.#crypto),
+      peer_certificate: (sock: number) => {
+        const der = this.#conns.get(sock)?.peerCertificate?.();
+        return der ? this.#certTable(der) : undefined;
+      },
+      parse_certificate: (der: string) => this.#certTable(unwire(der)),
       result: (
         id: string,
         rule: string,
@@ -360,7 +365,8 @@ export class NseEngine {
           port: port ?? undefined,
           protocol: protocol ?? undefined,
           output: dec.decode(unhex(output)),
-          elems: elems ? parseElems(elems) : undefined,
+          // "" is an empty table (nmap writes it as <script …></script>); undefined is text only.
+          elems: typeof elems === "string" ? parseElems(elems) : undefined,
         });
       },
     };
@@ -439,6 +445,7 @@ export class NseEngine {
         p.version,
         p.extrainfo,
         p.tunnel,
+        p.confidence,
       );
     }
   }

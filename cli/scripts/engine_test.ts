@@ -133,6 +133,49 @@ Deno.test({
 
 Deno.test({
   name:
+    "nse: stdnse.new_thread workers run beside their script; a condvar on one object joins them (nse_main.lua)",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      const err = e.loadScript(
+        "workers.nse",
+        HEAD + `action = function(host, port)
+  local results = {}
+  local function work(i)
+    stdnse.sleep(0.01)
+    results[#results + 1] = i .. ":" .. stdnse.getid()
+    nmap.condvar(results)("signal")
+  end
+  local threads = {}
+  for i = 1, 3 do threads[stdnse.new_thread(work, i)] = true end
+  local failing, status = stdnse.new_thread(function() error("worker boom") end)
+  local condvar = nmap.condvar(results)
+  repeat
+    for t in pairs(threads) do
+      if coroutine.status(t) == "dead" then threads[t] = nil end
+    end
+    if next(threads) then condvar("wait") end
+  until next(threads) == nil
+  local st, why = status()
+  table.sort(results)
+  return table.concat(results, " ") .. " | " .. st .. " " .. tostring(why):match("worker boom")
+end`,
+      );
+      assert.equal(err, undefined);
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.deepEqual(r.map((x) => x.output), [
+        "1:workers 2:workers 3:workers | dead worker boom",
+      ]);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "nse sandbox: no os.execute, io.popen, writes, file reads outside the data dirs, or connections to non-targets",
   ignore: !haveNmap,
   async fn() {

@@ -251,6 +251,7 @@ export async function loadScripts(
           version: p.service?.version,
           extrainfo: p.service?.extraInfo,
           tunnel: p.service?.tunnel,
+          confidence: p.service?.confidence,
         })),
       );
       const results = await engine.run("host");

@@ -12,11 +12,24 @@ export interface NseConn {
   read(timeoutMs: number): Promise<Uint8Array | null>;
   close(): void;
   info: { lhost: string; lport: number; rhost: string; rport: number };
+  /** The server's certificate (DER) on a TLS connection. */
+  peerCertificate?(): Uint8Array | undefined;
+  /** Starts TLS on a plain connection (STARTTLS: nmap's reconnect_ssl). */
+  startTls?(timeoutMs: number): Promise<void>;
 }
 
-/** Opens connections; proto is "tcp", "udp" or "ssl". Rejects with nmap's error words. */
+/**
+ * Opens connections; proto is "tcp", "udp" or "ssl" (with `serverName` as SNI when given).
+ * Rejects with nmap's error words.
+ */
 export interface NseNet {
-  connect(ip: string, port: number, proto: string, timeoutMs: number): Promise<NseConn>;
+  connect(
+    ip: string,
+    port: number,
+    proto: string,
+    timeoutMs: number,
+    serverName?: string,
+  ): Promise<NseConn>;
 }
 
 /** Byte chunks received but not yet read, with one waiting reader at most. */
@@ -64,7 +77,7 @@ function nmapError(e: unknown): string {
 
 /** The real network. */
 export const nodeNet: NseNet = {
-  async connect(ip, port, proto, timeoutMs) {
+  async connect(ip, port, proto, timeoutMs, serverName) {
     if (proto === "udp") {
       if (udpLibcAvailable()) return udpLibcConnect(ip, port);
       return await udpConnect(ip, port);
@@ -72,26 +85,16 @@ export const nodeNet: NseNet = {
     const net = await import("node:net");
     const tls = await import("node:tls");
     const inbox = new Inbox();
-    const sock = proto === "ssl"
-      ? tls.connect({ host: ip, port, rejectUnauthorized: false })
+    let sock: import("node:net").Socket = proto === "ssl"
+      ? tls.connect({ host: ip, port, rejectUnauthorized: false, servername: serverName })
       : net.connect({ host: ip, port });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(new Error("TIMEOUT"));
-      }, timeoutMs);
-      sock.once(proto === "ssl" ? "secureConnect" : "connect", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      sock.once("error", (e) => {
-        clearTimeout(timer);
-        reject(new Error(nmapError(e)));
-      });
-    });
-    sock.on("data", (d: Uint8Array) => inbox.push(new Uint8Array(d)));
-    sock.on("end", () => inbox.end());
-    sock.on("error", (e) => inbox.end(nmapError(e)));
+    await established(sock, proto === "ssl" ? "secureConnect" : "connect", timeoutMs);
+    const onData = (d: Uint8Array) => inbox.push(new Uint8Array(d));
+    const onEnd = () => inbox.end();
+    const onError = (e: Error) => inbox.end(nmapError(e));
+    const listen = (s: import("node:net").Socket) =>
+      s.on("data", onData).on("end", onEnd).on("error", onError);
+    listen(sock);
     return {
       send: (data) =>
         new Promise((resolve, reject) =>
@@ -105,9 +108,46 @@ export const nodeNet: NseNet = {
         rhost: ip,
         rport: port,
       },
+      peerCertificate: () => {
+        const raw = (sock as import("node:tls").TLSSocket).getPeerCertificate?.(true)?.raw;
+        return raw ? new Uint8Array(raw) : undefined;
+      },
+      async startTls(t) {
+        if (sock instanceof tls.TLSSocket) throw new Error("Error: already a TLS connection");
+        sock.off("data", onData).off("end", onEnd).off("error", onError);
+        const secure = tls.connect({
+          socket: sock,
+          rejectUnauthorized: false,
+          servername: serverName,
+        });
+        await established(secure, "secureConnect", t);
+        sock = listen(secure);
+      },
     };
   },
 };
+
+/** Waits for a socket's connect (or TLS handshake) event; rejects with nmap's words. */
+function established(
+  sock: import("node:net").Socket,
+  event: string,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error("TIMEOUT"));
+    }, timeoutMs);
+    sock.once(event, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    sock.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(nmapError(e)));
+    });
+  });
+}
 
 async function udpConnect(ip: string, port: number): Promise<NseConn> {
   const dgram = await import("node:dgram");

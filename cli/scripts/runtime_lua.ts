@@ -12,6 +12,7 @@ local host = ...
 local lua_load
 local YIELD = {}
 local current -- the script thread running now (for stdnse.getid and debug prefixes)
+local threads, waiting = {}, {} -- the scheduler's threads, and those waiting for I/O by operation
 local cocreate, coresume, costatus, coyield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
 local char, byte, format, concat = string.char, string.byte, string.format, table.concat
 
@@ -134,6 +135,19 @@ package.searchers = {
       rawset(m, "gethostport", function()
         if current then return current.host, current.port end
       end)
+      -- A worker thread of the running script (nse_main.lua): scheduled as scripts are, its
+      -- end or error seen through the status function; it prints nothing.
+      rawset(m, "new_thread", function(main, ...)
+        assert(type(main) == "function", "function expected")
+        if not current then error("stdnse.new_thread can only be run from an active script", 2) end
+        local co = cocreate(main)
+        local w = setmetatable({ co = co, args = table.pack(...), worker = true, runnable = true,
+          start = host.clock_ms() },
+          { __index = current })
+        threads[#threads + 1] = w
+        return co, function() return costatus(co), rawget(w, "error") end
+      end)
+      rawset(m, "base", function() return current and current.co end)
       rawset(m, "silent_require", function(...)
         local ok, lib = pcall(require, ...)
         if not ok then error(lib, 2) end
@@ -211,7 +225,9 @@ function Socket:connect(h, p, proto)
   local port = type(p) == "table" and p.number or tonumber(p)
   proto = proto or (type(p) == "table" and p.protocol) or self.proto
   if proto == "udp" then self.proto = "udp" end
-  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout)
+  -- nmap names the host in TLS's server_name (SNI) when the user gave a name.
+  local sni = type(h) == "table" and h.targetname or nil
+  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni)
   if not r.ok then return false, r.err end
   self.id = r.sock
   self.info = r.info
@@ -279,14 +295,70 @@ function Socket:get_info()
   local i = self.info
   return true, i.lhost, math.tointeger(i.lport), i.rhost, math.tointeger(i.rport)
 end
-function Socket:get_ssl_certificate() return nil end
+-- nmap's certificate table (nse_ssl_cert.cc) from the fields engine.ts read out of the DER.
+-- wasmoon hands nested JavaScript objects over as proxies: each is copied into a Lua table.
+local function list(proxy)
+  local t = {}
+  for i = 1, #proxy do t[i] = proxy[i] end
+  return t
+end
+local function date(d)
+  if type(d) == "string" or d == nil then return d end
+  return { year = d.year, month = d.month, day = d.day, hour = d.hour, min = d.min, sec = d.sec }
+end
+local function cert_table(f)
+  if not f then return nil end
+  local openssl = require "openssl"
+  local function names(entries)
+    local t = {}
+    for _, n in ipairs(list(entries)) do
+      t[type(n.key) == "string" and n.key or list(n.key)] = unwire(n.value)
+    end
+    return t
+  end
+  local pk = { type = f.pubkey.type, bits = math.tointeger(f.pubkey.bits) }
+  if f.pubkey.modulus then
+    pk.modulus = openssl.bignum_hex2bn(f.pubkey.modulus)
+    pk.exponent = openssl.bignum_hex2bn(f.pubkey.exponent)
+  end
+  if f.pubkey.curve then
+    pk.ecdhparams = { curve_params = { curve = f.pubkey.curve, ec_curve_type = "namedcurve" } }
+  end
+  local exts
+  if f.extensions then
+    exts = {}
+    for i, e in ipairs(list(f.extensions)) do
+      exts[i] = { name = e.name, value = e.value, critical = e.critical, error = e.error }
+    end
+  end
+  local der = unhex(f.der)
+  local cert = { subject = names(f.subject), issuer = names(f.issuer), sig_algorithm = f.sig_algorithm,
+    validity = { notBefore = date(f.validity.notBefore), notAfter = date(f.validity.notAfter) }, pem = f.pem,
+    extensions = exts, pubkey = pk }
+  return setmetatable(cert, { __index = {
+    digest = function(_, alg) return openssl.digest(alg, der) end,
+  } })
+end
+function Socket:get_ssl_certificate()
+  if not self.id then return nil end
+  return cert_table(host.peer_certificate(self.id))
+end
+-- STARTTLS: TLS from here on, over the same connection.
+function Socket:reconnect_ssl()
+  if not self.id then return false, "Trying to reconnect a closed socket" end
+  local r = await("starttls", self.id, self.timeout)
+  if not r.ok then return false, r.err end
+  self.buf = ""
+  return true
+end
 function Socket:close()
   if self.id then host.close(self.id) end
   self.id = nil
   self.buf = ""
   return true
 end
-nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end }
+nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end,
+  parse_ssl_certificate = function(der) return cert_table(host.parse_certificate(wire(der))) end }
 
 function nmap.mutex(obj)
   local m = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
@@ -314,10 +386,14 @@ function nmap.mutex(obj)
   m[obj] = f
   return f
 end
+-- One condition variable per object, as nmap's: a worker's signal reaches the thread that waits
+-- on the same object, whoever asked for the condvar first.
+local condvars = setmetatable({}, { __mode = "k" })
 function nmap.condvar(obj)
+  if condvars[obj] then return condvars[obj] end
   local waiting = 0
   local generation = 0
-  return function(op)
+  condvars[obj] = function(op)
     if op == "wait" then
       local g = generation
       waiting = waiting + 1
@@ -327,6 +403,7 @@ function nmap.condvar(obj)
       generation = generation + 1
     end
   end
+  return condvars[obj]
 end
 package.loaded.nmap = nmap
 
@@ -465,7 +542,6 @@ local function format_elems(out, obj)
 end
 
 ---------------------------------------------------------------- scheduling
-local threads, waiting = {}, {}
 
 -- A rule may do I/O too, so it runs inside the script's coroutine, before the action.
 local NO_MATCH = {}
@@ -514,9 +590,10 @@ local function step(timeout_ms)
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
       current = nil
       if not r[1] then
-        host.log(1, t.script.id .. " " .. t.rule .. " failed: " .. tostring(r[2]))
+        if t.worker then rawset(t, "error", r[2]) end
+        host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
       elseif costatus(t.co) == "dead" then
-        set_output(t, r[2], r[3])
+        if not t.worker then set_output(t, r[2], r[3]) end
       elseif r[2] == YIELD then
         t.runnable = false
         waiting[r[3]] = t
@@ -568,11 +645,12 @@ function add_target(ip, name, bin_ip_hex)
 end
 
 -- nmap's port table for one port of the target added last.
-function add_port(number, protocol, state, service, product, version, extrainfo, tunnel)
+function add_port(number, protocol, state, service, product, version, extrainfo, tunnel, confidence)
   local list = host_ports[targets[#targets]]
   list[#list + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
     service = service, version = { name = service, product = product, version = version,
-    extrainfo = extrainfo, service_tunnel = tunnel or "none", name_confidence = service and 3 or 0 } }
+    extrainfo = extrainfo, service_tunnel = tunnel or "none",
+    name_confidence = math.tointeger(confidence) or (service and 3 or 0) } }
   return true
 end
 

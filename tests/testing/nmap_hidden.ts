@@ -4,9 +4,9 @@
  * directories, so that neither nmap's scripts nor its data files are there.
  */
 
-import type { Lab } from "./lab/mod.ts";
-import type { RunOptions, RunResult } from "./lab/_exec.ts";
-import { NMAP_DATA_DIRS } from "../cli/scripts/mod.ts";
+import type { Lab } from "../lab/mod.ts";
+import type { RunOptions, RunResult } from "../lab/_exec.ts";
+import { NMAP_DATA_DIRS } from "../../cli/scripts/mod.ts";
 
 /** Are nmap's scripts installed (the answers to compare with come from them)? */
 export const haveNmapScripts: boolean = NMAP_DATA_DIRS.some((d) => {
@@ -21,7 +21,7 @@ export const haveNmapScripts: boolean = NMAP_DATA_DIRS.some((d) => {
 export async function portholeWithoutNmap(
   lab: Lab,
   args: string[],
-  opts: RunOptions = {},
+  opts: RunOptions = { timeoutMs: 300_000 },
 ): Promise<RunResult> {
   const empty = await Deno.makeTempDir({ prefix: "ph-no-nmap-" });
   try {

@@ -1,0 +1,31 @@
+/** Reading script output back from nmap's (and Porthole's) normal output, for comparisons. */
+
+/**
+ * "port/proto id" ("host id" for host scripts) → the script's output (the lines after "| " or
+ * "|_"), from a normal report.
+ */
+export function scriptsByPort(out: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let port = "";
+  let key = "";
+  for (const l of out.split("\n")) {
+    const p = l.match(/^(\d+\/(?:tcp|udp))\s/);
+    if (p || l === "Host script results:") {
+      port = p ? p[1]! : "host";
+      continue;
+    }
+    const start = l.match(/^\|[ _]([\w.-]+):(?: (.*))?$/);
+    if (start) {
+      key = `${port} ${start[1]}`;
+      m.set(key, start[2] ?? "");
+    } else if (/^\|[ _]/.test(l) && key) {
+      m.set(key, `${m.get(key)}\n${l.replace(/^\|_?/, "")}`);
+    }
+  }
+  return m;
+}
+
+/** The <script …>…</script> elements of an XML report, in document order. */
+export function scriptXml(xml: string): string[] {
+  return xml.match(/<script id=[^]*?(?:\/>|<\/script>)/g) ?? [];
+}
