@@ -9,30 +9,10 @@
 
 import { assertEquals } from "../cli/engine/_assert.ts";
 import { haveTool } from "./_oracle.ts";
-import { ADVERSE_PORTS, expectedState, FAR_PORTS, type HostSpec, type Lab } from "./lab/mod.ts";
+import { ADVERSE_PORTS, FAR_PORTS, type Lab, lossFreeTable } from "./lab/mod.ts";
 import { labTest, ok, parseNmapNormal, withLab } from "./scan_lab.ts";
 
 const RUNS = 3;
-
-/** Every port of a list such as "1-300,9929". */
-function expandPorts(list: string): number[] {
-  return list.split(",").flatMap((part) => {
-    const [lo, hi = lo] = part.split("-").map(Number) as [number, number?];
-    return Array.from({ length: hi! - lo + 1 }, (_, i) => lo + i);
-  });
-}
-
-/** The loss-free SYN-scan table of `host` on `ports`: its listed rows and its closed count. */
-function lossFree(host: HostSpec, ports: string): { rows: string[]; closed: number } {
-  const rows: string[] = [];
-  let closed = 0;
-  for (const p of expandPorts(ports)) {
-    const state = expectedState(host, "tcp", p, "syn");
-    if (state === "closed") closed++;
-    else rows.push(`${p}/tcp ${state}`);
-  }
-  return { rows, closed };
-}
 
 /** Connect time to `addr`:22 from the scanner, in ms (one round trip through the path). */
 async function connectMs(lab: Lab, addr: string): Promise<number> {
@@ -52,7 +32,7 @@ function adverseTest(scenario: string, tag: string, check?: (lab: Lab) => Promis
     ...labTest(`scan: ${scenario} still gives the loss-free table`, async (t) => {
       await withLab({ tag, scenario }, async (lab) => {
         const v4 = lab.target.v4;
-        const want = lossFree(lab.target.spec, ADVERSE_PORTS);
+        const want = lossFreeTable(lab.target.spec, ADVERSE_PORTS);
         if (check) await t.step(`the scenario: ${lab.scenario.description}`, () => check(lab));
         for (let run = 1; run <= RUNS; run++) {
           await t.step(`-sS -p ${ADVERSE_PORTS}, run ${run}`, async () => {
@@ -85,7 +65,7 @@ Deno.test({
   ...labTest("scan: far (RTT >= 300 ms, 256 hosts) still gives every host's table", async (t) => {
     await withLab({ tag: "sadfar", scenario: "far" }, async (lab) => {
       const range = lab.anyip!;
-      const want = lossFree(lab.target.spec, FAR_PORTS);
+      const want = lossFreeTable(lab.target.spec, FAR_PORTS);
       assertEquals(want.closed, 0);
       await t.step("the scenario: a round trip takes at least 300 ms", async () => {
         const ms = await connectMs(lab, range.replace(/0\/24$/, "7"));

@@ -182,19 +182,32 @@ class DueHeap {
 /** The per-direction decision: drop now, or hold for how many ms. */
 export class Impairment {
   #bad = false;
-  constructor(readonly cfg: QueueConfig, readonly random: () => number = Math.random) {}
+  #until = 0;
+  constructor(
+    readonly cfg: QueueConfig,
+    readonly random: () => number = Math.random,
+  ) {}
 
-  /** null: drop; otherwise the delay in ms. */
-  next(): number | null {
+  /** null: drop; otherwise the delay in ms, for a packet at `now` (ms). */
+  next(now: number): number | null {
     const b = this.cfg.bursts;
     if (b) {
-      const flip = this.random() * 100 < (this.#bad ? b.leavePercent : b.enterPercent);
-      if (flip) this.#bad = !this.#bad;
+      // Good and bad periods of exponentially distributed length (a two-state Markov chain in
+      // time): a burst drops whatever passes while it lasts, however much that is.
+      if (this.#until === 0) this.#until = now + this.#length(b.goodMs);
+      while (now >= this.#until) {
+        this.#bad = !this.#bad;
+        this.#until += this.#length(this.#bad ? b.badMs : b.goodMs);
+      }
       if (this.#bad) return null;
     }
     const d = this.cfg.delayMs;
     if (!d) return 0;
     return d[0] + this.random() * (d[1] - d[0]);
+  }
+
+  #length(mean: number): number {
+    return -mean * Math.log(1 - this.random());
   }
 }
 
@@ -285,7 +298,8 @@ export async function runPath(cfg: PathConfig, stop: Promise<void>): Promise<voi
             if (alen < 4) break;
             if ((view.getUint16(a + 2, true) & 0x3fff) === NFQA_PACKET_HDR) {
               const id = view.getUint32(a + 4);
-              const delay = impairments.get(queue)?.next() ?? 0;
+              const impairment = impairments.get(queue);
+              const delay = impairment ? impairment.next(now) : 0;
               if (delay === null) verdict(queue, id, false);
               else if (delay === 0) verdict(queue, id, true);
               else heap.push({ due: now + delay, queue, id });

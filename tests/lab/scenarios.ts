@@ -124,9 +124,9 @@ export interface PathDirection {
   lossPercent?: number;
   /** Each packet waits a uniformly random time in [min, max] ms (reordering them). */
   delayMs?: [number, number];
-  /** Bursty loss (Gilbert-Elliott): per packet, the chance in percent of entering the bad
-   * state, where every packet is lost, and of leaving it. */
-  bursts?: { enterPercent: number; leavePercent: number };
+  /** Bursty loss (Gilbert-Elliott in time): good and bad periods of exponentially distributed
+   * length with these means (ms); every packet of a bad period is lost. */
+  bursts?: { goodMs: number; badMs: number };
 }
 
 /** The path's conditions each way, applied at each target's link. */
@@ -465,11 +465,11 @@ const jitter = adverse(
 
 const bursty = adverse(
   "bursty",
-  "scanme with bursty loss each way: Gilbert-Elliott, 2% chance per packet to start a burst, mean burst 10 packets (17% lost)",
+  "scanme with bursty loss each way: bursts of 50 ms on average, where everything is lost, every 500 ms on average (9% lost)",
   {
     path: {
-      toTarget: { bursts: { enterPercent: 2, leavePercent: 10 } },
-      fromTarget: { bursts: { enterPercent: 2, leavePercent: 10 } },
+      toTarget: { bursts: { goodMs: 500, badMs: 50 } },
+      fromTarget: { bursts: { goodMs: 500, badMs: 50 } },
     },
   },
 );
@@ -664,8 +664,7 @@ export function validateScenario(s: Scenario): void {
     const [lo, hi] = d.delayMs ?? [0, 0];
     if (
       !pct(d.lossPercent) || !(lo >= 0 && hi >= lo && hi <= 10_000) ||
-      (d.bursts && !(pct(d.bursts.enterPercent) && d.bursts.leavePercent > 0 &&
-        pct(d.bursts.leavePercent)))
+      (d.bursts && !(d.bursts.goodMs > 0 && d.bursts.badMs > 0))
     ) {
       throw new Error(`scenario ${s.name}: bad path conditions ${way}`);
     }
@@ -777,4 +776,27 @@ export function expectedState(
   if (scan === "ack") return "unfiltered";
   if (!service) return "closed";
   return stealth ? "open|filtered" : "open";
+}
+
+/** Every port of a list such as "1-300,9929" (nmap's -p syntax without protocols). */
+export function expandPorts(list: string): number[] {
+  return list.split(",").flatMap((part) => {
+    const [lo, hi] = part.split("-").map(Number) as [number, number | undefined];
+    return Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
+  });
+}
+
+/**
+ * The loss-free SYN-scan table of `host` on `ports`: the rows nmap lists (`22/tcp open`), in
+ * port order, and how many closed ports it folds into "Not shown".
+ */
+export function lossFreeTable(host: HostSpec, ports: string): { rows: string[]; closed: number } {
+  const rows: string[] = [];
+  let closed = 0;
+  for (const p of expandPorts(ports)) {
+    const state = expectedState(host, "tcp", p, "syn");
+    if (state === "closed") closed++;
+    else rows.push(`${p}/tcp ${state}`);
+  }
+  return { rows, closed };
 }
