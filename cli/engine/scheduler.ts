@@ -111,6 +111,16 @@ const HELD = 32;
 export const STALL_MS = 1000;
 /** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
 const RACK_TRIES = 8;
+/**
+ * A probe lost this many times in a row waits BACKOFF_MS more before each further try (RFC 6298
+ * §5.5 backs the timer off for the same reason). Tries that follow each other within a few ms
+ * all fall into the same burst of drops, or into the same empty token bucket of a rate-limiting
+ * firewall (a LAN's 10 ms timeouts and RACK spend forty tries in a fraction of a second, before
+ * the pace can be cut); spaced out, they outlast the burst and the slowing down. Constant, so
+ * that the waiting probes stay in time order.
+ */
+const BACKOFF_TRIES = 2;
+const BACKOFF_MS = 50;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -175,6 +185,9 @@ export class Scheduler {
   readonly #finalWait = new IndexRing();
   /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
   readonly #held = new IndexRing();
+  /** Retransmissions backed off (see BACKOFF_MS), and when each may go (ms since start). */
+  readonly #backoff = new IndexRing();
+  readonly #backoffUntil = new IndexRing();
   readonly #retryHoldMs: number;
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
@@ -188,8 +201,9 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
-  /** Per host: probes settled silent. */
-  readonly #silentCount: Int32Array;
+  /** Per host: probes whose first try was lost and that are still unanswered (settled silent,
+   * held, or being retransmitted). */
+  readonly #lostOnce: Int32Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -228,7 +242,7 @@ export class Scheduler {
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
     this.#lastAnswerAt = new Float64Array(hosts);
-    this.#silentCount = new Int32Array(hosts);
+    this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
@@ -309,6 +323,7 @@ export class Scheduler {
     if (tryNo < 0 || tryNo >= tries) return false;
     this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
+    if (tries > 1) this.#lostOnce[h]!--;
     this.stats.answered++;
     const t = this.timings[h]!;
     const sentAt = this.#sentAt[idx]! + this.#start;
@@ -395,7 +410,6 @@ export class Scheduler {
     const h = idx - p * this.hostCount;
     this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
     this.stats.timedOut++;
-    this.#silentCount[h]!++;
     this.#events?.silent(h, p);
     if (--this.#remaining[h]! === 0) this.#finish(h, false);
   }
@@ -441,9 +455,15 @@ export class Scheduler {
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
       this.window.lost(sent, now);
+      if (this.#tries[idx] === 1) this.#lostOnce[h]!++;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
-        if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        if (
+          this.#tries[idx]! >= BACKOFF_TRIES && !t.retry.opts.explicit && !this.#firstFinishes
+        ) {
+          this.#backoff.push(idx);
+          this.#backoffUntil.push(Math.ceil(now - this.#start + BACKOFF_MS));
+        } else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
         else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
@@ -479,6 +499,17 @@ export class Scheduler {
         this.#silenceOrHold(idx, now);
       }
     }
+    // Backed-off retransmissions whose wait is over join the queue.
+    while (this.#backoff.length > 0) {
+      const until = this.#backoffUntil.peek() + this.#start;
+      if (until > now) {
+        wait = Math.min(wait, until - now);
+        break;
+      }
+      const idx = this.#backoff.shift();
+      this.#backoffUntil.shift();
+      if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
+    }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
       const idx = this.#held.shift();
@@ -494,6 +525,7 @@ export class Scheduler {
     // With nothing else going out, one held probe at a time asks whether the host is back,
     // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
     const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
+      this.#backoff.length === 0 &&
       now >= this.#persistAt;
     let persisted = false;
     for (let n = held.length; n > 0; n--) {
@@ -556,12 +588,11 @@ export class Scheduler {
     const answeredAt = this.#lastAnsweredSentAt[h]!;
     if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
-    // silent or held probe) gets nmap's rule: silence after its tries. One that answers few of
-    // its probes and no retransmission yet may be dropping them all: it is waited for.
+    // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
+    // rule: silence after its tries. One that answers few of its probes and no retransmission
+    // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     const retry = this.timings[h]!.retry;
-    if (retry.maxSuccessfulTry < 1) {
-      return retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
-    }
+    if (retry.maxSuccessfulTry < 1) return retry.answered >= 4 * (this.#lostOnce[h]! + 1);
     return answeredAt > firstSent;
   }
 
@@ -751,7 +782,8 @@ export class Scheduler {
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0 && this.#held.length === 0 && this.#silentHeld.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0 &&
+          this.#silentHeld.length === 0 && this.#backoff.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.
