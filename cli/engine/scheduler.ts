@@ -112,15 +112,17 @@ export const STALL_MS = 1000;
 /** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
 const RACK_TRIES = 8;
 /**
- * A probe lost this many times in a row waits BACKOFF_MS more before each further try (RFC 6298
- * §5.5 backs the timer off for the same reason). Tries that follow each other within a few ms
- * all fall into the same burst of drops, or into the same empty token bucket of a rate-limiting
- * firewall (a LAN's 10 ms timeouts and RACK spend forty tries in a fraction of a second, before
- * the pace can be cut); spaced out, they outlast the burst and the slowing down. Constant, so
- * that the waiting probes stay in time order.
+ * A probe whose try was lost waits BACKOFF_MS more before its next one (RFC 6298 §5.5 backs the
+ * timer off for the same reason). Tries that follow each other within a few ms all fall into
+ * the same burst of drops, or into the same empty token bucket of a rate-limiting firewall (a
+ * LAN's 10 ms timeouts and RACK spend forty tries in a fraction of a second, before the pace can
+ * be cut); spaced out, they outlast the burst and the slowing down. Constant, so that the
+ * waiting probes stay in time order. After BACKOFF_TRIES spaced tries (a quarter second) the
+ * tries come at the timeout's pace again, unless the loss looks rate-dependent: the pace was
+ * cut, or most tries are lost.
  */
-const BACKOFF_TRIES = 2;
 const BACKOFF_MS = 50;
+const BACKOFF_TRIES = 5;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -458,9 +460,7 @@ export class Scheduler {
       if (this.#tries[idx] === 1) this.#lostOnce[h]!++;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
-        if (
-          this.#tries[idx]! >= BACKOFF_TRIES && !t.retry.opts.explicit && !this.#firstFinishes
-        ) {
+        if (this.#backsOff(h, this.#tries[idx]!)) {
           this.#backoff.push(idx);
           this.#backoffUntil.push(Math.ceil(now - this.#start + BACKOFF_MS));
         } else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
@@ -557,6 +557,22 @@ export class Scheduler {
     return wait;
   }
 
+  /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
+   * a host that looks loss-free (nmap's two quick tries for its silent ports), nor with a
+   * --max-retries the user gave (nmap's timing), nor in discovery. */
+  #backsOff(h: number, tries: number): boolean {
+    const retry = this.timings[h]!.retry;
+    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
+    return tries <= BACKOFF_TRIES || this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5;
+  }
+
+  /** No retransmission ever answered, and four answers for every probe whose first try went
+   * unanswered (silent, held or still being retried): a host that shows no loss. */
+  #looksLossFree(h: number): boolean {
+    const retry = this.timings[h]!.retry;
+    return retry.maxSuccessfulTry < 1 && retry.answered >= 4 * (this.#lostOnce[h]! + 1);
+  }
+
   /** Queue probe `idx` (of host `h`) for its next try, behind its host's hold if one is on. */
   #requeue(idx: number, h: number, now: number): void {
     if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
@@ -591,8 +607,7 @@ export class Scheduler {
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
     // rule: silence after its tries. One that answers few of its probes and no retransmission
     // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
-    const retry = this.timings[h]!.retry;
-    if (retry.maxSuccessfulTry < 1) return retry.answered >= 4 * (this.#lostOnce[h]! + 1);
+    if (this.timings[h]!.retry.maxSuccessfulTry < 1) return this.#looksLossFree(h);
     return answeredAt > firstSent;
   }
 
