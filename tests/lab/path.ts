@@ -7,8 +7,7 @@
  *     ip netns exec NS deno run --allow-ffi tests/lab/path.ts [--detach] CONFIG
  *
  * CONFIG is a {@link PathConfig} as JSON. Prints `ready queues=N` once bound (or one error line
- * and exit 1). Exits on SIGTERM/SIGINT and, unless `--detach`, when its standard input ends, as
- * the services do. A queued packet nobody listens for is dropped (no `bypass`), so the path fails
+ * and exit 1). Ends as the services do (see _helper.ts). A queued packet nobody listens for is dropped (no `bypass`), so the path fails
  * closed: a dead delayer is a dead link, never an unimpaired one.
  *
  * Why NFQUEUE spoken over raw netlink in Deno rather than libnetfilter_queue, a TUN pair or a C
@@ -22,6 +21,7 @@
 
 import { AF_NETLINK, libc, MSG_DONTWAIT, POLLIN, SOCK_RAW } from "../../ffi/_libc.ts";
 import type { PathConditions, PathDirection } from "./scenarios.ts";
+import { helperArgs } from "./_helper.ts";
 
 /** What one direction of the path does to each packet (one NFQUEUE queue). */
 export interface QueueConfig extends Pick<PathDirection, "delayMs" | "bursts"> {
@@ -331,24 +331,9 @@ function parseConfig(text: string): PathConfig {
 }
 
 if (import.meta.main) {
-  const args = [...Deno.args];
-  const detach = args[0] === "--detach";
-  if (detach) args.shift();
-  if (args.length !== 1) {
-    console.error("usage: path.ts [--detach] CONFIG_JSON");
-    Deno.exit(2);
-  }
-  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    Deno.addSignalListener(sig, () => Deno.exit(0));
-  }
-  const stop = detach ? new Promise<void>(() => {}) : (async () => {
-    // The starter holds our stdin open; end of file means it is gone.
-    try {
-      for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
-    } catch { /* closed */ }
-  })();
+  const { config, stop } = helperArgs("path");
   try {
-    await runPath(parseConfig(args[0]!), stop);
+    await runPath(parseConfig(config), stop);
   } catch (e) {
     console.error(`path: ${e instanceof Error ? e.message : e}`);
     Deno.exit(1);
