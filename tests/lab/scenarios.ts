@@ -671,13 +671,14 @@ export function validateScenario(s: Scenario): void {
   }
   for (const h of s.hosts) {
     if (!/^[a-z0-9-]{1,20}$/.test(h.name)) throw new Error(`bad host name ${h.name}`);
-    for (const b of [h.inputBudget, h.synBudget, h.rstBudget]) {
+    const budgets = { input: h.inputBudget, SYN: h.synBudget, RST: h.rstBudget };
+    for (const [what, b] of Object.entries(budgets)) {
       if (
         b &&
         !(Number.isInteger(b.perSecond) && b.perSecond > 0 && Number.isInteger(b.burst) &&
           b.burst > 0)
       ) {
-        throw new Error(`host ${h.name}: a budget needs positive integers`);
+        throw new Error(`host ${h.name}: ${what} budget needs positive integers`);
       }
     }
     const f = h.flood;
