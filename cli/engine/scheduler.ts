@@ -91,6 +91,9 @@ export interface SchedulerOptions {
 const DONE = 1;
 const OUTSTANDING = 2;
 const QUEUED = 4;
+/** Settled by an answer to a retransmission (a later answer to its first try makes that
+ * retransmission spurious). */
+const RETRANSMIT_ANSWERED = 64;
 /** The latest try's send time is exact: the first frame of its send call. */
 const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
@@ -320,10 +323,18 @@ export class Scheduler {
     if (h < 0 || h >= this.hostCount || p < 0 || p >= this.perHost) return false;
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
-    if (f & DONE) return false;
+    if (f & DONE) {
+      if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
+        // The first try was answered after all, later than its retransmission: reordering.
+        this.#flags[idx] = f & ~RETRANSMIT_ANSWERED;
+        this.timings[h]!.retry.onSpurious();
+      }
+      return false;
+    }
     const tries = this.#tries[idx]!;
     if (tryNo < 0 || tryNo >= tries) return false;
-    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
+    this.#flags[idx] = (f | DONE | (tryNo > 0 ? RETRANSMIT_ANSWERED : 0)) &
+      ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
     if (tries > 1) this.#lostOnce[h]!--;
     this.stats.answered++;
@@ -570,7 +581,7 @@ export class Scheduler {
    * unanswered (silent, held or still being retried): a host that shows no loss. */
   #looksLossFree(h: number): boolean {
     const retry = this.timings[h]!.retry;
-    return retry.maxSuccessfulTry < 1 && retry.answered >= 4 * (this.#lostOnce[h]! + 1);
+    return !retry.lossSeen && retry.answered >= 4 * (this.#lostOnce[h]! + 1);
   }
 
   /** Queue probe `idx` (of host `h`) for its next try, behind its host's hold if one is on. */
@@ -607,7 +618,7 @@ export class Scheduler {
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
     // rule: silence after its tries. One that answers few of its probes and no retransmission
     // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
-    if (this.timings[h]!.retry.maxSuccessfulTry < 1) return this.#looksLossFree(h);
+    if (!this.timings[h]!.retry.lossSeen) return this.#looksLossFree(h);
     return answeredAt > firstSent;
   }
 
