@@ -7,7 +7,7 @@
  * business (`deno task bench adverse`), not a test's.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { haveTool } from "./_oracle.ts";
 import { ADVERSE_PORTS, FAR_PORTS, type Lab, lossFreeTable } from "./lab/mod.ts";
 import { labTest, ok, parseNmapNormal, withLab } from "./scan_lab.ts";
