@@ -128,6 +128,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "ratelimited-udp",
     "rst-limit",
     "scanme",
+    "sctp",
     "syn-limit",
   ]);
   assert.equal(scenario("lossy").lossPercent, 20);
