@@ -8,7 +8,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { Lab, labUnavailable } from "../tests/lab/mod.ts";
+import {
+  expandPorts,
+  expectedState,
+  Lab,
+  labUnavailable,
+  lossFreeTable,
+  scenario as scenarioByName,
+} from "../tests/lab/mod.ts";
 import { run } from "../tests/lab/_exec.ts";
 import { masscanOpenRows, type PortTable, portTable, tableDiff } from "./port_table.ts";
 import { median, si, spread } from "./stats.ts";
@@ -102,7 +109,7 @@ async function runTool(
   const rss = Number(/PH_BENCH_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
   let diffs: string[] = [];
   if (w.reference === "anyip-count") {
-    const want = 65536 * (w.args.porthole!.includes("-p") ? 100 : 0);
+    const want = anyipOpenCount(w);
     const got = tool === "masscan"
       ? [...masscanOpenRows(r.stdout).values()].reduce((n, s) => n + s.size, 0)
       : countGrepableOpen(resultFile);
@@ -156,7 +163,7 @@ async function runShards(w: Workload, lab: Lab): Promise<RunSample> {
   const after = await Promise.all(nss.slice(0, n).map((ns) => txPackets(lab, ns)));
   const got = files.reduce((sum, f) => sum + Math.max(0, countGrepableOpen(f)), 0);
   for (const f of files) await Deno.remove(f).catch(() => {});
-  const want = 65536 * 100;
+  const want = anyipOpenCount(w);
   const diffs = got === want ? [] : [`${got} open host-ports, expected ${want}`];
   const failed = results.find((r) => r.code !== 0);
   if (failed) diffs.unshift(`exit ${failed.code}: ${failed.stderr.split("\n").at(-2) ?? ""}`);
@@ -185,6 +192,27 @@ function icmpFloorSeconds(t: PortTable): number {
   return Math.max(0, folded + listed - 6);
 }
 
+/** The ports a workload's Porthole command line scans (its -p list). */
+function portsOf(w: Workload): string {
+  const args = w.args.porthole!;
+  return args[args.indexOf("-p") + 1] ?? "";
+}
+
+/** Open host-ports of an AnyIP workload: every address of the range, every open port. */
+function anyipOpenCount(w: Workload): number {
+  const sc = scenarioByName(w.scenario);
+  const host = sc.hosts[0]!;
+  const open =
+    expandPorts(portsOf(w)).filter((p) => expectedState(host, "tcp", p, "syn") === "open").length;
+  return 2 ** (32 - (sc.anyipPrefixLength ?? 16)) * open;
+}
+
+/** The loss-free table of the workload's scenario (its first host) from the rules. */
+function rulesTable(w: Workload): PortTable {
+  const t = lossFreeTable(scenarioByName(w.scenario).hosts[0]!, portsOf(w));
+  return { rows: t.rows.sort(), folded: `Not shown: ${t.closed} closed tcp ports (reset)` };
+}
+
 function countGrepableOpen(file: string): number {
   try {
     return (Deno.readTextFileSync(file).match(/\/open\//g) ?? []).length;
@@ -194,6 +222,7 @@ function countGrepableOpen(file: string): number {
 }
 
 async function referenceTable(w: Workload, tag: string): Promise<PortTable | undefined> {
+  if (w.reference === "rules") return rulesTable(w);
   if (w.reference !== "nmap-clean") return undefined;
   // nmap on a fresh lab of the same scenario with no loss and no ICMP limits is the answer.
   await using lab = await Lab.up({

@@ -7,10 +7,13 @@
 import assert from "node:assert/strict";
 import {
   addressing,
+  ADVERSE_PORTS,
+  expandPorts,
   expectedState,
   type HostSpec,
   Lab,
   labUnavailable,
+  lossFreeTable,
   portRange,
   ratelimitSysctls,
   REPO_ROOT,
@@ -112,15 +115,21 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
   for (const s of Object.values(SCENARIOS)) validateScenario(s);
   assert.deepEqual(Object.keys(SCENARIOS).sort(), [
     "anyip16",
+    "asymmetric",
+    "bursty",
     "busy",
+    "far",
     "hostile",
+    "jitter",
     "lossy",
     "many-hosts",
     "multihop",
     "policies",
     "ratelimited-udp",
+    "rst-limit",
     "scanme",
     "sctp",
+    "syn-limit",
   ]);
   assert.equal(scenario("lossy").lossPercent, 20);
   assert.equal(scenario("many-hosts").hosts.length, 8);
@@ -255,6 +264,42 @@ Deno.test("nft: scanme's policies and the loss rule, each way", () => {
   assert.ok(quiet.indexOf("numgen") < quiet.indexOf("limit rate"), "loss before the budget");
   assert.ok(quiet.indexOf("limit rate") < quiet.indexOf("dport"), "budget before policies");
   assert.doesNotMatch(rulesetFor(SCANME_HOST), /limit rate/);
+  // A rate-limiting firewall counts connection attempts in; an RST budget, resets out.
+  const syn = rulesetFor(scenario("syn-limit").hosts[0]!);
+  assert.match(
+    syn,
+    /input[^}]*tcp flags & \(syn \| ack\) == syn limit rate over 100\/second burst 20 packets drop/,
+  );
+  const rst = rulesetFor(scenario("rst-limit").hosts[0]!);
+  assert.match(rst, /output[^}]*tcp flags & rst == rst limit rate over 100\/second burst 20/);
+  // One-way loss: a numgen rule on that side only.
+  const asym = rulesetFor(SCANME_HOST, { path: scenario("asymmetric").path });
+  assert.equal(asym.match(/numgen random mod 100 < 30 drop/g)?.length, 1);
+  assert.ok(asym.indexOf("numgen") > asym.indexOf("chain output"), "on the replies");
+});
+
+Deno.test("scenarios: the loss-free table of a port list, from the rules", () => {
+  assert.deepEqual(expandPorts("1-3,9929"), [1, 2, 3, 9929]);
+  assert.deepEqual(lossFreeTable(SCANME_HOST, ADVERSE_PORTS), {
+    rows: [
+      "22/tcp open",
+      "25/tcp filtered",
+      "80/tcp open",
+      "135/tcp filtered",
+      "139/tcp filtered",
+      "9929/tcp open",
+      "31337/tcp open",
+    ],
+    closed: 295,
+  });
+  assert.throws(
+    () => validateScenario({ ...scenario("far"), anyipPrefixLength: 8 }),
+    /anyipPrefixLength/,
+  );
+  assert.throws(
+    () => validateScenario({ ...scenario("jitter"), path: { toTarget: { delayMs: [9, 1] } } }),
+    /bad path conditions toTarget/,
+  );
 });
 
 Deno.test("sysctls: the ICMP rate limit on and off", () => {

@@ -17,6 +17,9 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v xsltproc >/dev/null || need+=(xsltproc)
 command -v jq >/dev/null || need+=(jq)
 command -v tcpdump >/dev/null || need+=(tcpdump)
+# The lab's delay and bursty-loss paths queue packets with the NFQUEUE target (tests/lab/path.ts):
+# this kernel's nftables has no queue statement, x_tables has.
+command -v iptables-restore >/dev/null || need+=(iptables)
 command -v tmux >/dev/null || need+=(tmux)
 command -v man >/dev/null || need+=(man-db)
 command -v setcap >/dev/null || need+=(libcap2-bin)

@@ -91,6 +91,9 @@ export interface SchedulerOptions {
 const DONE = 1;
 const OUTSTANDING = 2;
 const QUEUED = 4;
+/** Settled by an answer to a retransmission (a later answer to its first try makes that
+ * retransmission spurious). */
+const RETRANSMIT_ANSWERED = 64;
 /** The latest try's send time is exact: the first frame of its send call. */
 const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
@@ -111,6 +114,18 @@ const HELD = 32;
 export const STALL_MS = 1000;
 /** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
 const RACK_TRIES = 8;
+/**
+ * A probe whose try was lost waits BACKOFF_MS more before its next one (RFC 6298 §5.5 backs the
+ * timer off for the same reason). Tries that follow each other within a few ms all fall into
+ * the same burst of drops, or into the same empty token bucket of a rate-limiting firewall (a
+ * LAN's 10 ms timeouts and RACK spend forty tries in a fraction of a second, before the pace can
+ * be cut); spaced out, they outlast the burst and the slowing down. Constant, so that the
+ * waiting probes stay in time order. After BACKOFF_TRIES spaced tries (a quarter second) the
+ * tries come at the timeout's pace again, unless the loss looks rate-dependent: the pace was
+ * cut, or most tries are lost.
+ */
+const BACKOFF_MS = 50;
+const BACKOFF_TRIES = 5;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -175,6 +190,9 @@ export class Scheduler {
   readonly #finalWait = new IndexRing();
   /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
   readonly #held = new IndexRing();
+  /** Retransmissions backed off (see BACKOFF_MS), and when each may go (ms since start). */
+  readonly #backoff = new IndexRing();
+  readonly #backoffUntil = new IndexRing();
   readonly #retryHoldMs: number;
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
@@ -188,8 +206,9 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
-  /** Per host: probes settled silent. */
-  readonly #silentCount: Int32Array;
+  /** Per host: probes whose first try was lost and that are still unanswered (settled silent,
+   * held, or being retransmitted). */
+  readonly #lostOnce: Int32Array;
   readonly #firstFinishes: boolean;
   readonly #signal?: AbortSignal;
   readonly #maxInFlight: number;
@@ -228,7 +247,7 @@ export class Scheduler {
     this.#serial = new Uint32Array(this.size);
     this.#ackedSerial = new Uint32Array(hosts);
     this.#lastAnswerAt = new Float64Array(hosts);
-    this.#silentCount = new Int32Array(hosts);
+    this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
@@ -304,11 +323,20 @@ export class Scheduler {
     if (h < 0 || h >= this.hostCount || p < 0 || p >= this.perHost) return false;
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
-    if (f & DONE) return false;
+    if (f & DONE) {
+      if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
+        // The first try was answered after all, later than its retransmission: reordering.
+        this.#flags[idx] = f & ~RETRANSMIT_ANSWERED;
+        this.timings[h]!.retry.onSpurious();
+      }
+      return false;
+    }
     const tries = this.#tries[idx]!;
     if (tryNo < 0 || tryNo >= tries) return false;
-    this.#flags[idx] = (f | DONE) & ~(OUTSTANDING | FINAL_WAIT | HELD);
+    this.#flags[idx] = (f | DONE | (tryNo > 0 ? RETRANSMIT_ANSWERED : 0)) &
+      ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
+    if (tries > 1) this.#lostOnce[h]!--;
     this.stats.answered++;
     const t = this.timings[h]!;
     const sentAt = this.#sentAt[idx]! + this.#start;
@@ -395,7 +423,6 @@ export class Scheduler {
     const h = idx - p * this.hostCount;
     this.#flags[idx] = (this.#flags[idx]! | DONE) & ~OUTSTANDING;
     this.stats.timedOut++;
-    this.#silentCount[h]!++;
     this.#events?.silent(h, p);
     if (--this.#remaining[h]! === 0) this.#finish(h, false);
   }
@@ -441,9 +468,13 @@ export class Scheduler {
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
       this.window.lost(sent, now);
+      if (this.#tries[idx] === 1) this.#lostOnce[h]!++;
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
-        if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        if (this.#backsOff(h, this.#tries[idx]!)) {
+          this.#backoff.push(idx);
+          this.#backoffUntil.push(Math.ceil(now - this.#start + BACKOFF_MS));
+        } else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
         else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
@@ -479,6 +510,17 @@ export class Scheduler {
         this.#silenceOrHold(idx, now);
       }
     }
+    // Backed-off retransmissions whose wait is over join the queue.
+    while (this.#backoff.length > 0) {
+      const until = this.#backoffUntil.peek() + this.#start;
+      if (until > now) {
+        wait = Math.min(wait, until - now);
+        break;
+      }
+      const idx = this.#backoff.shift();
+      this.#backoffUntil.shift();
+      if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
+    }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
       const idx = this.#held.shift();
@@ -494,6 +536,7 @@ export class Scheduler {
     // With nothing else going out, one held probe at a time asks whether the host is back,
     // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
     const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
+      this.#backoff.length === 0 &&
       now >= this.#persistAt;
     let persisted = false;
     for (let n = held.length; n > 0; n--) {
@@ -523,6 +566,22 @@ export class Scheduler {
       wait = Math.min(wait, Math.max(1, this.#persistAt - now));
     }
     return wait;
+  }
+
+  /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
+   * a host that looks loss-free (nmap's two quick tries for its silent ports), nor with a
+   * --max-retries the user gave (nmap's timing), nor in discovery. */
+  #backsOff(h: number, tries: number): boolean {
+    const retry = this.timings[h]!.retry;
+    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
+    return tries <= BACKOFF_TRIES || this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5;
+  }
+
+  /** No retransmission ever answered, and four answers for every probe whose first try went
+   * unanswered (silent, held or still being retried): a host that shows no loss. */
+  #looksLossFree(h: number): boolean {
+    const retry = this.timings[h]!.retry;
+    return !retry.lossSeen && retry.answered >= 4 * (this.#lostOnce[h]! + 1);
   }
 
   /** Queue probe `idx` (of host `h`) for its next try, behind its host's hold if one is on. */
@@ -556,12 +615,10 @@ export class Scheduler {
     const answeredAt = this.#lastAnsweredSentAt[h]!;
     if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
-    // silent or held probe) gets nmap's rule: silence after its tries. One that answers few of
-    // its probes and no retransmission yet may be dropping them all: it is waited for.
-    const retry = this.timings[h]!.retry;
-    if (retry.maxSuccessfulTry < 1) {
-      return retry.answered >= 4 * (this.#silentCount[h]! + this.#silentHeld.length + 1);
-    }
+    // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
+    // rule: silence after its tries. One that answers few of its probes and no retransmission
+    // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
+    if (!this.timings[h]!.retry.lossSeen) return this.#looksLossFree(h);
     return answeredAt > firstSent;
   }
 
@@ -751,7 +808,8 @@ export class Scheduler {
         }
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
-          this.#finalWait.length === 0 && this.#held.length === 0 && this.#silentHeld.length === 0
+          this.#finalWait.length === 0 && this.#held.length === 0 &&
+          this.#silentHeld.length === 0 && this.#backoff.length === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

@@ -402,3 +402,16 @@ Deno.test("scheduler: the reported latency runs from the kernel's send stamps to
   assert(Math.abs(stamped.latency! - 0.005) < 0.0005, `latency ${stamped.latency} ms`);
   assertEquals((await run(false)).latency, undefined);
 });
+
+Deno.test("scheduler: behind a firewall passing 150 probes/s, every port still answers", async () => {
+  // Tries a few ms apart all meet the same empty bucket, before the pace can be cut: the first
+  // ports' tries must be spread out (backed off), and not given up as silent while the host
+  // answers few of its probes and no retransmission yet.
+  const P = 300;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const net = new PolicedNet(() => s, 150);
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent, []);
+  assertEquals(s.stats.answered, P);
+});

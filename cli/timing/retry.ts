@@ -41,14 +41,30 @@ export class RetryPolicy {
   answered = 0;
   /** Sum over answered probes of the tries they took (tryNo + 1). */
   triesOfAnswered = 0;
+  /** Probes whose first answer came to a retransmission. */
+  retransmitsAnswered = 0;
+  /** Of those, the ones whose first try was answered after all (later): the path reordered or
+   * delayed it, and the retransmission was spurious (no loss). */
+  spurious = 0;
 
   constructor(readonly opts: RetryOptions, readonly portCount: number) {}
 
   /** A reply arrived to try `tryNo` (0-based) of a probe. */
   onReply(tryNo: number): void {
     if (tryNo > this.maxSuccessfulTry) this.maxSuccessfulTry = tryNo;
+    if (tryNo > 0) this.retransmitsAnswered++;
     this.answered++;
     this.triesOfAnswered += tryNo + 1;
+  }
+
+  /** A probe answered at a retransmission turned out to have had its first try answered too. */
+  onSpurious(): void {
+    this.spurious++;
+  }
+
+  /** Loss seen: retransmissions drew answers, more of them than reordering explains. */
+  get lossSeen(): boolean {
+    return this.maxSuccessfulTry >= 1 && this.retransmitsAnswered > this.spurious;
   }
 
   /** Estimated chance that one try draws a reply (undefined without data). */
@@ -61,7 +77,7 @@ export class RetryPolicy {
     const cap = this.opts.maxRetries + 1;
     // nmap: one try beyond the highest successful one, at least two.
     const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, this.maxSuccessfulTry + 2));
-    if (this.opts.explicit || this.maxSuccessfulTry < 1) return nmapTries;
+    if (this.opts.explicit || !this.lossSeen) return nmapTries;
     // Loss seen (a retransmission was answered): allow what the estimated
     // loss demands. A +1 margin covers the estimate's optimism early on.
     const q = Math.min(this.deliveryRate ?? 1, 0.999);

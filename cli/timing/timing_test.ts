@@ -263,3 +263,16 @@ Deno.test("retry: minTries raises nmap's floor, --max-retries still caps", () =>
     1,
   );
 });
+
+Deno.test("retry: retransmissions answered only because the path reordered are no loss", () => {
+  const r = new RetryPolicy({ maxRetries: 10, explicit: false }, 300);
+  for (let i = 0; i < 100; i++) r.onReply(0);
+  r.onReply(1); // the retransmission's answer came first…
+  assert(r.lossSeen);
+  r.onSpurious(); // …and the first try's after it: no try was lost
+  assert(!r.lossSeen);
+  assertEquals(r.allowedTries(), 3, "nmap's rule: one beyond the highest answered try");
+  r.onReply(2); // a real loss this time
+  assert(r.lossSeen);
+  assert(r.allowedTries() >= 11);
+});

@@ -31,6 +31,7 @@ import {
   validateScenario,
 } from "./scenarios.ts";
 import type { ServicesConfig } from "./services.ts";
+import { type PathConfig, pathConfig, queueRules } from "./path.ts";
 import { portholeEnv, portholeFlags as taskFlags } from "../../tools/artifact.ts";
 
 export type { RunOptions, RunResult } from "./_exec.ts";
@@ -45,6 +46,16 @@ export const STATE_DIR = "/run/ph-lab";
 export const ORPHAN_AGE_MS = 10 * 60_000;
 
 const SERVICES_TS = `${REPO_ROOT}/tests/lab/services.ts`;
+const PATH_TS = `${REPO_ROOT}/tests/lab/path.ts`;
+
+/** A helper process the lab runs inside a namespace: a script and its permissions. */
+interface Helper {
+  script: string;
+  flags: string[];
+}
+const SERVICES: Helper = { script: SERVICES_TS, flags: ["--allow-net", "--unstable-net"] };
+/** The path process speaks netlink through libc (NFQUEUE). */
+const PATH: Helper = { script: PATH_TS, flags: ["--allow-ffi"] };
 
 /** Options of {@link Lab.up}. */
 export interface LabUpOptions {
@@ -224,7 +235,7 @@ async function removeNamespace(ns: string): Promise<void> {
 
 // --- services processes ----------------------------------------------------------------------
 
-/** A `services.ts` process inside one target namespace. */
+/** A helper process (`services.ts`, `path.ts`) inside one target namespace. */
 class ServiceProc {
   #child: Deno.ChildProcess;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
@@ -240,7 +251,13 @@ class ServiceProc {
   }
 
   /** Starts it and waits for its `ready` line; throws with its error output otherwise. */
-  static async start(ns: string, cfg: ServicesConfig, detach: boolean, timeoutMs: number) {
+  static async start(
+    ns: string,
+    cfg: ServicesConfig | PathConfig,
+    detach: boolean,
+    timeoutMs: number,
+    helper: Helper = SERVICES,
+  ) {
     const json = JSON.stringify(cfg);
     if (json.length > 120_000) {
       throw new Error(`services config for ${ns} too large (${json.length} bytes)`);
@@ -254,11 +271,10 @@ class ServiceProc {
       denoExe(),
       "run",
       "--quiet",
-      "--allow-net",
-      "--unstable-net",
+      ...helper.flags,
       // The SCTP responder's raw socket (libc through FFI).
-      ...(cfg.sctp ? ["--allow-ffi"] : []),
-      SERVICES_TS,
+      ...("sctp" in cfg && cfg.sctp ? ["--allow-ffi"] : []),
+      helper.script,
       ...(detach ? ["--detach"] : []),
       json,
     ];
@@ -302,7 +318,8 @@ class ServiceProc {
       await errText;
       proc.#stdin?.close().catch(() => {});
       const why = (proc.#tail || buf).trim().split("\n").slice(-3).join(" / ");
-      throw new Error(`services in ${ns} did not start: ${why || "no output"}`);
+      const what = helper === SERVICES ? "services" : "path";
+      throw new Error(`${what} in ${ns} did not start: ${why || "no output"}`);
     }
     if (detach) {
       // Nobody will read these pipes after this process exits; let go of them now.
@@ -364,7 +381,7 @@ export class Lab implements AsyncDisposable {
   readonly addr: LabAddressing;
   readonly scanner: ScannerInfo;
   readonly targets: TargetInfo[];
-  /** The /16 made local by AnyIP (anyip16 scenario), e.g. "10.103.0.0/16". */
+  /** The range made local by AnyIP (anyip16 scenario), e.g. "10.103.0.0/16". */
   readonly anyip?: string;
   #procs: ServiceProc[] = [];
   #gone = false;
@@ -380,7 +397,7 @@ export class Lab implements AsyncDisposable {
       v6: this.addr.scannerV6,
     };
     this.targets = targets;
-    if (sc.anyip16) this.anyip = this.addr.anyipV4;
+    if (sc.anyip16) this.anyip = this.addr.anyipV4.replace(/16$/, `${sc.anyipPrefixLength ?? 16}`);
   }
 
   /** The first (for routed scenarios, the only) target. */
@@ -404,6 +421,9 @@ export class Lab implements AsyncDisposable {
       icmpRatelimit: opts.icmpRatelimit ?? base.icmpRatelimit,
     };
     validateScenario(sc);
+    if (pathConfig(sc.path) && (await run(["iptables-restore", "-V"])).code === 127) {
+      throw new Error(`scenario ${sc.name} needs iptables (NFQUEUE): run tools/setup.sh`);
+    }
     const a = addressing(opts.tag);
 
     await Lab.sweep({ orphans: false }); // labs of crashed runs (this tag's included) go first
@@ -517,12 +537,12 @@ export class Lab implements AsyncDisposable {
         `addr add ${a.serviceV4}/32 dev lo`,
         `addr add ${a.serviceV6}/128 nodad dev lo`,
         // AnyIP: a local route makes every address of the /16 the target's own.
-        ...(sc.anyip16 ? [`route add local ${a.anyipV4} dev lo`] : []),
+        ...(this.anyip ? [`route add local ${this.anyip} dev lo`] : []),
       ]);
       await batch(S, [
         `route add ${a.serviceNetV4} via ${a.gatewayV4}`,
         `route add ${a.serviceNetV6} via ${a.gatewayV6}`,
-        ...(sc.anyip16 ? [`route add ${a.anyipV4} via ${a.gatewayV4}`] : []),
+        ...(this.anyip ? [`route add ${this.anyip} via ${a.gatewayV4}`] : []),
       ]);
     } else {
       // The hub only bridges: no addresses, no IPv6 chatter of its own.
@@ -584,8 +604,17 @@ export class Lab implements AsyncDisposable {
 
     for (const t of this.targets) {
       await nsExec(t.ns, ["nft", "-f", "-"], {
-        stdin: rulesetFor(t.spec, { lossPercent: sc.lossPercent }),
+        stdin: rulesetFor(t.spec, { lossPercent: sc.lossPercent, path: sc.path }),
       });
+    }
+    // Delay and bursts on the path: each target's link queues its packets to a path process.
+    const path = pathConfig(sc.path);
+    if (path) {
+      for (const t of this.targets) {
+        await nsExec(t.ns, ["iptables-restore"], { stdin: queueRules(path, "eth0", false) });
+        await nsExec(t.ns, ["ip6tables-restore"], { stdin: queueRules(path, "eth0", true) });
+        this.#procs.push(await ServiceProc.start(t.ns, path, detach, servicesTimeoutMs, PATH));
+      }
     }
     const starts = this.targets.map((t) => {
       const cfg = servicesConfig(t, sc, this.targets);

@@ -5,10 +5,18 @@
  * random loss, then each port policy; the output chain applies the loss to everything the target
  * sends (its RSTs and ICMP errors included, since the kernel emits them through LOCAL_OUT).
  * Loss uses `numgen random mod 100 < N drop`: this kernel has no `tc netem`. A host's input budget
- * is one `limit rate over` rule after the loss: a single token bucket for all its senders.
+ * is one `limit rate over` rule after the loss: a single token bucket for all its senders; a SYN
+ * budget (a rate-limiting firewall) and an RST budget are such rules too, on connection attempts
+ * in and resets out. The path's one-way loss is a `numgen` rule on its side only.
  */
 
-import { type HostSpec, type Policy, portRange } from "./scenarios.ts";
+import {
+  type Budget,
+  type HostSpec,
+  type PathConditions,
+  type Policy,
+  portRange,
+} from "./scenarios.ts";
 
 /** The nft statement each policy becomes. */
 const VERDICT: Record<Policy, string> = {
@@ -22,17 +30,32 @@ const VERDICT: Record<Policy, string> = {
 export interface Conditions {
   /** Percent of packets dropped each way, 0–100. */
   lossPercent?: number;
+  /** The path's random loss per direction (its delay and bursts are path.ts's). */
+  path?: PathConditions;
+}
+
+/** `limit rate over` for a budget: one token bucket, the excess dropped. */
+const over = (b: Budget) => `limit rate over ${b.perSecond}/second burst ${b.burst} packets drop`;
+
+/** `numgen` loss of `percent`, or nothing. */
+function lossRules(percent: number | undefined): string[] {
+  const loss = Math.round(percent ?? 0);
+  if (loss < 0 || loss > 100) throw new Error(`loss must be 0-100 percent, not ${loss}`);
+  return loss > 0 ? [`numgen random mod 100 < ${loss} drop`] : [];
 }
 
 /** Renders the ruleset for `host` (policies, dark mode) under `cond` (loss). */
 export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
-  const loss = Math.round(cond.lossPercent ?? 0);
-  if (loss < 0 || loss > 100) throw new Error(`loss must be 0-100 percent, not ${loss}`);
-  const lossRule = loss > 0 ? [`numgen random mod 100 < ${loss} drop`] : [];
-  const input: string[] = ['iif "lo" accept', ...lossRule];
+  const lossRule = lossRules(cond.lossPercent);
+  const input: string[] = [
+    'iif "lo" accept',
+    ...lossRule,
+    ...lossRules(cond.path?.toTarget?.lossPercent),
+  ];
   // One rule, one token bucket: every sender on the link shares the host's budget.
-  const b = host.inputBudget;
-  if (b) input.push(`limit rate over ${b.perSecond}/second burst ${b.burst} packets drop`);
+  if (host.inputBudget) input.push(over(host.inputBudget));
+  // A rate-limiting firewall counts connection attempts only: SYN without ACK.
+  if (host.synBudget) input.push(`tcp flags & (syn | ack) == syn ${over(host.synBudget)}`);
   if (host.dark) {
     input.push("drop");
   } else {
@@ -54,7 +77,12 @@ export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
       input.push(`${proto} dport { ${ports.join(", ")} } ${VERDICT[policy]}`);
     }
   }
-  const output = ['oif "lo" accept', ...lossRule];
+  const output = [
+    'oif "lo" accept',
+    ...lossRule,
+    ...lossRules(cond.path?.fromTarget?.lossPercent),
+    ...(host.rstBudget ? [`tcp flags & rst == rst ${over(host.rstBudget)}`] : []),
+  ];
   const chain = (name: string, hook: string, rules: string[]) =>
     [
       `  chain ${name} {`,

@@ -105,9 +105,45 @@ export interface HostSpec {
    * sender (one nftables `limit rate over` rule); beyond it, packets are dropped, as an
    * overloaded host drops them. A neighbour's {@link Flood} eats into the same budget.
    */
-  inputBudget?: { perSecond: number; burst: number };
+  inputBudget?: Budget;
+  /**
+   * A firewall in front of the host that takes at most this many new TCP connections (SYNs
+   * without ACK) a second and drops the excess (nftables `limit rate over`).
+   */
+  synBudget?: Budget;
+  /** A host that sends at most this many TCP resets a second (closed ports, `reset` policies)
+   * and drops the rest, as BSD-style RST rate limits do. */
+  rstBudget?: Budget;
   /** Traffic this host sends to a neighbour by itself, from its services process. */
   flood?: Flood;
+}
+
+/** A token bucket: a rate and how many packets may come at once. */
+export interface Budget {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * What one direction of the path between the scanner and a target does to each packet. Random
+ * loss is an nftables rule; delay and bursts are the path process's (path.ts, over NFQUEUE).
+ */
+export interface PathDirection {
+  /** Independent random loss, percent. */
+  lossPercent?: number;
+  /** Each packet waits a uniformly random time in [min, max] ms (reordering them). */
+  delayMs?: [number, number];
+  /** Bursty loss (Gilbert-Elliott in time): good and bad periods of exponentially distributed
+   * length with these means (ms); every packet of a bad period is lost. */
+  bursts?: { goodMs: number; badMs: number };
+}
+
+/** The path's conditions each way, applied at each target's link. */
+export interface PathConditions {
+  /** Probes: scanner to target. */
+  toTarget?: PathDirection;
+  /** Replies: target to scanner. */
+  fromTarget?: PathDirection;
 }
 
 /**
@@ -146,6 +182,10 @@ export interface Scenario {
   chain?: { routers: number; silent?: number; otherSource?: number };
   /** Make a whole /16 local to the (single, routed) target through AnyIP. */
   anyip16?: boolean;
+  /** With anyip16: make only the first 10.A.0.0/N of it local (16–30; default 16). */
+  anyipPrefixLength?: number;
+  /** Loss, delay and bursts on the path to and from each target (see {@link PathDirection}). */
+  path?: PathConditions;
   /** Random loss each way at every target, in percent (nftables numgen). */
   lossPercent?: number;
   /**
@@ -423,6 +463,78 @@ const busy: Scenario = {
   suggested: { tcp: "1-1500" },
 };
 
+// --- adverse networks -------------------------------------------------------------------------
+
+/**
+ * scanme behind adverse networks (issue 24): the same host and the same loss-free table, with
+ * one hostile condition each. The tests and the bench scan ADVERSE_PORTS.
+ */
+function adverse(name: string, description: string, extra: Partial<Scenario>): Scenario {
+  return { ...scanme, name, description, icmpRatelimit: false, ...extra };
+}
+
+/** The ports the adverse scenarios are scanned on: scanme's seven, 295 closed ones. */
+export const ADVERSE_PORTS = "1-300,9929,31337";
+
+const synLimit = adverse(
+  "syn-limit",
+  "scanme behind a firewall that passes 100 new TCP connections a second (burst 20), drops the rest",
+  { hosts: [{ ...SCANME_HOST, synBudget: { perSecond: 100, burst: 20 } }] },
+);
+
+const rstLimit = adverse(
+  "rst-limit",
+  "scanme sending at most 100 TCP resets a second (burst 20); the excess is dropped",
+  { hosts: [{ ...SCANME_HOST, rstBudget: { perSecond: 100, burst: 20 } }] },
+);
+
+const jitter = adverse(
+  "jitter",
+  "scanme on a path where every packet, each way, waits 50-250 ms at random (reordered)",
+  { path: { toTarget: { delayMs: [50, 250] }, fromTarget: { delayMs: [50, 250] } } },
+);
+
+const bursty = adverse(
+  "bursty",
+  "scanme with bursty loss each way: bursts of 50 ms on average, where everything is lost, every 500 ms on average (9% lost)",
+  {
+    path: {
+      toTarget: { bursts: { goodMs: 500, badMs: 50 } },
+      fromTarget: { bursts: { goodMs: 500, badMs: 50 } },
+    },
+  },
+);
+
+const asymmetric = adverse(
+  "asymmetric",
+  "scanme with loss on one direction only: 30% of the replies lost, no probes",
+  { path: { fromTarget: { lossPercent: 30 } } },
+);
+
+/** The ports open on every address of the far scenario's range. */
+export const FAR_PORTS = "22,80,443,8000-8009";
+
+const far: Scenario = {
+  name: "far",
+  description:
+    "a long path (150-175 ms each way, RTT >= 300 ms) to 256 hosts (10.A.0.0/24 through AnyIP)",
+  topology: "routed",
+  anyip16: true,
+  anyipPrefixLength: 24,
+  icmpRatelimit: false,
+  path: { toTarget: { delayMs: [150, 175] }, fromTarget: { delayMs: [150, 175] } },
+  hosts: [{
+    name: "far",
+    rules: [
+      { proto: "tcp", ports: 22, service: { kind: "banner", text: "SSH-2.0-OpenSSH_9.2p1\r\n" } },
+      { proto: "tcp", ports: 80, service: { kind: "http", server: "lab-far/1.0" } },
+      { proto: "tcp", ports: 443, service: { kind: "accept" } },
+      { proto: "tcp", ports: [8000, 8009], service: { kind: "accept" } },
+    ],
+  }],
+  suggested: { tcp: FAR_PORTS },
+};
+
 // --- hostile ---------------------------------------------------------------------------------
 
 const enc = new TextEncoder();
@@ -531,6 +643,12 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "many-hosts": manyHostsScenario,
   anyip16,
   busy,
+  "syn-limit": synLimit,
+  "rst-limit": rstLimit,
+  jitter,
+  bursty,
+  asymmetric,
+  far,
   hostile,
   multihop,
 };
@@ -569,15 +687,31 @@ export function validateScenario(s: Scenario): void {
   if (s.lossPercent !== undefined && !(s.lossPercent >= 0 && s.lossPercent <= 100)) {
     throw new Error(`scenario ${s.name}: loss must be 0-100 percent`);
   }
+  const len = s.anyipPrefixLength;
+  if (len !== undefined && !(s.anyip16 && Number.isInteger(len) && len >= 16 && len <= 30)) {
+    throw new Error(`scenario ${s.name}: anyipPrefixLength is 16-30, with anyip16`);
+  }
+  for (const [way, d] of Object.entries(s.path ?? {}) as [string, PathDirection][]) {
+    const pct = (n: number | undefined) => n === undefined || (n >= 0 && n <= 100);
+    const [lo, hi] = d.delayMs ?? [0, 0];
+    if (
+      !pct(d.lossPercent) || !(lo >= 0 && hi >= lo && hi <= 10_000) ||
+      (d.bursts && !(d.bursts.goodMs > 0 && d.bursts.badMs > 0))
+    ) {
+      throw new Error(`scenario ${s.name}: bad path conditions ${way}`);
+    }
+  }
   for (const h of s.hosts) {
     if (!/^[a-z0-9-]{1,20}$/.test(h.name)) throw new Error(`bad host name ${h.name}`);
-    const b = h.inputBudget;
-    if (
-      b &&
-      !(Number.isInteger(b.perSecond) && b.perSecond > 0 && Number.isInteger(b.burst) &&
-        b.burst > 0)
-    ) {
-      throw new Error(`host ${h.name}: input budget needs positive integers`);
+    const budgets = { input: h.inputBudget, SYN: h.synBudget, RST: h.rstBudget };
+    for (const [what, b] of Object.entries(budgets)) {
+      if (
+        b &&
+        !(Number.isInteger(b.perSecond) && b.perSecond > 0 && Number.isInteger(b.burst) &&
+          b.burst > 0)
+      ) {
+        throw new Error(`host ${h.name}: ${what} budget needs positive integers`);
+      }
     }
     const f = h.flood;
     if (f) {
@@ -675,4 +809,27 @@ export function expectedState(
   if (scan === "ack") return "unfiltered";
   if (!service) return "closed";
   return stealth ? "open|filtered" : "open";
+}
+
+/** Every port of a list such as "1-300,9929" (nmap's -p syntax without protocols). */
+export function expandPorts(list: string): number[] {
+  return list.split(",").flatMap((part) => {
+    const [lo, hi] = part.split("-").map(Number) as [number, number | undefined];
+    return Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
+  });
+}
+
+/**
+ * The loss-free SYN-scan table of `host` on `ports`: the rows nmap lists (`22/tcp open`), in
+ * port order, and how many closed ports it folds into "Not shown".
+ */
+export function lossFreeTable(host: HostSpec, ports: string): { rows: string[]; closed: number } {
+  const rows: string[] = [];
+  let closed = 0;
+  for (const p of expandPorts(ports)) {
+    const state = expectedState(host, "tcp", p, "syn");
+    if (state === "closed") closed++;
+    else rows.push(`${p}/tcp ${state}`);
+  }
+  return { rows, closed };
 }

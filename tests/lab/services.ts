@@ -12,6 +12,7 @@
 
 import type { Flood, TcpService, UdpService } from "./scenarios.ts";
 import { httpResponse, tcpGreeting, udpReply } from "./responders.ts";
+import { helperArgs } from "./_helper.ts";
 import { serveSctp } from "./sctp_responder.ts";
 
 /** What one services process serves. */
@@ -236,31 +237,14 @@ function parseConfig(text: string): ServicesConfig {
 }
 
 if (import.meta.main) {
-  const args = [...Deno.args];
-  const detach = args[0] === "--detach";
-  if (detach) args.shift();
-  if (args.length !== 1) {
-    console.error("usage: services.ts [--detach] CONFIG_JSON");
-    Deno.exit(2);
-  }
-  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    Deno.addSignalListener(sig, () => Deno.exit(0));
-  }
+  const { config, stop } = helperArgs("services");
   let counts: { tcp: number; udp: number };
   try {
-    counts = serve(parseConfig(args[0]!));
+    counts = serve(parseConfig(config));
   } catch (e) {
     console.error(`services: ${e instanceof Error ? e.message : e}`);
     Deno.exit(1);
   }
   console.log(`ready tcp=${counts.tcp} udp=${counts.udp}`);
-  if (!detach) {
-    // The starter holds our stdin open; end of file means it is gone.
-    (async () => {
-      try {
-        for await (const _ of Deno.stdin.readable) { /* nothing is sent */ }
-      } catch { /* closed */ }
-      Deno.exit(0);
-    })();
-  }
+  stop.then(() => Deno.exit(0));
 }
