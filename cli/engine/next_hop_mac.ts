@@ -7,7 +7,7 @@
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { Kind, ParseError } from "../../core-wasm/mod.ts";
-import { parseIPv4, parseIPv6, parseMac } from "../../core-wasm/ip.ts";
+import { ipv4ToU32, parseIpv6, parseMac } from "../../core-wasm/addr.ts";
 import { neighbourMac } from "../../ffi/mod.ts";
 import type { EngineContext } from "./context.ts";
 import { v6Key } from "./host.ts";
@@ -43,7 +43,7 @@ export async function resolveNextHops(
   for (const r of need) {
     try {
       const mac = neighbourMac(r.nextHop, r.iface);
-      if (mac) r.dstMac = parseMac(mac) ?? undefined;
+      if (mac) r.dstMac = parseMac(mac);
     } catch {
       // ask the wire
     }
@@ -71,7 +71,7 @@ async function resolveOn(
   const core = ctx.raw!.core;
   const byHop = new Map<string, RawRoute[]>();
   for (const r of routes) {
-    const key = r.family === 4 ? String(ipv4Number(r.nextHop)) : v6Key(parseIPv6(r.nextHop)!);
+    const key = r.family === 4 ? String(ipv4ToU32(r.nextHop)) : v6Key(parseIpv6(r.nextHop));
     byHop.set(key, [...(byHop.get(key) ?? []), r]);
   }
   const frameFor = (r: RawRoute) =>
@@ -101,9 +101,4 @@ async function resolveOn(
       await session.wait(Math.max(1, until - performance.now()));
     }
   }
-}
-
-function ipv4Number(text: string): number {
-  const b = parseIPv4(text)!;
-  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 }

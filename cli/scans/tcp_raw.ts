@@ -23,7 +23,7 @@ import { type ScanHost, v6Key } from "../engine/host.ts";
 import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
-import { formatIp, formatMac } from "../../core-wasm/ip.ts";
+import { formatIp, formatMac } from "../../core-wasm/addr.ts";
 import {
   icmpErrorVerdict,
   type RawTcpScanKind,

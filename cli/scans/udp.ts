@@ -29,7 +29,7 @@ import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
 import type { RttEstimator } from "../timing/mod.ts";
-import { formatIp } from "../../core-wasm/ip.ts";
+import { formatIp } from "../../core-wasm/addr.ts";
 import { PortTable } from "./port_table.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./tcp_raw.ts";
