@@ -25,7 +25,7 @@ import { connectVerdict } from "../scans/connect.ts";
 import { icmpReason } from "../scans/tcp_rules.ts";
 import { MAX_TRIES } from "../scans/tcp_raw.ts";
 import { formatMac } from "../../core-wasm/addr.ts";
-import { resolveNextHops } from "../engine/next_hop_mac.ts";
+import { resolveNextHops } from "../engine/next_hop.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
 import { completedInfo, nameIp } from "../engine/chatter.ts";
 import { Connects } from "../engine/connects.ts";

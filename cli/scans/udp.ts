@@ -120,7 +120,7 @@ export async function udpScan(
     hosts.forEach((_, i) => done(i));
     return table;
   }
-  const { ensureNextHopMac } = await import("../engine/next_hop_mac.ts");
+  const { ensureNextHopMac } = await import("../engine/next_hop.ts");
   const byRoute = new Map<RawRoute, number[]>();
   hosts.forEach((h, i) => {
     if (!h.route) {
