@@ -20,7 +20,7 @@ import { parseOptions } from "../options.ts";
 import { timingPlan } from "../timing/mod.ts";
 import type { PortResult } from "../model/mod.ts";
 import { udpScanSession, type UdpSession } from "./udp.ts";
-import { SimLinuxTarget } from "./udp_sim.ts";
+import { SimLinuxTarget } from "../../tests/testing/udp_sim.ts";
 
 const core = packetCore();
 const US = "10.0.0.1";
