@@ -9,7 +9,7 @@ import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/con
 
 export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/config.ts";
 
-/** TCP scan kinds (nmap's -s letters) plus UDP. */
+/** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
   | "syn" // -sS
   | "connect" // -sT
@@ -19,7 +19,8 @@ export type ScanKind =
   | "ack" // -sA
   | "window" // -sW
   | "maimon" // -sM
-  | "udp"; // -sU
+  | "udp" // -sU
+  | "sctpinit"; // -sY
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -77,7 +78,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

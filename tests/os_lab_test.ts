@@ -65,13 +65,22 @@ Deno.test(
       const v4 = lab.target.v4;
 
       await oracleStep(t, ["nmap", NMAP_DB], async () => {
-        const n = ok(
-          await lab.nmap(
-            ["-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
-            { timeoutMs: 120_000 },
-          ),
-          "nmap",
-        );
+        // -vv: nmap prints its fingerprint even when it finds the test conditions non-ideal
+        // (a busy machine); a run that lost one of the deterministic tests' replies is tried
+        // again (at most three runs), since the oracle then has nothing to compare with.
+        let n = "";
+        for (let run = 1; run <= 3; run++) {
+          n = ok(
+            await lab.nmap(
+              ["-vv", "-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
+              { timeoutMs: 120_000 },
+            ),
+            "nmap",
+          );
+          const got = n.includes("TCP/IP fingerprint:\n") ? fingerprintTests(n) : new Map();
+          if (DETERMINISTIC.every((name) => got.has(name))) break;
+          await new Promise((r) => setTimeout(r, 1500));
+        }
         // The ICMP rate limit refills before Porthole's U1.
         await new Promise((r) => setTimeout(r, 1500));
         const p = ok(

@@ -44,7 +44,8 @@ import { timingPlan } from "../timing/mod.ts";
 import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
 import { engineConfig, type RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
-import { SCAN_NAMES } from "../scans/tcp_rules.ts";
+import { kindsOf, SCAN_KINDS } from "../scans/registry.ts";
+import { scanPhases } from "./scan_phases.ts";
 import { Chatter } from "../engine/chatter.ts";
 import { describeFrame, traceTime } from "../engine/packet_trace.ts";
 import type { FrameTracer } from "../engine/raw_session.ts";
@@ -158,8 +159,9 @@ export async function runScan(
     opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
   const udpPorts = opts.portLists?.udp ??
     opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
-  const tcpKinds = scans.filter((k) => k !== "udp");
-  const doUdp = scans.includes("udp");
+  const sctpPorts = opts.portLists?.sctp ??
+    opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port);
+  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts };
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
@@ -201,20 +203,14 @@ export async function runScan(
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {
-    for (const k of tcpKinds) {
+    // nmap's <scaninfo> per scan kind, in its phase order (the registry's).
+    for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
+      const e = SCAN_KINDS[k];
       scanInfo.push({
-        type: SCAN_NAMES[k].type,
-        protocol: "tcp",
-        services: compactPortList(tcpPorts),
-        numServices: tcpPorts.length,
-      });
-    }
-    if (doUdp) {
-      scanInfo.push({
-        type: "udp",
-        protocol: "udp",
-        services: compactPortList(udpPorts),
-        numServices: udpPorts.length,
+        type: e.xmlType,
+        protocol: e.protocol,
+        services: compactPortList(portsOf[e.protocol]),
+        numServices: portsOf[e.protocol].length,
       });
     }
   }
@@ -392,15 +388,12 @@ export async function runScan(
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
-    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length);
+    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length + sctpPorts.length);
     const tasks = ctx.chatter?.tasks;
     const basePlan: GroupPlan = {
       privileged,
       rawScan,
-      tcpKinds,
-      doUdp,
-      tcpPorts,
-      udpPorts,
+      phases: scanPhases(scans, portsOf, privileged),
       serviceTasks: tasks ? new DeferredTasks(tasks) : undefined,
     };
     const sinks: GroupSinks = {
@@ -427,22 +420,20 @@ export async function runScan(
       // Expanded a group at a time, and only the ports this scan asks for.
       const partials = g.map((t) => {
         const p = partialByAddress.get(t.address)!;
-        return { address: p.address, ports: recordedPorts(p, { tcp: tcpPorts, udp: udpPorts }) };
+        return { address: p.address, ports: recordedPorts(p, portsOf) };
       });
       const recorded = partials.map((p) => p.ports);
       const left = {
-        tcpPorts: portsLeft(tcpPorts, "tcp", recorded),
-        udpPorts: portsLeft(udpPorts, "udp", recorded),
+        tcp: portsLeft(tcpPorts, "tcp", recorded),
+        udp: portsLeft(udpPorts, "udp", recorded),
+        sctp: portsLeft(sctpPorts, "sctp", recorded),
       };
+      // Only the kinds whose protocol still has ports to scan.
+      const kinds = scans.filter((k) => left[SCAN_KINDS[k].protocol].length > 0);
       await scanGroup(
         ctx,
         g,
-        {
-          ...basePlan,
-          ...left,
-          tcpKinds: left.tcpPorts.length ? tcpKinds : [],
-          doUdp: doUdp && left.udpPorts.length > 0,
-        },
+        { ...basePlan, phases: scanPhases(kinds, left, privileged) },
         sinks,
         new Map(partials.map((p) => [p.address, p.ports])),
       );

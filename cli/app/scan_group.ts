@@ -6,30 +6,18 @@
  * @module
  */
 
-import type { HostResult, PortResult } from "../model/mod.ts";
-import type { Options, ScanKind } from "../options_types.ts";
+import type { HostResult, PortResult, Protocol } from "../model/mod.ts";
+import type { Options } from "../options_types.ts";
 import type { Target } from "../targets.ts";
 import type { RunLog } from "../engine/context.ts";
 import type { RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
-import { sessionKey } from "../engine/route.ts";
-import { newHostTiming } from "../engine/scheduler.ts";
 import type { PortTable } from "../scans/port_table.ts";
-import { type RawTcpScanKind, SCAN_NAMES } from "../scans/tcp_rules.ts";
+import { type PhaseHooks, runScanPhase, type ScanPhase } from "./scan_phases.ts";
 import { completedInfo, nameIp, type TaskRecorder } from "../engine/chatter.ts";
 import { mergeRecorded } from "./resume.ts";
 import { trace } from "./phase_trace.ts";
 import { reverseResolver } from "./reverse_dns.ts";
-
-const RAW_TCP: ReadonlySet<ScanKind> = new Set([
-  "syn",
-  "fin",
-  "null",
-  "xmas",
-  "ack",
-  "window",
-  "maimon",
-]);
 
 /**
  * Service detection starts on a host as soon as its ports are known, while the port scan goes
@@ -69,10 +57,8 @@ export interface GroupPlan {
   privileged: boolean;
   /** The run sends raw packets (nmap's RawScan()): discovery may look up routes and ARP. */
   rawScan: boolean;
-  tcpKinds: ScanKind[];
-  doUdp: boolean;
-  tcpPorts: number[];
-  udpPorts: number[];
+  /** The port-scan phases, in order (./scan_phases.ts). */
+  phases: ScanPhase[];
 }
 
 export interface GroupSinks {
@@ -136,7 +122,7 @@ export async function scanGroup(
 
   const up = hosts.filter((h) => h.up);
   const scanning = !ctx.options.discovery.pingOnly && !ctx.signal.aborted;
-  const phases = scanning ? plan.tcpKinds.length + (plan.doUdp ? 1 : 0) : 0;
+  const phases = scanning ? plan.phases.length : 0;
   const remaining = new Map<ScanHost, number>(up.map((h) => [h, phases]));
   const index = new Map<ScanHost, number>(hosts.map((h, i) => [h, i]));
   const service = ctx.options.versionDetection
@@ -245,7 +231,7 @@ export async function scanGroup(
     if (left === 0) finishHost(h);
   };
   const chatter = ctx.chatter;
-  const listenerFor = (protocol: "tcp" | "udp") => ({
+  const listenerFor = (protocol: Protocol) => ({
     port(host: ScanHost, port: number, state: string) {
       if (state === "open") chatter?.open(port, protocol, host.address);
     },
@@ -253,7 +239,6 @@ export async function scanGroup(
       onPhaseDone(host, table, hi);
     },
   });
-  const listener = listenerFor("tcp");
   // nmap names a lone host "name (addr)" in its -v lines, rDNS included.
   const label = async (hs: ScanHost[]) =>
     hs.length === 1 && chatter?.enabled
@@ -278,67 +263,16 @@ export async function scanGroup(
   };
 
   if (scanning && up.length) {
-    for (const kind of plan.tcpKinds) {
+    const hooks: PhaseHooks = {
+      phase,
+      listener: listenerFor,
+      skip: (h) => onPhaseDone(h, emptyTable([]), 0),
+      partial,
+      resolveNextHops: (routes) => resolveNextHops(ctx, routes),
+    };
+    for (const ph of plan.phases) {
       if (ctx.signal.aborted) break;
-      const title = SCAN_NAMES[plan.privileged ? kind : "connect"].title;
-      if (kind === "connect" || !plan.privileged) {
-        const { connectScan } = await import("../scans/connect.ts");
-        await phase(title, up, plan.tcpPorts.length, async () => {
-          for (const h of up) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-          const table = await connectScan(ctx, up, plan.tcpPorts, listener);
-          if (ctx.signal.aborted) partial(up, table);
-        });
-        continue;
-      }
-      if (!RAW_TCP.has(kind)) continue;
-      const { rawTcpScan } = await import("../scans/tcp_raw.ts");
-      const bySession = new Map<string, ScanHost[]>();
-      for (const h of up) {
-        if (!h.route) {
-          try {
-            h.route = ctx.raw!.sessions.route(h.address);
-          } catch (e) {
-            ctx.log.warn(`Failed to determine route to ${h.address}: ${(e as Error).message}`);
-            onPhaseDone(h, emptyTable(plan.tcpPorts), 0);
-            continue;
-          }
-        }
-        const key = sessionKey(h.route);
-        bySession.set(key, [...(bySession.get(key) ?? []), h]);
-      }
-      await phase(title, up, plan.tcpPorts.length, async () => {
-        await Promise.all([...bySession.values()].map(async (all) => {
-          const failed = await resolveNextHops(ctx, all.map((h) => h.route!));
-          for (const r of failed) {
-            if (r.gateway) {
-              ctx.log.warn(`Failed to determine dst MAC address for next hop ${r.nextHop}`);
-            }
-          }
-          const group = all.filter((h) => !failed.has(h.route!));
-          const t = emptyTable(plan.tcpPorts);
-          for (const h of all) if (failed.has(h.route!)) onPhaseDone(h, t, 0);
-          if (group.length === 0) return;
-          for (const h of group) h.timing = carryTiming(ctx, h, plan.tcpPorts.length);
-          const session = ctx.raw!.sessions.get(group[0]!.route!);
-          const table = await rawTcpScan(
-            ctx,
-            session,
-            group,
-            plan.tcpPorts,
-            kind as RawTcpScanKind,
-            listener,
-            ctx.options.scanFlags,
-          );
-          if (ctx.signal.aborted) partial(group, table);
-        }));
-      });
-    }
-    if (plan.doUdp && !ctx.signal.aborted) {
-      const { udpScan } = await import("../scans/udp.ts");
-      await phase("UDP Scan", up, plan.udpPorts.length, async () => {
-        const table = await udpScan(ctx, up, plan.udpPorts, listenerFor("udp"));
-        if (ctx.signal.aborted) partial(up, table);
-      });
+      await runScanPhase(ctx, ph, up, hooks);
     }
   }
 
@@ -390,13 +324,6 @@ export async function scanGroup(
       if (r) await emit(next, r);
     }
   }
-}
-
-/** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
-function carryTiming(ctx: RunContext, h: ScanHost, ports: number) {
-  const t = newHostTiming(ctx.plan, ports);
-  if (h.timing) t.rtt = h.timing.rtt;
-  return t;
 }
 
 function emptyTable(ports: number[], protocol: "tcp" | "udp" = "tcp"): PortTable {

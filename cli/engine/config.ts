@@ -16,6 +16,8 @@ export interface DiscoveryOptions {
   synPorts: number[]; // -PS
   ackPorts: number[]; // -PA
   udpPorts: number[]; // -PU
+  /** -PY: SCTP INIT pings (absent: none). */
+  sctpPorts?: number[];
   echo: boolean; // -PE
   timestamp: boolean; // -PP
   mask: boolean; // -PM

@@ -25,6 +25,7 @@ import type {
   HostResult,
   OutputWriter,
   PortResult,
+  Protocol,
   RunInfo,
   RunSummary,
 } from "../model/mod.ts";
@@ -79,11 +80,13 @@ export class GrepableWriter implements OutputWriter {
       escapeTerminal(joinQuoted(run.args), true)
     }\n`;
     if (run.verbose) {
-      const list = (proto: "tcp" | "udp") => {
+      const list = (proto: Protocol) => {
         const si = run.scanInfo.find((x) => x.protocol === proto);
         return si ? `${si.numServices};${si.services}` : "0;";
       };
-      s += `# Ports scanned: TCP(${list("tcp")}) UDP(${list("udp")}) SCTP(0;) PROTOCOLS(0;)\n`;
+      s += `# Ports scanned: TCP(${list("tcp")}) UDP(${list("udp")}) SCTP(${
+        list("sctp")
+      }) PROTOCOLS(0;)\n`;
     }
     this.sink.write(s);
   }

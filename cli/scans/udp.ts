@@ -32,7 +32,7 @@ import type { RttEstimator } from "../timing/mod.ts";
 import { formatIp } from "../../core-wasm/addr.ts";
 import { PortTable } from "./port_table.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
-import type { ScanListener } from "./tcp_raw.ts";
+import type { ScanListener } from "./probe_scan.ts";
 import { UDP_MAX_TRIES, UdpHostScan, type UdpReplyKind } from "./udp_host_scan.ts";
 import { SERVICE_REPLY_RULES, udpPayloads } from "./udp_payloads.ts";
 
