@@ -9,7 +9,7 @@
 
 import { missingPermissionSentence } from "./errors.ts";
 import { descriptorBudget, isLocalResourceError } from "./engine/descriptors.ts";
-import { formatIpv6, parseIpv6 } from "./targets.ts";
+import { formatIpv6Value, parseIpv6Value } from "./targets.ts";
 
 /** What target expansion and the reports need from name resolution. */
 export interface Resolver {
@@ -38,14 +38,14 @@ export function parseHostsFile(text: string): HostsEntry[] {
 
 function canonical(address: string): string {
   if (!address.includes(":")) return address;
-  const v = parseIpv6(address);
-  return v === undefined ? address : formatIpv6(v.value) + (v.zone ? `%${v.zone}` : "");
+  const v = parseIpv6Value(address);
+  return v === undefined ? address : formatIpv6Value(v.value) + (v.zone ? `%${v.zone}` : "");
 }
 
 /** IPv4 or IPv6 address → the DNS name of its PTR record. */
 export function ptrName(address: string): string {
   if (!address.includes(":")) return address.split(".").reverse().join(".") + ".in-addr.arpa";
-  const v = parseIpv6(address);
+  const v = parseIpv6Value(address);
   if (v === undefined) throw new Error(`not an address: ${address}`);
   return v.value.toString(16).padStart(32, "0").split("").reverse().join(".") + ".ip6.arpa";
 }

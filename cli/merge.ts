@@ -23,7 +23,7 @@ import { jsonLine } from "./output/json.ts";
 import { formatCtime, joinQuoted } from "./output/format.ts";
 import { epochSeconds, splitQuoted } from "./output/_util.ts";
 import { xmlUnescape } from "./output/resume.ts";
-import { parseIpv4, parseIpv6 } from "./targets.ts";
+import { parseIpv4, parseIpv6Value } from "./targets.ts";
 
 /** One shard's file, read and checked. */
 interface ShardFile {
@@ -184,7 +184,7 @@ function scanOf(o: Options): string {
 function addressKey(a: string): bigint {
   const v4 = parseIpv4(a);
   if (v4 !== undefined) return BigInt(v4);
-  return (1n << 128n) + (parseIpv6(a)?.value ?? 0n);
+  return (1n << 128n) + (parseIpv6Value(a)?.value ?? 0n);
 }
 
 /** Checks that `files` are the shards of one scan, all of them once. */

@@ -13,6 +13,7 @@
 import type { Options } from "./options/types.ts";
 import { fatal } from "./errors.ts";
 import { type Resolver, SystemResolver } from "./dns.ts";
+import { formatIpv6, parseIpv6, splitZone } from "../core-wasm/addr.ts";
 
 /** One address to scan. */
 export interface Target {
@@ -53,97 +54,34 @@ export type TargetExpr = Ipv4Ranges | Ipv6Block | NameSpec;
 
 // ---------------------------------------------------------------- IPv6 text
 
-/** Parses IPv6 text (with optional embedded IPv4 and %zone) to a 128-bit value. */
-export function parseIpv6(text: string): { value: bigint; zone?: string } | undefined {
-  let s = text;
-  let zone: string | undefined;
-  const pct = s.indexOf("%");
-  if (pct >= 0) {
-    zone = s.slice(pct + 1);
-    s = s.slice(0, pct);
-    if (zone === "" || !/^[A-Za-z0-9_.-]+$/.test(zone)) return undefined;
+/**
+ * IPv6 text (with an optional embedded IPv4 tail and %zone) as a 128-bit value: the core's parser
+ * (core-wasm/addr.ts, inet_pton's answers), for the walks and exclusions' arithmetic.
+ */
+export function parseIpv6Value(text: string): { value: bigint; zone?: string } | undefined {
+  const { address, zone } = splitZone(text);
+  if (zone !== undefined && !/^[A-Za-z0-9_.-]+$/.test(zone)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = parseIpv6(address);
+  } catch {
+    return undefined;
   }
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return undefined;
-  let words: number[] = [];
-  const dbl = s.split("::");
-  if (dbl.length > 2) return undefined;
-  const parseSide = (side: string): number[] | undefined => {
-    if (side === "") return [];
-    const parts = side.split(":");
-    const out: number[] = [];
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (p.includes(".")) {
-        if (i !== parts.length - 1) return undefined;
-        const q = p.split(".");
-        if (q.length !== 4 || !q.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255)) {
-          return undefined;
-        }
-        out.push((Number(q[0]) << 8) | Number(q[1]), (Number(q[2]) << 8) | Number(q[3]));
-      } else {
-        if (!/^[0-9A-Fa-f]{1,4}$/.test(p)) return undefined;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const left = parseSide(dbl[0]!);
-  if (!left) return undefined;
-  if (dbl.length === 2) {
-    const right = parseSide(dbl[1]!);
-    if (!right) return undefined;
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) return undefined;
-    words = [...left, ...new Array<number>(fill).fill(0), ...right];
-  } else {
-    words = left;
-  }
-  if (words.length !== 8) return undefined;
-  let v = 0n;
-  for (const w of words) v = (v << 16n) | BigInt(w);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, 16);
+  const v = (dv.getBigUint64(0) << 64n) | dv.getBigUint64(8);
   return zone === undefined ? { value: v } : { value: v, zone };
 }
 
-/** Formats a 128-bit value as glibc's inet_ntop() does (RFC 5952 style, dotted tail for v4-mapped). */
-export function formatIpv6(v: bigint): string {
-  const w: number[] = [];
-  for (let i = 7; i >= 0; i--) w.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  // Longest run of two or more zero words; the first one wins a tie.
-  let bestBase = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestBase = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let out = "";
-  for (let i = 0; i < 8; i++) {
-    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ":";
-      continue;
-    }
-    if (i !== 0) out += ":";
-    // IPv4-compatible (::a.b.c.d) or IPv4-mapped (::ffff:a.b.c.d): dotted tail.
-    if (
-      i === 6 && bestBase === 0 &&
-      (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))
-    ) {
-      out += `${w[6]! >> 8}.${w[6]! & 255}.${w[7]! >> 8}.${w[7]! & 255}`;
-      break;
-    }
-    out += w[i]!.toString(16);
-  }
-  if (bestBase !== -1 && bestBase + bestLen === 8) out += ":";
-  return out;
+/** A 128-bit value as the core formats IPv6 (glibc's inet_ntop, as nmap prints it). */
+export function formatIpv6Value(v: bigint): string {
+  V6_VIEW.setBigUint64(0, v >> 64n);
+  V6_VIEW.setBigUint64(8, BigInt.asUintN(64, v));
+  return formatIpv6(V6_BYTES);
 }
+
+/** Scratch for {@link formatIpv6Value} (a /64 walk formats every address). */
+const V6_BYTES = new Uint8Array(16);
+const V6_VIEW = new DataView(V6_BYTES.buffer);
 
 /** Parses a plain IPv4 dotted quad to a 32-bit number, or undefined. */
 export function parseIpv4(text: string): number | undefined {
@@ -303,7 +241,7 @@ export function parseTargetExpression(
     applyIpv4Mask(v4, bits);
     return v4;
   }
-  const v6 = parseIpv6(host);
+  const v6 = parseIpv6Value(host);
   if (v6) {
     if (family === 4) {
       fatal(`${expr} looks like an IPv6 target specification -- you have to use the -6 option.`);
@@ -345,7 +283,7 @@ export function countAddresses(e: Ipv4Ranges | Ipv6Block): bigint {
 export function* walkAddresses(e: Ipv4Ranges | Ipv6Block): Generator<string> {
   if (e.kind === "ipv6") {
     const z = e.zone === undefined ? "" : `%${e.zone}`;
-    for (let v = e.start; v <= e.end; v++) yield formatIpv6(v) + z;
+    for (let v = e.start; v <= e.end; v++) yield formatIpv6Value(v) + z;
     return;
   }
   const vals = e.octets.map((o) => {
@@ -643,7 +581,7 @@ export class ExcludeSet {
     if (address.includes(":")) {
       this.#seal();
       if (this.#v6Start.length === 0) return false;
-      const v = parseIpv6(address);
+      const v = parseIpv6Value(address);
       if (!v) return false;
       // Binary search: the last range starting at or before v.
       let lo = 0, hi = this.#v6Start.length - 1, at = -1;

@@ -6,10 +6,10 @@ import {
   expandLiteralExpressions,
   expandTargetBatches,
   expandTargets,
-  formatIpv6,
+  formatIpv6Value,
   type Ipv4Ranges,
   type Ipv6Block,
-  parseIpv6,
+  parseIpv6Value,
   parseTargetExpression,
   preflightTargets,
   readHostSpecs,
@@ -66,7 +66,7 @@ Deno.test("IPv6: parsing, CIDR and inet_ntop formatting", () => {
     "2001:db8::2",
     "2001:db8::3",
   ]);
-  const f = (s: string) => formatIpv6(parseIpv6(s)!.value);
+  const f = (s: string) => formatIpv6Value(parseIpv6Value(s)!.value);
   assertEquals(f("::"), "::");
   assertEquals(f("::1"), "::1");
   assertEquals(f("2001:0DB8:0000:0000:0000:0000:0000:0001"), "2001:db8::1");
@@ -77,9 +77,15 @@ Deno.test("IPv6: parsing, CIDR and inet_ntop formatting", () => {
   assertEquals(f("::1.2.3.4"), "::1.2.3.4");
   assertEquals(f("1::"), "1::");
   assertEquals(list(["fe80::1%eth0"], 6), ["fe80::1%eth0"]);
-  assertEquals(parseIpv6("1:2:3:4:5:6:7:8:9"), undefined);
-  assertEquals(parseIpv6("1::2::3"), undefined);
-  assertEquals(parseIpv6("12345::"), undefined);
+  assertEquals(parseIpv6Value("1:2:3:4:5:6:7:8:9"), undefined);
+  assertEquals(parseIpv6Value("1::2::3"), undefined);
+  assertEquals(parseIpv6Value("12345::"), undefined);
+  // The core's answers (inet_pton / inet_ntop, as nmap's): no leading zero in the dotted tail,
+  // and six zero groups before a pair keep a dotted tail.
+  assertEquals(parseIpv6Value("::01.2.3.4"), undefined);
+  assertEquals(f("::2:3"), "::0.2.0.3");
+  assertEquals(parseIpv6Value("fe80::1%"), undefined);
+  assertEquals(parseIpv6Value("fe80::1%eth0"), { value: 0xfe80n << 112n | 1n, zone: "eth0" });
 });
 
 Deno.test("malformed expressions are refused with one clear message", () => {

@@ -1,10 +1,23 @@
 /**
- * Address helpers shared by the core's TypeScript face and its users: IPv4 addresses as
- * numbers (10.0.0.1 = 0x0a000001), IPv6 addresses as 16 bytes in network order, MAC
- * addresses as 6 bytes.
+ * The one address library: text ↔ bytes for IPv4 (also as numbers, 10.0.0.1 = 0x0a000001), IPv6
+ * (16 bytes in network order) and MAC addresses, and prefix arithmetic. Everyone uses it: the
+ * core's TypeScript face, the OS edge (which reads addresses as dotted quads, kernel hex in /proc
+ * and netlink bytes) and the CLI.
+ *
+ * The answers are nmap's, which are glibc's: an address literal parses as inet_pton() parses it
+ * (no leading zeros in a dotted quad: `01.2.3.4` is refused, as it is in `::01.2.3.4`), and IPv6
+ * prints as inet_ntop() prints it (`::1.2.3.4` and `::ffff:1.2.3.4` keep their dotted tail).
+ * Target expressions have a grammar of their own (cli/targets.ts, nmap's parse_ipv4_ranges),
+ * where an octet may have leading zeros.
  *
  * @module
  */
+
+/** An IP address as family plus network-order bytes (4 or 16). */
+export interface IpBytes {
+  family: 4 | 6;
+  bytes: Uint8Array;
+}
 
 const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
@@ -33,6 +46,28 @@ export function isIpv4(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Parses a dotted quad to 4 bytes; null when {@link ipv4ToU32} refuses it. */
+export function parseIpv4(text: string): Uint8Array | null {
+  let n: number;
+  try {
+    n = ipv4ToU32(text);
+  } catch {
+    return null;
+  }
+  return new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+}
+
+/** Dotted quad of 4 bytes. */
+export function formatIpv4(b: Uint8Array): string {
+  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+}
+
+/** `fe80::1%eth0` → address and zone; text without a zone comes back whole. */
+export function splitZone(text: string): { address: string; zone?: string } {
+  const pct = text.indexOf("%");
+  return pct < 0 ? { address: text } : { address: text.slice(0, pct), zone: text.slice(pct + 1) };
 }
 
 /**
@@ -87,34 +122,111 @@ export function isIpv6(text: string): boolean {
 }
 
 /**
- * Formats 16 bytes as RFC 5952 text: lower case, no leading zeros, the longest run of two or
- * more zero groups (the first on a tie) as `::`, and `::ffff:a.b.c.d` for IPv4-mapped addresses.
+ * Formats 16 bytes as glibc's inet_ntop() does (what nmap prints): lower case, no leading zeros,
+ * the longest run of two or more zero groups (the first on a tie) as `::` (RFC 5952), and a
+ * dotted tail for IPv4-compatible `::a.b.c.d` and IPv4-mapped `::ffff:a.b.c.d` addresses.
  */
 export function formatIpv6(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new TypeError("an IPv6 address is 16 bytes");
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-  }
-  let bestStart = -1;
-  let bestLen = 1;
+  const w: number[] = [];
+  for (let i = 0; i < 8; i++) w.push(((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
+  let bestBase = -1, bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
+    if (w[i] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && g[j] === 0) j++;
+    while (j < 8 && w[j] === 0) j++;
     if (j - i > bestLen) {
-      bestStart = i;
+      bestBase = i;
       bestLen = j - i;
     }
     i = j;
   }
-  const hex = (from: number, to: number) => g.slice(from, to).map((x) => x.toString(16)).join(":");
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  if (bestLen < 2) bestBase = -1;
+  let out = "";
+  for (let i = 0; i < 8; i++) {
+    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ":";
+      continue;
+    }
+    if (i !== 0) out += ":";
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+      out += formatIpv4(bytes.subarray(12, 16));
+      break;
+    }
+    out += w[i]!.toString(16);
+  }
+  if (bestBase !== -1 && bestBase + bestLen === 8) out += ":";
+  return out;
+}
+
+/** Parses either family (an IPv6 zone, `%eth0`, is dropped); null when the text is neither. */
+export function parseIp(text: string): IpBytes | null {
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 4, bytes: v4 };
+  try {
+    return { family: 6, bytes: parseIpv6(splitZone(text).address) };
+  } catch {
+    return null;
+  }
+}
+
+/** Formats 4 or 16 bytes as text. */
+export function formatIp(b: Uint8Array): string {
+  return b.length === 4 ? formatIpv4(b) : formatIpv6(b);
+}
+
+/** Canonical text of an address in either family (e.g. `fd00:0::1` → `fd00::1`). */
+export function canonicalIp(text: string): string | null {
+  const p = parseIp(text);
+  return p ? formatIp(p.bytes) : null;
+}
+
+/** True when the first `bits` bits of a and b agree (same length arrays). */
+export function prefixMatch(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+  if (a.length !== b.length) return false;
+  const whole = bits >> 3;
+  for (let i = 0; i < whole; i++) if (a[i] !== b[i]) return false;
+  const rest = bits & 7;
+  if (rest === 0) return true;
+  const mask = (0xff << (8 - rest)) & 0xff;
+  return ((a[whole]! ^ b[whole]!) & mask) === 0;
+}
+
+/** Number of leading one bits of a contiguous netmask; -1 if not contiguous. */
+export function maskBits(mask: Uint8Array): number {
+  let bits = 0, seenZero = false;
+  for (const byte of mask) {
+    for (let k = 7; k >= 0; k--) {
+      if (byte & (1 << k)) {
+        if (seenZero) return -1;
+        bits++;
+      } else seenZero = true;
+    }
+  }
+  return bits;
+}
+
+/** Bytes equal? */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** All-zero address? */
+export function isZero(a: Uint8Array): boolean {
+  for (const x of a) if (x !== 0) return false;
+  return true;
+}
+
+/** Parses hex digits (32 for an IPv6 address in /proc/net/ipv6_route and if_inet6). */
+export function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
 }
 
 /** Parses `aa:bb:cc:dd:ee:ff` (or `-` separated) to 6 bytes; throws `TypeError` on bad input. */
@@ -126,10 +238,10 @@ export function parseMac(text: string): Uint8Array {
   return new Uint8Array(parts.map((p) => parseInt(p, 16)));
 }
 
-/** Formats 6 bytes as lower-case `aa:bb:cc:dd:ee:ff`. */
+/** Formats the first 6 bytes as lower-case `aa:bb:cc:dd:ee:ff` (a link address may be longer). */
 export function formatMac(bytes: Uint8Array): string {
-  if (bytes.length !== 6) throw new TypeError("a MAC address is 6 bytes");
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
+  if (bytes.length < 6) throw new TypeError("a MAC address is 6 bytes");
+  return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
 /** The solicited-node multicast address ff02::1:ffXX:XXXX of `target` (RFC 4291 2.7.1). */

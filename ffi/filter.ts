@@ -9,7 +9,7 @@
  * @module
  */
 
-import { canonicalIp } from "../core-wasm/ip.ts";
+import { canonicalIp } from "../core-wasm/addr.ts";
 
 /** What our probes look like from the reply's side. */
 export interface ReplyFilterOptions {

@@ -16,7 +16,7 @@
 
 import { ffiGranted, readSystemFile } from "./_libc.ts";
 import { netlinkAddresses } from "./netlink.ts";
-import { canonicalIp, formatIPv6, hexToBytes } from "../core-wasm/ip.ts";
+import { canonicalIp, formatIpv6, hexToBytes } from "../core-wasm/addr.ts";
 
 /** Interface flags (IFF_*, <linux/if.h>). */
 export const Iff = {
@@ -109,7 +109,7 @@ export function parseIfInet6(
     const scopeNum = parseInt(f[3]!, 16);
     out.push({
       family: 6,
-      address: formatIPv6(hexToBytes(f[0]!)),
+      address: formatIpv6(hexToBytes(f[0]!)),
       prefixLength: parseInt(f[2]!, 16),
       scope: scopeNum === 0x10
         ? "host"

@@ -7,7 +7,7 @@
  */
 
 import { ffiGranted, readSystemFile } from "./_libc.ts";
-import { canonicalIp, formatMac, parseMac } from "../core-wasm/ip.ts";
+import { canonicalIp, formatMac, parseMac } from "../core-wasm/addr.ts";
 import { netlinkNeighbours } from "./netlink.ts";
 
 /** ATF_COM: the entry is complete (has a MAC). */
@@ -28,8 +28,13 @@ export function parseProcArp(text: string): Neighbour[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 6) continue;
     const flags = parseInt(f[2]!, 16);
-    const mac = parseMac(f[3]!);
-    if (!(flags & ATF_COM) || !mac) continue;
+    let mac: Uint8Array;
+    try {
+      mac = parseMac(f[3]!);
+    } catch {
+      continue;
+    }
+    if (!(flags & ATF_COM)) continue;
     out.push({ family: 4, address: f[0]!, mac: formatMac(mac), iface: f[5]! });
   }
   return out;

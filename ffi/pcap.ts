@@ -18,7 +18,7 @@ import { type LibPcap, libpcap } from "./_libpcap.ts";
 import { cString, libc, POLLIN } from "./_libc.ts";
 import { type FrameBatch, INDEX_STRIDE } from "./frame_batch.ts";
 import { track, untrack } from "./registry.ts";
-import { formatIPv4, formatIPv6, formatMac } from "../core-wasm/ip.ts";
+import { formatIpv4, formatIpv6, formatMac } from "../core-wasm/addr.ts";
 
 const ERRBUF_SIZE = 256;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;
@@ -152,12 +152,12 @@ function readSockaddr(p: Deno.PointerValue): PcapDeviceAddress | null {
   if (family === 2) {
     const b = new Uint8Array(4);
     v.copyInto(b, 4);
-    return { family: 4, address: formatIPv4(b) };
+    return { family: 4, address: formatIpv4(b) };
   }
   if (family === 10) {
     const b = new Uint8Array(16);
     v.copyInto(b, 8);
-    return { family: 6, address: formatIPv6(b) };
+    return { family: 6, address: formatIpv6(b) };
   }
   if (family === 17) {
     const halen = v.getUint8(11);

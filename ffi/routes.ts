@@ -13,15 +13,15 @@ import { ffiGranted, readSystemFile } from "./_libc.ts";
 import { type InterfaceAddress, interfaces, type NetInterface } from "./interfaces.ts";
 import {
   bytesEqual,
-  formatIPv4,
-  formatIPv6,
+  formatIpv4,
+  formatIpv6,
   hexToBytes,
   type IpBytes,
   isZero,
   maskBits,
   parseIp,
   prefixMatch,
-} from "../core-wasm/ip.ts";
+} from "../core-wasm/addr.ts";
 import { netlinkRouteGet } from "./netlink.ts";
 
 /** RTF_* route flags. */
@@ -60,9 +60,9 @@ export function parseProcRoute(text: string): Route[] {
     const gw = le32ToBytes(f[2]!);
     out.push({
       family: 4,
-      destination: formatIPv4(le32ToBytes(f[1]!)),
+      destination: formatIpv4(le32ToBytes(f[1]!)),
       prefixLength: bits,
-      gateway: isZero(gw) ? undefined : formatIPv4(gw),
+      gateway: isZero(gw) ? undefined : formatIpv4(gw),
       metric: Number(f[6]),
       iface: f[0]!,
       flags,
@@ -83,9 +83,9 @@ export function parseProcIpv6Route(text: string): Route[] {
     const gw = hexToBytes(f[4]!);
     out.push({
       family: 6,
-      destination: formatIPv6(hexToBytes(f[0]!)),
+      destination: formatIpv6(hexToBytes(f[0]!)),
       prefixLength: parseInt(f[1]!, 16),
-      gateway: isZero(gw) ? undefined : formatIPv6(gw),
+      gateway: isZero(gw) ? undefined : formatIpv6(gw),
       metric: parseInt(f[5]!, 16),
       iface: f[9]!,
       flags,
@@ -184,7 +184,7 @@ export function routeTo(target: string, opts: RouteOptions = {}): RouteInfo | nu
       throw new Error(`source ${opts.source} and target ${target} are different address families`);
     }
   }
-  const canonical = dst.family === 4 ? formatIPv4(dst.bytes) : formatIPv6(dst.bytes);
+  const canonical = dst.family === 4 ? formatIpv4(dst.bytes) : formatIpv6(dst.bytes);
   const useKernel = opts.method !== "table" && !opts.interfaces && ffiGranted() &&
     Deno.build.os === "linux";
   const info = useKernel

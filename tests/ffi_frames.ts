@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatIPv6 } from "../core-wasm/ip.ts";
+import { formatIpv6 } from "../core-wasm/addr.ts";
 
 /** TCP flag bits. */
 export const SYN = 0x02, RST = 0x04, ACK = 0x10;
@@ -35,7 +35,7 @@ export interface FrameSummary {
 const hex2 = (x: number) => x.toString(16).padStart(2, "0");
 const mac = (b: Uint8Array, o: number) => Array.from(b.subarray(o, o + 6), hex2).join(":");
 const v4 = (b: Uint8Array, o: number) => Array.from(b.subarray(o, o + 4)).join(".");
-const v6 = (b: Uint8Array, o: number) => formatIPv6(b.subarray(o, o + 16));
+const v6 = (b: Uint8Array, o: number) => formatIpv6(b.subarray(o, o + 16));
 
 /** Reads a frame that starts at the Ethernet header (`raw`: at the IP header). */
 export function summarize(f: Uint8Array, link: "ethernet" | "raw" = "ethernet"): FrameSummary {

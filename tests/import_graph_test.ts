@@ -182,7 +182,7 @@ Deno.test("import graph: test helpers live under tests/, and product code import
   deepEqual(misplaced, []);
   const bad = productImports().filter(([, to]) => TEST_HELPER.test(to))
     .map(([from, to]) => `${from} → ${to}`);
-  deepEqual(bad, [], `forbidden arrows:\n${bad.join("\n")}`);
+  deepEqual(bad, [], `product imports of test helpers:\n${bad.join("\n")}`);
 });
 
 Deno.test("import graph: no arrow between rooms that the table forbids", () => {

@@ -5,7 +5,7 @@
  * grepable host lines must equal nmap's, and jq must find the open ports.
  */
 
-import { assert, assertEquals } from "./testing/output_samples.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { missingTools } from "./_oracle.ts";
 
 async function run(cmd: string, args: string[]) {

@@ -14,14 +14,8 @@ import { XmlWriter } from "../cli/output/xml.ts";
 import { NormalWriter } from "../cli/output/normal.ts";
 import { parseOptions } from "../cli/options/mod.ts";
 import { FileSink } from "../cli/output/sink.ts";
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  sampleHost,
-  sampleRun,
-  sampleSummary,
-} from "./testing/output_samples.ts";
+import { sampleHost, sampleRun, sampleSummary } from "./testing/output_samples.ts";
+import { assert, assertEquals, assertMatch } from "./testing/assert.ts";
 import { missingTools } from "./_oracle.ts";
 
 const badBytes = new Uint8Array([0x41, 0xff, 0xfe, 0xc3, 0x28, 0x9b, 0x31, 0x6d]);

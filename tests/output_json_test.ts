@@ -7,13 +7,8 @@
 import type { HostResult } from "../cli/model/mod.ts";
 import { JsonWriter } from "../cli/output/json.ts";
 import { FileSink } from "../cli/output/sink.ts";
-import {
-  assert,
-  assertEquals,
-  sampleHost,
-  sampleRun,
-  sampleSummary,
-} from "./testing/output_samples.ts";
+import { sampleHost, sampleRun, sampleSummary } from "./testing/output_samples.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { missingTools } from "./_oracle.ts";
 import { parseFingerprint } from "../cli/model/os_fingerprint.ts";
 import { NMAP_LAB_FINGERPRINT } from "./testing/os_testdata.ts";

@@ -7,7 +7,7 @@
  * byte for byte (less the lines nmap writes about its progress).
  */
 
-import { assert, assertEquals, assertMatch, assertNotMatch } from "./testing/output_samples.ts";
+import { assert, assertEquals, assertMatch, assertNotMatch } from "./testing/assert.ts";
 import type {
   HostResult,
   PortResult,

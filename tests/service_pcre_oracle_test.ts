@@ -9,7 +9,7 @@
  * Also prints what share of nmap's match lines compile (floor asserted).
  */
 
-import { assert } from "./testing/assert.ts";
+import { assert, rng } from "./testing/assert.ts";
 import { allRules, parseProbeDb } from "../cli/service/probe_db.ts";
 import { type Node, parsePcre, type Pattern, toJsRegExp } from "../cli/service/pcre.ts";
 import { compileVm, MatchLimitError } from "../cli/service/pcre_vm.ts";
@@ -35,16 +35,6 @@ async function hasPerl(): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** A small seeded PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Generates bytes that the pattern (as we parsed it) should match. */

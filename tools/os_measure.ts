@@ -20,7 +20,7 @@ import { SessionIo } from "../cli/os/io.ts";
 import { packetCore } from "../core-wasm/mod.ts";
 import { resolveRoute } from "../cli/engine/route.ts";
 import { resolveNextHop } from "../cli/engine/next_hop.ts";
-import { formatMac, parseMac } from "../core-wasm/ip.ts";
+import { formatMac, parseMac } from "../core-wasm/addr.ts";
 import { PORTHOLE_VERSION } from "../cli/model/product.ts";
 
 /** Runs the measurement; returns the exit status. */
@@ -76,7 +76,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`no answer from the next hop ${route.nextHop}`);
       return 1;
     }
-    if (hop.mac) route.dstMac = parseMac(hop.mac)!;
+    if (hop.mac) route.dstMac = parseMac(hop.mac);
   }
   if (route.onLink && route.dstMac) {
     host.mac = { addr: formatMac(route.dstMac).toUpperCase(), addrtype: "mac" };

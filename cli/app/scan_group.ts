@@ -93,7 +93,7 @@ export async function scanGroup(
   const unfinished = new Set<ScanHost>();
   const finished = new Set<ScanHost>();
   const { discoverHosts } = await import("../discovery/mod.ts");
-  const { resolveNextHops } = await import("../engine/next_hop_mac.ts");
+  const { resolveNextHops } = await import("../engine/next_hop.ts");
   ctx.progress?.setPhase("Ping Scan", hosts.length);
   trace(`group of ${hosts.length}: discovery`);
   await discoverHosts(ctx, hosts, plan.rawScan);

@@ -1,20 +1,31 @@
 /**
- * The next hop's MAC, the way nmap finds it before sending Ethernet frames:
- * none needed on loopback (Linux `lo` carries all-zero MACs), on raw-IP links
- * and with --send-ip (frames start at the IP header); else the kernel's
- * neighbour table; else ask on the wire — an ARP who-has (RFC 826) for IPv4,
- * a neighbour solicitation to the solicited-node group (RFC 4861 §7.2.2) for
+ * The next hop's MAC, the way nmap finds it before sending Ethernet frames: none needed on
+ * loopback (Linux `lo` carries all-zero MACs), on raw-IP links and with --send-ip (frames start
+ * at the IP header); else the kernel's neighbour table; else ask on the wire — an ARP who-has
+ * (RFC 826) for IPv4, a neighbour solicitation to the solicited-node group (RFC 4861 7.2.2) for
  * IPv6 — with retries, each try waiting up to a timeout for the answer.
  *
- * Frames are built and parsed by the packet core; sending and capture go
- * through the OS edge (ffi/), opened only for the exchange and closed after.
+ * One resolver: a scan asks on its routes' own raw sessions ({@link resolveNextHops}); a caller
+ * without a scan (the OS measurement tool, the OS edge's tests) asks for one hop through a
+ * session opened for the exchange ({@link resolveNextHop}). Frames are built and parsed by the
+ * packet core.
  *
  * @module
  */
 
-import { type FrameBatch, neighbourMac, PacketSocketSender, Pcap } from "../../ffi/mod.ts";
-import { Kind, LinkType, packetCore, type ParsedRecords } from "../../core-wasm/mod.ts";
-import { formatMac, parseIp } from "../../core-wasm/ip.ts";
+import {
+  Kind,
+  type PacketCore,
+  packetCore,
+  type ParsedRecords,
+  ParseError,
+} from "../../core-wasm/mod.ts";
+import { formatMac, ipv4ToU32, parseIp, parseIpv6, parseMac } from "../../core-wasm/addr.ts";
+import { neighbourMac } from "../../ffi/mod.ts";
+import type { EngineContext } from "./context.ts";
+import { v6Key } from "./host.ts";
+import { RawSession, replyFilter } from "./raw_session.ts";
+import type { RawRoute } from "./route.ts";
 
 /** What to resolve and from where. */
 export interface NextHopRequest {
@@ -53,34 +64,11 @@ export interface NextHop {
   requests: number;
 }
 
-let rxBatch: FrameBatch | undefined;
-
-function batch(): FrameBatch {
-  // Carved from wasm memory once: the core never frees batches.
-  return rxBatch ??= packetCore().frameBatch(64, 64 * 2048);
-}
-
-function findAnswer(rec: ParsedRecords, n: number, v6: boolean, want: Uint8Array): string | null {
-  for (let i = 0; i < n; i++) {
-    if (rec.status(i) !== 0) continue;
-    if (!v6 && rec.kind(i) === Kind.ARP && rec.arpOp(i) === 2) {
-      const ip = rec.arpSenderIp(i);
-      const w = (want[0]! << 24 | want[1]! << 16 | want[2]! << 8 | want[3]!) >>> 0;
-      if (ip === w) return formatMac(rec.arpSenderMac(i));
-    }
-    if (v6 && rec.kind(i) === Kind.NDP_NA) {
-      const t = rec.ndpTarget(i);
-      if (t.every((b, k) => b === want[k])) return formatMac(rec.ndpLinkAddr(i) ?? rec.srcMac(i));
-    }
-  }
-  return null;
-}
-
 /**
- * Resolves the next hop's MAC (`mac` null when none is needed), or null
- * when nobody answered any of the tries (nmap: the host is down / "no route
- * to host"). Rejects with the OS edge's typed errors (PcapError, OsError)
- * when the capture or the socket cannot be opened, and on bad addresses.
+ * Resolves one next hop's MAC (`mac` null when none is needed), or null when nobody answered
+ * any of the tries (nmap: the host is down / "no route to host"). Rejects with the OS edge's
+ * typed errors (PcapError, OsError) when the capture or the socket cannot be opened, and on bad
+ * addresses.
  */
 export async function resolveNextHop(
   req: NextHopRequest,
@@ -99,37 +87,147 @@ export async function resolveNextHop(
     const known = neighbourMac(req.nextHop, req.iface);
     if (known) return { mac: known, via: "neighbour-table", requests: 0 };
   }
-  const v6 = hop.family === 6;
+  const route: RawRoute = {
+    family: hop.family,
+    iface: req.iface,
+    ifindex: 0,
+    linkKind: "ethernet",
+    loopback: false,
+    source: req.source,
+    sourceBytes: src.bytes,
+    nextHop: req.nextHop,
+    srcMac: parseMac(req.srcMac),
+    onLink: true,
+  };
   const core = packetCore();
-  const request = v6
-    ? core.buildNeighborSolicitation({ srcMac: req.srcMac, src: req.source, target: req.nextHop })
-    : core.buildArpRequest({ senderMac: req.srcMac, senderIp: req.source, targetIp: req.nextHop });
-  const filter = v6
-    ? `icmp6 and ip6[40] = 136`
-    : `arp and arp[6:2] = 2 and arp[14:4] = ${hexWord(hop.bytes)}`;
-  const tries = Math.max(1, opts.tries ?? 3);
-  const timeoutMs = Math.max(1, opts.timeoutMs ?? 500);
-  const rx = batch();
-  using cap = Pcap.open(req.iface, { filter, snaplen: 2048, bufferSize: 1 << 20 });
-  using tx = PacketSocketSender.open(req.iface, { batchSize: 1 });
-  for (let sent = 1; sent <= tries; sent++) {
-    tx.send(request);
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const n = cap.receiveBatch(rx);
-      if (n > 0) {
-        const mac = findAnswer(core.parseBatch(rx, n, LinkType.EN10MB), n, v6, hop.bytes);
-        if (mac) return { mac, via: v6 ? "ndp" : "arp", requests: sent };
-        continue;
-      }
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      await cap.waitReadable(Math.ceil(Math.min(left, 100)));
-    }
+  const session = RawSession.open({
+    route,
+    core,
+    filter: replyFilter({
+      localAddresses: [req.source],
+      arp: hop.family === 4,
+      ndp: hop.family === 6,
+    }),
+    rxFrames: 64,
+    snaplen: 2048,
+    bufferSize: 1 << 20,
+    txBatch: 1,
+  });
+  let requests: number;
+  try {
+    requests = await askTheWire(core, session, [route], {
+      tries: Math.max(1, opts.tries ?? 3),
+      timeoutMs: Math.max(1, opts.timeoutMs ?? 500),
+    });
+  } finally {
+    session.close();
   }
-  return null;
+  if (!route.dstMac) return null;
+  return { mac: formatMac(route.dstMac), via: hop.family === 6 ? "ndp" : "arp", requests };
 }
 
-function hexWord(b: Uint8Array): string {
-  return "0x" + Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, "0")).join("");
+/**
+ * Make sure `route` knows its next hop's MAC (ARP / neighbour solicitation
+ * on the wire when the kernel's table has none). Returns false when the
+ * next hop does not answer (nmap: "Failed to determine dst MAC address").
+ */
+export async function ensureNextHopMac(ctx: EngineContext, route: RawRoute): Promise<boolean> {
+  return (await resolveNextHops(ctx, [route])).size === 0;
+}
+
+/** Rounds of requests during a scan, and nmap's ARP timeout per round (ms). */
+const SCAN_TRIES = 5;
+const SCAN_TIMEOUT_MS = 200;
+
+/** One resolution at a time per session: concurrent pollers would steal each other's replies. */
+const sessionLocks = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Resolve the next-hop MACs of `routes` at once: the kernel's neighbour
+ * table first, then ARP requests / neighbour solicitations for the rest,
+ * five rounds of nmap's 200 ms ARP timeout (so 20% loss each way still
+ * leaves only 0.36^5 odds of a false failure). Returns the routes whose next
+ * hop never answered.
+ */
+export async function resolveNextHops(
+  ctx: EngineContext,
+  routes: RawRoute[],
+): Promise<Set<RawRoute>> {
+  const need = [...new Set(routes)].filter((r) =>
+    !r.dstMac && r.linkKind === "ethernet" && !r.loopback
+  );
+  for (const r of need) {
+    try {
+      const mac = neighbourMac(r.nextHop, r.iface);
+      if (mac) r.dstMac = parseMac(mac);
+    } catch {
+      // ask the wire
+    }
+  }
+  const bySession = new Map<RawSession<ParsedRecords>, RawRoute[]>();
+  for (const r of need) {
+    if (r.dstMac) continue;
+    const s = ctx.raw!.sessions.get(r);
+    bySession.set(s, [...(bySession.get(s) ?? []), r]);
+  }
+  await Promise.all([...bySession].map(([session, list]) => {
+    const prev = sessionLocks.get(session) ?? Promise.resolve();
+    const job = prev.then(() =>
+      askTheWire(ctx.raw!.core, session, list, {
+        tries: SCAN_TRIES,
+        timeoutMs: SCAN_TIMEOUT_MS,
+        signal: ctx.signal,
+      })
+    );
+    sessionLocks.set(session, job.catch(() => {}));
+    return job;
+  }));
+  return new Set(need.filter((r) => !r.dstMac));
+}
+
+/**
+ * Asks the wire for the MACs of `routes`' next hops on `session`: an ARP who-has (RFC 826) for
+ * IPv4, a neighbour solicitation (RFC 4861 7.2.2) for IPv6, `tries` rounds each waiting up to
+ * `timeoutMs`; an answer fills `dstMac` of every route sharing the hop. Returns the rounds sent.
+ */
+async function askTheWire(
+  core: PacketCore,
+  session: RawSession<ParsedRecords>,
+  routes: RawRoute[],
+  { tries, timeoutMs, signal }: { tries: number; timeoutMs: number; signal?: AbortSignal },
+): Promise<number> {
+  const byHop = new Map<string, RawRoute[]>();
+  for (const r of routes) {
+    const key = r.family === 4 ? String(ipv4ToU32(r.nextHop)) : v6Key(parseIpv6(r.nextHop));
+    byHop.set(key, [...(byHop.get(key) ?? []), r]);
+  }
+  const frameFor = (r: RawRoute) =>
+    r.family === 4
+      ? core.buildArpRequest({ senderMac: r.srcMac, senderIp: r.sourceBytes, targetIp: r.nextHop })
+      : core.buildNeighborSolicitation({ srcMac: r.srcMac, src: r.sourceBytes, target: r.nextHop });
+  const learn = (key: string, mac: Uint8Array) => {
+    for (const r of byHop.get(key) ?? []) r.dstMac ??= mac.slice();
+  };
+  let sent = 0;
+  for (; sent < tries && !signal?.aborted; sent++) {
+    const pending = [...byHop.values()].filter((l) => !l[0]!.dstMac);
+    if (pending.length === 0) break;
+    for (const l of pending) session.send(frameFor(l[0]!));
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until && [...byHop.values()].some((l) => !l[0]!.dstMac)) {
+      session.poll((rec, n) => {
+        for (let i = 0; i < n; i++) {
+          if (rec.status(i) !== ParseError.OK) continue;
+          const k = rec.kind(i);
+          if (k === Kind.ARP && rec.arpOp(i) === 2) {
+            learn(String(rec.arpSenderIp(i)), rec.arpSenderMac(i));
+          } else if (k === Kind.NDP_NA) {
+            learn(v6Key(rec.ndpTarget(i)), rec.ndpLinkAddr(i) ?? rec.srcMac(i));
+          }
+        }
+      });
+      await session.wait(Math.max(1, until - performance.now()));
+    }
+  }
+  return sent;
 }

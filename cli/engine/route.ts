@@ -15,7 +15,7 @@ import {
   routeTo,
   sortRoutes,
 } from "../../ffi/mod.ts";
-import { canonicalIp, parseIp, parseMac, prefixMatch } from "../../core-wasm/ip.ts";
+import { canonicalIp, parseIp, parseMac, prefixMatch } from "../../core-wasm/addr.ts";
 
 /** A resolved path to one target (or to every target sharing it). */
 export interface RawRoute {
@@ -80,7 +80,7 @@ export function resolveRoute(
   if (loopback || raw) dstMac = ZERO_MAC;
   else {
     const mac = neighbourMac(info.nextHop, ifc.name);
-    if (mac) dstMac = parseMac(mac) ?? undefined;
+    if (mac) dstMac = parseMac(mac);
   }
   return {
     family: info.family,
@@ -92,7 +92,7 @@ export function resolveRoute(
     sourceBytes,
     gateway: info.gateway,
     nextHop: info.nextHop,
-    srcMac: loopback || raw ? ZERO_MAC : opts.srcMac ?? (ifc.mac ? parseMac(ifc.mac)! : ZERO_MAC),
+    srcMac: loopback || raw ? ZERO_MAC : opts.srcMac ?? (ifc.mac ? parseMac(ifc.mac) : ZERO_MAC),
     dstMac,
     onLink: info.direct && !loopback && !info.local,
   };

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../tests/testing/assert.ts";
+import { assert, assertEquals, rng } from "../../tests/testing/assert.ts";
 import { type ProbeIo, Scheduler, STALL_MS } from "./scheduler.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 
@@ -26,7 +26,7 @@ class FakeNet implements ProbeIo {
     public answers: (h: number, p: number) => boolean,
     public rttMs = 1,
     public loss = 0,
-    public rnd = mulberry(7),
+    public rnd = rng(7),
   ) {}
   emit(h: number, p: number, t: number): boolean {
     if (this.queue.length >= 64) return false;
@@ -53,16 +53,6 @@ class FakeNet implements ProbeIo {
   wait(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, this.rttMs))));
   }
-}
-
-function mulberry(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", async () => {
@@ -94,7 +84,7 @@ Deno.test("scheduler: 20% loss each way still finds every answering probe", asyn
   const H = 2, P = 1000;
   const s = new Scheduler({ hosts: H, perHost: P, plan: plan(), randomize: true });
   const answered = (_h: number, p: number) => p % 50 !== 0;
-  const net = new FakeNet(() => s, answered, 1, 0.2, mulberry(11));
+  const net = new FakeNet(() => s, answered, 1, 0.2, rng(11));
   const silent = new Set<string>();
   await s.run(net, { silent: (h, p) => silent.add(`${h}/${p}`), hostDone: () => {} });
   let wrong = 0;

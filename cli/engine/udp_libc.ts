@@ -5,6 +5,7 @@
  * waited its whole timeout where nmap returns at once.
  */
 import { errno, ffiGranted, libc } from "../../ffi/_libc.ts";
+import { formatIp, parseIp } from "../../core-wasm/addr.ts";
 
 /** A connected UDP socket as NSE's sockets use it (cli/scripts/net.ts NseConn has this shape). */
 export interface UdpConn {
@@ -31,22 +32,11 @@ const POLL_SLICE_MS = 100;
 export const udpLibcAvailable = (): boolean => Deno.build.os === "linux" && ffiGranted();
 
 function sockaddr(ip: string, port: number): Uint8Array<ArrayBuffer> {
-  if (!ip.includes(":")) {
-    const a = new Uint8Array(16);
-    new DataView(a.buffer).setUint16(0, AF_INET, true);
-    new DataView(a.buffer).setUint16(2, port);
-    a.set(ip.split(".").map(Number), 4);
-    return a;
-  }
-  const a = new Uint8Array(28);
-  new DataView(a.buffer).setUint16(0, AF_INET6, true);
+  const { family, bytes } = parseIp(ip) ?? { family: 4, bytes: new Uint8Array(4) };
+  const a = new Uint8Array(family === 4 ? 16 : 28);
+  new DataView(a.buffer).setUint16(0, family === 4 ? AF_INET : AF_INET6, true);
   new DataView(a.buffer).setUint16(2, port);
-  const [head, tail] = ip.split("::") as [string, string | undefined];
-  const words = (s: string | undefined) => (s ? s.split(":").map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
-  all.forEach((w, i) => new DataView(a.buffer).setUint16(8 + 2 * i, w));
+  a.set(bytes, family === 4 ? 4 : 8);
   return a;
 }
 
@@ -57,9 +47,7 @@ function localOf(fd: number, v6: boolean): { lhost: string; lport: number } {
   if (libc().getsockname(fd, a, len) !== 0) return { lhost: "", lport: 0 };
   const dv = new DataView(a.buffer);
   const lport = dv.getUint16(2);
-  if (!v6) return { lhost: Array.from(a.subarray(4, 8)).join("."), lport };
-  const w = Array.from({ length: 8 }, (_, i) => dv.getUint16(8 + 2 * i).toString(16));
-  return { lhost: w.join(":").replace(/(^|:)0(:0)+(:|$)/, "::"), lport };
+  return { lhost: formatIp(v6 ? a.subarray(8, 24) : a.subarray(4, 8)), lport };
 }
 
 const error = (e: number) => new Error(e === ECONNREFUSED ? "Connection refused" : "ERROR");

@@ -1,6 +1,6 @@
 import type { PortResult, PortState } from "../model/mod.ts";
 import { foldPorts, isIgnoredState } from "./extraports.ts";
-import { assertEquals } from "../../tests/testing/output_samples.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 
 const quiet = { verbose: 0, debug: 0, openOnly: false };
 

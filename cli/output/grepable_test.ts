@@ -1,14 +1,12 @@
 import type { HostResult, PortResult, RunInfo, RunSummary } from "../model/mod.ts";
 import { GrepableWriter } from "./grepable.ts";
 import {
-  assertEquals,
-  assertMatch,
-  assertNotMatch,
   MemorySink,
   sampleHost,
   sampleRun,
   sampleSummary,
 } from "../../tests/testing/output_samples.ts";
+import { assertEquals, assertMatch, assertNotMatch } from "../../tests/testing/assert.ts";
 
 function render(
   hosts: HostResult[],

@@ -2,15 +2,8 @@ import { parseOptions } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
 import type { Options } from "../options/types.ts";
 import { openWriters, preflightOutputFiles, readResumeState, stylesheetHref } from "./mod.ts";
-import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertNotMatch,
-  sampleHost,
-  sampleRun,
-  sampleSummary,
-} from "../../tests/testing/output_samples.ts";
+import { sampleHost, sampleRun, sampleSummary } from "../../tests/testing/output_samples.ts";
+import { assert, assertEquals, assertMatch, assertNotMatch } from "../../tests/testing/assert.ts";
 
 function usageError(fn: () => unknown): string {
   try {

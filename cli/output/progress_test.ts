@@ -1,5 +1,5 @@
 import { clockDuration, Progress } from "./progress.ts";
-import { assert, assertEquals, assertMatch } from "../../tests/testing/output_samples.ts";
+import { assert, assertEquals, assertMatch } from "../../tests/testing/assert.ts";
 
 const T0 = Date.UTC(2026, 10, 25, 19, 28, 0);
 

@@ -10,14 +10,12 @@ import { expandProgress } from "./progress_record.ts";
 import { splitQuoted } from "./_util.ts";
 import { joinQuoted } from "./format.ts";
 import {
-  assert,
-  assertEquals,
-  assertMatch,
   MemorySink,
   sampleHost,
   sampleRun,
   sampleSummary,
 } from "../../tests/testing/output_samples.ts";
+import { assert, assertEquals, assertMatch } from "../../tests/testing/assert.ts";
 
 const ARGS = [
   "porthole",

@@ -1,15 +1,12 @@
 import type { HostResult, RunInfo, RunSummary } from "../model/mod.ts";
 import { escapeXml, truncateXmlForResume, XmlWriter } from "./xml.ts";
 import {
-  assert,
-  assertEquals,
-  assertMatch,
-  assertNotMatch,
   MemorySink,
   sampleHost,
   sampleRun,
   sampleSummary,
 } from "../../tests/testing/output_samples.ts";
+import { assert, assertEquals, assertMatch, assertNotMatch } from "../../tests/testing/assert.ts";
 
 function render(
   hosts: HostResult[],

@@ -22,7 +22,7 @@ import type { ModuleShaping, ProbeModule } from "../engine/probe_module.ts";
 import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
-import { formatIp, formatMac } from "../../core-wasm/ip.ts";
+import { formatIp, formatMac } from "../../core-wasm/addr.ts";
 
 /** Tries the cookie decoder accepts (beyond any allowance the policy gives). */
 export const MAX_TRIES = 64;

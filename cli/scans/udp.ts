@@ -29,7 +29,7 @@ import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
 import type { RttEstimator } from "../timing/mod.ts";
-import { formatIp } from "../../core-wasm/ip.ts";
+import { formatIp } from "../../core-wasm/addr.ts";
 import { PortTable } from "./port_table.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./probe_scan.ts";
@@ -120,7 +120,7 @@ export async function udpScan(
     hosts.forEach((_, i) => done(i));
     return table;
   }
-  const { ensureNextHopMac } = await import("../engine/next_hop_mac.ts");
+  const { ensureNextHopMac } = await import("../engine/next_hop.ts");
   const byRoute = new Map<RawRoute, number[]>();
   hosts.forEach((h, i) => {
     if (!h.route) {

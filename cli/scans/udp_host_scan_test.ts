@@ -5,10 +5,14 @@
  * in milliseconds and their timings are exact and repeatable.
  */
 
-import { assert, assertEquals } from "../../tests/testing/assert.ts";
+import { assert, assertEquals, rng } from "../../tests/testing/assert.ts";
 import type { PortResult } from "../model/mod.ts";
 import { UdpHostScan, type UdpHostScanOptions } from "./udp_host_scan.ts";
-import { prng, runSimulated, SimLinuxTarget, type SimTargetOptions } from "./udp_sim.ts";
+import {
+  runSimulated,
+  SimLinuxTarget,
+  type SimTargetOptions,
+} from "../../tests/testing/udp_sim.ts";
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const SCANME_SILENT = [68, 135, 136, 137, 138, 139, 162, 445];
@@ -259,7 +263,7 @@ function randomHost(rnd: () => number, seed: number, loss: number) {
 }
 
 Deno.test("property: random token buckets never turn a closed port into open|filtered", () => {
-  const rnd = prng(2024);
+  const rnd = rng(2024);
   for (let k = 0; k < 300; k++) {
     const { ports, target, timeouts } = randomHost(rnd, k + 1, 0);
     assertTruth(scan(ports, target, { timeouts }).results, ports, target);
@@ -267,7 +271,7 @@ Deno.test("property: random token buckets never turn a closed port into open|fil
 });
 
 Deno.test("property: with 10% loss each way, still every port right", () => {
-  const rnd = prng(77);
+  const rnd = rng(77);
   for (let k = 0; k < 100; k++) {
     const { ports, target, timeouts } = randomHost(rnd, k + 1, 0.1);
     assertTruth(scan(ports, target, { timeouts }).results, ports, target);

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { IcmpRatePacer, MIN_GROUP, TOKENS_PER_GROUP } from "./udp_ratelimit.ts";
-import { SimLinuxTarget } from "./udp_sim.ts";
+import { SimLinuxTarget } from "../../tests/testing/udp_sim.ts";
 
 Deno.test("simulated Linux per-peer limit replays the lab trace (30 probes 100 ms apart)", () => {
   // Measured in two namespaces on this kernel (HZ 250, icmp_ratelimit 1000):

@@ -13,7 +13,7 @@ import { Kind } from "../../core-wasm/mod.ts";
 import { ScanHost } from "../engine/host.ts";
 import type { PortResult } from "../model/mod.ts";
 import { udpScanSession, type UdpSession } from "./udp.ts";
-import { SimLinuxTarget } from "./udp_sim.ts";
+import { SimLinuxTarget } from "../../tests/testing/udp_sim.ts";
 import { fakeEngineContext, FakeRawSession } from "../../tests/testing/fake_session.ts";
 
 const core = packetCore();

@@ -8,6 +8,7 @@ import { RUNTIME_LUA } from "./runtime_lua.ts";
 import { newLuaEngine } from "./lua_vm.ts";
 import { nodeNet, type NseConn, type NseNet } from "./net.ts";
 import type { ScriptElem } from "../model/mod.ts";
+import { parseIp } from "../../core-wasm/addr.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
 import { certificateFields } from "./x509.ts";
@@ -109,13 +110,7 @@ const unwire = (
 
 /** An address as nmap's host.bin_ip: 4 or 16 bytes. */
 function binIp(ip: string): Uint8Array {
-  if (!ip.includes(":")) return Uint8Array.from(ip.split(".").map(Number));
-  const [head, tail] = ip.split("::") as [string, string | undefined];
-  const words = (s: string | undefined) => (s ? s.split(":").map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
-  return Uint8Array.from(all.flatMap((w) => [w >> 8, w & 0xff]));
+  return parseIp(ip)?.bytes ?? new Uint8Array(4);
 }
 
 /**

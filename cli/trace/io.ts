@@ -106,8 +106,7 @@ export class SessionTraceIo implements TraceIo {
       ? 1 + Math.floor(Math.random() * 0xfffe)
       : 33000 + Math.floor(Math.random() * 30000);
     if (probe.proto === "udp") {
-      const source = Uint8Array.from(route.source.split(".").map(Number));
-      this.#udpPayload = udpPayloads(probe.port!, { family: 4, source })[0];
+      this.#udpPayload = udpPayloads(probe.port!, { family: 4, source: route.sourceBytes })[0];
     }
   }
 

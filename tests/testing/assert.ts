@@ -16,8 +16,29 @@ export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new AssertionError({ message: msg });
 }
 
-/** Deep strict equality (deepStrictEqual); byte arrays that differ are shown in hex. */
+/** Where two strings first differ, with some context on each side. */
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const line = a.slice(0, i).split("\n").length;
+  return `first difference at line ${line}:\n  actual:   ${
+    JSON.stringify(a.slice(i - 40 < 0 ? 0 : i - 40, i + 60))
+  }\n  expected: ${JSON.stringify(b.slice(i - 40 < 0 ? 0 : i - 40, i + 60))}`;
+}
+
+/**
+ * Deep strict equality (deepStrictEqual); strings that differ show where they first differ, byte
+ * arrays are shown in hex.
+ */
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
+  if (typeof actual === "string" && typeof expected === "string") {
+    if (actual !== expected) {
+      throw new AssertionError({
+        message: `${msg ? msg + ": " : ""}${firstDifference(actual, expected)}`,
+      });
+    }
+    return;
+  }
   if (actual instanceof Uint8Array && expected instanceof Uint8Array) {
     try {
       deepStrictEqual(actual, expected);
@@ -56,13 +77,38 @@ export function assertSameData<T>(actual: T, expected: T, msg?: string): void {
   deepStrictEqual(withoutUndefined(actual), withoutUndefined(expected), msg);
 }
 
-/** What a thrown error must be: its class and, optionally, a part of its message. */
+/** Throws unless `text` matches `re`. */
+export function assertMatch(text: string, re: RegExp, msg?: string): void {
+  if (!re.test(text)) {
+    throw new AssertionError({
+      message: `${msg ? msg + ": " : ""}${JSON.stringify(text.slice(0, 2000))} !~ ${re}`,
+    });
+  }
+}
+
+/** Throws if `text` matches `re`. */
+export function assertNotMatch(text: string, re: RegExp, msg?: string): void {
+  if (re.test(text)) {
+    throw new AssertionError({
+      message: `${msg ? msg + ": " : ""}${JSON.stringify(text)} =~ ${re}`,
+    });
+  }
+}
+
+/**
+ * What a thrown error must be: its class and, optionally, a part of its message; or, given a
+ * RegExp instead of a class, any error whose message matches it.
+ */
 function checkError<E extends Error>(
   e: unknown,
   // deno-lint-ignore no-explicit-any
-  cls: new (...args: any[]) => E,
+  cls: (new (...args: any[]) => E) | RegExp,
   includes?: string,
 ): E {
+  if (cls instanceof RegExp) {
+    assertMatch(e instanceof Error ? e.message : String(e), cls);
+    return e as E;
+  }
   if (!(e instanceof cls)) throw new AssertionError({ message: `expected ${cls.name}, got ${e}` });
   if (includes !== undefined && !e.message.includes(includes)) {
     throw new AssertionError({
@@ -74,11 +120,14 @@ function checkError<E extends Error>(
   return e;
 }
 
-/** Runs `fn`, expecting it to throw an instance of `cls` whose message contains `includes`. */
+/**
+ * Runs `fn`, expecting it to throw an instance of `cls` whose message contains `includes` (or,
+ * with a RegExp for `cls`, an error whose message matches it).
+ */
 export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
-  cls: new (...args: any[]) => E = Error as any,
+  cls: (new (...args: any[]) => E) | RegExp = Error as any,
   includes?: string,
 ): E {
   try {
@@ -86,7 +135,9 @@ export function assertThrows<E extends Error = Error>(
   } catch (e) {
     return checkError(e, cls, includes);
   }
-  throw new AssertionError({ message: `expected ${cls.name} to be thrown` });
+  throw new AssertionError({
+    message: `expected ${cls instanceof RegExp ? `a throw matching ${cls}` : cls.name}`,
+  });
 }
 
 /** Async {@link assertThrows}. */

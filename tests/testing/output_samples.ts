@@ -1,58 +1,8 @@
 /**
- * Test helpers for the output writers: assertions (over `node:assert/strict`)
- * and sample results.
+ * Sample results for the output writers' tests (assertions: ./assert.ts).
  */
 
-import { deepStrictEqual } from "node:assert/strict";
 import type { HostResult, PortResult, RunInfo, RunSummary } from "../../cli/model/mod.ts";
-
-/** Throws unless `cond` is truthy. */
-export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-function firstDifference(a: string, b: string): string {
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  const line = a.slice(0, i).split("\n").length;
-  return `first difference at line ${line}:\n  actual:   ${
-    JSON.stringify(a.slice(i - 40 < 0 ? 0 : i - 40, i + 60))
-  }\n  expected: ${JSON.stringify(b.slice(i - 40 < 0 ? 0 : i - 40, i + 60))}`;
-}
-
-/** Deep strict equality (node:assert/strict); strings show where they first differ. */
-export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  if (typeof actual === "string" && typeof expected === "string") {
-    if (actual !== expected) {
-      throw new Error(`${msg ? msg + ": " : ""}${firstDifference(actual, expected)}`);
-    }
-    return;
-  }
-  deepStrictEqual(actual, expected, msg);
-}
-
-/** Throws unless `text` matches `re`. */
-export function assertMatch(text: string, re: RegExp, msg?: string): void {
-  if (!re.test(text)) {
-    throw new Error(`${msg ? msg + ": " : ""}${JSON.stringify(text.slice(0, 2000))} !~ ${re}`);
-  }
-}
-
-/** Throws if `text` matches `re`. */
-export function assertNotMatch(text: string, re: RegExp, msg?: string): void {
-  if (re.test(text)) throw new Error(`${msg ? msg + ": " : ""}${JSON.stringify(text)} =~ ${re}`);
-}
-
-/** Throws unless `fn` throws an error whose message matches `re`. */
-export function assertThrows(fn: () => unknown, re: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    assertMatch(e instanceof Error ? e.message : String(e), re);
-    return;
-  }
-  throw new Error(`expected a throw matching ${re}`);
-}
 
 // ---- Sample data for the writers' tests ----
 

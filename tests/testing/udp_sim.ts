@@ -21,19 +21,8 @@
  * @module
  */
 
-import type { UdpHostScan, UdpReplyKind, UdpVerdict } from "./udp_host_scan.ts";
-
-/** A deterministic PRNG (mulberry32), so every simulated run can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./assert.ts";
+import type { UdpHostScan, UdpReplyKind, UdpVerdict } from "../../cli/scans/udp_host_scan.ts";
 
 export interface SimTargetOptions {
   /** Ports that answer with a UDP datagram. */
@@ -101,7 +90,7 @@ export class SimLinuxTarget {
       seed: 1,
       ...o,
     };
-    this.random = prng(this.#o.seed);
+    this.random = rng(this.#o.seed);
   }
 
   get oneWayMs(): number {
