@@ -143,6 +143,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["seed", "required"],
   ["merge", "required"],
   ["store", "required"],
+  ["version-parallelism", "required"],
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */
@@ -997,6 +998,13 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
           const l = parseIntStrict(opt, "--version-intensity");
           if (l < 0 || l > 9) fatal("version-intensity must be between 0 and 9");
           o.versionIntensity = l;
+          break;
+        }
+        case "version-parallelism": {
+          // Porthole's own: probes in flight per port (1: nmap's one at a time, each waited out).
+          const l = parseIntStrict(opt, "--version-parallelism");
+          if (l < 1 || l > 64) fatal("version-parallelism must be between 1 and 64");
+          o.versionParallelism = l;
           break;
         }
         case "version-light":

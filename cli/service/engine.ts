@@ -52,6 +52,7 @@ import {
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
 import type { HostConnLimit } from "./hostlimit.ts";
+import { PortActivity, type PortConnection } from "./port_activity.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -119,7 +120,7 @@ type AttemptEnd =
   | "cancelled";
 
 /** One probe sent on its own connection. */
-class Attempt {
+class Attempt implements PortConnection {
   readonly chunks: Uint8Array[] = [];
   size = 0;
   /** When the connection was up and the probe sent (nmap's currentprobe_exec_time). */
@@ -135,6 +136,10 @@ class Attempt {
   fatal?: DescriptorLimitError;
   /** The host refused the connection or let it time out (or reset it before any byte). */
   refused = false;
+  /** Attempts on the port that were open when this one connected: it queued behind them. */
+  ahead: readonly PortConnection[] = [];
+  /** When the first byte, close or reset came (0: none yet). */
+  firstEventAt = 0;
   private chan?: Channel;
   private cancelled = false;
   private readonly abort = new AbortController();
@@ -149,10 +154,12 @@ class Attempt {
     private readonly cfg: EngineConfig,
     private readonly label: string,
     private readonly onProgress: () => void,
+    private readonly port: PortActivity<Attempt>,
   ) {
     this.done = this.run().finally(() => {
       this.endAt = performance.now();
       this.chan?.close();
+      this.port.closed(this);
       this.onProgress();
     });
   }
@@ -235,6 +242,7 @@ class Attempt {
     }
     this.connected = true;
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
+    this.ahead = this.port.opened(this);
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -271,6 +279,7 @@ class Attempt {
         this.endEcho();
         return;
       }
+      if (this.firstEventAt === 0) this.firstEventAt = performance.now();
       if (ev.kind === "eof") {
         if (cfg.trace) {
           cfg.log(`Service scan: ${this.label} closed the connection (probe ${this.probe.name})`);
@@ -345,6 +354,8 @@ interface Step {
   attempt?: Attempt;
   /** Times the probe was sent again after the host refused its connection. */
   retries?: number;
+  /** Sent again alone, after a silence that other connections may have caused. */
+  soloRun?: boolean;
 }
 
 /**
@@ -384,11 +395,24 @@ export async function probePort(
   let steps: Step[] = [];
   let universe: PlanEntry[] = [];
   let head = 0;
+  const activity = new PortActivity<Attempt>();
+  /** One connection at a time from now on: the port may serve no more (port_activity.ts). */
+  let solo = false;
+  /** On a port that answered nothing, the one probe sent again alone to see whether it does. */
+  let canary: Step | undefined;
+  const pastDeadline = (now: number) => cfg.deadline !== undefined && now >= cfg.deadline;
+  /** A silent timeout that queued behind other connections, not yet sent again alone. */
+  const needsSolo = (s: Step, now: number) => {
+    const a = s.attempt;
+    return protocol === "tcp" && !s.soloRun && a !== undefined && a.end === "timeout" &&
+      a.silent && activity.silenceUnsure(a, now);
+  };
 
   /** (Re)builds the sequence from scratch, e.g. at start and when going through SSL. */
   const restart = () => {
     for (const s of steps) s.attempt?.cancel();
     universe = candidateProbes(db, protocol, ep.port, ssl);
+    canary = undefined;
     steps = [];
     if (protocol === "tcp" && db.nullProbe) steps.push({ probe: db.nullProbe, isNull: true });
     for (const e of universe) {
@@ -413,7 +437,7 @@ export async function probePort(
   };
 
   const launch = (s: Step) => {
-    s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress);
+    s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress, activity);
   };
 
   const finish = (state: ProbeState, match?: MatchDetails): PortOutcome => {
@@ -455,7 +479,28 @@ export async function probePort(
     const nullA = nullStep?.attempt;
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
-    if (!runAhead || (cfg.deadline !== undefined && now >= cfg.deadline)) return;
+    if (!runAhead || pastDeadline(now)) return;
+    if (solo) {
+      // In order, one connection at a time: the next probe not yet sent, or the first whose
+      // silence came while queued behind others, sent again alone.
+      if (activity.openCount > 0) return;
+      for (let i = head; i < steps.length; i++) {
+        const s = steps[i]!;
+        if (s.attempt && !s.attempt.finished) return;
+        const again = needsSolo(s, now) && (activity.answered || s === canary);
+        if (!s.attempt || again) {
+          if (s.attempt) {
+            s.soloRun = true;
+            if (cfg.trace) {
+              cfg.log(`Service scan: probe ${s.probe.name} of ${label} again, alone`);
+            }
+          }
+          launch(s);
+          return;
+        }
+      }
+      return;
+    }
     // A connection the host refused (its backlog full) is tried again, as
     // the host limit backs off, rather than ending the port.
     for (let i = head; i < steps.length; i++) {
@@ -504,6 +549,24 @@ export async function probePort(
       }
       if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
         return finish("incomplete", soft);
+      }
+      const now = performance.now();
+      if (needsSolo(s, now) && !pastDeadline(now)) {
+        // Silent while queued behind other connections, on a port that has not shown it
+        // serves them side by side. If the port answers anything, the probe goes again
+        // alone. A port that answered nothing to any probe gets one of them again alone,
+        // once: silent then too, its silence is its own.
+        if (!activity.answered && !steps.slice(head).every((x) => x.attempt?.finished)) {
+          return null;
+        }
+        if (activity.answered || canary === undefined) {
+          if (!solo && cfg.trace) {
+            cfg.log(`Service scan: ${label} may serve one connection at a time; probing it so`);
+          }
+          if (!activity.answered) canary = s;
+          solo = true;
+          return null;
+        }
       }
       if (a.hard) {
         trace(cfg, label, s.probe, a.hard);
@@ -567,7 +630,8 @@ export async function probePort(
         const passable = !a.hard && !a.firstSoft &&
           (a.end === "timeout" || a.end === "full" || a.end === "eof" || a.end === "reset" ||
             a.end === "retry") &&
-          !(steps[j]!.isNull && a.silent); // a silent NULL that closed may mean tcpwrapped
+          !(steps[j]!.isNull && a.silent) && // a silent NULL that closed may mean tcpwrapped
+          !needsSolo(steps[j]!, now);
         if (!passable) return Infinity;
         continue;
       }

@@ -112,7 +112,9 @@ export async function detectServices(
 
   const hostTimeout = opts.timing.hostTimeoutMs;
   const parallelism = Math.max(1, tuning.parallelism ?? serviceParallelism(opts));
-  const window = tuning.window ?? 6;
+  // --version-parallelism 1 is nmap's schedule: one probe at a time, the NULL probe waited out.
+  const window = tuning.window ?? opts.versionParallelism ?? 6;
+  const serial = window === 1;
   const cfg: EngineConfig = {
     db,
     intensity: Math.max(0, Math.min(9, opts.versionIntensity)),
@@ -120,7 +122,7 @@ export async function detectServices(
     debug: opts.debug,
     verbose: opts.verbose,
     log,
-    graceMs: tuning.graceMs ?? 500,
+    graceMs: tuning.graceMs ?? (serial ? Infinity : 500),
     window,
     udpWindow: 16,
     sourceAddress: opts.sourceAddress,

@@ -1,0 +1,78 @@
+/**
+ * What one port's connections show about how the daemon serves them, so that
+ * probes sent side by side give the answer of probes sent one at a time.
+ *
+ * A probe that stays silent while other connections to the port are open may
+ * be silent only because of them: a daemon that serves one connection at a
+ * time (net-snmp's SMUX blocks reading the first connection it accepts) leaves
+ * the rest queued in the kernel, and a daemon whose listen backlog is short
+ * gets the connections beyond it through SYN cookies, whose data waits for
+ * room. Such silence is trusted only when the connection had the port to
+ * itself, or when the port has shown that it serves connections side by side:
+ * one got an answer while a connection opened before it was still held open
+ * (a daemon serving in order could not have reached it yet).
+ */
+
+/** How much later than the answer the earlier connection must still be open (event-loop slack). */
+export const PROOF_MARGIN_MS = 200;
+
+/** A connection to the port, as far as the port's bookkeeping needs it. */
+export interface PortConnection {
+  /** Connections to the port that were open when this one connected. */
+  readonly ahead: readonly PortConnection[];
+  /** When the first byte, close or reset came (0: none yet). */
+  readonly firstEventAt: number;
+  /** When it ended (0: still open). */
+  readonly endAt: number;
+}
+
+/** The connections of one port: which are open, which answered, what that proves. */
+export class PortActivity<C extends PortConnection = PortConnection> {
+  private readonly open = new Set<C>();
+  private readonly all: C[] = [];
+  private proven = false;
+
+  /** Notes a new connection; returns the connections it queued behind. */
+  opened(c: C): C[] {
+    const ahead = [...this.open];
+    this.open.add(c);
+    this.all.push(c);
+    return ahead;
+  }
+
+  /** Notes a connection's end (also one that never connected). */
+  closed(c: C): void {
+    this.open.delete(c);
+  }
+
+  /** Connections open now. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** Whether any connection got a byte, a close or a reset. */
+  get answered(): boolean {
+    return this.all.some((c) => c.firstEventAt > 0);
+  }
+
+  /**
+   * Whether the daemon has served a connection while one opened before it
+   * stayed open at least {@link PROOF_MARGIN_MS} longer. Once true, stays true.
+   */
+  servesSideBySide(now: number): boolean {
+    if (this.proven) return true;
+    this.proven = this.all.some((b) =>
+      b.firstEventAt > 0 &&
+      b.ahead.some((a) => (a.endAt || now) >= b.firstEventAt + PROOF_MARGIN_MS)
+    );
+    return this.proven;
+  }
+
+  /**
+   * Whether a connection's silence may be the other connections' doing: it
+   * queued behind open ones, and the port has not shown it serves side by side.
+   */
+  silenceUnsure(c: C, now: number): boolean {
+    return c.ahead.length > 0 && !this.servesSideBySide(now);
+  }
+}

@@ -1,0 +1,50 @@
+import { assert, assertEquals } from "../_testing.ts";
+import { PortActivity, type PortConnection, PROOF_MARGIN_MS } from "./port_activity.ts";
+
+/** A connection whose times the test sets. */
+class Conn implements PortConnection {
+  ahead: readonly PortConnection[] = [];
+  firstEventAt = 0;
+  endAt = 0;
+}
+
+function open(p: PortActivity<Conn>): Conn {
+  const c = new Conn();
+  c.ahead = p.opened(c);
+  return c;
+}
+
+Deno.test("port activity: a connection alone is sure of its silence", () => {
+  const p = new PortActivity<Conn>();
+  const a = open(p);
+  assertEquals(a.ahead, []);
+  assert(!p.silenceUnsure(a, 1000));
+  a.endAt = 5000;
+  p.closed(a);
+  assertEquals(p.openCount, 0);
+  assert(!p.silenceUnsure(open(p), 6000));
+});
+
+Deno.test("port activity: silence behind an open connection is unsure until the port serves side by side", () => {
+  const p = new PortActivity<Conn>();
+  const nul = open(p); // the NULL probe, silent
+  const b = open(p);
+  const c = open(p);
+  assertEquals(c.ahead, [nul, b]);
+  assert(p.silenceUnsure(b, 5000));
+  assert(!p.answered);
+  // A daemon serving in order answers c only once nul and b are gone: no proof.
+  nul.endAt = 6000;
+  b.endAt = 5500;
+  c.firstEventAt = 6001;
+  assert(p.answered);
+  assert(p.silenceUnsure(b, 7000));
+  // An answer while an earlier connection stays open: served side by side, and it stays so.
+  const d = open(p);
+  const e = open(p);
+  e.firstEventAt = 7000;
+  assert(p.silenceUnsure(b, 7000 + PROOF_MARGIN_MS - 1));
+  assert(!p.silenceUnsure(b, 7000 + PROOF_MARGIN_MS));
+  d.endAt = 7001;
+  assert(!p.silenceUnsure(b, 8000));
+});
