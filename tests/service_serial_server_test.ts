@@ -73,24 +73,12 @@ function serveOneAtATime(
   };
 }
 
-export async function answer(port: number, args: string[]): Promise<string> {
+async function answer(port: number, args: string[]): Promise<string> {
   const host = loopbackHost([port]);
-  await detectServices(
-    host,
-    parseOptions([
-      "-sV",
-      "127.0.0.1",
-      ...args,
-      ...(Deno.env.get("SVDBG") ? ["--version-trace"] : []),
-    ]),
-    (l) => {
-      if (Deno.env.get("SVDBG")) console.error(performance.now().toFixed(0), l);
-    },
-    {
-      db: DB,
-      graceMs: 200,
-    },
-  );
+  await detectServices(host, parseOptions(["-sV", "127.0.0.1", ...args]), () => {}, {
+    db: DB,
+    graceMs: 200,
+  });
   const s = host.ports[0]!.service!;
   return `${s.name} ${s.product ?? ""}`.trim();
 }

@@ -52,7 +52,7 @@ import {
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
 import type { HostConnLimit } from "./hostlimit.ts";
-import { PortActivity, type PortConnection } from "./port_activity.ts";
+import { PortActivity, type PortConnection, PROOF_MARGIN_MS } from "./port_activity.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -243,6 +243,7 @@ class Attempt implements PortConnection {
     this.connected = true;
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.ahead = this.port.opened(this);
+    if (this.protocol === "tcp") this.port.connectTook(performance.now() - connectStart);
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -347,6 +348,13 @@ class Attempt implements PortConnection {
   }
 }
 
+/** The side-by-side check of a port: an idle connection, and a probe sent again behind it. */
+interface SideBySide {
+  holder: Attempt;
+  again?: Attempt;
+  done: boolean;
+}
+
 /** One entry of a port's probe sequence. */
 interface Step {
   probe: Probe;
@@ -400,6 +408,12 @@ export async function probePort(
   let solo = false;
   /** On a port that answered nothing, the one probe sent again alone to see whether it does. */
   let canary: Step | undefined;
+  /**
+   * The side-by-side check, run once when silence is in doubt on a port that answers: an idle
+   * connection held open while the probe that was answered soonest goes again beside it.
+   * Answered then, the port serves side by side and its silences stand; else it goes solo.
+   */
+  let check: SideBySide | undefined;
   const pastDeadline = (now: number) => cfg.deadline !== undefined && now >= cfg.deadline;
   /** A silent timeout that queued behind other connections, not yet sent again alone. */
   const needsSolo = (s: Step, now: number) => {
@@ -472,6 +486,68 @@ export async function probePort(
   const isTunnel = (md: MatchDetails) =>
     !ssl && protocol === "tcp" && (md.service === "ssl" || md.service === "dtls");
 
+  /** Starts, advances and ends the side-by-side check; true while it runs. */
+  const sideBySideCheck = (now: number): boolean => {
+    if (check?.done) return false;
+    if (!check) {
+      // The probe the port answered soonest, to be sent again beside an idle connection.
+      let best: Step | undefined;
+      for (const st of steps) {
+        const a = st.attempt;
+        if (!a?.finished || a.firstEventAt === 0 || a.execAt === 0) continue;
+        if (
+          !best || a.firstEventAt - a.execAt < best.attempt!.firstEventAt - best.attempt!.execAt
+        ) {
+          best = st;
+        }
+      }
+      if (!best) return false;
+      const idle: Probe = {
+        ...best.probe,
+        name: "idle",
+        payload: new Uint8Array(0),
+        matches: [],
+        totalWaitMs: best.probe.totalWaitMs + 1000,
+      };
+      if (cfg.trace) {
+        cfg.log(`Service scan: does ${label} serve side by side? Probe ${best.probe.name} again`);
+      }
+      const { probe, isNull } = best;
+      const c = { done: false } as SideBySide;
+      check = c;
+      // The probe goes once the idle connection is up: it must queue behind it.
+      const onHolder = () => {
+        if (!c.again && !c.done && (c.holder.connected || c.holder.finished)) {
+          c.again = new Attempt(probe, isNull, ep, protocol, ssl, cfg, label, progress, activity);
+        }
+        progress();
+      };
+      c.holder = new Attempt(idle, true, ep, protocol, ssl, cfg, label, onHolder, activity);
+      return true;
+    }
+    const again = check.again;
+    if (!again?.finished) {
+      if (check.holder.finished && !again) check.done = true;
+      return !check.done;
+    }
+    // Held open a little past the answer, so that the answer counts as side by side.
+    const holdUntil = again.firstEventAt + PROOF_MARGIN_MS + 50;
+    if (again.firstEventAt > 0 && !check.holder.finished && now < holdUntil) {
+      setTimeout(progress, holdUntil - now);
+      return true;
+    }
+    check.holder.cancel();
+    check.done = true;
+    if (cfg.trace) {
+      cfg.log(
+        `Service scan: ${label} ${
+          activity.servesSideBySide(now) ? "serves" : "may not serve"
+        } side by side`,
+      );
+    }
+    return false;
+  };
+
   /** Starts attempts: NULL first, later ones once NULL is done or silent for the grace time. */
   const launchSome = (now: number) => {
     const nullStep = steps[0]?.isNull ? steps[0] : undefined;
@@ -480,6 +556,7 @@ export async function probePort(
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
     if (!runAhead || pastDeadline(now)) return;
+    if (check && !check.done) return;
     if (solo) {
       // In order, one connection at a time: the next probe not yet sent, or the first whose
       // silence came while queued behind others, sent again alone.
@@ -559,9 +636,19 @@ export async function probePort(
         if (!activity.answered && !steps.slice(head).every((x) => x.attempt?.finished)) {
           return null;
         }
+        if (activity.answered && !solo && !activity.overflowed && sideBySideCheck(now)) {
+          return null;
+        }
+        if (!needsSolo(s, now)) continue; // proven side by side: look at it again
         if (activity.answered || canary === undefined) {
           if (!solo && cfg.trace) {
-            cfg.log(`Service scan: ${label} may serve one connection at a time; probing it so`);
+            cfg.log(
+              `Service scan: ${label} ${
+                activity.overflowed
+                  ? "had its listen queue full"
+                  : "may serve one connection at a time"
+              }; probing it one connection at a time`,
+            );
           }
           if (!activity.answered) canary = s;
           solo = true;

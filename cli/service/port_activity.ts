@@ -10,11 +10,15 @@
  * room. Such silence is trusted only when the connection had the port to
  * itself, or when the port has shown that it serves connections side by side:
  * one got an answer while a connection opened before it was still held open
- * (a daemon serving in order could not have reached it yet).
+ * (a daemon serving in order could not have reached it yet) — unless a
+ * connection took a SYN retransmission to open: the listen queue was full, and
+ * then any connection beside others may have waited, side by side or not.
  */
 
 /** How much later than the answer the earlier connection must still be open (event-loop slack). */
 export const PROOF_MARGIN_MS = 200;
+/** A connect this slow had its SYN sent again (Linux waits 1 s): the listen queue was full. */
+export const SLOW_CONNECT_MS = 900;
 
 /** A connection to the port, as far as the port's bookkeeping needs it. */
 export interface PortConnection {
@@ -31,6 +35,8 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   private readonly open = new Set<C>();
   private readonly all: C[] = [];
   private proven = false;
+  /** A connect took a SYN retransmission: the port's listen queue overflowed. */
+  overflowed = false;
 
   /** Notes a new connection; returns the connections it queued behind. */
   opened(c: C): C[] {
@@ -38,6 +44,11 @@ export class PortActivity<C extends PortConnection = PortConnection> {
     this.open.add(c);
     this.all.push(c);
     return ahead;
+  }
+
+  /** Notes how long a connect took. */
+  connectTook(ms: number): void {
+    if (ms >= SLOW_CONNECT_MS) this.overflowed = true;
   }
 
   /** Notes a connection's end (also one that never connected). */
@@ -70,9 +81,10 @@ export class PortActivity<C extends PortConnection = PortConnection> {
 
   /**
    * Whether a connection's silence may be the other connections' doing: it
-   * queued behind open ones, and the port has not shown it serves side by side.
+   * queued behind open ones, and the port has not shown it serves side by
+   * side, or its listen queue overflowed.
    */
   silenceUnsure(c: C, now: number): boolean {
-    return c.ahead.length > 0 && !this.servesSideBySide(now);
+    return c.ahead.length > 0 && (this.overflowed || !this.servesSideBySide(now));
   }
 }
