@@ -243,7 +243,9 @@ class Attempt implements PortConnection {
     this.connected = true;
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.ahead = this.port.opened(this);
-    if (this.protocol === "tcp") this.port.connectTook(performance.now() - connectStart);
+    if (this.protocol === "tcp") {
+      this.port.connectTook(connectStart, performance.now() - connectStart);
+    }
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -495,6 +497,7 @@ export async function probePort(
       for (const st of steps) {
         const a = st.attempt;
         if (!a?.finished || a.firstEventAt === 0 || a.execAt === 0) continue;
+        if (st.isNull && a.silent) continue; // closed for being idle: so would the idle one be
         if (
           !best || a.firstEventAt - a.execAt < best.attempt!.firstEventAt - best.attempt!.execAt
         ) {

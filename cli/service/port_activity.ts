@@ -17,8 +17,15 @@
 
 /** How much later than the answer the earlier connection must still be open (event-loop slack). */
 export const PROOF_MARGIN_MS = 200;
-/** A connect this slow had its SYN sent again (Linux waits 1 s): the listen queue was full. */
+/**
+ * A connect this slow, beside one started with it that took under {@link FAST_CONNECT_MS}, had
+ * its SYN sent again (Linux waits 1 s): the listen queue was full. (When every connect of a
+ * batch is slow, the scanner's own event loop was late, not the port.)
+ */
 export const SLOW_CONNECT_MS = 900;
+export const FAST_CONNECT_MS = 300;
+/** Connects started this close together are one batch. */
+const BATCH_MS = 100;
 
 /** A connection to the port, as far as the port's bookkeeping needs it. */
 export interface PortConnection {
@@ -37,6 +44,7 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   private proven = false;
   /** A connect took a SYN retransmission: the port's listen queue overflowed. */
   overflowed = false;
+  private readonly connects: { startAt: number; ms: number }[] = [];
 
   /** Notes a new connection; returns the connections it queued behind. */
   opened(c: C): C[] {
@@ -46,9 +54,17 @@ export class PortActivity<C extends PortConnection = PortConnection> {
     return ahead;
   }
 
-  /** Notes how long a connect took. */
-  connectTook(ms: number): void {
-    if (ms >= SLOW_CONNECT_MS) this.overflowed = true;
+  /** Notes how long a connect started at `startAt` took. */
+  connectTook(startAt: number, ms: number): void {
+    const c = { startAt, ms };
+    const slow = (x: typeof c) => x.ms >= SLOW_CONNECT_MS;
+    const fast = (x: typeof c) => x.ms < FAST_CONNECT_MS;
+    if (slow(c) || fast(c)) {
+      this.overflowed ||= this.connects.some((o) =>
+        Math.abs(o.startAt - startAt) < BATCH_MS && ((slow(c) && fast(o)) || (fast(c) && slow(o)))
+      );
+    }
+    this.connects.push(c);
   }
 
   /** Notes a connection's end (also one that never connected). */

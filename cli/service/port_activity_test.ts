@@ -1,5 +1,10 @@
 import { assert, assertEquals } from "../_testing.ts";
-import { PortActivity, type PortConnection, PROOF_MARGIN_MS } from "./port_activity.ts";
+import {
+  PortActivity,
+  type PortConnection,
+  PROOF_MARGIN_MS,
+  SLOW_CONNECT_MS,
+} from "./port_activity.ts";
 
 /** A connection whose times the test sets. */
 class Conn implements PortConnection {
@@ -47,4 +52,22 @@ Deno.test("port activity: silence behind an open connection is unsure until the 
   assert(!p.silenceUnsure(b, 7000 + PROOF_MARGIN_MS));
   d.endAt = 7001;
   assert(!p.silenceUnsure(b, 8000));
+});
+
+Deno.test("port activity: a full listen queue makes silence beside others unsure again", () => {
+  const p = new PortActivity<Conn>();
+  const a = open(p);
+  const b = open(p);
+  b.firstEventAt = 100; // served while a stays open: side by side
+  assert(!p.silenceUnsure(b, 1000));
+  p.connectTook(0, SLOW_CONNECT_MS - 1);
+  p.connectTook(0, 1);
+  assert(!p.overflowed);
+  p.connectTook(5000, SLOW_CONNECT_MS);
+  p.connectTook(5010, SLOW_CONNECT_MS + 10);
+  assert(!p.overflowed, "every connect of the batch slow: the scanner was late");
+  p.connectTook(5020, 2); // one of the batch fast: the others had their SYN sent again
+  assert(p.overflowed);
+  assert(p.silenceUnsure(b, 1000));
+  assert(!p.silenceUnsure(a, 1000), "the first connection queued behind nothing");
 });
