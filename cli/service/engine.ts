@@ -157,7 +157,12 @@ class Attempt implements PortConnection {
     private readonly port: PortActivity<Attempt>,
   ) {
     this.done = this.run().finally(() => {
-      this.endAt = performance.now();
+      // A wait that ran out ended at its deadline, however late a busy event loop noticed:
+      // an answer seen meanwhile on another connection must not look as if this one was open.
+      const now = performance.now();
+      this.endAt = this.end === "timeout"
+        ? Math.min(now, this.execAt + this.probe.totalWaitMs)
+        : now;
       this.chan?.close();
       this.port.closed(this);
       this.onProgress();

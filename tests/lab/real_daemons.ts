@@ -1075,7 +1075,9 @@ export const DAEMONS: Daemon[] = [
       "-a",
       "0.0.0.0:6081",
       "-b",
-      "127.0.0.1:9", // no backend: Varnish answers for itself (503), not Apache through it
+      // No backend (a closed port; 9 is inetd's discard, which would hold every fetch for a
+      // minute): Varnish answers for itself (503), not Apache through it.
+      "127.0.0.1:1",
       "-n",
       `${c.dir}/varnish`,
       "-s",
