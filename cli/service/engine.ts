@@ -27,6 +27,14 @@
  * (see match.ts's echoOf). TCP connections to one host share a limit that
  * halves when the host refuses them (hostlimit.ts); a probe whose connection
  * was refused is sent again rather than ending the port.
+ *
+ * Silence beside other connections is not believed on a port that has not
+ * shown it serves connections side by side, or whose listen queue overflowed
+ * (port_activity.ts): such a probe is sent again alone, and the port is then
+ * probed one connection at a time. Before going so, a port that answers gets a
+ * side-by-side check: an idle connection held open while its quickest-answered
+ * probe goes again. A port that answered nothing at all gets one probe again
+ * alone (the canary): silent then too, its silence is its own.
  */
 
 import type { MatchDetails } from "./match.ts";

@@ -48,7 +48,7 @@ export interface DetectTuning {
   db?: ProbeDb;
   /** See EngineConfig.graceMs (default 500; >= 6000 gives nmap's sequential schedule). */
   graceMs?: number;
-  /** Probes in flight per TCP port (default 6; sshd starts dropping unauthenticated connections at 10). */
+  /** Probes in flight per TCP port (default --version-parallelism, else 6; sshd starts dropping unauthenticated connections at 10). */
   window?: number;
   /** Ports probed at once (default: nmap's, from the timing template). */
   parallelism?: number;
