@@ -29,7 +29,8 @@ interface RunSample {
   notes?: string[];
 }
 
-interface ToolRow {
+/** One row of the bench's table. */
+export interface ToolRow {
   workload: string;
   title: string;
   tool: ToolName;

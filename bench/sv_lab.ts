@@ -17,21 +17,7 @@ import {
   type SvRun,
 } from "../tests/lab/sv_stability.ts";
 import { median, spread } from "./stats.ts";
-
-/** A row in the shape of the bench's main table. */
-export interface SvLabRow {
-  workload: string;
-  title: string;
-  tool: "porthole" | "nmap";
-  runs: number;
-  wallMedianS: number;
-  wallSpread: string;
-  ratioToNmap?: number;
-  pps: number;
-  rssMiB: number;
-  correct: "identical" | "WRONG" | "n/a" | "failed";
-  notes: string[];
-}
+import type { ToolRow } from "./main.ts";
 
 /** Ports whose answer differs between runs of one kind, as "tcp/199: a ≠ b". */
 function unstable(runs: SvRun[]): string[] {
@@ -54,7 +40,7 @@ function unstable(runs: SvRun[]): string[] {
  */
 export async function svLabRows(
   opts: { runs: number; log?: (s: string) => void },
-): Promise<SvLabRow[]> {
+): Promise<ToolRow[]> {
   const log = opts.log ?? (() => {});
   if (await labUnavailable()) return [];
   const installed = await Promise.all(DAEMONS.map((d) => installedVersion(d.pkg)));
@@ -82,11 +68,11 @@ export async function svLabRows(
     }
   }
   const row = (
-    tool: "porthole" | "nmap",
+    tool: ToolRow["tool"],
     rs: SvRun[],
     note: string,
     ratio?: number,
-  ): SvLabRow => {
+  ): ToolRow => {
     const walls = rs.map((r) => r.wallS);
     const diff = unstable(rs);
     const failed = rs.some((r) => r.code !== 0);
