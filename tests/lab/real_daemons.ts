@@ -649,8 +649,8 @@ export const DAEMONS: Daemon[] = [
   },
   {
     name: "tinyproxy",
-    pkg: "tinyproxy",
-    install: ["tinyproxy-bin"],
+    // The daemon's own package: "tinyproxy" adds only its init scripts, and may be absent.
+    pkg: "tinyproxy-bin",
     ports: [tcp(8888, "http-proxy", ["tinyproxy"])],
     setup: async (c) => {
       await w(
