@@ -430,11 +430,21 @@ export async function probePort(
    */
   let check: SideBySide | undefined;
   const pastDeadline = (now: number) => cfg.deadline !== undefined && now >= cfg.deadline;
-  /** A silent timeout that queued behind other connections, not yet sent again alone. */
+  /**
+   * Whether every silence in doubt is sent again alone: on a port that answers something, or
+   * whose listen queue overflowed (kadmind answers RPC alone, and nothing at all beside others).
+   */
+  const resendAll = () => activity.answered || activity.overflowed;
+  /** A silent end of a probe that queued behind other connections, not yet sent again alone. */
   const needsSolo = (s: Step, now: number) => {
     const a = s.attempt;
-    return protocol === "tcp" && !s.soloRun && a !== undefined && a.end === "timeout" &&
-      a.silent && activity.silenceUnsure(a, now);
+    // A silent close or reset is in doubt too: a full queue or a busy daemon ends
+    // connections it never read (kadmind's beside a probe it blocks on).
+    if (protocol !== "tcp" || s.soloRun || a === undefined || !a.silent) return false;
+    // A connection refused or never set up while others queued: a full queue's doing.
+    if (a.end === "connect-failed") return a.refused && activity.silenceUnsure(a, now, true);
+    return (a.end === "timeout" || a.end === "eof" || a.end === "reset") &&
+      activity.silenceUnsure(a, now);
   };
 
   /** (Re)builds the sequence from scratch, e.g. at start and when going through SSL. */
@@ -580,9 +590,12 @@ export async function probePort(
       for (let i = head; i < steps.length; i++) {
         const s = steps[i]!;
         if (s.attempt && !s.attempt.finished) return;
-        const again = needsSolo(s, now) && (activity.answered || s === canary);
-        if (!s.attempt || again) {
-          if (s.attempt) {
+        const again = needsSolo(s, now) && (resendAll() || s === canary);
+        const refusedAgain = s.attempt?.end === "connect-failed" && s.attempt.refused &&
+          cfg.hostLimit !== undefined && (s.retries ?? 0) < CONNECT_RETRIES;
+        if (refusedAgain && !again) s.retries = (s.retries ?? 0) + 1;
+        if (!s.attempt || again || refusedAgain) {
+          if (s.attempt && again) {
             s.soloRun = true;
             if (cfg.trace) {
               cfg.log(`Service scan: probe ${s.probe.name} of ${label} again, alone`);
@@ -633,30 +646,20 @@ export async function probePort(
         tcpwrapPossible = false;
       }
       if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
-      if (
-        a.end === "connect-failed" && a.refused && cfg.hostLimit &&
-        (s.retries ?? 0) < CONNECT_RETRIES &&
-        !(cfg.deadline !== undefined && performance.now() >= cfg.deadline)
-      ) {
-        return null; // launchSome sends it again
-      }
-      if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
-        return finish("incomplete", soft);
-      }
       const now = performance.now();
       if (needsSolo(s, now) && !pastDeadline(now)) {
         // Silent while queued behind other connections, on a port that has not shown it
         // serves them side by side. If the port answers anything, the probe goes again
         // alone. A port that answered nothing to any probe gets one of them again alone,
         // once: silent then too, its silence is its own.
-        if (!activity.answered && !steps.slice(head).every((x) => x.attempt?.finished)) {
+        if (!resendAll() && !steps.slice(head).every((x) => x.attempt?.finished)) {
           return null;
         }
         if (activity.answered && !solo && !activity.overflowed && sideBySideCheck(now)) {
           return null;
         }
         if (!needsSolo(s, now)) continue; // proven side by side: look at it again
-        if (activity.answered || canary === undefined) {
+        if (resendAll() || canary === undefined) {
           if (!solo && cfg.trace) {
             cfg.log(
               `Service scan: ${label} ${
@@ -666,10 +669,20 @@ export async function probePort(
               }; probing it one connection at a time`,
             );
           }
-          if (!activity.answered) canary = s;
+          if (!resendAll()) canary = s;
           solo = true;
           return null;
         }
+      }
+      if (
+        a.end === "connect-failed" && a.refused && cfg.hostLimit &&
+        (s.retries ?? 0) < CONNECT_RETRIES &&
+        !(cfg.deadline !== undefined && performance.now() >= cfg.deadline)
+      ) {
+        return null; // launchSome sends it again
+      }
+      if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
+        return finish("incomplete", soft);
       }
       if (a.hard) {
         trace(cfg, label, s.probe, a.hard);
@@ -696,6 +709,13 @@ export async function probePort(
         a.endAt - a.execAt < s.probe.tcpWrappedMs
       ) {
         return finish("tcpwrapped");
+      }
+      if (cfg.debug > 1) {
+        cfg.log(
+          `Service scan: ${label} probe ${s.probe.name}: ${a.end}, ${a.size} bytes${
+            a.ahead.length ? `, behind ${a.ahead.length}` : ""
+          }`,
+        );
       }
       head++;
     }

@@ -98,9 +98,11 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   /**
    * Whether a connection's silence may be the other connections' doing: it
    * queued behind open ones, and the port has not shown it serves side by
-   * side, or its listen queue overflowed.
+   * side, or its listen queue overflowed. `neverConnected`: a connect that failed, beside
+   * others (it had no chance to learn what was ahead of it).
    */
-  silenceUnsure(c: C, now: number): boolean {
-    return c.ahead.length > 0 && (this.overflowed || !this.servesSideBySide(now));
+  silenceUnsure(c: C, now: number, neverConnected = false): boolean {
+    return (c.ahead.length > 0 || neverConnected) &&
+      (this.overflowed || !this.servesSideBySide(now));
   }
 }
