@@ -481,6 +481,8 @@ export async function probePort(
 
   const finish = (state: ProbeState, match?: MatchDetails): PortOutcome => {
     for (const s of steps) s.attempt?.cancel();
+    check?.holder.cancel();
+    check?.again?.cancel();
     // nmap's end_svcprobe: a port that never sent a byte nor let a probe time out is tcpwrapped.
     if (tcpwrapPossible && protocol === "tcp") state = "tcpwrapped";
     let service = match?.service;
@@ -655,9 +657,11 @@ export async function probePort(
         if (!resendAll() && !steps.slice(head).every((x) => x.attempt?.finished)) {
           return null;
         }
-        if (activity.answered && !solo && !activity.overflowed && sideBySideCheck(now)) {
-          return null;
-        }
+        // The check, once started, is followed to its end whatever is learnt meanwhile.
+        const checking = check !== undefined
+          ? sideBySideCheck(now)
+          : activity.answered && !solo && !activity.overflowed && sideBySideCheck(now);
+        if (checking) return null;
         if (!needsSolo(s, now)) continue; // proven side by side: look at it again
         if (resendAll() || canary === undefined) {
           if (!solo && cfg.trace) {
