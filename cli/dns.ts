@@ -7,7 +7,7 @@
  * resolver cannot stall a scan, as nmap's own DNS client does.
  */
 
-import { missingPermissionSentence } from "./permissions.ts";
+import { missingPermissionSentence } from "./errors.ts";
 import { descriptorBudget, isLocalResourceError } from "./engine/descriptors.ts";
 import { formatIpv6, parseIpv6 } from "./targets.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./_testing.ts";
+import { assertEquals, assertRejects } from "../tests/testing/assert.ts";
 import { parseHostsFile, ptrName, SystemResolver } from "./dns.ts";
 
 Deno.test("hosts file parsing and PTR names", () => {

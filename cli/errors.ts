@@ -43,3 +43,16 @@ export class UsageError extends Error {
 export function fatal(message: string): never {
   throw new UsageError(message, "fatal");
 }
+
+/** The flag that grants a permission: "net" → "--allow-net". */
+function flagOf(name: string): string {
+  return `--allow-${name}`;
+}
+
+/** The sentence for a missing permission: "Porthole needs Deno's net permission for a
+ * connect scan (-sT): run Deno with --allow-net". */
+export function missingPermissionSentence(name: string, why: string): string {
+  return `Porthole needs Deno's ${name} permission${why ? ` ${why}` : ""}: run Deno with ${
+    flagOf(name)
+  }`;
+}

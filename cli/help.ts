@@ -5,19 +5,9 @@
 
 import { SERVICES_SOURCE } from "./data/services_source.ts";
 import { ASC_VERSION, CORE_SHA256 } from "../core-wasm/build/core_info.ts";
+import { PORTHOLE_HOME, PORTHOLE_NAME, PORTHOLE_VERSION } from "./model/product.ts";
 
-/** Product name, as the reports print it ("Starting Porthole …", "Porthole scan report for …"). */
-export const PORTHOLE_NAME = "Porthole";
-/** Version for banners, reports and RunInfo.version. */
-export const PORTHOLE_VERSION = "0.1.0";
-/**
- * Printed where nmap prints its address (https://nmap.org) or its submission page
- * (https://nmap.org/submit/). Porthole has no web site or tracker of its own yet: its README
- * (installed beside the man page) is its home and says how to report results. Never an address
- * that does not exist, and never nmap's: nmap's databases must not receive Porthole's
- * fingerprints.
- */
-export const PORTHOLE_HOME = "see README.md";
+export { PORTHOLE_HOME, PORTHOLE_NAME, PORTHOLE_VERSION } from "./model/product.ts";
 
 /** The usage summary printed by -h/--help (and after "Scantype X not supported"). */
 export function helpText(program = "porthole"): string {
@@ -36,7 +26,7 @@ HOST DISCOVERY:
   -sL: List Scan - simply list targets to scan
   -sn: Ping Scan - disable port scan
   -Pn: Treat all hosts as online -- skip host discovery
-  -PS/PA/PU[portlist]: TCP SYN/ACK or UDP discovery to given ports
+  -PS/PA/PU/PY[portlist]: TCP SYN/ACK, UDP or SCTP discovery to given ports
   -PE/PP/PM: ICMP echo, timestamp, and netmask request discovery probes
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
   --dns-servers <serv1[,serv2],...>: Specify custom DNS servers
@@ -48,6 +38,7 @@ SCAN TECHNIQUES:
   -sU: UDP Scan
   -sN/sF/sX: TCP Null, FIN, and Xmas scans
   --scanflags <flags>: Customize TCP scan flags
+  -sY: SCTP INIT scan
 PORT SPECIFICATION AND SCAN ORDER:
   -p <port ranges>: Only scan specified ports
     Ex: -p22; -p1-65535; -p U:53,111,137,T:21-25,80,139,8080

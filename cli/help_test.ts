@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_testing.ts";
+import { assert, assertEquals } from "../tests/testing/assert.ts";
 import { helpText, PORTHOLE_VERSION, versionText } from "./help.ts";
 import { parseOptions } from "./options.ts";
 
@@ -40,6 +40,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["-PS22"],
     ["-PA80"],
     ["-PU53"],
+    ["-PY80"],
     ["-PE", "-PP", "-PM"],
     ["-n"],
     ["-R"],
@@ -52,6 +53,7 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["-sN"],
     ["-sF"],
     ["-sX"],
+    ["-sY"],
     ["--scanflags", "SYN"],
     ["-p22"],
     ["--exclude-ports", "22"],

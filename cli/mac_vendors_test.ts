@@ -1,4 +1,4 @@
-import { assertEquals } from "./_testing.ts";
+import { assertEquals } from "../tests/testing/assert.ts";
 import IEEE_OUI from "./data/ieee-oui.txt" with { type: "text" };
 import assert from "node:assert/strict";
 import {

@@ -5,7 +5,7 @@
  *
  * Parses the options (bad input: nmap's message on stderr and its exit
  * status, never a stack trace), answers --help / --version / --iflist, and
- * hands everything else to the engine (cli/engine/run.ts). Heavy modules
+ * hands everything else to the application (cli/app/run.ts). Heavy modules
  * (packet core, FFI, service detection) load lazily so --help and --version
  * start fast.
  *
@@ -13,9 +13,9 @@
  */
 
 import { UsageError } from "./errors.ts";
-import { escapeTerminal } from "./output/escape.ts";
-import { firstMissing, IFLIST_NEEDS, permissionMessage } from "./permissions.ts";
-import type { PartialHost } from "./output/resume.ts";
+import { firstMissing, IFLIST_NEEDS, permissionMessage } from "./app/permissions.ts";
+import * as app from "./app/commands.ts";
+import type { PartialHost } from "./app/commands.ts";
 
 const encoder = new TextEncoder();
 
@@ -51,7 +51,7 @@ const stdout = (s: string) => {
  * escaped (nmap's \xHH) here, once for all of them. */
 const stderr = (s: string) => {
   try {
-    writeAll(Deno.stderr, escapeTerminal(s));
+    writeAll(Deno.stderr, app.escapeTerminal(s));
   } catch (e) {
     if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
   }
@@ -116,20 +116,18 @@ export async function main(args: string[]): Promise<number> {
   }
   if (opts.scripts?.help !== undefined) {
     // nmap --script-help: the chosen scripts' descriptions; no target, no packet.
-    const nse = await import("./scripts/mod.ts");
     try {
-      stdout(await nse.scriptHelp(opts.scripts.help));
+      stdout(await app.scriptHelp(opts.scripts.help));
     } catch (e) {
-      if (!(e instanceof nse.ScriptSetupError)) throw e;
-      stderr(new UsageError(e.message).render());
-      return 1;
+      if (!(e instanceof UsageError)) throw e;
+      stderr(e.render());
+      return e.exitCode;
     }
     return 0;
   }
   if (opts.libpcap !== undefined) {
     // Only from the command line: a resume file is data, and never names code to load.
-    const { useLibpcap } = await import("../ffi/mod.ts");
-    useLibpcap(opts.libpcap);
+    await app.useLibpcap(opts.libpcap);
   }
   if (opts.ifList) {
     const missing = firstMissing(IFLIST_NEEDS);
@@ -137,11 +135,10 @@ export async function main(args: string[]): Promise<number> {
       stderr(new UsageError(missing).render());
       return 1;
     }
-    const { formatIfList } = await import("../ffi/mod.ts");
-    stdout(formatIfList());
+    stdout(await app.interfaceList());
     return 0;
   }
-  const { runScan, trace } = await import("./engine/run.ts");
+  const { runScan, trace } = await import("./app/run.ts");
   trace("main: engine loaded");
   try {
     let skipHosts: Set<string> | undefined;
@@ -149,8 +146,7 @@ export async function main(args: string[]): Promise<number> {
     if (opts.output.resume !== undefined) {
       // nmap --resume FILE: the original command line comes from the file;
       // finished hosts are skipped, writers append (XML continues in place).
-      const { readResumeState } = await import("./output/mod.ts");
-      const state = readResumeState(opts.output.resume);
+      const state = await app.readResumeState(opts.output.resume);
       const resumed = parseOptions(state.argv);
       resumed.output.resume = opts.output.resume;
       if (resumed.libpcap !== undefined) {
@@ -191,8 +187,7 @@ if (import.meta.main) {
     if (denied) msg = denied;
     else {
       try {
-        const { describeError } = await import("../ffi/mod.ts");
-        msg = describeError(e);
+        msg = await app.describeFailure(e);
       } catch {
         // keep the plain message
       }
@@ -200,8 +195,8 @@ if (import.meta.main) {
     stderr(`porthole: ${msg.split("\n")[0]}\nQUITTING!\n`);
     code = 1;
   }
-  // A stop signal (./engine/signals.ts) outranks a reader gone meanwhile (SIGHUP's terminal).
-  const { stopSignalOf, dieBySignal } = await import("./engine/signals.ts");
+  // A stop signal (./app/signals.ts) outranks a reader gone meanwhile (SIGHUP's terminal).
+  const { stopSignalOf, dieBySignal } = await import("./app/signals.ts");
   if (stdoutClosed && !stopSignalOf(code)) code = BROKEN_PIPE_EXIT;
   try {
     if (Deno.env.get("PORTHOLE_DEBUG_TIMING") === "1") {

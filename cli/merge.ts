@@ -17,7 +17,7 @@
 import { fatal } from "./errors.ts";
 import { parseOptions } from "./options.ts";
 import type { Options } from "./options_types.ts";
-import type { RunSummary } from "./model.ts";
+import type { RunSummary } from "./model/mod.ts";
 import { escapeXml, XmlWriter } from "./output/xml.ts";
 import { jsonLine } from "./output/json.ts";
 import { formatCtime, joinQuoted } from "./output/format.ts";

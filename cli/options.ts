@@ -682,12 +682,12 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     maxRetries?: number;
     hostTimeout?: number;
   } = {};
-  const pingPorts: { S?: string; A?: string; U?: string } = {};
+  const pingPorts: { S?: string; A?: string; U?: string; Y?: string } = {};
   const deprecated = (given: string, replacement: string) =>
     verboseNotes.push(`Warning: The -${given} option is deprecated. Please use -${replacement}`);
 
   const setScan = (k: ScanKind) => {
-    if (k !== "udp" && !scanKinds.has(k)) tcpScanCount++;
+    if (k !== "udp" && k !== "sctpinit" && !scanKinds.has(k)) tcpScanCount++;
     scanKinds.add(k);
   };
 
@@ -1292,8 +1292,10 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
               unsupported("-sO (IP protocol scan)");
               break;
             case "Y":
+              setScan("sctpinit");
+              break;
             case "Z":
-              unsupported(`-s${c} (SCTP scans)`);
+              unsupported("-sZ (SCTP COOKIE ECHO scan)");
               break;
             default:
               throw new UsageError(`Scantype ${c} not supported`, "plain");
@@ -1445,14 +1447,17 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     table ??= servicedb === undefined && ctx.servicesDb
       ? ctx.servicesDb
       : servicesDbFor(servicedb, o.datadir);
-  for (const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"]] as const) {
+  for (
+    const [letter, proto] of [["S", "tcp"], ["A", "tcp"], ["U", "udp"], ["Y", "sctp"]] as const
+  ) {
     const spec = pingPorts[letter];
     if (spec === undefined) continue;
     const list = parseSimplePortList(spec, proto, db());
     if (list.length === 0) fatal(`Bogus argument to -P${letter}: ${spec}`);
     if (letter === "S") o.discovery.synPorts = list;
     else if (letter === "A") o.discovery.ackPorts = list;
-    else o.discovery.udpPorts = list;
+    else if (letter === "U") o.discovery.udpPorts = list;
+    else o.discovery.sctpPorts = list;
   }
   o.excludePorts = excludePorts;
   if (excludePorts !== undefined) {
@@ -1476,14 +1481,24 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
     }
   }
   if (!o.discovery.pingOnly) {
-    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp");
+    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp" && k !== "sctpinit");
     const udp = scanKinds.has("udp");
+    const sctp = scanKinds.has("sctpinit");
     const sel = selectPorts(
-      { expression: o.portExpression, topPorts, portRatio, fast, exclude: excludePorts, tcp, udp },
+      {
+        expression: o.portExpression,
+        topPorts,
+        portRatio,
+        fast,
+        exclude: excludePorts,
+        tcp,
+        udp,
+        sctp,
+      },
       db(),
     );
     warnings.push(...sel.warnings);
-    setPortLists(o, { tcp: sel.tcp, udp: sel.udp });
+    setPortLists(o, { tcp: sel.tcp, udp: sel.udp, sctp: sel.sctp });
   }
 
   // ---- targets and files ----
@@ -1661,13 +1676,13 @@ function setOutput(
 function parsePing(
   d: DiscoveryOptions,
   arg: string | undefined,
-  ports: { S?: string; A?: string; U?: string },
+  ports: { S?: string; A?: string; U?: string; Y?: string },
   deprecated: (g: string, r: string) => void,
   setNone: () => void,
 ): void {
   const c = arg?.[0];
   const rest = arg?.slice(1) ?? "";
-  const once = (letter: "S" | "A" | "U", msg: string) => {
+  const once = (letter: "S" | "A" | "U" | "Y", msg: string) => {
     if (ports[letter] !== undefined) fatal(msg);
     ports[letter] = rest !== "" ? rest : letter === "U" ? "40125" : "80";
     d.explicit = true;
@@ -1700,7 +1715,7 @@ function parsePing(
     d.timestamp = true;
     ports.S ??= "443";
   } else if (c === "Y") {
-    unsupported("-PY (SCTP ping)");
+    once("Y", "Only one -PY option is allowed. Combine port ranges with commas.");
   } else if (c === "O") {
     unsupported("-PO (IP protocol ping)");
   } else {
@@ -1785,13 +1800,18 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
       "Sorry, UDP Ping (-PU) only works if you are root (because we need to read raw responses off the wire)",
     );
   }
+  if ((opts.discovery.sctpPorts?.length ?? 0) > 0) {
+    fatal(
+      "Sorry, SCTP INIT Ping (-PY) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
 }
 
 /**
  * Sets `o.portLists`, and makes `o.ports` a view built on first read (then kept). Assigning
  * `o.ports` replaces the view and drops `portLists`, so the two never disagree.
  */
-function setPortLists(o: Options, lists: { tcp: number[]; udp: number[] }): void {
+function setPortLists(o: Options, lists: { tcp: number[]; udp: number[]; sctp?: number[] }): void {
   let specs: PortSpec[] | undefined;
   o.portLists = lists;
   Object.defineProperty(o, "ports", {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { parseOptions } from "./options.ts";
 import { UsageError } from "./errors.ts";
-import { shuffleInBlocks } from "./engine/run.ts";
+import { shuffleInBlocks } from "./app/host_groups.ts";
 import { expandTargets } from "./targets.ts";
 import type { Resolver } from "./dns.ts";
 

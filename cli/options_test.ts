@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./_testing.ts";
+import { assert, assertEquals, assertThrows } from "../tests/testing/assert.ts";
 import {
   checkPrivileges,
   expandLogFilename,

@@ -4,9 +4,12 @@
  * writers read. Field names follow nmap's long options.
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "./model/mod.ts";
+import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/config.ts";
 
-/** TCP scan kinds (nmap's -s letters) plus UDP. */
+export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "./engine/config.ts";
+
+/** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
   | "syn" // -sS
   | "connect" // -sT
@@ -16,7 +19,8 @@ export type ScanKind =
   | "ack" // -sA
   | "window" // -sW
   | "maimon" // -sM
-  | "udp"; // -sU
+  | "udp" // -sU
+  | "sctpinit"; // -sY
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -34,46 +38,6 @@ export interface PortSpec {
   port: number;
 }
 
-/** Host discovery probes (nmap -P* options). */
-export interface DiscoveryOptions {
-  /** -Pn: treat every host as up. */
-  skip: boolean;
-  /** -sn: discovery only, no port scan. */
-  pingOnly: boolean;
-  /** Explicit probes; when all are empty and no flag was given, nmap's defaults apply. */
-  synPorts: number[]; // -PS
-  ackPorts: number[]; // -PA
-  udpPorts: number[]; // -PU
-  echo: boolean; // -PE
-  timestamp: boolean; // -PP
-  mask: boolean; // -PM
-  arp: boolean; // -PR
-  disableArp: boolean; // --disable-arp-ping
-  /** True when the user gave any -P option (so defaults do not apply). */
-  explicit: boolean;
-}
-
-/** nmap's timing template values after -T and explicit overrides. */
-export interface TimingOptions {
-  template: 0 | 1 | 2 | 3 | 4 | 5;
-  minRttTimeoutMs: number;
-  maxRttTimeoutMs: number;
-  initialRttTimeoutMs: number;
-  maxRetries: number;
-  hostTimeoutMs: number; // 0 = none
-  scanDelayMs: number;
-  /** Max TCP scan delay (nmap's maxTCPScanDelay). May be below scanDelayMs under -T0/-T1. */
-  maxScanDelayMs: number;
-  /** Max UDP scan delay: -T4/-T5 leave it at 1000 ms (ICMP rate limits), --max-scan-delay sets both. */
-  maxUdpScanDelayMs?: number;
-  minRate: number; // packets/s, 0 = none
-  maxRate: number; // packets/s, 0 = none
-  minParallelism: number; // 0 = auto
-  maxParallelism: number; // 0 = auto
-  minHostgroup: number; // 0 = auto
-  maxHostgroup: number; // 0 = auto
-}
-
 export interface OutputOptions {
   normal?: string; // -oN FILE ("-" = stdout)
   xml?: string; // -oX FILE
@@ -87,30 +51,6 @@ export interface OutputOptions {
   /** --store FILE|postgres://…: also record the scan in the inventory's store. */
   store?: string;
   statsEveryMs: number; // 0 = off
-}
-
-/** One -D entry: the scanner itself, n random IPv4 addresses, or an address (or name). */
-export type Decoy = { kind: "me" } | { kind: "rnd"; count: number } | {
-  kind: "host";
-  name: string;
-};
-
-/** nmap's packet-shaping options for raw probes; each absent when not given. */
-export interface ProbeShaping {
-  /** -g/--source-port: every raw probe leaves from this port. */
-  sourcePort?: number;
-  /** --ttl: the probes' IP TTL (nmap picks a random one otherwise). */
-  ttl?: number;
-  /** --badsum: a bogus TCP/UDP checksum on every probe. */
-  badsum?: boolean;
-  /** --data, --data-string, --data-length: bytes appended to every probe. */
-  payload?: Uint8Array;
-  /** -f (8), -ff (16), --mtu N: IPv4 probes leave in fragments of this many data bytes. */
-  fragment?: number;
-  /** -D: the decoys in order; "ME" (at most once) is the scanner's own place among them. */
-  decoys?: Decoy[];
-  /** --spoof-mac as given (0, a hex prefix or a vendor name; spoofMacAddress() resolves it). */
-  spoofMac?: string;
 }
 
 export interface Options {
@@ -138,7 +78,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

@@ -1,30 +1,32 @@
 /**
  * Port expressions and port selection, as nmap's getpts()/gettoppts() do them:
- * `-p 22,80-90,T:443,U:53,[1024-]`, service names and wildcards (`http*`),
+ * `-p 22,80-90,T:443,U:53,S:80,[1024-]`, service names and wildcards (`http*`),
  * `-p-`, `--top-ports`, `--port-ratio`, `-F`, `--exclude-ports`, and the
  * default top-1000 list chosen by frequency from the services table.
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "./model/mod.ts";
 import type { PortSpec } from "./options_types.ts";
 import { fatal } from "./errors.ts";
 import type { ServicesDb } from "./services_db.ts";
 
 const TCP = 1;
 const UDP = 2;
-const SCTP = 4; // accepted as nmap accepts S:, then dropped: Porthole has no SCTP scans
-const PROT = 8; // likewise P: (IP protocol scan)
+const SCTP = 4;
+const PROT = 8; // accepted as nmap accepts P: (IP protocol scan), then dropped
 
 /** Which protocols a port expression applies to (nmap's range_type). */
 export interface ProtocolMask {
   tcp: boolean;
   udp: boolean;
+  sctp?: boolean;
 }
 
-/** TCP and UDP port lists, each ascending and without duplicates. */
+/** TCP, UDP and SCTP port lists, each ascending and without duplicates. */
 export interface PortLists {
   tcp: number[];
   udp: number[];
+  sctp: number[];
 }
 
 /** A port list plus nmap's non-fatal warnings (printed to stderr, scan continues). */
@@ -132,7 +134,7 @@ function walk(
       }
       if (cur.c() !== "" && cur.c() !== "]") cur.i++;
       let n = 0;
-      for (const [bit, proto] of [[TCP, "tcp"], [UDP, "udp"]] as const) {
+      for (const [bit, proto] of [[TCP, "tcp"], [UDP, "udp"], [SCTP, "sctp"]] as const) {
         if (!(rangeType & bit)) continue;
         for (const p of db.matchMask(mask, proto)) {
           table[p]! |= bit;
@@ -184,6 +186,7 @@ function walk(
           // Inside [] only ports the services table knows are taken.
           if (rangeType & TCP && db.has("tcp", p)) table[p]! |= TCP;
           if (rangeType & UDP && db.has("udp", p)) table[p]! |= UDP;
+          if (rangeType & SCTP && db.has("sctp", p)) table[p]! |= SCTP;
         } else {
           table[p]! |= rangeType;
         }
@@ -215,7 +218,7 @@ function isZero(run: Uint8Array): boolean {
 }
 
 function tableToLists(table: Uint8Array): PortLists {
-  return { tcp: portsWith(table, TCP), udp: portsWith(table, UDP) };
+  return { tcp: portsWith(table, TCP), udp: portsWith(table, UDP), sctp: portsWith(table, SCTP) };
 }
 
 /** Ascending ports whose table entry has `bit`; counted first, so the array never grows. */
@@ -229,7 +232,7 @@ function portsWith(table: Uint8Array, bit: number): number[] {
 
 /**
  * Parses a port expression like nmap's getpts(): ranges (`1-1024`, `-100`,
- * `60000-`, `-`), lists, `T:`/`U:` prefixes, `[…]` (only ports named in the
+ * `60000-`, `-`), lists, `T:`/`U:`/`S:` prefixes, `[…]` (only ports named in the
  * services table), and service names with `*`/`?` wildcards. `want` says
  * which protocols unprefixed items apply to. Lists are ascending. Throws
  * UsageError with nmap's message on bad syntax or when nothing matches.
@@ -240,7 +243,7 @@ export function parsePortExpression(
   db: ServicesDb,
 ): PortListsResult {
   const table = new Uint8Array(65536);
-  const rangeType = (want.tcp ? TCP : 0) | (want.udp ? UDP : 0);
+  const rangeType = (want.tcp ? TCP : 0) | (want.udp ? UDP : 0) | (want.sctp ? SCTP : 0);
   const warn = { dup: false };
   walk(new Cursor(expr), false, table, rangeType, true, db, warn);
   let any = false;
@@ -258,7 +261,7 @@ export function parsePortExpression(
  */
 export function parseSimplePortList(expr: string, protocol: Protocol, db: ServicesDb): number[] {
   const table = new Uint8Array(65536);
-  const bit = protocol === "tcp" ? TCP : UDP;
+  const bit = protocol === "tcp" ? TCP : protocol === "udp" ? UDP : SCTP;
   walk(new Cursor(expr), false, table, bit, false, db, { dup: false });
   const out: number[] = [];
   for (let p = 0; p < 65536; p++) if (table[p]! & bit) out.push(p);
@@ -277,9 +280,10 @@ export interface PortSelection {
   fast: boolean;
   /** --exclude-ports expression. */
   exclude?: string;
-  /** Protocols being scanned (TCP unless only -sU). */
+  /** Protocols being scanned (TCP unless only -sU / -sY). */
   tcp: boolean;
   udp: boolean;
+  sctp?: boolean;
 }
 
 /**
@@ -291,7 +295,7 @@ export interface PortSelection {
  * `warnings`.
  */
 export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult {
-  const want = { tcp: sel.tcp, udp: sel.udp };
+  const want = { tcp: sel.tcp, udp: sel.udp, sctp: !!sel.sctp };
   const warnings: string[] = [];
   let level = sel.topPorts ?? sel.portRatio ?? -1;
   let lists: PortLists;
@@ -299,7 +303,7 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
   const getpts = (e: string) => {
     const r = parsePortExpression(e, want, db);
     warnings.push(...r.warnings);
-    return { tcp: r.tcp, udp: r.udp };
+    return { tcp: r.tcp, udp: r.udp, sctp: r.sctp };
   };
 
   if (sel.expression !== undefined) {
@@ -313,6 +317,10 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       } else if (c === "U" && !sel.udp) {
         warnings.push(
           `WARNING: Your ports include "U:" but you haven't specified UDP scan with -sU.`,
+        );
+      } else if (c === "S" && !sel.sctp) {
+        warnings.push(
+          `WARNING: Your ports include "S:" but you haven't specified any SCTP scan type.`,
         );
       }
     }
@@ -351,12 +359,17 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       // A typed array sorts numerically in native code (no comparator calls in cold code).
       return Array.from(Int32Array.from(out).sort());
     };
-    lists = { tcp: sel.tcp ? pick("tcp") : [], udp: sel.udp ? pick("udp") : [] };
+    lists = {
+      tcp: sel.tcp ? pick("tcp") : [],
+      udp: sel.udp ? pick("udp") : [],
+      sctp: sel.sctp ? pick("sctp") : [],
+    };
   }
 
   if (sel.exclude !== undefined) lists = removePorts(lists, sel.exclude, db);
   if (!sel.tcp) lists.tcp = [];
   if (!sel.udp) lists.udp = [];
+  if (!sel.sctp) lists.sctp = [];
 
   if (sel.tcp && lists.tcp.length === 0) {
     warnings.push(
@@ -368,21 +381,31 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       "WARNING: UDP scan was requested, but no udp ports were specified.  Skipping this scan type.",
     );
   }
+  if (sel.sctp && lists.sctp.length === 0) {
+    warnings.push(
+      "WARNING: a SCTP scan type was requested, but no sctp ports were specified.  Skipping this scan type.",
+    );
+  }
   return { ...lists, warnings };
 }
 
 /** nmap's removepts(): drop every port the expression names (both protocols unless prefixed). */
 export function removePorts(lists: PortLists, expr: string, db: ServicesDb): PortLists {
-  const ex = parsePortExpression(expr, { tcp: true, udp: true }, db);
-  const t = new Set(ex.tcp), u = new Set(ex.udp);
-  return { tcp: lists.tcp.filter((p) => !t.has(p)), udp: lists.udp.filter((p) => !u.has(p)) };
+  const ex = parsePortExpression(expr, { tcp: true, udp: true, sctp: true }, db);
+  const t = new Set(ex.tcp), u = new Set(ex.udp), s = new Set(ex.sctp);
+  return {
+    tcp: lists.tcp.filter((p) => !t.has(p)),
+    udp: lists.udp.filter((p) => !u.has(p)),
+    sctp: lists.sctp.filter((p) => !s.has(p)),
+  };
 }
 
-/** Flattens lists to PortSpec[]: TCP ports first, then UDP, each ascending. */
-export function toPortSpecs(lists: PortLists): PortSpec[] {
+/** Flattens lists to PortSpec[]: TCP ports first, then UDP, then SCTP, each ascending. */
+export function toPortSpecs(lists: Omit<PortLists, "sctp"> & { sctp?: number[] }): PortSpec[] {
   return [
     ...lists.tcp.map((port) => ({ protocol: "tcp" as const, port })),
     ...lists.udp.map((port) => ({ protocol: "udp" as const, port })),
+    ...(lists.sctp ?? []).map((port) => ({ protocol: "sctp" as const, port })),
   ];
 }
 

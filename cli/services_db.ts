@@ -5,7 +5,7 @@
  * in nmap-services format (--servicedb).
  */
 
-import type { Protocol } from "./model.ts";
+import type { Protocol } from "./model/mod.ts";
 import { fatal } from "./errors.ts";
 import data from "./data/services.json" with { type: "json" };
 import { SERVICES_SOURCE } from "./data/services_source.ts";
@@ -150,7 +150,11 @@ function isSource(x: Iterable<ServiceEntry> | Source): x is Source {
 /** A Source over parsed rows (--servicedb files, tests). */
 function entriesSource(entries: Iterable<ServiceEntry>): Source {
   const empty = () => ({ ports: [], names: [], index: new Int32Array(65536), ratios: [] });
-  const tables: Record<Protocol, Table & { ratios: number[] }> = { tcp: empty(), udp: empty() };
+  const tables: Record<Protocol, Table & { ratios: number[] }> = {
+    tcp: empty(),
+    udp: empty(),
+    sctp: empty(),
+  };
   for (const e of entries) {
     const t = tables[e.protocol];
     if (t.index[e.port] !== 0) continue;
@@ -182,22 +186,21 @@ function numbers(column: string): number[] {
 /** The built-in columns, decoded per protocol and per column on first use. */
 const builtinSource: Source = {
   table(protocol) {
-    const tcp = protocol === "tcp";
-    const ports = numbers(tcp ? data.tcpPorts : data.udpPorts); // deltas
+    const ports = numbers(data[`${protocol}Ports`]); // deltas
     const index = new Int32Array(65536);
     let port = 0;
     for (let i = 0; i < ports.length; i++) {
       ports[i] = port += ports[i]!;
       index[port] = i + 1;
     }
-    return { ports, names: (tcp ? data.tcpNames : data.udpNames).split(" "), index };
+    return { ports, names: data[`${protocol}Names`].split(" "), index };
   },
   ratios(protocol) {
-    const micro = numbers(protocol === "tcp" ? data.tcpRatios : data.udpRatios);
+    const micro = numbers(data[`${protocol}Ratios`]);
     return micro.map((m) => m / 1e6); // the same double as strtod("0.dddddd")
   },
   byFrequency(protocol) {
-    return numbers(protocol === "tcp" ? data.tcpTop : data.udpTop);
+    return numbers(data[`${protocol}Top`]);
   },
 };
 
@@ -212,7 +215,7 @@ export function defaultServicesDb(): ServicesDb {
 /**
  * Parses text in nmap-services format (or /etc/services format, without
  * ratios), with nmap's checks on ratio fields. Rows for protocols other than
- * tcp and udp are skipped. Throws UsageError on a malformed ratio.
+ * tcp, udp and sctp are skipped. Throws UsageError on a malformed ratio.
  */
 export function parseServicesFile(text: string, filename: string): ServicesDb {
   const entries: ServiceEntry[] = [];
@@ -250,6 +253,7 @@ export function parseServicesFile(text: string, filename: string): ServicesDb {
     }
     if (proto.startsWith("tcp")) entries.push({ name: f[0]!, port, protocol: "tcp", ratio });
     else if (proto.startsWith("udp")) entries.push({ name: f[0]!, port, protocol: "udp", ratio });
+    else if (proto.startsWith("sctp")) entries.push({ name: f[0]!, port, protocol: "sctp", ratio });
   }
   return new ServicesDb(entries, filename, ratioFormat);
 }

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "./_testing.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../tests/testing/assert.ts";
 import {
   buildExcludeSet,
   countAddresses,

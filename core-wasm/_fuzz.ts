@@ -4,8 +4,8 @@
 // record's fields stay inside its frame, no byte outside a frame influences its record
 // (parsed twice with different surroundings), and records which reason codes were reached.
 
-import { Gen, type GenCase } from "./_test_gen.ts";
-import { rng } from "./_test_assert.ts";
+import { Gen, type GenCase } from "./_frame_gen.ts";
+import { rng } from "./_frame_gen.ts";
 import { LinkType, type PacketCore, PARSE_ERROR_COUNT } from "./mod.ts";
 
 /** Result of a fuzz run. */

@@ -2,7 +2,8 @@
 
 import * as L from "./_layout.ts";
 import { ipv4ToU32, parseIpv6, parseMac } from "./addr.ts";
-import type { IcmpEchoSpec, IpSpec, TcpSpec, UdpSpec } from "./specs.ts";
+import type { IcmpEchoSpec, IpSpec, SctpSpec, TcpSpec, UdpSpec } from "./specs.ts";
+import { encodeSctpChunks } from "./sctp_chunks.ts";
 import { encodeTcpOptions } from "./tcp_options.ts";
 
 /** An IPv4 address as text or number, or an IPv6 address as text or 16 bytes. */
@@ -59,7 +60,7 @@ export interface SpecFields {
   ndpLinkAddr?: Mac;
   ndpFlags?: number;
   ipOptions?: Uint8Array;
-  /** TCP/UDP checksum deliberately one off (nmap's --badsum). */
+  /** TCP/UDP checksum (SCTP CRC32c) deliberately one off (nmap's --badsum). */
   badChecksum?: boolean;
   /** IPv6 extension chain: `first` is its first header type; `bytes` a multiple of 8. */
   ipv6Extensions?: { first: number; bytes: Uint8Array };
@@ -252,6 +253,17 @@ export function udpFields(spec: UdpSpec): SpecFields {
   f.srcPort = spec.srcPort;
   f.dstPort = spec.dstPort;
   f.payload = spec.payload;
+  f.badChecksum = spec.badChecksum;
+  return f;
+}
+
+export function sctpFields(spec: SctpSpec): SpecFields {
+  const f = ipFields(spec, L.KIND_SCTP);
+  f.srcPort = spec.srcPort;
+  f.dstPort = spec.dstPort;
+  // The verification tag sits in the record's TCP seq slot (REC_SCTP_VTAG).
+  f.seq = spec.vtag;
+  f.payload = spec.chunks instanceof Uint8Array ? spec.chunks : encodeSctpChunks(spec.chunks);
   f.badChecksum = spec.badChecksum;
   return f;
 }

@@ -1,4 +1,4 @@
-import { assertEquals } from "./_test_assert.ts";
+import { assertEquals } from "../tests/testing/assert.ts";
 import {
   formatIpv6,
   formatMac,

@@ -83,6 +83,12 @@ export const ParseError = {
   NDP_TRUNCATED: L.E_NDP_TRUNCATED,
   /** NDP option of length zero or overrunning the message. */
   NDP_BAD_OPTION: L.E_NDP_BAD_OPTION,
+  /** Fewer than 16 bytes: the common header and one chunk header. */
+  SCTP_TRUNCATED: L.E_SCTP_TRUNCATED,
+  /** The first chunk's length is below its header (INIT/INIT ACK: 20) or overruns. */
+  SCTP_BAD_CHUNK: L.E_SCTP_BAD_CHUNK,
+  /** Wrong CRC32c. */
+  SCTP_BAD_CHECKSUM: L.E_SCTP_BAD_CHECKSUM,
 } as const;
 /** A `ParseError` value. */
 export type ParseError = number;
@@ -100,6 +106,7 @@ export const Kind = {
   ARP: L.KIND_ARP,
   NDP_NS: L.KIND_NDP_NS,
   NDP_NA: L.KIND_NDP_NA,
+  SCTP: L.KIND_SCTP,
 } as const;
 /** A `Kind` value. */
 export type Kind = number;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { LinkType, packetCore, TcpFlag } from "./mod.ts";
+import { LinkType, nmapInit, packetCore, TcpFlag } from "./mod.ts";
 
 const BATCH = 4096;
 const core = packetCore();
@@ -91,6 +91,31 @@ Deno.bench(
 Deno.bench(`template: TCP SYN probes, IPv6/Ethernet (batch ${BATCH})`, { group: "build" }, () => {
   core.emitBatch(t6, BATCH);
 });
+const y = core.probeTemplate({
+  protocol: "sctp",
+  srcMac: "02:00:00:00:00:01",
+  dstMac: "02:00:00:00:00:02",
+  src: "10.0.0.1",
+  dst: "10.0.0.2",
+  srcPort: 40000,
+  dstPort: 80,
+  chunks: [nmapInit(0, 1)],
+  capacity: BATCH,
+});
+for (let i = 0; i < BATCH; i++) {
+  y.dstV4[i] = (0x0a000000 + i * 2654435761) >>> 0;
+  y.dstPort[i] = (i * 7) & 0xffff;
+  y.srcPort[i] = 40000 + (i & 1023);
+  y.ack[i] = (i * 0x9e3779b9) >>> 0;
+}
+
+Deno.bench(
+  `template: SCTP INIT probes (a whole CRC32c each), IPv4/Ethernet (batch ${BATCH})`,
+  { group: "build" },
+  () => {
+    core.emitBatch(y, BATCH);
+  },
+);
 Deno.bench(
   `template: UDP probes with 40-byte payload, IPv4 (batch ${BATCH})`,
   { group: "build" },

@@ -1,6 +1,6 @@
 // Build and parse round trips and the template fast path (Ethernet / IPv4 / TCP first).
 
-import { assert, assertEquals, hex, unhex } from "./_test_assert.ts";
+import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
 import {
   fragmentIpv4,
   Kind,

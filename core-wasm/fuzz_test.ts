@@ -1,7 +1,7 @@
 // 100k+ fuzz cases with no permissions: no trap, no read outside the frame, every reason code
 // reachable.
 
-import { assert, assertEquals, rng } from "./_test_assert.ts";
+import { assert, assertEquals, rng } from "../tests/testing/assert.ts";
 import { fuzz } from "./_fuzz.ts";
 import { packetCore, PARSE_ERROR_COUNT, ParseError, type SpecFields } from "./mod.ts";
 

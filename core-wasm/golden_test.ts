@@ -4,7 +4,7 @@
 // byte-identical from the network header on (the whole frame on Ethernet), except a
 // transport checksum the kernel left to offload (CHECKSUM_PARTIAL), which must be flagged.
 
-import { assert, assertEquals, hex, unhex } from "./_test_assert.ts";
+import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
 import { captures } from "../tests/data/core/golden_frames.ts";
 import {
   formatIpv6,

@@ -1,7 +1,7 @@
 // The TypeScript mirror of the record layout must match what core.wasm exports, and the
 // module must import nothing from the host.
 
-import { assert, assertEquals } from "./_test_assert.ts";
+import { assert, assertEquals } from "../tests/testing/assert.ts";
 import * as wasm from "./build/core.wasm";
 import * as L from "./_layout.ts";
 import { coreWasmBase64 } from "./build/core_wasm_bytes.ts";

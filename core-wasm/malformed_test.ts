@@ -1,6 +1,6 @@
 // Hand-made malformed frames, one per reason code, and the link-type headers byte by byte.
 
-import { assert, assertEquals, hex, unhex } from "./_test_assert.ts";
+import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
 import { Kind, LinkType, packetCore, ParseError, RecordFlag } from "./mod.ts";
 
 const core = packetCore();

@@ -1,7 +1,7 @@
 /**
  * Porthole's packet core: the typed face of `build/core.wasm`, an AssemblyScript module that
  * builds and parses Ethernet / Linux cooked / loopback / raw-IP frames carrying ARP, IPv4,
- * IPv6 (with extension headers), TCP, UDP, ICMP and ICMPv6 (echo, errors with the quoted probe,
+ * IPv6 (with extension headers), TCP, UDP, SCTP, ICMP and ICMPv6 (echo, errors with the quoted probe,
  * neighbour discovery). The module is pure: no imports, so it runs with no Deno permission.
  *
  * Memory model: wasm linear memory is a fixed 128 MiB map that never grows. Batches, records
@@ -26,6 +26,7 @@ import {
   echoFields,
   ipFields,
   macBytes,
+  sctpFields,
   SPEC_DATA_BYTES,
   type SpecFields,
   tcpFields,
@@ -48,6 +49,7 @@ import type {
   NeighborSolicitationSpec,
   ParseOptions,
   ProbeTemplate,
+  SctpSpec,
   TcpSpec,
   TemplateSpec,
   UdpSpec,
@@ -59,6 +61,7 @@ export { INDEX_FIELDS } from "./batch.ts";
 export { fragmentIpv4 } from "./fragment.ts";
 export { ParsedRecords } from "./records.ts";
 export { decodeTcpOptions, encodeTcpOptions, type TcpOption } from "./tcp_options.ts";
+export * from "./sctp_chunks.ts";
 export type { Address, Mac } from "./_spec.ts";
 export * from "./constants.ts";
 export type * from "./specs.ts";
@@ -236,6 +239,11 @@ export class PacketCore {
     return this.buildFields(udpFields(spec), spec.linkType);
   }
 
+  /** An SCTP packet in a frame (CRC32c computed). */
+  buildSctp(spec: SctpSpec): Uint8Array {
+    return this.buildFields(sctpFields(spec), spec.linkType);
+  }
+
   /** ICMP echo request/reply (ICMPv6 when the addresses are IPv6). */
   buildIcmpEcho(spec: IcmpEchoSpec): Uint8Array {
     return this.buildFields(echoFields(spec), spec.linkType);
@@ -364,6 +372,8 @@ export class PacketCore {
       ? tcpFields(spec)
       : spec.protocol === "udp"
       ? udpFields(spec)
+      : spec.protocol === "sctp"
+      ? sctpFields(spec)
       : echoFields(spec, spec.type);
     writeSpec(memBuffer, this.#spec, this.#specData, fields);
     const t = wasm.templateCreate(this.#spec, linkType, capacity) as number;
@@ -422,6 +432,13 @@ export class PacketCore {
     if (bytes.length > PacketCore.MAX_FRAME) throw new RangeError("checksum: too many bytes");
     u8.set(bytes, this.#buildOut);
     return wasm.internetChecksum(this.#buildOut, bytes.length) as number;
+  }
+
+  /** CRC32c (Castagnoli, RFC 9260 Appendix A) of `bytes`; SCTP stores it low byte first. */
+  crc32c(bytes: Uint8Array): number {
+    if (bytes.length > PacketCore.MAX_FRAME) throw new RangeError("crc32c: too many bytes");
+    u8.set(bytes, this.#buildOut);
+    return (wasm.crc32c(this.#buildOut, bytes.length) as number) >>> 0;
   }
 
   /** RFC 1624 eqn. 3: checksum after one 16-bit word changes from `oldWord` to `newWord`. */

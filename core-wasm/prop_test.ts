@@ -2,8 +2,8 @@
 // checksums agree with an independent plain-TS implementation; templates agree with the
 // allocating builder.
 
-import { assert, assertEquals, hex, rng } from "./_test_assert.ts";
-import { Gen, type GenCase, mismatch } from "./_test_gen.ts";
+import { assert, assertEquals, hex, rng } from "../tests/testing/assert.ts";
+import { Gen, type GenCase, mismatch, referenceCrc32c } from "./_frame_gen.ts";
 import { Kind, LinkType, packetCore, RecordFlag } from "./mod.ts";
 
 const core = packetCore();
@@ -39,6 +39,13 @@ function checkChecksumsIndependently(frame: Uint8Array, l3: number, l4: number, 
   }
   const total = v === 4 ? be16(frame, l3 + 2) + l3 : be16(frame, l3 + 4) + 40 + l3;
   const seg = frame.slice(l4, total);
+  if (proto === 132) {
+    // SCTP: CRC32c (RFC 9260 Appendix A) over the packet with a zero field, low byte first.
+    const field = new DataView(seg.buffer).getUint32(8, true);
+    seg.fill(0, 8, 12);
+    assertEquals(field, referenceCrc32c(seg), "SCTP CRC32c");
+    return;
+  }
   const off = proto === 6 ? 16 : proto === 17 ? 6 : 2;
   const field = be16(seg, off);
   seg[off] = seg[off + 1] = 0;
@@ -67,7 +74,7 @@ Deno.test("parse(build(x)) == x for 3000 random frames over all kinds and link t
       checkChecksumsIndependently(c.frame, r.l3Offset(0), r.l4Offset(0), r.ipProto(0));
     }
   }
-  assertEquals(kinds.size, 13, [...kinds].join(","));
+  assertEquals(kinds.size, 15, [...kinds].join(","));
 });
 
 Deno.test("checksum and RFC 1624 adjustment agree with the reference", () => {

@@ -191,6 +191,26 @@ export class ParsedRecords {
   urgent(i: number): number {
     return this.#h(i, L.REC_URGENT);
   }
+  /** SCTP verification tag. */
+  sctpVtag(i: number): number {
+    return this.#w(i, L.REC_SCTP_VTAG);
+  }
+  /** Type of the SCTP packet's first chunk (`SctpChunkType`). */
+  sctpChunkType(i: number): number {
+    return this.#b(i, L.REC_SCTP_CHUNK_TYPE);
+  }
+  /** Flags of the first chunk (ABORT's T bit is 1). */
+  sctpChunkFlags(i: number): number {
+    return this.#b(i, L.REC_SCTP_CHUNK_FLAGS);
+  }
+  /** Length of the first chunk, header included, unpadded. */
+  sctpChunkLength(i: number): number {
+    return this.#h(i, L.REC_SCTP_CHUNK_LEN);
+  }
+  /** Initiate tag of a first INIT or INIT ACK chunk. */
+  sctpInitiateTag(i: number): number {
+    return this.#w(i, L.REC_SCTP_INIT_TAG);
+  }
   /** Raw TCP option bytes: a view into the frame. */
   tcpOptions(i: number): Uint8Array {
     const off = this.#h(i, L.REC_TCP_OPT_OFF);
@@ -298,15 +318,15 @@ export class ParsedRecords {
   quotedDstV6(i: number): Uint8Array {
     return this.#view(i, L.REC_QUOTED_DST_V6, 16);
   }
-  /** Quoted TCP/UDP source port. */
+  /** Quoted TCP/UDP/SCTP source port. */
   quotedSrcPort(i: number): number {
     return this.#h(i, L.REC_QUOTED_SRC_PORT);
   }
-  /** Quoted TCP/UDP destination port. */
+  /** Quoted TCP/UDP/SCTP destination port. */
   quotedDstPort(i: number): number {
     return this.#h(i, L.REC_QUOTED_DST_PORT);
   }
-  /** Quoted TCP sequence number. */
+  /** Quoted TCP sequence number, or SCTP verification tag. */
   quotedSeq(i: number): number {
     return this.#w(i, L.REC_QUOTED_SEQ);
   }

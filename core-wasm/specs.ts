@@ -7,6 +7,7 @@
 import type { Address, Mac } from "./_spec.ts";
 import type { FrameBatch } from "./batch.ts";
 import type { LinkType } from "./constants.ts";
+import type { SctpChunk } from "./sctp_chunks.ts";
 import type { TcpOption } from "./tcp_options.ts";
 
 /** Link header fields. Defaults: Ethernet, all-zero MACs, no VLAN tag. */
@@ -78,6 +79,20 @@ export interface UdpSpec extends IpSpec {
   /** Bytes after the header. */
   payload?: Uint8Array;
   /** A checksum one off, that receivers reject (nmap's --badsum). */
+  badChecksum?: boolean;
+}
+
+/** An SCTP packet (RFC 9260): the common header, then chunks. */
+export interface SctpSpec extends IpSpec {
+  /** Source port. */
+  srcPort: number;
+  /** Destination port. */
+  dstPort: number;
+  /** Verification tag (0 on a packet carrying INIT). */
+  vtag?: number;
+  /** Chunks as values or as their bytes (each padded to 4). */
+  chunks: readonly SctpChunk[] | Uint8Array;
+  /** A CRC32c one off, that receivers reject (nmap's --badsum). */
   badChecksum?: boolean;
 }
 
@@ -181,6 +196,7 @@ export type TemplateSpec =
   & (
     | ({ protocol: "tcp" } & TcpSpec)
     | ({ protocol: "udp" } & UdpSpec)
+    | ({ protocol: "sctp" } & SctpSpec)
     | ({ protocol: "icmp" } & IcmpEchoSpec & { type?: number })
   )
   & {
@@ -214,9 +230,9 @@ export interface ProbeTemplate {
   readonly srcPort: Uint16Array;
   /** Destination port. */
   readonly dstPort: Uint16Array;
-  /** TCP sequence numbers. */
+  /** TCP sequence numbers; SCTP verification tags. */
   readonly seq: Uint32Array;
-  /** TCP acknowledgement numbers. */
+  /** TCP acknowledgement numbers; SCTP: the initiate tag of a first INIT chunk. */
   readonly ack: Uint32Array;
   /** IPv4 identification. */
   readonly ipId: Uint16Array;
@@ -229,7 +245,7 @@ export interface ProbeTemplate {
 /** Options for `parseBatch`. */
 export interface ParseOptions {
   /**
-   * Verify IPv4 header, TCP, UDP, ICMP and ICMPv6 checksums (default true). A transport
+   * Verify IPv4 header, TCP, UDP, SCTP (CRC32c), ICMP and ICMPv6 checksums (default true). A transport
    * checksum holding only the pseudo-header sum (Linux CHECKSUM_PARTIAL, common on veth and
    * lo captures) is accepted and flagged `RecordFlag.CSUM_PARTIAL`.
    */

@@ -3,13 +3,13 @@
  * drops everything else before it reaches the ring (and so the receiver is
  * not flooded by our own outgoing frames, which libpcap sees too). Shape as
  * in zmap/nmap: addressed to us, and either ICMP (errors quote our probe) or
- * TCP/UDP aimed at our probe source ports, plus ARP replies / neighbour
+ * TCP/UDP/SCTP aimed at our probe source ports, plus ARP replies / neighbour
  * advertisements when resolving neighbours.
  *
  * @module
  */
 
-import { canonicalIp } from "./ip.ts";
+import { canonicalIp } from "../core-wasm/ip.ts";
 
 /** What our probes look like from the reply's side. */
 export interface ReplyFilterOptions {
@@ -18,7 +18,7 @@ export interface ReplyFilterOptions {
   /** Only replies from these hosts (left out when there are more than 32,
    * where a long filter would cost more than it saves). */
   targets?: string[];
-  /** Source-port range of our TCP/UDP probes (the replies' destination port). */
+  /** Source-port range of our TCP/UDP/SCTP probes (the replies' destination port). */
   ports?: { from: number; to: number };
   /** Let ARP replies through (IPv4 neighbour resolution, ARP ping). */
   arp?: boolean;
@@ -60,7 +60,7 @@ export function replyFilter(opts: ReplyFilterOptions): string {
     const theirs = targets.filter((a) => a.includes(":") === (fam === 6));
     const l3 = fam === 4 ? "ip" : "ip6";
     const icmp = fam === 4 ? "icmp" : "icmp6";
-    const transport = ports ? `((tcp or udp) and ${ports})` : "(tcp or udp)";
+    const transport = ports ? `((tcp or udp or sctp) and ${ports})` : "(tcp or udp or sctp)";
     let clause = `${l3} and ${orList("dst host", mine)} and (${icmp} or ${transport})`;
     if (theirs.length > 0) clause += ` and ${orList("src host", theirs)}`;
     parts.push(`(${clause})`);

@@ -10,7 +10,7 @@
 
 import { type Route, routes as systemRoutes, sortRoutes } from "./routes.ts";
 import { interfaces as systemInterfaces, type NetInterface } from "./interfaces.ts";
-import { bytesEqual, parseIp, prefixMatch } from "./ip.ts";
+import { bytesEqual, parseIp, prefixMatch } from "../core-wasm/ip.ts";
 
 /** One interface row as nmap builds them (an address, or none). */
 interface IfRow {

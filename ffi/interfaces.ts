@@ -16,7 +16,7 @@
 
 import { ffiGranted, readSystemFile } from "./_libc.ts";
 import { netlinkAddresses } from "./netlink.ts";
-import { canonicalIp, formatIPv6, hexToBytes } from "./ip.ts";
+import { canonicalIp, formatIPv6, hexToBytes } from "../core-wasm/ip.ts";
 
 /** Interface flags (IFF_*, <linux/if.h>). */
 export const Iff = {

@@ -8,7 +8,7 @@ import { describeError, OsError, PcapError } from "./errors.ts";
 Deno.test("reply filter: addressed to us, ICMP or our source ports, optional sources/ARP/NDP", () => {
   assert.equal(
     replyFilter({ localAddresses: ["10.251.0.1"], ports: { from: 40000, to: 40255 } }),
-    "(ip and dst host 10.251.0.1 and (icmp or ((tcp or udp) and dst portrange 40000-40255)))",
+    "(ip and dst host 10.251.0.1 and (icmp or ((tcp or udp or sctp) and dst portrange 40000-40255)))",
   );
   assert.equal(
     replyFilter({
@@ -18,8 +18,8 @@ Deno.test("reply filter: addressed to us, ICMP or our source ports, optional sou
       arp: true,
       ndp: true,
     }),
-    "(ip and dst host 10.251.0.1 and (icmp or ((tcp or udp) and dst port 7)) and (src host 10.251.0.2 or src host 10.251.0.3))" +
-      " or (ip6 and dst host fd00:251::1 and (icmp6 or ((tcp or udp) and dst port 7)))" +
+    "(ip and dst host 10.251.0.1 and (icmp or ((tcp or udp or sctp) and dst port 7)) and (src host 10.251.0.2 or src host 10.251.0.3))" +
+      " or (ip6 and dst host fd00:251::1 and (icmp6 or ((tcp or udp or sctp) and dst port 7)))" +
       " or (arp and arp[6:2] = 2) or (icmp6 and ip6[40] = 136)",
   );
   const many = Array.from({ length: 40 }, (_, i) => `10.251.1.${i}`);

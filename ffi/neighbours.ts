@@ -7,7 +7,7 @@
  */
 
 import { ffiGranted, readSystemFile } from "./_libc.ts";
-import { canonicalIp, formatMac, parseMac } from "./ip.ts";
+import { canonicalIp, formatMac, parseMac } from "../core-wasm/ip.ts";
 import { netlinkNeighbours } from "./netlink.ts";
 
 /** ATF_COM: the entry is complete (has a MAC). */

@@ -9,7 +9,7 @@
 
 import { AF_NETLINK, lastError, libc, SOCK_CLOEXEC, SOCK_RAW } from "./_libc.ts";
 import { OsError } from "./errors.ts";
-import { formatIp, formatMac } from "./ip.ts";
+import { formatIp, formatMac } from "../core-wasm/ip.ts";
 
 const NETLINK_ROUTE = 0;
 const NLMSG_ERROR = 2;

@@ -18,7 +18,7 @@ import { type LibPcap, libpcap } from "./_libpcap.ts";
 import { cString, libc, POLLIN } from "./_libc.ts";
 import { type FrameBatch, INDEX_STRIDE } from "./frame_batch.ts";
 import { track, untrack } from "./registry.ts";
-import { formatIPv4, formatIPv6, formatMac } from "./ip.ts";
+import { formatIPv4, formatIPv6, formatMac } from "../core-wasm/ip.ts";
 
 const ERRBUF_SIZE = 256;
 const PCAP_NETMASK_UNKNOWN = 0xffffffff;

@@ -21,7 +21,7 @@ import {
   maskBits,
   parseIp,
   prefixMatch,
-} from "./ip.ts";
+} from "../core-wasm/ip.ts";
 import { netlinkRouteGet } from "./netlink.ts";
 
 /** RTF_* route flags. */

@@ -5,7 +5,7 @@
  * saying that no OS scan was done.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 
 /** The data-file lines of a report, nmap's "/usr/bin/../share/nmap" spelled as its real path. */

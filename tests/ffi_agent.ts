@@ -10,7 +10,7 @@
  * - `access`: rawAccess(), and what opening a capture says.
  * - `hold`: open a promiscuous capture, print "ready", wait (Ctrl-C test).
  * - `tun`: a raw-IP link (tun held by the agent): send and capture on it.
- * - `nexthop`: cli/net/next_hop.ts resolveNextHop (ARP/NDP on the wire).
+ * - `nexthop`: cli/engine/next_hop.ts resolveNextHop (ARP/NDP on the wire).
  *
  * @module
  */
@@ -34,7 +34,11 @@ import {
 } from "../ffi/mod.ts";
 import { formatIfList } from "../ffi/iflist.ts";
 import { TunDevice } from "../ffi/tun.ts";
-import { type NextHopOptions, type NextHopRequest, resolveNextHop } from "../cli/net/next_hop.ts";
+import {
+  type NextHopOptions,
+  type NextHopRequest,
+  resolveNextHop,
+} from "../cli/engine/next_hop.ts";
 import { fromHex, toHex } from "./ffi_frames.ts";
 
 /** A `probe` request. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatIPv6 } from "../ffi/ip.ts";
+import { formatIPv6 } from "../core-wasm/ip.ts";
 
 /** TCP flag bits. */
 export const SYN = 0x02, RST = 0x04, ACK = 0x10;

@@ -4,7 +4,7 @@
  * on stderr, exit 2, no stack trace. No scanning.
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { porthole } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;

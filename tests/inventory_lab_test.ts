@@ -5,7 +5,7 @@
  * store write is retried, then the scan is kept in a file that `inventory import` stores.
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { ndiffText } from "../cli/inventory/diff.ts";
 import { importScan } from "../cli/inventory/import.ts";
 import { openStore } from "../cli/inventory/store.ts";

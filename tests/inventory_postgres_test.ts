@@ -4,7 +4,7 @@
  * that goes away.
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals, assertSameData } from "./testing/assert.ts";
 import { openStore, StoreError } from "../cli/inventory/store.ts";
 import { SCHEMA_VERSION } from "../cli/inventory/schema.ts";
 import { sampleScan } from "./testing/inventory_samples.ts";
@@ -26,7 +26,7 @@ Deno.test({
       assertEquals(store.dialect, "postgres");
       assertEquals(await store.schemaVersion(), SCHEMA_VERSION);
       const id = await store.addScan(scan, "t");
-      assertEquals(await store.loadScan(id), scan);
+      assertSameData(await store.loadScan(id), scan);
       await store.addScan(sampleScan(t0 - day, { "10.0.0.1": [22] }));
     }
     // Over the unix socket too; reopening does not migrate twice.

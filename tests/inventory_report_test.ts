@@ -4,7 +4,7 @@
  * the changes and the inventory; a screenshot is taken; the file fetches and runs nothing.
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { porthole } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * 127.0.0.1 that the test runs. No scanning (imported fixtures).
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { porthole } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;

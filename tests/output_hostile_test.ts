@@ -7,7 +7,7 @@
  * the exact strings.
  */
 
-import type { HostResult, OutputWriter } from "../cli/model.ts";
+import type { HostResult, OutputWriter } from "../cli/model/mod.ts";
 import { GrepableWriter } from "../cli/output/grepable.ts";
 import { JsonWriter } from "../cli/output/json.ts";
 import { XmlWriter } from "../cli/output/xml.ts";

@@ -4,7 +4,7 @@
  * pipelines work on the file, including on a file still being written.
  */
 
-import type { HostResult } from "../cli/model.ts";
+import type { HostResult } from "../cli/model/mod.ts";
 import { JsonWriter } from "../cli/output/json.ts";
 import { FileSink } from "../cli/output/sink.ts";
 import {
@@ -15,9 +15,9 @@ import {
   sampleSummary,
 } from "./testing/output_samples.ts";
 import { missingTools } from "./_oracle.ts";
-import { parseFingerprint } from "../cli/os/fingerprint.ts";
+import { parseFingerprint } from "../cli/model/os_fingerprint.ts";
 import { NMAP_LAB_FINGERPRINT } from "./testing/os_testdata.ts";
-import type { OsResult } from "../cli/os/types.ts";
+import type { OsResult } from "../cli/model/os.ts";
 
 type Schema = Record<string, unknown>;
 

@@ -15,7 +15,7 @@ import type {
   RunInfo,
   RunSummary,
   ScanInfo,
-} from "../cli/model.ts";
+} from "../cli/model/mod.ts";
 import { XmlWriter } from "../cli/output/xml.ts";
 import { GrepableWriter } from "../cli/output/grepable.ts";
 import { FileSink } from "../cli/output/sink.ts";

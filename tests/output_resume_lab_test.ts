@@ -8,7 +8,7 @@
  * scanned only on the ports it still lacked.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, parseNmapNormal, withLab } from "./scan_lab.ts";
 import type { Lab } from "./lab/mod.ts";
 

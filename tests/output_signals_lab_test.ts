@@ -16,7 +16,7 @@
  *   uninterrupted scan's table, in every file.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, parseNmapNormal, withLab } from "./scan_lab.ts";
 import { table } from "./scan_lab.ts";
 import type { Lab } from "./lab/mod.ts";

@@ -5,7 +5,7 @@
  * Needs root and the packages (`deno task lab:capture` installs them); ignored otherwise. Tags "rd".
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labUnavailable } from "./lab/mod.ts";
 import { DAEMONS, installedVersion, RealDaemonsLab, upstreamVersion } from "./lab/real_daemons.ts";
 

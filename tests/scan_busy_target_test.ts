@@ -7,7 +7,7 @@
  * lose a different port or two each run): `deno task bench` runs it beside Porthole.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { expectedState, type Lab } from "./lab/mod.ts";
 import { labTest, ok, tables, withLab } from "./scan_lab.ts";
 

@@ -5,7 +5,7 @@
  * answer (times normalised); without nmap, the scenario's facts.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, normalise, ok, oracleStep, parseNmapNormal, withLab } from "./scan_lab.ts";
 
 Deno.test(

@@ -4,7 +4,7 @@
  * input, and Ctrl-C writing what is known then ending by SIGINT.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { parseNmapNormal } from "./lab/nmap_table.ts";
 import { portholeFlags } from "../tools/artifact.ts";
 

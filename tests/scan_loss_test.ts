@@ -4,7 +4,7 @@
  * the expected answer does not depend on a lossy nmap run.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { labTest, ok, tables, withLab } from "./scan_lab.ts";
 
 const EXPECTED = [

@@ -6,7 +6,7 @@
  * forged replies are the only ones.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, tables, withLab } from "./scan_lab.ts";
 
 const AGENT = new URL("./scan_spoof_agent.ts", import.meta.url).pathname;

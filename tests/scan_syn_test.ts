@@ -3,7 +3,7 @@
  * (both run in the same lab, one after the other).
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { labTest, normalise, ok, oracleStep, tables, withLab } from "./scan_lab.ts";
 
 const PORTS = "22,25,80,135,139,443,9929,31337";

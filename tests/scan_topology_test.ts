@@ -5,7 +5,7 @@
  * gateway and its service address one hop away).
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { haveNmap, type Lab, labSkip, labTest, normalise, ok, withLab } from "./scan_lab.ts";
 
 /** Each host's block of a normal-output report, keyed by its address. */

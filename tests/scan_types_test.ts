@@ -4,7 +4,7 @@
  * --reason, against nmap in the same lab; -sS also against the rules alone.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 
 function rows(text: string): string[] {

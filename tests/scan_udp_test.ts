@@ -8,7 +8,7 @@
  * `deno task bench`.
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { ratelimitSysctls } from "./lab/mod.ts";
 import { type Lab, labTest, ok, oracleStep, tables, withLab } from "./scan_lab.ts";
 import { udpReply } from "./lab/responders.ts";

@@ -5,7 +5,7 @@
  * as nmap says, never the protocol of the probe that was sent back.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import type { Scenario } from "./lab/mod.ts";
 import { labTest, ok, oracleStep, parseNmapNormal, withLab } from "./scan_lab.ts";
 

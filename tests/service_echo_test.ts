@@ -4,12 +4,12 @@
  * probed protocol (the echoed SMB probe is no SMB server).
  */
 
-import { assertEquals } from "../cli/_testing.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { parseOptions } from "../cli/options.ts";
 import { detectServices } from "../cli/service/mod.ts";
 import { builtinProbeDb, loadProbeDb, mergeProbeDbs } from "../cli/service/db.ts";
 import type { ProbeDb } from "../cli/service/probe_db.ts";
-import { loopbackHost, serveTcp, serveUdp } from "../cli/service/_test_servers.ts";
+import { loopbackHost, serveTcp, serveUdp } from "./testing/service_servers.ts";
 
 const NMAP_PROBES = "/usr/share/nmap/nmap-service-probes";
 const haveNmapProbes = (() => {

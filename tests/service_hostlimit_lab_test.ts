@@ -6,7 +6,7 @@
  * with one probe at a time, never an incomplete probe's table guess.
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import type { Scenario } from "./lab/mod.ts";
 import { labTest, ok, oracleStep, parseNmapNormal, withLab } from "./scan_lab.ts";
 

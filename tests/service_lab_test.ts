@@ -5,7 +5,7 @@
  * times are printed (figures, not assertions).
  */
 
-import { assertEquals } from "../cli/engine/_assert.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { labTest, ok, oracleStep, parseNmapNormal, withLab } from "./scan_lab.ts";
 
 const PORTS = "22,25,80,135,139,9929,31337";

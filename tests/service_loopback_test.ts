@@ -4,9 +4,9 @@
  * small custom databases, TLS tunnels, UDP, and hostile servers.
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { parseOptions } from "../cli/options.ts";
-import type { HostResult, ServiceInfo } from "../cli/model.ts";
+import type { HostResult, ServiceInfo } from "../cli/model/mod.ts";
 import {
   detectServices,
   type DetectTuning,
@@ -23,7 +23,7 @@ import {
   serveTcp,
   serveUdp,
   type TestServer,
-} from "../cli/service/_test_servers.ts";
+} from "./testing/service_servers.ts";
 import { missingTools } from "./_oracle.ts";
 
 async function detect(

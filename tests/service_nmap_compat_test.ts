@@ -6,7 +6,7 @@
  * out as nmap names them.
  */
 
-import { assertEquals } from "../cli/_testing.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { parseOptions } from "../cli/options.ts";
 import { detectServices, serviceInfoLine } from "../cli/service/mod.ts";
 import {
@@ -15,7 +15,7 @@ import {
   selfSignedCert,
   serveTcp,
   type TestServer,
-} from "../cli/service/_test_servers.ts";
+} from "./testing/service_servers.ts";
 
 const NMAP_DB = "/usr/share/nmap/nmap-service-probes";
 

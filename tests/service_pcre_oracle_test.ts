@@ -9,7 +9,7 @@
  * Also prints what share of nmap's match lines compile (floor asserted).
  */
 
-import { assert } from "../cli/_testing.ts";
+import { assert } from "./testing/assert.ts";
 import { allRules, parseProbeDb } from "../cli/service/probe_db.ts";
 import { type Node, parsePcre, type Pattern, toJsRegExp } from "../cli/service/pcre.ts";
 import { compileVm, MatchLimitError } from "../cli/service/pcre_vm.ts";

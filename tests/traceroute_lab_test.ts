@@ -6,7 +6,7 @@
  * hops ("Hops 1-3 are the same as for …").
  */
 
-import { assert, assertEquals } from "../cli/engine/_assert.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 import type { Lab } from "./lab/mod.ts";
 

@@ -5,7 +5,7 @@
  *     deno run -A tools/gen_os_db.ts [--runs 4] [--out cli/data/porthole-os-db]
  *
  * For each configuration below it brings up the "scanme" lab (tag os2), sets the target
- * namespace's sysctls, runs cli/os/measure.ts inside the scanner namespace `--runs` times (one
+ * namespace's sysctls, runs tools/os_measure.ts inside the scanner namespace `--runs` times (one
  * try each) and turns the fingerprints into one reference entry: attributes that never varied
  * are written as measured, the timing-dependent SEQ values as ranges around what was seen,
  * TTLs as nmap's database writes them (T=3B-45%TG=40 for an initial 64).
@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { Lab } from "../tests/lab/mod.ts";
-import type { OsResult } from "../cli/os/types.ts";
+import type { OsResult } from "../cli/model/os.ts";
 import type { FpTest } from "../cli/os/match.ts";
 import { TEST_ORDER } from "../cli/os/db.ts";
 
@@ -127,7 +127,7 @@ async function main() {
             Deno.execPath(),
             "run",
             "-A",
-            "cli/os/measure.ts",
+            "tools/os_measure.ts",
             "--target",
             target.v4,
             "--open",

@@ -5,7 +5,7 @@
  *
  *     deno run --allow-read --allow-write --allow-run=dpkg-query tools/gen_services.ts [SRC]
  *
- * Only TCP and UDP rows are kept (Porthole scans no SCTP). Rows keep the
+ * TCP, UDP and SCTP rows are kept (other protocols have no ports). Rows keep the
  * file's order, because nmap breaks ratio ties by file order (a stable sort),
  * and that order decides which ports make the top-1000 list.
  *
@@ -51,11 +51,11 @@ try {
   // Not a Debian system: the hash still identifies the source.
 }
 
-type Proto = "tcp" | "udp";
+type Proto = "tcp" | "udp" | "sctp";
 const cols = () => ({ ports: [] as string[], names: [] as string[], ratios: [] as string[] });
-const rows: Record<Proto, ReturnType<typeof cols>> = { tcp: cols(), udp: cols() };
-const ranked: Record<Proto, { port: number; micro: number }[]> = { tcp: [], udp: [] };
-const last: Record<Proto, number> = { tcp: 0, udp: 0 };
+const rows: Record<Proto, ReturnType<typeof cols>> = { tcp: cols(), udp: cols(), sctp: cols() };
+const ranked: Record<Proto, { port: number; micro: number }[]> = { tcp: [], udp: [], sctp: [] };
+const last: Record<Proto, number> = { tcp: 0, udp: 0, sctp: 0 };
 const seen = new Set<string>();
 let lineno = 0;
 for (const line of text.split("\n")) {
@@ -67,7 +67,7 @@ for (const line of text.split("\n")) {
   if (!m) continue;
   const port = Number(m[1]);
   const proto = m[2];
-  if (proto !== "tcp" && proto !== "udp") continue;
+  if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") continue;
   const key = `${port}/${proto}`;
   if (seen.has(key)) continue; // nmap keeps the first of duplicated rows
   seen.add(key);
@@ -106,10 +106,11 @@ const body = JSON.stringify(
     size: bytes.length,
     fnv1a32: fnv1a32(bytes),
     license: "nmap-services is (C) Insecure.Com LLC, distributed under the Nmap Public Source " +
-      "License (https://nmap.org/npsl/); this is a derived table of its TCP and UDP rows.",
+      "License (https://nmap.org/npsl/); this is a derived table of its TCP, UDP and SCTP rows.",
     format: "see tools/gen_services.ts",
     ...columns("tcp"),
     ...columns("udp"),
+    ...columns("sctp"),
   },
   null,
   2,
@@ -128,5 +129,5 @@ export const SERVICES_SOURCE =
 `,
 );
 console.log(
-  `wrote ${out.pathname}: tcp ${rows.tcp.names.length}, udp ${rows.udp.names.length} rows`,
+  `wrote ${out.pathname}: tcp ${rows.tcp.names.length}, udp ${rows.udp.names.length}, sctp ${rows.sctp.names.length} rows`,
 );

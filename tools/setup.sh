@@ -45,3 +45,12 @@ fi
 if [ ! -x node_modules/.bin/deno ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# `deno bundle` fetches its esbuild from npm on first use; the artifact tests bundle inside the
+# suite's network namespace, which has no way out: fetch it now, while the registry is reachable.
+DENO_NO_UPDATE_CHECK=1 node_modules/.bin/deno task -q bundle >/dev/null
+# The real-daemons lab's daemons (OpenSSH, Exim, BIND, Samba, … from Debian) for the -sV and
+# script tests; installed, never started here.
+if [ "$(id -u)" = 0 ]; then
+  DENO_NO_UPDATE_CHECK=1 node_modules/.bin/deno run --allow-all tests/lab/install_daemons.ts
+fi

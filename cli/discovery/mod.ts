@@ -13,20 +13,21 @@
  */
 
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
-import { Kind, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
+import { Kind, nmapInit, ParseError, RecordFlag, TcpFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import type { RawSession } from "../engine/raw_session.ts";
+import { createFrameBatch, type FrameBatch, type RawSession } from "../engine/raw_session.ts";
 import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
 import { connectVerdict } from "../scans/connect.ts";
 import { icmpReason } from "../scans/tcp_rules.ts";
-import { MAX_TRIES } from "../scans/tcp_raw.ts";
-import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
-import { formatMac, parseIPv4, parseIPv6, parseMac } from "../../ffi/ip.ts";
-import { neighbourMac } from "../../ffi/mod.ts";
+import { tcpProbeModule } from "../scans/tcp_raw.ts";
+import { MAX_TRIES, replyTry } from "../scans/probe_scan.ts";
+import { sctpInitModule, sctpReplyVerdict } from "../scans/sctp_init.ts";
+import { formatMac } from "../../core-wasm/ip.ts";
+import { resolveNextHops } from "../engine/next_hop_mac.ts";
 import { discoveryMethod, type PingProbe } from "./plan.ts";
 import { completedInfo, nameIp } from "../engine/chatter.ts";
 import { Connects } from "../engine/connects.ts";
@@ -40,6 +41,20 @@ const ARP_TIMEOUT_MS = 200;
  * frames on a segment just brought up wait for the link, and answer about a second late. */
 const ARP_RETRY_HOLD_MS = 1000;
 const PING_SALT = 0x50494e47; // "PING"
+
+/** nmap's reason for a TCP or SCTP answer to a ping (scan_engine_raw.cc). */
+function pingReason(rec: ParsedRecords, i: number): string {
+  if (rec.kind(i) === Kind.SCTP) {
+    // INIT ACK or ABORT, and "unknown-response" for any other chunk.
+    return sctpReplyVerdict(rec.sctpChunkType(i))?.reason ?? "unknown-response";
+  }
+  const tf = rec.tcpFlags(i);
+  return tf & TcpFlag.RST
+    ? "reset"
+    : (tf & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)
+    ? "syn-ack"
+    : "tcp-response";
+}
 
 function isLoopbackAddress(h: ScanHost): boolean {
   return h.family === 4 ? h.v4 >>> 24 === 127 : h.address === "::1";
@@ -163,100 +178,6 @@ async function chatty(
   task?.done(completedInfo("hosts", hosts.length, 0, 0));
 }
 
-/**
- * Make sure `route` knows its next hop's MAC (ARP / neighbour solicitation
- * on the wire when the kernel's table has none). Returns false when the
- * next hop does not answer (nmap: "Failed to determine dst MAC address").
- */
-export async function ensureNextHopMac(ctx: EngineContext, route: RawRoute): Promise<boolean> {
-  return (await resolveNextHops(ctx, [route])).size === 0;
-}
-
-/** One resolution at a time per session: concurrent pollers would steal each other's replies. */
-const sessionLocks = new WeakMap<object, Promise<unknown>>();
-
-/**
- * Resolve the next-hop MACs of `routes` at once: the kernel's neighbour
- * table first, then ARP requests / neighbour solicitations for the rest,
- * five rounds of nmap's 200 ms ARP timeout (so 20% loss each way still
- * leaves only 0.36^5 odds of a false failure). Returns the routes whose next
- * hop never answered.
- */
-export async function resolveNextHops(
-  ctx: EngineContext,
-  routes: RawRoute[],
-): Promise<Set<RawRoute>> {
-  const need = [...new Set(routes)].filter((r) =>
-    !r.dstMac && r.linkKind === "ethernet" && !r.loopback
-  );
-  for (const r of need) {
-    try {
-      const mac = neighbourMac(r.nextHop, r.iface);
-      if (mac) r.dstMac = parseMac(mac) ?? undefined;
-    } catch {
-      // ask the wire
-    }
-  }
-  const bySession = new Map<RawSession<ParsedRecords>, RawRoute[]>();
-  for (const r of need) {
-    if (r.dstMac) continue;
-    const s = ctx.raw!.sessions.get(r);
-    bySession.set(s, [...(bySession.get(s) ?? []), r]);
-  }
-  await Promise.all([...bySession].map(([session, list]) => {
-    const prev = sessionLocks.get(session) ?? Promise.resolve();
-    const job = prev.then(() => resolveOn(ctx, session, list));
-    sessionLocks.set(session, job.catch(() => {}));
-    return job;
-  }));
-  return new Set(need.filter((r) => !r.dstMac));
-}
-
-async function resolveOn(
-  ctx: EngineContext,
-  session: RawSession<ParsedRecords>,
-  routes: RawRoute[],
-): Promise<void> {
-  const core = ctx.raw!.core;
-  const byHop = new Map<string, RawRoute[]>();
-  for (const r of routes) {
-    const key = r.family === 4 ? String(ipv4Number(r.nextHop)) : v6Key(parseIPv6(r.nextHop)!);
-    byHop.set(key, [...(byHop.get(key) ?? []), r]);
-  }
-  const frameFor = (r: RawRoute) =>
-    r.family === 4
-      ? core.buildArpRequest({ senderMac: r.srcMac, senderIp: r.sourceBytes, targetIp: r.nextHop })
-      : core.buildNeighborSolicitation({ srcMac: r.srcMac, src: r.sourceBytes, target: r.nextHop });
-  const learn = (key: string, mac: Uint8Array) => {
-    for (const r of byHop.get(key) ?? []) r.dstMac ??= mac.slice();
-  };
-  for (let attempt = 0; attempt < 5 && !ctx.signal.aborted; attempt++) {
-    const pending = [...byHop.values()].filter((l) => !l[0]!.dstMac);
-    if (pending.length === 0) break;
-    for (const l of pending) session.send(frameFor(l[0]!));
-    const until = performance.now() + 200;
-    while (performance.now() < until && [...byHop.values()].some((l) => !l[0]!.dstMac)) {
-      session.poll((rec, n) => {
-        for (let i = 0; i < n; i++) {
-          if (rec.status(i) !== ParseError.OK) continue;
-          const k = rec.kind(i);
-          if (k === Kind.ARP && rec.arpOp(i) === 2) {
-            learn(String(rec.arpSenderIp(i)), rec.arpSenderMac(i));
-          } else if (k === Kind.NDP_NA) {
-            learn(v6Key(rec.ndpTarget(i)), rec.ndpLinkAddr(i) ?? rec.srcMac(i));
-          }
-        }
-      });
-      await session.wait(Math.max(1, until - performance.now()));
-    }
-  }
-}
-
-function ipv4Number(text: string): number {
-  const b = parseIPv4(text)!;
-  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-}
-
 /** Raw pings to `hosts` (all on `route`); probes[h] lists host h's probes. */
 async function rawPing(
   ctx: EngineContext,
@@ -311,7 +232,6 @@ async function rawPing(
   // --ttl, --data*, --badsum, -g and -D shape pings as they shape port scan probes (nmap's).
   const shaping = ctx.opts.shaping ?? {};
   const fixedPort = shaping.sourcePort;
-  const payloadLen = shaping.payload?.length ?? 0;
   const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
     a !== null && (a.includes(":") ? 6 : 4) === route.family
   );
@@ -365,6 +285,21 @@ async function rawPing(
           window: 1024,
           options: flags === TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
           payload: shaping.payload,
+          badChecksum: shaping.badsum,
+        });
+      }
+      case "sctp": {
+        // -PY: the -sY module's INIT; the tag (initiate tag) as the port scan's.
+        const sport = fixedPort ?? cookies.sourcePort(pd, probe.port, tryNo);
+        const cookie = cookies.sequence(pd, probe.port, sport);
+        return core.buildSctp({
+          ...base,
+          srcPort: sport,
+          dstPort: probe.port,
+          vtag: 0,
+          chunks: [
+            nmapInit(fixedPort === undefined ? cookie : FlowCookies.withTry(cookie, tryNo), pd),
+          ],
           badChecksum: shaping.badsum,
         });
       }
@@ -433,6 +368,18 @@ async function rawPing(
     async wait(ms) {
       await session.wait(ms);
     },
+  };
+
+  // The port scan's modules for the TCP and SCTP pings (their probes are built below, one by one).
+  const moduleShaping = {
+    ttl: shaping.ttl ?? 64,
+    payload: shaping.payload,
+    badsum: shaping.badsum,
+  };
+  const pingModules = {
+    syn: tcpProbeModule("syn", moduleShaping),
+    ack: tcpProbeModule("ack", moduleShaping),
+    sctp: sctpInitModule(moduleShaping),
   };
 
   // On a shared Ethernet the reply's source MAC is the host's (nmap's
@@ -518,43 +465,30 @@ async function rawPing(
         const match = matchQuoted(h, qp, rec, i);
         if (!match) continue;
         up(h, match.p, match.tryNo, at, icmpReason(fam, type, rec.icmpCode(i)), rec.ttl(i));
-      } else if (k === Kind.TCP) {
+      } else if (k === Kind.TCP || k === Kind.SCTP) {
+        // SYN, ACK and SCTP INIT pings: the port scan's probe modules validate the replies.
         const h = hostOf(rec, i);
         if (h === undefined) continue;
         const port = rec.srcPort(i);
         const list = probes[h]!;
         for (let p = 0; p < list.length; p++) {
           const pr = list[p]!;
-          if ((pr.type !== "syn" && pr.type !== "ack") || pr.port !== port) continue;
-          const pd = probeDigest(h, p);
-          const dport = rec.dstPort(i);
-          const tf = rec.tcpFlags(i);
-          const space = pr.type === "syn" ? 1 : 0;
-          const seq = cookies.sequence(pd, port, dport);
-          let tryNo: number;
-          if (fixedPort === undefined) {
-            tryNo = cookies.tryNumber(pd, port, dport, MAX_TRIES);
-            if (tryNo < 0) continue;
-            // A RST acknowledges the probe's payload too; a SYN-ACK only the SYN.
-            const ok = FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space) ||
-              (payloadLen > 0 &&
-                FlowCookies.matches(seq, tf, rec.seq(i), rec.ack(i), space + payloadLen));
-            if (!ok) continue;
-          } else {
-            if (dport !== fixedPort) continue;
-            const got = tf & TcpFlag.ACK ? rec.ack(i) - space : rec.seq(i);
-            tryNo = FlowCookies.tryOf(seq, got, MAX_TRIES);
-            if (tryNo < 0 && payloadLen > 0 && tf & TcpFlag.ACK) {
-              tryNo = FlowCookies.tryOf(seq, got - payloadLen, MAX_TRIES);
-            }
-            if (tryNo < 0) continue;
-          }
-          const reason = tf & TcpFlag.RST
-            ? "reset"
-            : (tf & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)
-            ? "syn-ack"
-            : "tcp-response";
-          up(h, p, tryNo, at, reason, rec.ttl(i));
+          if (pr.type !== "syn" && pr.type !== "ack" && pr.type !== "sctp") continue;
+          const module = pingModules[pr.type];
+          if (module.replyKind !== k || pr.port !== port) continue;
+          const tryNo = replyTry(
+            cookies,
+            probeDigest(h, p),
+            port,
+            rec.dstPort(i),
+            fixedPort,
+            module,
+            rec,
+            i,
+            false,
+          );
+          if (tryNo < 0) continue;
+          up(h, p, tryNo, at, pingReason(rec, i), rec.ttl(i));
           break;
         }
       } else if (k === Kind.UDP) {
@@ -596,18 +530,13 @@ async function rawPing(
         if (rec.quotedIcmpId(i) === (pd & 0xffff)) return { p, tryNo: rec.quotedIcmpSeq(i) };
       } else if (proto === 6 && (pr.type === "syn" || pr.type === "ack")) {
         if (rec.quotedDstPort(i) !== pr.port) continue;
+        const module = pingModules[pr.type];
         const sport = rec.quotedSrcPort(i);
-        const seq = cookies.sequence(pd, pr.port, sport);
-        if (fixedPort !== undefined) {
-          const tryNo = sport === fixedPort
-            ? FlowCookies.tryOf(seq, rec.quotedSeq(i), MAX_TRIES)
-            : -1;
-          if (tryNo >= 0) return { p, tryNo };
-          continue;
-        }
-        const tryNo = cookies.tryNumber(pd, pr.port, sport, MAX_TRIES);
-        if (tryNo >= 0 && rec.quotedSeq(i) >>> 0 === seq >>> 0) return { p, tryNo };
-      } else if (proto === 17 && pr.type === "udp") {
+        const tryNo = replyTry(cookies, pd, pr.port, sport, fixedPort, module, rec, i, true);
+        if (tryNo >= 0) return { p, tryNo };
+      } else if ((proto === 17 && pr.type === "udp") || (proto === 132 && pr.type === "sctp")) {
+        // A UDP quote has nothing keyed but the port; an SCTP one quotes our zero verification
+        // tag: the source-port cookie vouches alone (-g: the try cannot be told; the first).
         if (rec.quotedDstPort(i) !== pr.port) continue;
         const tryNo = fixedPort === undefined
           ? cookies.tryNumber(pd, pr.port, rec.quotedSrcPort(i), MAX_TRIES)

@@ -24,6 +24,7 @@ export type PingProbe =
   | { type: "syn"; port: number }
   | { type: "ack"; port: number }
   | { type: "udp"; port: number }
+  | { type: "sctp"; port: number }
   | { type: "connect"; port: number }
   | { type: "arp" }
   | { type: "nd" };
@@ -66,7 +67,7 @@ export function discoveryMethod(
   const probes: PingProbe[] = [];
   const explicit = d.explicit &&
     (d.echo || d.timestamp || d.mask || d.synPorts.length > 0 || d.ackPorts.length > 0 ||
-      d.udpPorts.length > 0);
+      d.udpPorts.length > 0 || (d.sctpPorts?.length ?? 0) > 0);
   if (!explicit) {
     probes.push({ type: "echo" }, { type: "syn", port: 443 }, { type: "ack", port: 80 });
     if (place.family === 4) probes.push({ type: "timestamp" });
@@ -79,6 +80,7 @@ export function discoveryMethod(
   for (const port of d.synPorts) probes.push({ type: "syn", port });
   for (const port of d.ackPorts) probes.push({ type: "ack", port });
   for (const port of d.udpPorts) probes.push({ type: "udp", port });
+  for (const port of d.sctpPorts ?? []) probes.push({ type: "sctp", port });
   if (probes.length === 0) probes.push({ type: "echo" });
   return { kind: "probe", probes, raw: true };
 }

@@ -1,4 +1,4 @@
-import { assertEquals } from "../engine/_assert.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { discoveryMethod } from "./plan.ts";
 import type { DiscoveryOptions } from "../options_types.ts";
 

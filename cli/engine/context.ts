@@ -1,13 +1,12 @@
 /**
- * What every phase of a run shares: options, timing plan, the per-run cookie
+ * What every phase of a run shares: the engine's configuration, timing plan, the per-run cookie
  * key, the abort signal (Ctrl-C), the packet core and one raw session per
  * route (opened on first use, closed at the end of the run).
  *
  * @module
  */
 
-import type { ScriptRunner } from "../scripts/mod.ts";
-import type { Options } from "../options_types.ts";
+import type { EngineConfig } from "./config.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
@@ -16,7 +15,6 @@ import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
 import type { ScanHost } from "./host.ts";
-import type { HopCache } from "../trace/trace.ts";
 
 /** Lines for the user: `info` is nmap's verbose stdout chatter, `warn` goes to stderr. */
 export interface RunLog {
@@ -31,15 +29,13 @@ export interface RawPlumbing {
 }
 
 export interface EngineContext {
-  opts: Options;
+  opts: EngineConfig;
   plan: TimingPlan;
   jar: CookieJar;
   cookies: FlowCookies;
   signal: AbortSignal;
   log: RunLog;
   raw?: RawPlumbing;
-  /** --traceroute: the hops every trace of the run met so far (nmap's global hop cache). */
-  hops?: HopCache;
   /**
    * -D: the source address of each copy of a raw probe, in sending order; null is the scanner's
    * own (the only copy whose replies count). Absent: one copy, ours.
@@ -51,8 +47,6 @@ export interface EngineContext {
   packetTrace?: (line: string) => void;
   /** Host discovery found `host` up and a port scan follows (XML's <hosthint>). */
   hostHint?: (host: ScanHost) => void;
-  /** -sC/--script: the scripts, loaded once for the run (cli/scripts/mod.ts). */
-  scripts?: ScriptRunner;
   /** The status meter (--stats-every, Enter, -v): fed settled/total probes. */
   progress?: {
     update(done: number, total: number): void;

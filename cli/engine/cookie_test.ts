@@ -1,4 +1,8 @@
-import { assert, assertEquals as assertEquals_, assertNotEquals } from "./_assert.ts";
+import {
+  assert,
+  assertEquals as assertEquals_,
+  assertNotEquals,
+} from "../../tests/testing/assert.ts";
 import { TcpFlag } from "../../core-wasm/mod.ts";
 import { CookieJar, FlowCookies, SOURCE_PORT_BASE } from "./cookie.ts";
 

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import {
   type BudgetClock,
   budgetFor,

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { HostAddress, HostResult, PortResult } from "../model.ts";
+import type { HostAddress, HostResult, PortResult } from "../model/mod.ts";
 import type { HostTiming } from "./scheduler.ts";
 import type { RawRoute } from "./route.ts";
 import type { CookieJar } from "./cookie.ts";
-import { parseIp } from "../../ffi/ip.ts";
+import { parseIp } from "../../core-wasm/ip.ts";
 
 /** What targets.ts yields (structurally; kept local so the engine needs no parser). */
 export interface TargetLike {

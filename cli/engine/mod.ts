@@ -15,7 +15,7 @@
  *   interface+source for the run, routes through a {@link RouteCache}, the
  *   per-run cookies, abort signal, log, -v chatter and progress meter.
  * - {@link ScanHost} (host.ts): a target through discovery, scans and output.
- * - `runScan` (run.ts): the whole run behind cli/main.ts.
+ * - `EngineConfig` (config.ts): the narrow configuration the application (cli/app/) builds.
  *
  * A raw scan module is then: build a probe template, `emit` patches one probe
  * (source port = cookies.sourcePort(host, dport, try), seq = cookies.sequence(...)),
@@ -43,6 +43,7 @@ export { FeistelPermutation, IdentityPermutation, probeOrder } from "./permutati
 export type { Permutation } from "./permutation.ts";
 export { newCookies, SessionPool } from "./context.ts";
 export type { EngineContext, RawPlumbing, RunLog } from "./context.ts";
+export type { EngineConfig } from "./config.ts";
 export { ScanHost, v6Key } from "./host.ts";
 export type { TargetLike } from "./host.ts";
 export { Chatter } from "./chatter.ts";

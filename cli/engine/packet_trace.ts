@@ -4,6 +4,7 @@
  *
  *     SENT (0.0758s) TCP 10.0.0.1:38889 > 10.0.0.2:22 S ttl=39 id=26059 iplen=44  seq=4055104871 win=1024 <mss 1460>
  *     RCVD (0.0758s) TCP 10.0.0.2:22 > 10.0.0.1:38889 SA ttl=64 id=0 iplen=44  seq=3307279172 win=64240 <mss 1460>
+ *     SENT (0.4458s) SCTP 127.0.0.1:50095 > 127.0.0.1:80 ttl=46 id=41888 iplen=52
  *     RCVD (0.1653s) ICMP [10.0.0.2 > 10.0.0.1 Port unreachable (type=3/code=3) ] IP [ttl=64 id=42729 iplen=56 ]
  *     SENT (0.0405s) ARP who-has 10.0.0.2 tell 10.0.0.1
  *     CONN (0.0693s) TCP localhost > 10.0.0.2:22 => Connected
@@ -105,7 +106,10 @@ function icmpv4(b: Uint8Array, at: number, end: number, src: string, dst: string
       extra = `id=${id} seq=${seq}`;
       break;
     case 3:
-      name = UNREACHABLE[code] ?? "Destination unreachable";
+      // nmap names the protocol a quoted datagram carried.
+      name = code === 2 && at + 28 <= end
+        ? `Protocol ${b[at + 17]} unreachable`
+        : UNREACHABLE[code] ?? "Destination unreachable";
       break;
     case 11:
       name = code === 0 ? "TTL=0 during transit" : "TTL=0 during reassembly";
@@ -171,6 +175,9 @@ function describeIp(b: Uint8Array, at: number): string | undefined {
   }
   if (proto === 17 && l4 + 8 <= end) {
     return `UDP ${src}:${v.getUint16(l4)} > ${dst}:${v.getUint16(l4 + 2)} ${ipinfo}`;
+  }
+  if (proto === 132 && l4 + 12 <= end) {
+    return `SCTP ${src}:${v.getUint16(l4)} > ${dst}:${v.getUint16(l4 + 2)} ${ipinfo}`;
   }
   if (proto === 1 && version === 4 && l4 + 4 <= end) {
     return `${icmpv4(b, l4, end, src, dst)} IP [${ipinfo}]`;

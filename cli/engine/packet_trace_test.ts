@@ -92,3 +92,16 @@ Deno.test("connectOutcome: nmap's CONN results", () => {
     "Network is unreachable",
   );
 });
+
+Deno.test("describeFrame: nmap's SCTP INIT and the protocol unreachable quoting it", () => {
+  const init = "45000034fa26000026849c1d7f0000017f000001" +
+    "c7a600500000000038a19a8e010000140ca36bcf00008000000a0800cdc01975";
+  assert.equal(
+    describeFrame(hex(init), 12),
+    "SCTP 127.0.0.1:51110 > 127.0.0.1:80 ttl=38 id=64038 iplen=52 ",
+  );
+  assert.equal(
+    describeFrame(hex("45c0005028f20000400152f97f0000017f000001" + "0302791000000000" + init), 12),
+    "ICMP [127.0.0.1 > 127.0.0.1 Protocol 132 unreachable (type=3/code=2) ] IP [ttl=64 id=10482 iplen=80 ]",
+  );
+});

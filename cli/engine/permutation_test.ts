@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { FeistelPermutation, IdentityPermutation, probeOrder } from "./permutation.ts";
 
 Deno.test("permutation: is a bijection for many sizes", () => {

@@ -29,6 +29,11 @@ import type { FrameBatch } from "../../ffi/frame_batch.ts";
 import type { RawRoute } from "./route.ts";
 import { fragmentIpv4 } from "../../core-wasm/mod.ts";
 
+// What a session's users need from the OS edge, so that they never import it themselves: the
+// capture filter for replies to us, and a frame batch of their own to fill.
+export { replyFilter, type ReplyFilterOptions } from "../../ffi/filter.ts";
+export { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
+
 /** What sends frames: a packet socket, or (loopback) a raw IP socket. */
 interface FrameSender {
   sendBatch(batch: FrameBatch, count: number): number;

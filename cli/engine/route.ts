@@ -15,7 +15,7 @@ import {
   routeTo,
   sortRoutes,
 } from "../../ffi/mod.ts";
-import { canonicalIp, parseIp, parseMac, prefixMatch } from "../../ffi/ip.ts";
+import { canonicalIp, parseIp, parseMac, prefixMatch } from "../../core-wasm/ip.ts";
 
 /** A resolved path to one target (or to every target sharing it). */
 export interface RawRoute {
@@ -56,7 +56,7 @@ const ZERO_MAC = new Uint8Array(6);
  * Resolve the route to `target` (IPv4 or IPv6 text), honouring -e (`iface`),
  * -S (`source`) and --spoof-mac (`srcMac`, instead of the interface's MAC),
  * through ffi's routeTo. The next hop's MAC comes from the kernel's neighbour table; when it is missing `dstMac` stays undefined and
- * the caller resolves it actively (cli/net/next_hop.ts).
+ * the caller resolves it actively (cli/engine/next_hop.ts).
  */
 export function resolveRoute(
   target: string,

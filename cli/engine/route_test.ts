@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { resolveRoute, RouteError, sourceOptionsProblem } from "./route.ts";
 import type { NetInterface } from "../../ffi/mod.ts";
 import { RawSession } from "./raw_session.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { type ProbeIo, Scheduler, STALL_MS } from "./scheduler.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 

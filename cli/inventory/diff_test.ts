@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { changeEvents, ndiffText, ndiffXml } from "./diff.ts";
 import { importScan } from "./import.ts";
 import { opcodes } from "./sequence.ts";

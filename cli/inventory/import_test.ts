@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals, assertSameData } from "../../tests/testing/assert.ts";
 import { JsonWriter } from "../output/json.ts";
 import { XmlWriter } from "../output/xml.ts";
 import {
@@ -121,7 +121,7 @@ Deno.test("inventory import: masscan -oJ (new and old layouts) and -oL give the 
 
 Deno.test("inventory import: the inventory's own JSON round-trips", () => {
   const s = sampleScan(1_700_000_000_000, { "10.0.0.1": [22, 443] });
-  assertEquals(importScan(inventoryJson(s)), s);
+  assertSameData(importScan(inventoryJson(s)), s);
 });
 
 Deno.test("inventory import: bad input is one ImportError naming the file", () => {

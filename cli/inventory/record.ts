@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model.ts";
+import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model/mod.ts";
 import { foldPorts } from "../output/extraports.ts";
 import { withReportedService } from "../output/table_service.ts";
 import type { ServicesDb } from "../services_db.ts";

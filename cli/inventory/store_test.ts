@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals, assertSameData } from "../../tests/testing/assert.ts";
 import { sampleScan } from "../../tests/testing/inventory_samples.ts";
 import { openStore, StoreError } from "./store.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
@@ -12,7 +12,7 @@ Deno.test("inventory store (SQLite): a scan goes in and comes out whole; migrati
       await using store = await openStore(path);
       assertEquals(await store.schemaVersion(), SCHEMA_VERSION);
       const id = await store.addScan(scan, "test");
-      assertEquals(await store.loadScan(id), scan);
+      assertSameData(await store.loadScan(id), scan);
     }
     // Reopening migrates nothing twice and keeps the data.
     await using again = await openStore(path);

@@ -12,7 +12,15 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { FpTest } from "./match.ts";
+import type { FpTest, IpIdClass, TsClass } from "../model/os.ts";
+
+export {
+  difficulty,
+  IPID_CLASS_TEXT,
+  type IpIdClass,
+  TS_CLASS_TEXT,
+  type TsClass,
+} from "../model/os.ts";
 
 const hex = (n: number) => (n >>> 0).toString(16).toUpperCase();
 
@@ -401,58 +409,6 @@ export function finishTtl(tests: FpTest[], distance: number): number {
 }
 
 // --- SEQ ---------------------------------------------------------------------------------------
-
-/** nmap's IPID_SEQ_* classes. */
-export type IpIdClass =
-  | "unknown"
-  | "incr"
-  | "broken-incr"
-  | "rpi"
-  | "rd"
-  | "constant"
-  | "zero"
-  | "incr-by-2";
-
-/** nmap's TS_SEQ_* classes. */
-export type TsClass = "unknown" | "zero" | "2hz" | "100hz" | "1000hz" | "other" | "unsupported";
-
-/** The text nmap prints for an IP ID class (ipidclass2ascii). */
-export const IPID_CLASS_TEXT: Record<IpIdClass, string> = {
-  constant: "Duplicated ipid (!)",
-  incr: "Incremental",
-  "incr-by-2": "Incrementing by 2",
-  "broken-incr": "Broken little-endian incremental",
-  rd: "Randomized",
-  rpi: "Random positive increments",
-  zero: "All zeros",
-  unknown: "Busy server or unknown class",
-};
-
-/** The text nmap writes for a timestamp class (tsseqclass2ascii). */
-export const TS_CLASS_TEXT: Record<TsClass, string> = {
-  zero: "zero timestamp",
-  "2hz": "2HZ",
-  "100hz": "100HZ",
-  "1000hz": "1000HZ",
-  other: "other",
-  unsupported: "none returned (unsupported)",
-  unknown: "unknown class",
-};
-
-/** nmap's seqidx2difficultystr. */
-export function difficulty(index: number): string {
-  return index < 3
-    ? "Trivial joke"
-    : index < 6
-    ? "Easy"
-    : index < 11
-    ? "Medium"
-    : index < 12
-    ? "Formidable"
-    : index < 16
-    ? "Worthy challenge"
-    : "Good luck!";
-}
 
 /** nmap's identify_sequence over consecutive IP ID differences. */
 function identifySequence(n: number, diffs: number[], localhost: boolean): IpIdClass {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { packetCore } from "../../core-wasm/mod.ts";
 import {
   crc32,

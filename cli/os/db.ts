@@ -26,23 +26,11 @@
 import { type CompiledExpr, compileExpr } from "./expr.ts";
 import PORTHOLE_OS_DB from "../data/porthole-os-db" with { type: "text" };
 import { findDataFile, noteDataFileRead } from "../data_files.ts";
+import type { OsClass } from "../model/os.ts";
+import { TEST_ORDER } from "../model/os_fingerprint.ts";
 
-/** The thirteen tests in nmap's display order. */
-export const TEST_ORDER = [
-  "SEQ",
-  "OPS",
-  "WIN",
-  "ECN",
-  "T1",
-  "T2",
-  "T3",
-  "T4",
-  "T5",
-  "T6",
-  "T7",
-  "U1",
-  "IE",
-] as const;
+export type { OsClass } from "../model/os.ts";
+export { TEST_ORDER } from "../model/os_fingerprint.ts";
 
 /** A test name ("SEQ", "T1", …). */
 export type TestName = typeof TEST_ORDER[number];
@@ -63,16 +51,6 @@ export const TEST_ATTRIBUTES: Readonly<Record<TestName, readonly string[]>> = {
   U1: ["R", "DF", "T", "TG", "IPL", "UN", "RIPL", "RID", "RIPCK", "RUCK", "RUD"],
   IE: ["R", "DFI", "T", "TG", "CD"],
 };
-
-/** One `Class` line (and the `CPE` lines under it). */
-export interface OsClass {
-  vendor: string;
-  family: string;
-  /** Absent when the line leaves it empty (nmap: NULL). */
-  generation?: string;
-  deviceType: string;
-  cpe: string[];
-}
 
 /** One attribute of a reference test: its expression and what it is worth. */
 export interface RefAttribute {

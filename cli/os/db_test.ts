@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { loadOsDb, OsDbError, parseOsDb } from "./db.ts";
 
 import { SMALL_DB } from "../../tests/testing/os_testdata.ts";
@@ -171,7 +171,7 @@ Deno.test("the built-in database parses and names its source", async () => {
 Deno.test("mergeOsDbs: nmap's prints, then Porthole's, each test line scored under its own id", async () => {
   const { mergeOsDbs } = await import("./db.ts");
   const { matchFingerprint } = await import("./match.ts");
-  const { parseFingerprint } = await import("./fingerprint.ts");
+  const { parseFingerprint } = await import("../model/os_fingerprint.ts");
   const { NMAP_LAB_FINGERPRINT } = await import("../../tests/testing/os_testdata.ts");
   const nmap = parseOsDb(SMALL_DB, "nmap-os-db");
   const own = await loadOsDb();

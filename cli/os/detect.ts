@@ -8,11 +8,11 @@
  * @module
  */
 
-import type { HostResult, PortResult } from "../model.ts";
+import type { HostResult, PortResult } from "../model/mod.ts";
 import type { OsDb } from "./db.ts";
 import { matchFingerprint, type MatchResult } from "./match.ts";
 import { type OsIo, type RoundPorts, type RoundResult, runRound } from "./round.ts";
-import type { DistanceMethod, OsResult } from "./types.ts";
+import type { DistanceMethod, OsResult } from "../model/os.ts";
 
 /** What OS detection takes from the options and the run. */
 export interface DetectOptions {

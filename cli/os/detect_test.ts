@@ -1,9 +1,9 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
-import type { HostResult, PortResult } from "../model.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
+import type { HostResult, PortResult } from "../model/mod.ts";
 import { FakeHost } from "../../tests/testing/os_fake_host.ts";
 import { choosePorts, detectWithIo, omitReason } from "./detect.ts";
 import { parseOsDb } from "./db.ts";
-import { testToString } from "./fingerprint.ts";
+import { testToString } from "../model/os_fingerprint.ts";
 import { runRound } from "./round.ts";
 
 /** Repeatable "random" numbers. */

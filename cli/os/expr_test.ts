@@ -1,4 +1,4 @@
-import { assertEquals } from "../engine/_assert.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { compileExpr, matchesExpr, observed, strtol16 } from "./expr.ts";
 
 Deno.test("strtol16 reads like C's strtol(s, &end, 16), truncated to 32 bits", () => {

@@ -8,8 +8,7 @@
  */
 
 import { LinkType, type PacketCore, type ParsedRecords } from "../../core-wasm/mod.ts";
-import { replyFilter } from "../../ffi/mod.ts";
-import { RawSession } from "../engine/raw_session.ts";
+import { RawSession, replyFilter } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import type { EchoProbe, OsIo, TcpProbe, UdpProbe } from "./round.ts";
 

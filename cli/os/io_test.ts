@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { Kind, LinkType, packetCore, RecordFlag } from "../../core-wasm/mod.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { ProbeBuilder } from "./io.ts";

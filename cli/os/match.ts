@@ -14,42 +14,23 @@
  */
 
 import { exprMatch, observed, type ObservedValue } from "./expr.ts";
-import type { OsClass, OsDb, RefPrint, RefTest } from "./db.ts";
+import type { OsDb, RefPrint, RefTest } from "./db.ts";
+import { type Fingerprint, type MatchResult, MAX_MATCHES, type OsMatch } from "../model/os.ts";
+
+export {
+  type Classification,
+  classify,
+  type ClassMatch,
+  type Fingerprint,
+  type FpTest,
+  type MatchOutcome,
+  type MatchResult,
+  MAX_MATCHES,
+  type OsMatch,
+} from "../model/os.ts";
 
 /** nmap's OSSCAN_GUESS_THRESHOLD. */
 export const GUESS_THRESHOLD = 0.85;
-/** nmap's MAX_FP_RESULTS. */
-export const MAX_MATCHES = 36;
-
-/** One observed test: attribute/value pairs in the order they were measured. */
-export interface FpTest {
-  name: string;
-  attrs: [string, string][];
-}
-
-/** An observed fingerprint: its tests in nmap's order (TEST_ORDER). */
-export type Fingerprint = FpTest[];
-
-/** A database entry that matched, with its accuracy (0..1). */
-export interface OsMatch {
-  name: string;
-  accuracy: number;
-  /** Line of its `Fingerprint` line in the database. */
-  line: number;
-  classes: OsClass[];
-}
-
-/** nmap's overall_results. */
-export type MatchOutcome = "success" | "nomatches" | "toomanymatches";
-
-/** What {@link matchFingerprint} found. */
-export interface MatchResult {
-  outcome: MatchOutcome;
-  /** Best first (at most {@link MAX_MATCHES}). */
-  matches: OsMatch[];
-  /** How many of `matches` are 100%. */
-  perfect: number;
-}
 
 /** An observed fingerprint prepared for many comparisons. */
 export type PreparedPrint = Map<string, Map<string, ObservedValue>>;
@@ -179,48 +160,4 @@ export function matchFingerprint(
     if (list.length === MAX_MATCHES) bar = list[MAX_MATCHES - 1]!.accuracy + 0.00001;
   }
   return { outcome: list.length ? "success" : "nomatches", matches: list, perfect };
-}
-
-/** One distinct class among the matches, with the accuracy of the first match holding it. */
-export interface ClassMatch {
-  osClass: OsClass;
-  accuracy: number;
-}
-
-/** nmap's OS_Classification_Results. */
-export interface Classification {
-  outcome: MatchOutcome;
-  classes: ClassMatch[];
-  /** How many of `classes` come from perfect matches. */
-  perfect: number;
-}
-
-function sameClass(a: OsClass, b: OsClass): boolean {
-  return a.vendor === b.vendor && a.family === b.family && a.deviceType === b.deviceType &&
-    a.generation === b.generation;
-}
-
-/** The distinct classes of the matches (FingerPrintResults::populateClassification). */
-export function classify(r: MatchResult): Classification {
-  if (r.outcome === "toomanymatches") return { outcome: "toomanymatches", classes: [], perfect: 0 };
-  const classes: ClassMatch[] = [];
-  let perfect = 0;
-  for (let i = 0; i < r.matches.length; i++) {
-    const m = r.matches[i]!;
-    for (const c of m.classes) {
-      if (classes.some((x) => sameClass(x.osClass, c))) continue;
-      if (classes.length === MAX_MATCHES) {
-        return {
-          outcome: i < r.perfect ? "toomanymatches" : "success",
-          classes,
-          perfect,
-        };
-      }
-      // With a perfect match, lesser matches add nothing.
-      if (perfect > 0 && i >= r.perfect) return { outcome: "success", classes, perfect };
-      classes.push({ osClass: c, accuracy: m.accuracy });
-      if (i < r.perfect) perfect++;
-    }
-  }
-  return { outcome: classes.length ? "success" : "nomatches", classes, perfect };
 }

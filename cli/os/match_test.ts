@@ -1,6 +1,6 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { loadOsDb, parseOsDb } from "./db.ts";
-import { parseFingerprint } from "./fingerprint.ts";
+import { parseFingerprint } from "../model/os_fingerprint.ts";
 import { classify, type Fingerprint, matchFingerprint, mismatches } from "./match.ts";
 import { NMAP_LAB_FINGERPRINT, SMALL_DB } from "../../tests/testing/os_testdata.ts";
 

@@ -1,12 +1,10 @@
 /**
- * OS detection (-O): nmap's second-generation TCP/IP fingerprinting, its nmap-os-db format and
- * its report.
+ * OS detection (-O): nmap's second-generation TCP/IP fingerprinting and its nmap-os-db format.
+ * The report is the writers' (cli/output/os.ts renders `HostResult.os`).
  *
  * ```ts
- * import { detectOs, osLines, osXml } from "./os/mod.ts";
+ * import { detectOs } from "./os/mod.ts";
  * result.os = await detectOs(result, session, opts, { log });   // after the port scans
- * lines.push(...osLines(result, opts));                          // normal output
- * xml += osXml(result, opts);                                    // after </ports>
  * ```
  *
  * - db.ts: the nmap-os-db parser; expr.ts: its value expressions (nmap 7.93's rules).
@@ -14,7 +12,7 @@
  * - probes.ts: the sixteen probes; analyze.ts: the tests from the replies.
  * - round.ts: one try against a host; detect.ts: the tries, port choice, distance.
  * - io.ts: probes as frames through a raw session of its own.
- * - output.ts: normal, XML and grepable output.
+ * - cli/output/os.ts (not here): normal, XML and grepable output.
  *
  * The database is Porthole's own (cli/data/porthole-os-db, fingerprints Porthole measured),
  * after nmap's nmap-os-db when installed (see db.ts's osDbFor), or the one file `--osdb FILE`
@@ -23,21 +21,20 @@
  * @module
  */
 
-import type { HostResult } from "../model.ts";
+import type { HostResult } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { type OsDb, osDbFor } from "./db.ts";
 import { detectWithIo } from "./detect.ts";
-import type { OsResult } from "./types.ts";
-import { PORTHOLE_VERSION } from "../help.ts";
+import type { OsResult } from "../model/os.ts";
+import { PORTHOLE_VERSION } from "../model/product.ts";
 
-export type { OsResult, OsSequence } from "./types.ts";
-export { classificationLines, osGrepable, osLines, type OsReportOptions, osXml } from "./output.ts";
+export type { OsResult, OsSequence } from "../model/os.ts";
 export { loadOsDb, mergeOsDbs, OsDbError, osDbFor, parseOsDb } from "./db.ts";
 export type { OsDb } from "./db.ts";
 export { matchFingerprint } from "./match.ts";
-export { formatFingerprint, parseFingerprint } from "./fingerprint.ts";
+export { formatFingerprint, parseFingerprint } from "../model/os_fingerprint.ts";
 
 /** What {@link detectOs} may be given besides the options. */
 export interface DetectOsExtras {

@@ -6,7 +6,7 @@
  * fold the same way, so their files agree with each other and with nmap's.
  */
 
-import type { PortResult, PortState, Protocol } from "../model.ts";
+import type { PortResult, PortState, Protocol } from "../model/mod.ts";
 
 /** Verbosity knobs that widen what nmap lists. */
 export interface FoldOptions {
@@ -51,9 +51,9 @@ const STATE_NUMBER: Record<PortState, number> = {
   "closed|filtered": 8,
 };
 
-const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1 };
+const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2 };
 
-/** nmap's port iteration order: TCP, then UDP, each by port number. */
+/** nmap's port iteration order: TCP, then UDP, then SCTP, each by port number. */
 export function comparePorts(a: PortResult, b: PortResult): number {
   return PROTOCOL_ORDER[a.protocol] - PROTOCOL_ORDER[b.protocol] || a.port - b.port;
 }

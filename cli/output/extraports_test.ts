@@ -1,4 +1,4 @@
-import type { PortResult, PortState } from "../model.ts";
+import type { PortResult, PortState } from "../model/mod.ts";
 import { foldPorts, isIgnoredState } from "./extraports.ts";
 import { assertEquals } from "../../tests/testing/output_samples.ts";
 

@@ -4,7 +4,7 @@
  * writers agree with nmap and with each other.
  */
 
-import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 
 /**

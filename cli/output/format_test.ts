@@ -1,4 +1,4 @@
-import { assertEquals } from "../_testing.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import {
   compactPortList,
   escapeTerminal,

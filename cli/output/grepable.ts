@@ -19,15 +19,16 @@
  * (protocol/state/reason/ttl:ports), which nmap's readers skip as a comment.
  */
 
-import { osGrepable } from "../os/output.ts";
+import { osGrepable } from "./os.ts";
 import type {
   HostProgress,
   HostResult,
   OutputWriter,
   PortResult,
+  Protocol,
   RunInfo,
   RunSummary,
-} from "../model.ts";
+} from "../model/mod.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
@@ -79,11 +80,13 @@ export class GrepableWriter implements OutputWriter {
       escapeTerminal(joinQuoted(run.args), true)
     }\n`;
     if (run.verbose) {
-      const list = (proto: "tcp" | "udp") => {
+      const list = (proto: Protocol) => {
         const si = run.scanInfo.find((x) => x.protocol === proto);
         return si ? `${si.numServices};${si.services}` : "0;";
       };
-      s += `# Ports scanned: TCP(${list("tcp")}) UDP(${list("udp")}) SCTP(0;) PROTOCOLS(0;)\n`;
+      s += `# Ports scanned: TCP(${list("tcp")}) UDP(${list("udp")}) SCTP(${
+        list("sctp")
+      }) PROTOCOLS(0;)\n`;
     }
     this.sink.write(s);
   }

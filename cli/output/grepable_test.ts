@@ -1,4 +1,4 @@
-import type { HostResult, PortResult, RunInfo, RunSummary } from "../model.ts";
+import type { HostResult, PortResult, RunInfo, RunSummary } from "../model/mod.ts";
 import { GrepableWriter } from "./grepable.ts";
 import {
   assertEquals,

@@ -30,7 +30,7 @@ import type {
   RunInfo,
   RunSummary,
   ScriptOutput,
-} from "../model.ts";
+} from "../model/mod.ts";
 import { comparePorts, foldPorts } from "./extraports.ts";
 import { compactPortList } from "./format.ts";
 import { groupProgress } from "./progress_record.ts";
@@ -38,8 +38,8 @@ import { isPortScan, isReported } from "./select.ts";
 import type { Sink } from "./sink.ts";
 import { withReportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
-import { osJson } from "../os/output.ts";
-import { traceJson } from "../trace/output.ts";
+import { osJson } from "./os.ts";
+import { traceJson } from "./trace.ts";
 
 /** Bumped when a line's meaning changes incompatibly. */
 export const JSON_FORMAT_VERSION = 1;

@@ -16,30 +16,21 @@
  * stays one well-formed document.
  */
 
-import type { OutputWriter } from "../model.ts";
+import type { OutputWriter } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import { fatal } from "../errors.ts";
 import { defaultServicesDb, type ServicesDb, servicesDbFor } from "../services_db.ts";
-import { GrepableWriter } from "./grepable.ts";
-import { JsonWriter } from "./json.ts";
+import { type FormatKind, OUTPUT_FORMATS } from "./formats.ts";
 import { type NormalTarget, NormalWriter } from "./normal.ts";
-import { FileSink, FunctionSink, type Sink, SkidSink } from "./sink.ts";
-import { truncateXmlForResume, XmlWriter } from "./xml.ts";
+import { FileSink, FunctionSink, type Sink } from "./sink.ts";
+import { truncateXmlForResume } from "./xml.ts";
 
 export { type PartialHost, readResumeState, type ResumeState } from "./resume.ts";
 export type { NormalTarget } from "./normal.ts";
 export { Progress, type ProgressOptions } from "./progress.ts";
 
-/** nmap's names for its log kinds, used in its error messages. */
-const KIND_NAMES = {
-  normal: "normal",
-  grepable: "machine",
-  xml: "XML",
-  json: "JSON",
-  skid: "$Cr!pT |<!dd!3",
-} as const;
-type Kind = keyof typeof KIND_NAMES;
-const KINDS: Kind[] = ["normal", "xml", "grepable", "skid", "json"];
+type Kind = FormatKind;
+const KINDS = Object.keys(OUTPUT_FORMATS) as Kind[];
 
 /** Builds a normal-output writer; the default is cli/output/normal.ts's.
  * `stderr` is given to one normal writer only, so remarks print once. */
@@ -122,7 +113,7 @@ export function preflightOutputFiles(options: Options): void {
       Deno.openSync(path, { write: true, create: true, append: true }).close();
     } catch (e) {
       fatal(
-        `Failed to open ${KIND_NAMES[kind]} output file ${path} for writing: ${
+        `Failed to open ${OUTPUT_FORMATS[kind].label} output file ${path} for writing: ${
           describeOpenError(e)
         }`,
       );
@@ -197,37 +188,14 @@ function openWritersNow(
       }
       const sink = path === "-" ? new FunctionSink(stdout) : FileSink.open(path, append);
       sinks.push(sink);
-      switch (kind) {
-        case "normal":
-          writers.push(normal(sink, "file"));
-          break;
-        case "xml":
-          writers.push(
-            new XmlWriter(sink, {
-              stylesheet: stylesheetHref(options),
-              openOnly: options.openOnly,
-              continueDocument: continueXml,
-              servicesDb,
-            }),
-          );
-          break;
-        case "grepable":
-          writers.push(
-            new GrepableWriter(sink, {
-              openOnly: options.openOnly,
-              versionDetection: options.versionDetection,
-              servicesDb,
-            }),
-          );
-          break;
-        case "json":
-          writers.push(new JsonWriter(sink, { openOnly: options.openOnly, servicesDb }));
-          break;
-        case "skid":
-          // nmap's -oS: what the screen shows, its letters swapped at random (output.cc).
-          writers.push(makeNormal(new SkidSink(sink), options, "stdout", undefined, servicesDb));
-          break;
-      }
+      writers.push(OUTPUT_FORMATS[kind].open(sink, {
+        options,
+        servicesDb,
+        continueXml,
+        stylesheet: () => stylesheetHref(options),
+        normal,
+        quietNormal: (s, target) => makeNormal(s, options, target, undefined, servicesDb),
+      }));
     }
   } catch (e) {
     for (const s of sinks) s.close();

@@ -9,9 +9,9 @@
  * "# … scan initiated … as: …" and "# … done at …".
  */
 
-import { osLines } from "../os/output.ts";
+import { osLines } from "./os.ts";
 import { scriptLines } from "./scripts.ts";
-import { traceLines } from "../trace/output.ts";
+import { traceLines } from "./trace.ts";
 import type {
   HostProgress,
   HostResult,
@@ -20,10 +20,10 @@ import type {
   RunInfo,
   RunSummary,
   ScriptOutput,
-} from "../model.ts";
+} from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
-import { PORTHOLE_HOME, PORTHOLE_NAME } from "../help.ts";
+import { PORTHOLE_HOME, PORTHOLE_NAME } from "../model/product.ts";
 import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { epochSeconds } from "./_util.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertText } from "../_testing.ts";
+import { assert, assertEquals, assertText } from "../../tests/testing/assert.ts";
 import type {
   HostResult,
   PortResult,
@@ -6,7 +6,7 @@ import type {
   RunInfo,
   RunSummary,
   ServiceInfo,
-} from "../model.ts";
+} from "../model/mod.ts";
 import { layoutTable, type NormalOptions, type NormalTarget, NormalWriter } from "./normal.ts";
 import { PORTHOLE_VERSION } from "../help.ts";
 import { selectPorts } from "../ports.ts";
@@ -14,9 +14,9 @@ import { defaultServicesDb } from "../services_db.ts";
 import { formatCtime, formatStartTime } from "./format.ts";
 import { parseOptions } from "../options.ts";
 import { missingTools } from "../../tests/_oracle.ts";
-import { parseFingerprint } from "../os/fingerprint.ts";
+import { parseFingerprint } from "../model/os_fingerprint.ts";
 import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
-import type { OsResult } from "../os/types.ts";
+import type { OsResult } from "../model/os.ts";
 
 // ------------------------------------------------------------ helpers
 

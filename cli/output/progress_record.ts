@@ -9,7 +9,7 @@
  * JSON: `{"protocol":"tcp","state":"closed","reason":"reset","reasonTtl":64,"ports":"1-21,23-79"}`.
  */
 
-import type { PortResult, PortState, Protocol } from "../model.ts";
+import type { PortResult, PortState, Protocol } from "../model/mod.ts";
 import { comparePorts } from "./extraports.ts";
 import { compactPortList } from "./format.ts";
 
@@ -67,6 +67,7 @@ export class ProgressRecordError extends Error {}
 export interface PortFilter {
   tcp: readonly number[];
   udp: readonly number[];
+  sctp?: readonly number[];
 }
 
 /** One byte per port: the ports a scan asked for. */
@@ -108,8 +109,9 @@ export function expandProgress(
   groups: readonly ProgressGroup[],
   only?: PortFilter,
 ): PortResult[] {
-  const wanted = only && { tcp: portMask(only.tcp), udp: portMask(only.udp) };
-  const free = { tcp: new FreePorts(), udp: new FreePorts() };
+  const wanted = only &&
+    { tcp: portMask(only.tcp), udp: portMask(only.udp), sctp: portMask(only.sctp ?? []) };
+  const free = { tcp: new FreePorts(), udp: new FreePorts(), sctp: new FreePorts() };
   const out: PortResult[] = [];
   for (const g of groups) {
     const ranges = parseRanges(g.ports);
@@ -164,7 +166,7 @@ export function checkGroup(g: unknown): ProgressGroup {
     throw new ProgressRecordError("a port group is not an object");
   }
   const r = g as Record<string, unknown>;
-  if (r.protocol !== "tcp" && r.protocol !== "udp") {
+  if (r.protocol !== "tcp" && r.protocol !== "udp" && r.protocol !== "sctp") {
     throw new ProgressRecordError(`unknown protocol ${JSON.stringify(r.protocol)?.slice(0, 20)}`);
   }
   if (typeof r.state !== "string" || !STATES.includes(r.state)) {
@@ -212,7 +214,7 @@ export function parseProgressTokens(text: string): ProgressGroup[] {
   const words = text.trim();
   if (words === "") return out;
   for (const tok of words.split(/\s+/)) {
-    const m = /^(tcp|udp)\/([a-z|]+)\/([^/:]*)\/(\d{0,3}):(.*)$/.exec(tok);
+    const m = /^(tcp|udp|sctp)\/([a-z|]+)\/([^/:]*)\/(\d{0,3}):(.*)$/.exec(tok);
     if (!m) throw new ProgressRecordError(`malformed token "${tok.slice(0, 50)}"`);
     out.push(checkGroup({
       protocol: m[1],

@@ -26,7 +26,7 @@ import {
   type ProgressGroup,
   ProgressRecordError,
 } from "./progress_record.ts";
-import type { PortResult } from "../model.ts";
+import type { PortResult } from "../model/mod.ts";
 import { splitQuoted } from "./_util.ts";
 
 /** A host the interrupted run had started but not finished. */

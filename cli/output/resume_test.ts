@@ -1,4 +1,4 @@
-import type { HostResult, OutputWriter } from "../model.ts";
+import type { HostResult, OutputWriter } from "../model/mod.ts";
 import { UsageError } from "../errors.ts";
 import { GrepableWriter } from "./grepable.ts";
 import { JsonWriter } from "./json.ts";
@@ -244,7 +244,7 @@ Deno.test("resume: malformed progress records fail with one message naming the l
   await expectUsage(grep("tcp/closed/reset/64:9-3"), /line 2: bad port list/);
   await expectUsage(grep("tcp/shut/reset/64:1"), /line 2: malformed token|unknown port state/);
   await expectUsage(grep("tcp/closed/reset/999:1"), /line 2: bad reply TTL/);
-  await expectUsage(grep("sctp/closed/reset/:1"), /line 2: malformed token/);
+  await expectUsage(grep("icmp/closed/reset/:1"), /line 2: malformed token/);
   await expectUsage(grep("garbage"), /Malformed progress record for 10\.0\.0\.9 in .* line 2/);
   const json = (rec: unknown) =>
     JSON.stringify({ type: "run", args: ARGS }) + "\n" + JSON.stringify(rec) + "\n";

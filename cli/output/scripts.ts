@@ -2,7 +2,7 @@
  * NSE script output as nmap writes it: `| id: …` / `|_…` lines (output.cc formatScriptOutput); xml.ts writes the
  * <script> element and json.ts the same fields.
  */
-import type { ScriptOutput } from "../model.ts";
+import type { ScriptOutput } from "../model/mod.ts";
 import { escapeTerminal } from "./escape.ts";
 
 /** The lines nmap prints for one script: "| " before each but the last, "|_" before the last. */

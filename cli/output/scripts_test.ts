@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { HostResult, ScriptOutput } from "../model.ts";
+import type { HostResult, ScriptOutput } from "../model/mod.ts";
 import { NormalWriter } from "./normal.ts";
 import { XmlWriter } from "./xml.ts";
 import {

@@ -4,7 +4,7 @@
  * without a port that could be open. Every file writer applies the same rule.
  */
 
-import type { HostResult, RunInfo } from "../model.ts";
+import type { HostResult, RunInfo } from "../model/mod.ts";
 import { hasOpenPorts } from "./extraports.ts";
 
 /** What the selection depends on. */

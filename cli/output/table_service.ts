@@ -5,7 +5,7 @@
  * table does not know get no service at all (nmap writes no <service>).
  */
 
-import type { PortResult, ServiceInfo } from "../model.ts";
+import type { PortResult, ServiceInfo } from "../model/mod.ts";
 import type { ServicesDb } from "../services_db.ts";
 
 /** The port's service, falling back to the services table. */

@@ -20,8 +20,8 @@
  * becomes `&#x...;` so the file is plain ASCII, as nmap's is.
  */
 
-import { osXml } from "../os/output.ts";
-import { traceXml } from "../trace/output.ts";
+import { osXml } from "./os.ts";
+import { traceXml } from "./trace.ts";
 import type {
   HostProgress,
   HostResult,
@@ -33,7 +33,7 @@ import type {
   ScriptOutput,
   ServiceInfo,
   TaskEvent,
-} from "../model.ts";
+} from "../model/mod.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";

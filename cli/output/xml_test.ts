@@ -1,4 +1,4 @@
-import type { HostResult, RunInfo, RunSummary } from "../model.ts";
+import type { HostResult, RunInfo, RunSummary } from "../model/mod.ts";
 import { escapeXml, truncateXmlForResume, XmlWriter } from "./xml.ts";
 import {
   assert,

@@ -14,7 +14,7 @@ import type { ScanHost } from "../engine/host.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
 import { silenceVerdict, type Verdict } from "./tcp_rules.ts";
-import type { ScanListener } from "./tcp_raw.ts";
+import type { ScanListener } from "./probe_scan.ts";
 import { Connects } from "../engine/connects.ts";
 
 /** Connects in flight at most (the descriptor budget may allow fewer). */

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { connectScan, connectVerdict } from "./connect.ts";
 import { newCookies } from "../engine/context.ts";
 import type { EngineContext } from "../engine/context.ts";

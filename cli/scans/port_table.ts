@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PortResult, PortState, Protocol } from "../model.ts";
+import type { PortResult, PortState, Protocol } from "../model/mod.ts";
 import type { Verdict } from "./tcp_rules.ts";
 
 const codes = new Map<string, number>();

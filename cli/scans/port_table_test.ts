@@ -1,5 +1,5 @@
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import { assertEquals } from "../engine/_assert.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { PortTable, verdictCode, verdictOf } from "./port_table.ts";
 import { silenceVerdict, tcpReplyVerdict } from "./tcp_rules.ts";
 

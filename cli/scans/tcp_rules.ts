@@ -8,7 +8,8 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { PortState, Protocol } from "../model.ts";
+import type { Protocol } from "../model/mod.ts";
+import type { Verdict } from "../engine/probe_module.ts";
 import type { ScanKind } from "../options_types.ts";
 
 /** The raw TCP scan kinds (everything but connect and UDP). */
@@ -25,24 +26,7 @@ export const SCAN_FLAGS: Record<RawTcpScanKind, number> = {
   maimon: TcpFlag.FIN | TcpFlag.ACK,
 };
 
-/** nmap's scan names for "Initiating X Scan" and XML scaninfo types. */
-export const SCAN_NAMES: Record<ScanKind, { title: string; type: string }> = {
-  syn: { title: "SYN Stealth Scan", type: "syn" },
-  connect: { title: "Connect Scan", type: "connect" },
-  fin: { title: "FIN Scan", type: "fin" },
-  null: { title: "NULL Scan", type: "null" },
-  xmas: { title: "XMAS Scan", type: "xmas" },
-  ack: { title: "ACK Scan", type: "ack" },
-  window: { title: "Window Scan", type: "window" },
-  maimon: { title: "Maimon Scan", type: "maimon" },
-  udp: { title: "UDP Scan", type: "udp" },
-};
-
-/** A decided port: state plus nmap's reason word. */
-export interface Verdict {
-  state: PortState;
-  reason: string;
-}
+export type { Verdict };
 
 // Shared, frozen verdicts: the hot path allocates nothing per reply.
 const OPEN_SYNACK: Verdict = Object.freeze({ state: "open", reason: "syn-ack" });

@@ -1,5 +1,5 @@
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import { assertEquals } from "../engine/_assert.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import {
   icmpErrorVerdict,
   icmpReason,

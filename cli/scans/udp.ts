@@ -1,5 +1,5 @@
 /**
- * -sU: the UDP scan, as the engine calls it (cli/engine/run.ts). A
+ * -sU: the UDP scan, as the engine calls it (cli/app/run.ts). A
  * zmap-style probe module around {@link UdpHostScan}, which decides what to
  * send when (the witness rule and the ICMP rate pacer live there):
  *
@@ -29,10 +29,10 @@ import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { newHostTiming } from "../engine/scheduler.ts";
 import type { RttEstimator } from "../timing/mod.ts";
-import { formatIp } from "../../ffi/ip.ts";
+import { formatIp } from "../../core-wasm/ip.ts";
 import { PortTable } from "./port_table.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
-import type { ScanListener } from "./tcp_raw.ts";
+import type { ScanListener } from "./probe_scan.ts";
 import { UDP_MAX_TRIES, UdpHostScan, type UdpReplyKind } from "./udp_host_scan.ts";
 import { SERVICE_REPLY_RULES, udpPayloads } from "./udp_payloads.ts";
 
@@ -120,7 +120,7 @@ export async function udpScan(
     hosts.forEach((_, i) => done(i));
     return table;
   }
-  const { ensureNextHopMac } = await import("../discovery/mod.ts");
+  const { ensureNextHopMac } = await import("../engine/next_hop_mac.ts");
   const byRoute = new Map<RawRoute, number[]>();
   hosts.forEach((h, i) => {
     if (!h.route) {

@@ -36,7 +36,7 @@
  * @module
  */
 
-import type { PortResult, PortState } from "../model.ts";
+import type { PortResult, PortState } from "../model/mod.ts";
 import { IcmpRatePacer, TOKENS_PER_GROUP } from "./udp_ratelimit.ts";
 
 /** What came back for a probe. */

@@ -5,8 +5,8 @@
  * in milliseconds and their timings are exact and repeatable.
  */
 
-import { assert, assertEquals } from "../engine/_assert.ts";
-import type { PortResult } from "../model.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
+import type { PortResult } from "../model/mod.ts";
 import { UdpHostScan, type UdpHostScanOptions } from "./udp_host_scan.ts";
 import { prng, runSimulated, SimLinuxTarget, type SimTargetOptions } from "./udp_sim.ts";
 

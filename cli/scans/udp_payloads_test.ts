@@ -4,7 +4,7 @@
  * at. A second test has tcpdump's dissectors read them, where installed.
  */
 
-import { assert, assertEquals, assertNotEquals } from "../engine/_assert.ts";
+import { assert, assertEquals, assertNotEquals } from "../../tests/testing/assert.ts";
 import {
   cldapProbe,
   coapProbe,

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { IcmpRatePacer, MIN_GROUP, TOKENS_PER_GROUP } from "./udp_ratelimit.ts";
 import { SimLinuxTarget } from "./udp_sim.ts";
 

@@ -7,25 +7,18 @@
  * fast limits; no permissions needed.
  */
 
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { LinkType, packetCore, type ParsedRecords } from "../../core-wasm/mod.ts";
-import type { FrameBatch } from "../../core-wasm/mod.ts";
 import { Kind } from "../../core-wasm/mod.ts";
-import type { EngineContext } from "../engine/context.ts";
-import { newCookies } from "../engine/context.ts";
 import { ScanHost } from "../engine/host.ts";
-import type { RawRoute } from "../engine/route.ts";
-import type { RecordHandler } from "../engine/raw_session.ts";
-import { parseOptions } from "../options.ts";
-import { timingPlan } from "../timing/mod.ts";
-import type { PortResult } from "../model.ts";
+import type { PortResult } from "../model/mod.ts";
 import { udpScanSession, type UdpSession } from "./udp.ts";
 import { SimLinuxTarget } from "./udp_sim.ts";
+import { fakeEngineContext, FakeRawSession } from "../../tests/testing/fake_session.ts";
 
 const core = packetCore();
 const US = "10.0.0.1";
 const ROUTER = "10.0.0.254";
-const ip4 = (s: string) => Uint8Array.from(s.split(".").map(Number));
 const num4 = (s: string) => s.split(".").reduce((a, b) => ((a << 8) | Number(b)) >>> 0, 0);
 
 interface Behaviour {
@@ -33,115 +26,58 @@ interface Behaviour {
   [port: number]: "open" | "silent" | "tftp" | "dhcp" | "router" | undefined;
 }
 
-/** A raw session whose wire is a function: frames out, frames back. */
-class FakeSession implements UdpSession {
-  readonly sendLinkType = LinkType.RAW;
-  readonly route: RawRoute;
-  readonly #rx: FrameBatch = core.frameBatch(4096, 4096 * 640);
-  #queue: { frame: Uint8Array; at: number }[] = [];
-  sent = 0;
+/** The simulated hosts behind a fake raw session (tests/testing/fake_session.ts). */
+class FakeSession extends FakeRawSession implements UdpSession {
   forged = 0;
 
   constructor(readonly targets: Map<number, { behaviour: Behaviour; sim: SimLinuxTarget }>) {
-    this.route = {
-      family: 4,
-      iface: "fake0",
-      ifindex: 1,
-      linkKind: "raw",
-      loopback: false,
-      source: US,
-      sourceBytes: ip4(US),
-      nextHop: "10.0.0.2",
-      srcMac: new Uint8Array(6),
-      dstMac: new Uint8Array(6),
-      onLink: true,
-    } as RawRoute;
+    super(US, "10.0.0.2", 0.2);
   }
 
-  sendBatch(batch: FrameBatch, count: number): number {
-    const recs = core.parseBatch(batch, count, LinkType.RAW);
-    const now = performance.now();
-    for (let i = 0; i < count; i++) {
-      this.sent++;
-      const t = this.targets.get(recs.dstV4(i));
-      if (!t || recs.kind(i) !== Kind.UDP) continue;
-      const dport = recs.dstPort(i), sport = recs.srcPort(i);
-      const dst = recs.dstV4(i);
-      const probe = recs.frame(i).slice(recs.l3Offset(i));
-      const target = `${dst >>> 24}.${(dst >> 16) & 255}.${(dst >> 8) & 255}.${dst & 255}`;
-      const udp = (from: number, to: number, src = target) =>
-        core.buildUdp({
-          src,
-          dst: US,
-          srcPort: from,
-          dstPort: to,
-          payload: Uint8Array.of(1),
-          linkType: LinkType.RAW,
-        });
-      const icmp = (src: string, code: number, quote = probe) =>
-        core.buildIcmp({
-          src,
-          dst: US,
-          type: 3,
-          code,
-          payload: quote.subarray(0, 576 - 28),
-          linkType: LinkType.RAW,
-        });
-      // First, forgeries a blind attacker could send for any port: a reply
-      // to another source port, and an ICMP error quoting a probe from
-      // another source port. Neither may decide anything.
-      // (Our source port is the cookie plus the try number: sport + 1 would
-      // name the next try, so the forgery picks a port no try could use.)
-      const forged = probe.slice();
-      const other = (sport + 7919) % 65536;
-      forged[20] = other >> 8;
-      forged[21] = other & 255;
-      const out: Uint8Array[] = [udp(dport, other), icmp(target, 3, forged)];
-      this.forged += 2;
-      const b = t.behaviour[dport];
-      if (b === "open") out.push(udp(dport, sport));
-      else if (b === "tftp") out.push(udp(40_123, sport));
-      else if (b === "dhcp") out.push(udp(67, 68));
-      else if (b === "router") out.push(icmp(ROUTER, 1));
-      else if (b !== "silent" && t.sim.icmpAllowed(now)) out.push(icmp(target, 3));
-      for (const frame of out) this.#queue.push({ frame, at: now + 0.2 });
-    }
-    return count;
+  protected answer(recs: ParsedRecords, i: number, now: number): Uint8Array[] {
+    const t = this.targets.get(recs.dstV4(i));
+    if (!t || recs.kind(i) !== Kind.UDP) return [];
+    const dport = recs.dstPort(i), sport = recs.srcPort(i);
+    const dst = recs.dstV4(i);
+    const probe = recs.frame(i).slice(recs.l3Offset(i));
+    const target = `${dst >>> 24}.${(dst >> 16) & 255}.${(dst >> 8) & 255}.${dst & 255}`;
+    const udp = (from: number, to: number, src = target) =>
+      core.buildUdp({
+        src,
+        dst: US,
+        srcPort: from,
+        dstPort: to,
+        payload: Uint8Array.of(1),
+        linkType: LinkType.RAW,
+      });
+    const icmp = (src: string, code: number, quote = probe) =>
+      core.buildIcmp({
+        src,
+        dst: US,
+        type: 3,
+        code,
+        payload: quote.subarray(0, 576 - 28),
+        linkType: LinkType.RAW,
+      });
+    // First, forgeries a blind attacker could send for any port: a reply
+    // to another source port, and an ICMP error quoting a probe from
+    // another source port. Neither may decide anything.
+    // (Our source port is the cookie plus the try number: sport + 1 would
+    // name the next try, so the forgery picks a port no try could use.)
+    const forged = probe.slice();
+    const other = (sport + 7919) % 65536;
+    forged[20] = other >> 8;
+    forged[21] = other & 255;
+    const out: Uint8Array[] = [udp(dport, other), icmp(target, 3, forged)];
+    this.forged += 2;
+    const b = t.behaviour[dport];
+    if (b === "open") out.push(udp(dport, sport));
+    else if (b === "tftp") out.push(udp(40_123, sport));
+    else if (b === "dhcp") out.push(udp(67, 68));
+    else if (b === "router") out.push(icmp(ROUTER, 1));
+    else if (b !== "silent" && t.sim.icmpAllowed(now)) out.push(icmp(target, 3));
+    return out;
   }
-
-  poll(handler: RecordHandler<ParsedRecords>): number {
-    const now = performance.now();
-    const ready = this.#queue.filter((q) => q.at <= now);
-    this.#queue = this.#queue.filter((q) => q.at > now);
-    let n = 0, off = 0;
-    for (const { frame } of ready) {
-      this.#rx.data.set(frame, off);
-      this.#rx.index.set([off, frame.length, 0, 0], n * 4);
-      off += frame.length;
-      n++;
-    }
-    if (n) handler(core.parseBatch(this.#rx, n, LinkType.RAW), n);
-    return n;
-  }
-
-  async wait(ms: number): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 2))));
-    return this.#queue.length > 0;
-  }
-}
-
-function context(argv: string[]): EngineContext {
-  const opts = parseOptions(argv);
-  const { jar, cookies } = newCookies();
-  return {
-    opts,
-    plan: timingPlan(opts.timing, opts.argv),
-    jar,
-    cookies,
-    signal: new AbortController().signal,
-    log: { info: () => {}, warn: () => {} },
-    raw: { core } as EngineContext["raw"],
-  };
 }
 
 function byPort(rs: PortResult[]): Record<number, string> {
@@ -153,7 +89,7 @@ Deno.test("udp driver: states and reasons from a simulated host over a fake sess
   const behaviour: Behaviour = { 7: "router", 53: "open", 67: "dhcp", 69: "tftp", 161: "silent" };
   const sim = new SimLinuxTarget({ peerRatelimitMs: 20, peerBurst: 6 });
   const session = new FakeSession(new Map([[num4("10.0.0.2"), { behaviour, sim }]]));
-  const ctx = context(["-sU", "-T4", "-p", ports.join(","), "10.0.0.2"]);
+  const ctx = fakeEngineContext(["-sU", "-T4", "-p", ports.join(","), "10.0.0.2"]);
   const host = new ScanHost({ address: "10.0.0.2", family: 4, otherAddresses: [] }, ctx.jar);
   const done: string[] = [];
   const table = await udpScanSession(ctx, session, [host], ports, {
@@ -190,7 +126,7 @@ Deno.test("udp driver: many hosts on one session, each with its own limiter", as
     },
   ]));
   const session = new FakeSession(targets);
-  const ctx = context(["-sU", "-T4", "-p", ports.join(","), ...addrs]);
+  const ctx = fakeEngineContext(["-sU", "-T4", "-p", ports.join(","), ...addrs]);
   const hosts = addrs.map((a) =>
     new ScanHost({ address: a, family: 4, otherAddresses: [] }, ctx.jar)
   );

@@ -7,7 +7,7 @@
 import { RUNTIME_LUA } from "./runtime_lua.ts";
 import { newLuaEngine } from "./lua_vm.ts";
 import { nodeNet, type NseConn, type NseNet } from "./net.ts";
-import type { ScriptElem } from "../model.ts";
+import type { ScriptElem } from "../model/mod.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 
 export interface NseOptions {

@@ -5,7 +5,7 @@
  *   const nse = await loadScripts(opts.scripts, { verbose, debug, log });
  *   await nse.host(hostResult); // fills ports[].scripts and hostScripts
  */
-import type { HostResult, ScriptOutput } from "../model.ts";
+import type { HostResult, ScriptOutput } from "../model/mod.ts";
 import type { ScriptOptions } from "../options_types.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
 import { chooseScripts, type DbEntry, diskEnv, type SelectEnv } from "./select.ts";

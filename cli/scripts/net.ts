@@ -3,7 +3,7 @@
  * node:dgram, behind a small interface so tests can hand the engine a fake network.
  */
 
-import { udpLibcAvailable, udpLibcConnect } from "./udp_libc.ts";
+import { udpLibcAvailable, udpLibcConnect } from "../engine/udp_libc.ts";
 
 /** One connected socket as the NSE engine uses it. */
 export interface NseConn {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { parseProbeDb } from "./probe_db.ts";
 import { builtinProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts";
 import { matchResponse } from "./match.ts";

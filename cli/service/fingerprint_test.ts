@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import {
   escapeFingerprintBytes,
   escapeForDisplay,
@@ -7,7 +7,7 @@ import {
   unwrapFingerprint,
 } from "./fingerprint.ts";
 import { serviceInfoLine, versionString } from "./info.ts";
-import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 

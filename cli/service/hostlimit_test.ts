@@ -1,4 +1,4 @@
-import { assertEquals } from "../_testing.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { HostConnLimit } from "./hostlimit.ts";
 
 Deno.test("host limit: at most `limit` connections at once; a release lets the next in", async () => {

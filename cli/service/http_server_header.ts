@@ -9,7 +9,7 @@
  * the result model; only its effect on the service fields is reproduced.
  */
 
-import type { PortResult, ServiceInfo } from "../model.ts";
+import type { PortResult, ServiceInfo } from "../model/mod.ts";
 import { type Channel, connectTcp, connectTls, type Endpoint } from "./conn.ts";
 import { sanitizeField } from "./fingerprint.ts";
 import { FIELD_LEN } from "./template.ts";

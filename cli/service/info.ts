@@ -4,7 +4,7 @@
  * printserviceinfooutput). Fields are returned raw; writers escape them.
  */
 
-import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 
 /** nmap's MAX_SERVICE_INFO_FIELDS: at most this many values per category. */
 const MAX_SERVICE_INFO_FIELDS = 5;

@@ -15,7 +15,7 @@
  * on the service fields is reproduced.
  */
 
-import type { HostResult, PortResult, ServiceInfo } from "../model.ts";
+import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import { defaultServicesDb } from "../services_db.ts";
 import { probeDbFor } from "./db.ts";
@@ -89,9 +89,10 @@ export async function detectServices(
   if (host.status !== "up") return;
   const db = tuning.db ?? await probeDbFor(opts);
   const udp = tuning.udp ?? true;
+  // SCTP ports keep their table names: no probe here speaks SCTP.
   const wanted = (p: PortResult) =>
     p.protocol === "tcp" ? p.state === "open" || p.state === "open|filtered" : udp &&
-      (p.state === "open" || p.state === "open|filtered");
+      p.protocol === "udp" && (p.state === "open" || p.state === "open|filtered");
   // nmap probes every open port first, then the open|filtered ones.
   const ports = [
     ...host.ports.filter((p) => wanted(p) && p.state === "open"),
@@ -159,7 +160,7 @@ export async function detectServices(
         port: port.port,
         sourceAddress: opts.sourceAddress,
         serverName: host.userHostname,
-      }, port.protocol);
+      }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
       applyOutcome(port, outcome, opts, log, who);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
       // names likely-HTTP ports that no match line did.

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "../_testing.ts";
+import { assert, assertEquals, assertThrows } from "../../tests/testing/assert.ts";
 import { isLinearSafe, parsePcre, PcreError, requiredLiterals, toJsRegExp } from "./pcre.ts";
 import { compileVm, MatchLimitError } from "./pcre_vm.ts";
 import { compileRegex, makeSubject } from "./regex.ts";

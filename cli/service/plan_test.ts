@@ -1,4 +1,4 @@
-import { assertEquals } from "../_testing.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { parseProbeDb } from "./probe_db.ts";
 import { INTENSITY_ALL, INTENSITY_LIGHT, probeOrder } from "./plan.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_testing.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
 import { cpePart, fillTemplate, transformCpe } from "./template.ts";
 import { compileRegex, makeSubject } from "./regex.ts";
 import { fillDetails, matchResponse } from "./match.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TimingOptions } from "../options_types.ts";
+import type { TimingOptions } from "../engine/config.ts";
 import type { CongestionOptions } from "./congestion.ts";
 import type { RttLimits } from "./rtt.ts";
 import type { RetryOptions } from "./retry.ts";

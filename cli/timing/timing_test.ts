@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../engine/_assert.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator, timingPlan } from "./mod.ts";
 import type { TimingOptions } from "../options_types.ts";
 

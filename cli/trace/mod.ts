@@ -5,7 +5,6 @@
  * import { HopCache, traceroute } from "./trace/mod.ts";
  * const cache = new HopCache();                              // one per run
  * r.trace = await traceroute(r, session, opts, cache, rdns); // after the port scans
- * lines.push(...traceLines(r));                             // normal output
  * ```
  *
  * - trace.ts: the probe choice, the TTL walk and the hop cache (no I/O).
@@ -15,14 +14,13 @@
  * @module
  */
 
-import type { HostResult, TraceResult } from "../model.ts";
+import type { HostResult, TraceResult } from "../model/mod.ts";
 import type { Options } from "../options_types.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import type { ParsedRecords } from "../../core-wasm/mod.ts";
 import { chooseProbe, directTrace, type HopCache, traceHost } from "./trace.ts";
 
 export { HopCache } from "./trace.ts";
-export { traceJson, traceLines, traceXml } from "./output.ts";
 
 /**
  * Traces one IPv4 host that is up, through the route of `session` (the engine's raw session for

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { HostResult, TraceHop, TraceResult } from "../model.ts";
+import type { HostResult, TraceHop, TraceResult } from "../model/mod.ts";
 import { udpPayloads } from "../scans/udp_payloads.ts";
 
 /** nmap's MAX_TTL, PROBE_TIMEOUT (ms), MAX_RESENDS, MAX_OUTSTANDING_PROBES. */

@@ -1,5 +1,5 @@
-import { assertEquals } from "../engine/_assert.ts";
-import type { HostResult, PortResult } from "../model.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
+import type { HostResult, PortResult } from "../model/mod.ts";
 import {
   chooseProbe,
   directTrace,
@@ -8,11 +8,11 @@ import {
   type TraceIo,
   type TraceReply,
 } from "./trace.ts";
-import { traceJson, traceLines, traceXml } from "./output.ts";
+import { traceJson, traceLines, traceXml } from "../output/trace.ts";
 import { replyTtl } from "./io.ts";
 import { checkPrivileges, parseOptions } from "../options.ts";
 import { UsageError } from "../errors.ts";
-import { assertThrows } from "../_testing.ts";
+import { assertThrows } from "../../tests/testing/assert.ts";
 
 /** A path on a virtual clock: `path[i]` answers TTL i+1 (null: silent), then the target. */
 class SimIo implements TraceIo {

@@ -8,11 +8,13 @@ import { emitIpv4, ipv4HeaderLen } from "./ipv4";
 import { emitIpv6, ipv6ExtLen, HEADER_LEN as IPV6_HEADER_LEN } from "./ipv6";
 import { emitTcp, tcpLen } from "./tcp";
 import { emitUdp, udpLen } from "./udp";
+import { emitSctp, sctpLen } from "./sctp";
 import { emitIcmp4, icmp4Len } from "./icmpv4";
 import { emitIcmp6, icmp6Len } from "./icmpv6";
-import { PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP } from "./transport";
+import { PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP } from "./transport";
 import {
-  KIND_ARP, KIND_ICMP4, KIND_ICMP6, KIND_NDP_NA, KIND_NDP_NS, KIND_OTHER, KIND_TCP, KIND_UDP,
+  KIND_ARP, KIND_ICMP4, KIND_ICMP6, KIND_NDP_NA, KIND_NDP_NS, KIND_OTHER, KIND_SCTP, KIND_TCP,
+  KIND_UDP,
   REC_FAMILY, REC_IP_PROTO, REC_KIND, SPEC_PAYLOAD_LEN, SPEC_PAYLOAD_PTR,
 } from "./layout";
 
@@ -23,6 +25,7 @@ export const BUILD_BAD_SPEC: i32 = -2;
 function transportProto(kind: u32, spec: usize): u32 {
   if (kind == KIND_TCP) return PROTO_TCP;
   if (kind == KIND_UDP) return PROTO_UDP;
+  if (kind == KIND_SCTP) return PROTO_SCTP;
   if (kind == KIND_ICMP4) return PROTO_ICMP;
   if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) return PROTO_ICMPV6;
   return <u32>load<u8>(spec + REC_IP_PROTO);
@@ -31,6 +34,7 @@ function transportProto(kind: u32, spec: usize): u32 {
 function transportLen(kind: u32, spec: usize): u32 {
   if (kind == KIND_TCP) return tcpLen(spec);
   if (kind == KIND_UDP) return udpLen(spec);
+  if (kind == KIND_SCTP) return sctpLen(spec);
   if (kind == KIND_ICMP4) return icmp4Len(spec);
   if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) return icmp6Len(spec);
   return load<u32>(spec + SPEC_PAYLOAD_LEN);
@@ -44,7 +48,7 @@ function transportLen(kind: u32, spec: usize): u32 {
 export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
   const kind = <u32>load<u8>(spec + REC_KIND);
   const family = <u32>load<u8>(spec + REC_FAMILY);
-  if (kind > KIND_NDP_NA) return BUILD_BAD_SPEC;
+  if (kind > KIND_SCTP) return BUILD_BAD_SPEC;
   if (kind == KIND_ARP) {
     const ll = linkLen(link, spec, ETHERTYPE_ARP);
     if (ll == NO_LINK) return BUILD_BAD_SPEC;
@@ -79,6 +83,7 @@ export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
   const t = out + o;
   if (kind == KIND_TCP) emitTcp(t, spec, pseudo);
   else if (kind == KIND_UDP) emitUdp(t, spec, pseudo);
+  else if (kind == KIND_SCTP) emitSctp(t, spec);
   else if (kind == KIND_ICMP4) emitIcmp4(t, spec);
   else if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) {
     emitIcmp6(t, spec, pseudo);

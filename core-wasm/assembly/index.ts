@@ -1,5 +1,5 @@
 // Porthole packet core: builds and parses Ethernet / SLL / loopback / raw IP, ARP, IPv4, IPv6,
-// TCP, UDP, ICMP and ICMPv6 over linear memory. Pure: no imports, no allocation after setup,
+// TCP, UDP, SCTP, ICMP and ICMPv6 over linear memory. Pure: no imports, no allocation after setup,
 // no traps on any input. The TypeScript face is core-wasm/mod.ts.
 
 export * from "./layout";
@@ -11,6 +11,7 @@ export {
   T_ICMP_SEQ, T_IPID, T_LEN, T_OUT, T_OUT_INDEX, T_SEQ, T_ACK, T_SIZE, T_SPORT, T_DPORT, T_STRIDE,
 } from "./template";
 export { checksumAdjust, checksumAdjust32 } from "./checksum";
+export { crc32c } from "./sctp";
 
 import { checksumOf, fold, sumBytes } from "./checksum";
 

@@ -44,7 +44,7 @@ export const REC_QUOTED_SRC_V6: u32 = 96; // 16 bytes
 export const REC_QUOTED_DST_V6: u32 = 112; // 16 bytes
 export const REC_QUOTED_SRC_PORT: u32 = 128; // u16
 export const REC_QUOTED_DST_PORT: u32 = 130; // u16
-export const REC_QUOTED_SEQ: u32 = 132; // u32
+export const REC_QUOTED_SEQ: u32 = 132; // u32 TCP seq / SCTP verification tag
 export const REC_QUOTED_ICMP_ID: u32 = 136; // u16
 export const REC_QUOTED_ICMP_SEQ: u32 = 138; // u16
 export const REC_PAYLOAD_OFF: u32 = 140; // u32 offset in the frame
@@ -77,6 +77,12 @@ export const REC_QUOTED_IP_ID: u32 = 246; // u16
 export const REC_PKT_TYPE: u32 = 248; // u8 Linux cooked capture packet type (0 host, 4 outgoing)
 export const REC_FLAGS: u32 = 250; // u16 FLAG_* bits
 export const REC_QUOTED_FLAGS: u32 = 252; // u16 reserved
+// SCTP shares the TCP slots it has no use for (a record holds one transport).
+export const REC_SCTP_CHUNK_TYPE: u32 = 5; // u8 first chunk's type (TCP flags slot)
+export const REC_SCTP_VTAG: u32 = 12; // u32 verification tag (TCP seq slot)
+export const REC_SCTP_INIT_TAG: u32 = 16; // u32 INIT / INIT ACK initiate tag (TCP ack slot)
+export const REC_SCTP_CHUNK_LEN: u32 = 20; // u16 first chunk's length (TCP window slot)
+export const REC_SCTP_CHUNK_FLAGS: u32 = 249; // u8 first chunk's flags
 
 // Build spec = record fields + this extension (pointers are absolute wasm addresses).
 export const SPEC_SIZE: u32 = 288;
@@ -100,7 +106,7 @@ export const FLAG_NDP_LL: u32 = 128;
 export const FLAG_QUOTE: u32 = 256;
 export const FLAG_QUOTE_PORTS: u32 = 512;
 export const FLAG_V6_EXT: u32 = 1024;
-export const FLAG_BAD_CSUM: u32 = 2048; // build specs only: TCP/UDP checksum one off (--badsum)
+export const FLAG_BAD_CSUM: u32 = 2048; // build specs only: TCP/UDP/SCTP checksum one off (--badsum)
 
 // REC_OPT_FLAGS bits (TCP options seen).
 export const OPT_MSS: u32 = 1;
@@ -119,6 +125,7 @@ export const KIND_ICMP6: u32 = 4;
 export const KIND_ARP: u32 = 5;
 export const KIND_NDP_NS: u32 = 6;
 export const KIND_NDP_NA: u32 = 7;
+export const KIND_SCTP: u32 = 8;
 
 // ParseError reason codes.
 export const E_OK: u32 = 0;
@@ -148,7 +155,10 @@ export const E_ARP_TRUNCATED: u32 = 23;
 export const E_ARP_UNSUPPORTED: u32 = 24;
 export const E_NDP_TRUNCATED: u32 = 25;
 export const E_NDP_BAD_OPTION: u32 = 26;
-export const E_COUNT: u32 = 27;
+export const E_SCTP_TRUNCATED: u32 = 27;
+export const E_SCTP_BAD_CHUNK: u32 = 28; // first chunk shorter than its header / fixed part, or overrunning
+export const E_SCTP_BAD_CHECKSUM: u32 = 29;
+export const E_COUNT: u32 = 30;
 
 // Parse flags.
 export const PARSE_VERIFY_CHECKSUMS: u32 = 1;

@@ -12,11 +12,13 @@ import { buildFrame, BUILD_BAD_SPEC, BUILD_NO_ROOM } from "./emit";
 import { setFrame } from "./context";
 import { parseFrame } from "./parse";
 import {
-  E_OK, INDEX_STRIDE, KIND_ICMP4, KIND_ICMP6, KIND_TCP, KIND_UDP, REC_DST_V4, REC_DST_V6,
+  E_OK, INDEX_STRIDE, KIND_ICMP4, KIND_ICMP6, KIND_SCTP, KIND_TCP, KIND_UDP, REC_DST_V4, REC_DST_V6,
   REC_FAMILY, REC_ICMP_ID, REC_ICMP_SEQ, REC_ICMP_TYPE, REC_IP_ID, REC_KIND, REC_L3_OFF,
   REC_L4_OFF, REC_SIZE, REC_ACK, REC_SEQ, REC_SRC_PORT, REC_DST_PORT, REC_FLAGS, FLAG_BAD_CSUM,
 } from "./layout";
 import { hasIdSeq } from "./icmpv4";
+import { CHECKSUM as SCTP_CHECKSUM, CHUNK_INIT, HEADER_LEN as SCTP_HEADER_LEN, INIT_TAG,
+  sctpChecksum } from "./sctp";
 
 // Template struct fields (u32 each).
 export const T_FRAME: u32 = 0;
@@ -44,6 +46,10 @@ export const T_SIZE: u32 = 96;
 
 export const TEMPLATE_UNSUPPORTED: i32 = -3;
 
+// SCTP templates: bits of T_L4_BASE.
+const SCTP_BAD_CRC: u32 = 1;
+const SCTP_HAS_INIT: u32 = 2;
+
 const SCRATCH_LEN: u32 = 65536 + 64;
 const scratch = memory.data(SCRATCH_LEN, 16);
 const scratchRec = memory.data(REC_SIZE, 16);
@@ -55,7 +61,9 @@ const scratchRec = memory.data(REC_SIZE, 16);
 /**
  * Builds a template for `spec` on link `link` with room for `cap` probes per batch. Returns the
  * template struct address, or BUILD_NO_ROOM (memory map exhausted), BUILD_BAD_SPEC, or
- * TEMPLATE_UNSUPPORTED (only TCP, UDP, ICMP/ICMPv6 echo-style messages are templated).
+ * TEMPLATE_UNSUPPORTED (only TCP, UDP, SCTP, ICMP/ICMPv6 echo-style messages are templated).
+ * SCTP: `seq` is the verification tag and `ack` the initiate tag of a first INIT chunk; its
+ * CRC32c cannot be updated incrementally, so each probe's is computed whole (a 32-byte INIT).
  */
 export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   const kind = <u32>load<u8>(spec + REC_KIND);
@@ -63,7 +71,8 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   const icmpType = <u32>load<u8>(spec + REC_ICMP_TYPE);
   if (kind == KIND_ICMP4 && !hasIdSeq(icmpType)) return TEMPLATE_UNSUPPORTED;
   if (kind == KIND_ICMP6 && icmpType != 128 && icmpType != 129) return TEMPLATE_UNSUPPORTED;
-  if (kind != KIND_TCP && kind != KIND_UDP && kind != KIND_ICMP4 && kind != KIND_ICMP6) {
+  if (kind != KIND_TCP && kind != KIND_UDP && kind != KIND_SCTP && kind != KIND_ICMP4 &&
+    kind != KIND_ICMP6) {
     return TEMPLATE_UNSUPPORTED;
   }
   if (cap == 0 || cap > 0x1000000) return BUILD_BAD_SPEC;
@@ -147,6 +156,15 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
     store<u32>(t + T_IP_BASE, fold(sumBytes(ip, (<u32>load<u8>(ip) & 15) << 2, 0)));
   } else {
     memory.fill(ip + 24, 0, 16);
+  }
+  if (kind == KIND_SCTP) {
+    // No sum to keep: T_L4_BASE holds SCTP_BAD_CRC and SCTP_HAS_INIT instead.
+    const init = l4Len >= SCTP_HEADER_LEN + INIT_TAG + 4 &&
+      <u32>load<u8>(l4 + SCTP_HEADER_LEN) == CHUNK_INIT;
+    const bad = (load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0;
+    store<u32>(t + T_L4_BASE, (bad ? SCTP_BAD_CRC : 0) | (init ? SCTP_HAS_INIT : 0));
+    memory.copy(frame, scratch, <u32>len);
+    return <i32>t;
   }
   if (kind == KIND_TCP) {
     st16(l4, 0);
@@ -245,6 +263,12 @@ export function emitBatch(t: usize, n: u32): u32 {
       st32(l4 + 8, ak);
       st16(l4 + 16, finish(l4Base + addrWords + sp + dp + (sq >>> 16) + (sq & 0xffff) +
         (ak >>> 16) + (ak & 0xffff)));
+    } else if (kind == KIND_SCTP) {
+      st16(l4, <u32>load<u16>(sport + (i << 1)));
+      st16(l4 + 2, <u32>load<u16>(dport + (i << 1)));
+      st32(l4 + 4, load<u32>(seq + (i << 2)));
+      if (l4Base & SCTP_HAS_INIT) st32(l4 + SCTP_HEADER_LEN + INIT_TAG, load<u32>(ack + (i << 2)));
+      store<u32>(l4 + SCTP_CHECKSUM, sctpChecksum(l4, len - l4Off) ^ (l4Base & SCTP_BAD_CRC));
     } else if (kind == KIND_UDP) {
       const sp = <u32>load<u16>(sport + (i << 1));
       const dp = <u32>load<u16>(dport + (i << 1));

@@ -256,6 +256,8 @@ class ServiceProc {
       "--quiet",
       "--allow-net",
       "--unstable-net",
+      // The SCTP responder's raw socket (libc through FFI).
+      ...(cfg.sctp ? ["--allow-ffi"] : []),
       SERVICES_TS,
       ...(detach ? ["--detach"] : []),
       json,
@@ -865,8 +867,11 @@ export function servicesConfig(
     udp: [],
   };
   for (const r of t.spec.rules) {
-    if (!r.service) continue;
-    if (r.proto === "tcp") cfg.tcp.push({ ports: r.ports, service: r.service });
+    if (r.proto === "sctp") {
+      cfg.sctp ??= { listen: [] };
+      if (r.service) cfg.sctp.listen.push(r.ports);
+    } else if (!r.service) continue;
+    else if (r.proto === "tcp") cfg.tcp.push({ ports: r.ports, service: r.service });
     else cfg.udp.push({ ports: r.ports, service: r.service });
   }
   const f = t.spec.flood;
@@ -875,5 +880,5 @@ export function servicesConfig(
     if (!to) throw new Error(`${t.name}: flood to unknown host ${f.to}`);
     cfg.flood = { ...f, from: t.v4, to: to.v4 };
   }
-  return cfg.tcp.length || cfg.udp.length || cfg.flood ? cfg : null;
+  return cfg.tcp.length || cfg.udp.length || cfg.flood || cfg.sctp ? cfg : null;
 }

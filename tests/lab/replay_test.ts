@@ -4,7 +4,7 @@
  * scored against ground truth. Run with: deno test --allow-read tests/lab/replay_test.ts
  */
 
-import { assert, assertEquals } from "../../cli/_testing.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
 import { builtinProbeDb, loadProbeDb } from "../../cli/service/db.ts";
 import { parseProbeDb } from "../../cli/service/probe_db.ts";
 import { haveTool } from "../_oracle.ts";

@@ -77,6 +77,15 @@ export type PortRule =
     service?: UdpService;
     policy?: Exclude<Policy, "reset">;
     note?: string;
+  }
+  | {
+    /** A host with any SCTP rule runs the lab's SCTP responder (sctp_responder.ts): INIT ACK on
+     * a `listen` port, ABORT on the others; a host without answers "protocol unreachable". */
+    proto: "sctp";
+    ports: number | [number, number];
+    service?: { kind: "listen" };
+    policy?: Exclude<Policy, "reset">;
+    note?: string;
   };
 
 /** A target host: one network namespace. */
@@ -225,6 +234,28 @@ const policies: Scenario = {
     ],
   }],
   suggested: { tcp: "1000-1006", udp: "1000-1006" },
+};
+
+// --- sctp ------------------------------------------------------------------------------------
+
+const sctp: Scenario = {
+  name: "sctp",
+  description: "SCTP listeners (a userspace responder: the lab kernel has no SCTP) and policies",
+  topology: "routed",
+  icmpRatelimit: false,
+  hosts: [{
+    name: "sctp",
+    hostname: "sctp.lab",
+    rules: [
+      { proto: "sctp", ports: 80, service: { kind: "listen" } },
+      { proto: "sctp", ports: 2905, service: { kind: "listen" } },
+      { proto: "sctp", ports: 1000, policy: "drop" },
+      { proto: "sctp", ports: 1002, policy: "port-unreachable" },
+      { proto: "sctp", ports: 1003, policy: "admin-prohibited" },
+      { proto: "tcp", ports: 22, service: { kind: "accept" } },
+    ],
+  }],
+  suggested: { tcp: "22" },
 };
 
 // --- ratelimited-udp -------------------------------------------------------------------------
@@ -495,6 +526,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   scanme,
   lossy,
   policies,
+  sctp,
   "ratelimited-udp": ratelimitedUdp,
   "many-hosts": manyHostsScenario,
   anyip16,
@@ -591,11 +623,11 @@ export type ScanKind = "syn" | "connect" | "fin" | "null" | "xmas" | "ack" | "ud
 /** The policy and service a host gives `proto`/`port`. */
 export function portBehaviour(
   host: HostSpec,
-  proto: "tcp" | "udp",
+  proto: "tcp" | "udp" | "sctp",
   port: number,
-): { policy?: Policy; service?: TcpService | UdpService } {
+): { policy?: Policy; service?: TcpService | UdpService | { kind: "listen" } } {
   let policy: Policy | undefined;
-  let service: TcpService | UdpService | undefined;
+  let service: TcpService | UdpService | { kind: "listen" } | undefined;
   for (const r of host.rules) {
     if (r.proto !== proto) continue;
     const [lo, hi] = portRange(r.ports);

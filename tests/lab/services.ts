@@ -12,6 +12,7 @@
 
 import type { Flood, TcpService, UdpService } from "./scenarios.ts";
 import { httpResponse, tcpGreeting, udpReply } from "./responders.ts";
+import { serveSctp } from "./sctp_responder.ts";
 
 /** What one services process serves. */
 export interface ServicesConfig {
@@ -22,6 +23,8 @@ export interface ServicesConfig {
   udpAddresses: string[];
   tcp: { ports: number | [number, number]; service: TcpService }[];
   udp: { ports: number | [number, number]; service: UdpService }[];
+  /** SCTP: the responder answers every INIT, with INIT ACK on these ports (sctp_responder.ts). */
+  sctp?: { listen: (number | [number, number])[] };
   /** A neighbour's traffic to send (a busy host), from `from` to `to`. */
   flood?: Omit<Flood, "to"> & { from: string; to: string };
 }
@@ -220,6 +223,7 @@ export function serve(cfg: ServicesConfig): { tcp: number; udp: number } {
     }
   }
   if (cfg.flood) floodLoop(cfg.flood);
+  if (cfg.sctp) serveSctp(new Set(cfg.sctp.listen.flatMap((r) => [...ports(r)])));
   return { tcp, udp };
 }
 

@@ -4,7 +4,7 @@
  */
 
 import { deepStrictEqual } from "node:assert/strict";
-import type { HostResult, PortResult, RunInfo, RunSummary } from "../../cli/model.ts";
+import type { HostResult, PortResult, RunInfo, RunSummary } from "../../cli/model/mod.ts";
 
 /** Throws unless `cond` is truthy. */
 export function assert(cond: unknown, msg = "assertion failed"): asserts cond {

@@ -14,7 +14,7 @@
 
 import { type FrameBatch, neighbourMac, PacketSocketSender, Pcap } from "../../ffi/mod.ts";
 import { Kind, LinkType, packetCore, type ParsedRecords } from "../../core-wasm/mod.ts";
-import { formatMac, parseIp } from "../../ffi/ip.ts";
+import { formatMac, parseIp } from "../../core-wasm/ip.ts";
 
 /** What to resolve and from where. */
 export interface NextHopRequest {

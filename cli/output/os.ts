@@ -7,14 +7,19 @@
  * @module
  */
 
-import type { HostResult } from "../model.ts";
-import { escapeXml } from "../output/xml.ts";
-import { formatCtime, printfFixed } from "../output/format.ts";
-import { PORTHOLE_HOME } from "../help.ts";
-import { difficulty, IPID_CLASS_TEXT, TS_CLASS_TEXT } from "./analyze.ts";
-import { formatFingerprint } from "./fingerprint.ts";
-import { classify, type MatchResult } from "./match.ts";
-import type { OsMatch, OsResult } from "./types.ts";
+import type { HostResult } from "../model/mod.ts";
+import { escapeXml } from "./xml.ts";
+import { formatCtime, printfFixed } from "./format.ts";
+import { PORTHOLE_HOME } from "../model/product.ts";
+import {
+  classify,
+  difficulty,
+  IPID_CLASS_TEXT,
+  type MatchResult,
+  TS_CLASS_TEXT,
+} from "../model/os.ts";
+import { formatFingerprint } from "../model/os_fingerprint.ts";
+import type { OsMatch, OsResult } from "../model/os.ts";
 
 /** The options the OS report depends on. */
 export interface OsReportOptions {

@@ -9,26 +9,16 @@
  * @module
  */
 
-import type { Options, ScanKind } from "./options_types.ts";
+import type { Options, ScanKind } from "../options_types.ts";
+import { missingPermissionSentence } from "../errors.ts";
+
+export { missingPermissionSentence } from "../errors.ts";
 
 /** A permission a run needs and what for. */
 export interface PermissionNeed {
   descriptor: Deno.PermissionDescriptor;
   /** Why, as the sentence says it: "for a connect scan (-sT)". */
   why: string;
-}
-
-/** The flag that grants a permission: "net" → "--allow-net". */
-function flagOf(name: string): string {
-  return `--allow-${name}`;
-}
-
-/** The sentence for a missing permission: "Porthole needs Deno's net permission for a
- * connect scan (-sT): run Deno with --allow-net". */
-export function missingPermissionSentence(name: string, why: string): string {
-  return `Porthole needs Deno's ${name} permission${why ? ` ${why}` : ""}: run Deno with ${
-    flagOf(name)
-  }`;
 }
 
 /** An IP address, CIDR block or nmap octet range: no name to look up. */
@@ -48,7 +38,7 @@ export const IFLIST_NEEDS: readonly PermissionNeed[] = [
 
 /**
  * What a scan with these options needs, in the order it would first be
- * used. `scans` and `privileged` are the decided ones (cli/engine/run.ts's
+ * used. `scans` and `privileged` are the decided ones (cli/app/run.ts's
  * decidePrivileges): a connect scan needs the network, a raw one FFI.
  */
 export function scanPermissionNeeds(

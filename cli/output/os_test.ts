@@ -1,9 +1,9 @@
-import { assertEquals } from "../engine/_assert.ts";
-import type { HostResult } from "../model.ts";
-import { parseFingerprint } from "./fingerprint.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
+import type { HostResult } from "../model/mod.ts";
+import { parseFingerprint } from "../model/os_fingerprint.ts";
 import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
-import { osGrepable, osLines, osXml } from "./output.ts";
-import type { OsClass, OsMatch, OsResult } from "./types.ts";
+import { osGrepable, osLines, osXml } from "./os.ts";
+import type { OsClass, OsMatch, OsResult } from "../model/os.ts";
 
 /** A match as nmap listed it: `pct` is what it printed (floor of the accuracy). */
 function m(name: string, pct: number, line: number, classes: OsClass[]): OsMatch {

@@ -2,7 +2,7 @@
  * Measures one host's OS fingerprint without a port scan, for tools/gen_os_db.ts and the lab
  * tests (root; run it where the target is reachable, e.g. inside a lab's scanner namespace):
  *
- *     deno run -A cli/os/measure.ts --target 10.216.1.1 --open 22 --closed 1 [--closed-udp 9]
+ *     deno run -A tools/os_measure.ts --target 10.216.1.1 --open 22 --closed 1 [--closed-udp 9]
  *         [--osdb /usr/share/nmap/nmap-os-db] [--max-os-tries 1] [--json]
  *
  * It prints what `-O -v` prints for the host (or, with --json, the OsResult). The ports stand
@@ -12,16 +12,16 @@
  */
 
 import { parseArgs } from "node:util";
-import type { HostResult, PortResult } from "../model.ts";
-import { loadOsDb } from "./db.ts";
-import { detectWithIo } from "./detect.ts";
-import { osLines } from "./output.ts";
-import { SessionIo } from "./io.ts";
-import { packetCore } from "../../core-wasm/mod.ts";
-import { resolveRoute } from "../engine/route.ts";
-import { resolveNextHop } from "../net/next_hop.ts";
-import { formatMac, parseMac } from "../../ffi/ip.ts";
-import { PORTHOLE_VERSION } from "../help.ts";
+import type { HostResult, PortResult } from "../cli/model/mod.ts";
+import { loadOsDb } from "../cli/os/db.ts";
+import { detectWithIo } from "../cli/os/detect.ts";
+import { osLines } from "../cli/output/os.ts";
+import { SessionIo } from "../cli/os/io.ts";
+import { packetCore } from "../core-wasm/mod.ts";
+import { resolveRoute } from "../cli/engine/route.ts";
+import { resolveNextHop } from "../cli/engine/next_hop.ts";
+import { formatMac, parseMac } from "../core-wasm/ip.ts";
+import { PORTHOLE_VERSION } from "../cli/model/product.ts";
 
 /** Runs the measurement; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -42,7 +42,7 @@ export async function main(args: string[]): Promise<number> {
     },
   });
   if (!v.target) {
-    console.error("usage: measure.ts --target IPv4 [--open P] [--closed P] [--closed-udp P]");
+    console.error("usage: os_measure.ts --target IPv4 [--open P] [--closed P] [--closed-udp P]");
     return 2;
   }
   const ports: PortResult[] = [];

@@ -1,9 +1,9 @@
 // Seeded random frames with the fields the parser must read back: the property tests
-// (parse(build(x)) == x) and the fuzzers' seed corpus share this.
+// (parse(build(x)) == x) and the fuzzers' seed corpus share this, and its PRNG.
 
-import { hex } from "./_test_assert.ts";
 import {
   type Address,
+  encodeSctpChunks,
   encodeTcpOptions,
   type IpSpec,
   Kind,
@@ -11,6 +11,7 @@ import {
   type PacketCore,
   type ParsedRecords,
   RecordFlag,
+  type SctpChunk,
   type TcpOption,
 } from "./mod.ts";
 
@@ -294,6 +295,43 @@ export class Gen {
     };
   }
 
+  sctp(family: number, link = this.link(family)): GenCase {
+    const { spec, expect } = this.ipPart(family, link);
+    const init = this.bool();
+    const chunk: SctpChunk = init
+      ? {
+        type: this.bool() ? "init" : "initAck",
+        initiateTag: this.u32(),
+        aRwnd: this.u32(),
+        outboundStreams: this.u16(),
+        inboundStreams: this.u16(),
+        initialTsn: this.u32(),
+        params: padded(this.bytes(this.int(40))),
+      }
+      : { type: "abort", tBit: this.bool(), causes: padded(this.bytes(this.int(40))) };
+    const chunks = encodeSctpChunks([chunk]);
+    const s = { ...spec, srcPort: this.u16(), dstPort: this.u16(), vtag: this.u32(), chunks };
+    const frame = this.core.buildSctp(s);
+    return {
+      what: `sctp${family}`,
+      link,
+      frame,
+      l4: frame.length - chunks.length - 12,
+      expect: {
+        ...expect,
+        kind: Kind.SCTP,
+        srcPort: s.srcPort,
+        dstPort: s.dstPort,
+        sctpVtag: s.vtag,
+        sctpChunkType: chunks[0],
+        sctpChunkLength: (chunks[2]! << 8) | chunks[3]!,
+        sctpInitiateTag: "initiateTag" in chunk ? chunk.initiateTag : 0,
+        payload: hex(chunks),
+        ipProto: 132,
+      },
+    };
+  }
+
   echo(family: number, link = this.link(family)): GenCase {
     const { spec, expect } = this.ipPart(family, link);
     const payload = this.bytes(this.int(64));
@@ -484,7 +522,7 @@ export class Gen {
   /** Any of the above. */
   any(): GenCase {
     const fam = this.bool() ? 4 : 6;
-    switch (this.int(9)) {
+    switch (this.int(10)) {
       case 0:
       case 1:
         return this.tcp(fam);
@@ -499,6 +537,8 @@ export class Gen {
         return this.icmpError(fam);
       case 7:
         return this.arp();
+      case 8:
+        return this.sctp(fam);
       default:
         return this.ndp();
     }
@@ -514,3 +554,33 @@ export function padded(b: Uint8Array): Uint8Array {
 
 /** Flags every valid built frame must carry. */
 export const VERIFIED = RecordFlag.CSUM_VERIFIED;
+
+/** Hex of bytes, for readable byte comparisons. */
+export function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** Deterministic PRNG (mulberry32) for property and fuzz tests. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * CRC32c one bit at a time (RFC 9260 Appendix A): the tests' reference, independent of the
+ * core's table-driven one.
+ */
+export function referenceCrc32c(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}

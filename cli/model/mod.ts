@@ -4,9 +4,9 @@
  * so results can be serialised, resumed and compared.
  */
 
-import type { OsResult } from "./os/types.ts";
+import type { OsResult } from "./os.ts";
 
-export type Protocol = "tcp" | "udp";
+export type Protocol = "tcp" | "udp" | "sctp";
 
 /** nmap's port states, spelled as nmap prints them. */
 export type PortState =

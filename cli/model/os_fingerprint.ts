@@ -7,8 +7,26 @@
  * @module
  */
 
-import { TEST_ORDER } from "./db.ts";
-import type { Fingerprint, FpTest } from "./match.ts";
+import type { DistanceMethod, Fingerprint, FpTest } from "./os.ts";
+
+export type { DistanceMethod } from "./os.ts";
+
+/** The thirteen tests in nmap's display order. */
+export const TEST_ORDER = [
+  "SEQ",
+  "OPS",
+  "WIN",
+  "ECN",
+  "T1",
+  "T2",
+  "T3",
+  "T4",
+  "T5",
+  "T6",
+  "T7",
+  "U1",
+  "IE",
+] as const;
 
 /** nmap's FP_RESULT_WRAP_LINE_LEN. */
 const WRAP = 74;
@@ -35,9 +53,6 @@ export function parseFingerprint(text: string): Fingerprint {
   }
   return out;
 }
-
-/** How nmap learned the hop distance (DC= in the SCAN line). */
-export type DistanceMethod = "localhost" | "direct" | "icmp" | "traceroute";
 
 /** What the SCAN line says about the run. */
 export interface ScanInfo {

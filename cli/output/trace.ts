@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { HostResult, TraceHop, TraceResult } from "../model.ts";
-import { escapeXml } from "../output/xml.ts";
+import type { HostResult, TraceHop, TraceResult } from "../model/mod.ts";
+import { escapeXml } from "./xml.ts";
 
 const PROTO_NUMBER = { tcp: 6, udp: 17, icmp: 1 } as const;
 

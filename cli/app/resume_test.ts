@@ -1,5 +1,5 @@
-import { assertEquals } from "./_assert.ts";
-import type { PortResult } from "../model.ts";
+import { assertEquals } from "../../tests/testing/assert.ts";
+import type { PortResult } from "../model/mod.ts";
 import { mergeRecorded, portsLeft } from "./resume.ts";
 
 const closed = (port: number, protocol: "tcp" | "udp" = "tcp"): PortResult => ({

@@ -5,7 +5,15 @@
  * waited its whole timeout where nmap returns at once.
  */
 import { errno, ffiGranted, libc } from "../../ffi/_libc.ts";
-import type { NseConn } from "./net.ts";
+
+/** A connected UDP socket as NSE's sockets use it (cli/scripts/net.ts NseConn has this shape). */
+export interface UdpConn {
+  send(data: Uint8Array): Promise<void>;
+  /** The next datagram; rejects with "TIMEOUT" after timeoutMs, "Connection refused" on ICMP. */
+  read(timeoutMs: number): Promise<Uint8Array | null>;
+  close(): void;
+  info: { lhost: string; lport: number; rhost: string; rport: number };
+}
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -57,7 +65,7 @@ function localOf(fd: number, v6: boolean): { lhost: string; lport: number } {
 const error = (e: number) => new Error(e === ECONNREFUSED ? "Connection refused" : "ERROR");
 
 /** A connected UDP socket to ip:port. */
-export function udpLibcConnect(ip: string, port: number): NseConn {
+export function udpLibcConnect(ip: string, port: number): UdpConn {
   const c = libc();
   const v6 = ip.includes(":");
   const fd = c.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

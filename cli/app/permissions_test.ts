@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { parseOptions } from "./options.ts";
+import { parseOptions } from "../options.ts";
 import {
   firstMissing,
   missingPermissionSentence,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PortResult, Protocol } from "../model.ts";
+import type { PortResult, Protocol } from "../model/mod.ts";
 import { comparePorts } from "../output/extraports.ts";
 
 const key = (protocol: Protocol, port: number) => (protocol === "udp" ? 65536 : 0) + port;

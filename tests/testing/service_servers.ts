@@ -5,7 +5,7 @@
 
 import * as dgram from "node:dgram";
 import { Buffer } from "node:buffer";
-import type { HostResult, PortResult } from "../model.ts";
+import type { HostResult, PortResult } from "../../cli/model/mod.ts";
 
 const enc = new TextEncoder();
 export const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

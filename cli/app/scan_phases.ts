@@ -1,0 +1,134 @@
+/**
+ * A host group's port-scan phases, looked up in the scan registry (cli/scans/registry.ts): which
+ * kinds run, in nmap's order, on which ports, and how each is driven — a probe module per raw
+ * session, the connect scan, or the UDP scan's own driver. No scan kind is named here.
+ *
+ * @module
+ */
+
+import type { ParsedRecords } from "../../core-wasm/mod.ts";
+import type { RunContext } from "./context.ts";
+import type { ScanHost } from "../engine/host.ts";
+import type { RawSession } from "../engine/raw_session.ts";
+import { type RawRoute, sessionKey } from "../engine/route.ts";
+import { newHostTiming } from "../engine/scheduler.ts";
+import type { Protocol } from "../model/mod.ts";
+import type { ScanKind } from "../options_types.ts";
+import type { PortTable } from "../scans/port_table.ts";
+import type { ScanListener } from "../scans/probe_scan.ts";
+import { SCAN_KINDS } from "../scans/registry.ts";
+
+/** One phase: a scan kind over its protocol's ports. */
+export interface ScanPhase {
+  kind: ScanKind;
+  ports: number[];
+}
+
+/**
+ * The phases of `kinds` over `ports` (by protocol), in registry order (nmap's: TCP kinds, UDP,
+ * SCTP). A kind whose protocol has no ports still runs, empty, as nmap's does ("Initiating …").
+ * Unprivileged, every TCP kind is the connect scan (nmap's fallback).
+ */
+export function scanPhases(
+  kinds: readonly ScanKind[],
+  ports: Readonly<Record<Protocol, readonly number[]>>,
+  privileged: boolean,
+): ScanPhase[] {
+  const out: ScanPhase[] = [];
+  for (const kind of Object.keys(SCAN_KINDS) as ScanKind[]) {
+    if (!kinds.includes(kind)) continue;
+    const e = SCAN_KINDS[kind];
+    const list = ports[e.protocol];
+    const run = !privileged && e.protocol === "tcp" ? "connect" : kind;
+    if (out.some((p) => p.kind === run)) continue;
+    out.push({ kind: run, ports: [...list] });
+  }
+  return out;
+}
+
+/** What a phase needs from the group that runs it. */
+export interface PhaseHooks {
+  /** Runs `body` as the named phase (chatter, progress, task records). */
+  phase(title: string, hosts: ScanHost[], ports: number, body: () => Promise<void>): Promise<void>;
+  /** The listener that files a host's ports when its phase is done. */
+  listener(protocol: Protocol): ScanListener;
+  /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
+  skip(host: ScanHost): void;
+  /** Ctrl-C: what `table` knows of `hosts` is written. */
+  partial(hosts: ScanHost[], table: PortTable): void;
+  /** Resolves next-hop MACs; returns the routes that failed. */
+  resolveNextHops(routes: RawRoute[]): Promise<Set<RawRoute>>;
+}
+
+/** Port-scan timing for a host: RTT from discovery, a retry policy sized to the scan. */
+function carryTiming(ctx: RunContext, h: ScanHost, ports: number) {
+  const t = newHostTiming(ctx.plan, ports);
+  if (h.timing) t.rtt = h.timing.rtt;
+  return t;
+}
+
+/** Runs one phase on the group's up hosts. */
+export async function runScanPhase(
+  ctx: RunContext,
+  phase: ScanPhase,
+  up: ScanHost[],
+  hooks: PhaseHooks,
+): Promise<void> {
+  const e = SCAN_KINDS[phase.kind];
+  const { ports } = phase;
+  const listener = hooks.listener(e.protocol);
+  const driver = e.driver;
+  if (driver.kind === "connect") {
+    const { connectScan } = await import("../scans/connect.ts");
+    await hooks.phase(e.title, up, ports.length, async () => {
+      for (const h of up) h.timing = carryTiming(ctx, h, ports.length);
+      const table = await connectScan(ctx, up, ports, listener);
+      if (ctx.signal.aborted) hooks.partial(up, table);
+    });
+    return;
+  }
+  if (driver.kind === "udp") {
+    const { udpScan } = await import("../scans/udp.ts");
+    await hooks.phase(e.title, up, ports.length, async () => {
+      const table = await udpScan(ctx, up, ports, listener);
+      if (ctx.signal.aborted) hooks.partial(up, table);
+    });
+    return;
+  }
+  // A probe module: one driver per raw session (interface and source), after the hosts' next
+  // hops are resolved.
+  const { moduleShaping, probeScan } = await import("../scans/probe_scan.ts");
+  const module = driver.module(moduleShaping(ctx), ctx.options.scanFlags);
+  const templateKey = `${phase.kind}/${ctx.options.scanFlags ?? ""}`;
+  const bySession = new Map<string, ScanHost[]>();
+  for (const h of up) {
+    if (!h.route) {
+      try {
+        h.route = ctx.raw!.sessions.route(h.address);
+      } catch (err) {
+        ctx.log.warn(`Failed to determine route to ${h.address}: ${(err as Error).message}`);
+        hooks.skip(h);
+        continue;
+      }
+    }
+    const key = sessionKey(h.route);
+    bySession.set(key, [...(bySession.get(key) ?? []), h]);
+  }
+  await hooks.phase(e.title, up, ports.length, async () => {
+    await Promise.all([...bySession.values()].map(async (all) => {
+      const failed = await hooks.resolveNextHops(all.map((h) => h.route!));
+      for (const r of failed) {
+        if (r.gateway) {
+          ctx.log.warn(`Failed to determine dst MAC address for next hop ${r.nextHop}`);
+        }
+      }
+      for (const h of all) if (failed.has(h.route!)) hooks.skip(h);
+      const group = all.filter((h) => !failed.has(h.route!));
+      if (group.length === 0) return;
+      for (const h of group) h.timing = carryTiming(ctx, h, ports.length);
+      const session: RawSession<ParsedRecords> = ctx.raw!.sessions.get(group[0]!.route!);
+      const table = await probeScan(ctx, session, group, ports, module, templateKey, listener);
+      if (ctx.signal.aborted) hooks.partial(group, table);
+    }));
+  });
+}
