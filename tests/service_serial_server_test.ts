@@ -6,11 +6,11 @@
  * gets no probe sent twice.
  */
 
-import { assertEquals } from "../cli/_testing.ts";
+import { assertEquals } from "./testing/assert.ts";
 import { parseOptions } from "../cli/options.ts";
 import { detectServices } from "../cli/service/mod.ts";
 import { parseProbeDb } from "../cli/service/probe_db.ts";
-import { bytes, loopbackHost, serveTcp } from "../cli/service/_test_servers.ts";
+import { bytes, loopbackHost, serveTcp } from "./testing/service_servers.ts";
 
 /** NULL, then three probes; only the first one's match lines know the reply. */
 const DB = parseProbeDb(

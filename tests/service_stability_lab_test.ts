@@ -9,7 +9,7 @@
  * Tags "sva".
  */
 
-import { assert, assertEquals } from "../cli/_testing.ts";
+import { assert, assertEquals } from "./testing/assert.ts";
 import { labUnavailable } from "./lab/mod.ts";
 import { DAEMONS, installedVersion, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { answerKey, NMAP_PROBES, portSpec, svStability } from "./lab/sv_stability.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { builtinProbeDb } from "./db.ts";
 import { cachedProbeDb, cachePath, dbFromJson, dbToJson } from "./db_cache.ts";
 import { parseProbeDb, type ProbeDb } from "./probe_db.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_testing.ts";
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import {
   PortActivity,
   type PortConnection,
