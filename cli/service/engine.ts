@@ -584,7 +584,9 @@ export async function probePort(
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
     if (!runAhead || pastDeadline(now)) return;
-    if (check && !check.done) return;
+    // Nothing new while the side-by-side check runs (advanced here too: the probe that
+    // started it may since have been settled otherwise).
+    if (check && !check.done && sideBySideCheck(now)) return;
     if (solo) {
       // In order, one connection at a time: the next probe not yet sent, or the first whose
       // silence came while queued behind others, sent again alone.
