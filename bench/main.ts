@@ -22,6 +22,7 @@ import { median, si, spread } from "./stats.ts";
 import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
 import { microBenchmarks, type MicroResult } from "./micro.ts";
 import { type FingerprintRow, fingerprintRows, renderFingerprints } from "./fingerprints.ts";
+import { svLabRows } from "./sv_lab.ts";
 
 interface RunSample {
   wallS: number;
@@ -35,7 +36,8 @@ interface RunSample {
   notes?: string[];
 }
 
-interface ToolRow {
+/** One row of the bench's table. */
+export interface ToolRow {
   workload: string;
   title: string;
   tool: ToolName;
@@ -414,6 +416,15 @@ async function main(): Promise<number> {
       } catch (e) {
         console.error(`bench: ${w.name} failed: ${e instanceof Error ? e.message : e}`);
       }
+    }
+  }
+  if (!why && (opts.filters.includes("sv-lab") || (!opts.filters.length && !opts.quick))) {
+    // -sV on the real-daemons lab: its own lab, daemons started once for all three tools.
+    console.error("bench: sv-lab — -sV on the real-daemons lab");
+    try {
+      rows.push(...await svLabRows({ runs: opts.runs ?? 3, log: (s) => console.error(s) }));
+    } catch (e) {
+      console.error(`bench: sv-lab failed: ${e instanceof Error ? e.message : e}`);
     }
   }
   const micro = opts.filters.length && !opts.filters.includes("micro")

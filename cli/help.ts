@@ -55,6 +55,7 @@ SERVICE/VERSION DETECTION:
   --version-all: Try every single probe (intensity 9)
   --version-trace: Show detailed version scan activity (for debugging)
   --versiondb <file>: Read service probes from <file>
+  --version-parallelism <n>: Probes in flight per port (1: one at a time, as nmap)
 SCRIPT SCAN:
   -sC: equivalent to --script=default
   --script=<Lua scripts>: <Lua scripts> is a comma separated list of

@@ -29,6 +29,12 @@ const options: OptionTable = {
   versiondb: (s, file) => {
     s.o.versionDb = file;
   },
+  // Porthole's own: probes in flight per port (1: nmap's one at a time, each waited out).
+  "version-parallelism": (s, arg) => {
+    const n = intArg(arg, "--version-parallelism");
+    if (n < 1 || n > 64) fatal("version-parallelism must be between 1 and 64");
+    s.o.versionParallelism = n;
+  },
   // OS DETECTION
   O: (s, _arg, { arg }) => {
     if (arg === undefined || arg[0] === "2") s.o.osDetection = true;

@@ -106,6 +106,8 @@ export interface Options {
   versionIntensity: number; // 0..9, default 7
   versionTrace: boolean;
   versionDb?: string; // --versiondb
+  /** --version-parallelism N: probes in flight per port (default: the engine's; 1: nmap's schedule). */
+  versionParallelism?: number;
   /** -sC and --script*: NSE scripts (cli/scripts/); undefined when none was asked for. */
   scripts?: ScriptOptions;
   /** -O (and -A). */

@@ -2,8 +2,9 @@
  * Where probe databases come from: Porthole's own (cli/data/porthole-service-
  * probes, built into the program), merged after nmap's nmap-service-probes when
  * the data directories hold one (see ../data_files.ts), or exactly the file
- * --versiondb names. Files are parsed once per path and cached; parsing nmap's
- * (11,917 match lines) is the price of -sV only, as nothing else loads this.
+ * --versiondb names. Files are parsed once per path and cached, in the process
+ * and between runs (db_cache.ts); parsing nmap's (11,917 match lines) is the
+ * price of -sV only, as nothing else loads this.
  */
 
 import PORTHOLE_PROBES from "../data/porthole-service-probes" with { type: "text" };
@@ -17,6 +18,7 @@ import {
 } from "./probe_db.ts";
 import { UsageError } from "../errors.ts";
 import { findDataFile, noteDataFileRead } from "../data_files.ts";
+import { cachedProbeDb } from "./db_cache.ts";
 
 /** Name of the built-in database in messages. */
 export const BUILTIN_DB_NAME = "porthole-service-probes";
@@ -71,6 +73,13 @@ export async function loadProbeDb(path?: string): Promise<ProbeDb> {
   if (path === undefined) return builtinProbeDb();
   const hit = cache.get(path);
   if (hit) return hit;
+  const db = await cachedProbeDb(path, () => parseProbeFile(path));
+  cache.set(path, db);
+  return db;
+}
+
+/** Reads and parses a probe file (no cache). */
+async function parseProbeFile(path: string): Promise<ProbeDb> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -79,15 +88,12 @@ export async function loadProbeDb(path?: string): Promise<ProbeDb> {
       `Failed to open nmap-service-probes file ${path} for reading: ${strerror(e)}`,
     );
   }
-  let db: ProbeDb;
   try {
-    db = parseProbeDb(latin1Decode(bytes), path);
+    return parseProbeDb(latin1Decode(bytes), path);
   } catch (e) {
     if (e instanceof ProbeDbError) throw new ServiceDbError(`Parse error: ${e.message}`);
     throw e;
   }
-  cache.set(path, db);
-  return db;
 }
 
 /**

@@ -27,6 +27,14 @@
  * (see match.ts's echoOf). TCP connections to one host share a limit that
  * halves when the host refuses them (hostlimit.ts); a probe whose connection
  * was refused is sent again rather than ending the port.
+ *
+ * Silence beside other connections is not believed on a port that has not
+ * shown it serves connections side by side, or whose listen queue overflowed
+ * (port_activity.ts): such a probe is sent again alone, and the port is then
+ * probed one connection at a time. Before going so, a port that answers gets a
+ * side-by-side check: an idle connection held open while its quickest-answered
+ * probe goes again. A port that answered nothing at all gets one probe again
+ * alone (the canary): silent then too, its silence is its own.
  */
 
 import type { MatchDetails } from "./match.ts";
@@ -52,6 +60,7 @@ import {
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
 import type { HostConnLimit } from "./hostlimit.ts";
+import { PortActivity, type PortConnection, PROOF_MARGIN_MS } from "./port_activity.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -119,7 +128,7 @@ type AttemptEnd =
   | "cancelled";
 
 /** One probe sent on its own connection. */
-class Attempt {
+class Attempt implements PortConnection {
   readonly chunks: Uint8Array[] = [];
   size = 0;
   /** When the connection was up and the probe sent (nmap's currentprobe_exec_time). */
@@ -135,6 +144,10 @@ class Attempt {
   fatal?: DescriptorLimitError;
   /** The host refused the connection or let it time out (or reset it before any byte). */
   refused = false;
+  /** Attempts on the port that were open when this one connected: it queued behind them. */
+  ahead: readonly PortConnection[] = [];
+  /** When the first byte, close or reset came (0: none yet). */
+  firstEventAt = 0;
   private chan?: Channel;
   private cancelled = false;
   private readonly abort = new AbortController();
@@ -149,10 +162,17 @@ class Attempt {
     private readonly cfg: EngineConfig,
     private readonly label: string,
     private readonly onProgress: () => void,
+    private readonly port: PortActivity<Attempt>,
   ) {
     this.done = this.run().finally(() => {
-      this.endAt = performance.now();
+      // A wait that ran out ended at its deadline, however late a busy event loop noticed:
+      // an answer seen meanwhile on another connection must not look as if this one was open.
+      const now = performance.now();
+      this.endAt = this.end === "timeout"
+        ? Math.min(now, this.execAt + this.probe.totalWaitMs)
+        : now;
       this.chan?.close();
+      this.port.closed(this);
       this.onProgress();
     });
   }
@@ -235,6 +255,10 @@ class Attempt {
     }
     this.connected = true;
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
+    this.ahead = this.port.opened(this);
+    if (this.protocol === "tcp") {
+      this.port.connectTook(connectStart, performance.now() - connectStart);
+    }
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -271,6 +295,7 @@ class Attempt {
         this.endEcho();
         return;
       }
+      if (this.firstEventAt === 0) this.firstEventAt = performance.now();
       if (ev.kind === "eof") {
         if (cfg.trace) {
           cfg.log(`Service scan: ${this.label} closed the connection (probe ${this.probe.name})`);
@@ -338,6 +363,13 @@ class Attempt {
   }
 }
 
+/** The side-by-side check of a port: an idle connection, and a probe sent again behind it. */
+interface SideBySide {
+  holder: Attempt;
+  again?: Attempt;
+  done: boolean;
+}
+
 /** One entry of a port's probe sequence. */
 interface Step {
   probe: Probe;
@@ -345,6 +377,8 @@ interface Step {
   attempt?: Attempt;
   /** Times the probe was sent again after the host refused its connection. */
   retries?: number;
+  /** Sent again alone, after a silence that other connections may have caused. */
+  soloRun?: boolean;
 }
 
 /**
@@ -384,11 +418,40 @@ export async function probePort(
   let steps: Step[] = [];
   let universe: PlanEntry[] = [];
   let head = 0;
+  const activity = new PortActivity<Attempt>();
+  /** One connection at a time from now on: the port may serve no more (port_activity.ts). */
+  let solo = false;
+  /** On a port that answered nothing, the one probe sent again alone to see whether it does. */
+  let canary: Step | undefined;
+  /**
+   * The side-by-side check, run once when silence is in doubt on a port that answers: an idle
+   * connection held open while the probe that was answered soonest goes again beside it.
+   * Answered then, the port serves side by side and its silences stand; else it goes solo.
+   */
+  let check: SideBySide | undefined;
+  const pastDeadline = (now: number) => cfg.deadline !== undefined && now >= cfg.deadline;
+  /**
+   * Whether every silence in doubt is sent again alone: on a port that answers something, or
+   * whose listen queue overflowed (kadmind answers RPC alone, and nothing at all beside others).
+   */
+  const resendAll = () => activity.answered || activity.overflowed;
+  /** A silent end of a probe that queued behind other connections, not yet sent again alone. */
+  const needsSolo = (s: Step, now: number) => {
+    const a = s.attempt;
+    // A silent close or reset is in doubt too: a full queue or a busy daemon ends
+    // connections it never read (kadmind's beside a probe it blocks on).
+    if (protocol !== "tcp" || s.soloRun || a === undefined || !a.silent) return false;
+    // A connection refused or never set up while others queued: a full queue's doing.
+    if (a.end === "connect-failed") return a.refused && activity.silenceUnsure(a, now, true);
+    return (a.end === "timeout" || a.end === "eof" || a.end === "reset") &&
+      activity.silenceUnsure(a, now);
+  };
 
   /** (Re)builds the sequence from scratch, e.g. at start and when going through SSL. */
   const restart = () => {
     for (const s of steps) s.attempt?.cancel();
     universe = candidateProbes(db, protocol, ep.port, ssl);
+    canary = undefined;
     steps = [];
     if (protocol === "tcp" && db.nullProbe) steps.push({ probe: db.nullProbe, isNull: true });
     for (const e of universe) {
@@ -413,11 +476,13 @@ export async function probePort(
   };
 
   const launch = (s: Step) => {
-    s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress);
+    s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress, activity);
   };
 
   const finish = (state: ProbeState, match?: MatchDetails): PortOutcome => {
     for (const s of steps) s.attempt?.cancel();
+    check?.holder.cancel();
+    check?.again?.cancel();
     // nmap's end_svcprobe: a port that never sent a byte nor let a probe time out is tcpwrapped.
     if (tcpwrapPossible && protocol === "tcp") state = "tcpwrapped";
     let service = match?.service;
@@ -448,6 +513,69 @@ export async function probePort(
   const isTunnel = (md: MatchDetails) =>
     !ssl && protocol === "tcp" && (md.service === "ssl" || md.service === "dtls");
 
+  /** Starts, advances and ends the side-by-side check; true while it runs. */
+  const sideBySideCheck = (now: number): boolean => {
+    if (check?.done) return false;
+    if (!check) {
+      // The probe the port answered soonest, to be sent again beside an idle connection.
+      let best: Step | undefined;
+      for (const st of steps) {
+        const a = st.attempt;
+        if (!a?.finished || a.firstEventAt === 0 || a.execAt === 0) continue;
+        if (st.isNull && a.silent) continue; // closed for being idle: so would the idle one be
+        if (
+          !best || a.firstEventAt - a.execAt < best.attempt!.firstEventAt - best.attempt!.execAt
+        ) {
+          best = st;
+        }
+      }
+      if (!best) return false;
+      const idle: Probe = {
+        ...best.probe,
+        name: "idle",
+        payload: new Uint8Array(0),
+        matches: [],
+        totalWaitMs: best.probe.totalWaitMs + 1000,
+      };
+      if (cfg.trace) {
+        cfg.log(`Service scan: does ${label} serve side by side? Probe ${best.probe.name} again`);
+      }
+      const { probe, isNull } = best;
+      const c = { done: false } as SideBySide;
+      check = c;
+      // The probe goes once the idle connection is up: it must queue behind it.
+      const onHolder = () => {
+        if (!c.again && !c.done && (c.holder.connected || c.holder.finished)) {
+          c.again = new Attempt(probe, isNull, ep, protocol, ssl, cfg, label, progress, activity);
+        }
+        progress();
+      };
+      c.holder = new Attempt(idle, true, ep, protocol, ssl, cfg, label, onHolder, activity);
+      return true;
+    }
+    const again = check.again;
+    if (!again?.finished) {
+      if (check.holder.finished && !again) check.done = true;
+      return !check.done;
+    }
+    // Held open a little past the answer, so that the answer counts as side by side.
+    const holdUntil = again.firstEventAt + PROOF_MARGIN_MS + 50;
+    if (again.firstEventAt > 0 && !check.holder.finished && now < holdUntil) {
+      setTimeout(progress, holdUntil - now);
+      return true;
+    }
+    check.holder.cancel();
+    check.done = true;
+    if (cfg.trace) {
+      cfg.log(
+        `Service scan: ${label} ${
+          activity.servesSideBySide(now) ? "serves" : "may not serve"
+        } side by side`,
+      );
+    }
+    return false;
+  };
+
   /** Starts attempts: NULL first, later ones once NULL is done or silent for the grace time. */
   const launchSome = (now: number) => {
     const nullStep = steps[0]?.isNull ? steps[0] : undefined;
@@ -455,7 +583,34 @@ export async function probePort(
     const nullA = nullStep?.attempt;
     const runAhead = !nullStep || head > 0 || nullA!.finished ||
       (nullA!.connected && now - nullA!.execAt >= cfg.graceMs);
-    if (!runAhead || (cfg.deadline !== undefined && now >= cfg.deadline)) return;
+    if (!runAhead || pastDeadline(now)) return;
+    // Nothing new while the side-by-side check runs (advanced here too: the probe that
+    // started it may since have been settled otherwise).
+    if (check && !check.done && sideBySideCheck(now)) return;
+    if (solo) {
+      // In order, one connection at a time: the next probe not yet sent, or the first whose
+      // silence came while queued behind others, sent again alone.
+      if (activity.openCount > 0) return;
+      for (let i = head; i < steps.length; i++) {
+        const s = steps[i]!;
+        if (s.attempt && !s.attempt.finished) return;
+        const again = needsSolo(s, now) && (resendAll() || s === canary);
+        const refusedAgain = s.attempt?.end === "connect-failed" && s.attempt.refused &&
+          cfg.hostLimit !== undefined && (s.retries ?? 0) < CONNECT_RETRIES;
+        if (refusedAgain && !again) s.retries = (s.retries ?? 0) + 1;
+        if (!s.attempt || again || refusedAgain) {
+          if (s.attempt && again) {
+            s.soloRun = true;
+            if (cfg.trace) {
+              cfg.log(`Service scan: probe ${s.probe.name} of ${label} again, alone`);
+            }
+          }
+          launch(s);
+          return;
+        }
+      }
+      return;
+    }
     // A connection the host refused (its backlog full) is tried again, as
     // the host limit backs off, rather than ending the port.
     for (let i = head; i < steps.length; i++) {
@@ -495,6 +650,36 @@ export async function probePort(
         tcpwrapPossible = false;
       }
       if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
+      const now = performance.now();
+      if (needsSolo(s, now) && !pastDeadline(now)) {
+        // Silent while queued behind other connections, on a port that has not shown it
+        // serves them side by side. If the port answers anything, the probe goes again
+        // alone. A port that answered nothing to any probe gets one of them again alone,
+        // once: silent then too, its silence is its own.
+        if (!resendAll() && !steps.slice(head).every((x) => x.attempt?.finished)) {
+          return null;
+        }
+        // The check, once started, is followed to its end whatever is learnt meanwhile.
+        const checking = check !== undefined
+          ? sideBySideCheck(now)
+          : activity.answered && !solo && !activity.overflowed && sideBySideCheck(now);
+        if (checking) return null;
+        if (!needsSolo(s, now)) continue; // proven side by side: look at it again
+        if (resendAll() || canary === undefined) {
+          if (!solo && cfg.trace) {
+            cfg.log(
+              `Service scan: ${label} ${
+                activity.overflowed
+                  ? "had its listen queue full"
+                  : "may serve one connection at a time"
+              }; probing it one connection at a time`,
+            );
+          }
+          if (!resendAll()) canary = s;
+          solo = true;
+          return null;
+        }
+      }
       if (
         a.end === "connect-failed" && a.refused && cfg.hostLimit &&
         (s.retries ?? 0) < CONNECT_RETRIES &&
@@ -530,6 +715,13 @@ export async function probePort(
         a.endAt - a.execAt < s.probe.tcpWrappedMs
       ) {
         return finish("tcpwrapped");
+      }
+      if (cfg.debug > 1) {
+        cfg.log(
+          `Service scan: ${label} probe ${s.probe.name}: ${a.end}, ${a.size} bytes${
+            a.ahead.length ? `, behind ${a.ahead.length}` : ""
+          }`,
+        );
       }
       head++;
     }
@@ -567,7 +759,8 @@ export async function probePort(
         const passable = !a.hard && !a.firstSoft &&
           (a.end === "timeout" || a.end === "full" || a.end === "eof" || a.end === "reset" ||
             a.end === "retry") &&
-          !(steps[j]!.isNull && a.silent); // a silent NULL that closed may mean tcpwrapped
+          !(steps[j]!.isNull && a.silent) && // a silent NULL that closed may mean tcpwrapped
+          !needsSolo(steps[j]!, now);
         if (!passable) return Infinity;
         continue;
       }

@@ -48,7 +48,7 @@ export interface DetectTuning {
   db?: ProbeDb;
   /** See EngineConfig.graceMs (default 500; >= 6000 gives nmap's sequential schedule). */
   graceMs?: number;
-  /** Probes in flight per TCP port (default 6; sshd starts dropping unauthenticated connections at 10). */
+  /** Probes in flight per TCP port (default --version-parallelism, else 6; sshd starts dropping unauthenticated connections at 10). */
   window?: number;
   /** Ports probed at once (default: nmap's, from the timing template). */
   parallelism?: number;
@@ -113,7 +113,9 @@ export async function detectServices(
 
   const hostTimeout = opts.timing.hostTimeoutMs;
   const parallelism = Math.max(1, tuning.parallelism ?? serviceParallelism(opts));
-  const window = tuning.window ?? 6;
+  // --version-parallelism 1 is nmap's schedule: one probe at a time, the NULL probe waited out.
+  const window = tuning.window ?? opts.versionParallelism ?? 6;
+  const serial = window === 1;
   const cfg: EngineConfig = {
     db,
     intensity: Math.max(0, Math.min(9, opts.versionIntensity)),
@@ -121,7 +123,7 @@ export async function detectServices(
     debug: opts.debug,
     verbose: opts.verbose,
     log,
-    graceMs: tuning.graceMs ?? 500,
+    graceMs: tuning.graceMs ?? (serial ? Infinity : 500),
     window,
     udpWindow: 16,
     sourceAddress: opts.sourceAddress,

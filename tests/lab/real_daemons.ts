@@ -188,6 +188,10 @@ export const DAEMONS: Daemon[] = [
           "  access-control: 0.0.0.0/0 allow",
           "  hide-version: no",
           "  do-ip6: no",
+          // With its default 10 TCP slots, Unbound cuts the idle time of new TCP connections to
+          // 200 ms once half are taken, and here stayed so after a few -sV runs: the NULL probe
+          // of every later scan, nmap's too, then reads as tcpwrapped.
+          "  incoming-num-tcp: 100",
           "remote-control:",
           "  control-enable: no",
         ),
@@ -650,8 +654,8 @@ export const DAEMONS: Daemon[] = [
   },
   {
     name: "tinyproxy",
-    pkg: "tinyproxy",
-    install: ["tinyproxy-bin"],
+    // The daemon's own package: "tinyproxy" adds only its init scripts, and may be absent.
+    pkg: "tinyproxy-bin",
     ports: [tcp(8888, "http-proxy", ["tinyproxy"])],
     setup: async (c) => {
       await w(
@@ -892,7 +896,14 @@ export const DAEMONS: Daemon[] = [
     setup: async (c) => {
       await w(
         `${c.dir}/murmur.ini`,
-        lines(`database=${c.dir}/murmur.sqlite`, "port=64738", `pidfile=${c.dir}/murmur.pid`),
+        lines(
+          `database=${c.dir}/murmur.sqlite`,
+          "port=64738",
+          `pidfile=${c.dir}/murmur.pid`,
+          // Murmur bans an address after 10 connections in 120 s (for 300 s): every scan
+          // after the first would see it close at once, tcpwrapped, whatever the scanner.
+          "autobanAttempts=0",
+        ),
       );
       return [["chown", "mumble-server", c.dir]];
     },
@@ -1071,7 +1082,9 @@ export const DAEMONS: Daemon[] = [
       "-a",
       "0.0.0.0:6081",
       "-b",
-      "127.0.0.1:9", // no backend: Varnish answers for itself (503), not Apache through it
+      // No backend (a closed port; 9 is inetd's discard, which would hold every fetch for a
+      // minute): Varnish answers for itself (503), not Apache through it.
+      "127.0.0.1:1",
       "-n",
       `${c.dir}/varnish`,
       "-s",

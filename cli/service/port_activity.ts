@@ -1,0 +1,108 @@
+/**
+ * What one port's connections show about how the daemon serves them, so that
+ * probes sent side by side give the answer of probes sent one at a time.
+ *
+ * A probe that stays silent while other connections to the port are open may
+ * be silent only because of them: a daemon that serves one connection at a
+ * time (net-snmp's SMUX blocks reading the first connection it accepts) leaves
+ * the rest queued in the kernel, and a daemon whose listen backlog is short
+ * gets the connections beyond it through SYN cookies, whose data waits for
+ * room. Such silence is trusted only when the connection had the port to
+ * itself, or when the port has shown that it serves connections side by side:
+ * one got an answer while a connection opened before it was still held open
+ * (a daemon serving in order could not have reached it yet) — unless a
+ * connection took a SYN retransmission to open: the listen queue was full, and
+ * then any connection beside others may have waited, side by side or not.
+ */
+
+/** How much later than the answer the earlier connection must still be open (event-loop slack). */
+export const PROOF_MARGIN_MS = 200;
+/**
+ * A connect this slow, beside one started with it that took under {@link FAST_CONNECT_MS}, had
+ * its SYN sent again (Linux waits 1 s): the listen queue was full. (When every connect of a
+ * batch is slow, the scanner's own event loop was late, not the port.)
+ */
+export const SLOW_CONNECT_MS = 900;
+export const FAST_CONNECT_MS = 300;
+/** Connects started this close together are one batch. */
+const BATCH_MS = 100;
+
+/** A connection to the port, as far as the port's bookkeeping needs it. */
+export interface PortConnection {
+  /** Connections to the port that were open when this one connected. */
+  readonly ahead: readonly PortConnection[];
+  /** When the first byte, close or reset came (0: none yet). */
+  readonly firstEventAt: number;
+  /** When it ended (0: still open). */
+  readonly endAt: number;
+}
+
+/** The connections of one port: which are open, which answered, what that proves. */
+export class PortActivity<C extends PortConnection = PortConnection> {
+  private readonly open = new Set<C>();
+  private readonly all: C[] = [];
+  private proven = false;
+  /** A connect took a SYN retransmission: the port's listen queue overflowed. */
+  overflowed = false;
+  private readonly connects: { startAt: number; ms: number }[] = [];
+
+  /** Notes a new connection; returns the connections it queued behind. */
+  opened(c: C): C[] {
+    const ahead = [...this.open];
+    this.open.add(c);
+    this.all.push(c);
+    return ahead;
+  }
+
+  /** Notes how long a connect started at `startAt` took. */
+  connectTook(startAt: number, ms: number): void {
+    const c = { startAt, ms };
+    const slow = (x: typeof c) => x.ms >= SLOW_CONNECT_MS;
+    const fast = (x: typeof c) => x.ms < FAST_CONNECT_MS;
+    if (slow(c) || fast(c)) {
+      this.overflowed ||= this.connects.some((o) =>
+        Math.abs(o.startAt - startAt) < BATCH_MS && ((slow(c) && fast(o)) || (fast(c) && slow(o)))
+      );
+    }
+    this.connects.push(c);
+  }
+
+  /** Notes a connection's end (also one that never connected). */
+  closed(c: C): void {
+    this.open.delete(c);
+  }
+
+  /** Connections open now. */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  /** Whether any connection got a byte, a close or a reset. */
+  get answered(): boolean {
+    return this.all.some((c) => c.firstEventAt > 0);
+  }
+
+  /**
+   * Whether the daemon has served a connection while one opened before it
+   * stayed open at least {@link PROOF_MARGIN_MS} longer. Once true, stays true.
+   */
+  servesSideBySide(now: number): boolean {
+    if (this.proven) return true;
+    this.proven = this.all.some((b) =>
+      b.firstEventAt > 0 &&
+      b.ahead.some((a) => (a.endAt || now) >= b.firstEventAt + PROOF_MARGIN_MS)
+    );
+    return this.proven;
+  }
+
+  /**
+   * Whether a connection's silence may be the other connections' doing: it
+   * queued behind open ones, and the port has not shown it serves side by
+   * side, or its listen queue overflowed. `neverConnected`: a connect that failed, beside
+   * others (it had no chance to learn what was ahead of it).
+   */
+  silenceUnsure(c: C, now: number, neverConnected = false): boolean {
+    return (c.ahead.length > 0 || neverConnected) &&
+      (this.overflowed || !this.servesSideBySide(now));
+  }
+}

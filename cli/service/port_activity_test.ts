@@ -1,0 +1,73 @@
+import { assert, assertEquals } from "../../tests/testing/assert.ts";
+import {
+  PortActivity,
+  type PortConnection,
+  PROOF_MARGIN_MS,
+  SLOW_CONNECT_MS,
+} from "./port_activity.ts";
+
+/** A connection whose times the test sets. */
+class Conn implements PortConnection {
+  ahead: readonly PortConnection[] = [];
+  firstEventAt = 0;
+  endAt = 0;
+}
+
+function open(p: PortActivity<Conn>): Conn {
+  const c = new Conn();
+  c.ahead = p.opened(c);
+  return c;
+}
+
+Deno.test("port activity: a connection alone is sure of its silence", () => {
+  const p = new PortActivity<Conn>();
+  const a = open(p);
+  assertEquals(a.ahead, []);
+  assert(!p.silenceUnsure(a, 1000));
+  a.endAt = 5000;
+  p.closed(a);
+  assertEquals(p.openCount, 0);
+  assert(!p.silenceUnsure(open(p), 6000));
+});
+
+Deno.test("port activity: silence behind an open connection is unsure until the port serves side by side", () => {
+  const p = new PortActivity<Conn>();
+  const nul = open(p); // the NULL probe, silent
+  const b = open(p);
+  const c = open(p);
+  assertEquals(c.ahead, [nul, b]);
+  assert(p.silenceUnsure(b, 5000));
+  assert(!p.answered);
+  // A daemon serving in order answers c only once nul and b are gone: no proof.
+  nul.endAt = 6000;
+  b.endAt = 5500;
+  c.firstEventAt = 6001;
+  assert(p.answered);
+  assert(p.silenceUnsure(b, 7000));
+  // An answer while an earlier connection stays open: served side by side, and it stays so.
+  const d = open(p);
+  const e = open(p);
+  e.firstEventAt = 7000;
+  assert(p.silenceUnsure(b, 7000 + PROOF_MARGIN_MS - 1));
+  assert(!p.silenceUnsure(b, 7000 + PROOF_MARGIN_MS));
+  d.endAt = 7001;
+  assert(!p.silenceUnsure(b, 8000));
+});
+
+Deno.test("port activity: a full listen queue makes silence beside others unsure again", () => {
+  const p = new PortActivity<Conn>();
+  const a = open(p);
+  const b = open(p);
+  b.firstEventAt = 100; // served while a stays open: side by side
+  assert(!p.silenceUnsure(b, 1000));
+  p.connectTook(0, SLOW_CONNECT_MS - 1);
+  p.connectTook(0, 1);
+  assert(!p.overflowed);
+  p.connectTook(5000, SLOW_CONNECT_MS);
+  p.connectTook(5010, SLOW_CONNECT_MS + 10);
+  assert(!p.overflowed, "every connect of the batch slow: the scanner was late");
+  p.connectTook(5020, 2); // one of the batch fast: the others had their SYN sent again
+  assert(p.overflowed);
+  assert(p.silenceUnsure(b, 1000));
+  assert(!p.silenceUnsure(a, 1000), "the first connection queued behind nothing");
+});
