@@ -148,3 +148,66 @@ Deno.test("probe scan, -g: one source port, the try rides in the tag", async () 
     assertEquals(got[81]!.split(" ")[1], "closed");
   }
 });
+
+/**
+ * A host that drops the first try of every probe to `loseFirst` ports, then answers as
+ * FakeSession does (open, closed, silent), and counts the tries each port received.
+ */
+class LossyHost extends FakeSession {
+  readonly tries: Record<number, number> = {};
+
+  constructor(readonly loseFirst: number[]) {
+    super(ANSWERS, false);
+  }
+
+  protected override answer(r: ParsedRecords, i: number): Uint8Array[] {
+    const dport = r.dstPort(i);
+    this.tries[dport] = (this.tries[dport] ?? 0) + 1;
+    if (this.tries[dport] === 1 && this.loseFirst.includes(dport)) return [];
+    return super.answer(r, i);
+  }
+}
+
+async function lossyScan(maxRetries: number, loseFirst: number[]) {
+  const ctx = fakeEngineContext(["-sS", "-T5", "--max-retries", String(maxRetries), TARGET]);
+  const session = new LossyHost(loseFirst);
+  const host = new ScanHost({ address: TARGET, family: 4, otherAddresses: [] }, ctx.jar);
+  const table = await probeScan(
+    ctx,
+    session as unknown as RawSession<ParsedRecords>,
+    [host],
+    [80, 81, 84],
+    tcpProbeModule("syn", { ttl: 64 }),
+    `lossy${maxRetries}`,
+  );
+  return { got: byPort(table.results(0)), tries: session.tries };
+}
+
+// nmap's rule (scan_engine.cc allowedTryno; cli/timing/retry.ts): a probe gets one try beyond
+// the highest try that drew a reply from its host, at least two, at most --max-retries + 1.
+Deno.test("probe scan, retries: a lost first try is retried and the port gets its state", async () => {
+  const { got, tries } = await lossyScan(5, [80, 81]);
+  assertEquals(got, {
+    80: "tcp open syn-ack",
+    81: "tcp closed reset",
+    84: "tcp filtered no-response",
+  });
+  // Answers came to try 1 (the second): the silent port gets tries 0, 1 and 2.
+  assertEquals(tries, { 80: 2, 81: 2, 84: 3 });
+});
+
+Deno.test("probe scan, retries: a loss-free host's silent port gets nmap's two tries", async () => {
+  const { got, tries } = await lossyScan(5, []);
+  assertEquals(got[84], "tcp filtered no-response");
+  assertEquals(tries, { 80: 1, 81: 1, 84: 2 });
+});
+
+Deno.test("probe scan, retries: --max-retries 0 leaves one try; its loss is silence", async () => {
+  const { got, tries } = await lossyScan(0, [80]);
+  assertEquals(got, {
+    80: "tcp filtered no-response",
+    81: "tcp closed reset",
+    84: "tcp filtered no-response",
+  });
+  assertEquals(tries, { 80: 1, 81: 1, 84: 1 });
+});

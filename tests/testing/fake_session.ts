@@ -85,8 +85,11 @@ export abstract class FakeRawSession {
   }
 }
 
-/** An engine context for a driver on a fake session: `argv`'s options, a fresh cookie key. */
-export function fakeEngineContext(argv: string[]): EngineContext {
+/**
+ * An engine context for a driver on a fake session: `argv`'s options, a fresh cookie key; with
+ * `session`, every route (discovery's, the port scan's) leads to it.
+ */
+export function fakeEngineContext(argv: string[], session?: FakeRawSession): EngineContext {
   const opts = parseOptions(argv);
   const { jar, cookies } = newCookies();
   return {
@@ -96,6 +99,9 @@ export function fakeEngineContext(argv: string[]): EngineContext {
     cookies,
     signal: new AbortController().signal,
     log: { info: () => {}, warn: () => {} },
-    raw: { core } as EngineContext["raw"],
+    raw: {
+      core,
+      sessions: session && { route: () => session.route, get: () => session },
+    } as unknown as EngineContext["raw"],
   };
 }
