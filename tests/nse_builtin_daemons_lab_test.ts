@@ -21,8 +21,6 @@ import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
  * it refuses the scanner's host before any handshake, and mysql-info (nmap's and the built-in)
  * shows nothing there below -vv.
  */
-const TLS_SCRIPTS = ["ssl-cert", "ssl-date", "tls-alpn"];
-
 const DAEMONS_HERE = DAEMONS.map((d) =>
   d.name === "mariadb"
     ? { ...d, argv: (c: DaemonContext) => [...d.argv(c), "--skip-grant-tables"] }
@@ -149,8 +147,7 @@ Deno.test({
     assert.ok(tcp.length >= 20, `too few daemons came up: ${JSON.stringify(rl.failed)}`);
     const up = (name: string) => rl.started.some((s) => s.daemon.name === name);
     {
-      // ssl-cert, ssl-date and tls-alpn have a test of their own (nse_tls_lab_test.ts).
-      const ids = Object.keys(BUILTIN_SCRIPTS).filter((id) => !TLS_SCRIPTS.includes(id));
+      const ids = Object.keys(BUILTIN_SCRIPTS).filter((id) => !id.startsWith("ph_"));
       const norm = (m: Map<string, string>) =>
         Object.fromEntries(
           [...m].filter(([k]) => ids.includes(k.split(" ")[1]!))
