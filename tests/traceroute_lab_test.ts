@@ -142,6 +142,59 @@ Deno.test(
 );
 
 Deno.test(
+  labTest(
+    "traceroute over IPv6 (-6): hop limits, silent and other-address routers equal nmap's",
+    async (t) => {
+      await withLab({ tag: "trace3", scenario: "multihop" }, async (lab) => {
+        const a = lab.target.v6;
+        const b = a.replace(/::1$/, "::2");
+        const net = a.split(":").slice(0, 2).join(":");
+
+        await oracleStep(t, "nmap", async () => {
+          const r = await both(lab, ["-6", "-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assertEquals(
+            ps[0],
+            [
+              "TRACEROUTE (using port 81/tcp)",
+              "HOP RTT ADDRESS",
+              `1 X ms ${net}::2`,
+              "2 ...",
+              `3 X ms ${net}:30::3`,
+              `4 X ms ${a}`,
+            ].join("\n"),
+          );
+          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+          assertEquals(traceElements(r.px).length, 2);
+        }, "-6, two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          // ICMPv6 port unreachable from the target ends a UDP trace.
+          const r = await both(lab, ["-6", "-n", "-Pn", "-sU", "-p53", "--traceroute", a]);
+          assertEquals(traceSections(r.p), traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using port 53/udp)"), r.p);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-6 -sU -p53 (closed): a UDP trace equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          const r = await both(lab, ["-6", "-sn", "-PE", "--traceroute", a]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using proto 58/ipv6-icmp)"), r.p);
+          // nmap's <trace> of an ICMPv6 trace names no protocol.
+          assert(r.px.includes("<trace>\n"), r.px);
+          // No -n: the hops' names come from the scanner's hosts file, as for IPv4.
+          assert(ps[0]!.includes(`1 X ms r1.lab (${net}::2)`), ps[0]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-6 -sn -PE (ICMPv6 echo), hop names: equal nmap's");
+      });
+    },
+  ),
+);
+
+Deno.test(
   labTest("traceroute: directly connected hosts (one hop, no probe) equal nmap's", async (t) => {
     await withLab({ tag: "trace2", scenario: "many-hosts" }, async (lab) => {
       const [a, b] = [lab.targets[0]!.v4, lab.targets[1]!.v4];
