@@ -53,6 +53,39 @@ async function both(
   }
 }
 
+/**
+ * -sS -p80,81 --traceroute of the multihop lab's two targets `a` and `b` (`family`: [] or
+ * ["-6"]): TRACEROUTE and <trace> equal nmap's; `a`'s path is r1 (answering from `r1`), the
+ * silent r2, r3 (from its other address `r3`), `a`; `b` shares hops 1-3.
+ */
+async function twoTargetsEqualNmap(
+  lab: Lab,
+  family: string[],
+  a: string,
+  b: string,
+  r1: string,
+  r3: string,
+): Promise<void> {
+  // 81 is closed: its reset beats 80's SYN-ACK in nmap's probe choice.
+  const r = await both(lab, [...family, "-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
+  const ps = traceSections(r.p);
+  assertEquals(ps, traceSections(r.n));
+  assertEquals(
+    ps[0],
+    [
+      "TRACEROUTE (using port 81/tcp)",
+      "HOP RTT ADDRESS",
+      `1 X ms ${r1}`,
+      "2 ...",
+      `3 X ms ${r3}`,
+      `4 X ms ${a}`,
+    ].join("\n"),
+  );
+  assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
+  assertEquals(traceElements(r.px), traceElements(r.nx));
+  assertEquals(traceElements(r.px).length, 2);
+}
+
 Deno.test(
   labTest(
     "traceroute: hops, silent and other-address routers, shared hops equal nmap's",
@@ -63,24 +96,7 @@ Deno.test(
         const net = a.split(".").slice(0, 2).join(".");
 
         await oracleStep(t, "nmap", async () => {
-          // 81 is closed: its reset beats 80's SYN-ACK in nmap's probe choice.
-          const r = await both(lab, ["-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
-          const ps = traceSections(r.p);
-          assertEquals(ps, traceSections(r.n));
-          assertEquals(
-            ps[0],
-            [
-              "TRACEROUTE (using port 81/tcp)",
-              "HOP RTT ADDRESS",
-              `1 X ms ${net}.0.2`,
-              "2 ...",
-              `3 X ms ${net}.30.3`,
-              `4 X ms ${a}`,
-            ].join("\n"),
-          );
-          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
-          assertEquals(traceElements(r.px), traceElements(r.nx));
-          assertEquals(traceElements(r.px).length, 2);
+          await twoTargetsEqualNmap(lab, [], a, b, `${net}.0.2`, `${net}.30.3`);
         }, "two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
 
         await oracleStep(t, "nmap", async () => {
@@ -151,23 +167,7 @@ Deno.test(
         const net = a.split(":").slice(0, 2).join(":");
 
         await oracleStep(t, "nmap", async () => {
-          const r = await both(lab, ["-6", "-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
-          const ps = traceSections(r.p);
-          assertEquals(ps, traceSections(r.n));
-          assertEquals(
-            ps[0],
-            [
-              "TRACEROUTE (using port 81/tcp)",
-              "HOP RTT ADDRESS",
-              `1 X ms ${net}::2`,
-              "2 ...",
-              `3 X ms ${net}:30::3`,
-              `4 X ms ${a}`,
-            ].join("\n"),
-          );
-          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
-          assertEquals(traceElements(r.px), traceElements(r.nx));
-          assertEquals(traceElements(r.px).length, 2);
+          await twoTargetsEqualNmap(lab, ["-6"], a, b, `${net}::2`, `${net}:30::3`);
         }, "-6, two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
 
         await oracleStep(t, "nmap", async () => {
