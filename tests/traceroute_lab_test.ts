@@ -86,6 +86,33 @@ async function twoTargetsEqualNmap(
   assertEquals(traceElements(r.px).length, 2);
 }
 
+/**
+ * -v -sS -p81 --traceroute of `targets` (`family`: [] or ["-6"]): the "Initiating/Completed"
+ * lines (one Traceroute pair for the group) and the XML <taskbegin>/<taskend>s equal nmap's.
+ */
+async function verboseTasksEqualNmap(lab: Lab, family: string[], targets: string[]) {
+  const r = await both(lab, [
+    ...family,
+    "-v",
+    "-n",
+    "-Pn",
+    "-sS",
+    "-p81",
+    "--traceroute",
+    ...targets,
+  ]);
+  const lines = (out: string) =>
+    out.split("\n").filter((l) => /^(Initiating|Completed) /.test(l)).map((l) =>
+      l.replace(/\d\d:\d\d/, "HH:MM").replace(/[\d.]+s elapsed/, "Xs elapsed")
+    );
+  const tasks = (xml: string) =>
+    [...xml.matchAll(/<task(begin|end) task="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert(lines(r.p).includes("Completed Traceroute at HH:MM, Xs elapsed"), r.p);
+  assertEquals(lines(r.p), lines(r.n));
+  assertEquals(tasks(r.px), tasks(r.nx));
+  assertEquals(traceSections(r.p), traceSections(r.n));
+}
+
 Deno.test(
   labTest(
     "traceroute: hops, silent and other-address routers, shared hops equal nmap's",
@@ -117,6 +144,13 @@ Deno.test(
           assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
           assertEquals(traceElements(r.px), traceElements(r.nx));
         }, "--max-hostgroup 1: hops shared across groups, equal nmap's");
+
+        await oracleStep(
+          t,
+          "nmap",
+          () => verboseTasksEqualNmap(lab, [], [a, b]),
+          "-v: Initiating/Completed Traceroute and <taskbegin>/<taskend> equal nmap's",
+        );
 
         await oracleStep(t, "nmap", async () => {
           // A closed UDP port answers with port-unreachable: a UDP trace.
@@ -177,6 +211,13 @@ Deno.test(
           assert(r.p.includes("TRACEROUTE (using port 53/udp)"), r.p);
           assertEquals(traceElements(r.px), traceElements(r.nx));
         }, "-6 -sU -p53 (closed): a UDP trace equal nmap's");
+
+        await oracleStep(
+          t,
+          "nmap",
+          () => verboseTasksEqualNmap(lab, ["-6"], [a, b]),
+          "-6 -v: Initiating/Completed Traceroute and <taskbegin>/<taskend> equal nmap's",
+        );
 
         await oracleStep(t, "nmap", async () => {
           const r = await both(lab, ["-6", "-sn", "-PE", "--traceroute", a]);
