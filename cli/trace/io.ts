@@ -1,9 +1,9 @@
 /**
- * Traceroute probes on the wire: TTL-limited (IPv6: hop-limited) frames built by the packet core in the framing of
- * the engine's route, sent and captured through a raw session of its own whose filter passes
- * ICMP or ICMPv6 to us (time-exceeded from routers, answers from the target) and the target's TCP/UDP.
- * The TTL of a probe is told by its source port (TCP, UDP) or echo sequence (ICMP), which the
- * target's answers carry back and routers' ICMP errors quote.
+ * Traceroute probes on the wire: TTL-limited frames (IPv6: hop-limited) built by the packet
+ * core in the framing of the engine's route, sent and captured through a raw session of its own
+ * whose filter passes ICMP or ICMPv6 to us (time-exceeded from routers, answers from the target)
+ * and the target's TCP/UDP. The TTL of a probe is told by its source port (TCP, UDP) or echo
+ * sequence (ICMP, ICMPv6), which the target's answers carry back and routers' errors quote.
  *
  * @module
  */
