@@ -53,6 +53,66 @@ async function both(
   }
 }
 
+/**
+ * -sS -p80,81 --traceroute of the multihop lab's two targets `a` and `b` (`family`: [] or
+ * ["-6"]): TRACEROUTE and <trace> equal nmap's; `a`'s path is r1 (answering from `r1`), the
+ * silent r2, r3 (from its other address `r3`), `a`; `b` shares hops 1-3.
+ */
+async function twoTargetsEqualNmap(
+  lab: Lab,
+  family: string[],
+  a: string,
+  b: string,
+  r1: string,
+  r3: string,
+): Promise<void> {
+  // 81 is closed: its reset beats 80's SYN-ACK in nmap's probe choice.
+  const r = await both(lab, [...family, "-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
+  const ps = traceSections(r.p);
+  assertEquals(ps, traceSections(r.n));
+  assertEquals(
+    ps[0],
+    [
+      "TRACEROUTE (using port 81/tcp)",
+      "HOP RTT ADDRESS",
+      `1 X ms ${r1}`,
+      "2 ...",
+      `3 X ms ${r3}`,
+      `4 X ms ${a}`,
+    ].join("\n"),
+  );
+  assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
+  assertEquals(traceElements(r.px), traceElements(r.nx));
+  assertEquals(traceElements(r.px).length, 2);
+}
+
+/**
+ * -v -sS -p81 --traceroute of `targets` (`family`: [] or ["-6"]): the "Initiating/Completed"
+ * lines (one Traceroute pair for the group) and the XML <taskbegin>/<taskend>s equal nmap's.
+ */
+async function verboseTasksEqualNmap(lab: Lab, family: string[], targets: string[]) {
+  const r = await both(lab, [
+    ...family,
+    "-v",
+    "-n",
+    "-Pn",
+    "-sS",
+    "-p81",
+    "--traceroute",
+    ...targets,
+  ]);
+  const lines = (out: string) =>
+    out.split("\n").filter((l) => /^(Initiating|Completed) /.test(l)).map((l) =>
+      l.replace(/\d\d:\d\d/, "HH:MM").replace(/[\d.]+s elapsed/, "Xs elapsed")
+    );
+  const tasks = (xml: string) =>
+    [...xml.matchAll(/<task(begin|end) task="([^"]+)"/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert(lines(r.p).includes("Completed Traceroute at HH:MM, Xs elapsed"), r.p);
+  assertEquals(lines(r.p), lines(r.n));
+  assertEquals(tasks(r.px), tasks(r.nx));
+  assertEquals(traceSections(r.p), traceSections(r.n));
+}
+
 Deno.test(
   labTest(
     "traceroute: hops, silent and other-address routers, shared hops equal nmap's",
@@ -63,24 +123,7 @@ Deno.test(
         const net = a.split(".").slice(0, 2).join(".");
 
         await oracleStep(t, "nmap", async () => {
-          // 81 is closed: its reset beats 80's SYN-ACK in nmap's probe choice.
-          const r = await both(lab, ["-n", "-Pn", "-sS", "-p80,81", "--traceroute", a, b]);
-          const ps = traceSections(r.p);
-          assertEquals(ps, traceSections(r.n));
-          assertEquals(
-            ps[0],
-            [
-              "TRACEROUTE (using port 81/tcp)",
-              "HOP RTT ADDRESS",
-              `1 X ms ${net}.0.2`,
-              "2 ...",
-              `3 X ms ${net}.30.3`,
-              `4 X ms ${a}`,
-            ].join("\n"),
-          );
-          assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
-          assertEquals(traceElements(r.px), traceElements(r.nx));
-          assertEquals(traceElements(r.px).length, 2);
+          await twoTargetsEqualNmap(lab, [], a, b, `${net}.0.2`, `${net}.30.3`);
         }, "two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
 
         await oracleStep(t, "nmap", async () => {
@@ -101,6 +144,13 @@ Deno.test(
           assert(ps[1]!.includes(`- Hops 1-3 are the same as for ${a}`), ps[1]);
           assertEquals(traceElements(r.px), traceElements(r.nx));
         }, "--max-hostgroup 1: hops shared across groups, equal nmap's");
+
+        await oracleStep(
+          t,
+          "nmap",
+          () => verboseTasksEqualNmap(lab, [], [a, b]),
+          "-v: Initiating/Completed Traceroute and <taskbegin>/<taskend> equal nmap's",
+        );
 
         await oracleStep(t, "nmap", async () => {
           // A closed UDP port answers with port-unreachable: a UDP trace.
@@ -136,6 +186,50 @@ Deno.test(
           assert(/4 +[\d.]+ ms [\d.]+\n\n(Nmap|Porthole) done/.test(r.p), r.p);
           assertEquals(traceElements(r.px), traceElements(r.nx));
         }, "-sn -PE (ICMP echo): equal nmap's");
+      });
+    },
+  ),
+);
+
+Deno.test(
+  labTest(
+    "traceroute over IPv6 (-6): hop limits, silent and other-address routers equal nmap's",
+    async (t) => {
+      await withLab({ tag: "trace3", scenario: "multihop" }, async (lab) => {
+        const a = lab.target.v6;
+        const b = a.replace(/::1$/, "::2");
+        const net = a.split(":").slice(0, 2).join(":");
+
+        await oracleStep(t, "nmap", async () => {
+          await twoTargetsEqualNmap(lab, ["-6"], a, b, `${net}::2`, `${net}:30::3`);
+        }, "-6, two targets, -sS -p80,81: TRACEROUTE and <trace> equal nmap's");
+
+        await oracleStep(t, "nmap", async () => {
+          // ICMPv6 port unreachable from the target ends a UDP trace.
+          const r = await both(lab, ["-6", "-n", "-Pn", "-sU", "-p53", "--traceroute", a]);
+          assertEquals(traceSections(r.p), traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using port 53/udp)"), r.p);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-6 -sU -p53 (closed): a UDP trace equal nmap's");
+
+        await oracleStep(
+          t,
+          "nmap",
+          () => verboseTasksEqualNmap(lab, ["-6"], [a, b]),
+          "-6 -v: Initiating/Completed Traceroute and <taskbegin>/<taskend> equal nmap's",
+        );
+
+        await oracleStep(t, "nmap", async () => {
+          const r = await both(lab, ["-6", "-sn", "-PE", "--traceroute", a]);
+          const ps = traceSections(r.p);
+          assertEquals(ps, traceSections(r.n));
+          assert(r.p.includes("TRACEROUTE (using proto 58/ipv6-icmp)"), r.p);
+          // nmap's <trace> of an ICMPv6 trace names no protocol.
+          assert(r.px.includes("<trace>\n"), r.px);
+          // No -n: the hops' names come from the scanner's hosts file, as for IPv4.
+          assert(ps[0]!.includes(`1 X ms r1.lab (${net}::2)`), ps[0]);
+          assertEquals(traceElements(r.px), traceElements(r.nx));
+        }, "-6 -sn -PE (ICMPv6 echo), hop names: equal nmap's");
       });
     },
   ),

@@ -42,7 +42,7 @@ export class DeferredTasks implements TaskRecorder {
   begin(task: string, time: number): void {
     this.#record(() => this.inner.begin(task, time));
   }
-  end(task: string, time: number, extrainfo: string): void {
+  end(task: string, time: number, extrainfo?: string): void {
     this.#record(() => this.inner.end(task, time, extrainfo));
   }
   #record(record: () => void): void {
@@ -152,6 +152,16 @@ export async function scanGroup(
   const traces = hopCache ? hosts.map(() => Promise.withResolvers<void>()) : [];
   const aborted = hopCache &&
     new Promise<void>((res) => ctx.signal.addEventListener("abort", () => res(), { once: true }));
+  // -v: one "Initiating/Completed Traceroute" for the group, as nmap traces a group at once;
+  // begun by the first trace, done when every host's trace is.
+  let traceTask: { done(): void } | undefined;
+  // Traces begin when the group's scan phases have ended (and said so), as nmap's.
+  const scansDone = Promise.withResolvers<void>();
+  const tracesDone = hopCache
+    ? Promise.race([Promise.all(traces.map((t) => t.promise)), aborted]).then(() =>
+      traceTask?.done()
+    )
+    : Promise.resolve();
 
   const finishHost = (h: ScanHost) => {
     const i = index.get(h)!;
@@ -184,8 +194,12 @@ export async function scanGroup(
       if (ctx.options.traceroute && ctx.raw && r.status === "up" && !ctx.signal.aborted) {
         // In host order, so that a hop two traces share is told as the earlier host's.
         try {
-          await Promise.race([Promise.all(traces.slice(0, i).map((t) => t.promise)), aborted]);
+          await Promise.race([
+            Promise.all([scansDone.promise, ...traces.slice(0, i).map((t) => t.promise)]),
+            aborted,
+          ]);
           const { traceroute } = await import("../trace/mod.ts");
+          traceTask ??= ctx.chatter?.startPlain("Traceroute");
           const route = h.route ?? ctx.raw.sessions.route(h.address);
           const resolver = mode === "never"
             ? undefined
@@ -276,7 +290,10 @@ export async function scanGroup(
     }
   }
 
-  openGate();
+  // The group's reports follow its Completed lines, the traceroute's too (nmap traces the
+  // group before writing it).
+  scansDone.resolve();
+  void tracesDone.then(openGate);
 
   // Ctrl-C: hosts still in flight are written with what is known.
   function partial(group: ScanHost[], table: PortTable) {

@@ -31,7 +31,8 @@ export interface ChatterTask {
  * <taskend>); times are epoch ms. */
 export interface TaskRecorder {
   begin(task: string, time: number): void;
-  end(task: string, time: number, extrainfo: string): void;
+  /** `extrainfo` absent: a task with no totals (nmap's Traceroute). */
+  end(task: string, time: number, extrainfo?: string): void;
 }
 
 export class Chatter {
@@ -66,6 +67,25 @@ export class Chatter {
         const s = ((performance.now() - t0) / 1000).toFixed(2);
         this.write(`Completed ${title} at ${clock()}, ${s}s elapsed (${info})`);
         tasks?.end(title, Date.now(), info);
+      },
+    };
+  }
+
+  /**
+   * A task with no "Scanning" line and no totals, as nmap's traceroute (one per host group):
+   * "Initiating Traceroute at 16:19", then "Completed Traceroute at 16:19, 3.03s elapsed".
+   */
+  startPlain(title: string): { done(): void } {
+    const tasks = this.tasks;
+    tasks?.begin(title, Date.now());
+    const t0 = performance.now();
+    const enabled = this.enabled;
+    if (enabled) this.write(`Initiating ${title} at ${clock()}`);
+    return {
+      done: () => {
+        const s = ((performance.now() - t0) / 1000).toFixed(2);
+        if (enabled) this.write(`Completed ${title} at ${clock()}, ${s}s elapsed`);
+        tasks?.end(title, Date.now());
       },
     };
   }

@@ -130,8 +130,11 @@ export interface TraceHop {
 
 /** --traceroute's result for one host (nmap's <trace>). */
 export interface TraceResult {
-  /** The probe used; absent for a directly connected target (no probe sent). */
-  proto?: "tcp" | "udp" | "icmp";
+  /**
+   * The probe used (an IPv6 target's echo is "icmpv6"); absent for a directly connected target
+   * (no probe sent).
+   */
+  proto?: "tcp" | "udp" | "icmp" | "icmpv6";
   /** Destination port of a TCP or UDP probe. */
   port?: number;
   /** Hops by TTL, from 1, ending with the target when it answered. */

@@ -8,11 +8,15 @@
 import type { HostResult, TraceHop, TraceResult } from "../model/mod.ts";
 import { escapeXml } from "./xml.ts";
 
-const PROTO_NUMBER = { tcp: 6, udp: 17, icmp: 1 } as const;
+const PROTO_NUMBER = { tcp: 6, udp: 17, icmp: 1, icmpv6: 58 } as const;
+/** nmap-protocols' names of the echo probes. */
+const ECHO_PROTO_NAME = { icmp: "icmp", icmpv6: "ipv6-icmp" } as const;
 
 function header(t: TraceResult): string {
   if (!t.proto) return "TRACEROUTE";
-  if (t.proto === "icmp") return "TRACEROUTE (using proto 1/icmp)";
+  if (t.proto === "icmp" || t.proto === "icmpv6") {
+    return `TRACEROUTE (using proto ${PROTO_NUMBER[t.proto]}/${ECHO_PROTO_NAME[t.proto]})`;
+  }
   return `TRACEROUTE (using port ${t.port}/${t.proto})`;
 }
 
@@ -79,8 +83,9 @@ export function traceXml(host: HostResult): string {
   const t = host.trace;
   if (!t || t.hops.length === 0) return "";
   let s = "<trace";
-  if (t.port !== undefined && t.proto !== "icmp") s += ` port="${t.port}"`;
-  if (t.proto) s += ` proto="${t.proto}"`;
+  if (t.port !== undefined && (t.proto === "tcp" || t.proto === "udp")) s += ` port="${t.port}"`;
+  // nmap's XML names no protocol for an ICMPv6 trace (output.cc knows PS_ICMP, not PS_ICMPV6).
+  if (t.proto && t.proto !== "icmpv6") s += ` proto="${t.proto}"`;
   s += ">\n";
   for (const h of t.hops) {
     if (!h.ipaddr) continue;

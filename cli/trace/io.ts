@@ -1,9 +1,9 @@
 /**
- * Traceroute probes on the wire: TTL-limited frames built by the packet core in the framing of
- * the engine's route, sent and captured through a raw session of its own whose filter passes
- * ICMP to us (time-exceeded from routers, answers from the target) and the target's TCP/UDP.
- * The TTL of a probe is told by its source port (TCP, UDP) or echo sequence (ICMP), which the
- * target's answers carry back and routers' ICMP errors quote.
+ * Traceroute probes on the wire: TTL-limited frames (IPv6: hop-limited) built by the packet
+ * core in the framing of the engine's route, sent and captured through a raw session of its own
+ * whose filter passes ICMP or ICMPv6 to us (time-exceeded from routers, answers from the target)
+ * and the target's TCP/UDP. The TTL of a probe is told by its source port (TCP, UDP) or echo
+ * sequence (ICMP, ICMPv6), which the target's answers carry back and routers' errors quote.
  *
  * @module
  */
@@ -13,21 +13,52 @@ import { RawSession } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { udpPayloads } from "../scans/udp_payloads.ts";
 import type { TraceIo, TraceProbe, TraceReply } from "./trace.ts";
+import { canonicalIp, formatIpv4, formatIpv6 } from "../../core-wasm/addr.ts";
 
 const ZERO_MAC = new Uint8Array(6);
-
-function ipv4(b: Uint8Array, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
-}
 
 function u16(b: Uint8Array, at: number): number {
   return (b[at]! << 8) | b[at + 1]!;
 }
 
+/** The IP header at `at` (IPv4, or IPv6 without extension headers), or undefined. */
+function ipHeader(
+  b: Uint8Array,
+  at: number,
+): { family: 4 | 6; proto: number; src: string; dst: string; l4: number } | undefined {
+  const version = b.length > at ? b[at]! >> 4 : 0;
+  if (version === 4 && b.length >= at + 20) {
+    return {
+      family: 4,
+      proto: b[at + 9]!,
+      src: formatIpv4(b.subarray(at + 12, at + 16)),
+      dst: formatIpv4(b.subarray(at + 16, at + 20)),
+      l4: at + (b[at]! & 0x0f) * 4,
+    };
+  }
+  if (version === 6 && b.length >= at + 40) {
+    return {
+      family: 6,
+      proto: b[at + 6]!,
+      src: formatIpv6(b.subarray(at + 8, at + 24)),
+      dst: formatIpv6(b.subarray(at + 24, at + 40)),
+      l4: at + 40,
+    };
+  }
+  return undefined;
+}
+
+/** ICMP's protocol number and its echo-reply and error types, per family. */
+const ICMP = {
+  4: { proto: 1, echoReply: 0, errors: [11, 3] }, // time exceeded, unreachable
+  6: { proto: 58, echoReply: 129, errors: [3, 1] },
+} as const;
+
 /**
- * The TTL a reply (an IPv4 packet) answers, or undefined when it is not about our probes to
- * `target`: a TCP/UDP answer from the target to port `base + ttl`, an echo reply with our id
- * and sequence `ttl`, or an ICMP error quoting such a probe.
+ * The TTL a reply (an IPv4 or IPv6 packet) answers, or undefined when it is not about our
+ * probes to `target` (canonical text): a TCP/UDP answer from the target to port `base + ttl`,
+ * an echo reply with our id and sequence `ttl`, or an ICMP error (time exceeded, unreachable)
+ * quoting such a probe.
  */
 export function replyTtl(
   pkt: Uint8Array,
@@ -35,34 +66,31 @@ export function replyTtl(
   probe: TraceProbe,
   base: number,
 ): { ttl: number; from: string } | undefined {
-  if (pkt.length < 20 || pkt[0]! >> 4 !== 4) return undefined;
-  const ihl = (pkt[0]! & 0x0f) * 4;
-  const proto = pkt[9]!;
-  const from = ipv4(pkt, 12);
-  const l4 = ihl;
+  const ip = ipHeader(pkt, 0);
+  if (!ip) return undefined;
+  const { proto, src: from, l4 } = ip;
+  const icmp = ICMP[ip.family];
   const ttlOf = (v: number) => {
     const ttl = v - base;
     return ttl >= 1 && ttl <= 255 ? { ttl, from } : undefined;
   };
-  if (proto === 1) {
+  if (proto === icmp.proto) {
     if (pkt.length < l4 + 8) return undefined;
     const type = pkt[l4]!;
-    if (type === 0) {
+    if (type === icmp.echoReply) {
       if (probe.proto !== "icmp" || from !== target || u16(pkt, l4 + 4) !== base) return undefined;
       return ttlOf(base + u16(pkt, l4 + 6));
     }
-    if (type !== 11 && type !== 3) return undefined;
-    const inner = l4 + 8;
-    if (pkt.length < inner + 20 || pkt[inner]! >> 4 !== 4) return undefined;
-    const iihl = (pkt[inner]! & 0x0f) * 4;
-    const il4 = inner + iihl;
-    if (ipv4(pkt, inner + 16) !== target || pkt.length < il4 + 8) return undefined;
-    const iproto = pkt[inner + 9]!;
-    if (probe.proto === "icmp" && iproto === 1 && u16(pkt, il4 + 4) === base) {
+    if (!(icmp.errors as readonly number[]).includes(type)) return undefined;
+    const inner = ipHeader(pkt, l4 + 8);
+    if (!inner || inner.family !== ip.family || inner.dst !== target) return undefined;
+    const il4 = inner.l4;
+    if (pkt.length < il4 + 8) return undefined;
+    if (probe.proto === "icmp" && inner.proto === icmp.proto && u16(pkt, il4 + 4) === base) {
       return ttlOf(base + u16(pkt, il4 + 6));
     }
     if (
-      (probe.proto === "tcp" && iproto === 6) || (probe.proto === "udp" && iproto === 17)
+      (probe.proto === "tcp" && inner.proto === 6) || (probe.proto === "udp" && inner.proto === 17)
     ) {
       if (u16(pkt, il4 + 2) !== probe.port) return undefined;
       return ttlOf(u16(pkt, il4));
@@ -106,7 +134,10 @@ export class SessionTraceIo implements TraceIo {
       ? 1 + Math.floor(Math.random() * 0xfffe)
       : 33000 + Math.floor(Math.random() * 30000);
     if (probe.proto === "udp") {
-      this.#udpPayload = udpPayloads(probe.port!, { family: 4, source: route.sourceBytes })[0];
+      this.#udpPayload = udpPayloads(probe.port!, {
+        family: route.family,
+        source: route.sourceBytes,
+      })[0];
     }
   }
 
@@ -117,16 +148,18 @@ export class SessionTraceIo implements TraceIo {
     target: string,
     probe: TraceProbe,
   ): SessionTraceIo {
+    const [ip, icmp] = route.family === 4 ? ["ip", "icmp"] : ["ip6", "icmp6"];
     const session = RawSession.open({
       route,
       core,
-      filter: `ip and dst host ${route.source} and (icmp or ((tcp or udp) and src host ${target}))`,
+      filter:
+        `${ip} and dst host ${route.source} and (${icmp} or ((tcp or udp) and src host ${target}))`,
       rxFrames: 256,
       snaplen: 256,
       bufferSize: 1 << 20,
       txBatch: 16,
     });
-    return new SessionTraceIo(session, core, route, target, probe);
+    return new SessionTraceIo(session, core, route, canonicalIp(target) ?? target, probe);
   }
 
   send(ttl: number): number {
@@ -155,7 +188,8 @@ export class SessionTraceIo implements TraceIo {
       })
       : this.#core.buildIcmp({
         ...link,
-        type: 8,
+        // Echo request; the core puts the id and sequence of `extra` in their fields.
+        type: this.#route.family === 4 ? 8 : 128,
         code: 0,
         extra: ((this.#base << 16) | ttl) >>> 0,
       });
@@ -167,7 +201,7 @@ export class SessionTraceIo implements TraceIo {
   poll(): TraceReply[] {
     this.#session.poll((recs, n) => {
       for (let i = 0; i < n; i++) {
-        if (recs.family(i) !== 4) continue;
+        if (recs.family(i) !== this.#route.family) continue;
         const r = replyTtl(
           recs.frame(i).subarray(recs.l3Offset(i)),
           this.#target,

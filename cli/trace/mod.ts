@@ -23,7 +23,7 @@ import { chooseProbe, directTrace, type HopCache, traceHost } from "./trace.ts";
 export { HopCache } from "./trace.ts";
 
 /**
- * Traces one IPv4 host that is up, through the route of `session` (the engine's raw session for
+ * Traces one host (IPv4 or IPv6) that is up, through the route of `session` (the engine's raw session for
  * the host's route), with the best probe its scan found; `reverse` names the hops (omit it for
  * -n). A directly connected host gets its one hop without a probe; a host on our own machine
  * gets no trace (undefined), as in nmap.
@@ -36,7 +36,7 @@ export async function traceroute(
   reverse?: (addr: string) => Promise<string | undefined>,
   signal?: AbortSignal,
 ): Promise<TraceResult | undefined> {
-  if (host.family !== 4 || host.status !== "up") return undefined;
+  if (host.status !== "up") return undefined;
   const route = session.route;
   if (route.loopback || route.source === host.address) return undefined;
   if (route.onLink) return directTrace(host);
@@ -72,5 +72,6 @@ export async function traceroute(
     host.os.distance = last.ttl;
     host.os.distanceMethod = "traceroute";
   }
-  return { proto: probe.proto, port: probe.port, hops };
+  const proto = probe.proto === "icmp" && host.family === 6 ? "icmpv6" : probe.proto;
+  return { proto, port: probe.port, hops };
 }

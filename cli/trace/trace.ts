@@ -52,7 +52,7 @@ export function chooseProbe(host: HostResult, rawTcp: boolean, pingOnly: boolean
     } else if (p.protocol === "udp") {
       if (p.reason === "udp-response" || p.reason === "port-unreach") {
         // Ports with several payloads score less: which one was answered is unsure.
-        const n = udpPayloads(p.port, { family: 4 }).length;
+        const n = udpPayloads(p.port, { family: host.family }).length;
         offer({ proto: "udp", port: p.port }, n <= 1 ? 20 : 20 - n);
       }
     }

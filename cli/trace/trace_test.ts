@@ -197,3 +197,39 @@ Deno.test("directTrace: a directly connected host is one hop at its srtt, under 
   ]);
   assertEquals(traceXml(h), '<trace>\n<hop ttl="1" ipaddr="10.9.0.12" rtt="0.54"/>\n</trace>\n');
 });
+
+Deno.test("replyTtl (IPv6): hop limit on the probe, ICMPv6 errors quoting it, echo replies", async () => {
+  const { packetCore } = await import("../../core-wasm/mod.ts");
+  const core = packetCore();
+  const me = "fd00:9::1", target = "fd00:9:1::1", router = "fd00:9:21::2";
+  const ETH = 14;
+  const l3 = (frame: Uint8Array) => frame.subarray(ETH);
+  const probe = { proto: "tcp" as const, port: 80 };
+  const sent = l3(core.buildTcp({ src: me, dst: target, ttl: 3, srcPort: 40003, dstPort: 80 }));
+  // The TTL is the IPv6 hop limit (byte 7) of the probe.
+  assertEquals([sent[0]! >> 4, sent[6], sent[7]], [6, 6, 3]);
+  const exceeded = l3(core.buildIcmp({ src: router, dst: me, type: 3, code: 0, payload: sent }));
+  assertEquals(replyTtl(exceeded, target, probe, 40000), { ttl: 3, from: router });
+  const unreach = l3(core.buildIcmp({ src: target, dst: me, type: 1, code: 4, payload: sent }));
+  assertEquals(replyTtl(unreach, target, probe, 40000), { ttl: 3, from: target });
+  assertEquals(replyTtl(exceeded, "fd00:9:1::2", probe, 40000), undefined);
+  // An IPv4-style type (11) means nothing in ICMPv6.
+  const bogus = l3(core.buildIcmp({ src: router, dst: me, type: 11, code: 0, payload: sent }));
+  assertEquals(replyTtl(bogus, target, probe, 40000), undefined);
+  const synack = l3(core.buildTcp({ src: target, dst: me, srcPort: 80, dstPort: 40004 }));
+  assertEquals(replyTtl(synack, target, probe, 40000), { ttl: 4, from: target });
+  assertEquals(replyTtl(synack, target, { proto: "tcp", port: 81 }, 40000), undefined);
+  // ICMPv6 echo: id = base, sequence = TTL, in the reply and in an error's quote.
+  const icmp = { proto: "icmp" as const };
+  const echo = l3(
+    core.buildIcmp({ src: me, dst: target, ttl: 2, type: 128, code: 0, extra: (777 << 16) | 2 }),
+  );
+  assertEquals([echo[6], echo[7]], [58, 2]);
+  const quoted = l3(core.buildIcmp({ src: router, dst: me, type: 3, code: 0, payload: echo }));
+  assertEquals(replyTtl(quoted, target, icmp, 777), { ttl: 2, from: router });
+  const reply = l3(
+    core.buildIcmp({ src: target, dst: me, type: 129, code: 0, extra: (777 << 16) | 5 }),
+  );
+  assertEquals(replyTtl(reply, target, icmp, 777), { ttl: 5, from: target });
+  assertEquals(replyTtl(reply, target, icmp, 778), undefined);
+});

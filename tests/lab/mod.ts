@@ -592,7 +592,12 @@ export class Lab implements AsyncDisposable {
         : k === 1
         ? a.gatewayV4
         : `10.${a.b}.${19 + k}.2`;
-      hosts.push(`${from}\tr${k}.lab`);
+      const from6 = sc.chain!.otherSource === k
+        ? `fd00:${a.b}:30::${k}`
+        : k === 1
+        ? a.gatewayV6
+        : `fd00:${a.b}:${19 + k}::2`;
+      hosts.push(`${from}\tr${k}.lab`, `${from6}\tr${k}.lab`);
     }
     await Deno.mkdir(`/etc/netns/${a.scannerNs}`, { recursive: true });
     await Deno.writeTextFile(`/etc/netns/${a.scannerNs}/hosts`, hosts.join("\n") + "\n");
@@ -629,7 +634,8 @@ export class Lab implements AsyncDisposable {
 
   /**
    * The chain topology (see Scenario.chain): scanner 10.B.0.1 — 10.B.0.2 r1 10.B.21.1 —
-   * 10.B.21.2 r2 … rN 10.B.(20+N).1 — 10.B.(20+N).2 target (10.B.1.1 and 10.B.1.2 on its lo).
+   * 10.B.21.2 r2 … rN 10.B.(20+N).1 — 10.B.(20+N).2 target (10.B.1.1 and 10.B.1.2 on its lo),
+   * and alike in IPv6 (fd00:B::1 — fd00:B::2 r1 fd00:B:21::1 — …, target fd00:B:1::1 and ::2).
    * Each router forwards towards the target by default and back to the scanner's link by a route.
    */
   async #buildChain(
@@ -640,6 +646,8 @@ export class Lab implements AsyncDisposable {
     const chain = this.scenario.chain!;
     const n = chain.routers;
     const net = (k: number) => k === 0 ? `10.${a.b}.0` : `10.${a.b}.${20 + k}`;
+    // The v6 link reads as the v4 one: 10.B.21.1 ↔ fd00:B:21::1.
+    const net6 = (k: number) => k === 0 ? `fd00:${a.b}:` : `fd00:${a.b}:${20 + k}:`;
     const T = this.targets[0]!.ns;
     const nsOf = (k: number) => k === 0 ? a.scannerNs : k > n ? T : a.routerNs(k);
     // Link k joins hop k (its eth1, or the scanner's eth0) and hop k+1 (its eth0).
@@ -652,40 +660,60 @@ export class Lab implements AsyncDisposable {
           mac(41 + 2 * k)
         } netns ${right}`,
         `addr add ${net(k)}.1/24 dev ${leftIf}`,
+        `addr add ${net6(k)}:1/64 nodad dev ${leftIf}`,
         `link set ${leftIf} up`,
       ]);
       await batch(right, [
         "link set lo up",
         `addr add ${net(k)}.2/24 dev eth0`,
+        `addr add ${net6(k)}:2/64 nodad dev eth0`,
         "link set eth0 up",
       ]);
     }
-    await batch(a.scannerNs, [`route add ${a.serviceNetV4} via ${net(0)}.2`]);
+    await batch(a.scannerNs, [
+      `route add ${a.serviceNetV4} via ${net(0)}.2`,
+      `route add ${a.serviceNetV6} via ${net6(0)}:2`,
+    ]);
     for (let k = 1; k <= n; k++) {
       const R = a.routerNs(k);
-      await nsExec(R, ["sysctl", "-qw", "net.ipv4.ip_forward=1", ...ratelimitSysctls(false)]);
+      await nsExec(R, [
+        "sysctl",
+        "-qw",
+        "net.ipv4.ip_forward=1",
+        "net.ipv6.conf.all.forwarding=1",
+        ...ratelimitSysctls(false),
+      ]);
       const other = chain.otherSource === k ? `10.${a.b}.30.${k}` : undefined;
+      const other6 = chain.otherSource === k ? `fd00:${a.b}:30::${k}` : undefined;
       await batch(
         R,
         [
           `route add default via ${net(k)}.2`,
-          ...(other ? [`addr add ${other}/32 dev lo`] : []),
+          `route add default via ${net6(k)}:2`,
+          ...(other ? [`addr add ${other}/32 dev lo`, `addr add ${other6}/128 nodad dev lo`] : []),
           k === 1
             ? (other ? `route replace ${net(0)}.0/24 dev eth0 src ${other}` : "")
             : `route add ${net(0)}.0/24 via ${net(k - 1)}.1${other ? ` src ${other}` : ""}`,
+          k === 1
+            ? (other ? `route replace ${net6(0)}:/64 dev eth0 src ${other6}` : "")
+            : `route add ${net6(0)}:/64 via ${net6(k - 1)}:1${other ? ` src ${other6}` : ""}`,
         ].filter(Boolean),
       );
       if (chain.silent === k) {
         await nsExec(R, ["nft", "-f", "-"], {
-          stdin: "table ip ph_silent {\n  chain out {\n    type filter hook output priority 0;\n" +
-            "    icmp type time-exceeded drop\n  }\n}\n",
+          stdin:
+            "table inet ph_silent {\n  chain out {\n    type filter hook output priority 0;\n" +
+            "    icmp type time-exceeded drop\n    icmpv6 type time-exceeded drop\n  }\n}\n",
         });
       }
     }
     await batch(T, [
       `addr add ${a.serviceV4}/32 dev lo`,
       `addr add 10.${a.b}.1.2/32 dev lo`,
+      `addr add ${a.serviceV6}/128 nodad dev lo`,
+      `addr add fd00:${a.b}:1::2/128 nodad dev lo`,
       `route add default via ${net(n)}.1`,
+      `route add default via ${net6(n)}:1`,
     ]);
   }
 

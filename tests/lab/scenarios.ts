@@ -172,12 +172,13 @@ export interface Scenario {
   topology: "routed" | "bridge" | "chain";
   hosts: HostSpec[];
   /**
-   * "chain" topology (IPv4 only): routers in a row between the scanner and the one target
-   * (scanner → r1 → … → rN → target). `silent` is the router (1-based) whose ICMP
+   * "chain" topology (IPv4 and IPv6): routers in a row between the scanner and the one target
+   * (scanner → r1 → … → rN → target). `silent` is the router (1-based) whose ICMP and ICMPv6
    * time-exceeded messages are dropped on their way out; `otherSource` the router whose
-   * time-exceeded messages leave from another of its addresses (10.B.30.k on its loopback, the
-   * preferred source of its route back to the scanner) rather than from the link they go out of.
-   * The target owns 10.B.1.1 and 10.B.1.2, two targets behind the same routers.
+   * time-exceeded messages leave from another of its addresses (10.B.30.k and fd00:B:30::k on
+   * its loopback, the preferred sources of its routes back to the scanner) rather than from the
+   * link they go out of. The target owns 10.B.1.1 and 10.B.1.2 (fd00:B:1::1 and fd00:B:1::2),
+   * two targets behind the same routers.
    */
   chain?: { routers: number; silent?: number; otherSource?: number };
   /** Make a whole /16 local to the (single, routed) target through AnyIP. */
@@ -622,7 +623,7 @@ const hostile: Scenario = {
 const multihop: Scenario = {
   name: "multihop",
   description:
-    "scanner -> r1 -> r2 -> r3 -> target (10.B.1.1 and 10.B.1.2): r2 sends no time-exceeded, r3 sends them from 10.B.30.3; tcp/80 open, tcp/81 closed (traceroute)",
+    "scanner -> r1 -> r2 -> r3 -> target (10.B.1.1 and 10.B.1.2, fd00:B:1::1 and ::2): r2 sends no time-exceeded, r3 sends them from 10.B.30.3 (fd00:B:30::3); tcp/80 open, tcp/81 closed (traceroute)",
   topology: "chain",
   chain: { routers: 3, silent: 2, otherSource: 3 },
   hosts: [{
