@@ -8,6 +8,7 @@ import { parseUdp } from "./udp";
 import { parseSctp } from "./sctp";
 import { parseIcmp4 } from "./icmpv4";
 import { parseIcmp6 } from "./icmpv6";
+import { parseIgmp } from "./igmp";
 import {
   E_ICMP_BAD_QUOTE, E_OK, FLAG_QUOTE_PORTS, REC_FLAGS, REC_L4_OFF, REC_PAYLOAD_LEN, REC_PAYLOAD_OFF,
   REC_QUOTED_DST_PORT, REC_QUOTED_ICMP_ID, REC_QUOTED_ICMP_SEQ, REC_QUOTED_SEQ,
@@ -15,6 +16,7 @@ import {
 } from "./layout";
 
 export const PROTO_ICMP: u32 = 1;
+export const PROTO_IGMP: u32 = 2;
 export const PROTO_TCP: u32 = 6;
 export const PROTO_UDP: u32 = 17;
 export const PROTO_ICMPV6: u32 = 58;
@@ -26,6 +28,7 @@ export function parseTransport(p: usize, len: u32, rec: usize, proto: u32, famil
   if (proto == PROTO_UDP) return parseUdp(p, len, rec, family);
   if (proto == PROTO_SCTP) return parseSctp(p, len, rec);
   if (proto == PROTO_ICMP && family == 4) return parseIcmp4(p, len, rec);
+  if (proto == PROTO_IGMP && family == 4) return parseIgmp(p, len, rec);
   if (proto == PROTO_ICMPV6 && family == 6) return parseIcmp6(p, len, rec);
   store<u32>(rec + REC_PAYLOAD_OFF, offsetOf(p));
   store<u32>(rec + REC_PAYLOAD_LEN, len);
