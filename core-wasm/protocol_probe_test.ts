@@ -182,3 +182,18 @@ Deno.test("protocol probe: a protocol outside 0..255 is refused", () => {
   }
   assert(threw, "RangeError");
 });
+
+Deno.test("protocol probe: a quoted bare ICMPv6-over-IPv4 probe is a protocol number, not a short ICMP", () => {
+  const r = parseOne(
+    V4 + "45c0003035960000400146757f0000017f0000010302fcfd00000000" +
+      "45000014ba630000343ace4a7f0000017f000001",
+  );
+  assertEquals(r.status(0), ParseError.OK);
+  assertEquals(r.quotedProto(0), 58);
+  const v6 = parseOne(
+    V6 + "600b527a00303a40" + LO6 + LO6 + "0401" + "12ad" + "00000006" +
+      "600087b20000012b" + LO6 + LO6,
+  );
+  assertEquals(v6.status(0), ParseError.OK);
+  assertEquals(v6.quotedProto(0), 1);
+});

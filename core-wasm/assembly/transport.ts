@@ -35,10 +35,14 @@ export function parseTransport(p: usize, len: u32, rec: usize, proto: u32, famil
   return E_OK;
 }
 
-/** RFC 792 / RFC 4443: at least the first 8 bytes of the original transport header. */
-export function parseQuotedTransport(p: usize, len: u32, rec: usize, proto: u32): u32 {
-  if (proto != PROTO_TCP && proto != PROTO_UDP && proto != PROTO_SCTP && proto != PROTO_ICMP &&
-    proto != PROTO_ICMPV6) return E_OK;
+/**
+ * RFC 792 / RFC 4443: at least the first 8 bytes of the original transport header. ICMP is
+ * IPv4's and ICMPv6 IPv6's (`family`): on the other family it is an opaque protocol number, as
+ * in an -sO probe that carried nothing after its IP header.
+ */
+export function parseQuotedTransport(p: usize, len: u32, rec: usize, proto: u32, family: u32): u32 {
+  const icmp = (proto == PROTO_ICMP && family == 4) || (proto == PROTO_ICMPV6 && family == 6);
+  if (proto != PROTO_TCP && proto != PROTO_UDP && proto != PROTO_SCTP && !icmp) return E_OK;
   if (len < 8) return E_ICMP_BAD_QUOTE;
   if (proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP) {
     store<u16>(rec + REC_QUOTED_SRC_PORT, <u16>ld16(p));
