@@ -120,6 +120,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "busy",
     "far",
     "hostile",
+    "ipproto",
     "jitter",
     "lossy",
     "many-hosts",
