@@ -161,7 +161,9 @@ export async function runScan(
     opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
   const sctpPorts = opts.portLists?.sctp ??
     opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port);
-  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts };
+  const ipProtocols = opts.portLists?.ip ??
+    opts.ports.filter((p) => p.protocol === "ip").map((p) => p.port);
+  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts, ip: ipProtocols };
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
@@ -204,7 +206,8 @@ export async function runScan(
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {
     // nmap's <scaninfo> per scan kind, in its phase order (the registry's).
-    for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
+    const kinds = ["tcp", "udp", "sctp", "ip"] as const;
+    for (const k of kinds.flatMap((protocol) => kindsOf(scans, protocol))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
         type: e.xmlType,
@@ -388,7 +391,10 @@ export async function runScan(
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
-    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length + sctpPorts.length);
+    const groupSize = hostGroupSize(
+      opts,
+      tcpPorts.length + udpPorts.length + sctpPorts.length + ipProtocols.length,
+    );
     const tasks = ctx.chatter?.tasks;
     const basePlan: GroupPlan = {
       privileged,
@@ -427,6 +433,7 @@ export async function runScan(
         tcp: portsLeft(tcpPorts, "tcp", recorded),
         udp: portsLeft(udpPorts, "udp", recorded),
         sctp: portsLeft(sctpPorts, "sctp", recorded),
+        ip: portsLeft(ipProtocols, "ip", recorded),
       };
       // Only the kinds whose protocol still has ports to scan.
       const kinds = scans.filter((k) => left[SCAN_KINDS[k].protocol].length > 0);

@@ -20,7 +20,8 @@ export type ScanKind =
   | "window" // -sW
   | "maimon" // -sM
   | "udp" // -sU
-  | "sctpinit"; // -sY
+  | "sctpinit" // -sY
+  | "ipproto"; // -sO
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -78,7 +79,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[]; ip?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

@@ -51,7 +51,12 @@ const STATE_NUMBER: Record<PortState, number> = {
   "closed|filtered": 8,
 };
 
-const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2 };
+const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2, ip: 3 };
+
+/** A protocol as nmap's IPPROTO2STR names it in "Not shown" and <extrareasons>: IP's "n/a". */
+export function protocolLabel(protocol: Protocol): string {
+  return protocol === "ip" ? "n/a" : protocol;
+}
 
 /** nmap's port iteration order: TCP, then UDP, then SCTP, each by port number. */
 export function comparePorts(a: PortResult, b: PortResult): number {

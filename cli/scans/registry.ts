@@ -21,7 +21,9 @@ export type ScanDriver =
   /** The kernel's connect() (scans/connect.ts): no privileges needed. */
   | { kind: "connect" }
   /** The UDP scan's own driver (scans/udp.ts: ICMP rate limits, payloads per port). */
-  | { kind: "udp" };
+  | { kind: "udp" }
+  /** The IP protocol scan's driver (scans/ip_protocol.ts: a probe of another kind per protocol). */
+  | { kind: "protocol" };
 
 /** One scan kind. */
 export interface ScanKindEntry {
@@ -46,7 +48,7 @@ const module = (factory: ProbeModuleFactory): ScanDriver => ({ kind: "module", m
 const tcp = (kind: RawTcpScanKind) =>
   module((shaping, flags) => tcpProbeModule(kind, shaping, flags));
 
-/** The registry, in nmap's phase order (TCP kinds, then UDP, then SCTP: nmap.cc). */
+/** The registry, in nmap's phase order (TCP kinds, then UDP, SCTP and IP protocols: nmap.cc). */
 export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   syn: entry("-sS", "SYN Stealth Scan", "syn", "tcp", tcp("syn")),
   connect: entry("-sT", "Connect Scan", "connect", "tcp", { kind: "connect" }),
@@ -58,6 +60,7 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   maimon: entry("-sM", "Maimon Scan", "maimon", "tcp", tcp("maimon")),
   udp: entry("-sU", "UDP Scan", "udp", "udp", { kind: "udp" }),
   sctpinit: entry("-sY", "SCTP INIT Scan", "sctpinit", "sctp", module(sctpInitModule)),
+  ipproto: entry("-sO", "IPProto Scan", "ipproto", "ip", { kind: "protocol" }),
 };
 
 /** The entry of `kind`. */
