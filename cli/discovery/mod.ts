@@ -311,6 +311,18 @@ async function rawPing(
           payload: shaping.payload,
           badChecksum: shaping.badsum,
         });
+      case "proto": {
+        // -PO: the -sO probe of the protocol; the source port and tag as the port scan's.
+        const srcPort = fixedPort ?? cookies.sourcePort(pd, probe.protocol, tryNo);
+        return core.buildProtocolProbe({
+          ...base,
+          protocol: probe.protocol,
+          srcPort,
+          tag: cookies.sequence(pd, probe.protocol, srcPort),
+          payload: shaping.payload,
+          badChecksum: shaping.badsum,
+        });
+      }
       case "arp":
         return core.buildArpRequest({
           senderMac: route.srcMac,
@@ -382,6 +394,8 @@ async function rawPing(
     sctp: sctpInitModule(moduleShaping),
   };
 
+  const protocolPings = probes.some((l) => l.some((p) => p.type === "proto"));
+
   // On a shared Ethernet the reply's source MAC is the host's (nmap's
   // setTargetMACIfAvailable), even when ARP ping was not used.
   const learnMac = route.onLink && route.linkKind === "ethernet";
@@ -404,6 +418,39 @@ async function rawPing(
     return byKey.get(rec.family(i) === 4 ? String(rec.srcV4(i)) : v6Key(rec.srcV6(i)));
   }
 
+  /**
+   * -PO (nmap's ping with rawprotoscan): an ICMP protocol or port unreachable from the host
+   * quoting a protocol probe, or any other packet from it in a protocol probed, proves it up.
+   * True when the record was an answer to a protocol probe.
+   */
+  function protocolAnswer(rec: ParsedRecords, i: number, at: number): boolean {
+    const h = hostOf(rec, i);
+    if (h === undefined) return false;
+    const list = probes[h]!;
+    const k = rec.kind(i);
+    const fam = rec.family(i) as 4 | 6;
+    const type = rec.icmpType(i);
+    const isError = (k === Kind.ICMP4 && (type === 3 || type === 4 || type === 11)) ||
+      (k === Kind.ICMP6 && type < 128);
+    let proto = rec.ipProto(i);
+    if (isError) {
+      if (!(rec.flags(i) & RecordFlag.QUOTE)) return false;
+      const qdst = fam === 4 ? String(rec.quotedDstV4(i)) : v6Key(rec.quotedDstV6(i));
+      if (qdst !== hosts[h]!.key) return false;
+      proto = rec.quotedProto(i);
+    }
+    const p = list.findIndex((x) => x.type === "proto" && x.protocol === proto);
+    if (p < 0) return false;
+    const code = rec.icmpCode(i);
+    const tryNo = sched.triesSent(h, p) - 1;
+    if (tryNo < 0) return false;
+    if (!isError) return up(h, p, tryNo, at, "proto-response", rec.ttl(i)), true;
+    // Other unreachables are hints, not proof (RFC 1122), as nmap reads them.
+    const proof = fam === 4 ? type === 3 && (code === 2 || code === 3) : type === 1 && code === 4;
+    if (proof) up(h, p, tryNo, at, icmpReason(fam, type, code), rec.ttl(i));
+    return true;
+  }
+
   function handle(rec: ParsedRecords, n: number): void {
     const pollTime = performance.now();
     recs = rec;
@@ -412,6 +459,7 @@ async function rawPing(
       recIndex = i;
       const at0 = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - performance.timeOrigin;
       const at = at0 > 0 && at0 <= pollTime ? at0 : pollTime;
+      if (protocolPings && protocolAnswer(rec, i, at)) continue;
       const k = rec.kind(i);
       if (k === Kind.ARP) {
         if (rec.arpOp(i) !== 2) continue;
