@@ -88,7 +88,7 @@ Deno.test("plan: -PO's protocols, alone or after the other probes; ARP still fir
   assertEquals(discoveryMethod(po, routed6, true), {
     kind: "probe",
     raw: true,
-    probes: [1, 2, 4].map((protocol) => ({ type: "proto", protocol })),
+    probes: [1, 2, 4].map((protocol) => ({ type: "proto" as const, protocol })),
   });
   assertEquals(
     discoveryMethod({ ...po, echo: true, protocols: [47] }, routed4, true),
