@@ -3,9 +3,7 @@
 // the kernel's answers (protocol unreachable, ICMPv6 parameter problem) quoting them.
 
 import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
-import * as wasm from "./build/core.wasm";
-import * as L from "./_layout.ts";
-import { type SpecFields, writeSpec } from "./_spec.ts";
+import { emitPrefilled, parseOne as parseGolden } from "./_golden.ts";
 import {
   Kind,
   LinkType,
@@ -97,31 +95,14 @@ const PROBES: [string, ProtocolProbeSpec, string][] = [
   ["v6 gre, bare", v6(47, 0xdf57, 0x38), V6 + "6000df5700002f38" + LO6 + LO6],
 ];
 
-function parseOne(frameHex: string) {
-  const batch = core.frameBatch(1, 2048);
-  const frame = unhex(frameHex);
-  batch.data.set(frame, 0);
-  batch.index.set([0, frame.length, 0, 0]);
-  return core.parseBatch(batch, 1, LinkType.EN10MB);
-}
-
-/** Emits `f` into exactly `len` bytes of a region pre-filled with 0xa5 (none past it). */
-function emitPrefilled(f: SpecFields, len: number): Uint8Array {
-  const mem = (wasm.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-  const spec = wasm.allocRegion(L.SPEC_SIZE + 4096) as number;
-  writeSpec(mem, spec, spec + L.SPEC_SIZE, f);
-  const out = wasm.allocRegion(len + 64) as number;
-  const u8 = new Uint8Array(mem);
-  u8.fill(0xa5, out, out + len + 64);
-  const n = wasm.buildFrame(spec, LinkType.EN10MB, out, len) as number;
-  assertEquals(n, len, "frame length");
-  assert(u8.subarray(out + len, out + len + 64).every((b) => b === 0xa5), "wrote past the end");
-  return u8.slice(out, out + len);
-}
+const parseOne = (frameHex: string) => parseGolden(frameHex, LinkType.EN10MB);
 
 for (const [name, spec, frame] of PROBES) {
   Deno.test(`protocol probe: nmap's ${name} is emitted byte for byte (0xa5 pre-fill)`, () => {
-    assertEquals(hex(emitPrefilled(protocolProbeFields(spec), frame.length / 2)), frame);
+    assertEquals(
+      hex(emitPrefilled(protocolProbeFields(spec), frame.length / 2, LinkType.EN10MB)),
+      frame,
+    );
     assertEquals(hex(core.buildProtocolProbe(spec)), frame);
   });
   Deno.test(`protocol probe: nmap's ${name} parses to its protocol`, () => {
