@@ -3,7 +3,7 @@
 // the kernel's answers (protocol unreachable, ICMPv6 parameter problem) quoting them.
 
 import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
-import { emitPrefilled, parseOne as parseGolden } from "./_golden.ts";
+import { emitPrefilled, parseOne as parseGolden } from "../tests/testing/golden_frames.ts";
 import {
   Kind,
   LinkType,

@@ -4,7 +4,7 @@
 
 import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
 import { referenceCrc32c } from "./_frame_gen.ts";
-import { emitPrefilled, parseOne } from "./_golden.ts";
+import { emitPrefilled, parseOne } from "../tests/testing/golden_frames.ts";
 import { sctpFields } from "./_spec.ts";
 import {
   decodeSctpChunks,

@@ -1,11 +1,11 @@
 // Golden-test helpers: parse one frame given as hex, and emit a spec into a region pre-filled
 // with 0xa5 (every byte of the frame must be written, none past it).
 
-import { assert, assertEquals, unhex } from "../tests/testing/assert.ts";
-import * as wasm from "./build/core.wasm";
-import * as L from "./_layout.ts";
-import { type SpecFields, writeSpec } from "./_spec.ts";
-import { LinkType, packetCore, type ParsedRecords } from "./mod.ts";
+import { assert, assertEquals, unhex } from "./assert.ts";
+import * as wasm from "../../core-wasm/build/core.wasm";
+import * as L from "../../core-wasm/_layout.ts";
+import { type SpecFields, writeSpec } from "../../core-wasm/_spec.ts";
+import { LinkType, packetCore, type ParsedRecords } from "../../core-wasm/mod.ts";
 
 /** Parses the one frame `frameHex` on link type `link`. */
 export function parseOne(frameHex: string, link: LinkType = LinkType.RAW): ParsedRecords {
