@@ -17,7 +17,8 @@ import { Kind, nmapInit, ParseError, RecordFlag, TcpFlag } from "../../core-wasm
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import { createFrameBatch, type FrameBatch, type RawSession } from "../engine/raw_session.ts";
+import { FrameQueue } from "../engine/frame_queue.ts";
+import type { RawSession } from "../engine/raw_session.ts";
 import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
@@ -226,8 +227,6 @@ async function rawPing(
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);
   const linkType = session.sendLinkType;
   const zeroMac = new Uint8Array(6);
-  const batch: FrameBatch = createFrameBatch(256, 256 * 128);
-  let queued = 0, used = 0;
 
   // --ttl, --data*, --badsum, -g and -D shape pings as they shape port scan probes (nmap's).
   const shaping = ctx.opts.shaping ?? {};
@@ -340,40 +339,20 @@ async function rawPing(
     }
   }
 
-  // A probe with no frame breaks the scheduler's pairing of emitted probes with sent frames,
-  // which the kernel's send stamps rely on: such a batch gives none.
-  let skipped = false;
+  // A probe with no frame, or with decoys' copies, unpairs the send's stamps (FrameQueue).
+  const queue = new FrameQueue(session, shaping.fragment, 256, 256 * 128);
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       const f = build(h, p, tryNo);
-      if (!f) return (skipped = true); // no such probe for this host: nothing to send
+      if (!f) return queue.unpair(), true; // no such probe for this host: nothing to send
       const type = probes[h]![p]!.type;
-      // -D: the decoys' copies first (never of ARP/ND); several frames per probe, so no stamps.
+      // -D: the decoys' copies first (never of ARP/ND).
       const frames = type === "arp" || type === "nd"
         ? [f]
         : [...decoySources.map((src) => build(h, p, tryNo, src)!), f];
-      const bytes = frames.reduce((n, x) => n + x.length, 0);
-      if (queued + frames.length > batch.capacity || used + bytes > batch.data.length) return false;
-      for (const x of frames) {
-        batch.data.set(x, used);
-        batch.index[queued * 4] = used;
-        batch.index[queued * 4 + 1] = x.length;
-        used += x.length;
-        queued++;
-      }
-      if (frames.length > 1) skipped = true;
-      return true;
+      return queue.push(frames);
     },
-    flush() {
-      if (queued === 0) return void (skipped = false);
-      if (shaping.fragment) session.sendFragmented(batch, queued, shaping.fragment);
-      else session.sendBatch(batch, queued);
-      queued = 0;
-      used = 0;
-      if (skipped) session.lastSend.stamped = 0;
-      skipped = false;
-      return session.lastSend;
-    },
+    flush: () => queue.flush(),
     poll() {
       session.poll(handle);
     },

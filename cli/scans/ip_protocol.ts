@@ -26,7 +26,8 @@ import { formatIp, formatMac } from "../../core-wasm/addr.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
 import type { Verdict } from "../engine/probe_module.ts";
-import { createFrameBatch, type FrameBatch, type RawSession } from "../engine/raw_session.ts";
+import { FrameQueue } from "../engine/frame_queue.ts";
+import type { RawSession } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
 import { RUN_TTL, type ScanListener } from "./probe_scan.ts";
@@ -117,8 +118,7 @@ export async function protocolScan(
   const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
     a !== null && (a.includes(":") ? 6 : 4) === route.family
   );
-  const batch: FrameBatch = createFrameBatch(256, 256 * 256);
-  let queued = 0, used = 0, several = false;
+  const queue = new FrameQueue(session, shaping.fragment);
   let ipIdState = (Math.random() * 0x7fffffff) | 1;
 
   function build(h: number, p: number, tryNo: number, ipId: number, src?: string): Uint8Array {
@@ -152,33 +152,11 @@ export async function protocolScan(
         ...decoySources.map((s) => build(h, p, tryNo, ipId, s)),
         build(h, p, tryNo, ipId),
       ];
-      const bytes = frames.reduce((n, f) => n + f.length, 0);
-      if (queued + frames.length > batch.capacity || used + bytes > batch.data.length) {
-        if (queued > 0) return false;
-        throw new RangeError(`an IP protocol probe of ${bytes} bytes does not fit a send batch`);
-      }
-      for (const f of frames) {
-        batch.data.set(f, used);
-        batch.index[queued * 4] = used;
-        batch.index[queued * 4 + 1] = f.length;
-        used += f.length;
-        queued++;
-      }
-      if (frames.length > 1) several = true;
+      if (!queue.push(frames)) return false;
       sentIpId[h * P + p] = ipId;
       return true;
     },
-    flush() {
-      if (queued === 0) return;
-      if (shaping.fragment) session.sendFragmented(batch, queued, shaping.fragment);
-      else session.sendBatch(batch, queued);
-      queued = 0;
-      used = 0;
-      // Several frames per probe: the send stamps no longer pair with probes.
-      if (several) session.lastSend.stamped = 0;
-      several = false;
-      return session.lastSend;
-    },
+    flush: () => queue.flush(),
     poll() {
       session.poll(handle);
     },
