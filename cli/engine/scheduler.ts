@@ -313,6 +313,14 @@ export class Scheduler {
   replyAt = 0;
 
   /**
+   * Set before {@link answer} when the reply says nothing of congestion: nmap's
+   * --defeat-rst-ratelimit takes a closed port's RST that way, since a host that rate-limits
+   * its RSTs drops them whatever our pace. Its answer to a retransmission is then no drop (and
+   * no growth): nmap's adjust_timing = false.
+   */
+  quietReply = false;
+
+  /**
    * A reply attributed to try `tryNo` of probe (h, p) arrived at `now`
    * (default: {@link replyAt}).
    * Returns true when it is the first answer (the caller records the port
@@ -358,8 +366,10 @@ export class Scheduler {
     this.#lastAnswerAt[h] = now ?? this.replyAt;
     this.#persistMs = 0;
     t.retry.onReply(tryNo);
-    if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
-    this.window.grow(this.stats.sent, this.stats.answered);
+    if (tryNo === 0 || !this.quietReply) {
+      if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
+      this.window.grow(this.stats.sent, this.stats.answered);
+    }
     this.window.answered(now ?? this.replyAt);
     if (this.#firstFinishes) this.#finish(h, false);
     else if (--this.#remaining[h]! === 0) this.#finish(h, false);
