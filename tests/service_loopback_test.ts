@@ -306,6 +306,20 @@ Deno.test("engine: ports in the Exclude directive are not probed", async () => {
   }
 });
 
+Deno.test("engine: --allports probes the ports the Exclude directive names", async () => {
+  const db = parseProbeDb(`Exclude T:1-65535\nProbe TCP NULL q||\nmatch x m|^x| p/X/\n`, "ex");
+  const s = serveTcp({ greeting: "x" });
+  try {
+    const host = loopbackHost([s.port]);
+    await detect(host, ["--allports"], { db });
+    const got = svc(host, s.port);
+    assertEquals([got.name, got.method, got.product], ["x", "probed", "X"]);
+    assert(s.connections > 0);
+  } finally {
+    s.close();
+  }
+});
+
 // ------------------------------------------------------------------ hostile servers
 
 const HOSTILE_DB = parseProbeDb(

@@ -100,7 +100,9 @@ export async function detectServices(
   ];
   const todo: PortResult[] = [];
   for (const p of ports) {
-    const excluded = (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
+    // --allports: the probe file's Exclude directive is ignored (nmap's override_excludeports).
+    const excluded = !opts.allports &&
+      (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
     if (excluded) {
       // nmap records "Excluded from version scan" as the product, then its
       // processResults() overwrites it with an empty table result: the port
