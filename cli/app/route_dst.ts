@@ -13,8 +13,7 @@
 
 import { fatal } from "../errors.ts";
 import { type RawRoute, resolveRoute } from "../engine/route.ts";
-import type { Resolver } from "../dns.ts";
-import { canonicalIp, parseIp } from "../../core-wasm/addr.ts";
+import { resolveFirst } from "../dns.ts";
 
 /** The scan's options --route-dst reads: -e, -S and the address family. */
 export interface RouteDstOptions {
@@ -26,17 +25,25 @@ export interface RouteDstOptions {
 /** How a route is found: the engine's resolveRoute (replaceable in tests). */
 export type RouteFinder = (address: string, opts: { iface?: string; source?: string }) => RawRoute;
 
+/** Name → address in the scan's family; throws with getaddrinfo's words (cli/dns.ts). */
+export type FamilyResolver = (name: string, family: 4 | 6) => Promise<string>;
+
 /** The lines nmap prints for `targets`, in order; an unresolvable name ends the run, as in nmap. */
 export async function routeDstText(
   targets: readonly string[],
   opts: RouteDstOptions,
-  resolver: Resolver,
+  resolve: FamilyResolver = resolveFirst,
   findRoute: RouteFinder = resolveRoute,
 ): Promise<string> {
   const family = opts.ipv6 ? 6 : 4;
   let out = "";
   for (const target of targets) {
-    const address = await resolveOne(target, family, resolver);
+    let address: string;
+    try {
+      address = await resolve(target, family);
+    } catch (e) {
+      fatal(`Can't resolve ${target}: ${e instanceof Error ? e.message : e}.`);
+    }
     out += `${address}\n`;
     let route: RawRoute | undefined;
     try {
@@ -52,24 +59,4 @@ export async function routeDstText(
     out += "\n";
   }
   return out;
-}
-
-/** A literal of the scan's family as nmap prints it, or the name's first address of that family. */
-async function resolveOne(target: string, family: 4 | 6, resolver: Resolver): Promise<string> {
-  const literal = parseIp(target);
-  if (literal) {
-    if (literal.family !== family) {
-      fatal(`Can't resolve ${target}: Address family for hostname not supported.`);
-    }
-    return canonicalIp(target)!;
-  }
-  let addresses: string[] = [];
-  try {
-    addresses = await resolver.lookup(target);
-  } catch {
-    addresses = [];
-  }
-  const address = addresses.find((a) => (a.includes(":") ? 6 : 4) === family);
-  if (address === undefined) fatal(`Can't resolve ${target}: Name or service not known.`);
-  return address;
 }

@@ -237,8 +237,7 @@ export async function runScan(
   if (opts.routeDst) {
     // nmap prints these with printf once its start line is out: stdout only, no -o file.
     const { routeDstText } = await import("./route_dst.ts");
-    const { SystemResolver } = await import("../dns.ts");
-    io.stdout(await routeDstText(opts.routeDst, opts, new SystemResolver()));
+    io.stdout(await routeDstText(opts.routeDst, opts));
   }
 
   // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
