@@ -37,7 +37,7 @@ export async function scriptDbText(scriptsDir: string, dataDirs: string[]): Prom
 }
 
 /**
- * Rebuilds `scriptsDir`/script.db, saying so on `log` as nmap does. Throws with nmap's
+ * Rebuilds `scriptsDir`/script.db, saying so on `log` as nmap does ("NSE: …"). Throws with nmap's
  * "Could not save script.db: …" when the directory cannot be written.
  */
 export async function updateScriptDb(
@@ -45,14 +45,14 @@ export async function updateScriptDb(
   dataDirs: string[],
   log: (line: string) => void,
 ): Promise<void> {
-  log("Updating rule database.");
+  log("NSE: Updating rule database.");
   const text = await scriptDbText(scriptsDir, dataDirs);
   try {
     Deno.writeTextFileSync(`${scriptsDir}/script.db`, text);
   } catch (e) {
     throw new Error(`Could not save script.db: ${e instanceof Error ? e.message : e}`);
   }
-  log("Script Database updated successfully.");
+  log("NSE: Script Database updated successfully.");
 }
 
 /**

@@ -24,7 +24,10 @@ Deno.test("--script-updatedb: one Entry per .nse file, in byte order, categories
     equal(scriptsDirIn([`${dir}/missing`, dir]), `${dir}/scripts`);
     const lines: string[] = [];
     await updateScriptDb(`${dir}/scripts`, [dir], (l) => lines.push(l));
-    deepEqual(lines, ["Updating rule database.", "Script Database updated successfully."]);
+    deepEqual(lines, [
+      "NSE: Updating rule database.",
+      "NSE: Script Database updated successfully.",
+    ]);
     equal(
       await Deno.readTextFile(`${dir}/scripts/script.db`),
       'Entry { filename = "B-upper.nse", categories = { "default", } }\n' +
