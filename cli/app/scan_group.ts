@@ -353,12 +353,5 @@ type ServiceFn = (host: HostResult, opts: Options) => Promise<void>;
 /** -sV: cli/service/mod.ts's detectServices (loaded only when asked for). */
 async function loadServiceDetection(log: RunLog, tasks?: TaskRecorder): Promise<ServiceFn> {
   const m = await import("../service/mod.ts");
-  let overrideSaid = false;
-  return (host, opts) => {
-    if (opts.allports && (opts.verbose || opts.debug) && !overrideSaid) {
-      overrideSaid = true; // nmap's service_scan says it once per host group
-      log.info("Overriding exclude ports option! Some undesirable ports may be version scanned!");
-    }
-    return m.detectServices(host, opts, log.warn, { tasks });
-  };
+  return (host, opts) => m.detectServices(host, opts, log.warn, { tasks });
 }
