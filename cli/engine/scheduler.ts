@@ -315,8 +315,9 @@ export class Scheduler {
   /**
    * Set before {@link answer} when the reply says nothing of congestion: nmap's
    * --defeat-rst-ratelimit takes a closed port's RST that way, since a host that rate-limits
-   * its RSTs drops them whatever our pace. Its answer to a retransmission is then no drop (and
-   * no growth): nmap's adjust_timing = false.
+   * its RSTs drops them whatever our pace. Its answer to a retransmission is then no drop, no
+   * growth, and no reason to allow more tries (nmap's adjust_timing = false, which also leaves
+   * max_successful_tryno alone): closed ports whose RSTs were all dropped end up "filtered".
    */
   quietReply = false;
 
@@ -365,8 +366,8 @@ export class Scheduler {
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
     this.#persistMs = 0;
-    t.retry.onReply(tryNo);
     if (tryNo === 0 || !this.quietReply) {
+      t.retry.onReply(tryNo);
       if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
       this.window.grow(this.stats.sent, this.stats.answered);
     }

@@ -424,13 +424,16 @@ class FirstTryLost extends FakeNet {
   }
 }
 
-Deno.test("scheduler: a quiet reply (--defeat-rst-ratelimit's RST) to a retransmission is no drop", async () => {
+Deno.test("scheduler: a quiet reply (--defeat-rst-ratelimit's RST) to a retransmission is no drop, no more tries", async () => {
   const drops = async (quiet: boolean) => {
     const s = new Scheduler({ hosts: 1, perHost: 100, plan: plan(), randomize: false });
     await s.run(new FirstTryLost(() => s, quiet), { silent() {}, hostDone() {} });
     for (let p = 0; p < 100; p++) assertEquals(s.triesSent(0, p), 2);
-    return s.window.drops;
+    return [s.window.drops, s.timings[0]!.retry.maxSuccessfulTry];
   };
-  assertEquals(await drops(true), 0);
-  assert(await drops(false) > 0, "answers to retransmissions count as drops otherwise");
+  // No drop, and no more tries allowed (nmap's max_successful_tryno stays).
+  assertEquals(await drops(true), [0, -1]);
+  const [dropped, maxTry] = await drops(false);
+  assert(dropped! > 0, "answers to retransmissions count as drops otherwise");
+  assertEquals(maxTry, 1);
 });
