@@ -92,3 +92,13 @@ Deno.test("parsePmapDump: rpcbind 4's list, universal addresses, NUL-padded neti
     { program: 100024, version: 1, netid: "udp", port: 32765 },
   ]);
 });
+
+Deno.test("the built-in database's RPCCheck probes are this module's NULL call", async () => {
+  const { builtinProbeDb } = await import("./db.ts");
+  const probes = builtinProbeDb().probes.filter((p) => p.name === "RPCCheck");
+  const call = rpcCall({ xid: 0x50487263, program: 100000, version: 0x504801, procedure: 0 });
+  assert.deepEqual(probes.map((p) => p.protocol).sort(), ["tcp", "udp"]);
+  for (const p of probes) {
+    assert.deepEqual(p.payload, p.protocol === "tcp" ? recordMarked(call) : call);
+  }
+});
