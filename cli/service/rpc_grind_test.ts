@@ -140,7 +140,7 @@ Deno.test("grindPort: rpc.statd's program and versions, over TCP and over UDP", 
 });
 
 Deno.test("grindPort: a program no table knows is not found", async () => {
-  const srv = serve(new Map([[2112, [2, 4]]])); // kadmind's: in no nmap-rpc
+  const srv = serve(new Map([[0x20000001, [1, 1]]])); // a user-defined program (RFC 5531 §13)
   try {
     assert.equal(await grindPort(ctx, srv.port, "tcp"), undefined);
     assert.equal(srv.calls, BUILTIN_RPC_PROGRAMS.length);

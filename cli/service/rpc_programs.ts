@@ -1,9 +1,10 @@
 /**
  * RPC program numbers and their names: nmap's nmap-rpc when found in the data
- * directories (data_files.ts), else a built-in table of the programs met on
- * today's networks (NFS, NIS, the lock and status monitors, Solaris' admin
- * daemons), named as nmap-rpc names them. RPC grinding tries them in order;
- * the rpcbind list names its programs with them.
+ * directories (data_files.ts), followed by the programs of a built-in table it
+ * lacks; without it, the built-in table alone: the programs met on today's
+ * networks (NFS, NIS, the lock and status monitors, Solaris' admin daemons,
+ * Kerberos' kadmind), named as nmap-rpc names them. RPC grinding tries them in
+ * order; the rpcbind list names its programs with them.
  *
  * ```ts
  * const programs = rpcPrograms(opts.datadir);
@@ -76,6 +77,8 @@ export const BUILTIN_RPC_PROGRAMS: readonly RpcProgram[] = ([
   ["sgi_fam", 391002],
   ["caloggerd", 395650],
   ["fmproduct", 1073741824],
+  // MIT Kerberos' kadmind (kadm5/admin.h: KADM 2112); not in nmap-rpc.
+  ["kerberos-adm", 2112],
 ] as const).map(([name, number]) => ({ name, number }));
 
 /** nmap-rpc's lines: "name number [aliases] [# comment]", in file order. */
@@ -87,6 +90,12 @@ export function parseNmapRpc(text: string): RpcProgram[] {
     if (m) out.push({ name: m[1]!, number: Number(m[2]) });
   }
   return out;
+}
+
+/** nmap's list, then the built-in programs whose numbers it lacks (ground last). */
+export function mergeRpcPrograms(nmap: readonly RpcProgram[]): RpcProgram[] {
+  const known = new Set(nmap.map((p) => p.number));
+  return [...nmap, ...BUILTIN_RPC_PROGRAMS.filter((p) => !known.has(p.number))];
 }
 
 const cache = new Map<string, RpcPrograms>();
@@ -105,7 +114,7 @@ export function rpcPrograms(datadir?: string): RpcPrograms {
         // Unreadable after all: the built-in table serves.
       }
     }
-    programs = new RpcPrograms(list.length ? list : BUILTIN_RPC_PROGRAMS);
+    programs = new RpcPrograms(list.length ? mergeRpcPrograms(list) : BUILTIN_RPC_PROGRAMS);
     cache.set(key, programs);
   }
   if (path !== undefined && programs.list !== BUILTIN_RPC_PROGRAMS) {
