@@ -77,13 +77,18 @@ export function takeRecord(stream: Uint8Array): { record: Uint8Array; used: numb
     off += 4 + len;
     if (mark & 0x80000000) break;
   }
-  const record = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  return { record: concatBytes(...parts), used: off };
+}
+
+/** The parts one after another, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
-    record.set(p, at);
+    out.set(p, at);
     at += p.length;
   }
-  return { record, used: off };
+  return out;
 }
 
 /** An accepted reply: its accept_stat, the versions of a PROG_MISMATCH, and the results. */

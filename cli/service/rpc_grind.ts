@@ -25,6 +25,7 @@ import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
 import { type Channel, connectTcp, type Endpoint, openUdp } from "./conn.ts";
 import {
   ACCEPT,
+  concatBytes,
   NULL_PROCEDURE,
   parsePmapDump,
   parseRpcReply,
@@ -67,7 +68,7 @@ export interface RpcIdentity {
 
 /** An RPC conversation over one TCP connection or one connected UDP socket. */
 class RpcConversation {
-  #pending = new Uint8Array(0);
+  #pending: Uint8Array = new Uint8Array(0);
   private constructor(readonly chan: Channel, readonly tcp: boolean) {}
 
   static async open(
@@ -109,10 +110,7 @@ class RpcConversation {
         if (ev.kind !== "data") return undefined;
         if (!this.tcp) record = ev.data;
         else {
-          const joined = new Uint8Array(this.#pending.length + ev.data.length);
-          joined.set(this.#pending);
-          joined.set(ev.data, this.#pending.length);
-          this.#pending = joined;
+          this.#pending = concatBytes(this.#pending, ev.data);
           continue;
         }
       }

@@ -5,10 +5,11 @@
  */
 
 import assert from "node:assert/strict";
+import { words } from "../../tests/testing/xdr.ts";
 import { fromBase64 } from "../../tests/lab/replay.ts";
 import type { HostResult, PortResult } from "../model/mod.ts";
 import { grindPort, groupRegistrations, identifyRpcPorts, rpcVersionText } from "./rpc_grind.ts";
-import { ACCEPT, parsePmapDump, PMAP_DUMP, recordMarked, takeRecord } from "./rpc.ts";
+import { ACCEPT, concatBytes, parsePmapDump, PMAP_DUMP, recordMarked, takeRecord } from "./rpc.ts";
 import { BUILTIN_RPC_PROGRAMS, RpcPrograms } from "./rpc_programs.ts";
 
 interface CorpusPort {
@@ -30,21 +31,6 @@ const recorded = (daemon: string, proto: string) => {
 const MISMATCH_2_4 = recorded("rpcbind", "udp");
 const UNAVAIL = recorded("rpc.statd", "udp");
 
-const words = (...w: number[]) => {
-  const out = new Uint8Array(w.length * 4);
-  w.forEach((x, i) => new DataView(out.buffer).setUint32(i * 4, x >>> 0));
-  return out;
-};
-const cat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
 /** A server's programs: number → [lowest, highest] version. */
 type Programs = Map<number, [number, number]>;
 
@@ -53,7 +39,7 @@ function answer(call: Uint8Array, programs: Programs, dump?: Uint8Array): Uint8A
   const v = new DataView(call.buffer, call.byteOffset, call.byteLength);
   const [xid, prog, vers, proc] = [0, 12, 16, 20].map((o) => v.getUint32(o));
   const reply = (base: Uint8Array, tail: Uint8Array = new Uint8Array()) => {
-    const r = cat(base, tail);
+    const r = concatBytes(base, tail);
     new DataView(r.buffer).setUint32(0, xid!);
     return r;
   };
@@ -90,7 +76,7 @@ function serve(programs: Programs, dump?: (port: number) => Uint8Array) {
           for (;;) {
             const n = await conn.read(chunk);
             if (n === null) break;
-            buf = cat(buf, chunk.subarray(0, n));
+            buf = concatBytes(buf, chunk.subarray(0, n));
             for (let r = takeRecord(buf); r; r = takeRecord(buf)) {
               buf = buf.slice(r.used);
               calls++;

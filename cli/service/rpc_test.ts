@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
-import { ACCEPT, parsePmapDump, parseRpcReply, recordMarked, rpcCall, takeRecord } from "./rpc.ts";
+import { words } from "../../tests/testing/xdr.ts";
+import {
+  ACCEPT,
+  concatBytes,
+  parsePmapDump,
+  parseRpcReply,
+  recordMarked,
+  rpcCall,
+  takeRecord,
+} from "./rpc.ts";
 
 const hex = (s: string) => new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
-const words = (...w: number[]) => {
-  const out = new Uint8Array(w.length * 4);
-  w.forEach((x, i) => new DataView(out.buffer).setUint32(i * 4, x >>> 0));
-  return out;
-};
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 /** An XDR string: length, bytes, padding. */
 const xdrString = (s: string) => {
   const b = new TextEncoder().encode(s);
@@ -62,8 +57,13 @@ Deno.test("takeRecord: waits for the whole record, joins fragments, leaves what 
   assert.equal(takeRecord(RPCBIND_TCP.subarray(0, 20)), undefined);
   assert.equal(takeRecord(RPCBIND_TCP.subarray(0, 3)), undefined);
   const body = RPCBIND_TCP.subarray(4);
-  const split = cat(words(8), body.subarray(0, 8), words(0x80000000 | 24), body.subarray(8));
-  const got = takeRecord(cat(split, hex("ff")))!;
+  const split = concatBytes(
+    words(8),
+    body.subarray(0, 8),
+    words(0x80000000 | 24),
+    body.subarray(8),
+  );
+  const got = takeRecord(concatBytes(split, hex("ff")))!;
   assert.deepEqual(got.record, body);
   assert.equal(got.used, split.length);
 });
@@ -79,8 +79,8 @@ Deno.test("parsePmapDump: portmap 2's list", () => {
 
 Deno.test("parsePmapDump: rpcbind 4's list, universal addresses, NUL-padded netids", () => {
   const entry = (prog: number, vers: number, netid: string, addr: string, owner: string) =>
-    cat(words(1, prog, vers), xdrString(netid), xdrString(addr), xdrString(owner));
-  const body = cat(
+    concatBytes(words(1, prog, vers), xdrString(netid), xdrString(addr), xdrString(owner));
+  const body = concatBytes(
     entry(100000, 4, "tcp6", "::.0.111", "superuser"),
     entry(100000, 4, "local", "/run/rpcbind.sock", "superuser"),
     entry(100024, 1, "udp\0\0", "0.0.0.0.127.253", "28"),
