@@ -101,6 +101,15 @@ export class SessionPool {
     return s;
   }
 
+  /**
+   * A session with a capture of its own (a filter narrower than the pool's): closed by
+   * {@link closeAll} and counted in {@link totals} like the pool's own.
+   */
+  adopt(session: RawSession<ParsedRecords>): void {
+    this.#sessions.set(`adopted/${this.#adopted++}`, session);
+  }
+  #adopted = 0;
+
   /** Every session opened so far. */
   all(): RawSession<ParsedRecords>[] {
     return [...this.#sessions.values()];

@@ -164,7 +164,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "release-memory": "--release-memory",
   nogcc: "--nogcc",
   "defeat-rst-ratelimit": "--defeat-rst-ratelimit",
-  sI: "-sI (idle scan)",
   "nsock-engine": "--nsock-engine",
   proxies: "--proxies",
   proxy: "--proxies",
