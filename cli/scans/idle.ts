@@ -203,6 +203,15 @@ export class Zombie {
   }
 }
 
+/** nmap's refusal of a zombie that answered none of our probes. */
+export function silentZombie(
+  cfg: Pick<IdleConfig, "zombieName" | "zombieAddress" | "probePort">,
+): never {
+  fatal(
+    `Idle scan zombie ${cfg.zombieName} (${cfg.zombieAddress}) port ${cfg.probePort} cannot be used because it has not returned any of our probes -- perhaps it is down or firewalled.`,
+  );
+}
+
 /**
  * Qualifies the zombie (see the module comment); returns it, or throws nmap's fatal message.
  * `announce` gets nmap's "Idle scan using zombie …" line.
@@ -249,11 +258,7 @@ export async function qualifyZombie(
     take(r);
   }
   const port = cfg.probePort;
-  if (returned === 0) {
-    fatal(
-      `Idle scan zombie ${z.label} port ${port} cannot be used because it has not returned any of our probes -- perhaps it is down or firewalled.`,
-    );
-  }
+  if (returned === 0) silentZombie(cfg);
   z.seqClass = ipIdSequence16(ids, false);
   const text = IPID_CLASS_TEXT[z.seqClass];
   if (!USABLE.includes(z.seqClass)) {

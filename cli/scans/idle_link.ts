@@ -16,7 +16,14 @@ import type { ScanHost } from "../engine/host.ts";
 import { RawSession, replyFilter } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { fatal } from "../errors.ts";
-import { type IdleLink, IdleScan, qualifyZombie, type Zombie, type ZombieReply } from "./idle.ts";
+import {
+  type IdleLink,
+  IdleScan,
+  qualifyZombie,
+  silentZombie,
+  type Zombie,
+  type ZombieReply,
+} from "./idle.ts";
 import { PortTable } from "./port_table.ts";
 import type { ScanListener } from "./probe_scan.ts";
 import { moduleShaping } from "./probe_scan.ts";
@@ -223,19 +230,29 @@ export async function idleScanHosts(
       continue;
     }
     let state = zombies.get(ctx);
+    const zr = state ? undefined : raw.sessions.route(zombie.address);
+    const failed = await hooks.resolveNextHops(zr ? [zr, route] : [route]);
+    // No answer to ARP either: nothing of ours would come back (nmap waits for its probes).
+    if (zr && failed.has(zr)) {
+      silentZombie({ zombieName: zombie.name, zombieAddress: zombie.address, ...zombie });
+    }
+    if (failed.has(route)) {
+      ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
+      hooks.skip(h);
+      continue;
+    }
+    const leg = { session: raw.sessions.get(route), route };
     if (!state) {
-      const zr = raw.sessions.route(zombie.address);
-      const failed = await hooks.resolveNextHops([zr, route]);
-      if (failed.has(zr)) fatal(`Failed to determine dst MAC address for Idle proxy`);
       const link = new SessionIdleLink(
         raw.core,
-        { address: zombie.address, probePort: zombie.probePort, route: zr },
+        { address: zombie.address, probePort: zombie.probePort, route: zr! },
         moduleShaping(ctx).ttl,
         (d, f, l) => raw.sessions.trace?.(d, f, l),
       );
       // The run closes it with its own sessions (and counts its packets).
       raw.sessions.adopt(link.session);
-      link.target = { address: h.address, leg: { session: raw.sessions.get(route), route } };
+      // nmap qualifies the zombie once, spoofing the spoofing test from the first target.
+      link.target = { address: h.address, leg };
       const shaping = ctx.opts.shaping;
       const z = await qualifyZombie(link, {
         zombieName: zombie.name,
@@ -252,15 +269,8 @@ export async function idleScanHosts(
       }, hooks.say);
       state = { zombie: z, link };
       zombies.set(ctx, state);
-    } else {
-      const failed = await hooks.resolveNextHops([route]);
-      if (failed.has(route)) {
-        ctx.log.warn(`Failed to determine dst MAC address for next hop ${route.nextHop}`);
-        hooks.skip(h);
-        continue;
-      }
     }
-    state.link.target = { address: h.address, leg: { session: raw.sessions.get(route), route } };
+    state.link.target = { address: h.address, leg };
     const results = await new IdleScan(
       state.zombie,
       ctx.opts.verbose > 0 ? ctx.log.warn : undefined,
