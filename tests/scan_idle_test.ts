@@ -1,0 +1,115 @@
+/**
+ * -sI (idle scan) on the "idle" scenario: a zombie whose resets count up one global IP ID (the
+ * lab's userspace responder), one with random IP IDs, and a target with open, closed and
+ * filtered ports on the same segment — against the scenario's rules, against what the target
+ * sees on its wire, and against nmap's -sI through the same zombie.
+ */
+
+import { assert, assertEquals } from "./testing/assert.ts";
+import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
+import { captureIn } from "./lab/tcpdump.ts";
+import type { Lab, RunResult } from "./lab/mod.ts";
+
+const PORTS = "21-25,80,81,443,1000,1001,3306,8080";
+
+function rows(text: string): string[] {
+  return text.split("\n").filter((l) => /^\d+\/tcp/.test(l)).map((l) => l.replace(/\s+/g, " "));
+}
+
+/** The zombie's line ("Idle scan using zombie …"). */
+function zombieLine(text: string): string[] {
+  return text.split("\n").filter((l) => /^Idle scan using zombie/.test(l));
+}
+
+/** A refusal as the user sees it: stderr without the start line, and the exit status. */
+function refusal(r: RunResult): { code: number; stderr: string[] } {
+  const lines = (r.stderr + r.stdout).split("\n").filter((l) =>
+    l !== "" && !/^Starting (Nmap|Porthole)/.test(l)
+  );
+  return { code: r.code, stderr: lines };
+}
+
+Deno.test(
+  labTest("scan: -sI through an incremental zombie equals the rules and nmap's", async (t) => {
+    await withLab({ tag: "idle", scenario: "idle" }, async (lab: Lab) => {
+      const [zombie, rzombie, target] = lab.targets;
+      const base = ["-n", "-Pn", "--reason", "-p", PORTS];
+
+      await t.step("the target's open ports, by the zombie's IP IDs alone", async () => {
+        let out = "";
+        // Everything that reaches the target while the scan runs: nothing from our address.
+        const seen = await captureIn(
+          target!.ns,
+          "tcp and tcp[tcpflags] & tcp-syn != 0",
+          async () => {
+            out = ok(await lab.porthole([...base, "-sI", zombie!.v4, target!.v4]), "porthole");
+          },
+          false,
+          false,
+        );
+        assertEquals(zombieLine(out), [
+          `Idle scan using zombie ${zombie!.v4} (${zombie!.v4}:80); Class: Incremental`,
+        ]);
+        assertEquals(rows(out), [
+          "21/tcp closed|filtered ftp no-ipid-change",
+          "22/tcp open ssh ipid-change",
+          "23/tcp closed|filtered telnet no-ipid-change",
+          "24/tcp closed|filtered priv-mail no-ipid-change",
+          "25/tcp closed|filtered smtp no-ipid-change",
+          "80/tcp open http ipid-change",
+          "81/tcp closed|filtered hosts2-ns no-ipid-change",
+          "443/tcp open https ipid-change",
+          "1000/tcp closed|filtered cadlock no-ipid-change",
+          "1001/tcp closed|filtered webpush no-ipid-change",
+          "3306/tcp open mysql ipid-change",
+          "8080/tcp closed|filtered http-proxy no-ipid-change",
+        ]);
+        const syns = seen.filter((l) => / IP /.test(l));
+        assert(syns.length >= 12, `the target saw the spoofed SYNs: ${seen.join("\n")}`);
+        for (const l of syns) {
+          assert(l.includes(`IP ${zombie!.v4}.80 > ${target!.v4}.`), `from the zombie: ${l}`);
+        }
+      });
+
+      await oracleStep(t, "nmap", async () => {
+        const args = [...base, "-sI", zombie!.v4, target!.v4];
+        const p = ok(await lab.porthole(args), "porthole");
+        const n = ok(await lab.nmap(args), "nmap");
+        assertEquals(rows(n).length, 12, "nmap lists every port");
+        assertEquals(rows(p), rows(n));
+        assertEquals(zombieLine(p), zombieLine(n));
+      }, "-sI ZOMBIE equals nmap's table");
+
+      // Without -Pn nmap's default pings include a SYN to 443: that becomes the probe port, and
+      // nmap warns that the pings come from our own address.
+      await oracleStep(t, "nmap", async () => {
+        const args = ["-n", "-p", "22,80,81", "-sI", `${zombie!.v4}`, target!.v4];
+        const p = await lab.porthole(args);
+        const n = await lab.nmap(args);
+        assertEquals(rows(ok(p, "porthole")), rows(ok(n, "nmap")));
+        assertEquals(zombieLine(p.stdout), zombieLine(n.stdout));
+        const warn = (r: RunResult) => r.stderr.split("\n").filter((l) => /^WARNING/.test(l));
+        assertEquals(warn(p), warn(n));
+      }, "-sI with nmap's pings: probe port 443 and the warning, as nmap's");
+
+      // nmap's refusals: random IP IDs, a Linux host (IP IDs of zero on its resets), a zombie
+      // that is not there, and a bad probe port.
+      for (
+        const zombieSpec of [
+          `${rzombie!.v4}:443`,
+          target!.v4,
+          `${lab.target.v4.replace(/\.\d+$/, ".99")}`,
+          `${zombie!.v4}:0x`,
+        ]
+      ) {
+        await oracleStep(t, "nmap", async () => {
+          const args = ["-n", "-Pn", "-p", "22,80", "-sI", zombieSpec, target!.v4];
+          const p = refusal(await lab.porthole(args));
+          const n = refusal(await lab.nmap(args));
+          assertEquals(n.code, 1, "nmap refuses");
+          assertEquals(p, n);
+        }, `-sI ${zombieSpec} refused as nmap refuses it`);
+      }
+    });
+  }),
+);
