@@ -207,7 +207,8 @@ export async function runScan(
     for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
-        type: e.xmlType,
+        ...(e.xmlType === null ? { notInXml: true } : {}),
+        type: e.xmlType ?? k,
         protocol: e.protocol,
         services: compactPortList(portsOf[e.protocol]),
         numServices: portsOf[e.protocol].length,

@@ -17,6 +17,7 @@ import type { ScanKind } from "../options/types.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import type { ScanListener } from "../scans/probe_scan.ts";
 import { SCAN_KINDS } from "../scans/registry.ts";
+import { nameIp } from "../engine/chatter.ts";
 import type { ZombieTarget } from "../scans/idle_link.ts";
 import { fatal } from "../errors.ts";
 import { isIpLiteral } from "../options/values.ts";
@@ -51,8 +52,17 @@ export function scanPhases(
 
 /** What a phase needs from the group that runs it. */
 export interface PhaseHooks {
-  /** Runs `body` as the named phase (chatter, progress, task records). */
-  phase(title: string, hosts: ScanHost[], ports: number, body: () => Promise<void>): Promise<void>;
+  /**
+   * Runs `body` as the named phase (chatter, progress, task records); `announce` false: the
+   * phase says its own lines (the idle scan's per host).
+   */
+  phase(
+    title: string,
+    hosts: ScanHost[],
+    ports: number,
+    body: () => Promise<void>,
+    announce?: boolean,
+  ): Promise<void>;
   /** The listener that files a host's ports when its phase is done. */
   listener(protocol: Protocol): ScanListener;
   /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
@@ -106,8 +116,11 @@ export async function runScanPhase(
         resolveNextHops: hooks.resolveNextHops,
         skip: hooks.skip,
         say: ctx.log.info,
+        // nmap's task is per target: "Initiating idle scan against NAME (ADDR) at …".
+        task: (h) =>
+          ctx.chatter?.startPlain(`idle scan against ${nameIp(h.address, h.target.userHostname)}`),
       });
-    });
+    }, false);
     return;
   }
   // A probe module: one driver per raw session (interface and source), after the hosts' next

@@ -163,6 +163,8 @@ export interface ScanInfo {
   /** Port list in nmap's compact form: "1,3-4,6-7,9,...". */
   services: string;
   numServices: number;
+  /** nmap writes no `<scaninfo>` for it, though its ports count as scanned (-sI: output.cc). */
+  notInXml?: boolean;
 }
 
 export interface RunInfo {

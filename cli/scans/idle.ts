@@ -325,6 +325,8 @@ interface CountTimes {
 export class IdleScan {
   readonly open = new Set<number>();
   readonly target: RttInfo;
+  /** A port found open (-v's "Discovered open port"), as the search finds it. */
+  onOpen?: (port: number) => void;
   #phantomWarned = false;
 
   constructor(readonly z: Zombie, readonly warn: (line: string) => void = () => {}) {
@@ -485,7 +487,10 @@ export class IdleScan {
       }
     }
     for (const h of [0, 1]) {
-      if (halves[h]!.length === 1 && flat[h] === 1) this.open.add(halves[h]![0]!);
+      const port = halves[h]![0]!;
+      if (halves[h]!.length !== 1 || flat[h] !== 1 || this.open.has(port)) continue;
+      this.open.add(port);
+      this.onOpen?.(port);
     }
     return total;
   }

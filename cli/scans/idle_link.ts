@@ -200,6 +200,8 @@ export interface IdlePhaseHooks {
   skip(host: ScanHost): void;
   /** nmap's plain lines (the zombie's class). */
   say(line: string): void;
+  /** -v's task of one target: "Initiating …", then "Completed … (N ports)". */
+  task?(host: ScanHost): { done(info: string): void } | undefined;
 }
 
 /** Per run: the zombie qualified at the first target, and its link. */
@@ -229,6 +231,8 @@ export async function idleScanHosts(
       hooks.skip(h);
       continue;
     }
+    // nmap begins the target's task before it qualifies the zombie.
+    const task = hooks.task?.(h);
     let state = zombies.get(ctx);
     const zr = state ? undefined : raw.sessions.route(zombie.address);
     const failed = await hooks.resolveNextHops(zr ? [zr, route] : [route]);
@@ -271,16 +275,12 @@ export async function idleScanHosts(
       zombies.set(ctx, state);
     }
     state.link.target = { address: h.address, leg };
-    const results = await new IdleScan(
-      state.zombie,
-      ctx.opts.verbose > 0 ? ctx.log.warn : undefined,
-    )
-      .run(ports);
+    const scan = new IdleScan(state.zombie, ctx.opts.verbose > 0 ? ctx.log.warn : undefined);
+    scan.onOpen = (port) => listener.port?.(h, port, "open");
+    const results = await scan.run(ports);
+    task?.done(`${ports.length} ports`);
     const table = new PortTable(1, ports, "tcp");
-    results.forEach((r, p) => {
-      table.set(0, p, { state: r.state, reason: r.reason });
-      if (r.state === "open") listener.port?.(h, r.port, r.state);
-    });
+    results.forEach((r, p) => table.set(0, p, { state: r.state, reason: r.reason }));
     listener.hostDone?.(h, 0, table, false);
   }
 }
