@@ -80,6 +80,25 @@ Deno.test(
         assertEquals(zombieLine(p), zombieLine(n));
       }, "-sI ZOMBIE equals nmap's table");
 
+      await oracleStep(t, "nmap", async () => {
+        const xml = await Deno.makeTempFile({ suffix: ".xml" });
+        const args = [...base, "-v", "-sI", zombie!.v4, "-oX", xml, target!.v4];
+        // The task lines (times left out), the zombie's line, and the XML's scaninfo (none),
+        // tasks and ports.
+        const pick = (s: string) =>
+          s.split("\n").filter((l) =>
+            /^(Initiating|Completed) idle|^Idle scan|<scaninfo|<port |<taskbegin task="idle/.test(l)
+          ).map((l) =>
+            l.replace(/ at \d\d:\d\d(, [\d.]+s elapsed)?/, "").replace(/ time="\d+"/, "")
+          ).sort();
+        const both = async (r: RunResult) => ok(r, "run") + await Deno.readTextFile(xml);
+        const p = await both(await lab.porthole(args));
+        const n = await both(await lab.nmap(args));
+        await Deno.remove(xml);
+        assert(pick(n).length === 16, `nmap's lines: ${pick(n).join("\n")}`);
+        assertEquals(pick(p), pick(n));
+      }, "-sI -v -oX equals nmap's task lines and XML");
+
       // Without -Pn nmap's default pings include a SYN to 443: that becomes the probe port, and
       // nmap warns that the pings come from our own address.
       await oracleStep(t, "nmap", async () => {
