@@ -13,6 +13,8 @@
  * @module
  */
 
+import { serveRawIpv4 } from "./raw_responder.ts";
+
 const IPPROTO_TCP = 6;
 /** The firewall mark on our resets; nft.ts drops every other reset the zombie sends. */
 export const ZOMBIE_MARK = 42;
@@ -88,39 +90,13 @@ export function ipIdSource(kind: ZombieIpIds, start = 1 + Math.floor(Math.random
   };
 }
 
-/** Opens the raw socket and answers TCP until the process ends (needs --allow-ffi, root). */
+/** Answers TCP until the process ends (needs --allow-ffi, root). */
 export function serveZombie(kind: ZombieIpIds): void {
-  const libc = Deno.dlopen("libc.so.6", {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
-    sendto: {
-      parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
-      result: "isize",
-    },
-  });
-  const AF_INET = 2, SOCK_RAW = 3, IPPROTO_IP = 0, IP_HDRINCL = 3, SOL_SOCKET = 1, SO_MARK = 36;
-  const fd = libc.symbols.socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
-  if (fd < 0) throw new Error("idle zombie: socket(AF_INET, SOCK_RAW, 6) failed");
-  if (libc.symbols.setsockopt(fd, IPPROTO_IP, IP_HDRINCL, new Int32Array([1]), 4) !== 0) {
-    throw new Error("idle zombie: IP_HDRINCL refused");
-  }
-  if (libc.symbols.setsockopt(fd, SOL_SOCKET, SO_MARK, new Int32Array([ZOMBIE_MARK]), 4) !== 0) {
-    throw new Error("idle zombie: SO_MARK refused");
-  }
   const nextId = ipIdSource(kind);
-  const buf = new Uint8Array(65536);
-  const to = new Uint8Array(16);
-  to[0] = AF_INET; // sockaddr_in, family in host order (little-endian here)
-  (async () => {
-    for (;;) {
-      const n = Number(await libc.symbols.recv(fd, buf, BigInt(buf.length), 0));
-      if (n <= 0) continue;
-      const answer = zombieAnswer(buf.subarray(0, n), 0);
-      if (!answer) continue;
-      new DataView(answer.buffer).setUint16(4, nextId());
-      to.set(answer.subarray(16, 20), 4);
-      libc.symbols.sendto(fd, answer, BigInt(answer.length), 0, to, to.length);
-    }
-  })();
+  serveRawIpv4("idle zombie", IPPROTO_TCP, (ip) => {
+    const answer = zombieAnswer(ip, 0);
+    // Numbered only when sent: a segment left unanswered takes no IP ID.
+    if (answer) new DataView(answer.buffer).setUint16(4, nextId());
+    return answer;
+  }, ZOMBIE_MARK);
 }
