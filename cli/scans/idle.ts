@@ -46,6 +46,8 @@ export interface IdleLink {
   /** The link's clock, ms. */
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** Ctrl-C: the scan stops at once (receive and sleep return at once too). */
+  aborted?(): boolean;
 }
 
 /** What the idle scan needs to know beyond the link. */
@@ -338,9 +340,10 @@ export class IdleScan {
     this.target.timeout = this.target.srtt + 4 * this.target.rttvar;
   }
 
-  /** Scans `ports`; each one's result in `ports` order. */
-  async run(ports: readonly number[]): Promise<PortResult[]> {
+  /** Scans `ports`; each one's result in `ports` order (null when cut short by Ctrl-C). */
+  async run(ports: readonly number[]): Promise<PortResult[] | null> {
     for (let at = 0; at < ports.length;) {
+      if (this.z.link.aborted?.()) return null;
       // Twice the group size: the tree search halves it at once.
       const n = Math.min(ports.length - at, Math.floor(this.z.currentGroup * 2));
       await this.treeScan(ports.slice(at, at + n), -1);
@@ -409,6 +412,7 @@ export class IdleScan {
   async countOpen(ports: readonly number[], times?: CountTimes): Promise<number> {
     let open: number;
     for (let tries = 1;; tries++) {
+      if (this.z.link.aborted?.()) return 0;
       open = await this.countOpen2(ports, times);
       if (tries === 6 || (open >= 0 && open <= ports.length)) break;
       // Maybe the zombie had a burst of traffic: wait, then read its counter afresh.

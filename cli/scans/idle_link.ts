@@ -50,6 +50,7 @@ export class SessionIdleLink implements IdleLink {
     readonly zombie: { address: string; probePort: number; route: RawRoute },
     readonly ttl: number,
     trace?: RawSession<ParsedRecords>["trace"],
+    readonly signal?: AbortSignal,
   ) {
     this.#capture = RawSession.open({
       route: zombie.route,
@@ -149,7 +150,7 @@ export class SessionIdleLink implements IdleLink {
       const r = this.#queue.shift();
       if (r) return r;
       const left = deadline - this.now();
-      if (left <= 0 || this.#capture.closed) return null;
+      if (left <= 0 || this.#capture.closed || this.aborted()) return null;
       await this.#capture.wait(left);
     }
   }
@@ -159,7 +160,21 @@ export class SessionIdleLink implements IdleLink {
   }
 
   sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
+    const signal = this.signal;
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((r) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        r();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  aborted(): boolean {
+    return this.signal?.aborted ?? false;
   }
 }
 
@@ -252,6 +267,7 @@ export async function idleScanHosts(
         { address: zombie.address, probePort: zombie.probePort, route: zr! },
         moduleShaping(ctx).ttl,
         (d, f, l) => raw.sessions.trace?.(d, f, l),
+        ctx.signal,
       );
       // The run closes it with its own sessions (and counts its packets).
       raw.sessions.adopt(link.session);
@@ -278,6 +294,7 @@ export async function idleScanHosts(
     const scan = new IdleScan(state.zombie, ctx.opts.verbose > 0 ? ctx.log.warn : undefined);
     scan.onOpen = (port) => listener.port?.(h, port, "open");
     const results = await scan.run(ports);
+    if (!results) return; // Ctrl-C: the host is written as it stands
     task?.done(`${ports.length} ports`);
     const table = new PortTable(1, ports, "tcp");
     results.forEach((r, p) => table.set(0, p, { state: r.state, reason: r.reason }));

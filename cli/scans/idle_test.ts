@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import {
   type IdleConfig,
   type IdleLink,
@@ -31,13 +31,15 @@ class FakeNet implements IdleLink {
   readonly #counters = new Map<string, number>();
   readonly spoofed: number[] = [];
   readonly lose: Set<number>;
+  readonly abortAt?: number;
 
   constructor(
     readonly numbering: Numbering,
     readonly open: ReadonlySet<number> = new Set(),
-    opts: { lose?: number[]; noiseAt?: number[] } = {},
+    opts: { lose?: number[]; noiseAt?: number[]; abortAt?: number } = {},
   ) {
     this.lose = new Set(opts.lose);
+    this.abortAt = opts.abortAt;
     for (const at of opts.noiseAt ?? []) {
       this.#pending.push({ at, peer: "elsewhere", dstPort: 0 });
     }
@@ -92,6 +94,9 @@ class FakeNet implements IdleLink {
   now(): number {
     return this.t;
   }
+  aborted(): boolean {
+    return this.abortAt !== undefined && this.t >= this.abortAt;
+  }
   sleep(ms: number): Promise<void> {
     this.t += ms;
     this.#advance(this.t);
@@ -121,7 +126,7 @@ function mulberry(seed: number): () => number {
 async function idleScan(net: FakeNet, ports: number[], cfg: Partial<IdleConfig> = {}) {
   const lines: string[] = [];
   const z = await qualifyZombie(net, { ...CFG, random: mulberry(7), ...cfg }, (l) => lines.push(l));
-  const results = await new IdleScan(z).run(ports);
+  const results = (await new IdleScan(z).run(ports))!;
   const open = results.filter((r) => r.state === "open").map((r) => r.port);
   return { lines, results, open, zombie: z };
 }
@@ -162,6 +167,14 @@ Deno.test("idle: traffic of the zombie's own during a count is recounted, not re
   const net = new FakeNet("incremental", new Set([105]), { noiseAt: [1700, 1750, 2400] });
   const { open } = await idleScan(net, ports);
   assertEquals(open, [105]);
+});
+
+Deno.test("idle: Ctrl-C stops the scan where it is, with no refusal", async () => {
+  const net = new FakeNet("incremental", new Set([5]), { abortAt: 3000 });
+  const z = await qualifyZombie(net, { ...CFG, random: mulberry(7) }, () => {});
+  const ports = Array.from({ length: 1000 }, (_, i) => i + 1);
+  assertEquals(await new IdleScan(z).run(ports), null);
+  assert(net.now() < 10_000, `stopped at ${net.now()} ms`);
 });
 
 Deno.test("idle: nmap's refusals of a zombie", async () => {
