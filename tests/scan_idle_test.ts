@@ -99,6 +99,20 @@ Deno.test(
         assertEquals(pick(p), pick(n));
       }, "-sI -v -oX equals nmap's task lines and XML");
 
+      // nmap qualifies the zombie once and scans the targets one after another; rzombie (which
+      // resets every SYN, so its SYN-ACKs never reach the zombie) shows nothing open.
+      await oracleStep(t, "nmap", async () => {
+        const args = ["-n", "-Pn", "-p", "22,80,81", "-sI", zombie!.v4, target!.v4, rzombie!.v4];
+        const reports = (s: string) =>
+          s.split("\n").filter((l) => /scan report for|^\d+\/tcp|^Idle scan/.test(l)).map((l) =>
+            l.replace(/^\S+ scan report/, "scan report").replace(/\s+/g, " ")
+          );
+        const p = reports(ok(await lab.porthole(args), "porthole"));
+        const n = reports(ok(await lab.nmap(args), "nmap"));
+        assertEquals(n.length, 9, `nmap's lines: ${n.join("\n")}`);
+        assertEquals(p, n);
+      }, "-sI over two targets equals nmap's");
+
       // Without -Pn nmap's default pings include a SYN to 443: that becomes the probe port, and
       // nmap warns that the pings come from our own address.
       await oracleStep(t, "nmap", async () => {

@@ -331,13 +331,27 @@ export class IdleScan {
   onOpen?: (port: number) => void;
   #phantomWarned = false;
 
-  constructor(readonly z: Zombie, readonly warn: (line: string) => void = () => {}) {
+  /**
+   * `known`: the target's timing from discovery (ms), when it had any (an ARP or ping reply).
+   */
+  constructor(
+    readonly z: Zombie,
+    readonly warn: (line: string) => void = () => {},
+    known?: TargetTiming,
+  ) {
     const p = z.rtt;
-    // No timing of our own for the target: the zombie's, doubled (the path is two legs).
-    this.target = new RttInfo(1000, p.minMs, p.maxMs);
-    this.target.srtt = Math.max(200, 2 * (p.srtt === -1 ? 0 : p.srtt));
-    this.target.rttvar = Math.max(10, Math.min(p.rttvar === -1 ? 0 : p.rttvar, 2000));
-    this.target.timeout = this.target.srtt + 4 * this.target.rttvar;
+    const zSrtt = p.srtt === -1 ? 0 : p.srtt, zVar = p.rttvar === -1 ? 0 : p.rttvar;
+    const t = this.target = new RttInfo(1000, p.minMs, p.maxMs);
+    if (known) {
+      // nmap's: the slower of the two.
+      t.srtt = Math.max(known.srtt, zSrtt);
+      t.rttvar = Math.max(known.rttvar, zVar);
+    } else {
+      // No timing of our own for the target: the zombie's, doubled (the path is two legs).
+      t.srtt = Math.max(200, 2 * zSrtt);
+      t.rttvar = Math.max(10, Math.min(zVar, 2000));
+    }
+    t.timeout = t.srtt + 4 * t.rttvar;
   }
 
   /** Scans `ports`; each one's result in `ports` order (null when cut short by Ctrl-C). */

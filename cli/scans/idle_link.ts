@@ -21,6 +21,7 @@ import {
   IdleScan,
   qualifyZombie,
   silentZombie,
+  type TargetTiming,
   type Zombie,
   type ZombieReply,
 } from "./idle.ts";
@@ -291,7 +292,11 @@ export async function idleScanHosts(
       zombies.set(ctx, state);
     }
     state.link.target = { address: h.address, leg };
-    const scan = new IdleScan(state.zombie, ctx.opts.verbose > 0 ? ctx.log.warn : undefined);
+    const scan = new IdleScan(
+      state.zombie,
+      ctx.opts.verbose > 0 ? ctx.log.warn : undefined,
+      discoveryTiming(h),
+    );
     scan.onOpen = (port) => listener.port?.(h, port, "open");
     const results = await scan.run(ports);
     if (!results) return; // Ctrl-C: the host is written as it stands
@@ -300,4 +305,16 @@ export async function idleScanHosts(
     results.forEach((r, p) => table.set(0, p, { state: r.state, reason: r.reason }));
     listener.hostDone?.(h, 0, table, false);
   }
+}
+
+/** The target's timing from discovery, ms: its RTT estimate, or one ARP/ping reply's latency. */
+function discoveryTiming(h: ScanHost): TargetTiming | undefined {
+  const rtt = h.timing?.rtt;
+  if (rtt?.srtt !== undefined && rtt.rttvar !== undefined) {
+    return { srtt: rtt.srtt, rttvar: rtt.rttvar };
+  }
+  if (h.latencySeconds === undefined) return undefined;
+  // One sample, as nmap's adjust_timeouts2 takes its first.
+  const srtt = h.latencySeconds * 1000;
+  return { srtt, rttvar: Math.min(2000, Math.max(5, srtt)) };
 }
