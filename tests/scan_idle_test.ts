@@ -80,6 +80,16 @@ Deno.test(
         assertEquals(zombieLine(p), zombieLine(n));
       }, "-sI ZOMBIE equals nmap's table");
 
+      // A thousand ports: groups, halving and recounts at scale; nmap folds the rest.
+      await oracleStep(t, "nmap", async () => {
+        const args = ["-n", "-Pn", "-p", "1-1000,3306", "-sI", zombie!.v4, target!.v4];
+        const table = (s: string) => s.split("\n").filter((l) => /^Not shown|^\d+\/tcp/.test(l));
+        const p = table(ok(await lab.porthole(args), "porthole"));
+        const n = table(ok(await lab.nmap(args), "nmap"));
+        assertEquals(n[0], "Not shown: 997 closed|filtered tcp ports (no-ipid-change)");
+        assertEquals(p, n);
+      }, "-sI over 1001 ports equals nmap's");
+
       await oracleStep(t, "nmap", async () => {
         const xml = await Deno.makeTempFile({ suffix: ".xml" });
         const args = [...base, "-v", "-sI", zombie!.v4, "-oX", xml, target!.v4];
