@@ -72,13 +72,21 @@ Deno.test(
       });
 
       await oracleStep(t, "nmap", async () => {
-        const args = [...base, "-sI", zombie!.v4, target!.v4];
+        // The zombie's line is nmap's LOG_PLAIN: the screen and the -oN file alike.
+        const file = await Deno.makeTempFile({ suffix: ".nmap" });
+        const args = [...base, "-sI", zombie!.v4, "-oN", file, target!.v4];
         const p = ok(await lab.porthole(args), "porthole");
+        const pFile = await Deno.readTextFile(file);
         const n = ok(await lab.nmap(args), "nmap");
+        const nFile = await Deno.readTextFile(file);
+        await Deno.remove(file);
         assertEquals(rows(n).length, 12, "nmap lists every port");
         assertEquals(rows(p), rows(n));
         assertEquals(zombieLine(p), zombieLine(n));
-      }, "-sI ZOMBIE equals nmap's table");
+        assertEquals(zombieLine(nFile).length, 1, "nmap's -oN has the zombie's line");
+        assertEquals(zombieLine(pFile), zombieLine(nFile));
+        assertEquals(rows(pFile), rows(nFile));
+      }, "-sI ZOMBIE equals nmap's table, on the screen and in -oN");
 
       // A thousand ports: groups, halving and recounts at scale; nmap folds the rest.
       await oracleStep(t, "nmap", async () => {

@@ -235,6 +235,9 @@ export async function runScan(
   };
   for (const w of writers) await w.begin(run);
   trace("writers open");
+  log.plain = (line) => {
+    for (const w of writers) w.plain?.(line);
+  };
 
   // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
   // files, then end by that signal (main.ts). A second signal quits at once.

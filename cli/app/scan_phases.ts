@@ -115,7 +115,7 @@ export async function runScanPhase(
       await idleScanHosts(ctx, up, ports, zombie, listener, {
         resolveNextHops: hooks.resolveNextHops,
         skip: hooks.skip,
-        say: ctx.log.info,
+        say: ctx.log.plain ?? ctx.log.info,
         // nmap's task is per target: "Initiating idle scan against NAME (ADDR) at …".
         task: (h) =>
           ctx.chatter?.startPlain(`idle scan against ${nameIp(h.address, h.target.userHostname)}`),

@@ -20,6 +20,8 @@ import type { ScanHost } from "./host.ts";
 export interface RunLog {
   info(line: string): void;
   warn(line: string): void;
+  /** nmap's LOG_PLAIN: the normal output (screen and -oN); absent, `info` serves. */
+  plain?(line: string): void;
 }
 
 /** The raw side, present when raw packets are available. */

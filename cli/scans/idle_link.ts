@@ -214,7 +214,7 @@ export interface IdlePhaseHooks {
   resolveNextHops(routes: RawRoute[]): Promise<Set<RawRoute>>;
   /** A host leaves the phase with nothing decided. */
   skip(host: ScanHost): void;
-  /** nmap's plain lines (the zombie's class). */
+  /** nmap's LOG_PLAIN lines, screen and -oN (the zombie's class). */
   say(line: string): void;
   /** -v's task of one target: "Initiating …", then "Completed … (N ports)". */
   task?(host: ScanHost): { done(info: string): void } | undefined;
@@ -241,7 +241,8 @@ export async function idleScanHosts(
     if (ctx.signal.aborted) return;
     const route = h.route ??= raw.sessions.route(h.address);
     if (route.loopback) {
-      hooks.say(
+      // nmap's LOG_STDOUT: the screen only.
+      ctx.log.info(
         `Skipping Idle Scan against ${h.address} -- you can't idle scan your own machine (localhost).`,
       );
       hooks.skip(h);
