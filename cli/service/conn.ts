@@ -372,3 +372,25 @@ async function openUdpSocket(ep: Endpoint): Promise<Channel> {
     }
   });
 }
+
+/**
+ * NSE's comm.exchange over UDP: one datagram out, the first reply from the port back (null
+ * when none came in `timeoutMs` or the port refused).
+ */
+export async function exchangeUdp(
+  ep: Endpoint,
+  data: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array | null> {
+  let chan: Channel | undefined;
+  try {
+    chan = await openUdp(ep);
+    await chan.write(data);
+    const ev = await chan.next(performance.now() + timeoutMs);
+    return ev.kind === "data" ? ev.data : null;
+  } catch {
+    return null;
+  } finally {
+    chan?.close();
+  }
+}

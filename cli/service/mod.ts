@@ -25,6 +25,16 @@ import { sanitizeField } from "./fingerprint.ts";
 import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
 import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
 import type { ProbeDb } from "./probe_db.ts";
+import { type Endpoint, exchangeUdp } from "./conn.ts";
+import {
+  MURMUR_PING,
+  MURMUR_TIMEOUT_MS,
+  murmurApplies,
+  murmurVersion,
+  parseMurmurPong,
+} from "./murmur_version.ts";
+import { STUN_TIMEOUT_MS, stunApplies, stunBindingRequest, stunVersion } from "./stun_version.ts";
+import { setPortVersion } from "./version_script.ts";
 
 export { serviceInfoLine, versionString } from "./info.ts";
 export {
@@ -177,11 +187,66 @@ export async function detectServices(
       release();
     }
   }));
+  await udpVersionScripts(host, todo, cfg.intensity, {
+    address: host.address,
+    sourceAddress: opts.sourceAddress,
+  });
   if (opts.verbose) {
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     log(`Completed Service scan at ${clock()}, ${secs}s elapsed (${plural} on 1 host)`);
   }
   tuning.tasks?.end("Service scan", Date.now(), `${plural} on 1 host`);
+}
+
+/**
+ * The effect of nmap's version scripts that ask a UDP port (murmur-version, stun-version), run
+ * as nmap runs its scripts: once every port is probed. An answer makes the UDP port open
+ * (nmap.set_port_state: reason "script-set"); a recognised one names the port.
+ */
+async function udpVersionScripts(
+  host: HostResult,
+  ports: PortResult[],
+  intensity: number,
+  at: Omit<Endpoint, "port">,
+): Promise<void> {
+  const setOpen = (n: number) => {
+    const udp = host.ports.find((p) => p.protocol === "udp" && p.port === n);
+    if (!udp || udp.state === "open") return;
+    udp.state = "open";
+    udp.reason = "script-set";
+    delete udp.reasonTtl;
+  };
+  // murmur-version asks once per port number (its host registry), for TCP and UDP alike.
+  const murmurAsked = new Map<number, Promise<Uint8Array | null>>();
+  await Promise.all(ports.map(async (port) => {
+    const ep = { ...at, port: port.port };
+    if (murmurApplies(port, intensity)) {
+      let ask = murmurAsked.get(port.port);
+      if (!ask) {
+        ask = exchangeUdp(ep, MURMUR_PING, MURMUR_TIMEOUT_MS);
+        murmurAsked.set(port.port, ask);
+      }
+      const reply = await ask;
+      if (reply) {
+        setOpen(port.port);
+        const pong = parseMurmurPong(reply);
+        if (pong) {
+          port.service = setPortVersion(
+            port.service,
+            murmurVersion(pong, port.protocol as "tcp" | "udp"),
+          );
+        }
+      }
+    }
+    if (stunApplies(port, intensity)) {
+      const reply = await exchangeUdp(ep, stunBindingRequest(), STUN_TIMEOUT_MS);
+      const v = reply && stunVersion(reply);
+      if (v) {
+        setOpen(port.port);
+        port.service = setPortVersion(port.service, v);
+      }
+    }
+  }));
 }
 
 /** Local time as nmap's progress lines show it ("16:10"). */
