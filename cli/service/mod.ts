@@ -11,8 +11,9 @@
  * nmap's nmap-service-probes when installed (see db.ts), or the one file
  * `--versiondb FILE` names. See engine.ts
  * for how probing is scheduled and why results still follow nmap's order,
- * and http_server_header.ts for the one NSE "version" script whose effect
- * on the service fields is reproduced.
+ * and version_script.ts for the NSE "version" scripts whose effect on the
+ * service fields is reproduced (http-server-header, murmur-version,
+ * stun-version).
  */
 
 import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
