@@ -5,7 +5,7 @@
  * "imaps?", NRPE tcpwrapped) and the UDP services whose state or name depends on the payload
  * and on whose reply counts (TFTP answering from a fresh port, inetd, Unbound, NSD, OpenVPN,
  * Kamailio and memcached answering from the target's link address, Kerberos, FreeRADIUS,
- * coturn's STUN through stun-version, Murmur's ping). The port rows of the normal output (with
+ * coturn's STUN through stun-version, net-snmp through snmp-info, Murmur's ping). The port rows of the normal output (with
  * --reason) and the XML's <state> and <service> elements must be nmap's, for -sU alone and for
  * -sS -sU -sV. Murmur's user count is a live counter (another scanner's TLS connections count),
  * and fingerprints carry dates, so those two are compared by shape. Tags "svtun".
@@ -32,9 +32,10 @@ const NAMES = [
   "unbound",
   "nsd",
   "memcached",
+  "snmpd",
 ];
 const TCP = [443, 993, 995, 5666, 64738];
-const UDP = [7, 13, 69, 88, 1194, 1812, 3478, 5060, 5301, 5303, 11211, 64738];
+const UDP = [7, 13, 69, 88, 161, 1194, 1812, 3478, 5060, 5301, 5303, 11211, 64738];
 
 /** What may differ between two runs by nature. */
 const steady = (s: string) =>

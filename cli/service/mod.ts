@@ -13,7 +13,7 @@
  * for how probing is scheduled and why results still follow nmap's order,
  * and version_script.ts for the NSE "version" scripts whose effect on the
  * service fields is reproduced (http-server-header, murmur-version,
- * stun-version).
+ * stun-version, snmp-info).
  */
 
 import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
@@ -36,6 +36,13 @@ import {
 } from "./murmur_version.ts";
 import { STUN_TIMEOUT_MS, stunApplies, stunBindingRequest, stunVersion } from "./stun_version.ts";
 import { setPortVersion } from "./version_script.ts";
+import {
+  SNMP_TIMEOUT_MS,
+  snmpApplies,
+  SNMPV3_GET_REQUEST,
+  SNMPV3_PROBE_NAME,
+  snmpVersion,
+} from "./snmp_version.ts";
 
 export { serviceInfoLine, versionString } from "./info.ts";
 export {
@@ -163,6 +170,7 @@ export async function detectServices(
   // Hosts are probed concurrently (each calls this function), so the limit on
   // ports in progress is shared, as nmap's is across its service group.
   const slots = sharedSlots(parallelism);
+  const recorded = new Map<PortResult, ReadonlyMap<string, Uint8Array>>();
   await Promise.all(todo.map(async (port) => {
     const release = await slots.acquire();
     try {
@@ -173,6 +181,7 @@ export async function detectServices(
         serverName: host.userHostname,
       }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
       applyOutcome(port, outcome, opts, log, who);
+      recorded.set(port, outcome.recorded);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
       // names likely-HTTP ports that no match line did.
       if (scriptApplies(port, cfg.intensity) && port.service && port.service.confidence <= 3) {
@@ -188,7 +197,7 @@ export async function detectServices(
       release();
     }
   }));
-  await udpVersionScripts(host, todo, cfg.intensity, {
+  await udpVersionScripts(host, todo, recorded, cfg.intensity, opts.datadir, {
     address: host.address,
     sourceAddress: opts.sourceAddress,
   });
@@ -200,14 +209,17 @@ export async function detectServices(
 }
 
 /**
- * The effect of nmap's version scripts that ask a UDP port (murmur-version, stun-version), run
- * as nmap runs its scripts: once every port is probed. An answer makes the UDP port open
- * (nmap.set_port_state: reason "script-set"); a recognised one names the port.
+ * The effect of nmap's version scripts that ask a UDP port (murmur-version, stun-version,
+ * snmp-info), run as nmap runs its scripts: once every port is probed. An answer makes the UDP
+ * port open (nmap.set_port_state: reason "script-set"); a recognised one names the port.
+ * `recorded` holds each port's probe replies, which snmp-info reads before asking.
  */
 async function udpVersionScripts(
   host: HostResult,
   ports: PortResult[],
+  recorded: ReadonlyMap<PortResult, ReadonlyMap<string, Uint8Array>>,
   intensity: number,
+  datadir: string | undefined,
   at: Omit<Endpoint, "port">,
 ): Promise<void> {
   const setOpen = (n: number) => {
@@ -246,6 +258,15 @@ async function udpVersionScripts(
         setOpen(port.port);
         port.service = setPortVersion(port.service, v);
       }
+    }
+    if (snmpApplies(port, intensity)) {
+      // "Did the service engine already do the hard work?": only an unmatched port's replies.
+      const seen = port.service?.fingerprint
+        ? recorded.get(port)?.get(SNMPV3_PROBE_NAME)
+        : undefined;
+      const reply = seen ?? await exchangeUdp(ep, SNMPV3_GET_REQUEST, SNMP_TIMEOUT_MS);
+      const v = reply && snmpVersion(reply, port.service, datadir);
+      if (v) port.service = setPortVersion(port.service, v);
     }
   }));
 }

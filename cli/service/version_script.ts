@@ -4,7 +4,7 @@
  * port's version table, changes some fields and stores it as a hard match: "probed" with
  * confidence 10, the tunnel, host name, OS and device types and CPEs kept, the fingerprint
  * dropped. -sV reproduces the effect of nmap's version scripts natively (they need no NSE):
- * http_server_header.ts, murmur_version.ts, stun_version.ts.
+ * http_server_header.ts, murmur_version.ts, stun_version.ts, snmp_version.ts.
  */
 
 import type { ServiceInfo } from "../model/mod.ts";
