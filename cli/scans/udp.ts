@@ -351,8 +351,8 @@ async function scanRoute(
         const sport = rec.srcPort(i);
         const dport = rec.dstPort(i);
         const digest = run.host.digest;
-        let idx = orderIndex[sport]!;
-        let tryNo = idx >= 0 ? cookies.tryNumber(digest, sport, dport, UDP_MAX_TRIES) : -1;
+        const idx = orderIndex[sport]!;
+        const tryNo = idx >= 0 ? cookies.tryNumber(digest, sport, dport, UDP_MAX_TRIES) : -1;
         if (fixedPort !== undefined) {
           if (dport !== fixedPort || idx < 0) continue;
         } else if (tryNo < 0) {
