@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import type { PortResult } from "../model/mod.ts";
+import { hex, portResult } from "../../tests/testing/version_script_samples.ts";
 import { murmurApplies, murmurVersion, parseMurmurPong } from "./murmur_version.ts";
 
-const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
 /** Murmur 1.3.4's pong in the real-daemons corpus (tests/data/real-daemons.json). */
 const PONG = hex("00010304616263646566676800000000000003e800011940");
 
@@ -29,13 +28,7 @@ Deno.test("murmur-version: anything but a pong to its ping is no Murmur", () => 
 });
 
 Deno.test("murmur-version: port 64738 or a port named murmur, TCP or UDP, at intensity 7+", () => {
-  const port = (p: Partial<PortResult>): PortResult => ({
-    protocol: "tcp",
-    port: 64738,
-    state: "open",
-    reason: "syn-ack",
-    ...p,
-  });
+  const port = (p: Parameters<typeof portResult>[2] = {}) => portResult("tcp", 64738, p);
   assert.equal(murmurApplies(port({}), 7), true);
   assert.equal(murmurApplies(port({ protocol: "udp", state: "open|filtered" }), 7), true);
   assert.equal(murmurApplies(port({}), 6), false);

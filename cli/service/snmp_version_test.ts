@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import type { PortResult } from "../model/mod.ts";
+import { hex, portResult } from "../../tests/testing/version_script_samples.ts";
 import { snmpApplies, snmpEnterprise, snmpVersion } from "./snmp_version.ts";
 
-const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
 /**
  * net-snmp 5.9's Report to the script's request in the real-daemons lab: engine ID 80001f88
  * 80… (enterprise 8072, net-snmp's own format), usmStatsUnknownEngineIDs.
@@ -39,13 +38,7 @@ Deno.test("snmp-info: another message id, version or security model changes noth
 });
 
 Deno.test("snmp-info: UDP 161 or a UDP port named snmp", () => {
-  const port = (p: Partial<PortResult>): PortResult => ({
-    protocol: "udp",
-    port: 161,
-    state: "open",
-    reason: "udp-response",
-    ...p,
-  });
+  const port = (p: Parameters<typeof portResult>[2] = {}) => portResult("udp", 161, p);
   assert.equal(snmpApplies(port({}), 7), true);
   assert.equal(snmpApplies(port({ protocol: "tcp" }), 7), false);
   assert.equal(snmpApplies(port({ state: "closed" }), 7), false);

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import type { PortResult } from "../model/mod.ts";
+import { hex, portResult } from "../../tests/testing/version_script_samples.ts";
 import { stunApplies, stunBindingRequest, stunVersion } from "./stun_version.ts";
 
-const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
 /**
  * coturn 4.6.1's Binding response in the real-daemons lab: XOR-MAPPED-ADDRESS, MAPPED-ADDRESS,
  * RESPONSE-ORIGIN, SOFTWARE "Coturn-4.6.1 'Gorst'".
@@ -39,13 +38,7 @@ Deno.test("stun-version: the request is a Binding request with the magic cookie"
 });
 
 Deno.test("stun-version: UDP 3478 or a UDP port named stun", () => {
-  const port = (p: Partial<PortResult>): PortResult => ({
-    protocol: "udp",
-    port: 3478,
-    state: "open|filtered",
-    reason: "no-response",
-    ...p,
-  });
+  const port = (p: Parameters<typeof portResult>[2] = {}) => portResult("udp", 3478, p);
   assert.equal(stunApplies(port({}), 7), true);
   assert.equal(stunApplies(port({ protocol: "tcp", state: "open" }), 7), false);
   assert.equal(stunApplies(port({}), 6), false);
