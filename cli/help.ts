@@ -39,6 +39,7 @@ SCAN TECHNIQUES:
   -sU: UDP Scan
   -sN/sF/sX: TCP Null, FIN, and Xmas scans
   --scanflags <flags>: Customize TCP scan flags
+  -sI <zombie host[:probeport]>: Idle scan
   -sY: SCTP INIT scan
   -sO: IP protocol scan
 PORT SPECIFICATION AND SCAN ORDER:
