@@ -60,6 +60,8 @@ export interface SpecFields {
   ndpLinkAddr?: Mac;
   ndpFlags?: number;
   ipOptions?: Uint8Array;
+  /** A source route in `ipOptions`: its first hop's offset and the target's slot. */
+  ipOptionHops?: { first: number; last: number };
   /** TCP/UDP checksum (SCTP CRC32c) deliberately one off (nmap's --badsum). */
   badChecksum?: boolean;
   /** IPv6 extension chain: `first` is its first header type; `bytes` a multiple of 8. */
@@ -173,6 +175,8 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
   if (f.ipOptions !== undefined) {
     if (f.ipOptions.length > 40) throw new RangeError("IPv4 options over 40 bytes");
     put(L.SPEC_IPOPT_PTR, L.SPEC_IPOPT_LEN, f.ipOptions);
+    b(L.SPEC_IPOPT_FIRST_HOP, f.ipOptionHops?.first);
+    b(L.SPEC_IPOPT_LAST_HOP, f.ipOptionHops?.last);
   }
   if (f.ipv6Extensions !== undefined) {
     if (f.ipv6Extensions.bytes.length % 8 !== 0) {
@@ -200,13 +204,18 @@ export function ipFields(spec: IpSpec, kind: number): SpecFields {
     ipId: spec.ipId,
     df: spec.df,
     flowLabel: spec.flowLabel,
-    ipOptions: spec.ipOptions,
     ipv6Extensions: spec.ipv6Extensions,
   };
   if ("v4" in s && "v4" in d) {
     f.family = 4;
     f.srcV4 = s.v4;
     f.dstV4 = d.v4;
+    const o = spec.ipOptions;
+    if (o instanceof Uint8Array) f.ipOptions = o;
+    else if (o !== undefined) {
+      f.ipOptions = o.bytes;
+      if (o.firstHop && o.lastHop) f.ipOptionHops = { first: o.firstHop, last: o.lastHop };
+    }
   } else if ("v6" in s && "v6" in d) {
     f.family = 6;
     f.srcV6 = s.v6;

@@ -7,7 +7,13 @@
 import type { Protocol } from "../model/mod.ts";
 import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
 
-export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+export type {
+  Decoy,
+  DiscoveryOptions,
+  IpOptionsRequest,
+  ProbeShaping,
+  TimingOptions,
+} from "../engine/config.ts";
 
 /** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =

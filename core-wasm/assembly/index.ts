@@ -12,6 +12,7 @@ export {
 } from "./template";
 export { checksumAdjust, checksumAdjust32 } from "./checksum";
 export { crc32c } from "./sctp";
+export { ipOptionsBuild } from "./ip_options";
 
 import { checksumOf, fold, sumBytes } from "./checksum";
 

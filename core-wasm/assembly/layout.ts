@@ -93,6 +93,8 @@ export const SPEC_PAYLOAD_LEN: u32 = 268; // u32
 export const SPEC_IPOPT_PTR: u32 = 272; // u32 raw IPv4 options
 export const SPEC_IPOPT_LEN: u32 = 276; // u32 (IPv6: raw extension chain)
 export const SPEC_EXT_FIRST: u32 = 280; // u32 IPv6: type of the first extension header
+export const SPEC_IPOPT_FIRST_HOP: u32 = 284; // u8 source route: first hop's offset in the options
+export const SPEC_IPOPT_LAST_HOP: u32 = 285; // u8 … and the target's slot (0: none)
 
 // REC_FLAGS bits.
 export const FLAG_VLAN: u32 = 1;

@@ -17,6 +17,7 @@ import {
   REC_L4_OFF, REC_SIZE, REC_ACK, REC_SEQ, REC_SRC_PORT, REC_DST_PORT, REC_FLAGS, FLAG_BAD_CSUM,
 } from "./layout";
 import { hasIdSeq } from "./icmpv4";
+import { DST_ADDR, sourceRouteSlot } from "./ipv4";
 import { CHECKSUM as SCTP_CHECKSUM, CHUNK_INIT, HEADER_LEN as SCTP_HEADER_LEN, INIT_TAG,
   sctpChecksum } from "./sctp";
 
@@ -42,6 +43,8 @@ export const T_ACK: u32 = 68;
 export const T_IPID: u32 = 72;
 export const T_ICMP_ID: u32 = 76;
 export const T_ICMP_SEQ: u32 = 80;
+/** IPv4: where the destination goes (16, or a source route's last slot; ipv4.ts). */
+export const T_DST_AT: u32 = 84;
 export const T_SIZE: u32 = 96;
 
 export const TEMPLATE_UNSUPPORTED: i32 = -3;
@@ -127,7 +130,7 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   // Per-probe inputs start as the spec's values, so unused arrays keep the template's.
   const r = scratchRec;
   for (let i: u32 = 0; i < cap; i++) {
-    store<u32>(dst4 + 4 * i, load<u32>(r + REC_DST_V4));
+    store<u32>(dst4 + 4 * i, load<u32>(spec + REC_DST_V4)); // not the parsed one: a source route's
     memory.copy(dst6 + 16 * i, r + REC_DST_V6, 16);
     store<u16>(sport + 2 * i, load<u16>(r + REC_SRC_PORT));
     store<u16>(dport + 2 * i, load<u16>(r + REC_DST_PORT));
@@ -150,7 +153,9 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   let csumOff: u32;
   let proto: u32;
   if (family == 4) {
-    st32(ip + 16, 0);
+    const at = sourceRouteSlot(spec);
+    store<u32>(t + T_DST_AT, at != 0 ? at : DST_ADDR);
+    st32(ip + (at != 0 ? at : DST_ADDR), 0);
     st16(ip + 4, 0);
     st16(ip + 10, 0);
     store<u32>(t + T_IP_BASE, fold(sumBytes(ip, (<u32>load<u8>(ip) & 15) << 2, 0)));
@@ -217,6 +222,7 @@ export function emitBatch(t: usize, n: u32): u32 {
   const ipOff = field(t, T_IP_OFF);
   const l4Off = field(t, T_L4_OFF);
   const ipBase = field(t, T_IP_BASE);
+  const dstAt = field(t, T_DST_AT);
   const l4Base = field(t, T_L4_BASE);
   const dst4 = <usize>field(t, T_DST4);
   const dst6 = <usize>field(t, T_DST6);
@@ -242,7 +248,7 @@ export function emitBatch(t: usize, n: u32): u32 {
     if (v4) {
       const d = load<u32>(dst4 + (i << 2));
       const id = <u32>load<u16>(ipid + (i << 1));
-      st32(ip + 16, d);
+      st32(ip + dstAt, d);
       st16(ip + 4, id);
       addrWords = (d >>> 16) + (d & 0xffff);
       st16(ip + 10, finish(ipBase + addrWords + id));
