@@ -99,6 +99,7 @@ export const FLAG_QUOTE = 256;
 export const FLAG_QUOTE_PORTS = 512;
 export const FLAG_V6_EXT = 1024;
 export const FLAG_BAD_CSUM = 2048; // build specs only: TCP/UDP/SCTP checksum one off (--badsum)
+export const FLAG_ADLER32 = 4096; // build specs only: SCTP checksum as Adler-32 (--adler32)
 export const OPT_MSS = 1;
 export const OPT_WSCALE = 2;
 export const OPT_SACK_OK = 4;

@@ -64,6 +64,8 @@ export interface SpecFields {
   ipOptionHops?: { first: number; last: number };
   /** TCP/UDP checksum (SCTP CRC32c) deliberately one off (nmap's --badsum). */
   badChecksum?: boolean;
+  /** SCTP: the checksum as Adler-32 (RFC 2960's), not CRC32c (nmap's --adler32). */
+  adler32?: boolean;
   /** IPv6 extension chain: `first` is its first header type; `bytes` a multiple of 8. */
   ipv6Extensions?: { first: number; bytes: Uint8Array };
 }
@@ -119,6 +121,7 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
   if (f.mf) flags |= L.FLAG_MF;
   if (f.ndpLinkAddr !== undefined) flags |= L.FLAG_NDP_LL;
   if (f.badChecksum) flags |= L.FLAG_BAD_CSUM;
+  if (f.adler32) flags |= L.FLAG_ADLER32;
   h(L.REC_FLAGS, flags);
   b(L.REC_PKT_TYPE, f.packetType);
   w(L.REC_SRC_V4, f.srcV4);
@@ -274,6 +277,7 @@ export function sctpFields(spec: SctpSpec): SpecFields {
   f.seq = spec.vtag;
   f.payload = spec.chunks instanceof Uint8Array ? spec.chunks : encodeSctpChunks(spec.chunks);
   f.badChecksum = spec.badChecksum;
+  f.adler32 = spec.adler32;
   return f;
 }
 

@@ -464,10 +464,19 @@ export class PacketCore {
     const out = this.#buildOut, addrs = this.#buildOut + 64;
     u8.set(hops, addrs);
     const r = wasm.ipOptionsBuild(type, flag, addrs, hops.length / 4, out) as number;
-    if (r < 0) throw new RangeError(`cannot build IPv4 option ${type} with ${hops.length / 4} hops`);
+    if (r < 0) {
+      throw new RangeError(`cannot build IPv4 option ${type} with ${hops.length / 4} hops`);
+    }
     const bytes = u8.slice(out, out + (r & 0xff));
     const firstHop = (r >> 8) & 0xff, lastHop = (r >> 16) & 0xff;
     return lastHop ? { bytes, firstHop, lastHop } : { bytes };
+  }
+
+  /** Adler-32 (RFC 1950 8.2) of `bytes`: RFC 2960's SCTP checksum (nmap's --adler32). */
+  adler32(bytes: Uint8Array): number {
+    if (bytes.length > PacketCore.MAX_FRAME) throw new RangeError("adler32: too many bytes");
+    u8.set(bytes, this.#buildOut);
+    return (wasm.adler32(this.#buildOut, bytes.length) as number) >>> 0;
   }
 
   /** RFC 1624 eqn. 3: checksum after one 16-bit word changes from `oldWord` to `newWord`. */

@@ -99,6 +99,8 @@ export interface SctpSpec extends IpSpec {
   chunks: readonly SctpChunk[] | Uint8Array;
   /** A CRC32c one off, that receivers reject (nmap's --badsum). */
   badChecksum?: boolean;
+  /** The checksum as Adler-32 (RFC 2960 Appendix B), not CRC32c (nmap's --adler32). */
+  adler32?: boolean;
 }
 
 /** ICMP / ICMPv6 echo request (or reply). */

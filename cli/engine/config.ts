@@ -92,6 +92,8 @@ export interface EngineConfig {
   randomizePorts: boolean;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */
+  adler32?: boolean;
   /** -v and -d counts. */
   verbose: number;
   debug: number;

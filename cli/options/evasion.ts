@@ -157,6 +157,10 @@ const options: OptionTable = {
   badsum: (s) => {
     shaping(s).badsum = true;
   },
+  // Not one of nmap's raw-socket options: it warns about none for --adler32.
+  adler32: (s) => {
+    s.o.adler32 = true;
+  },
 };
 
 /** Firewall/IDS evasion and spoofing. */

@@ -172,7 +172,5 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",
   "script-updatedb": "--script-updatedb (NSE)",
-  "ip-options": "--ip-options",
-  adler32: "--adler32",
   "route-dst": "--route-dst",
 };

@@ -26,7 +26,8 @@ export type ScanKind =
   | "window" // -sW
   | "maimon" // -sM
   | "udp" // -sU
-  | "sctpinit"; // -sY
+  | "sctpinit" // -sY
+  | "sctpcookieecho"; // -sZ
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -121,6 +122,8 @@ export interface Options {
   osdb?: string;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */
+  adler32?: boolean;
   /** --iflist: print interfaces and routes, then exit. */
   ifList: boolean;
   /** --libpcap PATH: the libpcap to load instead of the system's (never from a resume file). */

@@ -109,6 +109,7 @@ export const FLAG_QUOTE: u32 = 256;
 export const FLAG_QUOTE_PORTS: u32 = 512;
 export const FLAG_V6_EXT: u32 = 1024;
 export const FLAG_BAD_CSUM: u32 = 2048; // build specs only: TCP/UDP/SCTP checksum one off (--badsum)
+export const FLAG_ADLER32: u32 = 4096; // build specs only: SCTP checksum as Adler-32 (--adler32)
 
 // REC_OPT_FLAGS bits (TCP options seen).
 export const OPT_MSS: u32 = 1;
