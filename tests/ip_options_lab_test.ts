@@ -1,6 +1,6 @@
 /**
  * --ip-options against nmap 7.93 in the lab (issue 20): record route, timestamps (T, U), a loose
- * source route and hex bytes, on a SYN scan and on ping probes. Both scanners run the same command
+ * source route and hex bytes, on SYN and UDP scans and on ping probes. Both scanners run the same command
  * with --packet-trace; tcpdump in the target's namespace must see the same options arrive from
  * both (the router on the way records into them as it does into nmap's), the SENT/RCVD lines must
  * agree once what differs by nature is normalised (times, IP IDs, sequence numbers, TTLs, our
@@ -52,13 +52,14 @@ Deno.test({
   async fn() {
     await using lab = await Lab.up({ tag: "ipo", scenario: "policies" });
     const target = lab.target.v4;
-    const cases: { options: string; args: string[]; arrives: boolean }[] = [
+    const cases: { options: string; args: string[]; arrives: boolean; ports?: string }[] = [
       { options: "R", args: ["-sS"], arrives: true },
       { options: "T", args: ["-sS"], arrives: true },
       { options: "U", args: ["-sS"], arrives: true },
       { options: "\\x01*3\\x00", args: ["-sS"], arrives: true },
       // A source route through the target itself: the router forwards or drops it as nmap's.
       { options: `L ${target}`, args: ["-sS"], arrives: false },
+      { options: "T", args: ["-sU"], arrives: true, ports: "1000,1002" },
       { options: "R", args: ["-sn", "-PE", "-PS1004"], arrives: true },
     ];
     for (const c of cases) {
@@ -69,7 +70,7 @@ Deno.test({
         "--ip-options",
         c.options,
         ...c.args,
-        ...(ping ? [] : ["-Pn", "-p", PORTS]),
+        ...(ping ? [] : ["-Pn", "-p", c.ports ?? PORTS]),
         target,
       ];
       const what = `--ip-options ${c.options} ${c.args.join(" ")}`;
@@ -92,7 +93,7 @@ Deno.test({
       if (c.arrives) assert(want.length > 0, `${what}: nmap's options never arrived`);
       assert.deepEqual(got, want, `${what}: at the target\n${pSeen.join("\n")}`);
 
-      const keep = (l: string) => / (TCP|ICMP) /.test(l);
+      const keep = (l: string) => / (TCP|UDP|ICMP) /.test(l);
       const wantTrace = traceLines(n.stdout).filter(keep);
       const gotTrace = traceLines(p.stdout).filter(keep);
       assert(wantTrace.some((l) => l.startsWith("SENT") && l.includes("ipopts={")), trace);

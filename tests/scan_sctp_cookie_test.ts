@@ -57,6 +57,7 @@ Deno.test(
         ["-sZ", "--adler32"],
         ["-sY", "--adler32"],
         ["-sZ", "-v"],
+        ["-sZ", "--ip-options", "R"],
       ];
       for (const args of cases) {
         await oracleStep(t, "nmap", async () => {
