@@ -13,6 +13,7 @@ import { Lab, labUnavailable } from "./lab/mod.ts";
 import { run } from "./lab/_exec.ts";
 import { parseNmapNormal, stateMap } from "./lab/nmap_table.ts";
 import { captureIn } from "./lab/tcpdump.ts";
+import { traceLines as trace } from "./lab/trace_lines.ts";
 
 const unavailable = await labUnavailable();
 const nmapMissing = (await run(["nmap", "--version"])).code !== 0;
@@ -20,17 +21,9 @@ const nmapMissing = (await run(["nmap", "--version"])).code !== 0;
 /** Recorded timestamps (milliseconds since midnight) differ from run to run. */
 const stamps = (s: string) => s.replace(/\b\d{4,}\b/g, "N");
 
-/** The trace lines of `stdout`, normalised, each once, sorted. */
+/** The trace lines of `stdout`, normalised (our port and TTL too), each once, sorted. */
 function traceLines(stdout: string): string[] {
-  const lines = stdout.split("\n").filter((l) => /^(SENT|RCVD) \(/.test(l)).map((l) => {
-    let s = l.replace(/^(\w+) \(\d+\.\d{4}s\)/, "$1 (T)").replace(/\b(id|seq|ack)=\d+/g, "$1=N");
-    if (s.startsWith("SENT")) s = s.replace(/\bttl=\d+/, "ttl=N");
-    s = s.startsWith("SENT")
-      ? s.replace(/ (\d+\.\d+\.\d+\.\d+):\d+ > /, " $1:P > ")
-      : s.replace(/ > (\d+\.\d+\.\d+\.\d+):\d+ /, " > $1:P ");
-    return stamps(s);
-  });
-  return [...new Set(lines)].sort();
+  return [...new Set(trace(stdout, { port: false, ttl: false }).map(stamps))].sort();
 }
 
 /** What nmap prints before "Starting": the option bytes and their reading. */
