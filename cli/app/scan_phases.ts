@@ -50,8 +50,8 @@ export function scanPhases(
 export interface PhaseHooks {
   /** Runs `body` as the named phase (chatter, progress, task records). */
   phase(title: string, hosts: ScanHost[], ports: number, body: () => Promise<void>): Promise<void>;
-  /** The listener that files a host's ports when its phase is done. */
-  listener(protocol: Protocol): ScanListener;
+  /** The listener that files a host's ports when its phase (a scan of `kind`) is done. */
+  listener(protocol: Protocol, kind: ScanKind): ScanListener;
   /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
   skip(host: ScanHost): void;
   /** Ctrl-C: what `table` knows of `hosts` is written. */
@@ -76,7 +76,7 @@ export async function runScanPhase(
 ): Promise<void> {
   const e = SCAN_KINDS[phase.kind];
   const { ports } = phase;
-  const listener = hooks.listener(e.protocol);
+  const listener = hooks.listener(e.protocol, phase.kind);
   const driver = e.driver;
   if (driver.kind === "connect") {
     const { connectScan } = await import("../scans/connect.ts");
