@@ -306,6 +306,26 @@ Deno.test("engine: ports in the Exclude directive are not probed", async () => {
   }
 });
 
+Deno.test("engine: --allports probes the ports the Exclude directive names", async () => {
+  const db = parseProbeDb(`Exclude T:1-65535\nProbe TCP NULL q||\nmatch x m|^x| p/X/\n`, "ex");
+  const s = serveTcp({ greeting: "x" });
+  try {
+    const host = loopbackHost([s.port]);
+    const { log } = await detect(host, ["--allports", "-v"], { db });
+    const got = svc(host, s.port);
+    assertEquals([got.name, got.method, got.product], ["x", "probed", "X"]);
+    assert(s.connections > 0);
+    // nmap's note, between its "Initiating Service scan" and "Scanning 1 service" lines.
+    assertEquals(log.slice(0, 3).map((l) => l.replace(/ at .*| on .*/, "")), [
+      "Initiating Service scan",
+      "Overriding exclude ports option! Some undesirable ports may be version scanned!",
+      "Scanning 1 service",
+    ]);
+  } finally {
+    s.close();
+  }
+});
+
 // ------------------------------------------------------------------ hostile servers
 
 const HOSTILE_DB = parseProbeDb(

@@ -35,6 +35,8 @@ export function engineConfig(opts: Options): EngineConfig {
     randomizePorts: opts.randomizePorts,
     defeatIcmpRatelimit: opts.defeatIcmpRatelimit,
     adler32: opts.adler32,
+    defeatRstRatelimit: opts.defeatRstRatelimit,
+    discoveryIgnoreRst: opts.discoveryIgnoreRst,
     get verbose() {
       return opts.verbose;
     },

@@ -126,6 +126,12 @@ export function shardSpec(a: ShardArgs): ShardSpec | undefined {
  */
 export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   const root = opts.privileged ?? haveRawAccess;
+  // nmap checks this once the default scan is chosen: SYN for root, connect otherwise, none
+  // with -sn/-sL. --open sets it too, and is exempt.
+  const syn = opts.scans.length > 0 ? opts.scans.includes("syn") : root && !opts.discovery.pingOnly;
+  if (opts.defeatRstRatelimit && !syn && !opts.openOnly) {
+    fatal("Option --defeat-rst-ratelimit works only with a SYN scan (-sS)");
+  }
   if (root) return;
   const privreq = "root privileges.";
   if (opts.scans.some((k) => k !== "connect")) {

@@ -63,6 +63,7 @@ export type NormalOptions =
     | "defeatIcmpRatelimit"
     | "defeatRstRatelimit"
     | "listScan"
+    | "scriptUpdateDb"
     | "dnsMode"
   >
   & Partial<Pick<Options, "timing">>;
@@ -434,7 +435,7 @@ export class NormalWriter implements OutputWriter {
     for (const line of dataFilesLines(summary.dataFiles ?? {}, o.verbose, o.debug)) {
       this.#w(line + "\n");
     }
-    if (total === 0 && !summary.interrupted) {
+    if (total === 0 && !summary.interrupted && !o.scriptUpdateDb) {
       this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
     }
     if (total === 1 && up === 0 && !o.discovery.skip && !o.listScan) {

@@ -100,7 +100,9 @@ export async function detectServices(
   ];
   const todo: PortResult[] = [];
   for (const p of ports) {
-    const excluded = (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
+    // --allports: the probe file's Exclude directive is ignored (nmap's override_excludeports).
+    const excluded = !opts.allports &&
+      (p.protocol === "tcp" ? db.excludeTcp : db.excludeUdp).has(p.port);
     if (excluded) {
       // nmap records "Excluded from version scan" as the product, then its
       // processResults() overwrites it with an empty table result: the port
@@ -144,10 +146,11 @@ export async function detectServices(
   const started = performance.now();
   const plural = `${todo.length} service${todo.length === 1 ? "" : "s"}`;
   tuning.tasks?.begin("Service scan", Date.now());
-  if (opts.verbose) {
-    log(`Initiating Service scan at ${clock()}`);
-    log(`Scanning ${plural} on ${who}`);
+  if (opts.verbose) log(`Initiating Service scan at ${clock()}`);
+  if (opts.allports && (opts.verbose || opts.debug)) {
+    log("Overriding exclude ports option! Some undesirable ports may be version scanned!");
   }
+  if (opts.verbose) log(`Scanning ${plural} on ${who}`);
 
   // Hosts are probed concurrently (each calls this function), so the limit on
   // ports in progress is shared, as nmap's is across its service group.
