@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { formatIpOptions, ipOptionsAnnouncement } from "./ip_options_text.ts";
+import { describeFrame } from "./packet_trace.ts";
 
 const unhex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
 const zeros = (n: number) => "00".repeat(n);
@@ -58,5 +59,16 @@ Deno.test("the start-up lines of -d / --packet-trace: hex by 8 and 16, then the 
   assert.equal(
     ipOptionsAnnouncement(unhex("88041234")),
     "Parsed ip options to be send:\n SI{id=4660}\n",
+  );
+});
+
+Deno.test("--packet-trace: nmap's SENT line of an LSRR SYN (its frame, captured on lo)", () => {
+  const frame = unhex(
+    "48000038892200003206de027f0000010a000009" + "01830b040a0000097f000001" +
+      "cb5900079d76e7e3000000006002040045690000020405b4",
+  );
+  assert.equal(
+    describeFrame(frame, 12),
+    "TCP 127.0.0.1:52057 > 10.0.0.9:7 S ttl=50 id=35106 iplen=56 ipopts={ NOP LSRR{#10.0.0.9 127.0.0.1}} seq=2641815523 win=1024 <mss 1460>",
   );
 });
