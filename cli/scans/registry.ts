@@ -22,7 +22,9 @@ export type ScanDriver =
   /** The kernel's connect() (scans/connect.ts): no privileges needed. */
   | { kind: "connect" }
   /** The UDP scan's own driver (scans/udp.ts: ICMP rate limits, payloads per port). */
-  | { kind: "udp" };
+  | { kind: "udp" }
+  /** The idle scan through a zombie (scans/idle_link.ts), one host at a time. */
+  | { kind: "idle" };
 
 /** One scan kind. */
 export interface ScanKindEntry {
@@ -30,8 +32,8 @@ export interface ScanKindEntry {
   readonly option: string;
   /** nmap's phase name ("Initiating SYN Stealth Scan"). */
   readonly title: string;
-  /** nmap's XML `<scaninfo type=…>`. */
-  readonly xmlType: string;
+  /** nmap's XML `<scaninfo type=…>`; null when nmap writes none for it (-sI: output.cc). */
+  readonly xmlType: string | null;
   readonly protocol: Protocol;
   readonly driver: ScanDriver;
 }
@@ -39,7 +41,7 @@ export interface ScanKindEntry {
 const entry = (
   option: string,
   title: string,
-  xmlType: string,
+  xmlType: string | null,
   protocol: Protocol,
   driver: ScanDriver,
 ): ScanKindEntry => ({ option, title, xmlType, protocol, driver });
@@ -66,6 +68,8 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
     "sctp",
     module(sctpCookieEchoModule),
   ),
+  // After the others, as nmap's idle_scan() runs after its ultra_scan() phases.
+  idle: entry("-sI", "idle scan", null, "tcp", { kind: "idle" }),
 };
 
 /** The entry of `kind`. */

@@ -23,6 +23,8 @@ import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
 import { HostConnLimit } from "./hostlimit.ts";
 import { sanitizeField } from "./fingerprint.ts";
 import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
+import { identifyRpcPorts } from "./rpc_grind.ts";
+import { rpcPrograms } from "./rpc_programs.ts";
 import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
 import type { ProbeDb } from "./probe_db.ts";
 
@@ -41,6 +43,9 @@ export type { ProbeDb } from "./probe_db.ts";
 
 /** V= in fingerprints: which program and version made them. */
 export const FINGERPRINT_VERSION = "Porthole";
+
+/** The intensity from which nmap's RPC scripts run (their portrules ask for 7). */
+const RPC_INTENSITY = 7;
 
 /** Knobs beyond the command line, for tests and benchmarks. */
 export interface DetectTuning {
@@ -180,6 +185,15 @@ export async function detectServices(
       release();
     }
   }));
+  // nmap's rpcinfo and rpc-grind, "version" scripts too: RPC ports get their program's name.
+  if (cfg.intensity >= RPC_INTENSITY) {
+    await identifyRpcPorts(host, todo, {
+      address: host.address,
+      sourceAddress: opts.sourceAddress,
+      programs: rpcPrograms(opts.datadir),
+      trace: cfg.trace || cfg.debug > 1 ? log : undefined,
+    });
+  }
   if (opts.verbose) {
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     log(`Completed Service scan at ${clock()}, ${secs}s elapsed (${plural} on 1 host)`);
