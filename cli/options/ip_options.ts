@@ -49,7 +49,7 @@ export function parseIpOptions(text: string): IpOptionsRequest | undefined {
   const bytes: number[] = [];
   let state: "none" | "slash" | "mul" | "route" | "time" = "none";
   let letter = "";
-  const hops: number[] = [];
+  const hopBytes: number[] = [];
   let base: 10 | 16 = 10;
   for (let c = 0; c < text.length; c++) {
     const ch = text[c]!;
@@ -78,10 +78,10 @@ export function parseIpOptions(text: string): IpOptionsRequest | undefined {
       let quad = "";
       while ((text[c] === "." || isDigit(text[c])) && quad.length < 32) quad += text[c++];
       c--;
-      // The hops so far fill the buffer from byte 4 on; nmap wants 4 bytes to spare.
-      if (4 + hops.length + 4 >= BUFFER) fatal("Buffer too small. Or input data too big :)");
+      // The hops so far (4 bytes each) fill the buffer from byte 4 on; nmap wants 4 bytes to spare.
+      if (4 + hopBytes.length + 4 >= BUFFER) fatal("Buffer too small. Or input data too big :)");
       if (!DOTTED_QUAD.test(quad)) fatal(`Not a valid ipv4 address '${quad}'`);
-      hops.push(...quad.split(".").map(Number));
+      hopBytes.push(...quad.split(".").map(Number));
     } else if (state === "time") {
       fatal("No more arguments allowed!");
     } else if (ch === "\\") {
@@ -98,13 +98,13 @@ export function parseIpOptions(text: string): IpOptionsRequest | undefined {
     }
     if (bytes.length === BUFFER) break;
   }
-  if ((letter === "L" || letter === "S") && hops.length / 4 >= 9) {
+  if ((letter === "L" || letter === "S") && hopBytes.length / 4 >= 9) {
     fatal("When using source routing you must leave at least one slot for target's ip.");
   }
   if (letter === "T" || letter === "U") return { kind: "timestamp", withAddresses: letter === "U" };
   if (letter !== "") {
     const route = letter === "R" ? "record" : letter === "L" ? "loose" : "strict";
-    return { kind: "route", route, hops: Uint8Array.from(hops) };
+    return { kind: "route", route, hops: Uint8Array.from(hopBytes) };
   }
   if (bytes.length > 40) fatal("Ip options can't be more than 40 bytes long");
   if (bytes.length % 4 !== 0) {
