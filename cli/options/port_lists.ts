@@ -68,10 +68,11 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
     }
   }
   if (!o.discovery.pingOnly) {
+    const isSctp = (k: string) => k === "sctpinit" || k === "sctpcookieecho";
     const tcp = o.scans.length === 0 ||
-      o.scans.some((k) => k !== "udp" && k !== "sctpinit" && k !== "ipproto");
+      o.scans.some((k) => k !== "udp" && !isSctp(k) && k !== "ipproto");
     const udp = s.scanKinds.has("udp");
-    const sctp = s.scanKinds.has("sctpinit");
+    const sctp = [...s.scanKinds].some(isSctp);
     const ip = s.scanKinds.has("ipproto");
     const sel = selectPorts(
       {
