@@ -177,7 +177,10 @@ function targetsOf(o: Options): string {
 }
 function scanOf(o: Options): string {
   const { argv: _a, output: _o, warnings: _w, shard, ...rest } = o;
-  return JSON.stringify({ ...rest, shard: { count: shard?.count, seed: shard?.seed } });
+  return JSON.stringify({
+    ...rest,
+    shard: { count: shard?.count, seed: shard?.seed, by: shard?.by },
+  });
 }
 
 /** Sort key of an address: IPv4 before IPv6, each numerically. */
