@@ -15,6 +15,7 @@
  */
 
 import { fatal } from "./errors.ts";
+import { type HostPart, joinJsonHost, joinXmlHost } from "./merge_ports.ts";
 import { parseOptions } from "./options/mod.ts";
 import type { Options } from "./options/types.ts";
 import type { RunSummary } from "./model/mod.ts";
@@ -36,8 +37,8 @@ interface ShardFile {
   startMs: number;
   /** Everything before the first host (XML: prolog and <nmaprun> with scaninfo; JSON: the run line). */
   head: string;
-  /** Each host's text, with its address. */
-  hosts: { address: string; text: string }[];
+  /** Each host's text, with its address (and, once joined, whether it is up). */
+  hosts: { address: string; text: string; up?: boolean }[];
   summary: Pick<RunSummary, "endTime" | "hostsUp" | "hostsDown" | "hostsTotal">;
 }
 
@@ -242,6 +243,28 @@ function checkShards(shards: ShardFile[]): void {
   }
 }
 
+/** A probe-sharded scan's hosts: each host's reports from every shard, joined into one. */
+function joinHosts(shards: ShardFile[]): ShardFile["hosts"] {
+  const o = shards[0]!.opts;
+  const fold = { verbose: o.verbose, debug: o.debug, openOnly: o.openOnly };
+  const parts = new Map<string, HostPart[]>();
+  for (const s of shards) {
+    for (const h of s.hosts) {
+      const list = parts.get(h.address) ?? [];
+      if (list.some((p) => p.path === s.path)) {
+        fatal(`${s.path}: host ${h.address} is in it twice.`);
+      }
+      list.push({ path: s.path, text: h.text });
+      parts.set(h.address, list);
+    }
+  }
+  const join = shards[0]!.format === "xml" ? joinXmlHost : joinJsonHost;
+  return [...parts].map(([address, list]) => {
+    const text = join(address, list, fold);
+    return { address, text, up: /<status state="up"|"status":"up"/.test(text) };
+  });
+}
+
 /** Merges the shard outputs `inputs` into `out`; returns a one-line account. */
 export function mergeShards(out: string, inputs: string[]): string {
   if (inputs.length === 0) {
@@ -251,12 +274,19 @@ export function mergeShards(out: string, inputs: string[]): string {
   checkShards(shards);
   shards.sort((x, y) => x.opts.shard!.index - y.opts.shard!.index);
   const first = shards[0]!;
-  const seen = new Map<string, string>();
-  const hosts = shards.flatMap((s) => s.hosts.map((h) => ({ ...h, path: s.path })));
-  for (const h of hosts) {
-    const other = seen.get(h.address);
-    if (other !== undefined) fatal(`Host ${h.address} is in two shards: ${other} and ${h.path}.`);
-    seen.set(h.address, h.path);
+  const byProbe = first.opts.shard!.by === "probe";
+  const hosts = byProbe ? joinHosts(shards) : shards.flatMap((s) => s.hosts);
+  if (!byProbe) {
+    const seen = new Map<string, string>();
+    for (const s of shards) {
+      for (const h of s.hosts) {
+        const other = seen.get(h.address);
+        if (other !== undefined) {
+          fatal(`Host ${h.address} is in two shards: ${other} and ${s.path}.`);
+        }
+        seen.set(h.address, s.path);
+      }
+    }
   }
   hosts.sort((x, y) => {
     const a = addressKey(x.address), b = addressKey(y.address);
@@ -266,12 +296,15 @@ export function mergeShards(out: string, inputs: string[]): string {
   const endTime = Math.max(...shards.map((s) => s.summary.endTime));
   const sum = (k: "hostsUp" | "hostsDown" | "hostsTotal") =>
     shards.reduce((n, s) => n + s.summary[k], 0);
+  // By probe every shard scanned every host: a host is up when a shard found it up.
+  const total = byProbe ? Math.max(...shards.map((s) => s.summary.hostsTotal)) : sum("hostsTotal");
+  const up = byProbe ? hosts.filter((h) => h.up).length : sum("hostsUp");
   const summary: RunSummary = {
     endTime,
     elapsedSeconds: Math.max(0, endTime - startMs) / 1000,
-    hostsUp: sum("hostsUp"),
-    hostsDown: sum("hostsDown"),
-    hostsTotal: sum("hostsTotal"),
+    hostsUp: up,
+    hostsDown: byProbe ? total - up : sum("hostsDown"),
+    hostsTotal: total,
     exit: "success",
   };
   // The merged scan's command line: the shards' without --shard I.

@@ -73,7 +73,12 @@ export interface PortLists {
  * port) is probed by exactly one shard, and the split depends only on the
  * seed, N and the port lists, so it is the same in every shard and every retry.
  */
-export function shardPorts(ports: PortLists, count: number, index: number, seed: number): PortLists {
+export function shardPorts(
+  ports: PortLists,
+  count: number,
+  index: number,
+  seed: number,
+): PortLists {
   const sharding = new HostSharding(count, seed);
   let position = 0;
   const take = (list: number[]) => list.filter(() => sharding.shardOf(position++) === index);

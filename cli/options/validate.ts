@@ -84,7 +84,9 @@ export function checkTargets(o: Options): void {
 export function shardSpec(a: ShardArgs, o?: Options): ShardSpec | undefined {
   if (a.shards === undefined && a.shard === undefined && a.seed === undefined) {
     if (a["shard-by"] !== undefined) {
-      fatal("--shard-by is used only to split a scan: give --shards N, --shard I and --seed S with it.");
+      fatal(
+        "--shard-by is used only to split a scan: give --shards N, --shard I and --seed S with it.",
+      );
     }
     return undefined;
   }
@@ -129,8 +131,9 @@ export function shardSpec(a: ShardArgs, o?: Options): ShardSpec | undefined {
 /**
  * --shard-by probe splits each host's ports among the shards, so nothing that
  * needs a host's whole port table can run in one shard: -O (an open and a
- * closed port), host and post-rule scripts, and --traceroute (a port that
- * answers). They are refused; shard such scans by host.
+ * closed port), host and post-rule scripts, --traceroute (a port that
+ * answers) and --open (which host to show). They are refused; shard such scans
+ * by host.
  */
 function refuseWholeHostWork(o: Options): void {
   const refuse = (what: string) =>
@@ -141,6 +144,8 @@ function refuseWholeHostWork(o: Options): void {
   if (o.aggressive) refuse("-A (OS detection, scripts and traceroute)");
   if (o.scripts) refuse("Script scanning (-sC, --script)");
   if (o.traceroute) refuse("--traceroute");
+  // A shard that found none of a host's open ports would drop the host, and its ports with it.
+  if (o.openOnly) refuse("--open");
 }
 
 /**

@@ -34,7 +34,7 @@ import type {
   ServiceInfo,
   TaskEvent,
 } from "../model/mod.ts";
-import { foldPorts } from "./extraports.ts";
+import { foldPorts, type IgnoredState } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
 import { isPortScan, isReported } from "./select.ts";
@@ -330,17 +330,10 @@ function times(host: HostResult): string {
   }/>\n`;
 }
 
-/** <ports> as nmap's printportoutput() writes it: folded states first. */
-function ports(
-  list: readonly PortResult[],
-  run: RunInfo,
-  openOnly: boolean,
-  db: ServicesDb,
-): string {
-  if (list.length === 0) return "";
-  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
-  let s = "<ports>";
-  for (const ig of folded.ignored) {
+/** The <extraports> elements of a host's folded states. */
+export function extraPortsXml(ignored: readonly IgnoredState[]): string {
+  let s = "";
+  for (const ig of ignored) {
     s += `<extraports${attrs([["state", ig.state], ["count", ig.count]])}>\n`;
     for (const r of ig.reasons) {
       s += `<extrareasons${
@@ -354,6 +347,19 @@ function ports(
     }
     s += "</extraports>\n";
   }
+  return s;
+}
+
+/** <ports> as nmap's printportoutput() writes it: folded states first. */
+function ports(
+  list: readonly PortResult[],
+  run: RunInfo,
+  openOnly: boolean,
+  db: ServicesDb,
+): string {
+  if (list.length === 0) return "";
+  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
+  let s = "<ports>" + extraPortsXml(folded.ignored);
   for (const p of folded.shown) {
     s += `<port${attrs([["protocol", p.protocol], ["portid", p.port]])}><state${
       attrs([
