@@ -29,7 +29,7 @@ Deno.test("--shards/--shard/--seed: parsed together", () => {
     "5",
     "--shard-by",
     "probe",
-    "::1",
+    "127.0.0.1",
   ]);
   equal(p.shard?.by, "probe");
   equal(parseOptions(["127.0.0.1"]).shard, undefined);
