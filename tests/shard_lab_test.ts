@@ -11,26 +11,7 @@
 import assert from "node:assert/strict";
 import { haveTool } from "./_oracle.ts";
 import { labTest, withLab } from "./scan_lab.ts";
-import type { Lab } from "./lab/mod.ts";
-
-const dec = new TextDecoder();
-
-async function runArgv(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
-}
-
-/** Porthole's argv inside scanner namespace `ns` (the lab's own when undefined). */
-async function portholeIn(lab: Lab, exec: string[] | undefined, args: string[]) {
-  const argv = await lab.portholeArgv(args);
-  if (exec) argv.splice(0, 4, ...exec); // "ip netns exec <scanner>" → the other scanner
-  return argv;
-}
+import { merge, portholeIn, runArgv } from "./_shard_lab.ts";
 
 function xmlHosts(xml: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -45,8 +26,6 @@ function xmlHosts(xml: string): Map<string, string[]> {
   }
   return out;
 }
-
-const merge = (lab: Lab, out: string, files: string[]) => lab.porthole(["--merge", out, ...files]);
 
 Deno.test(
   labTest(
