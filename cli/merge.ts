@@ -15,6 +15,7 @@
  */
 
 import { fatal } from "./errors.ts";
+import { scanOf, targetsOf, withoutShardIndex } from "./shard_scan.ts";
 import { type HostPart, joinJsonHost, joinXmlHost } from "./merge_ports.ts";
 import { parseOptions } from "./options/mod.ts";
 import type { Options } from "./options/types.ts";
@@ -40,21 +41,6 @@ interface ShardFile {
   /** Each host's text, with its address (and, once joined, whether it is up). */
   hosts: { address: string; text: string; up?: boolean }[];
   summary: Pick<RunSummary, "endTime" | "hostsUp" | "hostsDown" | "hostsTotal">;
-}
-
-/** The command line without --shard I: what every shard shares. */
-function withoutShardIndex(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--shard" || a === "-shard") {
-      i++;
-      continue;
-    }
-    if (/^--?shard=/.test(a)) continue;
-    out.push(a);
-  }
-  return out;
 }
 
 function attr(tag: string, name: string): string | undefined {
@@ -170,18 +156,6 @@ function readShard(path: string): ShardFile {
     fatal(`${path} is not a shard's output: its command line has no --shards/--shard/--seed.`);
   }
   return { ...f, opts };
-}
-
-/** What the shards must share, besides count and seed: the targets, then the whole scan. */
-function targetsOf(o: Options): string {
-  return JSON.stringify([o.targets, o.inputList, o.exclude, o.excludeFile, o.ipv6]);
-}
-function scanOf(o: Options): string {
-  const { argv: _a, output: _o, warnings: _w, shard, ...rest } = o;
-  return JSON.stringify({
-    ...rest,
-    shard: { count: shard?.count, seed: shard?.seed, by: shard?.by },
-  });
 }
 
 /** Sort key of an address: IPv4 before IPv6, each numerically. */

@@ -204,8 +204,16 @@ export async function runScan(
     const o = opts.output;
     const file = [o.xml, o.json, o.normal, o.grepable].find((f) => f !== undefined && f !== "-");
     const spoolDir = file?.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+    // A shard's hosts go into the one scan its shards share (cli/shard_scan.ts).
+    const shard = opts.shard && opts.shard.count > 1
+      ? {
+        index: opts.shard.index,
+        count: opts.shard.count,
+        key: await (await import("../shard_scan.ts")).shardedScanKey(opts),
+      }
+      : undefined;
     writers.push(
-      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir }),
+      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir, shard }),
     );
   }
   const startTime = Date.now();

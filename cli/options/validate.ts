@@ -146,6 +146,11 @@ function refuseWholeHostWork(o: Options): void {
   if (o.traceroute) refuse("--traceroute");
   // A shard that found none of a host's open ports would drop the host, and its ports with it.
   if (o.openOnly) refuse("--open");
+  if (o.output.store !== undefined) {
+    fatal(
+      "--store keeps whole hosts, which --shard-by probe splits among the shards: merge the shards' -oX files (porthole --merge), then porthole inventory import the merged file.",
+    );
+  }
 }
 
 /**
