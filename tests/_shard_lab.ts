@@ -3,6 +3,8 @@
  * (as a pod would be), any command line with its output, and `porthole --merge`.
  */
 
+import assert from "node:assert/strict";
+import { haveTool } from "./_oracle.ts";
 import type { Lab } from "./lab/mod.ts";
 
 const dec = new TextDecoder();
@@ -28,3 +30,30 @@ export async function portholeIn(lab: Lab, exec: string[] | undefined, args: str
 /** `porthole --merge out files...` in the lab's scanner namespace. */
 export const merge = (lab: Lab, out: string, files: string[]) =>
   lab.porthole(["--merge", out, ...files]);
+
+/** Steps checking a merged XML file with the oracles: valid against nmap.dtd, and ndiff
+ * finds it identical to the single run's `single`. */
+export async function oracleSteps(t: Deno.TestContext, single: string, merged: string) {
+  await t.step({
+    name: "xmllint --dtdvalid nmap.dtd",
+    ignore: !haveTool("xmllint") || !haveTool("/usr/share/nmap/nmap.dtd"),
+    fn: async () => {
+      const r = await runArgv([
+        "xmllint",
+        "--noout",
+        "--dtdvalid",
+        "/usr/share/nmap/nmap.dtd",
+        merged,
+      ]);
+      assert.equal(r.code, 0, r.err);
+    },
+  });
+  await t.step({
+    name: "ndiff single merged",
+    ignore: !haveTool("ndiff"),
+    fn: async () => {
+      const r = await runArgv(["ndiff", single, merged]);
+      assert.equal(r.code, 0, r.out + r.err);
+    },
+  });
+}

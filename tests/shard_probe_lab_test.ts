@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { haveTool } from "./_oracle.ts";
 import { labTest, withLab } from "./scan_lab.ts";
-import { merge, portholeIn, runArgv } from "./_shard_lab.ts";
+import { merge, oracleSteps, portholeIn, runArgv } from "./_shard_lab.ts";
 import { expandPortList } from "../cli/output/progress_record.ts";
 
 /** A host's every port in an XML report, listed or folded: "22/tcp" → state. */
@@ -120,28 +120,7 @@ Deno.test(
               // The folded states as the single run folds them (the counts recomputed).
               const extra = (x: string) => [...x.matchAll(/<extraports [^>]*>/g)].map((m) => m[0]);
               assert.deepEqual(extra(text), extra(singleXml));
-              await t.step({
-                name: "xmllint --dtdvalid nmap.dtd",
-                ignore: !haveTool("xmllint") || !haveTool("/usr/share/nmap/nmap.dtd"),
-                fn: async () => {
-                  const r = await runArgv([
-                    "xmllint",
-                    "--noout",
-                    "--dtdvalid",
-                    "/usr/share/nmap/nmap.dtd",
-                    merged,
-                  ]);
-                  assert.equal(r.code, 0, r.err);
-                },
-              });
-              await t.step({
-                name: "ndiff single merged",
-                ignore: !haveTool("ndiff"),
-                fn: async () => {
-                  const r = await runArgv(["ndiff", `${dir}/single.xml`, merged]);
-                  assert.equal(r.code, 0, r.out + r.err);
-                },
-              });
+              await oracleSteps(t, `${dir}/single.xml`, merged);
             },
           );
 
