@@ -15,7 +15,7 @@
  */
 
 import { fatal } from "./errors.ts";
-import { scanOf, targetsOf, withoutShardIndex } from "./shard_scan.ts";
+import { scanOf, targetsOf, withoutShardIndex } from "./options/shard_scan.ts";
 import { type HostPart, joinJsonHost, joinXmlHost } from "./merge_ports.ts";
 import { parseOptions } from "./options/mod.ts";
 import type { Options } from "./options/types.ts";

@@ -205,11 +205,15 @@ export async function runScan(
     const file = [o.xml, o.json, o.normal, o.grepable].find((f) => f !== undefined && f !== "-");
     const spoolDir = file?.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
     // A shard's hosts go into the one scan its shards share (cli/shard_scan.ts).
-    const shard = opts.shard && opts.shard.count > 1
+    const ss = opts.shard && opts.shard.count > 1
+      ? await import("../options/shard_scan.ts")
+      : undefined;
+    const shard = ss && opts.shard
       ? {
         index: opts.shard.index,
         count: opts.shard.count,
-        key: await (await import("../shard_scan.ts")).shardedScanKey(opts),
+        key: await ss.shardedScanKey(opts),
+        scanArgs: ss.withoutShardIndex(opts.argv),
       }
       : undefined;
     writers.push(

@@ -24,7 +24,6 @@ import type { ServicesDb } from "../services_db.ts";
 import { inventoryJson } from "./import.ts";
 import type { InvHost, InvPort, InvScan, InvScript } from "./scan.ts";
 import { openStore, type ShardOfScan, StoreError } from "./store.ts";
-import { withoutShardIndex } from "../shard_scan.ts";
 
 /** Opens and closes the store once, so a bad path or URL stops the scan before it starts.
  * Throws {@link StoreError}. */
@@ -41,8 +40,9 @@ export interface RecorderOptions {
   servicesDb?: ServicesDb;
   /** Folder of the file a failed write leaves (default: the current one). */
   spoolDir?: string;
-  /** A shard of a sharded scan (host by host): its part goes into the scan its shards share. */
-  shard?: Omit<ShardOfScan, "args">;
+  /** A shard of a sharded scan (host by host): its part goes into the scan its shards share,
+   * stored under their common command line (`scanArgs`: the shard's without --shard I). */
+  shard?: Omit<ShardOfScan, "args"> & { scanArgs: string[] };
 }
 
 function invPort(p: PortResult): InvPort {
@@ -126,7 +126,7 @@ export class StoreRecorder implements OutputWriter {
       scanner: "porthole",
       version: run.version,
       // A shard's part is stored under the scan its shards share: their command line.
-      args: (shard ? withoutShardIndex(run.args) : run.args).join(" "),
+      args: (shard ? shard.scanArgs : run.args).join(" "),
       startTime: run.startTime,
       endTime: summary.endTime,
       hosts: this.#hosts,
@@ -138,8 +138,10 @@ export class StoreRecorder implements OutputWriter {
       try {
         const store = await openStore(this.where);
         try {
-          if (shard) await store.addShard(scan, { ...shard, args: run.args.join(" ") }, "scan");
-          else await store.addScan(scan, "scan");
+          if (shard) {
+            const { index, count, key } = shard;
+            await store.addShard(scan, { index, count, key, args: run.args.join(" ") }, "scan");
+          } else await store.addScan(scan, "scan");
         } finally {
           await store.close();
         }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Options } from "./options/types.ts";
+import type { Options } from "./types.ts";
 
 /** The command line without --shard I: what every shard shares. */
 export function withoutShardIndex(argv: readonly string[]): string[] {
