@@ -3,7 +3,9 @@
  * --shard I --seed S`, cli/engine/shard.ts), XML (-oX) or NDJSON (-oJ), made
  * into the one file a single machine would have written: every host of every
  * shard (in address order), the earliest start, the latest end, the host
- * counts summed. ndiff finds it identical to a single-machine scan.
+ * counts summed. ndiff finds it identical to a single-machine scan. Shards
+ * split `--shard-by probe` all report every host: each host's reports are
+ * joined into one (cli/merge_ports.ts) and counted once.
  *
  * Each shard's command line is in its file (XML's args, -oJ's run line), so
  * the merge checks that the shards belong together before it writes anything:
