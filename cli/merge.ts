@@ -234,10 +234,22 @@ function joinHosts(shards: ShardFile[]): ShardFile["hosts"] {
       parts.set(h.address, list);
     }
   }
+  // A host up in one shard but not reported up by another would lack that shard's ports.
+  const isUp = (t: string) => /<status state="up"|"status":"up"/.test(t);
+  for (const [address, list] of parts) {
+    const up = new Set(list.filter((p) => isUp(p.text)).map((p) => p.path));
+    if (up.size === 0 || up.size === shards.length) continue;
+    const without = shards.filter((s) => !up.has(s.path)).map((s) => s.path);
+    fatal(
+      `Host ${address} is up in ${[...up].join(", ")} but not in ${
+        without.join(", ")
+      }: those shards did not probe its ports; run them again.`,
+    );
+  }
   const join = shards[0]!.format === "xml" ? joinXmlHost : joinJsonHost;
   return [...parts].map(([address, list]) => {
     const text = join(address, list, fold);
-    return { address, text, up: /<status state="up"|"status":"up"/.test(text) };
+    return { address, text, up: isUp(text) };
   });
 }
 

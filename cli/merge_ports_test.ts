@@ -1,4 +1,5 @@
-import { equal } from "node:assert/strict";
+import { equal, match, throws } from "node:assert/strict";
+import { mergeShards } from "./merge.ts";
 import type { HostResult, PortResult } from "./model/mod.ts";
 import { joinJsonHost, joinXmlHost } from "./merge_ports.ts";
 import { shardPorts } from "./engine/shard.ts";
@@ -96,3 +97,44 @@ for (const format of ["xml", "json"] as const) {
     });
   }
 }
+
+Deno.test("--merge of probe shards: the host joined; a shard that missed an up host is named", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const whole = sampleHost();
+    const lists = { tcp: whole.ports.map((p) => p.port), udp: [], sctp: [] };
+    const args = (i: number) => [
+      "porthole",
+      ..."-sS -p 1-100 --shards 2 --shard".split(" "),
+      String(i),
+      ..."--seed 1 --shard-by probe 10.0.0.1".split(" "),
+    ];
+    const write = (i: number, hosts: HostResult[]) => {
+      const sink = new MemorySink();
+      const w = new XmlWriter(sink, { stylesheet: null, openOnly: false });
+      w.begin(sampleRun({ args: args(i) }));
+      for (const h of hosts) w.host(h);
+      w.end(sampleSummary());
+      Deno.writeTextFileSync(`${dir}/s${i}.xml`, sink.text);
+    };
+    const part = (i: number) => {
+      const mine = shardPorts(lists, 2, i, 1).tcp;
+      return { ...whole, ports: whole.ports.filter((p) => mine.includes(p.port)) };
+    };
+    write(0, [part(0)]);
+    write(1, [part(1)]);
+    mergeShards(`${dir}/m.xml`, [`${dir}/s1.xml`, `${dir}/s0.xml`]);
+    const merged = Deno.readTextFileSync(`${dir}/m.xml`);
+    equal(merged.match(/<host /g)?.length, 1);
+    equal(/<host[\s>][\s\S]*?<\/host>\n/.exec(merged)![0], report("xml", whole, 0, false));
+    match(merged, /<hosts up="1" down="0" total="1"\/>/);
+    // Shard 1's discovery missed the host: its ports are not in any file.
+    write(1, []);
+    throws(
+      () => mergeShards(`${dir}/m.xml`, [`${dir}/s0.xml`, `${dir}/s1.xml`]),
+      /Host 10\.0\.0\.1 is up in .*s0\.xml but not in .*s1\.xml: those shards did not probe its ports; run them again\./,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
