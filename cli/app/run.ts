@@ -132,6 +132,11 @@ export async function runScan(
     });
     if (problem) fatal(problem);
   }
+  if (opts.proxies && !opts.listScan) {
+    const { proxyChainProblem } = await import("../engine/proxy_chain.ts");
+    const problem = await proxyChainProblem(opts.proxies);
+    if (problem) fatal(problem);
+  }
   const excludes: ExcludeSet = await preflightTargets(opts);
   if (opts.versionDetection) {
     // A bad --versiondb is found before any packet is sent.
@@ -571,6 +576,7 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       log: log.info,
       versionScan: opts.versionDetection,
       versionIntensity: opts.versionIntensity,
+      proxies: opts.proxies,
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);

@@ -72,6 +72,14 @@ export interface ProbeShaping {
   spoofMac?: string;
 }
 
+/** One proxy of --proxies: nmap's http:// (CONNECT) or socks4:// relay. */
+export interface ProxyHop {
+  kind: "http" | "socks4";
+  /** The proxy's address or name as given (IPv6 without brackets). */
+  host: string;
+  port: number;
+}
+
 /** Everything scans, discovery and the engine read from a run's configuration. */
 export interface EngineConfig {
   /** Host discovery probes (-P*, -Pn, -sn). */
@@ -84,6 +92,8 @@ export interface EngineConfig {
   sendMode: "auto" | "eth" | "ip";
   /** false with -r: ports in order. */
   randomizePorts: boolean;
+  /** --proxies: connect scans reach the targets through this chain, first hop first. */
+  proxies?: ProxyHop[];
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
   /** -v and -d counts. */

@@ -1,6 +1,7 @@
 /**
  * --help's FIREWALL/IDS EVASION AND SPOOFING: fragments (-f, -ff, --mtu), decoys (-D), source
- * address, interface and port (-S, -e, -g), payloads (--data*), --ttl, --spoof-mac, --badsum.
+ * address, interface and port (-S, -e, -g), payloads (--data*), --ttl, --spoof-mac, --badsum,
+ * --proxies (proxies.ts).
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
 } from "./state.ts";
 import type { Decoy } from "./types.ts";
 import { atoi } from "./values.ts";
+import { parseProxyChain } from "./proxies.ts";
 
 /** nmap's MAX_PAYLOAD_ALLOWED (nmap.h): the largest --data-string/--data-length. */
 const MAX_PAYLOAD_ALLOWED = 65400;
@@ -149,6 +151,12 @@ const options: OptionTable = {
   },
   badsum: (s) => {
     shaping(s).badsum = true;
+  },
+  proxies: (s, arg) => {
+    s.o.proxies = parseProxyChain(arg);
+  },
+  proxy: (s, arg) => {
+    s.o.proxies = parseProxyChain(arg);
   },
 };
 

@@ -166,8 +166,6 @@ export const UNSUPPORTED_LONG: Record<string, string> = {
   "defeat-rst-ratelimit": "--defeat-rst-ratelimit",
   sI: "-sI (idle scan)",
   "nsock-engine": "--nsock-engine",
-  proxies: "--proxies",
-  proxy: "--proxies",
   "discovery-ignore-rst": "--discovery-ignore-rst",
   allports: "--allports",
   "deprecated-xml-osclass": "--deprecated-xml-osclass",

@@ -5,9 +5,15 @@
  */
 
 import type { Protocol } from "../model/mod.ts";
-import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+import type { DiscoveryOptions, ProbeShaping, ProxyHop, TimingOptions } from "../engine/config.ts";
 
-export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+export type {
+  Decoy,
+  DiscoveryOptions,
+  ProbeShaping,
+  ProxyHop,
+  TimingOptions,
+} from "../engine/config.ts";
 
 /** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
@@ -153,6 +159,8 @@ export interface Options {
   unique?: boolean;
   /** --randomize-hosts / -rH: scan the targets in random order, a block at a time. */
   randomizeHosts?: boolean;
+  /** --proxies: TCP connections (-sT, -sV, scripts) go through this chain, first hop first. */
+  proxies?: ProxyHop[];
 }
 
 /** nmap's NSE options. */

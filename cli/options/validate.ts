@@ -11,6 +11,7 @@ import { checkTargetSyntax } from "../targets.ts";
 import type { ParseState, ShardArgs } from "./state.ts";
 import type { Options, ShardSpec } from "./types.ts";
 import { fmtG } from "./values.ts";
+import { applyProxyRules } from "./proxies.ts";
 
 /** NmapOps::ValidateOptions, and the -p/-F combinations nmap refuses before reading ports. */
 export function validateOptions(s: ParseState): void {
@@ -24,6 +25,7 @@ export function validateOptions(s: ParseState): void {
     }
   }
   o.scans = [...s.scanKinds];
+  applyProxyRules(s);
   if (s.tcpScanCount > 1) {
     fatal(
       "You specified more than one type of TCP scan.  Please choose only one of -sA, -b, -sT, -sF, -sI, -sM, -sN, -sS, -sW, and -sX",

@@ -160,6 +160,7 @@ export async function detectServices(
         port: port.port,
         sourceAddress: opts.sourceAddress,
         serverName: host.userHostname,
+        proxies: opts.proxies,
       }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
       applyOutcome(port, outcome, opts, log, who);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
@@ -170,6 +171,7 @@ export async function detectServices(
           port: port.port,
           sourceAddress: opts.sourceAddress,
           serverName: host.userHostname,
+          proxies: opts.proxies,
         }, host.userHostname ?? host.address);
         if (named) port.service = named;
       }
