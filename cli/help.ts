@@ -93,6 +93,8 @@ FIREWALL/IDS EVASION AND SPOOFING:
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
   -g/--source-port <portnum>: Use given port number
+  --proxies <url1,[url2],...>: Relay connections through HTTP/SOCKS4 proxies
+     (-sT, the default scan with it, -sV and scripts; nmap relays only -sV and scripts)
   --data <hex string>: Append a custom payload to sent packets
   --data-string <string>: Append a custom ASCII string to sent packets
   --data-length <num>: Append random data to sent packets

@@ -106,7 +106,8 @@ export function answerLength(hop: ProxyHop, buf: Uint8Array, toTarget: boolean):
 /**
  * A socket to `address`:`port` through `chain`. Rejects with ProxyRefused when the last proxy
  * could not reach the target, ProxyChainError when the chain broke before it, a TimedOut error
- * after `timeoutMs` in all, or the first connection's own error.
+ * after `timeoutMs` in all. The socket is handed over paused, the target's first bytes (if
+ * any came with the proxy's answer) unshifted: attach the readers, then `resume()` it.
  */
 export async function connectThrough(
   chain: readonly ProxyHop[],
