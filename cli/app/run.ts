@@ -44,7 +44,7 @@ import { timingPlan } from "../timing/mod.ts";
 import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
 import { engineConfig, type RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
-import { kindsOf, SCAN_KINDS } from "../scans/registry.ts";
+import { kindsOf, needsRawPackets, SCAN_KINDS } from "../scans/registry.ts";
 import { scanPhases } from "./scan_phases.ts";
 import { Chatter } from "../engine/chatter.ts";
 import { describeFrame, traceTime } from "../engine/packet_trace.ts";
@@ -171,7 +171,7 @@ export async function runScan(
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
     (!opts.discovery.skip || opts.osDetection || opts.traceroute ||
-      (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
+      (!opts.discovery.pingOnly && scans.some((k) => needsRawPackets(k))));
 
   // --store: the store is reachable and its schema ours before the first packet (and before
   // any output file is opened, so a bad store clobbers none); the scan goes in when it ends

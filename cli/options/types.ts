@@ -19,6 +19,7 @@ export type {
 export type ScanKind =
   | "syn" // -sS
   | "connect" // -sT
+  | "bounce" // -b: FTP bounce through an FTP server
   | "fin" // -sF
   | "null" // -sN
   | "xmas" // -sX
@@ -161,6 +162,17 @@ export interface Options {
   randomizeHosts?: boolean;
   /** --proxies: TCP connections (-sT, -sV, scripts) go through this chain, first hop first. */
   proxies?: ProxyHop[];
+  /** -b: the FTP server the bounce scan relays through. */
+  ftpRelay?: FtpRelay;
+}
+
+/** -b's FTP server and login. */
+export interface FtpRelay {
+  user: string;
+  pass: string;
+  /** A name or an IPv4 address. */
+  host: string;
+  port: number;
 }
 
 /** nmap's NSE options. */

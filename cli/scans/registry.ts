@@ -21,7 +21,9 @@ export type ScanDriver =
   /** The kernel's connect() (scans/connect.ts): no privileges needed. */
   | { kind: "connect" }
   /** The UDP scan's own driver (scans/udp.ts: ICMP rate limits, payloads per port). */
-  | { kind: "udp" };
+  | { kind: "udp" }
+  /** Commands to an FTP server that connects for us (scans/ftp_bounce.ts). */
+  | { kind: "bounce" };
 
 /** One scan kind. */
 export interface ScanKindEntry {
@@ -50,6 +52,7 @@ const tcp = (kind: RawTcpScanKind) =>
 export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   syn: entry("-sS", "SYN Stealth Scan", "syn", "tcp", tcp("syn")),
   connect: entry("-sT", "Connect Scan", "connect", "tcp", { kind: "connect" }),
+  bounce: entry("-b", "Bounce Scan", "bounce", "tcp", { kind: "bounce" }),
   fin: entry("-sF", "FIN Scan", "fin", "tcp", tcp("fin")),
   null: entry("-sN", "NULL Scan", "null", "tcp", tcp("null")),
   xmas: entry("-sX", "XMAS Scan", "xmas", "tcp", tcp("xmas")),
@@ -63,6 +66,12 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
 /** The entry of `kind`. */
 export function scanKind(kind: ScanKind): ScanKindEntry {
   return SCAN_KINDS[kind];
+}
+
+/** Does `kind` send raw packets (and so need privileges), rather than use the OS's sockets? */
+export function needsRawPackets(kind: ScanKind): boolean {
+  const d = SCAN_KINDS[kind].driver.kind;
+  return d === "module" || d === "udp";
 }
 
 /** The kinds of `kinds` that scan `protocol`, in registry order. */

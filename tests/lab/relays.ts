@@ -97,8 +97,10 @@ export class RelaysLab implements AsyncDisposable {
   }
 
   /** Brings the lab and its relays up (every one listening), or removes everything and throws. */
-  static async up(opts: { tag: string; timeoutMs?: number }): Promise<RelaysLab> {
-    const lab = await Lab.up({ tag: opts.tag, scenario: "relays" });
+  static async up(
+    opts: { tag: string; timeoutMs?: number; detach?: boolean },
+  ): Promise<RelaysLab> {
+    const lab = await Lab.up({ tag: opts.tag, scenario: "relays", detach: opts.detach });
     let rl: RelaysLab | undefined;
     try {
       const dir = await Deno.makeTempDir({ prefix: `ph-relays-${lab.tag}-` });

@@ -644,13 +644,17 @@ const multihop: Scenario = {
 const relays: Scenario = {
   name: "relays",
   description:
-    "scanner -> r1 -> target (10.B.1.1), r1 forwarding nothing: proxies and an FTP server on it relay (relays.ts); scanme's TCP ports",
+    "scanner -> r1 -> target (10.B.1.1), r1 forwarding nothing: proxies and an FTP server on it relay (relays.ts); scanme's TCP ports, 40000 dropped",
   topology: "chain",
   chain: { routers: 1, relayOnly: true },
   hosts: [{
     name: "hidden",
     hostname: "hidden.lab",
-    rules: SCANME_HOST.rules.filter((r) => r.proto === "tcp"),
+    // vsftpd bounces to unprivileged ports only: 40000 is the filtered one for -b.
+    rules: [
+      ...SCANME_HOST.rules.filter((r) => r.proto === "tcp"),
+      { proto: "tcp", ports: 40000, policy: "drop" },
+    ],
   }],
   icmpRatelimit: false,
   suggested: { tcp: "22,25,80,113,135,139,443,9929,31337" },
