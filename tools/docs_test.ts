@@ -48,7 +48,6 @@ const NOT_LISTED: Record<string, string> = {
   iR: "refused with a message",
   rH: "refused with a message",
   thc: "refused with a message",
-  b: "refused with a message",
 };
 
 Deno.test("docs: the option table is --help's, and it lists every option the parser offers", () => {
