@@ -13,6 +13,7 @@
 
 import { Lab } from "./mod.ts";
 import { run } from "./_exec.ts";
+import { stopDaemon } from "./real_daemons.ts";
 
 /** One relay daemon: its listening port and how to start it with its files in `dir`. */
 interface Relay {
@@ -180,29 +181,13 @@ export class RelaysLab implements AsyncDisposable {
     }
   }
 
-  async #stop(pid: number): Promise<void> {
-    const child = this.#children.get(pid);
-    if (!child) return;
-    this.#children.delete(pid);
-    try {
-      Deno.kill(pid, "SIGTERM");
-    } catch { /* gone */ }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 5000));
-    if ((await Promise.race([child.status, late])) === "late") {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-    }
-    clearTimeout(timer);
-  }
-
   /** Stops the relays by pid, removes the lab and the directory. Idempotent. */
   async down(): Promise<void> {
     if (this.#gone) return;
     this.#gone = true;
-    await Promise.all([...this.#children.keys()].map((pid) => this.#stop(pid)));
+    const children = [...this.#children.values()];
+    this.#children.clear();
+    await Promise.all(children.map(stopDaemon));
     await this.lab.down(); // what the relays forked dies with the namespaces
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
