@@ -30,8 +30,16 @@ Deno.test(
         "40000/tcp filtered safetynetp",
       ]);
       await oracleStep(t, "nmap", async () => {
-        const theirs = tables(ok(await rl.lab.nmap(args, { timeoutMs: 300_000 }), "nmap"));
-        assertEquals(ours, theirs);
+        // nmap reads replies by timing: when "150" and "226" come in one read it waits for a
+        // reply that already came, sends ABOR and calls the open port filtered. Such a run is
+        // asked again (three runs at most); one that equals ours must come.
+        const seen: unknown[] = [];
+        for (let i = 0; i < 3; i++) {
+          const theirs = tables(ok(await rl.lab.nmap(args, { timeoutMs: 300_000 }), "nmap"));
+          if (JSON.stringify(theirs) === JSON.stringify(ours)) return;
+          seen.push(theirs);
+        }
+        assertEquals(ours, seen[0], `no nmap run of three agreed: ${JSON.stringify(seen)}`);
       });
       await t.step("privileged ports: skipped with nmap's message, the rest scanned", async () => {
         const r = await rl.lab.porthole([
