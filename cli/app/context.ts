@@ -35,6 +35,8 @@ export function engineConfig(opts: Options): EngineConfig {
     randomizePorts: opts.randomizePorts,
     proxies: opts.proxies,
     defeatIcmpRatelimit: opts.defeatIcmpRatelimit,
+    defeatRstRatelimit: opts.defeatRstRatelimit,
+    discoveryIgnoreRst: opts.discoveryIgnoreRst,
     get verbose() {
       return opts.verbose;
     },
