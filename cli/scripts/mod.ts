@@ -6,7 +6,8 @@
  *   await nse.host(hostResult); // fills ports[].scripts and hostScripts
  */
 import type { HostResult, ScriptOutput } from "../model/mod.ts";
-import type { ScriptOptions } from "../options/types.ts";
+import type { ProxyHop, ScriptOptions } from "../options/types.ts";
+import { socketNet } from "./net.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
 import { chooseScripts, type DbEntry, diskEnv, type SelectEnv } from "./select.ts";
 import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
@@ -174,6 +175,8 @@ export async function loadScripts(
     /** -sV is on: nmap adds the "version" category to the rules (nse_main.lua check_rules). */
     versionScan?: boolean;
     versionIntensity?: number;
+    /** --proxies: the scripts' TCP sockets go through this chain. */
+    proxies?: readonly ProxyHop[];
   },
 ): Promise<ScriptRunner> {
   const set = scriptSet();
@@ -196,6 +199,7 @@ export async function loadScripts(
     trace: so.trace ? o.log : undefined,
     scriptTimeoutMs: so.timeoutMs,
     log: o.log,
+    net: o.proxies ? socketNet(o.proxies) : undefined,
   });
   try {
     let args = so.args ?? "";
