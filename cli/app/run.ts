@@ -571,6 +571,7 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       log: log.info,
       versionScan: opts.versionDetection,
       versionIntensity: opts.versionIntensity,
+      datadir: opts.datadir,
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);

@@ -29,6 +29,8 @@ export interface NseNet {
     proto: string,
     timeoutMs: number,
     serverName?: string,
+    /** The local port to leave from (a script's bind); any when undefined. */
+    localPort?: number,
   ): Promise<NseConn>;
 }
 
@@ -77,17 +79,17 @@ function nmapError(e: unknown): string {
 
 /** The real network. */
 export const nodeNet: NseNet = {
-  async connect(ip, port, proto, timeoutMs, serverName) {
+  async connect(ip, port, proto, timeoutMs, serverName, localPort) {
     if (proto === "udp") {
-      if (udpLibcAvailable()) return udpLibcConnect(ip, port);
-      return await udpConnect(ip, port);
+      if (udpLibcAvailable()) return udpLibcConnect(ip, port, localPort);
+      return await udpConnect(ip, port, localPort);
     }
     const net = await import("node:net");
     const tls = await import("node:tls");
     const inbox = new Inbox();
     let sock: import("node:net").Socket = proto === "ssl"
       ? tls.connect({ host: ip, port, rejectUnauthorized: false, servername: serverName })
-      : net.connect({ host: ip, port });
+      : net.connect({ host: ip, port, localPort });
     await established(sock, proto === "ssl" ? "secureConnect" : "connect", timeoutMs);
     const onData = (d: Uint8Array) => inbox.push(new Uint8Array(d));
     const onEnd = () => inbox.end();
@@ -149,13 +151,15 @@ function established(
   });
 }
 
-async function udpConnect(ip: string, port: number): Promise<NseConn> {
+async function udpConnect(ip: string, port: number, localPort?: number): Promise<NseConn> {
   const dgram = await import("node:dgram");
   const sock = dgram.createSocket(ip.includes(":") ? "udp6" : "udp4");
   const inbox = new Inbox();
   await new Promise<void>((resolve, reject) => {
     sock.once("error", (e) => reject(new Error(nmapError(e))));
-    sock.connect(port, ip, () => resolve());
+    const connect = () => sock.connect(port, ip, () => resolve());
+    if (localPort === undefined) connect();
+    else sock.bind(localPort, connect);
   });
   sock.on("message", (m: Uint8Array) => inbox.push(new Uint8Array(m)));
   sock.on("error", (e) => inbox.end(nmapError(e)));
