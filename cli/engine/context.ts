@@ -10,7 +10,7 @@ import type { EngineConfig } from "./config.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
-import { type FrameTracer, RawSession } from "./raw_session.ts";
+import { type FrameTracer, RawSession, type RawSessionOptions } from "./raw_session.ts";
 import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
@@ -63,6 +63,8 @@ export class SessionPool {
   trace?: FrameTracer;
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
+  /** Sessions opened for a caller's own capture (open()). */
+  readonly #own: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
   constructor(
     readonly core: PacketCore,
@@ -101,6 +103,18 @@ export class SessionPool {
     return s;
   }
 
+  /**
+   * A session with a capture filter of its own (traceroute's), whose frames --packet-trace shows
+   * and the run's "Raw packets sent" line counts as the pool's own, as nmap counts every probe
+   * it sends. Its caller closes it.
+   */
+  open(o: Omit<RawSessionOptions<ParsedRecords>, "core">): RawSession<ParsedRecords> {
+    const s = RawSession.open({ ...o, core: this.core });
+    s.trace = (direction, frame, linkType) => this.trace?.(direction, frame, linkType);
+    this.#own.push(s);
+    return s;
+  }
+
   /** Every session opened so far. */
   all(): RawSession<ParsedRecords>[] {
     return [...this.#sessions.values()];
@@ -109,7 +123,7 @@ export class SessionPool {
   /** Totals over every session opened in this run (closed ones included). */
   totals(): { sent: number; sentBytes: number; received: number; receivedBytes: number } {
     const t = { sent: 0, sentBytes: 0, received: 0, receivedBytes: 0 };
-    for (const s of [...this.#sessions.values(), ...this.#closed]) {
+    for (const s of [...this.#sessions.values(), ...this.#closed, ...this.#own]) {
       t.sent += s.stats.framesSent;
       t.sentBytes += s.stats.bytesSent;
       t.received += s.stats.framesReceived;

@@ -105,12 +105,23 @@ function icmpv4(b: Uint8Array, at: number, end: number, src: string, dst: string
       name = type === 8 ? "Echo request" : "Echo reply";
       extra = `id=${id} seq=${seq}`;
       break;
-    case 3:
-      // nmap names the protocol a quoted datagram carried.
-      name = code === 2 && at + 28 <= end
-        ? `Protocol ${b[at + 17]} unreachable`
+    case 3: {
+      // nmap (packettrace.cc) names the quoted datagram's destination, protocol and port.
+      const inner = at + 8, hl = at + 28 <= end ? (b[inner]! & 15) * 4 : 0;
+      const quoted = hl >= 20 && inner + hl <= end;
+      const l4 = inner + hl, proto = b[inner + 9]!;
+      const dstPort = proto === 6 || proto === 17 || proto === 132 ? l4 + 2 : -1;
+      name = quoted && code <= 1
+        ? `${code === 0 ? "Network" : "Host"} ${ipv4(b, inner + 16)} unreachable`
+        : quoted && code === 2
+        ? `Protocol ${proto} unreachable`
+        : quoted && code === 3 && end - at > 16 + hl
+        ? (dstPort >= 0
+          ? `Port ${v.getUint16(dstPort)} unreachable`
+          : `Port unreachable (unknown protocol ${proto})`)
         : UNREACHABLE[code] ?? "Destination unreachable";
       break;
+    }
     case 11:
       name = code === 0 ? "TTL=0 during transit" : "TTL=0 during reassembly";
       break;

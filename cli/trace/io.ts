@@ -9,7 +9,7 @@
  */
 
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
-import { RawSession } from "../engine/raw_session.ts";
+import type { RawSession, RawSessionOptions } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { udpPayloads } from "../scans/udp_payloads.ts";
 import type { TraceIo, TraceProbe, TraceReply } from "./trace.ts";
@@ -105,6 +105,12 @@ export function replyTtl(
   return undefined;
 }
 
+/** Where a trace's session comes from: the run's SessionPool (engine/context.ts). */
+export interface SessionOpener {
+  readonly core: PacketCore;
+  open(o: Omit<RawSessionOptions<ParsedRecords>, "core">): RawSession<ParsedRecords>;
+}
+
 /** A {@link TraceIo} over a raw session of its own; `close()` when done. */
 export class SessionTraceIo implements TraceIo {
   readonly #session: RawSession<ParsedRecords>;
@@ -141,17 +147,19 @@ export class SessionTraceIo implements TraceIo {
     }
   }
 
-  /** Opens a capture for the replies to our traces of `target` on `route`. */
+  /**
+   * Opens a capture for the replies to our traces of `target` on `route`, through `sessions`
+   * (the run's pool: its --packet-trace and packet counts see the probes).
+   */
   static open(
-    core: PacketCore,
+    sessions: SessionOpener,
     route: RawRoute,
     target: string,
     probe: TraceProbe,
   ): SessionTraceIo {
     const [ip, icmp] = route.family === 4 ? ["ip", "icmp"] : ["ip6", "icmp6"];
-    const session = RawSession.open({
+    const session = sessions.open({
       route,
-      core,
       filter:
         `${ip} and dst host ${route.source} and (${icmp} or ((tcp or udp) and src host ${target}))`,
       rxFrames: 256,
@@ -159,7 +167,13 @@ export class SessionTraceIo implements TraceIo {
       bufferSize: 1 << 20,
       txBatch: 16,
     });
-    return new SessionTraceIo(session, core, route, canonicalIp(target) ?? target, probe);
+    return new SessionTraceIo(
+      session,
+      sessions.core,
+      route,
+      canonicalIp(target) ?? target,
+      probe,
+    );
   }
 
   send(ttl: number): number {
@@ -172,16 +186,22 @@ export class SessionTraceIo implements TraceIo {
       ttl,
     };
     const p = this.#probe;
+    const random16 = () => Math.floor(Math.random() * 0x10000);
+    // As nmap's traceroute.cc: a random IP id (IPv4), and a TCP SYN's random window and MSS 1460.
     const frame = p.proto === "tcp"
       ? this.#core.buildTcp({
         ...link,
+        ipId: random16(),
         srcPort: this.#base + ttl,
         dstPort: p.port!,
         seq: (Math.random() * 0xffffffff) >>> 0,
+        window: random16(),
+        options: [{ kind: "mss", value: 1460 }],
       })
       : p.proto === "udp"
       ? this.#core.buildUdp({
         ...link,
+        ipId: random16(),
         srcPort: this.#base + ttl,
         dstPort: p.port!,
         payload: this.#udpPayload,
