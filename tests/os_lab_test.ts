@@ -59,40 +59,45 @@ function measure(lab: Lab, args: string[]) {
   ], { timeoutMs: 120_000 });
 }
 
+/**
+ * Runs an OS scan (either tool, at -vv so the fingerprint is printed even under test conditions
+ * found non-ideal on a busy machine) until its fingerprint has every deterministic test, at most
+ * three times: a run that lost one of their replies leaves nothing to compare.
+ */
+async function untilDeterministic(run: () => Promise<string>): Promise<string> {
+  let out = "";
+  for (let tries = 1; tries <= 3; tries++) {
+    out = await run();
+    const got = out.includes("TCP/IP fingerprint:\n") ? fingerprintTests(out) : new Map();
+    if (DETERMINISTIC.every((name) => got.has(name))) break;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  return out;
+}
+
 Deno.test(
   labTest("os: -O fingerprint tests and guesses equal nmap's on the scanme lab", async (t) => {
     await withLab({ tag: "os1", scenario: "scanme" }, async (lab) => {
       const v4 = lab.target.v4;
 
       await oracleStep(t, ["nmap", NMAP_DB], async () => {
-        // -vv (both tools): the fingerprint is printed even under test conditions found non-ideal
-        // (a busy machine); a run that lost one of the deterministic tests' replies is tried
-        // again (at most three runs), since there is then nothing to compare.
-        let n = "";
-        for (let run = 1; run <= 3; run++) {
-          n = ok(
+        const n = await untilDeterministic(async () =>
+          ok(
             await lab.nmap(
               ["-vv", "-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
               { timeoutMs: 120_000 },
             ),
             "nmap",
-          );
-          const got = n.includes("TCP/IP fingerprint:\n") ? fingerprintTests(n) : new Map();
-          if (DETERMINISTIC.every((name) => got.has(name))) break;
-          await new Promise((r) => setTimeout(r, 1500));
-        }
+          )
+        );
         // The ICMP rate limit refills before Porthole's U1.
         await new Promise((r) => setTimeout(r, 1500));
-        let p = "";
-        for (let run = 1; run <= 3; run++) {
-          p = ok(
+        const p = await untilDeterministic(async () =>
+          ok(
             await measure(lab, ["--osdb", NMAP_DB, "--max-os-tries", "1", "--guess", "-v", "-v"]),
             "porthole",
-          );
-          const got = p.includes("TCP/IP fingerprint:\n") ? fingerprintTests(p) : new Map();
-          if (DETERMINISTIC.every((name) => got.has(name))) break;
-          await new Promise((r) => setTimeout(r, 1500));
-        }
+          )
+        );
         const fn = fingerprintTests(n), fp = fingerprintTests(p);
         for (const name of DETERMINISTIC) {
           assert(fn.has(name), `nmap has ${name}`);

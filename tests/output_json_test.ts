@@ -11,7 +11,7 @@ import { sampleHost, sampleRun, sampleSummary } from "./testing/output_samples.t
 import { assert, assertEquals } from "./testing/assert.ts";
 import { missingTools } from "./_oracle.ts";
 import { parseFingerprint } from "../cli/model/os_fingerprint.ts";
-import { NMAP_LAB_FINGERPRINT } from "./testing/os_testdata.ts";
+import { labSequence, NMAP_LAB_FINGERPRINT } from "./testing/os_testdata.ts";
 import type { OsResult } from "../cli/model/os.ts";
 
 type Schema = Record<string, unknown>;
@@ -225,16 +225,7 @@ Deno.test("-oJ carries -O's result, and the schema describes it", async () => {
     distance: 1,
     distanceMethod: "icmp",
     scan: { version: "7.93", platform: "x86_64-pc-linux-gnu", time: 1_700_000_000_000 },
-    sequence: {
-      responses: 6,
-      index: 264,
-      seqs: [0x3BA37828, 0xE6494193, 0x58A43F0B, 0x5698C6B2, 0x3248CFD4, 0xAD817952],
-      ipIds: [0, 0, 0, 0, 0, 0],
-      timestamps: [0xDAD09EB, 0x18FD05A9, 0xE85AAED6, 0x83E129A1, 0xAAB9D051, 0x5B0128DD],
-      ipIdClass: "zero",
-      tsClass: "other",
-      lastBoot: 1_699_999_000,
-    },
+    sequence: labSequence(1_699_999_000),
     tries: 5,
   };
   const dir = await Deno.makeTempDir({ prefix: "ph-json-os-" });

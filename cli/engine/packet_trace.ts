@@ -79,19 +79,60 @@ function tcpOptions(b: Uint8Array, from: number, to: number): string {
   return parts.length ? `<${parts.join(",")}>` : "";
 }
 
-/** ICMPv4 types and unreachable codes as nmap names them. */
-const UNREACHABLE: Record<number, string> = {
-  0: "Network unreachable",
-  1: "Host unreachable",
-  2: "Protocol unreachable",
-  3: "Port unreachable",
+/**
+ * A Destination Unreachable's text as nmap's packet trace words it (libnetutil's
+ * ippackethdrinfo at its default detail): from the code and the datagram it quotes, which
+ * must be whole and IPv4 or nmap names neither the address nor the port.
+ */
+function destinationUnreachable(b: Uint8Array, at: number, end: number, code: number): string {
+  const quoted = at + 8;
+  let transport = quoted + 20;
+  if (end >= quoted + 20) transport = quoted + Math.max(20, (b[quoted]! & 0x0f) * 4);
+  if (transport > end) return "Destination unreachable";
+  const version = b[quoted]! >> 4, headerLen = (b[quoted]! & 0x0f) * 4;
+  if (version !== 4 || headerLen < 20 || headerLen > 60) {
+    return "Destination unreachable (bogus original datagram)";
+  }
+  const proto = b[quoted + 9]!;
+  const dst = Array.from(b.subarray(quoted + 16, quoted + 20)).join(".");
+  switch (code) {
+    case 0:
+      return `Network ${dst} unreachable`;
+    case 1:
+      return `Host ${dst} unreachable`;
+    case 2:
+      return `Protocol ${proto} unreachable`;
+    case 3:
+      // nmap wants more than the quoted header's first 8 bytes before it reads the port.
+      if (transport + 8 >= end) return "Port unreachable";
+      return proto === 6 || proto === 17 || proto === 132
+        ? `Port ${(b[transport + 2]! << 8) | b[transport + 3]!} unreachable`
+        : `Port unreachable (unknown protocol ${proto})`;
+    case 6:
+      return `Destination network ${dst} unknown`;
+    case 7:
+      return `Destination host ${dst} unknown`;
+    case 9:
+      return `Destination network ${dst} administratively prohibited`;
+    case 10:
+      return `Destination host ${dst} administratively prohibited`;
+    case 11:
+      return `Network ${dst} unreachable for TOS`;
+    case 12:
+      return `Host ${dst} unreachable for TOS`;
+    default:
+      return UNREACHABLE_FIXED[code] ?? "Destination unreachable (unknown code)";
+  }
+}
+
+/** The unreachable codes whose text names no address. */
+const UNREACHABLE_FIXED: Record<number, string> = {
   4: "Fragmentation required",
   5: "Source route failed",
-  6: "Destination network unknown",
-  7: "Destination host unknown",
-  9: "Destination network administratively prohibited",
-  10: "Destination host administratively prohibited",
-  13: "Communication administratively prohibited",
+  8: "Source host isolated",
+  13: "Communication administratively prohibited by filtering",
+  14: "Host precedence violation",
+  15: "Precedence cutoff in effect",
 };
 
 function icmpv4(b: Uint8Array, at: number, end: number, src: string, dst: string): string {
@@ -105,23 +146,10 @@ function icmpv4(b: Uint8Array, at: number, end: number, src: string, dst: string
       name = type === 8 ? "Echo request" : "Echo reply";
       extra = `id=${id} seq=${seq}`;
       break;
-    case 3: {
-      // nmap (packettrace.cc) names the quoted datagram's destination, protocol and port.
-      const inner = at + 8, hl = at + 28 <= end ? (b[inner]! & 15) * 4 : 0;
-      const quoted = hl >= 20 && inner + hl <= end;
-      const l4 = inner + hl, proto = b[inner + 9]!;
-      const dstPort = proto === 6 || proto === 17 || proto === 132 ? l4 + 2 : -1;
-      name = quoted && code <= 1
-        ? `${code === 0 ? "Network" : "Host"} ${ipv4(b, inner + 16)} unreachable`
-        : quoted && code === 2
-        ? `Protocol ${proto} unreachable`
-        : quoted && code === 3 && end - at > 16 + hl
-        ? (dstPort >= 0
-          ? `Port ${v.getUint16(dstPort)} unreachable`
-          : `Port unreachable (unknown protocol ${proto})`)
-        : UNREACHABLE[code] ?? "Destination unreachable";
+    case 3:
+      name = destinationUnreachable(b, at, end, code);
+      if (code === 4 && at + 8 <= end) extra = `Next-Hop-MTU=${v.getUint16(at + 6)}`;
       break;
-    }
     case 11:
       name = code === 0 ? "TTL=0 during transit" : "TTL=0 during reassembly";
       break;

@@ -93,6 +93,34 @@ Deno.test("connectOutcome: nmap's CONN results", () => {
   );
 });
 
+Deno.test("describeFrame: unreachables name the quoted port and address as nmap's trace does", () => {
+  const unreachable = (code: string, quoted: string) =>
+    describeFrame(
+      hex(`45000040 bd6a 0000 40 01 0000 0adc000d 0adc0001 03${code} 0000 00000000` + quoted),
+      12,
+    );
+  // A quoted UDP probe with payload: nmap reads its destination port.
+  const udp80 =
+    "45000024 4063 0000 27 11 0000 0adc0001 0adc000d 6e84 0050 0010 0000 0102030405060708";
+  assert.equal(
+    unreachable("03", udp80),
+    "ICMP [10.220.0.13 > 10.220.0.1 Port 80 unreachable (type=3/code=3) ] IP [ttl=64 id=48490 iplen=64 ]",
+  );
+  assert.equal(
+    unreachable("01", udp80),
+    "ICMP [10.220.0.13 > 10.220.0.1 Host 10.220.0.13 unreachable (type=3/code=1) ] IP [ttl=64 id=48490 iplen=64 ]",
+  );
+  assert.equal(
+    unreachable("0d", udp80),
+    "ICMP [10.220.0.13 > 10.220.0.1 Communication administratively prohibited by filtering (type=3/code=13) ] IP [ttl=64 id=48490 iplen=64 ]",
+  );
+  // Too short to hold the quoted header: the destination is not named.
+  assert.equal(
+    describeFrame(hex("4500001c bd6a 0000 40 01 0000 0adc000d 0adc0001 0301 0000 00000000"), 12),
+    "ICMP [10.220.0.13 > 10.220.0.1 Destination unreachable (type=3/code=1) ] IP [ttl=64 id=48490 iplen=28 ]",
+  );
+});
+
 Deno.test("describeFrame: nmap's SCTP INIT and the protocol unreachable quoting it", () => {
   const init = "45000034fa26000026849c1d7f0000017f000001" +
     "c7a600500000000038a19a8e010000140ca36bcf00008000000a0800cdc01975";

@@ -12,7 +12,7 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { FpTest, IpIdClass, TsClass } from "../model/os.ts";
+import type { FpTest, IpIdClass, OsSequence, TsClass } from "../model/os.ts";
 
 export {
   difficulty,
@@ -503,20 +503,10 @@ export interface SeqInput {
 }
 
 /** SEQ and what nmap keeps for the -v lines and the XML sequence elements. */
-export interface SeqResult {
+/** The SEQ test line, beside the sequence figures the report prints (nmap's seq analysis). */
+export interface SeqResult extends OsSequence {
   /** Absent when no attribute could be computed. */
   test?: FpTest;
-  /** Replies used. */
-  responses: number;
-  /** SP: the predictability index. */
-  index: number;
-  seqs: number[];
-  ipIds: number[];
-  timestamps: number[];
-  ipIdClass: IpIdClass;
-  tsClass: TsClass;
-  /** Epoch seconds of the guessed boot, when the timestamps gave one. */
-  lastBoot?: number;
 }
 
 const MOD_DIFF = (a: number, b: number) => Math.min((a - b) >>> 0, (b - a) >>> 0);

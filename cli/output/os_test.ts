@@ -1,7 +1,7 @@
 import { assertEquals } from "../../tests/testing/assert.ts";
 import type { HostResult } from "../model/mod.ts";
 import { parseFingerprint } from "../model/os_fingerprint.ts";
-import { NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
+import { labSequence, NMAP_LAB_FINGERPRINT } from "../../tests/testing/os_testdata.ts";
 import { osGrepable, osLines, osXml } from "./os.ts";
 import type { OsClass, OsMatch, OsResult } from "../model/os.ts";
 
@@ -126,16 +126,7 @@ function labHost(over: Partial<OsResult> = {}): HostResult {
     distance: 1,
     distanceMethod: "icmp",
     scan: { version: "7.93", platform: "x86_64-pc-linux-gnu", time: TM },
-    sequence: {
-      responses: 6,
-      index: 264,
-      seqs: [0x3BA37828, 0xE6494193, 0x58A43F0B, 0x5698C6B2, 0x3248CFD4, 0xAD817952],
-      ipIds: [0, 0, 0, 0, 0, 0],
-      timestamps: [0xDAD09EB, 0x18FD05A9, 0xE85AAED6, 0x83E129A1, 0xAAB9D051, 0x5B0128DD],
-      ipIdClass: "zero",
-      tsClass: "other",
-      lastBoot: Math.floor(TM / 1000) - 1,
-    },
+    sequence: labSequence(Math.floor(TM / 1000) - 1),
     tries: 5,
     ...over,
   };
@@ -157,17 +148,7 @@ const NMAP_NORMAL =
   `Aggressive OS guesses: Linux 5.3 - 5.4 (96%), Linux 3.2 (95%), Linux 3.1 (95%), AXIS 210A or 211 Network Camera (Linux 2.6.17) (94%), Linux 3.2 - 4.9 (93%), Linux 3.8 (93%), Linux 4.15 - 5.6 (93%), Linux 2.6.32 - 3.10 (93%), ASUS RT-N56U WAP (Linux 3.4) (93%), Linux 3.16 (93%)
 No exact OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).
 TCP/IP fingerprint:
-OS:SCAN(V=7.93%E=4%D=11/25%OT=22%CT=1%CU=41230%PV=Y%DS=1%DC=I%G=Y%TM=6B0707
-OS:A0%P=x86_64-pc-linux-gnu)SEQ(SP=108%GCD=2%ISR=10C%TI=Z%CI=Z%II=I%TS=21)O
-OS:PS(O1=M5B4ST11NWA%O2=M5B4ST11NWA%O3=M5B4NNT11NWA%O4=M5B4ST11NWA%O5=M5B4S
-OS:T11NWA%O6=M5B4ST11)WIN(W1=FE88%W2=FE88%W3=FE88%W4=FE88%W5=FE88%W6=FE88)E
-OS:CN(R=Y%DF=Y%T=40%W=FAF0%O=M5B4NNSNWA%CC=Y%Q=)T1(R=Y%DF=Y%T=40%S=O%A=S+%F
-OS:=AS%RD=0%Q=)T2(R=N)T3(R=N)T4(R=Y%DF=Y%T=40%W=0%S=A%A=Z%F=R%O=%RD=0%Q=)T5
-OS:(R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=)T6(R=Y%DF=Y%T=40%W=0%S=A%A=Z
-OS:%F=R%O=%RD=0%Q=)T7(R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=)U1(R=Y%DF=
-OS:N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)IE(R=Y%DFI=N%T=40%
-OS:CD=S)
-
+${NMAP_LAB_FINGERPRINT}
 Network Distance: 1 hop`;
 
 /** What nmap wrote after </ports>, up to <times>. */

@@ -1,5 +1,7 @@
 /** Data shared by the OS detection unit tests. @module */
 
+import type { OsSequence } from "../../cli/model/os.ts";
+
 /** A database written for these tests (not nmap's). */
 export const SMALL_DB = `# a comment
 MatchPoints
@@ -52,3 +54,17 @@ OS:%F=R%O=%RD=0%Q=)T7(R=Y%DF=Y%T=40%W=0%S=Z%A=S+%F=AR%O=%RD=0%Q=)U1(R=Y%DF=
 OS:N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)IE(R=Y%DFI=N%T=40%
 OS:CD=S)
 `;
+
+/** The SEQ replies behind NMAP_LAB_FINGERPRINT (six ISNs, zero IP IDs, TSvals), booted at `lastBoot`. */
+export function labSequence(lastBoot: number): OsSequence {
+  return {
+    responses: 6,
+    index: 264,
+    seqs: [0x3BA37828, 0xE6494193, 0x58A43F0B, 0x5698C6B2, 0x3248CFD4, 0xAD817952],
+    ipIds: [0, 0, 0, 0, 0, 0],
+    timestamps: [0xDAD09EB, 0x18FD05A9, 0xE85AAED6, 0x83E129A1, 0xAAB9D051, 0x5B0128DD],
+    ipIdClass: "zero",
+    tsClass: "other",
+    lastBoot,
+  };
+}
