@@ -14,7 +14,7 @@ import { labUnavailable } from "./lab/mod.ts";
 import { DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
-import { scriptsByPort } from "./testing/script_output.ts";
+import { nbstatMacFixed, scriptsByPort } from "./testing/script_output.ts";
 
 /** The port table's rows ("32765/tcp open status 1 (RPC #100024)"), as printed. */
 const portRows = (out: string) => out.split("\n").filter((l) => /^\d+\/(tcp|udp)\s/.test(l));
@@ -27,20 +27,6 @@ function xmlServices(xml: string): Record<string, string> {
   }
   return m;
 }
-
-/**
- * nmap 7.93's stdnse.tohex ignores its separator (nmap issue #2744, fixed in 7.95): its nbstat
- * shows the MAC as 12 bare hex digits, and Samba's all-zero MAC as 00:00:00's vendor instead of
- * unknown. Porthole's built-in nbstat prints what nmap's does since the fix.
- */
-const fixedTohex = (text: string) =>
-  text.replace(
-    /NetBIOS MAC: ([0-9a-f]{12}) \(([^)]*)\)/,
-    (_, mac: string, vendor: string) =>
-      /^0+$/.test(mac)
-        ? "NetBIOS MAC: <unknown> (unknown)"
-        : `NetBIOS MAC: ${mac.match(/../g)!.join(":")} (${vendor})`,
-  );
 
 Deno.test({
   name:
@@ -92,7 +78,7 @@ Deno.test({
         }
         // The scripts' output itself: the same (nbstat: nmap's 7.93 MAC text, fixed).
         const scripts = (out: string) =>
-          Object.fromEntries([...scriptsByPort(out)].map(([k, v]) => [k, fixedTohex(v)]));
+          Object.fromEntries([...scriptsByPort(out)].map(([k, v]) => [k, nbstatMacFixed(v)]));
         const expected = scripts(theirs.stdout);
         if (run.includes("rpcinfo,nbstat")) {
           assert.equal(
