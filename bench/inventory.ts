@@ -8,7 +8,7 @@
 
 import type { MicroResult } from "./micro.ts";
 import type { InvHost, InvScan } from "../cli/inventory/scan.ts";
-import { openStore } from "../cli/inventory/store.ts";
+import { openStore, openStoreOver, type Store } from "../cli/inventory/store.ts";
 import { portholeEnv, portholeFlags } from "../tools/artifact.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -80,12 +80,53 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
   return [v, performance.now() - t0];
 }
 
-async function sqliteFigures(days: number, hosts: number): Promise<MicroResult[]> {
+/** An embedded store the bench fills: how to open it and how many bytes it takes on disk. */
+interface Embedded {
+  label: string;
+  open(dir: string): Promise<Store>;
+  bytes(dir: string): Promise<number>;
+}
+
+const SQLITE: Embedded = {
+  label: "SQLite",
+  open: (dir) => openStore(`${dir}/inv.db`),
+  bytes: async (dir) => {
+    let bytes = 0;
+    for (const f of ["inv.db", "inv.db-wal"]) {
+      bytes += await Deno.stat(`${dir}/${f}`).then((s) => s.size, () => 0);
+    }
+    return bytes;
+  },
+};
+
+/** PGlite (PostgreSQL compiled to WASM, a data folder instead of a server): the embedded
+ * store that was the alternative to SQLite, measured on the same data. */
+const PGLITE: Embedded = {
+  label: "PGlite",
+  async open(dir) {
+    const { PGlite } = await import("@electric-sql/pglite");
+    // BIGINT (epoch milliseconds, ids) as numbers, as the pg client is set up.
+    const db = new PGlite(`${dir}/pgdata`, { parsers: { 20: Number } });
+    await db.waitReady;
+    return await openStoreOver(db, `${dir}/pgdata`, () => db.close());
+  },
+  bytes: (dir) => folderBytes(`${dir}/pgdata`),
+};
+
+async function folderBytes(path: string): Promise<number> {
+  let bytes = 0;
+  for await (const e of Deno.readDir(path)) {
+    const p = `${path}/${e.name}`;
+    bytes += e.isDirectory ? await folderBytes(p) : (await Deno.stat(p)).size;
+  }
+  return bytes;
+}
+
+async function embeddedFigures(e: Embedded, days: number, hosts: number): Promise<MicroResult[]> {
   const dir = await Deno.makeTempDir({ prefix: "ph-bench-inv-" });
   const out: MicroResult[] = [];
   try {
-    const path = `${dir}/inv.db`;
-    const store = await openStore(path);
+    const store = await e.open(dir);
     let rows = 0, ms = 0;
     for (let d = 0; d < days; d++) {
       const scan = syntheticScan(hosts, d);
@@ -94,7 +135,7 @@ async function sqliteFigures(days: number, hosts: number): Promise<MicroResult[]
       ms += t;
     }
     out.push({
-      name: `inventory: ingest into SQLite (${hosts} hosts × ${days} daily scans)`,
+      name: `inventory: ingest into ${e.label} (${hosts} hosts × ${days} daily scans)`,
       perSecond: rows / (ms / 1000),
       notes: `${rows} port rows in ${(ms / 1000).toFixed(1)} s`,
     });
@@ -103,7 +144,7 @@ async function sqliteFigures(days: number, hosts: number): Promise<MicroResult[]
       ["CPE prefix openssh 9.6", () => store.services({ cpe: "cpe:/a:openbsd:openssh:9.6" })],
       [
         "first seen in the last 7 days",
-        () => store.services({ firstSeenSince: T0 + (days - 7) * DAY }),
+        () => store.services({ firstSeenSince: T0 + Math.max(0, days - 7) * DAY }),
       ],
       ["not seen in the last day", () => store.services({ notSeenSince: T0 + (days - 1) * DAY })],
       ["history of one host", () => store.history(addr(hosts >> 1))],
@@ -119,7 +160,7 @@ async function sqliteFigures(days: number, hosts: number): Promise<MicroResult[]
       }
       times.sort((a, b) => a - b);
       out.push({
-        name: `inventory: SQLite query, ${name}`,
+        name: `inventory: ${e.label} query, ${name}`,
         perSecond: times[2]!,
         unit: "ms",
         notes: `median of 5; ${n} rows; ${hosts} hosts, ${days} days`,
@@ -127,10 +168,9 @@ async function sqliteFigures(days: number, hosts: number): Promise<MicroResult[]
     }
     const c = await store.counts();
     await store.close();
-    let bytes = 0;
-    for (const f of [path, `${path}-wal`]) bytes += await Deno.stat(f).then((s) => s.size, () => 0);
+    const bytes = await e.bytes(dir);
     out.push({
-      name: "inventory: SQLite size per stored port row",
+      name: `inventory: ${e.label} size per stored port row`,
       perSecond: bytes / c.ports,
       unit: "bytes",
       notes: `${(bytes / 2 ** 20).toFixed(0)} MiB for ${c.ports} port rows, ${c.hosts} host rows`,
@@ -271,7 +311,13 @@ async function diffFigures(quick: boolean): Promise<MicroResult[]> {
 export async function inventoryFigures(o: { quick: boolean }): Promise<MicroResult[]> {
   const days = o.quick ? 3 : 30;
   return [
-    ...await sqliteFigures(days, 100_000),
+    ...await embeddedFigures(SQLITE, days, 100_000),
+    // PGlite on the days PostgreSQL gets: its ingest is the slow part of a full bench.
+    ...await embeddedFigures(PGLITE, o.quick ? 1 : 3, 100_000).catch((e) => [{
+      name: "inventory: PGlite",
+      perSecond: NaN,
+      notes: `failed: ${e instanceof Error ? e.message : e}`,
+    }]),
     ...await postgresFigures(o.quick ? 1 : 3, 100_000).catch((e) => [{
       name: "inventory: PostgreSQL",
       perSecond: NaN,

@@ -75,6 +75,29 @@ async function systemGetaddrinfo(name: string): Promise<string[]> {
   return answers.map((a) => a.address);
 }
 
+/** glibc's gai_strerror() texts for the codes Node gives getaddrinfo's failures. */
+const GAI_TEXT: Record<string, string> = {
+  ENOTFOUND: "Name or service not known", // EAI_NONAME (and EAI_NODATA, which Node folds in)
+  EAI_AGAIN: "Temporary failure in name resolution",
+  EAI_FAIL: "Non-recoverable failure in name resolution",
+  EAI_ADDRFAMILY: "Address family for hostname not supported",
+  EAI_MEMORY: "Memory allocation failure",
+};
+
+/**
+ * The first address getaddrinfo() gives `name` in `family`, as nmap's resolve() asks it. Throws
+ * an Error whose message is gai_strerror()'s, as nmap words it ("Name or service not known").
+ */
+export async function resolveFirst(name: string, family: 4 | 6): Promise<string> {
+  const { lookup } = await import("node:dns/promises");
+  try {
+    return canonical((await lookup(name, { family, verbatim: true })).address);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "";
+    throw new Error(GAI_TEXT[code] ?? (e instanceof Error ? e.message : String(e)));
+  }
+}
+
 /** Forward lookups: getaddrinfo(). Reverse: /etc/hosts, then the system's DNS servers. */
 export class SystemResolver implements Resolver {
   #hosts?: HostsEntry[];

@@ -109,6 +109,10 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
+  if (opts.show === "thc") {
+    stdout("!!Greets to Van Hauser, Plasmoid, Skyper and the rest of THC!!\n"); // as nmap, then exit 0
+    return 0;
+  }
   if (opts.show === "help" || opts.show === "version") {
     const help = await import("./help.ts");
     stdout(opts.show === "help" ? help.helpText() : help.versionText());

@@ -27,3 +27,12 @@ Deno.test("bare porthole: the usage text on stdout and nmap's exit status (255)"
   );
   assert.equal(bare.stderr, "");
 });
+
+Deno.test("--thc: nmap's greeting on stdout, exit 0, nothing else read", async () => {
+  const r = await runBare(["--thc", "--no-such-option"]);
+  assert.deepEqual(r, {
+    code: 0,
+    stdout: "!!Greets to Van Hauser, Plasmoid, Skyper and the rest of THC!!\n",
+    stderr: "",
+  });
+});

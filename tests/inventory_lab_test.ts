@@ -1,6 +1,6 @@
 /**
  * `--store` on real scans of the lab's scanme replica (root only): the stored scan equals the
- * scan's own -oX (ndiff's cost 0 between them), into SQLite and into a PostgreSQL server the
+ * scan's own -oX (ndiff's cost 0 between them, script output included), into SQLite and into a PostgreSQL server the
  * test starts; and a PostgreSQL that goes away mid-scan loses nothing: -oX is written, the
  * store write is retried, then the scan is kept in a file that `inventory import` stores.
  */
@@ -23,7 +23,19 @@ Deno.test(
         for (let i = 0; i < 2; i++) {
           ok(
             await lab.porthole(
-              ["-sS", "-p", PORTS, "--store", db, "-oX", `${dir}/s${i}.xml`, lab.target.v4],
+              [
+                "-sS",
+                "-p",
+                PORTS,
+                // Script output is part of what is stored (the diff compares it).
+                "--script",
+                "banner,http-title",
+                "--store",
+                db,
+                "-oX",
+                `${dir}/s${i}.xml`,
+                lab.target.v4,
+              ],
               { timeoutMs: 120_000 },
             ),
             "porthole --store",
@@ -37,7 +49,10 @@ Deno.test(
           const stored = await store.loadScan(scans[i]!.id);
           const xml = importScan(await Deno.readTextFile(`${dir}/s${i}.xml`));
           assertEquals(ndiffText(xml, { ...stored, scanner: xml.scanner }).cost, 0);
-          assertEquals(stored.hosts[0]!.ports.find((p) => p.port === 22)?.reason, "syn-ack");
+          const ssh = stored.hosts[0]!.ports.find((p) => p.port === 22);
+          assertEquals(ssh?.reason, "syn-ack");
+          assertEquals(ssh?.scripts?.map((x) => x.id), ["banner"]);
+          assert(ssh?.scripts?.[0]?.output.startsWith("SSH-2.0-"), "the banner is stored");
         }
         const ssh = await store.services({ port: 22 });
         assertEquals(ssh.map((r) => [r.address, r.firstSeen, r.lastSeen]), [

@@ -212,6 +212,32 @@ Deno.test("engine: a softmatch limits later probes to those that can name it, wh
   }
 });
 
+Deno.test("engine: --version-all keeps every probe after a softmatch, as nmap's intensity 9 does", async () => {
+  // The same server: at intensity 9 P1, which cannot name "soft", still goes, and its hard match
+  // of another service decides (nmap's nextProbe skips its softmatch filter at intensity 9).
+  const s = serveTcp({
+    greeting: "SOFT\r\n",
+    reply: (r) => (r.startsWith("P3") ? "P3 42" : r.startsWith("P1") ? "OTHER" : null),
+  });
+  try {
+    const host = loopbackHost([s.port]);
+    await detect(host, ["--version-all"], { db: ORDER_DB, graceMs: 100 });
+    assertEquals(svc(host, s.port).name, "other");
+    // --version-light (intensity 2): P3 (rarity 9) is not sent without a softmatch.
+    const quiet = serveTcp({ reply: (r) => (r.startsWith("P3") ? "P3 42" : null) });
+    try {
+      const h2 = loopbackHost([quiet.port]);
+      await detect(h2, ["--version-light"], { db: ORDER_DB, graceMs: 100 });
+      assert(!quiet.received.some((r) => r.startsWith("P3")), quiet.received.join("|"));
+      assert(quiet.received.some((r) => r.startsWith("P2")), "P2 (rarity 2) is sent");
+    } finally {
+      quiet.close();
+    }
+  } finally {
+    s.close();
+  }
+});
+
 Deno.test("engine: tcpwrapped only for a NULL connection closed silently within tcpwrappedms", async () => {
   const quick = serveTcp({ closeAfterMs: 0 });
   const silent = serveTcp({});
@@ -301,6 +327,26 @@ Deno.test("engine: ports in the Exclude directive are not probed", async () => {
     const got = svc(host, s.port);
     assertEquals([got.method, got.confidence, got.product], ["table", 3, undefined]);
     assertEquals(s.connections, 0);
+  } finally {
+    s.close();
+  }
+});
+
+Deno.test("engine: --allports probes the ports the Exclude directive names", async () => {
+  const db = parseProbeDb(`Exclude T:1-65535\nProbe TCP NULL q||\nmatch x m|^x| p/X/\n`, "ex");
+  const s = serveTcp({ greeting: "x" });
+  try {
+    const host = loopbackHost([s.port]);
+    const { log } = await detect(host, ["--allports", "-v"], { db });
+    const got = svc(host, s.port);
+    assertEquals([got.name, got.method, got.product], ["x", "probed", "X"]);
+    assert(s.connections > 0);
+    // nmap's note, between its "Initiating Service scan" and "Scanning 1 service" lines.
+    assertEquals(log.slice(0, 3).map((l) => l.replace(/ at .*| on .*/, "")), [
+      "Initiating Service scan",
+      "Overriding exclude ports option! Some undesirable ports may be version scanned!",
+      "Scanning 1 service",
+    ]);
   } finally {
     s.close();
   }

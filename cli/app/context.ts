@@ -34,6 +34,8 @@ export function engineConfig(opts: Options): EngineConfig {
     sendMode: opts.sendMode,
     randomizePorts: opts.randomizePorts,
     defeatIcmpRatelimit: opts.defeatIcmpRatelimit,
+    defeatRstRatelimit: opts.defeatRstRatelimit,
+    discoveryIgnoreRst: opts.discoveryIgnoreRst,
     get verbose() {
       return opts.verbose;
     },

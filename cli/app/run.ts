@@ -207,7 +207,8 @@ export async function runScan(
     for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
-        type: e.xmlType,
+        ...(e.xmlType === null ? { notInXml: true } : {}),
+        type: e.xmlType ?? k,
         protocol: e.protocol,
         services: compactPortList(portsOf[e.protocol]),
         numServices: portsOf[e.protocol].length,
@@ -234,6 +235,14 @@ export async function runScan(
   };
   for (const w of writers) await w.begin(run);
   trace("writers open");
+  if (opts.routeDst) {
+    // nmap prints these with printf once its start line is out: stdout only, no -o file.
+    const { routeDstText } = await import("./route_dst.ts");
+    io.stdout(await routeDstText(opts.routeDst, opts));
+  }
+  log.plain = (line) => {
+    for (const w of writers) w.plain?.(line);
+  };
 
   // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
   // files, then end by that signal (main.ts). A second signal quits at once.
@@ -438,6 +447,8 @@ export async function runScan(
         new Map(partials.map((p) => [p.address, p.ports])),
       );
     };
+    // nmap rebuilds script.db when NSE opens, before the prerules.
+    if (opts.scriptUpdateDb) await updateScriptDatabase(opts, log);
     // NSE: loaded once; prerules run before any host is scanned, postrules after the last.
     if (opts.scripts && !opts.discovery.pingOnly && !opts.listScan) {
       ctx.scripts = await loadScriptRunner(opts, ctx.raw !== undefined, log);
@@ -575,6 +586,23 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** --script-updatedb: script.db rebuilt in the first data directory with a scripts/ folder. */
+async function updateScriptDatabase(opts: Options, log: RunLog): Promise<void> {
+  const { dataDirs } = await import("../data_files.ts");
+  const m = await import("../scripts/update_db.ts");
+  const dirs = dataDirs(opts.datadir);
+  const scriptsDir = m.scriptsDirIn(dirs);
+  if (scriptsDir === undefined) {
+    fatal("Could not locate the scripts directory for --script-updatedb");
+  }
+  try {
+    await m.updateScriptDb(scriptsDir, dirs, log.info);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("Could not save")) fatal(e.message);
     throw e;
   }
 }

@@ -232,6 +232,7 @@ async function rawPing(
   // --ttl, --data*, --badsum, -g and -D shape pings as they shape port scan probes (nmap's).
   const shaping = ctx.opts.shaping ?? {};
   const fixedPort = shaping.sourcePort;
+  const ignoreRst = ctx.opts.discoveryIgnoreRst === true;
   const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
     a !== null && (a.includes(":") ? 6 : 4) === route.family
   );
@@ -467,6 +468,8 @@ async function rawPing(
         up(h, match.p, match.tryNo, at, icmpReason(fam, type, rec.icmpCode(i)), rec.ttl(i));
       } else if (k === Kind.TCP || k === Kind.SCTP) {
         // SYN, ACK and SCTP INIT pings: the port scan's probe modules validate the replies.
+        // --discovery-ignore-rst: a RST is dropped unread, as nmap's get_ping_pcap_result does.
+        if (ignoreRst && k === Kind.TCP && rec.tcpFlags(i) & TcpFlag.RST) continue;
         const h = hostOf(rec, i);
         if (h === undefined) continue;
         const port = rec.srcPort(i);
@@ -586,6 +589,8 @@ async function connectPing(
       for (const f of conns.drain()) {
         const v = connectVerdict(f.error);
         if (!v || v.state === "filtered") continue;
+        // --discovery-ignore-rst: a refused connect (the target's RST) does not prove it up.
+        if (v.state === "closed" && ctx.opts.discoveryIgnoreRst) continue;
         if (sched.answer(f.h, f.p, f.tryNo, f.at)) {
           hosts[f.h]!.up = true;
           hosts[f.h]!.statusReason = v.reason;

@@ -46,6 +46,8 @@ export interface TimingOptions {
   maxParallelism: number; // 0 = auto
   minHostgroup: number; // 0 = auto
   maxHostgroup: number; // 0 = auto
+  /** --nogcc: no congestion window or pace over the whole group, only --max-parallelism. */
+  noGroupCongestion?: boolean;
 }
 
 /** One -D entry: the scanner itself, n random IPv4 addresses, or an address (or name). */
@@ -86,6 +88,10 @@ export interface EngineConfig {
   randomizePorts: boolean;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** TCP: a reply proving a port closed never slows the scan (nmap's --defeat-rst-ratelimit). */
+  defeatRstRatelimit?: boolean;
+  /** Host discovery: a TCP RST does not prove a host up (--discovery-ignore-rst). */
+  discoveryIgnoreRst?: boolean;
   /** -v and -d counts. */
   verbose: number;
   debug: number;

@@ -20,6 +20,8 @@ import type { ScanHost } from "./host.ts";
 export interface RunLog {
   info(line: string): void;
   warn(line: string): void;
+  /** nmap's LOG_PLAIN: the normal output (screen and -oN); absent, `info` serves. */
+  plain?(line: string): void;
 }
 
 /** The raw side, present when raw packets are available. */
@@ -63,8 +65,6 @@ export class SessionPool {
   trace?: FrameTracer;
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
-  /** Sessions opened for a caller's own capture (open()). */
-  readonly #own: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
   constructor(
     readonly core: PacketCore,
@@ -104,14 +104,23 @@ export class SessionPool {
   }
 
   /**
-   * A session with a capture filter of its own (traceroute's), whose frames --packet-trace shows
-   * and the run's "Raw packets sent" line counts as the pool's own, as nmap counts every probe
-   * it sends. Its caller closes it.
+   * A session with a capture of its own (a filter narrower than the pool's): closed by
+   * {@link closeAll} and counted in {@link totals} like the pool's own.
+   */
+  adopt(session: RawSession<ParsedRecords>): void {
+    this.#sessions.set(`adopted/${this.#adopted++}`, session);
+  }
+  #adopted = 0;
+
+  /**
+   * Opens and adopts a session with a capture filter of its own (traceroute's): --packet-trace
+   * shows its frames and the run's "Raw packets sent" line counts them, as nmap counts every
+   * probe it sends. Its caller may close it early.
    */
   open(o: Omit<RawSessionOptions<ParsedRecords>, "core">): RawSession<ParsedRecords> {
     const s = RawSession.open({ ...o, core: this.core });
     s.trace = (direction, frame, linkType) => this.trace?.(direction, frame, linkType);
-    this.#own.push(s);
+    this.adopt(s);
     return s;
   }
 
@@ -123,7 +132,7 @@ export class SessionPool {
   /** Totals over every session opened in this run (closed ones included). */
   totals(): { sent: number; sentBytes: number; received: number; receivedBytes: number } {
     const t = { sent: 0, sentBytes: 0, received: 0, receivedBytes: 0 };
-    for (const s of [...this.#sessions.values(), ...this.#closed, ...this.#own]) {
+    for (const s of [...this.#sessions.values(), ...this.#closed]) {
       t.sent += s.stats.framesSent;
       t.sentBytes += s.stats.bytesSent;
       t.received += s.stats.framesReceived;

@@ -313,6 +313,15 @@ export class Scheduler {
   replyAt = 0;
 
   /**
+   * Set before {@link answer} when the reply says nothing of congestion: nmap's
+   * --defeat-rst-ratelimit takes a closed port's RST that way, since a host that rate-limits
+   * its RSTs drops them whatever our pace. Its answer to a retransmission is then no drop, no
+   * growth, and no reason to allow more tries (nmap's adjust_timing = false, which also leaves
+   * max_successful_tryno alone): closed ports whose RSTs were all dropped end up "filtered".
+   */
+  quietReply = false;
+
+  /**
    * A reply attributed to try `tryNo` of probe (h, p) arrived at `now`
    * (default: {@link replyAt}).
    * Returns true when it is the first answer (the caller records the port
@@ -357,9 +366,11 @@ export class Scheduler {
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
     this.#persistMs = 0;
-    t.retry.onReply(tryNo);
-    if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
-    this.window.grow(this.stats.sent, this.stats.answered);
+    if (tryNo === 0 || !this.quietReply) {
+      t.retry.onReply(tryNo);
+      if (tryNo > 0) this.window.onDrop(sentAt, now ?? this.replyAt, this.#inFlight);
+      this.window.grow(this.stats.sent, this.stats.answered);
+    }
     this.window.answered(now ?? this.replyAt);
     if (this.#firstFinishes) this.#finish(h, false);
     else if (--this.#remaining[h]! === 0) this.#finish(h, false);

@@ -405,3 +405,35 @@ Deno.test("scheduler: behind a firewall passing 150 probes/s, every port still a
   assertEquals(silent, []);
   assertEquals(s.stats.answered, P);
 });
+
+/** A path that loses every first try: only retransmissions are answered. */
+class FirstTryLost extends FakeNet {
+  constructor(sched: () => Scheduler, readonly quiet: boolean) {
+    super(sched, () => true);
+  }
+  override emit(h: number, p: number, t: number): boolean {
+    if (t === 0) {
+      this.sends++;
+      return true; // sent, and lost
+    }
+    return super.emit(h, p, t);
+  }
+  override poll(): void {
+    this.sched().quietReply = this.quiet; // every answer is a closed port's RST
+    super.poll();
+  }
+}
+
+Deno.test("scheduler: a quiet reply (--defeat-rst-ratelimit's RST) to a retransmission is no drop, no more tries", async () => {
+  const drops = async (quiet: boolean) => {
+    const s = new Scheduler({ hosts: 1, perHost: 100, plan: plan(), randomize: false });
+    await s.run(new FirstTryLost(() => s, quiet), { silent() {}, hostDone() {} });
+    for (let p = 0; p < 100; p++) assertEquals(s.triesSent(0, p), 2);
+    return [s.window.drops, s.timings[0]!.retry.maxSuccessfulTry];
+  };
+  // No drop, and no more tries allowed (nmap's max_successful_tryno stays).
+  assertEquals(await drops(true), [0, -1]);
+  const [dropped, maxTry] = await drops(false);
+  assert(dropped! > 0, "answers to retransmissions count as drops otherwise");
+  assertEquals(maxTry, 1);
+});

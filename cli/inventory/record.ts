@@ -10,12 +10,19 @@
  * @module
  */
 
-import type { HostResult, OutputWriter, PortResult, RunInfo, RunSummary } from "../model/mod.ts";
+import type {
+  HostResult,
+  OutputWriter,
+  PortResult,
+  RunInfo,
+  RunSummary,
+  ScriptOutput,
+} from "../model/mod.ts";
 import { foldPorts } from "../output/extraports.ts";
 import { withReportedService } from "../output/table_service.ts";
 import type { ServicesDb } from "../services_db.ts";
 import { inventoryJson } from "./import.ts";
-import type { InvHost, InvPort, InvScan } from "./scan.ts";
+import type { InvHost, InvPort, InvScan, InvScript } from "./scan.ts";
 import { openStore, StoreError } from "./store.ts";
 
 /** Opens and closes the store once, so a bad path or URL stops the scan before it starts.
@@ -53,7 +60,13 @@ function invPort(p: PortResult): InvPort {
       conf: s.confidence,
       cpe: s.cpe,
     },
+    scripts: invScripts(p.scripts),
   };
+}
+
+/** Script output as the store keeps it: what nmap's XML `output` attribute says. */
+function invScripts(scripts: ScriptOutput[] | undefined): InvScript[] | undefined {
+  return scripts?.length ? scripts.map((x) => ({ id: x.id, output: x.output })) : undefined;
 }
 
 /** A finished host as the store keeps it. */
@@ -83,6 +96,7 @@ export function invHost(h: HostResult, servicesDb?: ServicesDb): InvHost {
     os: h.os?.matches.length
       ? h.os.matches.map((m) => ({ name: m.name, accuracy: m.accuracy }))
       : undefined,
+    scripts: invScripts(h.hostScripts),
   };
 }
 

@@ -706,6 +706,20 @@ async function openPostgres(url: string): Promise<Db> {
     await client.end().catch(() => {});
     fail(e);
   }
+  return postgresDb(client, fail, () => client.end().catch(() => {}));
+}
+
+/** A client speaking PostgreSQL's SQL: pg's Client, or an embedded PostgreSQL (PGlite). */
+export interface PostgresClient {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+/** The store's statements over a PostgreSQL client; `fail` words its errors. */
+function postgresDb(
+  client: PostgresClient,
+  fail: (e: unknown) => never,
+  close: () => Promise<void>,
+): Db {
   const numbered = (sql: string) => {
     let i = 0;
     return sql.replace(/\?/g, () => `$${++i}`);
@@ -758,6 +772,23 @@ async function openPostgres(url: string): Promise<Db> {
         depth--;
       }
     },
-    close: () => client.end().catch(() => {}),
+    close,
   } as Db;
+}
+
+/**
+ * A store over an open PostgreSQL-compatible client (an embedded PostgreSQL such as PGlite, for
+ * the bench's comparison of embedded stores); migrated like any other.
+ */
+export async function openStoreOver(
+  client: PostgresClient,
+  where: string,
+  close: () => Promise<void>,
+): Promise<Store> {
+  const fail = (e: unknown): never => {
+    throw new StoreError(`store ${where}: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  const store = new Store(postgresDb(client, fail, close), where);
+  await store.migrate();
+  return store;
 }

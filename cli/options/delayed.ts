@@ -78,6 +78,7 @@ export function applyDelayedOptions(s: ParseState): void {
     // The explicit values (0 = auto); `t`'s are nmap's defaults, for the handlers' checks.
     minHostgroup: o.timing.minHostgroup,
     maxHostgroup: o.timing.maxHostgroup,
+    ...(o.timing.noGroupCongestion ? { noGroupCongestion: true } : {}),
   };
   o.targets = s.operands;
   if (s.excludeSpec !== undefined) {

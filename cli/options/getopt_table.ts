@@ -161,18 +161,8 @@ export const SHORT: Record<string, ArgKind> = {
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
 export const UNSUPPORTED_LONG: Record<string, string> = {
-  "release-memory": "--release-memory",
-  nogcc: "--nogcc",
-  "defeat-rst-ratelimit": "--defeat-rst-ratelimit",
-  sI: "-sI (idle scan)",
-  "nsock-engine": "--nsock-engine",
   proxies: "--proxies",
   proxy: "--proxies",
-  "discovery-ignore-rst": "--discovery-ignore-rst",
-  allports: "--allports",
-  "deprecated-xml-osclass": "--deprecated-xml-osclass",
-  "script-updatedb": "--script-updatedb (NSE)",
   "ip-options": "--ip-options",
   adler32: "--adler32",
-  "route-dst": "--route-dst",
 };

@@ -6,7 +6,7 @@
  */
 
 import { fatal } from "../errors.ts";
-import { type OptionFamily, type OptionHandler, type OptionTable, unsupported } from "./state.ts";
+import type { OptionFamily, OptionHandler, OptionTable } from "./state.ts";
 
 /** -4 / -6: one family per scan. */
 function family(af: 4 | 6): OptionHandler {
@@ -21,8 +21,14 @@ const shardArg: OptionHandler = (s, arg, opt) => {
   s.shardArgs[opt.name as "shards" | "shard" | "seed"] = arg;
 };
 
-/** -V / -h: print the text and exit, reading nothing further (as nmap exits there). */
-function show(text: "help" | "version"): OptionHandler {
+/**
+ * --nsock-engine: the engines nmap 7.93 on Linux was built with ("Available nsock engines" in
+ * `nmap --version`); nmap refuses any other name. Porthole's I/O is Deno's whatever the name.
+ */
+export const NSOCK_ENGINES: readonly string[] = ["epoll", "poll", "select"];
+
+/** -V / -h / --thc: print the text and exit, reading nothing further (as nmap exits there). */
+function show(text: "help" | "version" | "thc"): OptionHandler {
   return (s) => {
     s.o.show = text;
     return "stop";
@@ -66,7 +72,15 @@ const options: OptionTable = {
     s.warnings.push("WARNING: identscan (-I) no longer supported.  Ignoring -I");
   },
   q: () => {}, // nmap accepts -q and ignores it
-  thc: () => unsupported("--thc"),
+  "release-memory": () => {}, // nmap: a no-op, "We always release memory now" (so does Deno's GC)
+  thc: show("thc"), // nmap prints its greeting and exits
+  "nsock-engine": (s, name) => {
+    if (!NSOCK_ENGINES.includes(name)) fatal(`Unknown or non-available engine: ${name}`);
+    s.o.nsockEngine = name;
+  },
+  "route-dst": (s, target) => {
+    (s.o.routeDst ??= []).push(target);
+  },
 };
 
 /** Miscellaneous. */

@@ -24,6 +24,9 @@ const options: OptionTable = {
   "script-help": (s, rules) => {
     scriptOptions(s).help = rules;
   },
+  "script-updatedb": (s) => {
+    s.o.scriptUpdateDb = true; // nmap: the database is rebuilt before any scan (run.ts)
+  },
   "script-timeout": (s, arg) => {
     const ms = timeArgMs(arg);
     if (ms <= 0) fatal("Bogus --script-timeout argument specified");

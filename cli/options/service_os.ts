@@ -19,6 +19,12 @@ const options: OptionTable = {
   "version-light": (s) => {
     s.o.versionIntensity = 2;
   },
+  allports: (s) => {
+    s.o.allports = true;
+  },
+  "deprecated-xml-osclass": (s) => {
+    s.o.deprecatedXmlOsclass = true;
+  },
   "version-all": (s) => {
     s.o.versionIntensity = 9;
   },

@@ -156,6 +156,9 @@ const options: OptionTable = {
   traceroute: (s) => {
     s.o.traceroute = true;
   },
+  "discovery-ignore-rst": (s) => {
+    s.o.discoveryIgnoreRst = true;
+  },
   "disable-arp-ping": (s) => {
     s.o.discovery.disableArp = true;
   },

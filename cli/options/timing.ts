@@ -141,6 +141,12 @@ const options: OptionTable = {
   "defeat-icmp-ratelimit": (s) => {
     s.o.defeatIcmpRatelimit = true;
   },
+  "defeat-rst-ratelimit": (s) => {
+    s.o.defeatRstRatelimit = true;
+  },
+  nogcc: (s) => {
+    s.o.timing.noGroupCongestion = true; // kept by the delayed options' timing copy
+  },
 };
 
 /** Timing and performance. */

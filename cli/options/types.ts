@@ -20,7 +20,8 @@ export type ScanKind =
   | "window" // -sW
   | "maimon" // -sM
   | "udp" // -sU
-  | "sctpinit"; // -sY
+  | "sctpinit" // -sY
+  | "idle"; // -sI
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -66,6 +67,8 @@ export interface Options {
   scans: ScanKind[];
   /** --scanflags, as a TCP flag byte, when given. */
   scanFlags?: number;
+  /** -sI ZOMBIE[:PROBEPORT]: the idle scan's zombie, as given. */
+  idleZombie?: string;
   /** -g, --ttl, --badsum, --data*: how raw probes are shaped (nmap's raw_scan_options). */
   shaping?: ProbeShaping;
   /** Ports to scan, resolved from -p/-F/--top-ports/--port-ratio/--exclude-ports
@@ -121,8 +124,21 @@ export interface Options {
   libpcap?: string;
   /** --shards N --shard I --seed S: scan only shard I of N (cli/engine/shard.ts). */
   shard?: ShardSpec;
-  /** -h/--help or -V/--version: print helpText()/versionText() and exit 0; nothing else is set. */
-  show?: "help" | "version";
+  /** -h/--help, -V/--version or --thc: print helpText()/versionText()/THC_GREETING and exit 0;
+   * nothing else is set. */
+  show?: "help" | "version" | "thc";
+  /** --nsock-engine NAME: one of nmap's engine names (NSOCK_ENGINES); Porthole's I/O is Deno's. */
+  nsockEngine?: string;
+  /** --route-dst TARGET…: print the route to each before the scan (cli/app/route_dst.ts). */
+  routeDst?: string[];
+  /** --discovery-ignore-rst: a TCP RST does not prove a host up during host discovery. */
+  discoveryIgnoreRst?: boolean;
+  /** --allports: -sV probes the ports its probe file's Exclude directive names too. */
+  allports?: boolean;
+  /** --deprecated-xml-osclass: XML osclass elements beside the osmatch ones, as before nmap 6. */
+  deprecatedXmlOsclass?: boolean;
+  /** --script-updatedb: rebuild the scripts' script.db (cli/scripts/update_db.ts). */
+  scriptUpdateDb?: boolean;
   /** Non-fatal messages for stderr (nmap's warnings), in order. */
   warnings?: string[];
   /** -A given: versionDetection and osDetection are set; OS detection is skipped, not refused,
@@ -135,7 +151,8 @@ export interface Options {
   traceroute?: boolean;
   /** --exclude-ports expression (already applied to `ports`). */
   excludePorts?: string;
-  /** Set by --open, as nmap does: no time spent telling closed from filtered. */
+  /** --defeat-rst-ratelimit (and --open, as nmap does): a closed port's late RST is no sign of
+   * congestion, so no time is spent telling closed from filtered. */
   defeatRstRatelimit?: boolean;
   /** -sL: list the targets (with reverse DNS unless -n), send nothing to them. */
   listScan?: boolean;

@@ -7,6 +7,7 @@
  */
 
 import type { PortResult, PortState, Protocol } from "../model/mod.ts";
+import { comparePorts } from "../model/port_order.ts";
 
 /** Verbosity knobs that widen what nmap lists. */
 export interface FoldOptions {
@@ -51,12 +52,8 @@ const STATE_NUMBER: Record<PortState, number> = {
   "closed|filtered": 8,
 };
 
-const PROTOCOL_ORDER: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2 };
-
-/** nmap's port iteration order: TCP, then UDP, then SCTP, each by port number. */
-export function comparePorts(a: PortResult, b: PortResult): number {
-  return PROTOCOL_ORDER[a.protocol] - PROTOCOL_ORDER[b.protocol] || a.port - b.port;
-}
+/** nmap's port iteration order (see cli/model/port_order.ts). */
+export { comparePorts };
 
 /** Whether nmap would fold `state` holding `count` ports (isIgnoredState). */
 export function isIgnoredState(state: PortState, count: number, opts: FoldOptions): boolean {

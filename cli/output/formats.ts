@@ -46,6 +46,7 @@ export const OUTPUT_FORMATS = {
     new XmlWriter(sink, {
       stylesheet: c.stylesheet(),
       openOnly: c.options.openOnly,
+      deprecatedXmlOsclass: c.options.deprecatedXmlOsclass,
       continueDocument: c.continueXml,
       servicesDb: c.servicesDb,
     })),

@@ -24,7 +24,8 @@ import type {
 import type { Options } from "../options/types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { PORTHOLE_HOME, PORTHOLE_NAME } from "../model/product.ts";
-import { comparePorts, foldPorts, hasOpenPorts } from "./extraports.ts";
+import { serviceInfoLine } from "../model/service_info.ts";
+import { foldPorts, hasOpenPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { epochSeconds } from "./_util.ts";
 import {
@@ -63,6 +64,7 @@ export type NormalOptions =
     | "defeatIcmpRatelimit"
     | "defeatRstRatelimit"
     | "listScan"
+    | "scriptUpdateDb"
     | "dnsMode"
   >
   & Partial<Pick<Options, "timing">>;
@@ -175,6 +177,10 @@ export class NormalWriter implements OutputWriter {
       );
     }
     if (this.#o.debug > 0 && this.#o.timing) this.#w(timingReport(this.#o.timing));
+  }
+
+  plain(line: string): void {
+    this.#w(`${escapeTerminal(line)}\n`);
   }
 
   host(h: HostResult): void {
@@ -384,35 +390,8 @@ export class NormalWriter implements OutputWriter {
 
   /** printserviceinfooutput(): Host/OS/Device/CPE summary from open ports' service info. */
   #serviceInfo(h: HostResult): void {
-    const MAX = 5; // nmap's MAX_SERVICE_INFO_FIELDS
-    const hosts: string[] = [], oses: string[] = [], devices: string[] = [], cpes: string[] = [];
-    const addTo = (list: string[], v: string, same: (a: string, b: string) => boolean) => {
-      if (list.length < MAX && !list.some((x) => same(x, v))) list.push(v);
-    };
-    const ci = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-    const cs = (a: string, b: string) => a === b;
-    const open = h.ports.filter((p) => p.state === "open").sort(comparePorts);
-    for (const p of open) {
-      const s = p.service;
-      if (!s) continue;
-      if (s.hostname && !ci(h.ptrHostname ?? "", s.hostname)) addTo(hosts, s.hostname, ci);
-      if (s.osType) addTo(oses, s.osType, cs);
-      if (s.deviceType) addTo(devices, s.deviceType, cs);
-      for (const c of s.cpe ?? []) {
-        // Application CPEs ("cpe:/a:…") belong to one port; only h and o describe the host.
-        if (c.startsWith("cpe:/a")) continue;
-        addTo(cpes, c, cs);
-      }
-    }
-    if (!hosts.length && !oses.length && !devices.length && !cpes.length) return;
-    const parts: string[] = [];
-    if (hosts.length) parts.push(`Host${hosts.length === 1 ? "" : "s"}: ${hosts.join(", ")}`);
-    if (oses.length) parts.push(`OS${oses.length === 1 ? "" : "s"}: ${oses.join(", ")}`);
-    if (devices.length) {
-      parts.push(`Device${devices.length === 1 ? "" : "s"}: ${devices.join(", ")}`);
-    }
-    if (cpes.length) parts.push(`CPE: ${cpes.join(", ")}`);
-    this.#w(`Service Info: ${cleanCell(parts.join("; "))}\n`);
+    const line = serviceInfoLine(h);
+    if (line) this.#w(`${cleanCell(line)}\n`);
   }
 
   /** nmap's printscriptresults(): "Pre-scan script results:" / "Post-scan script results:". */
@@ -434,7 +413,7 @@ export class NormalWriter implements OutputWriter {
     for (const line of dataFilesLines(summary.dataFiles ?? {}, o.verbose, o.debug)) {
       this.#w(line + "\n");
     }
-    if (total === 0 && !summary.interrupted) {
+    if (total === 0 && !summary.interrupted && !o.scriptUpdateDb) {
       this.#stderr?.("WARNING: No targets were specified, so 0 hosts scanned.\n");
     }
     if (total === 1 && up === 0 && !o.discovery.skip && !o.listScan) {

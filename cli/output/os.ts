@@ -27,6 +27,8 @@ export interface OsReportOptions {
   osscanGuess?: boolean;
   verbose: number;
   debug: number;
+  /** --deprecated-xml-osclass: XML osclass elements before the osmatch ones, as nmap 5 wrote. */
+  deprecatedXmlOsclass?: boolean;
 }
 
 /** nmap's MAX_OS_CLASSMEMBERS. */
@@ -210,11 +212,11 @@ function xmlOsClass(k: OsMatch["classes"][number], accuracy: number): string {
   return s + ">" + k.cpe.map((c) => `<cpe>${escapeXml(c)}</cpe>`).join("") + "</osclass>\n";
 }
 
-function xmlOsMatch(m: OsMatch): string {
+function xmlOsMatch(m: OsMatch, bare = false): string {
   const head = `<osmatch name="${escapeXml(m.name)}" accuracy="${
     Math.trunc(m.accuracy * 100)
   }" line="${m.line}"`;
-  if (!m.classes.length) return head + "/>\n";
+  if (!m.classes.length || bare) return head + "/>\n";
   return head + ">\n" + m.classes.map((c) => xmlOsClass(c, m.accuracy)).join("") +
     "</osmatch>\n";
 }
@@ -236,9 +238,17 @@ export function osXml(host: HostResult, opts?: OsReportOptions, now = Date.now()
   s += used("open", "tcp", os.portsUsed.openTcp);
   s += used("closed", "tcp", os.portsUsed.closedTcp);
   s += used("closed", "udp", os.portsUsed.closedUdp);
+  const oldStyle = o.deprecatedXmlOsclass === true;
+  if (oldStyle) {
+    // nmap's printosclassificationoutput: every class of the classification, before the matches.
+    const c = classify({ outcome: os.outcome, matches: os.matches, perfect: os.perfect });
+    if (c.outcome === "success") {
+      for (const { osClass, accuracy } of c.classes) s += xmlOsClass(osClass, accuracy);
+    }
+  }
   if (os.outcome === "success" && (os.perfect <= 8 || o.debug)) {
     const list = os.perfect > 0 ? os.matches.slice(0, os.perfect) : guesses(os);
-    for (const m of list) s += xmlOsMatch(m);
+    for (const m of list) s += xmlOsMatch(m, oldStyle);
   }
   const fp = fingerprintChoice(os, o);
   if (fp) {

@@ -283,3 +283,30 @@ Deno.test("osLines: perfect matches, -v lines, too many, unfit and unreliable", 
   assertEquals(none[2], "TCP/IP fingerprint:");
   assertEquals(osLines({ ...labHost(), os: undefined }, { verbose: 1, debug: 0 }), []);
 });
+
+Deno.test({
+  name: "osXml --deprecated-xml-osclass: each distinct class once, before empty osmatch elements",
+  ignore: !TZ_OK,
+  fn: () => {
+    const got = osXml(labHost(), { verbose: 0, debug: 0, deprecatedXmlOsclass: true }, TM);
+    // nmap's output.cc: printosclassificationoutput writes the classification's classes (the
+    // first of each type/vendor/family/generation, with that match's accuracy), then
+    // write_xml_osmatch closes each osmatch at once.
+    const lines = NMAP_XML.split("\n");
+    const classKey = (l: string) => l.replace(/ accuracy="\d+".*/, "");
+    const seen = new Set<string>();
+    const classes = lines.filter((l) =>
+      l.startsWith("<osclass") && !seen.has(classKey(l)) && seen.add(classKey(l))
+    );
+    const matches = lines.filter((l) => l.startsWith("<osmatch")).map((l) => l.replace(/>$/, "/>"));
+    const firstMatch = lines.findIndex((l) => l.startsWith("<osmatch"));
+    const afterMatches = lines.findIndex((l) => l.startsWith("<osfingerprint"));
+    const want = [
+      ...lines.slice(0, firstMatch),
+      ...classes,
+      ...matches,
+      ...lines.slice(afterMatches),
+    ].join("\n");
+    assertEquals(got, want);
+  },
+});

@@ -103,6 +103,8 @@ export interface XmlWriterOptions {
   stylesheet: string | null;
   /** --open. */
   openOnly: boolean;
+  /** --deprecated-xml-osclass: osclass elements beside the osmatch ones, not inside them. */
+  deprecatedXmlOsclass?: boolean;
   /** Continue a document left open by an interrupted run (--resume): write no
    * prolog or <nmaprun> start tag, only hosts and the closing runstats. */
   continueDocument?: boolean;
@@ -139,6 +141,7 @@ export class XmlWriter implements OutputWriter {
       ])
     }>\n`;
     for (const si of run.scanInfo) {
+      if (si.notInXml) continue;
       s += `<scaninfo${
         attrs([
           ["type", si.type],
@@ -218,7 +221,11 @@ export class XmlWriter implements OutputWriter {
         ])
       }>` + hostHeader(host) +
         ports(host.ports, run, this.opts.openOnly, this.opts.servicesDb ?? defaultServicesDb()) +
-        osXml(host, { verbose: run.verbose, debug: run.debugging }) +
+        osXml(host, {
+          verbose: run.verbose,
+          debug: run.debugging,
+          deprecatedXmlOsclass: this.opts.deprecatedXmlOsclass,
+        }) +
         (host.hostScripts?.length
           ? `<hostscript>${host.hostScripts.map(scriptXml).join("")}</hostscript>`
           : "") +

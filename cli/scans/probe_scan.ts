@@ -82,6 +82,8 @@ export async function probeScan(
   const H = hosts.length;
   // -g: every probe leaves from one port, so the try number rides in the tag (as nmap's does).
   const fixedPort = ctx.opts.shaping?.sourcePort;
+  // --defeat-rst-ratelimit: a closed port's late RST is not taken for congestion (Scheduler).
+  const defeatRst = ctx.opts.defeatRstRatelimit === true;
 
   // Reply → host: numeric keys for IPv4 (no string per reply), bytes-as-text for IPv6.
   const byV4 = new Map<number, number>();
@@ -230,6 +232,7 @@ export async function probeScan(
         if (tryNo < 0) continue;
         const v = module.classify(rec, i);
         if (!v) continue;
+        sched.quietReply = defeatRst && v.state === "closed";
         if (sched.answer(h, p, tryNo)) {
           table.set(h, p, v, rec.ttl(i));
           if (learnMac[h] && !host.mac) {
@@ -263,6 +266,7 @@ export async function probeScan(
         if (tryNo < 0) continue;
         const v = module.classifyIcmp(fam, rec.icmpType(i), rec.icmpCode(i), fromTarget);
         if (!v) continue;
+        sched.quietReply = defeatRst && v.state === "closed";
         if (sched.answer(h, p, tryNo)) {
           const from = fromTarget ? undefined : formatSource(rec, i, fam);
           table.set(h, p, v, rec.ttl(i), from);

@@ -37,6 +37,8 @@ export interface CongestionOptions {
   max: number;
   /** Slow-start threshold at start (nmap: 75). */
   ssthresh: number;
+  /** --nogcc: no group congestion control: `max` probes in flight, unpaced, whatever is lost. */
+  off?: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ export class CongestionWindow {
 
   /** How many more probes may go out with `inFlight` outstanding. */
   room(inFlight: number): number {
-    return Math.max(0, Math.floor(this.cwnd) - inFlight);
+    return Math.max(0, Math.floor(this.opts.off ? this.opts.max : this.cwnd) - inFlight);
   }
 
   /**
@@ -124,14 +126,14 @@ export class CongestionWindow {
   /** How many probes the pace allows right now (Infinity when unpaced). */
   allowance(now: number): number {
     this.#endEpochIfLate(now);
-    if (this.pace === Infinity) return Infinity;
+    if (this.pace === Infinity || this.opts.off) return Infinity;
     this.#refill(now);
     return Math.floor(this.#tokens);
   }
 
   /** ms until the pace allows the next probe (0 = now). */
   waitMs(now: number): number {
-    if (this.pace === Infinity) return 0;
+    if (this.pace === Infinity || this.opts.off) return 0;
     this.#refill(now);
     return this.#tokens >= 1 ? 0 : ((1 - this.#tokens) * 1000) / this.pace;
   }

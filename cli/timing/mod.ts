@@ -76,6 +76,7 @@ export function timingPlan(t: TimingOptions, argv: readonly string[] = []): Timi
       // nmap starts ssthresh at 75; Porthole slow-starts up to the ceiling
       // until the first loss, which is what a LAN scan needs to be fast.
       ssthresh: max,
+      ...(t.noGroupCongestion ? { off: true } : {}),
     },
     retry: { maxRetries: t.maxRetries, explicit: explicitRetries },
     minRate: t.minRate,

@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator, timingPlan } from "./mod.ts";
 import type { TimingOptions } from "../options/types.ts";
+import { parseOptions } from "../options/mod.ts";
 
 const limits = { initialRttTimeoutMs: 1000, minRttTimeoutMs: 100, maxRttTimeoutMs: 10000 };
 
@@ -65,6 +66,21 @@ Deno.test("congestion: slow start, avoidance, drop once per flight", () => {
   for (let i = 0; i < 20; i++) w.onDrop(100 + i, 100 + i, 1);
   assertEquals(w.cwnd, 1); // floor
   assertEquals(w.room(5), 0);
+});
+
+Deno.test("congestion --nogcc: the ceiling is in flight whatever is lost, and nothing paces", () => {
+  const opts = (nogcc: string[]) =>
+    parseOptions([...nogcc, "--max-parallelism", "300", "h"], { skipFileChecks: true }).timing;
+  const w = new CongestionWindow(timingPlan(opts(["--nogcc"])).congestion);
+  assertEquals(w.room(0), 300);
+  for (let i = 0; i < 20; i++) w.onDrop(100 + i, 100 + i, 1);
+  assertEquals(w.room(40), 260);
+  w.pace = 5; // as a cut would set it
+  assertEquals([w.allowance(1000), w.waitMs(1000)], [Infinity, 0]);
+  // Without --nogcc the same losses close the window down to its floor.
+  const gcc = new CongestionWindow(timingPlan(opts([])).congestion);
+  for (let i = 0; i < 20; i++) gcc.onDrop(100 + i, 100 + i, 1);
+  assert(gcc.room(40) === 0);
 });
 
 Deno.test("congestion: cc_scale credits a mostly silent host, capped at 50", () => {

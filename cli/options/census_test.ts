@@ -1,0 +1,147 @@
+/**
+ * The census of nmap's options (issue 20): every option of nmap 7.93 — its long option table, its
+ * getopt letters, and the letters of -s and -P, recorded in tests/data/nmap_7.93_options.txt — is
+ * read by Porthole, and the ones Porthole refuses are exactly those README.md lists, each with
+ * its reason. The README is the one list: implementing a refused option makes this test fail
+ * until its README line goes, and refusing one needs a README line saying why.
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { UsageError } from "../errors.ts";
+import { haveTool } from "../../tests/_oracle.ts";
+import { type ArgKind, NMAP_LONG, SHORT } from "./getopt_table.ts";
+import { readCommandLine } from "./parse.ts";
+
+type Entry = { kind: "long" | "short" | "s" | "P"; name: string; arg?: ArgKind };
+
+const RECORDED = new URL("../../tests/data/nmap_7.93_options.txt", import.meta.url);
+const README = new URL("../../README.md", import.meta.url);
+const NMAP_MAN = "/usr/share/man/man1/nmap.1.gz";
+const NMAP_BIN = "/usr/bin/nmap";
+
+/** nmap 7.93's options, as recorded from its nmap.cc. */
+function recordedOptions(): Entry[] {
+  const out: Entry[] = [];
+  for (const line of Deno.readTextFileSync(RECORDED).split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const [kind, name, arg] = line.split(" ") as [Entry["kind"], string, string | undefined];
+    const getopt = { no: "none", required: "required", optional: "optional" } as const;
+    out.push({ kind, name, arg: arg ? getopt[arg as keyof typeof getopt] : undefined });
+  }
+  return out;
+}
+
+/** How an nmap user writes the option: `--max-retries`, `-iL` (two letters, one dash), `-sV`. */
+function spelling(e: Entry): string {
+  if (e.kind === "long") return e.name.length === 2 ? `-${e.name}` : `--${e.name}`;
+  if (e.kind === "short") return `-${e.name}`;
+  return e.kind === "P" && e.name === "-" ? "-P" : `-${e.kind}${e.name}`;
+}
+
+/** A command line using the option once, with a harmless argument where it takes one. */
+function argvOf(e: Entry): string[] {
+  const short = e.kind === "short" ? SHORT[e.name] : undefined;
+  return e.arg === "required" || short === "required" ? [spelling(e), "1"] : [spelling(e)];
+}
+
+/** What Porthole says to the option alone: undefined when it takes it, else its refusal. */
+function refusal(e: Entry): string | undefined {
+  try {
+    readCommandLine(argvOf(e), "porthole", new Date(0));
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    // "1" may be a bad value for the option (nmap's own checks); only Porthole's refusals count.
+    return err.message.startsWith("Porthole does not") ? err.message : undefined;
+  }
+}
+
+/** README.md's list of refused options: `- \`-iR\`: why` lines under its heading. */
+function readmeRefusals(): Map<string, string> {
+  const text = Deno.readTextFileSync(README);
+  const at = text.indexOf("\n### nmap options Porthole refuses\n");
+  ok(at >= 0, 'README.md has no "### nmap options Porthole refuses" section');
+  const section = text.slice(at + 1).split(/\n#{2,3} /)[0]!;
+  const out = new Map<string, string>();
+  for (const item of section.split(/\n(?=- `)/).filter((l) => l.startsWith("- `"))) {
+    const m = item.match(/^- ((?:`[^`]+`(?:, )?)+): (.+)/s);
+    ok(m, `README refusal line not in the form "- \`-x\`: reason": ${item}`);
+    for (const o of m[1]!.matchAll(/`([^`]+)`/g)) out.set(o[1]!, m[2]!.replace(/\s+/g, " "));
+  }
+  return out;
+}
+
+Deno.test("census: the recorded list is nmap 7.93's tokeniser table, name for name and in order", () => {
+  const recorded = recordedOptions();
+  const long = recorded.filter((e) => e.kind === "long").map((e) => [e.name, e.arg]);
+  // Porthole's own long options follow nmap's (getopt_table.ts); the order decides prefixes.
+  deepEqual(NMAP_LONG.slice(0, long.length), long);
+  const short = recorded.filter((e) => e.kind === "short").map((e) => e.name);
+  deepEqual(Object.keys(SHORT).sort(), [...short].sort());
+});
+
+/** The options of nmap 7.93 Porthole refuses, by spelling, with its message. */
+function refusedOptions(): Map<string, string> {
+  const refused = new Map<string, string>();
+  for (const e of recordedOptions()) {
+    const why = refusal(e);
+    if (why !== undefined) refused.set(spelling(e), why);
+  }
+  return refused;
+}
+
+Deno.test("census: every nmap option is read, and the refused ones are README's list", () => {
+  const documented = readmeRefusals();
+  deepEqual(
+    [...refusedOptions().keys()].sort(),
+    [...documented.keys()].sort(),
+    "options Porthole refuses (left) and README.md's list of refusals (right)",
+  );
+  for (const [option, reason] of documented) ok(reason.length >= 10, `${option}: no reason`);
+});
+
+Deno.test("census: a refusal is one line naming the option", () => {
+  for (const [option, why] of refusedOptions()) {
+    equal(why.split("\n").length, 1, why);
+    // --proxy is refused as --proxies, the name nmap documents.
+    ok(why.includes(option === "--proxy" ? "--proxies" : option), `${option}: ${why}`);
+  }
+});
+
+Deno.test({
+  name: "census: the recorded list has every option the installed nmap's man page describes",
+  ignore: !haveTool(NMAP_MAN),
+  fn: async () => {
+    const gz = (await Deno.open(NMAP_MAN)).readable.pipeThrough(new DecompressionStream("gzip"));
+    const man = await new Response(gz).text();
+    // Entries open with .PP then the option in bold: "\fB\-\-allports\fR (Don't …)".
+    const described = new Set<string>();
+    const lines = man.split("\n");
+    lines.forEach((line, i) => {
+      if (lines[i - 1] !== ".PP" || !line.startsWith("\\fB\\-")) return;
+      const plain = line.replace(/\\f[BIR]/g, "").replace(/\\-/g, "-").replace(/\\&/g, "");
+      for (const m of plain.matchAll(/(?:^|[;,] )(--?[A-Za-z0-9][-A-Za-z0-9]*)/g)) {
+        described.add(m[1]!);
+      }
+    });
+    ok(described.size > 100, `only ${described.size} options found in the man page`);
+    const recorded = new Set(recordedOptions().map(spelling));
+    const known = (o: string) =>
+      recorded.has(o) || recorded.has(o.replace(/^--/, "-")) ||
+      // -PS22 style: a -P letter with its ports; -T4, -vlevel, -dlevel
+      /^-P[A-Z]/.test(o) && recorded.has(o.slice(0, 3)) || /^-[Tdv]/.test(o);
+    deepEqual([...described].filter((o) => !known(o)), []);
+  },
+});
+
+Deno.test({
+  name: "census: every recorded long option is a name in the installed nmap binary",
+  ignore: !haveTool(NMAP_BIN),
+  fn: () => {
+    const bin = new TextDecoder("latin1").decode(Deno.readFileSync(NMAP_BIN));
+    const missing = recordedOptions().filter((e) =>
+      e.kind === "long" && !bin.includes(`${e.name}\0`)
+    );
+    deepEqual(missing, []);
+  },
+});
