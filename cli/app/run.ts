@@ -121,6 +121,14 @@ export async function runScan(
   if (cannot) fatal(cannot);
   const { privileged, scans } = await decidePrivileges(opts, log);
   trace("privileges");
+  if ((opts.debug > 0 || opts.packetTrace) && opts.shaping?.ipOptions) {
+    // nmap's "Binary/Parsed ip options to be send" lines, before anything else on stdout.
+    const [{ packetCore }, { ipOptionsAnnouncement }] = await Promise.all([
+      import("../../core-wasm/mod.ts"),
+      import("../engine/ip_options_text.ts"),
+    ]);
+    io.stdout(ipOptionsAnnouncement(packetCore().buildIpOptions(opts.shaping.ipOptions).bytes));
+  }
   const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
   if (missing) fatal(missing);
   if (opts.iface !== undefined || opts.sourceAddress !== undefined) {
@@ -161,7 +169,9 @@ export async function runScan(
     opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
   const sctpPorts = opts.portLists?.sctp ??
     opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port);
-  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts };
+  const ipProtocols = opts.portLists?.ip ??
+    opts.ports.filter((p) => p.protocol === "ip").map((p) => p.port);
+  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts, ip: ipProtocols };
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
@@ -204,7 +214,8 @@ export async function runScan(
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {
     // nmap's <scaninfo> per scan kind, in its phase order (the registry's).
-    for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
+    const kinds = ["tcp", "udp", "sctp", "ip"] as const;
+    for (const k of kinds.flatMap((protocol) => kindsOf(scans, protocol))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
         ...(e.xmlType === null ? { notInXml: true } : {}),
@@ -397,7 +408,10 @@ export async function runScan(
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
-    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length + sctpPorts.length);
+    const groupSize = hostGroupSize(
+      opts,
+      tcpPorts.length + udpPorts.length + sctpPorts.length + ipProtocols.length,
+    );
     const tasks = ctx.chatter?.tasks;
     const basePlan: GroupPlan = {
       privileged,
@@ -436,6 +450,7 @@ export async function runScan(
         tcp: portsLeft(tcpPorts, "tcp", recorded),
         udp: portsLeft(udpPorts, "udp", recorded),
         sctp: portsLeft(sctpPorts, "sctp", recorded),
+        ip: portsLeft(ipProtocols, "ip", recorded),
       };
       // Only the kinds whose protocol still has ports to scan.
       const kinds = scans.filter((k) => left[SCAN_KINDS[k].protocol].length > 0);

@@ -24,7 +24,7 @@ export interface PreTiming {
 }
 
 /** The port lists of -PS, -PA, -PU and -PY as given, read against the services table later. */
-export type PingPorts = { S?: string; A?: string; U?: string; Y?: string };
+export type PingPorts = { S?: string; A?: string; U?: string; Y?: string; O?: string };
 
 /** --shards, --shard and --seed as given (the last of each wins, as nmap's options do). */
 export type ShardArgs = { shards?: string; shard?: string; seed?: string };

@@ -47,6 +47,11 @@ export function validateOptions(s: ParseState): void {
   if (o.discovery.pingOnly && o.scans.length > 0) {
     fatal("-sL and -sn (skip port scan) are not valid with any other scan types");
   }
+  if (s.scanKinds.has("ipproto") && s.scanKinds.size > 1) {
+    fatal(
+      "Sorry, the IPProtoscan (-sO) must currently be used alone rather than combined with other scan types.",
+    );
+  }
   if (o.ipv6 && (o.discovery.mask || o.discovery.timestamp)) {
     fatal("ICMP Timestamp and Address Mask pings are only valid for IPv4.");
   }
@@ -56,6 +61,18 @@ export function validateOptions(s: ParseState): void {
     );
   }
   if (o.versionDetection && o.discovery.pingOnly) o.versionDetection = false;
+  if (s.scanKinds.has("ipproto") && o.osDetection) {
+    warnings.push(
+      "WARNING: Disabling OS Scan (-O) as it is incompatible with the IPProto Scan (-sO)",
+    );
+    o.osDetection = false;
+  }
+  if (s.scanKinds.has("ipproto") && o.versionDetection) {
+    warnings.push(
+      "WARNING: Disabling Service Scan (-sV) as it is incompatible with the IPProto Scan (-sO)",
+    );
+    o.versionDetection = false;
+  }
   if (o.osDetection && o.ipv6) {
     // nmap fingerprints IPv6 hosts; Porthole cannot yet. Worded as nmap's own warning for an OS
     // scan it drops (-O with -sO), so the report never says "OS detection performed".
@@ -76,6 +93,9 @@ export function validateOptions(s: ParseState): void {
     fatal(
       `--min-rate=${fmtG(t.minRate)} must be less than or equal to --max-rate=${fmtG(t.maxRate)}`,
     );
+  }
+  if (o.shaping?.ipOptions && o.osDetection) {
+    warnings.push("WARNING: IP options are NOT used while OS scanning!");
   }
   if (o.discovery.pingOnly && (o.portExpression !== undefined || s.fast)) {
     fatal(
@@ -161,6 +181,11 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   if ((opts.discovery.sctpPorts?.length ?? 0) > 0) {
     fatal(
       "Sorry, SCTP INIT Ping (-PY) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
+  if ((opts.discovery.protocols?.length ?? 0) > 0) {
+    fatal(
+      "Sorry, IPProto Ping (-PO) only works if you are root (because we need to read raw responses off the wire)",
     );
   }
 }
