@@ -136,6 +136,7 @@ MISC:
   --shards <n>: Split the scan by host into <n> parts, e.g. one per pod of a Job
   --shard <i>: Scan only part <i>, 0 to <n>-1
   --seed <s>: Deal hosts to parts by number <s>, the same in every part
+  --shard-by <host|probe>: Split by host (default), or each host's ports among the parts
   --merge <out>: Merge the shards' -oX or -oJ files, named after <out>, into one
   -V: Print version number
   -h: Print this help summary page.

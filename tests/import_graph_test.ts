@@ -37,7 +37,7 @@ interface Room {
 const ROOMS: Room[] = [
   { name: "face", files: /^cli\/(main|help)\.ts$/, what: "main.ts and help" },
   { name: "inventory", files: /^cli\/inventory\//, what: "porthole inventory …" },
-  { name: "merge", files: /^cli\/merge\.ts$/, what: "porthole --merge" },
+  { name: "merge", files: /^cli\/merge(_ports)?\.ts$/, what: "porthole --merge" },
   { name: "app", files: /^cli\/app\//, what: "one run: privileges, host groups, resume, emission" },
   { name: "options", files: /^cli\/options\/(?!types\.ts$)/, what: "the option parser" },
   { name: "settings", files: /^cli\/options\/types\.ts$/, what: "the parsed request (types)" },

@@ -39,6 +39,8 @@ export interface ShardSpec {
   index: number;
   /** --seed S, a non-negative integer, the same in every shard. */
   seed: number;
+  /** --shard-by: whole hosts per shard (the default), or each host's ports split among the shards. */
+  by: "host" | "probe";
 }
 
 /** One port to scan with its protocol. */

@@ -34,7 +34,7 @@ import type {
   ServiceInfo,
   TaskEvent,
 } from "../model/mod.ts";
-import { foldPorts, protocolLabel } from "./extraports.ts";
+import { foldPorts, type IgnoredState, protocolLabel } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
 import { isPortScan, isProtocolScan, isReported, reportedPorts } from "./select.ts";
@@ -331,18 +331,10 @@ function times(host: HostResult): string {
   }/>\n`;
 }
 
-/** <ports> as nmap's printportoutput() writes it: folded states first. */
-function ports(
-  all: readonly PortResult[],
-  run: RunInfo,
-  openOnly: boolean,
-  db: ServicesDb,
-): string {
-  const list = reportedPorts(all, isProtocolScan(run));
-  if (list.length === 0) return "";
-  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
-  let s = "<ports>";
-  for (const ig of folded.ignored) {
+/** The <extraports> elements of a host's folded states. */
+export function extraPortsXml(ignored: readonly IgnoredState[]): string {
+  let s = "";
+  for (const ig of ignored) {
     s += `<extraports${attrs([["state", ig.state], ["count", ig.count]])}>\n`;
     for (const r of ig.reasons) {
       s += `<extrareasons${
@@ -356,6 +348,20 @@ function ports(
     }
     s += "</extraports>\n";
   }
+  return s;
+}
+
+/** <ports> as nmap's printportoutput() writes it: folded states first. */
+function ports(
+  all: readonly PortResult[],
+  run: RunInfo,
+  openOnly: boolean,
+  db: ServicesDb,
+): string {
+  const list = reportedPorts(all, isProtocolScan(run));
+  if (list.length === 0) return "";
+  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
+  let s = "<ports>" + extraPortsXml(folded.ignored);
   for (const p of folded.shown) {
     if (p.protocol === "ip") {
       s += protocolElement(p, db.name("ip", p.port));
