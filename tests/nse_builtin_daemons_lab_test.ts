@@ -13,7 +13,7 @@ import { labUnavailable } from "./lab/mod.ts";
 import { type DaemonContext, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
-import { scriptsByPort } from "./testing/script_output.ts";
+import { nbstatMacFixed, scriptsByPort } from "./testing/script_output.ts";
 import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
 
 /**
@@ -103,16 +103,7 @@ export function normalize(port: string, id: string, text: string): string {
         (_, k: string, v: string) => k + v.split(", ").sort().join(", "),
       );
     case "nbstat":
-      // nmap 7.93's stdnse.tohex ignores its separator (nmap issue #2744, fixed in 7.95): its MAC
-      // is 12 bare hex digits, so Samba's all-zero MAC is not seen as none and gets prefix
-      // 00:00:00's vendor. The built-in script shows what nmap shows since the fix.
-      return text.replace(
-        /NetBIOS MAC: ([0-9a-f]{12}) \(([^)]*)\)/,
-        (_, mac: string, vendor) =>
-          /^0+$/.test(mac)
-            ? "NetBIOS MAC: <unknown> (unknown)"
-            : `NetBIOS MAC: ${mac.match(/../g)!.join(":")} (${vendor})`,
-      );
+      return nbstatMacFixed(text);
     case "banner": {
       // The time (daytime, SMTP greetings), and what a greeting carries that is new on every
       // connection: the time service's clock, MariaDB's thread id and salt.

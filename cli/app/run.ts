@@ -625,6 +625,7 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       versionScan: opts.versionDetection,
       versionIntensity: opts.versionIntensity,
       proxies: opts.proxies,
+      datadir: opts.datadir,
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);

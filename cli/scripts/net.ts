@@ -33,6 +33,8 @@ export interface NseNet {
     proto: string,
     timeoutMs: number,
     serverName?: string,
+    /** The local port to leave from (a script's bind); any when undefined. */
+    localPort?: number,
   ): Promise<NseConn>;
 }
 
@@ -108,10 +110,11 @@ async function connect(
   proto: string,
   timeoutMs: number,
   serverName?: string,
+  localPort?: number,
 ): Promise<NseConn> {
   if (proto === "udp") {
-    if (udpLibcAvailable()) return udpLibcConnect(ip, port);
-    return await udpConnect(ip, port);
+    if (udpLibcAvailable()) return udpLibcConnect(ip, port, localPort);
+    return await udpConnect(ip, port, localPort);
   }
   const net = await import("node:net");
   const tls = await import("node:tls");
@@ -120,7 +123,7 @@ async function connect(
   const to = inner ? { socket: inner } : { host: ip, port };
   let sock: import("node:net").Socket = proto === "ssl"
     ? tls.connect({ ...to, rejectUnauthorized: false, servername: serverName })
-    : inner ?? net.connect({ host: ip, port });
+    : inner ?? net.connect({ host: ip, port, localPort });
   if (proto === "ssl" || !inner) {
     const done = established(sock, proto === "ssl" ? "secureConnect" : "connect", timeoutMs);
     inner?.resume();
@@ -186,13 +189,15 @@ function established(
   });
 }
 
-async function udpConnect(ip: string, port: number): Promise<NseConn> {
+async function udpConnect(ip: string, port: number, localPort?: number): Promise<NseConn> {
   const dgram = await import("node:dgram");
   const sock = dgram.createSocket(ip.includes(":") ? "udp6" : "udp4");
   const inbox = new Inbox();
   await new Promise<void>((resolve, reject) => {
     sock.once("error", (e) => reject(new Error(nmapError(e))));
-    sock.connect(port, ip, () => resolve());
+    const connect = () => sock.connect(port, ip, () => resolve());
+    if (localPort === undefined) connect();
+    else sock.bind(localPort, connect);
   });
   sock.on("message", (m: Uint8Array) => inbox.push(new Uint8Array(m)));
   sock.on("error", (e) => inbox.end(nmapError(e)));
