@@ -6,13 +6,7 @@
  */
 
 import { fatal, UsageError } from "../errors.ts";
-import {
-  type OptionFamily,
-  type OptionHandler,
-  type OptionTable,
-  type ParseState,
-  unsupported,
-} from "./state.ts";
+import type { OptionFamily, OptionHandler, OptionTable, ParseState } from "./state.ts";
 import type { ScanKind } from "./types.ts";
 import { parseFtpRelay } from "./ftp_relay.ts";
 
