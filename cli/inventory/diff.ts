@@ -45,7 +45,8 @@ interface NdHost {
   state: string | null;
   addresses: NdAddress[];
   hostnames: string[];
-  ports: Map<string, NdPort>;
+  /** By number, then protocol; one per port. */
+  ports: NdPort[];
   extraports: Map<string, number>;
   os: string[];
   scripts: InvScript[];
@@ -58,58 +59,93 @@ function address(s: string, type: NdAddress["type"]): NdAddress {
 }
 
 const cmpStr = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
-const sortScripts = (s: InvScript[] | undefined) =>
-  [...(s ?? [])].sort((x, y) => cmpStr(x.id, y.id) || cmpStr(x.output, y.output));
+const NONE: never[] = Object.freeze([]) as never[];
+const NO_SERVICE: NdService = Object.freeze({});
+const NO_EXTRAPORTS: Map<string, number> = new Map();
+const sortScripts = (s: InvScript[] | undefined): InvScript[] =>
+  s === undefined || s.length === 0
+    ? NONE
+    : [...s].sort((x, y) => cmpStr(x.id, y.id) || cmpStr(x.output, y.output));
 const specKey = (port: number, protocol: string) => `${port}/${protocol}`;
+const cmpPort = (x: NdPort, y: NdPort) => x.port - y.port || cmpStr(x.protocol, y.protocol);
 
 function emptyHost(): NdHost {
   return {
     state: null,
-    addresses: [],
-    hostnames: [],
-    ports: new Map(),
-    extraports: new Map(),
-    os: [],
-    scripts: [],
+    addresses: NONE,
+    hostnames: NONE,
+    ports: NONE,
+    extraports: NO_EXTRAPORTS,
+    os: NONE,
+    scripts: NONE,
   };
+}
+
+// A port or "not shown" list the importer shared among hosts (frozen) is converted once.
+const ndPorts = new WeakMap<InvPort, NdPort>();
+const ndExtraports = new WeakMap<object, Map<string, number>>();
+
+function ndPort(p: InvPort): NdPort {
+  const had = ndPorts.get(p);
+  if (had) return had;
+  const sv = p.service;
+  const out: NdPort = {
+    port: p.port,
+    protocol: p.protocol,
+    state: p.state,
+    service: sv
+      ? {
+        name: sv.name,
+        product: sv.product,
+        version: sv.version,
+        extrainfo: sv.extraInfo,
+        tunnel: sv.tunnel,
+      }
+      : NO_SERVICE,
+    scripts: sortScripts(p.scripts),
+  };
+  if (Object.isFrozen(p)) ndPorts.set(p, out);
+  return out;
+}
+
+function extraportsOf(h: InvHost): Map<string, number> {
+  const e = h.extraPorts;
+  if (e === undefined || e.length === 0) return NO_EXTRAPORTS;
+  let m = ndExtraports.get(e);
+  if (m) return m;
+  m = new Map(e.map((x) => [x.state, x.count]));
+  if (Object.isFrozen(e)) ndExtraports.set(e, m);
+  return m;
 }
 
 function ndHost(h: InvHost): NdHost {
   const addresses = [address(h.address, h.family === 6 ? "ipv6" : "ipv4")];
   if (h.mac) addresses.push(address(h.mac, "mac"));
-  const ports = new Map<string, NdPort>();
-  for (const p of h.ports) {
-    const sv = p.service;
-    ports.set(specKey(p.port, p.protocol), {
-      port: p.port,
-      protocol: p.protocol,
-      state: p.state,
-      service: sv
-        ? {
-          name: sv.name,
-          product: sv.product,
-          version: sv.version,
-          extrainfo: sv.extraInfo,
-          tunnel: sv.tunnel,
-        }
-        : {},
-      scripts: sortScripts(p.scripts),
-    });
-  }
+  const ports = h.ports.map(ndPort);
+  let ordered = true;
+  for (let i = 1; i < ports.length && ordered; i++) ordered = cmpPort(ports[i - 1]!, ports[i]!) < 0;
   return {
     state: h.status,
     addresses,
-    hostnames: [...new Set(h.hostnames.map((x) => x.name))],
-    ports,
-    extraports: new Map((h.extraPorts ?? []).map((e) => [e.state, e.count])),
-    os: (h.os ?? []).map((o) => o.name),
+    hostnames: h.hostnames.length === 0 ? NONE : [...new Set(h.hostnames.map((x) => x.name))],
+    ports: ordered ? ports : uniquePorts(ports),
+    extraports: extraportsOf(h),
+    os: h.os === undefined || h.os.length === 0 ? NONE : h.os.map((o) => o.name),
     scripts: sortScripts(h.scripts),
   };
+}
+
+/** Ports sorted, the last of a repeated one kept (as a Map keyed by port would). */
+function uniquePorts(ports: NdPort[]): NdPort[] {
+  const m = new Map<string, NdPort>();
+  for (const p of ports) m.set(specKey(p.port, p.protocol), p);
+  return [...m.values()].sort(cmpPort);
 }
 
 const sortedAddresses = (h: NdHost) => [...h.addresses].sort((a, b) => cmpStr(a.key, b.key));
 
 function formatName(h: NdHost): string {
+  if (h.addresses.length === 1 && h.hostnames.length === 0) return h.addresses[0]!.s;
   const a = sortedAddresses(h).map((x) => x.s).join(", ");
   const n = [...h.hostnames].sort(cmpStr).join(", ");
   if (n.length > 0) return a.length > 0 ? `${n} (${a})` : n;
@@ -129,16 +165,17 @@ const serviceEqual = (a: NdService, b: NdService) =>
   a.extrainfo === b.extrainfo;
 
 function nameString(s: NdService): string | null {
-  const parts = [s.tunnel, s.name].filter((x) => x !== undefined);
-  return parts.length > 0 ? parts.join("/") : null;
+  if (s.name === undefined) return s.tunnel ?? null;
+  return s.tunnel === undefined ? s.name : `${s.tunnel}/${s.name}`;
 }
 
 function versionString(s: NdService): string | null {
-  const parts: string[] = [];
-  if (s.product !== undefined) parts.push(s.product);
-  if (s.version !== undefined) parts.push(s.version);
-  if (s.extrainfo !== undefined) parts.push(`(${s.extrainfo})`);
-  return parts.length > 0 ? parts.join(" ") : null;
+  let out: string | null = s.product ?? null;
+  if (s.version !== undefined) out = out === null ? s.version : `${out} ${s.version}`;
+  if (s.extrainfo !== undefined) {
+    out = out === null ? `(${s.extrainfo})` : `${out} (${s.extrainfo})`;
+  }
+  return out;
 }
 
 /** Python's str.splitlines(). */
@@ -198,15 +235,16 @@ class Table {
   }
 
   append(row: (string | null)[]): void {
-    const r = [...row];
-    while (r.length > 0 && r[r.length - 1] === null) r.pop();
-    const strings = r.map((x, i) => {
-      const s = x ?? "";
-      const len = [...s].length;
+    let n = row.length;
+    while (n > 0 && row[n - 1] === null) n--;
+    const strings: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = row[i] ?? "";
+      const len = codePoints(s);
       if (i === this.widths.length) this.widths.push(len);
       else if (len > this.widths[i]!) this.widths[i] = len;
-      return s;
-    });
+      strings[i] = s;
+    }
     this.rows.push(strings);
   }
 
@@ -219,16 +257,40 @@ class Table {
   }
 
   toString(): string {
-    return this.rows.map((row) => {
-      if (typeof row === "string") return row;
+    let out = "";
+    for (let r = 0; r < this.rows.length; r++) {
+      const row = this.rows[r]!;
+      if (r > 0) out += "\n";
+      if (typeof row === "string") {
+        out += row;
+        continue;
+      }
       let line = this.prefix;
-      row.forEach((cell, i) => {
-        line += cell + " ".repeat(Math.max(0, this.widths[i]! - [...cell].length));
+      for (let i = 0; i < row.length; i++) {
+        const cell = row[i]!;
+        line += cell + " ".repeat(Math.max(0, this.widths[i]! - codePoints(cell)));
         if (i < this.padding.length) line += this.padding[i];
-      });
-      return line.replace(/\s+$/u, "");
-    }).join("\n");
+      }
+      out += line.trimEnd();
+    }
+    return out;
   }
+}
+
+/** Python's len() of a string: code points, not UTF-16 units. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 function scriptDiffToTable(d: ScriptDiff, table: Table, verbose: boolean): void {
@@ -254,14 +316,16 @@ interface PortDiff {
 }
 
 function missingPort(p: NdPort): NdPort {
-  return { port: p.port, protocol: p.protocol, state: null, service: {}, scripts: [] };
+  return { port: p.port, protocol: p.protocol, state: null, service: NO_SERVICE, scripts: NONE };
 }
 
 function diffPort(a: NdPort, b: NdPort, verbose: boolean): PortDiff {
   let cost = 0;
   if (a.state !== b.state) cost++;
   if (!serviceEqual(a.service, b.service)) cost++;
-  const scripts = diffScripts(a.scripts, b.scripts, verbose);
+  const scripts = a.scripts.length === 0 && b.scripts.length === 0
+    ? NONE
+    : diffScripts(a.scripts, b.scripts, verbose);
   return { a, b, scripts, cost: cost + scripts.length };
 }
 
@@ -279,41 +343,62 @@ interface HostDiff {
 }
 
 const setEq = (a: string[], b: string[]) => {
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
   const sa = new Set(a), sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 };
+
+const addressesEq = (a: NdAddress[], b: NdAddress[]) =>
+  (a.length === b.length && a.every((x, i) => x.key === b[i]!.key)) ||
+  setEq(a.map((x) => x.key), b.map((x) => x.key));
+
+/** Two maps with the same entries in the same order. */
+function sameOrderedMap(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  const ib = b.entries();
+  for (const [s, c] of a) {
+    const [t, d] = ib.next().value!;
+    if (s !== t || c !== d) return false;
+  }
+  return true;
+}
 
 function diffHost(a: NdHost, b: NdHost, verbose: boolean): HostDiff {
   let cost = 0;
   const stateChanged = a.state !== b.state;
   if (stateChanged) cost++;
-  const idChanged = !setEq(a.addresses.map((x) => x.key), b.addresses.map((x) => x.key)) ||
-    !setEq(a.hostnames, b.hostnames);
+  const idChanged = !addressesEq(a.addresses, b.addresses) || !setEq(a.hostnames, b.hostnames);
   if (idChanged) cost++;
-  const specs = new Map<string, [number, string]>();
-  for (const p of [...a.ports.values(), ...b.ports.values()]) {
-    specs.set(specKey(p.port, p.protocol), [p.port, p.protocol]);
-  }
-  const ordered = [...specs.values()].sort((x, y) => x[0] - y[0] || cmpStr(x[1], y[1]));
   const ports: PortDiff[] = [];
-  for (const [port, protocol] of ordered) {
-    const k = specKey(port, protocol);
-    const pa = a.ports.get(k), pb = b.ports.get(k);
-    const d = diffPort(pa ?? missingPort((pb ?? pa)!), pb ?? missingPort((pa ?? pb)!), verbose);
+  // Both lists are sorted by port and protocol: walked side by side.
+  let i = 0, j = 0;
+  while (i < a.ports.length || j < b.ports.length) {
+    const pa = a.ports[i], pb = b.ports[j];
+    const order = pa === undefined ? 1 : pb === undefined ? -1 : cmpPort(pa, pb);
+    const d = order < 0
+      ? diffPort(pa!, missingPort(pa!), verbose)
+      : order > 0
+      ? diffPort(missingPort(pb!), pb!, verbose)
+      : diffPort(pa!, pb!, verbose);
+    if (order <= 0) i++;
+    if (order >= 0) j++;
     // ndiff's include_diff: ports in "not shown" states on both sides are left out.
     if (isExtraports(a, d.a.state) && isExtraports(b, d.b.state)) continue;
     if (!verbose && d.cost === 0) continue;
     ports.push(d);
     cost += d.cost;
   }
-  const os = opcodes(a.os, b.os);
-  const osCost = os.filter((o) => o[0] !== "equal").length;
+  const os = a.os.length === 0 && b.os.length === 0 ? NONE : opcodes(a.os, b.os);
+  let osCost = 0;
+  for (const o of os) if (o[0] !== "equal") osCost++;
   cost += osCost;
-  const ea = [...a.extraports].map(([s, c]) => `${c} ${s}`).join("\n");
-  const eb = [...b.extraports].map(([s, c]) => `${c} ${s}`).join("\n");
-  const extraportsChanged = ea !== eb;
+  // ndiff compares the "not shown" lists as text, in their order.
+  const extraportsChanged = !sameOrderedMap(a.extraports, b.extraports);
   if (extraportsChanged) cost++;
-  const scripts = diffScripts(a.scripts, b.scripts, verbose);
+  const scripts = a.scripts.length === 0 && b.scripts.length === 0
+    ? NONE
+    : diffScripts(a.scripts, b.scripts, verbose);
   cost += scripts.length;
   return {
     a,
@@ -431,6 +516,15 @@ export function ndiffText(
   return { text: out.end(), cost };
 }
 
+/** A port's row of ndiff's table, its first column (the mark) left blank. */
+const portColumns = (x: NdPort): (string | null)[] => [
+  " ",
+  `${x.port}/${x.protocol}`,
+  x.state ?? "unknown",
+  nameString(x.service),
+  versionString(x.service),
+];
+
 function printHostText(d: HostDiff, print: (s?: string) => void, verbose: boolean): void {
   const { a, b } = d;
   if (d.idChanged) {
@@ -449,18 +543,22 @@ function printHostText(d: HostDiff, print: (s?: string) => void, verbose: boolea
   const mark = a.state === null ? "+" : b.state === null ? "-" : " ";
   table.append([mark, "PORT", "STATE", "SERVICE", "VERSION"]);
   for (const p of d.ports) {
-    const cols = (x: NdPort) => [
-      `${x.port}/${x.protocol}`,
-      x.state ?? "unknown",
-      nameString(x.service),
-      versionString(x.service),
-    ];
-    const ca = cols(p.a), cb = cols(p.b);
-    if (ca.join("\u0000") === cb.join("\u0000")) {
-      if (verbose || p.scripts.length > 0) table.append([" ", ...ca]);
+    const ca = portColumns(p.a), cb = portColumns(p.b);
+    // Compared as ndiff compares the joined columns: a missing one reads as "".
+    if (
+      ca[1] === cb[1] && ca[2] === cb[2] && (ca[3] ?? "") === (cb[3] ?? "") &&
+      (ca[4] ?? "") === (cb[4] ?? "")
+    ) {
+      if (verbose || p.scripts.length > 0) table.append(ca);
     } else {
-      if (!isExtraports(a, p.a.state)) table.append(["-", ...ca]);
-      if (!isExtraports(b, p.b.state)) table.append(["+", ...cb]);
+      if (!isExtraports(a, p.a.state)) {
+        ca[0] = "-";
+        table.append(ca);
+      }
+      if (!isExtraports(b, p.b.state)) {
+        cb[0] = "+";
+        table.append(cb);
+      }
     }
     for (const s of p.scripts) scriptDiffToTable(s, table, verbose);
   }
@@ -559,10 +657,7 @@ function wholeHostEl(h: NdHost): El {
   const children: El[] = [...statusEl(h), ...h.addresses.map(addressEl)];
   if (h.hostnames.length > 0) children.push(el("hostnames", [], h.hostnames.map(hostnameEl)));
   const ports = [...extraportsEls(h)];
-  const sorted = [...h.ports.values()].sort((x, y) =>
-    x.port - y.port || cmpStr(x.protocol, y.protocol)
-  );
-  for (const p of sorted) if (!isExtraports(h, p.state)) ports.push(portEl(p));
+  for (const p of h.ports) if (!isExtraports(h, p.state)) ports.push(portEl(p));
   if (ports.length > 0) children.push(el("ports", [], ports));
   if (h.os.length > 0) children.push(el("os", [], h.os.map(osmatchEl)));
   if (h.scripts.length > 0) children.push(el("hostscript", [], h.scripts.map(scriptEl)));

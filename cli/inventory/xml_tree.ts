@@ -17,6 +17,10 @@ export interface XmlElement {
 /** The input is not well-formed XML. */
 export class XmlError extends Error {}
 
+/** The children of every element that has none: one frozen array, not one per element (a
+ * 65,536-host file has a million elements, most of them empty). */
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
+
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
 /** Replaces XML's predefined and numeric character references. */
@@ -76,10 +80,10 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
       i = skipDeclaration(text, lt);
     } else if (text[lt + 1] === "/") {
       const gt = closeOf(text, lt, ">");
-      const name = text.slice(lt + 2, gt - 1).trim();
       const top = stack.pop();
-      if (!top || top.name !== name) {
-        throw new XmlError(`unexpected </${name}> at offset ${lt}`);
+      // Compared in place: no copy of the name per closing tag.
+      if (!top || !closes(text, lt + 2, gt - 1, top.name)) {
+        throw new XmlError(`unexpected </${text.slice(lt + 2, gt - 1).trim()}> at offset ${lt}`);
       }
       if (stack.length === 1 && opts.onRootChild?.(top)) stack[0]!.children.pop();
       i = gt;
@@ -92,7 +96,12 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
       let j = lt + 1;
       while (j < end && !isSpace(text.charCodeAt(j))) j++;
       if (j === lt + 1) throw new XmlError(`bad tag at offset ${lt}`);
-      const el: XmlElement = { name: text.slice(lt + 1, j), attrs: {}, children: [], text: "" };
+      const el: XmlElement = {
+        name: text.slice(lt + 1, j),
+        attrs: {},
+        children: NO_CHILDREN,
+        text: "",
+      };
       while (j < end) {
         while (j < end && isSpace(text.charCodeAt(j))) j++;
         if (j >= end) break;
@@ -107,8 +116,11 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
         el.attrs[text.slice(j, eq).trimEnd()] = value(text.slice(q + 1, close));
         j = close + 1;
       }
-      if (stack.length > 0) stack[stack.length - 1]!.children.push(el);
-      else if (root) throw new XmlError(`a second root element at offset ${lt}`);
+      if (stack.length > 0) {
+        const parent = stack[stack.length - 1]!;
+        if (parent.children === NO_CHILDREN) parent.children = [el];
+        else parent.children.push(el);
+      } else if (root) throw new XmlError(`a second root element at offset ${lt}`);
       else root = el;
       if (!selfClosing) stack.push(el);
       else if (stack.length === 1 && opts.onRootChild?.(el)) stack[0]!.children.pop();
@@ -122,6 +134,13 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Whether text[from, to) is `name`, blanks around it allowed. */
+function closes(text: string, from: number, to: number, name: string): boolean {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  return to - from === name.length && text.startsWith(name, from);
 }
 
 function isBlank(text: string, from: number, to: number): boolean {
