@@ -414,29 +414,44 @@ function diffHost(a: NdHost, b: NdHost, verbose: boolean): HostDiff {
   };
 }
 
-/** ndiff's host id, from the scan's host (the first address padded to 40 columns, then the first host name). */
-function invHostId(h: InvHost): string {
-  // Addresses sort IPv4, IPv6, then MAC: the scanned address always comes first.
-  const hid = h.address.padEnd(40);
+/** The first (least) host name of a host, or "". */
+function firstName(h: InvHost): string {
   let first: string | undefined;
   for (const x of h.hostnames) if (first === undefined || x.name < first) first = x.name;
-  return first === undefined ? hid : hid + first;
+  return first ?? "";
+}
+
+/** Orders hosts as ndiff orders their ids (the first address padded to 40 columns, then the
+ * first host name), without building the id strings. */
+function cmpHostId(x: InvHost, y: InvHost): number {
+  // Addresses sort IPv4, IPv6, then MAC: the scanned address always comes first.
+  const a = x.address, b = y.address;
+  if (a.length > 40 || b.length > 40) {
+    return cmpStr(a.padEnd(40) + firstName(x), b.padEnd(40) + firstName(y));
+  }
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = i < a.length ? a.charCodeAt(i) : 0x20, cb = i < b.length ? b.charCodeAt(i) : 0x20;
+    if (ca !== cb) return ca - cb;
+  }
+  return x.hostnames.length === 0 && y.hostnames.length === 0
+    ? 0
+    : cmpStr(firstName(x), firstName(y));
 }
 
 /** ndiff's host_pairs over hosts sorted by id; each host is converted to ndiff's view only
  * when its pair is diffed. */
 function* hostPairs(sa: InvScan, sb: InvScan): Generator<[NdHost, NdHost]> {
-  const withId = (s: InvScan) =>
-    s.hosts.map((h) => ({ h, id: invHostId(h) })).sort((x, y) => cmpStr(x.id, y.id));
-  const a = withId(sa), b = withId(sb);
+  const a = [...sa.hosts].sort(cmpHostId), b = [...sb.hosts].sort(cmpHostId);
   let i = 0, j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i]!.id < b[j]!.id) yield [ndHost(a[i++]!.h), emptyHost()];
-    else if (a[i]!.id > b[j]!.id) yield [emptyHost(), ndHost(b[j++]!.h)];
-    else yield [ndHost(a[i++]!.h), ndHost(b[j++]!.h)];
+    const order = cmpHostId(a[i]!, b[j]!);
+    if (order < 0) yield [ndHost(a[i++]!), emptyHost()];
+    else if (order > 0) yield [emptyHost(), ndHost(b[j++]!)];
+    else yield [ndHost(a[i++]!), ndHost(b[j++]!)];
   }
-  while (i < a.length) yield [ndHost(a[i++]!.h), emptyHost()];
-  while (j < b.length) yield [emptyHost(), ndHost(b[j++]!.h)];
+  while (i < a.length) yield [ndHost(a[i++]!), emptyHost()];
+  while (j < b.length) yield [emptyHost(), ndHost(b[j++]!)];
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -468,7 +483,7 @@ class Output {
 
   push(s: string): void {
     this.#pieces.push(s);
-    if (this.write && this.#pieces.length >= 4096) this.flush();
+    if (this.write && this.#pieces.length >= 512) this.flush();
   }
 
   private flush(): void {

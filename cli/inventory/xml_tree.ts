@@ -35,6 +35,8 @@ export function decodeEntities(s: string): string {
   });
 }
 
+const CACHE_SIZE = 4096;
+
 /** Options of {@link parseXml}. */
 export interface ParseOptions {
   /** Called when a child of the root element closes; returning true drops it from the tree,
@@ -46,15 +48,24 @@ export interface ParseOptions {
 export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   const stack: XmlElement[] = [];
   // Short attribute values repeat (states, reasons, service names): one copy each keeps a
-  // large file's hosts small in memory.
-  const seen = new Map<string, string>();
-  const value = (raw: string) => {
-    if (raw.length > 40) return decodeEntities(raw);
-    let v = seen.get(raw);
-    if (v === undefined) {
-      v = decodeEntities(raw);
-      if (seen.size < 50_000) seen.set(raw, v);
+  // large file's hosts small in memory. A direct-mapped cache checked in place: a value seen
+  // before is neither copied out of the text nor hashed, and unique values (addresses) only
+  // replace each other in a bounded table.
+  const rawOf: (string | undefined)[] = new Array(CACHE_SIZE);
+  const valueOf: string[] = new Array(CACHE_SIZE);
+  const value = (from: number, to: number) => {
+    const len = to - from;
+    if (len > 40 || len === 0) return decodeEntities(text.slice(from, to));
+    const slot = (len * 977 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1) * 7 +
+      text.charCodeAt(from + (len >> 1))) & (CACHE_SIZE - 1);
+    const raw = rawOf[slot];
+    if (raw !== undefined && raw.length === len && text.startsWith(raw, from)) {
+      return valueOf[slot]!;
     }
+    const fresh = text.slice(from, to);
+    const v = decodeEntities(fresh);
+    rawOf[slot] = fresh;
+    valueOf[slot] = v;
     return v;
   };
   let root: XmlElement | undefined;
@@ -113,7 +124,7 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
         if (quote !== '"' && quote !== "'") throw new XmlError(`unquoted attribute at offset ${j}`);
         const close = text.indexOf(quote, q + 1);
         if (close < 0 || close >= end) throw new XmlError(`bad attribute at offset ${j}`);
-        el.attrs[text.slice(j, eq).trimEnd()] = value(text.slice(q + 1, close));
+        el.attrs[text.slice(j, eq).trimEnd()] = value(q + 1, close);
         j = close + 1;
       }
       if (stack.length > 0) {
