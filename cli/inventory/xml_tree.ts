@@ -35,7 +35,33 @@ export function decodeEntities(s: string): string {
   });
 }
 
-const CACHE_SIZE = 4096;
+/** Strings cut from a text through a direct-mapped cache checked in place: a string seen
+ * before is neither copied out of the text nor hashed, and unique ones (addresses) only
+ * replace each other in a bounded table. */
+class SliceCache {
+  static readonly SIZE = 4096;
+  #raw: (string | undefined)[] = new Array(SliceCache.SIZE);
+  #made: string[] = new Array(SliceCache.SIZE);
+
+  constructor(private readonly text: string, private readonly make: (raw: string) => string) {}
+
+  /** make(text.slice(from, to)), shared with earlier calls for the same slice. */
+  get(from: number, to: number): string {
+    const text = this.text, len = to - from;
+    if (len > 40 || len === 0) return this.make(text.slice(from, to));
+    const slot = (len * 977 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1) * 7 +
+      text.charCodeAt(from + (len >> 1))) & (SliceCache.SIZE - 1);
+    const raw = this.#raw[slot];
+    if (raw !== undefined && raw.length === len && text.startsWith(raw, from)) {
+      return this.#made[slot]!;
+    }
+    const fresh = text.slice(from, to);
+    const made = this.make(fresh);
+    this.#raw[slot] = fresh;
+    this.#made[slot] = made;
+    return made;
+  }
+}
 
 /** Options of {@link parseXml}. */
 export interface ParseOptions {
@@ -47,27 +73,10 @@ export interface ParseOptions {
 /** Parses a document; returns its root element. Whitespace-only text is not kept. */
 export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   const stack: XmlElement[] = [];
-  // Short attribute values repeat (states, reasons, service names): one copy each keeps a
-  // large file's hosts small in memory. A direct-mapped cache checked in place: a value seen
-  // before is neither copied out of the text nor hashed, and unique values (addresses) only
-  // replace each other in a bounded table.
-  const rawOf: (string | undefined)[] = new Array(CACHE_SIZE);
-  const valueOf: string[] = new Array(CACHE_SIZE);
-  const value = (from: number, to: number) => {
-    const len = to - from;
-    if (len > 40 || len === 0) return decodeEntities(text.slice(from, to));
-    const slot = (len * 977 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1) * 7 +
-      text.charCodeAt(from + (len >> 1))) & (CACHE_SIZE - 1);
-    const raw = rawOf[slot];
-    if (raw !== undefined && raw.length === len && text.startsWith(raw, from)) {
-      return valueOf[slot]!;
-    }
-    const fresh = text.slice(from, to);
-    const v = decodeEntities(fresh);
-    rawOf[slot] = fresh;
-    valueOf[slot] = v;
-    return v;
-  };
+  // Names and short attribute values repeat (states, reasons, service names): one copy each
+  // keeps a large file's hosts small in memory and spares the collector a million copies.
+  const names = new SliceCache(text, (s) => s);
+  const values = new SliceCache(text, decodeEntities);
   let root: XmlElement | undefined;
   let i = 0;
   const n = text.length;
@@ -108,7 +117,7 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
       while (j < end && !isSpace(text.charCodeAt(j))) j++;
       if (j === lt + 1) throw new XmlError(`bad tag at offset ${lt}`);
       const el: XmlElement = {
-        name: text.slice(lt + 1, j),
+        name: names.get(lt + 1, j),
         attrs: {},
         children: NO_CHILDREN,
         text: "",
@@ -124,7 +133,9 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
         if (quote !== '"' && quote !== "'") throw new XmlError(`unquoted attribute at offset ${j}`);
         const close = text.indexOf(quote, q + 1);
         if (close < 0 || close >= end) throw new XmlError(`bad attribute at offset ${j}`);
-        el.attrs[text.slice(j, eq).trimEnd()] = value(q + 1, close);
+        let nameEnd = eq;
+        while (nameEnd > j && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--;
+        el.attrs[names.get(j, nameEnd)] = values.get(q + 1, close);
         j = close + 1;
       }
       if (stack.length > 0) {
