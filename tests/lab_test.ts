@@ -120,6 +120,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "busy",
     "far",
     "hostile",
+    "idle",
     "jitter",
     "lossy",
     "many-hosts",
@@ -272,6 +273,10 @@ Deno.test("nft: scanme's policies and the loss rule, each way", () => {
   );
   const rst = rulesetFor(scenario("rst-limit").hosts[0]!);
   assert.match(rst, /output[^}]*tcp flags & rst == rst limit rate over 100\/second burst 20/);
+  // An idle zombie's resets are its responder's only (marked), never the kernel's.
+  const zombie = rulesetFor(scenario("idle").hosts[0]!);
+  assert.match(zombie, /output[^}]*tcp flags & rst == rst meta mark != 42 drop/);
+  assert.doesNotMatch(rulesetFor(scenario("idle").hosts[2]!), /meta mark/);
   // One-way loss: a numgen rule on that side only.
   const asym = rulesetFor(SCANME_HOST, { path: scenario("asymmetric").path });
   assert.equal(asym.match(/numgen random mod 100 < 30 drop/g)?.length, 1);

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { labUnavailable } from "./lab/mod.ts";
-import { type Daemon, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
+import { DAEMONS, NGINX_TLS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { NMAP_DATA_DIRS } from "../cli/scripts/mod.ts";
 import { scriptsByPort, scriptXml } from "./testing/script_output.ts";
@@ -23,34 +23,6 @@ const haveScripts = NMAP_DATA_DIRS.some((d) => {
     return false;
   }
 });
-
-/** nginx with HTTPS and HTTP/2 on 443: a server that answers ALPN (h2, http/1.1). */
-const NGINX_TLS: Daemon = {
-  name: "nginx-tls",
-  pkg: "nginx-light",
-  ports: [{ proto: "tcp", port: 443, service: "https", products: ["nginx"], tls: true }],
-  setup: async (c) => {
-    const temp = ["body", "proxy", "fastcgi", "uwsgi", "scgi"]
-      .map((t) => `  ${t === "body" ? "client_body" : t}_temp_path ${c.dir}/${t};`);
-    await Deno.writeTextFile(
-      `${c.dir}/nginx.conf`,
-      [
-        `pid ${c.dir}/nginx.pid;`,
-        `error_log ${c.dir}/error.log;`,
-        "events {}",
-        "http {",
-        "  access_log off;",
-        ...temp,
-        `  server { listen 443 ssl http2; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key};` +
-        ` root ${c.dir}; }`,
-        "}",
-        "",
-      ].join("\n"),
-    );
-    return [];
-  },
-  argv: (c) => ["nginx", "-c", `${c.dir}/nginx.conf`, "-g", "daemon off;"],
-};
 
 const IDS = ["ssl-cert", "ssl-date", "tls-alpn"];
 const PORTS = [993, 995, 143, 110, 443];

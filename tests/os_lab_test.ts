@@ -10,6 +10,12 @@
 
 import { assert, assertEquals } from "./testing/assert.ts";
 import { parseFingerprint } from "../cli/model/os_fingerprint.ts";
+import {
+  DETERMINISTIC,
+  fingerprintBlock,
+  fingerprintTests,
+  untilDeterministic,
+} from "./testing/os_fingerprints.ts";
 import { loadOsDb } from "../cli/os/db.ts";
 import { matchFingerprint } from "../cli/os/match.ts";
 import { guesses as listedGuesses } from "../cli/output/os.ts";
@@ -18,24 +24,6 @@ import { labTest, ok, oracleStep, withLab } from "./scan_lab.ts";
 import type { Lab } from "./lab/mod.ts";
 
 const NMAP_DB = "/usr/share/nmap/nmap-os-db";
-const DETERMINISTIC = ["OPS", "WIN", "ECN", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "U1", "IE"];
-
-/** The "TCP/IP fingerprint:" block of a report. */
-function fingerprintBlock(report: string): string {
-  const start = report.indexOf("TCP/IP fingerprint:\n");
-  if (start < 0) throw new Error(`no fingerprint in:\n${report}`);
-  return report.slice(start + 20).split("\n\n")[0]!;
-}
-
-/** Each test line of the "TCP/IP fingerprint:" block in a report, by name. */
-function fingerprintTests(report: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const t of parseFingerprint(fingerprintBlock(report))) {
-    out.set(t.name, `${t.name}(${t.attrs.map(([a, v]) => `${a}=${v}`).join("%")})`);
-  }
-  return out;
-}
-
 /** "Aggressive OS guesses:" as [name, percent] pairs. */
 function guesses(report: string): string[] {
   const line = report.split("\n").find((l) => l.startsWith("Aggressive OS guesses: "));
@@ -57,22 +45,6 @@ function measure(lab: Lab, args: string[]) {
     "1",
     ...args,
   ], { timeoutMs: 120_000 });
-}
-
-/**
- * Runs an OS scan (either tool, at -vv so the fingerprint is printed even under test conditions
- * found non-ideal on a busy machine) until its fingerprint has every deterministic test, at most
- * three times: a run that lost one of their replies leaves nothing to compare.
- */
-async function untilDeterministic(run: () => Promise<string>): Promise<string> {
-  let out = "";
-  for (let tries = 1; tries <= 3; tries++) {
-    out = await run();
-    const got = out.includes("TCP/IP fingerprint:\n") ? fingerprintTests(out) : new Map();
-    if (DETERMINISTIC.every((name) => got.has(name))) break;
-    await new Promise((r) => setTimeout(r, 1500));
-  }
-  return out;
 }
 
 Deno.test(

@@ -207,7 +207,8 @@ export async function runScan(
     for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
-        type: e.xmlType,
+        ...(e.xmlType === null ? { notInXml: true } : {}),
+        type: e.xmlType ?? k,
         protocol: e.protocol,
         services: compactPortList(portsOf[e.protocol]),
         numServices: portsOf[e.protocol].length,
@@ -239,6 +240,9 @@ export async function runScan(
     const { routeDstText } = await import("./route_dst.ts");
     io.stdout(await routeDstText(opts.routeDst, opts));
   }
+  log.plain = (line) => {
+    for (const w of writers) w.plain?.(line);
+  };
 
   // Ctrl-C, SIGTERM, SIGHUP: stop sending, write what is known, close the
   // files, then end by that signal (main.ts). A second signal quits at once.

@@ -263,9 +263,10 @@ export async function scanGroup(
     hs: ScanHost[],
     ports: number,
     body: () => Promise<void>,
+    announce = true,
   ) => {
     ctx.progress?.setPhase(title, hs.length);
-    const task = chatter?.start(title, await label(hs), ports);
+    const task = announce ? chatter?.start(title, await label(hs), ports) : undefined;
     plan.serviceTasks?.hold();
     try {
       await body();

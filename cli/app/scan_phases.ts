@@ -17,6 +17,10 @@ import type { ScanKind } from "../options/types.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import type { ScanListener } from "../scans/probe_scan.ts";
 import { SCAN_KINDS } from "../scans/registry.ts";
+import { nameIp } from "../engine/chatter.ts";
+import type { ZombieTarget } from "../scans/idle_link.ts";
+import { fatal } from "../errors.ts";
+import { isIpLiteral } from "../options/values.ts";
 
 /** One phase: a scan kind over its protocol's ports. */
 export interface ScanPhase {
@@ -48,8 +52,17 @@ export function scanPhases(
 
 /** What a phase needs from the group that runs it. */
 export interface PhaseHooks {
-  /** Runs `body` as the named phase (chatter, progress, task records). */
-  phase(title: string, hosts: ScanHost[], ports: number, body: () => Promise<void>): Promise<void>;
+  /**
+   * Runs `body` as the named phase (chatter, progress, task records); `announce` false: the
+   * phase says its own lines (the idle scan's per host).
+   */
+  phase(
+    title: string,
+    hosts: ScanHost[],
+    ports: number,
+    body: () => Promise<void>,
+    announce?: boolean,
+  ): Promise<void>;
   /** The listener that files a host's ports when its phase is done. */
   listener(protocol: Protocol): ScanListener;
   /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
@@ -95,6 +108,21 @@ export async function runScanPhase(
     });
     return;
   }
+  if (driver.kind === "idle") {
+    const { idleScanHosts } = await import("../scans/idle_link.ts");
+    const zombie = await resolveZombie(ctx);
+    await hooks.phase(e.title, up, ports.length, async () => {
+      await idleScanHosts(ctx, up, ports, zombie, listener, {
+        resolveNextHops: hooks.resolveNextHops,
+        skip: hooks.skip,
+        say: ctx.log.plain ?? ctx.log.info,
+        // nmap's task is per target: "Initiating idle scan against NAME (ADDR) at …".
+        task: (h) =>
+          ctx.chatter?.startPlain(`idle scan against ${nameIp(h.address, h.target.userHostname)}`),
+      });
+    }, false);
+    return;
+  }
   // A probe module: one driver per raw session (interface and source), after the hosts' next
   // hops are resolved.
   const { moduleShaping, probeScan } = await import("../scans/probe_scan.ts");
@@ -131,4 +159,25 @@ export async function runScanPhase(
       if (ctx.signal.aborted) hooks.partial(group, table);
     }));
   });
+}
+
+/** -sI's zombie: its name and probe port as given (or nmap's default), its IPv4 address. */
+async function resolveZombie(ctx: RunContext): Promise<ZombieTarget> {
+  const { defaultProbePort, parseZombieSpec } = await import("../scans/idle_link.ts");
+  const spec = ctx.options.idleZombie ?? "";
+  const { name, port } = parseZombieSpec(spec);
+  const probePort = port ?? defaultProbePort(ctx.options.discovery);
+  let address = name;
+  if (!isIpLiteral(name, 4)) {
+    const { SystemResolver } = await import("../dns.ts");
+    const found = await new SystemResolver().lookup(name).catch(() => []);
+    const v4 = found.find((a) => !a.includes(":"));
+    if (!v4) {
+      fatal(
+        `Could not resolve idle scan zombie host "${name}": Name or service not known`,
+      );
+    }
+    address = v4;
+  }
+  return { name, address, probePort };
 }

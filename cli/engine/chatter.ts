@@ -72,20 +72,22 @@ export class Chatter {
   }
 
   /**
-   * A task with no "Scanning" line and no totals, as nmap's traceroute (one per host group):
-   * "Initiating Traceroute at 16:19", then "Completed Traceroute at 16:19, 3.03s elapsed".
+   * A task with no "Scanning" line, as nmap's traceroute (one per host group): "Initiating
+   * Traceroute at 16:19", then "Completed Traceroute at 16:19, 3.03s elapsed" — and "(info)"
+   * after it when `done` is given one, as nmap's idle scan ("(12 ports)").
    */
-  startPlain(title: string): { done(): void } {
+  startPlain(title: string): { done(info?: string): void } {
     const tasks = this.tasks;
     tasks?.begin(title, Date.now());
     const t0 = performance.now();
     const enabled = this.enabled;
     if (enabled) this.write(`Initiating ${title} at ${clock()}`);
     return {
-      done: () => {
+      done: (info?: string) => {
         const s = ((performance.now() - t0) / 1000).toFixed(2);
-        if (enabled) this.write(`Completed ${title} at ${clock()}, ${s}s elapsed`);
-        tasks?.end(title, Date.now());
+        const tail = info === undefined ? "" : ` (${info})`;
+        if (enabled) this.write(`Completed ${title} at ${clock()}, ${s}s elapsed${tail}`);
+        tasks?.end(title, Date.now(), info);
       },
     };
   }

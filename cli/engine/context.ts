@@ -20,6 +20,8 @@ import type { ScanHost } from "./host.ts";
 export interface RunLog {
   info(line: string): void;
   warn(line: string): void;
+  /** nmap's LOG_PLAIN: the normal output (screen and -oN); absent, `info` serves. */
+  plain?(line: string): void;
 }
 
 /** The raw side, present when raw packets are available. */
@@ -100,6 +102,15 @@ export class SessionPool {
     }
     return s;
   }
+
+  /**
+   * A session with a capture of its own (a filter narrower than the pool's): closed by
+   * {@link closeAll} and counted in {@link totals} like the pool's own.
+   */
+  adopt(session: RawSession<ParsedRecords>): void {
+    this.#sessions.set(`adopted/${this.#adopted++}`, session);
+  }
+  #adopted = 0;
 
   /** Every session opened so far. */
   all(): RawSession<ParsedRecords>[] {

@@ -163,6 +163,8 @@ export interface ScanInfo {
   /** Port list in nmap's compact form: "1,3-4,6-7,9,...". */
   services: string;
   numServices: number;
+  /** nmap writes no `<scaninfo>` for it, though its ports count as scanned (-sI: output.cc). */
+  notInXml?: boolean;
 }
 
 export interface RunInfo {
@@ -236,6 +238,9 @@ export interface OutputWriter {
   end(summary: RunSummary): void | Promise<void>;
   /** A scan phase began, progressed or ended (times are epoch ms). */
   task?(event: TaskEvent): void;
+  /** A line nmap writes to its normal output, screen and -oN alike (LOG_PLAIN), between the
+   * reports: the idle scan's "Idle scan using zombie …". */
+  plain?(line: string): void;
   /** Host discovery found this host up and a port scan follows (nmap's <hosthint>). */
   hostHint?(host: HostResult): void;
   /** NSE prerule ("pre", before the first host) or postrule ("post", before end()) output. */

@@ -161,7 +161,6 @@ export const SHORT: Record<string, ArgKind> = {
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
 export const UNSUPPORTED_LONG: Record<string, string> = {
-  sI: "-sI (idle scan)",
   proxies: "--proxies",
   proxy: "--proxies",
   "ip-options": "--ip-options",

@@ -81,6 +81,13 @@ const options: OptionTable = {
     s.o.scanFlags = flags;
   },
   b: () => unsupported("-b (FTP bounce scan)"),
+  // -sI is a long option in nmap's table ("sI"), not an -s letter.
+  sI: (s, arg) => {
+    // nmap: FQDN_LEN (254).
+    if (arg.length > 254) fatal("ERROR: -sI argument must be less than 254 characters");
+    scan("idle")(s);
+    s.o.idleZombie = arg;
+  },
 };
 
 const scanTypes: OptionTable = {

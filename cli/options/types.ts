@@ -20,7 +20,8 @@ export type ScanKind =
   | "window" // -sW
   | "maimon" // -sM
   | "udp" // -sU
-  | "sctpinit"; // -sY
+  | "sctpinit" // -sY
+  | "idle"; // -sI
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
 export interface ShardSpec {
@@ -66,6 +67,8 @@ export interface Options {
   scans: ScanKind[];
   /** --scanflags, as a TCP flag byte, when given. */
   scanFlags?: number;
+  /** -sI ZOMBIE[:PROBEPORT]: the idle scan's zombie, as given. */
+  idleZombie?: string;
   /** -g, --ttl, --badsum, --data*: how raw probes are shaped (nmap's raw_scan_options). */
   shaping?: ProbeShaping;
   /** Ports to scan, resolved from -p/-F/--top-ports/--port-ratio/--exclude-ports

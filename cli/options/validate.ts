@@ -29,6 +29,21 @@ export function validateOptions(s: ParseState): void {
       "You specified more than one type of TCP scan.  Please choose only one of -sA, -b, -sT, -sF, -sI, -sM, -sN, -sS, -sW, and -sX",
     );
   }
+  if (o.scans.includes("idle")) {
+    // nmap's IPv6 idle scan needs a zombie that fragments (IPv6 IDs live in fragment headers).
+    if (o.ipv6) fatal("Porthole does not support -sI (idle scan) with -6.");
+    if (!o.discovery.skip) {
+      warnings.push(
+        "WARNING: Many people use -Pn w/Idlescan to prevent pings from their true IP.  On the other hand, timing info Nmap gains from pings can allow for faster, more reliable scans.",
+      );
+    }
+    if ((o.shaping?.decoys?.length ?? 0) > 0) {
+      warnings.push(
+        "WARNING: Your decoys won't be used in the Idlescan portion of your scanning (although all packets sent to the target are spoofed anyway",
+      );
+    }
+  }
+  if (o.traceroute && o.scans.includes("idle")) fatal("Traceroute does not support idle scan");
   if (o.discovery.pingOnly && o.scans.length > 0) {
     fatal("-sL and -sn (skip port scan) are not valid with any other scan types");
   }

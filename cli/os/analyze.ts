@@ -12,12 +12,19 @@
  */
 
 import { TcpFlag } from "../../core-wasm/mod.ts";
-import type { FpTest, IpIdClass, OsSequence, TsClass } from "../model/os.ts";
+import {
+  type FpTest,
+  type IpIdClass,
+  ipIdSequence16,
+  type OsSequence,
+  type TsClass,
+} from "../model/os.ts";
 
 export {
   difficulty,
   IPID_CLASS_TEXT,
   type IpIdClass,
+  ipIdSequence16,
   TS_CLASS_TEXT,
   type TsClass,
 } from "../model/os.ts";
@@ -409,55 +416,6 @@ export function finishTtl(tests: FpTest[], distance: number): number {
 }
 
 // --- SEQ ---------------------------------------------------------------------------------------
-
-/** nmap's identify_sequence over consecutive IP ID differences. */
-function identifySequence(n: number, diffs: number[], localhost: boolean): IpIdClass {
-  if (localhost) {
-    let allGt1 = true;
-    for (let i = 0; i < n - 1; i++) if (diffs[i]! < 2) allGt1 = false;
-    if (allGt1) {
-      for (let i = 0; i < n - 1; i++) {
-        // Stupid MS / localhost: the RST we send uses an IP ID too.
-        diffs[i] = diffs[i]! % 256 === 0 ? (diffs[i]! - 256) >>> 0 : (diffs[i]! - 1) >>> 0;
-      }
-    }
-  }
-  let allZero = true;
-  for (let i = 0; i < n - 1; i++) if (diffs[i] !== 0) allZero = false;
-  if (allZero) return "constant";
-  for (let i = 0; i < n - 1; i++) {
-    const d = diffs[i]!;
-    if (d > 1000 && (d % 256 !== 0 || d >= 25600)) return "rpi";
-  }
-  let under10 = true, by256 = true, even = true;
-  for (let i = 0; i < n - 1; i++) {
-    const d = diffs[i]!;
-    if (by256 && (d > 5120 || d % 256 !== 0)) by256 = false;
-    if (even && d % 2 !== 0) even = false;
-    if (under10 && d > 9) under10 = false;
-  }
-  if (by256) return "broken-incr";
-  if (even) return "incr-by-2";
-  if (under10) return "incr";
-  return "unknown";
-}
-
-/** nmap's get_ipid_sequence_16: the class of a run of 16-bit IP IDs. */
-export function ipIdSequence16(ids: number[], localhost: boolean): IpIdClass {
-  const n = ids.length;
-  if (n < 2) return "unknown";
-  const diffs: number[] = [];
-  let allZero = true;
-  for (let i = 1; i < n; i++) {
-    if (ids[i - 1] !== 0 || ids[i] !== 0) allZero = false;
-    const d = (ids[i]! - ids[i - 1]!) >>> 0;
-    if (n > 2 && d > 20000) return "rd";
-    diffs.push(d);
-  }
-  if (allZero) return "zero";
-  for (let i = 0; i < diffs.length; i++) diffs[i] = diffs[i]! & 0xffff;
-  return identifySequence(n, diffs, localhost);
-}
 
 function ipIdValue(c: IpIdClass, first: number): string | undefined {
   switch (c) {

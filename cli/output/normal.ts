@@ -179,6 +179,10 @@ export class NormalWriter implements OutputWriter {
     if (this.#o.debug > 0 && this.#o.timing) this.#w(timingReport(this.#o.timing));
   }
 
+  plain(line: string): void {
+    this.#w(`${escapeTerminal(line)}\n`);
+  }
+
   host(h: HostResult): void {
     this.#buffer = "";
     try {

@@ -906,3 +906,16 @@ Deno.test("-sV and -O reports name no made-up address and never nmap's submissio
   assert(out.startsWith(`Starting Porthole ${PORTHOLE_VERSION} ( see README.md ) at `), out);
   assertEquals(out.match(/https?:\/\/\S*|github|submit\.cgi|nmap\.org\/submit/g), null);
 });
+
+Deno.test("normal: a plain line (nmap's LOG_PLAIN) on the screen and in -oN, controls escaped", () => {
+  for (const target of ["stdout", "file"] as const) {
+    let out = "";
+    const w = new NormalWriter((t) => (out += t), opts(), target);
+    w.begin(run());
+    w.plain("Idle scan using zombie z\x1b[2J (10.0.0.5:80); Class: Incremental");
+    assert(
+      out.endsWith("Idle scan using zombie z\\x1B[2J (10.0.0.5:80); Class: Incremental\n"),
+      JSON.stringify(out),
+    );
+  }
+});

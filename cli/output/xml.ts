@@ -141,6 +141,7 @@ export class XmlWriter implements OutputWriter {
       ])
     }>\n`;
     for (const si of run.scanInfo) {
+      if (si.notInXml) continue;
       s += `<scaninfo${
         attrs([
           ["type", si.type],

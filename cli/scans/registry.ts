@@ -21,7 +21,9 @@ export type ScanDriver =
   /** The kernel's connect() (scans/connect.ts): no privileges needed. */
   | { kind: "connect" }
   /** The UDP scan's own driver (scans/udp.ts: ICMP rate limits, payloads per port). */
-  | { kind: "udp" };
+  | { kind: "udp" }
+  /** The idle scan through a zombie (scans/idle_link.ts), one host at a time. */
+  | { kind: "idle" };
 
 /** One scan kind. */
 export interface ScanKindEntry {
@@ -29,8 +31,8 @@ export interface ScanKindEntry {
   readonly option: string;
   /** nmap's phase name ("Initiating SYN Stealth Scan"). */
   readonly title: string;
-  /** nmap's XML `<scaninfo type=…>`. */
-  readonly xmlType: string;
+  /** nmap's XML `<scaninfo type=…>`; null when nmap writes none for it (-sI: output.cc). */
+  readonly xmlType: string | null;
   readonly protocol: Protocol;
   readonly driver: ScanDriver;
 }
@@ -38,7 +40,7 @@ export interface ScanKindEntry {
 const entry = (
   option: string,
   title: string,
-  xmlType: string,
+  xmlType: string | null,
   protocol: Protocol,
   driver: ScanDriver,
 ): ScanKindEntry => ({ option, title, xmlType, protocol, driver });
@@ -58,6 +60,8 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   maimon: entry("-sM", "Maimon Scan", "maimon", "tcp", tcp("maimon")),
   udp: entry("-sU", "UDP Scan", "udp", "udp", { kind: "udp" }),
   sctpinit: entry("-sY", "SCTP INIT Scan", "sctpinit", "sctp", module(sctpInitModule)),
+  // After the others, as nmap's idle_scan() runs after its ultra_scan() phases.
+  idle: entry("-sI", "idle scan", null, "tcp", { kind: "idle" }),
 };
 
 /** The entry of `kind`. */

@@ -8,8 +8,8 @@
  *   port is the keyed cookie of (host, port, try) (cookie.ts), so each try
  *   leaves from its own port and a reply names the try it answers.
  * - validate: a UDP reply must come from a scanned host's scanned port to
- *   the cookie port of one of our tries (TFTP, which answers from a fresh
- *   port, and DHCP, which answers to port 68, by their own rules). An ICMP
+ *   the cookie port of one of our tries (as in nmap, TFTP answering from a
+ *   fresh port and DHCP answering to port 68 prove nothing). An ICMP
  *   error must quote our address, the target, the probed port and a cookie
  *   source port: matched by the quoted header, never by guess.
  * - process: nmap's rules (tcp_rules.ts `icmpErrorVerdict`) give state and
@@ -34,7 +34,7 @@ import { PortTable } from "./port_table.ts";
 import { icmpErrorVerdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./probe_scan.ts";
 import { UDP_MAX_TRIES, UdpHostScan, type UdpReplyKind } from "./udp_host_scan.ts";
-import { SERVICE_REPLY_RULES, udpPayloads } from "./udp_payloads.ts";
+import { udpPayloads } from "./udp_payloads.ts";
 
 /** Sweep pace (probes per second over a route's hosts) when no rate option says otherwise. */
 export const DEFAULT_SWEEP_PPS = 10_000;
@@ -351,22 +351,15 @@ async function scanRoute(
         const sport = rec.srcPort(i);
         const dport = rec.dstPort(i);
         const digest = run.host.digest;
-        let idx = orderIndex[sport]!;
-        let tryNo = idx >= 0 ? cookies.tryNumber(digest, sport, dport, UDP_MAX_TRIES) : -1;
+        const idx = orderIndex[sport]!;
+        const tryNo = idx >= 0 ? cookies.tryNumber(digest, sport, dport, UDP_MAX_TRIES) : -1;
         if (fixedPort !== undefined) {
           if (dport !== fixedPort || idx < 0) continue;
         } else if (tryNo < 0) {
-          // Services that answer from or to another port (udp_payloads.ts).
-          idx = -1;
-          for (const p of SERVICE_REPLY_RULES.newSourcePort) {
-            const t = orderIndex[p]! >= 0 ? cookies.tryNumber(digest, p, dport, UDP_MAX_TRIES) : -1;
-            if (t >= 0) [idx, tryNo] = [orderIndex[p]!, t];
-          }
-          if (idx < 0 && SERVICE_REPLY_RULES.fixedReplyPort.get(sport) === dport) {
-            idx = orderIndex[sport]!;
-            tryNo = -1;
-          }
-          if (idx < 0) continue;
+          // Not from the probed port to one of its tries' ports: nmap credits no such reply (a
+          // TFTP server answering from a fresh port, DHCP answering to port 68), and neither
+          // do we, so that such ports stay open|filtered as in nmap.
+          continue;
         }
         reply(run, idx, tryNo, "udp", { state: "open", reason: "udp-response" }, rec.ttl(i), at);
       } else if (k === Kind.ICMP4 || k === Kind.ICMP6) {

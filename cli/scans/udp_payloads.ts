@@ -507,6 +507,16 @@ export function xdmcpProbe(): Uint8Array {
   return bytes(u16(1), u16(2), u16(1), [0]);
 }
 
+/**
+ * 64738/udp: a Mumble server ping (Mumble protocol, "UDP Ping packet": a
+ * 32-bit request type 0 and a 64-bit identifier the server sends back with
+ * its version, user counts and bandwidth). Murmur answers it outside any
+ * session, so the port shows open.
+ */
+export function mumblePingProbe(): Uint8Array {
+  return bytes(u32(0), "Porthole");
+}
+
 // --- The table ----------------------------------------------------------------------------------
 
 const EMPTY = new Uint8Array(0);
@@ -541,6 +551,7 @@ const TABLE = new Map<number, Builder[]>([
   [5353, [mdnsProbe]],
   [5683, [coapProbe]],
   [11211, [memcachedProbe]],
+  [64738, [mumblePingProbe]],
 ]);
 
 /** Ports that get a protocol payload (the rest get an empty datagram). */
@@ -556,16 +567,3 @@ export function udpPayloads(port: number, ctx: PayloadContext): Uint8Array[] {
   const builders = TABLE.get(port);
   return builders ? builders.map((b) => b(ctx)) : [EMPTY];
 }
-
-/**
- * Reply ports that differ from the probed port: some services answer from
- * or to another port than the one we used, and the scan must still credit
- * the probed port. TFTP answers from a fresh port (RFC 1350 §4); DHCP
- * answers to the client port 68 (RFC 2131 §4.1).
- */
-export const SERVICE_REPLY_RULES = {
-  /** Ports whose server replies from a new source port to our port. */
-  newSourcePort: [69] as readonly number[],
-  /** Probed port → the fixed destination port its server replies to. */
-  fixedReplyPort: new Map<number, number>([[67, 68]]) as ReadonlyMap<number, number>,
-};

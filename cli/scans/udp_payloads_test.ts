@@ -14,6 +14,7 @@ import {
   ikeProbe,
   mdnsProbe,
   memcachedProbe,
+  mumblePingProbe,
   natPmpProbe,
   netbiosNsProbe,
   nfsProbe,
@@ -390,7 +391,7 @@ Deno.test("QUIC probe: reserved version Initial of 1200 bytes", () => {
   assertEquals(be16(p, tokenAt + 1) & 0x3fff, p.length - tokenAt - 3);
 });
 
-Deno.test("small binary probes: RIP, RMCP, STUN, CoAP, NAT-PMP, XDMCP", () => {
+Deno.test("small binary probes: RIP, RMCP, STUN, CoAP, NAT-PMP, XDMCP, Mumble ping", () => {
   const rip = ripProbe();
   assertEquals([rip[0], rip[1], rip.length], [1, 2, 24]);
   assertEquals(be16(rip, 4), 0, "AFI 0: whole table");
@@ -419,6 +420,8 @@ Deno.test("small binary probes: RIP, RMCP, STUN, CoAP, NAT-PMP, XDMCP", () => {
   assertEquals([...natPmpProbe()], [0, 0]);
   const x = xdmcpProbe();
   assertEquals([be16(x, 0), be16(x, 2), be16(x, 4)], [1, 2, x.length - 6]);
+  const ping = mumblePingProbe();
+  assertEquals([ping.length, be32(ping, 0)], [12, 0], "Mumble ping: type 0, 64-bit ident");
 });
 
 Deno.test("table: every listed port has payloads; others get one empty datagram", () => {

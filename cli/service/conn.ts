@@ -295,7 +295,21 @@ async function connectNode(
   });
 }
 
-/** A connected UDP socket: each write is one datagram, each data event one reply. */
+/** An address in one spelling: IPv6 compressed and lower case, IPv4-mapped IPv6 as IPv4. */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(":")) return address;
+  const host = new URL(`http://[${address.replace(/%.*$/, "")}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!mapped) return host;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+}
+
+/**
+ * A connected UDP socket: each write is one datagram, each data event one reply from the
+ * probed address and port (anything else is dropped, as a connected socket's kernel does).
+ */
 export function openUdp(ep: Endpoint, signal?: AbortSignal): Promise<Channel> {
   return budgeted(() => openUdpSocket(ep), signal);
 }
@@ -312,7 +326,12 @@ async function openUdpSocket(ep: Endpoint): Promise<Channel> {
     const q = new Queue();
     let open = true;
     let connected = false;
-    sock.on("message", (msg: Buffer) => {
+    // Deno's connect() does not filter what arrives as the kernel's would: a datagram from any
+    // other address or port (a service bound to 0.0.0.0 answering from its outgoing interface's
+    // address) is not the probed port's reply, and nmap's connected socket never sees it.
+    const peer = canonicalAddress(ep.address);
+    sock.on("message", (msg: Buffer, from: { address: string; port: number }) => {
+      if (from.port !== ep.port || canonicalAddress(from.address) !== peer) return;
       if (q.buffered < CHANNEL_BUFFER_CAP) q.push({ kind: "data", data: new Uint8Array(msg) });
     });
     sock.on("error", (err: Error) => {
@@ -352,4 +371,26 @@ async function openUdpSocket(ep: Endpoint): Promise<Channel> {
       reject(e);
     }
   });
+}
+
+/**
+ * NSE's comm.exchange over UDP: one datagram out, the first reply from the port back (null
+ * when none came in `timeoutMs` or the port refused).
+ */
+export async function exchangeUdp(
+  ep: Endpoint,
+  data: Uint8Array,
+  timeoutMs: number,
+): Promise<Uint8Array | null> {
+  let chan: Channel | undefined;
+  try {
+    chan = await openUdp(ep);
+    await chan.write(data);
+    const ev = await chan.next(performance.now() + timeoutMs);
+    return ev.kind === "data" ? ev.data : null;
+  } catch {
+    return null;
+  } finally {
+    chan?.close();
+  }
 }

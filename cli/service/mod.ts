@@ -11,8 +11,9 @@
  * nmap's nmap-service-probes when installed (see db.ts), or the one file
  * `--versiondb FILE` names. See engine.ts
  * for how probing is scheduled and why results still follow nmap's order,
- * and http_server_header.ts for the one NSE "version" script whose effect
- * on the service fields is reproduced.
+ * and version_script.ts for the NSE "version" scripts whose effect on the
+ * service fields is reproduced (http-server-header, murmur-version,
+ * stun-version, snmp-info).
  */
 
 import type { HostResult, PortResult, ServiceInfo } from "../model/mod.ts";
@@ -27,6 +28,23 @@ import { identifyRpcPorts } from "./rpc_grind.ts";
 import { rpcPrograms } from "./rpc_programs.ts";
 import { EXTRA_LEN, FIELD_LEN, TYPE_LEN } from "./template.ts";
 import type { ProbeDb } from "./probe_db.ts";
+import { type Endpoint, exchangeUdp } from "./conn.ts";
+import {
+  MURMUR_PING,
+  MURMUR_TIMEOUT_MS,
+  murmurApplies,
+  murmurVersion,
+  parseMurmurPong,
+} from "./murmur_version.ts";
+import { STUN_TIMEOUT_MS, stunApplies, stunBindingRequest, stunVersion } from "./stun_version.ts";
+import { setPortVersion } from "./version_script.ts";
+import {
+  SNMP_TIMEOUT_MS,
+  snmpApplies,
+  SNMPV3_GET_REQUEST,
+  SNMPV3_PROBE_NAME,
+  snmpVersion,
+} from "./snmp_version.ts";
 
 export { serviceInfoLine, versionString } from "./info.ts";
 export {
@@ -160,6 +178,7 @@ export async function detectServices(
   // Hosts are probed concurrently (each calls this function), so the limit on
   // ports in progress is shared, as nmap's is across its service group.
   const slots = sharedSlots(parallelism);
+  const recorded = new Map<PortResult, ReadonlyMap<string, Uint8Array>>();
   await Promise.all(todo.map(async (port) => {
     const release = await slots.acquire();
     try {
@@ -170,6 +189,7 @@ export async function detectServices(
         serverName: host.userHostname,
       }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
       applyOutcome(port, outcome, opts, log, who);
+      recorded.set(port, outcome.recorded);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
       // names likely-HTTP ports that no match line did.
       if (scriptApplies(port, cfg.intensity) && port.service && port.service.confidence <= 3) {
@@ -194,11 +214,78 @@ export async function detectServices(
       trace: cfg.trace || cfg.debug > 1 ? log : undefined,
     });
   }
+  await udpVersionScripts(host, todo, recorded, cfg.intensity, opts.datadir, {
+    address: host.address,
+    sourceAddress: opts.sourceAddress,
+  });
   if (opts.verbose) {
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     log(`Completed Service scan at ${clock()}, ${secs}s elapsed (${plural} on 1 host)`);
   }
   tuning.tasks?.end("Service scan", Date.now(), `${plural} on 1 host`);
+}
+
+/**
+ * The effect of nmap's version scripts that ask a UDP port (murmur-version, stun-version,
+ * snmp-info), run as nmap runs its scripts: once every port is probed. An answer makes the UDP
+ * port open (nmap.set_port_state: reason "script-set"); a recognised one names the port.
+ * `recorded` holds each port's probe replies, which snmp-info reads before asking.
+ */
+async function udpVersionScripts(
+  host: HostResult,
+  ports: PortResult[],
+  recorded: ReadonlyMap<PortResult, ReadonlyMap<string, Uint8Array>>,
+  intensity: number,
+  datadir: string | undefined,
+  at: Omit<Endpoint, "port">,
+): Promise<void> {
+  const setOpen = (n: number) => {
+    const udp = host.ports.find((p) => p.protocol === "udp" && p.port === n);
+    if (!udp || udp.state === "open") return;
+    udp.state = "open";
+    udp.reason = "script-set";
+    delete udp.reasonTtl;
+  };
+  // murmur-version asks once per port number (its host registry), for TCP and UDP alike.
+  const murmurAsked = new Map<number, Promise<Uint8Array | null>>();
+  await Promise.all(ports.map(async (port) => {
+    const ep = { ...at, port: port.port };
+    if (murmurApplies(port, intensity)) {
+      let ask = murmurAsked.get(port.port);
+      if (!ask) {
+        ask = exchangeUdp(ep, MURMUR_PING, MURMUR_TIMEOUT_MS);
+        murmurAsked.set(port.port, ask);
+      }
+      const reply = await ask;
+      if (reply) {
+        setOpen(port.port);
+        const pong = parseMurmurPong(reply);
+        if (pong) {
+          port.service = setPortVersion(
+            port.service,
+            murmurVersion(pong, port.protocol as "tcp" | "udp"),
+          );
+        }
+      }
+    }
+    if (stunApplies(port, intensity)) {
+      const reply = await exchangeUdp(ep, stunBindingRequest(), STUN_TIMEOUT_MS);
+      const v = reply && stunVersion(reply);
+      if (v) {
+        setOpen(port.port);
+        port.service = setPortVersion(port.service, v);
+      }
+    }
+    if (snmpApplies(port, intensity)) {
+      // "Did the service engine already do the hard work?": only an unmatched port's replies.
+      const seen = port.service?.fingerprint
+        ? recorded.get(port)?.get(SNMPV3_PROBE_NAME)
+        : undefined;
+      const reply = seen ?? await exchangeUdp(ep, SNMPV3_GET_REQUEST, SNMP_TIMEOUT_MS);
+      const v = reply && snmpVersion(reply, port.service, datadir);
+      if (v) port.service = setPortVersion(port.service, v);
+    }
+  }));
 }
 
 /** Local time as nmap's progress lines show it ("16:10"). */

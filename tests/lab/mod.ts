@@ -272,8 +272,8 @@ class ServiceProc {
       "run",
       "--quiet",
       ...helper.flags,
-      // The SCTP responder's raw socket (libc through FFI).
-      ...("sctp" in cfg && cfg.sctp ? ["--allow-ffi"] : []),
+      // The SCTP responder's and the idle zombie's raw sockets (libc through FFI).
+      ...(("sctp" in cfg && cfg.sctp) || ("zombie" in cfg && cfg.zombie) ? ["--allow-ffi"] : []),
       helper.script,
       ...(detach ? ["--detach"] : []),
       json,
@@ -931,11 +931,12 @@ export function servicesConfig(
     else if (r.proto === "tcp") cfg.tcp.push({ ports: r.ports, service: r.service });
     else cfg.udp.push({ ports: r.ports, service: r.service });
   }
+  if (t.spec.zombie) cfg.zombie = t.spec.zombie;
   const f = t.spec.flood;
   if (f) {
     const to = targets.find((o) => o.name === f.to);
     if (!to) throw new Error(`${t.name}: flood to unknown host ${f.to}`);
     cfg.flood = { ...f, from: t.v4, to: to.v4 };
   }
-  return cfg.tcp.length || cfg.udp.length || cfg.flood || cfg.sctp ? cfg : null;
+  return cfg.tcp.length || cfg.udp.length || cfg.flood || cfg.sctp || cfg.zombie ? cfg : null;
 }

@@ -17,6 +17,7 @@ import {
   type Policy,
   portRange,
 } from "./scenarios.ts";
+import { ZOMBIE_MARK } from "./idle_zombie.ts";
 
 /** The nft statement each policy becomes. */
 const VERDICT: Record<Policy, string> = {
@@ -82,6 +83,9 @@ export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
     ...lossRule,
     ...lossRules(cond.path?.fromTarget?.lossPercent),
     ...(host.rstBudget ? [`tcp flags & rst == rst ${over(host.rstBudget)}`] : []),
+    // An idle zombie's resets are its responder's (idle_zombie.ts): the kernel's own, numbered
+    // per destination, would hide the global counter.
+    ...(host.zombie ? [`tcp flags & rst == rst meta mark != ${ZOMBIE_MARK} drop`] : []),
   ];
   const chain = (name: string, hook: string, rules: string[]) =>
     [

@@ -116,6 +116,12 @@ export interface HostSpec {
   rstBudget?: Budget;
   /** Traffic this host sends to a neighbour by itself, from its services process. */
   flood?: Flood;
+  /**
+   * An idle-scan zombie (nmap -sI): a userspace responder (idle_zombie.ts) answers every TCP
+   * segment with a reset, its IP IDs from one global counter ("incremental", what idle scans
+   * need) or random ("random", a zombie nmap refuses); the kernel's own resets are dropped.
+   */
+  zombie?: "incremental" | "random";
 }
 
 /** A token bucket: a rate and how many packets may come at once. */
@@ -617,6 +623,37 @@ const hostile: Scenario = {
   suggested: { tcp: "21,22,25,80,8080", udp: "53" },
 };
 
+// --- idle -------------------------------------------------------------------------------------
+
+/**
+ * Idle scan (-sI): a zombie with one global IP ID counter, one with random IP IDs, and a target
+ * on the same segment with open, closed and filtered ports. The scanner spoofs the zombie's
+ * address toward the target; the target's SYN-ACKs go to the zombie, whose resets count up.
+ */
+const idle: Scenario = {
+  name: "idle",
+  description:
+    "idle scan: zombie (global incremental IP IDs), rzombie (random IP IDs) and a target on one bridge",
+  topology: "bridge",
+  icmpRatelimit: false,
+  hosts: [
+    { name: "zombie", zombie: "incremental", rules: [] },
+    { name: "rzombie", zombie: "random", rules: [] },
+    {
+      name: "target",
+      rules: [
+        { proto: "tcp", ports: 22, service: { kind: "accept" } },
+        { proto: "tcp", ports: 80, service: { kind: "accept" } },
+        { proto: "tcp", ports: 443, service: { kind: "accept" } },
+        { proto: "tcp", ports: 1000, policy: "drop" },
+        { proto: "tcp", ports: 1001, policy: "reset" },
+        { proto: "tcp", ports: 3306, service: { kind: "accept" } },
+      ],
+    },
+  ],
+  suggested: { tcp: "21-25,80,81,443,1000,1001,3306,8080" },
+};
+
 // --- multihop ---------------------------------------------------------------------------------
 
 /** Three routers to the target, the second silent, the third answering from its loopback. */
@@ -652,6 +689,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   far,
   hostile,
   multihop,
+  idle,
 };
 
 /** The scenario called `name`, or an Error naming the ones that exist. */

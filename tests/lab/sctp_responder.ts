@@ -13,6 +13,8 @@
  * @module
  */
 
+import { serveRawIpv4 } from "./raw_responder.ts";
+
 const IPPROTO_SCTP = 132;
 
 /** CRC32c bit by bit (RFC 9260 Appendix A). */
@@ -100,34 +102,7 @@ function be32(v: number): number[] {
   return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 }
 
-/** Opens the raw socket and answers INITs until the process ends (needs --allow-ffi, root). */
+/** Answers INITs until the process ends (needs --allow-ffi, root). */
 export function serveSctp(listen: ReadonlySet<number>): void {
-  const libc = Deno.dlopen("libc.so.6", {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
-    sendto: {
-      parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
-      result: "isize",
-    },
-  });
-  const AF_INET = 2, SOCK_RAW = 3, IPPROTO_IP = 0, IP_HDRINCL = 3;
-  const fd = libc.symbols.socket(AF_INET, SOCK_RAW, IPPROTO_SCTP);
-  if (fd < 0) throw new Error("sctp responder: socket(AF_INET, SOCK_RAW, 132) failed");
-  if (libc.symbols.setsockopt(fd, IPPROTO_IP, IP_HDRINCL, new Int32Array([1]), 4) !== 0) {
-    throw new Error("sctp responder: IP_HDRINCL refused");
-  }
-  const buf = new Uint8Array(65536);
-  const to = new Uint8Array(16);
-  to[0] = AF_INET; // sockaddr_in, family in host order (little-endian here)
-  (async () => {
-    for (;;) {
-      const n = Number(await libc.symbols.recv(fd, buf, BigInt(buf.length), 0));
-      if (n <= 0) continue;
-      const answer = sctpAnswer(buf.subarray(0, n), (p) => listen.has(p));
-      if (!answer) continue;
-      to.set(answer.subarray(16, 20), 4);
-      libc.symbols.sendto(fd, answer, BigInt(answer.length), 0, to, to.length);
-    }
-  })();
+  serveRawIpv4("sctp responder", IPPROTO_SCTP, (ip) => sctpAnswer(ip, (p) => listen.has(p)));
 }

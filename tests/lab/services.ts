@@ -14,6 +14,7 @@ import type { Flood, TcpService, UdpService } from "./scenarios.ts";
 import { httpResponse, tcpGreeting, udpReply } from "./responders.ts";
 import { helperArgs } from "./_helper.ts";
 import { serveSctp } from "./sctp_responder.ts";
+import { serveZombie, type ZombieIpIds } from "./idle_zombie.ts";
 
 /** What one services process serves. */
 export interface ServicesConfig {
@@ -26,6 +27,8 @@ export interface ServicesConfig {
   udp: { ports: number | [number, number]; service: UdpService }[];
   /** SCTP: the responder answers every INIT, with INIT ACK on these ports (sctp_responder.ts). */
   sctp?: { listen: (number | [number, number])[] };
+  /** An idle-scan zombie: every TCP segment answered by idle_zombie.ts with these IP IDs. */
+  zombie?: ZombieIpIds;
   /** A neighbour's traffic to send (a busy host), from `from` to `to`. */
   flood?: Omit<Flood, "to"> & { from: string; to: string };
 }
@@ -224,6 +227,7 @@ export function serve(cfg: ServicesConfig): { tcp: number; udp: number } {
     }
   }
   if (cfg.flood) floodLoop(cfg.flood);
+  if (cfg.zombie) serveZombie(cfg.zombie);
   if (cfg.sctp) serveSctp(new Set(cfg.sctp.listen.flatMap((r) => [...ports(r)])));
   return { tcp, udp };
 }

@@ -1,0 +1,56 @@
+/**
+ * Reading the "TCP/IP fingerprint:" block of an -O report (nmap's or Porthole's), for the lab
+ * tests that compare the two tools' fingerprints.
+ *
+ * @module
+ */
+
+import { parseFingerprint } from "../../cli/model/os_fingerprint.ts";
+
+/** The tests that depend on neither timing nor randomness: equal for one target, run to run. */
+export const DETERMINISTIC = [
+  "OPS",
+  "WIN",
+  "ECN",
+  "T1",
+  "T2",
+  "T3",
+  "T4",
+  "T5",
+  "T6",
+  "T7",
+  "U1",
+  "IE",
+];
+
+/** The "TCP/IP fingerprint:" block of a report. */
+export function fingerprintBlock(report: string): string {
+  const start = report.indexOf("TCP/IP fingerprint:\n");
+  if (start < 0) throw new Error(`no fingerprint in:\n${report}`);
+  return report.slice(start + 20).split("\n\n")[0]!;
+}
+
+/** Each test line of the "TCP/IP fingerprint:" block in a report, by name. */
+export function fingerprintTests(report: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of parseFingerprint(fingerprintBlock(report))) {
+    out.set(t.name, `${t.name}(${t.attrs.map(([a, v]) => `${a}=${v}`).join("%")})`);
+  }
+  return out;
+}
+
+/**
+ * Runs an OS scan (either tool, at -vv so the fingerprint is printed even under test conditions
+ * found non-ideal on a busy machine) until its fingerprint has every deterministic test, at most
+ * three times: a run that lost one of their replies leaves nothing to compare.
+ */
+export async function untilDeterministic(run: () => Promise<string>): Promise<string> {
+  let out = "";
+  for (let tries = 1; tries <= 3; tries++) {
+    out = await run();
+    const got = out.includes("TCP/IP fingerprint:\n") ? fingerprintTests(out) : new Map();
+    if (DETERMINISTIC.every((name) => got.has(name))) break;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+  return out;
+}
