@@ -612,7 +612,9 @@ interface El {
 
 const el = (tag: string, attrs: [string, string | undefined][] = [], children: El[] = []): El => ({
   tag,
-  attrs: attrs.filter((x): x is [string, string] => x[1] !== undefined),
+  attrs: attrs.every((x) => x[1] !== undefined)
+    ? attrs as [string, string][]
+    : attrs.filter((x): x is [string, string] => x[1] !== undefined),
   children,
 });
 
@@ -712,7 +714,7 @@ function portDiffEl(d: PortDiff): El {
 }
 
 const mapEq = (a: Map<string, number>, b: Map<string, number>) =>
-  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  a === b || a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 function hostDiffEl(d: HostDiff, verbose: boolean): El {
   const { a, b } = d;
@@ -728,21 +730,30 @@ function hostDiffEl(d: HostDiff, verbose: boolean): El {
   if (a.state === b.state) {
     if (verbose) children.push(...statusEl(a));
   } else children.push(el("a", [], statusEl(a)), el("b", [], statusEl(b)));
-  const ka = new Map(a.addresses.map((x) => [x.key, x])),
-    kb = new Map(b.addresses.map((x) => [x.key, x]));
-  const byKey = (l: NdAddress[]) => l.sort((x, y) => cmpStr(x.key, y.key)).map(addressEl);
-  children.push(...byKey([...ka.values()].filter((x) => kb.has(x.key))));
-  const onlyA = byKey([...ka.values()].filter((x) => !kb.has(x.key)));
-  if (onlyA.length > 0) children.push(el("a", [], onlyA));
-  const onlyB = byKey([...kb.values()].filter((x) => !ka.has(x.key)));
-  if (onlyB.length > 0) children.push(el("b", [], onlyB));
-  const na = new Set(a.hostnames), nb = new Set(b.hostnames);
-  const names: El[] = [...na].filter((x) => nb.has(x)).sort(cmpStr).map(hostnameEl);
-  const nOnlyA = [...na].filter((x) => !nb.has(x)).sort(cmpStr).map(hostnameEl);
-  if (nOnlyA.length > 0) names.push(el("a", [], nOnlyA));
-  const nOnlyB = [...nb].filter((x) => !na.has(x)).sort(cmpStr).map(hostnameEl);
-  if (nOnlyB.length > 0) names.push(el("b", [], nOnlyB));
-  if (names.length > 0) children.push(el("hostnames", [], names));
+  if (
+    a.addresses.length === 1 && b.addresses.length === 1 &&
+    a.addresses[0]!.key === b.addresses[0]!.key
+  ) {
+    children.push(addressEl(a.addresses[0]!)); // the common case: one address, the same
+  } else {
+    const ka = new Map(a.addresses.map((x) => [x.key, x])),
+      kb = new Map(b.addresses.map((x) => [x.key, x]));
+    const byKey = (l: NdAddress[]) => l.sort((x, y) => cmpStr(x.key, y.key)).map(addressEl);
+    children.push(...byKey([...ka.values()].filter((x) => kb.has(x.key))));
+    const onlyA = byKey([...ka.values()].filter((x) => !kb.has(x.key)));
+    if (onlyA.length > 0) children.push(el("a", [], onlyA));
+    const onlyB = byKey([...kb.values()].filter((x) => !ka.has(x.key)));
+    if (onlyB.length > 0) children.push(el("b", [], onlyB));
+  }
+  if (a.hostnames.length > 0 || b.hostnames.length > 0) {
+    const na = new Set(a.hostnames), nb = new Set(b.hostnames);
+    const names: El[] = [...na].filter((x) => nb.has(x)).sort(cmpStr).map(hostnameEl);
+    const nOnlyA = [...na].filter((x) => !nb.has(x)).sort(cmpStr).map(hostnameEl);
+    if (nOnlyA.length > 0) names.push(el("a", [], nOnlyA));
+    const nOnlyB = [...nb].filter((x) => !na.has(x)).sort(cmpStr).map(hostnameEl);
+    if (nOnlyB.length > 0) names.push(el("b", [], nOnlyB));
+    if (names.length > 0) children.push(el("hostnames", [], names));
+  }
   const ports: El[] = [];
   if (mapEq(a.extraports, b.extraports)) ports.push(...extraportsEls(a));
   else ports.push(el("a", [], extraportsEls(a)), el("b", [], extraportsEls(b)));
