@@ -875,49 +875,82 @@ export function changeEvents(a: InvScan, b: InvScan): ChangeEvent[] {
   return out;
 }
 
+/** The events of one port: `x` in scan a, `y` in scan b (either may be missing), `any` one
+ * of them. */
+function portPairEvents(
+  a: InvHost,
+  b: InvHost,
+  x: InvPort | undefined,
+  y: InvPort | undefined,
+  any: InvPort,
+  out: ChangeEvent[],
+): void {
+  const from = x?.state ?? unlistedState(a);
+  const to = y?.state ?? unlistedState(b);
+  const base = { address: b.address, protocol: any.protocol, port: any.port };
+  if (from !== to) {
+    const event = to === "open"
+      ? "port-opened"
+      : from === "open" && (to === "closed" || to === null)
+      ? "port-closed"
+      : to !== null && to.includes("filtered")
+      ? "port-filtered"
+      : "port-state-changed";
+    out.push({ event, ...base, from, to });
+  }
+  if (!x || !y || x.state !== "open" || y.state !== "open") return;
+  const fields = [
+    ["service-changed", x.service?.name, y.service?.name],
+    ["product-changed", x.service?.product, y.service?.product],
+    ["version-changed", x.service?.version, y.service?.version],
+  ] as const;
+  for (const [event, f, t] of fields) {
+    // Only a change between two known values: a scan without -sV says nothing new.
+    if (f !== undefined && t !== undefined && f !== t) {
+      out.push({ event, ...base, from: f, to: t });
+    }
+  }
+  const ca = certificateOf(x), cb = certificateOf(y);
+  if (ca !== undefined && cb !== undefined && ca !== cb) {
+    out.push({ event: "tls-certificate-changed", ...base, from: ca, to: cb });
+  }
+}
+
 function hostState(a: InvHost, b: InvHost): ChangeEvent {
   return { event: "host-state-changed", address: a.address, from: a.status, to: b.status };
 }
 
+/** Whether two hosts list the same ports, each once, in ascending order. */
+function sameSpecsInOrder(a: InvPort[], b: InvPort[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x.port !== y.port || x.protocol !== y.protocol) return false;
+    if (i > 0) {
+      const w = a[i - 1]!;
+      if (w.port > x.port || (w.port === x.port && w.protocol >= x.protocol)) return false;
+    }
+  }
+  return true;
+}
+
 function portEvents(a: InvHost, b: InvHost, out: ChangeEvent[]): void {
-  const pa = new Map(a.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
-  const pb = new Map(b.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
-  const keys = new Map<string, InvPort>();
-  for (const p of [...a.ports, ...b.ports]) keys.set(`${p.port}/${p.protocol}`, p);
-  const ordered = [...keys.entries()].sort((x, y) =>
-    x[1].port - y[1].port || cmpStr(x[1].protocol, y[1].protocol)
-  );
-  for (const [k, any] of ordered) {
-    const x = pa.get(k), y = pb.get(k);
-    const from = x?.state ?? unlistedState(a);
-    const to = y?.state ?? unlistedState(b);
-    const base = { address: b.address, protocol: any.protocol, port: any.port };
-    if (from !== to) {
-      const event = to === "open"
-        ? "port-opened"
-        : from === "open" && (to === "closed" || to === null)
-        ? "port-closed"
-        : to !== null && to.includes("filtered")
-        ? "port-filtered"
-        : "port-state-changed";
-      out.push({ event, ...base, from, to });
+  if (sameSpecsInOrder(a.ports, b.ports)) {
+    // The common case, walked without maps: a port shared by both imports (one object)
+    // cannot have changed.
+    for (let i = 0; i < a.ports.length; i++) {
+      const x = a.ports[i]!, y = b.ports[i]!;
+      if (x !== y) portPairEvents(a, b, x, y, y, out);
     }
-    if (!x || !y || x.state !== "open" || y.state !== "open") continue;
-    const fields = [
-      ["service-changed", x.service?.name, y.service?.name],
-      ["product-changed", x.service?.product, y.service?.product],
-      ["version-changed", x.service?.version, y.service?.version],
-    ] as const;
-    for (const [event, f, t] of fields) {
-      // Only a change between two known values: a scan without -sV says nothing new.
-      if (f !== undefined && t !== undefined && f !== t) {
-        out.push({ event, ...base, from: f, to: t });
-      }
-    }
-    const ca = certificateOf(x), cb = certificateOf(y);
-    if (ca !== undefined && cb !== undefined && ca !== cb) {
-      out.push({ event: "tls-certificate-changed", ...base, from: ca, to: cb });
-    }
+  } else {
+    const pa = new Map(a.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
+    const pb = new Map(b.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
+    const keys = new Map<string, InvPort>();
+    for (const p of [...a.ports, ...b.ports]) keys.set(`${p.port}/${p.protocol}`, p);
+    const ordered = [...keys.entries()].sort((x, y) =>
+      x[1].port - y[1].port || cmpStr(x[1].protocol, y[1].protocol)
+    );
+    for (const [k, any] of ordered) portPairEvents(a, b, pa.get(k), pb.get(k), any, out);
   }
   const oa = a.os?.[0]?.name, ob = b.os?.[0]?.name;
   if (oa !== undefined && ob !== undefined && oa !== ob) {
