@@ -10,6 +10,7 @@
 export interface XmlElement {
   name: string;
   attrs: Record<string, string>;
+  /** Read-only: an element without children shares one frozen empty array. */
   children: XmlElement[];
   text: string;
 }
