@@ -45,7 +45,8 @@ interface NdHost {
   state: string | null;
   addresses: NdAddress[];
   hostnames: string[];
-  ports: Map<string, NdPort>;
+  /** By number, then protocol; one per port. */
+  ports: NdPort[];
   extraports: Map<string, number>;
   os: string[];
   scripts: InvScript[];
@@ -58,58 +59,93 @@ function address(s: string, type: NdAddress["type"]): NdAddress {
 }
 
 const cmpStr = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
-const sortScripts = (s: InvScript[] | undefined) =>
-  [...(s ?? [])].sort((x, y) => cmpStr(x.id, y.id) || cmpStr(x.output, y.output));
+const NONE: never[] = Object.freeze([]) as never[];
+const NO_SERVICE: NdService = Object.freeze({});
+const NO_EXTRAPORTS: Map<string, number> = new Map();
+const sortScripts = (s: InvScript[] | undefined): InvScript[] =>
+  s === undefined || s.length === 0
+    ? NONE
+    : [...s].sort((x, y) => cmpStr(x.id, y.id) || cmpStr(x.output, y.output));
 const specKey = (port: number, protocol: string) => `${port}/${protocol}`;
+const cmpPort = (x: NdPort, y: NdPort) => x.port - y.port || cmpStr(x.protocol, y.protocol);
 
 function emptyHost(): NdHost {
   return {
     state: null,
-    addresses: [],
-    hostnames: [],
-    ports: new Map(),
-    extraports: new Map(),
-    os: [],
-    scripts: [],
+    addresses: NONE,
+    hostnames: NONE,
+    ports: NONE,
+    extraports: NO_EXTRAPORTS,
+    os: NONE,
+    scripts: NONE,
   };
+}
+
+// A port or "not shown" list the importer shared among hosts (frozen) is converted once.
+const ndPorts = new WeakMap<InvPort, NdPort>();
+const ndExtraports = new WeakMap<object, Map<string, number>>();
+
+function ndPort(p: InvPort): NdPort {
+  const had = ndPorts.get(p);
+  if (had) return had;
+  const sv = p.service;
+  const out: NdPort = {
+    port: p.port,
+    protocol: p.protocol,
+    state: p.state,
+    service: sv
+      ? {
+        name: sv.name,
+        product: sv.product,
+        version: sv.version,
+        extrainfo: sv.extraInfo,
+        tunnel: sv.tunnel,
+      }
+      : NO_SERVICE,
+    scripts: sortScripts(p.scripts),
+  };
+  if (Object.isFrozen(p)) ndPorts.set(p, out);
+  return out;
+}
+
+function extraportsOf(h: InvHost): Map<string, number> {
+  const e = h.extraPorts;
+  if (e === undefined || e.length === 0) return NO_EXTRAPORTS;
+  let m = ndExtraports.get(e);
+  if (m) return m;
+  m = new Map(e.map((x) => [x.state, x.count]));
+  if (Object.isFrozen(e)) ndExtraports.set(e, m);
+  return m;
 }
 
 function ndHost(h: InvHost): NdHost {
   const addresses = [address(h.address, h.family === 6 ? "ipv6" : "ipv4")];
   if (h.mac) addresses.push(address(h.mac, "mac"));
-  const ports = new Map<string, NdPort>();
-  for (const p of h.ports) {
-    const sv = p.service;
-    ports.set(specKey(p.port, p.protocol), {
-      port: p.port,
-      protocol: p.protocol,
-      state: p.state,
-      service: sv
-        ? {
-          name: sv.name,
-          product: sv.product,
-          version: sv.version,
-          extrainfo: sv.extraInfo,
-          tunnel: sv.tunnel,
-        }
-        : {},
-      scripts: sortScripts(p.scripts),
-    });
-  }
+  const ports = h.ports.map(ndPort);
+  let ordered = true;
+  for (let i = 1; i < ports.length && ordered; i++) ordered = cmpPort(ports[i - 1]!, ports[i]!) < 0;
   return {
     state: h.status,
     addresses,
-    hostnames: [...new Set(h.hostnames.map((x) => x.name))],
-    ports,
-    extraports: new Map((h.extraPorts ?? []).map((e) => [e.state, e.count])),
-    os: (h.os ?? []).map((o) => o.name),
+    hostnames: h.hostnames.length === 0 ? NONE : [...new Set(h.hostnames.map((x) => x.name))],
+    ports: ordered ? ports : uniquePorts(ports),
+    extraports: extraportsOf(h),
+    os: h.os === undefined || h.os.length === 0 ? NONE : h.os.map((o) => o.name),
     scripts: sortScripts(h.scripts),
   };
+}
+
+/** Ports sorted, the last of a repeated one kept (as a Map keyed by port would). */
+function uniquePorts(ports: NdPort[]): NdPort[] {
+  const m = new Map<string, NdPort>();
+  for (const p of ports) m.set(specKey(p.port, p.protocol), p);
+  return [...m.values()].sort(cmpPort);
 }
 
 const sortedAddresses = (h: NdHost) => [...h.addresses].sort((a, b) => cmpStr(a.key, b.key));
 
 function formatName(h: NdHost): string {
+  if (h.addresses.length === 1 && h.hostnames.length === 0) return h.addresses[0]!.s;
   const a = sortedAddresses(h).map((x) => x.s).join(", ");
   const n = [...h.hostnames].sort(cmpStr).join(", ");
   if (n.length > 0) return a.length > 0 ? `${n} (${a})` : n;
@@ -129,16 +165,17 @@ const serviceEqual = (a: NdService, b: NdService) =>
   a.extrainfo === b.extrainfo;
 
 function nameString(s: NdService): string | null {
-  const parts = [s.tunnel, s.name].filter((x) => x !== undefined);
-  return parts.length > 0 ? parts.join("/") : null;
+  if (s.name === undefined) return s.tunnel ?? null;
+  return s.tunnel === undefined ? s.name : `${s.tunnel}/${s.name}`;
 }
 
 function versionString(s: NdService): string | null {
-  const parts: string[] = [];
-  if (s.product !== undefined) parts.push(s.product);
-  if (s.version !== undefined) parts.push(s.version);
-  if (s.extrainfo !== undefined) parts.push(`(${s.extrainfo})`);
-  return parts.length > 0 ? parts.join(" ") : null;
+  let out: string | null = s.product ?? null;
+  if (s.version !== undefined) out = out === null ? s.version : `${out} ${s.version}`;
+  if (s.extrainfo !== undefined) {
+    out = out === null ? `(${s.extrainfo})` : `${out} (${s.extrainfo})`;
+  }
+  return out;
 }
 
 /** Python's str.splitlines(). */
@@ -198,15 +235,16 @@ class Table {
   }
 
   append(row: (string | null)[]): void {
-    const r = [...row];
-    while (r.length > 0 && r[r.length - 1] === null) r.pop();
-    const strings = r.map((x, i) => {
-      const s = x ?? "";
-      const len = [...s].length;
+    let n = row.length;
+    while (n > 0 && row[n - 1] === null) n--;
+    const strings: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = row[i] ?? "";
+      const len = codePoints(s);
       if (i === this.widths.length) this.widths.push(len);
       else if (len > this.widths[i]!) this.widths[i] = len;
-      return s;
-    });
+      strings[i] = s;
+    }
     this.rows.push(strings);
   }
 
@@ -219,16 +257,40 @@ class Table {
   }
 
   toString(): string {
-    return this.rows.map((row) => {
-      if (typeof row === "string") return row;
+    let out = "";
+    for (let r = 0; r < this.rows.length; r++) {
+      const row = this.rows[r]!;
+      if (r > 0) out += "\n";
+      if (typeof row === "string") {
+        out += row;
+        continue;
+      }
       let line = this.prefix;
-      row.forEach((cell, i) => {
-        line += cell + " ".repeat(Math.max(0, this.widths[i]! - [...cell].length));
+      for (let i = 0; i < row.length; i++) {
+        const cell = row[i]!;
+        line += cell + " ".repeat(Math.max(0, this.widths[i]! - codePoints(cell)));
         if (i < this.padding.length) line += this.padding[i];
-      });
-      return line.replace(/\s+$/u, "");
-    }).join("\n");
+      }
+      out += line.trimEnd();
+    }
+    return out;
   }
+}
+
+/** Python's len() of a string: code points, not UTF-16 units. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 function scriptDiffToTable(d: ScriptDiff, table: Table, verbose: boolean): void {
@@ -254,14 +316,16 @@ interface PortDiff {
 }
 
 function missingPort(p: NdPort): NdPort {
-  return { port: p.port, protocol: p.protocol, state: null, service: {}, scripts: [] };
+  return { port: p.port, protocol: p.protocol, state: null, service: NO_SERVICE, scripts: NONE };
 }
 
 function diffPort(a: NdPort, b: NdPort, verbose: boolean): PortDiff {
   let cost = 0;
   if (a.state !== b.state) cost++;
   if (!serviceEqual(a.service, b.service)) cost++;
-  const scripts = diffScripts(a.scripts, b.scripts, verbose);
+  const scripts = a.scripts.length === 0 && b.scripts.length === 0
+    ? NONE
+    : diffScripts(a.scripts, b.scripts, verbose);
   return { a, b, scripts, cost: cost + scripts.length };
 }
 
@@ -279,41 +343,62 @@ interface HostDiff {
 }
 
 const setEq = (a: string[], b: string[]) => {
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
   const sa = new Set(a), sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));
 };
+
+const addressesEq = (a: NdAddress[], b: NdAddress[]) =>
+  (a.length === b.length && a.every((x, i) => x.key === b[i]!.key)) ||
+  setEq(a.map((x) => x.key), b.map((x) => x.key));
+
+/** Two maps with the same entries in the same order. */
+function sameOrderedMap(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  const ib = b.entries();
+  for (const [s, c] of a) {
+    const [t, d] = ib.next().value!;
+    if (s !== t || c !== d) return false;
+  }
+  return true;
+}
 
 function diffHost(a: NdHost, b: NdHost, verbose: boolean): HostDiff {
   let cost = 0;
   const stateChanged = a.state !== b.state;
   if (stateChanged) cost++;
-  const idChanged = !setEq(a.addresses.map((x) => x.key), b.addresses.map((x) => x.key)) ||
-    !setEq(a.hostnames, b.hostnames);
+  const idChanged = !addressesEq(a.addresses, b.addresses) || !setEq(a.hostnames, b.hostnames);
   if (idChanged) cost++;
-  const specs = new Map<string, [number, string]>();
-  for (const p of [...a.ports.values(), ...b.ports.values()]) {
-    specs.set(specKey(p.port, p.protocol), [p.port, p.protocol]);
-  }
-  const ordered = [...specs.values()].sort((x, y) => x[0] - y[0] || cmpStr(x[1], y[1]));
   const ports: PortDiff[] = [];
-  for (const [port, protocol] of ordered) {
-    const k = specKey(port, protocol);
-    const pa = a.ports.get(k), pb = b.ports.get(k);
-    const d = diffPort(pa ?? missingPort((pb ?? pa)!), pb ?? missingPort((pa ?? pb)!), verbose);
+  // Both lists are sorted by port and protocol: walked side by side.
+  let i = 0, j = 0;
+  while (i < a.ports.length || j < b.ports.length) {
+    const pa = a.ports[i], pb = b.ports[j];
+    const order = pa === undefined ? 1 : pb === undefined ? -1 : cmpPort(pa, pb);
+    const d = order < 0
+      ? diffPort(pa!, missingPort(pa!), verbose)
+      : order > 0
+      ? diffPort(missingPort(pb!), pb!, verbose)
+      : diffPort(pa!, pb!, verbose);
+    if (order <= 0) i++;
+    if (order >= 0) j++;
     // ndiff's include_diff: ports in "not shown" states on both sides are left out.
     if (isExtraports(a, d.a.state) && isExtraports(b, d.b.state)) continue;
     if (!verbose && d.cost === 0) continue;
     ports.push(d);
     cost += d.cost;
   }
-  const os = opcodes(a.os, b.os);
-  const osCost = os.filter((o) => o[0] !== "equal").length;
+  const os = a.os.length === 0 && b.os.length === 0 ? NONE : opcodes(a.os, b.os);
+  let osCost = 0;
+  for (const o of os) if (o[0] !== "equal") osCost++;
   cost += osCost;
-  const ea = [...a.extraports].map(([s, c]) => `${c} ${s}`).join("\n");
-  const eb = [...b.extraports].map(([s, c]) => `${c} ${s}`).join("\n");
-  const extraportsChanged = ea !== eb;
+  // ndiff compares the "not shown" lists as text, in their order.
+  const extraportsChanged = !sameOrderedMap(a.extraports, b.extraports);
   if (extraportsChanged) cost++;
-  const scripts = diffScripts(a.scripts, b.scripts, verbose);
+  const scripts = a.scripts.length === 0 && b.scripts.length === 0
+    ? NONE
+    : diffScripts(a.scripts, b.scripts, verbose);
   cost += scripts.length;
   return {
     a,
@@ -329,29 +414,44 @@ function diffHost(a: NdHost, b: NdHost, verbose: boolean): HostDiff {
   };
 }
 
-/** ndiff's host id, from the scan's host (the first address padded to 40 columns, then the first host name). */
-function invHostId(h: InvHost): string {
-  // Addresses sort IPv4, IPv6, then MAC: the scanned address always comes first.
-  const hid = h.address.padEnd(40);
+/** The first (least) host name of a host, or "". */
+function firstName(h: InvHost): string {
   let first: string | undefined;
   for (const x of h.hostnames) if (first === undefined || x.name < first) first = x.name;
-  return first === undefined ? hid : hid + first;
+  return first ?? "";
+}
+
+/** Orders hosts as ndiff orders their ids (the first address padded to 40 columns, then the
+ * first host name), without building the id strings. */
+function cmpHostId(x: InvHost, y: InvHost): number {
+  // Addresses sort IPv4, IPv6, then MAC: the scanned address always comes first.
+  const a = x.address, b = y.address;
+  if (a.length > 40 || b.length > 40) {
+    return cmpStr(a.padEnd(40) + firstName(x), b.padEnd(40) + firstName(y));
+  }
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = i < a.length ? a.charCodeAt(i) : 0x20, cb = i < b.length ? b.charCodeAt(i) : 0x20;
+    if (ca !== cb) return ca - cb;
+  }
+  return x.hostnames.length === 0 && y.hostnames.length === 0
+    ? 0
+    : cmpStr(firstName(x), firstName(y));
 }
 
 /** ndiff's host_pairs over hosts sorted by id; each host is converted to ndiff's view only
  * when its pair is diffed. */
 function* hostPairs(sa: InvScan, sb: InvScan): Generator<[NdHost, NdHost]> {
-  const withId = (s: InvScan) =>
-    s.hosts.map((h) => ({ h, id: invHostId(h) })).sort((x, y) => cmpStr(x.id, y.id));
-  const a = withId(sa), b = withId(sb);
+  const a = [...sa.hosts].sort(cmpHostId), b = [...sb.hosts].sort(cmpHostId);
   let i = 0, j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i]!.id < b[j]!.id) yield [ndHost(a[i++]!.h), emptyHost()];
-    else if (a[i]!.id > b[j]!.id) yield [emptyHost(), ndHost(b[j++]!.h)];
-    else yield [ndHost(a[i++]!.h), ndHost(b[j++]!.h)];
+    const order = cmpHostId(a[i]!, b[j]!);
+    if (order < 0) yield [ndHost(a[i++]!), emptyHost()];
+    else if (order > 0) yield [emptyHost(), ndHost(b[j++]!)];
+    else yield [ndHost(a[i++]!), ndHost(b[j++]!)];
   }
-  while (i < a.length) yield [ndHost(a[i++]!.h), emptyHost()];
-  while (j < b.length) yield [emptyHost(), ndHost(b[j++]!.h)];
+  while (i < a.length) yield [ndHost(a[i++]!), emptyHost()];
+  while (j < b.length) yield [emptyHost(), ndHost(b[j++]!)];
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -383,7 +483,7 @@ class Output {
 
   push(s: string): void {
     this.#pieces.push(s);
-    if (this.write && this.#pieces.length >= 4096) this.flush();
+    if (this.write && this.#pieces.length >= 512) this.flush();
   }
 
   private flush(): void {
@@ -431,6 +531,15 @@ export function ndiffText(
   return { text: out.end(), cost };
 }
 
+/** A port's row of ndiff's table, its first column (the mark) left blank. */
+const portColumns = (x: NdPort): (string | null)[] => [
+  " ",
+  `${x.port}/${x.protocol}`,
+  x.state ?? "unknown",
+  nameString(x.service),
+  versionString(x.service),
+];
+
 function printHostText(d: HostDiff, print: (s?: string) => void, verbose: boolean): void {
   const { a, b } = d;
   if (d.idChanged) {
@@ -449,18 +558,22 @@ function printHostText(d: HostDiff, print: (s?: string) => void, verbose: boolea
   const mark = a.state === null ? "+" : b.state === null ? "-" : " ";
   table.append([mark, "PORT", "STATE", "SERVICE", "VERSION"]);
   for (const p of d.ports) {
-    const cols = (x: NdPort) => [
-      `${x.port}/${x.protocol}`,
-      x.state ?? "unknown",
-      nameString(x.service),
-      versionString(x.service),
-    ];
-    const ca = cols(p.a), cb = cols(p.b);
-    if (ca.join("\u0000") === cb.join("\u0000")) {
-      if (verbose || p.scripts.length > 0) table.append([" ", ...ca]);
+    const ca = portColumns(p.a), cb = portColumns(p.b);
+    // Compared as ndiff compares the joined columns: a missing one reads as "".
+    if (
+      ca[1] === cb[1] && ca[2] === cb[2] && (ca[3] ?? "") === (cb[3] ?? "") &&
+      (ca[4] ?? "") === (cb[4] ?? "")
+    ) {
+      if (verbose || p.scripts.length > 0) table.append(ca);
     } else {
-      if (!isExtraports(a, p.a.state)) table.append(["-", ...ca]);
-      if (!isExtraports(b, p.b.state)) table.append(["+", ...cb]);
+      if (!isExtraports(a, p.a.state)) {
+        ca[0] = "-";
+        table.append(ca);
+      }
+      if (!isExtraports(b, p.b.state)) {
+        cb[0] = "+";
+        table.append(cb);
+      }
     }
     for (const s of p.scripts) scriptDiffToTable(s, table, verbose);
   }
@@ -499,7 +612,9 @@ interface El {
 
 const el = (tag: string, attrs: [string, string | undefined][] = [], children: El[] = []): El => ({
   tag,
-  attrs: attrs.filter((x): x is [string, string] => x[1] !== undefined),
+  attrs: attrs.every((x) => x[1] !== undefined)
+    ? attrs as [string, string][]
+    : attrs.filter((x): x is [string, string] => x[1] !== undefined),
   children,
 });
 
@@ -559,10 +674,7 @@ function wholeHostEl(h: NdHost): El {
   const children: El[] = [...statusEl(h), ...h.addresses.map(addressEl)];
   if (h.hostnames.length > 0) children.push(el("hostnames", [], h.hostnames.map(hostnameEl)));
   const ports = [...extraportsEls(h)];
-  const sorted = [...h.ports.values()].sort((x, y) =>
-    x.port - y.port || cmpStr(x.protocol, y.protocol)
-  );
-  for (const p of sorted) if (!isExtraports(h, p.state)) ports.push(portEl(p));
+  for (const p of h.ports) if (!isExtraports(h, p.state)) ports.push(portEl(p));
   if (ports.length > 0) children.push(el("ports", [], ports));
   if (h.os.length > 0) children.push(el("os", [], h.os.map(osmatchEl)));
   if (h.scripts.length > 0) children.push(el("hostscript", [], h.scripts.map(scriptEl)));
@@ -602,7 +714,7 @@ function portDiffEl(d: PortDiff): El {
 }
 
 const mapEq = (a: Map<string, number>, b: Map<string, number>) =>
-  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  a === b || a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 function hostDiffEl(d: HostDiff, verbose: boolean): El {
   const { a, b } = d;
@@ -618,21 +730,30 @@ function hostDiffEl(d: HostDiff, verbose: boolean): El {
   if (a.state === b.state) {
     if (verbose) children.push(...statusEl(a));
   } else children.push(el("a", [], statusEl(a)), el("b", [], statusEl(b)));
-  const ka = new Map(a.addresses.map((x) => [x.key, x])),
-    kb = new Map(b.addresses.map((x) => [x.key, x]));
-  const byKey = (l: NdAddress[]) => l.sort((x, y) => cmpStr(x.key, y.key)).map(addressEl);
-  children.push(...byKey([...ka.values()].filter((x) => kb.has(x.key))));
-  const onlyA = byKey([...ka.values()].filter((x) => !kb.has(x.key)));
-  if (onlyA.length > 0) children.push(el("a", [], onlyA));
-  const onlyB = byKey([...kb.values()].filter((x) => !ka.has(x.key)));
-  if (onlyB.length > 0) children.push(el("b", [], onlyB));
-  const na = new Set(a.hostnames), nb = new Set(b.hostnames);
-  const names: El[] = [...na].filter((x) => nb.has(x)).sort(cmpStr).map(hostnameEl);
-  const nOnlyA = [...na].filter((x) => !nb.has(x)).sort(cmpStr).map(hostnameEl);
-  if (nOnlyA.length > 0) names.push(el("a", [], nOnlyA));
-  const nOnlyB = [...nb].filter((x) => !na.has(x)).sort(cmpStr).map(hostnameEl);
-  if (nOnlyB.length > 0) names.push(el("b", [], nOnlyB));
-  if (names.length > 0) children.push(el("hostnames", [], names));
+  if (
+    a.addresses.length === 1 && b.addresses.length === 1 &&
+    a.addresses[0]!.key === b.addresses[0]!.key
+  ) {
+    children.push(addressEl(a.addresses[0]!)); // the common case: one address, the same
+  } else {
+    const ka = new Map(a.addresses.map((x) => [x.key, x])),
+      kb = new Map(b.addresses.map((x) => [x.key, x]));
+    const byKey = (l: NdAddress[]) => l.sort((x, y) => cmpStr(x.key, y.key)).map(addressEl);
+    children.push(...byKey([...ka.values()].filter((x) => kb.has(x.key))));
+    const onlyA = byKey([...ka.values()].filter((x) => !kb.has(x.key)));
+    if (onlyA.length > 0) children.push(el("a", [], onlyA));
+    const onlyB = byKey([...kb.values()].filter((x) => !ka.has(x.key)));
+    if (onlyB.length > 0) children.push(el("b", [], onlyB));
+  }
+  if (a.hostnames.length > 0 || b.hostnames.length > 0) {
+    const na = new Set(a.hostnames), nb = new Set(b.hostnames);
+    const names: El[] = [...na].filter((x) => nb.has(x)).sort(cmpStr).map(hostnameEl);
+    const nOnlyA = [...na].filter((x) => !nb.has(x)).sort(cmpStr).map(hostnameEl);
+    if (nOnlyA.length > 0) names.push(el("a", [], nOnlyA));
+    const nOnlyB = [...nb].filter((x) => !na.has(x)).sort(cmpStr).map(hostnameEl);
+    if (nOnlyB.length > 0) names.push(el("b", [], nOnlyB));
+    if (names.length > 0) children.push(el("hostnames", [], names));
+  }
   const ports: El[] = [];
   if (mapEq(a.extraports, b.extraports)) ports.push(...extraportsEls(a));
   else ports.push(el("a", [], extraportsEls(a)), el("b", [], extraportsEls(b)));
@@ -754,49 +875,82 @@ export function changeEvents(a: InvScan, b: InvScan): ChangeEvent[] {
   return out;
 }
 
+/** The events of one port: `x` in scan a, `y` in scan b (either may be missing), `any` one
+ * of them. */
+function portPairEvents(
+  a: InvHost,
+  b: InvHost,
+  x: InvPort | undefined,
+  y: InvPort | undefined,
+  any: InvPort,
+  out: ChangeEvent[],
+): void {
+  const from = x?.state ?? unlistedState(a);
+  const to = y?.state ?? unlistedState(b);
+  const base = { address: b.address, protocol: any.protocol, port: any.port };
+  if (from !== to) {
+    const event = to === "open"
+      ? "port-opened"
+      : from === "open" && (to === "closed" || to === null)
+      ? "port-closed"
+      : to !== null && to.includes("filtered")
+      ? "port-filtered"
+      : "port-state-changed";
+    out.push({ event, ...base, from, to });
+  }
+  if (!x || !y || x.state !== "open" || y.state !== "open") return;
+  const fields = [
+    ["service-changed", x.service?.name, y.service?.name],
+    ["product-changed", x.service?.product, y.service?.product],
+    ["version-changed", x.service?.version, y.service?.version],
+  ] as const;
+  for (const [event, f, t] of fields) {
+    // Only a change between two known values: a scan without -sV says nothing new.
+    if (f !== undefined && t !== undefined && f !== t) {
+      out.push({ event, ...base, from: f, to: t });
+    }
+  }
+  const ca = certificateOf(x), cb = certificateOf(y);
+  if (ca !== undefined && cb !== undefined && ca !== cb) {
+    out.push({ event: "tls-certificate-changed", ...base, from: ca, to: cb });
+  }
+}
+
 function hostState(a: InvHost, b: InvHost): ChangeEvent {
   return { event: "host-state-changed", address: a.address, from: a.status, to: b.status };
 }
 
+/** Whether two hosts list the same ports, each once, in ascending order. */
+function sameSpecsInOrder(a: InvPort[], b: InvPort[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x.port !== y.port || x.protocol !== y.protocol) return false;
+    if (i > 0) {
+      const w = a[i - 1]!;
+      if (w.port > x.port || (w.port === x.port && w.protocol >= x.protocol)) return false;
+    }
+  }
+  return true;
+}
+
 function portEvents(a: InvHost, b: InvHost, out: ChangeEvent[]): void {
-  const pa = new Map(a.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
-  const pb = new Map(b.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
-  const keys = new Map<string, InvPort>();
-  for (const p of [...a.ports, ...b.ports]) keys.set(`${p.port}/${p.protocol}`, p);
-  const ordered = [...keys.entries()].sort((x, y) =>
-    x[1].port - y[1].port || cmpStr(x[1].protocol, y[1].protocol)
-  );
-  for (const [k, any] of ordered) {
-    const x = pa.get(k), y = pb.get(k);
-    const from = x?.state ?? unlistedState(a);
-    const to = y?.state ?? unlistedState(b);
-    const base = { address: b.address, protocol: any.protocol, port: any.port };
-    if (from !== to) {
-      const event = to === "open"
-        ? "port-opened"
-        : from === "open" && (to === "closed" || to === null)
-        ? "port-closed"
-        : to !== null && to.includes("filtered")
-        ? "port-filtered"
-        : "port-state-changed";
-      out.push({ event, ...base, from, to });
+  if (sameSpecsInOrder(a.ports, b.ports)) {
+    // The common case, walked without maps: a port shared by both imports (one object)
+    // cannot have changed.
+    for (let i = 0; i < a.ports.length; i++) {
+      const x = a.ports[i]!, y = b.ports[i]!;
+      if (x !== y) portPairEvents(a, b, x, y, y, out);
     }
-    if (!x || !y || x.state !== "open" || y.state !== "open") continue;
-    const fields = [
-      ["service-changed", x.service?.name, y.service?.name],
-      ["product-changed", x.service?.product, y.service?.product],
-      ["version-changed", x.service?.version, y.service?.version],
-    ] as const;
-    for (const [event, f, t] of fields) {
-      // Only a change between two known values: a scan without -sV says nothing new.
-      if (f !== undefined && t !== undefined && f !== t) {
-        out.push({ event, ...base, from: f, to: t });
-      }
-    }
-    const ca = certificateOf(x), cb = certificateOf(y);
-    if (ca !== undefined && cb !== undefined && ca !== cb) {
-      out.push({ event: "tls-certificate-changed", ...base, from: ca, to: cb });
-    }
+  } else {
+    const pa = new Map(a.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
+    const pb = new Map(b.ports.map((p) => [`${p.port}/${p.protocol}`, p]));
+    const keys = new Map<string, InvPort>();
+    for (const p of [...a.ports, ...b.ports]) keys.set(`${p.port}/${p.protocol}`, p);
+    const ordered = [...keys.entries()].sort((x, y) =>
+      x[1].port - y[1].port || cmpStr(x[1].protocol, y[1].protocol)
+    );
+    for (const [k, any] of ordered) portPairEvents(a, b, pa.get(k), pb.get(k), any, out);
   }
   const oa = a.os?.[0]?.name, ob = b.os?.[0]?.name;
   if (oa !== undefined && ob !== undefined && oa !== ob) {

@@ -141,3 +141,72 @@ Deno.test("inventory diff: difflib's opcodes", () => {
   assertEquals(opcodes([], ["x"]), [["insert", 0, 0, 0, 1]]);
   assertEquals(opcodes(["x"], []), [["delete", 0, 1, 0, 0]]);
 });
+
+/** An nmap XML file of the given hosts (each: address, host names, port elements). */
+function nmapXml(hosts: [string, string[], string][]): string {
+  const body = hosts.map(([addr, names, ports]) =>
+    `<host><status state="up" reason="syn-ack" reason_ttl="64"/>\n` +
+    `<address addr="${addr}" addrtype="${addr.includes(":") ? "ipv6" : "ipv4"}"/>\n` +
+    `<hostnames>${names.map((n) => `<hostname name="${n}" type="PTR"/>`).join("")}</hostnames>\n` +
+    `<ports><extraports state="closed" count="997"/>\n${ports}</ports>\n</host>\n`
+  ).join("");
+  return `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<nmaprun scanner="nmap" args="nmap -sV x" start="1792022400" version="7.93" xmloutputversion="1.05">\n` +
+    `${body}<runstats><finished time="1792022460"/></runstats></nmaprun>\n`;
+}
+
+const port = (n: number, version: string, script = "") =>
+  `<port protocol="tcp" portid="${n}"><state state="open" reason="syn-ack" reason_ttl="64"/>` +
+  `<service name="ssh" product="OpenSSH" version="${version}" method="probed" conf="10"/>${script}</port>\n`;
+
+Deno.test({
+  name:
+    "inventory diff: ndiff's order of hosts (padded addresses, then names) and ports shared among hosts, byte for byte",
+  ignore: noNdiff !== null,
+  fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "ph-diff-order-" });
+    try {
+      const same = port(22, "9.2p1") + port(80, "1.0");
+      const scriptOut = `<script id="banner" output="SSH-2.0-x&#xa;second line"/>`;
+      // Addresses of unequal lengths (10.0.0.10 sorts before 10.0.0.2 padded, as a string
+      // and as ndiff's id), host names, IPv6, ports listed out of order, one port with a script.
+      const a: [string, string[], string][] = [
+        ["10.0.0.2", [], same],
+        ["10.0.0.10", [], same],
+        ["10.0.0.1", ["b.example", "a.example"], same],
+        ["10.0.0.100", [], port(443, "1") + port(22, "9.2p1")],
+        ["::1", [], same],
+        ["fe80::1", ["z"], port(22, "9.2p1", scriptOut)],
+        ["10.0.1.1", [], same],
+      ];
+      const b: [string, string[], string][] = [
+        ["10.0.0.2", [], port(22, "9.6p1") + port(80, "1.0")],
+        ["10.0.0.10", [], same],
+        ["10.0.0.1", ["a.example"], same],
+        ["10.0.0.100", [], port(22, "9.2p1") + port(443, "2")],
+        ["::1", [], same],
+        ["fe80::1", ["z"], port(22, "9.6p1", scriptOut.replace("second", "2nd"))],
+        ["10.0.2.1", [], same],
+      ];
+      Deno.writeTextFileSync(`${dir}/a.xml`, nmapXml(a));
+      Deno.writeTextFileSync(`${dir}/b.xml`, nmapXml(b));
+      const read = (f: string) => importScan(Deno.readTextFileSync(`${dir}/${f}`), f);
+      const dec = new TextDecoder();
+      for (const verbose of [false, true]) {
+        for (const fmt of ["text", "xml"] as const) {
+          const args = [...(verbose ? ["-v"] : []), `--${fmt}`, "a.xml", "b.xml"];
+          const o = new Deno.Command("ndiff", { args, cwd: dir, stdout: "piped" }).outputSync();
+          const got = (fmt === "text" ? ndiffText : ndiffXml)(
+            read("a.xml"),
+            read("b.xml"),
+            verbose,
+          );
+          assertEquals(got.text, dec.decode(o.stdout), `ndiff ${args.join(" ")}`);
+          assertEquals(o.code, 1);
+        }
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});

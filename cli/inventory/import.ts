@@ -7,10 +7,13 @@
  * @module
  */
 
-import { child, children, parseXml, type XmlElement, XmlError } from "./xml_tree.ts";
+import { child, parseXml, type XmlElement, XmlError } from "./xml_tree.ts";
 import {
   familyOf,
+  type InvExtraPorts,
   type InvHost,
+  type InvHostname,
+  type InvOsMatch,
   type InvPort,
   type InvScan,
   type InvScript,
@@ -78,23 +81,58 @@ const int = (s: string | undefined): number | undefined => {
   return Number.isFinite(v) ? v : undefined;
 };
 
+/** Interned values of one import: a /16 scan repeats the same few ports, services, "not
+ * shown" lists and host names on every host; one shared (frozen) copy of each keeps the
+ * imported scan small, and the garbage collector's work with it. */
+class Interned {
+  #ports = new Map<string, InvPort>();
+  #extra = new Map<string, InvExtraPorts[]>();
+
+  port(p: InvPort, key: string): InvPort {
+    const had = this.#ports.get(key);
+    if (had) return had;
+    if (this.#ports.size < 10_000) this.#ports.set(key, deepFreeze(p));
+    return p;
+  }
+
+  extraPorts(e: InvExtraPorts[], key: string): InvExtraPorts[] {
+    const had = this.#extra.get(key);
+    if (had) return had;
+    if (this.#extra.size < 1_000) this.#extra.set(key, deepFreeze(e));
+    return e;
+  }
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+const NO_HOSTNAMES: InvHostname[] = Object.freeze([]) as unknown as InvHostname[];
+
 function scriptsOf(el: XmlElement): InvScript[] | undefined {
-  const s = children(el, "script").map((x) => ({
-    id: x.attrs.id ?? "",
-    output: x.attrs.output ?? "",
-  }));
-  return s.length > 0 ? s : undefined;
+  let s: InvScript[] | undefined;
+  for (const x of el.children) {
+    if (x.name === "script") {
+      (s ??= []).push({ id: x.attrs.id ?? "", output: x.attrs.output ?? "" });
+    }
+  }
+  return s;
 }
 
 /** nmap's XML (also Porthole's -oX). */
 export function fromNmapXml(text: string): InvScan {
   const hosts: InvHost[] = [];
+  const interned = new Interned();
   // Hosts are converted as they close and dropped from the tree: a large file is never held
   // whole.
   const root = parseXml(text, {
     onRootChild: (el) => {
       if (el.name !== "host") return false;
-      const h = nmapHost(el);
+      const h = nmapHost(el, interned);
       if (h) hosts.push(h);
       return true;
     },
@@ -115,81 +153,139 @@ export function fromNmapXml(text: string): InvScan {
   };
 }
 
-function nmapHost(h: XmlElement): InvHost | undefined {
+/** One <host>; fields nmap left out stay absent (not undefined) so a large scan stays small. */
+function nmapHost(h: XmlElement, interned: Interned): InvHost | undefined {
   let address = "";
   let mac: string | undefined;
   let vendor: string | undefined;
-  for (const a of children(h, "address")) {
-    if (a.attrs.addrtype === "mac") {
-      mac = a.attrs.addr;
-      vendor = a.attrs.vendor;
-    } else if (!address) address = a.attrs.addr ?? "";
+  let status: XmlElement | undefined;
+  let hn: XmlElement | undefined;
+  let portsEl: XmlElement | undefined;
+  let os: XmlElement | undefined;
+  let hostscript: XmlElement | undefined;
+  for (const c of h.children) {
+    switch (c.name) {
+      case "address":
+        if (c.attrs.addrtype === "mac") {
+          mac = c.attrs.addr;
+          vendor = c.attrs.vendor;
+        } else if (!address) address = c.attrs.addr ?? "";
+        break;
+      case "status":
+        status ??= c;
+        break;
+      case "hostnames":
+        hn ??= c;
+        break;
+      case "ports":
+        portsEl ??= c;
+        break;
+      case "os":
+        os ??= c;
+        break;
+      case "hostscript":
+        hostscript ??= c;
+        break;
+    }
   }
   if (!address) return undefined;
-  const status = child(h, "status");
-  const hn = child(h, "hostnames");
   const ports: InvPort[] = [];
-  const portsEl = child(h, "ports");
-  for (const p of portsEl ? children(portsEl, "port") : []) {
-    const st = child(p, "state");
-    const sv = child(p, "service");
-    let service: InvService | undefined;
-    if (sv) {
-      const cpe = children(sv, "cpe").map((c) => c.text.trim());
-      service = {
-        name: sv.attrs.name ?? "",
-        product: sv.attrs.product,
-        version: sv.attrs.version,
-        extraInfo: sv.attrs.extrainfo,
-        tunnel: sv.attrs.tunnel,
-        method: sv.attrs.method,
-        conf: int(sv.attrs.conf),
-        cpe: cpe.length > 0 ? cpe : undefined,
-      };
+  let extra: InvExtraPorts[] | undefined;
+  let extraKey = "";
+  for (const p of portsEl?.children ?? []) {
+    if (p.name === "port") ports.push(nmapPort(p, interned));
+    else if (p.name === "extraports") {
+      const state = p.attrs.state ?? "", count = int(p.attrs.count) ?? 0;
+      (extra ??= []).push({ state, count });
+      extraKey += `${state}\u0001${count}\u0001`;
     }
-    ports.push({
-      protocol: (p.attrs.protocol ?? "tcp") as InvPort["protocol"],
-      port: int(p.attrs.portid) ?? 0,
-      state: st?.attrs.state ?? "unknown",
-      reason: st?.attrs.reason,
-      reasonTtl: int(st?.attrs.reason_ttl),
-      service,
-      scripts: scriptsOf(p),
-    });
   }
-  const extra = portsEl ? children(portsEl, "extraports") : [];
-  const os = child(h, "os");
-  const matches = os
-    ? children(os, "osmatch").map((m) => ({
-      name: m.attrs.name ?? "",
-      accuracy: int(m.attrs.accuracy) ?? 0,
-    }))
-    : [];
-  const hostscript = child(h, "hostscript");
-  return {
-    address,
-    family: familyOf(address),
-    mac,
-    vendor,
-    hostnames: hn
-      ? children(hn, "hostname").map((x) => ({
-        name: x.attrs.name ?? "",
-        type: x.attrs.type ?? "",
-      }))
-      : [],
-    status: status?.attrs.state === "up" ? "up" : "down",
-    reason: status?.attrs.reason,
-    reasonTtl: int(status?.attrs.reason_ttl),
-    startTime: h.attrs.starttime ? Number(h.attrs.starttime) * 1000 : undefined,
-    endTime: h.attrs.endtime ? Number(h.attrs.endtime) * 1000 : undefined,
-    ports,
-    extraPorts: extra.length > 0
-      ? extra.map((e) => ({ state: e.attrs.state ?? "", count: int(e.attrs.count) ?? 0 }))
-      : undefined,
-    os: matches.length > 0 ? matches : undefined,
-    scripts: hostscript ? scriptsOf(hostscript) : undefined,
-  };
+  let hostnames = NO_HOSTNAMES;
+  for (const x of hn?.children ?? []) {
+    if (x.name !== "hostname") continue;
+    if (hostnames === NO_HOSTNAMES) hostnames = [];
+    hostnames.push({ name: x.attrs.name ?? "", type: x.attrs.type ?? "" });
+  }
+  let matches: InvOsMatch[] | undefined;
+  for (const m of os?.children ?? []) {
+    if (m.name !== "osmatch") continue;
+    (matches ??= []).push({ name: m.attrs.name ?? "", accuracy: int(m.attrs.accuracy) ?? 0 });
+  }
+  // Fields in the order the other importers write them (JSON of a scan reads the same).
+  const out = { address, family: familyOf(address) } as InvHost;
+  if (mac !== undefined) out.mac = mac;
+  if (vendor !== undefined) out.vendor = vendor;
+  out.hostnames = hostnames;
+  out.status = status?.attrs.state === "up" ? "up" : "down";
+  const reason = status?.attrs.reason, reasonTtl = int(status?.attrs.reason_ttl);
+  if (reason !== undefined) out.reason = reason;
+  if (reasonTtl !== undefined) out.reasonTtl = reasonTtl;
+  if (h.attrs.starttime) out.startTime = Number(h.attrs.starttime) * 1000;
+  if (h.attrs.endtime) out.endTime = Number(h.attrs.endtime) * 1000;
+  out.ports = ports;
+  if (extra) out.extraPorts = interned.extraPorts(extra, extraKey);
+  if (matches) out.os = matches;
+  const scripts = hostscript && scriptsOf(hostscript);
+  if (scripts) out.scripts = scripts;
+  return out;
 }
+
+/** One <port>; a port without scripts is shared with every host that has the same one. */
+function nmapPort(p: XmlElement, interned: Interned): InvPort {
+  let st: XmlElement | undefined;
+  let sv: XmlElement | undefined;
+  let scripts: InvScript[] | undefined;
+  for (const c of p.children) {
+    if (c.name === "state") st ??= c;
+    else if (c.name === "service") sv ??= c;
+    else if (c.name === "script") {
+      (scripts ??= []).push({ id: c.attrs.id ?? "", output: c.attrs.output ?? "" });
+    }
+  }
+  const out: InvPort = {
+    protocol: (p.attrs.protocol ?? "tcp") as InvPort["protocol"],
+    port: int(p.attrs.portid) ?? 0,
+    state: st?.attrs.state ?? "unknown",
+  };
+  let key = `${out.protocol}\u0001${out.port}\u0001${out.state}`;
+  const reason = st?.attrs.reason, reasonTtl = int(st?.attrs.reason_ttl);
+  if (reason !== undefined) out.reason = reason;
+  if (reasonTtl !== undefined) out.reasonTtl = reasonTtl;
+  key += `\u0001${reason ?? "\u0002"}\u0001${reasonTtl ?? "\u0002"}`;
+  if (sv) {
+    const service: InvService = { name: sv.attrs.name ?? "" };
+    key += `\u0001${service.name}`;
+    for (const [field, attr] of SERVICE_ATTRS) {
+      const v = sv.attrs[attr];
+      if (v !== undefined) (service as unknown as Record<string, string>)[field] = v;
+      key += `\u0001${v ?? "\u0002"}`;
+    }
+    const conf = int(sv.attrs.conf);
+    if (conf !== undefined) service.conf = conf;
+    key += `\u0001${conf ?? "\u0002"}`;
+    for (const c of sv.children) {
+      if (c.name !== "cpe") continue;
+      const cpe = c.text.trim();
+      (service.cpe ??= []).push(cpe);
+      key += `\u0003${cpe}`;
+    }
+    out.service = service;
+  }
+  if (scripts) {
+    out.scripts = scripts;
+    return out;
+  }
+  return interned.port(out, key);
+}
+
+/** InvService's string fields and the <service> attributes they come from. */
+const SERVICE_ATTRS = [
+  ["product", "product"],
+  ["version", "version"],
+  ["extraInfo", "extrainfo"],
+  ["tunnel", "tunnel"],
+  ["method", "method"],
+] as const;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;

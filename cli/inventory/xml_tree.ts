@@ -10,12 +10,17 @@
 export interface XmlElement {
   name: string;
   attrs: Record<string, string>;
+  /** Read-only: an element without children shares one frozen empty array. */
   children: XmlElement[];
   text: string;
 }
 
 /** The input is not well-formed XML. */
 export class XmlError extends Error {}
+
+/** The children of every element that has none: one frozen array, not one per element (a
+ * 65,536-host file has a million elements, most of them empty). */
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
 
 const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
@@ -31,6 +36,34 @@ export function decodeEntities(s: string): string {
   });
 }
 
+/** Strings cut from a text through a direct-mapped cache checked in place: a string seen
+ * before is neither copied out of the text nor hashed, and unique ones (addresses) only
+ * replace each other in a bounded table. */
+class SliceCache {
+  static readonly SIZE = 4096;
+  #raw: (string | undefined)[] = new Array(SliceCache.SIZE);
+  #made: string[] = new Array(SliceCache.SIZE);
+
+  constructor(private readonly text: string, private readonly make: (raw: string) => string) {}
+
+  /** make(text.slice(from, to)), shared with earlier calls for the same slice. */
+  get(from: number, to: number): string {
+    const text = this.text, len = to - from;
+    if (len > 40 || len === 0) return this.make(text.slice(from, to));
+    const slot = (len * 977 + text.charCodeAt(from) * 31 + text.charCodeAt(to - 1) * 7 +
+      text.charCodeAt(from + (len >> 1))) & (SliceCache.SIZE - 1);
+    const raw = this.#raw[slot];
+    if (raw !== undefined && raw.length === len && text.startsWith(raw, from)) {
+      return this.#made[slot]!;
+    }
+    const fresh = text.slice(from, to);
+    const made = this.make(fresh);
+    this.#raw[slot] = fresh;
+    this.#made[slot] = made;
+    return made;
+  }
+}
+
 /** Options of {@link parseXml}. */
 export interface ParseOptions {
   /** Called when a child of the root element closes; returning true drops it from the tree,
@@ -41,18 +74,10 @@ export interface ParseOptions {
 /** Parses a document; returns its root element. Whitespace-only text is not kept. */
 export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
   const stack: XmlElement[] = [];
-  // Short attribute values repeat (states, reasons, service names): one copy each keeps a
-  // large file's hosts small in memory.
-  const seen = new Map<string, string>();
-  const value = (raw: string) => {
-    if (raw.length > 40) return decodeEntities(raw);
-    let v = seen.get(raw);
-    if (v === undefined) {
-      v = decodeEntities(raw);
-      if (seen.size < 50_000) seen.set(raw, v);
-    }
-    return v;
-  };
+  // Names and short attribute values repeat (states, reasons, service names): one copy each
+  // keeps a large file's hosts small in memory and spares the collector a million copies.
+  const names = new SliceCache(text, (s) => s);
+  const values = new SliceCache(text, decodeEntities);
   let root: XmlElement | undefined;
   let i = 0;
   const n = text.length;
@@ -76,10 +101,10 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
       i = skipDeclaration(text, lt);
     } else if (text[lt + 1] === "/") {
       const gt = closeOf(text, lt, ">");
-      const name = text.slice(lt + 2, gt - 1).trim();
       const top = stack.pop();
-      if (!top || top.name !== name) {
-        throw new XmlError(`unexpected </${name}> at offset ${lt}`);
+      // Compared in place: no copy of the name per closing tag.
+      if (!top || !closes(text, lt + 2, gt - 1, top.name)) {
+        throw new XmlError(`unexpected </${text.slice(lt + 2, gt - 1).trim()}> at offset ${lt}`);
       }
       if (stack.length === 1 && opts.onRootChild?.(top)) stack[0]!.children.pop();
       i = gt;
@@ -92,7 +117,12 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
       let j = lt + 1;
       while (j < end && !isSpace(text.charCodeAt(j))) j++;
       if (j === lt + 1) throw new XmlError(`bad tag at offset ${lt}`);
-      const el: XmlElement = { name: text.slice(lt + 1, j), attrs: {}, children: [], text: "" };
+      const el: XmlElement = {
+        name: names.get(lt + 1, j),
+        attrs: {},
+        children: NO_CHILDREN,
+        text: "",
+      };
       while (j < end) {
         while (j < end && isSpace(text.charCodeAt(j))) j++;
         if (j >= end) break;
@@ -104,11 +134,16 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
         if (quote !== '"' && quote !== "'") throw new XmlError(`unquoted attribute at offset ${j}`);
         const close = text.indexOf(quote, q + 1);
         if (close < 0 || close >= end) throw new XmlError(`bad attribute at offset ${j}`);
-        el.attrs[text.slice(j, eq).trimEnd()] = value(text.slice(q + 1, close));
+        let nameEnd = eq;
+        while (nameEnd > j && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--;
+        el.attrs[names.get(j, nameEnd)] = values.get(q + 1, close);
         j = close + 1;
       }
-      if (stack.length > 0) stack[stack.length - 1]!.children.push(el);
-      else if (root) throw new XmlError(`a second root element at offset ${lt}`);
+      if (stack.length > 0) {
+        const parent = stack[stack.length - 1]!;
+        if (parent.children === NO_CHILDREN) parent.children = [el];
+        else parent.children.push(el);
+      } else if (root) throw new XmlError(`a second root element at offset ${lt}`);
       else root = el;
       if (!selfClosing) stack.push(el);
       else if (stack.length === 1 && opts.onRootChild?.(el)) stack[0]!.children.pop();
@@ -122,6 +157,13 @@ export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Whether text[from, to) is `name`, blanks around it allowed. */
+function closes(text: string, from: number, to: number, name: string): boolean {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  return to - from === name.length && text.startsWith(name, from);
 }
 
 function isBlank(text: string, from: number, to: number): boolean {
