@@ -212,7 +212,11 @@ export async function detectServices(
     await identifyRpcPorts(host, todo, {
       address: host.address,
       sourceAddress: opts.sourceAddress,
-      programs: rpcPrograms(opts.datadir),
+      // Read (and listed by -v) only when an RPC port is named, as nmap reads nmap-rpc only
+      // when its rpc scripts run.
+      get programs() {
+        return rpcPrograms(opts.datadir);
+      },
       trace: cfg.trace || cfg.debug > 1 ? log : undefined,
     });
   }
