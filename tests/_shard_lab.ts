@@ -57,3 +57,30 @@ export async function oracleSteps(t: Deno.TestContext, single: string, merged: s
     },
   });
 }
+
+/**
+ * The single run of `scan` (to `dir`/single.xml and single.json) in the lab's scanner namespace,
+ * then three shards at once, shard i in scanner namespace i (0: the lab's own), each asserted to
+ * succeed. Returns the scanner namespaces, for a shard run again.
+ */
+export async function singleThenShards(
+  lab: Lab,
+  dir: string,
+  scan: string[],
+  shardArgs: (i: number) => string[],
+): Promise<(string[] | undefined)[]> {
+  const scanners = [undefined, (await lab.addScanner(1)).exec, (await lab.addScanner(2)).exec];
+  const single = await lab.porthole([
+    ...scan,
+    "-oX",
+    `${dir}/single.xml`,
+    "-oJ",
+    `${dir}/single.json`,
+  ]);
+  assert.equal(single.code, 0, single.stderr);
+  const shards = await Promise.all(
+    scanners.map(async (exec, i) => runArgv(await portholeIn(lab, exec, shardArgs(i)))),
+  );
+  for (const r of shards) assert.equal(r.code, 0, r.err);
+  return scanners;
+}

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { haveTool } from "./_oracle.ts";
 import { labTest, withLab } from "./scan_lab.ts";
-import { merge, oracleSteps, portholeIn, runArgv } from "./_shard_lab.ts";
+import { merge, oracleSteps, portholeIn, runArgv, singleThenShards } from "./_shard_lab.ts";
 
 function xmlHosts(xml: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -51,24 +51,7 @@ Deno.test(
             "-oJ",
             `${dir}/shard-${i}.json`,
           ];
-          const scanners = [
-            undefined,
-            (await lab.addScanner(1)).exec,
-            (await lab.addScanner(2)).exec,
-          ];
-
-          const single = await lab.porthole([
-            ...scan,
-            "-oX",
-            `${dir}/single.xml`,
-            "-oJ",
-            `${dir}/single.json`,
-          ]);
-          assert.equal(single.code, 0, single.stderr);
-          const shards = await Promise.all(
-            scanners.map(async (exec, i) => runArgv(await portholeIn(lab, exec, shardArgs(i)))),
-          );
-          for (const r of shards) assert.equal(r.code, 0, r.err);
+          const scanners = await singleThenShards(lab, dir, scan, shardArgs);
 
           const want = xmlHosts(await Deno.readTextFile(`${dir}/single.xml`));
           assert.equal(want.size, 256);

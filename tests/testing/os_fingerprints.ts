@@ -5,23 +5,11 @@
  * @module
  */
 
-import { parseFingerprint } from "../../cli/model/os_fingerprint.ts";
+import { parseFingerprint, TEST_ORDER } from "../../cli/model/os_fingerprint.ts";
 
-/** The tests that depend on neither timing nor randomness: equal for one target, run to run. */
-export const DETERMINISTIC = [
-  "OPS",
-  "WIN",
-  "ECN",
-  "T1",
-  "T2",
-  "T3",
-  "T4",
-  "T5",
-  "T6",
-  "T7",
-  "U1",
-  "IE",
-];
+/** The tests that depend on neither timing nor randomness: every one but SEQ (ISNs, IP IDs and
+ * timestamps), so equal for one target, run to run. */
+export const DETERMINISTIC: readonly string[] = TEST_ORDER.filter((t) => t !== "SEQ");
 
 /** The "TCP/IP fingerprint:" block of a report. */
 export function fingerprintBlock(report: string): string {
