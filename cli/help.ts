@@ -28,6 +28,7 @@ HOST DISCOVERY:
   -Pn: Treat all hosts as online -- skip host discovery
   -PS/PA/PU/PY[portlist]: TCP SYN/ACK, UDP or SCTP discovery to given ports
   -PE/PP/PM: ICMP echo, timestamp, and netmask request discovery probes
+  -PO[protocol list]: IP Protocol Ping
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
   --dns-servers <serv1[,serv2],...>: Specify custom DNS servers
   --system-dns: Use OS's DNS resolver
@@ -39,7 +40,8 @@ SCAN TECHNIQUES:
   -sN/sF/sX: TCP Null, FIN, and Xmas scans
   --scanflags <flags>: Customize TCP scan flags
   -sI <zombie host[:probeport]>: Idle scan
-  -sY: SCTP INIT scan
+  -sY/sZ: SCTP INIT/COOKIE-ECHO scans
+  -sO: IP protocol scan
 PORT SPECIFICATION AND SCAN ORDER:
   -p <port ranges>: Only scan specified ports
     Ex: -p22; -p1-65535; -p U:53,111,137,T:21-25,80,139,8080
@@ -98,6 +100,7 @@ FIREWALL/IDS EVASION AND SPOOFING:
   --data <hex string>: Append a custom payload to sent packets
   --data-string <string>: Append a custom ASCII string to sent packets
   --data-length <num>: Append random data to sent packets
+  --ip-options <options>: Send packets with specified ip options
   --ttl <val>: Set IP time-to-live field
   --spoof-mac <mac address/prefix/vendor name>: Spoof your MAC address
   --badsum: Send packets with a bogus TCP/UDP/SCTP checksum
@@ -133,6 +136,7 @@ MISC:
   --shards <n>: Split the scan by host into <n> parts, e.g. one per pod of a Job
   --shard <i>: Scan only part <i>, 0 to <n>-1
   --seed <s>: Deal hosts to parts by number <s>, the same in every part
+  --shard-by probe: Split each host's ports among the parts instead (one huge host)
   --merge <out>: Merge the shards' -oX or -oJ files, named after <out>, into one
   -V: Print version number
   -h: Print this help summary page.

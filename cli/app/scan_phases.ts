@@ -63,8 +63,8 @@ export interface PhaseHooks {
     body: () => Promise<void>,
     announce?: boolean,
   ): Promise<void>;
-  /** The listener that files a host's ports when its phase is done. */
-  listener(protocol: Protocol): ScanListener;
+  /** The listener that files a host's ports when its phase (a scan of `kind`) is done. */
+  listener(protocol: Protocol, kind: ScanKind): ScanListener;
   /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
   skip(host: ScanHost): void;
   /** Ctrl-C: what `table` knows of `hosts` is written. */
@@ -89,7 +89,7 @@ export async function runScanPhase(
 ): Promise<void> {
   const e = SCAN_KINDS[phase.kind];
   const { ports } = phase;
-  const listener = hooks.listener(e.protocol);
+  const listener = hooks.listener(e.protocol, phase.kind);
   const driver = e.driver;
   if (driver.kind === "connect") {
     const { connectScan } = await import("../scans/connect.ts");
@@ -123,10 +123,13 @@ export async function runScanPhase(
     }, false);
     return;
   }
-  // A probe module: one driver per raw session (interface and source), after the hosts' next
-  // hops are resolved.
+  // A probe module (or the IP protocol scan): one driver per raw session (interface and
+  // source), after the hosts' next hops are resolved.
   const { moduleShaping, probeScan } = await import("../scans/probe_scan.ts");
-  const module = driver.module(moduleShaping(ctx), ctx.options.scanFlags);
+  const protocols = driver.kind === "protocol" ? await import("../scans/ip_protocol.ts") : null;
+  const module = driver.kind === "module"
+    ? driver.module(moduleShaping(ctx), ctx.options.scanFlags)
+    : null;
   const templateKey = `${phase.kind}/${ctx.options.scanFlags ?? ""}`;
   const bySession = new Map<string, ScanHost[]>();
   for (const h of up) {
@@ -155,7 +158,9 @@ export async function runScanPhase(
       if (group.length === 0) return;
       for (const h of group) h.timing = carryTiming(ctx, h, ports.length);
       const session: RawSession<ParsedRecords> = ctx.raw!.sessions.get(group[0]!.route!);
-      const table = await probeScan(ctx, session, group, ports, module, templateKey, listener);
+      const table = protocols
+        ? await protocols.protocolScan(ctx, session, group, ports, listener)
+        : await probeScan(ctx, session, group, ports, module!, templateKey, listener);
       if (ctx.signal.aborted) hooks.partial(group, table);
     }));
   });

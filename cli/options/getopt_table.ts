@@ -122,6 +122,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["shards", "required"],
   ["shard", "required"],
   ["seed", "required"],
+  ["shard-by", "required"],
   ["merge", "required"],
   ["store", "required"],
   ["version-parallelism", "required"],
@@ -163,6 +164,4 @@ export const SHORT: Record<string, ArgKind> = {
 export const UNSUPPORTED_LONG: Record<string, string> = {
   proxies: "--proxies",
   proxy: "--proxies",
-  "ip-options": "--ip-options",
-  adler32: "--adler32",
 };

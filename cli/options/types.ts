@@ -7,7 +7,13 @@
 import type { Protocol } from "../model/mod.ts";
 import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
 
-export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+export type {
+  Decoy,
+  DiscoveryOptions,
+  IpOptionsRequest,
+  ProbeShaping,
+  TimingOptions,
+} from "../engine/config.ts";
 
 /** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
@@ -21,6 +27,8 @@ export type ScanKind =
   | "maimon" // -sM
   | "udp" // -sU
   | "sctpinit" // -sY
+  | "sctpcookieecho" // -sZ
+  | "ipproto" // -sO
   | "idle"; // -sI
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
@@ -31,6 +39,8 @@ export interface ShardSpec {
   index: number;
   /** --seed S, a non-negative integer, the same in every shard. */
   seed: number;
+  /** --shard-by: whole hosts per shard (the default), or each host's ports split among the shards. */
+  by: "host" | "probe";
 }
 
 /** One port to scan with its protocol. */
@@ -81,7 +91,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[]; ip?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r
@@ -118,6 +128,8 @@ export interface Options {
   osdb?: string;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */
+  adler32?: boolean;
   /** --iflist: print interfaces and routes, then exit. */
   ifList: boolean;
   /** --libpcap PATH: the libpcap to load instead of the system's (never from a resume file). */
