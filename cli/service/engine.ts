@@ -60,7 +60,13 @@ import {
 import { escapeForDisplay, FingerprintBuilder } from "./fingerprint.ts";
 import { DescriptorLimitError } from "../engine/descriptors.ts";
 import type { HostConnLimit } from "./hostlimit.ts";
-import { PortActivity, type PortConnection, PROOF_MARGIN_MS } from "./port_activity.ts";
+import {
+  PortActivity,
+  type PortConnection,
+  PROOF_MARGIN_MS,
+  SLOW_CONNECT_MS,
+} from "./port_activity.ts";
+import type { LoopStalls } from "./loop_stalls.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -92,6 +98,8 @@ export interface EngineConfig {
   deadline?: number;
   /** The target's limit on TCP connections at once, shared by its ports. */
   hostLimit?: HostConnLimit;
+  /** When the scanner's event loop stood still (a slow connect then is not the target's). */
+  stalls?: LoopStalls;
 }
 
 /** Times a probe whose connection the host refused (or let time out) is sent again. */
@@ -257,7 +265,16 @@ class Attempt implements PortConnection {
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.ahead = this.port.opened(this);
     if (this.protocol === "tcp") {
-      this.port.connectTook(connectStart, performance.now() - connectStart);
+      const now = performance.now();
+      const stalled = cfg.stalls?.within(connectStart, now) ?? 0;
+      this.port.connectTook(connectStart, now - connectStart, stalled);
+      if (cfg.trace && now - connectStart >= SLOW_CONNECT_MS) {
+        cfg.log(
+          `Service scan: connect to ${this.label} took ${Math.round(now - connectStart)} ms, ${
+            Math.round(stalled)
+          } ms of them with the scanner busy`,
+        );
+      }
     }
     this.execAt = performance.now();
     this.onProgress();

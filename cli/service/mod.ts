@@ -22,6 +22,7 @@ import { defaultServicesDb } from "../services_db.ts";
 import { probeDbFor } from "./db.ts";
 import { type EngineConfig, type PortOutcome, probePort } from "./engine.ts";
 import { HostConnLimit } from "./hostlimit.ts";
+import { LoopStalls } from "./loop_stalls.ts";
 import { sanitizeField } from "./fingerprint.ts";
 import { httpServerHeader, scriptApplies } from "./http_server_header.ts";
 import { identifyRpcPorts } from "./rpc_grind.ts";
@@ -163,6 +164,7 @@ export async function detectServices(
       tuning.hostConnections ?? parallelism,
       Math.max(tuning.hostConnections ?? parallelism, parallelism * (window + 1)),
     ),
+    stalls: new LoopStalls(),
   };
   const name = host.userHostname ?? host.ptrHostname;
   const who = name ? `${name} (${host.address})` : host.address;
@@ -179,6 +181,7 @@ export async function detectServices(
   // ports in progress is shared, as nmap's is across its service group.
   const slots = sharedSlots(parallelism);
   const recorded = new Map<PortResult, ReadonlyMap<string, Uint8Array>>();
+  cfg.stalls!.start();
   await Promise.all(todo.map(async (port) => {
     const release = await slots.acquire();
     try {
@@ -206,7 +209,7 @@ export async function detectServices(
     } finally {
       release();
     }
-  }));
+  })).finally(() => cfg.stalls!.stop());
   // nmap's rpcinfo and rpc-grind, "version" scripts too: RPC ports get their program's name.
   if (cfg.intensity >= RPC_INTENSITY) {
     await identifyRpcPorts(host, todo, {

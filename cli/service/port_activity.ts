@@ -44,7 +44,7 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   private proven = false;
   /** A connect took a SYN retransmission: the port's listen queue overflowed. */
   overflowed = false;
-  private readonly connects: { startAt: number; ms: number }[] = [];
+  private readonly connects: { startAt: number; ms: number; stalledMs: number }[] = [];
 
   /** Notes a new connection; returns the connections it queued behind. */
   opened(c: C): C[] {
@@ -54,10 +54,13 @@ export class PortActivity<C extends PortConnection = PortConnection> {
     return ahead;
   }
 
-  /** Notes how long a connect started at `startAt` took. */
-  connectTook(startAt: number, ms: number): void {
-    const c = { startAt, ms };
-    const slow = (x: typeof c) => x.ms >= SLOW_CONNECT_MS;
+  /**
+   * Notes how long a connect started at `startAt` took, `stalledMs` of it with the scanner's
+   * own event loop standing still (loop_stalls.ts): that part is no SYN sent again.
+   */
+  connectTook(startAt: number, ms: number, stalledMs = 0): void {
+    const c = { startAt, ms, stalledMs };
+    const slow = (x: typeof c) => x.ms - x.stalledMs >= SLOW_CONNECT_MS;
     const fast = (x: typeof c) => x.ms < FAST_CONNECT_MS;
     if (slow(c) || fast(c)) {
       this.overflowed ||= this.connects.some((o) =>

@@ -71,3 +71,13 @@ Deno.test("port activity: a full listen queue makes silence beside others unsure
   assert(p.silenceUnsure(b, 1000));
   assert(!p.silenceUnsure(a, 1000), "the first connection queued behind nothing");
 });
+
+Deno.test("port activity: a connect slow only for the scanner's own stall is no full queue", () => {
+  const p = new PortActivity<Conn>();
+  p.connectTook(0, 2);
+  // Noticed 1.4 s late, 1.3 s of which the scanner's event loop stood still.
+  p.connectTook(10, 1400, 1300);
+  assert(!p.overflowed);
+  p.connectTook(20, 1400, 400); // a SYN sent again, though the loop stalled a little too
+  assert(p.overflowed);
+});
