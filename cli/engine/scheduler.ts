@@ -94,6 +94,8 @@ const QUEUED = 4;
 /** Settled by an answer to a retransmission (a later answer to its first try makes that
  * retransmission spurious). */
 const RETRANSMIT_ANSWERED = 64;
+/** Counted in #lostOnce: its first try was given up for lost. */
+const LOST_ONCE = 128;
 /** The latest try's send time is exact: the first frame of its send call. */
 const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
@@ -345,7 +347,11 @@ export class Scheduler {
     this.#flags[idx] = (f | DONE | (tryNo > 0 ? RETRANSMIT_ANSWERED : 0)) &
       ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
-    if (tries > 1) this.#lostOnce[h]!--;
+    // Counted by the flag, not by tries > 1: a first try given up for lost can be answered
+    // late before its retransmission leaves (while that waits in the backoff); counting by
+    // tries leaked it, and the host never looked loss-free again (its silent ports were held
+    // for STALL_MS).
+    if (f & LOST_ONCE) this.#lostOnce[h]!--;
     this.stats.answered++;
     const t = this.timings[h]!;
     const sentAt = this.#sentAt[idx]! + this.#start;
@@ -479,7 +485,10 @@ export class Scheduler {
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
       this.window.lost(sent, now);
-      if (this.#tries[idx] === 1) this.#lostOnce[h]!++;
+      if (this.#tries[idx] === 1 && !(f & LOST_ONCE)) {
+        this.#lostOnce[h]!++;
+        this.#flags[idx] |= LOST_ONCE;
+      }
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
         if (this.#backsOff(h, this.#tries[idx]!)) {
