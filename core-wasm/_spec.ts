@@ -60,8 +60,12 @@ export interface SpecFields {
   ndpLinkAddr?: Mac;
   ndpFlags?: number;
   ipOptions?: Uint8Array;
+  /** A source route in `ipOptions`: its first hop's offset and the target's slot. */
+  ipOptionHops?: { first: number; last: number };
   /** TCP/UDP checksum (SCTP CRC32c) deliberately one off (nmap's --badsum). */
   badChecksum?: boolean;
+  /** SCTP: the checksum as Adler-32 (RFC 2960's), not CRC32c (nmap's --adler32). */
+  adler32?: boolean;
   /** IPv6 extension chain: `first` is its first header type; `bytes` a multiple of 8. */
   ipv6Extensions?: { first: number; bytes: Uint8Array };
 }
@@ -117,6 +121,7 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
   if (f.mf) flags |= L.FLAG_MF;
   if (f.ndpLinkAddr !== undefined) flags |= L.FLAG_NDP_LL;
   if (f.badChecksum) flags |= L.FLAG_BAD_CSUM;
+  if (f.adler32) flags |= L.FLAG_ADLER32;
   h(L.REC_FLAGS, flags);
   b(L.REC_PKT_TYPE, f.packetType);
   w(L.REC_SRC_V4, f.srcV4);
@@ -173,6 +178,8 @@ export function writeSpec(mem: ArrayBuffer, spec: number, data: number, f: SpecF
   if (f.ipOptions !== undefined) {
     if (f.ipOptions.length > 40) throw new RangeError("IPv4 options over 40 bytes");
     put(L.SPEC_IPOPT_PTR, L.SPEC_IPOPT_LEN, f.ipOptions);
+    b(L.SPEC_IPOPT_FIRST_HOP, f.ipOptionHops?.first);
+    b(L.SPEC_IPOPT_LAST_HOP, f.ipOptionHops?.last);
   }
   if (f.ipv6Extensions !== undefined) {
     if (f.ipv6Extensions.bytes.length % 8 !== 0) {
@@ -200,13 +207,18 @@ export function ipFields(spec: IpSpec, kind: number): SpecFields {
     ipId: spec.ipId,
     df: spec.df,
     flowLabel: spec.flowLabel,
-    ipOptions: spec.ipOptions,
     ipv6Extensions: spec.ipv6Extensions,
   };
   if ("v4" in s && "v4" in d) {
     f.family = 4;
     f.srcV4 = s.v4;
     f.dstV4 = d.v4;
+    const o = spec.ipOptions;
+    if (o instanceof Uint8Array) f.ipOptions = o;
+    else if (o !== undefined) {
+      f.ipOptions = o.bytes;
+      if (o.firstHop && o.lastHop) f.ipOptionHops = { first: o.firstHop, last: o.lastHop };
+    }
   } else if ("v6" in s && "v6" in d) {
     f.family = 6;
     f.srcV6 = s.v6;
@@ -265,6 +277,7 @@ export function sctpFields(spec: SctpSpec): SpecFields {
   f.seq = spec.vtag;
   f.payload = spec.chunks instanceof Uint8Array ? spec.chunks : encodeSctpChunks(spec.chunks);
   f.badChecksum = spec.badChecksum;
+  f.adler32 = spec.adler32;
   return f;
 }
 

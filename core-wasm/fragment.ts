@@ -1,5 +1,6 @@
 // IPv4 fragmentation of a built frame (nmap's -f, -ff and --mtu): RFC 791 §3.2, the IP header
-// copied into each fragment (options too; nmap sends none), MF and offsets set, the header
+// copied into each fragment (--ip-options too, as nmap's send_frag_ip_packet), MF and offsets
+// set, the header
 // checksum recomputed.
 
 /**

@@ -39,6 +39,7 @@ import { ipv6MulticastMac, solicitedNodeAddress } from "./addr.ts";
 import type { FrameBatch } from "./batch.ts";
 import { ParsedRecords } from "./records.ts";
 import { LinkType } from "./constants.ts";
+import { type IpOptions, type IpOptionsRequest, IpOptionType } from "./ip_options.ts";
 import type {
   ArpSpec,
   IcmpEchoSpec,
@@ -62,6 +63,7 @@ export { fragmentIpv4 } from "./fragment.ts";
 export { ParsedRecords } from "./records.ts";
 export { decodeTcpOptions, encodeTcpOptions, type TcpOption } from "./tcp_options.ts";
 export * from "./sctp_chunks.ts";
+export * from "./ip_options.ts";
 export type { Address, Mac } from "./_spec.ts";
 export * from "./constants.ts";
 export type * from "./specs.ts";
@@ -439,6 +441,42 @@ export class PacketCore {
     if (bytes.length > PacketCore.MAX_FRAME) throw new RangeError("crc32c: too many bytes");
     u8.set(bytes, this.#buildOut);
     return (wasm.crc32c(this.#buildOut, bytes.length) as number) >>> 0;
+  }
+
+  /**
+   * The bytes of IPv4 options as nmap's --ip-options makes them (assembly/ip_options.ts):
+   * R/L/S with up to 9 hops (8 for a source route, which keeps a slot for the target), T, U;
+   * hex bytes as given. Throws `RangeError` past those limits.
+   */
+  buildIpOptions(request: IpOptionsRequest): IpOptions {
+    if (request.kind === "bytes") {
+      if (request.bytes.length > 40) throw new RangeError("IPv4 options over 40 bytes");
+      return { bytes: request.bytes.slice() };
+    }
+    const hops = request.kind === "route" ? request.hops : new Uint8Array();
+    const type = request.kind === "timestamp"
+      ? IpOptionType.TS
+      : { record: IpOptionType.RR, loose: IpOptionType.LSRR, strict: IpOptionType.SSRR }[
+        request.route
+      ];
+    const flag = request.kind === "timestamp" && request.withAddresses ? 1 : 0;
+    if (hops.length % 4 !== 0) throw new RangeError("a hop is 4 bytes");
+    const out = this.#buildOut, addrs = this.#buildOut + 64;
+    u8.set(hops, addrs);
+    const r = wasm.ipOptionsBuild(type, flag, addrs, hops.length / 4, out) as number;
+    if (r < 0) {
+      throw new RangeError(`cannot build IPv4 option ${type} with ${hops.length / 4} hops`);
+    }
+    const bytes = u8.slice(out, out + (r & 0xff));
+    const firstHop = (r >> 8) & 0xff, lastHop = (r >> 16) & 0xff;
+    return lastHop ? { bytes, firstHop, lastHop } : { bytes };
+  }
+
+  /** Adler-32 (RFC 1950 8.2) of `bytes`: RFC 2960's SCTP checksum (nmap's --adler32). */
+  adler32(bytes: Uint8Array): number {
+    if (bytes.length > PacketCore.MAX_FRAME) throw new RangeError("adler32: too many bytes");
+    u8.set(bytes, this.#buildOut);
+    return (wasm.adler32(this.#buildOut, bytes.length) as number) >>> 0;
   }
 
   /** RFC 1624 eqn. 3: checksum after one 16-bit word changes from `oldWord` to `newWord`. */

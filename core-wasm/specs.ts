@@ -7,6 +7,7 @@
 import type { Address, Mac } from "./_spec.ts";
 import type { FrameBatch } from "./batch.ts";
 import type { LinkType } from "./constants.ts";
+import type { IpOptions } from "./ip_options.ts";
 import type { SctpChunk } from "./sctp_chunks.ts";
 import type { TcpOption } from "./tcp_options.ts";
 
@@ -40,8 +41,12 @@ export interface IpSpec extends LinkSpec {
   tos?: number;
   /** IPv6 flow label. */
   flowLabel?: number;
-  /** Raw IPv4 options (padded with EOL to 4 bytes). */
-  ipOptions?: Uint8Array;
+  /**
+   * IPv4 options (padded with EOL to 4 bytes): raw, or built (`PacketCore.buildIpOptions`); a
+   * built source route sends the datagram to its first hop with `dst` in its last slot. IPv6
+   * datagrams carry none (nmap's --ip-options are IPv4's).
+   */
+  ipOptions?: Uint8Array | IpOptions;
   /** Raw IPv6 extension chain; its last next-header byte is set to the transport. */
   ipv6Extensions?: { first: number; bytes: Uint8Array };
 }
@@ -94,6 +99,8 @@ export interface SctpSpec extends IpSpec {
   chunks: readonly SctpChunk[] | Uint8Array;
   /** A CRC32c one off, that receivers reject (nmap's --badsum). */
   badChecksum?: boolean;
+  /** The checksum as Adler-32 (RFC 2960 Appendix B), not CRC32c (nmap's --adler32). */
+  adler32?: boolean;
 }
 
 /** ICMP / ICMPv6 echo request (or reply). */

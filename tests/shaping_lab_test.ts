@@ -13,31 +13,10 @@ import { Lab, labUnavailable } from "./lab/mod.ts";
 import { run } from "./lab/_exec.ts";
 import { parseNmapNormal, stateMap } from "./lab/nmap_table.ts";
 import { captureIn } from "./lab/tcpdump.ts";
+import { type Keep, traceLines } from "./lab/trace_lines.ts";
 
 const unavailable = await labUnavailable();
 const nmapMissing = (await run(["nmap", "--version"])).code !== 0;
-
-/** What the options under test fix: the rest differs by nature and is normalised. */
-interface Keep {
-  port: boolean;
-  ttl: boolean;
-}
-
-/** The trace lines of `stdout`, normalised, each once (retransmissions repeat a line), sorted. */
-function traceLines(stdout: string, keep: Keep): string[] {
-  const lines = stdout.split("\n").filter((l) => /^(SENT|RCVD) \(/.test(l)).map((l) => {
-    let s = l.replace(/^(\w+) \(\d+\.\d{4}s\)/, "$1 (T)").replace(/\b(id|seq|ack)=\d+/g, "$1=N");
-    if (!keep.ttl && s.startsWith("SENT")) s = s.replace(/\bttl=\d+/, "ttl=N");
-    if (!keep.port) {
-      // Our port (a decoy's copy leaves from it too): the probe's source, the reply's destination.
-      s = s.startsWith("SENT")
-        ? s.replace(/ (\d+\.\d+\.\d+\.\d+):\d+ > /, " $1:P > ")
-        : s.replace(/ > (\d+\.\d+\.\d+\.\d+):\d+ /, " > $1:P ");
-    }
-    return s;
-  });
-  return [...new Set(lines)].sort();
-}
 
 const PORTS = "1000,1001,1004,1005";
 

@@ -34,6 +34,7 @@ export function engineConfig(opts: Options): EngineConfig {
     sendMode: opts.sendMode,
     randomizePorts: opts.randomizePorts,
     defeatIcmpRatelimit: opts.defeatIcmpRatelimit,
+    adler32: opts.adler32,
     defeatRstRatelimit: opts.defeatRstRatelimit,
     discoveryIgnoreRst: opts.discoveryIgnoreRst,
     get verbose() {

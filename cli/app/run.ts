@@ -121,6 +121,14 @@ export async function runScan(
   if (cannot) fatal(cannot);
   const { privileged, scans } = await decidePrivileges(opts, log);
   trace("privileges");
+  if ((opts.debug > 0 || opts.packetTrace) && opts.shaping?.ipOptions) {
+    // nmap's "Binary/Parsed ip options to be send" lines, before anything else on stdout.
+    const [{ packetCore }, { ipOptionsAnnouncement }] = await Promise.all([
+      import("../../core-wasm/mod.ts"),
+      import("../engine/ip_options_text.ts"),
+    ]);
+    io.stdout(ipOptionsAnnouncement(packetCore().buildIpOptions(opts.shaping.ipOptions).bytes));
+  }
   const missing = firstMissing(scanPermissionNeeds(opts, scans, privileged));
   if (missing) fatal(missing);
   if (opts.iface !== undefined || opts.sourceAddress !== undefined) {

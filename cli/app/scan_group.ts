@@ -7,11 +7,12 @@
  */
 
 import type { HostResult, PortResult, Protocol } from "../model/mod.ts";
-import type { Options } from "../options/types.ts";
+import type { Options, ScanKind } from "../options/types.ts";
 import type { Target } from "../targets.ts";
 import type { RunLog } from "../engine/context.ts";
 import type { RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
+import { mergeScanResults } from "../scans/port_merge.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import { type PhaseHooks, runScanPhase, type ScanPhase } from "./scan_phases.ts";
 import { completedInfo, nameIp, type TaskRecorder } from "../engine/chatter.ts";
@@ -237,20 +238,22 @@ export async function scanGroup(
     if ((!h.up || phases === 0) && !undecided.has(h)) finishHost(h);
   }
 
-  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number) => {
-    h.ports.push(...table.results(hi));
+  const onPhaseDone = (h: ScanHost, table: PortTable, hi: number, kind?: ScanKind) => {
+    // A protocol's second scan (-sY then -sZ) updates its ports as nmap's port list does.
+    if (kind) mergeScanResults(h.ports, table.results(hi), kind);
+    else h.ports.push(...table.results(hi));
     table.clearHost(hi);
     const left = (remaining.get(h) ?? 1) - 1;
     remaining.set(h, left);
     if (left === 0) finishHost(h);
   };
   const chatter = ctx.chatter;
-  const listenerFor = (protocol: Protocol) => ({
+  const listenerFor = (protocol: Protocol, kind: ScanKind) => ({
     port(host: ScanHost, port: number, state: string) {
       if (state === "open") chatter?.open(port, protocol, host.address);
     },
     hostDone(host: ScanHost, hi: number, table: PortTable) {
-      onPhaseDone(host, table, hi);
+      onPhaseDone(host, table, hi, kind);
     },
   });
   // nmap names a lone host "name (addr)" in its -v lines, rDNS included.

@@ -63,8 +63,8 @@ export interface PhaseHooks {
     body: () => Promise<void>,
     announce?: boolean,
   ): Promise<void>;
-  /** The listener that files a host's ports when its phase is done. */
-  listener(protocol: Protocol): ScanListener;
+  /** The listener that files a host's ports when its phase (a scan of `kind`) is done. */
+  listener(protocol: Protocol, kind: ScanKind): ScanListener;
   /** A host leaves the phase with nothing decided (no route, no next-hop MAC). */
   skip(host: ScanHost): void;
   /** Ctrl-C: what `table` knows of `hosts` is written. */
@@ -89,7 +89,7 @@ export async function runScanPhase(
 ): Promise<void> {
   const e = SCAN_KINDS[phase.kind];
   const { ports } = phase;
-  const listener = hooks.listener(e.protocol);
+  const listener = hooks.listener(e.protocol, phase.kind);
   const driver = e.driver;
   if (driver.kind === "connect") {
     const { connectScan } = await import("../scans/connect.ts");

@@ -229,13 +229,16 @@ async function rawPing(
   const batch: FrameBatch = createFrameBatch(256, 256 * 128);
   let queued = 0, used = 0;
 
-  // --ttl, --data*, --badsum, -g and -D shape pings as they shape port scan probes (nmap's).
+  // --ttl, --data*, --badsum, --ip-options, -g and -D shape pings as they shape port scan probes
+  // (nmap's).
   const shaping = ctx.opts.shaping ?? {};
   const fixedPort = shaping.sourcePort;
   const ignoreRst = ctx.opts.discoveryIgnoreRst === true;
   const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
     a !== null && (a.includes(":") ? 6 : 4) === route.family
   );
+
+  const ipOptions = shaping.ipOptions && core.buildIpOptions(shaping.ipOptions);
 
   /** Probe p of host h, try tryNo; from `src` (a decoy) instead of our address when given. */
   function build(h: number, p: number, tryNo: number, src?: string): Uint8Array | null {
@@ -250,6 +253,7 @@ async function rawPing(
       src: src ?? route.sourceBytes,
       dst: host.family === 4 ? host.v4 : host.v6!,
       ...(shaping.ttl === undefined ? {} : { ttl: shaping.ttl }),
+      ...(ipOptions ? { ipOptions } : {}),
     };
     switch (probe.type) {
       case "echo":
@@ -302,6 +306,7 @@ async function rawPing(
             nmapInit(fixedPort === undefined ? cookie : FlowCookies.withTry(cookie, tryNo), pd),
           ],
           badChecksum: shaping.badsum,
+          adler32: ctx.opts.adler32,
         });
       }
       case "udp":

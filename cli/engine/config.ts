@@ -6,6 +6,10 @@
  * @module
  */
 
+import type { IpOptionsRequest } from "../../core-wasm/ip_options.ts";
+
+export type { IpOptionsRequest } from "../../core-wasm/ip_options.ts";
+
 /** Host discovery probes (nmap -P* options). */
 export interface DiscoveryOptions {
   /** -Pn: treat every host as up. */
@@ -72,6 +76,8 @@ export interface ProbeShaping {
   decoys?: Decoy[];
   /** --spoof-mac as given (0, a hex prefix or a vendor name; spoofMacAddress() resolves it). */
   spoofMac?: string;
+  /** --ip-options: what every IPv4 probe carries (the core builds the bytes). */
+  ipOptions?: IpOptionsRequest;
 }
 
 /** Everything scans, discovery and the engine read from a run's configuration. */
@@ -80,7 +86,7 @@ export interface EngineConfig {
   discovery: DiscoveryOptions;
   /** nmap's timing template values after -T and explicit overrides. */
   timing: TimingOptions;
-  /** -g, --ttl, --badsum, --data*, -f, -D, --spoof-mac: how raw probes are shaped. */
+  /** -g, --ttl, --badsum, --data*, -f, -D, --spoof-mac, --ip-options: how raw probes are shaped. */
   shaping?: ProbeShaping;
   /** --send-eth / --send-ip. */
   sendMode: "auto" | "eth" | "ip";
@@ -88,6 +94,8 @@ export interface EngineConfig {
   randomizePorts: boolean;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */
+  adler32?: boolean;
   /** TCP: a reply proving a port closed never slows the scan (nmap's --defeat-rst-ratelimit). */
   defeatRstRatelimit?: boolean;
   /** Host discovery: a TCP RST does not prove a host up (--discovery-ignore-rst). */

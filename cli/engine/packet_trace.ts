@@ -17,6 +17,7 @@
  */
 
 import { formatIpv6 } from "../../core-wasm/addr.ts";
+import { formatIpOptions } from "./ip_options_text.ts";
 
 /** libpcap's DLT_EN10MB and DLT_RAW / LINKTYPE_RAW. */
 const DLT_EN10MB = 1, DLT_RAW = 12, LINKTYPE_RAW = 101;
@@ -193,7 +194,11 @@ function describeIp(b: Uint8Array, at: number): string | undefined {
     const fragInfo = frag & 0x3fff
       ? ` frag offset=${(frag & 0x1fff) * 8}${frag & 0x2000 ? "+" : ""}`
       : "";
-    ipinfo = `ttl=${b[at + 8]} id=${v.getUint16(at + 4)} iplen=${total}${fragInfo} `;
+    // nmap's "ipopts={…}" after the length when the header has options.
+    const opts = ihl > 20
+      ? `ipopts={${formatIpOptions(b.subarray(at + 20, Math.min(at + ihl, b.length)))}}`
+      : "";
+    ipinfo = `ttl=${b[at + 8]} id=${v.getUint16(at + 4)} iplen=${total}${fragInfo} ${opts}`;
   } else if (version === 6 && b.length >= at + 40) {
     src = ipv6(b, at + 8);
     dst = ipv6(b, at + 24);

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { ParsedRecords, ProbeTemplate, TemplateSpec } from "../../core-wasm/mod.ts";
+import type { IpOptions, ParsedRecords, ProbeTemplate, TemplateSpec } from "../../core-wasm/mod.ts";
 import type { PortState, Protocol } from "../model/mod.ts";
 
 /** A decided port: state plus nmap's reason word. */
@@ -25,11 +25,15 @@ export interface Verdict {
   reason: string;
 }
 
-/** What shapes every probe of a run (nmap's --ttl, --data*, --badsum). */
+/** What shapes every probe of a run (nmap's --ttl, --data*, --badsum, --ip-options, --adler32). */
 export interface ModuleShaping {
   ttl: number;
   payload?: Uint8Array;
   badsum?: boolean;
+  /** --ip-options, built: every IPv4 probe carries them (the core leaves them off IPv6). */
+  ipOptions?: IpOptions;
+  /** --adler32: SCTP probes checksummed with Adler-32. */
+  adler32?: boolean;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,6 +1,7 @@
 /**
  * --help's FIREWALL/IDS EVASION AND SPOOFING: fragments (-f, -ff, --mtu), decoys (-D), source
- * address, interface and port (-S, -e, -g), payloads (--data*), --ttl, --spoof-mac, --badsum.
+ * address, interface and port (-S, -e, -g), payloads (--data*), --ip-options, --ttl, --spoof-mac,
+ * --badsum.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import {
   shaping,
 } from "./state.ts";
 import type { Decoy } from "./types.ts";
+import { parseIpOptions } from "./ip_options.ts";
 import { atoi } from "./values.ts";
 
 /** nmap's MAX_PAYLOAD_ALLOWED (nmap.h): the largest --data-string/--data-length. */
@@ -139,6 +141,11 @@ const options: OptionTable = {
   data: payload,
   "data-string": payload,
   "data-length": payload,
+  "ip-options": (s, arg) => {
+    const request = parseIpOptions(arg);
+    if (request) shaping(s).ipOptions = request;
+    else delete shaping(s).ipOptions;
+  },
   ttl: (s, arg) => {
     const ttl = atoi(arg);
     if (ttl < 0 || ttl > 255) fatal("ttl option must be a number between 0 and 255 (inclusive)");
@@ -149,6 +156,10 @@ const options: OptionTable = {
   },
   badsum: (s) => {
     shaping(s).badsum = true;
+  },
+  // Not one of nmap's raw-socket options: it warns about none for --adler32.
+  adler32: (s) => {
+    s.o.adler32 = true;
   },
 };
 

@@ -163,6 +163,4 @@ export const SHORT: Record<string, ArgKind> = {
 export const UNSUPPORTED_LONG: Record<string, string> = {
   proxies: "--proxies",
   proxy: "--proxies",
-  "ip-options": "--ip-options",
-  adler32: "--adler32",
 };

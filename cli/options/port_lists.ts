@@ -61,9 +61,10 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
     }
   }
   if (!o.discovery.pingOnly) {
-    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp" && k !== "sctpinit");
+    const isSctp = (k: string) => k === "sctpinit" || k === "sctpcookieecho";
+    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp" && !isSctp(k));
     const udp = s.scanKinds.has("udp");
-    const sctp = s.scanKinds.has("sctpinit");
+    const sctp = [...s.scanKinds].some(isSctp);
     const sel = selectPorts(
       {
         expression: o.portExpression,

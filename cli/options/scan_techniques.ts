@@ -46,7 +46,8 @@ export function parseScanFlags(arg: string): number {
 /** A scan letter's kind; TCP kinds are counted, since nmap allows one. */
 function scan(kind: ScanKind) {
   return (s: ParseState) => {
-    if (kind !== "udp" && kind !== "sctpinit" && !s.scanKinds.has(kind)) s.tcpScanCount++;
+    const tcp = kind !== "udp" && kind !== "sctpinit" && kind !== "sctpcookieecho";
+    if (tcp && !s.scanKinds.has(kind)) s.tcpScanCount++;
     s.scanKinds.add(kind);
   };
 }
@@ -103,7 +104,7 @@ const scanTypes: OptionTable = {
   B: () => fatal("No scan type 'B', did you mean bounce scan (-b)?"),
   O: () => unsupported("-sO (IP protocol scan)"),
   Y: scan("sctpinit"),
-  Z: () => unsupported("-sZ (SCTP COOKIE ECHO scan)"),
+  Z: scan("sctpcookieecho"),
 };
 
 /** Scan techniques. */

@@ -7,7 +7,13 @@
 import type { Protocol } from "../model/mod.ts";
 import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
 
-export type { Decoy, DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+export type {
+  Decoy,
+  DiscoveryOptions,
+  IpOptionsRequest,
+  ProbeShaping,
+  TimingOptions,
+} from "../engine/config.ts";
 
 /** Port-scan kinds (nmap's -s letters; cli/scans/registry.ts says what each is). */
 export type ScanKind =
@@ -21,6 +27,7 @@ export type ScanKind =
   | "maimon" // -sM
   | "udp" // -sU
   | "sctpinit" // -sY
+  | "sctpcookieecho" // -sZ
   | "idle"; // -sI
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
@@ -118,6 +125,8 @@ export interface Options {
   osdb?: string;
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
+  /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */
+  adler32?: boolean;
   /** --iflist: print interfaces and routes, then exit. */
   ifList: boolean;
   /** --libpcap PATH: the libpcap to load instead of the system's (never from a resume file). */

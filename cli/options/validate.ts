@@ -77,6 +77,9 @@ export function validateOptions(s: ParseState): void {
       `--min-rate=${fmtG(t.minRate)} must be less than or equal to --max-rate=${fmtG(t.maxRate)}`,
     );
   }
+  if (o.shaping?.ipOptions && o.osDetection) {
+    warnings.push("WARNING: IP options are NOT used while OS scanning!");
+  }
   if (o.discovery.pingOnly && (o.portExpression !== undefined || s.fast)) {
     fatal(
       "You cannot use -F (fast scan) or -p (explicit port selection) when not doing a port scan",

@@ -14,7 +14,7 @@
  */
 
 import type { ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
-import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
+import { Kind, packetCore, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -32,10 +32,16 @@ const TEMPLATE_CAPACITY = 512;
 /** nmap sends raw probes with a random TTL (37..59); one per run here. */
 export const RUN_TTL = 37 + Math.floor(Math.random() * 23);
 
-/** The run's probe shaping from its options (--ttl, --data*, --badsum). */
+/** The run's probe shaping from its options (--ttl, --data*, --badsum, --ip-options, --adler32). */
 export function moduleShaping(ctx: Pick<EngineContext, "opts">): ModuleShaping {
   const s = ctx.opts.shaping ?? {};
-  return { ttl: s.ttl ?? RUN_TTL, payload: s.payload, badsum: s.badsum };
+  return {
+    ttl: s.ttl ?? RUN_TTL,
+    payload: s.payload,
+    badsum: s.badsum,
+    ...(s.ipOptions ? { ipOptions: packetCore().buildIpOptions(s.ipOptions) } : {}),
+    ...(ctx.opts.adler32 ? { adler32: true } : {}),
+  };
 }
 
 /** Callbacks while a scan runs (verbose lines, per-host completion). */

@@ -10,6 +10,7 @@
 import type { ProbeModuleFactory } from "../engine/probe_module.ts";
 import type { Protocol } from "../model/mod.ts";
 import type { ScanKind } from "../options/types.ts";
+import { sctpCookieEchoModule } from "./sctp_cookie_echo.ts";
 import { sctpInitModule } from "./sctp_init.ts";
 import type { RawTcpScanKind } from "./tcp_rules.ts";
 import { tcpProbeModule } from "./tcp_raw.ts";
@@ -60,6 +61,13 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   maimon: entry("-sM", "Maimon Scan", "maimon", "tcp", tcp("maimon")),
   udp: entry("-sU", "UDP Scan", "udp", "udp", { kind: "udp" }),
   sctpinit: entry("-sY", "SCTP INIT Scan", "sctpinit", "sctp", module(sctpInitModule)),
+  sctpcookieecho: entry(
+    "-sZ",
+    "SCTP COOKIE-ECHO Scan",
+    "sctpcookieecho",
+    "sctp",
+    module(sctpCookieEchoModule),
+  ),
   // After the others, as nmap's idle_scan() runs after its ultra_scan() phases.
   idle: entry("-sI", "idle scan", null, "tcp", { kind: "idle" }),
 };

@@ -52,6 +52,8 @@ export function sctpInitModule(shaping: ModuleShaping): ProbeModule {
       // The initiate tag is each probe's; the initial TSN is any number (nmap: random).
       chunks: [nmapInit(0, (Math.random() * 0x100000000) >>> 0)],
       badChecksum: shaping.badsum,
+      adler32: shaping.adler32,
+      ipOptions: shaping.ipOptions,
     }),
     make(t, k, tag) {
       t.seq[k] = 0;

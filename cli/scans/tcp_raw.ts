@@ -3,7 +3,8 @@
  * -sW, -sM and --scanflags differ only in the flags they send and in nmap's reading of the
  * answer (tcp_rules.ts).
  *
- * - prepare: nmap's window 1024, MSS 1460 on SYNs, the run's TTL, --data and --badsum.
+ * - prepare: nmap's window 1024, MSS 1460 on SYNs, the run's TTL, --data, --badsum and
+ *   --ip-options.
  * - make: the flow's tag is the seq, and the ack too when the probe carries ACK.
  * - validate: a reply with ACK acknowledges exactly the probe's sequence space (and, for a RST,
  *   maybe its payload: RFC 9293 3.10.7.1); a RST without ACK answers an ACK probe with our ack
@@ -48,6 +49,7 @@ export function tcpProbeModule(
       ttl: shaping.ttl,
       options: flags & TcpFlag.SYN ? [{ kind: "mss", value: 1460 }] : undefined,
       payload: shaping.payload,
+      ipOptions: shaping.ipOptions,
       badChecksum: shaping.badsum,
     }),
     make(t, k, tag) {

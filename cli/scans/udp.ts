@@ -21,7 +21,13 @@
  * @module
  */
 
-import type { FrameBatch, PacketCore, ParsedRecords, ProbeTemplate } from "../../core-wasm/mod.ts";
+import type {
+  FrameBatch,
+  IpOptions,
+  PacketCore,
+  ParsedRecords,
+  ProbeTemplate,
+} from "../../core-wasm/mod.ts";
 import { Kind, ParseError, RecordFlag } from "../../core-wasm/mod.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
@@ -69,8 +75,7 @@ function templateFor(
   core: PacketCore,
   session: UdpSession,
   payload: Uint8Array,
-  ttl: number,
-  badChecksum?: boolean,
+  shape: { ttl: number; badChecksum?: boolean; ipOptions?: IpOptions },
   src?: string,
 ): ProbeTemplate {
   let m = templateCache.get(session);
@@ -83,9 +88,8 @@ function templateFor(
       protocol: "udp",
       ...sessionTemplateBase(session),
       ...(src === undefined ? {} : { src }),
-      ttl,
+      ...shape,
       payload,
-      badChecksum,
       capacity: payload.length === 0 ? EMPTY_CAPACITY : PAYLOAD_CAPACITY,
     });
     m.set(key, t);
@@ -208,13 +212,16 @@ async function scanRoute(
 
   const ctxPayload = { family: route.family, source: route.sourceBytes };
   const shaping = opts.shaping ?? {};
+  const shape = {
+    ttl: shaping.ttl ?? RUN_TTL,
+    badChecksum: shaping.badsum,
+    ...(shaping.ipOptions ? { ipOptions: core.buildIpOptions(shaping.ipOptions) } : {}),
+  };
   // --data*: nmap sends the user's payload to every port instead of the port's own.
   const payloads = order.map((p) =>
     shaping.payload ? [shaping.payload] : udpPayloads(p, ctxPayload)
   );
-  const templates = payloads.map((list) =>
-    list.map((pl) => templateFor(core, session, pl, shaping.ttl ?? RUN_TTL, shaping.badsum))
-  );
+  const templates = payloads.map((list) => list.map((pl) => templateFor(core, session, pl, shape)));
   // -D: each probe is copied from every decoy source (templates alike but for the source).
   const decoySources = (ctx.decoys ?? []).filter((a): a is string =>
     a !== null && (a.includes(":") ? 6 : 4) === route.family
@@ -224,9 +231,7 @@ async function scanRoute(
     list.forEach((pl, k) =>
       decoyCopies.set(
         templates[i]![k]!,
-        decoySources.map((src) =>
-          templateFor(core, session, pl, shaping.ttl ?? RUN_TTL, shaping.badsum, src)
-        ),
+        decoySources.map((src) => templateFor(core, session, pl, shape, src)),
       )
     )
   );

@@ -4,7 +4,7 @@ import { sumBytes } from "./checksum";
 import { emitLink, linkLen, NO_LINK } from "./link";
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "./ethernet";
 import { emitArp, LEN as ARP_LEN } from "./arp";
-import { emitIpv4, ipv4HeaderLen } from "./ipv4";
+import { DST_ADDR, emitIpv4, ipv4HeaderLen, SRC_ADDR, sourceRouteSlot } from "./ipv4";
 import { emitIpv6, ipv6ExtLen, HEADER_LEN as IPV6_HEADER_LEN } from "./ipv6";
 import { emitTcp, tcpLen } from "./tcp";
 import { emitUdp, udpLen } from "./udp";
@@ -75,7 +75,10 @@ export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
   let pseudo: u64;
   if (family == 4) {
     o += emitIpv4(ip, spec, proto, hl + tl);
-    pseudo = sumBytes(ip + 12, 8, 0);
+    // The pseudo-header names the final destination, also behind a source route (RFC 9293
+    // 3.1: the last address of the route).
+    const at = sourceRouteSlot(spec);
+    pseudo = sumBytes(ip + SRC_ADDR, 4, sumBytes(ip + (at != 0 ? at : DST_ADDR), 4, 0));
   } else {
     o += emitIpv6(ip, spec, proto, tl);
     pseudo = sumBytes(ip + 8, 32, 0);

@@ -11,7 +11,8 @@ export {
   T_ICMP_SEQ, T_IPID, T_LEN, T_OUT, T_OUT_INDEX, T_SEQ, T_ACK, T_SIZE, T_SPORT, T_DPORT, T_STRIDE,
 } from "./template";
 export { checksumAdjust, checksumAdjust32 } from "./checksum";
-export { crc32c } from "./sctp";
+export { adler32, crc32c } from "./sctp";
+export { ipOptionsBuild } from "./ip_options";
 
 import { checksumOf, fold, sumBytes } from "./checksum";
 

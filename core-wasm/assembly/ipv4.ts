@@ -8,7 +8,8 @@ import {
   E_IP_BAD_VERSION, E_IP_FRAGMENT, E_IP_TRUNCATED, E_OK, FLAG_DF, FLAG_IP_OPTIONS, FLAG_MF,
   FLAG_QUOTE, REC_DST_V4, REC_FAMILY, REC_FLAGS, REC_FRAG_OFF, REC_IP_ID, REC_IP_LEN,
   REC_IP_PROTO, REC_QUOTED_DST_V4, REC_QUOTED_IP_ID, REC_QUOTED_PROTO, REC_QUOTED_SRC_V4,
-  REC_QUOTED_TTL, REC_SRC_V4, REC_TOS, REC_TTL, SPEC_IPOPT_LEN, SPEC_IPOPT_PTR,
+  REC_QUOTED_TTL, REC_SRC_V4, REC_TOS, REC_TTL, SPEC_IPOPT_FIRST_HOP, SPEC_IPOPT_LAST_HOP,
+  SPEC_IPOPT_LEN, SPEC_IPOPT_PTR,
 } from "./layout";
 import { parseQuotedTransport, parseTransport } from "./transport";
 
@@ -108,6 +109,19 @@ export function ipv4HeaderLen(spec: usize): u32 {
   return HEADER_LEN + ((load<u32>(spec + SPEC_IPOPT_LEN) + 3) & ~3);
 }
 
+/**
+ * Where, in the header the spec produces, the destination address goes: DST_ADDR, or for a
+ * source route (both hop offsets set and inside the options) the options' last slot. Returns 0
+ * for DST_ADDR, else the slot's offset from the header's start.
+ */
+export function sourceRouteSlot(spec: usize): u32 {
+  const first = <u32>load<u8>(spec + SPEC_IPOPT_FIRST_HOP);
+  const last = <u32>load<u8>(spec + SPEC_IPOPT_LAST_HOP);
+  const optLen = load<u32>(spec + SPEC_IPOPT_LEN);
+  if (first == 0 || last == 0 || first + 4 > optLen || last + 4 > optLen) return 0;
+  return HEADER_LEN + last;
+}
+
 /** Writes the header for a datagram of `total` bytes, with its checksum. */
 export function emitIpv4(out: usize, spec: usize, proto: u32, total: u32): u32 {
   const hl = ipv4HeaderLen(spec);
@@ -127,6 +141,13 @@ export function emitIpv4(out: usize, spec: usize, proto: u32, total: u32): u32 {
   if (optLen != 0) {
     memory.copy(out + HEADER_LEN, <usize>load<u32>(spec + SPEC_IPOPT_PTR), optLen);
     memory.fill(out + HEADER_LEN + optLen, 0, hl - HEADER_LEN - optLen);
+    const at = sourceRouteSlot(spec);
+    if (at != 0) {
+      // A source route (nmap's fill_ip_raw): sent to the first hop, the target in the last slot.
+      const first = out + HEADER_LEN + <u32>load<u8>(spec + SPEC_IPOPT_FIRST_HOP);
+      memory.copy(out + at, out + DST_ADDR, 4);
+      memory.copy(out + DST_ADDR, first, 4);
+    }
   }
   st16(out + CHECKSUM, checksumOf(sumBytes(out, hl, 0)));
   return hl;

@@ -93,6 +93,8 @@ export const SPEC_PAYLOAD_LEN: u32 = 268; // u32
 export const SPEC_IPOPT_PTR: u32 = 272; // u32 raw IPv4 options
 export const SPEC_IPOPT_LEN: u32 = 276; // u32 (IPv6: raw extension chain)
 export const SPEC_EXT_FIRST: u32 = 280; // u32 IPv6: type of the first extension header
+export const SPEC_IPOPT_FIRST_HOP: u32 = 284; // u8 source route: first hop's offset in the options
+export const SPEC_IPOPT_LAST_HOP: u32 = 285; // u8 … and the target's slot (0: none)
 
 // REC_FLAGS bits.
 export const FLAG_VLAN: u32 = 1;
@@ -107,6 +109,7 @@ export const FLAG_QUOTE: u32 = 256;
 export const FLAG_QUOTE_PORTS: u32 = 512;
 export const FLAG_V6_EXT: u32 = 1024;
 export const FLAG_BAD_CSUM: u32 = 2048; // build specs only: TCP/UDP/SCTP checksum one off (--badsum)
+export const FLAG_ADLER32: u32 = 4096; // build specs only: SCTP checksum as Adler-32 (--adler32)
 
 // REC_OPT_FLAGS bits (TCP options seen).
 export const OPT_MSS: u32 = 1;

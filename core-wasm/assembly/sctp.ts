@@ -1,5 +1,6 @@
 // SCTP (RFC 9260): the common header (3.1), the chunk header (3.2), the INIT / INIT ACK
-// initiate tag (3.3.2, 3.3.3), and the CRC32c checksum (Appendix A; RFC 3309).
+// initiate tag (3.3.2, 3.3.3), and the CRC32c checksum (Appendix A; RFC 3309) or RFC 2960's
+// Adler-32 (nmap's --adler32).
 //
 // The core knows the common header and the first chunk's header; the chunks themselves travel
 // as bytes (SPEC_PAYLOAD when building, REC_PAYLOAD when parsing) and core-wasm/sctp_chunks.ts
@@ -9,7 +10,7 @@
 import { ld16, ld32, st16, st32 } from "./mem";
 import { canVerifyL4, offsetOf } from "./context";
 import {
-  E_OK, E_SCTP_BAD_CHECKSUM, E_SCTP_BAD_CHUNK, E_SCTP_TRUNCATED, FLAG_BAD_CSUM,
+  E_OK, E_SCTP_BAD_CHECKSUM, E_SCTP_BAD_CHUNK, E_SCTP_TRUNCATED, FLAG_ADLER32, FLAG_BAD_CSUM,
   FLAG_CSUM_VERIFIED, KIND_SCTP, REC_DST_PORT, REC_FLAGS, REC_KIND, REC_PAYLOAD_LEN,
   REC_PAYLOAD_OFF, REC_SCTP_CHUNK_FLAGS, REC_SCTP_CHUNK_LEN, REC_SCTP_CHUNK_TYPE,
   REC_SCTP_INIT_TAG, REC_SCTP_VTAG, REC_SRC_PORT, SPEC_PAYLOAD_LEN, SPEC_PAYLOAD_PTR,
@@ -76,6 +77,33 @@ export function sctpChecksum(p: usize, len: u32): u32 {
 }
 const zeros = memory.data(4, 4);
 
+/** Adler-32's modulus, the largest prime below 2^16 (RFC 1950 8.2). */
+const ADLER_BASE: u32 = 65521;
+
+function adlerUpdate(adler: u32, p: usize, len: u32): u32 {
+  let s1 = adler & 0xffff, s2 = adler >>> 16;
+  for (let i: u32 = 0; i < len; i++) {
+    s1 = (s1 + <u32>load<u8>(p + i)) % ADLER_BASE;
+    s2 = (s2 + s1) % ADLER_BASE;
+  }
+  return (s2 << 16) | s1;
+}
+
+/** Adler-32 of `len` bytes at `p` (RFC 1950 8.2; "Wikipedia" is 0x11e60398). */
+export function adler32(p: usize, len: u32): u32 {
+  return adlerUpdate(1, p, len);
+}
+
+/**
+ * RFC 2960 Appendix B's checksum of an SCTP packet, its checksum field as zero, as the u32 to
+ * store little-endian: Adler-32 goes on the wire most significant byte first (nmap: htonl).
+ */
+export function sctpAdler32(p: usize, len: u32): u32 {
+  let a = adlerUpdate(1, p, CHECKSUM);
+  a = adlerUpdate(a, zeros, 4);
+  return bswap<u32>(adlerUpdate(a, p + HEADER_LEN, len - HEADER_LEN));
+}
+
 export function parseSctp(p: usize, len: u32, rec: usize): u32 {
   store<u8>(rec + REC_KIND, <u8>KIND_SCTP);
   if (len < HEADER_LEN) return E_SCTP_TRUNCATED;
@@ -99,7 +127,9 @@ export function parseSctp(p: usize, len: u32, rec: usize): u32 {
     store<u32>(rec + REC_SCTP_INIT_TAG, ld32(c + INIT_TAG));
   }
   if (canVerifyL4) {
-    if (load<u32>(p + CHECKSUM) != sctpChecksum(p, len)) return E_SCTP_BAD_CHECKSUM;
+    // Either checksum: an RFC 2960 stack answers an --adler32 probe in kind, and nmap reads it.
+    const sum = load<u32>(p + CHECKSUM);
+    if (sum != sctpChecksum(p, len) && sum != sctpAdler32(p, len)) return E_SCTP_BAD_CHECKSUM;
     store<u16>(rec + REC_FLAGS, load<u16>(rec + REC_FLAGS) | <u16>FLAG_CSUM_VERIFIED);
   }
   return E_OK;
@@ -110,7 +140,7 @@ export function sctpLen(spec: usize): u32 {
   return HEADER_LEN + load<u32>(spec + SPEC_PAYLOAD_LEN);
 }
 
-/** Writes the common header, the chunks and the CRC32c; returns the length. */
+/** Writes the common header, the chunks and the CRC32c (or Adler-32); returns the length. */
 export function emitSctp(out: usize, spec: usize): u32 {
   const chunksLen = load<u32>(spec + SPEC_PAYLOAD_LEN);
   const len = HEADER_LEN + chunksLen;
@@ -121,7 +151,9 @@ export function emitSctp(out: usize, spec: usize): u32 {
     memory.copy(out + HEADER_LEN, <usize>load<u32>(spec + SPEC_PAYLOAD_PTR), chunksLen);
   }
   // --badsum: a CRC one off, which receivers reject as they do a bad TCP/UDP sum.
-  const bad: u32 = (load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0 ? 1 : 0;
-  store<u32>(out + CHECKSUM, sctpChecksum(out, len) ^ bad);
+  const flags = <u32>load<u16>(spec + REC_FLAGS);
+  const bad: u32 = (flags & FLAG_BAD_CSUM) != 0 ? 1 : 0;
+  const sum = (flags & FLAG_ADLER32) != 0 ? sctpAdler32(out, len) : sctpChecksum(out, len);
+  store<u32>(out + CHECKSUM, sum ^ bad);
   return len;
 }

@@ -15,10 +15,12 @@ import {
   E_OK, INDEX_STRIDE, KIND_ICMP4, KIND_ICMP6, KIND_SCTP, KIND_TCP, KIND_UDP, REC_DST_V4, REC_DST_V6,
   REC_FAMILY, REC_ICMP_ID, REC_ICMP_SEQ, REC_ICMP_TYPE, REC_IP_ID, REC_KIND, REC_L3_OFF,
   REC_L4_OFF, REC_SIZE, REC_ACK, REC_SEQ, REC_SRC_PORT, REC_DST_PORT, REC_FLAGS, FLAG_BAD_CSUM,
+  FLAG_ADLER32,
 } from "./layout";
 import { hasIdSeq } from "./icmpv4";
+import { DST_ADDR, sourceRouteSlot } from "./ipv4";
 import { CHECKSUM as SCTP_CHECKSUM, CHUNK_INIT, HEADER_LEN as SCTP_HEADER_LEN, INIT_TAG,
-  sctpChecksum } from "./sctp";
+  sctpAdler32, sctpChecksum } from "./sctp";
 
 // Template struct fields (u32 each).
 export const T_FRAME: u32 = 0;
@@ -42,6 +44,8 @@ export const T_ACK: u32 = 68;
 export const T_IPID: u32 = 72;
 export const T_ICMP_ID: u32 = 76;
 export const T_ICMP_SEQ: u32 = 80;
+/** IPv4: where the destination goes (16, or a source route's last slot; ipv4.ts). */
+export const T_DST_AT: u32 = 84;
 export const T_SIZE: u32 = 96;
 
 export const TEMPLATE_UNSUPPORTED: i32 = -3;
@@ -49,6 +53,7 @@ export const TEMPLATE_UNSUPPORTED: i32 = -3;
 // SCTP templates: bits of T_L4_BASE.
 const SCTP_BAD_CRC: u32 = 1;
 const SCTP_HAS_INIT: u32 = 2;
+const SCTP_ADLER32: u32 = 4;
 
 const SCRATCH_LEN: u32 = 65536 + 64;
 const scratch = memory.data(SCRATCH_LEN, 16);
@@ -127,7 +132,7 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   // Per-probe inputs start as the spec's values, so unused arrays keep the template's.
   const r = scratchRec;
   for (let i: u32 = 0; i < cap; i++) {
-    store<u32>(dst4 + 4 * i, load<u32>(r + REC_DST_V4));
+    store<u32>(dst4 + 4 * i, load<u32>(spec + REC_DST_V4)); // not the parsed one: a source route's
     memory.copy(dst6 + 16 * i, r + REC_DST_V6, 16);
     store<u16>(sport + 2 * i, load<u16>(r + REC_SRC_PORT));
     store<u16>(dport + 2 * i, load<u16>(r + REC_DST_PORT));
@@ -150,7 +155,9 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
   let csumOff: u32;
   let proto: u32;
   if (family == 4) {
-    st32(ip + 16, 0);
+    const at = sourceRouteSlot(spec);
+    store<u32>(t + T_DST_AT, at != 0 ? at : DST_ADDR);
+    st32(ip + (at != 0 ? at : DST_ADDR), 0);
     st16(ip + 4, 0);
     st16(ip + 10, 0);
     store<u32>(t + T_IP_BASE, fold(sumBytes(ip, (<u32>load<u8>(ip) & 15) << 2, 0)));
@@ -162,7 +169,9 @@ export function templateCreate(spec: usize, link: u32, cap: u32): i32 {
     const init = l4Len >= SCTP_HEADER_LEN + INIT_TAG + 4 &&
       <u32>load<u8>(l4 + SCTP_HEADER_LEN) == CHUNK_INIT;
     const bad = (load<u16>(spec + REC_FLAGS) & FLAG_BAD_CSUM) != 0;
-    store<u32>(t + T_L4_BASE, (bad ? SCTP_BAD_CRC : 0) | (init ? SCTP_HAS_INIT : 0));
+    const adler = (load<u16>(spec + REC_FLAGS) & FLAG_ADLER32) != 0;
+    store<u32>(t + T_L4_BASE, (bad ? SCTP_BAD_CRC : 0) | (init ? SCTP_HAS_INIT : 0) |
+      (adler ? SCTP_ADLER32 : 0));
     memory.copy(frame, scratch, <u32>len);
     return <i32>t;
   }
@@ -217,6 +226,7 @@ export function emitBatch(t: usize, n: u32): u32 {
   const ipOff = field(t, T_IP_OFF);
   const l4Off = field(t, T_L4_OFF);
   const ipBase = field(t, T_IP_BASE);
+  const dstAt = field(t, T_DST_AT);
   const l4Base = field(t, T_L4_BASE);
   const dst4 = <usize>field(t, T_DST4);
   const dst6 = <usize>field(t, T_DST6);
@@ -242,7 +252,7 @@ export function emitBatch(t: usize, n: u32): u32 {
     if (v4) {
       const d = load<u32>(dst4 + (i << 2));
       const id = <u32>load<u16>(ipid + (i << 1));
-      st32(ip + 16, d);
+      st32(ip + dstAt, d);
       st16(ip + 4, id);
       addrWords = (d >>> 16) + (d & 0xffff);
       st16(ip + 10, finish(ipBase + addrWords + id));
@@ -268,7 +278,8 @@ export function emitBatch(t: usize, n: u32): u32 {
       st16(l4 + 2, <u32>load<u16>(dport + (i << 1)));
       st32(l4 + 4, load<u32>(seq + (i << 2)));
       if (l4Base & SCTP_HAS_INIT) st32(l4 + SCTP_HEADER_LEN + INIT_TAG, load<u32>(ack + (i << 2)));
-      store<u32>(l4 + SCTP_CHECKSUM, sctpChecksum(l4, len - l4Off) ^ (l4Base & SCTP_BAD_CRC));
+      const sum = l4Base & SCTP_ADLER32 ? sctpAdler32(l4, len - l4Off) : sctpChecksum(l4, len - l4Off);
+      store<u32>(l4 + SCTP_CHECKSUM, sum ^ (l4Base & SCTP_BAD_CRC));
     } else if (kind == KIND_UDP) {
       const sp = <u32>load<u16>(sport + (i << 1));
       const dp = <u32>load<u16>(dport + (i << 1));

@@ -60,3 +60,38 @@ function ipChecksum(ip: Uint8Array): Uint8Array {
   const c = ~s & 0xffff;
   return Uint8Array.of(c >> 8, c & 255);
 }
+
+/** nmap -sZ -p 81's COOKIE ECHO and nmap --adler32 -sY -p 80's INIT (core-wasm/sctp_adler32_test.ts). */
+const NMAP_COOKIE_ECHO = fromHex(
+  "450000283952000 02b8457fe7f0000017f000001f3be0051b1e124acb4a2e6b60a00000887a6223d".replace(
+    " ",
+    "",
+  ),
+);
+const NMAP_ADLER_INIT = fromHex(
+  "45000034f2b80000358494 8b7f0000017f000001c9df0050000000005e9f0594010000146345 35b400008000000a0800a61c9e03"
+    .replaceAll(" ", ""),
+);
+
+Deno.test("sctp responder: a COOKIE ECHO is dropped by a listener, ABORTed (T bit) elsewhere", () => {
+  assertEquals(sctpAnswer(NMAP_COOKIE_ECHO, () => true), null);
+  const answer = sctpAnswer(NMAP_COOKIE_ECHO, () => false)!;
+  answer.set(ipChecksum(answer), 10);
+  const r = parse(answer);
+  assertEquals(r.status(0), ParseError.OK);
+  assertEquals([r.sctpChunkType(0), r.sctpChunkFlags(0), r.sctpVtag(0)], [6, 1, 0xb1e124ac]);
+});
+
+Deno.test("sctp responder: Adler-32 answered in kind; a wrong checksum dropped", () => {
+  const answer = sctpAnswer(NMAP_ADLER_INIT, () => false)!;
+  answer.set(ipChecksum(answer), 10);
+  const r = parse(answer);
+  assertEquals(r.status(0), ParseError.OK); // the core takes either checksum
+  const sctp = answer.slice(20);
+  const sum = new DataView(sctp.buffer).getUint32(8);
+  sctp.fill(0, 8, 12);
+  assertEquals(sum, packetCore().adler32(sctp));
+  const bad = NMAP_ADLER_INIT.slice();
+  bad[51]! ^= 1;
+  assertEquals(sctpAnswer(bad, () => true), null);
+});
