@@ -158,6 +158,29 @@ Deno.test("scheduler: a host that drops everything for a while is waited for, no
   assertEquals(s.stats.answered, P);
 });
 
+Deno.test("scheduler: first tries answered late, while their retransmission waits, leave no loss behind", async () => {
+  // Half the answering ports reply to their first try after 30 ms: past the timeout (a jittery
+  // path), but before the backed-off retransmission leaves. The host lost nothing, so its
+  // silent ports get nmap's tries, not a hold for a witness and persist tries.
+  const P = 200;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: false });
+  const answered = (_h: number, p: number) => p % 10 !== 0;
+  const net = new FakeNet(() => s, answered);
+  net.emit = (h, p, t) => {
+    if (net.queue.length >= 64) return false;
+    const delay = p % 2 === 1 && t === 0 ? 30 : net.rttMs;
+    net.queue.push({ h, p, t, at: performance.now() + delay });
+    return true;
+  };
+  const silent = new Set<number>();
+  await s.run(net, { silent: (_h, p) => silent.add(p), hostDone: () => {} });
+  for (let p = 0; p < P; p++) {
+    assertEquals(silent.has(p), !answered(0, p), `port ${p}`);
+    // nmap's rule: one try more than the highest answered (a spurious retransmission can be).
+    if (!answered(0, p)) assert(s.triesSent(0, p) <= 3, `${s.triesSent(0, p)} tries of port ${p}`);
+  }
+});
+
 Deno.test("scheduler: a host that goes away for good is given up after STALL_MS", async () => {
   const s = new Scheduler({ hosts: 1, perHost: 50, plan: plan(), randomize: false });
   let first = true;
