@@ -208,6 +208,15 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
+   * #witness), and how many witness tries it was sent (numbered after its own tries, which
+   * they leave alone). */
+  readonly #lastAnsweredIdx: Int32Array;
+  readonly #witnessTry: Uint8Array;
+  /** Per host: when its latest witness left (ms, performance.now()). */
+  readonly #witnessSentAt: Float64Array;
+  /** Witnesses to send at the next #send (probe indices). */
+  readonly #witnessQueue: number[] = [];
   /** Per host: probes whose first try was lost and that are still unanswered (settled silent,
    * held, or being retransmitted). */
   readonly #lostOnce: Int32Array;
@@ -251,6 +260,9 @@ export class Scheduler {
     this.#lastAnswerAt = new Float64Array(hosts);
     this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
+    this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
+    this.#witnessTry = new Uint8Array(hosts);
+    this.#witnessSentAt = new Float64Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -335,6 +347,17 @@ export class Scheduler {
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
     if (f & DONE) {
+      if (
+        this.#lastAnsweredIdx[h] === idx && tryNo >= this.#tries[idx]! &&
+        tryNo < this.#tries[idx]! + this.#witnessTry[h]!
+      ) {
+        // A witness: the host answers something sent after the probes it holds. No port state,
+        // no timing, and not a sign of life for STALL_MS (a host that answers its witnesses
+        // but whose held probes cannot be witnessed keeps the old bound).
+        const sentAt = this.#witnessSentAt[h]!;
+        if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+        return false;
+      }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
         // The first try was answered after all, later than its retransmission: reordering.
         this.#flags[idx] = f & ~RETRANSMIT_ANSWERED;
@@ -369,6 +392,8 @@ export class Scheduler {
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+      if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
+      this.#lastAnsweredIdx[h] = idx;
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
     this.#persistMs = 0;
@@ -571,6 +596,13 @@ export class Scheduler {
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
+      } else if (persist && !persisted && this.#witness(h)) {
+        // A witness asks for all held probes of the host at once (they wait for an answer to
+        // something sent after them), and adds no try to them.
+        persisted = true;
+        held.push(idx);
+        this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
+        this.#persistAt = now + this.#persistMs;
       } else if (persist && !persisted && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40)) {
         persisted = true;
         this.#flags[idx] = (f & ~HELD) | QUEUED;
@@ -586,6 +618,23 @@ export class Scheduler {
       wait = Math.min(wait, Math.max(1, this.#persistAt - now));
     }
     return wait;
+  }
+
+  /**
+   * Queue a witness for host `h`, if that can settle its held probes: the probe that last drew
+   * an answer, sent again. Held probes wait for the host to answer something sent after them;
+   * when they are all that is left (filtered ports after a burst of drops), nothing else would,
+   * and only STALL_MS of quiet would settle them. Not for a host whose silence needs more than
+   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed).
+   */
+  #witness(h: number): boolean {
+    const idx = this.#lastAnsweredIdx[h]!;
+    const retry = this.timings[h]!.retry;
+    if (idx < 0 || !(this.#flags[idx]! & DONE)) return false;
+    if (!retry.lossSeen && !this.#looksLossFree(h)) return false;
+    if (this.#tries[idx]! + this.#witnessTry[h]! >= (retry.opts.adaptiveCap ?? 40)) return false;
+    this.#witnessQueue.push(idx);
+    return true;
   }
 
   /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
@@ -636,9 +685,11 @@ export class Scheduler {
     if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
-    // rule: silence after its tries. One that answers few of its probes and no retransmission
-    // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
-    if (!this.timings[h]!.retry.lossSeen) return this.#looksLossFree(h);
+    // tries, but it too must answer something sent after the probe: a burst of drops that
+    // swallows a port's tries near the end of a scan looks like no loss (the answers before it
+    // outnumber it). One that answers few of its probes and no retransmission yet may be
+    // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
+    if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
     return answeredAt > firstSent;
   }
 
@@ -724,6 +775,18 @@ export class Scheduler {
     let n = Math.max(room, this.rate.owed(now));
     n = Math.min(n, this.rate.allowance(now), io.room?.() ?? Infinity);
     let sent = 0;
+    // Witnesses go whatever the window: one per persist interval.
+    for (const idx of this.#witnessQueue) {
+      const p = (idx / this.hostCount) | 0;
+      const h = idx - p * this.hostCount;
+      // Any of its witness tries may answer (an earlier one may have been lost).
+      const tryNo = this.#tries[idx]! + this.#witnessTry[h]!;
+      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0 || !io.emit(h, p, tryNo)) continue;
+      this.#witnessTry[h]!++;
+      this.#witnessSentAt[h] = now;
+      sent++;
+    }
+    this.#witnessQueue.length = 0;
     while (sent < n) {
       const idx = this.#nextProbe();
       if (idx < 0) break;
