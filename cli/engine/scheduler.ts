@@ -354,7 +354,8 @@ export class Scheduler {
         // A witness: the host answers something sent after the probes it holds. No port state,
         // no timing, and not a sign of life for STALL_MS (a host that answers its witnesses
         // but whose held probes cannot be witnessed keeps the old bound).
-        const sentAt = this.#witnessSentAt[h]!;
+        // (Its answer may be read in the send call's own poll, before its send time is set.)
+        const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
         if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
         return false;
       }
@@ -584,6 +585,7 @@ export class Scheduler {
       this.#backoff.length === 0 &&
       now >= this.#persistAt;
     let persisted = false;
+    let witnessFor = -1;
     for (let n = held.length; n > 0; n--) {
       const idx = held.shift();
       const f = this.#flags[idx]!;
@@ -596,13 +598,21 @@ export class Scheduler {
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
-      } else if (persist && !persisted && this.#witness(h)) {
-        // A witness asks for all held probes of the host at once (they wait for an answer to
-        // something sent after them), and adds no try to them.
+      } else if (
+        persist && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40) &&
+        (witnessFor === h || (!persisted && this.#witness(h)))
+      ) {
+        // Every held probe of the host gets one more try, and a witness follows them: if it is
+        // answered and they are not, they were sent while the host answered (a try swallowed
+        // by a burst of drops is not).
+        if (!persisted) {
+          this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
+          this.#persistAt = now + this.#persistMs;
+        }
         persisted = true;
-        held.push(idx);
-        this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
-        this.#persistAt = now + this.#persistMs;
+        witnessFor = h;
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
       } else if (persist && !persisted && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40)) {
         persisted = true;
         this.#flags[idx] = (f & ~HELD) | QUEUED;
@@ -680,7 +690,11 @@ export class Scheduler {
   #witnessed(idx: number, h: number, now: number): boolean {
     // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
     if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
-    const firstSent = this.#firstSentAt[idx]! + this.#start;
+    // After its persist try (see #expire's held probes), the probe is judged by that try.
+    const firstSent =
+      (this.#tries[idx]! > this.timings[h]!.retry.allowedTries()
+        ? this.#sentAt[idx]!
+        : this.#firstSentAt[idx]!) + this.#start;
     const answeredAt = this.#lastAnsweredSentAt[h]!;
     if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
@@ -775,18 +789,6 @@ export class Scheduler {
     let n = Math.max(room, this.rate.owed(now));
     n = Math.min(n, this.rate.allowance(now), io.room?.() ?? Infinity);
     let sent = 0;
-    // Witnesses go whatever the window: one per persist interval.
-    for (const idx of this.#witnessQueue) {
-      const p = (idx / this.hostCount) | 0;
-      const h = idx - p * this.hostCount;
-      // Any of its witness tries may answer (an earlier one may have been lost).
-      const tryNo = this.#tries[idx]! + this.#witnessTry[h]!;
-      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0 || !io.emit(h, p, tryNo)) continue;
-      this.#witnessTry[h]!++;
-      this.#witnessSentAt[h] = now;
-      sent++;
-    }
-    this.#witnessQueue.length = 0;
     while (sent < n) {
       const idx = this.#nextProbe();
       if (idx < 0) break;
@@ -808,12 +810,31 @@ export class Scheduler {
       if (tryNo > 0) this.stats.retransmitted++;
       sent++;
     }
+    // Witnesses go whatever the window, after the held probes they ask for: one per persist
+    // interval.
+    for (const idx of this.#witnessQueue) {
+      const p = (idx / this.hostCount) | 0;
+      const h = idx - p * this.hostCount;
+      // Any of its witness tries may answer (an earlier one may have been lost).
+      const tryNo = this.#tries[idx]! + this.#witnessTry[h]!;
+      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0 || !io.emit(h, p, tryNo)) continue;
+      this.#witnessTry[h]!++;
+      this.#witnessSentAt[h] = Infinity; // once it has left (below)
+      sent++;
+    }
     if (sent > 0) {
       this.#flush(io);
+      // The witness left last: after every probe it asks for, by their send times too.
+      const left = performance.now();
+      for (const idx of this.#witnessQueue) {
+        const h = idx % this.hostCount;
+        if (this.#witnessSentAt[h] === Infinity) this.#witnessSentAt[h] = left;
+      }
       this.stats.sent += sent;
       this.rate.sent(sent, now);
       this.window.sent(sent, now);
     }
+    this.#witnessQueue.length = 0;
   }
 
   #checkHostTimeouts(now: number): void {

@@ -72,8 +72,11 @@ Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", 
       assert(s.isDone(h, p));
       const isSilent = silent.has(`${h}/${p}`);
       assertEquals(isSilent, !answered(h, p), `probe ${h}/${p}`);
-      // No loss: answering probes need one try, silent ones get two.
-      assertEquals(s.triesSent(h, p), isSilent ? 2 : 1);
+      // No loss: answering probes need one try, silent ones get two (three at the scan's
+      // tail, where nothing sent after them was answered: held, they are asked again with a
+      // witness).
+      if (isSilent) assert([2, 3].includes(s.triesSent(h, p)), `probe ${h}/${p}`);
+      else assertEquals(s.triesSent(h, p), 1);
     }
   }
   assertEquals(s.inFlight, 0);
@@ -176,8 +179,9 @@ Deno.test("scheduler: first tries answered late, while their retransmission wait
   await s.run(net, { silent: (_h, p) => silent.add(p), hostDone: () => {} });
   for (let p = 0; p < P; p++) {
     assertEquals(silent.has(p), !answered(0, p), `port ${p}`);
-    // nmap's rule: one try more than the highest answered (a spurious retransmission can be).
-    if (!answered(0, p)) assert(s.triesSent(0, p) <= 3, `${s.triesSent(0, p)} tries of port ${p}`);
+    // nmap's rule: one try more than the highest answered (a spurious retransmission can be),
+    // and one more at the scan's tail (see the first test); not persist tries while held.
+    if (!answered(0, p)) assert(s.triesSent(0, p) <= 4, `${s.triesSent(0, p)} tries of port ${p}`);
   }
 });
 
