@@ -653,7 +653,11 @@ export class Scheduler {
   #backsOff(h: number, tries: number): boolean {
     const retry = this.timings[h]!.retry;
     if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
-    return tries <= BACKOFF_TRIES || this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5;
+    if (tries <= BACKOFF_TRIES) return true;
+    // Past them, the pace matters while the scan's first tries still go out; the tail's few
+    // probes (filtered ports after a burst, with the many tries its loss estimate asks for)
+    // are no load whatever their pace.
+    return (this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5) && this.#cursor < this.size;
   }
 
   /** No retransmission ever answered, and four answers for every probe whose first try went
