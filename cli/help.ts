@@ -28,6 +28,7 @@ HOST DISCOVERY:
   -Pn: Treat all hosts as online -- skip host discovery
   -PS/PA/PU/PY[portlist]: TCP SYN/ACK, UDP or SCTP discovery to given ports
   -PE/PP/PM: ICMP echo, timestamp, and netmask request discovery probes
+  -PO[protocol list]: IP Protocol Ping
   -n/-R: Never do DNS resolution/Always resolve [default: sometimes]
   --dns-servers <serv1[,serv2],...>: Specify custom DNS servers
   --system-dns: Use OS's DNS resolver
@@ -40,6 +41,7 @@ SCAN TECHNIQUES:
   --scanflags <flags>: Customize TCP scan flags
   -sI <zombie host[:probeport]>: Idle scan
   -sY/sZ: SCTP INIT/COOKIE-ECHO scans
+  -sO: IP protocol scan
 PORT SPECIFICATION AND SCAN ORDER:
   -p <port ranges>: Only scan specified ports
     Ex: -p22; -p1-65535; -p U:53,111,137,T:21-25,80,139,8080
@@ -134,6 +136,7 @@ MISC:
   --shards <n>: Split the scan by host into <n> parts, e.g. one per pod of a Job
   --shard <i>: Scan only part <i>, 0 to <n>-1
   --seed <s>: Deal hosts to parts by number <s>, the same in every part
+  --shard-by probe: Split each host's ports among the parts instead (one huge host)
   --merge <out>: Merge the shards' -oX or -oJ files, named after <out>, into one
   -V: Print version number
   -h: Print this help summary page.

@@ -3,7 +3,9 @@
  * --shard I --seed S`, cli/engine/shard.ts), XML (-oX) or NDJSON (-oJ), made
  * into the one file a single machine would have written: every host of every
  * shard (in address order), the earliest start, the latest end, the host
- * counts summed. ndiff finds it identical to a single-machine scan.
+ * counts summed. ndiff finds it identical to a single-machine scan. Shards
+ * split `--shard-by probe` all report every host: each host's reports are
+ * joined into one (cli/merge_ports.ts) and counted once.
  *
  * Each shard's command line is in its file (XML's args, -oJ's run line), so
  * the merge checks that the shards belong together before it writes anything:
@@ -15,6 +17,8 @@
  */
 
 import { fatal } from "./errors.ts";
+import { scanOf, targetsOf, withoutShardIndex } from "./options/shard_scan.ts";
+import { type HostPart, joinJsonHost, joinXmlHost } from "./merge_ports.ts";
 import { parseOptions } from "./options/mod.ts";
 import type { Options } from "./options/types.ts";
 import type { RunSummary } from "./model/mod.ts";
@@ -36,24 +40,9 @@ interface ShardFile {
   startMs: number;
   /** Everything before the first host (XML: prolog and <nmaprun> with scaninfo; JSON: the run line). */
   head: string;
-  /** Each host's text, with its address. */
-  hosts: { address: string; text: string }[];
+  /** Each host's text, with its address (and, once joined, whether it is up). */
+  hosts: { address: string; text: string; up?: boolean }[];
   summary: Pick<RunSummary, "endTime" | "hostsUp" | "hostsDown" | "hostsTotal">;
-}
-
-/** The command line without --shard I: what every shard shares. */
-function withoutShardIndex(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--shard" || a === "-shard") {
-      i++;
-      continue;
-    }
-    if (/^--?shard=/.test(a)) continue;
-    out.push(a);
-  }
-  return out;
 }
 
 function attr(tag: string, name: string): string | undefined {
@@ -171,15 +160,6 @@ function readShard(path: string): ShardFile {
   return { ...f, opts };
 }
 
-/** What the shards must share, besides count and seed: the targets, then the whole scan. */
-function targetsOf(o: Options): string {
-  return JSON.stringify([o.targets, o.inputList, o.exclude, o.excludeFile, o.ipv6]);
-}
-function scanOf(o: Options): string {
-  const { argv: _a, output: _o, warnings: _w, shard, ...rest } = o;
-  return JSON.stringify({ ...rest, shard: { count: shard?.count, seed: shard?.seed } });
-}
-
 /** Sort key of an address: IPv4 before IPv6, each numerically. */
 function addressKey(a: string): bigint {
   const v4 = parseIpv4(a);
@@ -239,6 +219,40 @@ function checkShards(shards: ShardFile[]): void {
   }
 }
 
+/** A probe-sharded scan's hosts: each host's reports from every shard, joined into one. */
+function joinHosts(shards: ShardFile[]): ShardFile["hosts"] {
+  const o = shards[0]!.opts;
+  const fold = { verbose: o.verbose, debug: o.debug, openOnly: o.openOnly };
+  const parts = new Map<string, HostPart[]>();
+  for (const s of shards) {
+    for (const h of s.hosts) {
+      const list = parts.get(h.address) ?? [];
+      if (list.some((p) => p.path === s.path)) {
+        fatal(`${s.path}: host ${h.address} is in it twice.`);
+      }
+      list.push({ path: s.path, text: h.text });
+      parts.set(h.address, list);
+    }
+  }
+  // A host up in one shard but not reported up by another would lack that shard's ports.
+  const isUp = (t: string) => /<status state="up"|"status":"up"/.test(t);
+  for (const [address, list] of parts) {
+    const up = new Set(list.filter((p) => isUp(p.text)).map((p) => p.path));
+    if (up.size === 0 || up.size === shards.length) continue;
+    const without = shards.filter((s) => !up.has(s.path)).map((s) => s.path);
+    fatal(
+      `Host ${address} is up in ${[...up].join(", ")} but not in ${
+        without.join(", ")
+      }: those shards did not probe its ports; run them again.`,
+    );
+  }
+  const join = shards[0]!.format === "xml" ? joinXmlHost : joinJsonHost;
+  return [...parts].map(([address, list]) => {
+    const text = join(address, list, fold);
+    return { address, text, up: isUp(text) };
+  });
+}
+
 /** Merges the shard outputs `inputs` into `out`; returns a one-line account. */
 export function mergeShards(out: string, inputs: string[]): string {
   if (inputs.length === 0) {
@@ -248,12 +262,19 @@ export function mergeShards(out: string, inputs: string[]): string {
   checkShards(shards);
   shards.sort((x, y) => x.opts.shard!.index - y.opts.shard!.index);
   const first = shards[0]!;
-  const seen = new Map<string, string>();
-  const hosts = shards.flatMap((s) => s.hosts.map((h) => ({ ...h, path: s.path })));
-  for (const h of hosts) {
-    const other = seen.get(h.address);
-    if (other !== undefined) fatal(`Host ${h.address} is in two shards: ${other} and ${h.path}.`);
-    seen.set(h.address, h.path);
+  const byProbe = first.opts.shard!.by === "probe";
+  const hosts = byProbe ? joinHosts(shards) : shards.flatMap((s) => s.hosts);
+  if (!byProbe) {
+    const seen = new Map<string, string>();
+    for (const s of shards) {
+      for (const h of s.hosts) {
+        const other = seen.get(h.address);
+        if (other !== undefined) {
+          fatal(`Host ${h.address} is in two shards: ${other} and ${s.path}.`);
+        }
+        seen.set(h.address, s.path);
+      }
+    }
   }
   hosts.sort((x, y) => {
     const a = addressKey(x.address), b = addressKey(y.address);
@@ -263,12 +284,15 @@ export function mergeShards(out: string, inputs: string[]): string {
   const endTime = Math.max(...shards.map((s) => s.summary.endTime));
   const sum = (k: "hostsUp" | "hostsDown" | "hostsTotal") =>
     shards.reduce((n, s) => n + s.summary[k], 0);
+  // By probe every shard scanned every host: a host is up when a shard found it up.
+  const total = byProbe ? Math.max(...shards.map((s) => s.summary.hostsTotal)) : sum("hostsTotal");
+  const up = byProbe ? hosts.filter((h) => h.up).length : sum("hostsUp");
   const summary: RunSummary = {
     endTime,
     elapsedSeconds: Math.max(0, endTime - startMs) / 1000,
-    hostsUp: sum("hostsUp"),
-    hostsDown: sum("hostsDown"),
-    hostsTotal: sum("hostsTotal"),
+    hostsUp: up,
+    hostsDown: byProbe ? total - up : sum("hostsDown"),
+    hostsTotal: total,
     exit: "success",
   };
   // The merged scan's command line: the shards' without --shard I.

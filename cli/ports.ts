@@ -13,20 +13,23 @@ import type { ServicesDb } from "./services_db.ts";
 const TCP = 1;
 const UDP = 2;
 const SCTP = 4;
-const PROT = 8; // accepted as nmap accepts P: (IP protocol scan), then dropped
+const PROT = 8; // IP protocol numbers (-sO), 0..255
 
 /** Which protocols a port expression applies to (nmap's range_type). */
 export interface ProtocolMask {
   tcp: boolean;
   udp: boolean;
   sctp?: boolean;
+  /** IP protocol numbers (-sO). */
+  ip?: boolean;
 }
 
-/** TCP, UDP and SCTP port lists, each ascending and without duplicates. */
+/** TCP, UDP and SCTP port lists and IP protocol numbers, each ascending, without duplicates. */
 export interface PortLists {
   tcp: number[];
   udp: number[];
   sctp: number[];
+  ip: number[];
 }
 
 /** A port list plus nmap's non-fatal warnings (printed to stderr, scan continues). */
@@ -134,7 +137,9 @@ function walk(
       }
       if (cur.c() !== "" && cur.c() !== "]") cur.i++;
       let n = 0;
-      for (const [bit, proto] of [[TCP, "tcp"], [UDP, "udp"], [SCTP, "sctp"]] as const) {
+      for (
+        const [bit, proto] of [[TCP, "tcp"], [UDP, "udp"], [SCTP, "sctp"], [PROT, "ip"]] as const
+      ) {
         if (!(rangeType & bit)) continue;
         for (const p of db.matchMask(mask, proto)) {
           table[p]! |= bit;
@@ -187,6 +192,7 @@ function walk(
           if (rangeType & TCP && db.has("tcp", p)) table[p]! |= TCP;
           if (rangeType & UDP && db.has("udp", p)) table[p]! |= UDP;
           if (rangeType & SCTP && db.has("sctp", p)) table[p]! |= SCTP;
+          if (rangeType & PROT && p <= 255 && db.has("ip", p)) table[p]! |= PROT;
         } else {
           table[p]! |= rangeType;
         }
@@ -218,7 +224,12 @@ function isZero(run: Uint8Array): boolean {
 }
 
 function tableToLists(table: Uint8Array): PortLists {
-  return { tcp: portsWith(table, TCP), udp: portsWith(table, UDP), sctp: portsWith(table, SCTP) };
+  return {
+    tcp: portsWith(table, TCP),
+    udp: portsWith(table, UDP),
+    sctp: portsWith(table, SCTP),
+    ip: portsWith(table, PROT),
+  };
 }
 
 /** Ascending ports whose table entry has `bit`; counted first, so the array never grows. */
@@ -243,7 +254,8 @@ export function parsePortExpression(
   db: ServicesDb,
 ): PortListsResult {
   const table = new Uint8Array(65536);
-  const rangeType = (want.tcp ? TCP : 0) | (want.udp ? UDP : 0) | (want.sctp ? SCTP : 0);
+  const rangeType = (want.tcp ? TCP : 0) | (want.udp ? UDP : 0) | (want.sctp ? SCTP : 0) |
+    (want.ip ? PROT : 0);
   const warn = { dup: false };
   walk(new Cursor(expr), false, table, rangeType, true, db, warn);
   let any = false;
@@ -261,7 +273,13 @@ export function parsePortExpression(
  */
 export function parseSimplePortList(expr: string, protocol: Protocol, db: ServicesDb): number[] {
   const table = new Uint8Array(65536);
-  const bit = protocol === "tcp" ? TCP : protocol === "udp" ? UDP : SCTP;
+  const bit = protocol === "tcp"
+    ? TCP
+    : protocol === "udp"
+    ? UDP
+    : protocol === "sctp"
+    ? SCTP
+    : PROT;
   walk(new Cursor(expr), false, table, bit, false, db, { dup: false });
   const out: number[] = [];
   for (let p = 0; p < 65536; p++) if (table[p]! & bit) out.push(p);
@@ -280,10 +298,12 @@ export interface PortSelection {
   fast: boolean;
   /** --exclude-ports expression. */
   exclude?: string;
-  /** Protocols being scanned (TCP unless only -sU / -sY). */
+  /** Protocols being scanned (TCP unless only -sU / -sY / -sO). */
   tcp: boolean;
   udp: boolean;
   sctp?: boolean;
+  /** -sO: IP protocol numbers. */
+  ip?: boolean;
 }
 
 /**
@@ -295,7 +315,7 @@ export interface PortSelection {
  * `warnings`.
  */
 export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult {
-  const want = { tcp: sel.tcp, udp: sel.udp, sctp: !!sel.sctp };
+  const want = { tcp: sel.tcp, udp: sel.udp, sctp: !!sel.sctp, ip: !!sel.ip };
   const warnings: string[] = [];
   let level = sel.topPorts ?? sel.portRatio ?? -1;
   let lists: PortLists;
@@ -303,7 +323,7 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
   const getpts = (e: string) => {
     const r = parsePortExpression(e, want, db);
     warnings.push(...r.warnings);
-    return { tcp: r.tcp, udp: r.udp, sctp: r.sctp };
+    return { tcp: r.tcp, udp: r.udp, sctp: r.sctp, ip: r.ip };
   };
 
   if (sel.expression !== undefined) {
@@ -321,6 +341,10 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       } else if (c === "S" && !sel.sctp) {
         warnings.push(
           `WARNING: Your ports include "S:" but you haven't specified any SCTP scan type.`,
+        );
+      } else if (c === "P" && !sel.ip) {
+        warnings.push(
+          `WARNING: Your ports include "P:" but you haven't specified IP Protocol scan with -sO.`,
         );
       }
     }
@@ -363,13 +387,20 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       tcp: sel.tcp ? pick("tcp") : [],
       udp: sel.udp ? pick("udp") : [],
       sctp: sel.sctp ? pick("sctp") : [],
+      ip: [],
     };
+  }
+  // -sO: -p's protocol numbers, else all 256 (-F: those nmap-protocols names), never top-N.
+  if (sel.ip) {
+    const r = parsePortExpression(sel.expression ?? (sel.fast ? "[P:0-]" : "P:0-"), want, db);
+    lists.ip = r.ip;
   }
 
   if (sel.exclude !== undefined) lists = removePorts(lists, sel.exclude, db);
   if (!sel.tcp) lists.tcp = [];
   if (!sel.udp) lists.udp = [];
   if (!sel.sctp) lists.sctp = [];
+  if (!sel.ip) lists.ip = [];
 
   if (sel.tcp && lists.tcp.length === 0) {
     warnings.push(
@@ -386,26 +417,35 @@ export function selectPorts(sel: PortSelection, db: ServicesDb): PortListsResult
       "WARNING: a SCTP scan type was requested, but no sctp ports were specified.  Skipping this scan type.",
     );
   }
+  if (sel.ip && lists.ip.length === 0) {
+    warnings.push(
+      "WARNING: protocol scan was requested, but no protocols were specified to be scanned.  Skipping this scan type.",
+    );
+  }
   return { ...lists, warnings };
 }
 
 /** nmap's removepts(): drop every port the expression names (both protocols unless prefixed). */
 export function removePorts(lists: PortLists, expr: string, db: ServicesDb): PortLists {
-  const ex = parsePortExpression(expr, { tcp: true, udp: true, sctp: true }, db);
-  const t = new Set(ex.tcp), u = new Set(ex.udp), s = new Set(ex.sctp);
+  const ex = parsePortExpression(expr, { tcp: true, udp: true, sctp: true, ip: true }, db);
+  const t = new Set(ex.tcp), u = new Set(ex.udp), s = new Set(ex.sctp), ip = new Set(ex.ip);
   return {
     tcp: lists.tcp.filter((p) => !t.has(p)),
     udp: lists.udp.filter((p) => !u.has(p)),
     sctp: lists.sctp.filter((p) => !s.has(p)),
+    ip: lists.ip.filter((p) => !ip.has(p)),
   };
 }
 
-/** Flattens lists to PortSpec[]: TCP ports first, then UDP, then SCTP, each ascending. */
-export function toPortSpecs(lists: Omit<PortLists, "sctp"> & { sctp?: number[] }): PortSpec[] {
+/** Flattens lists to PortSpec[]: TCP ports first, then UDP, SCTP and IP protocols, ascending. */
+export function toPortSpecs(
+  lists: Omit<PortLists, "sctp" | "ip"> & { sctp?: number[]; ip?: number[] },
+): PortSpec[] {
   return [
     ...lists.tcp.map((port) => ({ protocol: "tcp" as const, port })),
     ...lists.udp.map((port) => ({ protocol: "udp" as const, port })),
     ...(lists.sctp ?? []).map((port) => ({ protocol: "sctp" as const, port })),
+    ...(lists.ip ?? []).map((port) => ({ protocol: "ip" as const, port })),
   ];
 }
 

@@ -27,7 +27,7 @@ Deno.test("port expressions: ranges, lists, open ends, prefixes", () => {
   assertEquals(r.tcp, [21, 22]);
   assertEquals(r.udp, [53, 161]);
   // An unprefixed item applies to every protocol being scanned.
-  assertEquals(ports("22", BOTH), { tcp: [22], udp: [22], sctp: [], warnings: [] });
+  assertEquals(ports("22", BOTH), { tcp: [22], udp: [22], sctp: [], ip: [], warnings: [] });
   assertEquals(ports("1,1").warnings.length, 1); // duplicate warning, nmap's wording
   assertEquals(ports("1,2,").tcp, [1, 2]); // one trailing comma is fine
 });
@@ -37,7 +37,7 @@ Deno.test("port expressions: service names, wildcards and [] (table ports only)"
   const web = ports("http*").tcp;
   assert(web.includes(80) && web.includes(443) && web.includes(8080) && web.includes(280));
   assertEquals(ports("[34-38]").tcp, [34, 35, 37, 38]); // 36/tcp is not in the table
-  assertEquals(ports("domain", BOTH), { tcp: [53], udp: [53], sctp: [], warnings: [] });
+  assertEquals(ports("domain", BOTH), { tcp: [53], udp: [53], sctp: [], ip: [], warnings: [] });
   assertEquals(ports("U:domain", BOTH).tcp, []);
 });
 

@@ -10,6 +10,7 @@ import { fatal } from "./errors.ts";
 import data from "./data/services.json" with { type: "json" };
 import { SERVICES_SOURCE } from "./data/services_source.ts";
 import { findDataFile, noteDataFileRead } from "./data_files.ts";
+import { ipProtocolName } from "./ip_protocols.ts";
 
 /** One row of an nmap-services file. */
 export interface ServiceEntry {
@@ -69,7 +70,9 @@ export class ServicesDb {
   }
 
   #table(protocol: Protocol): Table {
-    return this.#tables[protocol] ??= this.#src.table(protocol);
+    return this.#tables[protocol] ??= protocol === "ip"
+      ? ipProtocolTable()
+      : this.#src.table(protocol);
   }
 
   /** The service name for a port, or undefined when the table has none. */
@@ -93,7 +96,7 @@ export class ServicesDb {
   rows(protocol: Protocol): readonly ServiceEntry[] {
     if (!this.#rows[protocol]) {
       const t = this.#table(protocol);
-      const ratios = this.#src.ratios(protocol);
+      const ratios = protocol === "ip" ? t.ports.map(() => 0) : this.#src.ratios(protocol);
       this.#rows[protocol] = t.ports.map((port, i) => ({
         name: t.names[i] || "unknown",
         port,
@@ -117,6 +120,7 @@ export class ServicesDb {
    * Cheap for the built-in table (precomputed).
    */
   portsByFrequency(protocol: Protocol): readonly number[] {
+    if (protocol === "ip") return this.#order.ip ??= this.#table("ip").ports;
     return this.#order[protocol] ??= this.#src.byFrequency(protocol);
   }
 
@@ -130,6 +134,20 @@ export class ServicesDb {
     }
     return out;
   }
+}
+
+/** IP protocols (-sO's "ports") are nmap-protocols' (ip_protocols.ts), whatever the services file. */
+function ipProtocolTable(): Table {
+  const ports: number[] = [], names: string[] = [];
+  const index = new Int32Array(65536);
+  for (let n = 0; n < 256; n++) {
+    const name = ipProtocolName(n);
+    if (name === undefined) continue;
+    ports.push(n);
+    names.push(name);
+    index[n] = ports.length;
+  }
+  return { ports, names, index };
 }
 
 /** nmap's wildtest() as a RegExp: `*` any run, `?` exactly one character, no case. */
@@ -154,6 +172,7 @@ function entriesSource(entries: Iterable<ServiceEntry>): Source {
     tcp: empty(),
     udp: empty(),
     sctp: empty(),
+    ip: empty(),
   };
   for (const e of entries) {
     const t = tables[e.protocol];
@@ -186,6 +205,7 @@ function numbers(column: string): number[] {
 /** The built-in columns, decoded per protocol and per column on first use. */
 const builtinSource: Source = {
   table(protocol) {
+    if (protocol === "ip") return ipProtocolTable();
     const ports = numbers(data[`${protocol}Ports`]); // deltas
     const index = new Int32Array(65536);
     let port = 0;
@@ -196,10 +216,12 @@ const builtinSource: Source = {
     return { ports, names: data[`${protocol}Names`].split(" "), index };
   },
   ratios(protocol) {
+    if (protocol === "ip") return [];
     const micro = numbers(data[`${protocol}Ratios`]);
     return micro.map((m) => m / 1e6); // the same double as strtod("0.dddddd")
   },
   byFrequency(protocol) {
+    if (protocol === "ip") return [];
     return numbers(data[`${protocol}Top`]);
   },
 };

@@ -19,7 +19,19 @@ async function porthole(args: string[]) {
 
 Deno.test("--shards/--shard/--seed: parsed together", () => {
   const o = parseOptions(["--shards", "4", "--shard=3", "--seed", "12345", "127.0.0.1"]);
-  equal(JSON.stringify(o.shard), JSON.stringify({ count: 4, index: 3, seed: 12345 }));
+  equal(JSON.stringify(o.shard), JSON.stringify({ count: 4, index: 3, seed: 12345, by: "host" }));
+  const p = parseOptions([
+    "--shards",
+    "2",
+    "--shard",
+    "1",
+    "--seed",
+    "5",
+    "--shard-by",
+    "probe",
+    "127.0.0.1",
+  ]);
+  equal(p.shard?.by, "probe");
   equal(parseOptions(["127.0.0.1"]).shard, undefined);
 });
 
@@ -43,6 +55,25 @@ Deno.test("--shards/--shard/--seed/--merge: bad input is one clear message and e
     ],
     [["--shards", "2", "--shard", "1", "--seed", "x"], /--seed must be a whole number/],
     [["-v", "--merge", "out.xml", "a.xml"], /--merge stands alone/],
+    [["--shard-by", "probe"], /--shard-by is used only to split a scan/],
+    [
+      ["--shards", "2", "--shard", "0", "--seed", "1", "--shard-by", "port"],
+      /--shard-by must be "host" or "probe", not "port"/,
+    ],
+    ...([
+      [["-O"], /^OS detection \(-O\) needs each host's whole scan/],
+      [["-A"], /^-A \(OS detection, scripts and traceroute\) needs/],
+      [["-sC"], /^Script scanning \(-sC, --script\) needs/],
+      [["--script", "banner"], /^Script scanning/],
+      [
+        ["--traceroute"],
+        /^--traceroute needs each host's whole scan, which --shard-by probe splits among the shards: shard by host \(the default\) instead\./,
+      ],
+      [["--open"], /^--open needs/],
+    ] as [string[], RegExp][]).map(([a, re]): [string[], RegExp] => [
+      ["--shards", "2", "--shard", "0", "--seed", "1", "--shard-by", "probe", ...a],
+      re,
+    ]),
   ];
   for (const [args, want] of cases) {
     const r = await porthole([...args, "127.0.0.1"]);

@@ -115,6 +115,7 @@ export const KIND_ARP = 5;
 export const KIND_NDP_NS = 6;
 export const KIND_NDP_NA = 7;
 export const KIND_SCTP = 8;
+export const KIND_IGMP = 9;
 export const E_OK = 0;
 export const E_BAD_INDEX = 1; // index entry points outside the data region
 export const E_LINK_UNSUPPORTED = 2;

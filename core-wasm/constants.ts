@@ -107,6 +107,8 @@ export const Kind = {
   NDP_NS: L.KIND_NDP_NS,
   NDP_NA: L.KIND_NDP_NA,
   SCTP: L.KIND_SCTP,
+  /** IGMP (IPv4): type, max response time and group read as `icmpType`, `icmpCode`, `icmpExtra`. */
+  IGMP: L.KIND_IGMP,
 } as const;
 /** A `Kind` value. */
 export type Kind = number;

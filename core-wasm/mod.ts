@@ -38,6 +38,7 @@ import {
 import { ipv6MulticastMac, solicitedNodeAddress } from "./addr.ts";
 import type { FrameBatch } from "./batch.ts";
 import { ParsedRecords } from "./records.ts";
+import { protocolProbeFields, type ProtocolProbeSpec } from "./protocol_probe.ts";
 import { LinkType } from "./constants.ts";
 import { type IpOptions, type IpOptionsRequest, IpOptionType } from "./ip_options.ts";
 import type {
@@ -60,6 +61,7 @@ export * from "./addr.ts";
 export type { FrameBatch } from "./batch.ts";
 export { INDEX_FIELDS } from "./batch.ts";
 export { fragmentIpv4 } from "./fragment.ts";
+export * from "./protocol_probe.ts";
 export { ParsedRecords } from "./records.ts";
 export { decodeTcpOptions, encodeTcpOptions, type TcpOption } from "./tcp_options.ts";
 export * from "./sctp_chunks.ts";
@@ -244,6 +246,11 @@ export class PacketCore {
   /** An SCTP packet in a frame (CRC32c computed). */
   buildSctp(spec: SctpSpec): Uint8Array {
     return this.buildFields(sctpFields(spec), spec.linkType);
+  }
+
+  /** nmap's -sO / -PO probe for one IP protocol (protocol_probe.ts). */
+  buildProtocolProbe(spec: ProtocolProbeSpec): Uint8Array {
+    return this.buildFields(protocolProbeFields(spec), spec.linkType);
   }
 
   /** ICMP echo request/reply (ICMPv6 when the addresses are IPv6). */

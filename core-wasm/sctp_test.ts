@@ -4,9 +4,8 @@
 
 import { assert, assertEquals, hex, unhex } from "../tests/testing/assert.ts";
 import { referenceCrc32c } from "./_frame_gen.ts";
-import * as wasm from "./build/core.wasm";
-import * as L from "./_layout.ts";
-import { sctpFields, type SpecFields, writeSpec } from "./_spec.ts";
+import { emitPrefilled, parseOne } from "../tests/testing/golden_frames.ts";
+import { sctpFields } from "./_spec.ts";
 import {
   decodeSctpChunks,
   encodeSctpChunks,
@@ -71,31 +70,6 @@ const ABORT_SPEC: SctpSpec = {
   srcPort: 81,
   chunks: [{ type: "abort", tBit: false }],
 };
-
-function parseOne(frameHex: string) {
-  const batch = core.frameBatch(1, 2048);
-  const frame = unhex(frameHex);
-  batch.data.set(frame, 0);
-  batch.index.set([0, frame.length, 0, 0]);
-  return core.parseBatch(batch, 1, LinkType.RAW);
-}
-
-/**
- * Emits `f` into exactly its length inside a region pre-filled with 0xa5: every byte of the
- * frame must be written, and none past it.
- */
-function emitPrefilled(f: SpecFields, len: number): Uint8Array {
-  const mem = (wasm.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-  const spec = wasm.allocRegion(L.SPEC_SIZE + 4096) as number;
-  writeSpec(mem, spec, spec + L.SPEC_SIZE, f);
-  const out = wasm.allocRegion(len + 64) as number;
-  const u8 = new Uint8Array(mem);
-  u8.fill(0xa5, out, out + len + 64);
-  const n = wasm.buildFrame(spec, LinkType.RAW, out, len) as number;
-  assertEquals(n, len, "frame length");
-  assert(u8.subarray(out + len, out + len + 64).every((b) => b === 0xa5), "wrote past the end");
-  return u8.slice(out, out + len);
-}
 
 Deno.test("crc32c: the check value and RFC 3720's 32 zero bytes", () => {
   const digits = new TextEncoder().encode("123456789");

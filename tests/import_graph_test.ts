@@ -27,8 +27,8 @@ interface Room {
  * - `cli/errors.ts` (UsageError, fatal) is the vocabulary of bad input: a leaf everyone may throw.
  * - `cli/model/` imports nothing, not even core-wasm's constants: it is plain data and the pure
  *   functions that order and classify it (port order, nmap's OS class texts).
- * - Data tables (`cli/data/`, the services table, MAC vendors, where data files are found) are a
- *   leaf above the model: scans, detection, output and input all read them.
+ * - Data tables (`cli/data/`, the services and IP protocol tables, MAC vendors, where data files
+ *   are found) are a leaf above the model: scans, detection, output and input all read them.
  * - Inventory and merge are applications of their own beside the run: the face dispatches to
  *   them, and they read results through output's parsers and writers.
  * - Discovery may use the scans' reply rules (nmap's ping probes are port probes), never the
@@ -37,7 +37,7 @@ interface Room {
 const ROOMS: Room[] = [
   { name: "face", files: /^cli\/(main|help)\.ts$/, what: "main.ts and help" },
   { name: "inventory", files: /^cli\/inventory\//, what: "porthole inventory …" },
-  { name: "merge", files: /^cli\/merge\.ts$/, what: "porthole --merge" },
+  { name: "merge", files: /^cli\/merge(_ports)?\.ts$/, what: "porthole --merge" },
   { name: "app", files: /^cli\/app\//, what: "one run: privileges, host groups, resume, emission" },
   { name: "options", files: /^cli\/options\/(?!types\.ts$)/, what: "the option parser" },
   { name: "settings", files: /^cli\/options\/types\.ts$/, what: "the parsed request (types)" },
@@ -52,7 +52,7 @@ const ROOMS: Room[] = [
   { name: "engine", files: /^cli\/(engine|timing)\//, what: "scheduler, timing, sessions, routes" },
   {
     name: "data",
-    files: /^cli\/(data\/|services_db\.ts$|mac_vendors\.ts$|data_files\.ts$)/,
+    files: /^cli\/(data\/|services_db\.ts$|ip_protocols\.ts$|mac_vendors\.ts$|data_files\.ts$)/,
     what: "data tables",
   },
   { name: "errors", files: /^cli\/errors\.ts$/, what: "bad input, as nmap words it" },

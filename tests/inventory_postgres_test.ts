@@ -9,6 +9,7 @@ import { openStore, StoreError } from "../cli/inventory/store.ts";
 import { SCHEMA_VERSION } from "../cli/inventory/schema.ts";
 import { sampleScan } from "./testing/inventory_samples.ts";
 import { postgresUnavailable, startPostgres } from "./_postgres.ts";
+import { checkShardedStore } from "./testing/shard_store.ts";
 
 const ignore = postgresUnavailable();
 if (ignore) console.warn(`inventory PostgreSQL tests ignored: ${ignore}`);
@@ -98,5 +99,15 @@ Deno.test({
     await server.restart();
     await using again = await openStore(server.url);
     assertEquals((await again.counts()).scans, 0);
+  },
+});
+
+Deno.test({
+  name:
+    "inventory store (PostgreSQL): the shards of one scan, written at once from their own connections, are one scan; a retried shard replaces its part; a missing one is listed",
+  ignore: ignore !== null,
+  async fn() {
+    await using server = await startPostgres();
+    await checkShardedStore(() => openStore(server.url), true);
   },
 });

@@ -59,7 +59,7 @@ Deno.test("k8s: the Indexed Job runs shard = completion index, unprivileged, ide
   for (let i = 0; i < n; i++) {
     const args = c.args.map((a: string) => a.replaceAll("$(JOB_COMPLETION_INDEX)", String(i)));
     const o = parseOptions(args, { skipFileChecks: true });
-    deepEqual({ ...o.shard }, { count: n, index: i, seed: o.shard!.seed });
+    deepEqual({ ...o.shard }, { count: n, index: i, seed: o.shard!.seed, by: "host" });
     equal(o.output.appendOutput, false, "a retried shard overwrites its own file");
     for (const f of [o.output.xml, o.output.json]) {
       ok(f?.startsWith("/results/") && f.includes(String(i)), `${f}`);

@@ -121,6 +121,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "far",
     "hostile",
     "idle",
+    "ipproto",
     "jitter",
     "lossy",
     "many-hosts",

@@ -11,26 +11,7 @@
 import assert from "node:assert/strict";
 import { haveTool } from "./_oracle.ts";
 import { labTest, withLab } from "./scan_lab.ts";
-import type { Lab } from "./lab/mod.ts";
-
-const dec = new TextDecoder();
-
-async function runArgv(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = await new Deno.Command(argv[0]!, {
-    args: argv.slice(1),
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
-}
-
-/** Porthole's argv inside scanner namespace `ns` (the lab's own when undefined). */
-async function portholeIn(lab: Lab, exec: string[] | undefined, args: string[]) {
-  const argv = await lab.portholeArgv(args);
-  if (exec) argv.splice(0, 4, ...exec); // "ip netns exec <scanner>" → the other scanner
-  return argv;
-}
+import { merge, oracleSteps, portholeIn, runArgv } from "./_shard_lab.ts";
 
 function xmlHosts(xml: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -45,8 +26,6 @@ function xmlHosts(xml: string): Map<string, string[]> {
   }
   return out;
 }
-
-const merge = (lab: Lab, out: string, files: string[]) => lab.porthole(["--merge", out, ...files]);
 
 Deno.test(
   labTest(
@@ -116,28 +95,7 @@ Deno.test(
               assert.equal(m.code, 0, m.stderr);
               assert.match(m.stdout, /Merged 3 shards of 3 \(256 hosts, 256 up\)/);
               assert.deepEqual(xmlHosts(await Deno.readTextFile(merged)), want);
-              await t.step({
-                name: "xmllint --dtdvalid nmap.dtd",
-                ignore: !haveTool("xmllint") || !haveTool("/usr/share/nmap/nmap.dtd"),
-                fn: async () => {
-                  const r = await runArgv([
-                    "xmllint",
-                    "--noout",
-                    "--dtdvalid",
-                    "/usr/share/nmap/nmap.dtd",
-                    merged,
-                  ]);
-                  assert.equal(r.code, 0, r.err);
-                },
-              });
-              await t.step({
-                name: "ndiff single merged",
-                ignore: !haveTool("ndiff"),
-                fn: async () => {
-                  const r = await runArgv(["ndiff", `${dir}/single.xml`, merged]);
-                  assert.equal(r.code, 0, r.out + r.err);
-                },
-              });
+              await oracleSteps(t, `${dir}/single.xml`, merged);
             },
           );
 

@@ -10,7 +10,8 @@
 import type { PortResult, Protocol } from "../model/mod.ts";
 import { comparePorts } from "../output/extraports.ts";
 
-const key = (protocol: Protocol, port: number) => (protocol === "udp" ? 65536 : 0) + port;
+const SLOT: Record<Protocol, number> = { tcp: 0, udp: 1, sctp: 2, ip: 3 };
+const key = (protocol: Protocol, port: number) => SLOT[protocol] * 65536 + port;
 
 /**
  * The ports of `ports` that at least one partial host (`recorded`: each one's

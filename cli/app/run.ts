@@ -52,7 +52,7 @@ import type { FrameTracer } from "../engine/raw_session.ts";
 import { type PartialHost, recordedPorts } from "../output/resume.ts";
 import { portsLeft } from "./resume.ts";
 import { dieBySignal, signalExitCode, STOP_SIGNALS, type StopSignal } from "./signals.ts";
-import { takeShard } from "../engine/shard.ts";
+import { shardPorts, takeShard } from "../engine/shard.ts";
 import { requireDescriptors } from "../engine/descriptors.ts";
 import { describeError } from "../engine/system.ts";
 import { trace } from "./phase_trace.ts";
@@ -163,13 +163,25 @@ export async function runScan(
   }
 
   // parseOptions' number lists when there are (no 65k-object round trip for -p-).
-  const tcpPorts = opts.portLists?.tcp ??
-    opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port);
-  const udpPorts = opts.portLists?.udp ??
-    opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port);
-  const sctpPorts = opts.portLists?.sctp ??
-    opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port);
-  const portsOf = { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts };
+  const allPortsOf = {
+    tcp: opts.portLists?.tcp ?? opts.ports.filter((p) => p.protocol === "tcp").map((p) => p.port),
+    udp: opts.portLists?.udp ?? opts.ports.filter((p) => p.protocol === "udp").map((p) => p.port),
+    sctp: opts.portLists?.sctp ??
+      opts.ports.filter((p) => p.protocol === "sctp").map((p) => p.port),
+    ip: opts.portLists?.ip ?? opts.ports.filter((p) => p.protocol === "ip").map((p) => p.port),
+  };
+  // --shard-by probe: every host, only this shard's part of its ports (the scaninfo still
+  // names them all: it is the whole scan's, as the merged file's must be).
+  const probeShard = opts.shard && opts.shard.by === "probe" && opts.shard.count > 1
+    ? opts.shard
+    : undefined;
+  const portsOf = probeShard
+    ? {
+      ...shardPorts(allPortsOf, probeShard.count, probeShard.index, probeShard.seed),
+      ip: allPortsOf.ip,
+    }
+    : allPortsOf;
+  const { tcp: tcpPorts, udp: udpPorts, sctp: sctpPorts, ip: ipProtocols } = portsOf;
   // nmap's RawScan(): only a run that sends raw packets looks up routes and ARPs its targets;
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
@@ -204,22 +216,35 @@ export async function runScan(
     const o = opts.output;
     const file = [o.xml, o.json, o.normal, o.grepable].find((f) => f !== undefined && f !== "-");
     const spoolDir = file?.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+    // A shard's hosts go into the one scan its shards share (cli/shard_scan.ts).
+    const ss = opts.shard && opts.shard.count > 1
+      ? await import("../options/shard_scan.ts")
+      : undefined;
+    const shard = ss && opts.shard
+      ? {
+        index: opts.shard.index,
+        count: opts.shard.count,
+        key: await ss.shardedScanKey(opts),
+        scanArgs: ss.withoutShardIndex(opts.argv),
+      }
+      : undefined;
     writers.push(
-      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir }),
+      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir, shard }),
     );
   }
   const startTime = Date.now();
   const scanInfo: ScanInfo[] = [];
   if (!opts.discovery.pingOnly) {
     // nmap's <scaninfo> per scan kind, in its phase order (the registry's).
-    for (const k of kindsOf(scans, "tcp").concat(kindsOf(scans, "udp"), kindsOf(scans, "sctp"))) {
+    const kinds = ["tcp", "udp", "sctp", "ip"] as const;
+    for (const k of kinds.flatMap((protocol) => kindsOf(scans, protocol))) {
       const e = SCAN_KINDS[k];
       scanInfo.push({
         ...(e.xmlType === null ? { notInXml: true } : {}),
         type: e.xmlType ?? k,
         protocol: e.protocol,
-        services: compactPortList(portsOf[e.protocol]),
-        numServices: portsOf[e.protocol].length,
+        services: compactPortList(allPortsOf[e.protocol]),
+        numServices: allPortsOf[e.protocol].length,
       });
     }
   }
@@ -405,7 +430,10 @@ export async function runScan(
     await eachWriter(writers, (w) => w.host(r), afterStop());
   };
   try {
-    const groupSize = hostGroupSize(opts, tcpPorts.length + udpPorts.length + sctpPorts.length);
+    const groupSize = hostGroupSize(
+      opts,
+      tcpPorts.length + udpPorts.length + sctpPorts.length + ipProtocols.length,
+    );
     const tasks = ctx.chatter?.tasks;
     const basePlan: GroupPlan = {
       privileged,
@@ -444,6 +472,7 @@ export async function runScan(
         tcp: portsLeft(tcpPorts, "tcp", recorded),
         udp: portsLeft(udpPorts, "udp", recorded),
         sctp: portsLeft(sctpPorts, "sctp", recorded),
+        ip: portsLeft(ipProtocols, "ip", recorded),
       };
       // Only the kinds whose protocol still has ports to scan.
       const kinds = scans.filter((k) => left[SCAN_KINDS[k].protocol].length > 0);
@@ -469,7 +498,7 @@ export async function runScan(
     });
     // --shards N --shard I: only this shard's targets, dealt by their position after exclusions
     // and before any --randomize-hosts shuffle, so every shard and every retry deals alike.
-    if (opts.shard && opts.shard.count > 1) {
+    if (opts.shard && opts.shard.count > 1 && opts.shard.by === "host") {
       const { count, index, seed } = opts.shard;
       targets = takeShard(targets, count, index, seed);
     }

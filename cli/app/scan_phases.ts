@@ -123,10 +123,13 @@ export async function runScanPhase(
     }, false);
     return;
   }
-  // A probe module: one driver per raw session (interface and source), after the hosts' next
-  // hops are resolved.
+  // A probe module (or the IP protocol scan): one driver per raw session (interface and
+  // source), after the hosts' next hops are resolved.
   const { moduleShaping, probeScan } = await import("../scans/probe_scan.ts");
-  const module = driver.module(moduleShaping(ctx), ctx.options.scanFlags);
+  const protocols = driver.kind === "protocol" ? await import("../scans/ip_protocol.ts") : null;
+  const module = driver.kind === "module"
+    ? driver.module(moduleShaping(ctx), ctx.options.scanFlags)
+    : null;
   const templateKey = `${phase.kind}/${ctx.options.scanFlags ?? ""}`;
   const bySession = new Map<string, ScanHost[]>();
   for (const h of up) {
@@ -155,7 +158,9 @@ export async function runScanPhase(
       if (group.length === 0) return;
       for (const h of group) h.timing = carryTiming(ctx, h, ports.length);
       const session: RawSession<ParsedRecords> = ctx.raw!.sessions.get(group[0]!.route!);
-      const table = await probeScan(ctx, session, group, ports, module, templateKey, listener);
+      const table = protocols
+        ? await protocols.protocolScan(ctx, session, group, ports, listener)
+        : await probeScan(ctx, session, group, ports, module!, templateKey, listener);
       if (ctx.signal.aborted) hooks.partial(group, table);
     }));
   });

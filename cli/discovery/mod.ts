@@ -17,7 +17,8 @@ import { Kind, nmapInit, ParseError, RecordFlag, TcpFlag } from "../../core-wasm
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import { createFrameBatch, type FrameBatch, type RawSession } from "../engine/raw_session.ts";
+import { FrameQueue } from "../engine/frame_queue.ts";
+import type { RawSession } from "../engine/raw_session.ts";
 import { type RawRoute, sessionKey } from "../engine/route.ts";
 import { type HostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { RetryPolicy, RttEstimator } from "../timing/mod.ts";
@@ -226,8 +227,6 @@ async function rawPing(
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);
   const linkType = session.sendLinkType;
   const zeroMac = new Uint8Array(6);
-  const batch: FrameBatch = createFrameBatch(256, 256 * 128);
-  let queued = 0, used = 0;
 
   // --ttl, --data*, --badsum, --ip-options, -g and -D shape pings as they shape port scan probes
   // (nmap's).
@@ -317,6 +316,18 @@ async function rawPing(
           payload: shaping.payload,
           badChecksum: shaping.badsum,
         });
+      case "proto": {
+        // -PO: the -sO probe of the protocol; the source port and tag as the port scan's.
+        const srcPort = fixedPort ?? cookies.sourcePort(pd, probe.protocol, tryNo);
+        return core.buildProtocolProbe({
+          ...base,
+          protocol: probe.protocol,
+          srcPort,
+          tag: cookies.sequence(pd, probe.protocol, srcPort),
+          payload: shaping.payload,
+          badChecksum: shaping.badsum,
+        });
+      }
       case "arp":
         return core.buildArpRequest({
           senderMac: route.srcMac,
@@ -334,40 +345,20 @@ async function rawPing(
     }
   }
 
-  // A probe with no frame breaks the scheduler's pairing of emitted probes with sent frames,
-  // which the kernel's send stamps rely on: such a batch gives none.
-  let skipped = false;
+  // A probe with no frame, or with decoys' copies, unpairs the send's stamps (FrameQueue).
+  const queue = new FrameQueue(session, shaping.fragment, 256, 256 * 128);
   const io: ProbeIo = {
     emit(h, p, tryNo) {
       const f = build(h, p, tryNo);
-      if (!f) return (skipped = true); // no such probe for this host: nothing to send
+      if (!f) return queue.unpair(), true; // no such probe for this host: nothing to send
       const type = probes[h]![p]!.type;
-      // -D: the decoys' copies first (never of ARP/ND); several frames per probe, so no stamps.
+      // -D: the decoys' copies first (never of ARP/ND).
       const frames = type === "arp" || type === "nd"
         ? [f]
         : [...decoySources.map((src) => build(h, p, tryNo, src)!), f];
-      const bytes = frames.reduce((n, x) => n + x.length, 0);
-      if (queued + frames.length > batch.capacity || used + bytes > batch.data.length) return false;
-      for (const x of frames) {
-        batch.data.set(x, used);
-        batch.index[queued * 4] = used;
-        batch.index[queued * 4 + 1] = x.length;
-        used += x.length;
-        queued++;
-      }
-      if (frames.length > 1) skipped = true;
-      return true;
+      return queue.push(frames);
     },
-    flush() {
-      if (queued === 0) return void (skipped = false);
-      if (shaping.fragment) session.sendFragmented(batch, queued, shaping.fragment);
-      else session.sendBatch(batch, queued);
-      queued = 0;
-      used = 0;
-      if (skipped) session.lastSend.stamped = 0;
-      skipped = false;
-      return session.lastSend;
-    },
+    flush: () => queue.flush(),
     poll() {
       session.poll(handle);
     },
@@ -387,6 +378,8 @@ async function rawPing(
     ack: tcpProbeModule("ack", moduleShaping),
     sctp: sctpInitModule(moduleShaping),
   };
+
+  const protocolPings = probes.some((l) => l.some((p) => p.type === "proto"));
 
   // On a shared Ethernet the reply's source MAC is the host's (nmap's
   // setTargetMACIfAvailable), even when ARP ping was not used.
@@ -410,6 +403,39 @@ async function rawPing(
     return byKey.get(rec.family(i) === 4 ? String(rec.srcV4(i)) : v6Key(rec.srcV6(i)));
   }
 
+  /**
+   * -PO (nmap's ping with rawprotoscan): an ICMP protocol or port unreachable from the host
+   * quoting a protocol probe, or any other packet from it in a protocol probed, proves it up.
+   * True when the record was an answer to a protocol probe.
+   */
+  function protocolAnswer(rec: ParsedRecords, i: number, at: number): boolean {
+    const h = hostOf(rec, i);
+    if (h === undefined) return false;
+    const list = probes[h]!;
+    const k = rec.kind(i);
+    const fam = rec.family(i) as 4 | 6;
+    const type = rec.icmpType(i);
+    const isError = (k === Kind.ICMP4 && (type === 3 || type === 4 || type === 11)) ||
+      (k === Kind.ICMP6 && type < 128);
+    let proto = rec.ipProto(i);
+    if (isError) {
+      if (!(rec.flags(i) & RecordFlag.QUOTE)) return false;
+      const qdst = fam === 4 ? String(rec.quotedDstV4(i)) : v6Key(rec.quotedDstV6(i));
+      if (qdst !== hosts[h]!.key) return false;
+      proto = rec.quotedProto(i);
+    }
+    const p = list.findIndex((x) => x.type === "proto" && x.protocol === proto);
+    if (p < 0) return false;
+    const code = rec.icmpCode(i);
+    const tryNo = sched.triesSent(h, p) - 1;
+    if (tryNo < 0) return false;
+    if (!isError) return up(h, p, tryNo, at, "proto-response", rec.ttl(i)), true;
+    // Other unreachables are hints, not proof (RFC 1122), as nmap reads them.
+    const proof = fam === 4 ? type === 3 && (code === 2 || code === 3) : type === 1 && code === 4;
+    if (proof) up(h, p, tryNo, at, icmpReason(fam, type, code), rec.ttl(i));
+    return true;
+  }
+
   function handle(rec: ParsedRecords, n: number): void {
     const pollTime = performance.now();
     recs = rec;
@@ -418,6 +444,7 @@ async function rawPing(
       recIndex = i;
       const at0 = rec.tsSec(i) * 1000 + rec.tsUsec(i) / 1000 - performance.timeOrigin;
       const at = at0 > 0 && at0 <= pollTime ? at0 : pollTime;
+      if (protocolPings && protocolAnswer(rec, i, at)) continue;
       const k = rec.kind(i);
       if (k === Kind.ARP) {
         if (rec.arpOp(i) !== 2) continue;

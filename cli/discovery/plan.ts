@@ -7,7 +7,7 @@
  * - loopback targets as root: none, "localhost-response";
  * - on-link Ethernet targets as root: ARP (IPv4) or neighbour discovery
  *   (IPv6) only, whatever other -P options say, unless --disable-arp-ping;
- * - otherwise as root: the -P probes given, or the defaults ICMP echo,
+ * - otherwise as root: the -P probes given (-PO: IP protocols), or the defaults ICMP echo,
  *   TCP SYN to 443, TCP ACK to 80 and (IPv4) ICMP timestamp;
  * - unprivileged: TCP connects to the -PS ports, or 80 and 443.
  *
@@ -25,6 +25,8 @@ export type PingProbe =
   | { type: "ack"; port: number }
   | { type: "udp"; port: number }
   | { type: "sctp"; port: number }
+  /** -PO: nmap's probe for IP protocol `protocol` (core-wasm protocol_probe.ts). */
+  | { type: "proto"; protocol: number }
   | { type: "connect"; port: number }
   | { type: "arp" }
   | { type: "nd" };
@@ -67,7 +69,7 @@ export function discoveryMethod(
   const probes: PingProbe[] = [];
   const explicit = d.explicit &&
     (d.echo || d.timestamp || d.mask || d.synPorts.length > 0 || d.ackPorts.length > 0 ||
-      d.udpPorts.length > 0 || (d.sctpPorts?.length ?? 0) > 0);
+      d.udpPorts.length > 0 || (d.sctpPorts?.length ?? 0) > 0 || (d.protocols?.length ?? 0) > 0);
   if (!explicit) {
     probes.push({ type: "echo" }, { type: "syn", port: 443 }, { type: "ack", port: 80 });
     if (place.family === 4) probes.push({ type: "timestamp" });
@@ -81,6 +83,7 @@ export function discoveryMethod(
   for (const port of d.ackPorts) probes.push({ type: "ack", port });
   for (const port of d.udpPorts) probes.push({ type: "udp", port });
   for (const port of d.sctpPorts ?? []) probes.push({ type: "sctp", port });
+  for (const protocol of d.protocols ?? []) probes.push({ type: "proto", protocol });
   if (probes.length === 0) probes.push({ type: "echo" });
   return { kind: "probe", probes, raw: true };
 }

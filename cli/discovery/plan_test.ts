@@ -82,3 +82,21 @@ Deno.test("plan: -Pn, loopback, unprivileged, explicit probes", () => {
     },
   );
 });
+
+Deno.test("plan: -PO's protocols, alone or after the other probes; ARP still first on a LAN", () => {
+  const po = { ...none, explicit: true, protocols: [1, 2, 4] };
+  assertEquals(discoveryMethod(po, routed6, true), {
+    kind: "probe",
+    raw: true,
+    probes: [1, 2, 4].map((protocol) => ({ type: "proto" as const, protocol })),
+  });
+  assertEquals(
+    discoveryMethod({ ...po, echo: true, protocols: [47] }, routed4, true),
+    { kind: "probe", raw: true, probes: [{ type: "echo" }, { type: "proto", protocol: 47 }] },
+  );
+  assertEquals(discoveryMethod(po, lan4, true), {
+    kind: "probe",
+    raw: true,
+    probes: [{ type: "arp" }],
+  });
+});

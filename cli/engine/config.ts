@@ -22,6 +22,8 @@ export interface DiscoveryOptions {
   udpPorts: number[]; // -PU
   /** -PY: SCTP INIT pings (absent: none). */
   sctpPorts?: number[];
+  /** -PO: IP protocol pings, by protocol number (absent: none). */
+  protocols?: number[];
   echo: boolean; // -PE
   timestamp: boolean; // -PP
   mask: boolean; // -PM

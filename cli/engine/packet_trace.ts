@@ -17,6 +17,7 @@
  */
 
 import { formatIpv6 } from "../../core-wasm/addr.ts";
+import { ipProtocolName } from "../ip_protocols.ts";
 import { formatIpOptions } from "./ip_options_text.ts";
 
 /** libpcap's DLT_EN10MB and DLT_RAW / LINKTYPE_RAW. */
@@ -235,7 +236,9 @@ function describeIp(b: Uint8Array, at: number): string | undefined {
   if (proto === 58 && l4 + 4 <= end) {
     return `ICMPv6 (58) ${src} > ${dst} (type=${b[l4]}/code=${b[l4 + 1]}) ${ipinfo}`;
   }
-  return `Unknown protocol (${proto}) ${src} > ${dst}: ${ipinfo}`;
+  // nmap names the rest by nmap-protocols (-sO's bare probes: "gre (47) …").
+  const name = ipProtocolName(proto);
+  return `${name ?? "Unknown protocol"} (${proto}) ${src} > ${dst}: ${ipinfo}`;
 }
 
 /** ARP request or reply (RFC 826) at `at`. */

@@ -133,3 +133,12 @@ Deno.test("describeFrame: nmap's SCTP INIT and the protocol unreachable quoting 
     "ICMP [127.0.0.1 > 127.0.0.1 Protocol 132 unreachable (type=3/code=2) ] IP [ttl=64 id=10482 iplen=80 ]",
   );
 });
+
+Deno.test("describeFrame: -sO's bare probes named by nmap-protocols, as nmap's trace names them", () => {
+  // nmap -sO -p 47 --packet-trace: "SENT (…) gre (47) 10.228.0.1 > 10.228.1.1: ttl=40 id=26069
+  // iplen=20 " (raw IP link type 12).
+  assert.equal(
+    describeFrame(hex("4500001465d50000282f0000" + "0ae40001" + "0ae40101"), 12),
+    "gre (47) 10.228.0.1 > 10.228.1.1: ttl=40 id=26069 iplen=20 ",
+  );
+});

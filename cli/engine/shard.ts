@@ -58,3 +58,31 @@ export async function* takeShard<T>(
   let position = 0;
   for await (const item of items) if (sharding.shardOf(position++) === index) yield item;
 }
+
+/** A host's ports by protocol, in the order the options list them. */
+export interface PortLists {
+  tcp: number[];
+  udp: number[];
+  sctp: number[];
+}
+
+/**
+ * `--shard-by probe`: shard `index`'s part of every host's ports. The ports
+ * are counted TCP, then UDP, then SCTP (so each host's probes split within one
+ * port among the shards) and dealt like targets (HostSharding): every (host,
+ * port) is probed by exactly one shard, and the split depends only on the
+ * seed, N and the port lists, so it is the same in every shard and every retry.
+ */
+export function shardPorts(
+  ports: PortLists,
+  count: number,
+  index: number,
+  seed: number,
+): PortLists {
+  const sharding = new HostSharding(count, seed);
+  let position = 0;
+  const take = (list: number[]) => list.filter(() => sharding.shardOf(position++) === index);
+  const tcp = take(ports.tcp);
+  const udp = take(ports.udp);
+  return { tcp, udp, sctp: take(ports.sctp) };
+}

@@ -168,7 +168,9 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
           io.stdout(
             p.flags.has("json")
               ? JSON.stringify(r) + "\n"
-              : `${r.id}\t${iso(r.startTime)}\t${r.hostsUp}/${r.hostsTotal} up\t${r.args}\n`,
+              : `${r.id}\t${iso(r.startTime)}\t${r.hostsUp}/${r.hostsTotal} up\t${
+                r.shards ? shardsNote(r.shards) + "\t" : ""
+              }${r.args}\n`,
           );
         }
         return 0;
@@ -361,4 +363,10 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
   } finally {
     await store?.close();
   }
+}
+
+/** A sharded scan's shards as `inventory scans` lists them: "shards 3/3", or the missing named. */
+function shardsNote(s: { total: number; arrived: number[]; missing: number[] }): string {
+  const head = `shards ${s.arrived.length}/${s.total}`;
+  return s.missing.length ? `${head} (missing ${s.missing.join(", ")})` : head;
 }

@@ -23,7 +23,7 @@ import { withReportedService } from "../output/table_service.ts";
 import type { ServicesDb } from "../services_db.ts";
 import { inventoryJson } from "./import.ts";
 import type { InvHost, InvPort, InvScan, InvScript } from "./scan.ts";
-import { openStore, StoreError } from "./store.ts";
+import { openStore, type ShardOfScan, StoreError } from "./store.ts";
 
 /** Opens and closes the store once, so a bad path or URL stops the scan before it starts.
  * Throws {@link StoreError}. */
@@ -40,6 +40,9 @@ export interface RecorderOptions {
   servicesDb?: ServicesDb;
   /** Folder of the file a failed write leaves (default: the current one). */
   spoolDir?: string;
+  /** A shard of a sharded scan (host by host): its part goes into the scan its shards share,
+   * stored under their common command line (`scanArgs`: the shard's without --shard I). */
+  shard?: Omit<ShardOfScan, "args"> & { scanArgs: string[] };
 }
 
 function invPort(p: PortResult): InvPort {
@@ -118,10 +121,12 @@ export class StoreRecorder implements OutputWriter {
   async end(summary: RunSummary): Promise<void> {
     const run = this.#run;
     if (!run) return;
+    const shard = this.opts.shard;
     const scan: InvScan = {
       scanner: "porthole",
       version: run.version,
-      args: run.args.join(" "),
+      // A shard's part is stored under the scan its shards share: their command line.
+      args: (shard ? shard.scanArgs : run.args).join(" "),
       startTime: run.startTime,
       endTime: summary.endTime,
       hosts: this.#hosts,
@@ -133,7 +138,10 @@ export class StoreRecorder implements OutputWriter {
       try {
         const store = await openStore(this.where);
         try {
-          await store.addScan(scan, "scan");
+          if (shard) {
+            const { index, count, key } = shard;
+            await store.addShard(scan, { index, count, key, args: run.args.join(" ") }, "scan");
+          } else await store.addScan(scan, "scan");
         } finally {
           await store.close();
         }
@@ -144,7 +152,9 @@ export class StoreRecorder implements OutputWriter {
       }
     }
     const why = last instanceof Error ? last.message : String(last);
-    const file = `${this.opts.spoolDir ?? "."}/porthole-unstored-${run.startTime}.json`;
+    const file = `${this.opts.spoolDir ?? "."}/porthole-unstored-${run.startTime}${
+      shard ? `-shard-${shard.index}` : ""
+    }.json`;
     try {
       Deno.writeTextFileSync(file, inventoryJson(scan));
       this.opts.stderr(

@@ -27,7 +27,7 @@ export interface InvService {
 
 /** One port of one host. */
 export interface InvPort {
-  protocol: "tcp" | "udp" | "sctp";
+  protocol: "tcp" | "udp" | "sctp" | "ip";
   port: number;
   state: string;
   reason?: string;

@@ -6,7 +6,9 @@
  * Tables: `scans` (one row a scan), `hosts` (scan_id, idx) and `ports` (scan_id, host_idx)
  * hold every scan as it was; `inv_hosts` and `inv_services` are the inventory, one row per
  * address and per open address/protocol/port, with first and last seen, upserted by each
- * scan (so queries over a long history read one small table).
+ * scan (so queries over a long history read one small table). Since version 2 the shards of
+ * one sharded scan share its `scans` row (`shard_key`), `hosts.shard` says which shard wrote a
+ * host, and `scan_shards` lists the shards that arrived.
  *
  * @module
  */
@@ -102,6 +104,29 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX inv_services_service ON inv_services (service)`,
       `CREATE INDEX inv_services_product ON inv_services (product)`,
       `CREATE INDEX inv_services_last_seen ON inv_services (last_seen)`,
+    ],
+  },
+  {
+    // Sharded scans (--shards N --shard I --store): the shards of one scan write one scans
+    // row, found by shard_key; each host row says which shard wrote it, so a shard run again
+    // replaces its own part; scan_shards lists the shards that arrived.
+    version: 2,
+    statements: () => [
+      `ALTER TABLE scans ADD COLUMN shard_key TEXT`,
+      `ALTER TABLE scans ADD COLUMN shards_total INTEGER`,
+      `CREATE UNIQUE INDEX scans_shard_key ON scans (shard_key)`,
+      `ALTER TABLE hosts ADD COLUMN shard INTEGER`,
+      `CREATE TABLE scan_shards (
+        scan_id BIGINT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        shard INTEGER NOT NULL,
+        args TEXT NOT NULL,
+        start_time BIGINT NOT NULL,
+        end_time BIGINT,
+        hosts_total INTEGER NOT NULL,
+        hosts_up INTEGER NOT NULL,
+        stored_at BIGINT NOT NULL,
+        PRIMARY KEY (scan_id, shard)
+      )`,
     ],
   },
 ];

@@ -34,6 +34,18 @@ export interface ScanRow {
   source: string | null;
   hostsTotal: number;
   hostsUp: number;
+  /** A sharded scan's shards: how many it has and which arrived (absent: not sharded). */
+  shards?: { total: number; arrived: number[]; missing: number[] };
+}
+
+/** Which shard of which sharded scan a stored part is ({@link Store.addShard}). */
+export interface ShardOfScan {
+  index: number;
+  count: number;
+  /** The scan's key: equal in all its shards (cli/shard_scan.ts shardedScanKey). */
+  key: string;
+  /** This shard's own command line. */
+  args: string;
 }
 
 /** What {@link Store.services} selects; every field given must match. */
@@ -188,68 +200,152 @@ export class Store {
         ],
       );
       const id = Number(ins[0]!.id);
-      const hostRows: unknown[][] = [];
-      const portRows: unknown[][] = [];
-      const invHosts = new Map<string, unknown[]>();
-      const invServices = new Map<string, unknown[]>();
-      const seen = scan.startTime;
-      scan.hosts.forEach((h, idx) => {
-        hostRows.push([
-          id,
-          idx,
-          h.address,
-          h.family,
-          n(h.mac),
-          n(h.vendor),
-          h.hostnames.length > 0 ? json(h.hostnames) : null,
-          h.status,
-          n(h.reason),
-          n(h.reasonTtl),
-          n(h.startTime),
-          n(h.endTime),
-          json(h.extraPorts),
-          json(h.os),
-          json(h.scripts),
-        ]);
-        for (const p of h.ports) portRows.push(portRow(id, idx, p));
-        if (h.status !== "up") return;
-        invHosts.set(h.address, [
-          h.address,
-          seen,
-          seen,
-          id,
-          n(h.mac),
-          n(h.vendor),
-          n(h.hostnames[0]?.name),
-          n(h.os?.[0]?.name),
-        ]);
-        for (const p of h.ports) {
-          if (p.state !== "open") continue;
-          invServices.set(`${h.address} ${p.protocol} ${p.port}`, [
-            h.address,
-            p.protocol,
-            p.port,
-            seen,
-            seen,
-            id,
-            n(p.service?.name),
-            n(p.service?.product),
-            n(p.service?.version),
-            p.service?.cpe?.length ? p.service.cpe.join(" ") : null,
-          ]);
-        }
-      });
-      await this.db.insertMany("hosts", HOST_COLS, hostRows);
-      await this.db.insertMany("ports", PORT_COLS, portRows);
-      await this.upsert("inv_hosts", INV_HOST_COLS, ["address"], [...invHosts.values()]);
-      await this.upsert(
-        "inv_services",
-        INV_SERVICE_COLS,
-        ["address", "protocol", "port"],
-        [...invServices.values()],
+      await this.writeHosts(id, scan, 0, null);
+      return id;
+    });
+  }
+
+  /**
+   * Stores shard `shard.index` of a sharded scan (`--shards N --shard I --store`) into the
+   * one scan its shards share, found by `shard.key` (cli/shard_scan.ts), in one transaction.
+   * Shards may write at once: the scan row is created by the first and locked by each
+   * writer until it commits. A shard written again (a retried pod) replaces its own part.
+   * The scan's times and counts are those of the shards arrived; returns the scan's id.
+   */
+  addShard(scan: InvScan, shard: ShardOfScan, source?: string): Promise<number> {
+    return this.db.transaction(async () => {
+      const now = Date.now();
+      // The row is created, or (ON CONFLICT … DO UPDATE) locked until this shard commits.
+      const ins = await this.db.all(
+        `INSERT INTO scans (scanner, version, args, start_time, end_time, source, hosts_total, hosts_up, stored_at, shard_key, shards_total)
+         VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)
+         ON CONFLICT (shard_key) DO UPDATE SET stored_at = excluded.stored_at RETURNING id`,
+        [
+          scan.scanner,
+          n(scan.version),
+          scan.args,
+          scan.startTime,
+          n(scan.endTime),
+          n(source),
+          now,
+          shard.key,
+          shard.count,
+        ],
+      );
+      const id = Number(ins[0]!.id);
+      const mine = "SELECT idx FROM hosts WHERE scan_id = ? AND shard = ?";
+      await this.db.run(`DELETE FROM ports WHERE scan_id = ? AND host_idx IN (${mine})`, [
+        id,
+        id,
+        shard.index,
+      ]);
+      await this.db.run("DELETE FROM hosts WHERE scan_id = ? AND shard = ?", [id, shard.index]);
+      await this.db.run("DELETE FROM scan_shards WHERE scan_id = ? AND shard = ?", [
+        id,
+        shard.index,
+      ]);
+      const next = await this.db.all(
+        "SELECT COALESCE(MAX(idx), -1) + 1 AS next FROM hosts WHERE scan_id = ?",
+        [id],
+      );
+      await this.writeHosts(id, scan, Number(next[0]!.next), shard.index);
+      await this.db.insertMany("scan_shards", [
+        "scan_id",
+        "shard",
+        "args",
+        "start_time",
+        "end_time",
+        "hosts_total",
+        "hosts_up",
+        "stored_at",
+      ], [[
+        id,
+        shard.index,
+        shard.args,
+        scan.startTime,
+        n(scan.endTime),
+        scan.hosts.length,
+        scan.hosts.filter((h) => h.status === "up").length,
+        now,
+      ]]);
+      await this.db.run(
+        `UPDATE scans SET
+           start_time = (SELECT MIN(start_time) FROM scan_shards WHERE scan_id = ?),
+           end_time = (SELECT MAX(end_time) FROM scan_shards WHERE scan_id = ?),
+           hosts_total = (SELECT COUNT(*) FROM hosts WHERE scan_id = ?),
+           hosts_up = (SELECT COUNT(*) FROM hosts WHERE scan_id = ? AND status = 'up')
+         WHERE id = ?`,
+        [id, id, id, id, id],
       );
       return id;
     });
+  }
+
+  /** The hosts and ports of `scan` into scan `id` (host numbers from `idxBase`), and the
+   * inventory tables brought up to date. */
+  private async writeHosts(id: number, scan: InvScan, idxBase: number, shard: number | null) {
+    const hostRows: unknown[][] = [];
+    const portRows: unknown[][] = [];
+    const invHosts = new Map<string, unknown[]>();
+    const invServices = new Map<string, unknown[]>();
+    const seen = scan.startTime;
+    scan.hosts.forEach((h, i) => {
+      const idx = idxBase + i;
+      hostRows.push([
+        id,
+        idx,
+        h.address,
+        h.family,
+        n(h.mac),
+        n(h.vendor),
+        h.hostnames.length > 0 ? json(h.hostnames) : null,
+        h.status,
+        n(h.reason),
+        n(h.reasonTtl),
+        n(h.startTime),
+        n(h.endTime),
+        json(h.extraPorts),
+        json(h.os),
+        json(h.scripts),
+        shard,
+      ]);
+      for (const p of h.ports) portRows.push(portRow(id, idx, p));
+      if (h.status !== "up") return;
+      invHosts.set(h.address, [
+        h.address,
+        seen,
+        seen,
+        id,
+        n(h.mac),
+        n(h.vendor),
+        n(h.hostnames[0]?.name),
+        n(h.os?.[0]?.name),
+      ]);
+      for (const p of h.ports) {
+        if (p.state !== "open") continue;
+        invServices.set(`${h.address} ${p.protocol} ${p.port}`, [
+          h.address,
+          p.protocol,
+          p.port,
+          seen,
+          seen,
+          id,
+          n(p.service?.name),
+          n(p.service?.product),
+          n(p.service?.version),
+          p.service?.cpe?.length ? p.service.cpe.join(" ") : null,
+        ]);
+      }
+    });
+    await this.db.insertMany("hosts", HOST_COLS, hostRows);
+    await this.db.insertMany("ports", PORT_COLS, portRows);
+    await this.upsert("inv_hosts", INV_HOST_COLS, ["address"], [...invHosts.values()]);
+    await this.upsert(
+      "inv_services",
+      INV_SERVICE_COLS,
+      ["address", "protocol", "port"],
+      [...invServices.values()],
+    );
   }
 
   /** Inserts rows, or merges them into existing ones: first_seen is the earliest, and the
@@ -270,18 +366,36 @@ export class Store {
   /** Every stored scan, oldest first. */
   async scans(): Promise<ScanRow[]> {
     const rows = await this.db.all(
-      "SELECT id, scanner, args, start_time, end_time, source, hosts_total, hosts_up FROM scans ORDER BY start_time, id",
+      "SELECT id, scanner, args, start_time, end_time, source, hosts_total, hosts_up, shards_total FROM scans ORDER BY start_time, id",
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      scanner: String(r.scanner),
-      args: String(r.args),
-      startTime: Number(r.start_time),
-      endTime: num(r.end_time),
-      source: str(r.source),
-      hostsTotal: Number(r.hosts_total),
-      hostsUp: Number(r.hosts_up),
-    }));
+    const arrived = new Map<number, number[]>();
+    for (const r of await this.db.all("SELECT scan_id, shard FROM scan_shards ORDER BY shard")) {
+      const list = arrived.get(Number(r.scan_id)) ?? [];
+      list.push(Number(r.shard));
+      arrived.set(Number(r.scan_id), list);
+    }
+    return rows.map((r) => {
+      const id = Number(r.id);
+      const total = num(r.shards_total);
+      const got = arrived.get(id) ?? [];
+      return {
+        id,
+        scanner: String(r.scanner),
+        args: String(r.args),
+        startTime: Number(r.start_time),
+        endTime: num(r.end_time),
+        source: str(r.source),
+        hostsTotal: Number(r.hosts_total),
+        hostsUp: Number(r.hosts_up),
+        ...(total === null ? {} : {
+          shards: {
+            total,
+            arrived: got,
+            missing: Array.from({ length: total }, (_, i) => i).filter((i) => !got.includes(i)),
+          },
+        }),
+      };
+    });
   }
 
   /** The id of a stored scan named by number, or "last" / "last~N" (N scans before the last). */
@@ -327,6 +441,8 @@ export class Store {
       os: h.os ? JSON.parse(String(h.os)) : undefined,
       scripts: h.scripts ? JSON.parse(String(h.scripts)) : undefined,
     }));
+    // A sharded scan's host numbers have gaps (a shard written again takes new ones).
+    const byIdx = new Map(hostRows.map((h, i) => [Number(h.idx), hosts[i]!]));
     for (const p of portRows) {
       const port: InvPort = {
         protocol: String(p.protocol) as InvPort["protocol"],
@@ -346,7 +462,7 @@ export class Store {
         },
         scripts: p.scripts ? JSON.parse(String(p.scripts)) : undefined,
       };
-      hosts[Number(p.host_idx)]?.ports.push(port);
+      byIdx.get(Number(p.host_idx))?.ports.push(port);
     }
     return {
       scanner: String(s.scanner),
@@ -504,6 +620,7 @@ const HOST_COLS = [
   "extraports",
   "os",
   "scripts",
+  "shard",
 ];
 const PORT_COLS = [
   "scan_id",

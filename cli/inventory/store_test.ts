@@ -2,6 +2,7 @@ import { assert, assertEquals, assertSameData } from "../../tests/testing/assert
 import { sampleScan } from "../../tests/testing/inventory_samples.ts";
 import { openStore, StoreError } from "./store.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
+import { checkShardedStore } from "../../tests/testing/shard_store.ts";
 
 Deno.test("inventory store (SQLite): a scan goes in and comes out whole; migrations recorded", async () => {
   const dir = await Deno.makeTempDir();
@@ -90,6 +91,15 @@ Deno.test("inventory store (SQLite): a store from a newer Porthole is refused", 
       err = e;
     }
     assert(err instanceof StoreError && /upgrade Porthole/.test(err.message), String(err));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inventory store (SQLite): the shards of one scan, written at once, are one scan; a retried shard replaces its part; a missing one is listed", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await checkShardedStore(() => openStore(`${dir}/s.db`), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

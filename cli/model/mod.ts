@@ -6,7 +6,7 @@
 
 import type { OsResult } from "./os.ts";
 
-export type Protocol = "tcp" | "udp" | "sctp";
+export type Protocol = "tcp" | "udp" | "sctp" | "ip";
 
 /** nmap's port states, spelled as nmap prints them. */
 export type PortState =

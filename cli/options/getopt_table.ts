@@ -122,6 +122,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["shards", "required"],
   ["shard", "required"],
   ["seed", "required"],
+  ["shard-by", "required"],
   ["merge", "required"],
   ["store", "required"],
   ["version-parallelism", "required"],

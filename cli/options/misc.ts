@@ -6,7 +6,7 @@
  */
 
 import { fatal } from "../errors.ts";
-import type { OptionFamily, OptionHandler, OptionTable } from "./state.ts";
+import type { OptionFamily, OptionHandler, OptionTable, ShardArgs } from "./state.ts";
 
 /** -4 / -6: one family per scan. */
 function family(af: 4 | 6): OptionHandler {
@@ -16,9 +16,9 @@ function family(af: 4 | 6): OptionHandler {
   };
 }
 
-/** --shards, --shard, --seed: kept as given, checked together (validate.ts). */
+/** --shards, --shard, --seed, --shard-by: kept as given, checked together (validate.ts). */
 const shardArg: OptionHandler = (s, arg, opt) => {
-  s.shardArgs[opt.name as "shards" | "shard" | "seed"] = arg;
+  s.shardArgs[opt.name as keyof ShardArgs] = arg;
 };
 
 /**
@@ -62,6 +62,7 @@ const options: OptionTable = {
   shards: shardArg,
   shard: shardArg,
   seed: shardArg,
+  "shard-by": shardArg,
   merge: () => fatal("--merge stands alone. Usage: porthole --merge OUT SHARD-FILE..."),
   V: show("version"),
   version: show("version"),

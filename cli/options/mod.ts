@@ -70,7 +70,7 @@ export function parseOptions(argv: string[], ctx: ParseContext = {}): Options {
   resolvePortLists(s, servicesDbLoader(s.servicedb, o.datadir, ctx.servicesDb));
   checkTargets(o);
   if (!ctx.skipFileChecks) checkInputFiles(o);
-  o.shard = shardSpec(s.shardArgs);
+  o.shard = shardSpec(s.shardArgs, o);
   o.warnings = s.warnings;
   return o;
 }

@@ -29,7 +29,13 @@ export function servicesDbLoader(
 /** Resolves the ping and scan port lists of `s.o` against the services table. */
 export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
   const { o, warnings } = s;
-  const pingKinds = [["S", "tcp"], ["A", "tcp"], ["U", "udp"], ["Y", "sctp"]] as const;
+  const pingKinds = [
+    ["S", "tcp"],
+    ["A", "tcp"],
+    ["U", "udp"],
+    ["Y", "sctp"],
+    ["O", "ip"],
+  ] as const;
   for (const [letter, proto] of pingKinds) {
     const spec = s.pingPorts[letter];
     if (spec === undefined) continue;
@@ -38,7 +44,8 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
     if (letter === "S") o.discovery.synPorts = list;
     else if (letter === "A") o.discovery.ackPorts = list;
     else if (letter === "U") o.discovery.udpPorts = list;
-    else o.discovery.sctpPorts = list;
+    else if (letter === "Y") o.discovery.sctpPorts = list;
+    else o.discovery.protocols = list;
   }
   if (s.excludePorts !== undefined) {
     // nmap's removepts() also takes excluded ports out of the ping probes' lists.
@@ -62,9 +69,11 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
   }
   if (!o.discovery.pingOnly) {
     const isSctp = (k: string) => k === "sctpinit" || k === "sctpcookieecho";
-    const tcp = o.scans.length === 0 || o.scans.some((k) => k !== "udp" && !isSctp(k));
+    const tcp = o.scans.length === 0 ||
+      o.scans.some((k) => k !== "udp" && !isSctp(k) && k !== "ipproto");
     const udp = s.scanKinds.has("udp");
     const sctp = [...s.scanKinds].some(isSctp);
+    const ip = s.scanKinds.has("ipproto");
     const sel = selectPorts(
       {
         expression: o.portExpression,
@@ -75,11 +84,13 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
         tcp,
         udp,
         sctp,
+        ip,
       },
       db(),
     );
     warnings.push(...sel.warnings);
-    setPortLists(o, { tcp: sel.tcp, udp: sel.udp, sctp: sel.sctp });
+    // nmap 7.93's -6 -sO probes IPv6 extension header values too (later nmaps leave them out).
+    setPortLists(o, { tcp: sel.tcp, udp: sel.udp, sctp: sel.sctp, ip: sel.ip });
   }
 }
 
@@ -87,7 +98,10 @@ export function resolvePortLists(s: ParseState, db: () => ServicesDb): void {
  * Sets `o.portLists`, and makes `o.ports` a view built on first read (then kept). Assigning
  * `o.ports` replaces the view and drops `portLists`, so the two never disagree.
  */
-function setPortLists(o: Options, lists: { tcp: number[]; udp: number[]; sctp?: number[] }): void {
+function setPortLists(
+  o: Options,
+  lists: { tcp: number[]; udp: number[]; sctp?: number[]; ip?: number[] },
+): void {
   let specs: PortSpec[] | undefined;
   o.portLists = lists;
   Object.defineProperty(o, "ports", {

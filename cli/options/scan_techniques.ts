@@ -46,7 +46,8 @@ export function parseScanFlags(arg: string): number {
 /** A scan letter's kind; TCP kinds are counted, since nmap allows one. */
 function scan(kind: ScanKind) {
   return (s: ParseState) => {
-    const tcp = kind !== "udp" && kind !== "sctpinit" && kind !== "sctpcookieecho";
+    const tcp = kind !== "udp" && kind !== "sctpinit" && kind !== "sctpcookieecho" &&
+      kind !== "ipproto";
     if (tcp && !s.scanKinds.has(kind)) s.tcpScanCount++;
     s.scanKinds.add(kind);
   };
@@ -102,7 +103,7 @@ const scanTypes: OptionTable = {
   F: scan("fin"),
   X: scan("xmas"),
   B: () => fatal("No scan type 'B', did you mean bounce scan (-b)?"),
-  O: () => unsupported("-sO (IP protocol scan)"),
+  O: scan("ipproto"),
   Y: scan("sctpinit"),
   Z: scan("sctpcookieecho"),
 };

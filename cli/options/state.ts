@@ -24,10 +24,10 @@ export interface PreTiming {
 }
 
 /** The port lists of -PS, -PA, -PU and -PY as given, read against the services table later. */
-export type PingPorts = { S?: string; A?: string; U?: string; Y?: string };
+export type PingPorts = { S?: string; A?: string; U?: string; Y?: string; O?: string };
 
-/** --shards, --shard and --seed as given (the last of each wins, as nmap's options do). */
-export type ShardArgs = { shards?: string; shard?: string; seed?: string };
+/** --shards, --shard, --seed and --shard-by as given (the last of each wins, as nmap's options do). */
+export type ShardArgs = { shards?: string; shard?: string; seed?: string; "shard-by"?: string };
 
 /** The command line read so far: the Options being built and what later steps still need. */
 export interface ParseState {

@@ -6,13 +6,7 @@
  */
 
 import { fatal } from "../errors.ts";
-import {
-  deprecated,
-  type OptionFamily,
-  type OptionTable,
-  type ParseState,
-  unsupported,
-} from "./state.ts";
+import { deprecated, type OptionFamily, type OptionTable, type ParseState } from "./state.ts";
 import type { Opt } from "./tokenize.ts";
 import { isIpLiteral } from "./values.ts";
 
@@ -38,10 +32,13 @@ export function parseDnsServers(arg: string): string[] {
 }
 
 /** -PS/-PA/-PU/-PY: one of each, its ports as given (nmap's default when none). */
-function pingPorts(letter: "S" | "A" | "U" | "Y", refusal: string) {
+/** nmap's defaults: DEFAULT_UDP_PROBE_PORT, DEFAULT_PROTO_PROBE_PORT_SPEC, else port 80. */
+const PING_DEFAULTS: Record<string, string> = { U: "40125", O: "1,2,4" };
+
+function pingPorts(letter: "S" | "A" | "U" | "Y" | "O", refusal: string) {
   return (s: ParseState, ports: string) => {
     if (s.pingPorts[letter] !== undefined) fatal(refusal);
-    s.pingPorts[letter] = ports !== "" ? ports : letter === "U" ? "40125" : "80";
+    s.pingPorts[letter] = ports !== "" ? ports : PING_DEFAULTS[letter] ?? "80";
     s.o.discovery.explicit = true;
   };
 }
@@ -50,6 +47,7 @@ const ONE_PS = "Only one -PS option is allowed. Combine port ranges with commas.
 const ONE_PA = "Only one -PB, -PA, or -PT option is allowed. Combine port ranges with commas.";
 const ONE_PU = "Only one -PU option is allowed. Combine port ranges with commas.";
 const ONE_PY = "Only one -PY option is allowed. Combine port ranges with commas.";
+const ONE_PO = "Only one -PO option is allowed. Combine protocol ranges with commas.";
 
 /** ICMP echo: -PE, and nmap's old spellings -P and -PI. */
 function echoPing(s: ParseState, _ports: string, letter: string): void {
@@ -98,7 +96,7 @@ const PING_TYPES: Readonly<
     s.pingPorts.S ??= "443";
   },
   Y: pingPorts("Y", ONE_PY),
-  O: () => unsupported("-PO (IP protocol ping)"),
+  O: pingPorts("O", ONE_PO),
 };
 
 /** -P: its argument is optional, so `opt.arg` tells -P alone from -P<letter>. */

@@ -28,6 +28,7 @@ export type ScanKind =
   | "udp" // -sU
   | "sctpinit" // -sY
   | "sctpcookieecho" // -sZ
+  | "ipproto" // -sO
   | "idle"; // -sI
 
 /** `--shards N --shard I --seed S`: this run scans one of N disjoint parts of the targets. */
@@ -38,6 +39,8 @@ export interface ShardSpec {
   index: number;
   /** --seed S, a non-negative integer, the same in every shard. */
   seed: number;
+  /** --shard-by: whole hosts per shard (the default), or each host's ports split among the shards. */
+  by: "host" | "probe";
 }
 
 /** One port to scan with its protocol. */
@@ -88,7 +91,7 @@ export interface Options {
    * takes these, and `ports` is then only built when read (65k objects for -p- cost ~20 ms
    * before the first probe). Absent on hand-made Options: use `ports`.
    */
-  portLists?: { tcp: number[]; udp: number[]; sctp?: number[] };
+  portLists?: { tcp: number[]; udp: number[]; sctp?: number[]; ip?: number[] };
   /** The user's port expression, or undefined when the default set applies. */
   portExpression?: string;
   randomizePorts: boolean; // false with -r

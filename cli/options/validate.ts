@@ -47,6 +47,11 @@ export function validateOptions(s: ParseState): void {
   if (o.discovery.pingOnly && o.scans.length > 0) {
     fatal("-sL and -sn (skip port scan) are not valid with any other scan types");
   }
+  if (s.scanKinds.has("ipproto") && s.scanKinds.size > 1) {
+    fatal(
+      "Sorry, the IPProtoscan (-sO) must currently be used alone rather than combined with other scan types.",
+    );
+  }
   if (o.ipv6 && (o.discovery.mask || o.discovery.timestamp)) {
     fatal("ICMP Timestamp and Address Mask pings are only valid for IPv4.");
   }
@@ -56,6 +61,18 @@ export function validateOptions(s: ParseState): void {
     );
   }
   if (o.versionDetection && o.discovery.pingOnly) o.versionDetection = false;
+  if (s.scanKinds.has("ipproto") && o.osDetection) {
+    warnings.push(
+      "WARNING: Disabling OS Scan (-O) as it is incompatible with the IPProto Scan (-sO)",
+    );
+    o.osDetection = false;
+  }
+  if (s.scanKinds.has("ipproto") && o.versionDetection) {
+    warnings.push(
+      "WARNING: Disabling Service Scan (-sV) as it is incompatible with the IPProto Scan (-sO)",
+    );
+    o.versionDetection = false;
+  }
   if (o.osDetection && o.ipv6) {
     // nmap fingerprints IPv6 hosts; Porthole cannot yet. Worded as nmap's own warning for an OS
     // scan it drops (-O with -sO), so the report never says "OS detection performed".
@@ -99,8 +116,15 @@ export function checkTargets(o: Options): void {
 }
 
 /** The sharding of the run, checked: all three options or none. */
-export function shardSpec(a: ShardArgs): ShardSpec | undefined {
-  if (a.shards === undefined && a.shard === undefined && a.seed === undefined) return undefined;
+export function shardSpec(a: ShardArgs, o?: Options): ShardSpec | undefined {
+  if (a.shards === undefined && a.shard === undefined && a.seed === undefined) {
+    if (a["shard-by"] !== undefined) {
+      fatal(
+        "--shard-by is used only to split a scan: give --shards N, --shard I and --seed S with it.",
+      );
+    }
+    return undefined;
+  }
   const whole = (s: string | undefined) => s !== undefined && /^\d{1,15}$/.test(s.trim());
   if (a.shards === undefined) {
     fatal(
@@ -131,7 +155,38 @@ export function shardSpec(a: ShardArgs): ShardSpec | undefined {
     );
   }
   if (!whole(a.seed)) fatal(`--seed must be a whole number (0 to 15 digits), not "${a.seed}".`);
-  return { count, index, seed: Number(a.seed) };
+  const by = a["shard-by"] ?? "host";
+  if (by !== "host" && by !== "probe") {
+    fatal(`--shard-by must be "host" or "probe", not "${by}".`);
+  }
+  if (by === "probe" && o) refuseWholeHostWork(o);
+  return { count, index, seed: Number(a.seed), by };
+}
+
+/**
+ * --shard-by probe splits each host's ports among the shards, so nothing that
+ * needs a host's whole port table can run in one shard: -O (an open and a
+ * closed port), host and post-rule scripts, --traceroute (a port that
+ * answers) and --open (which host to show). They are refused; shard such scans
+ * by host.
+ */
+function refuseWholeHostWork(o: Options): void {
+  const refuse = (what: string) =>
+    fatal(
+      `${what} needs each host's whole scan, which --shard-by probe splits among the shards: shard by host (the default) instead.`,
+    );
+  if (o.osDetection && !o.aggressive) refuse("OS detection (-O)");
+  if (o.aggressive) refuse("-A (OS detection, scripts and traceroute)");
+  if (o.scripts) refuse("Script scanning (-sC, --script)");
+  if (o.traceroute) refuse("--traceroute");
+  if (o.scans.includes("ipproto")) refuse("IP protocol scan (-sO)");
+  // A shard that found none of a host's open ports would drop the host, and its ports with it.
+  if (o.openOnly) refuse("--open");
+  if (o.output.store !== undefined) {
+    fatal(
+      "--store keeps whole hosts, which --shard-by probe splits among the shards: merge the shards' -oX files (porthole --merge), then porthole inventory import the merged file.",
+    );
+  }
 }
 
 /**
@@ -164,6 +219,11 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   if ((opts.discovery.sctpPorts?.length ?? 0) > 0) {
     fatal(
       "Sorry, SCTP INIT Ping (-PY) only works if you are root (because we need to read raw responses off the wire)",
+    );
+  }
+  if ((opts.discovery.protocols?.length ?? 0) > 0) {
+    fatal(
+      "Sorry, IPProto Ping (-PO) only works if you are root (because we need to read raw responses off the wire)",
     );
   }
 }

@@ -52,6 +52,11 @@ const STATE_NUMBER: Record<PortState, number> = {
   "closed|filtered": 8,
 };
 
+/** A protocol as nmap's IPPROTO2STR names it in "Not shown" and <extrareasons>: IP's "n/a". */
+export function protocolLabel(protocol: Protocol): string {
+  return protocol === "ip" ? "n/a" : protocol;
+}
+
 /** nmap's port iteration order (see cli/model/port_order.ts). */
 export { comparePorts };
 

@@ -31,7 +31,7 @@ import type {
 } from "../model/mod.ts";
 import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
-import { isPortScan, isReported } from "./select.ts";
+import { isPortScan, isProtocolScan, isReported, reportedPorts } from "./select.ts";
 import type { Sink } from "./sink.ts";
 import { withReportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
@@ -60,9 +60,11 @@ function field(s: string): string {
   return escapeTerminal(s, true).replaceAll(",", "\\x2C");
 }
 
-/** One `port/state/protocol/owner/service/rpc/version/` entry. */
+/** One `port/state/protocol/owner/service/rpc/version/` entry; `number/state/name/` for an IP
+ * protocol (-sO), as nmap's output.cc writes it. */
 function portEntry(p: PortResult, versionDetection: boolean): string {
   const sv = p.service;
+  if (p.protocol === "ip") return `${p.port}/${p.state}/${sv ? field(sv.name) : ""}/`;
   const name = sv ? field(serviceName(p, versionDetection)).replaceAll("/", "|") : "";
   const version = sv ? field(fullVersionString(sv)).replaceAll("/", "|") : "";
   return `${p.port}/${p.state}/${p.protocol}//${name}//${version}/`;
@@ -86,7 +88,7 @@ export class GrepableWriter implements OutputWriter {
       };
       s += `# Ports scanned: TCP(${list("tcp")}) UDP(${list("udp")}) SCTP(${
         list("sctp")
-      }) PROTOCOLS(0;)\n`;
+      }) PROTOCOLS(${list("ip")})\n`;
     }
     this.sink.write(s);
   }
@@ -100,14 +102,15 @@ export class GrepableWriter implements OutputWriter {
     let s = `${who}\tStatus: ${status}\n`;
     if (host.timedOut) s += `${who}\tStatus: Timeout\n`;
     else if (host.status === "up" && isPortScan(run) && host.ports.length > 0) {
-      const folded = foldPorts(host.ports, {
+      const protocolScan = isProtocolScan(run);
+      const folded = foldPorts(reportedPorts(host.ports, protocolScan), {
         verbose: run.verbose,
         debug: run.debugging,
         openOnly: this.opts.openOnly,
       });
       const ignored = folded.ignored.length === 1 ? folded.ignored[0] : undefined;
       const ignoredText = ignored ? `\tIgnored State: ${ignored.state} (${ignored.count})` : "";
-      s += `${who}\tPorts: ${
+      s += `${who}\t${protocolScan ? "Protocols" : "Ports"}: ${
         folded.shown.map((p) =>
           portEntry(
             withReportedService(p, this.opts.servicesDb ?? defaultServicesDb()),

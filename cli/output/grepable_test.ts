@@ -126,3 +126,24 @@ Deno.test("grepable: interrupted runs end without a done line; progress lines ar
   );
   assertNotMatch(sink.text, /# Nmap done/);
 });
+
+Deno.test("grepable: an IP protocol scan's Protocols: field and PROTOCOLS list, as nmap 7.93's", () => {
+  const ports: PortResult[] = [
+    { protocol: "ip", port: 1, state: "open", reason: "echo-reply", reasonTtl: 64 },
+    { protocol: "ip", port: 2, state: "open|filtered", reason: "no-response" },
+    { protocol: "ip", port: 6, state: "open", reason: "proto-response", reasonTtl: 64 },
+    { protocol: "ip", port: 200, state: "closed", reason: "proto-unreach", reasonTtl: 64 },
+  ];
+  const lines = render(
+    [{ ...sampleHost("127.0.0.1"), ports }],
+    sampleRun({
+      verbose: 1,
+      scanInfo: [{ type: "ipproto", protocol: "ip", services: "1-2,6,200", numServices: 4 }],
+    }),
+  );
+  assertEquals(lines[1], "# Ports scanned: TCP(0;) UDP(0;) SCTP(0;) PROTOCOLS(4;1-2,6,200)");
+  assertEquals(
+    lines[3],
+    "Host: 127.0.0.1 ()\tProtocols: 1/open/icmp/, 2/open|filtered/igmp/, 6/open/tcp/, 200/closed//",
+  );
+});

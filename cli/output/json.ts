@@ -31,7 +31,7 @@ import type {
   RunSummary,
   ScriptOutput,
 } from "../model/mod.ts";
-import { comparePorts, foldPorts } from "./extraports.ts";
+import { comparePorts, foldPorts, type IgnoredState } from "./extraports.ts";
 import { compactPortList } from "./format.ts";
 import { groupProgress } from "./progress_record.ts";
 import { isPortScan, isReported } from "./select.ts";
@@ -60,6 +60,20 @@ export interface JsonWriterOptions {
   openOnly: boolean;
   /** Services table for ports without service information (default: built-in). */
   servicesDb?: ServicesDb;
+}
+
+/** A host's folded states as the `extraPorts` field. */
+export function extraPortsJson(ignored: readonly IgnoredState[]): Record<string, unknown>[] {
+  return ignored.map((ig) => ({
+    state: ig.state,
+    count: ig.count,
+    reasons: ig.reasons.map((r) => ({
+      reason: r.reason,
+      protocol: r.protocol,
+      count: r.count,
+      ports: compactPortList(r.ports),
+    })),
+  }));
 }
 
 function portJson(p: PortResult): Record<string, unknown> {
@@ -148,16 +162,7 @@ export class JsonWriter implements OutputWriter {
       ports: folded.shown.map((p) =>
         portJson(withReportedService(p, this.opts.servicesDb ?? defaultServicesDb()))
       ),
-      extraPorts: folded.ignored.map((ig) => ({
-        state: ig.state,
-        count: ig.count,
-        reasons: ig.reasons.map((r) => ({
-          reason: r.reason,
-          protocol: r.protocol,
-          count: r.count,
-          ports: compactPortList(r.ports),
-        })),
-      })),
+      extraPorts: extraPortsJson(folded.ignored),
       startTime: host.startTime,
       endTime: host.endTime,
       timedOut: host.timedOut,

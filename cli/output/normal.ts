@@ -25,7 +25,8 @@ import type { Options } from "../options/types.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import { PORTHOLE_HOME, PORTHOLE_NAME } from "../model/product.ts";
 import { serviceInfoLine } from "../model/service_info.ts";
-import { foldPorts, hasOpenPorts } from "./extraports.ts";
+import { foldPorts, hasOpenPorts, protocolLabel } from "./extraports.ts";
+import { reportedPorts } from "./select.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { epochSeconds } from "./_util.ts";
 import {
@@ -303,13 +304,15 @@ export class NormalWriter implements OutputWriter {
   /** printportoutput(). */
   #ports(h: HostResult): void {
     const o = this.#o;
-    if (h.ports.length === 0) return;
+    const protocolScan = this.#o.scans.includes("ipproto");
+    const list = reportedPorts(h.ports, protocolScan);
+    if (list.length === 0) return;
     if ((o.verbose > 1 || o.debug > 0) && h.startTime) {
       const secs = Math.floor(h.endTime / 1000) - Math.floor(h.startTime / 1000);
       this.#w(`Scanned at ${formatScannedAt(h.startTime)} for ${secs}s\n`);
     }
-    const { shown, ignored } = foldPorts(h.ports, o);
-    const total = h.ports.length;
+    const { shown, ignored } = foldPorts(list, o);
+    const total = list.length;
     const nIgnored = ignored.reduce((a, s) => a + s.count, 0);
     ignored.forEach((s, i) => {
       if (i === 0) {
@@ -322,15 +325,17 @@ export class NormalWriter implements OutputWriter {
       }
       // The plural follows the whole state's count, as nmap's does.
       const plural = s.count === 1 ? "" : "s";
+      const word = protocolScan ? "protocol" : "port";
       this.#w(
-        s.reasons.map((r) => `${r.count} ${s.state} ${r.protocol} port${plural} (${r.reason})`)
-          .join(", "),
+        s.reasons.map((r) =>
+          `${r.count} ${s.state} ${protocolLabel(r.protocol)} ${word}${plural} (${r.reason})`
+        ).join(", "),
       );
     });
     this.#w("\n");
     if (nIgnored === total) return;
 
-    const header = ["PORT", "STATE", "SERVICE"];
+    const header = [protocolScan ? "PROTOCOL" : "PORT", "STATE", "SERVICE"];
     if (o.reason) header.push("REASON");
     if (o.versionDetection) header.push("VERSION");
     const rows: string[][] = [header];
@@ -341,7 +346,7 @@ export class NormalWriter implements OutputWriter {
     for (const p of shown) {
       scriptRows.push((p.scripts ?? []).flatMap(scriptLines));
       const row = [
-        `${p.port}/${p.protocol}`,
+        p.protocol === "ip" ? `${p.port}` : `${p.port}/${p.protocol}`,
         p.state,
         cleanCell(serviceName(p, o.versionDetection, this.#db)),
       ];

@@ -68,6 +68,7 @@ export interface PortFilter {
   tcp: readonly number[];
   udp: readonly number[];
   sctp?: readonly number[];
+  ip?: readonly number[];
 }
 
 /** One byte per port: the ports a scan asked for. */
@@ -110,8 +111,18 @@ export function expandProgress(
   only?: PortFilter,
 ): PortResult[] {
   const wanted = only &&
-    { tcp: portMask(only.tcp), udp: portMask(only.udp), sctp: portMask(only.sctp ?? []) };
-  const free = { tcp: new FreePorts(), udp: new FreePorts(), sctp: new FreePorts() };
+    {
+      tcp: portMask(only.tcp),
+      udp: portMask(only.udp),
+      sctp: portMask(only.sctp ?? []),
+      ip: portMask(only.ip ?? []),
+    };
+  const free = {
+    tcp: new FreePorts(),
+    udp: new FreePorts(),
+    sctp: new FreePorts(),
+    ip: new FreePorts(),
+  };
   const out: PortResult[] = [];
   for (const g of groups) {
     const ranges = parseRanges(g.ports);

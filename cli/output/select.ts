@@ -4,7 +4,7 @@
  * without a port that could be open. Every file writer applies the same rule.
  */
 
-import type { HostResult, RunInfo } from "../model/mod.ts";
+import type { HostResult, PortResult, RunInfo } from "../model/mod.ts";
 import { hasOpenPorts } from "./extraports.ts";
 
 /** What the selection depends on. */
@@ -16,6 +16,26 @@ export interface SelectOptions {
 /** True when the run scans ports (no -sn): nmap then writes host times and ports. */
 export function isPortScan(run: RunInfo): boolean {
   return run.scanInfo.length > 0;
+}
+
+/**
+ * True when the run is an IP protocol scan (-sO): nmap's reports then list the protocols alone
+ * ("PROTOCOL", grepable "Protocols:"), whatever else was scanned.
+ */
+export function isProtocolScan(run: Pick<RunInfo, "scanInfo">): boolean {
+  return run.scanInfo.some((s) => s.protocol === "ip");
+}
+
+/**
+ * The ports a report lists: in a protocol scan (`protocolScan`) the IP protocols alone, else
+ * the ports alone (nmap's output.cc).
+ */
+export function reportedPorts(
+  ports: readonly PortResult[],
+  protocolScan: boolean,
+): readonly PortResult[] {
+  if (!ports.some((p) => (p.protocol === "ip") !== protocolScan)) return ports;
+  return ports.filter((p) => (p.protocol === "ip") === protocolScan);
 }
 
 /** True when a report should include this host. */

@@ -34,10 +34,10 @@ import type {
   ServiceInfo,
   TaskEvent,
 } from "../model/mod.ts";
-import { foldPorts } from "./extraports.ts";
+import { foldPorts, type IgnoredState, protocolLabel } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { compactPortList, formatCtime as ctime, joinQuoted } from "./format.ts";
-import { isPortScan, isReported } from "./select.ts";
+import { isPortScan, isProtocolScan, isReported, reportedPorts } from "./select.ts";
 import type { Sink } from "./sink.ts";
 import { reportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
@@ -331,31 +331,42 @@ function times(host: HostResult): string {
   }/>\n`;
 }
 
-/** <ports> as nmap's printportoutput() writes it: folded states first. */
-function ports(
-  list: readonly PortResult[],
-  run: RunInfo,
-  openOnly: boolean,
-  db: ServicesDb,
-): string {
-  if (list.length === 0) return "";
-  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
-  let s = "<ports>";
-  for (const ig of folded.ignored) {
+/** The <extraports> elements of a host's folded states. */
+export function extraPortsXml(ignored: readonly IgnoredState[]): string {
+  let s = "";
+  for (const ig of ignored) {
     s += `<extraports${attrs([["state", ig.state], ["count", ig.count]])}>\n`;
     for (const r of ig.reasons) {
       s += `<extrareasons${
         attrs([
           ["reason", r.reason],
           ["count", r.count],
-          ["proto", r.protocol],
+          ["proto", protocolLabel(r.protocol)],
           ["ports", compactPortList(r.ports)],
         ])
       }/>\n`;
     }
     s += "</extraports>\n";
   }
+  return s;
+}
+
+/** <ports> as nmap's printportoutput() writes it: folded states first. */
+function ports(
+  all: readonly PortResult[],
+  run: RunInfo,
+  openOnly: boolean,
+  db: ServicesDb,
+): string {
+  const list = reportedPorts(all, isProtocolScan(run));
+  if (list.length === 0) return "";
+  const folded = foldPorts(list, { verbose: run.verbose, debug: run.debugging, openOnly });
+  let s = "<ports>" + extraPortsXml(folded.ignored);
   for (const p of folded.shown) {
+    if (p.protocol === "ip") {
+      s += protocolElement(p, db.name("ip", p.port));
+      continue;
+    }
     s += `<port${attrs([["protocol", p.protocol], ["portid", p.port]])}><state${
       attrs([
         ["state", p.state],
@@ -368,6 +379,20 @@ function ports(
     }</port>\n`;
   }
   return s + "</ports>\n";
+}
+
+/** An IP protocol's <port> (-sO): its nmap-protocols name, in nmap's attribute order. */
+function protocolElement(p: PortResult, name: string | undefined): string {
+  return `<port${attrs([["protocol", "ip"], ["portid", p.port]])}><state${
+    attrs([
+      ["state", p.state],
+      ["reason", p.reason],
+      ["reason_ttl", p.reasonTtl ?? 0],
+      ["reason_ip", p.reasonAddr],
+    ])
+  }/>${
+    name ? `\n<service${attrs([["name", name], ["conf", 8], ["method", "table"]])}/>` : ""
+  }</port>\n`;
 }
 
 /** <service> (nmap's print_xml_service); CPEs become child elements. */

@@ -202,3 +202,47 @@ Deno.test("XML: ports without service info take the services table's name, as nm
   assertMatch(x, /portid="4"><state [^>]*\/><service name="unknown" method="table" conf="3"\/>/);
   assertMatch(x, /portid="47002"><state [^>]*\/><\/port>/);
 });
+
+Deno.test('xml: an IP protocol scan\'s <port protocol="ip"> and <extrareasons proto="n/a">, as nmap 7.93\'s', () => {
+  const closed = [0, 3, 4, 5].map((port) => ({
+    protocol: "ip" as const,
+    port,
+    state: "closed" as const,
+    reason: "proto-unreach",
+    reasonTtl: 64,
+  }));
+  const host: HostResult = {
+    ...sampleHost("127.0.0.1"),
+    ports: [
+      ...closed,
+      { protocol: "ip", port: 1, state: "open", reason: "proto-unreach", reasonTtl: 64 },
+      { protocol: "ip", port: 2, state: "open|filtered", reason: "no-response" },
+      { protocol: "ip", port: 6, state: "open", reason: "proto-response", reasonTtl: 64 },
+    ],
+  };
+  const run = sampleRun({
+    scanInfo: [{ type: "ipproto", protocol: "ip", services: "0-6", numServices: 7 }],
+  });
+  const x = render([host], run);
+  assertMatch(x, /<scaninfo type="ipproto" protocol="ip" numservices="7" services="0-6"\/>/);
+  // nmap folds only groups over 25 (here none); its <port> has the <service> on a line of its own.
+  assertMatch(
+    x,
+    /<port protocol="ip" portid="2"><state state="open\|filtered" reason="no-response" reason_ttl="0"\/>\n<service name="igmp" conf="8" method="table"\/><\/port>\n/,
+  );
+  assertMatch(
+    x,
+    /<port protocol="ip" portid="6"><state state="open" reason="proto-response" reason_ttl="64"\/>\n<service name="tcp" conf="8" method="table"\/><\/port>\n/,
+  );
+  const many = Array.from({ length: 30 }, (_, i) => ({
+    protocol: "ip" as const,
+    port: 100 + i,
+    state: "closed" as const,
+    reason: "proto-unreach",
+    reasonTtl: 64,
+  }));
+  assertMatch(
+    render([{ ...host, ports: many }], run),
+    /<extraports state="closed" count="30">\n<extrareasons reason="proto-unreach" count="30" proto="n\/a" ports="100-129"\/>/,
+  );
+});

@@ -23,6 +23,8 @@ export type ScanDriver =
   | { kind: "connect" }
   /** The UDP scan's own driver (scans/udp.ts: ICMP rate limits, payloads per port). */
   | { kind: "udp" }
+  /** The IP protocol scan's driver (scans/ip_protocol.ts: a probe of another kind per protocol). */
+  | { kind: "protocol" }
   /** The idle scan through a zombie (scans/idle_link.ts), one host at a time. */
   | { kind: "idle" };
 
@@ -49,7 +51,7 @@ const module = (factory: ProbeModuleFactory): ScanDriver => ({ kind: "module", m
 const tcp = (kind: RawTcpScanKind) =>
   module((shaping, flags) => tcpProbeModule(kind, shaping, flags));
 
-/** The registry, in nmap's phase order (TCP kinds, then UDP, then SCTP: nmap.cc). */
+/** The registry, in nmap's phase order (TCP kinds, then UDP, SCTP and IP protocols: nmap.cc). */
 export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   syn: entry("-sS", "SYN Stealth Scan", "syn", "tcp", tcp("syn")),
   connect: entry("-sT", "Connect Scan", "connect", "tcp", { kind: "connect" }),
@@ -68,6 +70,7 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
     "sctp",
     module(sctpCookieEchoModule),
   ),
+  ipproto: entry("-sO", "IPProto Scan", "ipproto", "ip", { kind: "protocol" }),
   // After the others, as nmap's idle_scan() runs after its ultra_scan() phases.
   idle: entry("-sI", "idle scan", null, "tcp", { kind: "idle" }),
 };

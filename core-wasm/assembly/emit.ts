@@ -11,9 +11,10 @@ import { emitUdp, udpLen } from "./udp";
 import { emitSctp, sctpLen } from "./sctp";
 import { emitIcmp4, icmp4Len } from "./icmpv4";
 import { emitIcmp6, icmp6Len } from "./icmpv6";
-import { PROTO_ICMP, PROTO_ICMPV6, PROTO_SCTP, PROTO_TCP, PROTO_UDP } from "./transport";
+import { emitIgmp, igmpLen } from "./igmp";
+import { PROTO_ICMP, PROTO_ICMPV6, PROTO_IGMP, PROTO_SCTP, PROTO_TCP, PROTO_UDP } from "./transport";
 import {
-  KIND_ARP, KIND_ICMP4, KIND_ICMP6, KIND_NDP_NA, KIND_NDP_NS, KIND_OTHER, KIND_SCTP, KIND_TCP,
+  KIND_ARP, KIND_ICMP4, KIND_ICMP6, KIND_IGMP, KIND_NDP_NA, KIND_NDP_NS, KIND_OTHER, KIND_SCTP, KIND_TCP,
   KIND_UDP,
   REC_FAMILY, REC_IP_PROTO, REC_KIND, SPEC_PAYLOAD_LEN, SPEC_PAYLOAD_PTR,
 } from "./layout";
@@ -27,6 +28,7 @@ function transportProto(kind: u32, spec: usize): u32 {
   if (kind == KIND_UDP) return PROTO_UDP;
   if (kind == KIND_SCTP) return PROTO_SCTP;
   if (kind == KIND_ICMP4) return PROTO_ICMP;
+  if (kind == KIND_IGMP) return PROTO_IGMP;
   if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) return PROTO_ICMPV6;
   return <u32>load<u8>(spec + REC_IP_PROTO);
 }
@@ -36,6 +38,7 @@ function transportLen(kind: u32, spec: usize): u32 {
   if (kind == KIND_UDP) return udpLen(spec);
   if (kind == KIND_SCTP) return sctpLen(spec);
   if (kind == KIND_ICMP4) return icmp4Len(spec);
+  if (kind == KIND_IGMP) return igmpLen(spec);
   if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) return icmp6Len(spec);
   return load<u32>(spec + SPEC_PAYLOAD_LEN);
 }
@@ -48,7 +51,7 @@ function transportLen(kind: u32, spec: usize): u32 {
 export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
   const kind = <u32>load<u8>(spec + REC_KIND);
   const family = <u32>load<u8>(spec + REC_FAMILY);
-  if (kind > KIND_SCTP) return BUILD_BAD_SPEC;
+  if (kind > KIND_IGMP) return BUILD_BAD_SPEC;
   if (kind == KIND_ARP) {
     const ll = linkLen(link, spec, ETHERTYPE_ARP);
     if (ll == NO_LINK) return BUILD_BAD_SPEC;
@@ -57,7 +60,7 @@ export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
     return <i32>(o + emitArp(out + o, spec));
   }
   if (family != 4 && family != 6) return BUILD_BAD_SPEC;
-  if (kind == KIND_ICMP4 && family != 4) return BUILD_BAD_SPEC;
+  if ((kind == KIND_ICMP4 || kind == KIND_IGMP) && family != 4) return BUILD_BAD_SPEC;
   if ((kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) && family != 6) {
     return BUILD_BAD_SPEC;
   }
@@ -88,6 +91,7 @@ export function buildFrame(spec: usize, link: u32, out: usize, cap: u32): i32 {
   else if (kind == KIND_UDP) emitUdp(t, spec, pseudo);
   else if (kind == KIND_SCTP) emitSctp(t, spec);
   else if (kind == KIND_ICMP4) emitIcmp4(t, spec);
+  else if (kind == KIND_IGMP) emitIgmp(t, spec);
   else if (kind == KIND_ICMP6 || kind == KIND_NDP_NS || kind == KIND_NDP_NA) {
     emitIcmp6(t, spec, pseudo);
   } else if (kind == KIND_OTHER && tl != 0) {

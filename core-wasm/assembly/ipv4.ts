@@ -101,7 +101,7 @@ export function parseQuotedIpv4(p: usize, len: u32, rec: usize): u32 {
   store<u32>(rec + REC_QUOTED_SRC_V4, ld32(p + SRC_ADDR));
   store<u32>(rec + REC_QUOTED_DST_V4, ld32(p + DST_ADDR));
   if ((ld16(p + FLG_OFF) & FRAG_MASK) != 0) return E_OK;
-  return parseQuotedTransport(p + ihl, len - ihl, rec, proto);
+  return parseQuotedTransport(p + ihl, len - ihl, rec, proto, 4);
 }
 
 /** Header length the spec produces (options padded to 4 bytes). */

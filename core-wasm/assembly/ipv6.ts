@@ -133,11 +133,19 @@ export function parseQuotedIpv6(p: usize, len: u32, rec: usize): u32 {
   const first = <u32>load<u8>(p + NEXT_HEADER);
   store<u8>(rec + REC_QUOTED_PROTO, <u8>first);
   const status = walkExtensions(p + HEADER_LEN, len - HEADER_LEN, first);
-  if (status != E_OK) return E_ICMP_BAD_QUOTE;
+  // A chain cut short (an -sO probe of an extension header's number carries none) still
+  // names the probe by its first next header; nothing further is read.
+  if (status != E_OK) return E_OK;
   store<u8>(rec + REC_QUOTED_PROTO, <u8>extNext);
   if (extSeenFrag) store<u16>(rec + REC_QUOTED_IP_ID, <u16>extFragId);
   if (extSeenFrag && extFragOff != 0) return E_OK;
-  return parseQuotedTransport(p + HEADER_LEN + extOff, len - HEADER_LEN - extOff, rec, extNext);
+  return parseQuotedTransport(
+    p + HEADER_LEN + extOff,
+    len - HEADER_LEN - extOff,
+    rec,
+    extNext,
+    6,
+  );
 }
 
 /** Bytes of extension headers the spec carries (a pre-built chain, multiple of 8). */

@@ -129,6 +129,7 @@ export const KIND_ARP: u32 = 5;
 export const KIND_NDP_NS: u32 = 6;
 export const KIND_NDP_NA: u32 = 7;
 export const KIND_SCTP: u32 = 8;
+export const KIND_IGMP: u32 = 9;
 
 // ParseError reason codes.
 export const E_OK: u32 = 0;

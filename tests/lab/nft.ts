@@ -16,6 +16,7 @@ import {
   type PathConditions,
   type Policy,
   portRange,
+  type ProtocolPolicy,
 } from "./scenarios.ts";
 import { ZOMBIE_MARK } from "./idle_zombie.ts";
 
@@ -25,6 +26,13 @@ const VERDICT: Record<Policy, string> = {
   "reset": "reject with tcp reset",
   "port-unreachable": "reject with icmpx type port-unreachable",
   "admin-prohibited": "reject with icmpx type admin-prohibited",
+};
+
+/** The nft statement each IP protocol policy becomes. */
+const PROTOCOL_VERDICT: Record<ProtocolPolicy, string> = {
+  "drop": "drop",
+  "admin-prohibited": "reject with icmpx type admin-prohibited",
+  "host-unreachable": "reject with icmpx type host-unreachable",
 };
 
 /** Conditions applied to one target. */
@@ -60,6 +68,9 @@ export function rulesetFor(host: HostSpec, cond: Conditions = {}): string {
   if (host.dark) {
     input.push("drop");
   } else {
+    for (const r of host.protocolRules ?? []) {
+      input.push(`meta l4proto { ${r.protocols.join(", ")} } ${PROTOCOL_VERDICT[r.policy]}`);
+    }
     // Group ports per (protocol, policy) so each becomes one set lookup.
     const groups = new Map<string, string[]>();
     for (const r of host.rules) {

@@ -88,10 +88,22 @@ export type PortRule =
     note?: string;
   };
 
+/** What the target's firewall does with whole IP protocols (-sO's "ports"): dropped, or
+ * rejected with an ICMP unreachable of this kind. */
+export type ProtocolPolicy = "drop" | "admin-prohibited" | "host-unreachable";
+
+/** An nftables rule on IP protocol numbers (`meta l4proto`), IPv4 and IPv6 alike. */
+export interface ProtocolRule {
+  protocols: number[];
+  policy: ProtocolPolicy;
+}
+
 /** A target host: one network namespace. */
 export interface HostSpec {
   /** Short name, e.g. "scanme". */
   name: string;
+  /** Firewall rules on whole IP protocols, before the port policies. */
+  protocolRules?: ProtocolRule[];
   /** A name the scanner namespace resolves through its own /etc/hosts (e.g. "scanme.lab"). */
   hostname?: string;
   rules: PortRule[];
@@ -301,6 +313,26 @@ const sctp: Scenario = {
       { proto: "sctp", ports: 1003, policy: "admin-prohibited" },
       { proto: "tcp", ports: 22, service: { kind: "accept" } },
     ],
+  }],
+  suggested: { tcp: "22" },
+};
+
+// --- ipproto ---------------------------------------------------------------------------------
+
+const ipproto: Scenario = {
+  name: "ipproto",
+  description: "IP protocols dropped and rejected by the target's firewall (-sO, -PO)",
+  topology: "routed",
+  icmpRatelimit: false,
+  hosts: [{
+    name: "proto",
+    hostname: "proto.lab",
+    protocolRules: [
+      { protocols: [47, 94], policy: "drop" },
+      { protocols: [103], policy: "admin-prohibited" },
+      { protocols: [112], policy: "host-unreachable" },
+    ],
+    rules: [{ proto: "tcp", ports: 22, service: { kind: "accept" } }],
   }],
   suggested: { tcp: "22" },
 };
@@ -677,6 +709,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   lossy,
   policies,
   sctp,
+  ipproto,
   "ratelimited-udp": ratelimitedUdp,
   "many-hosts": manyHostsScenario,
   anyip16,
