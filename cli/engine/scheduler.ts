@@ -686,16 +686,16 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (a host that drops some), or it shows no loss at all, or it
-   * has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise the
-   * host is dropping everything for now (an overloaded host's burst): the probe is held, and
-   * gets the tries the loss calls for once the host answers again.
+   * after this probe's first one (or after its persist try, when held: a witness follows that),
+   * or it has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise
+   * the host is dropping everything for now (an overloaded host's burst): the probe is held,
+   * and gets the tries the loss calls for once the host answers again.
    */
   #witnessed(idx: number, h: number, now: number): boolean {
     // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
     if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
-    // After its persist try (see #expire's held probes), the probe is judged by that try.
-    const firstSent =
+    // Judged from its first try; after a persist try (see #expire's held probes), from that.
+    const since =
       (this.#tries[idx]! > this.timings[h]!.retry.allowedTries()
         ? this.#sentAt[idx]!
         : this.#firstSentAt[idx]!) + this.#start;
@@ -708,7 +708,7 @@ export class Scheduler {
     // outnumber it). One that answers few of its probes and no retransmission yet may be
     // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
-    return answeredAt > firstSent;
+    return answeredAt > since;
   }
 
   #silenceOrHold(idx: number, now: number): void {
