@@ -42,6 +42,7 @@ SCAN TECHNIQUES:
   -sI <zombie host[:probeport]>: Idle scan
   -sY/sZ: SCTP INIT/COOKIE-ECHO scans
   -sO: IP protocol scan
+  -b <FTP relay host>: FTP bounce scan
 PORT SPECIFICATION AND SCAN ORDER:
   -p <port ranges>: Only scan specified ports
     Ex: -p22; -p1-65535; -p U:53,111,137,T:21-25,80,139,8080
@@ -97,6 +98,8 @@ FIREWALL/IDS EVASION AND SPOOFING:
   -S <IP_Address>: Spoof source address
   -e <iface>: Use specified interface
   -g/--source-port <portnum>: Use given port number
+  --proxies <url1,[url2],...>: Relay connections through HTTP/SOCKS4 proxies
+     (-sT, the default scan with it, -sV and scripts; nmap relays only -sV and scripts)
   --data <hex string>: Append a custom payload to sent packets
   --data-string <string>: Append a custom ASCII string to sent packets
   --data-length <num>: Append random data to sent packets
@@ -136,7 +139,7 @@ MISC:
   --shards <n>: Split the scan by host into <n> parts, e.g. one per pod of a Job
   --shard <i>: Scan only part <i>, 0 to <n>-1
   --seed <s>: Deal hosts to parts by number <s>, the same in every part
-  --shard-by probe: Split each host's ports among the parts instead (one huge host)
+  --shard-by <host|probe>: Split by host (default), or each host's ports among the parts
   --merge <out>: Merge the shards' -oX or -oJ files, named after <out>, into one
   -V: Print version number
   -h: Print this help summary page.

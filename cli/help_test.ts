@@ -92,6 +92,8 @@ Deno.test("help: every option it lists is accepted by the parser", () => {
     ["--resolve-all", "--unique", "--randomize-hosts"],
     ["--noninteractive"],
     ["--packet-trace"],
+    ["--proxies", "http://10.0.0.1:8080,socks4://10.0.0.2"],
+    ["-b", "ftp.example"],
   ];
   for (const argv of samples) {
     for (const a of argv) {

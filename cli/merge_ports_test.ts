@@ -78,7 +78,9 @@ for (const format of ["xml", "json"] as const) {
             const mine = shardPorts(lists, count, i, 77);
             const part: HostResult = {
               ...whole,
-              ports: whole.ports.filter((p) => mine[p.protocol].includes(p.port)),
+              ports: whole.ports.filter((p) =>
+                p.protocol !== "ip" && mine[p.protocol].includes(p.port)
+              ),
               // Shards start and end at their own times; the join spans them all.
               startTime: whole.startTime! + 1000 * i,
               endTime: whole.endTime! - 1000 * (count - 1 - i),

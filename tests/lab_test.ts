@@ -128,6 +128,7 @@ Deno.test("scenarios: all valid; bad ones rejected with a reason", () => {
     "multihop",
     "policies",
     "ratelimited-udp",
+    "relays",
     "rst-limit",
     "scanme",
     "sctp",

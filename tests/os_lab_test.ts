@@ -11,10 +11,10 @@
 import { assert, assertEquals } from "./testing/assert.ts";
 import { parseFingerprint } from "../cli/model/os_fingerprint.ts";
 import {
+  agreeingRuns,
   DETERMINISTIC,
   fingerprintBlock,
   fingerprintTests,
-  untilDeterministic,
 } from "./testing/os_fingerprints.ts";
 import { loadOsDb } from "../cli/os/db.ts";
 import { matchFingerprint } from "../cli/os/match.ts";
@@ -53,22 +53,23 @@ Deno.test(
       const v4 = lab.target.v4;
 
       await oracleStep(t, ["nmap", NMAP_DB], async () => {
-        const n = await untilDeterministic(async () =>
-          ok(
-            await lab.nmap(
-              ["-vv", "-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
-              { timeoutMs: 120_000 },
+        const { nmap: n, ours: p } = await agreeingRuns(
+          async () =>
+            ok(
+              await lab.nmap(
+                ["-vv", "-n", "-O", "--osscan-guess", "--max-os-tries", "1", "-p", "1,22,80", v4],
+                { timeoutMs: 120_000 },
+              ),
+              "nmap",
             ),
-            "nmap",
-          )
-        );
-        // The ICMP rate limit refills before Porthole's U1.
-        await new Promise((r) => setTimeout(r, 1500));
-        const p = await untilDeterministic(async () =>
-          ok(
-            await measure(lab, ["--osdb", NMAP_DB, "--max-os-tries", "1", "--guess", "-v", "-v"]),
-            "porthole",
-          )
+          async () => {
+            // The ICMP rate limit refills before Porthole's U1.
+            await new Promise((r) => setTimeout(r, 1500));
+            return ok(
+              await measure(lab, ["--osdb", NMAP_DB, "--max-os-tries", "1", "--guess", "-v", "-v"]),
+              "porthole",
+            );
+          },
         );
         const fn = fingerprintTests(n), fp = fingerprintTests(p);
         for (const name of DETERMINISTIC) {

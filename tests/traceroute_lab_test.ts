@@ -113,6 +113,39 @@ async function verboseTasksEqualNmap(lab: Lab, family: string[], targets: string
   assertEquals(traceSections(r.p), traceSections(r.n));
 }
 
+/**
+ * The --packet-trace lines of a report about the trace's probes and their answers, sorted, the
+ * values that are random by nature (ports, ids, sequence numbers, windows, flow labels) as X:
+ * probes with a TTL (hop limit) below 31 and the ICMP errors and target answers they draw.
+ * Neighbour discovery's own packets come and go with the kernel's timers: left out.
+ */
+function tracePackets(report: string): string[] {
+  return report.split("\n").filter((l) => /^(SENT|RCVD) /.test(l) && !/type=13[56]\//.test(l))
+    .map((l) =>
+      l.replace(/ \([\d.]+s\)/, "").replace(/:\d+ > /, ":X > ")
+        .replace(/> ([\da-f.:]+):\d+ /, "> $1:X ")
+        .replace(/\b(id|seq|win|ack|flow)=[\da-f]+/g, "$1=X")
+    )
+    .filter((l) => l.startsWith("RCVD") || /\b(ttl|hopl)=([1-9]|[12]\d|30) /.test(l))
+    .sort();
+}
+
+/**
+ * -v --packet-trace of a traced scan (`args`): the trace's probes and answers are shown as
+ * nmap's are, and counted in "Raw packets sent: N (…B) | Rcvd: M (…B)" as nmap counts them
+ * (IPv4: the line itself equal nmap's; IPv6 a neighbour solicitation may or may not arrive).
+ */
+async function packetTraceEqualNmap(lab: Lab, args: string[]) {
+  const r = await both(lab, ["-v", "--packet-trace", "-n", "-Pn", "--traceroute", ...args]);
+  const probes = tracePackets(r.p);
+  assert(probes.filter((l) => l.startsWith("SENT")).length >= 4, r.p);
+  assertEquals(probes, tracePackets(r.n));
+  if (!args.includes("-6")) {
+    const raw = (out: string) => out.match(/Raw packets sent: .*/)?.[0];
+    assertEquals(raw(r.p), raw(r.n));
+  }
+}
+
 Deno.test(
   labTest(
     "traceroute: hops, silent and other-address routers, shared hops equal nmap's",
@@ -150,6 +183,16 @@ Deno.test(
           "nmap",
           () => verboseTasksEqualNmap(lab, [], [a, b]),
           "-v: Initiating/Completed Traceroute and <taskbegin>/<taskend> equal nmap's",
+        );
+
+        await oracleStep(
+          t,
+          "nmap",
+          async () => {
+            await packetTraceEqualNmap(lab, ["-sS", "-p81", a]);
+            await packetTraceEqualNmap(lab, ["-sn", "-PE", a]);
+          },
+          "-v --packet-trace: the trace's SENT/RCVD lines and the Raw packets line equal nmap's",
         );
 
         await oracleStep(t, "nmap", async () => {
@@ -211,6 +254,13 @@ Deno.test(
           assert(r.p.includes("TRACEROUTE (using port 53/udp)"), r.p);
           assertEquals(traceElements(r.px), traceElements(r.nx));
         }, "-6 -sU -p53 (closed): a UDP trace equal nmap's");
+
+        await oracleStep(
+          t,
+          "nmap",
+          () => packetTraceEqualNmap(lab, ["-6", "-sS", "-p81", a]),
+          "-6 -v --packet-trace: the trace's SENT/RCVD lines equal nmap's",
+        );
 
         await oracleStep(
           t,

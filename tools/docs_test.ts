@@ -43,11 +43,21 @@ const NOT_LISTED: Record<string, string> = {
   q: "nmap accepts and ignores it",
   I: "nmap accepts and ignores it",
   ff: "nmap's -ff (two -f), which its --help leaves out",
+  proxy: "nmap's other name of --proxies, which its --help leaves out",
   oH: "refused with a message",
   iR: "refused with a message",
   rH: "refused with a message",
   thc: "refused with a message",
-  b: "refused with a message",
+  // nmap's rare options: its --help leaves them out (its man page has them), so Porthole's does too.
+  "release-memory": "not in nmap's --help",
+  nogcc: "not in nmap's --help",
+  "defeat-rst-ratelimit": "not in nmap's --help",
+  "nsock-engine": "not in nmap's --help",
+  "discovery-ignore-rst": "not in nmap's --help",
+  allports: "not in nmap's --help",
+  "deprecated-xml-osclass": "not in nmap's --help",
+  adler32: "not in nmap's --help",
+  "route-dst": "not in nmap's --help",
 };
 
 Deno.test("docs: the option table is --help's, and it lists every option the parser offers", () => {

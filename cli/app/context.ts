@@ -33,6 +33,7 @@ export function engineConfig(opts: Options): EngineConfig {
     shaping: opts.shaping,
     sendMode: opts.sendMode,
     randomizePorts: opts.randomizePorts,
+    proxies: opts.proxies,
     defeatIcmpRatelimit: opts.defeatIcmpRatelimit,
     adler32: opts.adler32,
     defeatRstRatelimit: opts.defeatRstRatelimit,

@@ -57,6 +57,7 @@ export function scanPermissionNeeds(
     });
   }
   if (!opts.discovery.pingOnly && scans.includes("connect")) net("for a connect scan (-sT)");
+  if (!opts.discovery.pingOnly && scans.includes("bounce")) net("for an FTP bounce scan (-b)");
   // Unprivileged host discovery connects to ports 80 and 443.
   if (!privileged && !opts.discovery.skip) net("to find hosts up with TCP connects (or give -Pn)");
   if (opts.versionDetection) net("for service detection (-sV)");

@@ -9,6 +9,7 @@ import type { Options, ScanKind } from "../options/types.ts";
 import { checkPrivileges } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
 import type { RunLog } from "../engine/context.ts";
+import { needsRawPackets } from "../scans/registry.ts";
 
 /** Decide raw vs connect, and the scan list, as nmap does. Throws UsageError. */
 export async function decidePrivileges(
@@ -30,7 +31,7 @@ export async function decidePrivileges(
   const privileged = opts.privileged ?? rawOk;
   const isRoot = Deno.uid?.() === 0;
   // What asks for raw packets, worded as nmap's "requires root privileges" messages are.
-  const wantsRaw = opts.scans.some((k) => k !== "connect")
+  const wantsRaw = opts.scans.some((k) => needsRawPackets(k))
     ? "You requested a scan type which"
     : opts.osDetection && !opts.aggressive
     ? "TCP/IP fingerprinting (for OS scan)"

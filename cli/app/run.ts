@@ -44,7 +44,7 @@ import { timingPlan } from "../timing/mod.ts";
 import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
 import { engineConfig, type RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
-import { kindsOf, SCAN_KINDS } from "../scans/registry.ts";
+import { kindsOf, needsRawPackets, SCAN_KINDS } from "../scans/registry.ts";
 import { scanPhases } from "./scan_phases.ts";
 import { Chatter } from "../engine/chatter.ts";
 import { describeFrame, traceTime } from "../engine/packet_trace.ts";
@@ -140,6 +140,11 @@ export async function runScan(
     });
     if (problem) fatal(problem);
   }
+  if (opts.proxies && !opts.listScan) {
+    const { proxyChainProblem } = await import("../engine/proxy_chain.ts");
+    const problem = await proxyChainProblem(opts.proxies);
+    if (problem) fatal(problem);
+  }
   const excludes: ExcludeSet = await preflightTargets(opts);
   if (opts.versionDetection) {
     // A bad --versiondb is found before any packet is sent.
@@ -186,7 +191,7 @@ export async function runScan(
   // `-sn -Pn` (or `-Pn -sT` as root) takes every target as up, unprobed.
   const rawScan = privileged &&
     (!opts.discovery.skip || opts.osDetection || opts.traceroute ||
-      (!opts.discovery.pingOnly && scans.some((k) => k !== "connect")));
+      (!opts.discovery.pingOnly && scans.some((k) => needsRawPackets(k))));
 
   // --store: the store is reachable and its schema ours before the first packet (and before
   // any output file is opened, so a bad store clobbers none); the scan goes in when it ends
@@ -619,6 +624,8 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       log: log.info,
       versionScan: opts.versionDetection,
       versionIntensity: opts.versionIntensity,
+      proxies: opts.proxies,
+      datadir: opts.datadir,
     });
   } catch (e) {
     if (e instanceof m.ScriptSetupError) throw new UsageError(e.message);

@@ -207,7 +207,8 @@ export async function scanGroup(
             : await reverseResolver(ctx.options.dnsServers);
           const trace = await traceroute(
             r,
-            ctx.raw.sessions.get(route),
+            route,
+            ctx.raw.sessions,
             ctx.options,
             hopCache!,
             resolver && ((a) => resolver.reverse(a).catch(() => undefined)),

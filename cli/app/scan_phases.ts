@@ -16,7 +16,7 @@ import type { Protocol } from "../model/mod.ts";
 import type { ScanKind } from "../options/types.ts";
 import type { PortTable } from "../scans/port_table.ts";
 import type { ScanListener } from "../scans/probe_scan.ts";
-import { SCAN_KINDS } from "../scans/registry.ts";
+import { needsRawPackets, SCAN_KINDS } from "../scans/registry.ts";
 import { nameIp } from "../engine/chatter.ts";
 import type { ZombieTarget } from "../scans/idle_link.ts";
 import { fatal } from "../errors.ts";
@@ -43,7 +43,7 @@ export function scanPhases(
     if (!kinds.includes(kind)) continue;
     const e = SCAN_KINDS[kind];
     const list = ports[e.protocol];
-    const run = !privileged && e.protocol === "tcp" ? "connect" : kind;
+    const run = !privileged && e.protocol === "tcp" && needsRawPackets(kind) ? "connect" : kind;
     if (out.some((p) => p.kind === run)) continue;
     out.push({ kind: run, ports: [...list] });
   }
@@ -96,6 +96,14 @@ export async function runScanPhase(
     await hooks.phase(e.title, up, ports.length, async () => {
       for (const h of up) h.timing = carryTiming(ctx, h, ports.length);
       const table = await connectScan(ctx, up, ports, listener);
+      if (ctx.signal.aborted) hooks.partial(up, table);
+    });
+    return;
+  }
+  if (driver.kind === "bounce") {
+    const { bounceScan } = await import("../scans/ftp_bounce.ts");
+    await hooks.phase(e.title, up, ports.length, async () => {
+      const table = await bounceScan(ctx, ctx.options.ftpRelay!, up, ports, listener);
       if (ctx.signal.aborted) hooks.partial(up, table);
     });
     return;

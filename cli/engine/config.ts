@@ -82,6 +82,14 @@ export interface ProbeShaping {
   ipOptions?: IpOptionsRequest;
 }
 
+/** One proxy of --proxies: nmap's http:// (CONNECT) or socks4:// relay. */
+export interface ProxyHop {
+  kind: "http" | "socks4";
+  /** The proxy's address or name as given (IPv6 without brackets). */
+  host: string;
+  port: number;
+}
+
 /** Everything scans, discovery and the engine read from a run's configuration. */
 export interface EngineConfig {
   /** Host discovery probes (-P*, -Pn, -sn). */
@@ -94,6 +102,8 @@ export interface EngineConfig {
   sendMode: "auto" | "eth" | "ip";
   /** false with -r: ports in order. */
   randomizePorts: boolean;
+  /** --proxies: connect scans reach the targets through this chain, first hop first. */
+  proxies?: ProxyHop[];
   /** UDP: trade exactness for speed under ICMP rate limits. */
   defeatIcmpRatelimit: boolean;
   /** --adler32: SCTP probes checksummed with RFC 2960's Adler-32, not CRC32c. */

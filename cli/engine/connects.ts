@@ -12,6 +12,9 @@
  * descriptors run out: then the attempts of probes waiting for their next try
  * are closed to make room.
  *
+ * With a proxy chain (--proxies), an attempt is a connection through it (proxy_chain.ts): made
+ * when the last proxy says it reached the target.
+ *
  * @module
  */
 
@@ -19,6 +22,8 @@ import { type DescriptorBudget, descriptorBudget, isLocalResourceError } from ".
 import { connectOutcome, connLine } from "./packet_trace.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { Waker } from "./waker.ts";
+import type { ProxyHop } from "./config.ts";
+import { connectThrough } from "./proxy_chain.ts";
 
 /** A finished attempt: `error` undefined when the connection was made. */
 export interface ConnectOutcome {
@@ -43,16 +48,19 @@ export class Connects implements Disposable {
   #finished: ConnectOutcome[] = [];
   #withdrawn: { h: number; p: number; tryNo: number }[] = [];
   readonly #trace?: (line: string) => void;
+  readonly #proxies?: readonly ProxyHop[];
 
-  /** `trace` gets nmap's CONN lines (--packet-trace). */
+  /** `trace` gets nmap's CONN lines (--packet-trace); `proxies`, the chain to connect through. */
   constructor(
     sched: Scheduler,
     trace?: (line: string) => void,
     budget: DescriptorBudget = descriptorBudget(),
+    proxies?: readonly ProxyHop[],
   ) {
     this.#sched = sched;
     this.#trace = trace;
     this.#budget = budget;
+    this.#proxies = proxies;
     this.#unsubscribe = budget.onFree(() => this.#waker.wake());
   }
 
@@ -78,15 +86,8 @@ export class Connects implements Disposable {
     else this.#open.set(idx, [ac]);
     this.#trace?.(connLine(hostname, port, "Operation now in progress"));
     const started = performance.now();
-    Deno.connect({ hostname, port, signal: ac.signal }).then(
-      (conn) => {
-        try {
-          conn.close();
-        } catch {
-          // already closed by the peer
-        }
-        return undefined;
-      },
+    this.#connect(hostname, port, ac.signal).then(
+      () => undefined,
       (e) => e ?? new Error("connect failed"),
     ).then((error) => {
       this.#forget(idx, ac);
@@ -141,6 +142,21 @@ export class Connects implements Disposable {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** One connection made and closed at once (through the proxies when there are some). */
+  async #connect(hostname: string, port: number, signal: AbortSignal): Promise<void> {
+    if (this.#proxies) {
+      // The scheduler aborts a settled probe; the timeout only bounds a forgotten one.
+      (await connectThrough(this.#proxies, hostname, port, 600_000, signal)).destroy();
+      return;
+    }
+    const conn = await Deno.connect({ hostname, port, signal });
+    try {
+      conn.close();
+    } catch {
+      // already closed by the peer
+    }
   }
 
   /** Out of descriptors: close the attempts of probes that wait for their next try anyway. */

@@ -10,7 +10,7 @@ import type { EngineConfig } from "./config.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { CookieJar, FlowCookies } from "./cookie.ts";
 import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
-import { type FrameTracer, RawSession } from "./raw_session.ts";
+import { type FrameTracer, RawSession, type RawSessionOptions } from "./raw_session.ts";
 import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
 import type { Chatter } from "./chatter.ts";
@@ -111,6 +111,18 @@ export class SessionPool {
     this.#sessions.set(`adopted/${this.#adopted++}`, session);
   }
   #adopted = 0;
+
+  /**
+   * Opens and adopts a session with a capture filter of its own (traceroute's): --packet-trace
+   * shows its frames and the run's "Raw packets sent" line counts them, as nmap counts every
+   * probe it sends. Its caller may close it early.
+   */
+  open(o: Omit<RawSessionOptions<ParsedRecords>, "core">): RawSession<ParsedRecords> {
+    const s = RawSession.open({ ...o, core: this.core });
+    s.trace = (direction, frame, linkType) => this.trace?.(direction, frame, linkType);
+    this.adopt(s);
+    return s;
+  }
 
   /** Every session opened so far. */
   all(): RawSession<ParsedRecords>[] {

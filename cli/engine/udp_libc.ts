@@ -52,14 +52,15 @@ function localOf(fd: number, v6: boolean): { lhost: string; lport: number } {
 
 const error = (e: number) => new Error(e === ECONNREFUSED ? "Connection refused" : "ERROR");
 
-/** A connected UDP socket to ip:port. */
-export function udpLibcConnect(ip: string, port: number): UdpConn {
+/** A connected UDP socket to ip:port, from localPort when given (a script's bind). */
+export function udpLibcConnect(ip: string, port: number, localPort?: number): UdpConn {
   const c = libc();
   const v6 = ip.includes(":");
   const fd = c.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw error(errno());
   const addr = sockaddr(ip, port);
-  if (c.connect(fd, addr, addr.length) !== 0) {
+  const local = localPort === undefined ? undefined : sockaddr(v6 ? "::" : "0.0.0.0", localPort);
+  if ((local && c.bind(fd, local, local.length) !== 0) || c.connect(fd, addr, addr.length) !== 0) {
     const e = errno();
     c.close(fd);
     throw error(e);

@@ -1,7 +1,7 @@
 /**
  * --help's FIREWALL/IDS EVASION AND SPOOFING: fragments (-f, -ff, --mtu), decoys (-D), source
  * address, interface and port (-S, -e, -g), payloads (--data*), --ip-options, --ttl, --spoof-mac,
- * --badsum.
+ * --badsum, --proxies (proxies.ts).
  *
  * @module
  */
@@ -17,6 +17,7 @@ import {
 import type { Decoy } from "./types.ts";
 import { parseIpOptions } from "./ip_options.ts";
 import { atoi } from "./values.ts";
+import { parseProxyChain } from "./proxies.ts";
 
 /** nmap's MAX_PAYLOAD_ALLOWED (nmap.h): the largest --data-string/--data-length. */
 const MAX_PAYLOAD_ALLOWED = 65400;
@@ -160,6 +161,12 @@ const options: OptionTable = {
   // Not one of nmap's raw-socket options: it warns about none for --adler32.
   adler32: (s) => {
     s.o.adler32 = true;
+  },
+  proxies: (s, arg) => {
+    s.o.proxies = parseProxyChain(arg);
+  },
+  proxy: (s, arg) => {
+    s.o.proxies = parseProxyChain(arg);
   },
 };
 

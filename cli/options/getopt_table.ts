@@ -161,7 +161,4 @@ export const SHORT: Record<string, ArgKind> = {
 };
 
 /** Long options nmap has and Porthole refuses, with the reason shown to the user. */
-export const UNSUPPORTED_LONG: Record<string, string> = {
-  proxies: "--proxies",
-  proxy: "--proxies",
-};
+export const UNSUPPORTED_LONG: Record<string, string> = {};

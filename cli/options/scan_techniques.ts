@@ -1,18 +1,14 @@
 /**
- * --help's SCAN TECHNIQUES: the -s scan letters (-sS, -sT, -sU, -sY…) and --scanflags.
+ * --help's SCAN TECHNIQUES: the -s scan letters (-sS, -sT, -sU, -sY…), --scanflags and -b
+ * (ftp_relay.ts).
  *
  * @module
  */
 
 import { fatal, UsageError } from "../errors.ts";
-import {
-  type OptionFamily,
-  type OptionHandler,
-  type OptionTable,
-  type ParseState,
-  unsupported,
-} from "./state.ts";
+import type { OptionFamily, OptionHandler, OptionTable, ParseState } from "./state.ts";
 import type { ScanKind } from "./types.ts";
+import { parseFtpRelay } from "./ftp_relay.ts";
 
 /** The numeric TCP flag bits nmap's --scanflags understands. */
 const TH = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ECE: 64, CWR: 128 } as const;
@@ -82,7 +78,12 @@ const options: OptionTable = {
     }
     s.o.scanFlags = flags;
   },
-  b: () => unsupported("-b (FTP bounce scan)"),
+  b: (s, arg) => {
+    const { relay, note } = parseFtpRelay(arg);
+    if (note) s.warnings.push(note);
+    s.o.ftpRelay = relay;
+    scan("bounce")(s);
+  },
   // -sI is a long option in nmap's table ("sI"), not an -s letter.
   sI: (s, arg) => {
     // nmap: FQDN_LEN (254).

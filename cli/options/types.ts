@@ -5,13 +5,14 @@
  */
 
 import type { Protocol } from "../model/mod.ts";
-import type { DiscoveryOptions, ProbeShaping, TimingOptions } from "../engine/config.ts";
+import type { DiscoveryOptions, ProbeShaping, ProxyHop, TimingOptions } from "../engine/config.ts";
 
 export type {
   Decoy,
   DiscoveryOptions,
   IpOptionsRequest,
   ProbeShaping,
+  ProxyHop,
   TimingOptions,
 } from "../engine/config.ts";
 
@@ -19,6 +20,7 @@ export type {
 export type ScanKind =
   | "syn" // -sS
   | "connect" // -sT
+  | "bounce" // -b: FTP bounce through an FTP server
   | "fin" // -sF
   | "null" // -sN
   | "xmas" // -sX
@@ -182,6 +184,19 @@ export interface Options {
   unique?: boolean;
   /** --randomize-hosts / -rH: scan the targets in random order, a block at a time. */
   randomizeHosts?: boolean;
+  /** --proxies: TCP connections (-sT, -sV, scripts) go through this chain, first hop first. */
+  proxies?: ProxyHop[];
+  /** -b: the FTP server the bounce scan relays through. */
+  ftpRelay?: FtpRelay;
+}
+
+/** -b's FTP server and login. */
+export interface FtpRelay {
+  user: string;
+  pass: string;
+  /** A name or an IPv4 address. */
+  host: string;
+  port: number;
 }
 
 /** nmap's NSE options. */

@@ -11,6 +11,7 @@ import { checkTargetSyntax } from "../targets.ts";
 import type { ParseState, ShardArgs } from "./state.ts";
 import type { Options, ShardSpec } from "./types.ts";
 import { fmtG } from "./values.ts";
+import { applyProxyRules } from "./proxies.ts";
 
 /** NmapOps::ValidateOptions, and the -p/-F combinations nmap refuses before reading ports. */
 export function validateOptions(s: ParseState): void {
@@ -24,6 +25,17 @@ export function validateOptions(s: ParseState): void {
     }
   }
   o.scans = [...s.scanKinds];
+  applyProxyRules(s);
+  if (s.scanKinds.has("bounce")) {
+    if (o.ipv6) {
+      fatal("Random targets, FTP bounce scan, and fragmentation are not supported with IPv6.");
+    }
+    if (!o.discovery.skip) {
+      warnings.push(
+        "Hint: if your bounce scan target hosts aren't reachable from here, remember to use -Pn so we don't try and ping them prior to the scan",
+      );
+    }
+  }
   if (s.tcpScanCount > 1) {
     fatal(
       "You specified more than one type of TCP scan.  Please choose only one of -sA, -b, -sT, -sF, -sI, -sM, -sN, -sS, -sW, and -sX",
@@ -204,7 +216,8 @@ export function checkPrivileges(opts: Options, haveRawAccess: boolean): void {
   }
   if (root) return;
   const privreq = "root privileges.";
-  if (opts.scans.some((k) => k !== "connect")) {
+  // The connect and bounce scans are made of ordinary TCP connections.
+  if (opts.scans.some((k) => k !== "connect" && k !== "bounce")) {
     fatal(`You requested a scan type which requires ${privreq}`);
   }
   if (opts.osDetection && !opts.aggressive) {

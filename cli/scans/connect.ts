@@ -16,13 +16,22 @@ import { PortTable } from "./port_table.ts";
 import { silenceVerdict, type Verdict } from "./tcp_rules.ts";
 import type { ScanListener } from "./probe_scan.ts";
 import { Connects } from "../engine/connects.ts";
+import { descriptorBudget } from "../engine/descriptors.ts";
+import { ProxyChainError, ProxyRefused } from "../engine/proxy_chain.ts";
 
 /** Connects in flight at most (the descriptor budget may allow fewer). */
 export const MAX_CONNECTS_IN_FLIGHT = 512;
 
+/** Connects in flight at most through --proxies: one proxy relays them all. */
+export const MAX_PROXIED_IN_FLIGHT = 32;
+
 /** What a finished connect attempt means, or null to let the timer decide. */
 export function connectVerdict(err: unknown): Verdict | null {
   if (err === undefined) return { state: "open", reason: "syn-ack" };
+  // Through --proxies: the last proxy answered quickly that it could not reach the port (a slow
+  // refusal loses to the timer, as a silent port's does); a broken chain tells nothing.
+  if (err instanceof ProxyRefused) return { state: "closed", reason: "conn-refused" };
+  if (err instanceof ProxyChainError) return null;
   if (err instanceof Deno.errors.ConnectionRefused) {
     return { state: "closed", reason: "conn-refused" };
   }
@@ -67,12 +76,13 @@ export async function connectScan(
       connectLatency[i] = t.rtt.latency === undefined;
       return (h.timing = t);
     }),
-    maxInFlight: MAX_CONNECTS_IN_FLIGHT,
+    maxInFlight: ctx.opts.proxies ? MAX_PROXIED_IN_FLIGHT : MAX_CONNECTS_IN_FLIGHT,
     rack: false,
   });
   // Sized to the file descriptors the process may still open; a shortage
   // withdraws the attempt (back-pressure), it never makes a port filtered.
-  using conns = new Connects(sched, ctx.packetTrace);
+  using conns = new Connects(sched, ctx.packetTrace, descriptorBudget(), ctx.opts.proxies);
+  let chainWarned = false;
 
   const io: ProbeIo = {
     emit(h, p, tryNo) {
@@ -82,6 +92,10 @@ export async function connectScan(
     flush() {},
     poll() {
       for (const d of conns.drain()) {
+        if (d.error instanceof ProxyChainError && !chainWarned) {
+          chainWarned = true;
+          ctx.log.warn(`Proxy chain failed (the port is tried again): ${d.error.message}`);
+        }
         const verdict = connectVerdict(d.error);
         if (!verdict) continue;
         if (sched.answer(d.h, d.p, d.tryNo, d.at)) {

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { connectScan, connectVerdict } from "./connect.ts";
+import { ProxyChainError, ProxyRefused } from "../engine/proxy_chain.ts";
 import { newCookies } from "../engine/context.ts";
 import type { EngineContext } from "../engine/context.ts";
 import { ScanHost } from "../engine/host.ts";
@@ -108,4 +109,10 @@ Deno.test("connect: error mapping", () => {
     "host-unreach",
   );
   assertEquals(connectVerdict(new Error("timed out (os error 110)")), null);
+  // --proxies: the last proxy's quick "could not" is a refusal; a broken chain says nothing.
+  assertEquals(connectVerdict(new ProxyRefused("http://p:1: HTTP/1.0 500")), {
+    state: "closed",
+    reason: "conn-refused",
+  });
+  assertEquals(connectVerdict(new ProxyChainError("cannot connect to proxy")), null);
 });

@@ -25,6 +25,8 @@ export type ScanDriver =
   | { kind: "udp" }
   /** The IP protocol scan's driver (scans/ip_protocol.ts: a probe of another kind per protocol). */
   | { kind: "protocol" }
+  /** Commands to an FTP server that connects for us (scans/ftp_bounce.ts). */
+  | { kind: "bounce" }
   /** The idle scan through a zombie (scans/idle_link.ts), one host at a time. */
   | { kind: "idle" };
 
@@ -55,6 +57,7 @@ const tcp = (kind: RawTcpScanKind) =>
 export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
   syn: entry("-sS", "SYN Stealth Scan", "syn", "tcp", tcp("syn")),
   connect: entry("-sT", "Connect Scan", "connect", "tcp", { kind: "connect" }),
+  bounce: entry("-b", "Bounce Scan", "bounce", "tcp", { kind: "bounce" }),
   fin: entry("-sF", "FIN Scan", "fin", "tcp", tcp("fin")),
   null: entry("-sN", "NULL Scan", "null", "tcp", tcp("null")),
   xmas: entry("-sX", "XMAS Scan", "xmas", "tcp", tcp("xmas")),
@@ -78,6 +81,12 @@ export const SCAN_KINDS: Readonly<Record<ScanKind, ScanKindEntry>> = {
 /** The entry of `kind`. */
 export function scanKind(kind: ScanKind): ScanKindEntry {
   return SCAN_KINDS[kind];
+}
+
+/** Does `kind` send raw packets (and so need privileges), rather than use the OS's sockets? */
+export function needsRawPackets(kind: ScanKind): boolean {
+  const d = SCAN_KINDS[kind].driver.kind;
+  return d !== "connect" && d !== "bounce";
 }
 
 /** The kinds of `kinds` that scan `protocol`, in registry order. */

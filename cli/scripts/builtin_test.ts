@@ -292,14 +292,23 @@ Deno.test({
     try {
       try {
         assert.equal(e.loadScript("porthole:builtin/rpcinfo.nse", source), undefined);
-        e.addTarget("127.0.0.1", "", [{
-          number: s.port,
-          protocol: "tcp",
-          state: "open",
-          service: "rpcbind",
-        }]);
+        e.addTarget("127.0.0.1", "", [
+          { number: s.port, protocol: "tcp", state: "open", service: "rpcbind" },
+          { number: 1024, protocol: "tcp", state: "open", service: "exp1", method: "table" },
+          { number: 32765, protocol: "udp", state: "open|filtered" },
+        ]);
         const [r] = await e.run("host");
         assert.equal(calls, 1);
+        // The open ports the portmapper maps a program to are named after it, as nmap's rpcinfo
+        // names them (-sV's columns; a program the script has no name for stays unnamed).
+        const updates = e.takeServiceUpdates();
+        const named = (port: number) => {
+          const u = updates.find((x) => x.port === port);
+          return u && [u.probestate, u.name, u.version, u.extrainfo];
+        };
+        assert.deepEqual(named(1024), ["softmatched", undefined, "1", "RPC #400123"]);
+        assert.deepEqual(named(32765), ["softmatched", "status", "1", "RPC #100024"]);
+        assert.equal(updates.length, 2);
         const row = (prog: string, vers: string, port: string, proto: string, name: string) =>
           `  ${prog.padEnd(7)} ${vers.padEnd(10)} ${port.padStart(5)}/${proto.padEnd(4)}  ${name}`;
         assert.equal(
@@ -369,6 +378,102 @@ Deno.test({
       }
     } finally {
       s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "built-in nbstat: the NetBIOS MAC's vendor as the MAC line names it (nmapdb.mac2corp)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-nbstat-" });
+    await Deno.writeTextFile(`${dir}/nmap-mac-prefixes`, "000C29 Test Vendor\n");
+    const nbName = (name: string, suffix: number, flags: number) =>
+      bytes(name.padEnd(15, " "), suffix, flags >> 8, flags & 255);
+    const wildcard = bytes(32, "CK", new Array(30).fill(0x41), 0);
+    const answer = (mac: number[]) => {
+      const rdata = bytes(2, [...nbName("HOST", 0x20, 0x0400)], [...nbName("WG", 0, 0x8400)], [
+        ...mac,
+        ...new Array(40).fill(0),
+      ]);
+      return bytes(
+        [0x13, 0x37, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+        [...wildcard],
+        [0, 0x21, 0, 1, 0, 0, 0, 0, rdata.length >> 8, rdata.length & 255],
+        [...rdata],
+      );
+    };
+    const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    let mac: number[] = [];
+    (async () => {
+      for await (const [, from] of udp) await udp.send(answer(mac), from);
+    })().catch(() => {});
+    const port = (udp.addr as Deno.NetAddr).port;
+    try {
+      for (
+        const [given, shown] of [
+          [[0x00, 0x0c, 0x29, 0xc6, 0xda, 0xf5], "00:0c:29:c6:da:f5 (Test Vendor)"],
+          [[0x02, 0x42, 0xac, 0x11, 0x00, 0x02], "02:42:ac:11:00:02 (unknown)"],
+          [[0, 0, 0, 0, 0, 0], "<unknown> (unknown)"],
+        ] as const
+      ) {
+        mac = [...given];
+        const e = await NseEngine.create({
+          dataDirs: [],
+          targets: new Set(["127.0.0.1"]),
+          datadir: dir,
+        });
+        try {
+          const source = BUILTIN_SCRIPTS.nbstat!.replace(
+            "connect(host, 137,",
+            `connect(host, ${port},`,
+          );
+          assert.notEqual(source, BUILTIN_SCRIPTS.nbstat);
+          assert.equal(e.loadScript("porthole:builtin/nbstat.nse", source), undefined);
+          e.addTarget("127.0.0.1", "", [{ number: 137, protocol: "udp", state: "open" }]);
+          const [r] = await e.run("host");
+          assert.equal(
+            r?.output,
+            `NetBIOS name: HOST, NetBIOS user: <unknown>, NetBIOS MAC: ${shown}`,
+          );
+        } finally {
+          e.close();
+        }
+      }
+    } finally {
+      udp.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "nmapdb.mac2corp takes nmap's forms: 6 raw bytes, 12 hex digits, colons between bytes",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "ph-mac2corp-" });
+    await Deno.writeTextFile(`${dir}/nmap-mac-prefixes`, "000C29 Test Vendor\n");
+    const e = await NseEngine.create({ dataDirs: [], targets: new Set(), datadir: dir });
+    try {
+      const script = `
+        local nmapdb = require "nmapdb"
+        prerule = function() return true end
+        action = function()
+          local out = {}
+          for _, m in ipairs({ "\\0\\12\\41\\1\\2\\3", "000c29010203", "00:0C:29:01:02:03", "020000000000" }) do
+            out[#out + 1] = tostring(nmapdb.mac2corp(m))
+          end
+          out[#out + 1] = tostring(pcall(nmapdb.mac2corp, "000c2901"))
+          return table.concat(out, "|")
+        end`;
+      assert.equal(e.loadScript("t.nse", script), undefined);
+      const [r] = await e.run("pre");
+      assert.equal(r?.output, "Test Vendor|Test Vendor|Test Vendor|nil|false");
+    } finally {
+      e.close();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

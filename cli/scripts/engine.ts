@@ -12,6 +12,7 @@ import { parseIp } from "../../core-wasm/addr.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
 import { certificateFields } from "./x509.ts";
+import { macVendor } from "../mac_vendors.ts";
 
 export interface NseOptions {
   /** Directories holding nselib/ and scripts' data (nmap's data directory). */
@@ -32,6 +33,8 @@ export interface NseOptions {
   trace?: (line: string) => void;
   /** Where the engine's debug lines go (nmap shows them with -d). */
   log?: (line: string) => void;
+  /** --datadir: where nmapdb.mac2corp looks for nmap-mac-prefixes first (data_files.ts). */
+  datadir?: string;
 }
 
 /** One script's output, as nmap prints and writes it. */
@@ -82,6 +85,26 @@ export interface NsePort {
   tunnel?: string;
   /** nmap's name_confidence: 3 when the name comes from the port number, 10 when probed. */
   confidence?: number;
+  /** nmap's service_dtype: "table" (the name from the port number) or "probed" (-sV). */
+  method?: "table" | "probed";
+}
+
+/** What a script's nmap.set_port_version said a port's service is (nse_nmaplib.cc). */
+export interface ServiceUpdate {
+  host: string;
+  port: number;
+  protocol: string;
+  /** hardmatched, softmatched, nomatch, tcpwrapped or incomplete. */
+  probestate: string;
+  name?: string;
+  product?: string;
+  version?: string;
+  extrainfo?: string;
+  hostname?: string;
+  ostype?: string;
+  devicetype?: string;
+  tunnel: string;
+  cpe: string[];
 }
 
 export interface LoadedScript {
@@ -148,6 +171,7 @@ export class NseEngine {
   #traced = new Map<number, { proto: string; local: string; remote: string }>();
   #nextId = 1;
   #results: ScriptResult[] = [];
+  #serviceUpdates: ServiceUpdate[] = [];
   #t0 = performance.now();
   scripts: LoadedScript[] = [];
 
@@ -238,13 +262,28 @@ export class NseEngine {
       await new Promise((r) => setTimeout(r, Number(a[0])));
       return {};
     }
+    if (kind === "mac_vendor") return { vendor: await macVendor(String(a[0]), this.#opts.datadir) };
     if (kind === "connect") {
-      const [ip, port, proto, timeout, sni] = a as [string, number, string, number, string?];
+      const [ip, port, proto, timeout, sni, localPort] = a as [
+        string,
+        number,
+        string,
+        number,
+        string?,
+        number?,
+      ];
       if (!this.#opts.anyAddress && !this.#opts.targets.has(ip)) {
         this.#log(1, `connection to ${ip} refused: not a target of this scan`);
         throw new Error("ERROR: not a target of this scan");
       }
-      const conn = await this.#net.connect(ip, port, proto, timeout, sni ?? undefined);
+      const conn = await this.#net.connect(
+        ip,
+        port,
+        proto,
+        timeout,
+        sni ?? undefined,
+        localPort ?? undefined,
+      );
       const sock = this.#nextId++;
       this.#conns.set(sock, conn);
       if (this.#opts.trace) {
@@ -343,6 +382,31 @@ export class NseEngine {
         return der ? this.#certTable(der) : undefined;
       },
       parse_certificate: (der: string) => this.#certTable(unwire(der)),
+      set_port_version: (
+        host: string,
+        port: number,
+        protocol: string,
+        probestate: string,
+        ...f: (string | undefined)[]
+      ) => {
+        const [name, product, version, extrainfo, hostname, ostype, devicetype, tunnel, cpe] = f
+          .map((x) => x ?? undefined);
+        this.#serviceUpdates.push({
+          host,
+          port,
+          protocol,
+          probestate,
+          name,
+          product,
+          version,
+          extrainfo,
+          hostname,
+          ostype,
+          devicetype,
+          tunnel: tunnel ?? "none",
+          cpe: cpe ? cpe.split("\n") : [],
+        });
+      },
       result: (
         id: string,
         rule: string,
@@ -441,6 +505,7 @@ export class NseEngine {
         p.extrainfo,
         p.tunnel,
         p.confidence,
+        p.method,
       );
     }
   }
@@ -462,6 +527,13 @@ export class NseEngine {
       thread.assertOk(r.result);
     });
     return this.#results;
+  }
+
+  /** The ports' services that scripts set (nmap.set_port_version) since the last call. */
+  takeServiceUpdates(): ServiceUpdate[] {
+    const u = this.#serviceUpdates;
+    this.#serviceUpdates = [];
+    return u;
   }
 
   close(): void {

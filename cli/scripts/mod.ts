@@ -5,9 +5,10 @@
  *   const nse = await loadScripts(opts.scripts, { verbose, debug, log });
  *   await nse.host(hostResult); // fills ports[].scripts and hostScripts
  */
-import type { HostResult, ScriptOutput } from "../model/mod.ts";
-import type { ScriptOptions } from "../options/types.ts";
-import { NseEngine, type ScriptResult } from "./engine.ts";
+import type { HostResult, ScriptOutput, ServiceInfo } from "../model/mod.ts";
+import type { ProxyHop, ScriptOptions } from "../options/types.ts";
+import { socketNet } from "./net.ts";
+import { NseEngine, type ScriptResult, type ServiceUpdate } from "./engine.ts";
 import { chooseScripts, type DbEntry, diskEnv, type SelectEnv } from "./select.ts";
 import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 
@@ -157,6 +158,31 @@ function loadWithTwin(
   return undefined;
 }
 
+/**
+ * A port's service after a script's nmap.set_port_version, as nmap's
+ * PortList::setServiceProbeResults makes it: the old one replaced whole; a (hard or soft) match
+ * is a probed name of confidence 10, tcpwrapped 8, anything else a table name of confidence 3.
+ */
+export function serviceOf(u: ServiceUpdate, old: ServiceInfo | undefined): ServiceInfo {
+  const matched = u.probestate === "hardmatched" || u.probestate === "softmatched";
+  const wrapped = u.probestate === "tcpwrapped";
+  const name = u.name ?? (wrapped ? "tcpwrapped" : matched ? undefined : old?.name);
+  const s: ServiceInfo = {
+    name: name ?? "unknown",
+    method: matched || wrapped ? "probed" : "table",
+    confidence: matched ? 10 : wrapped ? 8 : 3,
+  };
+  if (u.product !== undefined) s.product = u.product;
+  if (u.version !== undefined) s.version = u.version;
+  if (u.extrainfo !== undefined) s.extraInfo = u.extrainfo;
+  if (u.hostname !== undefined) s.hostname = u.hostname;
+  if (u.ostype !== undefined) s.osType = u.ostype;
+  if (u.devicetype !== undefined) s.deviceType = u.devicetype;
+  if (u.tunnel === "ssl") s.tunnel = "ssl";
+  if (u.cpe.length) s.cpe = u.cpe;
+  return s;
+}
+
 function outputOf(r: ScriptResult): ScriptOutput {
   return r.elems ? { id: r.id, output: r.output, elems: r.elems } : { id: r.id, output: r.output };
 }
@@ -174,6 +200,10 @@ export async function loadScripts(
     /** -sV is on: nmap adds the "version" category to the rules (nse_main.lua check_rules). */
     versionScan?: boolean;
     versionIntensity?: number;
+    /** --proxies: the scripts' TCP sockets go through this chain. */
+    proxies?: readonly ProxyHop[];
+    /** --datadir (MAC vendors for nmapdb.mac2corp). */
+    datadir?: string;
   },
 ): Promise<ScriptRunner> {
   const set = scriptSet();
@@ -196,6 +226,8 @@ export async function loadScripts(
     trace: so.trace ? o.log : undefined,
     scriptTimeoutMs: so.timeoutMs,
     log: o.log,
+    net: o.proxies ? socketNet(o.proxies) : undefined,
+    datadir: o.datadir,
   });
   try {
     let args = so.args ?? "";
@@ -252,9 +284,14 @@ export async function loadScripts(
           extrainfo: p.service?.extraInfo,
           tunnel: p.service?.tunnel,
           confidence: p.service?.confidence,
+          method: p.service?.method,
         })),
       );
       const results = await engine.run("host");
+      for (const u of engine.takeServiceUpdates()) {
+        const port = r.ports.find((p) => p.port === u.port && p.protocol === u.protocol);
+        if (port && u.host === r.address) port.service = serviceOf(u, port.service);
+      }
       targets.delete(r.address);
       const host = results.filter((x) => x.rule === "hostrule").map(outputOf).sort(byId);
       if (host.length) r.hostScripts = host;

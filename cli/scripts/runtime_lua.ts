@@ -193,7 +193,35 @@ function nmap.get_ports(h, port, proto, state)
   end
 end
 function nmap.set_port_state() end
-function nmap.set_port_version() end
+-- nmap's set_port_version (nse_nmaplib.cc): the port's version table becomes its service, as
+-- -sV's would; later scripts see the new name, and the report shows it (engine.ts).
+local PROBE_STATES = { hardmatched = true, softmatched = true, nomatch = true, tcpwrapped = true,
+  incomplete = true }
+function nmap.set_port_version(h, p, probestate)
+  probestate = probestate or "hardmatched"
+  if not PROBE_STATES[probestate] then error("bad argument #3 to 'set_port_version' (invalid option '" .. tostring(probestate) .. "')", 2) end
+  local v = p.version
+  if type(v) ~= "table" then error("port 'version' field must be a table", 2) end
+  local tunnel = v.service_tunnel
+  if tunnel ~= nil and tunnel ~= "none" and tunnel ~= "ssl" then
+    error("bad argument #2 to 'set_port_version' (invalid value for port.version.service_tunnel)", 2)
+  end
+  local q = nmap.get_port_state(h, p)
+  if not q then return end
+  local function s(x) if x ~= nil then return tostring(x) end end
+  local cpe = {}
+  for _, c in ipairs(type(v.cpe) == "table" and v.cpe or {}) do cpe[#cpe + 1] = tostring(c) end
+  local matched = probestate == "hardmatched" or probestate == "softmatched"
+  if matched and v.name then q.service = s(v.name) end
+  if q ~= p then
+    q.version = q.version or {}
+    for k, x in pairs(v) do q.version[k] = x end
+  end
+  if matched then q.version.service_dtype, q.version.name_confidence = "probed", 10 end
+  host.set_port_version(h.ip, q.number, q.protocol, probestate, s(v.name), s(v.product),
+    s(v.version), s(v.extrainfo), s(v.hostname), s(v.ostype), s(v.devicetype), tunnel or "none",
+    table.concat(cpe, "\n"))
+end
 function nmap.port_is_excluded() return false end
 function nmap.version_intensity() return opts.version_intensity end
 function nmap.get_interface() return nil end
@@ -227,10 +255,18 @@ function Socket:connect(h, p, proto)
   if proto == "udp" then self.proto = "udp" end
   -- nmap names the host in TLS's server_name (SNI) when the user gave a name.
   local sni = type(h) == "table" and h.targetname or nil
-  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni)
+  local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni,
+    self.local_port)
   if not r.ok then return false, r.err end
   self.id = r.sock
   self.info = r.info
+  return true
+end
+-- The local port the next connect leaves from (nmap's bind; rpc.lua asks for a reserved one as
+-- root). The address stays the route's: Porthole's sandbox binds no other.
+function Socket:bind(addr, port)
+  if self.id then return false, "socket already connected" end
+  self.local_port = math.tointeger(port)
   return true
 end
 function Socket:send(data)
@@ -406,6 +442,33 @@ function nmap.condvar(obj)
   return condvars[obj]
 end
 package.loaded.nmap = nmap
+
+-- nmap's nmapdb (nse_db.cc), the lookups its C side does for NSE's datafiles library: mac2corp is
+-- the vendor of a MAC address as the "MAC Address:" line names it (nmap's nmap-mac-prefixes,
+-- then Porthole's table of the IEEE registry), or nil. A 6-byte string is the address itself;
+-- otherwise 12 hex digits, colons allowed between the bytes.
+local nmapdb = {}
+function nmapdb.mac2corp(mac)
+  mac = tostring(mac)
+  local bytes
+  if #mac == 6 then
+    bytes = { mac:byte(1, 6) }
+  else
+    bytes = {}
+    local i = 1
+    while i < #mac and #bytes < 6 do
+      if mac:sub(i, i) == ":" and i + 1 < #mac then i = i + 1 end
+      local h = mac:sub(i, i + 1)
+      if not h:match("^%x%x$") then break end
+      bytes[#bytes + 1] = tonumber(h, 16)
+      i = i + 2
+    end
+    if #bytes ~= 6 or i <= #mac then error("Expected a 6-byte MAC address", 2) end
+  end
+  local r = await("mac_vendor", format("%02X:%02X:%02X:%02X:%02X:%02X", table.unpack(bytes)))
+  if r.ok then return r.vendor end
+end
+package.loaded.nmapdb = nmapdb
 
 -- --script-args: "k=v,k2={a,b=c},k3='x,y'" into nmap.registry.args (nmap's syntax).
 function set_args(s)
@@ -645,12 +708,14 @@ function add_target(ip, name, bin_ip_hex)
 end
 
 -- nmap's port table for one port of the target added last.
-function add_port(number, protocol, state, service, product, version, extrainfo, tunnel, confidence)
+function add_port(number, protocol, state, service, product, version, extrainfo, tunnel, confidence,
+    method)
   local list = host_ports[targets[#targets]]
   list[#list + 1] = { number = math.tointeger(number), protocol = protocol, state = state,
     service = service, version = { name = service, product = product, version = version,
     extrainfo = extrainfo, service_tunnel = tunnel or "none",
-    name_confidence = math.tointeger(confidence) or (service and 3 or 0) } }
+    name_confidence = math.tointeger(confidence) or (service and 3 or 0),
+    service_dtype = method or "table" } }
   return true
 end
 

@@ -14,6 +14,8 @@
 import type * as net from "node:net";
 import type { Buffer } from "node:buffer";
 import { descriptorBudget, isLocalResourceError } from "../engine/descriptors.ts";
+import type { ProxyHop } from "../engine/config.ts";
+import { connectThrough } from "../engine/proxy_chain.ts";
 
 /**
  * node:tls, node:net and node:dgram, loaded on first use rather than imported: a bundle hoists
@@ -51,6 +53,8 @@ export interface Endpoint {
   sourceAddress?: string;
   /** TLS server name indication, when the user gave a host name. */
   serverName?: string;
+  /** --proxies: TCP and TLS go through this chain (UDP never does). */
+  proxies?: readonly ProxyHop[];
 }
 
 /** Bytes buffered per channel beyond which reading pauses. */
@@ -165,7 +169,7 @@ async function openTcp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Channel> {
-  if (ep.sourceAddress) return await connectNode(ep, timeoutMs, false, signal);
+  if (ep.sourceAddress || ep.proxies) return await connectNode(ep, timeoutMs, false, signal);
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   const onAbort = () => ac.abort();
@@ -220,7 +224,7 @@ async function openTcp(
   };
 }
 
-/** TLS (or plain TCP with a bound source address) through node:tls / node:net. */
+/** TLS (or plain TCP with a bound source address or proxies) through node:tls / node:net. */
 export function connectTls(
   ep: Endpoint,
   timeoutMs: number,
@@ -236,10 +240,15 @@ async function connectNode(
   signal?: AbortSignal,
 ): Promise<Channel> {
   const { tls, net } = await loadNodeSockets();
+  const started = performance.now();
+  // Through proxies, the tunnel is made first and TLS (if any) starts inside it.
+  const tunnel = ep.proxies
+    ? await connectThrough(ep.proxies, ep.address, ep.port, timeoutMs, signal)
+    : undefined;
   return await new Promise((resolve, reject) => {
     const q = new Queue();
     let settled = false;
-    const opts = {
+    const opts = tunnel ? { socket: tunnel } : {
       host: ep.address,
       port: ep.port,
       localAddress: ep.sourceAddress,
@@ -250,7 +259,7 @@ async function connectNode(
         rejectUnauthorized: false,
         servername: ep.serverName && net.isIP(ep.serverName) === 0 ? ep.serverName : undefined,
       })
-      : net.connect(opts);
+      : tunnel ?? net.connect({ host: ep.address, port: ep.port, localAddress: ep.sourceAddress });
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
@@ -261,7 +270,7 @@ async function connectNode(
     };
     const timer = setTimeout(
       () => fail(new Deno.errors.TimedOut(`connect to ${ep.address}:${ep.port} timed out`)),
-      timeoutMs,
+      Math.max(0, timeoutMs - (performance.now() - started)),
     );
     const onAbort = () => fail(new Error("connect cancelled"));
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -275,13 +284,15 @@ async function connectNode(
       },
     };
     q.onDrain = () => sock.resume();
-    sock.on(useTls ? "secureConnect" : "connect", () => {
+    const connected = () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       resolve(chan);
-    });
+    };
+    if (tunnel && !useTls) queueMicrotask(connected);
+    else sock.on(useTls ? "secureConnect" : "connect", connected);
     sock.on("data", (d: Buffer) => {
       q.push({ kind: "data", data: new Uint8Array(d) });
       if (q.buffered >= CHANNEL_BUFFER_CAP) sock.pause();
@@ -292,6 +303,7 @@ async function connectNode(
       q.push({ kind: "error", code: errorCode(err), message: err.message });
     });
     sock.on("close", () => q.push({ kind: "eof" }));
+    tunnel?.resume(); // connectThrough hands it over paused
   });
 }
 

@@ -187,6 +187,7 @@ export async function detectServices(
         port: port.port,
         sourceAddress: opts.sourceAddress,
         serverName: host.userHostname,
+        proxies: opts.proxies,
       }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
       applyOutcome(port, outcome, opts, log, who);
       recorded.set(port, outcome.recorded);
@@ -198,6 +199,7 @@ export async function detectServices(
           port: port.port,
           sourceAddress: opts.sourceAddress,
           serverName: host.userHostname,
+          proxies: opts.proxies,
         }, host.userHostname ?? host.address);
         if (named) port.service = named;
       }

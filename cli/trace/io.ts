@@ -8,101 +8,96 @@
  * @module
  */
 
-import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
-import { RawSession } from "../engine/raw_session.ts";
+import {
+  Kind,
+  type PacketCore,
+  type ParsedRecords,
+  RecordFlag,
+  u32ToIpv4,
+} from "../../core-wasm/mod.ts";
+import type { RawSession, RawSessionOptions } from "../engine/raw_session.ts";
 import type { RawRoute } from "../engine/route.ts";
 import { udpPayloads } from "../scans/udp_payloads.ts";
 import type { TraceIo, TraceProbe, TraceReply } from "./trace.ts";
-import { canonicalIp, formatIpv4, formatIpv6 } from "../../core-wasm/addr.ts";
+import { canonicalIp, formatIpv6 } from "../../core-wasm/addr.ts";
 
 const ZERO_MAC = new Uint8Array(6);
 
-function u16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!;
-}
+/**
+ * Bytes kept of a captured reply: a whole ICMPv6 error (1280 bytes at most, RFC 4443 2.4) in
+ * its Ethernet frame, since the core parses no truncated IPv6 packet, and ICMPv4's quotes.
+ */
+export const TRACE_SNAPLEN = 1600;
 
-/** The IP header at `at` (IPv4, or IPv6 without extension headers), or undefined. */
-function ipHeader(
-  b: Uint8Array,
-  at: number,
-): { family: 4 | 6; proto: number; src: string; dst: string; l4: number } | undefined {
-  const version = b.length > at ? b[at]! >> 4 : 0;
-  if (version === 4 && b.length >= at + 20) {
-    return {
-      family: 4,
-      proto: b[at + 9]!,
-      src: formatIpv4(b.subarray(at + 12, at + 16)),
-      dst: formatIpv4(b.subarray(at + 16, at + 20)),
-      l4: at + (b[at]! & 0x0f) * 4,
-    };
-  }
-  if (version === 6 && b.length >= at + 40) {
-    return {
-      family: 6,
-      proto: b[at + 6]!,
-      src: formatIpv6(b.subarray(at + 8, at + 24)),
-      dst: formatIpv6(b.subarray(at + 24, at + 40)),
-      l4: at + 40,
-    };
-  }
-  return undefined;
-}
-
-/** ICMP's protocol number and its echo-reply and error types, per family. */
+/** ICMP's echo-reply and error types, per family. */
 const ICMP = {
-  4: { proto: 1, echoReply: 0, errors: [11, 3] }, // time exceeded, unreachable
-  6: { proto: 58, echoReply: 129, errors: [3, 1] },
+  4: { echoReply: 0, errors: [11, 3] }, // time exceeded, unreachable
+  6: { echoReply: 129, errors: [3, 1] },
 } as const;
 
+/** A record's source address, or its quote's destination, as canonical text. */
+function address(r: ParsedRecords, i: number, which: "src" | "quotedDst"): string {
+  if (r.family(i) === 4) return u32ToIpv4(which === "src" ? r.srcV4(i) : r.quotedDstV4(i));
+  return formatIpv6(which === "src" ? r.srcV6(i) : r.quotedDstV6(i));
+}
+
 /**
- * The TTL a reply (an IPv4 or IPv6 packet) answers, or undefined when it is not about our
+ * The TTL record `i` (a packet the core parsed) answers, or undefined when it is not about our
  * probes to `target` (canonical text): a TCP/UDP answer from the target to port `base + ttl`,
  * an echo reply with our id and sequence `ttl`, or an ICMP error (time exceeded, unreachable)
- * quoting such a probe.
+ * quoting such a probe. The core reads the quote past any IPv6 extension headers.
  */
 export function replyTtl(
-  pkt: Uint8Array,
+  r: ParsedRecords,
+  i: number,
   target: string,
   probe: TraceProbe,
   base: number,
 ): { ttl: number; from: string } | undefined {
-  const ip = ipHeader(pkt, 0);
-  if (!ip) return undefined;
-  const { proto, src: from, l4 } = ip;
-  const icmp = ICMP[ip.family];
+  const family = r.family(i);
+  if (family !== 4 && family !== 6) return undefined;
+  const from = address(r, i, "src");
   const ttlOf = (v: number) => {
     const ttl = v - base;
     return ttl >= 1 && ttl <= 255 ? { ttl, from } : undefined;
   };
-  if (proto === icmp.proto) {
-    if (pkt.length < l4 + 8) return undefined;
-    const type = pkt[l4]!;
+  const kind = r.kind(i);
+  if (kind === Kind.ICMP4 || kind === Kind.ICMP6) {
+    if ((kind === Kind.ICMP4) !== (family === 4)) return undefined;
+    const icmp = ICMP[family], type = r.icmpType(i);
     if (type === icmp.echoReply) {
-      if (probe.proto !== "icmp" || from !== target || u16(pkt, l4 + 4) !== base) return undefined;
-      return ttlOf(base + u16(pkt, l4 + 6));
+      if (probe.proto !== "icmp" || from !== target || r.icmpId(i) !== base) return undefined;
+      return ttlOf(base + r.icmpSeq(i));
     }
     if (!(icmp.errors as readonly number[]).includes(type)) return undefined;
-    const inner = ipHeader(pkt, l4 + 8);
-    if (!inner || inner.family !== ip.family || inner.dst !== target) return undefined;
-    const il4 = inner.l4;
-    if (pkt.length < il4 + 8) return undefined;
-    if (probe.proto === "icmp" && inner.proto === icmp.proto && u16(pkt, il4 + 4) === base) {
-      return ttlOf(base + u16(pkt, il4 + 6));
+    if ((r.flags(i) & RecordFlag.QUOTE) === 0 || address(r, i, "quotedDst") !== target) {
+      return undefined;
     }
-    if (
-      (probe.proto === "tcp" && inner.proto === 6) || (probe.proto === "udp" && inner.proto === 17)
-    ) {
-      if (u16(pkt, il4 + 2) !== probe.port) return undefined;
-      return ttlOf(u16(pkt, il4));
+    const inner = r.quotedProto(i);
+    if (probe.proto === "icmp" && inner === (family === 4 ? 1 : 58)) {
+      return r.quotedIcmpId(i) === base ? ttlOf(base + r.quotedIcmpSeq(i)) : undefined;
+    }
+    if ((r.flags(i) & RecordFlag.QUOTE_PORTS) === 0) return undefined;
+    if ((probe.proto === "tcp" && inner === 6) || (probe.proto === "udp" && inner === 17)) {
+      if (r.quotedDstPort(i) !== probe.port) return undefined;
+      return ttlOf(r.quotedSrcPort(i));
     }
     return undefined;
   }
-  if (from !== target || pkt.length < l4 + 4) return undefined;
-  if ((probe.proto === "tcp" && proto === 6) || (probe.proto === "udp" && proto === 17)) {
-    if (u16(pkt, l4) !== probe.port) return undefined;
-    return ttlOf(u16(pkt, l4 + 2));
+  if (from !== target) return undefined;
+  if (
+    (probe.proto === "tcp" && kind === Kind.TCP) || (probe.proto === "udp" && kind === Kind.UDP)
+  ) {
+    if (r.srcPort(i) !== probe.port) return undefined;
+    return ttlOf(r.dstPort(i));
   }
   return undefined;
+}
+
+/** Where a trace's session comes from: the run's SessionPool (engine/context.ts). */
+export interface SessionOpener {
+  readonly core: PacketCore;
+  open(o: Omit<RawSessionOptions<ParsedRecords>, "core">): RawSession<ParsedRecords>;
 }
 
 /** A {@link TraceIo} over a raw session of its own; `close()` when done. */
@@ -141,25 +136,33 @@ export class SessionTraceIo implements TraceIo {
     }
   }
 
-  /** Opens a capture for the replies to our traces of `target` on `route`. */
+  /**
+   * Opens a capture for the replies to our traces of `target` on `route`, through `sessions`
+   * (the run's pool: its --packet-trace and packet counts see the probes).
+   */
   static open(
-    core: PacketCore,
+    sessions: SessionOpener,
     route: RawRoute,
     target: string,
     probe: TraceProbe,
   ): SessionTraceIo {
     const [ip, icmp] = route.family === 4 ? ["ip", "icmp"] : ["ip6", "icmp6"];
-    const session = RawSession.open({
+    const session = sessions.open({
       route,
-      core,
       filter:
         `${ip} and dst host ${route.source} and (${icmp} or ((tcp or udp) and src host ${target}))`,
       rxFrames: 256,
-      snaplen: 256,
+      snaplen: TRACE_SNAPLEN,
       bufferSize: 1 << 20,
       txBatch: 16,
     });
-    return new SessionTraceIo(session, core, route, canonicalIp(target) ?? target, probe);
+    return new SessionTraceIo(
+      session,
+      sessions.core,
+      route,
+      canonicalIp(target) ?? target,
+      probe,
+    );
   }
 
   send(ttl: number): number {
@@ -172,16 +175,22 @@ export class SessionTraceIo implements TraceIo {
       ttl,
     };
     const p = this.#probe;
+    const random16 = () => Math.floor(Math.random() * 0x10000);
+    // As nmap's traceroute.cc: a random IP id (IPv4), and a TCP SYN's random window and MSS 1460.
     const frame = p.proto === "tcp"
       ? this.#core.buildTcp({
         ...link,
+        ipId: random16(),
         srcPort: this.#base + ttl,
         dstPort: p.port!,
         seq: (Math.random() * 0xffffffff) >>> 0,
+        window: random16(),
+        options: [{ kind: "mss", value: 1460 }],
       })
       : p.proto === "udp"
       ? this.#core.buildUdp({
         ...link,
+        ipId: random16(),
         srcPort: this.#base + ttl,
         dstPort: p.port!,
         payload: this.#udpPayload,
@@ -202,12 +211,7 @@ export class SessionTraceIo implements TraceIo {
     this.#session.poll((recs, n) => {
       for (let i = 0; i < n; i++) {
         if (recs.family(i) !== this.#route.family) continue;
-        const r = replyTtl(
-          recs.frame(i).subarray(recs.l3Offset(i)),
-          this.#target,
-          this.#probe,
-          this.#base,
-        );
+        const r = replyTtl(recs, i, this.#target, this.#probe, this.#base);
         // The capture's timestamp, on the clock of now().
         if (r) this.#replies.push({ ...r, at: recs.tsSec(i) * 1000 + recs.tsUsec(i) / 1000 });
       }

@@ -4,7 +4,7 @@
  * ```ts
  * import { HopCache, traceroute } from "./trace/mod.ts";
  * const cache = new HopCache();                              // one per run
- * r.trace = await traceroute(r, session, opts, cache, rdns); // after the port scans
+ * r.trace = await traceroute(r, route, sessions, opts, cache, rdns); // after the port scans
  * ```
  *
  * - trace.ts: the probe choice, the TTL walk and the hop cache (no I/O).
@@ -16,28 +16,28 @@
 
 import type { HostResult, TraceResult } from "../model/mod.ts";
 import type { Options } from "../options/types.ts";
-import type { RawSession } from "../engine/raw_session.ts";
-import type { ParsedRecords } from "../../core-wasm/mod.ts";
+import type { RawRoute } from "../engine/route.ts";
+import type { SessionOpener } from "./io.ts";
 import { chooseProbe, directTrace, type HopCache, traceHost } from "./trace.ts";
 
 export { HopCache } from "./trace.ts";
 
 /**
- * Traces one host (IPv4 or IPv6) that is up, through the route of `session` (the engine's raw session for
- * the host's route), with the best probe its scan found; `reverse` names the hops (omit it for
+ * Traces one host (IPv4 or IPv6) that is up, on `route`, with a session of its own from
+ * `sessions` (the run's pool), with the best probe its scan found; `reverse` names the hops (omit it for
  * -n). A directly connected host gets its one hop without a probe; a host on our own machine
  * gets no trace (undefined), as in nmap.
  */
 export async function traceroute(
   host: HostResult,
-  session: RawSession<ParsedRecords>,
+  route: RawRoute,
+  sessions: SessionOpener,
   opts: Options,
   cache: HopCache,
   reverse?: (addr: string) => Promise<string | undefined>,
   signal?: AbortSignal,
 ): Promise<TraceResult | undefined> {
   if (host.status !== "up") return undefined;
-  const route = session.route;
   if (route.loopback || route.source === host.address) return undefined;
   if (route.onLink) return directTrace(host);
   // No scan type given: a traced (so privileged) run scanned with SYN, as nmap's default.
@@ -47,11 +47,8 @@ export async function traceroute(
     scans.some((s) => s !== "connect" && s !== "udp"),
     opts.discovery.pingOnly,
   );
-  const [{ packetCore }, { SessionTraceIo }] = await Promise.all([
-    import("../../core-wasm/mod.ts"),
-    import("./io.ts"),
-  ]);
-  const io = SessionTraceIo.open(packetCore(), route, host.address, probe);
+  const { SessionTraceIo } = await import("./io.ts");
+  const io = SessionTraceIo.open(sessions, route, host.address, probe);
   let hops;
   try {
     hops = await traceHost(host.address, io, cache, signal);

@@ -9,7 +9,37 @@ import {
   type TraceReply,
 } from "./trace.ts";
 import { traceJson, traceLines, traceXml } from "../output/trace.ts";
-import { replyTtl } from "./io.ts";
+import { replyTtl, TRACE_SNAPLEN } from "./io.ts";
+import { LinkType, packetCore } from "../../core-wasm/mod.ts";
+import { IPV6_EXT_FRAMES } from "../../tests/data/core/golden_ipv6_ext.ts";
+import { unhex } from "../../tests/testing/assert.ts";
+
+const core = packetCore();
+
+/**
+ * replyTtl of one captured frame (Ethernet; or an IP packet, given an Ethernet header here),
+ * parsed by the packet core as the trace's capture parses it, cut at the capture's snaplen.
+ */
+function answers(
+  packet: Uint8Array,
+  target: string,
+  probe: Parameters<typeof replyTtl>[3],
+  base: number,
+  snaplen = TRACE_SNAPLEN,
+) {
+  const frame = packet[0]! >> 4 === 4 || packet[0]! >> 4 === 6
+    ? new Uint8Array([
+      ...new Array(12).fill(2),
+      ...(packet[0]! >> 4 === 4 ? [8, 0] : [0x86, 0xdd]),
+      ...packet,
+    ])
+    : packet;
+  const batch = core.frameBatch(1, 4096);
+  const cut = frame.subarray(0, snaplen);
+  batch.data.set(cut);
+  batch.index.set([0, cut.length, 0, 0]);
+  return replyTtl(core.parseBatch(batch, 1, LinkType.EN10MB), 0, target, probe, base);
+}
 import { checkPrivileges, parseOptions } from "../options/mod.ts";
 import { UsageError } from "../errors.ts";
 import { assertThrows } from "../../tests/testing/assert.ts";
@@ -161,20 +191,22 @@ Deno.test("traceLines/traceXml: nmap's table, '...' runs, names, and <trace>", (
 });
 
 Deno.test("replyTtl: time-exceeded quoting our TCP probe, and the target's own answer", () => {
-  const ip = (proto: number, src: number[], dst: number[], body: number[]) => {
-    const b = [0x45, 0, 0, 20 + body.length, 0, 0, 0, 0, 64, proto, 0, 0, ...src, ...dst, ...body];
-    return new Uint8Array(b);
-  };
-  const me = [10, 0, 0, 1], target = [10, 9, 0, 2], router = [10, 3, 0, 1];
-  const tcp = (sport: number, dport: number) => [sport >> 8, sport & 255, dport >> 8, dport & 255];
+  const me = "10.0.0.1", target = "10.9.0.2", router = "10.3.0.1";
   const probe = { proto: "tcp" as const, port: 80 };
-  const quoted = ip(6, me, target, [...tcp(40003, 80), 0, 0, 0, 0]);
-  const exceeded = ip(1, router, me, [11, 0, 0, 0, 0, 0, 0, 0, ...quoted]);
-  assertEquals(replyTtl(exceeded, "10.9.0.2", probe, 40000), { ttl: 3, from: "10.3.0.1" });
-  const synack = ip(6, target, me, [...tcp(80, 40004), 0, 0, 0, 0]);
-  assertEquals(replyTtl(synack, "10.9.0.2", probe, 40000), { ttl: 4, from: "10.9.0.2" });
-  assertEquals(replyTtl(synack, "10.9.0.2", { proto: "tcp", port: 81 }, 40000), undefined);
-  assertEquals(replyTtl(exceeded, "10.9.0.9", probe, 40000), undefined);
+  const sent = core.buildTcp({ src: me, dst: target, ttl: 3, srcPort: 40003, dstPort: 80 });
+  // An ICMP error quotes the IP header and the first 8 bytes after it (RFC 792).
+  const exceeded = core.buildIcmp({
+    src: router,
+    dst: me,
+    type: 11,
+    code: 0,
+    payload: sent.subarray(14, 14 + 28),
+  });
+  assertEquals(answers(exceeded, target, probe, 40000), { ttl: 3, from: router });
+  const synack = core.buildTcp({ src: target, dst: me, srcPort: 80, dstPort: 40004, flags: 0x12 });
+  assertEquals(answers(synack, target, probe, 40000), { ttl: 4, from: target });
+  assertEquals(answers(synack, target, { proto: "tcp", port: 81 }, 40000), undefined);
+  assertEquals(answers(exceeded, "10.9.0.9", probe, 40000), undefined);
 });
 
 Deno.test("--traceroute is taken, and needs raw packets as nmap says", () => {
@@ -209,16 +241,16 @@ Deno.test("replyTtl (IPv6): hop limit on the probe, ICMPv6 errors quoting it, ec
   // The TTL is the IPv6 hop limit (byte 7) of the probe.
   assertEquals([sent[0]! >> 4, sent[6], sent[7]], [6, 6, 3]);
   const exceeded = l3(core.buildIcmp({ src: router, dst: me, type: 3, code: 0, payload: sent }));
-  assertEquals(replyTtl(exceeded, target, probe, 40000), { ttl: 3, from: router });
+  assertEquals(answers(exceeded, target, probe, 40000), { ttl: 3, from: router });
   const unreach = l3(core.buildIcmp({ src: target, dst: me, type: 1, code: 4, payload: sent }));
-  assertEquals(replyTtl(unreach, target, probe, 40000), { ttl: 3, from: target });
-  assertEquals(replyTtl(exceeded, "fd00:9:1::2", probe, 40000), undefined);
+  assertEquals(answers(unreach, target, probe, 40000), { ttl: 3, from: target });
+  assertEquals(answers(exceeded, "fd00:9:1::2", probe, 40000), undefined);
   // An IPv4-style type (11) means nothing in ICMPv6.
   const bogus = l3(core.buildIcmp({ src: router, dst: me, type: 11, code: 0, payload: sent }));
-  assertEquals(replyTtl(bogus, target, probe, 40000), undefined);
+  assertEquals(answers(bogus, target, probe, 40000), undefined);
   const synack = l3(core.buildTcp({ src: target, dst: me, srcPort: 80, dstPort: 40004 }));
-  assertEquals(replyTtl(synack, target, probe, 40000), { ttl: 4, from: target });
-  assertEquals(replyTtl(synack, target, { proto: "tcp", port: 81 }, 40000), undefined);
+  assertEquals(answers(synack, target, probe, 40000), { ttl: 4, from: target });
+  assertEquals(answers(synack, target, { proto: "tcp", port: 81 }, 40000), undefined);
   // ICMPv6 echo: id = base, sequence = TTL, in the reply and in an error's quote.
   const icmp = { proto: "icmp" as const };
   const echo = l3(
@@ -226,10 +258,26 @@ Deno.test("replyTtl (IPv6): hop limit on the probe, ICMPv6 errors quoting it, ec
   );
   assertEquals([echo[6], echo[7]], [58, 2]);
   const quoted = l3(core.buildIcmp({ src: router, dst: me, type: 3, code: 0, payload: echo }));
-  assertEquals(replyTtl(quoted, target, icmp, 777), { ttl: 2, from: router });
+  assertEquals(answers(quoted, target, icmp, 777), { ttl: 2, from: router });
   const reply = l3(
     core.buildIcmp({ src: target, dst: me, type: 129, code: 0, extra: (777 << 16) | 5 }),
   );
-  assertEquals(replyTtl(reply, target, icmp, 777), { ttl: 5, from: target });
-  assertEquals(replyTtl(reply, target, icmp, 778), undefined);
+  assertEquals(answers(reply, target, icmp, 777), { ttl: 5, from: target });
+  assertEquals(answers(reply, target, icmp, 778), undefined);
+});
+
+Deno.test("replyTtl: ICMPv6 time exceeded quoting probes with extension headers (a Linux router's)", () => {
+  const target = "fd00:207:1::1", router = "fd00:207::2";
+  const udp = (port: number) => ({ proto: "udp" as const, port });
+  const frame = (i: number) => unhex(IPV6_EXT_FRAMES[i]!.hex);
+  // Destination Options, then UDP 40001 > 33434: TTL 1 for a base of 40000.
+  assertEquals(answers(frame(1), target, udp(33434), 40000), { ttl: 1, from: router });
+  // A first fragment after Destination Options (UDP 40002 > 33435), its quote 1232 bytes: the
+  // capture keeps the whole error.
+  assertEquals(answers(frame(3), target, udp(33435), 40000), { ttl: 2, from: router });
+  // The second fragment's quote holds no UDP header: no port, no TTL.
+  assertEquals(answers(frame(5), target, udp(33435), 40000), undefined);
+  // Hop-by-Hop Options, then UDP 40003 > 33436.
+  assertEquals(answers(frame(7), target, udp(33436), 40000), { ttl: 3, from: router });
+  assertEquals(answers(frame(7), target, udp(33434), 40000), undefined);
 });

@@ -679,8 +679,8 @@ export class Lab implements AsyncDisposable {
       await nsExec(R, [
         "sysctl",
         "-qw",
-        "net.ipv4.ip_forward=1",
-        "net.ipv6.conf.all.forwarding=1",
+        `net.ipv4.ip_forward=${chain.relayOnly ? 0 : 1}`,
+        `net.ipv6.conf.all.forwarding=${chain.relayOnly ? 0 : 1}`,
         ...ratelimitSysctls(false),
       ]);
       const other = chain.otherSource === k ? `10.${a.b}.30.${k}` : undefined;

@@ -1370,6 +1370,22 @@ export async function installMissing(
 
 // --- the lab ---------------------------------------------------------------------------------
 
+/** Stops a daemon we started, by its pid: SIGTERM, then SIGKILL after 5 s. */
+export async function stopDaemon(child: Deno.ChildProcess): Promise<void> {
+  try {
+    Deno.kill(child.pid, "SIGTERM");
+  } catch { /* gone */ }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 5000));
+  if ((await Promise.race([child.status, late])) === "late") {
+    try {
+      Deno.kill(child.pid, "SIGKILL");
+    } catch { /* gone */ }
+    await child.status;
+  }
+  clearTimeout(timer);
+}
+
 /** Removes a directory that dying daemons may still be writing into (a few tries). */
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
@@ -1577,18 +1593,7 @@ export class RealDaemonsLab implements AsyncDisposable {
     const child = this.#children.get(pid);
     if (!child) return;
     this.#children.delete(pid);
-    try {
-      Deno.kill(pid, "SIGTERM");
-    } catch { /* gone */ }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 5000));
-    if ((await Promise.race([child.status, late])) === "late") {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-    }
-    clearTimeout(timer);
+    await stopDaemon(child);
   }
 
   /** Every port of the daemons that came up, with its ground truth. */

@@ -196,9 +196,10 @@ export interface Scenario {
    * time-exceeded messages leave from another of its addresses (10.B.30.k and fd00:B:30::k on
    * its loopback, the preferred sources of its routes back to the scanner) rather than from the
    * link they go out of. The target owns 10.B.1.1 and 10.B.1.2 (fd00:B:1::1 and fd00:B:1::2),
-   * two targets behind the same routers.
+   * two targets behind the same routers. With `relayOnly` the routers forward nothing: the
+   * target is reached only through what runs on them (proxies, an FTP server: relays.ts).
    */
-  chain?: { routers: number; silent?: number; otherSource?: number };
+  chain?: { routers: number; silent?: number; otherSource?: number; relayOnly?: boolean };
   /** Make a whole /16 local to the (single, routed) target through AnyIP. */
   anyip16?: boolean;
   /** With anyip16: make only the first 10.A.0.0/N of it local (16–30; default 16). */
@@ -703,6 +704,31 @@ const multihop: Scenario = {
   suggested: { tcp: "80,81" },
 };
 
+// --- relays ----------------------------------------------------------------------------------
+
+/**
+ * A target behind a router that forwards nothing: only the relays that run on it reach the
+ * target (tests/lab/relays.ts starts tinyproxy, Dante and vsftpd there). scanme's TCP ports.
+ */
+const relays: Scenario = {
+  name: "relays",
+  description:
+    "scanner -> r1 -> target (10.B.1.1), r1 forwarding nothing: proxies and an FTP server on it relay (relays.ts); scanme's TCP ports, 40000 dropped",
+  topology: "chain",
+  chain: { routers: 1, relayOnly: true },
+  hosts: [{
+    name: "hidden",
+    hostname: "hidden.lab",
+    // vsftpd bounces to unprivileged ports only: 40000 is the filtered one for -b.
+    rules: [
+      ...SCANME_HOST.rules.filter((r) => r.proto === "tcp"),
+      { proto: "tcp", ports: 40000, policy: "drop" },
+    ],
+  }],
+  icmpRatelimit: false,
+  suggested: { tcp: "22,25,80,113,135,139,443,9929,31337" },
+};
+
 /** Every scenario by name. */
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   scanme,
@@ -723,6 +749,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   hostile,
   multihop,
   idle,
+  relays,
 };
 
 /** The scenario called `name`, or an Error naming the ones that exist. */

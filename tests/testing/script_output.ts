@@ -29,3 +29,19 @@ export function scriptsByPort(out: string): Map<string, string> {
 export function scriptXml(xml: string): string[] {
   return xml.match(/<script id=[^]*?(?:\/>|<\/script>)/g) ?? [];
 }
+
+/**
+ * nbstat's text as nmap prints it since 7.95: nmap 7.93's stdnse.tohex ignores its separator
+ * (nmap issue #2744), so its NetBIOS MAC is 12 bare hex digits and Samba's all-zero MAC is not
+ * seen as none (it gets prefix 00:00:00's vendor). Porthole's built-in nbstat prints the fixed
+ * text; nmap's own nbstat, run by Porthole, prints 7.93's.
+ */
+export function nbstatMacFixed(text: string): string {
+  return text.replace(
+    /NetBIOS MAC: ([0-9a-f]{12}) \(([^)]*)\)/,
+    (_, mac: string, vendor: string) =>
+      /^0+$/.test(mac)
+        ? "NetBIOS MAC: <unknown> (unknown)"
+        : `NetBIOS MAC: ${mac.match(/../g)!.join(":")} (${vendor})`,
+  );
+}

@@ -9,6 +9,7 @@ installed.
 categories = { "default", "discovery", "safe" }
 
 local nmap = require "nmap"
+local nmapdb = require "nmapdb"
 
 -- Only where the host speaks NetBIOS or SMB: a datagram to every host would slow every scan.
 hostrule = function(host)
@@ -93,10 +94,12 @@ action = function(host)
   local workstation = first(names, function(n) return n.suffix == 0 and n.flags & 0x8000 == 0 end)
   local user = first(names, function(n) return n.suffix == 3 and n.name ~= server end)
   local mac = "<unknown> (unknown)"
+  -- Samba sends no MAC (all zeros): unknown, not prefix 00:00:00's vendor.
   if #stats >= 6 and stats:sub(1, 6) ~= string.rep("\0", 6) then
-    -- Porthole carries no vendor table for scripts: the manufacturer stays unknown.
+    -- The vendor as the "MAC Address:" line names it (nmap's nmap-mac-prefixes, else the IEEE
+    -- registry's name).
     mac = stats:sub(1, 6):gsub(".", function(c) return ("%02x:"):format(c:byte()) end):sub(1, -2) ..
-      " (unknown)"
+      " (" .. (nmapdb.mac2corp(stats:sub(1, 6)) or "unknown") .. ")"
   end
   local out = { ("NetBIOS name: %s, NetBIOS user: %s, NetBIOS MAC: %s"):format(
     server or workstation, user or "<unknown>", mac) }

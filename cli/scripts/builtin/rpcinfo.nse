@@ -105,6 +105,24 @@ local function entries(r, xid, version)
   return ok and list or nil
 end
 
+-- A scanned port the portmapper maps a program to is named after the program, as -sV names it
+-- ("status", version "1", "RPC #100024"): where nothing named it yet, or only the port number
+-- did, or the portmapper's port itself is known as rpcbind (as nmap's rpcinfo, it then names
+-- them all).
+local function name_port(host, port, prog, proto, t)
+  local p = t.port and nmap.get_port_state(host, { number = t.port, protocol = proto })
+  if not p or (p.state ~= "open" and p.state ~= "open|filtered") then return end
+  p.version = p.version or {}
+  if p.service ~= nil and p.version.service_dtype ~= "table" and port.service ~= "rpcbind" then
+    return
+  end
+  p.version.name = PROGRAMS[prog]
+  p.version.extrainfo = "RPC #" .. prog
+  local v = t.version
+  p.version.version = #v > 1 and ("%d-%d"):format(v[1], v[#v]) or tostring(v[1])
+  nmap.set_port_version(host, p, "softmatched")
+end
+
 action = function(host, port)
   local tcp = port.protocol == "tcp"
   local list
@@ -144,6 +162,7 @@ action = function(host, port)
   for _, n in ipairs(order) do
     out[tostring(n)] = progs[n]
     for netid, t in pairs(progs[n]) do
+      if netid == "tcp" or netid == "udp" then name_port(host, port, n, netid, t) end
       if t.port then
         lines[#lines + 1] = ("%-7d %-10s %5d/%-4s  %s"):format(n, table.concat(t.version, ","),
           t.port, netid, PROGRAMS[n] or "")

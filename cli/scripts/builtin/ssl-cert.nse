@@ -97,11 +97,16 @@ local function get_certificate(host, port)
     ok, err = sock:reconnect_ssl()
     if not ok then sock:close() return nil, err end
   else
-    sock = nmap.new_socket()
-    sock:set_timeout(5000)
-    local ok
-    ok, err = sock:connect(host, port, "ssl")
-    if not ok then return nil, err end
+    -- As nmap's sslcert: the socket's default timeout (30 s: a busy server's handshake may be
+    -- slow), and one more connect when the first fails (nmap's fallback handshake).
+    for _ = 1, 2 do
+      sock = nmap.new_socket()
+      local ok
+      ok, err = sock:connect(host, port, "ssl")
+      if ok then break end
+      sock = nil
+    end
+    if not sock then return nil, err end
   end
   local cert = sock:get_ssl_certificate()
   sock:close()
