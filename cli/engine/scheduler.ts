@@ -94,6 +94,8 @@ const QUEUED = 4;
 /** Settled by an answer to a retransmission (a later answer to its first try makes that
  * retransmission spurious). */
 const RETRANSMIT_ANSWERED = 64;
+/** Counted in #lostOnce: its first try was given up for lost. */
+const LOST_ONCE = 128;
 /** The latest try's send time is exact: the first frame of its send call. */
 const EXACT = 16;
 /** PORTHOLE_DEBUG_SCHED=1 traces the scheduler once a second on stderr. */
@@ -206,6 +208,15 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
+   * #witness), and how many witness tries it was sent (numbered after its own tries, which
+   * they leave alone). */
+  readonly #lastAnsweredIdx: Int32Array;
+  readonly #witnessTry: Uint8Array;
+  /** Per host: when its latest witness left (ms, performance.now()). */
+  readonly #witnessSentAt: Float64Array;
+  /** Witnesses to send at the next #send (probe indices). */
+  readonly #witnessQueue: number[] = [];
   /** Per host: probes whose first try was lost and that are still unanswered (settled silent,
    * held, or being retransmitted). */
   readonly #lostOnce: Int32Array;
@@ -249,6 +260,9 @@ export class Scheduler {
     this.#lastAnswerAt = new Float64Array(hosts);
     this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
+    this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
+    this.#witnessTry = new Uint8Array(hosts);
+    this.#witnessSentAt = new Float64Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -333,6 +347,18 @@ export class Scheduler {
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
     if (f & DONE) {
+      if (
+        this.#lastAnsweredIdx[h] === idx && tryNo >= this.#tries[idx]! &&
+        tryNo < this.#tries[idx]! + this.#witnessTry[h]!
+      ) {
+        // A witness: the host answers something sent after the probes it holds. No port state,
+        // no timing, and not a sign of life for STALL_MS (a host that answers its witnesses
+        // but whose held probes cannot be witnessed keeps the old bound).
+        // (Its answer may be read in the send call's own poll, before its send time is set.)
+        const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
+        if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+        return false;
+      }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
         // The first try was answered after all, later than its retransmission: reordering.
         this.#flags[idx] = f & ~RETRANSMIT_ANSWERED;
@@ -345,7 +371,11 @@ export class Scheduler {
     this.#flags[idx] = (f | DONE | (tryNo > 0 ? RETRANSMIT_ANSWERED : 0)) &
       ~(OUTSTANDING | FINAL_WAIT | HELD);
     if (f & OUTSTANDING) this.#inFlight--;
-    if (tries > 1) this.#lostOnce[h]!--;
+    // Counted by the flag, not by tries > 1: a first try given up for lost can be answered
+    // late before its retransmission leaves (while that waits in the backoff); counting by
+    // tries leaked it, and the host never looked loss-free again (its silent ports were held
+    // for STALL_MS).
+    if (f & LOST_ONCE) this.#lostOnce[h]!--;
     this.stats.answered++;
     const t = this.timings[h]!;
     const sentAt = this.#sentAt[idx]! + this.#start;
@@ -363,6 +393,8 @@ export class Scheduler {
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+      if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
+      this.#lastAnsweredIdx[h] = idx;
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
     this.#persistMs = 0;
@@ -479,7 +511,10 @@ export class Scheduler {
       this.#inFlight--;
       this.#flags[idx] = f & ~OUTSTANDING;
       this.window.lost(sent, now);
-      if (this.#tries[idx] === 1) this.#lostOnce[h]!++;
+      if (this.#tries[idx] === 1 && !(f & LOST_ONCE)) {
+        this.#lostOnce[h]!++;
+        this.#flags[idx] |= LOST_ONCE;
+      }
       if (this.#tries[idx]! < t.retry.allowedTries()) {
         this.#flags[idx] |= QUEUED;
         if (this.#backsOff(h, this.#tries[idx]!)) {
@@ -550,6 +585,7 @@ export class Scheduler {
       this.#backoff.length === 0 &&
       now >= this.#persistAt;
     let persisted = false;
+    let witnessFor = -1;
     for (let n = held.length; n > 0; n--) {
       const idx = held.shift();
       const f = this.#flags[idx]!;
@@ -562,6 +598,21 @@ export class Scheduler {
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
+      } else if (
+        persist && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40) &&
+        (witnessFor === h || (!persisted && this.#witness(h)))
+      ) {
+        // Every held probe of the host gets one more try, and a witness follows them: if it is
+        // answered and they are not, they were sent while the host answered (a try swallowed
+        // by a burst of drops is not).
+        if (!persisted) {
+          this.#persistMs = Math.min(250, Math.max(this.#persistMs * 2, this.#timeoutOf(t)));
+          this.#persistAt = now + this.#persistMs;
+        }
+        persisted = true;
+        witnessFor = h;
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
       } else if (persist && !persisted && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40)) {
         persisted = true;
         this.#flags[idx] = (f & ~HELD) | QUEUED;
@@ -579,13 +630,34 @@ export class Scheduler {
     return wait;
   }
 
+  /**
+   * Queue a witness for host `h`, if that can settle its held probes: the probe that last drew
+   * an answer, sent again. Held probes wait for the host to answer something sent after them;
+   * when they are all that is left (filtered ports after a burst of drops), nothing else would,
+   * and only STALL_MS of quiet would settle them. Not for a host whose silence needs more than
+   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed).
+   */
+  #witness(h: number): boolean {
+    const idx = this.#lastAnsweredIdx[h]!;
+    const retry = this.timings[h]!.retry;
+    if (idx < 0 || !(this.#flags[idx]! & DONE)) return false;
+    if (!retry.lossSeen && !this.#looksLossFree(h)) return false;
+    if (this.#tries[idx]! + this.#witnessTry[h]! >= (retry.opts.adaptiveCap ?? 40)) return false;
+    this.#witnessQueue.push(idx);
+    return true;
+  }
+
   /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
    * a host that looks loss-free (nmap's two quick tries for its silent ports), nor with a
    * --max-retries the user gave (nmap's timing), nor in discovery. */
   #backsOff(h: number, tries: number): boolean {
     const retry = this.timings[h]!.retry;
     if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
-    return tries <= BACKOFF_TRIES || this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5;
+    if (tries <= BACKOFF_TRIES) return true;
+    // Past them, the pace matters while the scan's first tries still go out; the tail's few
+    // probes (filtered ports after a burst, with the many tries its loss estimate asks for)
+    // are no load whatever their pace.
+    return (this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5) && this.#cursor < this.size;
   }
 
   /** No retransmission ever answered, and four answers for every probe whose first try went
@@ -614,23 +686,29 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (a host that drops some), or it shows no loss at all, or it
-   * has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise the
-   * host is dropping everything for now (an overloaded host's burst): the probe is held, and
-   * gets the tries the loss calls for once the host answers again.
+   * after this probe's first one (or after its persist try, when held: a witness follows that),
+   * or it has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise
+   * the host is dropping everything for now (an overloaded host's burst): the probe is held,
+   * and gets the tries the loss calls for once the host answers again.
    */
   #witnessed(idx: number, h: number, now: number): boolean {
     // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
     if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
-    const firstSent = this.#firstSentAt[idx]! + this.#start;
+    // Judged from its first try; after a persist try (see #expire's held probes), from that.
+    const since =
+      (this.#tries[idx]! > this.timings[h]!.retry.allowedTries()
+        ? this.#sentAt[idx]!
+        : this.#firstSentAt[idx]!) + this.#start;
     const answeredAt = this.#lastAnsweredSentAt[h]!;
     if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
-    // rule: silence after its tries. One that answers few of its probes and no retransmission
-    // yet may be dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
-    if (!this.timings[h]!.retry.lossSeen) return this.#looksLossFree(h);
-    return answeredAt > firstSent;
+    // tries, but it too must answer something sent after the probe: a burst of drops that
+    // swallows a port's tries near the end of a scan looks like no loss (the answers before it
+    // outnumber it). One that answers few of its probes and no retransmission yet may be
+    // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
+    if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
+    return answeredAt > since;
   }
 
   #silenceOrHold(idx: number, now: number): void {
@@ -736,12 +814,31 @@ export class Scheduler {
       if (tryNo > 0) this.stats.retransmitted++;
       sent++;
     }
+    // Witnesses go whatever the window, after the held probes they ask for: one per persist
+    // interval.
+    for (const idx of this.#witnessQueue) {
+      const p = (idx / this.hostCount) | 0;
+      const h = idx - p * this.hostCount;
+      // Any of its witness tries may answer (an earlier one may have been lost).
+      const tryNo = this.#tries[idx]! + this.#witnessTry[h]!;
+      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0 || !io.emit(h, p, tryNo)) continue;
+      this.#witnessTry[h]!++;
+      this.#witnessSentAt[h] = Infinity; // once it has left (below)
+      sent++;
+    }
     if (sent > 0) {
       this.#flush(io);
+      // The witness left last: after every probe it asks for, by their send times too.
+      const left = performance.now();
+      for (const idx of this.#witnessQueue) {
+        const h = idx % this.hostCount;
+        if (this.#witnessSentAt[h] === Infinity) this.#witnessSentAt[h] = left;
+      }
       this.stats.sent += sent;
       this.rate.sent(sent, now);
       this.window.sent(sent, now);
     }
+    this.#witnessQueue.length = 0;
   }
 
   #checkHostTimeouts(now: number): void {

@@ -72,8 +72,11 @@ Deno.test("scheduler: every probe settles; silent ones after nmap's two tries", 
       assert(s.isDone(h, p));
       const isSilent = silent.has(`${h}/${p}`);
       assertEquals(isSilent, !answered(h, p), `probe ${h}/${p}`);
-      // No loss: answering probes need one try, silent ones get two.
-      assertEquals(s.triesSent(h, p), isSilent ? 2 : 1);
+      // No loss: answering probes need one try, silent ones get two (three at the scan's
+      // tail, where nothing sent after them was answered: held, they are asked again with a
+      // witness).
+      if (isSilent) assert([2, 3].includes(s.triesSent(h, p)), `probe ${h}/${p}`);
+      else assertEquals(s.triesSent(h, p), 1);
     }
   }
   assertEquals(s.inFlight, 0);
@@ -156,6 +159,30 @@ Deno.test("scheduler: a host that drops everything for a while is waited for, no
   await s.run(net, { silent: () => silent++, hostDone: () => {} });
   assertEquals(silent, 0);
   assertEquals(s.stats.answered, P);
+});
+
+Deno.test("scheduler: first tries answered late, while their retransmission waits, leave no loss behind", async () => {
+  // Half the answering ports reply to their first try after 30 ms: past the timeout (a jittery
+  // path), but before the backed-off retransmission leaves. The host lost nothing, so its
+  // silent ports get nmap's tries, not a hold for a witness and persist tries.
+  const P = 200;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: false });
+  const answered = (_h: number, p: number) => p % 10 !== 0;
+  const net = new FakeNet(() => s, answered);
+  net.emit = (h, p, t) => {
+    if (net.queue.length >= 64) return false;
+    const delay = p % 2 === 1 && t === 0 ? 30 : net.rttMs;
+    net.queue.push({ h, p, t, at: performance.now() + delay });
+    return true;
+  };
+  const silent = new Set<number>();
+  await s.run(net, { silent: (_h, p) => silent.add(p), hostDone: () => {} });
+  for (let p = 0; p < P; p++) {
+    assertEquals(silent.has(p), !answered(0, p), `port ${p}`);
+    // nmap's rule: one try more than the highest answered (a spurious retransmission can be),
+    // and one more at the scan's tail (see the first test); not persist tries while held.
+    if (!answered(0, p)) assert(s.triesSent(0, p) <= 4, `${s.triesSent(0, p)} tries of port ${p}`);
+  }
 });
 
 Deno.test("scheduler: a host that goes away for good is given up after STALL_MS", async () => {

@@ -57,6 +57,8 @@ const LOSS_MARGIN = 0.75;
 const FIRST_BASELINE_MIN = 0.25;
 /** A cut helped when d rose by this factor (and 3 σ). */
 const HELPED = 1.25;
+/** A cut paces at least this much above the epoch's delivered rate (answers a second). */
+const DELIVERED_HEADROOM = 1.1;
 /** Standard deviation of a delivery ratio `p` measured over `n` probes. */
 function spread(p: number, n: number): number {
   return Math.sqrt((p * (1 - p)) / n);
@@ -215,6 +217,7 @@ export class CongestionWindow {
     const rate = (this.#epochSent * 1000) / ms;
     const settled = this.#epochAnswers + this.#epochLost;
     const d = this.#epochAnswers / settled;
+    const delivered = (this.#epochAnswers * 1000) / ms;
     this.#epochStart = now;
     this.#epochSent = this.#epochAnswers = this.#epochLost = 0;
     this.lastRatio = d;
@@ -244,7 +247,11 @@ export class CongestionWindow {
       this.#cutAt = now;
       this.#trialRatio = d;
       this.#trialPace = this.pace;
-      this.#setPace(Math.min(this.pace, rate) * Math.min(0.5, Math.max(1 / 64, 2 * d)));
+      // Never below what got through, though: a policer (a token bucket) passes that much
+      // whatever we send beyond it, and a pace under it leaves its tokens unused.
+      const sent = Math.min(this.pace, rate);
+      const cut = sent * Math.min(0.5, Math.max(1 / 64, 2 * d));
+      this.#setPace(Math.min(sent, Math.max(cut, DELIVERED_HEADROOM * delivered)));
       this.cuts++;
       return;
     }
