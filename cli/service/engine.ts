@@ -369,7 +369,8 @@ class Attempt implements PortConnection {
     const cfg = this.cfg;
     const now = performance.now();
     const late = cfg.stalls?.lateBy(connectStart, now) ?? 0;
-    this.port.connectTook(now - connectStart, late);
+    // A TLS handshake or a proxy chain takes its own time: only a bare connect tells of the queue.
+    if (!this.ssl && !this.ep.proxies?.length) this.port.connectTook(now - connectStart, late);
     if (cfg.trace && now - connectStart >= SLOW_CONNECT_MS) {
       cfg.log(
         `Service scan: connect to ${this.label} ${this.connected ? "took" : "gave up after"} ${
