@@ -12,7 +12,9 @@
  * A port may have several payloads: try n of a probe carries payload
  * n mod count, so a retransmission asks a second way (SNMP v2c, then v3
  * discovery, then v1). Closed ports get one try whatever the payload, so
- * the payload choice costs no ICMP budget.
+ * the payload choice costs no ICMP budget. (nmap sends all of a port's
+ * payloads on every try; one a try keeps one probe to one ICMP token, which
+ * the UDP scan's witness rule counts on.)
  *
  * @module
  */
