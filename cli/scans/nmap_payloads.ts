@@ -15,7 +15,7 @@
  * digits, `,` and `-`). An entry is `udp`, a port list (nmap's getpts_simple grammar, parsed by
  * the caller's `portList`), one or more strings, then keywords; nmap 7.93 skips everything after
  * the strings up to the next `udp`, so `source PORT` is checked and kept here but sends nothing
- * differently. A port's payloads keep the file's order: nmap sends the n-th on try n.
+ * differently. A port's payloads keep the file's order, the order nmap sends them in on each try.
  *
  * Where nmap warns and goes on (a missing string, a bad escape, a bad port list), this reader
  * stops at the first problem with one message naming its line: a file half understood is not

@@ -9,12 +9,11 @@
  * nmap_payloads.ts), the two merge as nmap 7.93 would see it: a port nmap's file names gets
  * nmap's payloads, in the file's order; a port only Porthole knows gets Porthole's.
  *
- * A port may have several payloads: try n of a probe carries payload
- * n mod count, so a retransmission asks a second way (SNMP v2c, then v3
- * discovery, then v1). Closed ports get one try whatever the payload, so
- * the payload choice costs no ICMP budget. (nmap sends all of a port's
- * payloads on every try; one a try keeps one probe to one ICMP token, which
- * the UDP scan's witness rule counts on.)
+ * A port may have several payloads (SNMP v2c, v3 discovery and v1): as in
+ * nmap, every try carries all of them, back to back from one source port
+ * (udp.ts), so whichever the service understands draws the answer even
+ * when one try is all a port gets. A closed port with several payloads can
+ * draw as many ICMP errors, as under nmap.
  *
  * @module
  */
@@ -626,9 +625,8 @@ export function useNmapPayloads(table: NmapPayloadTable | undefined): void {
 }
 
 /**
- * The payloads for `port`, in try order (try n sends entry n mod length): nmap's when the run
- * uses nmap's file and it names the port, else Porthole's own. Unknown ports get one empty
- * datagram.
+ * The payloads for `port`, each sent on every try, first to last: nmap's when the run uses
+ * nmap's file and it names the port, else Porthole's own. Unknown ports get one empty datagram.
  */
 export function udpPayloads(
   port: number,
