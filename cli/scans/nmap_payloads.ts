@@ -212,7 +212,9 @@ export function parseNmapPayloads(
     } catch {
       ports = [];
     }
-    if (ports.length === 0) fail(list.at, `Can't parse port list "${spec}"`);
+    // A hostile list may be megabytes long: the message quotes its start.
+    const quoted = spec.length > 40 ? `${spec.slice(0, 40)}…` : spec;
+    if (ports.length === 0) fail(list.at, `Can't parse port list "${quoted}"`);
     const data: number[] = [];
     tok = nextSignificant();
     if (tok.type !== "string") {

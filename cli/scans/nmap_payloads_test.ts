@@ -119,7 +119,10 @@ Deno.test("nmap-payloads: hostile bytes end in a result or one NmapPayloadsError
   assert.match(problem(flood), /exceeds the limit of 255|More than \d+ port payloads/);
   assert.ok(performance.now() - t0 < 30_000);
   // A megabyte-long symbol and one long string line.
-  assert.match(problem(`udp ${"1".repeat(1 << 20)} "x"`), /^Can't parse port list "1111/);
+  assert.equal(
+    problem(`udp ${"1".repeat(1 << 20)} "x"`),
+    `Can't parse port list "${"1".repeat(40)}…" at line 1 of nmap-payloads`,
+  );
   assert.equal(parse(`udp 7 "${"A".repeat(60_000)}"`).entries[0]!.payload.length, 60_000);
   assert.equal(problem(bytes(0x75, 0x64, 0x70)), "Expected a port list at line 1 of nmap-payloads");
 });
