@@ -9,7 +9,8 @@
  * udp 500 "..." source 500                          # keywords after the strings
  * ```
  *
- * Tokens: `#` comments, newlines, C-escaped strings in double quotes (one line each; `\0`,
+ * Tokens: `#` comments, newlines, C-escaped strings in double quotes (one line each, at most
+ * 1023 characters as nmap's buffer holds; `\0`,
  * `\a\b\f\n\r\t\v`, `\xHH`, and a backslash before any other non-alphanumeric byte keeps that
  * byte; a letter or digit after a backslash is an error) and symbols (any byte, then letters,
  * digits, `,` and `-`). An entry is `udp`, a port list (nmap's getpts_simple grammar, parsed by
@@ -51,8 +52,13 @@ export interface NmapPayloads {
 
 /** nmap's MAX_PAYLOADS_PER_PORT. */
 export const MAX_PAYLOADS_PER_PORT = 255;
-/** The largest payload sent (the --data-length limit: an IPv4 datagram holds no more). */
-export const MAX_PAYLOAD_BYTES = 65400;
+/**
+ * The largest payload taken (--data-length's warning threshold): a datagram that does not fit a
+ * 1500-byte link cannot be sent, and nmap's own file has none over 244 bytes.
+ */
+export const MAX_PAYLOAD_BYTES = 1400;
+/** nmap reads a string token into a 1024-byte buffer: at most 1023 characters as written. */
+export const MAX_STRING_CHARS = 1023;
 /** Bounds on what a file may make us hold: bytes read, and (port, payload) pairs. */
 export const MAX_FILE_BYTES = 4 << 20;
 export const MAX_PORT_PAYLOADS = 1 << 20;
@@ -107,9 +113,13 @@ function stringToken(b: Uint8Array, start: number): [Token, number] {
   // nmap's C string ends at a NUL byte: what follows it in the quotes is dropped.
   let cut = false;
   while (i < b.length && b[i] !== 0x0a && b[i] !== 0x22) {
+    if (i - start > MAX_STRING_CHARS) {
+      bad ??= `a string over ${MAX_STRING_CHARS} characters`;
+    }
     let c = b[i++]!;
     if (c === 0x5c) { // backslash: the next byte is taken raw, even a quote or newline
       if (i >= b.length) return [{ type: "error", at: start, why: "unterminated string" }, i];
+      if (i - start > MAX_STRING_CHARS) bad ??= `a string over ${MAX_STRING_CHARS} characters`;
       const e = b[i++]!;
       if (e === 0x78) { // \xHH, exactly two hex digits
         const hi = i < b.length ? hexValue(b[i]!) : -1;

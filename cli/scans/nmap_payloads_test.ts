@@ -88,10 +88,16 @@ Deno.test("nmap-payloads: one message naming the line, for every kind of problem
     problem(many),
     "Number of UDP payloads for port 7 exceeds the limit of 255 at line 256 of nmap-payloads",
   );
+  // 250 bytes a string (1000 characters), joined past what a 1500-byte link carries.
   const big = `udp 7 ${
-    `"${"\\xff".repeat(1000)}"\n`.repeat(Math.ceil(MAX_PAYLOAD_BYTES / 1000) + 1)
+    `"${"\\xff".repeat(250)}"\n`.repeat(Math.ceil(MAX_PAYLOAD_BYTES / 250) + 1)
   }`;
-  assert.match(problem(big), /^Payload over 65400 bytes at line \d+/);
+  assert.match(problem(big), /^Payload over 1400 bytes at line 6 /);
+  // nmap's 1024-byte token buffer: 1023 characters as written, an escape's two counted.
+  assert.equal(parse(`udp 7 "${"A".repeat(1023)}"`).entries[0]!.payload.length, 1023);
+  assert.match(problem(`udp 7 "${"A".repeat(1024)}"`), /^Bad payload string \(a string over 1023/);
+  assert.equal(parse(`udp 7 "${"A".repeat(1021)}\\n"`).entries[0]!.payload.length, 1022);
+  assert.match(problem(`udp 7 "${"A".repeat(1022)}\\n"`), /a string over 1023 characters/);
 });
 
 Deno.test("nmap-payloads: hostile bytes end in a result or one NmapPayloadsError, quickly", () => {
@@ -123,7 +129,7 @@ Deno.test("nmap-payloads: hostile bytes end in a result or one NmapPayloadsError
     problem(`udp ${"1".repeat(1 << 20)} "x"`),
     `Can't parse port list "${"1".repeat(40)}…" at line 1 of nmap-payloads`,
   );
-  assert.equal(parse(`udp 7 "${"A".repeat(60_000)}"`).entries[0]!.payload.length, 60_000);
+  assert.match(problem(`udp 7 "${"A".repeat(60_000)}"`), /a string over 1023 characters/);
   assert.equal(problem(bytes(0x75, 0x64, 0x70)), "Expected a port list at line 1 of nmap-payloads");
 });
 
