@@ -43,11 +43,65 @@ export interface NmapPayloadEntry {
   line: number;
 }
 
+/** Each port's payloads in file order (undefined: none). */
+export interface PortPayloads {
+  get(port: number): readonly Uint8Array[] | undefined;
+}
+
 /** The file read: its entries, and each port's payloads in file order. */
 export interface NmapPayloads {
   entries: NmapPayloadEntry[];
-  /** Port → payloads, the same payload bytes shared between ports and entries. */
-  byPort: Map<number, Uint8Array[]>;
+  /** Port → payloads; ports with the same payloads share one list (32768 ports share RPC's). */
+  byPort: PortPayloads;
+}
+
+/**
+ * Port → payload list, built entry by entry: each port holds a list id, and an entry moves its
+ * ports from a list to that list plus its payload, one new list per distinct old list.
+ */
+class PortPayloadTable implements PortPayloads {
+  readonly #slot = new Int32Array(65536).fill(-1);
+  readonly #lists: Uint8Array[][] = [];
+
+  /** Appends `payload` to `ports`' lists; returns the longest list touched. */
+  add(ports: readonly number[], payload: Uint8Array): number {
+    const moved = new Map<number, number>();
+    let longest = 0;
+    for (const p of ports) {
+      const from = this.#slot[p]!;
+      let to = moved.get(from);
+      if (to === undefined) {
+        to = this.#lists.push([...(from < 0 ? [] : this.#lists[from]!), payload]) - 1;
+        moved.set(from, to);
+        longest = Math.max(longest, this.#lists[to]!.length);
+      }
+      this.#slot[p] = to;
+    }
+    return longest;
+  }
+
+  get(port: number): readonly Uint8Array[] | undefined {
+    const id = port >= 0 && port < 65536 ? this.#slot[port]! : -1;
+    return id < 0 ? undefined : this.#lists[id];
+  }
+}
+
+/**
+ * A plain numeric list (`7`, `53,69`, `32768-65535`, ascending ranges) read here; anything else
+ * (names, open ranges) is the caller's getpts. The same ports getpts gives, without its 64K-entry
+ * table per list: nmap's file is all plain lists.
+ */
+function plainPortList(spec: string): number[] | undefined {
+  if (!/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/.test(spec)) return undefined;
+  const seen = new Uint8Array(65536);
+  for (const item of spec.split(",")) {
+    const [a, b = a] = item.split("-").map(Number) as [number, number?];
+    if (a > 65535 || b! > 65535 || a > b!) return undefined;
+    seen.fill(1, a, b! + 1);
+  }
+  const out: number[] = [];
+  for (let p = 0; p < 65536; p++) if (seen[p]) out.push(p);
+  return out;
 }
 
 /** nmap's MAX_PAYLOADS_PER_PORT. */
@@ -193,7 +247,7 @@ export function parseNmapPayloads(
     throw new NmapPayloadsError(`${what} at line ${lineOf(at)} of ${name}`);
   };
   const entries: NmapPayloadEntry[] = [];
-  const byPort = new Map<number, Uint8Array[]>();
+  const byPort = new PortPayloadTable();
   const unique = new Map<string, Uint8Array>();
   let pairs = 0;
   let pos = 0;
@@ -218,7 +272,7 @@ export function parseNmapPayloads(
     const spec = (list as { text: string }).text;
     let ports: number[];
     try {
-      ports = portList(spec);
+      ports = plainPortList(spec) ?? portList(spec);
     } catch {
       ports = [];
     }
@@ -253,13 +307,9 @@ export function parseNmapPayloads(
     const shared = unique.get(key) ?? entry.payload;
     unique.set(key, shared);
     entry.payload = shared;
-    for (const p of ports) {
-      let v = byPort.get(p);
-      if (!v) byPort.set(p, v = []);
-      v.push(shared);
-      if (v.length > MAX_PAYLOADS_PER_PORT) {
-        fail(udpAt, `Number of UDP payloads for port ${p} exceeds the limit of 255`);
-      }
+    if (byPort.add(ports, shared) > MAX_PAYLOADS_PER_PORT) {
+      const p = ports.find((p) => byPort.get(p)!.length > MAX_PAYLOADS_PER_PORT);
+      fail(udpAt, `Number of UDP payloads for port ${p} exceeds the limit of 255`);
     }
     pairs += ports.length;
     if (pairs > MAX_PORT_PAYLOADS) fail(udpAt, `More than ${MAX_PORT_PAYLOADS} port payloads`);

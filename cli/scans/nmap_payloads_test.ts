@@ -65,6 +65,31 @@ Deno.test("nmap-payloads: port lists, several strings across lines and comments,
   assert.equal(parse("").entries.length, 0);
 });
 
+Deno.test("nmap-payloads: plain port lists, read without getpts, give getpts' ports", () => {
+  const noGetpts = () => {
+    throw new Error("getpts asked");
+  };
+  for (
+    const spec of [
+      "7",
+      "0",
+      "53,69,5353,26198",
+      "111,2049,4045,32768-65535",
+      "135,1025-1199",
+      "26000-26004,27960-27964,30720-30724,44400",
+      "5-5,3,4",
+      "65535",
+    ]
+  ) {
+    const plain = parseNmapPayloads(enc.encode(`udp ${spec} "x"`), noGetpts).entries[0]!.ports;
+    assert.deepEqual(plain, ports(spec), spec);
+  }
+  // Backwards, too large or open ranges go to getpts (and its verdict).
+  for (const spec of ["10-9", "65536", "-5", "60000-", "1,,2"]) {
+    assert.throws(() => parseNmapPayloads(enc.encode(`udp ${spec} "x"`), noGetpts), spec);
+  }
+});
+
 Deno.test("nmap-payloads: one message naming the line, for every kind of problem", () => {
   assert.equal(problem('udp "x"'), "Expected a port list at line 1 of nmap-payloads");
   assert.equal(
@@ -158,6 +183,6 @@ Deno.test({
       500,
     ]);
     assert.equal(byPort.get(40000)!.length, 1, "the RPC range 32768-65535");
-    assert.equal(byPort.has(88), false, "no Kerberos payload in 7.93");
+    assert.equal(byPort.get(88), undefined, "no Kerberos payload in 7.93");
   },
 });

@@ -611,7 +611,9 @@ export function payloadPorts(): number[] {
 }
 
 /** nmap's payloads by port (nmap_payloads.ts), when a run found and read nmap-payloads. */
-export type NmapPayloadTable = ReadonlyMap<number, readonly Uint8Array[]>;
+export interface NmapPayloadTable {
+  get(port: number): readonly Uint8Array[] | undefined;
+}
 
 /** The run's nmap payloads; undefined: Porthole's own only. */
 let nmapTable: NmapPayloadTable | undefined;
