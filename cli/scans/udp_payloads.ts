@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { PortPayloads } from "./nmap_payloads.ts";
+
 /** What a payload builder may need to know about the probe it rides in. */
 export interface PayloadContext {
   /** Address family of the probe. */
@@ -611,9 +613,7 @@ export function payloadPorts(): number[] {
 }
 
 /** nmap's payloads by port (nmap_payloads.ts), when a run found and read nmap-payloads. */
-export interface NmapPayloadTable {
-  get(port: number): readonly Uint8Array[] | undefined;
-}
+export type NmapPayloadTable = PortPayloads;
 
 /** The run's nmap payloads; undefined: Porthole's own only. */
 let nmapTable: NmapPayloadTable | undefined;
