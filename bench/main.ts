@@ -4,7 +4,8 @@
  * (inside the scanner namespace), and records wall time (median and spread), the ratio to
  * nmap, packets per second on the scanner's link, peak RSS, and whether the answer equals the
  * reference. Micro-benchmarks of the packet core and the send paths follow. The table is
- * printed and written to bench/results/latest.{json,md}; the README shows it.
+ * printed and written to bench/results/latest.{json,md}; the README shows it. A FILTER runs the
+ * workloads whose names contain it, or, when it is a workload's whole name, that one alone.
  */
 
 import { parseArgs } from "node:util";
@@ -402,8 +403,13 @@ async function main(): Promise<number> {
     filters: positionals,
     hasTool: (t) => has.get(t) ?? false,
   };
+  // A filter naming a workload exactly runs that one alone (`anyip16` without its shard rows);
+  // any other filter runs every workload whose name contains it.
+  const exact = new Set(WORKLOADS.map((w) => w.name));
   const selected = WORKLOADS.filter((w) =>
-    opts.filters.length ? opts.filters.some((f) => w.name.includes(f)) : !opts.quick || w.quick
+    opts.filters.length
+      ? opts.filters.some((f) => exact.has(f) ? w.name === f : w.name.includes(f))
+      : !opts.quick || w.quick
   );
   const why = await labUnavailable();
   const rows: ToolRow[] = [];
