@@ -123,10 +123,10 @@ export function readSystemFile(path: string): string | undefined {
       if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
         return undefined;
       }
-      denoRefuses = true;
     }
   }
   if (!ffiGranted() || Deno.build.os !== "linux") return undefined;
+  denoRefuses = true; // and libc reads: later reads go there at once
   const c = libc();
   const fd = c.open(cString(path), 0o2000000); // O_RDONLY | O_CLOEXEC
   if (fd < 0) return undefined;
