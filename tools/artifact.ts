@@ -151,7 +151,8 @@ export function lazyRequireShim(code: string): string | undefined {
 }
 
 /** How deno bundle decodes a `.wasm` import it inlines: one callback per byte. */
-const WASM_BYTES = /__deno_wasm_bytes__ = Uint8Array\.from\(atob\(("[A-Za-z0-9+/=]*")\), \(c\) => c\.charCodeAt\(0\)\);/g;
+const WASM_BYTES =
+  /__deno_wasm_bytes__ = Uint8Array\.from\(atob\(("[A-Za-z0-9+/=]*")\), \(c\) => c\.charCodeAt\(0\)\);/g;
 
 /**
  * `code` with deno bundle's decoding of inlined WebAssembly done by the engine, or undefined when

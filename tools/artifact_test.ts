@@ -1,5 +1,5 @@
 import { equal } from "node:assert/strict";
-import { asciiOnly, lazyRequireShim } from "./artifact.ts";
+import { asciiOnly, lazyRequireShim, nativeWasmDecode } from "./artifact.ts";
 
 const SHIM = 'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
   "var __require = __deno_internal_createRequire(import.meta.url);\n";
@@ -57,4 +57,24 @@ Deno.test("asciiOnly: refused where an escape would change the text", () => {
   equal(asciiOnly('const s = "\\\u2026";'), undefined);
   // String.raw elsewhere is fine.
   equal(asciiOnly("const s = String.raw`a`; // \u2026"), "const s = String.raw`a`; // \\u2026");
+});
+
+Deno.test("nativeWasmDecode: inlined WebAssembly decoded by Uint8Array.fromBase64, same bytes", () => {
+  const b64 = "AGFzbQEAAAA="; // a WebAssembly header: "\0asm", version 1
+  const bundled =
+    `var __deno_wasm_bytes__;\n__deno_wasm_bytes__ = Uint8Array.from(atob("${b64}"), ` +
+    "(c) => c.charCodeAt(0));\n";
+  const out = nativeWasmDecode(bundled)!;
+  equal(out, `var __deno_wasm_bytes__;\n__deno_wasm_bytes__ = Uint8Array.fromBase64("${b64}");\n`);
+  const decode = (line: string) =>
+    new Function(`let __deno_wasm_bytes__; ${line} return __deno_wasm_bytes__;`)() as Uint8Array;
+  equal(decode(out.split("\n")[1]!).join(), decode(bundled.split("\n")[1]!).join());
+});
+
+Deno.test("nativeWasmDecode: a bundle without WebAssembly is kept, an unknown decoding refused", () => {
+  equal(nativeWasmDecode("var a = 1;\n"), "var a = 1;\n");
+  equal(
+    nativeWasmDecode("__deno_wasm_bytes__ = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));\n"),
+    undefined,
+  );
 });
