@@ -75,29 +75,14 @@ async function bundle(): Promise<number> {
   const out = `${DIST}/porthole.js`;
   const bundled = await denoBundle(ENTRY);
   if (bundled === undefined) return 1;
-  const shimmed = lazyRequireShim(bundled);
-  if (shimmed === undefined) {
-    console.error(
-      "bundle: deno bundle's require() shim (an import of node:module) is not the one " +
-        "tools/artifact.ts knows how to make lazy; update lazyRequireShim for this Deno.",
-    );
-    return 1;
-  }
-  const inits = functionInits(shimmed);
-  if (inits === undefined) {
-    console.error(
-      "bundle: deno bundle's module wrappers (__esm) are not the ones tools/artifact.ts knows; " +
-        "update functionInits for this Deno.",
-    );
-    return 1;
-  }
-  const lazy = nativeWasmDecode(inits);
-  if (lazy === undefined) {
-    console.error(
-      "bundle: deno bundle's inlined WebAssembly (__deno_wasm_bytes__) is not decoded the way " +
-        "tools/artifact.ts knows; update nativeWasmDecode for this Deno.",
-    );
-    return 1;
+  let lazy = bundled;
+  for (const [rewrite, problem] of BUNDLE_REWRITES) {
+    const next = rewrite(lazy);
+    if (next === undefined) {
+      console.error(`bundle: ${problem}`);
+      return 1;
+    }
+    lazy = next;
   }
   const flags = portholeFlags().join(" ");
   const run = [...portholeEnv(), "deno", "run"].join(" ");
@@ -129,6 +114,26 @@ async function bundle(): Promise<number> {
   console.log(`  ${run} ${flags} porthole.js ARGS   (or ./porthole.js ARGS)`);
   return 0;
 }
+
+/** The rewrites of deno bundle's output, each with what it says when the output is not the one it
+ * knows (a newer Deno): the build stops rather than ship a slower bundle. */
+const BUNDLE_REWRITES: [(code: string) => string | undefined, string][] = [
+  [
+    (code) => lazyRequireShim(code),
+    "deno bundle's require() shim (an import of node:module) is not the one " +
+    "tools/artifact.ts knows how to make lazy; update lazyRequireShim for this Deno.",
+  ],
+  [
+    (code) => functionInits(code),
+    "deno bundle's module wrappers (__esm) are not the ones tools/artifact.ts knows; " +
+    "update functionInits for this Deno.",
+  ],
+  [
+    (code) => nativeWasmDecode(code),
+    "deno bundle's inlined WebAssembly (__deno_wasm_bytes__) is not decoded the way " +
+    "tools/artifact.ts knows; update nativeWasmDecode for this Deno.",
+  ],
+];
 
 /** deno bundle's shim for CommonJS require(): pg (inventory's PostgreSQL client) and wasmoon's
  * loader (the Lua VM of scripts) call it. */
