@@ -124,7 +124,7 @@ Deno.test({
       "built-ins imported at start-up",
     );
     // The packet core's bytes come from native base64 decoding, not a callback per byte
-    // (tools/artifact.ts, nativeWasmDecode): that cost a scan 53M instructions before its first probe.
+    // (tools/artifact.ts, nativeWasmDecode): that cost a scan 28M instructions before its first probe.
     match(text, /__deno_wasm_bytes__ = Uint8Array\.fromBase64\("/);
     equal(/Uint8Array\.from\(atob\("/.test(text), false, "a per-byte decoding of inlined data");
     // Module wrappers are functions, not objects keyed by path (tools/artifact.ts, functionInits).
