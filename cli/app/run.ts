@@ -60,6 +60,7 @@ import { decidePrivileges } from "./privileges.ts";
 import { hostGroupSize, RANDOMIZE_BLOCK, shuffleInBlocks } from "./host_groups.ts";
 import { RDNS_PARALLEL, reverseResolver } from "./reverse_dns.ts";
 import { resolveDecoys } from "./decoys.ts";
+import { rawProbeHeaders } from "../scans/probe_headers.ts";
 import { DeferredTasks, type GroupPlan, type GroupSinks, scanGroup } from "./scan_group.ts";
 
 export { trace } from "./phase_trace.ts";
@@ -400,11 +401,19 @@ export async function runScan(
     ffi.setOnInterrupt(() => {});
     const core = packetCore();
     trace("core + ffi loaded");
-    sessions = new SessionPool(core, {
-      iface: opts.iface,
-      source: opts.sourceAddress,
-      srcMac: spoofed?.mac,
-    });
+    // Probes too large for their interface are refused when its session would open, before a packet.
+    const payloadBytes = opts.shaping?.payload?.length ?? 0;
+    const fragment = opts.shaping?.fragment;
+    sessions = new SessionPool(
+      core,
+      { iface: opts.iface, source: opts.sourceAddress, srcMac: spoofed?.mac },
+      payloadBytes || fragment
+        ? {
+          kinds: rawProbeHeaders(scans, opts.discovery.pingOnly),
+          sizing: { payloadBytes, ...(fragment ? { fragment } : {}) },
+        }
+        : undefined,
+    );
     ctx.raw = { core, sessions };
   }
   applyTracing();
