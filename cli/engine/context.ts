@@ -73,13 +73,13 @@ export class SessionPool {
   readonly #closed: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
   /**
-   * `probes`: the run's raw probes and their sizing; a session is not opened on an interface
-   * they do not fit (ProbeTooLargeError), so nothing is sent.
+   * `probes`: the raw probes the run sends by a route, and their sizing; a session is not opened
+   * on an interface they do not fit (ProbeTooLargeError), so nothing is sent.
    */
   constructor(
     readonly core: PacketCore,
     routeOpts: { iface?: string; source?: string; srcMac?: Uint8Array } = {},
-    readonly probes?: { kinds: SizedProbe[]; sizing: ProbeSizing },
+    readonly probes?: { kinds: (route: RawRoute) => SizedProbe[]; sizing: ProbeSizing },
   ) {
     this.#routes = new RouteCache(routeOpts);
   }
@@ -97,7 +97,8 @@ export class SessionPool {
     const key = sessionKey(route);
     let s = this.#sessions.get(key);
     if (!s || s.closed) {
-      const tooLarge = this.probes && probeFitError(route, this.probes.kinds, this.probes.sizing);
+      const tooLarge = this.probes &&
+        probeFitError(route, this.probes.kinds(route), this.probes.sizing);
       if (tooLarge) throw new ProbeTooLargeError(tooLarge);
       s = RawSession.open({
         route,

@@ -15,6 +15,8 @@ export interface SizedProbe {
   name: string;
   /** Transport header bytes (TCP with its options, UDP, SCTP chunks) before the payload. */
   headerBytes: number;
+  /** Another way out the message offers ("skip host discovery with -Pn"). */
+  alternative?: string;
 }
 
 /** What shapes every probe's size: the payload and -f/--mtu. */
@@ -58,9 +60,11 @@ export function probeFitError(
   const size = ipHeader + largest.headerBytes + sizing.payloadBytes;
   if (size <= mtu) return undefined;
   const room = mtu - ipHeader - largest.headerBytes;
-  const fix = route.family === 4
-    ? `use --data-length ${Math.max(room, 0)} or less, or fragment them with -f or --mtu`
-    : `use --data-length ${Math.max(room, 0)} or less (IPv6 probes are not fragmented)`;
+  const fix = [
+    `use --data-length ${Math.max(room, 0)} or less`,
+    ...(route.family === 4 ? ["fragment them with -f or --mtu"] : []),
+    ...(largest.alternative ? [largest.alternative] : []),
+  ].join(", or ") + (route.family === 6 ? " (IPv6 probes are not fragmented)" : "");
   return `${largest.name} probes with the ${sizing.payloadBytes}-byte --data/--data-string/` +
     `--data-length payload are ${size} bytes, more than ${route.iface}'s MTU of ${mtu}: ${fix}.`;
 }

@@ -25,6 +25,14 @@ Deno.test("probeFitError: -f/--mtu fit when one fragment does", () => {
   );
 });
 
+Deno.test("probeFitError: a probe's own way out is offered too", () => {
+  const ping = { name: "Host discovery's -PS", headerBytes: 24, alternative: "skip it with -Pn" };
+  assert.match(
+    probeFitError(eth0, [udp, ping], { payloadBytes: 1472 })!,
+    /^Host discovery's -PS probes .* are 1516 bytes, .*: use --data-length 1456 or less, or fragment them with -f or --mtu, or skip it with -Pn\.$/,
+  );
+});
+
 Deno.test("probeFitError: IPv6 has a 40-byte header and no fragments", () => {
   const v6 = { ...eth0, family: 6 as const };
   assert.equal(probeFitError(v6, [udp], { payloadBytes: 1452 }), undefined);
