@@ -12,6 +12,7 @@ import { parseIp } from "../../core-wasm/addr.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
 import { PCRE_LUA, pcreHost } from "./pcre.ts";
+import { LPEG_LUA } from "./lpeg.ts";
 import { ZLIB_LUA, zlibHost } from "./zlib.ts";
 import { certificateFields } from "./x509.ts";
 import { macVendor } from "../mac_vendors.ts";
@@ -121,7 +122,7 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** nmap's C modules that Porthole has, as Lua over the host functions (runtime_lua.ts). */
-const C_MODULES = { openssl: OPENSSL_LUA, pcre: PCRE_LUA, zlib: ZLIB_LUA };
+const C_MODULES = { openssl: OPENSSL_LUA, pcre: PCRE_LUA, zlib: ZLIB_LUA, lpeg: LPEG_LUA };
 
 /** Bytes for Lua: valid UTF-8 without NUL as text ("t…"), anything else as hex ("h…"). */
 function wire(b: Uint8Array): string {

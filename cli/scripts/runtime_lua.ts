@@ -113,9 +113,9 @@ local function read_lib(name)
 end
 package.path, package.cpath = "", ""
 -- C modules of nmap that Porthole does not have yet: the scripts needing them skip with this note.
-local MISSING = { lpeg = true, libssh2 = true, brotli = true }
--- nmap's C modules that Porthole has as Lua over host functions (openssl.ts, pcre.ts, zlib.ts):
--- each chunk gets the host table and the runtime's wire/unwire.
+local MISSING = { libssh2 = true, brotli = true }
+-- nmap's C modules that Porthole has in Lua (openssl.ts, pcre.ts, zlib.ts over host functions,
+-- lpeg.ts on its own): each chunk gets the host table and the runtime's wire/unwire.
 function add_c_module(name, src)
   package.preload[name] = function() return assert(lua_load(src, "=" .. name, "t"))(host, wire, unwire) end
   return true
