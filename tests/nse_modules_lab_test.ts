@@ -4,13 +4,15 @@
  *
  * - one prerule script that calls pcre, zlib and openssl's ciphers prints what nmap prints;
  * - nmap's http.lua reads a gzip-encoded page through zlib: http-title on an nginx that sends
- *   its pages gzip-compressed (gzip_static always) shows the compressed page's title, as nmap's.
+ *   its pages gzip-compressed (gzip_static always) shows the compressed page's title, as nmap's;
+ * - nmap's scripts on lpeg (lpeg-utility, json) run: banner, http-server-header (under -sV),
+ *   ntp-info and snmp-info on real daemons print what nmap's print.
  */
 
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { Lab, labUnavailable } from "./lab/mod.ts";
-import { type Daemon, RealDaemonsLab } from "./lab/real_daemons.ts";
+import { type Daemon, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { scriptsByPort, scriptXml } from "./testing/script_output.ts";
 import { haveNmapScripts } from "./testing/nmap_hidden.ts";
@@ -210,6 +212,47 @@ Deno.test({
       );
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Values that change between two runs by nature: the server's clock and the agent's uptime. */
+const blankClocks = (text: string) =>
+  text.replace(/^(\s*(?:receive time stamp|snmpEngineTime): ).*$/gm, "$1*");
+
+Deno.test({
+  name:
+    "nse modules lab: banner, http-server-header, ntp-info and snmp-info (nmap's, on lpeg) print nmap's output",
+  ignore: !haveNmapScripts || missingTools("nmap").length > 0 ||
+    (await labUnavailable()) !== null,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const names = ["openssh", "vsftpd", "nginx", "chrony", "snmpd"];
+    await using rl = await RealDaemonsLab.up({
+      tag: "nselp",
+      daemons: DAEMONS.filter((d) => names.includes(d.name)),
+    });
+    assert.deepEqual(rl.failed, []);
+    const runs = [
+      ["-sV", "--script", "banner,http-server-header", "-p", "21,22,80"],
+      ["-sU", "--script", "ntp-info,snmp-info", "-p", "123,161"],
+    ];
+    for (const run of runs) {
+      const args = ["-v", "-n", "-Pn", ...run, rl.v4];
+      const theirs = await rl.lab.nmap(args, { timeoutMs: 300_000 });
+      assert.equal(theirs.code, 0, theirs.stderr);
+      const ours = await rl.lab.porthole(args, { timeoutMs: 300_000 });
+      assert.equal(ours.code, 0, ours.stderr);
+      // nmap's scripts ran, not Porthole's built-in twins (named at -v when nmap's cannot load).
+      assert.doesNotMatch(ours.stdout + ours.stderr, /cannot load here/);
+      const outputs = (out: string) =>
+        Object.fromEntries(
+          [...scriptsByPort(out)].map(([k, v]) => [k, blankClocks(v)]).sort(),
+        );
+      const expected = outputs(theirs.stdout);
+      assert.ok(Object.keys(expected).length >= 2, theirs.stdout);
+      assert.deepEqual(outputs(ours.stdout), expected, ours.stdout);
     }
   },
 });
