@@ -120,7 +120,7 @@ export function normalize(port: string, id: string, text: string): string {
 
 Deno.test({
   name:
-    "nse builtin daemons lab: each built-in script prints what nmap's does; ntp-info stands in for nmap's",
+    "nse builtin daemons lab: each built-in script prints what nmap's does; nmap's ntp-info runs in Porthole as in nmap",
   ignore: !haveNmapScripts || missingTools("nmap", "unshare", "mount").length > 0 ||
     (await labUnavailable()) !== null,
   sanitizeResources: false,

@@ -12,10 +12,11 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { Lab, labUnavailable } from "./lab/mod.ts";
-import { type Daemon, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
+import { type Daemon, DAEMONS, nginxDaemon, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { scriptsByPort, scriptXml } from "./testing/script_output.ts";
 import { haveNmapScripts } from "./testing/nmap_hidden.ts";
+import { LUA_SHOW } from "./testing/nse_prerule.ts";
 
 /** Calls of the modules whose answers are the C libraries' own (no engine error texts). */
 const PROBE = String.raw`local pcre = require "pcre"
@@ -25,25 +26,7 @@ description = [[Calls nmap's pcre, zlib and openssl modules.]]
 categories = {"safe"}
 prerule = function() return true end
 local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
-local function show(v)
-  if type(v) == "table" then
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local o = {}
-    for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. "=" .. show(v[k]) end
-    return "{" .. table.concat(o, ",") .. "}"
-  end
-  return type(v) == "string" and ("'" .. v .. "'") or tostring(v)
-end
-local out = {}
-local function line(...)
-  local t = table.pack(...)
-  local o = {}
-  for i = 1, t.n do o[i] = show(t[i]) end
-  out[#out + 1] = table.concat(o, " ")
-end
-action = function()
+${LUA_SHOW}action = function()
   local C = "C"
   local re = pcre.new("(\\w+)@(?P<host>[a-z.]+)", 0, C)
   line(re:match("mail bob@example.org now"))
@@ -144,27 +127,11 @@ Deno.test({
 const PAGE = "<html><head><title>Served gzip-compressed</title></head><body>hi</body></html>\n";
 
 /** nginx sending every page gzip-compressed, whatever the client accepts (gzip_static always). */
-const NGINX_GZIP: Daemon = {
-  name: "nginx-gzip",
-  pkg: "nginx-light",
-  ports: [{ proto: "tcp", port: 80, service: "http", products: ["nginx"] }],
-  setup: async (c) => {
-    const temp = ["body", "proxy", "fastcgi", "uwsgi", "scgi"]
-      .map((t) => `  ${t === "body" ? "client_body" : t}_temp_path ${c.dir}/${t};`);
-    await Deno.writeTextFile(
-      `${c.dir}/nginx.conf`,
-      [
-        `pid ${c.dir}/nginx.pid;`,
-        `error_log ${c.dir}/error.log;`,
-        "events {}",
-        "http {",
-        "  access_log off;",
-        ...temp,
-        `  server { listen 80; root ${c.dir}/www; gzip_static always; }`,
-        "}",
-        "",
-      ].join("\n"),
-    );
+const NGINX_GZIP: Daemon = nginxDaemon(
+  "nginx-gzip",
+  { proto: "tcp", port: 80, service: "http", products: ["nginx"] },
+  (c) => `listen 80; root ${c.dir}/www; gzip_static always;`,
+  async (c) => {
     await Deno.mkdir(`${c.dir}/www`, { mode: 0o755 });
     // The plain file only names the page for the index module; the .gz is what is sent.
     await Deno.writeTextFile(`${c.dir}/www/index.html`, "<title>not compressed</title>\n");
@@ -175,10 +142,8 @@ const NGINX_GZIP: Daemon = {
     for (const f of ["www", "www/index.html", "www/index.html.gz"]) {
       await Deno.chmod(`${c.dir}/${f}`, f === "www" ? 0o755 : 0o644);
     }
-    return [];
   },
-  argv: (c) => ["nginx", "-c", `${c.dir}/nginx.conf`, "-g", "daemon off;"],
-};
+);
 
 Deno.test({
   name: "nse modules lab: http-title reads nginx's gzip-encoded page through zlib, as nmap's",

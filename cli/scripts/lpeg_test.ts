@@ -3,7 +3,7 @@
  * for the same calls; tests/nse_modules_lab_test.ts compares with nmap itself on the lab.
  */
 import assert from "node:assert/strict";
-import { preruleScript, runPrerule } from "../../tests/testing/nse_prerule.ts";
+import { LUA_SHOW, preruleScript, runPrerule } from "../../tests/testing/nse_prerule.ts";
 
 const NMAP = "/usr/share/nmap";
 const haveNselib = (() => {
@@ -14,26 +14,9 @@ const haveNselib = (() => {
   }
 })();
 
-/** Lua that prints each call's values, tostring'd and space-separated, one call a line. */
-const SHOW = `local out = {}
-local function show(v)
-  if type(v) == "table" then
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local o = {}
-    for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. "=" .. show(v[k]) end
-    return "{" .. table.concat(o, ",") .. "}"
-  end
-  return type(v) == "string" and ("'" .. v .. "'") or tostring(v)
-end
-local function line(...)
-  local t = table.pack(...)
-  local o = {}
-  for i = 1, t.n do o[i] = show(t[i]) end
-  out[#out + 1] = table.concat(o, " ")
-end
-local P, S, R, V, C, Cc, Ct, Cg, Cs, Cf, Cp, Cb, Cmt, Carg = lpeg.P, lpeg.S, lpeg.R, lpeg.V,
+/** The calls' printer, and LPeg's constructors as locals. */
+const SHOW =
+  `${LUA_SHOW}local P, S, R, V, C, Cc, Ct, Cg, Cs, Cf, Cp, Cb, Cmt, Carg = lpeg.P, lpeg.S, lpeg.R, lpeg.V,
   lpeg.C, lpeg.Cc, lpeg.Ct, lpeg.Cg, lpeg.Cs, lpeg.Cf, lpeg.Cp, lpeg.Cb, lpeg.Cmt, lpeg.Carg
 `;
 

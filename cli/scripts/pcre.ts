@@ -8,32 +8,20 @@
 import { CompiledRegex, makeSubject, type Subject } from "../service/regex.ts";
 import { type Node, parsePcre, type Pattern, PcreError } from "../service/pcre.ts";
 
-/** The Lua module; loaded with the host table and the runtime's `wire` as its arguments. */
+/** The Lua module; loaded with the host table, the runtime's wire/unwire and argument checks. */
 export const PCRE_LUA = String.raw`
-local host, wire = ...
+local host, wire, _, cargs = ...
 local M = {}
 local Regex = {}
 local META = { __index = Regex, __name = "pcre_regex" }
 function META:__gc() host.pcre_free(self.id) end
 function META:__tostring() return "pcre_regex (" .. self.id .. ")" end
 
-local function int(v, def, n, fname)
-  if v == nil then return def end
-  local i = math.tointeger(v)
-  if not i then error("bad argument #" .. n .. " to '" .. fname .. "' (number has no integer representation)", 0) end
-  return i
-end
+local int, str = cargs.int, cargs.str
 local function check(self, fname)
   if getmetatable(self) ~= META then
     error("bad argument #1 to '" .. fname .. "' (pcre_regex_handle expected, got " .. type(self) .. ")", 0)
   end
-end
-local function str(v, n, fname)
-  if type(v) == "number" then return tostring(v) end
-  if type(v) ~= "string" then
-    error("bad argument #" .. n .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 0)
-  end
-  return v
 end
 
 -- pcre.new(pattern, flags, locale): the locale names character tables; Porthole's are C's.

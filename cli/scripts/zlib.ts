@@ -6,9 +6,9 @@
  * each time more arrives), and a deflate stream compresses what was written since the last flush
  * as raw deflate blocks of its own, inside the zlib or gzip frame it writes itself.
  */
-/** The Lua module; loaded with the host table and the runtime's wire/unwire as arguments. */
+/** The Lua module; loaded with the host table, the runtime's wire/unwire and argument checks. */
 export const ZLIB_LUA = String.raw`
-local host, wire, unwire = ...
+local host, wire, unwire, cargs = ...
 local M = {
   _COPYRIGHT = "Copyright (C) 2003-2010 Tiago Dionizio",
   _DESCRIPTION = "Lua 5 interface to access zlib library functions",
@@ -19,31 +19,19 @@ local M = {
   DEFAULT_WINDOWBITS = 15, MINIMUM_WINDOWBITS = 8, MAXIMUM_WINDOWBITS = 15,
   GZIP_WINDOWBITS = 16, RAW_WINDOWBITS = -1,
 }
-local function int(v, def, n, fname)
-  if v == nil then return def end
-  local i = math.tointeger(v)
-  if not i then error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. type(v) .. ")", 0) end
-  return i
-end
-local function str(v, n, fname)
-  if type(v) == "number" then return tostring(v) end
-  if type(v) ~= "string" then
-    error("bad argument #" .. n .. " to '" .. fname .. "' (string expected, got " .. type(v) .. ")", 0)
-  end
-  return v
-end
+local int, str = cargs.int, cargs.str
 
 function M.version() return host.zlib_version() end
 -- lzlib pushes the sums as Lua floats (lua_pushnumber).
 function M.adler32(...)
   if select("#", ...) == 0 then return 1.0 end
   local a, buf = ...
-  return host.zlib_sum("adler32", int(a, nil, 1, "adler32") or error("bad argument #1 to 'adler32' (number expected, got no value)", 0), wire(str(buf, 2, "adler32"))) + 0.0
+  return host.zlib_sum("adler32", int(a, nil, 1, "adler32"), wire(str(buf, 2, "adler32"))) + 0.0
 end
 function M.crc32(...)
   if select("#", ...) == 0 then return 0.0 end
   local c, buf = ...
-  return host.zlib_sum("crc32", int(c, nil, 1, "crc32") or error("bad argument #1 to 'crc32' (number expected, got no value)", 0), wire(str(buf, 2, "crc32"))) + 0.0
+  return host.zlib_sum("crc32", int(c, nil, 1, "crc32"), wire(str(buf, 2, "crc32"))) + 0.0
 end
 
 -- compress(buffer, level, method, windowBits, memLevel, strategy): the data and zlib's result

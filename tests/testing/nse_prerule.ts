@@ -7,6 +7,30 @@
  */
 import { NseEngine } from "../../cli/scripts/engine.ts";
 
+/**
+ * Lua for printing what calls return: `line(...)` adds one line to `out`, the values shown by
+ * `show` (strings quoted, tables as {k=v,…} with sorted keys), space-separated.
+ */
+export const LUA_SHOW = `local out = {}
+local function show(v)
+  if type(v) == "table" then
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local o = {}
+    for _, k in ipairs(keys) do o[#o + 1] = tostring(k) .. "=" .. show(v[k]) end
+    return "{" .. table.concat(o, ",") .. "}"
+  end
+  return type(v) == "string" and ("'" .. v .. "'") or tostring(v)
+end
+local function line(...)
+  local t = table.pack(...)
+  local o = {}
+  for i = 1, t.n do o[i] = show(t[i]) end
+  out[#out + 1] = table.concat(o, " ")
+end
+`;
+
 /** A prerule script whose action is `body` (Lua statements ending in a return). */
 export function preruleScript(body: string, requires = ""): string {
   return `${requires}
