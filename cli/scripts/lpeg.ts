@@ -275,118 +275,208 @@ function grammar(t)
 end
 
 ---------------------------------------------------------------- matching
--- match(p, s, i, caps, env): the position after p matched at i, or nil. Captures go into the
--- list caps as records { node, s = start, e = end, kids }; env.stack holds the capture lists of
--- the enclosing captures (for a match-time capture's back references).
-local match
+-- A pattern compiles (once, on first match) into a closure m(s, i, caps, env): the position
+-- after p matched at i, or nil. Captures go into the list caps as records { node, s = start,
+-- e = end, kids }; env.stack holds the capture lists of the enclosing captures (for a match-time
+-- capture's back references). Sequences, choices and rule calls end in Lua tail calls.
+local compiled = setmetatable({}, { __mode = "k" })
+local compile
+local function fn(p)
+  local m = compiled[p]
+  if not m then
+    m = compile(p)
+    compiled[p] = m
+  end
+  return m
+end
+local function match(p, s, i, caps, env) return fn(p)(s, i, caps, env) end
 local function truncate(caps, n) for k = #caps, n + 1, -1 do caps[k] = nil end end
 
-local values, nested
+local values, nested, hascaps
+local NONE = {}
 
--- A capture record of p from i, its nested captures matched into a list of their own.
-local function capture(p, s, i, caps, env)
+-- Matches body with a capture list of its own, on env.stack meanwhile; the list, or nil.
+local function inner(body, s, i, env)
   local kids = {}
   local stack = env.stack
   stack[#stack + 1] = kids
-  local e = match(p.p, s, i, kids, env)
+  local e = body(s, i, kids, env)
   stack[#stack] = nil
-  if not e then return nil end
-  caps[#caps + 1] = { node = p, s = i, e = e, kids = kids }
-  return e
+  return e, kids
 end
 
-function match(p, s, i, caps, env)
+-- Whether matching p may make a capture (rule calls and grammars are taken to).
+local CAPTURES = { C = true, Cs = true, Ct = true, Cg = true, Cf = true, Cc = true, Cp = true,
+  Carg = true, Cb = true, Cmt = true, V = true, grammar = true, div_string = true,
+  div_number = true, div_table = true, div_func = true }
+function hascaps(p)
+  if CAPTURES[p.tag] then return true end
+  if p.tag == "not" or p.tag == "and" or p.tag == "behind" then return false end
+  for _, v in pairs(p) do if isp(v) and hascaps(v) then return true end end
+  return false
+end
+
+function compile(p)
   local t = p.tag
   if t == "char" then
-    local n = p.n
-    if sub(s, i, i + n - 1) == p.s then return i + n end
-    return nil
+    local lit, n = p.s, p.n
+    if n == 1 then
+      local c = byte(lit)
+      return function(s, i) if byte(s, i) == c then return i + 1 end end
+    end
+    return function(s, i) if sub(s, i, i + n - 1) == lit then return i + n end end
   elseif t == "set" then
-    local c = byte(s, i)
-    if c and p.set[c] then return i + 1 end
-    return nil
+    local set = p.set
+    return function(s, i)
+      local c = byte(s, i)
+      if c and set[c] then return i + 1 end
+    end
   elseif t == "any" then
-    if i + p.n - 1 <= env.len then return i + p.n end
-    return nil
+    local n = p.n
+    return function(s, i, _, env) if i + n - 1 <= env.len then return i + n end end
   elseif t == "seq" then
-    local e = match(p.a, s, i, caps, env)
-    if not e then return nil end
-    return match(p.b, s, e, caps, env)
+    local a, b
+    return function(s, i, caps, env)
+      a = a or fn(p.a)
+      b = b or fn(p.b)
+      local e = a(s, i, caps, env)
+      if not e then return nil end
+      return b(s, e, caps, env)
+    end
   elseif t == "choice" then
-    local n = #caps
-    local e = match(p.a, s, i, caps, env)
-    if e then return e end
-    truncate(caps, n)
-    return match(p.b, s, i, caps, env)
+    local a, b
+    return function(s, i, caps, env)
+      a = a or fn(p.a)
+      b = b or fn(p.b)
+      local n = #caps
+      local e = a(s, i, caps, env)
+      if e then return e end
+      if #caps > n then truncate(caps, n) end
+      return b(s, i, caps, env)
+    end
   elseif t == "rep" or t == "opt" then
-    local body, count = p.p, 0
+    local min = t == "rep" and p.n or 0
     local max = t == "opt" and p.n or math.huge
-    local set = body.tag == "set" and body.set
-    while count < max do
-      local e
-      if set then
-        local c = byte(s, i)
-        e = c and set[c] and i + 1
-      else
+    local set = p.p.tag == "set" and p.p.set
+    if set then
+      return function(s, i)
+        local count = 0
+        while count < max do
+          local c = byte(s, i)
+          if not (c and set[c]) then break end
+          i = i + 1
+          count = count + 1
+        end
+        if count < min then return nil end
+        return i
+      end
+    end
+    local body
+    return function(s, i, caps, env)
+      body = body or fn(p.p)
+      local count = 0
+      while count < max do
         local n = #caps
-        e = match(body, s, i, caps, env)
-        if not e then truncate(caps, n) end
+        local e = body(s, i, caps, env)
+        if not e then
+          if #caps > n then truncate(caps, n) end
+          break
+        end
+        count = count + 1
+        -- A body that matched nothing would match nothing forever (LPeg refuses such loops).
+        if e == i then break end
+        i = e
       end
-      if not e then break end
-      count = count + 1
-      -- A body that matched nothing would match nothing forever (LPeg refuses such loops).
-      if e == i then break end
-      i = e
+      if count < min then return nil end
+      return i
     end
-    if t == "rep" and count < p.n then return nil end
-    return i
-  elseif t == "true" then return i
-  elseif t == "false" then return nil
+  elseif t == "true" then return function(_, i) return i end
+  elseif t == "false" then return function() return nil end
   elseif t == "not" then
-    if match(p.p, s, i, {}, env) then return nil end
-    return i
-  elseif t == "and" then
-    if match(p.p, s, i, {}, env) then return i end
-    return nil
-  elseif t == "behind" then
-    if i - p.n < 1 then return nil end
-    if match(p.p, s, i - p.n, {}, env) == i then return i end
-    return nil
-  elseif t == "grammar" then
-    return match(p.g.rules[p.start], s, i, caps, env)
-  elseif t == "V" then
-    if not p.g then error("rule '" .. tostring(p.name) .. "' used outside a grammar", 0) end
-    local r = p.g.rules[p.name]
-    if not r then error("rule '" .. tostring(p.name) .. "' undefined in given grammar", 0) end
-    return match(r, s, i, caps, env)
-  elseif t == "Cc" or t == "Cp" or t == "Carg" or t == "Cb" then
-    caps[#caps + 1] = { node = p, s = i, e = i }
-    return i
-  elseif t == "Cmt" then
-    local kids = {}
-    local stack = env.stack
-    stack[#stack + 1] = kids
-    local e = match(p.p, s, i, kids, env)
-    stack[#stack] = nil
-    if not e then return nil end
-    -- Back references from here look through every capture made so far.
-    local frames
-    for k = 1, #stack do frames = { list = stack[k], idx = #stack[k] + 1, up = frames } end
-    local args = nested({ node = p, s = i, e = e, kids = kids }, s, env, frames)
-    local r = table.pack(p.f(s, e, unpack(args, 1, args.n)))
-    local pos = r[1]
-    if not pos then return nil end
-    if pos ~= true then
-      pos = math.tointeger(pos)
-      if not pos or pos < e or pos > env.len + 1 then
-        error("invalid position returned by match-time capture", 0)
-      end
-      e = pos
+    local body
+    return function(s, i, _, env)
+      body = body or fn(p.p)
+      if body(s, i, {}, env) then return nil end
+      return i
     end
-    if r.n > 1 then caps[#caps + 1] = { node = p, s = i, e = e, vals = table.pack(unpack(r, 2, r.n)) } end
+  elseif t == "and" then
+    local body
+    return function(s, i, _, env)
+      body = body or fn(p.p)
+      if body(s, i, {}, env) then return i end
+    end
+  elseif t == "behind" then
+    local body, n
+    return function(s, i, _, env)
+      body, n = body or fn(p.p), p.n
+      if i - n < 1 then return nil end
+      if body(s, i - n, {}, env) == i then return i end
+    end
+  elseif t == "grammar" then
+    local start
+    return function(s, i, caps, env)
+      start = start or fn(p.g.rules[p.start])
+      return start(s, i, caps, env)
+    end
+  elseif t == "V" then
+    local rule
+    return function(s, i, caps, env)
+      if not rule then
+        if not p.g then error("rule '" .. tostring(p.name) .. "' used outside a grammar", 0) end
+        local r = p.g.rules[p.name]
+        if not r then error("rule '" .. tostring(p.name) .. "' undefined in given grammar", 0) end
+        rule = fn(r)
+      end
+      return rule(s, i, caps, env)
+    end
+  elseif t == "Cc" or t == "Cp" or t == "Carg" or t == "Cb" then
+    return function(_, i, caps)
+      caps[#caps + 1] = { node = p, s = i, e = i }
+      return i
+    end
+  elseif t == "Cmt" then
+    local body
+    return function(s, i, caps, env)
+      body = body or fn(p.p)
+      local e, kids = inner(body, s, i, env)
+      if not e then return nil end
+      -- Back references from here look through every capture made so far.
+      local frames
+      local stack = env.stack
+      for k = 1, #stack do frames = { list = stack[k], idx = #stack[k] + 1, up = frames } end
+      local args = nested({ node = p, s = i, e = e, kids = kids }, s, env, frames)
+      local r = table.pack(p.f(s, e, unpack(args, 1, args.n)))
+      local pos = r[1]
+      if not pos then return nil end
+      if pos ~= true then
+        pos = math.tointeger(pos)
+        if not pos or pos < e or pos > env.len + 1 then
+          error("invalid position returned by match-time capture", 0)
+        end
+        e = pos
+      end
+      if r.n > 1 then caps[#caps + 1] = { node = p, s = i, e = e, vals = table.pack(unpack(r, 2, r.n)) } end
+      return e
+    end
+  end
+  -- Every other capture: a record of p from i, its nested captures in a list of their own
+  -- (none to keep for a body that cannot capture, as C(1)).
+  local body
+  if not hascaps(p.p) then
+    return function(s, i, caps, env)
+      body = body or fn(p.p)
+      local e = body(s, i, caps, env)
+      if not e then return nil end
+      caps[#caps + 1] = { node = p, s = i, e = e, kids = NONE }
+      return e
+    end
+  end
+  return function(s, i, caps, env)
+    body = body or fn(p.p)
+    local e, kids = inner(body, s, i, env)
+    if not e then return nil end
+    caps[#caps + 1] = { node = p, s = i, e = e, kids = kids }
     return e
-  else
-    return capture(p, s, i, caps, env)
   end
 end
 

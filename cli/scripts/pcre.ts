@@ -13,9 +13,9 @@ export const PCRE_LUA = String.raw`
 local host, wire, _, cargs = ...
 local M = {}
 local Regex = {}
-local META = { __index = Regex, __name = "pcre_regex" }
+-- tostring gives "pcre_regex_handle: 0x…", as nmap's (its __tostring sits in the methods).
+local META = { __index = Regex, __name = "pcre_regex_handle" }
 function META:__gc() host.pcre_free(self.id) end
-function META:__tostring() return "pcre_regex (" .. self.id .. ")" end
 
 local int, str = cargs.int, cargs.str
 local function check(self, fname)
@@ -25,6 +25,8 @@ local function check(self, fname)
 end
 
 -- pcre.new(pattern, flags, locale): the locale names character tables; Porthole's are C's.
+-- nmap 7.93 refuses a call without a locale ("PCRE compilation failed") although its
+-- documentation calls it optional; Porthole follows the documentation.
 function M.new(pattern, flags, locale)
   pattern = str(pattern, 1, "new")
   -- pcre_compile reads the pattern as a C string: it ends at the first NUL.
