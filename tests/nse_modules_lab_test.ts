@@ -2,7 +2,8 @@
  * nmap's C modules that Porthole's NSE has as its own (cli/scripts/pcre.ts, zlib.ts, openssl.ts),
  * against nmap 7.93's on the lab:
  *
- * - one prerule script that calls pcre, zlib and openssl's ciphers prints what nmap prints;
+ * - one prerule script that calls pcre, zlib, openssl's ciphers and lpeg (json, lpeg-utility)
+ *   prints what nmap prints;
  * - nmap's http.lua reads a gzip-encoded page through zlib: http-title on an nginx that sends
  *   its pages gzip-compressed (gzip_static always) shows the compressed page's title, as nmap's;
  * - nmap's scripts on lpeg (lpeg-utility, json) run: banner, http-server-header (under -sV),
@@ -22,7 +23,10 @@ import { LUA_SHOW } from "./testing/nse_prerule.ts";
 const PROBE = String.raw`local pcre = require "pcre"
 local zlib = require "zlib"
 local openssl = require "openssl"
-description = [[Calls nmap's pcre, zlib and openssl modules.]]
+local lpeg = require "lpeg"
+local json = require "json"
+local U = require "lpeg-utility"
+description = [[Calls nmap's pcre, zlib, openssl and lpeg modules.]]
 categories = {"safe"}
 prerule = function() return true end
 local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
@@ -96,12 +100,39 @@ ${LUA_SHOW}action = function()
   line(hex(ct), openssl.decrypt("cast5-cbc", key:sub(1, 10), iv, ct, true))
   line(hex(openssl.encrypt("cast5-ecb", key, nil, "8 bytes!")))
   line(hex(openssl.encrypt("rc4", "Key", nil, "Plaintext")), openssl.decrypt("rc4", "Key", nil, openssl.encrypt("rc4", "Key", nil, "Plaintext")))
+
+  local P, S, R, V, C, Cc, Ct, Cg, Cs, Cf, Cp, Cb, Cmt, Carg = lpeg.P, lpeg.S, lpeg.R, lpeg.V,
+    lpeg.C, lpeg.Cc, lpeg.Ct, lpeg.Cg, lpeg.Cs, lpeg.Cf, lpeg.Cp, lpeg.Cb, lpeg.Cmt, lpeg.Carg
+  line(P"ab":match("abc"), P"ab":match("xab"), P(2):match("a"), P(-1):match(""), P(-2):match("a"))
+  line(lpeg.match(C(R"az"^1) * ":" * C(R"09"^1), "abc:123x"), lpeg.match(Ct(C(1)^0), "xyz"))
+  line(lpeg.match(Cs((P"a" / "b" + 1)^0), "banana"), lpeg.match(C(C"a" * C"b") / "%2%1%0", "ab"))
+  line(lpeg.match(Cf(C(R"09"^1) * ("," * C(R"09"^1))^0, function(a, b) return tonumber(a) + tonumber(b) end), "1,2,3,4"))
+  line(lpeg.match(Ct(Cg(C"k", "key") * Cg(Cc(1, 2)) * C"v"), "kv"), lpeg.match(Cp() * P"ab" * Cp(), "ab"))
+  line(lpeg.match(Cg(C(R"az"^1), "w") * " " * Cb"w", "hi x"), lpeg.match(Carg(1) * Carg(2), "", 1, "x", "y"))
+  line(lpeg.match(Cmt(C(R"09"^1), function(s, i, d) return i, tonumber(d) * 2 end), "21"))
+  line(lpeg.match(P{ "S", S = "(" * V"S" * ")" + P"" }, "((()))"), lpeg.match(P{ "S", S = "(" * V"S" * ")" + P"" }, "(()"))
+  line(lpeg.match((P"a" + P"b")^-2 * -1, "ab"), lpeg.match((P"a" + P"b")^-2 * -1, "aba"))
+  line(lpeg.match(#C"a" * C(1), "ab"), lpeg.match(-P"a" * C(1), "ab"), lpeg.match(lpeg.B"a" * C"b", "ab", 2))
+  line(lpeg.match(C(1) / {a = "A"}, "a"), lpeg.match(C(1) / {a = "A"}, "b"), lpeg.match(C(1) * C(1) / 2, "xy"))
+  line(lpeg.match(P"abc", "xxabc", -3), lpeg.match(P"x", "x", 10), pcall(lpeg.match, C"a" / "%2", "a"))
+  line(lpeg.match(Cs(C"a" * Cc"-" * C"b"), "ab"), lpeg.type(P"a"), lpeg.type("a"), lpeg.version())
+  line(lpeg.match(Cg(C"x", "n") * Cmt(Cb"n", function(s, i, v) return i, v .. "!" end), "x"))
+  line(lpeg.match(Ct(Cg(C"a", "k") * Cg(C"b", "k")), "ab").k, lpeg.match(Cs(P"a" / "%0%0" * Cc(7)), "a"))
+  line(pcall(lpeg.match, lpeg.P(function(s, i) return 100 end), "xy"))
+  line(pcall(lpeg.B, P"a"^1))
+  line(pcall(lpeg.match, Cb"nope", "a"))
+  line(lpeg.match(Cg(C"a", "g") * Cg(Cb"g" * C"b", "g") * Cb"g", "ab"))
+  local l = lpeg.locale()
+  line(lpeg.match(C(l.alpha^1) * l.space^1 * C(l.digit^1), "abc  123"), lpeg.match(C(l.punct^1), "!?."))
+  line(json.parse('{"a": [1, 2.5, "x\\u0041"], "b": {"c": null, "d": true}, "e": false, "f": -3e2}'))
+  line(U.split("a,b,,c", P","), U.caseless("Server"):match("SERVER"), U.anywhere(P"needle"):match("haystack with needle"))
   return "\n" .. table.concat(out, "\n")
 end
 `;
 
 Deno.test({
-  name: "nse modules lab: pcre, zlib and openssl ciphers answer a script as nmap 7.93's C modules",
+  name:
+    "nse modules lab: pcre, zlib, openssl ciphers and lpeg answer a script as nmap 7.93's C modules",
   ignore: missingTools("nmap").length > 0 || (await labUnavailable()) !== null,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -116,7 +147,7 @@ Deno.test({
       const ours = await lab.porthole(args, { timeoutMs: 120_000 });
       assert.equal(ours.code, 0, ours.stderr);
       const expected = scriptsByPort(theirs.stdout).get(" modules-probe");
-      assert.ok(expected && expected.split("\n").length > 40, theirs.stdout);
+      assert.ok(expected && expected.split("\n").length > 60, theirs.stdout);
       assert.equal(scriptsByPort(ours.stdout).get(" modules-probe"), expected);
     } finally {
       await Deno.remove(dir, { recursive: true });
