@@ -324,7 +324,12 @@ function compile(p)
       local c = byte(lit)
       return function(s, i) if byte(s, i) == c then return i + 1 end end
     end
-    return function(s, i) if sub(s, i, i + n - 1) == lit then return i + n end end
+    if n == 0 then return function(_, i) return i end end
+    -- The first byte decides most failures without making a substring.
+    local c = byte(lit)
+    return function(s, i)
+      if byte(s, i) == c and sub(s, i, i + n - 1) == lit then return i + n end
+    end
   elseif t == "set" then
     local set = p.set
     return function(s, i)
