@@ -6,6 +6,8 @@
  * each time more arrives), and a deflate stream compresses what was written since the last flush
  * as raw deflate blocks of its own, inside the zlib or gzip frame it writes itself.
  */
+import { concatBytes } from "../service/rpc.ts";
+
 /** The Lua module; loaded with the host table, the runtime's wire/unwire and argument checks. */
 export const ZLIB_LUA = String.raw`
 local host, wire, unwire, cargs = ...
@@ -266,16 +268,6 @@ export function adler32(adler: number, data: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-
 /** The JavaScript half: one-shot calls, and the streams' state by id. */
 export function zlibHost(
   zlib: NodeZlib,
@@ -399,7 +391,7 @@ export function zlibHost(
     zlib_inflate: (id: number, data: string | undefined) => {
       const s = streams.get(id);
       if (s?.kind !== "inflate") return { err: "attempt to use invalid zlib stream" };
-      if (data) s.input = concat([s.input, unwire(data)]);
+      if (data) s.input = concatBytes(s.input, unwire(data));
       const f = format(s.windowBits);
       const opts = { windowBits: f.bits || undefined, dictionary: s.dictionary };
       let out: Uint8Array;
@@ -476,7 +468,7 @@ export function zlibHost(
       if (first) parts.push(header(s));
       s.started = true;
       parts.push(
-        zlib.deflateRawSync(concat(s.pending), {
+        zlib.deflateRawSync(concatBytes(...s.pending), {
           ...deflateOptions(s),
           dictionary: first ? s.dictionary : undefined,
           finishFlush: flush === "finish" ? Z.Z_FINISH : Z.Z_SYNC_FLUSH,
@@ -487,7 +479,7 @@ export function zlibHost(
         parts.push(trailer(s));
         streams.delete(id);
       }
-      return { out: wire(concat(parts)) };
+      return { out: wire(concatBytes(...parts)) };
     },
     zlib_stream_sum: (id: number) => streams.get(id)?.sum ?? 0,
     zlib_free: (id: number) => {
