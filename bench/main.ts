@@ -4,7 +4,8 @@
  * (inside the scanner namespace), and records wall time (median and spread), the ratio to
  * nmap, packets per second on the scanner's link, peak RSS, and whether the answer equals the
  * reference. Micro-benchmarks of the packet core and the send paths follow. The table is
- * printed and written to bench/results/latest.{json,md}; the README shows it.
+ * printed and written to bench/results/latest.{json,md}; the README shows it. A FILTER runs the
+ * workloads whose names contain it, or, when it is a workload's whole name, that one alone.
  */
 
 import { parseArgs } from "node:util";
@@ -34,6 +35,8 @@ interface RunSample {
   stdout: string;
   /** Per-run remarks for the table (sharded runs: each shard's time). */
   notes?: string[];
+  /** Porthole's first probe, ms after the runtime started (workloads with firstProbe). */
+  firstProbeMs?: number;
 }
 
 /** One row of the bench's table. */
@@ -106,6 +109,9 @@ async function runTool(
   const args = substitute(w.args[tool]!, lab, resultFile);
   const before = await txPackets(lab);
   const argv = await toolArgv(tool, args, lab);
+  const traced = tool === "porthole" && w.firstProbe;
+  // PORTHOLE_DEBUG_TIMING marks the phases on stderr; `env` in the argv takes it.
+  if (traced) argv.splice(argv.indexOf("env") + 1, 0, "PORTHOLE_DEBUG_TIMING=1");
   const r = await run(argv, { timeoutMs: w.timeoutMs, cwd: REPO });
   const after = await txPackets(lab);
   const rss = Number(/PH_BENCH_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
@@ -125,6 +131,7 @@ async function runTool(
     const why = r.stderr.split("\n").filter((l) => l.trim() && !l.startsWith("PH_BENCH_RSS_KB="));
     diffs.unshift(`exit ${r.code}: ${why.at(-1) ?? ""}`);
   }
+  const first = traced ? /timing: ([\d.]+) ms first send/.exec(r.stderr)?.[1] : undefined;
   return {
     wallS: r.wallMs / 1000,
     rssMiB: rss,
@@ -133,6 +140,7 @@ async function runTool(
     diffs,
     code: r.code,
     stdout: r.stdout,
+    firstProbeMs: first === undefined ? undefined : Number(first),
   };
 }
 
@@ -304,6 +312,10 @@ async function benchWorkload(w: Workload, opts: Options): Promise<ToolRow[]> {
     }
     if (wrong.length) n.push(...new Set(wrong.flatMap((s) => s.diffs.slice(0, 4))));
     n.push(...ss.flatMap((s) => s.notes ?? []));
+    const firsts = ss.flatMap((s) => s.firstProbeMs === undefined ? [] : [s.firstProbeMs]);
+    if (firsts.length) {
+      n.push(`first probe ${median(firsts).toFixed(0)} ms after the runtime started (median)`);
+    }
     return {
       workload: w.name,
       title: w.title,
@@ -402,8 +414,13 @@ async function main(): Promise<number> {
     filters: positionals,
     hasTool: (t) => has.get(t) ?? false,
   };
+  // A filter naming a workload exactly runs that one alone (`anyip16` without its shard rows);
+  // any other filter runs every workload whose name contains it.
+  const exact = new Set(WORKLOADS.map((w) => w.name));
   const selected = WORKLOADS.filter((w) =>
-    opts.filters.length ? opts.filters.some((f) => w.name.includes(f)) : !opts.quick || w.quick
+    opts.filters.length
+      ? opts.filters.some((f) => exact.has(f) ? w.name === f : w.name.includes(f))
+      : !opts.quick || w.quick
   );
   const why = await labUnavailable();
   const rows: ToolRow[] = [];

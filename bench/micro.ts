@@ -72,6 +72,9 @@ async function startupTimes(): Promise<MicroResult[]> {
   ];
   const dir = await Deno.makeTempDir({ prefix: "ph-bench-startup-" });
   try {
+    // Deno's own start with the same flags: what no bundle can go below.
+    await Deno.writeTextFile(`${dir}/empty.js`, "export {};\n");
+    cases.push(["startup, an empty module (Deno's own start)", `${dir}/empty.js`, [], "--version"]);
     await Deno.copyFile(`${REPO}dist/porthole.js`, `${dir}/porthole.js`);
     cases.push(
       ["startup --version, dist/porthole.js", `${dir}/porthole.js`, [], "--version"],

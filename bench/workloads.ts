@@ -36,6 +36,9 @@ export interface Workload {
    * in a scanner namespace of its own; wall time is the last shard's end, per-shard times are
    * noted. */
   shards?: number;
+  /** Porthole only: note when its first probe left (PORTHOLE_DEBUG_TIMING's mark, in ms since
+   * the runtime started), median of the runs. */
+  firstProbe?: boolean;
   /** Part of --quick (which must finish in under two minutes). */
   quick: boolean;
   timeoutMs: number;
@@ -70,6 +73,7 @@ export const WORKLOADS: Workload[] = [
     args: { porthole: ["-sS", "TARGET"], nmap: ["-sS", "-T4", "TARGET"] },
     reference: "nmap",
     runs: 5,
+    firstProbe: true,
     quick: true,
     timeoutMs: 120_000,
   },

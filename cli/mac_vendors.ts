@@ -47,7 +47,9 @@ export function parseMacPrefixes(text: string): VendorTable {
 /** Decodes cli/data/ieee-oui.txt (format: tools/gen_mac_vendors.ts). */
 export async function decodeIeeeTable(text: string): Promise<VendorTable> {
   const b64 = text.split("\n").filter((l) => l !== "" && !l.startsWith("#")).join("");
-  const gz = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  // In native code: a callback per byte (Uint8Array.from(atob(b64), ...)) cost 260 million
+  // instructions (75 ms) for the table's 250 KB, the first time a scan printed a MAC line.
+  const gz = Uint8Array.fromBase64(b64);
   const body = await new Response(
     new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip")),
   ).text();

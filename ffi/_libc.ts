@@ -105,34 +105,45 @@ export function cString(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Whether Deno refused a plain read of /proc or /sys already: a refusal is an exception,
+ * ~1 ms each, and a route lookup reads a dozen such files. */
+let denoRefuses = false;
+/** One read buffer for every such file (they are small; a larger one is read in chunks). */
+let readBuf: Uint8Array<ArrayBuffer> | undefined;
+const utf8 = new TextDecoder();
+
 /** Reads a /proc or /sys file. Deno 2.9 wants --allow-all for these paths,
  * so when plain reading is refused and --allow-ffi is granted the file is
  * read through libc instead. Undefined when unreadable either way. */
 export function readSystemFile(path: string): string | undefined {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
-      return undefined;
+  if (!denoRefuses) {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
+        return undefined;
+      }
     }
   }
   if (!ffiGranted() || Deno.build.os !== "linux") return undefined;
+  denoRefuses = true; // and libc reads: later reads go there at once
   const c = libc();
   const fd = c.open(cString(path), 0o2000000); // O_RDONLY | O_CLOEXEC
   if (fd < 0) return undefined;
   try {
+    const buf = readBuf ??= new Uint8Array(1 << 16);
     const chunks: Uint8Array[] = [];
-    const buf = new Uint8Array(1 << 16);
     for (;;) {
       const n = Number(c.read(fd, buf, BigInt(buf.length)));
       if (n < 0) return undefined;
       if (n === 0) break;
       chunks.push(buf.slice(0, n));
     }
+    if (chunks.length === 1) return utf8.decode(chunks[0]!);
     const all = new Uint8Array(chunks.reduce((s, x) => s + x.length, 0));
     let o = 0;
     for (const ch of chunks) all.set(ch, o), (o += ch.length);
-    return new TextDecoder().decode(all);
+    return utf8.decode(all);
   } finally {
     c.close(fd);
   }

@@ -123,6 +123,12 @@ Deno.test({
       [],
       "built-ins imported at start-up",
     );
+    // The packet core's bytes come from native base64 decoding, not a callback per byte
+    // (tools/artifact.ts, nativeWasmDecode): that cost a scan 28M instructions before its first probe.
+    match(text, /__deno_wasm_bytes__ = Uint8Array\.fromBase64\("/);
+    equal(/Uint8Array\.from\(atob\("/.test(text), false, "a per-byte decoding of inlined data");
+    // Module wrappers are functions, not objects keyed by path (tools/artifact.ts, functionInits).
+    equal(text.includes("__esm({"), false, "a module wrapper as an object literal");
     // All ASCII, so Deno hands V8 one byte per character (tools/artifact.ts, asciiOnly).
     equal(/[\u0080-\uffff]/.test(text), false, "a character beyond ASCII in the bundle");
     // The notices ride along: the MIT license and what is under other terms.

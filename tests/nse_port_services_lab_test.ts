@@ -15,18 +15,10 @@ import { DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { missingTools } from "./_oracle.ts";
 import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
 import { nbstatMacFixed, scriptsByPort } from "./testing/script_output.ts";
+import { xmlServices } from "./testing/xml_services.ts";
 
 /** The port table's rows ("32765/tcp open status 1 (RPC #100024)"), as printed. */
 const portRows = (out: string) => out.split("\n").filter((l) => /^\d+\/(tcp|udp)\s/.test(l));
-
-/** "port/proto" → its <service …> element, from an XML report. */
-function xmlServices(xml: string): Record<string, string> {
-  const m: Record<string, string> = {};
-  for (const p of xml.matchAll(/<port protocol="(\w+)" portid="(\d+)">([^]*?)<\/port>/g)) {
-    m[`${p[2]}/${p[1]}`] = p[3]!.match(/<service [^>]*?\/?>/)?.[0] ?? "";
-  }
-  return m;
-}
 
 Deno.test({
   name:
@@ -69,7 +61,7 @@ Deno.test({
         assert.ok(rows.some((r) => /^32765\/tcp\s+open\s+status\b/.test(r)), theirs.stdout);
         const services = xmlServices(await Deno.readTextFile(`${dir}/n.xml`));
         assert.match(
-          services["32765/tcp"] ?? "",
+          services.get("32765/tcp") ?? "",
           /name="status" version="1" extrainfo="RPC #100024"/,
         );
         for (

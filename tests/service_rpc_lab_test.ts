@@ -15,6 +15,7 @@ import { DAEMONS, RealDaemonsLab } from "./lab/real_daemons.ts";
 import { parseNmapNormal } from "./lab/nmap_table.ts";
 import { missingTools, oracleStep } from "./_oracle.ts";
 import { portholeWithoutNmap } from "./testing/nmap_hidden.ts";
+import { xmlServices } from "./testing/xml_services.ts";
 
 /** The daemons whose ports speak RPC or name a host, an OS or a device in a match. */
 const NAMES = [
@@ -39,16 +40,6 @@ const NMAP_RPC_ROWS = [
   "32765/tcp open status 1 (RPC #100024)",
   "32765/udp open status 1 (RPC #100024)",
 ];
-
-/** The `<service …/>` element of each of `ports` in an XML report (attributes as written). */
-function xmlServices(xml: string, ports: string[]): string[] {
-  const found = new Map<string, string>();
-  for (const m of xml.matchAll(/<port protocol="(\w+)" portid="(\d+)">[^]*?<\/port>/g)) {
-    const svc = /<service [^>]*?\/?>/.exec(m[0])?.[0] ?? "none";
-    found.set(`${m[2]}/${m[1]}`, svc.replace(/\/?>$/, ""));
-  }
-  return ports.map((k) => `${k} ${found.get(k) ?? "missing"}`);
-}
 
 /** The rows of `ports` ("port/proto state service version") and the Service Info line. */
 function report(text: string, addr: string, ports: string[]) {
@@ -103,7 +94,8 @@ Deno.test({
       const r = await fn([...args.slice(0, -1), "-oX", xmlFile, rl.v4]);
       assert.equal(r.code, 0, `${what}: ${r.stdout}`);
       console.log(`${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      const xml = xmlServices(await Deno.readTextFile(xmlFile), RPC_PORTS);
+      const services = xmlServices(await Deno.readTextFile(xmlFile));
+      const xml = RPC_PORTS.map((k) => `${k} ${services.get(k) ?? "missing"}`);
       return { ...report(r.stdout, rl.v4, watched), xml };
     };
 

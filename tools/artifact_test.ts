@@ -1,5 +1,5 @@
 import { equal } from "node:assert/strict";
-import { asciiOnly, lazyRequireShim } from "./artifact.ts";
+import { asciiOnly, functionInits, lazyRequireShim, nativeWasmDecode } from "./artifact.ts";
 
 const SHIM = 'import { createRequire as __deno_internal_createRequire } from "node:module";\n' +
   "var __require = __deno_internal_createRequire(import.meta.url);\n";
@@ -57,4 +57,61 @@ Deno.test("asciiOnly: refused where an escape would change the text", () => {
   equal(asciiOnly('const s = "\\\u2026";'), undefined);
   // String.raw elsewhere is fine.
   equal(asciiOnly("const s = String.raw`a`; // \u2026"), "const s = String.raw`a`; // \\u2026");
+});
+
+Deno.test("nativeWasmDecode: inlined WebAssembly decoded by Uint8Array.fromBase64, same bytes", () => {
+  const b64 = "AGFzbQEAAAA="; // a WebAssembly header: "\0asm", version 1
+  const bundled =
+    `var __deno_wasm_bytes__;\n__deno_wasm_bytes__ = Uint8Array.from(atob("${b64}"), ` +
+    "(c) => c.charCodeAt(0));\n";
+  const out = nativeWasmDecode(bundled)!;
+  equal(out, `var __deno_wasm_bytes__;\n__deno_wasm_bytes__ = Uint8Array.fromBase64("${b64}");\n`);
+  const decode = (line: string) =>
+    new Function(`let __deno_wasm_bytes__; ${line} return __deno_wasm_bytes__;`)() as Uint8Array;
+  equal(decode(out.split("\n")[1]!).join(), decode(bundled.split("\n")[1]!).join());
+});
+
+Deno.test("nativeWasmDecode: a bundle without WebAssembly is kept, an unknown decoding refused", () => {
+  equal(nativeWasmDecode("var a = 1;\n"), "var a = 1;\n");
+  equal(
+    nativeWasmDecode("__deno_wasm_bytes__ = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));\n"),
+    undefined,
+  );
+});
+
+const ESM = [
+  "var __esm = (fn, res) => function __init() {",
+  "  return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;",
+  "};",
+].join("\n");
+
+Deno.test("functionInits: module wrappers become functions named by a comment, run once", () => {
+  const bundled = `var __getOwnPropNames = Object.getOwnPropertyNames;\n${ESM}\n` +
+    '// a.ts\nvar A;\nvar init_a = __esm({\n  "a.ts"() {\n    A = `x\n  }\n`;\n  }\n});\n' +
+    '// b.ts\nvar init_b = __esm({\n  "b.ts"() {\n  }\n});\n\n' +
+    '// c.ts\nvar init_c = __esm({\n  async "c.ts"() {\n    await 0;\n  }\n});\n' +
+    "init_a();\ninit_a();\n";
+  const out = functionInits(bundled)!;
+  equal(out.includes("__esm({"), false);
+  equal(
+    out.includes("var init_a = __esm(/* a.ts */ function () {\n    A = `x\n  }\n`;\n});\n"),
+    true,
+  );
+  equal(out.includes("var init_b = __esm(/* b.ts */ function () {\n});\n\n// c.ts"), true);
+  equal(
+    out.includes("var init_c = __esm(/* c.ts */ async function () {\n    await 0;\n});\n"),
+    true,
+  );
+  let runs = 0;
+  const run = (code: string) =>
+    new Function("count", code.replace("A = `", "count(); A = `") + "return A;");
+  equal(run(out)(() => runs++), "x\n  }\n");
+  equal(runs, 1);
+});
+
+Deno.test("functionInits: a bundle without wrappers is kept, unknown wrappers refused", () => {
+  equal(functionInits("var a = 1;\n"), "var a = 1;\n");
+  equal(functionInits('var init_a = __esm({\n  "a.ts"() {\n  }\n});\n'), undefined);
+  const unclosed = `${ESM}\nvar init_a = __esm({\n  "a.ts"() {\n    f();\n  }\n});\n  g();\n`;
+  equal(functionInits(unclosed), undefined);
 });

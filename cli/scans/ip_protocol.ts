@@ -30,7 +30,7 @@ import { FrameQueue } from "../engine/frame_queue.ts";
 import type { RawSession } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
-import { RUN_TTL, type ScanListener } from "./probe_scan.ts";
+import { RUN_TTL, runToTable, type ScanListener } from "./probe_scan.ts";
 import { icmpReason } from "./tcp_rules.ts";
 
 /** nmap's verdict for a protocol that never answered. */
@@ -226,17 +226,7 @@ export async function protocolScan(
     }
   }
 
-  await sched.run(io, {
-    silent(h, p) {
-      table.set(h, p, PROTOCOL_SILENT);
-    },
-    hostDone(h, timedOut) {
-      const host = hosts[h]!;
-      if (timedOut) host.timedOut = true;
-      listener.hostDone?.(host, h, table, timedOut);
-    },
-  });
-  return table;
+  return await runToTable(sched, io, hosts, table, PROTOCOL_SILENT, listener);
 }
 
 function srcBytes(rec: ParsedRecords, i: number): Uint8Array {

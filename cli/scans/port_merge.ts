@@ -48,12 +48,24 @@ export function mergeScanResults(
   later: readonly PortResult[],
   kind: ScanKind,
 ): void {
-  const key = (p: PortResult) => `${p.protocol}/${p.port}`;
-  const at = new Map(ports.map((p, i) => [key(p), i]));
+  // The usual case, a host's first scan (65,535 results for -p-): nothing to merge with.
+  if (ports.length === 0) {
+    for (const r of later) ports.push(r);
+    return;
+  }
+  // Ports by number, one map per protocol: no string key per port.
+  const maps = new Map<string, Map<number, number>>();
+  const mapOf = (protocol: string) => {
+    let m = maps.get(protocol);
+    if (!m) maps.set(protocol, m = new Map());
+    return m;
+  };
+  ports.forEach((p, i) => mapOf(p.protocol).set(p.port, i));
   for (const r of later) {
-    const i = at.get(key(r));
+    const at = mapOf(r.protocol);
+    const i = at.get(r.port);
     if (i === undefined) {
-      at.set(key(r), ports.length);
+      at.set(r.port, ports.length);
       ports.push(r);
     } else if (!earlierStands(ports[i]!, r, kind)) ports[i] = r;
   }

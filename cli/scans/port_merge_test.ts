@@ -49,3 +49,13 @@ Deno.test("the second scan's answers replace by nmap's rules; a first scan alone
   mergeScanResults(ports, [sctp(1, "filtered", "port-unreach")], "sctpinit");
   assert.equal(ports[0]!.state, "closed");
 });
+
+Deno.test("the same port number of another protocol is a port of its own", () => {
+  const ports: PortResult[] = [{ protocol: "tcp", port: 80, state: "open", reason: "syn-ack" }];
+  mergeScanResults(ports, [sctp(80, "closed", "abort"), sctp(81, "open", "init-ack")], "sctpinit");
+  assert.deepEqual(ports.map((p) => `${p.protocol}/${p.port} ${p.state}`), [
+    "tcp/80 open",
+    "sctp/80 closed",
+    "sctp/81 open",
+  ]);
+});

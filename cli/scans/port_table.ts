@@ -95,21 +95,22 @@ export class PortTable {
     const out: PortResult[] = [];
     const base = h * this.ports.length;
     const fillCode = fill ? verdictCode(fill) : 0;
-    for (let p = 0; p < this.ports.length; p++) {
+    const codes = this.#codes, ttls = this.#ttl, ports = this.ports, protocol = this.protocol;
+    // A -p- host is 65,535 results built once, by code V8 has not optimised yet: no map
+    // lookup per port unless some reply came from a router, and one object shape per case.
+    const from = this.#from.size ? this.#from : undefined;
+    for (let p = 0; p < ports.length; p++) {
       const i = base + p;
-      const c = this.#codes[i] || fillCode;
+      const own = codes[i]!;
+      const c = own || fillCode;
       if (c === 0) continue;
       const v = table[c]!;
-      const r: PortResult = {
-        protocol: this.protocol,
-        port: this.ports[p]!,
-        state: v.state,
-        reason: v.reason,
-      };
-      const ttl = this.#ttl[i]!;
-      if (this.#codes[i] !== 0 && ttl) r.reasonTtl = ttl;
-      const from = this.#from.get(i);
-      if (from !== undefined) r.reasonAddr = from;
+      const ttl = own !== 0 ? ttls[i]! : 0;
+      const r: PortResult = ttl
+        ? { protocol, port: ports[p]!, state: v.state, reason: v.reason, reasonTtl: ttl }
+        : { protocol, port: ports[p]!, state: v.state, reason: v.reason };
+      const addr = from?.get(i);
+      if (addr !== undefined) r.reasonAddr = addr;
       out.push(r);
     }
     if (!this.#ascending) out.sort((a, b) => a.port - b.port);
@@ -120,6 +121,7 @@ export class PortTable {
   clearHost(h: number): void {
     const base = h * this.ports.length;
     this.#codes.fill(0, base, base + this.ports.length);
+    if (this.#from.size === 0) return;
     for (let p = 0; p < this.ports.length; p++) this.#from.delete(base + p);
   }
 }

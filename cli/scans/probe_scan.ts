@@ -18,7 +18,7 @@ import { Kind, packetCore, ParseError, RecordFlag } from "../../core-wasm/mod.ts
 import type { EngineContext } from "../engine/context.ts";
 import { FlowCookies } from "../engine/cookie.ts";
 import { type ScanHost, v6Key } from "../engine/host.ts";
-import type { ModuleShaping, ProbeModule } from "../engine/probe_module.ts";
+import type { ModuleShaping, ProbeModule, Verdict } from "../engine/probe_module.ts";
 import { type RawSession, sessionTemplateBase } from "../engine/raw_session.ts";
 import { newHostTiming, type ProbeIo, Scheduler } from "../engine/scheduler.ts";
 import { PortTable } from "./port_table.ts";
@@ -282,6 +282,21 @@ export async function probeScan(
     }
   }
 
+  return await runToTable(sched, io, hosts, table, silence, listener);
+}
+
+/**
+ * Runs `sched` to the end over `io`: a port that stays silent gets `silence`, and each finished
+ * host (marked when its time ran out) is told to `listener`. Every raw scan ends this way.
+ */
+export async function runToTable(
+  sched: Scheduler,
+  io: ProbeIo,
+  hosts: ScanHost[],
+  table: PortTable,
+  silence: Verdict,
+  listener: ScanListener,
+): Promise<PortTable> {
   await sched.run(io, {
     silent(h, p) {
       table.set(h, p, silence);

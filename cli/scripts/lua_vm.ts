@@ -13,8 +13,9 @@ export function encodeBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** The bytes of `b64`, decoded natively (a callback per byte cost ~80 ms on every -sC run). */
 export function decodeBase64(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return Uint8Array.fromBase64(b64);
 }
 
 /** A new Lua state with the standard libraries (the engine narrows io and os itself). */
