@@ -14,8 +14,9 @@
  *
  * `--servicedb`, `--versiondb` and `--osdb` name one file each and skip the search for it, as
  * in nmap. What a file found here does depends on the file: nmap's service probes, OS
- * fingerprints and MAC prefixes are merged with Porthole's own, nmap's services table replaces
- * the built-in copy of it. Every file read is noted, for -v's "Read data files from: DIR".
+ * fingerprints and MAC prefixes are merged with Porthole's own, nmap's UDP payloads take the
+ * ports they name (cli/app/udp_payload_file.ts), nmap's services table replaces the built-in copy
+ * of it. Every file read is noted, for -v's "Read data files from: DIR".
  *
  * ```ts
  * const path = findDataFile("nmap-service-probes", opts.datadir); // undefined: none found

@@ -110,6 +110,10 @@ export async function runScanPhase(
   }
   if (driver.kind === "udp") {
     const { udpScan } = await import("../scans/udp.ts");
+    // nmap's payloads when its nmap-payloads is found (traceroute then sends them too).
+    const { useNmapPayloads } = await import("../scans/udp_payloads.ts");
+    const { nmapPayloadsFor } = await import("./udp_payload_file.ts");
+    useNmapPayloads(nmapPayloadsFor(ctx.options, ctx.log.warn));
     await hooks.phase(e.title, up, ports.length, async () => {
       const table = await udpScan(ctx, up, ports, listener);
       if (ctx.signal.aborted) hooks.partial(up, table);

@@ -305,21 +305,24 @@ async function scanRoute(
     }
     queued = 0;
   };
+  // Each try carries every payload of its port, back to back from the try's one source port, as
+  // nmap's sendIPScanProbe() does: an answer to any of them names the try.
   const emit = (run: HostRun, idx: number, tryNo: number) => {
-    const list = templates[idx]!;
-    const t = list[tryNo % list.length]!;
-    if (t !== cur || queued >= t.capacity) {
-      flush();
-      cur = t;
-    }
     const dport = order[idx]!;
     const host = run.host;
-    if (host.family === 4) t.dstV4[queued] = host.v4;
-    else t.dstV6.set(host.v6!, queued * 16);
-    t.dstPort[queued] = dport;
-    t.srcPort[queued] = fixedPort ?? cookies.sourcePort(host.digest, dport, tryNo);
-    t.ipId[queued] = (Math.random() * 65536) | 0;
-    queued++;
+    const sport = fixedPort ?? cookies.sourcePort(host.digest, dport, tryNo);
+    for (const t of templates[idx]!) {
+      if (t !== cur || queued >= t.capacity) {
+        flush();
+        cur = t;
+      }
+      if (host.family === 4) t.dstV4[queued] = host.v4;
+      else t.dstV6.set(host.v6!, queued * 16);
+      t.dstPort[queued] = dport;
+      t.srcPort[queued] = sport;
+      t.ipId[queued] = (Math.random() * 65536) | 0;
+      queued++;
+    }
   };
 
   // --- Receiving ---

@@ -5,13 +5,20 @@
  * open). Each probe is written from its protocol's specification, cited per
  * builder; none is taken from nmap-payloads.
  *
- * A port may have several payloads: try n of a probe carries payload
- * n mod count, so a retransmission asks a second way (SNMP v2c, then v3
- * discovery, then v1). Closed ports get one try whatever the payload, so
- * the payload choice costs no ICMP budget.
+ * When nmap's own nmap-payloads is found (cli/app/udp_payload_file.ts reads it through
+ * nmap_payloads.ts), the two merge as nmap 7.93 would see it: a port nmap's file names gets
+ * nmap's payloads, in the file's order; a port only Porthole knows gets Porthole's.
+ *
+ * A port may have several payloads (SNMP v2c, v3 discovery and v1): as in
+ * nmap, every try carries all of them, back to back from one source port
+ * (udp.ts), so whichever the service understands draws the answer even
+ * when one try is all a port gets. A closed port with several payloads can
+ * draw as many ICMP errors, as under nmap.
  *
  * @module
  */
+
+import type { PortPayloads } from "./nmap_payloads.ts";
 
 /** What a payload builder may need to know about the probe it rides in. */
 export interface PayloadContext {
@@ -517,6 +524,46 @@ export function mumblePingProbe(): Uint8Array {
   return bytes(u32(0), "Porthole");
 }
 
+// --- DTLS ----------------------------------------------------------------------------------------
+
+/**
+ * A DTLS 1.2 ClientHello (RFC 6347 §4.3.2: TLS 1.2's ClientHello of RFC 5246 §7.4.1.2 with an
+ * empty cookie, in a handshake message of §4.2.2 and a record of §4.1, epoch 0, sequence 0;
+ * the record version DTLS 1.0 as first flights use). Offers ECDHE and RSA suites with AES-GCM and
+ * AES-CBC, the groups and signature algorithms they need (RFC 8422 §5.1, RFC 5246 §7.4.1.4.1).
+ * A server answers with a HelloVerifyRequest (§4.2.1), its ServerHello or an alert.
+ */
+export function dtlsClientHello(): Uint8Array {
+  const suites = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0x009c, 0x002f, 0x0035];
+  const groups = [0x001d, 0x0017, 0x0018]; // x25519, secp256r1, secp384r1
+  const sigAlgs = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0201];
+  const ext = (type: number, body: number[]) => [...u16(type), ...u16(body.length), ...body];
+  const list16 = (v: number[]) => [...u16(v.length * 2), ...v.flatMap(u16)];
+  const extensions = [
+    ...ext(10, list16(groups)), // supported_groups
+    ...ext(11, [1, 0]), // ec_point_formats: uncompressed
+    ...ext(13, list16(sigAlgs)), // signature_algorithms
+    ...ext(0xff01, [0]), // renegotiation_info, empty (RFC 5746 §3.4)
+  ];
+  const hello = [
+    ...u16(0xfefd), // client_version: DTLS 1.2
+    ...enc.encode("PortholeDTLSClientHelloRandom!!!"), // random: 32 bytes
+    0, // session_id: empty
+    0, // cookie: empty
+    ...list16(suites),
+    1,
+    0, // compression: null
+    ...u16(extensions.length),
+    ...extensions,
+  ];
+  const u24 = (v: number) => [(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
+  // Handshake: client_hello (1), length, message_seq 0, fragment offset 0, fragment length.
+  const handshake = [1, ...u24(hello.length), ...u16(0), ...u24(0), ...u24(hello.length), ...hello];
+  // Record: handshake (22), version, epoch 0, sequence number 0 (48 bits), length.
+  return Uint8Array.from([22, ...u16(0xfeff), ...u16(0), 0, 0, 0, 0, 0, 0, ...u16(handshake.length)]
+    .concat(handshake));
+}
+
 // --- The table ----------------------------------------------------------------------------------
 
 const EMPTY = new Uint8Array(0);
@@ -533,9 +580,9 @@ const TABLE = new Map<number, Builder[]>([
   [161, [() => snmpCommunityProbe(1), snmpV3DiscoveryProbe, () => snmpCommunityProbe(0)]],
   [177, [xdmcpProbe]],
   [389, [cldapProbe]],
-  // Empty first: a closed port's ICMP error then quotes a small datagram
+  // DTLS first: a closed port's ICMP error then quotes a small datagram
   // (one quoting 1200 bytes may not fit the capture's snap length).
-  [443, [() => EMPTY, quicProbe]],
+  [443, [dtlsClientHello, quicProbe]],
   [500, [ikeProbe]],
   [520, [ripProbe]],
   [623, [rmcpPresencePing]],
@@ -551,19 +598,45 @@ const TABLE = new Map<number, Builder[]>([
   [5353, [mdnsProbe]],
   [5683, [coapProbe]],
   [11211, [memcachedProbe]],
+  // DTLS services (IANA): DNS over DTLS (RFC 8094), RD Gateway, IPFIX (RFC 7011 §10.4.3), TURN
+  // (RFC 7350), CoAPS (RFC 7252 §12.7), Diameter (RFC 6733), syslog (RFC 6012), MPLS-in-UDP
+  // (RFC 7510), HNCP (RFC 7788), SNMP and its traps (RFC 6353), and 4433, OpenSSL's test port.
+  ...[853, 3391, 4433, 4740, 5349, 5684, 5868, 6514, 6636, 8232, 10161, 10162].map((
+    p,
+  ): [number, Builder[]] => [p, [dtlsClientHello]]),
   [64738, [mumblePingProbe]],
 ]);
 
-/** Ports that get a protocol payload (the rest get an empty datagram). */
+/** Ports that get one of Porthole's own payloads (the rest get an empty datagram). */
 export function payloadPorts(): number[] {
   return [...TABLE.keys()].sort((a, b) => a - b);
 }
 
+/** nmap's payloads by port (nmap_payloads.ts), when a run found and read nmap-payloads. */
+export type NmapPayloadTable = PortPayloads;
+
+/** The run's nmap payloads; undefined: Porthole's own only. */
+let nmapTable: NmapPayloadTable | undefined;
+
 /**
- * The payloads for `port`, in try order (try n sends entry n mod length).
- * Unknown ports get one empty datagram.
+ * Makes nmap's payloads (or, with undefined, none) part of every later {@link udpPayloads}
+ * answer: the UDP scan's probes and traceroute's, as nmap's one payload map serves both.
  */
-export function udpPayloads(port: number, ctx: PayloadContext): Uint8Array[] {
+export function useNmapPayloads(table: NmapPayloadTable | undefined): void {
+  nmapTable = table;
+}
+
+/**
+ * The payloads for `port`, each sent on every try, first to last: nmap's when the run uses
+ * nmap's file and it names the port, else Porthole's own. Unknown ports get one empty datagram.
+ */
+export function udpPayloads(
+  port: number,
+  ctx: PayloadContext,
+  nmap: NmapPayloadTable | undefined = nmapTable,
+): Uint8Array[] {
+  const theirs = nmap?.get(port);
+  if (theirs?.length) return [...theirs];
   const builders = TABLE.get(port);
   return builders ? builders.map((b) => b(ctx)) : [EMPTY];
 }

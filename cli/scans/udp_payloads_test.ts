@@ -10,6 +10,7 @@ import {
   coapProbe,
   dhcpProbe,
   dnsProbe,
+  dtlsClientHello,
   ikeNatTProbe,
   ikeProbe,
   mdnsProbe,
@@ -430,11 +431,52 @@ Deno.test("table: every listed port has payloads; others get one empty datagram"
     const list = udpPayloads(port, ctx);
     assert(list.length >= 1 && list.some((p) => p.length > 0), `port ${port}`);
   }
-  assertEquals(udpPayloads(443, ctx).map((p) => p.length), [0, 1200], "QUIC on the retry");
+  assertEquals(udpPayloads(443, ctx).map((p) => p[0]), [22, 0xc0], "DTLS, then QUIC on the retry");
+  assertEquals(udpPayloads(443, ctx)[1]!.length, 1200);
   assertEquals(udpPayloads(161, ctx).length, 3);
   assertEquals(udpPayloads(31337, ctx).map((p) => p.length), [0]);
   assert(udpPayloads(5060, ctx)[0]!.length > 100);
   assert(udpPayloads(443, ctx)[0]!.length + 8 + 20 <= 1500, "fits an Ethernet MTU");
+});
+
+Deno.test("DTLS ClientHello: record, handshake and hello fields (RFC 6347 §4.1, §4.2.2, §4.3.2)", () => {
+  const b = dtlsClientHello();
+  // Record: handshake, DTLS 1.0 record version, epoch 0, sequence 0, length to the end.
+  assertEquals([b[0], be16(b, 1), be16(b, 3), be32(b, 5), be16(b, 9)], [22, 0xfeff, 0, 0, 0]);
+  assertEquals(be16(b, 11), b.length - 13);
+  const h = b.subarray(13);
+  const u24 = (at: number) => (h[at]! << 16) | (h[at + 1]! << 8) | h[at + 2]!;
+  // Handshake: client_hello, length = fragment length = the rest, message_seq 0, offset 0.
+  assertEquals([h[0], u24(1), be16(h, 4), u24(6), u24(9)], [1, h.length - 12, 0, 0, h.length - 12]);
+  const hello = h.subarray(12);
+  assertEquals(be16(hello, 0), 0xfefd, "client_version DTLS 1.2");
+  let at = 2 + 32;
+  assertEquals(hello[at], 0, "no session id");
+  assertEquals(hello[at + 1], 0, "no cookie (the server's HelloVerifyRequest gives one)");
+  at += 2;
+  const suites = be16(hello, at);
+  assert(suites > 0 && suites % 2 === 0);
+  at += 2 + suites;
+  assertEquals([hello[at], hello[at + 1]], [1, 0], "null compression only");
+  at += 2;
+  const extLen = be16(hello, at);
+  assertEquals(at + 2 + extLen, hello.length, "extensions fill the rest");
+  const types: number[] = [];
+  for (let e = at + 2; e < hello.length; e += 4 + be16(hello, e + 2)) types.push(be16(hello, e));
+  assertEquals(types, [10, 11, 13, 0xff01]);
+});
+
+Deno.test("nmap's payloads, when a run uses them, win on the ports they name", () => {
+  const ctx = { family: 4 as const };
+  const nmap = new Map([[53, [Uint8Array.of(1), Uint8Array.of(2)]], [7, [Uint8Array.of(13, 10)]]]);
+  assertEquals(udpPayloads(53, ctx, nmap).map((p) => [...p]), [[1], [2]]);
+  assertEquals(udpPayloads(7, ctx, nmap).map((p) => [...p]), [[13, 10]]);
+  // Ports only Porthole knows keep Porthole's; others stay empty.
+  assertEquals(udpPayloads(64738, ctx, nmap), udpPayloads(64738, ctx, undefined));
+  assertEquals(udpPayloads(9, ctx, nmap).map((p) => p.length), [0]);
+  // The list handed out is a copy: a caller cannot change the run's table.
+  udpPayloads(53, ctx, nmap).pop();
+  assertEquals(nmap.get(53)!.length, 2);
 });
 
 // --- tcpdump's dissectors as a second, independent reader ---------------------------------------

@@ -252,8 +252,9 @@ class Attempt implements PortConnection {
       else if (this.protocol === "tcp") {
         // Refused, or no SYN-ACK in time: an open port's backlog is full.
         const code = errorCode(e);
-        this.refused = code === "ECONNREFUSED" || code === "ETIMEDOUT" ||
-          (e as Error).name === "AbortError";
+        const timedOut = code === "ETIMEDOUT" || (e as Error).name === "AbortError";
+        this.refused = code === "ECONNREFUSED" || timedOut;
+        if (timedOut) this.connectTook(connectStart);
       }
       if (cfg.debug || cfg.trace) {
         cfg.log(`Service scan: connect to ${this.label} failed: ${(e as Error).message}`);
@@ -264,18 +265,7 @@ class Attempt implements PortConnection {
     this.connected = true;
     if (this.protocol === "tcp") this.cfg.hostLimit?.connected();
     this.ahead = this.port.opened(this);
-    if (this.protocol === "tcp") {
-      const now = performance.now();
-      const stalled = cfg.stalls?.within(connectStart, now) ?? 0;
-      this.port.connectTook(connectStart, now - connectStart, stalled);
-      if (cfg.trace && now - connectStart >= SLOW_CONNECT_MS) {
-        cfg.log(
-          `Service scan: connect to ${this.label} took ${Math.round(now - connectStart)} ms, ${
-            Math.round(stalled)
-          } ms of them with the scanner busy`,
-        );
-      }
-    }
+    if (this.protocol === "tcp") this.connectTook(connectStart);
     this.execAt = performance.now();
     this.onProgress();
     if (this.cancelled) {
@@ -371,6 +361,22 @@ class Attempt implements PortConnection {
         this.end = "full";
         return;
       }
+    }
+  }
+
+  /** Tells the port how long a TCP connect started at `connectStart` took (or ran until it failed). */
+  private connectTook(connectStart: number): void {
+    const cfg = this.cfg;
+    const now = performance.now();
+    const late = cfg.stalls?.lateBy(connectStart, now) ?? 0;
+    // A TLS handshake or a proxy chain takes its own time: only a bare connect tells of the queue.
+    if (!this.ssl && !this.ep.proxies?.length) this.port.connectTook(now - connectStart, late);
+    if (cfg.trace && now - connectStart >= SLOW_CONNECT_MS) {
+      cfg.log(
+        `Service scan: connect to ${this.label} ${this.connected ? "took" : "gave up after"} ${
+          Math.round(now - connectStart)
+        } ms, noticed up to ${Math.round(late)} ms late with the scanner busy`,
+      );
     }
   }
 
@@ -506,6 +512,9 @@ export async function probePort(
     if (service?.startsWith("ssl/") && state !== "tcpwrapped") {
       ssl = true;
       service = service.slice(4);
+    }
+    if (cfg.debug > 1) {
+      cfg.log(`Service scan: ${label} ${state} at ${seconds(performance.now())}`);
     }
     const printFp = state === "nomatch" || (state !== "hard" && intensity >= 7);
     return {
@@ -694,6 +703,14 @@ export async function probePort(
           }
           if (!resendAll()) canary = s;
           solo = true;
+          // Probes still out beside others could only be in doubt too: they go again alone,
+          // in turn, rather than holding the port until they time out.
+          for (const x of steps.slice(head + 1)) {
+            if (x.attempt && !x.attempt.finished && x.attempt.silent) {
+              x.attempt.cancel();
+              x.attempt = undefined;
+            }
+          }
           return null;
         }
       }
@@ -737,7 +754,7 @@ export async function probePort(
         cfg.log(
           `Service scan: ${label} probe ${s.probe.name}: ${a.end}, ${a.size} bytes${
             a.ahead.length ? `, behind ${a.ahead.length}` : ""
-          }`,
+          } (sent at ${seconds(a.execAt)}, ended at ${seconds(a.endAt)})`,
         );
       }
       head++;
@@ -819,6 +836,11 @@ export async function probePort(
     clearTimeout(timer);
     wake = undefined;
   }
+}
+
+/** A performance.now() time as seconds since the process started ("12.345s"), for -dd. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)}s`;
 }
 
 function trace(cfg: EngineConfig, label: string, probe: Probe, md: MatchDetails): void {

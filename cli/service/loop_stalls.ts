@@ -43,6 +43,17 @@ export class LoopStalls {
     while (this.stalls.length && this.stalls[0]![1] < now - 60_000) this.stalls.shift();
   }
 
+  /**
+   * How late an event noticed at `to` (waited for since `from`) may have been noticed: the
+   * stall that ended just before `to`, or is still under way. An earlier stall delays nothing
+   * (the loop ran after it, and would have seen an event that came during it).
+   */
+  lateBy(from: number, to: number): number {
+    if (this.last !== undefined && to - this.last > STALL_MS) return to - Math.max(this.last, from);
+    const s = this.stalls[this.stalls.length - 1];
+    return s && s[1] >= to - STALL_MS ? Math.max(0, to - Math.max(s[0], from)) : 0;
+  }
+
   /** How long the loop stood still within [from, to], counting the stall under way at `to`. */
   within(from: number, to: number): number {
     let ms = 0;

@@ -30,3 +30,16 @@ Deno.test("loop stalls: watching runs on a timer that does not keep the process 
   s.stop();
   assert(s.within(t0, performance.now()) >= 200);
 });
+
+Deno.test("loop stalls: only the stall that ends as the event is noticed makes it late", () => {
+  const s = new LoopStalls();
+  s.tick(0);
+  s.tick(200); // a 200 ms stall early in the wait
+  for (let t = 220; t <= 1000; t += TICK_MS) s.tick(t);
+  assertEquals(s.lateBy(0, 1010), 0, "the loop ran after the stall: a SYN-ACK then was seen then");
+  s.tick(1400); // a stall ending just as the connect is noticed
+  assertEquals(s.lateBy(0, 1410), 410);
+  assertEquals(s.lateBy(1200, 1410), 210, "no earlier than the wait began");
+  for (let t = 1420; t <= 1400 + 3 * STALL_MS; t += TICK_MS) s.tick(t);
+  assertEquals(s.lateBy(0, 1400 + 3 * STALL_MS), 0, "the loop has run since");
+});

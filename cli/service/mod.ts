@@ -66,6 +66,13 @@ export const FINGERPRINT_VERSION = "Porthole";
 /** The intensity from which nmap's RPC scripts run (their portrules ask for 7). */
 const RPC_INTENSITY = 7;
 
+/**
+ * UDP probes in flight per port: every probe of nmap's file a port gets at the default intensity
+ * (19, or a few more that list the port) in one round of waits, where 16 took two (5 s more on
+ * each silent open|filtered port). A datagram holds no connection for a daemon to queue.
+ */
+const UDP_WINDOW = 24;
+
 /** Knobs beyond the command line, for tests and benchmarks. */
 export interface DetectTuning {
   /** Probe database (default: {@link probeDbFor}'s). */
@@ -151,7 +158,7 @@ export async function detectServices(
     log,
     graceMs: tuning.graceMs ?? (serial ? Infinity : 500),
     window,
-    udpWindow: 16,
+    udpWindow: UDP_WINDOW,
     sourceAddress: opts.sourceAddress,
     version: FINGERPRINT_VERSION,
     platform: Deno.build.target,

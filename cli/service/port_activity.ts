@@ -11,21 +11,22 @@
  * itself, or when the port has shown that it serves connections side by side:
  * one got an answer while a connection opened before it was still held open
  * (a daemon serving in order could not have reached it yet) — unless a
- * connection took a SYN retransmission to open: the listen queue was full, and
- * then any connection beside others may have waited, side by side or not.
+ * connection took a SYN retransmission to open (or never opened in time) while
+ * others to the port opened at once: the listen queue was full, and then any
+ * connection beside others may have waited, side by side or not. (MIT kadmind
+ * listens with a queue of 2 and blocks on a connection whose record is not
+ * whole: beside a probe it blocks on, later connects wait a second or time out.)
  */
 
 /** How much later than the answer the earlier connection must still be open (event-loop slack). */
 export const PROOF_MARGIN_MS = 200;
 /**
- * A connect this slow, beside one started with it that took under {@link FAST_CONNECT_MS}, had
- * its SYN sent again (Linux waits 1 s): the listen queue was full. (When every connect of a
- * batch is slow, the scanner's own event loop was late, not the port.)
+ * A connect this slow (not counting the time the scanner's own event loop stood still), to a
+ * port that has also taken a connect in under {@link FAST_CONNECT_MS}, had its SYN sent again
+ * (Linux waits 1 s): the listen queue was full.
  */
 export const SLOW_CONNECT_MS = 900;
 export const FAST_CONNECT_MS = 300;
-/** Connects started this close together are one batch. */
-const BATCH_MS = 100;
 
 /** A connection to the port, as far as the port's bookkeeping needs it. */
 export interface PortConnection {
@@ -44,7 +45,8 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   private proven = false;
   /** A connect took a SYN retransmission: the port's listen queue overflowed. */
   overflowed = false;
-  private readonly connects: { startAt: number; ms: number; stalledMs: number }[] = [];
+  private slowSeen = false;
+  private fastSeen = false;
 
   /** Notes a new connection; returns the connections it queued behind. */
   opened(c: C): C[] {
@@ -55,19 +57,14 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   }
 
   /**
-   * Notes how long a connect started at `startAt` took, `stalledMs` of it with the scanner's
-   * own event loop standing still (loop_stalls.ts): that part is no SYN sent again.
+   * Notes how long a connect took (`ms`; a connect that timed out: how long until it gave
+   * up), `stalledMs` of it noticed late because the scanner's own event loop stood still
+   * (loop_stalls.ts lateBy): that part is no SYN sent again. Slow beside fast ones, in either order: the queue overflowed.
    */
-  connectTook(startAt: number, ms: number, stalledMs = 0): void {
-    const c = { startAt, ms, stalledMs };
-    const slow = (x: typeof c) => x.ms - x.stalledMs >= SLOW_CONNECT_MS;
-    const fast = (x: typeof c) => x.ms < FAST_CONNECT_MS;
-    if (slow(c) || fast(c)) {
-      this.overflowed ||= this.connects.some((o) =>
-        Math.abs(o.startAt - startAt) < BATCH_MS && ((slow(c) && fast(o)) || (fast(c) && slow(o)))
-      );
-    }
-    this.connects.push(c);
+  connectTook(ms: number, stalledMs = 0): void {
+    if (ms - stalledMs >= SLOW_CONNECT_MS) this.slowSeen = true;
+    else if (ms < FAST_CONNECT_MS) this.fastSeen = true;
+    this.overflowed ||= this.slowSeen && this.fastSeen;
   }
 
   /** Notes a connection's end (also one that never connected). */

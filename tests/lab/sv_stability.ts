@@ -6,7 +6,10 @@
  * `-sV` wall-time rows beside nmap's.
  *
  *     deno task lab:sv-stable [--tag sv] [--runs 5] [--only snmpd,kadmind] [--ports 199,749]
- *                             [--db builtin,nmap] [--nmap]
+ *                             [--db builtin,nmap] [--nmap] [--keep DIR] [--extra "-dd --reason"]
+ *
+ * `--keep DIR` keeps every run's XML and stderr there (to see what a differing run said);
+ * `--extra` adds Porthole options to every run.
  */
 
 import { RealDaemonsLab } from "./real_daemons.ts";
@@ -60,6 +63,11 @@ function scanArgs(spec: string): string[] {
   return ["-sS", ...(udp ? ["-sU"] : []), "-sV", "-Pn", "-n", "-p", spec];
 }
 
+/** Where `--keep` keeps each run's XML and stderr (unset: nowhere). */
+let keepDir: string | undefined;
+/** Options `--extra` adds to every Porthole run. */
+let extraArgs: string[] = [];
+
 /** One `porthole -sV` in the lab's scanner namespace. */
 export async function portholeSv(
   rl: RealDaemonsLab,
@@ -69,11 +77,15 @@ export async function portholeSv(
 ): Promise<SvRun> {
   const xml = `${rl.dir}/sv-${crypto.randomUUID()}.xml`;
   const db = probes === "builtin" ? ["--versiondb", BUILTIN_PROBES] : [];
-  const r = await rl.lab.porthole([...scanArgs(spec), ...db, ...extra, "-oX", xml, rl.v4], {
-    timeoutMs: 1_800_000,
-  });
+  const args = [...scanArgs(spec), ...db, ...extra, ...extraArgs, "-oX", xml, rl.v4];
+  const r = await rl.lab.porthole(args, { timeoutMs: 1_800_000 });
   const text = await Deno.readTextFile(xml).catch(() => "");
   await Deno.remove(xml).catch(() => {});
+  if (keepDir) {
+    const base = `${keepDir}/${probes}-${new Date().toISOString().replaceAll(":", "")}`;
+    await Deno.writeTextFile(`${base}.xml`, text);
+    await Deno.writeTextFile(`${base}.stderr`, `${args.join(" ")}\n${r.stderr}`);
+  }
   return { answers: parseNmapXml(text), wallS: r.wallMs / 1000, code: r.code, stderr: r.stderr };
 }
 
@@ -135,6 +147,9 @@ async function main(args: string[]): Promise<number> {
   const ports = arg(args, "--ports")?.split(",").map(Number);
   const runs = Number(arg(args, "--runs") ?? 5);
   const sets = (arg(args, "--db") ?? "builtin,nmap").split(",") as ProbeSet[];
+  keepDir = arg(args, "--keep");
+  if (keepDir) await Deno.mkdir(keepDir, { recursive: true });
+  extraArgs = arg(args, "--extra")?.split(" ").filter(Boolean) ?? [];
   await using rl = await RealDaemonsLab.up({ tag: arg(args, "--tag") ?? "sv", daemons, log });
   for (const f of rl.failed) log(`not up: ${f.name}: ${f.why}`);
   const spec = portSpec(rl, ports);
