@@ -235,3 +235,63 @@ Deno.test("fragmentIpv4 (-f): a SYN in 8-byte fragments, golden and parsed back"
   // Small enough: left whole.
   assertEquals(fragmentIpv4(syn, 14, 24), [syn]);
 });
+
+Deno.test("a reply's first fragment (offset 0, MF) with a whole UDP or TCP header is the reply", () => {
+  // A UDP echo of a 3000-byte probe: 3028 bytes over a 1500-byte MTU, so 1480 bytes a fragment.
+  const ends = {
+    src: "10.0.0.2",
+    dst: "10.0.0.1",
+    srcMac: "02:00:00:00:00:02",
+    dstMac: "02:00:00:00:00:01",
+  };
+  const echo = core.buildUdp({
+    ...ends,
+    srcPort: 1004,
+    dstPort: 40000,
+    payload: new Uint8Array(3000).fill(0x5a),
+  });
+  const rst = core.buildTcp({
+    ...ends,
+    srcPort: 1005,
+    dstPort: 40000,
+    flags: TcpFlag.RST | TcpFlag.ACK,
+    payload: new Uint8Array(40),
+  });
+  const frames = [
+    ...fragmentIpv4(echo, 14, 1480), // 3 fragments
+    fragmentIpv4(rst, 14, 24)[0]!, // the whole 20-byte TCP header and 4 data bytes
+    fragmentIpv4(rst, 14, 16)[0]!, // only 16 bytes of the TCP header
+  ];
+  const batch = core.frameBatch(8, 8192);
+  let at = 0;
+  frames.forEach((f, i) => {
+    batch.data.set(f, at);
+    batch.index.set([at, f.length, 0, 0], i * 4);
+    at += f.length;
+  });
+  const r = core.parseBatch(batch, frames.length, LinkType.EN10MB); // checksums verified
+  // The first UDP fragment: ports and the 1472 data bytes present; its checksum covers bytes
+  // still to come, so it is neither checked nor reported bad.
+  assertEquals(r.status(0), ParseError.OK);
+  assertEquals([r.kind(0), r.srcPort(0), r.dstPort(0)], [Kind.UDP, 1004, 40000]);
+  assert(r.flags(0) & RecordFlag.MF);
+  assertEquals(r.payloadLength(0), 1472);
+  assertEquals(r.payload(0), new Uint8Array(1472).fill(0x5a));
+  // The later ones carry no header.
+  assertEquals([r.status(1), r.status(2)], [ParseError.IP_FRAGMENT, ParseError.IP_FRAGMENT]);
+  assertEquals(r.status(3), ParseError.OK);
+  assertEquals([r.kind(3), r.srcPort(3), r.tcpFlags(3)], [
+    Kind.TCP,
+    1005,
+    TcpFlag.RST | TcpFlag.ACK,
+  ]);
+  assertEquals(r.status(4), ParseError.TCP_TRUNCATED);
+  // Whole (MF clear), a UDP length beyond the datagram is still malformed.
+  const whole = echo.slice(0, 14 + 1500);
+  whole.set([0x05, 0xdc], 16); // IP total length 1500; UDP length still 3008
+  whole.set([0, 0], 24); // IP checksum not verified below
+  batch.data.set(whole, 0);
+  batch.index.set([0, whole.length, 0, 0]);
+  const w = core.parseBatch(batch, 1, LinkType.EN10MB, { verifyChecksums: false });
+  assertEquals(w.status(0), ParseError.UDP_BAD_LENGTH);
+});

@@ -3,7 +3,8 @@
  * 1500): refused before any packet with one message naming the option, the probe size and the
  * MTU, exit 1; the largest payload that fits still scans, and -f/--mtu fragments scan what does
  * not. nmap 7.93 instead tries each probe, prints "sendto … Message too long" for every one and
- * reports the ports open|filtered (UDP) or filtered (SYN) with exit 0. Lab tag: `mtu`.
+ * reports the ports open|filtered (UDP) or filtered (SYN) with exit 0. The echo on 1004/udp
+ * answers a fragmented probe in fragments: open, from the first one's header. Lab tag: `mtu`.
  */
 
 import assert from "node:assert/strict";
@@ -72,7 +73,10 @@ Deno.test({
     const scans = [
       ["-sS", "--data-length", "1456", "-p", "1004,1005"], // 20 + 24 + 1456: exactly 1500
       ["-sS", "--data-length", "3000", "-f", "-p", "1004,1005"],
-      ["-sU", "--data-length", "3000", "--mtu", "1480", "-p", "1002,1005"],
+      // 1004 echoes: its 3028-byte reply comes back in fragments, and the first one's UDP header
+      // makes the port open, as in nmap.
+      ["-sU", "--data-length", "3000", "--mtu", "1480", "-p", "1002,1004,1005"],
+      ["-sU", "--data-length", "3000", "-f", "-p", "1004"],
     ];
     for (const args of scans) {
       const what = args.join(" ");
@@ -90,6 +94,9 @@ Deno.test({
       const [pt] = parseNmapNormal(p.stdout);
       assert(nt && pt, `${what}: no host table\n${p.stdout}\nnmap:\n${n.stdout}`);
       assert.deepEqual(stateMap(pt), stateMap(nt), `${what}\n${p.stdout}\nnmap:\n${n.stdout}`);
+      if (args.includes("-sU")) {
+        assert.equal(stateMap(pt).get("1004/udp"), "open", `${what}\n${p.stdout}`);
+      }
     }
   },
 });

@@ -6,6 +6,8 @@ export let frameBase: usize = 0;
 export let verify: bool = false;
 /** Transport checksum can be checked: verify is on and the datagram is not fragmented. */
 export let canVerifyL4: bool = false;
+/** The IP datagram is a first fragment (MF set): its transport header is whole, its data cut. */
+export let firstFragment: bool = false;
 /** Sum of the pseudo-header addresses of the current IP datagram (little-endian accumulator). */
 export let addrSum: u64 = 0;
 
@@ -13,12 +15,14 @@ export function setFrame(base: usize, verifyChecksums: bool): void {
   frameBase = base;
   verify = verifyChecksums;
   canVerifyL4 = verifyChecksums;
+  firstFragment = false;
   addrSum = 0;
 }
 
-export function setL4Context(sum: u64, checkable: bool): void {
+export function setL4Context(sum: u64, checkable: bool, moreFragments: bool): void {
   addrSum = sum;
   canVerifyL4 = verify && checkable;
+  firstFragment = moreFragments;
 }
 
 @inline export function offsetOf(p: usize): u32 {

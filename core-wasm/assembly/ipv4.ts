@@ -79,7 +79,7 @@ export function parseIpv4(p: usize, len: u32, rec: usize): u32 {
   }
   if (verify && !sumIsValid(sumBytes(p, ihl, 0))) return E_IP_BAD_CHECKSUM;
   if ((fo & FRAG_MASK) != 0) return E_IP_FRAGMENT;
-  setL4Context(sumBytes(p + SRC_ADDR, 8, 0), (fo & MF) == 0);
+  setL4Context(sumBytes(p + SRC_ADDR, 8, 0), (fo & MF) == 0, (fo & MF) != 0);
   return parseTransport(p + ihl, total - ihl, rec, proto, 4);
 }
 

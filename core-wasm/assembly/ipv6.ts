@@ -118,7 +118,7 @@ export function parseIpv6(p: usize, len: u32, rec: usize): u32 {
     if (extFragOff != 0) return E_IP_FRAGMENT;
   }
   let acc = sumBytes(p + SRC_ADDR, 32, 0);
-  setL4Context(acc, !extFragMore && !extRouted);
+  setL4Context(acc, !extFragMore && !extRouted, extFragMore);
   return parseTransport(p + HEADER_LEN + extOff, plen - extOff, rec, extNext, 6);
 }
 

@@ -2,7 +2,7 @@
 
 import { ld16, st16 } from "./mem";
 import { checksumOf, sumBytes, term16 } from "./checksum";
-import { canVerifyL4, offsetOf } from "./context";
+import { canVerifyL4, firstFragment, offsetOf } from "./context";
 import { verifyTransport } from "./l4sum";
 import {
   E_OK, E_UDP_BAD_CHECKSUM, E_UDP_BAD_LENGTH, E_UDP_TRUNCATED, KIND_UDP, REC_DST_PORT,
@@ -22,9 +22,12 @@ export function parseUdp(p: usize, len: u32, rec: usize, family: u32): u32 {
   store<u16>(rec + REC_SRC_PORT, <u16>ld16(p + SRC_PORT));
   store<u16>(rec + REC_DST_PORT, <u16>ld16(p + DST_PORT));
   const ulen = ld16(p + LENGTH);
-  if (ulen < HEADER_LEN || ulen > len) return E_UDP_BAD_LENGTH;
+  // A first fragment carries the whole header but only part of the data its length counts
+  // (a reply larger than the path MTU): the header is the reply, as in nmap; the payload
+  // record covers the bytes present.
+  if (ulen < HEADER_LEN || (ulen > len && !firstFragment)) return E_UDP_BAD_LENGTH;
   store<u32>(rec + REC_PAYLOAD_OFF, offsetOf(p + HEADER_LEN));
-  store<u32>(rec + REC_PAYLOAD_LEN, ulen - HEADER_LEN);
+  store<u32>(rec + REC_PAYLOAD_LEN, min<u32>(ulen, len) - HEADER_LEN);
   if (ld16(p + CHECKSUM) == 0) {
     return family == 6 && canVerifyL4 ? E_UDP_BAD_CHECKSUM : E_OK;
   }
