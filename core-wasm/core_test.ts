@@ -198,6 +198,18 @@ Deno.test("badChecksum (--badsum): the reference SYN one off in its checksum, bu
   assertEquals(core.parseBatch(batch, 1, LinkType.EN10MB).status(0), ParseError.UDP_BAD_CHECKSUM);
 });
 
+/** Parses Ethernet frames laid end to end in one batch. */
+function parseFrames(frames: Uint8Array[], options?: { verifyChecksums: boolean }) {
+  const batch = core.frameBatch(frames.length, frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  frames.forEach((f, i) => {
+    batch.data.set(f, at);
+    batch.index.set([at, f.length, 0, 0], i * 4);
+    at += f.length;
+  });
+  return core.parseBatch(batch, frames.length, LinkType.EN10MB, options);
+}
+
 Deno.test("fragmentIpv4 (-f): a SYN in 8-byte fragments, golden and parsed back", () => {
   const syn = core.buildTcp({
     src: "10.0.0.1",
@@ -217,14 +229,7 @@ Deno.test("fragmentIpv4 (-f): a SYN in 8-byte fragments, golden and parsed back"
     "0200000000020200000000010800" + "4500001c00002000400646da0a0000010a000002" +
       "9c4000500000007b",
   );
-  const batch = core.frameBatch(4, 4096);
-  let at = 0;
-  frags.forEach((f, i) => {
-    batch.data.set(f, at);
-    batch.index.set([at, f.length, 0, 0], i * 4);
-    at += f.length;
-  });
-  const r = core.parseBatch(batch, 3, LinkType.EN10MB);
+  const r = parseFrames(frags);
   const payload: number[] = [];
   for (let i = 0; i < 3; i++) {
     assertEquals(r.fragmentOffset(i), i); // in 8-byte units
@@ -262,14 +267,7 @@ Deno.test("a reply's first fragment (offset 0, MF) with a whole UDP or TCP heade
     fragmentIpv4(rst, 14, 24)[0]!, // the whole 20-byte TCP header and 4 data bytes
     fragmentIpv4(rst, 14, 16)[0]!, // only 16 bytes of the TCP header
   ];
-  const batch = core.frameBatch(8, 8192);
-  let at = 0;
-  frames.forEach((f, i) => {
-    batch.data.set(f, at);
-    batch.index.set([at, f.length, 0, 0], i * 4);
-    at += f.length;
-  });
-  const r = core.parseBatch(batch, frames.length, LinkType.EN10MB); // checksums verified
+  const r = parseFrames(frames); // checksums verified
   // The first UDP fragment: ports and the 1472 data bytes present; its checksum covers bytes
   // still to come, so it is neither checked nor reported bad.
   assertEquals(r.status(0), ParseError.OK);
@@ -290,8 +288,6 @@ Deno.test("a reply's first fragment (offset 0, MF) with a whole UDP or TCP heade
   const whole = echo.slice(0, 14 + 1500);
   whole.set([0x05, 0xdc], 16); // IP total length 1500; UDP length still 3008
   whole.set([0, 0], 24); // IP checksum not verified below
-  batch.data.set(whole, 0);
-  batch.index.set([0, whole.length, 0, 0]);
-  const w = core.parseBatch(batch, 1, LinkType.EN10MB, { verifyChecksums: false });
+  const w = parseFrames([whole], { verifyChecksums: false });
   assertEquals(w.status(0), ParseError.UDP_BAD_LENGTH);
 });
