@@ -33,6 +33,8 @@ interface Room {
  *   them, and they read results through output's parsers and writers.
  * - Discovery may use the scans' reply rules (nmap's ping probes are port probes), never the
  *   reverse; traceroute sends the scan's own probes (UDP payloads included).
+ * - NSE's pcre module runs on -sV's PCRE engine (one engine, one place): scripts may import
+ *   service, never the reverse.
  */
 const ROOMS: Room[] = [
   { name: "face", files: /^cli\/(main|help)\.ts$/, what: "main.ts and help" },
@@ -78,7 +80,7 @@ const ALLOWED: Record<string, string[]> = {
   scans: ["engine", "settings", "core", ...LEAVES],
   service: ["engine", "settings", "core", ...LEAVES],
   os: ["engine", "settings", "core", ...LEAVES],
-  scripts: ["engine", "settings", "core", ...LEAVES],
+  scripts: ["service", "engine", "settings", "core", ...LEAVES],
   trace: ["scans", "engine", "settings", "core", ...LEAVES],
   output: ["settings", "core", ...LEAVES],
   engine: ["ffi", "core", ...LEAVES],

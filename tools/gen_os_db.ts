@@ -21,31 +21,9 @@ import { Lab } from "../tests/lab/mod.ts";
 import type { OsResult } from "../cli/model/os.ts";
 import type { FpTest } from "../cli/os/match.ts";
 import { TEST_ORDER } from "../cli/os/db.ts";
+import { OS_VARIANTS, withVariant } from "../tests/testing/os_variants.ts";
 
 const NMAP_DB = "/usr/share/nmap/nmap-os-db";
-
-/** A target configuration to measure. */
-interface Variant {
-  /** Added to "Linux X.Y" in the Fingerprint line. */
-  suffix: string;
-  /** What the comment above the entry says. */
-  note: string;
-  sysctls: string[];
-}
-
-const VARIANTS: Variant[] = [
-  { suffix: "", note: "default settings", sysctls: [] },
-  {
-    suffix: " (TCP timestamps disabled)",
-    note: "net.ipv4.tcp_timestamps=0",
-    sysctls: ["net.ipv4.tcp_timestamps=0"],
-  },
-  {
-    suffix: " (SACK and window scaling disabled)",
-    note: "net.ipv4.tcp_sack=0, net.ipv4.tcp_window_scaling=0",
-    sysctls: ["net.ipv4.tcp_sack=0", "net.ipv4.tcp_window_scaling=0"],
-  },
-];
 
 const hex = (n: number) => n.toString(16).toUpperCase();
 const isHex = (v: string) => /^[0-9A-F]+$/.test(v);
@@ -110,42 +88,34 @@ async function main() {
   const lab = await Lab.up({ tag: "os2", scenario: "scanme" });
   try {
     const target = lab.target;
-    const base = await must(lab.runInTarget(0, ["sysctl", "-a"]), "sysctl -a");
-    const original = (key: string) =>
-      base.split("\n").find((l) => l.startsWith(key + " = "))?.split(" = ")[1];
-    for (const variant of VARIANTS) {
-      const restore: string[] = [];
-      for (const s of variant.sysctls) {
-        const key = s.split("=")[0]!;
-        restore.push(`${key}=${original(key)}`);
-        await must(lab.runInTarget(0, ["sysctl", "-w", s]), s);
-      }
+    for (const variant of OS_VARIANTS) {
       const rounds: FpTest[][] = [];
-      for (let i = 0; i < runs; i++) {
-        const out = await must(
-          lab.runInScanner([
-            Deno.execPath(),
-            "run",
-            "-A",
-            "tools/os_measure.ts",
-            "--target",
-            target.v4,
-            "--open",
-            "22",
-            "--closed",
-            "1",
-            "--max-os-tries",
-            "1",
-            "--json",
-          ], { timeoutMs: 60_000 }),
-          "measure.ts",
-        );
-        const os = JSON.parse(out.trim().split("\n").pop()!) as OsResult;
-        rounds.push(os.rounds[0]!);
-        // Let the target's ICMP rate limit refill between runs.
-        await new Promise((r) => setTimeout(r, 1200));
-      }
-      for (const s of restore) await must(lab.runInTarget(0, ["sysctl", "-w", s]), s);
+      await withVariant(lab, variant, async () => {
+        for (let i = 0; i < runs; i++) {
+          const out = await must(
+            lab.runInScanner([
+              Deno.execPath(),
+              "run",
+              "-A",
+              "tools/os_measure.ts",
+              "--target",
+              target.v4,
+              "--open",
+              "22",
+              "--closed",
+              "1",
+              "--max-os-tries",
+              "1",
+              "--json",
+            ], { timeoutMs: 60_000 }),
+            "measure.ts",
+          );
+          const os = JSON.parse(out.trim().split("\n").pop()!) as OsResult;
+          rounds.push(os.rounds[0]!);
+          // Let the target's ICMP rate limit refill between runs.
+          await new Promise((r) => setTimeout(r, 1200));
+        }
+      });
       const lines = TEST_ORDER.flatMap((name) => {
         const seen = rounds.flatMap((r) => r.filter((t) => t.name === name));
         return seen.length === runs ? [generalise(name, seen)] : [];

@@ -42,6 +42,7 @@ import { PORTHOLE_VERSION } from "../model/product.ts";
 import { dataFilesRead } from "../data_files.ts";
 import { timingPlan } from "../timing/mod.ts";
 import { newCookies, type RunLog, SessionPool } from "../engine/context.ts";
+import type { RawRoute } from "../engine/route.ts";
 import { engineConfig, type RunContext } from "./context.ts";
 import { ScanHost } from "../engine/host.ts";
 import { kindsOf, needsRawPackets, SCAN_KINDS } from "../scans/registry.ts";
@@ -60,6 +61,7 @@ import { decidePrivileges } from "./privileges.ts";
 import { hostGroupSize, RANDOMIZE_BLOCK, shuffleInBlocks } from "./host_groups.ts";
 import { RDNS_PARALLEL, reverseResolver } from "./reverse_dns.ts";
 import { resolveDecoys } from "./decoys.ts";
+import { pingProbeHeaders, scanProbeHeaders } from "../scans/probe_headers.ts";
 import { DeferredTasks, type GroupPlan, type GroupSinks, scanGroup } from "./scan_group.ts";
 
 export { trace } from "./phase_trace.ts";
@@ -400,11 +402,31 @@ export async function runScan(
     ffi.setOnInterrupt(() => {});
     const core = packetCore();
     trace("core + ffi loaded");
-    sessions = new SessionPool(core, {
-      iface: opts.iface,
-      source: opts.sourceAddress,
-      srcMac: spoofed?.mac,
-    });
+    // Probes too large for their interface are refused when its session would open, before a packet.
+    const { discoveryMethod } = await import("../discovery/plan.ts");
+    const pingsBy = (route: RawRoute) => {
+      const m = discoveryMethod(opts.discovery, {
+        family: route.family,
+        loopback: route.loopback,
+        onLinkEthernet: route.onLink && route.linkKind === "ethernet" && opts.sendMode !== "ip",
+      }, true);
+      return m.kind === "probe" ? pingProbeHeaders(m.probes) : [];
+    };
+    const payloadBytes = opts.shaping?.payload?.length ?? 0;
+    const fragment = opts.shaping?.fragment;
+    sessions = new SessionPool(
+      core,
+      { iface: opts.iface, source: opts.sourceAddress, srcMac: spoofed?.mac },
+      payloadBytes || fragment
+        ? {
+          kinds: (route) => [
+            ...(opts.discovery.pingOnly ? [] : scanProbeHeaders(scans, ipProtocols)),
+            ...pingsBy(route),
+          ],
+          sizing: { payloadBytes, ...(fragment ? { fragment } : {}) },
+        }
+        : undefined,
+    );
     ctx.raw = { core, sessions };
   }
   applyTracing();

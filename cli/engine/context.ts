@@ -13,6 +13,12 @@ import type { PacketCore, ParsedRecords } from "../../core-wasm/mod.ts";
 import { type FrameTracer, RawSession, type RawSessionOptions } from "./raw_session.ts";
 import { type RawRoute, RouteCache, sessionKey } from "./route.ts";
 import { replyFilter } from "../../ffi/mod.ts";
+import {
+  probeFitError,
+  type ProbeSizing,
+  ProbeTooLargeError,
+  type SizedProbe,
+} from "./probe_fit.ts";
 import type { Chatter } from "./chatter.ts";
 import type { ScanHost } from "./host.ts";
 
@@ -66,9 +72,14 @@ export class SessionPool {
   readonly #sessions = new Map<string, RawSession<ParsedRecords>>();
   readonly #closed: RawSession<ParsedRecords>[] = [];
   readonly #routes: RouteCache;
+  /**
+   * `probes`: the raw probes the run sends by a route, and their sizing; a session is not opened
+   * on an interface they do not fit (ProbeTooLargeError), so nothing is sent.
+   */
   constructor(
     readonly core: PacketCore,
     routeOpts: { iface?: string; source?: string; srcMac?: Uint8Array } = {},
+    readonly probes?: { kinds: (route: RawRoute) => SizedProbe[]; sizing: ProbeSizing },
   ) {
     this.#routes = new RouteCache(routeOpts);
   }
@@ -86,6 +97,9 @@ export class SessionPool {
     const key = sessionKey(route);
     let s = this.#sessions.get(key);
     if (!s || s.closed) {
+      const tooLarge = this.probes &&
+        probeFitError(route, this.probes.kinds(route), this.probes.sizing);
+      if (tooLarge) throw new ProbeTooLargeError(tooLarge);
       s = RawSession.open({
         route,
         core: this.core,

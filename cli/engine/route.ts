@@ -40,6 +40,8 @@ export interface RawRoute {
   dstMac?: Uint8Array;
   /** The target is on the local link (nmap then pings with ARP/ND). */
   onLink: boolean;
+  /** The interface's MTU: the largest IP datagram it sends whole (absent: unknown). */
+  mtu?: number;
 }
 
 /** Why no raw route could be found, in one sentence. */
@@ -95,6 +97,7 @@ export function resolveRoute(
     srcMac: loopback || raw ? ZERO_MAC : opts.srcMac ?? (ifc.mac ? parseMac(ifc.mac) : ZERO_MAC),
     dstMac,
     onLink: info.direct && !loopback && !info.local,
+    ...(ifc.mtu > 0 ? { mtu: ifc.mtu } : {}),
   };
 }
 

@@ -209,3 +209,31 @@ Deno.test("osDbFor: nmap-os-db in --datadir is merged and noted; --osdb alone ov
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the built-in database: each print, observed as written, is its own one perfect match and, timing off, still the best", async () => {
+  const { matchFingerprint } = await import("./match.ts");
+  const { parseFingerprint } = await import("../model/os_fingerprint.ts");
+  const text = await Deno.readTextFile(new URL("../data/porthole-os-db", import.meta.url));
+  const own = await loadOsDb();
+  // An observation within every reference value: the first alternative, a range's low end.
+  const observed = (line: string) =>
+    line.replace(/=([^%)]*)/g, (_, v: string) => "=" + v.split("|")[0]!.split("-")[0]!);
+  const blocks = text.split("\n\n").filter((b) => b.includes("\nFingerprint "));
+  assertEquals(blocks.length, own.prints.length);
+  for (const block of blocks) {
+    const name = block.split("\n").find((l) => l.startsWith("Fingerprint "))!.slice(12);
+    const tests = block.split("\n").filter((l) => /^[A-Z0-9]+\(/.test(l)).map(observed);
+    const result = matchFingerprint(parseFingerprint(tests.join("\n")), own);
+    assertEquals(result.perfect, 1, name);
+    assertEquals([result.matches[0]!.name, result.matches[0]!.accuracy], [name, 1]);
+    // A busy run's SEQ (rates, GCD and timestamps all off) costs points, never the first place.
+    const offTime = tests.map((l) =>
+      l.startsWith("SEQ(")
+        ? l.replace(/SP=\w+/, "SP=10").replace(/ISR=\w+/, "ISR=10").replace(/GCD=\w+/, "GCD=40")
+          .replace(/TS=\w+/, "TS=A")
+        : l
+    );
+    const busy = matchFingerprint(parseFingerprint(offTime.join("\n")), own);
+    assertEquals(busy.matches[0]!.name, name, "with SEQ off");
+  }
+});

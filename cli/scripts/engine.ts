@@ -11,6 +11,9 @@ import type { ScriptElem } from "../model/mod.ts";
 import { parseIp } from "../../core-wasm/addr.ts";
 import { BUILTIN_LIBS } from "./_builtin_scripts.ts";
 import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
+import { PCRE_LUA, pcreHost } from "./pcre.ts";
+import { LPEG_LUA } from "./lpeg.ts";
+import { ZLIB_LUA, zlibHost } from "./zlib.ts";
 import { certificateFields } from "./x509.ts";
 import { macVendor } from "../mac_vendors.ts";
 
@@ -118,6 +121,9 @@ export interface LoadedScript {
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** nmap's C modules that Porthole has, as Lua over the host functions (runtime_lua.ts). */
+const C_MODULES = { openssl: OPENSSL_LUA, pcre: PCRE_LUA, zlib: ZLIB_LUA, lpeg: LPEG_LUA };
+
 /** Bytes for Lua: valid UTF-8 without NUL as text ("t…"), anything else as hex ("h…"). */
 function wire(b: Uint8Array): string {
   if (!b.includes(0)) {
@@ -163,6 +169,8 @@ export class NseEngine {
   // deno-lint-ignore no-explicit-any
   #lua: any;
   #crypto!: typeof import("node:crypto");
+  #zlib!: typeof import("node:zlib");
+  #zlibVersion = "";
   #net: NseNet;
   #ops = new Map<number, Promise<Record<string, unknown>>>();
   #done: Record<string, unknown>[] = [];
@@ -185,14 +193,12 @@ export class NseEngine {
     e.#lua = await newLuaEngine();
     // node:crypto loads on first use: a static node: import would sit at the bundle's top.
     e.#crypto = await import("node:crypto");
+    e.#zlib = await import("node:zlib");
+    e.#zlibVersion = (await import("node:process")).default.versions.zlib ?? "";
     e.#lua.global.set("host", e.#hostFunctions());
     const init = e.#lua.global.get("load")(RUNTIME_LUA, "=porthole-nse");
     init(e.#lua.global.get("host"));
-    e.#lua.global.set("OPENSSL_LUA", OPENSSL_LUA);
-    await e.#lua.doString(
-      `local src = OPENSSL_LUA; OPENSSL_LUA = nil
-       package.preload.openssl = function() return load(src, "=openssl")(host) end`,
-    );
+    for (const [name, src] of Object.entries(C_MODULES)) e.#call("add_c_module", name, src);
     // The library of Porthole's built-in scripts (builtin/*.lua), under names nselib does not use.
     for (const [name, src] of Object.entries(BUILTIN_LIBS)) {
       e.#lua.global.set("PH_LIB_SRC", src);
@@ -377,6 +383,8 @@ export class NseEngine {
         this.#traced.delete(sock);
       },
       ...opensslHost(this.#crypto),
+      ...pcreHost(unwire),
+      ...zlibHost(this.#zlib, this.#zlibVersion, wire, unwire),
       peer_certificate: (sock: number) => {
         const der = this.#conns.get(sock)?.peerCertificate?.();
         return der ? this.#certTable(der) : undefined;

@@ -2,8 +2,10 @@
  * nmap's `openssl` NSE module (nse_openssl.cc): digests, HMAC, random bytes, bignums and
  * ciphers. The Lua half (OPENSSL_LUA) keeps nmap's function names and a BIGNUM type with nmap's
  * methods; the JavaScript half does the arithmetic with BigInt and the cryptography with
- * node:crypto. Bytes cross as hex (wasmoon passes strings as UTF-8).
+ * node:crypto (and cast5.ts for the ciphers it lacks). Bytes cross as hex (wasmoon passes strings
+ * as UTF-8).
  */
+import { cast5, rc4 } from "./cast5.ts";
 
 /** The Lua module; loaded with the host table of `opensslHost` functions as its argument. */
 export const OPENSSL_LUA = String.raw`
@@ -145,14 +147,29 @@ const CIPHER_ALIASES: Record<string, string> = {
   aes128: "aes-128-cbc",
   aes192: "aes-192-cbc",
   aes256: "aes-256-cbc",
+  cast: "cast5-cbc",
+  "cast-cbc": "cast5-cbc",
 };
 
+/** The ciphers Porthole adds to what node:crypto has (supported_ciphers lists them too). */
+const OWN_CIPHERS = [
+  "des-cbc",
+  "des-ecb",
+  "des-ede3-ecb",
+  "aes-192-cbc",
+  "cast5-cbc",
+  "cast5-ecb",
+  "rc4",
+  "rc4-40",
+];
+
 /**
- * One block cipher, block by block, for the ciphers Deno's node:crypto lacks but can make: DES
- * is 3DES with the key three times (EDE with one key is one encryption), and each AES or 3DES
- * block alone is ECB (or CBC from a zero IV).
+ * One block cipher, block by block, for the ciphers Deno's node:crypto lacks: DES is 3DES with
+ * the key three times (EDE with one key is one encryption), each AES or 3DES block alone is ECB
+ * (or CBC from a zero IV), and CAST5 is Porthole's own (cast5.ts).
  */
 function blockCipher(crypto: typeof import("node:crypto"), family: string, key: Uint8Array) {
+  if (family === "cast5") return cast5(key);
   let name: string;
   let k = key;
   let size: number;
@@ -189,6 +206,12 @@ export function cipherBytes(
 ): Uint8Array {
   const lower = alg.toLowerCase();
   const name = CIPHER_ALIASES[lower] ?? lower;
+  // nmap reads an IV whose first byte is NUL as none (nse_openssl.cc: iv[0] == '\0').
+  if (iv[0] === 0) iv = new Uint8Array();
+  if (name === "rc4" || name === "rc4-40") {
+    // RC4-40 is RC4 whose key length defaults to 5 bytes; nmap sets the key's own length.
+    return rc4(key, data);
+  }
   if (crypto.getCiphers().includes(name)) {
     const ivLength = /-(cbc|ctr)$/.test(name) || name === "chacha20"
       ? (name.startsWith("des") ? 8 : 16)
@@ -198,7 +221,7 @@ export function cipherBytes(
     c.setAutoPadding(padding);
     return new Uint8Array([...c.update(data), ...c.final()]);
   }
-  const m = name.match(/^(des|des-ede3|aes-(?:128|192|256))-(ecb|cbc)$/);
+  const m = name.match(/^(des|des-ede3|aes-(?:128|192|256)|cast5)-(ecb|cbc)$/);
   if (!m) throw new Error(`Unknown cipher algorithm: ${alg}`);
   const { size, run } = blockCipher(crypto, m[1]!, key);
   const cbc = m[2] === "cbc";
@@ -283,10 +306,7 @@ export function opensslHost(crypto: typeof import("node:crypto")) {
       if (!f) throw new Error(`unknown bignum operation ${op}`);
       return f(a, b, c);
     },
-    ciphers: () =>
-      [
-        ...new Set([...crypto.getCiphers(), "des-cbc", "des-ecb", "des-ede3-ecb", "aes-192-cbc"]),
-      ].sort(),
+    ciphers: () => [...new Set([...crypto.getCiphers(), ...OWN_CIPHERS])].sort(),
     /** encrypt/decrypt: { out } as hex, or { err } with nmap's message. */
     cipher: (
       enc: boolean,

@@ -18,7 +18,7 @@ async function opensslEnc(cipher: string, key: string, iv: string, data: Uint8Ar
 
 Deno.test({
   name:
-    "openssl ciphers: DES, 3DES-ECB and AES-192-CBC (missing from Deno's node:crypto) equal openssl enc",
+    "openssl ciphers: DES, 3DES-ECB, AES-192-CBC, CAST5 and RC4 (missing from Deno's node:crypto) equal openssl enc",
   ignore: missingTools("openssl").length > 0,
   async fn() {
     const data = new TextEncoder().encode("sixteen byte msg and more text.!");
@@ -29,6 +29,10 @@ Deno.test({
       ["des-ede3-ecb", "0123456789abcdef".repeat(3).replace(/^../, "ff"), "", false],
       ["aes-192-cbc", "000102030405060708090a0b0c0d0e0f1011121314151617", "0f".repeat(16), true],
       ["aes-128-cbc", "000102030405060708090a0b0c0d0e0f", "0e".repeat(16), false],
+      ["cast5-cbc", "0123456789abcdef0123456789abcdef", "0102030405060708", true],
+      ["cast5-cbc", "00112233445566778899aabbccddeeff", "f0e0d0c0b0a09080", false],
+      ["cast5-ecb", "fedcba9876543210fedcba9876543210", "", true],
+      ["rc4", "000102030405060708090a0b0c0d0e0f", "", false],
     ];
     for (const [cipher, key, iv, pad] of cases) {
       const ours = cipherBytes(
@@ -60,6 +64,47 @@ Deno.test({
     );
     assert.throws(() =>
       cipherBytes(crypto, true, "rc2-cbc", new Uint8Array(16), new Uint8Array(), data, false)
+    );
+    // openssl enc pads a short -K with zeros to the cipher's default length; nmap sets the key's
+    // own length (a 40- to 80-bit CAST5 key runs 12 rounds), so those are RFC 2144's B.1 vectors,
+    // and RC4's is the classic "Key"/"Plaintext" one.
+    const block = unhex("0123456789abcdef");
+    for (
+      const [key, want] of [
+        ["0123456712345678234567893456789a", "238b4fe5847e44b2"],
+        ["01234567123456782345", "eb6a711a2c02271b"],
+        ["0123456712", "7ac816d16e9b302e"],
+      ]
+    ) {
+      const ct = cipherBytes(
+        crypto,
+        true,
+        "CAST5-ECB",
+        unhex(key!),
+        new Uint8Array(),
+        block,
+        false,
+      );
+      assert.equal(hex(ct), want);
+      assert.deepEqual(
+        cipherBytes(crypto, false, "cast5-ecb", unhex(key!), new Uint8Array(), ct, false),
+        block,
+      );
+    }
+    const text = new TextEncoder();
+    assert.equal(
+      hex(
+        cipherBytes(
+          crypto,
+          true,
+          "rc4",
+          text.encode("Key"),
+          new Uint8Array(),
+          text.encode("Plaintext"),
+          false,
+        ),
+      ),
+      "bbf316e8d940af0ad3",
     );
   },
 });

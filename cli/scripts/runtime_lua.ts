@@ -113,7 +113,33 @@ local function read_lib(name)
 end
 package.path, package.cpath = "", ""
 -- C modules of nmap that Porthole does not have yet: the scripts needing them skip with this note.
-local MISSING = { lpeg = true, libssh2 = true, zlib = true, pcre = true, brotli = true }
+local MISSING = { libssh2 = true, brotli = true }
+-- nmap's C modules that Porthole has in Lua (openssl.ts, pcre.ts, zlib.ts over host functions,
+-- lpeg.ts on its own): each chunk gets the host table, the runtime's wire/unwire and cargs.
+-- Their argument checks, in lauxlib's words: int(v, default, n, fname) is luaL_optinteger
+-- (luaL_checkinteger without a default), str(v, n, fname) luaL_checkstring.
+local cargs = {}
+function cargs.int(v, def, n, fname)
+  if v == nil and def ~= nil then return def end
+  local i = math.tointeger(v)
+  if i then return i end
+  local why = type(v) == "number" and "number has no integer representation"
+    or "number expected, got " .. (v == nil and "no value" or type(v))
+  error("bad argument #" .. n .. " to '" .. fname .. "' (" .. why .. ")", 0)
+end
+function cargs.str(v, n, fname)
+  if type(v) == "number" then return tostring(v) end
+  if type(v) ~= "string" then
+    error("bad argument #" .. n .. " to '" .. fname .. "' (string expected, got " .. (v == nil and "no value" or type(v)) .. ")", 0)
+  end
+  return v
+end
+function add_c_module(name, src)
+  package.preload[name] = function()
+    return assert(lua_load(src, "=" .. name, "t"))(host, wire, unwire, cargs)
+  end
+  return true
+end
 package.searchers = {
   function(name)
     if MISSING[name] then return "\n\tnmap's C module '" .. name .. "' is not available in Porthole's NSE" end

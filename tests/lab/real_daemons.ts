@@ -1210,35 +1210,53 @@ export const DAEMONS: Daemon[] = [
 ];
 
 /**
+ * An nginx of its own (not one of DAEMONS) with one `server { … }` block: `server` gives what goes
+ * between the braces, `files` writes what it serves.
+ */
+export function nginxDaemon(
+  name: string,
+  port: DaemonPort,
+  server: (c: DaemonContext) => string,
+  files?: (c: DaemonContext) => Promise<void>,
+): Daemon {
+  return {
+    name,
+    pkg: "nginx-light",
+    ports: [port],
+    setup: async (c) => {
+      const temp = ["body", "proxy", "fastcgi", "uwsgi", "scgi"]
+        .map((t) => `  ${t === "body" ? "client_body" : t}_temp_path ${c.dir}/${t};`);
+      await Deno.writeTextFile(
+        `${c.dir}/nginx.conf`,
+        [
+          `pid ${c.dir}/nginx.pid;`,
+          `error_log ${c.dir}/error.log;`,
+          "events {}",
+          "http {",
+          "  access_log off;",
+          ...temp,
+          `  server { ${server(c)} }`,
+          "}",
+          "",
+        ].join("\n"),
+      );
+      await files?.(c);
+      return [];
+    },
+    argv: (c) => ["nginx", "-c", `${c.dir}/nginx.conf`, "-g", "daemon off;"],
+  };
+}
+
+/**
  * nginx with HTTPS and HTTP/2 on 443: a server that answers ALPN (h2, http/1.1). Not one of
  * DAEMONS (the corpus has no port 443): the TLS lab tests add it.
  */
-export const NGINX_TLS: Daemon = {
-  name: "nginx-tls",
-  pkg: "nginx-light",
-  ports: [{ proto: "tcp", port: 443, service: "https", products: ["nginx"], tls: true }],
-  setup: async (c) => {
-    const temp = ["body", "proxy", "fastcgi", "uwsgi", "scgi"]
-      .map((t) => `  ${t === "body" ? "client_body" : t}_temp_path ${c.dir}/${t};`);
-    await Deno.writeTextFile(
-      `${c.dir}/nginx.conf`,
-      [
-        `pid ${c.dir}/nginx.pid;`,
-        `error_log ${c.dir}/error.log;`,
-        "events {}",
-        "http {",
-        "  access_log off;",
-        ...temp,
-        `  server { listen 443 ssl http2; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key};` +
-        ` root ${c.dir}; }`,
-        "}",
-        "",
-      ].join("\n"),
-    );
-    return [];
-  },
-  argv: (c) => ["nginx", "-c", `${c.dir}/nginx.conf`, "-g", "daemon off;"],
-};
+export const NGINX_TLS: Daemon = nginxDaemon(
+  "nginx-tls",
+  { proto: "tcp", port: 443, service: "https", products: ["nginx"], tls: true },
+  (c) =>
+    `listen 443 ssl http2; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key}; root ${c.dir};`,
+);
 
 /** A command line run with an empty /run of its own (a private mount namespace); same pid. */
 function privateRun(script: string): string[] {
