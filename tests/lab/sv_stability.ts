@@ -9,7 +9,8 @@
  *                             [--db builtin,nmap] [--nmap] [--keep DIR] [--extra "-dd --reason"]
  *
  * `--keep DIR` keeps every run's XML and stderr there (to see what a differing run said);
- * `--extra` adds Porthole options to every run.
+ * `--extra` adds Porthole options to every run; `--nmap` runs nmap -sV once too and lists its
+ * answers the same way.
  */
 
 import { RealDaemonsLab } from "./real_daemons.ts";
@@ -166,6 +167,9 @@ async function main(args: string[]): Promise<number> {
   if (args.includes("--nmap")) {
     const n = await nmapSv(rl, spec);
     log(`nmap -sV: ${n.wallS.toFixed(1)} s`);
+    // nmap's own words beside the runs', so that a port Porthole leaves unnamed can be told
+    // from one nmap leaves unnamed too (a name from nmap-services alone counts as none).
+    for (const [id, a] of [...n.answers].sort()) log(`  nmap 7.93 ${id}: ${answerKey(a)}`);
   }
   return failed ? 1 : 0;
 }
