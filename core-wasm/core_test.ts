@@ -284,6 +284,19 @@ Deno.test("a reply's first fragment (offset 0, MF) with a whole UDP or TCP heade
     TcpFlag.RST | TcpFlag.ACK,
   ]);
   assertEquals(r.status(4), ParseError.TCP_TRUNCATED);
+  // IPv6: a Fragment header with offset 0 and M set, the UDP length counting 2900 more bytes.
+  const v6 = core.buildUdp({
+    src: "fd00::2",
+    dst: "fd00::1",
+    srcPort: 1004,
+    dstPort: 40000,
+    payload: new Uint8Array(100),
+    ipv6Extensions: { first: 44, bytes: new Uint8Array([0, 0, 0x00, 0x01, 0, 0, 0, 7]) },
+  });
+  v6.set([0x0b, 0xc0], 14 + 40 + 8 + 4); // UDP length 3008
+  const r6 = parseFrames([v6]);
+  assertEquals([r6.status(0), r6.srcPort(0), r6.payloadLength(0)], [ParseError.OK, 1004, 100]);
+  assert(r6.flags(0) & RecordFlag.MF);
   // Whole (MF clear), a UDP length beyond the datagram is still malformed.
   const whole = echo.slice(0, 14 + 1500);
   whole.set([0x05, 0xdc], 16); // IP total length 1500; UDP length still 3008
