@@ -207,7 +207,7 @@ end`,
       const r = await e.run("host");
       assert.equal(
         r[0]?.output,
-        `nil,nil,nil,nil,true,${NMAP}/nmap-services: writing is not allowed in Porthole's NSE,nil,nil,7,nil,false ERROR: not a target of this scan`,
+        `nil,nil,nil,nil,true,${NMAP}/nmap-services: Permission denied (scripts write only under --script-write-dir),nil,nil,7,nil,false ERROR: not a target of this scan`,
         log.join("\n"),
       );
       assert.deepEqual(calls, []);

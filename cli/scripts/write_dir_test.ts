@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { NseEngine } from "./engine.ts";
+import { resolveUnder, writesFile } from "./write_dir.ts";
+
+const NMAP = "/usr/share/nmap";
+const haveNmap = (() => {
+  try {
+    return Deno.statSync(`${NMAP}/nselib/stdnse.lua`).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** A write directory with a symlink out of it, and a directory beside it to escape to. */
+function layout(): { base: string; dir: string; outside: string } {
+  const base = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "ph-writedir-" }));
+  const dir = `${base}/out`;
+  const outside = `${base}/elsewhere`;
+  Deno.mkdirSync(`${dir}/sub`, { recursive: true });
+  Deno.mkdirSync(outside);
+  Deno.symlinkSync(outside, `${dir}/escape`);
+  Deno.symlinkSync(`${outside}/new.txt`, `${dir}/dangling`);
+  Deno.symlinkSync(`${dir}/sub`, `${dir}/inner`);
+  return { base, dir, outside };
+}
+
+Deno.test("write dir: paths resolve under the directory, symlinks and .. included", () => {
+  const { base, dir, outside } = layout();
+  try {
+    assert.equal(resolveUnder(dir, `${dir}/a.txt`), `${dir}/a.txt`);
+    assert.equal(resolveUnder(dir, `${dir}/sub/../b.txt`), `${dir}/b.txt`);
+    assert.equal(resolveUnder(dir, `${dir}/inner/c.txt`), `${dir}/sub/c.txt`);
+    assert.equal(resolveUnder(dir, dir), dir);
+    assert.equal(resolveUnder(dir, `${dir}/../elsewhere/x`), undefined);
+    assert.equal(resolveUnder(dir, `${dir}/../out-sibling`), undefined);
+    assert.equal(resolveUnder(dir, `${outside}/x`), undefined);
+    assert.equal(resolveUnder(dir, `${dir}/escape/x`), undefined);
+    assert.equal(resolveUnder(dir, `${dir}/dangling`), undefined);
+    assert.equal(resolveUnder(dir, `${dir}/nodir/x`), undefined);
+    assert.equal(resolveUnder(`${base}/missing`, `${base}/missing/x`), undefined);
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+});
+
+Deno.test("write dir: only plain r is a read", () => {
+  assert.deepEqual(
+    ["r", "rb", "r+", "w", "wb", "a", "a+b", "x"].map(writesFile),
+    [false, false, true, true, true, true, true, true],
+  );
+});
+
+const HEAD = `description = [[test]]
+categories = {"safe"}
+portrule = function(host, port) return port.number == 7 end
+`;
+
+/** Runs a script's action with --script-write-dir `writeDir`; its output. */
+async function runScript(action: string, writeDir?: string): Promise<string | undefined> {
+  const log: string[] = [];
+  const e = await NseEngine.create({
+    dataDirs: [NMAP],
+    targets: new Set(["127.0.0.1"]),
+    writeDir,
+    debugging: 1,
+    log: (l) => log.push(l),
+  });
+  try {
+    e.loadScript("write.nse", HEAD + `action = function(host)\n${action}\nend`);
+    e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+    const r = await e.run("host");
+    return r[0]?.output;
+  } finally {
+    e.close();
+  }
+}
+
+/** One io.open attempt, as the script sees it: "ok" or its (msg, errno). */
+const TRY_OPEN = `local function try(path, mode)
+  local f, msg, errno = io.open(path, mode)
+  if f then f:close(); return "ok" end
+  return msg .. " " .. tostring(errno)
+end`;
+
+Deno.test({
+  name: "write dir: a script writes, appends, seeks and reads back under --script-write-dir",
+  ignore: !haveNmap,
+  async fn() {
+    const { base, dir } = layout();
+    try {
+      const out = await runScript(
+        `local f = assert(io.open("${dir}/sub/../data.bin", "wb"))
+  assert(f:write("ab", 12, "\\0\\255\\n") == f)
+  f:flush()
+  f:close()
+  local a = assert(io.open("${dir}/inner/log.txt", "a"))
+  a:write("one\\n"); a:close()
+  a = assert(io.open("${dir}/inner/log.txt", "a"))
+  a:write("two\\n"); a:close()
+  local rw = assert(io.open("${dir}/data.bin", "r+"))
+  rw:seek("set", 1)
+  rw:write("B")
+  local pos = rw:seek("cur")
+  rw:seek("set", 0)
+  local head = rw:read(3)
+  rw:close()
+  local closed = pcall(rw.write, rw, "x")
+  local lines = {}
+  for l in io.lines("${dir}/sub/log.txt") do lines[#lines + 1] = l end
+  return table.concat({ head, pos, io.type(rw), tostring(closed), table.concat(lines, "+") }, ",")`,
+        dir,
+      );
+      assert.equal(out, "aB1,2,closed file,false,one+two");
+      assert.deepEqual(
+        Deno.readFileSync(`${dir}/data.bin`),
+        new Uint8Array([0x61, 0x42, 0x31, 0x32, 0, 0xff, 0x0a]),
+      );
+      assert.equal(Deno.readTextFileSync(`${dir}/sub/log.txt`), "one\ntwo\n");
+    } finally {
+      Deno.removeSync(base, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "write dir: escapes and writes without --script-write-dir are refused, the script goes on",
+  ignore: !haveNmap,
+  async fn() {
+    const { base, dir, outside } = layout();
+    try {
+      const out = await runScript(
+        `${TRY_OPEN}
+  return table.concat({
+    try("${dir}/../elsewhere/a.txt", "w"),
+    try("${outside}/b.txt", "a"),
+    try("${dir}/escape/c.txt", "w"),
+    try("${dir}/dangling", "w"),
+    try("${dir}/ok.txt", "w"),
+  }, "|")`,
+        dir,
+      );
+      const refused = (p: string) => `${p}: Permission denied (outside --script-write-dir ${dir}) 13`;
+      assert.equal(
+        out,
+        [
+          refused(`${dir}/../elsewhere/a.txt`),
+          refused(`${outside}/b.txt`),
+          refused(`${dir}/escape/c.txt`),
+          refused(`${dir}/dangling`),
+          "ok",
+        ].join("|"),
+      );
+      assert.deepEqual([...Deno.readDirSync(outside)], []);
+
+      const none = await runScript(`${TRY_OPEN}\n  return try("${dir}/d.txt", "w")`);
+      assert.equal(
+        none,
+        `${dir}/d.txt: Permission denied (scripts write only under --script-write-dir) 13`,
+      );
+      assert.throws(() => Deno.statSync(`${dir}/d.txt`), Deno.errors.NotFound);
+    } finally {
+      Deno.removeSync(base, { recursive: true });
+    }
+  },
+});
