@@ -148,7 +148,9 @@ export class ScriptWriteDir {
   seek(id: number, whence: string, offset: number): number {
     const from = { set: Deno.SeekMode.Start, cur: Deno.SeekMode.Current, end: Deno.SeekMode.End };
     const mode = from[whence as keyof typeof from];
-    if (mode === undefined) throw new Error(`bad argument #1 to 'seek' (invalid option '${whence}')`);
+    if (mode === undefined) {
+      throw new Error(`bad argument #1 to 'seek' (invalid option '${whence}')`);
+    }
     return this.#file(id).seekSync(offset, mode);
   }
 

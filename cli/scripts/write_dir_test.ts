@@ -139,7 +139,8 @@ Deno.test({
   }, "|")`,
         dir,
       );
-      const refused = (p: string) => `${p}: Permission denied (outside --script-write-dir ${dir}) 13`;
+      const refused = (p: string) =>
+        `${p}: Permission denied (outside --script-write-dir ${dir}) 13`;
       assert.equal(
         out,
         [
