@@ -1,8 +1,9 @@
 /**
  * Porthole's NSE engine: nmap's scripts run in a wasmoon Lua VM (docs/nse-vm.md) that sees the
  * host only through the functions below. Lua's own io/os work on the VM's in-memory file system;
- * scripts and nselib are read here from the directories the engine was given, sockets reach only
- * the scan's targets unless `anyAddress` is set.
+ * scripts and nselib are read here from the directories the engine was given, files are written
+ * only under `writeDir` (write_dir.ts), sockets reach only the scan's targets unless `anyAddress`
+ * is set.
  */
 import { RUNTIME_LUA } from "./runtime_lua.ts";
 import { newLuaEngine } from "./lua_vm.ts";
@@ -14,6 +15,7 @@ import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
 import { PCRE_LUA, pcreHost } from "./pcre.ts";
 import { LPEG_LUA } from "./lpeg.ts";
 import { ZLIB_LUA, zlibHost } from "./zlib.ts";
+import { LFS_LUA, lfsHost } from "./lfs.ts";
 import { certificateFields } from "./x509.ts";
 import { macVendor } from "../mac_vendors.ts";
 import { ScriptWriteDir } from "./write_dir.ts";
@@ -125,7 +127,13 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** nmap's C modules that Porthole has, as Lua over the host functions (runtime_lua.ts). */
-const C_MODULES = { openssl: OPENSSL_LUA, pcre: PCRE_LUA, zlib: ZLIB_LUA, lpeg: LPEG_LUA };
+const C_MODULES = {
+  openssl: OPENSSL_LUA,
+  pcre: PCRE_LUA,
+  zlib: ZLIB_LUA,
+  lpeg: LPEG_LUA,
+  lfs: LFS_LUA,
+};
 
 /** Bytes for Lua: valid UTF-8 without NUL as text ("t…"), anything else as hex ("h…"). */
 function wire(b: Uint8Array): string {
@@ -190,7 +198,7 @@ export class NseEngine {
   private constructor(opts: NseOptions) {
     this.#opts = opts;
     this.#net = opts.net ?? nodeNet;
-    this.#writeDir = new ScriptWriteDir(opts.writeDir);
+    this.#writeDir = new ScriptWriteDir(opts.writeDir, opts.dataDirs);
   }
 
   static async create(opts: NseOptions): Promise<NseEngine> {
@@ -416,6 +424,7 @@ export class NseEngine {
       ...opensslHost(this.#crypto),
       ...pcreHost(unwire),
       ...zlibHost(this.#zlib, this.#zlibVersion, wire, unwire),
+      ...lfsHost(this.#writeDir),
       peer_certificate: (sock: number) => {
         const der = this.#conns.get(sock)?.peerCertificate?.();
         return der ? this.#certTable(der) : undefined;

@@ -54,7 +54,8 @@ local function await(kind, ...)
 end
 
 -- Lua's io, os and loaders: only what the sandbox allows.
--- Files: read-only, and only under the data directories (JavaScript checks the path).
+-- Files: read under the data directories, written only under --script-write-dir (JavaScript
+-- checks the path: engine.ts, write_dir.ts).
 local File = {}
 File.__index = File
 function File:read(fmt)

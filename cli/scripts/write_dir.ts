@@ -6,7 +6,7 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname } from "node:path";
 
 /** Lua's io.open refusal: (nil, message, errno), returned to the script. */
 export interface FileRefusal {
@@ -36,45 +36,103 @@ function openOptions(mode: string): Deno.OpenOptions | undefined {
   return { read: plus, append: true, create: true };
 }
 
+/** Where a path really is under the write directory, or why it may not be used (an errno). */
+export type Placement = { real: string } | { errno: number };
+
 /**
- * Where `path` really is, when that is under the real `dir` (or is it); undefined otherwise.
- * A path that does not exist yet is placed by its parent directory's real location.
+ * Where `path` really is, when that is under the real `dir` (or is it). The path is not
+ * normalised as text: the file system resolves its symlinks and ".." as open(2) would. A path
+ * that does not exist yet is placed by its parent's real location; one whose parent is missing
+ * too is ENOENT when its nearest existing ancestor is under `dir`, else EACCES.
  */
-export function resolveUnder(dir: string, path: string): string | undefined {
+export function placeUnder(dir: string, path: string): Placement {
   let root: string;
   try {
     root = Deno.realPathSync(dir);
   } catch {
-    return undefined;
+    return { errno: EACCES };
   }
-  const full = resolve(Deno.cwd(), path);
-  let real: string;
+  const inside = (real: string) =>
+    real === root || real.startsWith(root === "/" ? "/" : `${root}/`);
+  const placed = (real: string): Placement => inside(real) ? { real } : { errno: EACCES };
+  let full = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  full = full.replace(/(?<=.)\/+$/, "");
   try {
-    real = Deno.realPathSync(full);
-  } catch {
+    return placed(Deno.realPathSync(full));
+  } catch { /* not there (yet) */ }
+  try {
+    // A dangling symlink would be created at its target: refuse it rather than follow it.
+    Deno.lstatSync(full);
+    return { errno: EACCES };
+  } catch { /* a new name: place it by its directory */ }
+  try {
+    return placed(`${Deno.realPathSync(dirname(full))}/${basename(full)}`);
+  } catch { /* its directory is missing too */ }
+  for (let up = dirname(dirname(full));; up = dirname(up)) {
     try {
-      // A dangling symlink would be created at its target: refuse it rather than follow it.
-      Deno.lstatSync(full);
-      return undefined;
-    } catch { /* a new file: place it by its directory */ }
-    try {
-      real = `${Deno.realPathSync(dirname(full))}/${basename(full)}`;
+      return { errno: inside(Deno.realPathSync(up)) ? ENOENT : EACCES };
     } catch {
-      return undefined;
+      if (up === "/") return { errno: EACCES };
     }
   }
-  return real === root || real.startsWith(root === "/" ? "/" : `${root}/`) ? real : undefined;
 }
 
-/** The files scripts opened for writing, by handle, all under the write directory. */
+/** `placeUnder`'s real path, or undefined. */
+export function resolveUnder(dir: string, path: string): string | undefined {
+  const p = placeUnder(dir, path);
+  return "real" in p ? p.real : undefined;
+}
+
+/** Why an errno, as strerror says it. */
+function strerror(errno: number): string {
+  return errno === ENOENT ? "No such file or directory" : "Permission denied";
+}
+
+/** A failed call of the file system, as (errno, strerror) — what C's calls report. */
+function failure(e: unknown): FileRefusal {
+  if (e instanceof Deno.errors.NotFound) return { err: strerror(ENOENT), errno: ENOENT };
+  if (e instanceof Deno.errors.AlreadyExists) return { err: "File exists", errno: 17 };
+  if (e instanceof Deno.errors.NotADirectory) return { err: "Not a directory", errno: 20 };
+  if (e instanceof Deno.errors.IsADirectory) return { err: "Is a directory", errno: 21 };
+  const code = (e as { code?: string }).code;
+  if (code === "ENOTEMPTY") return { err: "Directory not empty", errno: 39 };
+  return { err: strerror(EACCES), errno: EACCES };
+}
+
+/**
+ * The files and folders scripts make, all under the write directory: io.open's writing modes
+ * (files by handle) and nmap's lfs module (nse_fs.cc: mkdir, rmdir, link, dir).
+ */
 export class ScriptWriteDir {
   #dir?: string;
+  #readDirs: string[];
   #files = new Map<number, Deno.FsFile>();
   #next = 1;
 
-  /** `dir`: --script-write-dir; undefined refuses every write. */
-  constructor(dir?: string) {
+  /**
+   * `dir`: --script-write-dir, undefined refusing every write; `readDirs`: the data
+   * directories, which lfs.dir may list too.
+   */
+  constructor(dir?: string, readDirs: string[] = []) {
     this.#dir = dir;
+    this.#readDirs = readDirs;
+  }
+
+  /** Where `path` is under the write directory, or the refusal (strerror's words, explained). */
+  #place(path: string): { real: string } | FileRefusal {
+    if (this.#dir === undefined) {
+      return {
+        err: "Permission denied (scripts write only under --script-write-dir)",
+        errno: EACCES,
+      };
+    }
+    const p = placeUnder(this.#dir, path);
+    if ("real" in p) return p;
+    const why = strerror(p.errno);
+    return {
+      err: p.errno === EACCES ? `${why} (outside --script-write-dir ${this.#dir})` : why,
+      errno: p.errno,
+    };
   }
 
   /** The real path of a readable file under the write directory, if `path` is one. */
@@ -86,30 +144,81 @@ export class ScriptWriteDir {
   open(path: string, mode: string): number | FileRefusal {
     const how = openOptions(mode);
     if (!how) return { err: `bad argument #2 to 'open' (invalid mode)`, errno: 22 };
-    if (this.#dir === undefined) {
-      return {
-        err: `${path}: Permission denied (scripts write only under --script-write-dir)`,
-        errno: EACCES,
-      };
-    }
-    const real = resolveUnder(this.#dir, path);
-    if (real === undefined) {
-      return {
-        err: `${path}: Permission denied (outside --script-write-dir ${this.#dir})`,
-        errno: EACCES,
-      };
-    }
+    const p = this.#place(path);
+    if (!("real" in p)) return { err: `${path}: ${p.err}`, errno: p.errno };
     try {
-      const f = Deno.openSync(real, how);
+      const f = Deno.openSync(p.real, how);
       const id = this.#next++;
       this.#files.set(id, f);
       return id;
     } catch (e) {
-      const notFound = e instanceof Deno.errors.NotFound;
-      return {
-        err: `${path}: ${notFound ? "No such file or directory" : (e as Error).message}`,
-        errno: notFound ? ENOENT : EACCES,
-      };
+      const r = failure(e);
+      return { err: `${path}: ${r.err}`, errno: r.errno };
+    }
+  }
+
+  /** lfs.mkdir: true, or (strerror, errno). */
+  mkdir(path: string): true | FileRefusal {
+    const p = this.#place(path);
+    if (!("real" in p)) return p;
+    try {
+      Deno.mkdirSync(p.real, { mode: 0o775 });
+      return true;
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  /** lfs.rmdir: true, or (strerror, errno); never the write directory itself. */
+  rmdir(path: string): true | FileRefusal {
+    const p = this.#place(path);
+    if (!("real" in p)) return p;
+    if (p.real === Deno.realPathSync(this.#dir!)) return { err: strerror(EACCES), errno: EACCES };
+    try {
+      if (!Deno.statSync(p.real).isDirectory) return { err: "Not a directory", errno: 20 };
+      Deno.removeSync(p.real);
+      return true;
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  /**
+   * lfs.link: the new name under the write directory; a hard link's target too (writing
+   * through it would write the target). A symlink's target is only text: opening through it
+   * is placed again.
+   */
+  link(target: string, name: string, symbolic: boolean): true | FileRefusal {
+    const at = this.#place(name);
+    if (!("real" in at)) return at;
+    try {
+      if (symbolic) Deno.symlinkSync(target, at.real);
+      else {
+        const from = this.#place(target);
+        if (!("real" in from)) return from;
+        Deno.linkSync(from.real, at.real);
+      }
+      return true;
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  /**
+   * lfs.dir: the names in a directory under the write directory or a data directory, "." and
+   * ".." first as readdir gives them.
+   */
+  list(path: string): string[] | FileRefusal {
+    let real = this.readable(path);
+    if (real === undefined && !path.split("/").includes("..")) {
+      const data = this.#readDirs.find((d) => `${path}/`.startsWith(`${d.replace(/\/$/, "")}/`));
+      if (data !== undefined) real = path;
+    }
+    if (real === undefined) return { err: strerror(EACCES), errno: EACCES };
+    try {
+      return [".", "..", ...Array.from(Deno.readDirSync(real), (e) => e.name)];
+    } catch (e) {
+      return failure(e);
     }
   }
 

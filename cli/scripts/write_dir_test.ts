@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { NseEngine } from "./engine.ts";
-import { resolveUnder, writesFile } from "./write_dir.ts";
+import { placeUnder, resolveUnder, writesFile } from "./write_dir.ts";
 
 const NMAP = "/usr/share/nmap";
 const haveNmap = (() => {
@@ -35,6 +35,12 @@ Deno.test("write dir: paths resolve under the directory, symlinks and .. include
     assert.equal(resolveUnder(dir, `${dir}/../out-sibling`), undefined);
     assert.equal(resolveUnder(dir, `${outside}/x`), undefined);
     assert.equal(resolveUnder(dir, `${dir}/escape/x`), undefined);
+    // ".." after a symlink is the symlink target's parent, as open(2) sees it.
+    assert.equal(resolveUnder(dir, `${dir}/escape/../out/y`), `${dir}/y`);
+    assert.equal(resolveUnder(dir, `${dir}/escape/../z`), undefined);
+    assert.deepEqual(placeUnder(dir, `${dir}/new/deeper/x`), { errno: 2 });
+    assert.deepEqual(placeUnder(dir, `${outside}/new/deeper/x`), { errno: 13 });
+    assert.equal(resolveUnder(dir, `${dir}/sub/`), `${dir}/sub`);
     assert.equal(resolveUnder(dir, `${dir}/dangling`), undefined);
     assert.equal(resolveUnder(dir, `${dir}/nodir/x`), undefined);
     assert.equal(resolveUnder(`${base}/missing`, `${base}/missing/x`), undefined);
@@ -69,7 +75,8 @@ async function runScript(action: string, writeDir?: string): Promise<string | un
     e.loadScript("write.nse", HEAD + `action = function(host)\n${action}\nend`);
     e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
     const r = await e.run("host");
-    return r[0]?.output;
+    assert.ok(r[0], `the script gave no output:\n${log.join("\n")}`);
+    return r[0].output;
   } finally {
     e.close();
   }
@@ -159,6 +166,75 @@ Deno.test({
         `${dir}/d.txt: Permission denied (scripts write only under --script-write-dir) 13`,
       );
       assert.throws(() => Deno.statSync(`${dir}/d.txt`), Deno.errors.NotFound);
+    } finally {
+      Deno.removeSync(base, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "write dir: lfs makes, lists, links and removes under --script-write-dir only",
+  ignore: !haveNmap,
+  async fn() {
+    const { base, dir, outside } = layout();
+    try {
+      Deno.writeTextFileSync(`${outside}/secret`, "s");
+      const out = await runScript(
+        `local lfs = require "lfs"
+  local r = {}
+  local function add(...)
+    local t = table.pack(...)
+    for i = 1, t.n do t[i] = tostring(t[i]) end
+    r[#r + 1] = table.concat(t, " ", 1, t.n)
+  end
+  add(lfs.get_path_separator())
+  -- http-fetch's create_directory: ENOENT first, then the parents.
+  add(lfs.mkdir("${dir}/a/b/"))
+  add(lfs.mkdir("${dir}/a"))
+  add(lfs.mkdir("${dir}/a/b/"))
+  add(lfs.mkdir("${dir}/a"))
+  add(lfs.mkdir("${outside}/x"))
+  add(lfs.mkdir("${dir}/escape/y"))
+  local names = {}
+  for name in lfs.dir("${dir}/a") do names[#names + 1] = name end
+  table.sort(names)
+  add(table.concat(names, ":"))
+  add(pcall(lfs.dir, "${outside}"))
+  add(lfs.link("${outside}/secret", "${dir}/hard"))
+  add(lfs.link("${outside}/secret", "${dir}/soft", true))
+  add(select(2, io.open("${dir}/soft", "w")))
+  add(lfs.rmdir("${dir}/a"))
+  add(lfs.rmdir("${dir}/a/b"))
+  add(lfs.rmdir("${dir}"))
+  add(lfs.rmdir("${outside}"))
+  return table.concat(r, "|")`,
+        dir,
+      );
+      const outsideWhy = `Permission denied (outside --script-write-dir ${dir})`;
+      assert.equal(
+        out,
+        [
+          "/",
+          "nil No such file or directory",
+          "true",
+          "true",
+          "nil File exists",
+          `nil ${outsideWhy}`,
+          `nil ${outsideWhy}`,
+          ".:..:b",
+          `false cannot open ${outside}: Permission denied`,
+          `nil ${outsideWhy} 13`,
+          "true",
+          `${dir}/soft: ${outsideWhy} 13`,
+          "nil Directory not empty",
+          "true",
+          "nil Permission denied",
+          `nil ${outsideWhy}`,
+        ].join("|"),
+      );
+      assert.equal(Deno.readTextFileSync(`${outside}/secret`), "s");
+      assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret"]);
+      assert.ok(Deno.statSync(`${dir}/a`).isDirectory);
     } finally {
       Deno.removeSync(base, { recursive: true });
     }
