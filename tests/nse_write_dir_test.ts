@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { portholeFlags } from "../tools/artifact.ts";
+import { runArgv } from "./_shard_lab.ts";
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const FLAGS = ["run", "--quiet", ...portholeFlags()];
@@ -18,16 +19,7 @@ const haveNselib = (() => {
   }
 })();
 
-async function porthole(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [...FLAGS, MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
-}
+const porthole = (args: string[]) => runArgv([Deno.execPath(), ...FLAGS, MAIN, ...args]);
 
 /** A prerule script writing `inside` and trying `outside`; it reports both. */
 const script = (inside: string, outside: string) =>
@@ -62,30 +54,30 @@ Deno.test({
       const common = ["--unprivileged", "-n", "-Pn", "-p", port, "--script", `${base}/wd-test.nse`];
 
       const r = await porthole([...common, "--script-write-dir", dir, "127.0.0.1"]);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 0, r.err);
       assert.match(
-        r.stdout,
+        r.out,
         new RegExp(
           `wd-test: inside ok; outside: ${dir}/\\.\\./escaped\\.txt: Permission denied \\(outside --script-write-dir ${dir}\\) 13`,
         ),
       );
-      assert.match(r.stdout, /Porthole done: 1 IP address \(1 host up\)/);
+      assert.match(r.out, /Porthole done: 1 IP address \(1 host up\)/);
       assert.equal(await Deno.readTextFile(inside), "written by NSE\n");
       await assert.rejects(Deno.stat(outside), Deno.errors.NotFound);
 
       await Deno.remove(inside);
       const none = await porthole([...common, "127.0.0.1"]);
-      assert.equal(none.code, 0, none.stderr);
+      assert.equal(none.code, 0, none.err);
       assert.match(
-        none.stdout,
+        none.out,
         /wd-test: inside: \S+: Permission denied \(scripts write only under --script-write-dir\);/,
       );
       await assert.rejects(Deno.stat(inside), Deno.errors.NotFound);
 
       const bad = await porthole([...common, "--script-write-dir", `${base}/nope`, "127.0.0.1"]);
       assert.notEqual(bad.code, 0);
-      assert.match(bad.stderr, /--script-write-dir \S+\/nope: No such file or directory/);
-      assert.equal(bad.stdout, "");
+      assert.match(bad.err, /--script-write-dir \S+\/nope: No such file or directory/);
+      assert.equal(bad.out, "");
     } finally {
       l.close();
       await Deno.remove(base, { recursive: true });

@@ -147,6 +147,7 @@ function WFile:close()
 end
 local function open_file(path, mode)
   path, mode = tostring(path), mode or "r"
+  if not mode:match("^[rwa]%+?b?$") then error("bad argument #2 to 'open' (invalid mode)", 2) end
   if mode:match("^r") and not mode:match("%+") then
     local h = host.read_file(path)
     if not h then return nil, path .. ": No such file or directory", 2 end

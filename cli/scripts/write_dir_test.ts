@@ -24,9 +24,18 @@ function layout(): { base: string; dir: string; outside: string } {
   return { base, dir, outside };
 }
 
-Deno.test("write dir: paths resolve under the directory, symlinks and .. included", () => {
-  const { base, dir, outside } = layout();
+/** Runs `fn` on a fresh layout(), removed afterwards. */
+async function inLayout(fn: (l: ReturnType<typeof layout>) => Promise<void> | void): Promise<void> {
+  const l = layout();
   try {
+    await fn(l);
+  } finally {
+    Deno.removeSync(l.base, { recursive: true });
+  }
+}
+
+Deno.test("write dir: paths resolve under the directory, symlinks and .. included", async () => {
+  await inLayout(({ base, dir, outside }) => {
     assert.equal(resolveUnder(dir, `${dir}/a.txt`), `${dir}/a.txt`);
     assert.equal(resolveUnder(dir, `${dir}/sub/../b.txt`), `${dir}/b.txt`);
     assert.equal(resolveUnder(dir, `${dir}/inner/c.txt`), `${dir}/sub/c.txt`);
@@ -44,9 +53,7 @@ Deno.test("write dir: paths resolve under the directory, symlinks and .. include
     assert.equal(resolveUnder(dir, `${dir}/dangling`), undefined);
     assert.equal(resolveUnder(dir, `${dir}/nodir/x`), undefined);
     assert.equal(resolveUnder(`${base}/missing`, `${base}/missing/x`), undefined);
-  } finally {
-    Deno.removeSync(base, { recursive: true });
-  }
+  });
 });
 
 Deno.test("write dir: only plain r is a read", () => {
@@ -93,8 +100,7 @@ Deno.test({
   name: "write dir: a script writes, appends, seeks and reads back under --script-write-dir",
   ignore: !haveNmap,
   async fn() {
-    const { base, dir } = layout();
-    try {
+    await inLayout(async ({ dir }) => {
       const out = await runScript(
         `local f = assert(io.open("${dir}/sub/../data.bin", "wb"))
   assert(f:write("ab", 12, "\\0\\255\\n") == f)
@@ -112,6 +118,7 @@ Deno.test({
   local head = rw:read(3)
   rw:close()
   local closed = pcall(rw.write, rw, "x")
+  assert(not pcall(io.open, "${dir}/x", "wx"))
   local lines = {}
   for l in io.lines("${dir}/sub/log.txt") do lines[#lines + 1] = l end
   return table.concat({ head, pos, io.type(rw), tostring(closed), table.concat(lines, "+") }, ",")`,
@@ -123,9 +130,7 @@ Deno.test({
         new Uint8Array([0x61, 0x42, 0x31, 0x32, 0, 0xff, 0x0a]),
       );
       assert.equal(Deno.readTextFileSync(`${dir}/sub/log.txt`), "one\ntwo\n");
-    } finally {
-      Deno.removeSync(base, { recursive: true });
-    }
+    });
   },
 });
 
@@ -133,8 +138,7 @@ Deno.test({
   name: "write dir: escapes and writes without --script-write-dir are refused, the script goes on",
   ignore: !haveNmap,
   async fn() {
-    const { base, dir, outside } = layout();
-    try {
+    await inLayout(async ({ dir, outside }) => {
       const out = await runScript(
         `${TRY_OPEN}
   return table.concat({
@@ -166,9 +170,7 @@ Deno.test({
         `${dir}/d.txt: Permission denied (scripts write only under --script-write-dir) 13`,
       );
       assert.throws(() => Deno.statSync(`${dir}/d.txt`), Deno.errors.NotFound);
-    } finally {
-      Deno.removeSync(base, { recursive: true });
-    }
+    });
   },
 });
 
@@ -176,8 +178,7 @@ Deno.test({
   name: "write dir: lfs makes, lists, links and removes under --script-write-dir only",
   ignore: !haveNmap,
   async fn() {
-    const { base, dir, outside } = layout();
-    try {
+    await inLayout(async ({ dir, outside }) => {
       Deno.writeTextFileSync(`${outside}/secret`, "s");
       const out = await runScript(
         `local lfs = require "lfs"
@@ -235,8 +236,6 @@ Deno.test({
       assert.equal(Deno.readTextFileSync(`${outside}/secret`), "s");
       assert.deepEqual([...Deno.readDirSync(outside)].map((e) => e.name), ["secret"]);
       assert.ok(Deno.statSync(`${dir}/a`).isDirectory);
-    } finally {
-      Deno.removeSync(base, { recursive: true });
-    }
+    });
   },
 });
