@@ -239,3 +239,81 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "write dir: nmap's http-fetch saves a site under --script-write-dir, nothing outside it",
+  ignore: !haveNmap,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const ac = new AbortController();
+    const pages: Record<string, string> = {
+      "/": `<html><body><a href="/docs/guide.txt">guide</a></body></html>`,
+      "/docs/guide.txt": "the guide\n",
+    };
+    const srv = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+      (req) => {
+        const body = pages[new URL(req.url).pathname];
+        return new Response(body ?? "not found", {
+          status: body === undefined ? 404 : 200,
+          headers: { "content-type": body?.startsWith("<") ? "text/html" : "text/plain" },
+        });
+      },
+    );
+    const port = srv.addr.port;
+    /**
+     * http-fetch's output saving to `destination`, with --script-write-dir `writeDir` (at -vv,
+     * where it lists each page's result rather than one line).
+     */
+    const fetchInto = async (destination: string, writeDir: string, verbosity = 0) => {
+      const e = await NseEngine.create({
+        dataDirs: [NMAP],
+        targets: new Set(["127.0.0.1"]),
+        writeDir,
+        verbosity,
+      });
+      try {
+        const path = `${NMAP}/scripts/http-fetch.nse`;
+        assert.equal(e.loadScript(path, Deno.readTextFileSync(path)), undefined);
+        e.setArgs(`http-fetch.destination=${destination}`);
+        e.addTarget("127.0.0.1", "", [{
+          number: port,
+          protocol: "tcp",
+          state: "open",
+          service: "http",
+        }]);
+        return (await e.run("host"))[0]?.output;
+      } finally {
+        e.close();
+      }
+    };
+    try {
+      await inLayout(async ({ dir, outside }) => {
+        const saved = `${dir}/127.0.0.1/${port}`;
+        assert.equal(
+          await fetchInto(dir, dir),
+          `Successfully Downloaded Everything At: ${saved}/`,
+        );
+        assert.equal(Deno.readTextFileSync(`${saved}/index.html`), pages["/"]);
+        assert.equal(Deno.readTextFileSync(`${saved}/docs/guide.txt`), pages["/docs/guide.txt"]);
+
+        const refused = await fetchInto(outside, dir, 2);
+        // The ERROR table's keys come in Lua's hash order: one line for each page, any order.
+        const lines = (refused ?? "").split("\n").map((l) => l.trim()).sort();
+        const at = `${outside}/127.0.0.1/${port}`;
+        const why = `Permission denied (outside --script-write-dir ${dir})`;
+        assert.deepEqual(lines, [
+          "",
+          "ERROR:",
+          `http://127.0.0.1:${port}/: ${at}/index.html: ${why}`,
+          `http://127.0.0.1:${port}/docs/guide.txt: ${at}/docs/guide.txt: ${why}`,
+        ]);
+        assert.deepEqual([...Deno.readDirSync(outside)], []);
+      });
+    } finally {
+      ac.abort();
+      await srv.finished;
+    }
+  },
+});
