@@ -6,8 +6,6 @@
  * @module
  */
 
-import { basename, dirname } from "node:path";
-
 /** Lua's io.open refusal: (nil, message, errno), returned to the script. */
 export interface FileRefusal {
   err: string;
@@ -75,6 +73,17 @@ export function placeUnder(dir: string, path: string): Placement {
       if (up === "/") return { errno: EACCES };
     }
   }
+}
+
+/** An absolute path's directory ("/" for "/x" and "/"); node:path would load at every start. */
+function dirname(path: string): string {
+  const at = path.lastIndexOf("/");
+  return at <= 0 ? "/" : path.slice(0, at);
+}
+
+/** An absolute path's last name. */
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /** `placeUnder`'s real path, or undefined. */
