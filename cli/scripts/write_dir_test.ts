@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { NseEngine } from "./engine.ts";
 import { placeUnder, resolveUnder, writesFile } from "./write_dir.ts";
+import { haveNmapFile, NMAP } from "../../tests/testing/nmap_files.ts";
 
-const NMAP = "/usr/share/nmap";
-const haveNmap = (() => {
-  try {
-    return Deno.statSync(`${NMAP}/nselib/stdnse.lua`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const haveNmap = haveNmapFile("nselib/stdnse.lua");
 
 /** A write directory with a symlink out of it, and a directory beside it to escape to. */
 function layout(): { base: string; dir: string; outside: string } {
