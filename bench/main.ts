@@ -24,6 +24,7 @@ import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
 import { microBenchmarks, type MicroResult } from "./micro.ts";
 import { type FingerprintRow, fingerprintRows, renderFingerprints } from "./fingerprints.ts";
 import { svLabRows } from "./sv_lab.ts";
+import { scLabRows } from "./sc_lab.ts";
 
 interface RunSample {
   wallS: number;
@@ -442,6 +443,15 @@ async function main(): Promise<number> {
       rows.push(...await svLabRows({ runs: opts.runs ?? 3, log: (s) => console.error(s) }));
     } catch (e) {
       console.error(`bench: sv-lab failed: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  if (!why && (opts.filters.includes("sc-lab") || (!opts.filters.length && !opts.quick))) {
+    // -sC on the real-daemons lab (issue 18): wall time and script output beside nmap's.
+    console.error("bench: sc-lab — -sC on the real-daemons lab");
+    try {
+      rows.push(...await scLabRows({ runs: opts.runs ?? 3, log: (s) => console.error(s) }));
+    } catch (e) {
+      console.error(`bench: sc-lab failed: ${e instanceof Error ? e.message : e}`);
     }
   }
   const micro = opts.filters.length && !opts.filters.includes("micro")
