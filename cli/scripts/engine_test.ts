@@ -319,3 +319,59 @@ action = function() return "${id} " .. nmap.verbosity() end
     e.close();
   }
 });
+
+Deno.test({
+  name:
+    "nse: at most 21 script threads hold connected sockets at once (nmap's socket lock); the others wait for room and all finish",
+  ignore: !haveNmap,
+  async fn() {
+    let open = 0, most = 0, connects = 0;
+    const net: NseNet = {
+      connect(ip, port) {
+        connects++;
+        open++;
+        most = Math.max(most, open);
+        return Promise.resolve({
+          send: () => Promise.resolve(),
+          read: () => Promise.resolve(null),
+          close() {
+            open--;
+          },
+          info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+        });
+      },
+    };
+    const e = await engine({ net });
+    try {
+      // Each thread holds two sockets for a while: a thread's second socket needs no new place.
+      for (let i = 0; i < 45; i++) {
+        e.loadScript(
+          `hold-${i}.nse`,
+          HEAD + `action = function(host, port)
+  local a, b = nmap.new_socket(), nmap.new_socket()
+  assert(a:connect(host, port))
+  assert(b:connect(host, port))
+  stdnse.sleep(0.02)
+  a:close()
+  b:close()
+  return "done ${i}"
+end`,
+        );
+      }
+      // One that never closes its socket gives its place up when it ends.
+      e.loadScript(
+        "leak.nse",
+        HEAD +
+          `action = function(host, port) nmap.new_socket():connect(host, port) return "leaked" end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.equal(r.length, 46);
+      assert.equal(connects, 91);
+      assert.ok(most <= 2 * 21, `${most} sockets open at once`);
+      assert.ok(most >= 21, `${most} sockets open at once: the lock let too few through`);
+    } finally {
+      e.close();
+    }
+  },
+});
