@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { parseProbeDb } from "./probe_db.ts";
-import { builtinProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts";
+import { builtinProbeDb, loadProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts";
+import { INTENSITY_DEFAULT, probeOrder } from "./plan.ts";
 import { matchResponse } from "./match.ts";
 import { dataFilesRead, resetDataFilesRead } from "../data_files.ts";
 
@@ -30,12 +31,20 @@ Deno.test("merged probes: nmap's lines first, Porthole's after; same-named probe
   const db = mergeProbeDbs(nmap, own);
   const byName = (name: string, proto = "tcp") =>
     db.probes.filter((p) => p.name === name && p.protocol === proto);
-  // One GetRequest, as nmap defines it (rarity, payload), its matches nmap's then ours.
+  // One GetRequest, as nmap defines it (rarity, payload); a reply is matched against nmap's lines
+  // of its whole chain (GetRequest, NULL), then ours (GetRequest, NULL).
   const get = byName("GetRequest");
   assertEquals(get.length, 1);
   assertEquals(get[0]!.rarity, 1);
   const ownGet = own.probes.find((p) => p.name === "GetRequest")!;
-  assertEquals(get[0]!.matches.length, 1 + ownGet.matches.length);
+  assertEquals(get[0]!.matches.length, 1);
+  assertEquals(get[0]!.fallbacks.map((f) => f.matches), [
+    get[0]!.matches,
+    db.nullProbe!.matches,
+    ownGet.matches,
+    own.nullProbe!.matches,
+  ]);
+  assert(!get[0]!.secondary && byName("RedisInfo")[0]!.secondary);
   assert(get[0]!.ports.has(80));
   for (const p of ownGet.ports) assert(get[0]!.ports.has(p), `port ${p} kept`);
   // Every probe of ours is there once; nmap's own ones first, in nmap's order.
@@ -44,7 +53,10 @@ Deno.test("merged probes: nmap's lines first, Porthole's after; same-named probe
   for (const p of own.probes) {
     assertEquals(byName(p.name, p.protocol).length, 1, p.name);
   }
-  assertEquals(db.nullProbe!.matches.length, 1 + own.nullProbe!.matches.length);
+  assertEquals(db.nullProbe!.fallbacks.map((f) => f.matches), [
+    db.nullProbe!.matches,
+    own.nullProbe!.matches,
+  ]);
   assertEquals(db.nullProbe!.totalWaitMs, 6000);
   assert(db.excludeUdp.has(5000) && db.excludeTcp.has(9100));
   // The inputs are left as they were.
@@ -101,4 +113,34 @@ Deno.test("latin1Decode: one char per byte, every byte value its own code point"
   assertEquals(s.length, 512);
   for (let i = 0; i < 512; i++) assertEquals(s.charCodeAt(i), i & 0xff);
   assertEquals(latin1Decode(new TextEncoder().encode("plain")), "plain");
+});
+
+const NMAP_PROBES = "/usr/share/nmap/nmap-service-probes";
+const haveNmapProbes = (() => {
+  try {
+    return Deno.statSync(NMAP_PROBES).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "merged with nmap's file: Porthole's TLS hello survives, sent after all of nmap's probes",
+  ignore: !haveNmapProbes,
+  fn: async () => {
+    const nmap = await loadProbeDb(NMAP_PROBES);
+    const own = builtinProbeDb();
+    const db = mergeProbeDbs(nmap, own);
+    const find = (d: typeof db, name: string) => d.probes.find((p) => p.name === name)!;
+    // nmap's TLSSessionReq is sent as nmap wrote it; Porthole's TLS 1.2 hello is a probe of its own.
+    assertEquals(find(db, "TLSSessionReq").payload, find(nmap, "TLSSessionReq").payload);
+    assertEquals(find(db, "PortholeTLSHello").payload, find(own, "PortholeTLSHello").payload);
+    for (const port of [443, 993, 995, 64738]) {
+      const merged = probeOrder(db, "tcp", port, INTENSITY_DEFAULT).map((p) => p.name);
+      const nmapOnly = probeOrder(nmap, "tcp", port, INTENSITY_DEFAULT).map((p) => p.name);
+      // Every probe nmap would send, in nmap's order, and only then Porthole's own.
+      assertEquals(merged.slice(0, nmapOnly.length), nmapOnly, `port ${port}`);
+      assert(merged.slice(nmapOnly.length).includes("PortholeTLSHello"), `port ${port}`);
+    }
+  },
 });

@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "../testing/assert.ts";
-import { builtinProbeDb, loadProbeDb } from "../../cli/service/db.ts";
+import { builtinProbeDb, loadProbeDb, mergeProbeDbs } from "../../cli/service/db.ts";
 import { parseProbeDb } from "../../cli/service/probe_db.ts";
 import { haveTool } from "../_oracle.ts";
 import {
@@ -222,5 +222,42 @@ Deno.test({
     // The replay is only as good as it reproduces the engine it models: nmap's answers from
     // nmap's data, on (nearly) every port.
     assert(exact.length >= Math.ceil(withNmap.length * 0.8), `${exact.length}/${withNmap.length}`);
+  },
+});
+
+Deno.test({
+  name: "replay: nmap's data merged with Porthole's names what nmap names as nmap does, and more",
+  ignore: !haveTool(NMAP_PROBES) || !corpus.nmapVersion,
+  fn: async () => {
+    const nmap = await loadProbeDb(NMAP_PROBES);
+    const merged = mergeProbeDbs(nmap, builtinProbeDb());
+    const nmapKeys = probeKeys(nmap);
+    const mergedKeys = probeKeys(merged);
+    const { tally: t, rows } = tally(corpus, (p) => replayPort(merged, mergedKeys, p));
+    console.log(`merged: ${JSON.stringify(t)}`);
+    for (const r of rows) {
+      const alone = replayPort(nmap, nmapKeys, r.port);
+      const where = `${r.port.proto}/${r.port.port} ${r.port.daemon}`;
+      // Where nmap's data names the port, the merge names it in exactly those words; where nmap
+      // only softmatches (PostgreSQL), Porthole's probes, sent after nmap's, may still name it.
+      if (alone.state === "hard") assertEquals(r.answer, alone, where);
+      else if (alone.service) assertEquals(r.answer?.service, alone.service, where);
+      // Where it does not, whatever the merge names is right. (Varnish answers nmap's RTSP probe
+      // with an HTTP status line, which Porthole's bare line names "http"; the corpus says
+      // "http-proxy".)
+      else if (where !== "tcp/6081 varnish") {
+        assert(r.score !== "wrong", `${where}: ${JSON.stringify(r.answer)}`);
+      }
+    }
+    // Dovecot's IMAPS and POP3S: no answer to nmap's TLS hellos, a ServerHello to Porthole's.
+    for (const port of [993, 995]) {
+      const r = rows.find((r) => r.port.proto === "tcp" && r.port.port === port)!;
+      assertEquals(replayPort(nmap, nmapKeys, r.port).service, undefined, `${port}`);
+      assertEquals(r.answer?.tunnel, "ssl", `${port}`);
+      assert(
+        ["full", "product"].includes(r.score),
+        `${port}: ${r.score} ${JSON.stringify(r.answer)}`,
+      );
+    }
   },
 });
