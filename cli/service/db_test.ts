@@ -4,6 +4,7 @@ import { builtinProbeDb, loadProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts"
 import { INTENSITY_DEFAULT, probeOrder } from "./plan.ts";
 import { matchResponse } from "./match.ts";
 import { dataFilesRead, resetDataFilesRead } from "../data_files.ts";
+import { haveTool } from "../../tests/_oracle.ts";
 
 /** A tiny file in nmap's format: what nmap would say about SSH and HTTP. */
 const NMAP_LIKE = `Exclude T:9100-9107,U:5000
@@ -116,17 +117,10 @@ Deno.test("latin1Decode: one char per byte, every byte value its own code point"
 });
 
 const NMAP_PROBES = "/usr/share/nmap/nmap-service-probes";
-const haveNmapProbes = (() => {
-  try {
-    return Deno.statSync(NMAP_PROBES).isFile;
-  } catch {
-    return false;
-  }
-})();
 
 Deno.test({
   name: "merged with nmap's file: Porthole's TLS hello survives, sent after all of nmap's probes",
-  ignore: !haveNmapProbes,
+  ignore: !haveTool(NMAP_PROBES),
   fn: async () => {
     const nmap = await loadProbeDb(NMAP_PROBES);
     const own = builtinProbeDb();
