@@ -2,13 +2,15 @@
  * -sV's TLS tunnel and UDP answers on real daemons (real_daemons.ts), Porthole with nmap's data
  * found beside nmap 7.93: TLS on any port (nginx's HTTPS as ssl/http, Murmur's control port as
  * ssl/murmur through nmap's murmur-version, NRPE tcpwrapped; Dovecot's IMAPS and POP3S, which
- * nmap leaves unnamed, "imaps?", as Porthole's own TLS hello names them: ssl/imap, ssl/pop3) and the UDP services whose state or name depends on the payload
- * and on whose reply counts (TFTP answering from a fresh port, inetd, Unbound, NSD, OpenVPN,
- * Kamailio and memcached answering from the target's link address, Kerberos, FreeRADIUS,
- * coturn's STUN through stun-version, net-snmp through snmp-info, Murmur's ping). The port rows of the normal output (with
- * --reason) and the XML's <state> and <service> elements must be nmap's, for -sU alone and for
- * -sS -sU -sV, except where nmap names no service and Porthole names the right one. Murmur's user count is a live counter (another scanner's TLS connections count),
- * and fingerprints carry dates, so those two are compared by shape. Tags "svtun".
+ * nmap leaves unnamed, "imaps?", as Porthole's own TLS hello names them: ssl/imap, ssl/pop3)
+ * and the UDP services whose state or name depends on the payload and on whose reply counts
+ * (TFTP answering from a fresh port, inetd, Unbound, NSD, OpenVPN, Kamailio and memcached
+ * answering from the target's link address, Kerberos, FreeRADIUS, coturn's STUN through
+ * stun-version, net-snmp through snmp-info, Murmur's ping). The port rows of the normal output
+ * (with --reason) and the XML's <state> and <service> elements must be nmap's, for -sU alone and
+ * for -sS -sU -sV, except where nmap names no service and Porthole names the right one. Murmur's
+ * user count is a live counter (another scanner's TLS connections count), and fingerprints carry
+ * dates, so those two are compared by shape. Tags "svtun".
  */
 
 import assert from "node:assert/strict";
