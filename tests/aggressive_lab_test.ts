@@ -39,7 +39,11 @@ export function fingerprintTests(osLines: string[]): string[] {
     SEQ: ["SP", "GCD", "ISR", "TS"],
   };
   const text = osLines.map((l) => l.replace(/^OS:/, "")).join("");
-  return [...text.matchAll(/([A-Z0-9]+)\(([^)]*)\)/g)].map(([, name, attrs]) =>
+  // Each OS try that found no match adds its own SEQ line (nmap's does too), and how many tries a
+  // run takes follows the probes' timing: the first try's SEQ stands for them.
+  const tests = [...text.matchAll(/([A-Z0-9]+)\(([^)]*)\)/g)]
+    .filter(([, name], i, all) => name !== "SEQ" || all.findIndex(([, n]) => n === "SEQ") === i);
+  return tests.map(([, name, attrs]) =>
     `${name}(${
       attrs!.split("%").map((a) => {
         const k = a.split("=")[0]!;
