@@ -72,6 +72,7 @@ SCRIPT SCAN:
            <Lua scripts> is a comma-separated list of script-files or
            script-categories.
   --script-timeout <time>: Stop a script that runs longer than <time>
+  --script-write-dir <dirname>: Let scripts write files under <dirname> only
 OS DETECTION:
   -O: Enable OS detection
   --osscan-limit: Limit OS detection to promising targets

@@ -61,7 +61,8 @@ import { decidePrivileges } from "./privileges.ts";
 import { hostGroupSize, RANDOMIZE_BLOCK, shuffleInBlocks } from "./host_groups.ts";
 import { RDNS_PARALLEL, reverseResolver } from "./reverse_dns.ts";
 import { resolveDecoys } from "./decoys.ts";
-import { pingProbeHeaders, scanProbeHeaders } from "../scans/probe_headers.ts";
+import { pingProbeHeaders } from "../discovery/ping_headers.ts";
+import { scanProbeHeaders } from "../scans/probe_headers.ts";
 import { DeferredTasks, type GroupPlan, type GroupSinks, scanGroup } from "./scan_group.ts";
 
 export { trace } from "./phase_trace.ts";

@@ -1,7 +1,7 @@
 /**
  * The step after reading the options that touches the filesystem: the files the run will read
- * (-iL, --excludefile, --versiondb, --osdb, --libpcap, --resume) exist and are not folders, so a
- * typo ends the run with nmap's message before the first packet.
+ * (-iL, --excludefile, --versiondb, --osdb, --libpcap, --resume) exist and are not folders, and
+ * --script-write-dir is a folder, so a typo ends the run with one message before the first packet.
  *
  * @module
  */
@@ -27,6 +27,20 @@ export function checkReadable(path: string, what: string): void {
   }
 }
 
+/** The message when `path` is not an existing directory (`what` names it). */
+export function checkDirectory(path: string, what: string): void {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "No such file or directory"
+      : "Permission denied";
+    return fatal(`${what} ${path}: ${why}`);
+  }
+  if (!st.isDirectory) fatal(`${what} ${path}: Not a directory`);
+}
+
 /** Checks every input file `o` names (not --servicedb: port_lists.ts reads it). */
 export function checkInputFiles(o: Options): void {
   if (o.output.resume !== undefined) checkReadable(o.output.resume, "resume file");
@@ -40,4 +54,5 @@ export function checkInputFiles(o: Options): void {
   if (o.versionDb !== undefined) checkReadable(o.versionDb, "version database");
   if (o.osdb !== undefined) checkReadable(o.osdb, "OS database");
   if (o.libpcap !== undefined) checkReadable(o.libpcap, "libpcap");
+  if (o.scripts?.writeDir !== undefined) checkDirectory(o.scripts.writeDir, "--script-write-dir");
 }

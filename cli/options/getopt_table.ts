@@ -126,6 +126,7 @@ export const NMAP_LONG: ReadonlyArray<readonly [string, ArgKind]> = [
   ["merge", "required"],
   ["store", "required"],
   ["version-parallelism", "required"],
+  ["script-write-dir", "required"],
 ];
 
 /** Short options as nmap's getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::". */

@@ -18,6 +18,9 @@ const options: OptionTable = {
   "script-args-file": (s, file) => {
     scriptOptions(s).argsFile = file;
   },
+  "script-write-dir": (s, dir) => {
+    scriptOptions(s).writeDir = dir;
+  },
   "script-trace": (s) => {
     s.scriptTrace = true; // applied with the scripts chosen (delayed.ts)
   },

@@ -209,6 +209,8 @@ export interface ScriptOptions {
   argsFile?: string;
   /** --script-timeout in milliseconds; 0 for none. */
   timeoutMs: number;
+  /** --script-write-dir DIR (Porthole's own): the one directory scripts may write under. */
+  writeDir?: string;
   /** --script-trace: every script socket operation and its data on stdout (escaped). */
   trace?: boolean;
   /** --script-help RULES: print the chosen scripts' help and exit. */

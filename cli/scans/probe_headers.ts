@@ -1,13 +1,13 @@
 /**
  * How many bytes each raw scan's probe carries before the --data* payload, as nmap builds them:
  * the sizes cli/engine/probe_fit.ts checks against the interface's MTU. A kind not listed
- * (connect, FTP bounce, idle) is not checked; -sO's probes are sized by protocol.
+ * (connect, FTP bounce, idle) is not checked; -sO's probes are sized by protocol. Host
+ * discovery's pings are sized in cli/discovery/ping_headers.ts.
  *
  * @module
  */
 
 import type { SizedProbe } from "../engine/probe_fit.ts";
-import type { PingProbe } from "../discovery/plan.ts";
 import type { ScanKind } from "../options/types.ts";
 import { SCAN_KINDS } from "./registry.ts";
 
@@ -26,24 +26,13 @@ const HEADER_BYTES: Partial<Record<ScanKind, number>> = {
 };
 
 /** -sO: the header of each protocol's probe (ip_protocol.ts); any other protocol gets none. */
-const PROTOCOL_HEADER_BYTES: Readonly<Record<number, number>> = {
+export const PROTOCOL_HEADER_BYTES: Readonly<Record<number, number>> = {
   1: 8, // ICMP echo
   2: 8, // IGMP
   6: 20, // TCP ACK, no options
   17: 8, // UDP
   58: 8, // ICMPv6 echo
   132: 12 + 20, // SCTP INIT
-};
-
-/** Host discovery's raw pings (cli/discovery/plan.ts): their option and header bytes. */
-const PING_HEADERS: Readonly<Record<string, { option: string; bytes: number }>> = {
-  echo: { option: "-PE", bytes: 8 },
-  timestamp: { option: "-PP", bytes: 20 },
-  mask: { option: "-PM", bytes: 12 },
-  syn: { option: "-PS", bytes: 24 },
-  ack: { option: "-PA", bytes: 20 },
-  udp: { option: "-PU", bytes: 8 },
-  sctp: { option: "-PY", bytes: 12 + 20 },
 };
 
 /**
@@ -64,23 +53,5 @@ export function scanProbeHeaders(
     }
     const headerBytes = HEADER_BYTES[k];
     return headerBytes === undefined ? [] : [{ name: SCAN_KINDS[k].option, headerBytes }];
-  });
-}
-
-const SKIP_DISCOVERY = "skip host discovery with -Pn";
-
-/** Host discovery's raw pings to one target, sized (ARP, ND and connect pings carry no payload). */
-export function pingProbeHeaders(pings: readonly PingProbe[]): SizedProbe[] {
-  return pings.flatMap((p) => {
-    if (p.type === "proto") {
-      return [{
-        name: `Host discovery's -PO ${p.protocol}`,
-        headerBytes: PROTOCOL_HEADER_BYTES[p.protocol] ?? 0,
-        alternative: SKIP_DISCOVERY,
-      }];
-    }
-    const h = PING_HEADERS[p.type];
-    const name = `Host discovery's ${h?.option}`;
-    return h ? [{ name, headerBytes: h.bytes, alternative: SKIP_DISCOVERY }] : [];
   });
 }

@@ -1,8 +1,9 @@
 /**
  * Porthole's NSE engine: nmap's scripts run in a wasmoon Lua VM (docs/nse-vm.md) that sees the
  * host only through the functions below. Lua's own io/os work on the VM's in-memory file system;
- * scripts and nselib are read here from the directories the engine was given, sockets reach only
- * the scan's targets unless `anyAddress` is set.
+ * scripts and nselib are read here from the directories the engine was given, files are written
+ * only under `writeDir` (write_dir.ts), sockets reach only the scan's targets unless `anyAddress`
+ * is set.
  */
 import { RUNTIME_LUA } from "./runtime_lua.ts";
 import { newLuaEngine } from "./lua_vm.ts";
@@ -14,8 +15,10 @@ import { OPENSSL_LUA, opensslHost } from "./openssl.ts";
 import { PCRE_LUA, pcreHost } from "./pcre.ts";
 import { LPEG_LUA } from "./lpeg.ts";
 import { ZLIB_LUA, zlibHost } from "./zlib.ts";
+import { LFS_LUA, lfsHost } from "./lfs.ts";
 import { certificateFields } from "./x509.ts";
 import { macVendor } from "../mac_vendors.ts";
+import { ScriptWriteDir } from "./write_dir.ts";
 
 export interface NseOptions {
   /** Directories holding nselib/ and scripts' data (nmap's data directory). */
@@ -38,6 +41,8 @@ export interface NseOptions {
   log?: (line: string) => void;
   /** --datadir: where nmapdb.mac2corp looks for nmap-mac-prefixes first (data_files.ts). */
   datadir?: string;
+  /** --script-write-dir: the one directory scripts may write under; none: no writes. */
+  writeDir?: string;
 }
 
 /** One script's output, as nmap prints and writes it. */
@@ -122,7 +127,13 @@ const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "
 const unhex = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** nmap's C modules that Porthole has, as Lua over the host functions (runtime_lua.ts). */
-const C_MODULES = { openssl: OPENSSL_LUA, pcre: PCRE_LUA, zlib: ZLIB_LUA, lpeg: LPEG_LUA };
+const C_MODULES = {
+  openssl: OPENSSL_LUA,
+  pcre: PCRE_LUA,
+  zlib: ZLIB_LUA,
+  lpeg: LPEG_LUA,
+  lfs: LFS_LUA,
+};
 
 /** Bytes for Lua: valid UTF-8 without NUL as text ("t…"), anything else as hex ("h…"). */
 function wire(b: Uint8Array): string {
@@ -172,6 +183,7 @@ export class NseEngine {
   #zlib!: typeof import("node:zlib");
   #zlibVersion = "";
   #net: NseNet;
+  #writeDir: ScriptWriteDir;
   #ops = new Map<number, Promise<Record<string, unknown>>>();
   #done: Record<string, unknown>[] = [];
   #conns = new Map<number, NseConn>();
@@ -186,6 +198,7 @@ export class NseEngine {
   private constructor(opts: NseOptions) {
     this.#opts = opts;
     this.#net = opts.net ?? nodeNet;
+    this.#writeDir = new ScriptWriteDir(opts.writeDir, opts.dataDirs);
   }
 
   static async create(opts: NseOptions): Promise<NseEngine> {
@@ -247,6 +260,17 @@ export class NseEngine {
       }
     }
     return this.#readData(path);
+  }
+
+  /** A file under --script-write-dir, which scripts may read back. */
+  #readWritten(path: string): Uint8Array | undefined {
+    const real = this.#writeDir.readable(path);
+    if (real === undefined) return undefined;
+    try {
+      return Deno.readFileSync(real);
+    } catch {
+      return undefined;
+    }
   }
 
   #start(kind: string, ...args: unknown[]): number {
@@ -355,9 +379,24 @@ export class NseEngine {
       log: (level: number, msg: string) => this.#log(level, msg),
       clock_ms: () => Math.floor(performance.now() - this.#t0),
       read_file: (path: string) => {
-        const b = this.#readAbsolute(path);
+        const b = this.#readAbsolute(path) ?? this.#readWritten(path);
         return b ? wire(b) : undefined;
       },
+      // Files opened for writing (runtime_lua.ts: WFile), only under --script-write-dir.
+      file_open: (path: string, mode: string) => {
+        const r = this.#writeDir.open(path, mode);
+        if (typeof r !== "number") this.#log(1, `io.open refused: ${r.err}`);
+        return r;
+      },
+      file_write: (id: number, data: string) => this.#writeDir.write(id, unwire(data)),
+      file_read: (id: number, n: number) => {
+        const b = this.#writeDir.read(id, n < 0 ? Infinity : n);
+        return b ? wire(b) : undefined;
+      },
+      file_seek: (id: number, whence: string, offset: number) =>
+        this.#writeDir.seek(id, whence, offset),
+      file_flush: (id: number) => this.#writeDir.flush(id),
+      file_close: (id: number) => this.#writeDir.close(id),
       read_lib: (rel: string) => {
         const b = this.#readData(rel);
         return b ? wire(b) : undefined;
@@ -385,6 +424,7 @@ export class NseEngine {
       ...opensslHost(this.#crypto),
       ...pcreHost(unwire),
       ...zlibHost(this.#zlib, this.#zlibVersion, wire, unwire),
+      ...lfsHost(this.#writeDir),
       peer_certificate: (sock: number) => {
         const der = this.#conns.get(sock)?.peerCertificate?.();
         return der ? this.#certTable(der) : undefined;
@@ -546,6 +586,7 @@ export class NseEngine {
 
   close(): void {
     for (const c of this.#conns.values()) c.close();
+    this.#writeDir.closeAll();
     this.#conns.clear();
     this.#lua.global.close();
   }

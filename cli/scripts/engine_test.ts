@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { NseEngine, type NseOptions } from "./engine.ts";
 import type { NseNet } from "./net.ts";
+import { haveNmapFile, NMAP } from "../../tests/testing/nmap_files.ts";
 
-const NMAP = "/usr/share/nmap";
-const haveNmap = (() => {
-  try {
-    return Deno.statSync(`${NMAP}/nselib/stdnse.lua`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const haveNmap = haveNmapFile("nselib/stdnse.lua");
 
 /** A network whose every socket echoes what is sent to it; records where it connected. */
 function echoNet(calls: string[]): NseNet {
@@ -207,7 +201,7 @@ end`,
       const r = await e.run("host");
       assert.equal(
         r[0]?.output,
-        `nil,nil,nil,nil,true,${NMAP}/nmap-services: writing is not allowed in Porthole's NSE,nil,nil,7,nil,false ERROR: not a target of this scan`,
+        `nil,nil,nil,nil,true,${NMAP}/nmap-services: Permission denied (scripts write only under --script-write-dir),nil,nil,7,nil,false ERROR: not a target of this scan`,
         log.join("\n"),
       );
       assert.deepEqual(calls, []);

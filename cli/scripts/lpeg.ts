@@ -524,7 +524,7 @@ local function onestring(rec, s, env, frames, what)
   return tostring(v)
 end
 
--- The values of string capture rec (patt / "…%1…"): %0 the whole match, %n the n-th nested
+-- The values of string capture rec (patt / "...%1..."): %0 the whole match, %n the n-th nested
 -- capture (the nested captures of simple captures count, in order).
 local function stringcap(rec, s, env, frames)
   local caps = { { str = sub(s, rec.s, rec.e - 1) } }

@@ -4,15 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { LUA_SHOW, preruleScript, runPrerule } from "../../tests/testing/nse_prerule.ts";
+import { haveNmapFile, NMAP } from "../../tests/testing/nmap_files.ts";
 
-const NMAP = "/usr/share/nmap";
-const haveNselib = (() => {
-  try {
-    return Deno.statSync(`${NMAP}/nselib/json.lua`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const haveNselib = haveNmapFile("nselib/json.lua");
 
 /** The calls' printer, and LPeg's constructors as locals. */
 const SHOW =

@@ -228,6 +228,7 @@ export async function loadScripts(
     log: o.log,
     net: o.proxies ? socketNet(o.proxies) : undefined,
     datadir: o.datadir,
+    writeDir: so.writeDir,
   });
   try {
     let args = so.args ?? "";

@@ -13,7 +13,7 @@ export const PCRE_LUA = String.raw`
 local host, wire, _, cargs = ...
 local M = {}
 local Regex = {}
--- tostring gives "pcre_regex_handle: 0x…", as nmap's (its __tostring sits in the methods).
+-- tostring gives "pcre_regex_handle: 0x...", as nmap's (its __tostring sits in the methods).
 local META = { __index = Regex, __name = "pcre_regex_handle" }
 function META:__gc() host.pcre_free(self.id) end
 

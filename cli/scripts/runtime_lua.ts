@@ -54,7 +54,8 @@ local function await(kind, ...)
 end
 
 -- Lua's io, os and loaders: only what the sandbox allows.
--- Files: read-only, and only under the data directories (JavaScript checks the path).
+-- Files: read under the data directories, written only under --script-write-dir (JavaScript
+-- checks the path: engine.ts, write_dir.ts).
 local File = {}
 File.__index = File
 function File:read(fmt)
@@ -81,18 +82,94 @@ end
 function File:lines(fmt) return function() return self:read(fmt) end end
 function File:close() return true end
 function File:seek() return self.pos - 1 end
-local function open_read(path, mode)
-  if mode and not mode:match("^r") then return nil, path .. ": writing is not allowed in Porthole's NSE", 13 end
-  local h = host.read_file(tostring(path))
-  if not h then return nil, path .. ": No such file or directory", 2 end
-  return setmetatable({ data = unwire(h), pos = 1 }, File)
+function File:write() return nil, "file not opened for writing", 9 end
+function File:flush() return self end
+function File:setvbuf() return true end
+-- Files opened for writing: a handle on the JavaScript side, which placed the path under
+-- --script-write-dir (write_dir.ts) and refuses any other.
+local WFile = {}
+WFile.__index = WFile
+WFile.__name = "FILE*"
+local function wcheck(self)
+  if not self.id then error("attempt to use a closed file", 3) end
+  return self.id
+end
+function WFile:write(...)
+  local id = wcheck(self)
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if type(v) == "number" then v = tostring(v) end
+    if type(v) ~= "string" then
+      error("bad argument #" .. i .. " to 'write' (string expected, got " .. type(v) .. ")", 2)
+    end
+    host.file_write(id, wire(v))
+  end
+  return self
+end
+function WFile:read(fmt)
+  local id = wcheck(self)
+  fmt = fmt or "l"
+  if type(fmt) == "number" then
+    local h = host.file_read(id, fmt)
+    return h and unwire(h) or (fmt == 0 and "" or nil)
+  end
+  fmt = fmt:gsub("^%*", ""):sub(1, 1)
+  if fmt == "a" then
+    local h = host.file_read(id, -1)
+    return h and unwire(h) or ""
+  end
+  local line = {}
+  while true do
+    local h = host.file_read(id, 1)
+    if not h then break end
+    local c = unwire(h)
+    if c == "\n" then
+      if fmt == "L" then line[#line + 1] = c end
+      return concat(line)
+    end
+    line[#line + 1] = c
+  end
+  if #line == 0 then return nil end
+  local s = concat(line)
+  if fmt == "n" then return tonumber(s) end
+  return s
+end
+function WFile:lines(fmt) return function() return self:read(fmt) end end
+function WFile:seek(whence, offset)
+  return host.file_seek(wcheck(self), whence or "cur", offset or 0)
+end
+function WFile:flush() host.file_flush(wcheck(self)); return self end
+function WFile:setvbuf() wcheck(self); return true end
+function WFile:close()
+  host.file_close(wcheck(self))
+  self.id = nil
+  return true
+end
+local function open_file(path, mode)
+  path, mode = tostring(path), mode or "r"
+  if not mode:match("^[rwa]%+?b?$") then error("bad argument #2 to 'open' (invalid mode)", 2) end
+  if mode:match("^r") and not mode:match("%+") then
+    local h = host.read_file(path)
+    if not h then return nil, path .. ": No such file or directory", 2 end
+    return setmetatable({ data = unwire(h), pos = 1 }, File)
+  end
+  local r = host.file_open(path, mode)
+  if type(r) ~= "number" then return nil, r.err, r.errno end
+  return setmetatable({ id = r }, WFile)
 end
 io = {
   write = function(...) host.log(0, concat({ ... })) end,
-  open = open_read,
+  open = open_file,
   lines = function(path, fmt)
-    local f = assert(open_read(path))
+    local f = assert(open_file(path))
     return f:lines(fmt)
+  end,
+  close = function(f) return f:close() end,
+  type = function(f)
+    local mt = getmetatable(f)
+    if mt == WFile then return f.id and "file" or "closed file" end
+    if mt == File then return "file" end
+    return nil
   end,
 }
 local os_time, os_date, os_clock, os_difftime, os_getenv = os.time, os.date, os.clock, os.difftime, os.getenv

@@ -11,15 +11,9 @@ import { BUILTIN_SCRIPTS } from "./_builtin_scripts.ts";
 import { NseEngine, type ScriptResult } from "./engine.ts";
 import { missingTools } from "../../tests/_oracle.ts";
 import { makeCert } from "../../tests/testing/certs.ts";
+import { haveNmapFile, NMAP } from "../../tests/testing/nmap_files.ts";
 
-const NMAP = "/usr/share/nmap";
-const haveNmap = (() => {
-  try {
-    return Deno.statSync(`${NMAP}/scripts/ssl-cert.nse`).isFile;
-  } catch {
-    return false;
-  }
-})();
+const haveNmap = haveNmapFile("scripts/ssl-cert.nse");
 const noOpenssl = missingTools("openssl").length > 0;
 
 /** The servers' certificate, made now: RSA 2048, a subject and alternative names. */

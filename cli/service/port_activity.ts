@@ -27,6 +27,11 @@ export const PROOF_MARGIN_MS = 200;
  */
 export const SLOW_CONNECT_MS = 900;
 export const FAST_CONNECT_MS = 300;
+/**
+ * Connections that opened this close together reached the daemon's accept queue in an order
+ * the scanner cannot tell: the first noticed may be served last.
+ */
+export const SAME_MOMENT_MS = 100;
 
 /** A connection to the port, as far as the port's bookkeeping needs it. */
 export interface PortConnection {
@@ -47,11 +52,19 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   overflowed = false;
   private slowSeen = false;
   private fastSeen = false;
+  /** When each open connection opened. */
+  private readonly openedAt = new Map<C, number>();
+  /** Connections another opened with, at the same moment (SAME_MOMENT_MS), while still open. */
+  private readonly openedWithOthers = new Set<C>();
 
-  /** Notes a new connection; returns the connections it queued behind. */
-  opened(c: C): C[] {
+  /** Notes a new connection (opened at `now`); returns the connections it queued behind. */
+  opened(c: C, now = performance.now()): C[] {
     const ahead = [...this.open];
+    for (const o of ahead) {
+      if (now - (this.openedAt.get(o) ?? -Infinity) < SAME_MOMENT_MS) this.openedWithOthers.add(o);
+    }
     this.open.add(c);
+    this.openedAt.set(c, now);
     this.all.push(c);
     return ahead;
   }
@@ -70,6 +83,7 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   /** Notes a connection's end (also one that never connected). */
   closed(c: C): void {
     this.open.delete(c);
+    this.openedAt.delete(c);
   }
 
   /** Connections open now. */
@@ -97,12 +111,13 @@ export class PortActivity<C extends PortConnection = PortConnection> {
 
   /**
    * Whether a connection's silence may be the other connections' doing: it
-   * queued behind open ones, and the port has not shown it serves side by
+   * queued behind open ones (or opened at the same moment as another, which the
+   * daemon may have taken first), and the port has not shown it serves side by
    * side, or its listen queue overflowed. `neverConnected`: a connect that failed, beside
    * others (it had no chance to learn what was ahead of it).
    */
   silenceUnsure(c: C, now: number, neverConnected = false): boolean {
-    return (c.ahead.length > 0 || neverConnected) &&
+    return (c.ahead.length > 0 || this.openedWithOthers.has(c) || neverConnected) &&
       (this.overflowed || !this.servesSideBySide(now));
   }
 }

@@ -3,6 +3,7 @@ import {
   PortActivity,
   type PortConnection,
   PROOF_MARGIN_MS,
+  SAME_MOMENT_MS,
   SLOW_CONNECT_MS,
 } from "./port_activity.ts";
 
@@ -13,9 +14,9 @@ class Conn implements PortConnection {
   endAt = 0;
 }
 
-function open(p: PortActivity<Conn>): Conn {
+function open(p: PortActivity<Conn>, at?: number): Conn {
   const c = new Conn();
-  c.ahead = p.opened(c);
+  c.ahead = p.opened(c, at);
   return c;
 }
 
@@ -56,9 +57,9 @@ Deno.test("port activity: silence behind an open connection is unsure until the 
 
 Deno.test("port activity: a full listen queue makes silence beside others unsure again", () => {
   const p = new PortActivity<Conn>();
-  const a = open(p);
-  const b = open(p);
-  b.firstEventAt = 100; // served while a stays open: side by side
+  const a = open(p, 0);
+  const b = open(p, SAME_MOMENT_MS);
+  b.firstEventAt = 200; // served while a stays open: side by side
   assert(!p.silenceUnsure(b, 1000));
   p.connectTook(SLOW_CONNECT_MS - 1);
   p.connectTook(1);
@@ -86,4 +87,24 @@ Deno.test("port activity: a connect slow only for the scanner's own stall is no 
   assert(!p.overflowed);
   p.connectTook(1400, 400); // a SYN sent again, though the loop stalled a little too
   assert(p.overflowed);
+});
+
+Deno.test("port activity: connections opened at the same moment doubt each other's silence", () => {
+  // kadmind's accept queue may hold RPCCheck behind GenericLines though RPCCheck's connect was
+  // noticed first: RPCCheck, silent there, must go again alone.
+  const p = new PortActivity<Conn>();
+  const rpc = new Conn();
+  rpc.ahead = p.opened(rpc, 1000);
+  const lines = new Conn();
+  lines.ahead = p.opened(lines, 1000);
+  assertEquals(rpc.ahead, []);
+  assert(p.silenceUnsure(rpc, 7000));
+  // One opened later, once the first was alone a while, leaves it sure.
+  const q = new PortActivity<Conn>();
+  const first = new Conn();
+  first.ahead = q.opened(first, 1000);
+  const later = new Conn();
+  later.ahead = q.opened(later, 1000 + SAME_MOMENT_MS);
+  assert(!q.silenceUnsure(first, 7000));
+  assert(q.silenceUnsure(later, 7000));
 });
