@@ -127,7 +127,9 @@ export async function probeDbFor(
  * chain (the probe, its fallbacks, NULL) before any of `second`'s, so
  * `first`'s names win wherever `first` names a reply, and `second`'s still name
  * what only it knows. Ports, sslports, the services a probe can name and the
- * Exclude lists are joined. Neither input is changed.
+ * Exclude lists are joined. Neither input is changed. Every probe and line of
+ * `second` is marked `secondary`, so that its hard match after a softmatch of
+ * `first` keeps `first`'s words (match.ts, keepFirstWords).
  */
 export function mergeProbeDbs(first: ProbeDb, second: ProbeDb): ProbeDb {
   const copy = (p: Probe): Probe => ({
@@ -141,7 +143,7 @@ export function mergeProbeDbs(first: ProbeDb, second: ProbeDb): ProbeDb {
   /** `second`'s version of a probe of the merged DB, whose lines are tried after `first`'s. */
   const seconds = new Map<Probe, Probe>();
   const join = (into: Probe, from: Probe) => {
-    seconds.set(into, from);
+    seconds.set(into, { ...from, secondary: true });
     for (const s of from.services) into.services.add(s);
     for (const n of from.ports) into.ports.add(n);
     for (const n of from.sslPorts) into.sslPorts.add(n);

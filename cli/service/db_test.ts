@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { parseProbeDb } from "./probe_db.ts";
 import { builtinProbeDb, loadProbeDb, mergeProbeDbs, probeDbFor } from "./db.ts";
 import { INTENSITY_DEFAULT, probeOrder } from "./plan.ts";
-import { matchResponse } from "./match.ts";
+import { keepFirstWords, matchResponse } from "./match.ts";
 import { dataFilesRead, resetDataFilesRead } from "../data_files.ts";
 import { haveTool } from "../../tests/_oracle.ts";
 
@@ -88,6 +88,59 @@ Deno.test("merged probes: a port both know is named in nmap's words, one only Po
   const get = db.probes.find((p) => p.name === "GetRequest")!;
   const web = matchResponse(get, enc("HTTP/1.1 200 OK\r\nServer: Apache/2.4.62 (Debian)\r\n\r\n"))!;
   assertEquals([web.service, web.product, web.info], ["http", "Apache httpd", "nmap's words"]);
+});
+
+/** nmap's softmatch for PostgreSQL (its SMBProgNeg probe's line), and a Porthole-like startup probe. */
+const NMAP_SOFT = `Probe TCP NULL q||
+Probe TCP SMBProgNeg q|smb|
+ports 5432
+softmatch postgresql m|^E\\0\\0\\0.S[^\\0]+\\0VFATAL\\0C0A000\\0Munsupported frontend protocol 65363| p/PostgreSQL DB/ v/9.6.0 or later/ cpe:/a:postgresql:postgresql/
+softmatch other m|^other| p/Other DB/ v/1.0 or later/
+`;
+const OWN_HARD = `Probe TCP NULL q||
+Probe TCP PostgresStartup q|pg|
+ports 5432
+match postgresql m|^E\\0\\0\\0.SFATAL\\0|s p/PostgreSQL DB/ i/auth/ cpe:/a:postgresql:postgresql/
+match other m|^R| p/Another DB/ v/7.1/ i/its own words/
+`;
+
+Deno.test("merged probes: Porthole's hard line after nmap's softmatch keeps nmap's words, adds the rest", () => {
+  const nmap = parseProbeDb(NMAP_SOFT, "nmap-service-probes");
+  const own = parseProbeDb(OWN_HARD, "porthole-service-probes");
+  const db = mergeProbeDbs(nmap, own);
+  const probe = (name: string) => db.probes.find((p) => p.name === name)!;
+  const bin = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  const soft = matchResponse(
+    probe("SMBProgNeg"),
+    bin("E\0\0\0\x60SFATAL\0VFATAL\0C0A000\0Munsupported frontend protocol 65363.19778\0\0"),
+  )!;
+  assert(soft.soft && !soft.secondary);
+  const hard = matchResponse(probe("PostgresStartup"), bin("E\0\0\0\x60SFATAL\0C28000\0"))!;
+  assert(!hard.soft && hard.secondary);
+  const both = keepFirstWords(soft, hard);
+  assertEquals([both.soft, both.service, both.product, both.version, both.info, both.cpeA], [
+    false,
+    "postgresql",
+    "PostgreSQL DB",
+    "9.6.0 or later",
+    "auth",
+    "cpe:/a:postgresql:postgresql",
+  ]);
+  // Another product's hard line adds nothing of its own: its version would not be nmap's product's.
+  const otherSoft = matchResponse(probe("SMBProgNeg"), bin("other"))!;
+  const otherHard = matchResponse(probe("PostgresStartup"), bin("R"))!;
+  const kept = keepFirstWords(otherSoft, otherHard);
+  assertEquals([kept.soft, kept.product, kept.version, kept.info], [
+    false,
+    "Other DB",
+    "1.0 or later",
+    undefined,
+  ]);
+  // nmap's rule where no merge is involved: a hard match of the same file replaces the softmatch.
+  const nmapHard = { ...hard, secondary: undefined };
+  assertEquals(keepFirstWords(soft, nmapHard), nmapHard);
+  // A softmatch of another service: the hard match is the answer, as in nmap.
+  assertEquals(keepFirstWords({ ...soft, service: "mysql" }, hard), hard);
 });
 
 Deno.test("probeDbFor: nmap's file found in --datadir is merged and noted; --versiondb alone overrides", async () => {

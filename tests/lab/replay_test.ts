@@ -234,15 +234,29 @@ Deno.test({
     const nmapKeys = probeKeys(nmap);
     const mergedKeys = probeKeys(merged);
     const { tally: t, rows } = tally(corpus, (p) => replayPort(merged, mergedKeys, p));
-    console.log(`merged: ${JSON.stringify(t)}`);
+    const named = rows.filter((r) => r.port.nmap?.service);
+    const exact = named.filter((r) => sameAnswer(r.answer, r.port.nmap));
+    console.log(`merged: ${JSON.stringify(t)}; exact-vs-nmap ${exact.length}/${named.length}`);
+    for (const r of named.filter((r) => !sameAnswer(r.answer, r.port.nmap))) {
+      console.log(
+        `  differs: ${r.port.proto}/${r.port.port} ${r.port.daemon}: replay ${
+          JSON.stringify(r.answer)
+        } nmap ${JSON.stringify(r.port.nmap)}`,
+      );
+    }
     for (const r of rows) {
       const alone = replayPort(nmap, nmapKeys, r.port);
       const where = `${r.port.proto}/${r.port.port} ${r.port.daemon}`;
       // Where nmap's data names the port, the merge names it in exactly those words; where nmap
-      // only softmatches (PostgreSQL), Porthole's probes, sent after nmap's, may still name it.
+      // only softmatches (PostgreSQL), Porthole's probes, sent after nmap's, may still name it,
+      // keeping every word of nmap's softmatch ("PostgreSQL DB 9.6.0 or later").
       if (alone.state === "hard") assertEquals(r.answer, alone, where);
-      else if (alone.service) assertEquals(r.answer?.service, alone.service, where);
-      // Where it does not, whatever the merge names is right. (Varnish answers nmap's RTSP probe
+      else if (alone.service) {
+        assertEquals(r.answer?.service, alone.service, where);
+        for (const k of ["product", "version", "info"] as const) {
+          if (alone[k] !== undefined) assertEquals(r.answer?.[k], alone[k], `${where} ${k}`);
+        }
+      } // Where it does not, whatever the merge names is right. (Varnish answers nmap's RTSP probe
       // with an HTTP status line, which Porthole's bare line names "http"; the corpus says
       // "http-proxy".)
       else if (where !== "tcp/6081 varnish") {
