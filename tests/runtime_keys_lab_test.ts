@@ -1,8 +1,9 @@
 /**
  * Run-time keys on a terminal (issue 20), Porthole beside nmap 7.93: each runs in a tmux pane
  * inside the lab's scanner namespace, scanning a target whose ICMP errors are rate-limited (a
- * slow UDP scan); keys are sent and the screen read back. v/V, ? and any other key (a status
- * line with "% done; ETC") as nmap answers them; --noninteractive reads no key. Lab tag: `opky`.
+ * slow UDP scan); keys are sent and the screen read back. v/V, d/D, p/P, ? and any other key (a
+ * status line with "% done; ETC") as nmap answers them; --noninteractive reads no key. Lab tag:
+ * `opky`.
  */
 
 import assert from "node:assert/strict";
@@ -85,6 +86,51 @@ Deno.test({
       assert.match(screen, /^22\/tcp +open +ssh$/m, what);
       // Keys are read one at a time: none is echoed on a line of its own.
       assert.doesNotMatch(screen, /^[v?xV]$/m, what);
+    }
+  },
+});
+
+Deno.test({
+  name: "lab: run-time keys d/D and p/P on a terminal, as nmap answers them",
+  ignore: unavailable !== null || nmapMissing || tmuxMissing,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
+    const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
+    // A status key between p and P: packet tracing stays on for about 1.4 s (some 9 probes).
+    const keys = ["d", "p", "x", "P", "D"];
+    const screens = {
+      nmap: await onTerminal(
+        "ph-opky-nmap",
+        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
+        keys,
+      ),
+      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
+    };
+    for (const [tool, screen] of Object.entries(screens)) {
+      const what = `${tool}:\n${screen}`;
+      const lines = screen.split("\n");
+      const at = (line: string) => {
+        const i = lines.indexOf(line);
+        assert.ok(i >= 0, `no "${line}" in ${what}`);
+        return i;
+      };
+      const [up, on, off, down] = [
+        at("Debugging Increased to 1."),
+        at("Packet Tracing enabled."),
+        at("Packet Tracing disabled."),
+        at("Debugging Decreased to 0."),
+      ];
+      assert.ok(up < on && on < off && off < down, what);
+      // The connect scan's trace lines while tracing was on, and none before or after.
+      const traced = lines.map((l, i) => [l, i] as const).filter(([l]) => /^CONN \(/.test(l));
+      assert.ok(traced.length > 0, what);
+      for (const [l, i] of traced) {
+        assert.match(l, /^CONN \(\d+\.\d{4}s\) TCP localhost > [\d.]+:\d+ => /, what);
+        assert.ok(i > on && i < off, `${l} outside p…P: ${what}`);
+      }
+      assert.match(screen, /^22\/tcp +open +ssh$/m, what);
     }
   },
 });
