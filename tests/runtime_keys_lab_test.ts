@@ -48,6 +48,26 @@ async function onTerminal(
   }
 }
 
+/** nmap and Porthole run `args` in turn on a terminal in the lab's scanner namespace, `keys`
+ * pressed during each: their screens. */
+async function bothOnTerminal(lab: Lab, args: string[], keys: string[]) {
+  return {
+    nmap: await onTerminal(
+      "ph-opky-nmap",
+      ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
+      keys,
+    ),
+    porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
+  };
+}
+
+/** A connect scan of 40 ports, one every 150 ms, by nmap and by Porthole, `keys` pressed. */
+async function slowConnectScan(keys: string[]) {
+  await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
+  const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
+  return await bothOnTerminal(lab, args, keys);
+}
+
 /** nmap's status message for `scan`: the Stats line and the timing line with % done and ETC. */
 const status = (scan: string) =>
   new RegExp(
@@ -62,17 +82,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
-    const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
-    const keys = ["v", "?", "x", "V"];
-    const screens = {
-      nmap: await onTerminal(
-        "ph-opky-nmap",
-        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
-        keys,
-      ),
-      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
-    };
+    const screens = await slowConnectScan(["v", "?", "x", "V"]);
     for (const [tool, screen] of Object.entries(screens)) {
       const what = `${tool}:\n${screen}`;
       assert.match(screen, /^Verbosity Increased to 1\.$/m, what);
@@ -96,18 +106,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
-    const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
     // A status key between p and P: packet tracing stays on for about 1.4 s (some 9 probes).
-    const keys = ["d", "p", "x", "P", "D"];
-    const screens = {
-      nmap: await onTerminal(
-        "ph-opky-nmap",
-        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
-        keys,
-      ),
-      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
-    };
+    const screens = await slowConnectScan(["d", "p", "x", "P", "D"]);
     for (const [tool, screen] of Object.entries(screens)) {
       const what = `${tool}:\n${screen}`;
       const lines = screen.split("\n");
@@ -158,14 +158,7 @@ Deno.test({
   async fn() {
     await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
     const args = ["--noninteractive", "-sU", "-p", "1000-1005", "-n", lab.target.v4];
-    const screens = {
-      nmap: await onTerminal(
-        "ph-opky-nmap",
-        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
-        ["x", "v"],
-      ),
-      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), ["x", "v"]),
-    };
+    const screens = await bothOnTerminal(lab, args, ["x", "v"]);
     for (const [tool, screen] of Object.entries(screens)) {
       assert.doesNotMatch(screen, /^Stats: |^Verbosity /m, `${tool}:\n${screen}`);
       assert.match(screen, /^1000\/udp +closed +/m, `${tool}:\n${screen}`);
