@@ -202,3 +202,30 @@ Deno.test("census: every refusal or warning of the parser naming Porthole's limi
   // The refusal of options Porthole lacks is one template (parse.ts), checked option by option above.
   deepEqual(portholeRefusalsInSource().filter((m) => !said.has(m)), []);
 });
+
+/** The text of every test file of the tree (unit tests beside their code, lab tests). */
+function allTests(): string {
+  const texts: string[] = [];
+  const walk = (dir: URL) => {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory && e.name !== "node_modules" && !e.name.startsWith(".")) {
+        walk(new URL(`${e.name}/`, dir));
+      } else if (e.isFile && e.name.endsWith("_test.ts")) {
+        texts.push(Deno.readTextFileSync(new URL(e.name, dir)));
+      }
+    }
+  };
+  for (const dir of ["cli/", "tests/"]) walk(new URL(`../../${dir}`, import.meta.url));
+  return texts.join("\n");
+}
+
+Deno.test("census: every option of nmap 7.93 is written in some test, as an nmap user writes it", () => {
+  const tests = allTests();
+  const untested = recordedOptions().map(spelling).filter((o) => {
+    const quoted = o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // A -P letter may carry its ports ("-PS22", "-PB80"), a long option its "=value".
+    const after = /^-[PS]\w?$/i.test(o) ? "(?![A-Za-z-])" : "(?![A-Za-z0-9-])";
+    return !new RegExp(`["'\`\\s(\\[]${quoted}${after}`).test(tests);
+  });
+  deepEqual(untested, []);
+});
