@@ -599,6 +599,13 @@ export class Scheduler {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
       } else if (
+        now - this.#lastAnswerAt[h]! >= STALL_MS &&
+        this.#sentAt[idx]! + this.#start < this.#lastAnswerAt[h]! + STALL_MS
+      ) {
+        // The host has been quiet for STALL_MS: every held probe gets its late try at once.
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+      } else if (
         persist && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40) &&
         (witnessFor === h || (!persisted && this.#witness(h)))
       ) {
@@ -621,7 +628,7 @@ export class Scheduler {
         this.#persistAt = now + this.#persistMs;
       } else {
         held.push(idx);
-        wait = Math.min(wait, Math.max(1, this.#lastAnswerAt[h]! + STALL_MS - now));
+        wait = Math.min(wait, Math.max(1, this.#stallDue(idx, h) - now));
       }
     }
     if (held.length > 0 && this.#inFlight === 0) {
@@ -686,21 +693,18 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (or after its persist try, when held: a witness follows that),
-   * or it has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise
-   * the host is dropping everything for now (an overloaded host's burst): the probe is held,
-   * and gets the tries the loss calls for once the host answers again.
+   * after this probe's latest one (a witness follows held probes' persist tries for that), or
+   * it went quiet and this probe was asked again well into the quiet (see #stallSettles).
+   * Otherwise the host is dropping everything for now (an overloaded host's burst, a bursty
+   * path): the probe is held, and gets the tries the loss calls for once the host answers again.
+   * An answer to a try sent between this probe's first and latest tries proves nothing: its
+   * latest try may have met the next burst of drops (tries spread over two bursts; a path's
+   * bursts come every few hundred ms).
    */
   #witnessed(idx: number, h: number, now: number): boolean {
     // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
     if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
-    // Judged from its first try; after a persist try (see #expire's held probes), from that.
-    const since =
-      (this.#tries[idx]! > this.timings[h]!.retry.allowedTries()
-        ? this.#sentAt[idx]!
-        : this.#firstSentAt[idx]!) + this.#start;
-    const answeredAt = this.#lastAnsweredSentAt[h]!;
-    if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
+    if (this.#stallSettles(idx, h, now)) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
     // tries, but it too must answer something sent after the probe: a burst of drops that
@@ -708,7 +712,37 @@ export class Scheduler {
     // outnumber it). One that answers few of its probes and no retransmission yet may be
     // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
-    return answeredAt > since;
+    return this.#lastAnsweredSentAt[h]! > this.#sentAt[idx]! + this.#start;
+  }
+
+  /**
+   * Whether a host that answers nothing makes probe `idx` silent: the host has been quiet for
+   * STALL_MS and a half, and the probe had a late try, sent a full STALL_MS into the quiet.
+   * Tries sent only at the quiet's start prove nothing (a path whose queue stalled for a second
+   * under load, or a long burst, swallows them all): a host that went away costs one late try
+   * per held probe and half a STALL_MS more, no more.
+   */
+  #stallSettles(idx: number, h: number, now: number): boolean {
+    const quietFrom = this.#lastAnswerAt[h]!;
+    if (quietFrom === -Infinity) return true; // never heard from (down, or -Pn): not waited for
+    if (now - quietFrom < STALL_MS) return false;
+    const latest = this.#sentAt[idx]! + this.#start;
+    if (latest < quietFrom + STALL_MS) return !this.#lateTryFits(idx, h);
+    return now - quietFrom >= STALL_MS * 1.5;
+  }
+
+  /** Whether probe `idx` of a quiet host may still be sent its late try (see #stallSettles):
+   * the cookie's try numbers are bounded. */
+  #lateTryFits(idx: number, h: number): boolean {
+    const cap = this.timings[h]!.retry.opts.adaptiveCap ?? 40;
+    return this.#tries[idx]! + (this.#lastAnsweredIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
+  }
+
+  /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
+  #stallDue(idx: number, h: number): number {
+    const quietFrom = this.#lastAnswerAt[h]!;
+    const late = this.#sentAt[idx]! + this.#start >= quietFrom + STALL_MS;
+    return quietFrom + (late ? STALL_MS * 1.5 : STALL_MS);
   }
 
   #silenceOrHold(idx: number, now: number): void {

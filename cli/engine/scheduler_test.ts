@@ -464,3 +464,23 @@ Deno.test("scheduler: a quiet reply (--defeat-rst-ratelimit's RST) to a retransm
   assert(dropped! > 0, "answers to retransmissions count as drops otherwise");
   assertEquals(maxTry, 1);
 });
+
+Deno.test("scheduler: a path dark for longer than STALL_MS mid-scan loses no port to silence", async () => {
+  // The lab's bursty path under load: a third of the ports answered, then nothing gets through
+  // for 1.3 s (a burst, or the path's queue stalled), then everything does. Ports whose two
+  // tries fell in the first few ms of the dark are not silent because the host went quiet for
+  // STALL_MS: silence needs tries spread over the quiet, not two at its start.
+  const P = 300;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const answered = (_h: number, p: number) => p % 100 !== 7;
+  let sent = 0;
+  let darkFrom = Infinity;
+  const net = new FakeNet(() => s, (h, p) => {
+    const now = performance.now();
+    if (++sent === 100) darkFrom = now;
+    return answered(h, p) && !(now >= darkFrom && now < darkFrom + STALL_MS + 300);
+  });
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent.sort((a, b) => a - b), [7, 107, 207]);
+});
