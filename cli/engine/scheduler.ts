@@ -128,6 +128,15 @@ const RACK_TRIES = 8;
  */
 const BACKOFF_MS = 50;
 const BACKOFF_TRIES = 5;
+/**
+ * A try's silence is witnessed by an answer to a try sent right after it: within the next slot
+ * of WITNESS_SLOT_MS (so 0-8 ms later). An answer to a try sent much later proves nothing: a
+ * burst of drops may have ended between them. Per host, which of the last 32 slots of send
+ * times drew an answer is one bit each; a try older than that (a path whose timeout is longer
+ * than the horizon) is judged by the newest answer, as before.
+ */
+const WITNESS_SLOT_MS = 4;
+const WITNESS_SLOTS = 32;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -208,6 +217,10 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: bit k set when a try sent in slot (#answeredTop - k) drew an answer (see
+   * WITNESS_SLOT_MS). */
+  readonly #answeredSlots: Uint32Array;
+  readonly #answeredTop: Int32Array;
   /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
    * #witness), and how many witness tries it was sent (numbered after its own tries, which
    * they leave alone). */
@@ -260,6 +273,8 @@ export class Scheduler {
     this.#lastAnswerAt = new Float64Array(hosts);
     this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
+    this.#answeredSlots = new Uint32Array(hosts);
+    this.#answeredTop = new Int32Array(hosts);
     this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
     this.#witnessTry = new Uint8Array(hosts);
     this.#witnessSentAt = new Float64Array(hosts);
@@ -357,6 +372,7 @@ export class Scheduler {
         // (Its answer may be read in the send call's own poll, before its send time is set.)
         const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
         if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+        this.#markAnswered(h, sentAt);
         return false;
       }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
@@ -393,6 +409,7 @@ export class Scheduler {
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+      this.#markAnswered(h, sentAt);
       if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
       this.#lastAnsweredIdx[h] = idx;
     }
@@ -712,7 +729,34 @@ export class Scheduler {
     // outnumber it). One that answers few of its probes and no retransmission yet may be
     // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
-    return this.#lastAnsweredSentAt[h]! > this.#sentAt[idx]! + this.#start;
+    return this.#answeredRightAfter(h, this.#sentAt[idx]!, this.#timeoutOf(this.timings[h]!));
+  }
+
+  /** Record that a try to host `h` sent at `sentAt` (performance.now() time) drew an answer. */
+  #markAnswered(h: number, sentAt: number): void {
+    const slot = Math.floor((sentAt - this.#start) / WITNESS_SLOT_MS);
+    const top = this.#answeredTop[h]!;
+    if (slot > top) {
+      const shift = slot - top;
+      this.#answeredSlots[h] = shift >= WITNESS_SLOTS ? 0 : this.#answeredSlots[h]! << shift;
+      this.#answeredTop[h] = slot;
+    }
+    const k = this.#answeredTop[h]! - slot;
+    if (k < WITNESS_SLOTS) this.#answeredSlots[h]! |= 1 << k;
+  }
+
+  /** Whether host `h` answered a try sent right after `sent` (ms after the start): the newest
+   * answered try (a persist round's witness) left within a slot of it, or a try of the next slot
+   * drew an answer. A try older than the slots' horizon is judged by the newest answer only on a
+   * path whose timeout outlasts the horizon (its tries could not be judged in time); otherwise it
+   * stays held, for a persist round and its witness. */
+  #answeredRightAfter(h: number, sent: number, timeout: number): boolean {
+    const newest = this.#lastAnsweredSentAt[h]! - this.#start;
+    if (!(newest > sent)) return false;
+    if (newest - sent <= WITNESS_SLOT_MS) return true;
+    const k = this.#answeredTop[h]! - (Math.floor(sent / WITNESS_SLOT_MS) + 1);
+    if (k >= WITNESS_SLOTS) return timeout >= (WITNESS_SLOTS - 2) * WITNESS_SLOT_MS;
+    return k >= 0 && ((this.#answeredSlots[h]! >>> k) & 1) === 1;
   }
 
   /**
