@@ -131,9 +131,10 @@ const BACKOFF_TRIES = 5;
 /**
  * A try's silence is witnessed by an answer to a try sent right after it: within the next slot
  * of WITNESS_SLOT_MS (so 0-8 ms later). An answer to a try sent much later proves nothing: a
- * burst of drops may have ended between them. Per host, which of the last 32 slots of send
- * times drew an answer is one bit each; a try older than that (a path whose timeout is longer
- * than the horizon) is judged by the newest answer, as before.
+ * burst of drops may have ended between them (the lab's bursty path: a port's two tries lost in
+ * two bursts, while the host answered tries sent after each). Per host, which of the last
+ * WITNESS_SLOTS slots of send times drew an answer is one bit each; a try older than that is
+ * judged by the newest answer on a path whose timeout outlasts the horizon, and held otherwise.
  */
 const WITNESS_SLOT_MS = 4;
 const WITNESS_SLOTS = 32;
@@ -190,10 +191,8 @@ export class Scheduler {
   readonly #order: Permutation;
   readonly #tries: Uint8Array;
   readonly #flags: Uint8Array;
-  /** Send time of each probe's latest try, ms after #start (float32). */
+  /** Send time of each probe's latest try, ms after #start (float32; 10 bytes a probe in all). */
   readonly #sentAt: Float32Array;
-  /** Send time of each probe's first try, ms after #start (14 bytes a probe in all). */
-  readonly #firstSentAt: Float32Array;
   readonly #remaining: Int32Array;
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
@@ -265,7 +264,6 @@ export class Scheduler {
     this.#tries = new Uint8Array(this.size);
     this.#flags = new Uint8Array(this.size);
     this.#sentAt = new Float32Array(this.size);
-    this.#firstSentAt = new Float32Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
     this.#serial = new Uint32Array(this.size);
@@ -849,10 +847,6 @@ export class Scheduler {
         this.#sentAt[b[i]!] = k[i]! - this.#start;
         this.#flags[b[i]!]! |= EXACT;
       }
-    }
-    for (let i = 0; i < b.length; i++) {
-      const idx = b[i]!;
-      if (this.#tries[idx] === 1) this.#firstSentAt[idx] = this.#sentAt[idx]!;
     }
     b.length = 0;
     // Drain replies between send batches: on a fast link the answers to a
