@@ -4,7 +4,9 @@
  * MIT kadmind (749/tcp: a short listen backlog), inetd's echo (7/tcp) — and a few banner and TLS
  * services, five runs of `porthole -sV` name every port as a run with one probe in flight per port
  * does (`--version-parallelism 1`), with Porthole's own probes and with nmap's probe file, and the
- * issue's two cases get nmap's names. The full lab (every daemon) is `deno task lab:sv-stable`.
+ * issue's two cases get nmap's names (and PostgreSQL nmap's softmatched version words, which
+ * Porthole's own probe, merged in, must keep). The full lab (every daemon) is
+ * `deno task lab:sv-stable`.
  * Needs root and the daemons' packages (`deno task lab:capture` installs them); ignored otherwise.
  * Tags "sva".
  */
@@ -16,8 +18,17 @@ import { answerKey, NMAP_PROBES, portSpec, svStability } from "./lab/sv_stabilit
 import { haveTool } from "./_oracle.ts";
 
 /** The daemons of the CI subset, and the ports of theirs that are scanned. */
-const SUBSET = ["openssh", "vsftpd", "dovecot", "krb5kdc", "kadmind", "snmpd", "inetd"];
-const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13];
+const SUBSET = [
+  "openssh",
+  "vsftpd",
+  "dovecot",
+  "krb5kdc",
+  "kadmind",
+  "snmpd",
+  "inetd",
+  "postgresql",
+];
+const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5432];
 const RUNS = 5;
 
 const why = await labUnavailable();
@@ -39,6 +50,7 @@ Deno.test({
       const s = await svStability(rl, spec, "builtin", RUNS);
       assertEquals(s.differences, []);
       assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+      assertEquals(answerKey(s.serial.answers.get("tcp/5432")), "postgresql|PostgreSQL DB||");
     });
     await t.step({
       name: haveTool(NMAP_PROBES) ? "nmap's probe file" : "nmap's probe file (ignored: missing)",
@@ -50,6 +62,15 @@ Deno.test({
         assertEquals(answerKey(s.serial.answers.get("tcp/199")), "smux|Linux SNMP multiplexer||");
         assert(s.serial.answers.get("tcp/749")?.service, "kadmind is named");
         assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+        // nmap leaves Dovecot's IMAPS unnamed ("imaps?"); Porthole's own TLS 1.2 hello, merged in
+        // after nmap's probes, opens the tunnel and the banner inside names it.
+        assertEquals(answerKey(s.serial.answers.get("tcp/993")), "imap|Dovecot imapd||ssl");
+        // nmap softmatches PostgreSQL as "PostgreSQL DB 9.6.0 or later"; Porthole's own startup
+        // probe, sent after nmap's, confirms the service and keeps nmap's words.
+        assertEquals(
+          answerKey(s.serial.answers.get("tcp/5432")),
+          "postgresql|PostgreSQL DB|9.6.0 or later|",
+        );
       },
     });
   },
