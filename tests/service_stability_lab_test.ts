@@ -1,7 +1,9 @@
 /**
  * Issue 25: `-sV` gives the same answer every run. Over real daemons that punish probes sent side
  * by side — net-snmp's SMUX (199/tcp: serves one connection at a time, blocking on the first),
- * MIT kadmind (749/tcp: a short listen backlog), inetd's echo (7/tcp) — and a few banner and TLS
+ * MIT kadmind (749/tcp: a short listen backlog), inetd's echo (7/tcp), iperf3 (5201/tcp: serves
+ * one client and closes every other connection with a "busy" byte), tinyproxy (8888/tcp: writes
+ * its status line before the headers that name it) — and a few banner and TLS
  * services, five runs of `porthole -sV` name every port as a run with one probe in flight per port
  * does (`--version-parallelism 1`), with Porthole's own probes and with nmap's probe file, and the
  * issue's two cases get nmap's names. The full lab (every daemon) is `deno task lab:sv-stable`.
@@ -16,8 +18,18 @@ import { answerKey, NMAP_PROBES, portSpec, svStability } from "./lab/sv_stabilit
 import { haveTool } from "./_oracle.ts";
 
 /** The daemons of the CI subset, and the ports of theirs that are scanned. */
-const SUBSET = ["openssh", "vsftpd", "dovecot", "krb5kdc", "kadmind", "snmpd", "inetd"];
-const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13];
+const SUBSET = [
+  "openssh",
+  "vsftpd",
+  "dovecot",
+  "krb5kdc",
+  "kadmind",
+  "snmpd",
+  "inetd",
+  "iperf3",
+  "tinyproxy",
+];
+const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5201, 8888];
 const RUNS = 5;
 
 const why = await labUnavailable();
@@ -39,6 +51,7 @@ Deno.test({
       const s = await svStability(rl, spec, "builtin", RUNS);
       assertEquals(s.differences, []);
       assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+      assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
     });
     await t.step({
       name: haveTool(NMAP_PROBES) ? "nmap's probe file" : "nmap's probe file (ignored: missing)",
@@ -50,6 +63,8 @@ Deno.test({
         assertEquals(answerKey(s.serial.answers.get("tcp/199")), "smux|Linux SNMP multiplexer||");
         assert(s.serial.answers.get("tcp/749")?.service, "kadmind is named");
         assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+        assertEquals(answerKey(s.serial.answers.get("tcp/5201")), "iperf3|||");
+        assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
       },
     });
   },
