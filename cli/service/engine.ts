@@ -34,7 +34,11 @@
  * probed one connection at a time. Before going so, a port that answers gets a
  * side-by-side check: an idle connection held open while its quickest-answered
  * probe goes again. A port that answered nothing at all gets one probe again
- * alone (the canary): silent then too, its silence is its own.
+ * alone (the canary): silent then too, its silence is its own. A probe the daemon closed
+ * (without a hard match) while other connections of ours were open may have got a "busy"
+ * answer (iperf3 serves one client and closes the rest): it is sent again alone, and such
+ * closes prove no side-by-side service until a probe is closed the same way alone. A
+ * connection refused, or reset before any byte, goes again after a growing wait.
  */
 
 import type { MatchDetails } from "./match.ts";
