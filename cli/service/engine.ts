@@ -490,8 +490,9 @@ export async function probePort(
   /** A probe the daemon closed, without a hard match, beside other connections of ours. */
   const busyEnd = (s: Step) => {
     const a = s.attempt;
+    // Once a probe was closed alone as beside others, the port's closes are its own.
     return protocol === "tcp" && !s.soloRun && !s.isNull && a !== undefined && a.finished &&
-      a.closedByServer && !a.hard && activity.hadCompany(a);
+      a.closedByServer && !a.hard && activity.hadCompany(a) && !activity.closesAlone;
   };
   /** A silent end of a probe that queued behind other connections, not yet sent again alone. */
   const needsSolo = (s: Step, now: number) => {
@@ -688,7 +689,7 @@ export async function probePort(
     const a = s.attempt;
     if (protocol !== "tcp" || !a?.refused || !cfg.hostLimit) return false;
     if (a.end === "connect-failed") return (s.retries ?? 0) < CONNECT_RETRIES;
-    return a.end === "reset" && a.silent && !s.resetRetried;
+    return a.end === "reset" && a.silent && !s.resetRetried && !activity.closesAlone;
   };
   const noteRetry = (s: Step) => {
     if (s.attempt!.end === "reset") s.resetRetried = true;
