@@ -6,6 +6,9 @@
 
 import { assert, assertEquals } from "./testing/assert.ts";
 import { porthole } from "./testing/porthole_cli.ts";
+import { ndiffText } from "../cli/inventory/diff.ts";
+import { importScan } from "../cli/inventory/import.ts";
+import { openStore } from "../cli/inventory/store.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}tests/data/inventory/`;
@@ -72,9 +75,63 @@ Deno.test("porthole inventory: import, scans, diff of files and stored scans, qu
     ]);
     const cpe = await porthole(["inventory", "query", "--cpe", "cpe:/a:apache:http_server"], dir);
     assert(/^10\.215\.1\.1\t80\/tcp\thttp\tApache httpd 2\.4\.58\t/m.test(cpe.stdout), cpe.stdout);
+    // By service, version and first/last seen (with the protocol) too.
+    const addressPort = (out: string) =>
+      out.trim().split("\n").map((l) => JSON.parse(l)).map((r) => `${r.address} ${r.port}`);
+    const ssh = await porthole(["inventory", "query", "--service", "ssh", "--json"], dir);
+    assertEquals(addressPort(ssh.stdout), ["10.0.0.2 22", "10.215.1.1 22", "10.215.1.2 22"]);
+    const version = await porthole(["inventory", "query", "--version", "2.4.58", "--json"], dir);
+    assertEquals(addressPort(version.stdout), ["10.215.1.1 80"]);
+    const seen = await porthole([
+      "inventory",
+      "query",
+      "--protocol",
+      "tcp",
+      "--service",
+      "http",
+      "--first-seen-since",
+      "2026-12-06T23:10:00Z",
+      "--seen-since",
+      "2026-12-06T23:11:00Z",
+      "--json",
+    ], dir);
+    assertEquals(addressPort(seen.stdout), ["10.215.1.1 443"]);
+    const gone = await porthole(
+      ["inventory", "query", "--not-seen-since", "2026-01-01", "--limit", "2", "--json"],
+      dir,
+    );
+    assertEquals(addressPort(gone.stdout), ["10.0.0.1 80", "10.0.0.1 443"]);
     const h = await porthole(["inventory", "history", "10.215.1.1"], dir);
     assertEquals(h.stdout.trim().split("\n").length, 2);
     assert(h.stdout.includes("443/tcp http"), h.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("porthole inventory: six processes write into one new SQLite file at once, every scan whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-inv-" });
+  try {
+    const files = ["nmap-a.xml", "nmap-b.xml", "nmap-c.xml", "masscan.json"].map((f) => DATA + f);
+    // The file does not exist yet: the writers race to create and migrate it, then to store.
+    const runs = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () => porthole(["inventory", "import", "--store", "c.db", ...files], dir),
+      ),
+    );
+    for (const r of runs) assertEquals([r.code, r.stderr], [0, ""]);
+    await using store = await openStore(`${dir}/c.db`);
+    const scans = await store.scans();
+    assertEquals(scans.length, 6 * files.length);
+    assertEquals(new Set(scans.map((s) => s.id)).size, scans.length);
+    const want = new Map(files.map((f) => [f, importScan(Deno.readTextFileSync(f), f)]));
+    for (const row of scans) {
+      const file = want.get(row.source!)!;
+      const stored = await store.loadScan(row.id);
+      assertEquals(stored.hosts.length, file.hosts.length, row.source!);
+      assertEquals(ndiffText(file, { ...stored, scanner: file.scanner }).cost, 0, row.source!);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -106,6 +163,14 @@ Deno.test("porthole inventory: bad input — one line, exit 2, nothing stored", 
       [
         ["inventory", "query", "--port", "http"],
         /^porthole inventory: --port http: not a port number\n/,
+      ],
+      [
+        ["inventory", "query", "--limit", "ten"],
+        /^porthole inventory: --limit ten: not a count \(a whole number, 1 or more\)\n/,
+      ],
+      [
+        ["inventory", "report", "--limit", "0"],
+        /^porthole inventory: --limit 0: not a count \(a whole number, 1 or more\)\n/,
       ],
       [["inventory", "frobnicate"], /^porthole inventory: unknown inventory command frobnicate\n/],
       [

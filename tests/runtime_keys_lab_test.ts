@@ -1,8 +1,9 @@
 /**
  * Run-time keys on a terminal (issue 20), Porthole beside nmap 7.93: each runs in a tmux pane
  * inside the lab's scanner namespace, scanning a target whose ICMP errors are rate-limited (a
- * slow UDP scan); keys are sent and the screen read back. v/V, ? and any other key (a status
- * line with "% done; ETC") as nmap answers them; --noninteractive reads no key. Lab tag: `opky`.
+ * slow UDP scan); keys are sent and the screen read back. v/V, d/D, p/P, ? and any other key (a
+ * status line with "% done; ETC") as nmap answers them; --noninteractive reads no key. Lab tag:
+ * `opky`.
  */
 
 import assert from "node:assert/strict";
@@ -47,6 +48,26 @@ async function onTerminal(
   }
 }
 
+/** nmap and Porthole run `args` in turn on a terminal in the lab's scanner namespace, `keys`
+ * pressed during each: their screens. */
+async function bothOnTerminal(lab: Lab, args: string[], keys: string[]) {
+  return {
+    nmap: await onTerminal(
+      "ph-opky-nmap",
+      ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
+      keys,
+    ),
+    porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
+  };
+}
+
+/** A connect scan of 40 ports, one every 150 ms, by nmap and by Porthole, `keys` pressed. */
+async function slowConnectScan(keys: string[]) {
+  await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
+  const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
+  return await bothOnTerminal(lab, args, keys);
+}
+
 /** nmap's status message for `scan`: the Stats line and the timing line with % done and ETC. */
 const status = (scan: string) =>
   new RegExp(
@@ -61,17 +82,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
-    const args = ["-sT", "-p", "1-40", "--scan-delay", "150ms", "-n", lab.target.v4];
-    const keys = ["v", "?", "x", "V"];
-    const screens = {
-      nmap: await onTerminal(
-        "ph-opky-nmap",
-        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
-        keys,
-      ),
-      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), keys),
-    };
+    const screens = await slowConnectScan(["v", "?", "x", "V"]);
     for (const [tool, screen] of Object.entries(screens)) {
       const what = `${tool}:\n${screen}`;
       assert.match(screen, /^Verbosity Increased to 1\.$/m, what);
@@ -85,6 +96,41 @@ Deno.test({
       assert.match(screen, /^22\/tcp +open +ssh$/m, what);
       // Keys are read one at a time: none is echoed on a line of its own.
       assert.doesNotMatch(screen, /^[v?xV]$/m, what);
+    }
+  },
+});
+
+Deno.test({
+  name: "lab: run-time keys d/D and p/P on a terminal, as nmap answers them",
+  ignore: unavailable !== null || nmapMissing || tmuxMissing,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // A status key between p and P: packet tracing stays on for about 1.4 s (some 9 probes).
+    const screens = await slowConnectScan(["d", "p", "x", "P", "D"]);
+    for (const [tool, screen] of Object.entries(screens)) {
+      const what = `${tool}:\n${screen}`;
+      const lines = screen.split("\n");
+      const at = (line: string) => {
+        const i = lines.indexOf(line);
+        assert.ok(i >= 0, `no "${line}" in ${what}`);
+        return i;
+      };
+      const [up, on, off, down] = [
+        at("Debugging Increased to 1."),
+        at("Packet Tracing enabled."),
+        at("Packet Tracing disabled."),
+        at("Debugging Decreased to 0."),
+      ];
+      assert.ok(up < on && on < off && off < down, what);
+      // The connect scan's trace lines while tracing was on, and none before or after.
+      const traced = lines.map((l, i) => [l, i] as const).filter(([l]) => /^CONN \(/.test(l));
+      assert.ok(traced.length > 0, what);
+      for (const [l, i] of traced) {
+        assert.match(l, /^CONN \(\d+\.\d{4}s\) TCP localhost > [\d.]+:\d+ => /, what);
+        assert.ok(i > on && i < off, `${l} outside p…P: ${what}`);
+      }
+      assert.match(screen, /^22\/tcp +open +ssh$/m, what);
     }
   },
 });
@@ -112,14 +158,7 @@ Deno.test({
   async fn() {
     await using lab = await Lab.up({ tag: "opky", scenario: "ratelimited-udp" });
     const args = ["--noninteractive", "-sU", "-p", "1000-1005", "-n", lab.target.v4];
-    const screens = {
-      nmap: await onTerminal(
-        "ph-opky-nmap",
-        ["ip", "netns", "exec", lab.scanner.ns, "nmap", ...args],
-        ["x", "v"],
-      ),
-      porthole: await onTerminal("ph-opky-porthole", await lab.portholeArgv(args), ["x", "v"]),
-    };
+    const screens = await bothOnTerminal(lab, args, ["x", "v"]);
     for (const [tool, screen] of Object.entries(screens)) {
       assert.doesNotMatch(screen, /^Stats: |^Verbosity /m, `${tool}:\n${screen}`);
       assert.match(screen, /^1000\/udp +closed +/m, `${tool}:\n${screen}`);

@@ -6,7 +6,9 @@
  * its status line before the headers that name it) — and a few banner and TLS
  * services, five runs of `porthole -sV` name every port as a run with one probe in flight per port
  * does (`--version-parallelism 1`), with Porthole's own probes and with nmap's probe file, and the
- * issue's two cases get nmap's names. The full lab (every daemon) is `deno task lab:sv-stable`.
+ * issue's two cases get nmap's names (and PostgreSQL nmap's softmatched version words, which
+ * Porthole's own probe, merged in, must keep). The full lab (every daemon) is
+ * `deno task lab:sv-stable`.
  * Needs root and the daemons' packages (`deno task lab:capture` installs them); ignored otherwise.
  * Tags "sva".
  */
@@ -26,10 +28,11 @@ const SUBSET = [
   "kadmind",
   "snmpd",
   "inetd",
+  "postgresql",
   "iperf3",
   "tinyproxy",
 ];
-const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5201, 8888];
+const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5432, 5201, 8888];
 const RUNS = 5;
 
 const why = await labUnavailable();
@@ -51,6 +54,7 @@ Deno.test({
       const s = await svStability(rl, spec, "builtin", RUNS);
       assertEquals(s.differences, []);
       assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+      assertEquals(answerKey(s.serial.answers.get("tcp/5432")), "postgresql|PostgreSQL DB||");
       assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
     });
     await t.step({
@@ -65,6 +69,15 @@ Deno.test({
         assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
         assertEquals(answerKey(s.serial.answers.get("tcp/5201")), "iperf3|||");
         assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
+        // nmap leaves Dovecot's IMAPS unnamed ("imaps?"); Porthole's own TLS 1.2 hello, merged in
+        // after nmap's probes, opens the tunnel and the banner inside names it.
+        assertEquals(answerKey(s.serial.answers.get("tcp/993")), "imap|Dovecot imapd||ssl");
+        // nmap softmatches PostgreSQL as "PostgreSQL DB 9.6.0 or later"; Porthole's own startup
+        // probe, sent after nmap's, confirms the service and keeps nmap's words.
+        assertEquals(
+          answerKey(s.serial.answers.get("tcp/5432")),
+          "postgresql|PostgreSQL DB|9.6.0 or later|",
+        );
       },
     });
   },

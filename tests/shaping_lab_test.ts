@@ -1,11 +1,12 @@
 /**
  * nmap's packet-shaping options against nmap 7.93 in the lab (issue 20): -g/--source-port, --ttl,
- * --data, --data-string, --data-length, --badsum, -D decoys and -f/--mtu, on SYN, ACK and UDP
- * scans and on host discovery pings. Both scanners run the same command with --packet-trace; the
- * SENT/RCVD lines must agree on what the options shape (source addresses and ports, TTL, IP
- * length) once what differs by nature (times, IP IDs, sequence numbers, and our source port when
- * -g is not given) is normalised, fragments must reach the target (tcpdump in its namespace), and
- * the port tables must be nmap's. A connect scan gives nmap's warning. Lab tag: `evsh`.
+ * --data, --data-string, --data-length, --badsum, -D decoys (ME, RND:n) and -f/--mtu, on SYN, ACK
+ * and UDP scans and on host discovery pings. Both scanners run the same command with
+ * --packet-trace; the SENT/RCVD lines must agree on what the options shape (source addresses and
+ * ports, TTL, IP length) once what differs by nature (times, IP IDs, sequence numbers, and our
+ * source port when -g is not given) is normalised, fragments must reach the target (tcpdump in its
+ * namespace), and the port tables must be nmap's. A connect scan gives nmap's warning. Lab tag:
+ * `evsh`.
  */
 
 import assert from "node:assert/strict";
@@ -168,6 +169,36 @@ Deno.test({
       assert.deepEqual(stateMap(pt), stateMap(nt), what);
       assert.equal(pt.notShown, nt.notShown, what);
     }
+    // -D RND:2: every probe leaves from us and from two random addresses, the same two for every
+    // port, none in a range nmap's ip_is_reserved() keeps decoys out of. Random on both sides:
+    // compared by shape, and the tables equal.
+    const rnd = ["--packet-trace", "-n", "-Pn", "-sS", "-D", "RND:2", "-p", PORTS, target];
+    const [nr, pr] = [await lab.nmap(rnd), await lab.porthole(rnd)];
+    assert.equal(pr.code, 0, pr.stderr);
+    for (const [tool, out] of [["nmap", nr.stdout], ["porthole", pr.stdout]]) {
+      const senders = new Map<string, Set<string>>();
+      for (const m of out!.matchAll(/^SENT \(\S+\) TCP ([\d.]+):\d+ > [\d.]+:(\d+) S /gm)) {
+        senders.set(m[2]!, (senders.get(m[2]!) ?? new Set()).add(m[1]!));
+      }
+      assert.deepEqual([...senders.keys()].sort(), PORTS.split(",").sort(), `${tool}:\n${out}`);
+      const decoys = [...senders.get("1000")!].filter((a) => a !== lab.scanner.v4);
+      assert.equal(decoys.length, 2, `${tool}: ${decoys}`);
+      for (const from of senders.values()) {
+        assert.deepEqual([...from].sort(), [...decoys, lab.scanner.v4].sort(), tool);
+      }
+      for (const a of decoys) {
+        const [x, y] = a.split(".").map(Number) as [number, number];
+        const reserved = x === 0 || x === 10 || x === 127 || x >= 224 ||
+          x === 100 && y >= 64 && y < 128 || x === 169 && y === 254 ||
+          x === 172 && y >= 16 && y < 32 || x === 192 && y === 168 ||
+          x === 198 && y >= 18 && y < 20;
+        assert.ok(!reserved, `${tool}: decoy ${a} is reserved`);
+      }
+    }
+    assert.deepEqual(
+      stateMap(parseNmapNormal(pr.stdout)[0]!),
+      stateMap(parseNmapNormal(nr.stdout)[0]!),
+    );
     // A connect scan cannot shape its packets: nmap's warning, on stderr.
     const connect = ["-n", "-Pn", "-sT", "--ttl", "5", "-p", "1004", target];
     const [nc, pc] = [await lab.nmap(connect), await lab.porthole(connect)];

@@ -128,6 +128,16 @@ const RACK_TRIES = 8;
  */
 const BACKOFF_MS = 50;
 const BACKOFF_TRIES = 5;
+/**
+ * A try's silence is witnessed by an answer to a try sent right after it: within the next slot
+ * of WITNESS_SLOT_MS (so 0-8 ms later). An answer to a try sent much later proves nothing: a
+ * burst of drops may have ended between them (the lab's bursty path: a port's two tries lost in
+ * two bursts, while the host answered tries sent after each). Per host, which of the last
+ * WITNESS_SLOTS slots of send times drew an answer is one bit each; a try older than that is
+ * judged by the newest answer on a path whose timeout outlasts the horizon, and held otherwise.
+ */
+const WITNESS_SLOT_MS = 4;
+const WITNESS_SLOTS = 32;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -181,10 +191,8 @@ export class Scheduler {
   readonly #order: Permutation;
   readonly #tries: Uint8Array;
   readonly #flags: Uint8Array;
-  /** Send time of each probe's latest try, ms after #start (float32). */
+  /** Send time of each probe's latest try, ms after #start (float32; 10 bytes a probe in all). */
   readonly #sentAt: Float32Array;
-  /** Send time of each probe's first try, ms after #start (14 bytes a probe in all). */
-  readonly #firstSentAt: Float32Array;
   readonly #remaining: Int32Array;
   readonly #hostDone: Uint8Array;
   readonly #outstanding = new IndexRing();
@@ -208,6 +216,10 @@ export class Scheduler {
    * answered was sent (ms). */
   readonly #lastAnswerAt: Float64Array;
   readonly #lastAnsweredSentAt: Float64Array;
+  /** Per host: bit k set when a try sent in slot (#answeredTop - k) drew an answer (see
+   * WITNESS_SLOT_MS). */
+  readonly #answeredSlots: Uint32Array;
+  readonly #answeredTop: Int32Array;
   /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
    * #witness), and how many witness tries it was sent (numbered after its own tries, which
    * they leave alone). */
@@ -252,7 +264,6 @@ export class Scheduler {
     this.#tries = new Uint8Array(this.size);
     this.#flags = new Uint8Array(this.size);
     this.#sentAt = new Float32Array(this.size);
-    this.#firstSentAt = new Float32Array(this.size);
     this.#remaining = new Int32Array(hosts).fill(perHost);
     this.#hostDone = new Uint8Array(hosts);
     this.#serial = new Uint32Array(this.size);
@@ -260,6 +271,8 @@ export class Scheduler {
     this.#lastAnswerAt = new Float64Array(hosts);
     this.#lostOnce = new Int32Array(hosts);
     this.#lastAnsweredSentAt = new Float64Array(hosts).fill(-Infinity);
+    this.#answeredSlots = new Uint32Array(hosts);
+    this.#answeredTop = new Int32Array(hosts);
     this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
     this.#witnessTry = new Uint8Array(hosts);
     this.#witnessSentAt = new Float64Array(hosts);
@@ -357,6 +370,7 @@ export class Scheduler {
         // (Its answer may be read in the send call's own poll, before its send time is set.)
         const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
         if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+        this.#markAnswered(h, sentAt);
         return false;
       }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
@@ -393,6 +407,7 @@ export class Scheduler {
       }
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
+      this.#markAnswered(h, sentAt);
       if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
       this.#lastAnsweredIdx[h] = idx;
     }
@@ -599,6 +614,13 @@ export class Scheduler {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
       } else if (
+        now - this.#lastAnswerAt[h]! >= STALL_MS &&
+        this.#sentAt[idx]! + this.#start < this.#lastAnswerAt[h]! + STALL_MS
+      ) {
+        // The host has been quiet for STALL_MS: every held probe gets its late try at once.
+        this.#flags[idx] = (f & ~HELD) | QUEUED;
+        this.#requeue(idx, h, now);
+      } else if (
         persist && this.#tries[idx]! < (t.retry.opts.adaptiveCap ?? 40) &&
         (witnessFor === h || (!persisted && this.#witness(h)))
       ) {
@@ -621,7 +643,7 @@ export class Scheduler {
         this.#persistAt = now + this.#persistMs;
       } else {
         held.push(idx);
-        wait = Math.min(wait, Math.max(1, this.#lastAnswerAt[h]! + STALL_MS - now));
+        wait = Math.min(wait, Math.max(1, this.#stallDue(idx, h) - now));
       }
     }
     if (held.length > 0 && this.#inFlight === 0) {
@@ -686,21 +708,18 @@ export class Scheduler {
 
   /**
    * Silence is an answer only when the host was answering meanwhile: it answered a try sent
-   * after this probe's first one (or after its persist try, when held: a witness follows that),
-   * or it has answered nothing for STALL_MS (it went away, or was never heard from). Otherwise
-   * the host is dropping everything for now (an overloaded host's burst): the probe is held,
-   * and gets the tries the loss calls for once the host answers again.
+   * after this probe's latest one (a witness follows held probes' persist tries for that), or
+   * it went quiet and this probe was asked again well into the quiet (see #stallSettles).
+   * Otherwise the host is dropping everything for now (an overloaded host's burst, a bursty
+   * path): the probe is held, and gets the tries the loss calls for once the host answers again.
+   * An answer to a try sent between this probe's first and latest tries proves nothing: its
+   * latest try may have met the next burst of drops (tries spread over two bursts; a path's
+   * bursts come every few hundred ms).
    */
   #witnessed(idx: number, h: number, now: number): boolean {
     // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
     if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
-    // Judged from its first try; after a persist try (see #expire's held probes), from that.
-    const since =
-      (this.#tries[idx]! > this.timings[h]!.retry.allowedTries()
-        ? this.#sentAt[idx]!
-        : this.#firstSentAt[idx]!) + this.#start;
-    const answeredAt = this.#lastAnsweredSentAt[h]!;
-    if (now - this.#lastAnswerAt[h]! >= STALL_MS) return true;
+    if (this.#stallSettles(idx, h, now)) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
     // tries, but it too must answer something sent after the probe: a burst of drops that
@@ -708,7 +727,64 @@ export class Scheduler {
     // outnumber it). One that answers few of its probes and no retransmission yet may be
     // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
-    return answeredAt > since;
+    return this.#answeredRightAfter(h, this.#sentAt[idx]!, this.#timeoutOf(this.timings[h]!));
+  }
+
+  /** Record that a try to host `h` sent at `sentAt` (performance.now() time) drew an answer. */
+  #markAnswered(h: number, sentAt: number): void {
+    const slot = Math.floor((sentAt - this.#start) / WITNESS_SLOT_MS);
+    const top = this.#answeredTop[h]!;
+    if (slot > top) {
+      const shift = slot - top;
+      this.#answeredSlots[h] = shift >= WITNESS_SLOTS ? 0 : this.#answeredSlots[h]! << shift;
+      this.#answeredTop[h] = slot;
+    }
+    const k = this.#answeredTop[h]! - slot;
+    if (k < WITNESS_SLOTS) this.#answeredSlots[h]! |= 1 << k;
+  }
+
+  /** Whether host `h` answered a try sent right after `sent` (ms after the start): the newest
+   * answered try (a persist round's witness) left within a slot of it, or a try of the next slot
+   * drew an answer. A try older than the slots' horizon is judged by the newest answer only on a
+   * path whose timeout outlasts the horizon (its tries could not be judged in time); otherwise it
+   * stays held, for a persist round and its witness. */
+  #answeredRightAfter(h: number, sent: number, timeout: number): boolean {
+    const newest = this.#lastAnsweredSentAt[h]! - this.#start;
+    if (!(newest > sent)) return false;
+    if (newest - sent <= WITNESS_SLOT_MS) return true;
+    const k = this.#answeredTop[h]! - (Math.floor(sent / WITNESS_SLOT_MS) + 1);
+    if (k >= WITNESS_SLOTS) return timeout >= (WITNESS_SLOTS - 2) * WITNESS_SLOT_MS;
+    return k >= 0 && ((this.#answeredSlots[h]! >>> k) & 1) === 1;
+  }
+
+  /**
+   * Whether a host that answers nothing makes probe `idx` silent: the host has been quiet for
+   * STALL_MS and a half, and the probe had a late try, sent a full STALL_MS into the quiet.
+   * Tries sent only at the quiet's start prove nothing (a path whose queue stalled for a second
+   * under load, or a long burst, swallows them all): a host that went away costs one late try
+   * per held probe and half a STALL_MS more, no more.
+   */
+  #stallSettles(idx: number, h: number, now: number): boolean {
+    const quietFrom = this.#lastAnswerAt[h]!;
+    if (quietFrom === -Infinity) return true; // never heard from (down, or -Pn): not waited for
+    if (now - quietFrom < STALL_MS) return false;
+    const latest = this.#sentAt[idx]! + this.#start;
+    if (latest < quietFrom + STALL_MS) return !this.#lateTryFits(idx, h);
+    return now - quietFrom >= STALL_MS * 1.5;
+  }
+
+  /** Whether probe `idx` of a quiet host may still be sent its late try (see #stallSettles):
+   * the cookie's try numbers are bounded. */
+  #lateTryFits(idx: number, h: number): boolean {
+    const cap = this.timings[h]!.retry.opts.adaptiveCap ?? 40;
+    return this.#tries[idx]! + (this.#lastAnsweredIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
+  }
+
+  /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
+  #stallDue(idx: number, h: number): number {
+    const quietFrom = this.#lastAnswerAt[h]!;
+    const late = this.#sentAt[idx]! + this.#start >= quietFrom + STALL_MS;
+    return quietFrom + (late ? STALL_MS * 1.5 : STALL_MS);
   }
 
   #silenceOrHold(idx: number, now: number): void {
@@ -771,10 +847,6 @@ export class Scheduler {
         this.#sentAt[b[i]!] = k[i]! - this.#start;
         this.#flags[b[i]!]! |= EXACT;
       }
-    }
-    for (let i = 0; i < b.length; i++) {
-      const idx = b[i]!;
-      if (this.#tries[idx] === 1) this.#firstSentAt[idx] = this.#sentAt[idx]!;
     }
     b.length = 0;
     // Drain replies between send batches: on a fast link the answers to a

@@ -464,3 +464,65 @@ Deno.test("scheduler: a quiet reply (--defeat-rst-ratelimit's RST) to a retransm
   assert(dropped! > 0, "answers to retransmissions count as drops otherwise");
   assertEquals(maxTry, 1);
 });
+
+Deno.test("scheduler: a path dark for longer than STALL_MS mid-scan loses no port to silence", async () => {
+  // The lab's bursty path under load: a third of the ports answered, then nothing gets through
+  // for 1.3 s (a burst, or the path's queue stalled), then everything does. Ports whose two
+  // tries fell in the first few ms of the dark are not silent because the host went quiet for
+  // STALL_MS: silence needs tries spread over the quiet, not two at its start.
+  const P = 300;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const answered = (_h: number, p: number) => p % 100 !== 7;
+  let sent = 0;
+  let darkFrom = Infinity;
+  const net = new FakeNet(() => s, (h, p) => {
+    const now = performance.now();
+    if (++sent === 100) darkFrom = now;
+    return answered(h, p) && !(now >= darkFrom && now < darkFrom + STALL_MS + 300);
+  });
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent.sort((a, b) => a - b), [7, 107, 207]);
+});
+
+/** Good and bad periods of exponentially distributed length, as one direction of the lab's
+ * bursty path (tests/lab/path.ts): whether time `t` (ms from the start) falls in a burst. */
+function burstTimeline(rnd: () => number, goodMs: number, badMs: number): (t: number) => boolean {
+  const edges: number[] = []; // start, end, start, end, … of the bursts
+  for (let t = 0; t < 60_000;) {
+    t += -goodMs * Math.log(1 - rnd());
+    edges.push(t);
+    t += -badMs * Math.log(1 - rnd());
+    edges.push(t);
+  }
+  return (t) => {
+    let lo = 0, hi = edges.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (edges[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return (lo & 1) === 1;
+  };
+}
+
+Deno.test("scheduler: bursty loss each way never turns an answer into silence", async () => {
+  // Bursts every 60 ms, 25 ms long on average, each way: a port whose two tries meet two
+  // bursts, while the host answers tries sent some ms after each, must not be silent (the
+  // answers after a burst say nothing of the tries lost in it).
+  const P = 300;
+  const answered = (_h: number, p: number) => p % 100 !== 25;
+  for (let seed = 1; seed <= 40; seed++) {
+    const rnd = rng(seed);
+    const toTarget = burstTimeline(rnd, 60, 25), fromTarget = burstTimeline(rnd, 60, 25);
+    const t0 = performance.now();
+    const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+    const net = new FakeNet(() => s, (h, p) => {
+      const t = performance.now() - t0;
+      return answered(h, p) && !toTarget(t) && !fromTarget(t + 0.5); // half the 1 ms RTT
+    });
+    const silent: number[] = [];
+    await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+    assertEquals(silent.sort((a, b) => a - b), [25, 125, 225], `seed ${seed}`);
+  }
+});

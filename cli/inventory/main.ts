@@ -123,6 +123,14 @@ function parseDate(s: string, flag: string): number {
   return t;
 }
 
+/** The value of --limit: a whole number, 1 or more. */
+function parseCount(s: string, flag: string): number {
+  if (!/^\d+$/.test(s) || Number(s) < 1) {
+    throw new InventoryUsage(`--${flag} ${s}: not a count (a whole number, 1 or more)`);
+  }
+  return Number(s);
+}
+
 const iso = (ms: number | null) =>
   ms === null ? "-" : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -232,7 +240,7 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         f.firstSeenSince = d("first-seen-since");
         f.notSeenSince = d("not-seen-since");
         const limit = str(p, "limit");
-        if (limit !== undefined) f.limit = Number(limit);
+        if (limit !== undefined) f.limit = parseCount(limit, "limit");
         const rows = await (await storeOf(p)).services(f);
         for (const r of rows) {
           io.stdout(
@@ -302,6 +310,7 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
       case "report": {
         const p = parse(rest, ["store", "since", "o", "limit"]);
         if (p.rest.length > 0) throw new InventoryUsage(`unexpected argument ${p.rest[0]}`);
+        const limit = parseCount(str(p, "limit") ?? "5000", "limit");
         const s = await storeOf(p);
         const scans = await s.scans();
         const last = scans[scans.length - 1];
@@ -317,7 +326,6 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
             events: changeEvents(await s.loadScan(fromId), await s.loadScan(last.id)),
           };
         }
-        const limit = Number(str(p, "limit") ?? 5000);
         const services = await s.services({ limit: limit + 1 });
         const all = services.length > limit ? (await s.counts()).services : services.length;
         const html = renderReport({

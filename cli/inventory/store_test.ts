@@ -104,3 +104,42 @@ Deno.test("inventory store (SQLite): the shards of one scan, written at once, ar
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("inventory store (SQLite): a version 1 store with scans is migrated on open, its scans kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/v1.db`;
+    const scan = sampleScan(1_700_000_000_000, { "10.0.0.1": [22, 80], "10.0.0.2": [443] });
+    // A store as version 1 made it: migration 1 alone, a scan stored through its tables.
+    {
+      await using store = await openStore(path);
+      await store.addScan(scan, "v1");
+    }
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(path);
+    db.exec(`DROP INDEX scans_shard_key; DROP TABLE scan_shards;
+      ALTER TABLE scans DROP COLUMN shard_key; ALTER TABLE scans DROP COLUMN shards_total;
+      ALTER TABLE hosts DROP COLUMN shard; DELETE FROM schema_migrations WHERE version > 1`);
+    assertEquals(db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get()?.v, 1);
+    db.close();
+
+    await using store = await openStore(path);
+    assertEquals(await store.schemaVersion(), SCHEMA_VERSION);
+    const [row] = await store.scans();
+    assertSameData(await store.loadScan(row!.id), scan);
+    assertEquals((await store.services({ port: 22 })).map((r) => r.address), ["10.0.0.1"]);
+    // What version 2 added works on the migrated store.
+    const key = "k".repeat(64);
+    const part = { ...scan, hosts: scan.hosts.slice(0, 1) };
+    const id = await store.addShard(part, {
+      index: 0,
+      count: 2,
+      key,
+      args: `${scan.args} --shard 0`,
+    });
+    const shards = (await store.scans()).find((r) => r.id === id)?.shards;
+    assertEquals(shards, { total: 2, arrived: [0], missing: [1] });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -11,6 +11,7 @@ import { UsageError } from "../errors.ts";
 import { haveTool } from "../../tests/_oracle.ts";
 import { type ArgKind, NMAP_LONG, SHORT } from "./getopt_table.ts";
 import { readCommandLine } from "./parse.ts";
+import { parseOptions } from "./mod.ts";
 
 type Entry = { kind: "long" | "short" | "s" | "P"; name: string; arg?: ArgKind };
 
@@ -56,7 +57,10 @@ function refusal(e: Entry): string | undefined {
   }
 }
 
-/** README.md's list of refused options: `- \`-iR\`: why` lines under its heading. */
+/**
+ * README.md's list of refused options: `- \`-iR\`: why` lines under its heading; an entry with a
+ * space (`- \`-6 -sI\`: why`) is a combination of options nmap takes that Porthole does not.
+ */
 function readmeRefusals(): Map<string, string> {
   const text = Deno.readTextFileSync(README);
   const at = text.indexOf("\n### nmap options Porthole refuses\n");
@@ -90,8 +94,12 @@ function refusedOptions(): Map<string, string> {
   return refused;
 }
 
+/** README's refusals of one option (not combinations). */
+const readmeSingles = () =>
+  new Map([...readmeRefusals()].filter(([option]) => !option.includes(" ")));
+
 Deno.test("census: every nmap option is read, and the refused ones are README's list", () => {
-  const documented = readmeRefusals();
+  const documented = readmeSingles();
   deepEqual(
     [...refusedOptions().keys()].sort(),
     [...documented.keys()].sort(),
@@ -144,4 +152,80 @@ Deno.test({
     );
     deepEqual(missing, []);
   },
+});
+
+/** What Porthole says to `argv` with a target: its refusal, else its warnings. */
+function answerTo(argv: string[]): { refusal?: string; warnings: string[] } {
+  const target = argv.includes("-6") ? "::1" : "127.0.0.1";
+  try {
+    return { warnings: parseOptions([...argv, target], { skipFileChecks: true }).warnings ?? [] };
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return { refusal: err.message, warnings: [] };
+  }
+}
+
+/** The parser's own words for what nmap does and Porthole does not: its string literals. */
+function portholeRefusalsInSource(): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(new URL(".", import.meta.url))) {
+    if (!e.name.endsWith(".ts") || e.name.endsWith("_test.ts")) continue;
+    const text = Deno.readTextFileSync(new URL(e.name, import.meta.url));
+    for (const m of text.matchAll(/"((?:Porthole does not|WARNING: [^"]*Porthole's)[^"]*)"/g)) {
+      out.push(m[1]!);
+    }
+  }
+  return out.sort();
+}
+
+Deno.test("census: each combination README names is refused, or dropped with a warning, as it says", () => {
+  const combos = [...readmeRefusals().keys()].filter((o) => o.includes(" "));
+  ok(combos.length > 0, "README names no combination");
+  for (const combo of combos) {
+    // An option's argument: -sI needs its zombie.
+    const argv = combo.split(" ").flatMap((o) => o === "-sI" ? [o, "127.0.0.2"] : [o]);
+    const { refusal, warnings } = answerTo(argv);
+    const said = refusal ?? warnings.find((w) => w.includes("Porthole"));
+    ok(said !== undefined, `${combo}: taken without a word`);
+    equal(said.split("\n").length, 1, said);
+  }
+});
+
+Deno.test("census: every refusal or warning of the parser naming Porthole's limits is in README", () => {
+  const said = new Set<string>();
+  for (const option of readmeRefusals().keys()) {
+    const argv = option.split(" ").flatMap((o) => o === "-sI" ? [o, "127.0.0.2"] : [o]);
+    const { refusal, warnings } = answerTo(option.includes(" ") ? argv : [...argv, "1"]);
+    if (refusal) said.add(refusal);
+    for (const w of warnings) said.add(w);
+  }
+  // The refusal of options Porthole lacks is one template (parse.ts), checked option by option above.
+  deepEqual(portholeRefusalsInSource().filter((m) => !said.has(m)), []);
+});
+
+/** The text of every test file of the tree (unit tests beside their code, lab tests). */
+function allTests(): string {
+  const texts: string[] = [];
+  const walk = (dir: URL) => {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory && e.name !== "node_modules" && !e.name.startsWith(".")) {
+        walk(new URL(`${e.name}/`, dir));
+      } else if (e.isFile && e.name.endsWith("_test.ts")) {
+        texts.push(Deno.readTextFileSync(new URL(e.name, dir)));
+      }
+    }
+  };
+  for (const dir of ["cli/", "tests/"]) walk(new URL(`../../${dir}`, import.meta.url));
+  return texts.join("\n");
+}
+
+Deno.test("census: every option of nmap 7.93 is written in some test, as an nmap user writes it", () => {
+  const tests = allTests();
+  const untested = recordedOptions().map(spelling).filter((o) => {
+    const quoted = o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // A -P letter may carry its ports ("-PS22", "-PB80"), a long option its "=value".
+    const after = /^-[PS]\w?$/i.test(o) ? "(?![A-Za-z-])" : "(?![A-Za-z0-9-])";
+    return !new RegExp(`["'\`\\s(\\[]${quoted}${after}`).test(tests);
+  });
+  deepEqual(untested, []);
 });

@@ -83,6 +83,7 @@ const PING_TYPES: Readonly<
   D: noPing,
   R: (s) => {
     s.o.discovery.arp = true; // nmap: ARP is always used when possible; -PR changes nothing else
+    s.verboseNotes.push("The -PR option is deprecated. ARP scan is always done when possible.");
   },
   S: pingPorts("S", ONE_PS),
   A: pingPorts("A", ONE_PA),

@@ -81,7 +81,9 @@ export async function connectScan(
   });
   // Sized to the file descriptors the process may still open; a shortage
   // withdraws the attempt (back-pressure), it never makes a port filtered.
-  using conns = new Connects(sched, ctx.packetTrace, descriptorBudget(), ctx.opts.proxies);
+  // The CONN lines follow --packet-trace as the p/P keys turn it on and off during the scan.
+  const trace = (line: string) => ctx.packetTrace?.(line);
+  using conns = new Connects(sched, trace, descriptorBudget(), ctx.opts.proxies);
   let chainWarned = false;
 
   const io: ProbeIo = {

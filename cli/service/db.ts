@@ -119,12 +119,17 @@ export async function probeDbFor(
 }
 
 /**
- * One database from two: every probe of `first`, then the probes of `second`
- * that `first` lacks. A probe both have (same protocol and name: NULL,
- * GetRequest, …) is sent once, as `first` defines it, and its match lines are
- * `first`'s followed by `second`'s, so `first`'s names win where both match and
- * `second`'s still name what only it knows. Ports and sslports are joined, and
- * so are the Exclude lists. Neither input is changed.
+ * One database from two, `first` (nmap's) ruling: every probe of `first`, then
+ * the probes of `second` that `first` lacks, marked `secondary` so that a port
+ * gets them only after every probe of `first` (plan.ts). A probe both have
+ * (same protocol and name: NULL, GetRequest, …) is sent once, as `first`
+ * defines it. A reply is matched against `first`'s lines of the whole fallback
+ * chain (the probe, its fallbacks, NULL) before any of `second`'s, so
+ * `first`'s names win wherever `first` names a reply, and `second`'s still name
+ * what only it knows. Ports, sslports, the services a probe can name and the
+ * Exclude lists are joined. Neither input is changed. Every probe and line of
+ * `second` is marked `secondary`, so that its hard match after a softmatch of
+ * `first` keeps `first`'s words (match.ts, keepFirstWords).
  */
 export function mergeProbeDbs(first: ProbeDb, second: ProbeDb): ProbeDb {
   const copy = (p: Probe): Probe => ({
@@ -135,8 +140,10 @@ export function mergeProbeDbs(first: ProbeDb, second: ProbeDb): ProbeDb {
     matches: [...p.matches],
     services: new Set(p.services),
   });
+  /** `second`'s version of a probe of the merged DB, whose lines are tried after `first`'s. */
+  const seconds = new Map<Probe, Probe>();
   const join = (into: Probe, from: Probe) => {
-    into.matches.push(...from.matches);
+    seconds.set(into, { ...from, secondary: true });
     for (const s of from.services) into.services.add(s);
     for (const n of from.ports) into.ports.add(n);
     for (const n of from.sslPorts) into.sslPorts.add(n);
@@ -150,15 +157,20 @@ export function mergeProbeDbs(first: ProbeDb, second: ProbeDb): ProbeDb {
   };
   if (second.nullProbe) {
     if (db.nullProbe) join(db.nullProbe, second.nullProbe);
-    else db.nullProbe = copy(second.nullProbe);
+    else db.nullProbe = { ...copy(second.nullProbe), secondary: true };
   }
   const byKey = new Map(db.probes.map((p) => [`${p.protocol} ${p.name}`, p]));
   for (const p of second.probes) {
     const same = byKey.get(`${p.protocol} ${p.name}`);
     if (same) join(same, p);
-    else db.probes.push(copy(p));
+    else db.probes.push({ ...copy(p), secondary: true });
   }
   compileFallbacks(db);
+  // Each chain, then `second`'s lines of the same probes in the same order.
+  for (const p of [...(db.nullProbe ? [db.nullProbe] : []), ...db.probes]) {
+    const later = p.fallbacks.map((f) => seconds.get(f)).filter((f) => f !== undefined);
+    p.fallbacks.push(...later);
+  }
   return db;
 }
 

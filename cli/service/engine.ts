@@ -47,6 +47,7 @@ import {
   ECHO_RULE,
   echoMatch,
   echoOf,
+  keepFirstWords,
   matchResponse,
   MAX_MATCH_BYTES,
 } from "./match.ts";
@@ -544,6 +545,8 @@ export async function probePort(
     check?.again?.cancel();
     // nmap's end_svcprobe: a port that never sent a byte nor let a probe time out is tcpwrapped.
     if (tcpwrapPossible && protocol === "tcp") state = "tcpwrapped";
+    // Porthole's own line deciding after nmap's softmatch keeps nmap's words.
+    if (state === "hard" && match) match = keepFirstWords(soft, match);
     let service = match?.service;
     if (service?.startsWith("ssl/") && state !== "tcpwrapped") {
       ssl = true;

@@ -24,6 +24,8 @@ export interface MatchDetails {
   rule: MatchRule;
   /** The probe whose match lines matched (the probe itself or a fallback). */
   fallbackName: string;
+  /** The line is the second file's of a merged DB (Porthole's own beside nmap's). */
+  secondary?: boolean;
   product?: string;
   version?: string;
   info?: string;
@@ -136,9 +138,49 @@ export function matchResponse(
   const ctx: MatchContext = { steps: RESPONSE_STEP_BUDGET, warn };
   for (const fb of probe.fallbacks) {
     const hit = testProbe(fb, subject, ctx);
-    if (hit) return fillDetails(hit.rule, bytes, hit.caps, fb.name, warn);
+    if (!hit) continue;
+    const md = fillDetails(hit.rule, bytes, hit.caps, fb.name, warn);
+    if (fb.secondary) md.secondary = true;
+    return md;
   }
   return null;
+}
+
+/** The version fields a match line fills. */
+const WORDS = [
+  "product",
+  "version",
+  "info",
+  "hostname",
+  "ostype",
+  "devicetype",
+  "cpeA",
+  "cpeH",
+  "cpeO",
+] as const;
+
+const bareService = (s: string) => s.startsWith("ssl/") ? s.slice(4) : s;
+
+/**
+ * The port's answer when `hard` decides after `soft` softmatched. nmap's rule
+ * is that the hard match replaces the softmatch. In a merged DB, though, a hard
+ * line of Porthole's own (secondary) for the service nmap's softmatch named
+ * adds to nmap's words rather than replacing them: nmap's softmatch "PostgreSQL
+ * DB 9.6.0 or later" and Porthole's "PostgreSQL DB" make "PostgreSQL DB 9.6.0 or
+ * later". Every field the softmatch filled stays; the others come from `hard`
+ * when it names the same product (a different product's version would be a
+ * wrong answer, so then nothing of `hard`'s but its verdict is kept).
+ */
+export function keepFirstWords(soft: MatchDetails | undefined, hard: MatchDetails): MatchDetails {
+  if (!soft || !soft.soft || soft.secondary || hard.soft || !hard.secondary) return hard;
+  if (bareService(soft.service) !== bareService(hard.service)) return hard;
+  const sameProduct = !soft.product || !hard.product || soft.product === hard.product;
+  const md: MatchDetails = { ...hard };
+  for (const k of WORDS) {
+    if (soft[k] !== undefined) md[k] = soft[k];
+    else if (!sameProduct) delete md[k];
+  }
+  return md;
 }
 
 /** The rule behind an "echo" verdict: no line of any file, the reply is the probe itself. */

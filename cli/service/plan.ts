@@ -4,6 +4,8 @@
  * 2. probes whose `ports` (or `sslports` inside TLS) list this port, in file
  *    order, whatever their rarity;
  * 3. the other probes of the protocol, in file order, if rarity <= intensity.
+ * In a merged DB (db.ts) the second file's own probes follow, in the same two
+ * phases, so that every port gets the first file's probes in its order.
  * Once a softmatch names a service, only probes with match lines for that
  * service are tried, and then regardless of rarity (all of them at intensity 9).
  */
@@ -32,11 +34,15 @@ export function candidateProbes(
   port: number,
   ssl: boolean,
 ): PlanEntry[] {
-  const list = db.probes.filter((p) => p.protocol === protocol);
   const probable = (p: Probe) => (ssl ? p.sslPorts : p.ports).has(port);
-  return [
+  const phases = (list: Probe[]) => [
     ...list.filter(probable).map((probe) => ({ probe, portMatch: true })),
     ...list.filter((p) => !probable(p)).map((probe) => ({ probe, portMatch: false })),
+  ];
+  const list = db.probes.filter((p) => p.protocol === protocol);
+  return [
+    ...phases(list.filter((p) => !p.secondary)),
+    ...phases(list.filter((p) => p.secondary)),
   ];
 }
 

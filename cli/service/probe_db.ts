@@ -249,6 +249,11 @@ export interface Probe {
   /** Service names this probe's match lines can report. */
   services: Set<string>;
   line: number;
+  /**
+   * A probe of the second file of a merged DB (db.ts): sent after every probe of
+   * the first, and its lines' hard matches keep the first file's softmatched words.
+   */
+  secondary?: boolean;
 }
 
 /** A parsed probe database. */

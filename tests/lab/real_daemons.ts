@@ -847,6 +847,9 @@ export const DAEMONS: Daemon[] = [
       "stdout",
       "--pidfile",
       `${c.dir}/turnserver.pid`,
+      // Its user database in the lab's directory: the default is /var/lib/turn, outside the lab.
+      "--db",
+      `${c.dir}/turndb`,
       "--realm",
       "lab.test",
     ],

@@ -10,7 +10,7 @@
  * TLS. A probe with no recorded reply timed out silent.
  */
 
-import { type MatchDetails, matchResponse } from "../../cli/service/match.ts";
+import { keepFirstWords, type MatchDetails, matchResponse } from "../../cli/service/match.ts";
 import { candidateProbes, INTENSITY_DEFAULT, isEligible } from "../../cli/service/plan.ts";
 import type { Probe, ProbeDb } from "../../cli/service/probe_db.ts";
 
@@ -150,7 +150,7 @@ export function replayPort(
           tunnel = true;
           return undefined;
         }
-        return answerOf(md, ssl);
+        return answerOf(keepFirstWords(soft, md), ssl);
       }
       if (!soft) soft = md;
       return undefined;

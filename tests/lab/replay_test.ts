@@ -5,8 +5,8 @@
  */
 
 import { assert, assertEquals } from "../testing/assert.ts";
-import { builtinProbeDb, loadProbeDb } from "../../cli/service/db.ts";
-import { parseProbeDb } from "../../cli/service/probe_db.ts";
+import { builtinProbeDb, loadProbeDb, mergeProbeDbs } from "../../cli/service/db.ts";
+import { parseProbeDb, type ProbeDb } from "../../cli/service/probe_db.ts";
 import { haveTool } from "../_oracle.ts";
 import {
   type CorpusPort,
@@ -199,28 +199,81 @@ Deno.test("replay: Porthole's built-in database against ground truth", () => {
   assert(wrong <= BUILTIN_FLOOR.wrongAtMost, `wrong ${wrong} > ${BUILTIN_FLOOR.wrongAtMost}`);
 });
 
+/**
+ * On how many ports nmap named, `db`'s replayed answer is nmap's recorded one; logs the tally
+ * and each port that differs.
+ */
+function exactVsNmap(label: string, db: ProbeDb): number {
+  const keys = probeKeys(db);
+  const { tally: t, rows } = tally(corpus, (p) => replayPort(db, keys, p));
+  const named = rows.filter((r) => r.port.nmap?.service);
+  const differ = named.filter((r) => !sameAnswer(r.answer, r.port.nmap));
+  const exact = named.length - differ.length;
+  console.log(`${label}: ${JSON.stringify(t)}; exact-vs-nmap ${exact}/${named.length}`);
+  for (const r of differ) {
+    console.log(
+      `  differs: ${r.port.proto}/${r.port.port} ${r.port.daemon}: replay ${
+        JSON.stringify(r.answer)
+      } nmap ${JSON.stringify(r.port.nmap)}`,
+    );
+  }
+  return exact;
+}
+
 Deno.test({
   name: "replay: nmap's database on the recorded replies gives nmap's own -sV answers",
   ignore: !haveTool(NMAP_PROBES) || !corpus.nmapVersion,
   fn: async () => {
     const db = await loadProbeDb(NMAP_PROBES);
-    const keys = probeKeys(db);
     const withNmap = corpus.ports.filter((p) => p.nmap?.service);
-    const { tally: t, rows } = tally(corpus, (p) => replayPort(db, keys, p));
-    const named = rows.filter((r) => r.port.nmap?.service);
-    const exact = named.filter((r) => sameAnswer(r.answer, r.port.nmap));
-    console.log(`nmap db: ${JSON.stringify(t)}; exact-vs-nmap ${exact.length}/${withNmap.length}`);
     // What differs is mostly nmap's version scripts (rpc-grind, murmur-version, stun-version,
     // mqtt-subscribe), which -sV runs and a probe file cannot hold.
-    for (const r of named.filter((r) => !sameAnswer(r.answer, r.port.nmap))) {
-      console.log(
-        `  differs: ${r.port.proto}/${r.port.port} ${r.port.daemon}: replay ${
-          JSON.stringify(r.answer)
-        } nmap ${JSON.stringify(r.port.nmap)}`,
-      );
-    }
+    const exact = exactVsNmap("nmap db", db);
     // The replay is only as good as it reproduces the engine it models: nmap's answers from
     // nmap's data, on (nearly) every port.
-    assert(exact.length >= Math.ceil(withNmap.length * 0.8), `${exact.length}/${withNmap.length}`);
+    assert(exact >= Math.ceil(withNmap.length * 0.8), `${exact}/${withNmap.length}`);
+  },
+});
+
+Deno.test({
+  name: "replay: nmap's data merged with Porthole's names what nmap names as nmap does, and more",
+  ignore: !haveTool(NMAP_PROBES) || !corpus.nmapVersion,
+  fn: async () => {
+    const nmap = await loadProbeDb(NMAP_PROBES);
+    const merged = mergeProbeDbs(nmap, builtinProbeDb());
+    const nmapKeys = probeKeys(nmap);
+    const mergedKeys = probeKeys(merged);
+    const { rows } = tally(corpus, (p) => replayPort(merged, mergedKeys, p));
+    // Every answer nmap gave that its own data gives on the replay, the merge gives too.
+    assert(exactVsNmap("merged", merged) >= exactVsNmap("nmap db", nmap));
+    for (const r of rows) {
+      const alone = replayPort(nmap, nmapKeys, r.port);
+      const where = `${r.port.proto}/${r.port.port} ${r.port.daemon}`;
+      // Where nmap's data names the port, the merge names it in exactly those words; where nmap
+      // only softmatches (PostgreSQL), Porthole's probes, sent after nmap's, may still name it,
+      // keeping every word of nmap's softmatch ("PostgreSQL DB 9.6.0 or later").
+      if (alone.state === "hard") assertEquals(r.answer, alone, where);
+      else if (alone.service) {
+        assertEquals(r.answer?.service, alone.service, where);
+        for (const k of ["product", "version", "info"] as const) {
+          if (alone[k] !== undefined) assertEquals(r.answer?.[k], alone[k], `${where} ${k}`);
+        }
+      } // Where it does not, whatever the merge names is right. (Varnish answers nmap's RTSP probe
+      // with an HTTP status line, which Porthole's bare line names "http"; the corpus says
+      // "http-proxy".)
+      else if (where !== "tcp/6081 varnish") {
+        assert(r.score !== "wrong", `${where}: ${JSON.stringify(r.answer)}`);
+      }
+    }
+    // Dovecot's IMAPS and POP3S: no answer to nmap's TLS hellos, a ServerHello to Porthole's.
+    for (const port of [993, 995]) {
+      const r = rows.find((r) => r.port.proto === "tcp" && r.port.port === port)!;
+      assertEquals(replayPort(nmap, nmapKeys, r.port).service, undefined, `${port}`);
+      assertEquals(r.answer?.tunnel, "ssl", `${port}`);
+      assert(
+        ["full", "product"].includes(r.score),
+        `${port}: ${r.score} ${JSON.stringify(r.answer)}`,
+      );
+    }
   },
 });
