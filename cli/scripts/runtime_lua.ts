@@ -351,12 +351,13 @@ function nmap.new_socket(proto)
   return setmetatable({ proto = proto or "tcp", buf = "", timeout = 30000 }, Socket)
 end
 function Socket:set_timeout(ms) self.timeout = math.tointeger(ms) or 30000 end
--- nmap's socket lock (nse_nsock.cc): at most MAX_PARALLELISM + 1 (21: nmap counts with <=) script
+-- nmap's socket lock (nse_nsock.cc): at most --max-parallelism + 1, by default MAX_PARALLELISM + 1
+-- (21: nmap counts with <=) script
 -- threads hold connected sockets at once; a thread's first connect waits for room, and the thread gives its place up
 -- when none of its sockets is open any more, or when it ends. Without it every script of every
 -- port connects at once, and daemons that limit connections per client (vsftpd, Dovecot, Exim,
 -- sshd's MaxStartups) turn most of them away.
-local MAX_SOCKET_THREADS = 20
+local MAX_SOCKET_THREADS = opts.max_parallelism > 0 and opts.max_parallelism or 20
 local LOCK_WAIT = {} -- what a thread waiting for room yields (with YIELD, so it passes through)
 local lock_holders, lock_count, lock_queue = {}, 0, {}
 local function socket_lock(sock)
