@@ -403,3 +403,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "nse: a socket a finished script left open is closed once Lua collects it, as nmap's",
+  ignore: !haveNmap,
+  async fn() {
+    let open = 0;
+    const net: NseNet = {
+      connect(ip, port) {
+        open++;
+        return Promise.resolve({
+          send: () => Promise.resolve(),
+          read: () => Promise.resolve(null),
+          close() {
+            open--;
+          },
+          info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+        });
+      },
+    };
+    const e = await engine({ net });
+    try {
+      e.loadScript(
+        "leak.nse",
+        HEAD +
+          `action = function(host, port) nmap.new_socket():connect(host, port) return "leaked" end`,
+      );
+      // Runs after leak.nse (a dependency), when its socket is garbage.
+      e.loadScript(
+        "collect.nse",
+        HEAD.replace("description", 'dependencies = {"leak"}\ndescription') +
+          `action = function() collectgarbage() collectgarbage() return "collected" end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.deepEqual(r.map((x) => x.output).sort(), ["collected", "leaked"]);
+      assert.equal(open, 0, "the leaked socket is still open");
+    } finally {
+      e.close();
+    }
+  },
+});

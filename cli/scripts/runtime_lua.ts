@@ -343,6 +343,12 @@ end
 
 local Socket = {}
 Socket.__index = Socket
+-- A socket no script can reach any more is closed, as nmap's are when Lua collects them: a script
+-- that ends without closing (or fails) must not hold a daemon's connection slot to the end.
+Socket.__gc = function(self)
+  if self.id then host.close(self.id) end
+  self.id = nil
+end
 local function sock_result(ok, a, ...)
   if ok then return true, a, ... end
   return false, a
