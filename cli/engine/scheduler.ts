@@ -229,6 +229,8 @@ export class Scheduler {
   readonly #witnessSentAt: Float64Array;
   /** Witnesses to send at the next #send (probe indices). */
   readonly #witnessQueue: number[] = [];
+  /** Hosts of the last tries in the batch being sent (see #witnessLastTries). */
+  readonly #lastTries: number[] = [];
   /** Per host: probes whose first try was lost and that are still unanswered (settled silent,
    * held, or being retransmitted). */
   readonly #lostOnce: Int32Array;
@@ -882,17 +884,26 @@ export class Scheduler {
       this.#flags[idx] = (this.#flags[idx]! | OUTSTANDING) & ~EXACT;
       this.#outstanding.push(idx);
       this.#inFlight++;
-      if (tryNo > 0) this.stats.retransmitted++;
+      if (tryNo > 0) {
+        this.stats.retransmitted++;
+        if (tryNo + 1 >= this.timings[h]!.retry.allowedTries()) this.#lastTries.push(h);
+      }
       sent++;
     }
+    if (this.#lastTries.length > 0) this.#witnessLastTries();
     // Witnesses go whatever the window, after the held probes they ask for: one per persist
-    // interval.
+    // interval, or one behind a tail's last tries.
     for (const idx of this.#witnessQueue) {
       const p = (idx / this.hostCount) | 0;
       const h = idx - p * this.hostCount;
       // Any of its witness tries may answer (an earlier one may have been lost).
       const tryNo = this.#tries[idx]! + this.#witnessTry[h]!;
-      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0 || !io.emit(h, p, tryNo)) continue;
+      if (this.#hostDone[h] || (io.room?.() ?? 1) <= 0) continue;
+      if (!io.emit(h, p, tryNo)) {
+        // The batch filled up: the probes it holds leave first, as the witness must follow them.
+        this.#flush(io);
+        if (!io.emit(h, p, tryNo)) continue;
+      }
       this.#witnessTry[h]!++;
       this.#witnessSentAt[h] = Infinity; // once it has left (below)
       sent++;
@@ -910,6 +921,22 @@ export class Scheduler {
       this.window.sent(sent, now);
     }
     this.#witnessQueue.length = 0;
+  }
+
+  /**
+   * Last tries at the scan's tail have nothing fresh sent after them to witness their silence
+   * (see #witnessed): held, they would wait a persist round, one more try and timeout each. So
+   * when nothing fresh is left to send, each of their hosts' witness leaves right behind them,
+   * in the same batch, as the next probe would have mid-scan.
+   */
+  #witnessLastTries(): void {
+    const hosts = this.#lastTries;
+    if (!this.#hasWork()) {
+      for (const h of hosts) {
+        if (!this.#witnessQueue.some((idx) => idx % this.hostCount === h)) this.#witness(h);
+      }
+    }
+    hosts.length = 0;
   }
 
   #checkHostTimeouts(now: number): void {
