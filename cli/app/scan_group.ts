@@ -241,8 +241,11 @@ export async function scanGroup(
 
   const onPhaseDone = (h: ScanHost, table: PortTable, hi: number, kind?: ScanKind) => {
     // A protocol's second scan (-sY then -sZ) updates its ports as nmap's port list does.
-    if (kind) mergeScanResults(h.ports, table.results(hi), kind);
-    else h.ports.push(...table.results(hi));
+    const results = table.results(hi);
+    // A host's first scan takes its fresh list as it is (-p-: no copy of 65,535 results).
+    if (h.ports.length === 0) h.ports = results;
+    else if (kind) mergeScanResults(h.ports, results, kind);
+    else for (const r of results) h.ports.push(r);
     table.clearHost(hi);
     const left = (remaining.get(h) ?? 1) - 1;
     remaining.set(h, left);

@@ -75,21 +75,39 @@ export function isIgnoredState(state: PortState, count: number, opts: FoldOption
 
 /** Splits a host's ports into listed ones and folded states, as nmap does. */
 export function foldPorts(ports: readonly PortResult[], opts: FoldOptions): FoldedPorts {
-  const sorted = [...ports].sort(comparePorts);
-  const counts = new Map<PortState, number>();
-  for (const p of sorted) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
-
-  const ignoredStates = [...counts.entries()]
-    .filter(([state, count]) => isIgnoredState(state, count, opts))
-    .sort(([sa, ca], [sb, cb]) => cb - ca || STATE_NUMBER[sa] - STATE_NUMBER[sb]);
-  const ignoredSet = new Set(ignoredStates.map(([state]) => state));
-
-  const ignored = ignoredStates.map(([state, count]): IgnoredState => ({
+  // A -p- host is 65,535 ports, nearly always in order already, walked by code V8 has not
+  // optimised yet: no sort then, and one pass puts each port in its state's list.
+  const sorted = inPortOrder(ports) ? ports : [...ports].sort(comparePorts);
+  const byState = new Map<PortState, PortResult[]>();
+  for (let i = 0; i < sorted.length; i++) {
+    const p = sorted[i]!;
+    const list = byState.get(p.state);
+    if (list) list.push(p);
+    else byState.set(p.state, [p]);
+  }
+  const ignoredStates = [...byState.entries()]
+    .filter(([state, list]) => isIgnoredState(state, list.length, opts))
+    .sort(([sa, a], [sb, b]) => b.length - a.length || STATE_NUMBER[sa] - STATE_NUMBER[sb]);
+  const ignored = ignoredStates.map(([state, list]): IgnoredState => ({
     state,
-    count,
-    reasons: reasonGroups(sorted.filter((p) => p.state === state)),
+    count: list.length,
+    reasons: reasonGroups(list),
   }));
-  return { shown: sorted.filter((p) => !ignoredSet.has(p.state)), ignored };
+  // The listed states' ports, merged back into port order (a stable sort of sorted runs).
+  const shown: PortResult[] = [];
+  for (const [state, list] of byState) {
+    if (!ignoredStates.some(([s]) => s === state)) { for (const p of list) shown.push(p); }
+  }
+  return { shown: shown.sort(comparePorts), ignored };
+}
+
+/** Whether `ports` are in nmap's port order already (comparePorts, inlined). */
+function inPortOrder(ports: readonly PortResult[]): boolean {
+  for (let i = 1; i < ports.length; i++) {
+    const a = ports[i - 1]!, b = ports[i]!;
+    if (a.protocol === b.protocol ? a.port > b.port : comparePorts(a, b) > 0) return false;
+  }
+  return true;
 }
 
 /** Groups ports by (reason, protocol) in port order, then sorts them the way
@@ -99,14 +117,20 @@ function reasonGroups(ports: readonly PortResult[]): ReasonGroup[] {
   // gets ports here but takes part in the sort, so it is kept for fidelity.
   const head: ReasonGroup = { reason: "", protocol: "tcp", count: 0, ports: [] };
   const groups: ReasonGroup[] = [head];
+  let last = head;
   for (const p of ports) {
-    let g = groups.find((x) => x !== head && x.reason === p.reason && x.protocol === p.protocol);
+    // Runs of one reason are the rule (every closed port "reset"): the last group first.
+    let g: ReasonGroup | undefined = last !== head && last.reason === p.reason &&
+        last.protocol === p.protocol
+      ? last
+      : groups.find((x) => x !== head && x.reason === p.reason && x.protocol === p.protocol);
     if (!g) {
       g = { reason: p.reason, protocol: p.protocol, count: 0, ports: [] };
       groups.push(g);
     }
     g.ports.push(p.port);
     g.count++;
+    last = g;
   }
   return tathamSort(groups).filter((g) => g.count > 0);
 }

@@ -73,3 +73,32 @@ Deno.test("shown ports are TCP then UDP, each ascending, whatever the input orde
   assertEquals(f.shown.map((p) => `${p.port}/${p.protocol}`), ["22/tcp", "443/tcp", "53/udp"]);
   assertEquals(f.ignored, []);
 });
+
+Deno.test("listed states interleave in port order; folded reasons interleaved, input unsorted", () => {
+  // 38 closed ports whose reasons alternate in runs, two listed states between them, and the
+  // whole list backwards: the fold is the same as for the sorted list.
+  const list: PortResult[] = [];
+  for (let p = 1; p <= 40; p++) {
+    list.push({
+      protocol: "tcp",
+      port: p,
+      state: "closed",
+      reason: p % 3 ? "reset" : "conn-refused",
+    });
+  }
+  list.push({ protocol: "tcp", port: 100, state: "open", reason: "syn-ack" });
+  list.splice(14, 1, { protocol: "tcp", port: 15, state: "filtered", reason: "no-response" });
+  list.splice(7, 1, { protocol: "tcp", port: 8, state: "open", reason: "syn-ack" });
+  const backwards = foldPorts([...list].reverse(), quiet);
+  const sorted = foldPorts([...list].sort((a, b) => a.port - b.port), quiet);
+  assertEquals(backwards, sorted);
+  assertEquals(sorted.shown.map((p) => `${p.port}:${p.state}`), [
+    "8:open",
+    "15:filtered",
+    "100:open",
+  ]);
+  assertEquals(sorted.ignored.map((i) => i.reasons.map((r) => `${r.reason}:${r.count}`)), [
+    ["reset:26", "conn-refused:12"],
+  ]);
+  assertEquals(sorted.ignored[0]!.reasons[1]!.ports, [3, 6, 9, 12, 18, 21, 24, 27, 30, 33, 36, 39]);
+});
