@@ -251,6 +251,8 @@ export class Scheduler {
   readonly #rack: boolean;
   readonly #batch: number[] = [];
   #cursor = 0;
+  /** When the latest #flush's frames had all left (ms, performance.now()). */
+  #flushedAt = 0;
   #inFlight = 0;
   #hostsLeft: number;
   #events: SchedulerEvents | undefined;
@@ -716,8 +718,7 @@ export class Scheduler {
    * bursts come every few hundred ms).
    */
   #witnessed(idx: number, h: number, now: number): boolean {
-    // A --max-retries the user gave is a hard cap, as in nmap; discovery's silence means down.
-    if (this.timings[h]!.retry.opts.explicit || this.#firstFinishes) return true;
+    if (!this.#silenceWantsWitness(h)) return true;
     if (this.#stallSettles(idx, h, now)) return true;
     // A host that shows no loss (no retransmission ever answered, and four answers for every
     // probe whose first try went unanswered: silent, held or still being retried) gets nmap's
@@ -727,6 +728,12 @@ export class Scheduler {
     // dropping them all (a rate-limiting firewall's empty bucket): it is waited for.
     if (!this.timings[h]!.retry.lossSeen && !this.#looksLossFree(h)) return false;
     return this.#answeredRightAfter(h, this.#sentAt[idx]!, this.#timeoutOf(this.timings[h]!));
+  }
+
+  /** Whether host `h`'s silence needs a witness at all: a --max-retries the user gave is a hard
+   * cap, as in nmap, and discovery's silence means down. */
+  #silenceWantsWitness(h: number): boolean {
+    return !this.timings[h]!.retry.opts.explicit && !this.#firstFinishes;
   }
 
   /** Record that a try to host `h` sent at `sentAt` (performance.now() time) drew an answer. */
@@ -850,6 +857,8 @@ export class Scheduler {
       }
     }
     b.length = 0;
+    // When the batch's last frame left: before the replies are drained (which may take ms).
+    this.#flushedAt = span && span.end >= t ? span.end : performance.now();
     // Drain replies between send batches: on a fast link the answers to a
     // window of thousands of probes arrive while it is being sent, and the
     // capture ring must not overflow (a dropped reply costs a retransmission).
@@ -911,7 +920,7 @@ export class Scheduler {
     if (sent > 0) {
       this.#flush(io);
       // The witness left last: after every probe it asks for, by their send times too.
-      const left = performance.now();
+      const left = this.#flushedAt;
       for (const idx of this.#witnessQueue) {
         const h = idx % this.hostCount;
         if (this.#witnessSentAt[h] === Infinity) this.#witnessSentAt[h] = left;
@@ -933,7 +942,10 @@ export class Scheduler {
     const hosts = this.#lastTries;
     if (!this.#hasWork()) {
       for (const h of hosts) {
-        if (!this.#witnessQueue.some((idx) => idx % this.hostCount === h)) this.#witness(h);
+        if (
+          this.#silenceWantsWitness(h) &&
+          !this.#witnessQueue.some((idx) => idx % this.hostCount === h)
+        ) this.#witness(h);
       }
     }
     hosts.length = 0;
