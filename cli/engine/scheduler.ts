@@ -251,6 +251,8 @@ export class Scheduler {
   readonly #rack: boolean;
   readonly #batch: number[] = [];
   #cursor = 0;
+  /** PORTHOLE_DEBUG_SCHED: when the last fresh probe left (the tail's start). */
+  #tailFrom = 0;
   /** When the latest #flush's frames had all left (ms, performance.now()). */
   #flushedAt = 0;
   #inFlight = 0;
@@ -930,6 +932,9 @@ export class Scheduler {
       this.window.sent(sent, now);
     }
     this.#witnessQueue.length = 0;
+    if (DEBUG && this.#tailFrom === 0 && this.#cursor === this.size) {
+      this.#tailFrom = performance.now();
+    }
   }
 
   /**
@@ -1048,9 +1053,9 @@ export class Scheduler {
       this.#events = undefined;
       if (DEBUG) {
         console.error(
-          `sched: done in ${
-            (performance.now() - this.#start).toFixed(1)
-          } ms, ${this.#waits} waits ` +
+          `sched: done in ${(performance.now() - this.#start).toFixed(1)} ms (tail ${
+            (performance.now() - this.#tailFrom).toFixed(1)
+          } ms), ${this.#waits} waits ` +
             `(${
               this.#waited.toFixed(1)
             } ms), sent ${this.stats.sent}, answered ${this.stats.answered}, ` +
