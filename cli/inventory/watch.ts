@@ -171,21 +171,3 @@ export function watchEvents(
     ...(baseline ? baselineEvents(latest, baseline) : []),
   ];
 }
-
-/** POSTs the events as NDJSON; throws an Error with one line when the hook does not take
- * them (no answer, or a status other than 2xx). */
-export async function postWebhook(url: string, body: string): Promise<void> {
-  let r: Response;
-  try {
-    r = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson" },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (e) {
-    throw new Error(`webhook ${url}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
-  }
-  await r.body?.cancel();
-  if (!r.ok) throw new Error(`webhook ${url}: HTTP ${r.status}`);
-}
