@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "./testing/assert.ts";
-import { porthole } from "./testing/porthole_cli.ts";
+import { porthole, portholeCommand } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}tests/data/inventory/`;
@@ -190,6 +190,21 @@ Deno.test("porthole inventory watch: bad input and a missing run permission — 
         args.join(" "),
       );
     }
+    // Granted, but Deno still refuses the shell (a loader variable in the environment): said
+    // before anything runs, not when there is first something to report.
+    const ld = await portholeCommand(
+      ["inventory", "watch", "--store", "inv.db", "--exec", "cat", ...scan],
+      dir,
+      ["--allow-run=/bin/sh"],
+      { LD_LIBRARY_PATH: "/nonexistent" },
+    ).output();
+    const dec = new TextDecoder();
+    assertEquals([ld.code, dec.decode(ld.stdout)], [2, ""]);
+    assert(
+      /^porthole inventory: --exec cannot start \/bin\/sh: Requires --allow-run permissions to spawn subprocess with LD_LIBRARY_PATH environment variable\.[^\n]*\n$/
+        .test(dec.decode(ld.stderr)),
+      dec.decode(ld.stderr),
+    );
     assertEquals([...Deno.readDirSync(dir)], [], "nothing was created");
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -31,15 +31,31 @@ export async function postWebhook(url: string, body: string): Promise<void> {
   if (!r.ok) throw new Error(`webhook ${url}: HTTP ${r.status}`);
 }
 
-/** The sentence for a run without permission to start {@link SHELL}; undefined when granted. */
-export function execPermissionProblem(): string | undefined {
-  if (Deno.permissions.querySync({ name: "run", command: SHELL }).state === "granted") {
-    return undefined;
+/**
+ * Why `--exec` could not run its command, as one sentence; undefined when it can. Asked before
+ * the watch scans: without the run permission, or when Deno would refuse the shell anyway (an
+ * environment with LD_PRELOAD or LD_LIBRARY_PATH needs the whole --allow-run), the user hears it
+ * now rather than the first time there is something to report. The check starts the shell once
+ * with `:`, which does nothing.
+ */
+export async function execProblem(): Promise<string | undefined> {
+  if (Deno.permissions.querySync({ name: "run", command: SHELL }).state !== "granted") {
+    return missingPermissionSentence("run", `for --exec (it runs ${SHELL})`).replace(
+      /--allow-run$/,
+      `--allow-run=${SHELL}, or leave --exec out and pipe the watch's output to the command`,
+    );
   }
-  return missingPermissionSentence("run", `for --exec (it runs ${SHELL})`).replace(
-    /--allow-run$/,
-    `--allow-run=${SHELL}, or leave --exec out and pipe the watch's output to the command`,
-  );
+  try {
+    const r = await new Deno.Command(SHELL, {
+      args: ["-c", ":"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return r.success ? undefined : `--exec cannot run ${SHELL} (exit status ${r.code})`;
+  } catch (e) {
+    return `--exec cannot start ${SHELL}: ${e instanceof Error ? e.message.split("\n")[0] : e}`;
+  }
 }
 
 /**

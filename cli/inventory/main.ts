@@ -24,7 +24,7 @@ import { ImportError, importScan } from "./import.ts";
 import type { InvScan } from "./scan.ts";
 import { openStore, type ServiceFilter, type Store, StoreError } from "./store.ts";
 import { BaselineError, parseBaseline, watchEvents } from "./watch.ts";
-import { execCommand, execPermissionProblem, postWebhook } from "./deliver.ts";
+import { execCommand, execProblem, postWebhook } from "./deliver.ts";
 import { UsageError } from "../errors.ts";
 import { renderReport } from "./report.ts";
 
@@ -444,7 +444,7 @@ async function watch(p: Parsed, io: Io, hooks: InventoryHooks): Promise<number> 
   }
   const command = str(p, "exec");
   if (command !== undefined) {
-    const problem = execPermissionProblem();
+    const problem = await execProblem();
     if (problem) throw new UsageError(problem);
   }
   const hook = str(p, "webhook");

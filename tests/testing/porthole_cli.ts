@@ -13,13 +13,18 @@ const REPO = new URL("../../", import.meta.url).pathname;
 const dec = new TextDecoder();
 
 /** The porthole task's command for `args`, run in `cwd`, with `extraFlags` (a permission a
- * user adds, such as --allow-run=/bin/sh) after the task's own; output piped. */
+ * user adds, such as --allow-run=/bin/sh) after the task's own and `extraEnv` in its
+ * environment; output piped. */
 export function portholeCommand(
   args: string[],
   cwd: string,
   extraFlags: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): Deno.Command {
-  const env = Object.fromEntries(portholeEnv().map((w) => w.split("=", 2) as [string, string]));
+  const env = {
+    ...Object.fromEntries(portholeEnv().map((w) => w.split("=", 2) as [string, string])),
+    ...extraEnv,
+  };
   return new Deno.Command(Deno.execPath(), {
     args: ["run", ...portholeFlags(), ...extraFlags, `${REPO}cli/main.ts`, ...args],
     cwd,
