@@ -17,6 +17,7 @@ import { UsageError } from "../errors.ts";
 import type { WatchScanPlan } from "../inventory/main.ts";
 import { parseOptions } from "../options/mod.ts";
 import type { Options } from "../options/types.ts";
+import { readsStdin } from "../targets.ts";
 import {
   dieBySignal,
   signalExitCode,
@@ -45,6 +46,9 @@ function watchedScanOptions(plan: WatchScanPlan): Options {
   }
   if (opts.output.resume !== undefined) refuse("--resume continues one scan");
   if (opts.shard && opts.shard.count > 1) refuse("a shard is part of a scan (--shards)");
+  if (plan.everyMs !== undefined && (readsStdin(opts.inputList) || readsStdin(opts.excludeFile))) {
+    refuse("standard input is read once, and --every reads its lists again each round");
+  }
   const o = opts.output;
   if ([o.normal, o.xml, o.grepable, o.json, o.skid].includes("-")) {
     refuse("the watch's stdout carries its events; write the scan's output to a file");

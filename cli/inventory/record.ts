@@ -147,7 +147,10 @@ export class StoreRecorder implements OutputWriter {
           if (shard) {
             const { index, count, key } = shard;
             await store.addShard(scan, { index, count, key, args: run.args.join(" ") }, "scan");
-          } else this.opts.onStored?.(await store.addScan(scan, "scan"));
+          } else {
+            const id = await store.addScan(scan, "scan");
+            this.opts.onStored?.(id);
+          }
         } finally {
           await store.close();
         }
