@@ -38,6 +38,12 @@ class Listener {
     l.close();
     return port;
   }
+  /** Two listeners on two free ports, the lower first (events come in port order). */
+  static pair(): [Listener, Listener] {
+    const [a, b] = [Listener.freePort(), Listener.freePort()].sort((x, y) => x - y);
+    assert(a !== b, `port ${a} twice`);
+    return [new Listener(a!), new Listener(b!)];
+  }
   start(): void {
     const l = this.#l = Deno.listen({ hostname: "127.0.0.1", port: this.port });
     (async () => {
@@ -67,8 +73,7 @@ Deno.test({
       return new Response("");
     });
     const hook = `http://127.0.0.1:${server.addr.port}/hook`;
-    const a = new Listener(Listener.freePort());
-    const b = new Listener(Listener.freePort());
+    const [a, b] = Listener.pair();
     const scan = ["-sT", "-Pn", "-n", "-p", `${a.port},${b.port}`, "127.0.0.1"];
     try {
       await Deno.writeTextFile(
@@ -186,8 +191,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "ph-watchevery-" });
-    const a = new Listener(Listener.freePort());
-    const b = new Listener(Listener.freePort());
+    const [a, b] = Listener.pair();
     const scan = ["-sT", "-Pn", "-n", "-p", `${a.port},${b.port}`, "127.0.0.1"];
     a.start();
     const child = portholeCommand(
@@ -267,6 +271,8 @@ Deno.test({
         assert(Date.now() < deadline, "the scan never began");
         await new Promise((r) => setTimeout(r, 50));
       }
+      // The file begins just before the run listens for signals; the scan has 9 s more to go.
+      await new Promise((r) => setTimeout(r, 500));
       child.kill("SIGINT");
       const o = await child.output();
       assertEquals([o.signal, new TextDecoder().decode(o.stdout)], ["SIGINT", ""]);
