@@ -46,8 +46,8 @@ export const INVENTORY_USAGE = `INVENTORY (a store of scans; nmap's options are 
   porthole inventory history ADDRESS [--json]: every stored scan's view of one host
   porthole inventory watch [--baseline FILE] [--webhook URL] [--exec CMD]: changes since the
     scan before the last, and what the baseline does not allow (NDJSON; exit 0 nothing,
-    1 something); --exec runs CMD with /bin/sh, the events on its stdin (needs Deno's
-    --allow-run=/bin/sh)
+    1 something, 2 an error); --exec runs CMD with /bin/sh, the events on its stdin
+    (it needs Deno's --allow-run=/bin/sh, which Porthole is not given by default)
   porthole inventory watch --store S [--every DURATION] [...] -- SCAN ARGUMENTS: scans first
     (as porthole SCAN ARGUMENTS --store S), then compares with the previous scan of the same
     arguments; --every 15m (s, m, h, d) repeats until Ctrl-C
