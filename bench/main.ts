@@ -24,6 +24,7 @@ import { type ToolName, type Workload, WORKLOADS } from "./workloads.ts";
 import { microBenchmarks, type MicroResult } from "./micro.ts";
 import { type FingerprintRow, fingerprintRows, renderFingerprints } from "./fingerprints.ts";
 import { svLabRows } from "./sv_lab.ts";
+import { scLabRows } from "./sc_lab.ts";
 
 interface RunSample {
   wallS: number;
@@ -435,13 +436,19 @@ async function main(): Promise<number> {
       }
     }
   }
-  if (!why && (opts.filters.includes("sv-lab") || (!opts.filters.length && !opts.quick))) {
-    // -sV on the real-daemons lab: its own lab, daemons started once for all three tools.
-    console.error("bench: sv-lab — -sV on the real-daemons lab");
+  // The real-daemons lab's rows: each its own lab, daemons started once for every tool.
+  const realDaemonRows: [string, string, typeof svLabRows][] = [
+    ["sv-lab", "-sV on the real-daemons lab", svLabRows],
+    // Issue 18: wall time and script output beside nmap's.
+    ["sc-lab", "-sC on the real-daemons lab", scLabRows],
+  ];
+  for (const [name, title, rowsOf] of realDaemonRows) {
+    if (why || !(opts.filters.includes(name) || (!opts.filters.length && !opts.quick))) continue;
+    console.error(`bench: ${name} — ${title}`);
     try {
-      rows.push(...await svLabRows({ runs: opts.runs ?? 3, log: (s) => console.error(s) }));
+      rows.push(...await rowsOf({ runs: opts.runs ?? 3, log: (s) => console.error(s) }));
     } catch (e) {
-      console.error(`bench: sv-lab failed: ${e instanceof Error ? e.message : e}`);
+      console.error(`bench: ${name} failed: ${e instanceof Error ? e.message : e}`);
     }
   }
   const micro = opts.filters.length && !opts.filters.includes("micro")

@@ -14,6 +14,7 @@ import { type DaemonContext, DAEMONS, RealDaemonsLab } from "./lab/real_daemons.
 import { missingTools } from "./_oracle.ts";
 import { haveNmapScripts, portholeWithoutNmap } from "./testing/nmap_hidden.ts";
 import { nbstatMacFixed, scriptsByPort } from "./testing/script_output.ts";
+import { byNature } from "./testing/by_nature.ts";
 import { BUILTIN_SCRIPTS } from "../cli/scripts/_builtin_scripts.ts";
 
 /**
@@ -62,60 +63,9 @@ export function xmlShapes(xml: string): Map<string, string[]> {
   return m;
 }
 
-/** What two runs may differ in by nature, per script id (and port). */
+/** What two runs may differ in by nature; nbstat as nmap prints it since 7.95 (the built-in's). */
 export function normalize(port: string, id: string, text: string): string {
-  const blank = (names: string[]) =>
-    text.replace(
-      new RegExp(`^(\\s*(?:${names.map((n) => n.replace(/[()]/g, "\\$&")).join("|")}): ).*$`, "gm"),
-      "$1*",
-    );
-  switch (id) {
-    case "imap-capabilities":
-    case "pop3-capabilities":
-      return text.split(" ").sort().join(" "); // nmap's order is a Lua table's hash order
-    case "redis-info":
-      return blank([
-        "Process ID",
-        "Used CPU (sys)",
-        "Used CPU (user)",
-        "Connected clients",
-        "Used memory",
-      ]);
-    case "memcached-info":
-      return blank([
-        "Uptime",
-        "Server time",
-        "Used CPU (user)",
-        "Used CPU (system)",
-        "Current connections",
-        "Total connections",
-      ]);
-    case "snmp-info":
-      return blank(["snmpEngineTime"]);
-    case "ntp-info":
-      return blank(["receive time stamp"]);
-    case "ftp-syst":
-      return text.replace(/client count was \d+/, "client count was *");
-    case "mysql-info":
-      // The capabilities' order is a Lua table's hash order in nmap's.
-      return blank(["Thread ID", "Salt"]).replace(
-        /^(\s*Some Capabilities: )(.*)$/m,
-        (_, k: string, v: string) => k + v.split(", ").sort().join(", "),
-      );
-    case "nbstat":
-      return nbstatMacFixed(text);
-    case "banner": {
-      // The time (daytime, SMTP greetings), and what a greeting carries that is new on every
-      // connection: the time service's clock, MariaDB's thread id and salt.
-      if (port === "37/tcp") return "*";
-      const joined = text.replace(/\n/g, "");
-      if (/MariaDB/.test(joined)) return joined.replace(/(MariaDB[^\\]*\\x00).*$/, "$1*");
-      // An SSH server that sends its KEXINIT at once (Dropbear): its cookie is random.
-      if (/^SSH-/.test(joined)) return joined.replace(/(\\x0D\\x0A).*$/, "$1*");
-      return text.replace(/\d\d:\d\d:\d\d/g, "*");
-    }
-  }
-  return text;
+  return id === "nbstat" ? nbstatMacFixed(text) : byNature(port, id, text);
 }
 
 Deno.test({

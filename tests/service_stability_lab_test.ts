@@ -1,7 +1,9 @@
 /**
  * Issue 25: `-sV` gives the same answer every run. Over real daemons that punish probes sent side
  * by side — net-snmp's SMUX (199/tcp: serves one connection at a time, blocking on the first),
- * MIT kadmind (749/tcp: a short listen backlog), inetd's echo (7/tcp) — and a few banner and TLS
+ * MIT kadmind (749/tcp: a short listen backlog), inetd's echo (7/tcp), iperf3 (5201/tcp: serves
+ * one client and closes every other connection with a "busy" byte), tinyproxy (8888/tcp: writes
+ * its status line before the headers that name it) — and a few banner and TLS
  * services, five runs of `porthole -sV` name every port as a run with one probe in flight per port
  * does (`--version-parallelism 1`), with Porthole's own probes and with nmap's probe file, and the
  * issue's two cases get nmap's names (and PostgreSQL nmap's softmatched version words, which
@@ -27,8 +29,10 @@ const SUBSET = [
   "snmpd",
   "inetd",
   "postgresql",
+  "iperf3",
+  "tinyproxy",
 ];
-const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5432];
+const PORTS = [22, 21, 143, 993, 749, 199, 161, 7, 13, 5432, 5201, 8888];
 const RUNS = 5;
 
 const why = await labUnavailable();
@@ -51,6 +55,7 @@ Deno.test({
       assertEquals(s.differences, []);
       assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
       assertEquals(answerKey(s.serial.answers.get("tcp/5432")), "postgresql|PostgreSQL DB||");
+      assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
     });
     await t.step({
       name: haveTool(NMAP_PROBES) ? "nmap's probe file" : "nmap's probe file (ignored: missing)",
@@ -62,6 +67,8 @@ Deno.test({
         assertEquals(answerKey(s.serial.answers.get("tcp/199")), "smux|Linux SNMP multiplexer||");
         assert(s.serial.answers.get("tcp/749")?.service, "kadmind is named");
         assertEquals(answerKey(s.serial.answers.get("tcp/7")), "echo|||");
+        assertEquals(answerKey(s.serial.answers.get("tcp/5201")), "iperf3|||");
+        assertEquals(s.serial.answers.get("tcp/8888")?.product, "tinyproxy");
         // nmap leaves Dovecot's IMAPS unnamed ("imaps?"); Porthole's own TLS 1.2 hello, merged in
         // after nmap's probes, opens the tunnel and the banner inside names it.
         assertEquals(answerKey(s.serial.answers.get("tcp/993")), "imap|Dovecot imapd||ssl");

@@ -658,6 +658,9 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       log: log.info,
       versionScan: opts.versionDetection,
       versionIntensity: opts.versionIntensity,
+      timing: opts.timing.template,
+      family: opts.ipv6 ? 6 : 4,
+      maxParallelism: opts.timing.maxParallelism,
       proxies: opts.proxies,
       datadir: opts.datadir,
     });

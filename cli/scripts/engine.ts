@@ -32,6 +32,12 @@ export interface NseOptions {
   targets: Set<string>;
   /** --version-intensity, which some portrules read. */
   versionIntensity?: number;
+  /** The -T template, 0..5 (nmap.timing_level(): scripts' timeouts follow it). */
+  timing?: number;
+  /** The scan's address family (nmap.address_family(): "inet" or "inet6"). */
+  family?: 4 | 6;
+  /** --max-parallelism: script threads holding sockets at once (0: nmap's 20). */
+  maxParallelism?: number;
   /** Lets scripts connect anywhere (an explicit user choice). */
   anyAddress?: boolean;
   net?: NseNet;
@@ -371,10 +377,11 @@ export class NseEngine {
       options: () => ({
         verbosity: o.verbosity ?? 0,
         debugging: o.debugging ?? 0,
-        family: "inet",
+        family: o.family === 6 ? "inet6" : "inet",
         privileged: o.privileged ?? false,
-        timing: 3,
+        timing: o.timing ?? 3,
         version_intensity: o.versionIntensity ?? 7,
+        max_parallelism: o.maxParallelism ?? 0,
       }),
       log: (level: number, msg: string) => this.#log(level, msg),
       clock_ms: () => Math.floor(performance.now() - this.#t0),

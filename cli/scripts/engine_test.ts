@@ -319,3 +319,128 @@ action = function() return "${id} " .. nmap.verbosity() end
     e.close();
   }
 });
+
+Deno.test("nse: nmap.timing_level() and nmap.address_family() are the scan's -T and -6", async () => {
+  const src = `local nmap = require "nmap"
+description = [[t]]
+categories = {"safe"}
+hostrule = function() return true end
+action = function() return nmap.timing_level() .. " " .. nmap.address_family() end
+`;
+  for (const [opts, want] of [[{}, "3 inet"], [{ timing: 4, family: 6 }, "4 inet6"]] as const) {
+    const e = await NseEngine.create({ dataDirs: [], targets: new Set(["127.0.0.1"]), ...opts });
+    try {
+      assert.equal(e.loadScript("t.nse", src), undefined);
+      e.addTarget("127.0.0.1", "", []);
+      assert.deepEqual((await e.run("host")).map((r) => r.output), [want]);
+    } finally {
+      e.close();
+    }
+  }
+});
+
+/** Runs 45 scripts that each hold two sockets a while, and one that never closes its socket;
+ * how many sockets were open at most, and how many connects there were. */
+async function socketLockRun(maxParallelism?: number) {
+  let open = 0, most = 0, connects = 0;
+  const net: NseNet = {
+    connect(ip, port) {
+      connects++;
+      open++;
+      most = Math.max(most, open);
+      return Promise.resolve({
+        send: () => Promise.resolve(),
+        read: () => Promise.resolve(null),
+        close() {
+          open--;
+        },
+        info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+      });
+    },
+  };
+  const e = await engine({ net, maxParallelism });
+  try {
+    // Each thread holds two sockets for a while: a thread's second socket needs no new place.
+    for (let i = 0; i < 45; i++) {
+      e.loadScript(
+        `hold-${i}.nse`,
+        HEAD + `action = function(host, port)
+  local a, b = nmap.new_socket(), nmap.new_socket()
+  assert(a:connect(host, port))
+  assert(b:connect(host, port))
+  stdnse.sleep(0.02)
+  a:close()
+  b:close()
+  return "done ${i}"
+end`,
+      );
+    }
+    // One that never closes its socket gives its place up when it ends.
+    e.loadScript(
+      "leak.nse",
+      HEAD +
+        `action = function(host, port) nmap.new_socket():connect(host, port) return "leaked" end`,
+    );
+    e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+    const r = await e.run("host");
+    assert.equal(r.length, 46);
+    return { most, connects };
+  } finally {
+    e.close();
+  }
+}
+
+Deno.test({
+  name:
+    "nse: at most 21 script threads hold connected sockets at once (nmap's socket lock), or --max-parallelism + 1; the others wait for room and all finish",
+  ignore: !haveNmap,
+  async fn() {
+    for (const [limit, threads] of [[undefined, 21], [5, 6]] as const) {
+      const { most, connects } = await socketLockRun(limit);
+      assert.equal(connects, 91);
+      assert.ok(most <= 2 * threads, `${most} sockets open at once (limit ${limit})`);
+      assert.ok(most >= threads, `${most} sockets open at once: the lock let too few through`);
+    }
+  },
+});
+
+Deno.test({
+  name: "nse: a socket a finished script left open is closed once Lua collects it, as nmap's",
+  ignore: !haveNmap,
+  async fn() {
+    let open = 0;
+    const net: NseNet = {
+      connect(ip, port) {
+        open++;
+        return Promise.resolve({
+          send: () => Promise.resolve(),
+          read: () => Promise.resolve(null),
+          close() {
+            open--;
+          },
+          info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+        });
+      },
+    };
+    const e = await engine({ net });
+    try {
+      e.loadScript(
+        "leak.nse",
+        HEAD +
+          `action = function(host, port) nmap.new_socket():connect(host, port) return "leaked" end`,
+      );
+      // Runs after leak.nse (a dependency), when its socket is garbage.
+      e.loadScript(
+        "collect.nse",
+        HEAD.replace("description", 'dependencies = {"leak"}\ndescription') +
+          `action = function() collectgarbage() collectgarbage() return "collected" end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
+      const r = await e.run("host");
+      assert.deepEqual(r.map((x) => x.output).sort(), ["collected", "leaked"]);
+      assert.equal(open, 0, "the leaked socket is still open");
+    } finally {
+      e.close();
+    }
+  },
+});

@@ -200,6 +200,10 @@ export async function loadScripts(
     /** -sV is on: nmap adds the "version" category to the rules (nse_main.lua check_rules). */
     versionScan?: boolean;
     versionIntensity?: number;
+    /** -T, -6 and --max-parallelism, as nmap hands them to scripts. */
+    timing?: number;
+    family?: 4 | 6;
+    maxParallelism?: number;
     /** --proxies: the scripts' TCP sockets go through this chain. */
     proxies?: readonly ProxyHop[];
     /** --datadir (MAC vendors for nmapdb.mac2corp). */
@@ -223,6 +227,9 @@ export async function loadScripts(
     debugging: o.debug,
     privileged: o.privileged,
     versionIntensity: o.versionIntensity,
+    timing: o.timing,
+    family: o.family,
+    maxParallelism: o.maxParallelism,
     trace: so.trace ? o.log : undefined,
     scriptTimeoutMs: so.timeoutMs,
     log: o.log,

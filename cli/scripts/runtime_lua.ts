@@ -343,6 +343,12 @@ end
 
 local Socket = {}
 Socket.__index = Socket
+-- A socket no script can reach any more is closed, as nmap's are when Lua collects them: a script
+-- that ends without closing (or fails) must not hold a daemon's connection slot to the end.
+Socket.__gc = function(self)
+  if self.id then host.close(self.id) end
+  self.id = nil
+end
 local function sock_result(ok, a, ...)
   if ok then return true, a, ... end
   return false, a
@@ -351,7 +357,51 @@ function nmap.new_socket(proto)
   return setmetatable({ proto = proto or "tcp", buf = "", timeout = 30000 }, Socket)
 end
 function Socket:set_timeout(ms) self.timeout = math.tointeger(ms) or 30000 end
+-- nmap's socket lock (nse_nsock.cc): at most --max-parallelism + 1, by default MAX_PARALLELISM + 1
+-- (21: nmap counts with <=) script
+-- threads hold connected sockets at once; a thread's first connect waits for room, and the thread gives its place up
+-- when none of its sockets is open any more, or when it ends. Without it every script of every
+-- port connects at once, and daemons that limit connections per client (vsftpd, Dovecot, Exim,
+-- sshd's MaxStartups) turn most of them away.
+local MAX_SOCKET_THREADS = opts.max_parallelism > 0 and opts.max_parallelism or 20
+local LOCK_WAIT = {} -- what a thread waiting for room yields (with YIELD, so it passes through)
+local lock_holders, lock_count, lock_queue = {}, 0, {}
+local function socket_lock(sock)
+  local t = current
+  if not t then return end
+  while true do
+    local held = lock_holders[t]
+    if held then held[sock] = true return end
+    if lock_count <= MAX_SOCKET_THREADS then
+      lock_holders[t] = setmetatable({ [sock] = true }, { __mode = "k" })
+      lock_count = lock_count + 1
+      return
+    end
+    lock_queue[#lock_queue + 1] = t
+    coyield(YIELD, LOCK_WAIT)
+  end
+end
+-- Drops the threads that hold no open socket (or, given one, that thread), and wakes as many
+-- waiting threads, first come first served, as there is room for.
+local function socket_unlock(ended)
+  for t, held in pairs(lock_holders) do
+    local open = false
+    if t ~= ended then
+      for s in pairs(held) do if s.id then open = true break end end
+    end
+    if not open then
+      lock_holders[t] = nil
+      lock_count = lock_count - 1
+    end
+  end
+  -- A woken thread takes its place when it runs (and queues again if another took it first).
+  for _ = 1, math.min(MAX_SOCKET_THREADS + 1 - lock_count, #lock_queue) do
+    local t = table.remove(lock_queue, 1)
+    t.runnable, t.args = true, { n = 0 }
+  end
+end
 function Socket:connect(h, p, proto)
+  socket_lock(self)
   local ip = type(h) == "table" and h.ip or h
   local port = type(p) == "table" and p.number or tonumber(p)
   proto = proto or (type(p) == "table" and p.protocol) or self.proto
@@ -360,7 +410,10 @@ function Socket:connect(h, p, proto)
   local sni = type(h) == "table" and h.targetname or nil
   local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni,
     self.local_port)
-  if not r.ok then return false, r.err end
+  if not r.ok then
+    socket_unlock()
+    return false, r.err
+  end
   self.id = r.sock
   self.info = r.info
   return true
@@ -494,6 +547,7 @@ function Socket:close()
   if self.id then host.close(self.id) end
   self.id = nil
   self.buf = ""
+  socket_unlock()
   return true
 end
 nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end,
@@ -751,10 +805,12 @@ local function step(timeout_ms)
   for _, t in ipairs(threads) do
     if timeout_ms > 0 and host.clock_ms() - t.start > timeout_ms then
       host.log(1, t.script.id .. " timed out")
+      socket_unlock(t)
     elseif t.runnable ~= false then
       current = t
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
       current = nil
+      if not r[1] or costatus(t.co) == "dead" then socket_unlock(t) end
       if not r[1] then
         if t.worker then rawset(t, "error", r[2]) end
         host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
@@ -762,7 +818,7 @@ local function step(timeout_ms)
         if not t.worker then set_output(t, r[2], r[3]) end
       elseif r[2] == YIELD then
         t.runnable = false
-        waiting[r[3]] = t
+        if r[3] ~= LOCK_WAIT then waiting[r[3]] = t end
         still[#still + 1] = t
       else
         t.args = { n = 0 }

@@ -34,7 +34,11 @@
  * probed one connection at a time. Before going so, a port that answers gets a
  * side-by-side check: an idle connection held open while its quickest-answered
  * probe goes again. A port that answered nothing at all gets one probe again
- * alone (the canary): silent then too, its silence is its own.
+ * alone (the canary): silent then too, its silence is its own. A probe the daemon closed
+ * (without a hard match) while other connections of ours were open may have got a "busy"
+ * answer (iperf3 serves one client and closes the rest): it is sent again alone, and such
+ * closes prove no side-by-side service until a probe is closed the same way alone. A
+ * connection refused, or reset before any byte, goes again after a growing wait.
  */
 
 import type { MatchDetails } from "./match.ts";
@@ -105,6 +109,8 @@ export interface EngineConfig {
 
 /** Times a probe whose connection the host refused (or let time out) is sent again. */
 export const CONNECT_RETRIES = 4;
+/** The wait before the first of them (then 2×, 4×, 8×). */
+export const REFUSED_RETRY_MS = 250;
 
 /** How probing a port ended (nmap's serviceprobestate). */
 export type ProbeState = "hard" | "soft" | "tcpwrapped" | "nomatch" | "incomplete";
@@ -190,6 +196,11 @@ class Attempt implements PortConnection {
     return this.end !== undefined;
   }
 
+  /** Whether the daemon ended the connection: it closed or reset it (also while we wrote). */
+  get closedByServer(): boolean {
+    return this.end === "eof" || this.end === "reset" || this.end === "write-failed";
+  }
+
   /** Whether nothing at all has been received. */
   get silent(): boolean {
     return this.size === 0;
@@ -254,7 +265,7 @@ class Attempt implements PortConnection {
         // Refused, or no SYN-ACK in time: an open port's backlog is full.
         const code = errorCode(e);
         const timedOut = code === "ETIMEDOUT" || (e as Error).name === "AbortError";
-        this.refused = code === "ECONNREFUSED" || timedOut;
+        this.refused = code === "ECONNREFUSED" || code === "ECONNRESET" || timedOut;
         if (timedOut) this.connectTook(connectStart);
       }
       if (cfg.debug || cfg.trace) {
@@ -286,6 +297,14 @@ class Attempt implements PortConnection {
       } catch (e) {
         if (cfg.debug || cfg.trace) {
           cfg.log(`Service scan: write to ${this.label} failed: ${(e as Error).message}`);
+        }
+        // Reset before the probe could go: the connection sat in a listen queue the daemon
+        // dropped (iperf3 reopens its listener after each client). As refused: tried again.
+        const code = errorCode(e);
+        if (this.protocol === "tcp" && (code === "ECONNRESET" || code === "EPIPE")) {
+          this.refused = true;
+          this.end = "connect-failed";
+          return;
         }
         this.end = "write-failed";
         return;
@@ -403,6 +422,10 @@ interface Step {
   retries?: number;
   /** Sent again alone, after a silence that other connections may have caused. */
   soloRun?: boolean;
+  /** Sent again after a reset before any byte. */
+  resetRetried?: boolean;
+  /** Before going again alone after a close beside others: what that close brought. */
+  closedBeside?: Uint8Array;
 }
 
 /**
@@ -448,6 +471,12 @@ export async function probePort(
   /** On a port that answered nothing, the one probe sent again alone to see whether it does. */
   let canary: Step | undefined;
   /**
+   * A probe the daemon closed while other connections of ours to the port were open, to be
+   * sent again alone: a daemon that serves one client at a time closes the others with a
+   * "busy" reply (iperf3's ACCESS_DENIED) that one probe at a time never gets.
+   */
+  let alone: Step | undefined;
+  /**
    * The side-by-side check, run once when silence is in doubt on a port that answers: an idle
    * connection held open while the probe that was answered soonest goes again beside it.
    * Answered then, the port serves side by side and its silences stand; else it goes solo.
@@ -459,6 +488,13 @@ export async function probePort(
    * whose listen queue overflowed (kadmind answers RPC alone, and nothing at all beside others).
    */
   const resendAll = () => activity.answered || activity.overflowed;
+  /** A probe the daemon closed, without a hard match, beside other connections of ours. */
+  const busyEnd = (s: Step) => {
+    const a = s.attempt;
+    // Once a probe was closed alone as beside others, the port's closes are its own.
+    return protocol === "tcp" && !s.soloRun && !s.isNull && a !== undefined && a.finished &&
+      a.closedByServer && !a.hard && activity.hadCompany(a) && !activity.closesAlone;
+  };
   /** A silent end of a probe that queued behind other connections, not yet sent again alone. */
   const needsSolo = (s: Step, now: number) => {
     const a = s.attempt;
@@ -542,6 +578,48 @@ export async function probePort(
   const isTunnel = (md: MatchDetails) =>
     !ssl && protocol === "tcp" && (md.service === "ssl" || md.service === "dtls");
 
+  /**
+   * Sends the first probe closed beside others again, once every other connection of the
+   * port has ended (those still silent are cancelled, to go again later); true meanwhile.
+   */
+  const aloneRun = (): boolean => {
+    if (alone?.soloRun && alone.attempt?.finished) {
+      const a = alone.attempt;
+      // Closed alone as beside others, with the same bytes: the port's closes are its own.
+      if (a.closedByServer && !a.hard && sameBytes(a.data(), alone.closedBeside!)) {
+        activity.closesAlone = true;
+      }
+      alone = undefined;
+    }
+    // The sequence was rebuilt, or the port goes one connection at a time anyway.
+    if (alone && (!steps.includes(alone) || solo)) alone = undefined;
+    if (solo) return false;
+    alone ??= steps.slice(head).find(busyEnd);
+    if (!alone) return false;
+    if (alone.soloRun && alone.attempt) return true; // out, alone
+    // The NULL probe is waited out (sent again, it would only hold the port anew).
+    for (const x of steps) {
+      if (x !== alone && !x.isNull && x.attempt && !x.attempt.finished && x.attempt.silent) {
+        x.attempt.cancel();
+        x.attempt = undefined;
+      }
+    }
+    if (activity.openCount > 0) {
+      return true;
+    }
+    if (!alone.soloRun) {
+      if (cfg.trace) {
+        cfg.log(
+          `Service scan: ${label} closed probe ${alone.probe.name} beside others; again, alone`,
+        );
+      }
+      alone.closedBeside = alone.attempt?.data() ?? new Uint8Array(0);
+      alone.soloRun = true;
+    }
+    launch(alone);
+    return true;
+  };
+
   /** Starts, advances and ends the side-by-side check; true while it runs. */
   const sideBySideCheck = (now: number): boolean => {
     if (check?.done) return false;
@@ -552,6 +630,7 @@ export async function probePort(
         const a = st.attempt;
         if (!a?.finished || a.firstEventAt === 0 || a.execAt === 0) continue;
         if (st.isNull && a.silent) continue; // closed for being idle: so would the idle one be
+        if (!activity.answerCounts(a, now)) continue; // a close that may be a "busy" answer
         if (
           !best || a.firstEventAt - a.execAt < best.attempt!.firstEventAt - best.attempt!.execAt
         ) {
@@ -605,6 +684,33 @@ export async function probePort(
     return false;
   };
 
+  /**
+   * Whether a probe's connection was refused (or reset before any byte: once) and may go again.
+   * iperf3 drops its listen queue as each client ends: a probe that connected just then is reset.
+   */
+  const retryable = (s: Step): boolean => {
+    const a = s.attempt;
+    if (protocol !== "tcp" || !a?.refused || !cfg.hostLimit) return false;
+    if (a.end === "connect-failed") return (s.retries ?? 0) < CONNECT_RETRIES;
+    return a.end === "reset" && a.silent && !s.resetRetried && !activity.closesAlone;
+  };
+  const noteRetry = (s: Step) => {
+    if (s.attempt!.end === "reset") s.resetRetried = true;
+    else s.retries = (s.retries ?? 0) + 1;
+  };
+
+  /**
+   * Whether a probe whose connection was refused may go again: after a wait that doubles
+   * with each try (a daemon that serves one client reopens its listener after each: iperf3).
+   * Not yet: the loop is woken when it may.
+   */
+  const retryDue = (s: Step, now: number): boolean => {
+    const at = s.attempt!.endAt + REFUSED_RETRY_MS * 2 ** (s.retries ?? 0);
+    if (now >= at) return true;
+    setTimeout(progress, at - now + 1);
+    return false;
+  };
+
   /** Starts attempts: NULL first, later ones once NULL is done or silent for the grace time. */
   const launchSome = (now: number) => {
     const nullStep = steps[0]?.isNull ? steps[0] : undefined;
@@ -616,6 +722,7 @@ export async function probePort(
     // Nothing new while the side-by-side check runs (advanced here too: the probe that
     // started it may since have been settled otherwise).
     if (check && !check.done && sideBySideCheck(now)) return;
+    if (aloneRun()) return;
     if (solo) {
       // In order, one connection at a time: the next probe not yet sent, or the first whose
       // silence came while queued behind others, sent again alone.
@@ -623,10 +730,10 @@ export async function probePort(
       for (let i = head; i < steps.length; i++) {
         const s = steps[i]!;
         if (s.attempt && !s.attempt.finished) return;
-        const again = needsSolo(s, now) && (resendAll() || s === canary);
-        const refusedAgain = s.attempt?.end === "connect-failed" && s.attempt.refused &&
-          cfg.hostLimit !== undefined && (s.retries ?? 0) < CONNECT_RETRIES;
-        if (refusedAgain && !again) s.retries = (s.retries ?? 0) + 1;
+        const again = (needsSolo(s, now) && (resendAll() || s === canary)) || busyEnd(s);
+        const refusedAgain = retryable(s);
+        if (refusedAgain && !again && !retryDue(s, now)) return;
+        if (refusedAgain && !again) noteRetry(s);
         if (!s.attempt || again || refusedAgain) {
           if (s.attempt && again) {
             s.soloRun = true;
@@ -644,9 +751,8 @@ export async function probePort(
     // the host limit backs off, rather than ending the port.
     for (let i = head; i < steps.length; i++) {
       const s = steps[i]!;
-      if (s.attempt?.end !== "connect-failed" || !s.attempt.refused || !cfg.hostLimit) continue;
-      if ((s.retries ?? 0) >= CONNECT_RETRIES) continue;
-      s.retries = (s.retries ?? 0) + 1;
+      if (!retryable(s) || busyEnd(s) || !retryDue(s, now)) continue;
+      noteRetry(s);
       if (cfg.trace) {
         cfg.log(`Service scan: ${label} refused probe ${s.probe.name}; sending it again`);
       }
@@ -655,7 +761,8 @@ export async function probePort(
     let inFlight = 0;
     for (let i = head; i < steps.length; i++) {
       const a = steps[i]!.attempt;
-      if (a && !a.finished) inFlight++;
+      // A probe waiting to go again holds its place (with one in flight, nmap's order).
+      if (a && (!a.finished || retryable(steps[i]!))) inFlight++;
     }
     for (let i = head; i < steps.length && inFlight < window; i++) {
       if (!steps[i]!.attempt) {
@@ -680,6 +787,7 @@ export async function probePort(
       }
       if (a.size > 0 || (protocol === "tcp" && a.connected)) provedOpen = true;
       const now = performance.now();
+      if (busyEnd(s) && !pastDeadline(now)) return null; // aloneRun sends it again
       if (needsSolo(s, now) && !pastDeadline(now)) {
         // Silent while queued behind other connections, on a port that has not shown it
         // serves them side by side. If the port answers anything, the probe goes again
@@ -717,11 +825,7 @@ export async function probePort(
           return null;
         }
       }
-      if (
-        a.end === "connect-failed" && a.refused && cfg.hostLimit &&
-        (s.retries ?? 0) < CONNECT_RETRIES &&
-        !(cfg.deadline !== undefined && performance.now() >= cfg.deadline)
-      ) {
+      if (retryable(s) && !pastDeadline(performance.now())) {
         return null; // launchSome sends it again
       }
       if (a.end === "connect-failed" || a.end === "write-failed" || a.end === "abort") {
@@ -797,7 +901,7 @@ export async function probePort(
           (a.end === "timeout" || a.end === "full" || a.end === "eof" || a.end === "reset" ||
             a.end === "retry") &&
           !(steps[j]!.isNull && a.silent) && // a silent NULL that closed may mean tcpwrapped
-          !needsSolo(steps[j]!, now);
+          !needsSolo(steps[j]!, now) && !busyEnd(steps[j]!);
         if (!passable) return Infinity;
         continue;
       }
@@ -839,6 +943,10 @@ export async function probePort(
     clearTimeout(timer);
     wake = undefined;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A performance.now() time as seconds since the process started ("12.345s"), for -dd. */

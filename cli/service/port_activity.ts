@@ -41,6 +41,8 @@ export interface PortConnection {
   readonly firstEventAt: number;
   /** When it ended (0: still open). */
   readonly endAt: number;
+  /** Whether the daemon ended it (close or reset) rather than the scanner. */
+  readonly closedByServer: boolean;
 }
 
 /** The connections of one port: which are open, which answered, what that proves. */
@@ -50,6 +52,12 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   private proven = false;
   /** A connect took a SYN retransmission: the port's listen queue overflowed. */
   overflowed = false;
+  /**
+   * A probe the daemon closed beside other connections was closed the same way alone: its
+   * closes are its own, not a "busy" answer (iperf3 closes every connection but the one it
+   * serves), and count as answers served side by side.
+   */
+  closesAlone = false;
   private slowSeen = false;
   private fastSeen = false;
   /** When each open connection opened. */
@@ -99,14 +107,28 @@ export class PortActivity<C extends PortConnection = PortConnection> {
   /**
    * Whether the daemon has served a connection while one opened before it
    * stayed open at least {@link PROOF_MARGIN_MS} longer. Once true, stays true.
+   * A connection the daemon closed serves as proof only once the port has closed a
+   * probe alone too ({@link closesAlone}); one still open, only once it has stayed
+   * open {@link PROOF_MARGIN_MS} past its answer (its close may be on its way).
    */
   servesSideBySide(now: number): boolean {
     if (this.proven) return true;
     this.proven = this.all.some((b) =>
-      b.firstEventAt > 0 &&
+      b.firstEventAt > 0 && this.answerCounts(b, now) &&
       b.ahead.some((a) => (a.endAt || now) >= b.firstEventAt + PROOF_MARGIN_MS)
     );
     return this.proven;
+  }
+
+  /** Whether `b`'s answer may prove the port serves side by side (see servesSideBySide). */
+  answerCounts(b: C, now: number): boolean {
+    if (b.endAt === 0) return now - b.firstEventAt >= PROOF_MARGIN_MS;
+    return !b.closedByServer || this.closesAlone;
+  }
+
+  /** Whether other connections of the port were open as `c` opened, or opened with it. */
+  hadCompany(c: C): boolean {
+    return c.ahead.length > 0 || this.openedWithOthers.has(c);
   }
 
   /**

@@ -12,6 +12,7 @@ class Conn implements PortConnection {
   ahead: readonly PortConnection[] = [];
   firstEventAt = 0;
   endAt = 0;
+  closedByServer = false;
 }
 
 function open(p: PortActivity<Conn>, at?: number): Conn {
@@ -107,4 +108,29 @@ Deno.test("port activity: connections opened at the same moment doubt each other
   later.ahead = q.opened(later, 1000 + SAME_MOMENT_MS);
   assert(!q.silenceUnsure(first, 7000));
   assert(q.silenceUnsure(later, 7000));
+});
+
+Deno.test("port activity: a close beside an open connection proves nothing until the port closes a probe alone too", () => {
+  const p = new PortActivity<Conn>();
+  const ctrl = open(p, 0); // iperf3's one client, held open
+  const busy = open(p, 500);
+  assert(p.hadCompany(busy));
+  busy.firstEventAt = 510; // ACCESS_DENIED and a close
+  busy.endAt = 510;
+  busy.closedByServer = true;
+  p.closed(busy);
+  assert(!p.servesSideBySide(5000), "a busy close is no answer served side by side");
+  assert(p.silenceUnsure(open(p, 5000), 5000));
+  p.closesAlone = true; // the same probe, alone, was closed the same way
+  assert(p.servesSideBySide(5000));
+  assert(!p.hadCompany(ctrl));
+});
+
+Deno.test("port activity: an answer counts once its connection stayed open past it", () => {
+  const p = new PortActivity<Conn>();
+  open(p, 0);
+  const b = open(p, 500);
+  b.firstEventAt = 600; // data, the close perhaps on its way
+  assert(!p.servesSideBySide(600 + PROOF_MARGIN_MS - 1));
+  assert(p.servesSideBySide(600 + PROOF_MARGIN_MS));
 });

@@ -11,6 +11,7 @@ import {
   unescapeC,
 } from "./probe_db.ts";
 import { builtinProbeDb, checkProbeDb } from "./db.ts";
+import { matchResponse } from "./match.ts";
 
 const SAMPLE = `# comment
 Exclude 53,T:9100-9101,U:30000
@@ -313,4 +314,20 @@ Deno.test({
     }
     assert(filtered.filter((a) => a !== "-").length >= 16, filtered.join("\n"));
   },
+});
+
+Deno.test("Porthole's HTTP catch-alls wait for the header block's end (a reply read in pieces)", () => {
+  const db = builtinProbeDb();
+  const get = db.probes.find((p) => p.protocol === "tcp" && p.name === "GetRequest")!;
+  const te = new TextEncoder();
+  // tinyproxy writes its status line alone, then the headers that name it.
+  const status = "HTTP/1.0 400 Bad Request\r\n";
+  assertEquals(matchResponse(get, te.encode(status)), null);
+  const whole = `${status}Server: tinyproxy/1.11.1\r\nContent-Type: text/html\r\n\r\n<html>`;
+  assertEquals(matchResponse(get, te.encode(whole))?.product, "tinyproxy");
+  const anon = "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n";
+  assertEquals(matchResponse(get, te.encode(anon))?.service, "http");
+  const named = "HTTP/1.1 200 OK\r\nServer: Foo/1.2\r\n";
+  assertEquals(matchResponse(get, te.encode(named)), null);
+  assertEquals(matchResponse(get, te.encode(`${named}\r\n`))?.product, "Foo");
 });

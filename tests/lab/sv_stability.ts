@@ -7,10 +7,12 @@
  *
  *     deno task lab:sv-stable [--tag sv] [--runs 5] [--only snmpd,kadmind] [--ports 199,749]
  *                             [--db builtin,nmap] [--nmap] [--keep DIR] [--extra "-dd --reason"]
+ *                             [--no-serial]
  *
  * `--keep DIR` keeps every run's XML and stderr there (to see what a differing run said);
  * `--extra` adds Porthole options to every run; `--nmap` runs nmap -sV once too and lists its
- * answers the same way.
+ * answers the same way; `--no-serial` holds the runs to the first of them instead of a
+ * one-at-a-time run (quicker, to look for variation).
  */
 
 import { RealDaemonsLab } from "./real_daemons.ts";
@@ -119,9 +121,20 @@ export async function svStability(
   probes: ProbeSet,
   runs: number,
   log: (s: string) => void = () => {},
+  withSerial = true,
 ): Promise<SvStability> {
-  const serial = await portholeSv(rl, spec, probes, ["--version-parallelism", "1"]);
-  log(`${probes}: one probe at a time per port: ${serial.wallS.toFixed(1)} s`);
+  // Without the one-at-a-time run (--no-serial), runs are held to the first of them.
+  const serial = await portholeSv(
+    rl,
+    spec,
+    probes,
+    withSerial ? ["--version-parallelism", "1"] : [],
+  );
+  log(
+    `${probes}: ${withSerial ? "one probe at a time per port" : "first run"}: ${
+      serial.wallS.toFixed(1)
+    } s`,
+  );
   const differences = serial.code === 0
     ? []
     : [`one at a time: exit ${serial.code}: ${serial.stderr.trim().slice(-300)}`];
@@ -157,7 +170,7 @@ async function main(args: string[]): Promise<number> {
   log(`${rl.started.length} daemons up; ports ${spec}`);
   let failed = 0;
   for (const probes of sets) {
-    const s = await svStability(rl, spec, probes, runs, log);
+    const s = await svStability(rl, spec, probes, runs, log, !args.includes("--no-serial"));
     for (const [id, a] of [...s.serial.answers].sort()) log(`  ${probes} ${id}: ${answerKey(a)}`);
     if (s.differences.length) {
       failed++;
