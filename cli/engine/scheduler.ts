@@ -613,10 +613,7 @@ export class Scheduler {
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
-      } else if (
-        now - this.#lastAnswerAt[h]! >= STALL_MS &&
-        this.#sentAt[idx]! + this.#start < this.#lastAnswerAt[h]! + STALL_MS
-      ) {
+      } else if (now - this.#lastAnswerAt[h]! >= STALL_MS && !this.#triedLate(idx, h)) {
         // The host has been quiet for STALL_MS: every held probe gets its late try at once.
         this.#flags[idx] = (f & ~HELD) | QUEUED;
         this.#requeue(idx, h, now);
@@ -768,9 +765,13 @@ export class Scheduler {
     const quietFrom = this.#lastAnswerAt[h]!;
     if (quietFrom === -Infinity) return true; // never heard from (down, or -Pn): not waited for
     if (now - quietFrom < STALL_MS) return false;
-    const latest = this.#sentAt[idx]! + this.#start;
-    if (latest < quietFrom + STALL_MS) return !this.#lateTryFits(idx, h);
+    if (!this.#triedLate(idx, h)) return !this.#lateTryFits(idx, h);
     return now - quietFrom >= STALL_MS * 1.5;
+  }
+
+  /** Whether probe `idx`'s latest try was sent a full STALL_MS into its host's quiet. */
+  #triedLate(idx: number, h: number): boolean {
+    return this.#sentAt[idx]! + this.#start >= this.#lastAnswerAt[h]! + STALL_MS;
   }
 
   /** Whether probe `idx` of a quiet host may still be sent its late try (see #stallSettles):
@@ -782,9 +783,7 @@ export class Scheduler {
 
   /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
   #stallDue(idx: number, h: number): number {
-    const quietFrom = this.#lastAnswerAt[h]!;
-    const late = this.#sentAt[idx]! + this.#start >= quietFrom + STALL_MS;
-    return quietFrom + (late ? STALL_MS * 1.5 : STALL_MS);
+    return this.#lastAnswerAt[h]! + (this.#triedLate(idx, h) ? STALL_MS * 1.5 : STALL_MS);
   }
 
   #silenceOrHold(idx: number, now: number): void {

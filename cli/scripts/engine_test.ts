@@ -339,25 +339,32 @@ action = function() return nmap.timing_level() .. " " .. nmap.address_family() e
   }
 });
 
-/** Runs 45 scripts that each hold two sockets a while, and one that never closes its socket;
- * how many sockets were open at most, and how many connects there were. */
-async function socketLockRun(maxParallelism?: number) {
-  let open = 0, most = 0, connects = 0;
+/** A network whose sockets accept everything and read nothing; `count` says how many are open
+ * now, how many were at most, and how many connects there were. */
+function countingNet(): { net: NseNet; count: { open: number; most: number; connects: number } } {
+  const count = { open: 0, most: 0, connects: 0 };
   const net: NseNet = {
     connect(ip, port) {
-      connects++;
-      open++;
-      most = Math.max(most, open);
+      count.connects++;
+      count.open++;
+      count.most = Math.max(count.most, count.open);
       return Promise.resolve({
         send: () => Promise.resolve(),
         read: () => Promise.resolve(null),
         close() {
-          open--;
+          count.open--;
         },
         info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
       });
     },
   };
+  return { net, count };
+}
+
+/** Runs 45 scripts that each hold two sockets a while, and one that never closes its socket;
+ * how many sockets were open at most, and how many connects there were. */
+async function socketLockRun(maxParallelism?: number) {
+  const { net, count } = countingNet();
   const e = await engine({ net, maxParallelism });
   try {
     // Each thread holds two sockets for a while: a thread's second socket needs no new place.
@@ -384,7 +391,7 @@ end`,
     e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
     const r = await e.run("host");
     assert.equal(r.length, 46);
-    return { most, connects };
+    return { most: count.most, connects: count.connects };
   } finally {
     e.close();
   }
@@ -408,20 +415,7 @@ Deno.test({
   name: "nse: a socket a finished script left open is closed once Lua collects it, as nmap's",
   ignore: !haveNmap,
   async fn() {
-    let open = 0;
-    const net: NseNet = {
-      connect(ip, port) {
-        open++;
-        return Promise.resolve({
-          send: () => Promise.resolve(),
-          read: () => Promise.resolve(null),
-          close() {
-            open--;
-          },
-          info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
-        });
-      },
-    };
+    const { net, count } = countingNet();
     const e = await engine({ net });
     try {
       e.loadScript(
@@ -438,7 +432,7 @@ Deno.test({
       e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }]);
       const r = await e.run("host");
       assert.deepEqual(r.map((x) => x.output).sort(), ["collected", "leaked"]);
-      assert.equal(open, 0, "the leaked socket is still open");
+      assert.equal(count.open, 0, "the leaked socket is still open");
     } finally {
       e.close();
     }

@@ -72,6 +72,7 @@ import {
   SLOW_CONNECT_MS,
 } from "./port_activity.ts";
 import type { LoopStalls } from "./loop_stalls.ts";
+import { bytesEqual } from "../../core-wasm/addr.ts";
 
 /** nmap's connect timeouts (service_scan.h). */
 export const CONNECT_TIMEOUT_MS = 5000;
@@ -586,7 +587,7 @@ export async function probePort(
     if (alone?.soloRun && alone.attempt?.finished) {
       const a = alone.attempt;
       // Closed alone as beside others, with the same bytes: the port's closes are its own.
-      if (a.closedByServer && !a.hard && sameBytes(a.data(), alone.closedBeside!)) {
+      if (a.closedByServer && !a.hard && bytesEqual(a.data(), alone.closedBeside!)) {
         activity.closesAlone = true;
       }
       alone = undefined;
@@ -943,10 +944,6 @@ export async function probePort(
     clearTimeout(timer);
     wake = undefined;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A performance.now() time as seconds since the process started ("12.345s"), for -dd. */

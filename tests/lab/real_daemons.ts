@@ -626,7 +626,9 @@ export const DAEMONS: Daemon[] = [
         lines(
           "defaults",
           "  mode http",
-          "  timeout client 10s",
+          // Not 10 s: HAProxy's 408 at `timeout client` would race banner's 10 s read (nmap's
+          // comm: 5 s connect + 5 s request), and whichever tool read it would print a banner.
+          "  timeout client 30s",
           "  timeout connect 5s",
           "  timeout server 10s",
           "frontend web",
