@@ -238,11 +238,7 @@ class Attempt implements PortConnection {
       await this.probe1();
     } finally {
       if (limit) {
-        limit.release(
-          ticket!,
-          this.refused ? "refused" : this.connected && !this.cancelled ? "accepted" : "neutral",
-          this.connected,
-        );
+        limit.release(ticket!, this.refused, this.connected);
       }
     }
   }
