@@ -86,16 +86,24 @@ async function answer(port: number, args: string[]): Promise<string> {
   return `${s.name} ${s.product ?? ""} ${s.method}`.trim();
 }
 
+/**
+ * Runs the one-probe-at-a-time scan, then the windowed one, asserts they name the port alike,
+ * and returns what the windowed run's connections sent first ("" dropped: NULL's).
+ */
+async function sameAsSerial(s: ReturnType<typeof serveNoting>): Promise<string[]> {
+  const serial = await answer(s.server.port, ["--version-parallelism", "1"]);
+  await settle();
+  s.reset();
+  assertEquals(await answer(s.server.port, []), serial);
+  await settle();
+  return s.firsts.filter((f) => f !== "");
+}
+
 Deno.test("engine: a port that answers nothing sends its canary alone before the last probe, then more at once", async () => {
   const s = serveNoting(false);
   try {
-    const serial = await answer(s.server.port, ["--version-parallelism", "1"]);
-    await settle();
-    s.reset();
-    assertEquals(await answer(s.server.port, []), serial);
-    await settle();
-    // Ended connections in the order they ended: the canary is a probe seen twice.
-    const sent = s.firsts.filter((f) => f !== "");
+    // Connections in the order they ended: the canary is a probe seen twice.
+    const sent = await sameAsSerial(s);
     const again = sent.findIndex((f, i) => sent.indexOf(f) < i);
     assert(again >= 0, `a probe went again alone: ${sent.join(" ")}`);
     const allSent = sent.findIndex((_, i) => new Set(sent.slice(0, i + 1)).size === PROBES);
@@ -111,12 +119,7 @@ Deno.test("engine: a port that answers nothing sends its canary alone before the
 Deno.test("engine: a port that serves side by side gets more than the window at once, and the same answer", async () => {
   const s = serveNoting(true);
   try {
-    const serial = await answer(s.server.port, ["--version-parallelism", "1"]);
-    await settle();
-    s.reset();
-    assertEquals(await answer(s.server.port, []), serial);
-    await settle();
-    const sent = s.firsts.filter((f) => f !== "");
+    const sent = await sameAsSerial(s);
     assertEquals(sent.length, PROBES, "no probe sent twice");
     assert(s.most() >= 5, `more than the window at once (${s.most()})`);
   } finally {
