@@ -9,11 +9,16 @@
 
 import { assert, assertEquals } from "./testing/assert.ts";
 import { parseOptions } from "../cli/options/mod.ts";
-import { detectServices, PORTS_AT_ONCE_FACTOR, portsAtOnce } from "../cli/service/mod.ts";
+import {
+  detectServices,
+  NullBarrier,
+  PORTS_AT_ONCE_FACTOR,
+  portsAtOnce,
+} from "../cli/service/mod.ts";
 import { parseProbeDb } from "../cli/service/probe_db.ts";
 import { probePort } from "../cli/service/engine.ts";
 import { HostConnLimit } from "../cli/service/hostlimit.ts";
-import { loopbackHost, serveTcp, text } from "./testing/service_servers.ts";
+import { loopbackHost, serveTcp, serveUdp, text } from "./testing/service_servers.ts";
 
 const PROBES = 10;
 
@@ -206,4 +211,56 @@ Deno.test("engine: a port that resets what it cannot parse does not cut the host
   } finally {
     resetter.close();
   }
+});
+
+Deno.test("engine: UDP probes wait until no TCP port's NULL probe is out", async () => {
+  // net-snmp serves 161/udp and SMUX (199/tcp) in one thread, blocked reading the silent NULL
+  // probe's connection for its whole wait: a UDP probe sent meanwhile goes unanswered.
+  const db = parseProbeDb(
+    ["Probe TCP NULL q||", "totalwaitms 800", "Probe UDP U1 q|U1|", "rarity 1", "totalwaitms 300"]
+      .join("\n"),
+    "null-then-udp",
+  );
+  let nullEndedAt = 0;
+  const tcp = serveTcp({
+    handler: async (c) => {
+      await c.read(new Uint8Array(64)).catch(() => null);
+      nullEndedAt = performance.now();
+    },
+  });
+  let firstDatagramAt = 0;
+  const udp = await serveUdp(() => {
+    firstDatagramAt ||= performance.now();
+    return null;
+  });
+  try {
+    const host = loopbackHost([tcp.port, [udp.port, "udp", "open|filtered"]]);
+    await detectServices(host, parseOptions(["-sV", "-sU", "127.0.0.1"]), () => {}, { db });
+    await settle();
+    assert(firstDatagramAt > 0 && nullEndedAt > 0, "both ports probed");
+    assert(
+      firstDatagramAt >= nullEndedAt,
+      `UDP probe ${(nullEndedAt - firstDatagramAt).toFixed(0)} ms before the NULL probe ended`,
+    );
+  } finally {
+    tcp.close();
+    udp.close();
+  }
+});
+
+Deno.test("engine: the NULL barrier opens once every port has said so, once", async () => {
+  const b = new NullBarrier(2);
+  let open = false;
+  b.passed.then(() => (open = true));
+  const first = b.oneDone();
+  first();
+  first();
+  await Promise.resolve();
+  assertEquals(open, false, "one port said it twice");
+  b.oneDone()();
+  await b.passed;
+  assertEquals(open, true);
+  let none = false;
+  await new NullBarrier(0).passed.then(() => (none = true));
+  assertEquals(none, true, "no TCP port: open at once");
 });

@@ -39,6 +39,11 @@
  * answer (iperf3 serves one client and closes the rest): it is sent again alone, and such
  * closes prove no side-by-side service until a probe is closed the same way alone. A
  * connection refused, or reset before any byte, goes again after a growing wait.
+ *
+ * Speed without another answer: a port that has answered nothing sends its canary as soon as
+ * a silence is in doubt, not after its last probe; a port whose silences stand as they come
+ * (it served side by side, or stayed silent alone too) gets a wider window, started a window's
+ * worth at a time. Each silence is still judged once every probe has ended, as before.
  */
 
 import type { MatchDetails } from "./match.ts";
@@ -437,12 +442,14 @@ interface Step {
 
 /**
  * Probes one port and returns nmap's verdict. `address` is the target,
- * `label` how traces name it ("10.0.0.1:80 (tcp)").
+ * `label` how traces name it ("10.0.0.1:80 (tcp)"). `onPastNull` is told once the NULL
+ * probe's connection has ended (or the port needed none).
  */
 export async function probePort(
   cfg: EngineConfig,
   ep: Endpoint,
   protocol: "tcp" | "udp",
+  onPastNull?: () => void,
 ): Promise<PortOutcome> {
   const { db, intensity } = cfg;
   const label = `${
@@ -994,6 +1001,10 @@ export async function probePort(
   for (;;) {
     const now = performance.now();
     launchSome(now);
+    if (onPastNull && (ssl || head > 0 || !steps[0]?.isNull || steps[0].attempt?.finished)) {
+      onPastNull();
+      onPastNull = undefined;
+    }
     const r = resolveInOrder();
     if (r === "restart") continue;
     if (r) return r;

@@ -214,17 +214,28 @@ export async function detectServices(
   // ports in progress is shared, as nmap's is across its service group.
   const slots = sharedSlots(portsAtOnce(parallelism, serial, opts));
   const recorded = new Map<PortResult, ReadonlyMap<string, Uint8Array>>();
+  const tcpNulls = new NullBarrier(todo.filter((p) => p.protocol === "tcp").length);
   cfg.stalls!.start();
   await Promise.all(todo.map(async (port) => {
+    const tcp = port.protocol === "tcp";
+    // A daemon that serves TCP and UDP in one thread blocks on a silent connection (net-snmp's
+    // SMUX on the NULL probe's, for its 6 s): UDP probes go once no TCP NULL probe is out.
+    if (!tcp) await tcpNulls.passed;
+    const pastNull = tcp ? tcpNulls.oneDone() : undefined;
     const release = await slots.acquire();
     try {
-      const outcome = await probePort(cfg, {
-        address: host.address,
-        port: port.port,
-        sourceAddress: opts.sourceAddress,
-        serverName: host.userHostname,
-        proxies: opts.proxies,
-      }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
+      const outcome = await probePort(
+        cfg,
+        {
+          address: host.address,
+          port: port.port,
+          sourceAddress: opts.sourceAddress,
+          serverName: host.userHostname,
+          proxies: opts.proxies,
+        },
+        port.protocol as "tcp" | "udp", // wanted() keeps TCP and UDP only
+        pastNull,
+      );
       applyOutcome(port, outcome, opts, log, who);
       recorded.set(port, outcome.recorded);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
@@ -240,6 +251,7 @@ export async function detectServices(
         if (named) port.service = named;
       }
     } finally {
+      pastNull?.();
       release();
     }
   })).finally(() => cfg.stalls!.stop());
@@ -367,6 +379,27 @@ class Slots {
 let slotsShared: Slots | undefined;
 
 /** The process-wide limit on ports being probed (resized to the latest request). */
+/** Resolves `passed` once each of `count` ports has said (once) that its NULL probe is done. */
+export class NullBarrier {
+  readonly passed: Promise<void>;
+  private open!: () => void;
+
+  constructor(private count: number) {
+    this.passed = new Promise((r) => (this.open = r));
+    if (count <= 0) this.open();
+  }
+
+  /** The one port's "done": calls after the first do nothing. */
+  oneDone(): () => void {
+    let told = false;
+    return () => {
+      if (told) return;
+      told = true;
+      if (--this.count === 0) this.open();
+    };
+  }
+}
+
 function sharedSlots(size: number): Slots {
   slotsShared ??= new Slots(size);
   slotsShared.size = size;
