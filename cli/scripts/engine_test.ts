@@ -438,3 +438,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    'nse -d: nmap\'s "Starting/Finished SCRIPT against HOST:PORT." lines, for threads whose rule matched',
+  ignore: !haveNmap,
+  async fn() {
+    const log: string[] = [];
+    const e = await engine({ net: echoNet([]), debugging: 1, log: (l) => log.push(l) });
+    try {
+      e.loadScript("said.nse", HEAD + `action = function() return "x" end`);
+      e.addTarget("127.0.0.1", "", [
+        { number: 7, protocol: "tcp", state: "open" },
+        { number: 9, protocol: "tcp", state: "open" },
+      ]);
+      await e.run("host");
+      assert.deepEqual(log.filter((l) => /Starting|Finished/.test(l)), [
+        "NSE: Starting said against 127.0.0.1:7.",
+        "NSE: Finished said against 127.0.0.1:7.",
+      ]);
+    } finally {
+      e.close();
+    }
+  },
+});

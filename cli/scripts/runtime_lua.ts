@@ -763,6 +763,14 @@ end
 
 ---------------------------------------------------------------- scheduling
 
+-- nmap's " against NAME (IP:PORT)" of its -d lines (nse_main.lua: against_name).
+local function against_name(h, p)
+  local ipport = h and h.ip and (p and (h.ip .. ":" .. p.number) or h.ip)
+  local name = h and h.targetname
+  local against = (name and ipport) and (name .. " (" .. ipport .. ")") or name or ipport
+  return against and (" against " .. against) or ""
+end
+
 -- A rule may do I/O too, so it runs inside the script's coroutine, before the action.
 local NO_MATCH = {}
 local function new_thread(s, rule, h, p)
@@ -776,6 +784,7 @@ local function new_thread(s, rule, h, p)
       return NO_MATCH
     end
     if not match then return NO_MATCH end
+    if opts.debugging > 0 then host.log(1, "Starting " .. s.id .. against_name(h, p) .. ".") end
     return action(h, p)
   end)
   threads[#threads + 1] = { co = co, script = s, rule = rule, host = h, port = p, args = { n = 0 }, start = host.clock_ms() }
@@ -816,6 +825,9 @@ local function step(timeout_ms)
         host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
       elseif costatus(t.co) == "dead" then
         if not t.worker then set_output(t, r[2], r[3]) end
+        if not t.worker and r[2] ~= NO_MATCH and opts.debugging > 0 then
+          host.log(1, "Finished " .. t.script.id .. against_name(t.host, t.port) .. ".")
+        end
       elseif r[2] == YIELD then
         t.runnable = false
         if r[3] ~= LOCK_WAIT then waiting[r[3]] = t end
