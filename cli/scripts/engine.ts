@@ -196,6 +196,7 @@ export class NseEngine {
   /** --script-trace: each socket's "TCP lhost:lport", "rhost:rport" and protocol. */
   #traced = new Map<number, { proto: string; local: string; remote: string }>();
   #nextId = 1;
+  #operations = 0;
   #results: ScriptResult[] = [];
   #serviceUpdates: ServiceUpdate[] = [];
   #t0 = performance.now();
@@ -279,7 +280,13 @@ export class NseEngine {
     }
   }
 
+  /** Host operations (socket calls, sleeps) the scripts started so far: what tests count. */
+  get operations(): number {
+    return this.#operations;
+  }
+
   #start(kind: string, ...args: unknown[]): number {
+    this.#operations++;
     const id = this.#nextId++;
     const p = this.#op(kind, args).then(
       (r) => ({ id, ok: true, ...r }),

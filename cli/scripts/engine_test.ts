@@ -462,3 +462,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "nse: threads waiting on a mutex sleep until it is free and take it in the order they asked (no polling), one dying with it does not hold it",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      const err = e.loadScript(
+        "queue.nse",
+        `local nmap = require "nmap"
+local stdnse = require "stdnse"
+description = [[test]]
+categories = {"default"}
+portrule = function() return true end
+action = function(host, port)
+  local m = nmap.mutex("queue-test")
+  m "lock"
+  nmap.registry.order = (nmap.registry.order or "") .. port.number .. " "
+  if port.number == 1 then stdnse.sleep(0.3) end
+  if port.number == 2 then error("dies holding the mutex") end
+  m "done"
+  return nmap.registry.order
+end`,
+      );
+      assert.equal(err, undefined);
+      const ports = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({
+        number: n,
+        protocol: "tcp",
+        state: "open",
+      }));
+      e.addTarget("127.0.0.1", "", ports);
+      const r = await e.run("host");
+      assert.equal(r.find((x) => x.port === 10)?.output, "1 2 3 4 5 6 7 8 9 10 ");
+      // One sleep; waiters polling every 10 ms started dozens of operations.
+      assert.equal(e.operations, 1);
+    } finally {
+      e.close();
+    }
+  },
+});

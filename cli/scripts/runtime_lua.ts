@@ -553,47 +553,78 @@ end
 nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end,
   parse_ssl_certificate = function(der) return cert_table(host.parse_certificate(wire(der))) end }
 
+-- Threads waiting for a mutex or a condition variable sleep until they are woken (nmap's
+-- nse_nmaplib.cc keeps them on a list too): polling them every 10 ms woke the scheduler hundreds
+-- of times a second while HTTP scripts queued on http.lua's cache mutex, and kept Lua busy.
+local function sleep_until_woken(list)
+  local t = current
+  if not t then return await("sleep", 10) end
+  list[#list + 1] = t
+  coyield(YIELD, LOCK_WAIT)
+end
+-- Wakes the first waiting thread still scheduled (every one when all is set); true when one woke.
+local function wake(list, all)
+  while #list > 0 do
+    local t = table.remove(list, 1)
+    if not rawget(t, "gone") then
+      t.runnable, t.args = true, { n = 0 }
+      if not all then return true end
+    end
+  end
+  return false
+end
+-- Mutexes whose owner may end without "done" (an error, a timeout): a thread's end wakes the
+-- next waiter of each mutex left to a dead owner, who then takes the lock.
+local mutexes = setmetatable({}, { __mode = "k" })
+local function free(m) return not m.owner or costatus(m.owner) == "dead" end
+local function wake_orphans()
+  for m in pairs(mutexes) do
+    if #m.waiters > 0 and free(m) then wake(m.waiters) end
+  end
+end
+
 function nmap.mutex(obj)
-  local m = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
-  nmap.registry["__mutex"] = m
-  if m[obj] then return m[obj] end
-  local owner
+  local reg = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
+  nmap.registry["__mutex"] = reg
+  if reg[obj] then return reg[obj] end
+  local m = { waiters = {} }
+  mutexes[m] = true
   local f = function(op)
     local me = coroutine.running()
     if op == "lock" then
-      while owner and costatus(owner) ~= "dead" and owner ~= me do await("sleep", 10) end
-      owner = me
+      while not free(m) and m.owner ~= me do sleep_until_woken(m.waiters) end
+      m.owner = me
       return true
     elseif op == "trylock" then
-      if owner and costatus(owner) ~= "dead" and owner ~= me then return false end
-      owner = me
+      if not free(m) and m.owner ~= me then return false end
+      m.owner = me
       return true
     elseif op == "done" then
-      if owner == me then owner = nil end
+      if m.owner == me then
+        m.owner = nil
+        wake(m.waiters)
+      end
       return true
     elseif op == "running" then
-      return owner
+      return m.owner
     end
     error("invalid mutex operation " .. tostring(op))
   end
-  m[obj] = f
+  reg[obj] = f
   return f
 end
 -- One condition variable per object, as nmap's: a worker's signal reaches the thread that waits
--- on the same object, whoever asked for the condvar first.
+-- on the same object, whoever asked for the condvar first. "signal" wakes the first waiter,
+-- "broadcast" all.
 local condvars = setmetatable({}, { __mode = "k" })
 function nmap.condvar(obj)
   if condvars[obj] then return condvars[obj] end
-  local waiting = 0
-  local generation = 0
+  local waiters = {}
   condvars[obj] = function(op)
     if op == "wait" then
-      local g = generation
-      waiting = waiting + 1
-      while generation == g do await("sleep", 10) end
-      waiting = waiting - 1
+      sleep_until_woken(waiters)
     elseif op == "signal" or op == "broadcast" then
-      generation = generation + 1
+      wake(waiters, op == "broadcast")
     end
   end
   return condvars[obj]
@@ -814,12 +845,18 @@ local function step(timeout_ms)
   for _, t in ipairs(threads) do
     if timeout_ms > 0 and host.clock_ms() - t.start > timeout_ms then
       host.log(1, t.script.id .. " timed out")
+      rawset(t, "gone", true)
       socket_unlock(t)
+      wake_orphans()
     elseif t.runnable ~= false then
       current = t
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
       current = nil
-      if not r[1] or costatus(t.co) == "dead" then socket_unlock(t) end
+      if not r[1] or costatus(t.co) == "dead" then
+        rawset(t, "gone", true)
+        socket_unlock(t)
+        wake_orphans()
+      end
       if not r[1] then
         if t.worker then rawset(t, "error", r[2]) end
         host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
