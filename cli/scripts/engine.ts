@@ -552,9 +552,24 @@ export class NseEngine {
     this.#call("set_args", text);
   }
 
-  /** Adds a scanned host and its ports for the next "host" phase. */
-  addTarget(ip: string, name: string, ports: NsePort[]): void {
-    this.#call("add_target", ip, name, hex(binIp(ip)));
+  /** Adds a scanned host and its ports for the next "host" phase; `times` are the scan's round
+   * trip figures in microseconds (the host's srtt, rttvar and timeout), as nmap hands them over. */
+  addTarget(
+    ip: string,
+    name: string,
+    ports: NsePort[],
+    times?: { srtt: number; rttvar: number; timeout: number },
+  ): void {
+    const s = (us: number | undefined) => us === undefined ? undefined : us / 1e6;
+    this.#call(
+      "add_target",
+      ip,
+      name,
+      hex(binIp(ip)),
+      s(times?.srtt),
+      s(times?.rttvar),
+      s(times?.timeout),
+    );
     for (const p of ports) {
       this.#call(
         "add_port",

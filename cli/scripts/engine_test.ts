@@ -503,3 +503,29 @@ end`,
     }
   },
 });
+
+Deno.test({
+  name:
+    "nse: host.times are the scan's round-trip figures in seconds (stdnse.get_timeout follows them, as in nmap)",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      e.loadScript(
+        "times.nse",
+        HEAD + `action = function(host)
+  local t = host.times
+  return ("%g %g %g %d"):format(t.srtt, t.rttvar, t.timeout, stdnse.get_timeout(host, 8000, 500))
+end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }], {
+        srtt: 250,
+        rttvar: 5000,
+        timeout: 300000,
+      });
+      assert.deepEqual((await e.run("host")).map((r) => r.output), ["0.00025 0.005 0.3 600"]);
+    } finally {
+      e.close();
+    }
+  },
+});

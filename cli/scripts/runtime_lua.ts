@@ -905,10 +905,13 @@ end
 
 local targets = {}
 
--- nmap's host table (the fields scripts read) for a scanned address.
-function add_target(ip, name, bin_ip_hex)
+-- nmap's host table (the fields scripts read) for a scanned address. times are the scan's round
+-- trip figures in seconds (nse_nmaplib.cc: to.srtt, to.rttvar, to.timeout), which set the
+-- timeouts of stdnse.get_timeout and comm; defaults when the scan timed no round trip.
+function add_target(ip, name, bin_ip_hex, srtt, rttvar, timeout)
   local h = { ip = ip, name = name or "", targetname = name ~= "" and name or nil, registry = {},
-    bin_ip = unhex(bin_ip_hex), times = { srtt = 0.01, rttvar = 0.01, timeout = 1 },
+    bin_ip = unhex(bin_ip_hex),
+    times = { srtt = srtt or 0.01, rttvar = rttvar or 0.01, timeout = timeout or 1 },
     directly_connected = false }
   targets[#targets + 1] = h
   host_ports[h] = {}
