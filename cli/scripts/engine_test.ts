@@ -405,7 +405,8 @@ Deno.test({
     for (const [limit, threads] of [[undefined, 21], [5, 6]] as const) {
       const { most, connects } = await socketLockRun(limit);
       assert.equal(connects, 91);
-      assert.ok(most <= 2 * threads, `${most} sockets open at once (limit ${limit})`);
+      // + 1: leak.nse's socket stays open after its thread gave its place up, until collected.
+      assert.ok(most <= 2 * threads + 1, `${most} sockets open at once (limit ${limit})`);
       assert.ok(most >= threads, `${most} sockets open at once: the lock let too few through`);
     }
   },
@@ -524,6 +525,48 @@ end`,
         timeout: 300000,
       });
       assert.deepEqual((await e.run("host")).map((r) => r.output), ["0.00025 0.005 0.3 600"]);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: a thread whose socket Lua collected gives its place in the socket lock up while it still runs (socket_unlock every round, as nmap's loop)",
+  ignore: !haveNmap,
+  async fn() {
+    const { net } = countingNet();
+    const e = await engine({ net, maxParallelism: 1 }); // room for two threads
+    try {
+      e.loadScript(
+        "drops.nse",
+        `local nmap = require "nmap"
+local stdnse = require "stdnse"
+description = [[test]]
+categories = {"default"}
+portrule = function() return true end
+local function log(s) nmap.registry.log = (nmap.registry.log or "") .. s .. " " end
+action = function(host, port)
+  local s = nmap.new_socket()
+  assert(s:connect(host, port))
+  log("connect" .. port.number)
+  if port.number == 3 then return end
+  s = nil
+  collectgarbage()
+  stdnse.sleep(0.2)
+  log("end" .. port.number)
+  if port.number == 1 then return nmap.registry.log end
+end`,
+      );
+      e.addTarget(
+        "127.0.0.1",
+        "",
+        [1, 2, 3].map((n) => ({ number: n, protocol: "tcp", state: "open" })),
+      );
+      const r = await e.run("host");
+      // The third thread connects while the first two sleep, their sockets collected.
+      assert.equal(r.find((x) => x.port === 1)?.output, "connect1 connect2 connect3 end1 ");
     } finally {
       e.close();
     }

@@ -387,7 +387,8 @@ local function socket_unlock(ended)
   for t, held in pairs(lock_holders) do
     local open = false
     if t ~= ended then
-      for s in pairs(held) do if s.id then open = true break end end
+      -- A socket counts from its connect on (nmap's nsiod exists before the connect completes).
+      for s in pairs(held) do if s.id or s.connecting then open = true break end end
     end
     if not open then
       lock_holders[t] = nil
@@ -408,8 +409,10 @@ function Socket:connect(h, p, proto)
   if proto == "udp" then self.proto = "udp" end
   -- nmap names the host in TLS's server_name (SNI) when the user gave a name.
   local sni = type(h) == "table" and h.targetname or nil
+  self.connecting = true
   local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni,
     self.local_port)
+  self.connecting = nil
   if not r.ok then
     socket_unlock()
     return false, r.err
@@ -885,6 +888,11 @@ end
 -- wait for I/O, and JavaScript resumes it with the operations that completed.
 local function run(timeout_ms)
   while step(timeout_ms) do
+    -- Every round, as nse_main.lua's loop calls nse_nsock.cc's socket_unlock: a thread whose
+    -- sockets Lua collected (closed by __gc) gives its place in the socket lock up. (nmap adds a
+    -- GC step each round; here one costs ~0.2 ms, thousands of rounds a run, so Lua's own pace
+    -- collects.)
+    socket_unlock()
     local runnable = false
     for _, t in ipairs(threads) do if t.runnable ~= false then runnable = true end end
     if not runnable then
