@@ -114,7 +114,7 @@ OUTPUT:
   -oJ <file>: Output scan results as JSON lines (one object per host)
   -oA <basename>: Output in the three major formats at once
   --store <file|postgres://user@host/db>: Also record the scan in an inventory store;
-     porthole inventory import|scans|diff|query|history (see porthole inventory --help)
+     porthole inventory import|scans|diff|query|history|watch|report (see its --help)
   -v: Increase verbosity level (use -vv or more for greater effect)
   -d: Increase debugging level (use -dd or more for greater effect)
   --reason: Display the reason a port is in a particular state

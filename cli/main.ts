@@ -96,7 +96,11 @@ export async function main(args: string[]): Promise<number> {
   // `porthole inventory …`: the store of scans (cli/inventory/), never nmap's syntax.
   if (args[0] === "inventory") {
     const { inventoryMain } = await import("./inventory/main.ts");
-    return await inventoryMain(args.slice(1), { stdout, stderr });
+    const io = { stdout, stderr };
+    // A watch that scans runs the scanner here (cli/app/watch_scans.ts): the face composes.
+    return await inventoryMain(args.slice(1), io, {
+      watchScans: async (plan) => (await import("./app/watch_scans.ts")).watchScans(plan, io),
+    });
   }
   const { parseOptions } = await import("./options/mod.ts");
   let opts;

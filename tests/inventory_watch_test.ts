@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "./testing/assert.ts";
-import { porthole } from "./testing/porthole_cli.ts";
+import { porthole, portholeCommand } from "./testing/porthole_cli.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DATA = `${REPO}tests/data/inventory/`;
@@ -124,6 +124,88 @@ Deno.test("porthole inventory watch: a baseline with errors — the line named, 
       () => assert(false, "a store was created"),
       () => {},
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("porthole inventory watch: bad input and a missing run permission — one message, exit 2, nothing scanned or stored", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-watch-" });
+  try {
+    const w = ["inventory", "watch"];
+    const scan = ["--", "-sT", "-Pn", "-p", "80", "127.0.0.1"];
+    const cases: [string[], string][] = [
+      [
+        [...w, "--store", "inv.db", "--every", "5x", ...scan],
+        "--every 5x: not a duration from 1s to 24d (a whole number and s, m, h or d: 30s, 15m, 1h, 1d)\nSee porthole inventory --help.\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--every", "25d", ...scan],
+        "--every 25d: not a duration from 1s to 24d (a whole number and s, m, h or d: 30s, 15m, 1h, 1d)\nSee porthole inventory --help.\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--every", "1h"],
+        "--every needs a scan to repeat: -- SCAN ARGUMENTS\nSee porthole inventory --help.\n",
+      ],
+      [
+        [...w, ...scan],
+        "a watch that scans needs --store (where its scans are kept)\nSee porthole inventory --help.\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "127.0.0.1"],
+        "unexpected argument 127.0.0.1 (a scan's arguments go after --)\nSee porthole inventory --help.\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--"],
+        "-- needs the scan's arguments after it (targets at least)\nSee porthole inventory --help.\n",
+      ],
+      // Deno grants no run permission to Porthole: --exec needs the user to add it.
+      [
+        [...w, "--store", "inv.db", "--exec", "cat", ...scan],
+        "Porthole needs Deno's run permission for --exec (it runs /bin/sh): run Deno with --allow-run=/bin/sh, or leave --exec out and pipe the watch's output to the command\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--exec", "cat"],
+        "Porthole needs Deno's run permission for --exec (it runs /bin/sh): run Deno with --allow-run=/bin/sh, or leave --exec out and pipe the watch's output to the command\n",
+      ],
+      // What the scan itself refuses is refused before anything runs.
+      [
+        [...w, "--store", "inv.db", "--", "--store", "x.db", "127.0.0.1"],
+        "give --store before --, not among the scan's arguments\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--", "-oX", "-", "127.0.0.1"],
+        "the arguments after -- must describe a scan to repeat: the watch's stdout carries its events; write the scan's output to a file\n",
+      ],
+      [
+        [...w, "--store", "inv.db", "--", "-p", "99999", "127.0.0.1"],
+        "Ports specified must be between 0 and 65535 inclusive\n",
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = await porthole(args, dir);
+      assertEquals(
+        [r.code, r.stdout, r.stderr],
+        [2, "", `porthole inventory: ${stderr}`],
+        args.join(" "),
+      );
+    }
+    // Granted, but Deno still refuses the shell (a loader variable in the environment): said
+    // before anything runs, not when there is first something to report.
+    const ld = await portholeCommand(
+      ["inventory", "watch", "--store", "inv.db", "--exec", "cat", ...scan],
+      dir,
+      ["--allow-run=/bin/sh"],
+      { LD_LIBRARY_PATH: "/nonexistent" },
+    ).output();
+    const dec = new TextDecoder();
+    assertEquals([ld.code, dec.decode(ld.stdout)], [2, ""]);
+    assert(
+      /^porthole inventory: --exec cannot start \/bin\/sh: Requires --allow-run permissions to spawn subprocess with LD_LIBRARY_PATH environment variable\.[^\n]*\n$/
+        .test(dec.decode(ld.stderr)),
+      dec.decode(ld.stderr),
+    );
+    assertEquals([...Deno.readDirSync(dir)], [], "nothing was created");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -100,7 +100,12 @@ async function eachWriter(
 export async function runScan(
   opts: Options,
   io: RunIo,
-  extra: { skipHosts?: ReadonlySet<string>; partialHosts?: readonly PartialHost[] } = {},
+  extra: {
+    skipHosts?: ReadonlySet<string>;
+    partialHosts?: readonly PartialHost[];
+    /** How --store records this scan (`inventory watch`: finished scans only, and their id). */
+    store?: { onlyFinished?: boolean; onStored?: (id: number) => void };
+  } = {},
 ): Promise<number> {
   const abort = new AbortController();
   // Once a stop signal came, a terminal that is gone (SIGHUP) must not keep
@@ -237,7 +242,13 @@ export async function runScan(
       }
       : undefined;
     writers.push(
-      new inv.StoreRecorder(opts.output.store, { stderr: io.stderr, servicesDb, spoolDir, shard }),
+      new inv.StoreRecorder(opts.output.store, {
+        stderr: io.stderr,
+        servicesDb,
+        spoolDir,
+        shard,
+        ...extra.store,
+      }),
     );
   }
   const startTime = Date.now();

@@ -8,7 +8,8 @@
  *     porthole inventory diff [--store S] [--text|--xml|--json] [-v] A B
  *     porthole inventory query [--store S] [--port N] [--service S] … [--json]
  *     porthole inventory history [--store S] ADDRESS [--json]
- *     porthole inventory watch [--store S] [--baseline FILE] [--webhook URL]
+ *     porthole inventory watch [--store S] [--baseline FILE] [--webhook URL] [--exec CMD]
+ *         [--every DURATION] [-- SCAN ARGUMENTS]
  *     porthole inventory report [--store S] [--since @ID] [-o FILE]
  *
  * A or B is a scan file (nmap or Porthole XML, Porthole -oJ, masscan -oJ/-oL) or a stored
@@ -22,7 +23,9 @@ import { changeEvents, ndiffText, ndiffXml } from "./diff.ts";
 import { ImportError, importScan } from "./import.ts";
 import type { InvScan } from "./scan.ts";
 import { openStore, type ServiceFilter, type Store, StoreError } from "./store.ts";
-import { BaselineError, parseBaseline, postWebhook, watchEvents } from "./watch.ts";
+import { BaselineError, parseBaseline, watchEvents } from "./watch.ts";
+import { execCommand, execProblem, postWebhook } from "./deliver.ts";
+import { UsageError } from "../errors.ts";
 import { renderReport } from "./report.ts";
 
 /** Where the inventory commands keep scans when no --store is given. */
@@ -41,8 +44,13 @@ export const INVENTORY_USAGE = `INVENTORY (a store of scans; nmap's options are 
   porthole inventory query [--port N] [--protocol P] [--service S] [--product P] [--version V]
     [--cpe CPE] [--seen-since DATE] [--first-seen-since DATE] [--not-seen-since DATE] [--json]
   porthole inventory history ADDRESS [--json]: every stored scan's view of one host
-  porthole inventory watch [--baseline FILE] [--webhook URL]: changes since the scan before
-    the last, and what the baseline does not allow (NDJSON; exit 0 nothing, 1 something)
+  porthole inventory watch [--baseline FILE] [--webhook URL] [--exec CMD]: changes since the
+    scan before the last, and what the baseline does not allow (NDJSON; exit 0 nothing,
+    1 something, 2 an error); --exec runs CMD with /bin/sh, the events on its stdin
+    (it needs Deno's --allow-run=/bin/sh, which Porthole is not given by default)
+  porthole inventory watch --store S [--every DURATION] [...] -- SCAN ARGUMENTS: scans first
+    (as porthole SCAN ARGUMENTS --store S), then compares with the previous scan of the same
+    arguments; --every 15m (s, m, h, d) repeats until Ctrl-C
   porthole inventory report [--since @ID] [-o FILE]: one self-contained HTML file: hosts and
     open ports over time, changes since a scan (default: the one before the last), open ports
   The default store is ./${DEFAULT_STORE}.
@@ -55,9 +63,29 @@ interface Io {
   stderr(s: string): void;
 }
 
+/** The scans `inventory watch … -- SCAN ARGUMENTS` asks for, handed to the scanner. */
+export interface WatchScanPlan {
+  /** The store every scan is recorded in. */
+  store: string;
+  /** nmap-style arguments of the scan, without --store. */
+  scanArgs: string[];
+  /** Repeat every this many milliseconds until stopped; once when undefined. */
+  everyMs?: number;
+  /** Compares stored scan `scanId` and delivers what changed; the round's exit status. */
+  report(scanId: number): Promise<number>;
+}
+
+/** What the face lends the inventory: the scanner, a room this one does not import. */
+export interface InventoryHooks {
+  /** Runs a watch's scans (cli/app/watch_scans.ts); returns the exit status. */
+  watchScans?(plan: WatchScanPlan): Promise<number>;
+}
+
 interface Parsed {
   flags: Map<string, string | true>;
   rest: string[];
+  /** The words after `--`, if it was given (they are in `rest` too). */
+  dashed?: string[];
 }
 
 /** Long options with values, and switches, for each command. */
@@ -77,6 +105,8 @@ const VALUED = new Set([
   "webhook",
   "since",
   "o",
+  "exec",
+  "every",
 ]);
 const SWITCHES = new Set(["json", "xml", "text", "v", "verbose"]);
 
@@ -87,7 +117,7 @@ function parse(args: string[], allowed: string[]): Parsed {
     const a = args[i]!;
     if (a === "--") {
       rest.push(...args.slice(i + 1));
-      break;
+      return { flags, rest, dashed: args.slice(i + 1) };
     }
     const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m) {
@@ -110,12 +140,30 @@ const str = (p: Parsed, k: string) => {
   return typeof v === "string" ? v : undefined;
 };
 
-function parseDate(s: string, flag: string): number {
-  const rel = /^(\d+)([dhm])$/.exec(s);
-  if (rel) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[rel[2] as "d" | "h" | "m"];
-    return Date.now() - Number(rel[1]) * unit;
+/** A duration as the inventory writes them (30s, 15m, 12h, 7d) in milliseconds, or undefined. */
+function durationMs(s: string): number | undefined {
+  const m = /^(\d+)([smhd])$/.exec(s);
+  if (!m) return undefined;
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s"];
+}
+
+/** The longest wait a timer takes (2^31-1 ms, about 24.8 days). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** The value of --every: at least a second, at most what a timer can wait. */
+function parseEvery(s: string): number {
+  const ms = durationMs(s);
+  if (ms === undefined || ms < 1000 || ms > TIMER_MAX_MS) {
+    throw new InventoryUsage(
+      `--every ${s}: not a duration from 1s to 24d (a whole number and s, m, h or d: 30s, 15m, 1h, 1d)`,
+    );
   }
+  return ms;
+}
+
+function parseDate(s: string, flag: string): number {
+  const rel = durationMs(s);
+  if (rel !== undefined) return Date.now() - rel;
   const t = Date.parse(s);
   if (Number.isNaN(t)) {
     throw new InventoryUsage(`--${flag} ${s}: not a date (2026-11-25, 2026-11-25T12:00Z, 7d, 12h)`);
@@ -150,7 +198,11 @@ function readScanFile(path: string): InvScan {
 }
 
 /** Runs `porthole inventory ARGS`; returns the exit status. */
-export async function inventoryMain(args: string[], io: Io): Promise<number> {
+export async function inventoryMain(
+  args: string[],
+  io: Io,
+  hooks: InventoryHooks = {},
+): Promise<number> {
   const [cmd, ...rest] = args;
   let store: Store | undefined;
   const storeOf = async (p: Parsed) => store ??= await openStore(str(p, "store") ?? DEFAULT_STORE);
@@ -272,41 +324,12 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
         }
         return 0;
       }
-      case "watch": {
-        const p = parse(rest, ["store", "baseline", "webhook"]);
-        if (p.rest.length > 0) throw new InventoryUsage(`unexpected argument ${p.rest[0]}`);
-        // The baseline is read first: a broken one stops the watch before anything else.
-        const file = str(p, "baseline");
-        let baseline;
-        if (file !== undefined) {
-          let text: string;
-          try {
-            text = Deno.readTextFileSync(file);
-          } catch (e) {
-            throw new BaselineError(
-              `cannot read ${file}: ${
-                e instanceof Deno.errors.NotFound ? "No such file or directory" : String(e)
-              }`,
-            );
-          }
-          baseline = parseBaseline(text, file);
-        }
-        const s = await storeOf(p);
-        const scans = await s.scans();
-        const latest = scans[scans.length - 1];
-        if (!latest) throw new StoreError(`${s.where} has no scan to watch`);
-        const before = scans[scans.length - 2];
-        const events = watchEvents(
-          await s.loadScan(latest.id),
-          before && await s.loadScan(before.id),
-          baseline,
+      case "watch":
+        return await watch(
+          parse(rest, ["store", "baseline", "webhook", "exec", "every"]),
+          io,
+          hooks,
         );
-        const body = events.map((e) => JSON.stringify(e) + "\n").join("");
-        io.stdout(body);
-        const hook = str(p, "webhook");
-        if (hook !== undefined && events.length > 0) await postWebhook(hook, body);
-        return events.length === 0 ? EXIT_SAME : EXIT_DIFFERENT;
-      }
       case "report": {
         const p = parse(rest, ["store", "since", "o", "limit"]);
         if (p.rest.length > 0) throw new InventoryUsage(`unexpected argument ${p.rest[0]}`);
@@ -360,8 +383,7 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
   } catch (e) {
     if (
       e instanceof InventoryUsage || e instanceof ImportError || e instanceof StoreError ||
-      e instanceof BaselineError ||
-      (cmd === "watch" && e instanceof Error && /^webhook /.test(e.message))
+      e instanceof BaselineError || e instanceof UsageError
     ) {
       io.stderr(`porthole inventory: ${e.message}\n`);
       if (e instanceof InventoryUsage) io.stderr("See porthole inventory --help.\n");
@@ -377,4 +399,114 @@ export async function inventoryMain(args: string[], io: Io): Promise<number> {
 function shardsNote(s: { total: number; arrived: number[]; missing: number[] }): string {
   const head = `shards ${s.arrived.length}/${s.total}`;
   return s.missing.length ? `${head} (missing ${s.missing.join(", ")})` : head;
+}
+
+/**
+ * `inventory watch`: reads and checks everything first (the baseline, the permission --exec
+ * needs), then reports on the newest stored scan, or has the scanner run the scan after `--`
+ * (once, or --every DURATION) and reports on each one it stores.
+ */
+async function watch(p: Parsed, io: Io, hooks: InventoryHooks): Promise<number> {
+  const scanArgs = p.dashed;
+  const positional = p.rest.slice(0, p.rest.length - (scanArgs?.length ?? 0));
+  if (positional.length > 0) {
+    throw new InventoryUsage(
+      `unexpected argument ${positional[0]} (a scan's arguments go after --)`,
+    );
+  }
+  if (scanArgs !== undefined && scanArgs.length === 0) {
+    throw new InventoryUsage("-- needs the scan's arguments after it (targets at least)");
+  }
+  const every = str(p, "every");
+  const everyMs = every === undefined ? undefined : parseEvery(every);
+  if (everyMs !== undefined && scanArgs === undefined) {
+    throw new InventoryUsage(`--every needs a scan to repeat: -- SCAN ARGUMENTS`);
+  }
+  const where = str(p, "store");
+  if (scanArgs !== undefined && where === undefined) {
+    throw new InventoryUsage("a watch that scans needs --store (where its scans are kept)");
+  }
+  // The baseline is read first: a broken one stops the watch before anything else.
+  const file = str(p, "baseline");
+  let baseline: ReturnType<typeof parseBaseline> | undefined;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (e) {
+      throw new BaselineError(
+        `cannot read ${file}: ${
+          e instanceof Deno.errors.NotFound ? "No such file or directory" : String(e)
+        }`,
+      );
+    }
+    baseline = parseBaseline(text, file);
+  }
+  const command = str(p, "exec");
+  if (command !== undefined) {
+    const problem = await execProblem();
+    if (problem) throw new UsageError(problem);
+  }
+  const hook = str(p, "webhook");
+  const store = where ?? DEFAULT_STORE;
+
+  /** Compares and delivers one round; with `scanId`, against the previous scan of the same
+   * arguments, else the newest stored scan against the one before it. */
+  const report = async (scanId?: number): Promise<number> => {
+    let events;
+    {
+      await using s = await openStore(store);
+      const scans = await s.scans();
+      const at = scanId === undefined ? scans.length - 1 : scans.findIndex((x) => x.id === scanId);
+      const latest = scans[at];
+      if (!latest) throw new StoreError(`${s.where} has no scan to watch`);
+      const before = scanId === undefined
+        ? scans[at - 1]
+        : scans.slice(0, at).findLast((x) => x.args === latest.args);
+      events = watchEvents(
+        await s.loadScan(latest.id),
+        before && await s.loadScan(before.id),
+        baseline,
+      );
+    }
+    if (events.length === 0) return EXIT_SAME;
+    const body = events.map((e) => JSON.stringify(e) + "\n").join("");
+    io.stdout(body);
+    // Every delivery is tried; one that fails is reported and the watch goes on.
+    let failed = false;
+    if (hook !== undefined) {
+      try {
+        await postWebhook(hook, body);
+      } catch (e) {
+        io.stderr(`porthole inventory: ${e instanceof Error ? e.message : e}\n`);
+        failed = true;
+      }
+    }
+    if (command !== undefined) {
+      const how = await execCommand(command, body, io.stderr);
+      if (how) {
+        io.stderr(`porthole inventory: ${how}\n`);
+        failed = true;
+      }
+    }
+    return failed ? EXIT_ERROR : EXIT_DIFFERENT;
+  };
+
+  if (scanArgs === undefined) return await report();
+  if (!hooks.watchScans) throw new InventoryUsage("this build of Porthole cannot scan");
+  return await hooks.watchScans({
+    store,
+    scanArgs,
+    everyMs,
+    report: async (id) => {
+      try {
+        return await report(id);
+      } catch (e) {
+        // A round whose store cannot be read is reported; the next round tries again.
+        if (!(e instanceof StoreError)) throw e;
+        io.stderr(`porthole inventory: ${e.message}\n`);
+        return EXIT_ERROR;
+      }
+    },
+  });
 }

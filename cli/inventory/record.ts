@@ -43,6 +43,11 @@ export interface RecorderOptions {
   /** A shard of a sharded scan (host by host): its part goes into the scan its shards share,
    * stored under their common command line (`scanArgs`: the shard's without --shard I). */
   shard?: Omit<ShardOfScan, "args"> & { scanArgs: string[] };
+  /** Store only a scan that ran to its end: an interrupted or failed one is left out whole
+   * (`inventory watch` compares scans, and half of one would read as hosts gone). */
+  onlyFinished?: boolean;
+  /** Told the id of the stored scan (not called when it was kept in a file instead). */
+  onStored?: (id: number) => void;
 }
 
 function invPort(p: PortResult): InvPort {
@@ -121,6 +126,7 @@ export class StoreRecorder implements OutputWriter {
   async end(summary: RunSummary): Promise<void> {
     const run = this.#run;
     if (!run) return;
+    if (this.opts.onlyFinished && (summary.interrupted || summary.exit !== "success")) return;
     const shard = this.opts.shard;
     const scan: InvScan = {
       scanner: "porthole",
@@ -141,7 +147,10 @@ export class StoreRecorder implements OutputWriter {
           if (shard) {
             const { index, count, key } = shard;
             await store.addShard(scan, { index, count, key, args: run.args.join(" ") }, "scan");
-          } else await store.addScan(scan, "scan");
+          } else {
+            const id = await store.addScan(scan, "scan");
+            this.opts.onStored?.(id);
+          }
         } finally {
           await store.close();
         }

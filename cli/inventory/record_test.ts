@@ -129,3 +129,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test("--store for a watch: only a finished scan is stored, and its id is told", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ph-record-" });
+  try {
+    const db = `${dir}/inv.db`;
+    const record = async (summary: RunSummary, opts: { onlyFinished?: boolean } = {}) => {
+      const told: number[] = [];
+      const rec = new StoreRecorder(db, {
+        stderr: (s) => assert(false, s),
+        ...opts,
+        onStored: (id) => told.push(id),
+      });
+      rec.begin(RUN);
+      rec.host(HOST);
+      await rec.end(summary);
+      return told;
+    };
+    const watch = { onlyFinished: true };
+    assertEquals(await record({ ...SUMMARY, interrupted: true, signal: "SIGINT" }, watch), []);
+    assertEquals(await record({ ...SUMMARY, exit: "error", errorMessage: "gone" }, watch), []);
+    assertEquals(await record(SUMMARY, watch), [1]);
+    // Without the option every scan goes in, as a plain --store scan's always has.
+    assertEquals(await record({ ...SUMMARY, interrupted: true }), [2]);
+    const plain = new StoreRecorder(db, { stderr: (s) => assert(false, s) });
+    plain.begin(RUN);
+    await plain.end(SUMMARY);
+    await using store = await openStore(db);
+    assertEquals((await store.scans()).map((s) => s.id), [1, 2, 3]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -102,6 +102,9 @@ interface Db {
   dialect: Dialect;
   run(sql: string, params?: unknown[]): Promise<void>;
   all(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Rows as arrays in the SELECT's column order: node:sqlite builds a row object ~5× slower
+   * than an array, which a 100,000-row inventory query feels. */
+  arrays(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** `tail` follows VALUES (an ON CONFLICT clause). */
   insertMany(table: string, cols: string[], rows: unknown[][], tail?: string): Promise<void>;
   transaction<T>(fn: () => Promise<T>): Promise<T>;
@@ -494,7 +497,8 @@ export class Store {
     if (f.seenSince !== undefined) add("last_seen >= ?", f.seenSince);
     if (f.firstSeenSince !== undefined) add("first_seen >= ?", f.firstSeenSince);
     if (f.notSeenSince !== undefined) add("last_seen < ?", f.notSeenSince);
-    let sql = "SELECT * FROM inv_services";
+    let sql =
+      "SELECT address, protocol, port, service, product, version, cpe, first_seen, last_seen, last_scan FROM inv_services";
     if (where.length > 0) {
       sql += " WHERE " +
         where.map((w) => w.includes("LIKE") ? `${w} ESCAPE '\\'` : w).join(" AND ");
@@ -504,18 +508,18 @@ export class Store {
       sql += " LIMIT ?";
       params.push(f.limit);
     }
-    const rows = await this.db.all(sql, params);
+    const rows = await this.db.arrays(sql, params);
     return rows.map((r) => ({
-      address: String(r.address),
-      protocol: String(r.protocol),
-      port: Number(r.port),
-      service: str(r.service),
-      product: str(r.product),
-      version: str(r.version),
-      cpe: str(r.cpe),
-      firstSeen: Number(r.first_seen),
-      lastSeen: Number(r.last_seen),
-      lastScan: Number(r.last_scan),
+      address: String(r[0]),
+      protocol: String(r[1]),
+      port: Number(r[2]),
+      service: str(r[3]),
+      product: str(r[4]),
+      version: str(r[5]),
+      cpe: str(r[6]),
+      firstSeen: Number(r[7]),
+      lastSeen: Number(r[8]),
+      lastScan: Number(r[9]),
     }));
   }
 
@@ -711,11 +715,13 @@ async function openSqlite(path: string): Promise<Db> {
   };
   const bind = (params: unknown[]) => params.map((v) => v === undefined ? null : v) as never[];
   const cache = new Map<string, ReturnType<typeof db.prepare>>();
-  const prep = (sql: string) => {
-    let s = cache.get(sql);
+  const prep = (sql: string, asArrays = false) => {
+    const key = asArrays ? `arrays ${sql}` : sql;
+    let s = cache.get(key);
     if (!s) {
       s = db.prepare(sql);
-      cache.set(sql, s);
+      if (asArrays) s.setReturnArrays(true);
+      cache.set(key, s);
     }
     return s;
   };
@@ -728,6 +734,8 @@ async function openSqlite(path: string): Promise<Db> {
         else prep(sql).run(...bind(params));
       })),
     all: (sql, params = []) => Promise.resolve(wrap(() => prep(sql).all(...bind(params)) as Row[])),
+    arrays: (sql, params = []) =>
+      Promise.resolve(wrap(() => prep(sql, true).all(...bind(params)) as unknown as unknown[][])),
     insertMany: (table, cols, rows, tail = "") =>
       Promise.resolve(wrap(() => {
         const st = prep(
@@ -856,6 +864,8 @@ function postgresDb(
       await query(sql, params);
     },
     all: (sql, params) => query(sql, params),
+    // pg's rows keep the SELECT's column order.
+    arrays: async (sql, params) => (await query(sql, params)).map((r) => Object.values(r)),
     insertMany: async (table, cols, rows, tail = "") => {
       // Multi-row VALUES, under PostgreSQL's 65,535 parameters a statement.
       const per = Math.max(1, Math.floor(30_000 / cols.length));

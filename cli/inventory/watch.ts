@@ -1,8 +1,7 @@
 /**
- * `porthole inventory watch`: once per invocation (cron, a systemd timer, or right after a
- * `porthole --store …` scan), compares the newest stored scan with the one before it and with
- * an authorized baseline, and reports what changed or is not allowed as NDJSON events — on
- * stdout, and as one HTTP POST to a webhook.
+ * What `porthole inventory watch` reports: the changes between a scan and the one it is compared
+ * with (the previous stored one), and what an authorized baseline does not allow, as NDJSON
+ * events. Where they go is ./deliver.ts; the scans a watch runs itself, cli/app/watch_scans.ts.
  *
  * Baseline file, one rule a line (`#` starts a comment):
  *
@@ -170,22 +169,4 @@ export function watchEvents(
     ...(previous ? changeEvents(previous, latest) : []),
     ...(baseline ? baselineEvents(latest, baseline) : []),
   ];
-}
-
-/** POSTs the events as NDJSON; throws an Error with one line when the hook does not take
- * them (no answer, or a status other than 2xx). */
-export async function postWebhook(url: string, body: string): Promise<void> {
-  let r: Response;
-  try {
-    r = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-ndjson" },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (e) {
-    throw new Error(`webhook ${url}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
-  }
-  await r.body?.cancel();
-  if (!r.ok) throw new Error(`webhook ${url}: HTTP ${r.status}`);
 }
