@@ -196,6 +196,7 @@ export class NseEngine {
   /** --script-trace: each socket's "TCP lhost:lport", "rhost:rport" and protocol. */
   #traced = new Map<number, { proto: string; local: string; remote: string }>();
   #nextId = 1;
+  #operations = 0;
   #results: ScriptResult[] = [];
   #serviceUpdates: ServiceUpdate[] = [];
   #t0 = performance.now();
@@ -279,7 +280,13 @@ export class NseEngine {
     }
   }
 
+  /** Host operations (socket calls, sleeps) the scripts started so far: what tests count. */
+  get operations(): number {
+    return this.#operations;
+  }
+
   #start(kind: string, ...args: unknown[]): number {
+    this.#operations++;
     const id = this.#nextId++;
     const p = this.#op(kind, args).then(
       (r) => ({ id, ok: true, ...r }),
@@ -545,9 +552,24 @@ export class NseEngine {
     this.#call("set_args", text);
   }
 
-  /** Adds a scanned host and its ports for the next "host" phase. */
-  addTarget(ip: string, name: string, ports: NsePort[]): void {
-    this.#call("add_target", ip, name, hex(binIp(ip)));
+  /** Adds a scanned host and its ports for the next "host" phase; `times` are the scan's round
+   * trip figures in microseconds (the host's srtt, rttvar and timeout), as nmap hands them over. */
+  addTarget(
+    ip: string,
+    name: string,
+    ports: NsePort[],
+    times?: { srtt: number; rttvar: number; timeout: number },
+  ): void {
+    const s = (us: number | undefined) => us === undefined ? undefined : us / 1e6;
+    this.#call(
+      "add_target",
+      ip,
+      name,
+      hex(binIp(ip)),
+      s(times?.srtt),
+      s(times?.rttvar),
+      s(times?.timeout),
+    );
     for (const p of ports) {
       this.#call(
         "add_port",

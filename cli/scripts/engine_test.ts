@@ -405,7 +405,8 @@ Deno.test({
     for (const [limit, threads] of [[undefined, 21], [5, 6]] as const) {
       const { most, connects } = await socketLockRun(limit);
       assert.equal(connects, 91);
-      assert.ok(most <= 2 * threads, `${most} sockets open at once (limit ${limit})`);
+      // + 1: leak.nse's socket stays open after its thread gave its place up, until collected.
+      assert.ok(most <= 2 * threads + 1, `${most} sockets open at once (limit ${limit})`);
       assert.ok(most >= threads, `${most} sockets open at once: the lock let too few through`);
     }
   },
@@ -433,6 +434,139 @@ Deno.test({
       const r = await e.run("host");
       assert.deepEqual(r.map((x) => x.output).sort(), ["collected", "leaked"]);
       assert.equal(count.open, 0, "the leaked socket is still open");
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    'nse -d: nmap\'s "Starting/Finished SCRIPT against HOST:PORT." lines, for threads whose rule matched',
+  ignore: !haveNmap,
+  async fn() {
+    const log: string[] = [];
+    const e = await engine({ net: echoNet([]), debugging: 1, log: (l) => log.push(l) });
+    try {
+      e.loadScript("said.nse", HEAD + `action = function() return "x" end`);
+      e.addTarget("127.0.0.1", "", [
+        { number: 7, protocol: "tcp", state: "open" },
+        { number: 9, protocol: "tcp", state: "open" },
+      ]);
+      await e.run("host");
+      assert.deepEqual(log.filter((l) => /Starting|Finished/.test(l)), [
+        "NSE: Starting said against 127.0.0.1:7.",
+        "NSE: Finished said against 127.0.0.1:7.",
+      ]);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: threads waiting on a mutex sleep until it is free and take it in the order they asked (no polling), one dying with it does not hold it",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      const err = e.loadScript(
+        "queue.nse",
+        `local nmap = require "nmap"
+local stdnse = require "stdnse"
+description = [[test]]
+categories = {"default"}
+portrule = function() return true end
+action = function(host, port)
+  local m = nmap.mutex("queue-test")
+  m "lock"
+  nmap.registry.order = (nmap.registry.order or "") .. port.number .. " "
+  if port.number == 1 then stdnse.sleep(0.3) end
+  if port.number == 2 then error("dies holding the mutex") end
+  m "done"
+  return nmap.registry.order
+end`,
+      );
+      assert.equal(err, undefined);
+      const ports = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => ({
+        number: n,
+        protocol: "tcp",
+        state: "open",
+      }));
+      e.addTarget("127.0.0.1", "", ports);
+      const r = await e.run("host");
+      assert.equal(r.find((x) => x.port === 10)?.output, "1 2 3 4 5 6 7 8 9 10 ");
+      // One sleep; waiters polling every 10 ms started dozens of operations.
+      assert.equal(e.operations, 1);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: host.times are the scan's round-trip figures in seconds (stdnse.get_timeout follows them, as in nmap)",
+  ignore: !haveNmap,
+  async fn() {
+    const e = await engine({ net: echoNet([]) });
+    try {
+      e.loadScript(
+        "times.nse",
+        HEAD + `action = function(host)
+  local t = host.times
+  return ("%g %g %g %d"):format(t.srtt, t.rttvar, t.timeout, stdnse.get_timeout(host, 8000, 500))
+end`,
+      );
+      e.addTarget("127.0.0.1", "", [{ number: 7, protocol: "tcp", state: "open" }], {
+        srtt: 250,
+        rttvar: 5000,
+        timeout: 300000,
+      });
+      assert.deepEqual((await e.run("host")).map((r) => r.output), ["0.00025 0.005 0.3 600"]);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: a thread whose socket Lua collected gives its place in the socket lock up while it still runs (socket_unlock every round, as nmap's loop)",
+  ignore: !haveNmap,
+  async fn() {
+    const { net } = countingNet();
+    const e = await engine({ net, maxParallelism: 1 }); // room for two threads
+    try {
+      e.loadScript(
+        "drops.nse",
+        `local nmap = require "nmap"
+local stdnse = require "stdnse"
+description = [[test]]
+categories = {"default"}
+portrule = function() return true end
+local function log(s) nmap.registry.log = (nmap.registry.log or "") .. s .. " " end
+action = function(host, port)
+  local s = nmap.new_socket()
+  assert(s:connect(host, port))
+  log("connect" .. port.number)
+  if port.number == 3 then return end
+  s = nil
+  collectgarbage()
+  stdnse.sleep(0.2)
+  log("end" .. port.number)
+  if port.number == 1 then return nmap.registry.log end
+end`,
+      );
+      e.addTarget(
+        "127.0.0.1",
+        "",
+        [1, 2, 3].map((n) => ({ number: n, protocol: "tcp", state: "open" })),
+      );
+      const r = await e.run("host");
+      // The third thread connects while the first two sleep, their sockets collected.
+      assert.equal(r.find((x) => x.port === 1)?.output, "connect1 connect2 connect3 end1 ");
     } finally {
       e.close();
     }

@@ -183,6 +183,18 @@ export function serviceOf(u: ServiceUpdate, old: ServiceInfo | undefined): Servi
   return s;
 }
 
+/**
+ * The round-trip figures scripts see, µs: the scan's, with the timeout floored at
+ * --min-rtt-timeout as nmap stores it (timing.cc) — Porthole's scan may wait less on a LAN,
+ * but scripts time their own waits from it (stdnse.get_timeout, host.times.timeout).
+ */
+export function nmapTimes(
+  times: HostResult["times"],
+  minRttTimeoutMs = 100,
+): HostResult["times"] {
+  return times && { ...times, timeout: Math.max(times.timeout, minRttTimeoutMs * 1000) };
+}
+
 function outputOf(r: ScriptResult): ScriptOutput {
   return r.elems ? { id: r.id, output: r.output, elems: r.elems } : { id: r.id, output: r.output };
 }
@@ -204,6 +216,8 @@ export async function loadScripts(
     timing?: number;
     family?: 4 | 6;
     maxParallelism?: number;
+    /** --min-rtt-timeout: nmap's floor of the host timeout scripts see (host.times.timeout). */
+    minRttTimeoutMs?: number;
     /** --proxies: the scripts' TCP sockets go through this chain. */
     proxies?: readonly ProxyHop[];
     /** --datadir (MAC vendors for nmapdb.mac2corp). */
@@ -294,6 +308,7 @@ export async function loadScripts(
           confidence: p.service?.confidence,
           method: p.service?.method,
         })),
+        nmapTimes(r.times, o.minRttTimeoutMs),
       );
       const results = await engine.run("host");
       for (const u of engine.takeServiceUpdates()) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BUILTIN_DIR, NMAP_DATA_DIRS, scriptHelp, whichRuns } from "./mod.ts";
+import { BUILTIN_DIR, NMAP_DATA_DIRS, nmapTimes, scriptHelp, whichRuns } from "./mod.ts";
 
 const haveScripts = NMAP_DATA_DIRS.some((d) => {
   try {
@@ -45,4 +45,18 @@ Deno.test({
     assert.match(entry("ntp-info"), /\nPorthole: nmap's ntp-info\.nse runs/);
     assert.doesNotMatch(out, /Porthole: nmap's ssh-auth-methods/);
   },
+});
+
+Deno.test("nse host.times: the scan's figures, the timeout floored at --min-rtt-timeout as nmap stores it", () => {
+  assert.deepEqual(nmapTimes({ srtt: 54, rttvar: 2839, timeout: 11409 }), {
+    srtt: 54,
+    rttvar: 2839,
+    timeout: 100000,
+  });
+  assert.deepEqual(nmapTimes({ srtt: 54, rttvar: 2839, timeout: 11409 }, 5), {
+    srtt: 54,
+    rttvar: 2839,
+    timeout: 11409,
+  });
+  assert.equal(nmapTimes(undefined), undefined);
 });

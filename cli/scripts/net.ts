@@ -8,6 +8,7 @@
 import { udpLibcAvailable, udpLibcConnect } from "../engine/udp_libc.ts";
 import type { ProxyHop } from "../engine/config.ts";
 import { connectThrough } from "../engine/proxy_chain.ts";
+import { ioDeadline } from "./io_deadline.ts";
 
 /** One connected socket as the NSE engine uses it. */
 export interface NseConn {
@@ -56,12 +57,12 @@ class Inbox {
   }
   async read(timeoutMs: number): Promise<Uint8Array | null> {
     if (this.#chunks.length === 0 && !this.#ended) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancel: (() => void) | undefined;
       const timedOut = await new Promise<boolean>((resolve) => {
         this.#wake = () => resolve(false);
-        timer = setTimeout(() => resolve(true), timeoutMs);
+        cancel = ioDeadline(timeoutMs, () => resolve(true));
       });
-      clearTimeout(timer);
+      cancel?.();
       this.#wake = undefined;
       if (timedOut) throw new Error("TIMEOUT");
     }
@@ -174,16 +175,16 @@ function established(
   timeoutMs: number,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const cancel = ioDeadline(timeoutMs, () => {
       sock.destroy();
       reject(new Error("TIMEOUT"));
-    }, timeoutMs);
+    });
     sock.once(event, () => {
-      clearTimeout(timer);
+      cancel();
       resolve();
     });
     sock.once("error", (e) => {
-      clearTimeout(timer);
+      cancel();
       reject(new Error(nmapError(e)));
     });
   });

@@ -387,7 +387,8 @@ local function socket_unlock(ended)
   for t, held in pairs(lock_holders) do
     local open = false
     if t ~= ended then
-      for s in pairs(held) do if s.id then open = true break end end
+      -- A socket counts from its connect on (nmap's nsiod exists before the connect completes).
+      for s in pairs(held) do if s.id or s.connecting then open = true break end end
     end
     if not open then
       lock_holders[t] = nil
@@ -408,8 +409,10 @@ function Socket:connect(h, p, proto)
   if proto == "udp" then self.proto = "udp" end
   -- nmap names the host in TLS's server_name (SNI) when the user gave a name.
   local sni = type(h) == "table" and h.targetname or nil
+  self.connecting = true
   local r = await("connect", tostring(ip), math.tointeger(port) or 0, proto, self.timeout, sni,
     self.local_port)
+  self.connecting = nil
   if not r.ok then
     socket_unlock()
     return false, r.err
@@ -553,47 +556,78 @@ end
 nmap.socket = { sleep = function(t) await("sleep", math.floor(t * 1000)) end,
   parse_ssl_certificate = function(der) return cert_table(host.parse_certificate(wire(der))) end }
 
+-- Threads waiting for a mutex or a condition variable sleep until they are woken (nmap's
+-- nse_nmaplib.cc keeps them on a list too): polling them every 10 ms woke the scheduler hundreds
+-- of times a second while HTTP scripts queued on http.lua's cache mutex, and kept Lua busy.
+local function sleep_until_woken(list)
+  local t = current
+  if not t then return await("sleep", 10) end
+  list[#list + 1] = t
+  coyield(YIELD, LOCK_WAIT)
+end
+-- Wakes the first waiting thread still scheduled (every one when all is set); true when one woke.
+local function wake(list, all)
+  while #list > 0 do
+    local t = table.remove(list, 1)
+    if not rawget(t, "gone") then
+      t.runnable, t.args = true, { n = 0 }
+      if not all then return true end
+    end
+  end
+  return false
+end
+-- Mutexes whose owner may end without "done" (an error, a timeout): a thread's end wakes the
+-- next waiter of each mutex left to a dead owner, who then takes the lock.
+local mutexes = setmetatable({}, { __mode = "k" })
+local function free(m) return not m.owner or costatus(m.owner) == "dead" end
+local function wake_orphans()
+  for m in pairs(mutexes) do
+    if #m.waiters > 0 and free(m) then wake(m.waiters) end
+  end
+end
+
 function nmap.mutex(obj)
-  local m = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
-  nmap.registry["__mutex"] = m
-  if m[obj] then return m[obj] end
-  local owner
+  local reg = nmap.registry["__mutex"] or setmetatable({}, { __mode = "k" })
+  nmap.registry["__mutex"] = reg
+  if reg[obj] then return reg[obj] end
+  local m = { waiters = {} }
+  mutexes[m] = true
   local f = function(op)
     local me = coroutine.running()
     if op == "lock" then
-      while owner and costatus(owner) ~= "dead" and owner ~= me do await("sleep", 10) end
-      owner = me
+      while not free(m) and m.owner ~= me do sleep_until_woken(m.waiters) end
+      m.owner = me
       return true
     elseif op == "trylock" then
-      if owner and costatus(owner) ~= "dead" and owner ~= me then return false end
-      owner = me
+      if not free(m) and m.owner ~= me then return false end
+      m.owner = me
       return true
     elseif op == "done" then
-      if owner == me then owner = nil end
+      if m.owner == me then
+        m.owner = nil
+        wake(m.waiters)
+      end
       return true
     elseif op == "running" then
-      return owner
+      return m.owner
     end
     error("invalid mutex operation " .. tostring(op))
   end
-  m[obj] = f
+  reg[obj] = f
   return f
 end
 -- One condition variable per object, as nmap's: a worker's signal reaches the thread that waits
--- on the same object, whoever asked for the condvar first.
+-- on the same object, whoever asked for the condvar first. "signal" wakes the first waiter,
+-- "broadcast" all.
 local condvars = setmetatable({}, { __mode = "k" })
 function nmap.condvar(obj)
   if condvars[obj] then return condvars[obj] end
-  local waiting = 0
-  local generation = 0
+  local waiters = {}
   condvars[obj] = function(op)
     if op == "wait" then
-      local g = generation
-      waiting = waiting + 1
-      while generation == g do await("sleep", 10) end
-      waiting = waiting - 1
+      sleep_until_woken(waiters)
     elseif op == "signal" or op == "broadcast" then
-      generation = generation + 1
+      wake(waiters, op == "broadcast")
     end
   end
   return condvars[obj]
@@ -763,6 +797,14 @@ end
 
 ---------------------------------------------------------------- scheduling
 
+-- nmap's " against NAME (IP:PORT)" of its -d lines (nse_main.lua: against_name).
+local function against_name(h, p)
+  local ipport = h and h.ip and (p and (h.ip .. ":" .. p.number) or h.ip)
+  local name = h and h.targetname
+  local against = (name and ipport) and (name .. " (" .. ipport .. ")") or name or ipport
+  return against and (" against " .. against) or ""
+end
+
 -- A rule may do I/O too, so it runs inside the script's coroutine, before the action.
 local NO_MATCH = {}
 local function new_thread(s, rule, h, p)
@@ -776,6 +818,7 @@ local function new_thread(s, rule, h, p)
       return NO_MATCH
     end
     if not match then return NO_MATCH end
+    if opts.debugging > 0 then host.log(1, "Starting " .. s.id .. against_name(h, p) .. ".") end
     return action(h, p)
   end)
   threads[#threads + 1] = { co = co, script = s, rule = rule, host = h, port = p, args = { n = 0 }, start = host.clock_ms() }
@@ -805,17 +848,26 @@ local function step(timeout_ms)
   for _, t in ipairs(threads) do
     if timeout_ms > 0 and host.clock_ms() - t.start > timeout_ms then
       host.log(1, t.script.id .. " timed out")
+      rawset(t, "gone", true)
       socket_unlock(t)
+      wake_orphans()
     elseif t.runnable ~= false then
       current = t
       local r = table.pack(coresume(t.co, table.unpack(t.args, 1, t.args.n)))
       current = nil
-      if not r[1] or costatus(t.co) == "dead" then socket_unlock(t) end
+      if not r[1] or costatus(t.co) == "dead" then
+        rawset(t, "gone", true)
+        socket_unlock(t)
+        wake_orphans()
+      end
       if not r[1] then
         if t.worker then rawset(t, "error", r[2]) end
         host.log(1, t.script.id .. " " .. t.rule .. (t.worker and " worker" or "") .. " failed: " .. tostring(r[2]))
       elseif costatus(t.co) == "dead" then
         if not t.worker then set_output(t, r[2], r[3]) end
+        if not t.worker and r[2] ~= NO_MATCH and opts.debugging > 0 then
+          host.log(1, "Finished " .. t.script.id .. against_name(t.host, t.port) .. ".")
+        end
       elseif r[2] == YIELD then
         t.runnable = false
         if r[3] ~= LOCK_WAIT then waiting[r[3]] = t end
@@ -836,6 +888,11 @@ end
 -- wait for I/O, and JavaScript resumes it with the operations that completed.
 local function run(timeout_ms)
   while step(timeout_ms) do
+    -- Every round, as nse_main.lua's loop calls nse_nsock.cc's socket_unlock: a thread whose
+    -- sockets Lua collected (closed by __gc) gives its place in the socket lock up. (nmap adds a
+    -- GC step each round; here one costs ~0.2 ms, thousands of rounds a run, so Lua's own pace
+    -- collects.)
+    socket_unlock()
     local runnable = false
     for _, t in ipairs(threads) do if t.runnable ~= false then runnable = true end end
     if not runnable then
@@ -856,10 +913,13 @@ end
 
 local targets = {}
 
--- nmap's host table (the fields scripts read) for a scanned address.
-function add_target(ip, name, bin_ip_hex)
+-- nmap's host table (the fields scripts read) for a scanned address. times are the scan's round
+-- trip figures in seconds (nse_nmaplib.cc: to.srtt, to.rttvar, to.timeout), which set the
+-- timeouts of stdnse.get_timeout and comm; defaults when the scan timed no round trip.
+function add_target(ip, name, bin_ip_hex, srtt, rttvar, timeout)
   local h = { ip = ip, name = name or "", targetname = name ~= "" and name or nil, registry = {},
-    bin_ip = unhex(bin_ip_hex), times = { srtt = 0.01, rttvar = 0.01, timeout = 1 },
+    bin_ip = unhex(bin_ip_hex),
+    times = { srtt = srtt or 0.01, rttvar = rttvar or 0.01, timeout = timeout or 1 },
     directly_connected = false }
   targets[#targets + 1] = h
   host_ports[h] = {}
