@@ -32,6 +32,15 @@ Deno.test("port expressions: ranges, lists, open ends, prefixes", () => {
   assertEquals(ports("1,2,").tcp, [1, 2]); // one trailing comma is fine
 });
 
+Deno.test("port expressions: every port of a four-port stretch is found, each in its protocol", () => {
+  // ports.ts reads the table four entries at a time and skips empty stretches.
+  assertEquals(ports("0-1,3-5,7,8,11,65532,65535").tcp, [0, 1, 3, 4, 5, 7, 8, 11, 65532, 65535]);
+  const r = ports("T:4,6,U:5,7,65534", BOTH);
+  assertEquals(r.tcp, [4, 6]);
+  assertEquals(r.udp, [5, 7, 65534]);
+  assertEquals(parseSimplePortList("3,4,65535", "udp", db), [3, 4, 65535]);
+});
+
 Deno.test("port expressions: service names, wildcards and [] (table ports only)", () => {
   assertEquals(ports("ssh,http").tcp, [22, 80, 8008]); // 8008/tcp is also named "http"
   const web = ports("http*").tcp;

@@ -1,5 +1,10 @@
 import { assert, assertEquals, assertThrows } from "../tests/testing/assert.ts";
-import { defaultServicesDb, parseServicesFile, wildcardRegExp } from "./services_db.ts";
+import {
+  defaultServicesDb,
+  parseServicesFile,
+  servicesDbFor,
+  wildcardRegExp,
+} from "./services_db.ts";
 import { UsageError } from "./errors.ts";
 
 Deno.test("built-in table: names, counts and ratios from nmap-services 7.93", () => {
@@ -34,6 +39,32 @@ Deno.test("built-in table matches /usr/share/nmap/nmap-services when installed",
     // The precomputed --top-ports order is nmap's stable sort of the file's rows.
     assertEquals(db.portsByFrequency(proto), file.byRatio(proto).map((e) => e.port));
     assertEquals(file.portsByFrequency(proto), file.byRatio(proto).map((e) => e.port));
+  }
+});
+
+Deno.test("a data directory's nmap-services: the built-in table when it is nmap's own file, else the file", () => {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync("/usr/share/nmap/nmap-services");
+  } catch {
+    return; // nmap-common not installed
+  }
+  const same = Deno.makeTempDirSync({ prefix: "ph-services-" });
+  const edited = Deno.makeTempDirSync({ prefix: "ph-services-" });
+  try {
+    Deno.writeFileSync(`${same}/nmap-services`, bytes);
+    assert(servicesDbFor(undefined, same) === defaultServicesDb());
+    // One byte changed past the first chunk read (64 KiB), the size unchanged: the file's own rows.
+    const text = new TextDecoder().decode(bytes);
+    const at = text.indexOf("\nElite\t31337/tcp");
+    assert(at > 1 << 16, "nmap-services 7.93 names 31337/tcp Elite");
+    Deno.writeTextFileSync(`${edited}/nmap-services`, text.replace("\nElite\t", "\nElitE\t"));
+    const db = servicesDbFor(undefined, edited);
+    assert(db !== defaultServicesDb());
+    assertEquals(db.name("tcp", 31337), "ElitE");
+  } finally {
+    Deno.removeSync(same, { recursive: true });
+    Deno.removeSync(edited, { recursive: true });
   }
 });
 

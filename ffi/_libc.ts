@@ -7,6 +7,7 @@
  */
 
 import { FD_LIMIT_HINT, FFI_HINT, OsError, PermissionMissingError } from "./errors.ts";
+import { lazySymbols } from "./_lazy_symbols.ts";
 
 const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -46,7 +47,7 @@ const LIBC_SYMBOLS = {
 /** The loaded libc symbols. */
 export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
 
-let lib: Deno.DynamicLibrary<typeof LIBC_SYMBOLS> | undefined;
+let symbols: Libc | undefined;
 let errnoView: Deno.UnsafePointerView | undefined;
 
 /** Is --allow-ffi granted? Asks without prompting. */
@@ -65,15 +66,17 @@ export function requireFfi(what: string): void {
   }
 }
 
-/** libc, loaded on first use. Linux only (packet sockets and netlink). */
+/** libc, loaded on first use, each symbol bound when first called (./_lazy_symbols.ts). Linux
+ * only (packet sockets and netlink). */
 export function libc(): Libc {
-  if (lib) return lib.symbols;
+  if (symbols) return symbols;
   requireFfi("raw packet access");
   if (Deno.build.os !== "linux") {
     throw new OsError("dlopen libc", 95, "packet sockets and netlink need Linux");
   }
-  lib = Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
-  return lib.symbols;
+  Deno.dlopen("libc.so.6", {}); // a libc that cannot load fails here, not at a later call
+  symbols = lazySymbols("libc.so.6", LIBC_SYMBOLS);
+  return symbols;
 }
 
 /** errno of the last failing libc call on this (the main) thread. */

@@ -12,6 +12,7 @@
 
 import { FFI_HINT, LIBPCAP_HINT, PcapError, PermissionMissingError } from "./errors.ts";
 import { ffiGranted } from "./_libc.ts";
+import { lazySymbols } from "./_lazy_symbols.ts";
 
 const SYMBOLS = {
   pcap_lib_version: { parameters: [], result: "pointer" },
@@ -77,7 +78,7 @@ export function libpcapCandidates(): string[] {
   return [...names, ...systemDirs().flatMap((d) => names.map((n) => `${d}/${n}`))];
 }
 
-let loaded: { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string } | undefined;
+let loaded: { symbols: LibPcap; path: string } | undefined;
 let explicit: string | undefined;
 
 /**
@@ -92,7 +93,7 @@ export function useLibpcap(path: string): void {
 /** libpcap, loaded on first use; throws PcapError (library missing) or
  * PermissionMissingError (no --allow-ffi) with the fix. */
 export function libpcap(): LibPcap {
-  return loadLibpcap().lib.symbols;
+  return loadLibpcap().symbols;
 }
 
 /** Which file was loaded (e.g. "libpcap.so.0.8"). */
@@ -100,7 +101,11 @@ export function libpcapPath(): string {
   return loadLibpcap().path;
 }
 
-function loadLibpcap(): { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string } {
+/** The symbol a library must have to be taken for libpcap; the others bind when first called
+ * (./_lazy_symbols.ts). */
+const PCAP_PROOF = { pcap_create: SYMBOLS.pcap_create };
+
+function loadLibpcap(): { symbols: LibPcap; path: string } {
   if (loaded) return loaded;
   if (!ffiGranted()) {
     throw new PermissionMissingError("packet capture needs Deno's FFI permission", FFI_HINT);
@@ -109,7 +114,8 @@ function loadLibpcap(): { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string
   const failures: string[] = [];
   for (const name of names) {
     try {
-      loaded = { lib: Deno.dlopen(name, SYMBOLS), path: name };
+      Deno.dlopen(name, PCAP_PROOF);
+      loaded = { symbols: lazySymbols(name, SYMBOLS), path: name };
       return loaded;
     } catch (e) {
       failures.push(`${name}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);

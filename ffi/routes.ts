@@ -145,6 +145,9 @@ export interface RouteOptions {
   /** Interfaces and routes to use (for tests); default: read the system's. */
   interfaces?: NetInterface[];
   routes?: Route[];
+  /** This host's interfaces, read already by the caller: the kernel is still asked for the
+   * route, but the interfaces are not read again (a dozen /proc and /sys files). */
+  known?: NetInterface[];
 }
 
 function pickSource(iface: NetInterface, dst: IpBytes, near?: IpBytes): string | undefined {
@@ -173,7 +176,7 @@ export function routeTo(target: string, opts: RouteOptions = {}): RouteInfo | nu
   }
   const dst = parseIp(target);
   if (!dst) throw new Error(`not an IP address: ${target}`);
-  const ifs = opts.interfaces ?? interfaces();
+  const ifs = opts.interfaces ?? opts.known ?? interfaces();
   const dev = device !== undefined ? ifs.find((i) => i.name === device) : undefined;
   if (device !== undefined && !dev) throw new Error(`no interface named ${device} (see --iflist)`);
   let src: IpBytes | undefined;

@@ -289,7 +289,7 @@ async function denortProblem(path: string): Promise<string | undefined> {
 }
 
 /**
- * dist/porthole[-T]: denort plus dist/porthole.js (1.1 MB), compiled from the bundle with no
+ * dist/porthole[-T]: denort plus dist/porthole.js (2.8 MB), compiled from the bundle with no
  * config file, so nothing of node_modules is embedded. For the host's target the result is run
  * before it counts: `--version` must print what the bundle prints, and a connect scan of
  * 127.0.0.1 inside a lab scanner namespace (root) must report the port; otherwise it is removed.

@@ -63,10 +63,11 @@ const ZERO_MAC = new Uint8Array(6);
 export function resolveRoute(
   target: string,
   opts: { iface?: string; source?: string; srcMac?: Uint8Array } = {},
+  known?: NetInterface[],
 ): RawRoute {
   let info;
   try {
-    info = routeTo(target, { device: opts.iface, source: opts.source });
+    info = routeTo(target, { device: opts.iface, source: opts.source, known });
   } catch (e) {
     throw new RouteError(e instanceof Error ? e.message : String(e));
   }
@@ -124,6 +125,8 @@ export function sessionKey(r: RawRoute): string {
  */
 export class RouteCache {
   #table?: Route[];
+  /** This host's interfaces (undefined: not read yet) and their addresses. */
+  #interfaces?: NetInterface[];
   #own?: Set<string>;
   readonly #byEntry = new Map<string, RawRoute>();
   readonly #byKey = new Map<string, RawRoute>();
@@ -150,7 +153,8 @@ export class RouteCache {
     this.#own ??= (() => {
       const set = new Set<string>();
       try {
-        for (const i of interfaces()) for (const a of i.addresses) set.add(a.address);
+        this.#interfaces = interfaces();
+        for (const i of this.#interfaces) for (const a of i.addresses) set.add(a.address);
       } catch {
         // unknown: everything goes to the kernel one by one
       }
@@ -176,7 +180,7 @@ export class RouteCache {
       // On-link: same interface and source, the target is its own next hop.
       r = { ...base, nextHop: canonical, dstMac: base.loopback ? base.dstMac : undefined };
     } else {
-      r = resolveRoute(canonical, this.opts);
+      r = resolveRoute(canonical, this.opts, this.#interfaces);
       if (ek && !r.loopback) this.#byEntry.set(ek, r);
     }
     const key = routeKey(r);

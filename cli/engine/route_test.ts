@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
 import { resolveRoute, RouteError, sourceOptionsProblem } from "./route.ts";
-import type { NetInterface } from "../../ffi/mod.ts";
+import { interfaces, type NetInterface } from "../../ffi/mod.ts";
 import { RawSession } from "./raw_session.ts";
 import { createFrameBatch, type FrameBatch } from "../../ffi/frame_batch.ts";
 
@@ -15,6 +15,15 @@ Deno.test("route: 127.0.0.1 goes over loopback with zero MACs", () => {
   assertEquals(Array.from(r.dstMac!), [0, 0, 0, 0, 0, 0]);
   assertEquals(r.linkKind, "ethernet");
   assertEquals(r.onLink, false);
+});
+
+Deno.test("route: interfaces already read are taken as they are, the kernel still picks the route", () => {
+  const known = interfaces().map((i) => i.name === "lo" ? { ...i, mtu: 1234 } : i);
+  const r = resolveRoute("127.0.0.1", {}, known);
+  assertEquals(r.iface, "lo");
+  assertEquals(r.source, "127.0.0.1");
+  assertEquals(r.mtu, 1234); // from the list given, not read again
+  assertEquals({ ...r, mtu: undefined }, { ...resolveRoute("127.0.0.1"), mtu: undefined });
 });
 
 Deno.test("route: ::1 goes over loopback", () => {

@@ -39,6 +39,11 @@
  * answer (iperf3 serves one client and closes the rest): it is sent again alone, and such
  * closes prove no side-by-side service until a probe is closed the same way alone. A
  * connection refused, or reset before any byte, goes again after a growing wait.
+ *
+ * Speed without another answer: a port that has answered nothing sends its canary as soon as
+ * a silence is in doubt, not after its last probe; a port whose silences stand as they come
+ * (it served side by side, or stayed silent alone too) gets a wider window, started a window's
+ * worth at a time. Each silence is still judged once every probe has ended, as before.
  */
 
 import type { MatchDetails } from "./match.ts";
@@ -93,6 +98,11 @@ export interface EngineConfig {
   graceMs: number;
   /** Probes in flight per TCP port. */
   window: number;
+  /**
+   * Probes in flight per TCP port once its silences stand as they come: it served connections
+   * side by side, or it answered nothing and a probe sent again alone stayed silent too.
+   */
+  wideWindow: number;
   /** Probes in flight per UDP port. */
   udpWindow: number;
   sourceAddress?: string;
@@ -107,6 +117,9 @@ export interface EngineConfig {
   /** When the scanner's event loop stood still (a slow connect then is not the target's). */
   stalls?: LoopStalls;
 }
+
+/** Beyond the window, no more than a window's worth of a port's connections start within this. */
+export const WIDE_PACE_MS = 250;
 
 /** Times a probe whose connection the host refused (or let time out) is sent again. */
 export const CONNECT_RETRIES = 4;
@@ -238,11 +251,9 @@ class Attempt implements PortConnection {
       await this.probe1();
     } finally {
       if (limit) {
-        limit.release(
-          ticket!,
-          this.refused ? "refused" : this.connected && !this.cancelled ? "accepted" : "neutral",
-          this.connected,
-        );
+        // Only a connection the host would not set up tells of the host's load; one reset
+        // after the probe went (git-daemon resets what it cannot parse) is the port's own.
+        limit.release(ticket!, this.refused && this.end === "connect-failed", this.connected);
       }
     }
   }
@@ -431,12 +442,14 @@ interface Step {
 
 /**
  * Probes one port and returns nmap's verdict. `address` is the target,
- * `label` how traces name it ("10.0.0.1:80 (tcp)").
+ * `label` how traces name it ("10.0.0.1:80 (tcp)"). `onPastNull` is told once the NULL
+ * probe's connection has ended (or the port needed none).
  */
 export async function probePort(
   cfg: EngineConfig,
   ep: Endpoint,
   protocol: "tcp" | "udp",
+  onPastNull?: () => void,
 ): Promise<PortOutcome> {
   const { db, intensity } = cfg;
   const label = `${
@@ -536,7 +549,11 @@ export async function probePort(
     steps = [...done, ...rest];
   };
 
+  /** When each connection of the port was asked for (the last few matter). */
+  const launchTimes: number[] = [];
   const launch = (s: Step) => {
+    launchTimes.push(performance.now());
+    if (launchTimes.length > 64) launchTimes.splice(0, 32);
     s.attempt = new Attempt(s.probe, s.isNull, ep, protocol, ssl, cfg, label, progress, activity);
   };
 
@@ -619,6 +636,61 @@ export async function probePort(
     }
     launch(alone);
     return true;
+  };
+
+  /**
+   * On a port that has answered nothing, the canary goes as soon as a silence is in doubt rather
+   * than once every probe has been sent: alone (probes still out beside others are cancelled, to
+   * go again later; the NULL probe is waited out). Silent alone too, the port's silences are its
+   * own and the rest go wide ({@link silencesStand}); what each silence decides is still settled
+   * once every probe has ended, as before. True while it holds new probes.
+   */
+  const canaryRun = (now: number): boolean => {
+    if (solo || protocol !== "tcp") return false;
+    if (canary === undefined) {
+      if (resendAll()) return false;
+      canary = steps.slice(head).find((s) => needsSolo(s, now));
+      if (!canary) return false;
+      if (cfg.trace) {
+        cfg.log(
+          `Service scan: ${label} answers nothing so far; probe ${canary.probe.name} again, alone`,
+        );
+      }
+      for (const x of steps) {
+        if (x !== canary && !x.isNull && x.attempt && !x.attempt.finished && x.attempt.silent) {
+          x.attempt.cancel();
+          x.attempt = undefined;
+        }
+      }
+    }
+    if (!canary.soloRun) {
+      if (resendAll()) return false; // the port answered meanwhile: every doubt goes alone anyway
+      if (activity.openCount > 0) return true;
+      canary.soloRun = true;
+      launch(canary);
+      return true;
+    }
+    if (!canary.attempt?.finished) return true;
+    if (retryable(canary)) {
+      // Refused even alone: tried again, still alone.
+      if (!retryDue(canary, now)) return true;
+      noteRetry(canary);
+      launch(canary);
+      return true;
+    }
+    return false;
+  };
+
+  /**
+   * Whether the port's silences stand as they come, so that more of its probes may be out at
+   * once: it serves connections side by side, or its canary stayed silent alone on a port that
+   * has answered nothing (port_activity.ts); never once its listen queue overflowed.
+   */
+  const silencesStand = (now: number): boolean => {
+    if (protocol !== "tcp" || activity.overflowed) return false;
+    const c = canary?.soloRun ? canary.attempt : undefined;
+    const canarySilent = c !== undefined && c.finished && c.silent && c.end === "timeout";
+    return activity.servesSideBySide(now) || (canarySilent && !activity.answered);
   };
 
   /** Starts, advances and ends the side-by-side check; true while it runs. */
@@ -724,6 +796,7 @@ export async function probePort(
     // started it may since have been settled otherwise).
     if (check && !check.done && sideBySideCheck(now)) return;
     if (aloneRun()) return;
+    if (canaryRun(now)) return;
     if (solo) {
       // In order, one connection at a time: the next probe not yet sent, or the first whose
       // silence came while queued behind others, sent again alone.
@@ -765,11 +838,19 @@ export async function probePort(
       // A probe waiting to go again holds its place (with one in flight, nmap's order).
       if (a && (!a.finished || retryable(steps[i]!))) inFlight++;
     }
-    for (let i = head; i < steps.length && inFlight < window; i++) {
-      if (!steps[i]!.attempt) {
-        launch(steps[i]!);
-        inFlight++;
+    const w = silencesStand(now) ? cfg.wideWindow : window;
+    // Beyond the window, a window's worth at a time: a burst of connects overflows a short
+    // listen queue (git-daemon's), and an overflow sends the port one connection at a time.
+    let recent = launchTimes.filter((t) => now - t < WIDE_PACE_MS).length;
+    for (let i = head; i < steps.length && inFlight < w; i++) {
+      if (steps[i]!.attempt) continue;
+      if (inFlight >= window && recent >= window) {
+        setTimeout(progress, WIDE_PACE_MS);
+        break;
       }
+      launch(steps[i]!);
+      inFlight++;
+      recent++;
     }
   };
 
@@ -920,6 +1001,10 @@ export async function probePort(
   for (;;) {
     const now = performance.now();
     launchSome(now);
+    if (onPastNull && (ssl || head > 0 || !steps[0]?.isNull || steps[0].attempt?.finished)) {
+      onPastNull();
+      onPastNull = undefined;
+    }
     const r = resolveInOrder();
     if (r === "restart") continue;
     if (r) return r;

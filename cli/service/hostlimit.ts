@@ -1,7 +1,9 @@
 /**
  * The per-host limit on concurrent service-scan connections. It starts at
  * nmap's service parallelism, grows by one with each connection the host
- * accepts (up to a ceiling), and at least halves when the host refuses or
+ * accepts, as it accepts it (up to a ceiling: TCP's slow start, so that ports
+ * whose first connection waits out a silent NULL probe do not hold the
+ * probes after it until those end), and at least halves when the host refuses or
  * resets a connection: a daemon whose listen backlog is full, or a kernel
  * answering with SYN cookies, shows itself that way, and fewer connections at
  * once is what it survives. It then drops to no more than the connections the
@@ -52,21 +54,21 @@ export class HostConnLimit {
     });
   }
 
-  /** Notes that the host accepted a connection holding a slot. */
+  /** Notes that the host accepted a connection holding a slot: one more may go. */
   connected(): void {
     this.open++;
+    this.limit = Math.min(this.ceiling, this.limit + 1);
+    this.pump();
   }
 
   /**
-   * Gives a slot back. `how`: "accepted" when the host took the connection,
-   * "refused" when it refused or reset it, "neutral" when neither tells;
+   * Gives a slot back. `refused`: the host refused or reset the connection;
    * `wasConnected`: whether {@link connected} was called for it.
    */
-  release(ticket: number, how: "accepted" | "refused" | "neutral", wasConnected: boolean): void {
+  release(ticket: number, refused: boolean, wasConnected: boolean): void {
     this.used--;
     if (wasConnected) this.open--;
-    if (how === "accepted") this.limit = Math.min(this.ceiling, this.limit + 1);
-    else if (how === "refused" && ticket === this.round) {
+    if (refused && ticket === this.round) {
       this.limit = Math.max(1, Math.min(Math.floor(this.limit / 2), this.open));
       this.round++;
     }

@@ -9,7 +9,7 @@ Deno.test("host limit: at most `limit` connections at once; a release lets the n
   const third = h.acquire().then(() => order.push(3));
   await Promise.resolve();
   assertEquals([h.inUse, order], [2, []]);
-  h.release(t1, "neutral", false);
+  h.release(t1, false, false);
   await third;
   assertEquals([h.inUse, order, h.limit], [2, [3], 2]);
 });
@@ -19,18 +19,18 @@ Deno.test("host limit: grows with accepted connections up to its ceiling, halves
   for (let i = 0; i < 5; i++) {
     const t = await h.acquire();
     h.connected();
-    h.release(t, "accepted", true);
+    h.release(t, false, true);
   }
   assertEquals(h.limit, 6);
   // Six connections held open: a refusal halves, no further.
   const held = await Promise.all(Array.from({ length: 5 }, () => h.acquire()));
   held.forEach(() => h.connected());
-  h.release(await h.acquire(), "refused", false);
+  h.release(await h.acquire(), true, false);
   assertEquals(h.limit, 3);
-  held.forEach((t) => h.release(t, "neutral", true));
-  h.release(await h.acquire(), "refused", false);
+  held.forEach((t) => h.release(t, false, true));
+  h.release(await h.acquire(), true, false);
   assertEquals(h.limit, 1);
-  h.release(await h.acquire(), "refused", false);
+  h.release(await h.acquire(), true, false);
   assertEquals(h.limit, 1, "never below one");
 });
 
@@ -39,11 +39,11 @@ Deno.test("host limit: connections of one round refused together halve it once",
   const held = await Promise.all(Array.from({ length: 6 }, () => h.acquire()));
   held.forEach(() => h.connected());
   const refused = [await h.acquire(), await h.acquire()];
-  for (const t of refused) h.release(t, "refused", false);
+  for (const t of refused) h.release(t, true, false);
   assertEquals(h.limit, 4);
   // A connection asked for after the cut, refused, cuts again.
-  held.splice(0, 3).forEach((t) => h.release(t, "neutral", true));
-  h.release(await h.acquire(), "refused", false);
+  held.splice(0, 3).forEach((t) => h.release(t, false, true));
+  h.release(await h.acquire(), true, false);
   assertEquals(h.limit, 2);
 });
 
@@ -55,7 +55,7 @@ Deno.test("host limit: an aborted wait leaves the queue", async () => {
   ac.abort(new Error("cancelled"));
   let rejected = false;
   await waiting.catch(() => (rejected = true));
-  h.release(t, "neutral", false);
+  h.release(t, false, false);
   assertEquals([rejected, h.inUse], [true, 0]);
 });
 
@@ -63,8 +63,26 @@ Deno.test("host limit: a refusal cuts to the connections the host holds open", a
   const h = new HostConnLimit(30, 30);
   const held = [await h.acquire(), await h.acquire()];
   held.forEach(() => h.connected());
-  h.release(await h.acquire(), "refused", false);
+  h.release(await h.acquire(), true, false);
   assertEquals(h.limit, 2, "the host took two and refused the third");
-  held.forEach((t) => h.release(t, "accepted", true));
+  held.forEach((t) => h.release(t, false, true));
+  assertEquals(h.limit, 2, "connections ending grow nothing");
+  const next = await h.acquire();
+  h.connected();
+  assertEquals(h.limit, 3, "a connection accepted after the cut grows it");
+  h.release(next, false, true);
+});
+
+Deno.test("host limit: grows as the host accepts connections, not only once they end", async () => {
+  // Ports whose NULL probe waits out its 6 s in silence hold every slot of the start; the
+  // probes after NULL must not wait for those to end.
+  const h = new HostConnLimit(2, 10);
+  const nulls = [await h.acquire(), await h.acquire()];
+  nulls.forEach(() => h.connected());
   assertEquals(h.limit, 4);
+  let granted = 0;
+  const next = [h.acquire(), h.acquire()].map((p) => p.then((t) => (granted++, t)));
+  const tickets = await Promise.all(next);
+  assertEquals([granted, h.inUse], [2, 4], "granted with the first two still open");
+  [...nulls, ...tickets].forEach((t) => h.release(t, false, false));
 });

@@ -73,6 +73,13 @@ const RPC_INTENSITY = 7;
  */
 const UDP_WINDOW = 24;
 
+/**
+ * How many times the window a TCP port's probes may be out at once when its silences stand as
+ * they come (engine.ts silencesStand): the rounds of 5 s waits on a port that stays silent to
+ * nmap's ~35 probes drop from six to two.
+ */
+export const WIDE_WINDOW_FACTOR = 4;
+
 /** Knobs beyond the command line, for tests and benchmarks. */
 export interface DetectTuning {
   /** Probe database (default: {@link probeDbFor}'s). */
@@ -81,6 +88,8 @@ export interface DetectTuning {
   graceMs?: number;
   /** Probes in flight per TCP port (default --version-parallelism, else 6; sshd starts dropping unauthenticated connections at 10). */
   window?: number;
+  /** See EngineConfig.wideWindow (default {@link WIDE_WINDOW_FACTOR} × the window). */
+  wideWindow?: number;
   /** Ports probed at once (default: nmap's, from the timing template). */
   parallelism?: number;
   /** TCP connections to the host at once, to start (default: the parallelism). */
@@ -93,6 +102,22 @@ export interface DetectTuning {
     end(task: string, time: number, extrainfo: string): void;
   };
 }
+
+/**
+ * Ports probed at once. nmap's parallelism counts probes in flight, one per port; here each port
+ * has its own window of connections and the host limit (hostlimit.ts) governs how many the
+ * target holds, so {@link PORTS_AT_ONCE_FACTOR} times as many ports go at once: a port late in
+ * the list (git-daemon's 9418, Murmur's 64738) no longer waits for twenty others to end before
+ * its own waits begin. nmap's schedule (`--version-parallelism 1`), a slow timing template
+ * (parallelism 1) and an explicit `--max-parallelism` keep nmap's count.
+ */
+export function portsAtOnce(parallelism: number, serial: boolean, opts: Options): number {
+  if (serial || parallelism <= 1 || opts.timing.maxParallelism > 0) return parallelism;
+  return parallelism * PORTS_AT_ONCE_FACTOR;
+}
+
+/** See {@link portsAtOnce}. */
+export const PORTS_AT_ONCE_FACTOR = 3;
 
 /** nmap's service-scan parallelism: 20/30/40 services at -T3/-T4/-T5, 1 below, within --min/--max-parallelism. */
 export function serviceParallelism(opts: Options): number {
@@ -158,6 +183,7 @@ export async function detectServices(
     log,
     graceMs: tuning.graceMs ?? (serial ? Infinity : 500),
     window,
+    wideWindow: tuning.wideWindow ?? window * WIDE_WINDOW_FACTOR,
     udpWindow: UDP_WINDOW,
     sourceAddress: opts.sourceAddress,
     version: FINGERPRINT_VERSION,
@@ -186,19 +212,30 @@ export async function detectServices(
 
   // Hosts are probed concurrently (each calls this function), so the limit on
   // ports in progress is shared, as nmap's is across its service group.
-  const slots = sharedSlots(parallelism);
+  const slots = sharedSlots(portsAtOnce(parallelism, serial, opts));
   const recorded = new Map<PortResult, ReadonlyMap<string, Uint8Array>>();
+  const tcpNulls = new NullBarrier(todo.filter((p) => p.protocol === "tcp").length);
   cfg.stalls!.start();
   await Promise.all(todo.map(async (port) => {
+    const tcp = port.protocol === "tcp";
+    // A daemon that serves TCP and UDP in one thread blocks on a silent connection (net-snmp's
+    // SMUX on the NULL probe's, for its 6 s): UDP probes go once no TCP NULL probe is out.
+    if (!tcp) await tcpNulls.passed;
+    const pastNull = tcp ? tcpNulls.oneDone() : undefined;
     const release = await slots.acquire();
     try {
-      const outcome = await probePort(cfg, {
-        address: host.address,
-        port: port.port,
-        sourceAddress: opts.sourceAddress,
-        serverName: host.userHostname,
-        proxies: opts.proxies,
-      }, port.protocol as "tcp" | "udp"); // wanted() keeps TCP and UDP only
+      const outcome = await probePort(
+        cfg,
+        {
+          address: host.address,
+          port: port.port,
+          sourceAddress: opts.sourceAddress,
+          serverName: host.userHostname,
+          proxies: opts.proxies,
+        },
+        port.protocol as "tcp" | "udp", // wanted() keeps TCP and UDP only
+        pastNull,
+      );
       applyOutcome(port, outcome, opts, log, who);
       recorded.set(port, outcome.recorded);
       // nmap's -sV also runs the "version" NSE scripts; http-server-header
@@ -214,6 +251,7 @@ export async function detectServices(
         if (named) port.service = named;
       }
     } finally {
+      pastNull?.();
       release();
     }
   })).finally(() => cfg.stalls!.stop());
@@ -341,6 +379,27 @@ class Slots {
 let slotsShared: Slots | undefined;
 
 /** The process-wide limit on ports being probed (resized to the latest request). */
+/** Resolves `passed` once each of `count` ports has said (once) that its NULL probe is done. */
+export class NullBarrier {
+  readonly passed: Promise<void>;
+  private open!: () => void;
+
+  constructor(private count: number) {
+    this.passed = new Promise((r) => (this.open = r));
+    if (count <= 0) this.open();
+  }
+
+  /** The one port's "done": calls after the first do nothing. */
+  oneDone(): () => void {
+    let told = false;
+    return () => {
+      if (told) return;
+      told = true;
+      if (--this.count === 0) this.open();
+    };
+  }
+}
+
 function sharedSlots(size: number): Slots {
   slotsShared ??= new Slots(size);
   slotsShared.size = size;
