@@ -259,6 +259,8 @@ export class Scheduler {
   #hostsLeft: number;
   #events: SchedulerEvents | undefined;
   readonly #start: number;
+  /** When the replies were last read (performance.now()): see #expire. */
+  #repliesReadAt = -Infinity;
 
   constructor(opts: SchedulerOptions) {
     const { hosts, perHost, plan } = opts;
@@ -491,8 +493,20 @@ export class Scheduler {
     if (--this.#remaining[h]! === 0) this.#finish(h, false);
   }
 
-  /** Expire timed-out probes at the head of the outstanding queue. */
+  /** Read the replies that have arrived, noting up to when they are known (see #expire). */
+  #poll(io: ProbeIo): void {
+    this.#repliesReadAt = performance.now();
+    io.poll();
+  }
+
+  /**
+   * Expire timed-out probes at the head of the outstanding queue. Silence is measured up to the
+   * last read of the replies, not to `now`: if this process stalled since (descheduled on a busy
+   * host), the answers that came meanwhile wait unread in the capture ring, and our own pause says
+   * nothing of the target (nmap, too, times out probes against the replies it has read).
+   */
   #expire(now: number): number {
+    now = Math.min(now, this.#repliesReadAt);
     const ring = this.#outstanding;
     let wait = Infinity;
     while (ring.length > 0) {
@@ -774,7 +788,11 @@ export class Scheduler {
    */
   #stallSettles(idx: number, h: number, now: number): boolean {
     const quietFrom = this.#lastAnswerAt[h]!;
-    if (quietFrom === -Infinity) return true; // never heard from (down, or -Pn): not waited for
+    // Never heard from (down, or -Pn): not waited for, but not judged while the scan still asks
+    // anything either. A host whose first answers come after its first ports' tries met bursts
+    // of drops (or after our own process stalled and sent them all in one instant) must not have
+    // them silent for want of an answer that was still to come.
+    if (quietFrom === -Infinity) return this.#idle();
     if (now - quietFrom < STALL_MS) return false;
     if (!this.#triedLate(idx, h)) return !this.#lateTryFits(idx, h);
     return now - quietFrom >= STALL_MS * 1.5;
@@ -792,8 +810,15 @@ export class Scheduler {
     return this.#tries[idx]! + (this.#lastAnsweredIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
   }
 
+  /** Nothing in flight, queued, backed off or waiting its last timeout: only held probes left. */
+  #idle(): boolean {
+    return this.#inFlight === 0 && !this.#hasWork() && this.#backoff.length === 0 &&
+      this.#held.length === 0 && this.#finalWait.length === 0;
+  }
+
   /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
   #stallDue(idx: number, h: number): number {
+    if (this.#lastAnswerAt[h] === -Infinity) return Infinity; // when the scan is idle (#idle)
     return this.#lastAnswerAt[h]! + (this.#triedLate(idx, h) ? STALL_MS * 1.5 : STALL_MS);
   }
 
@@ -864,7 +889,7 @@ export class Scheduler {
     // Drain replies between send batches: on a fast link the answers to a
     // window of thousands of probes arrive while it is being sent, and the
     // capture ring must not overflow (a dropped reply costs a retransmission).
-    io.poll();
+    this.#poll(io);
   }
 
   #send(io: ProbeIo, now: number): void {
@@ -991,7 +1016,7 @@ export class Scheduler {
               } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
           );
         }
-        io.poll();
+        this.#poll(io);
         this.#drainDone();
         now = performance.now();
         if (this.#onProgress && now - this.#lastProgress >= 250) {

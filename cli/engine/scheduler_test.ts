@@ -498,6 +498,31 @@ Deno.test("scheduler: a path dark for longer than STALL_MS mid-scan loses no por
   assertEquals(silent.sort((a, b) => a - b), [7, 107, 207]);
 });
 
+Deno.test("scheduler: a host never heard from, dark at first, keeps the ports it answers later", async () => {
+  // The path drops everything for its first 300 ms (a burst, or this process stalled and then
+  // sent the first ports' tries in one instant into one): the host has answered nothing when
+  // those tries time out, but it answers later. Its first ports are not silent for that.
+  const P = 200;
+  const answered = (_h: number, p: number) => p % 100 !== 25;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const t0 = performance.now();
+  const net = new FakeNet(() => s, (h, p) => answered(h, p) && performance.now() - t0 >= 300);
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent.sort((a, b) => a - b), [25, 125]);
+});
+
+Deno.test("scheduler: a host that never answers is still settled silent", async () => {
+  const s = new Scheduler({ hosts: 2, perHost: 50, plan: plan(), randomize: true });
+  const net = new FakeNet(() => s, (h) => h === 0);
+  const silent = new Set<number>();
+  const done: number[] = [];
+  await s.run(net, { silent: (h) => silent.add(h), hostDone: (h) => done.push(h) });
+  assertEquals([...silent], [1]);
+  assertEquals(s.stats.timedOut, 50);
+  assertEquals(done.sort(), [0, 1]);
+});
+
 /** Good and bad periods of exponentially distributed length, as one direction of the lab's
  * bursty path (tests/lab/path.ts): whether time `t` (ms from the start) falls in a burst. */
 function burstTimeline(rnd: () => number, goodMs: number, badMs: number): (t: number) => boolean {
