@@ -79,7 +79,7 @@ export interface RawSessionOptions<R> {
   /** Bytes kept per captured frame (default 512: replies and ICMP quotes fit;
    * UDP scans reading payloads may ask for more). */
   snaplen?: number;
-  /** Kernel capture ring in bytes (default 2 MiB: some 15k replies; the engine drains it
+  /** Kernel capture ring in bytes (default 4 MiB: some 30k replies; the engine drains it
    * between windows of at most a few thousand probes, and a smaller ring opens faster). */
   bufferSize?: number;
   /** Frames per sendmmsg call (default 1024). */
