@@ -376,9 +376,6 @@ class Slots {
   }
 }
 
-let slotsShared: Slots | undefined;
-
-/** The process-wide limit on ports being probed (resized to the latest request). */
 /** Resolves `passed` once each of `count` ports has said (once) that its NULL probe is done. */
 export class NullBarrier {
   readonly passed: Promise<void>;
@@ -400,6 +397,9 @@ export class NullBarrier {
   }
 }
 
+let slotsShared: Slots | undefined;
+
+/** The process-wide limit on ports being probed (resized to the latest request). */
 function sharedSlots(size: number): Slots {
   slotsShared ??= new Slots(size);
   slotsShared.size = size;
