@@ -362,6 +362,8 @@ function renderMarkdown(rows: ToolRow[], micro: MicroResult[], machine: string):
         ? `${m.perSecond.toFixed(0)} ms`
         : m.unit === "bytes"
         ? `${m.perSecond.toFixed(0)} B`
+        : m.unit === "count"
+        ? si(m.perSecond)
         : `${si(m.perSecond)}/s`;
       lines.push(`| ${m.name} | ${figure} | ${m.notes ?? ""} |`);
     }

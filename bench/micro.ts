@@ -5,9 +5,9 @@
 
 export interface MicroResult {
   name: string;
-  /** A rate per second, or (with unit "ms") a duration, or (with unit "bytes") a size. */
+  /** A rate per second, or (with unit "ms") a duration, (with "bytes") a size, (with "count") a count. */
   perSecond: number;
-  unit?: "ms" | "bytes";
+  unit?: "ms" | "bytes" | "count";
   notes?: string;
 }
 
@@ -105,6 +105,68 @@ async function startupTimes(): Promise<MicroResult[]> {
       }
       times.sort((a, b) => a - b);
       results.push({ name, perSecond: times[3]!, unit: "ms", notes: "median of 7" });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return results;
+}
+
+/**
+ * What a warm `--version` start costs in counts that a busy host does not blur (issue 23): user
+ * instructions (cachegrind) and minor page faults (GNU time, mostly the kernel's share of the
+ * time), for an empty module with the same flags (Deno's own start) and a copy of the bundle
+ * alone in a folder, each after one untimed run that stores Deno's code cache. Rows are left out
+ * where valgrind or /usr/bin/time is missing, or no bundle was built.
+ */
+export async function startupCounts(): Promise<MicroResult[]> {
+  const { portholeFlags } = await import("../tools/artifact.ts");
+  const dir = await Deno.makeTempDir({ prefix: "ph-bench-counts-" });
+  const results: MicroResult[] = [];
+  try {
+    await Deno.writeTextFile(`${dir}/empty.js`, "export {};\n");
+    const entries = [["an empty module (Deno's own start)", "empty.js"]];
+    try {
+      await Deno.copyFile(`${REPO}dist/porthole.js`, `${dir}/porthole.js`);
+      entries.push(["dist/porthole.js", "porthole.js"]);
+    } catch {
+      // no bundle built: `deno task bundle` makes one
+    }
+    const run = async (prefix: string[], file: string) => {
+      const r = await new Deno.Command(prefix[0]!, {
+        args: [...prefix.slice(1), Deno.execPath(), "run", ...portholeFlags(), file, "--version"],
+        cwd: dir,
+        env: { DENO_NO_UPDATE_CHECK: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).output().catch(() => undefined);
+      return r?.success ? new TextDecoder().decode(r.stderr) : undefined;
+    };
+    for (const [name, file] of entries) {
+      await run(["env"], file!);
+      const time = await run(["/usr/bin/time", "-f", "faults %R"], file!);
+      const faults = Number(/^faults (\d+)$/m.exec(time ?? "")?.[1]);
+      if (faults > 0) {
+        results.push({
+          name: `startup --version, ${name}: page faults`,
+          perSecond: faults,
+          unit: "count",
+          notes: "minor faults, GNU time",
+        });
+      }
+      const grind = await run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"],
+        file!,
+      );
+      const refs = Number(/I\s+refs:\s+([\d,]+)/.exec(grind ?? "")?.[1]?.replaceAll(",", ""));
+      if (refs > 0) {
+        results.push({
+          name: `startup --version, ${name}: instructions`,
+          perSecond: refs,
+          unit: "count",
+          notes: "user space, cachegrind",
+        });
+      }
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -288,7 +350,12 @@ end`,
 }
 
 export async function microBenchmarks(o: { quick: boolean; lab: boolean }): Promise<MicroResult[]> {
-  const results = [...await startupTimes(), ...await coreRates(), ...await nseModuleTimes()];
+  const results = [
+    ...await startupTimes(),
+    ...await startupCounts(),
+    ...await coreRates(),
+    ...await nseModuleTimes(),
+  ];
   if (o.lab) results.push(...await firstProbeTimes(), ...await sendPathRates(o.quick));
   return results;
 }
