@@ -363,7 +363,7 @@ function renderMarkdown(rows: ToolRow[], micro: MicroResult[], machine: string):
         : m.unit === "bytes"
         ? `${m.perSecond.toFixed(0)} B`
         : m.unit === "count"
-        ? si(m.perSecond)
+        ? (m.perSecond >= 1e6 ? si(m.perSecond) : m.perSecond.toFixed(0))
         : `${si(m.perSecond)}/s`;
       lines.push(`| ${m.name} | ${figure} | ${m.notes ?? ""} |`);
     }
