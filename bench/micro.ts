@@ -5,7 +5,7 @@
 
 export interface MicroResult {
   name: string;
-  /** A rate per second, or (with unit "ms") a duration, (with "bytes") a size, (with "count") a count. */
+  /** A rate per second, or with a unit: a duration ("ms"), a size ("bytes"), a count ("count"). */
   perSecond: number;
   unit?: "ms" | "bytes" | "count";
   notes?: string;
@@ -125,7 +125,9 @@ export async function startupCounts(): Promise<MicroResult[]> {
   const results: MicroResult[] = [];
   try {
     await Deno.writeTextFile(`${dir}/empty.js`, "export {};\n");
-    const entries = [["an empty module (Deno's own start)", "empty.js"]];
+    const entries: [name: string, file: string][] = [
+      ["an empty module (Deno's own start)", "empty.js"],
+    ];
     try {
       await Deno.copyFile(`${REPO}dist/porthole.js`, `${dir}/porthole.js`);
       entries.push(["dist/porthole.js", "porthole.js"]);
@@ -143,8 +145,8 @@ export async function startupCounts(): Promise<MicroResult[]> {
       return r?.success ? new TextDecoder().decode(r.stderr) : undefined;
     };
     for (const [name, file] of entries) {
-      await run(["env"], file!);
-      const time = await run(["/usr/bin/time", "-f", "faults %R"], file!);
+      await run(["env"], file);
+      const time = await run(["/usr/bin/time", "-f", "faults %R"], file);
       const faults = Number(/^faults (\d+)$/m.exec(time ?? "")?.[1]);
       if (faults > 0) {
         results.push({
@@ -156,7 +158,7 @@ export async function startupCounts(): Promise<MicroResult[]> {
       }
       const grind = await run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"],
-        file!,
+        file,
       );
       const refs = Number(/I\s+refs:\s+([\d,]+)/.exec(grind ?? "")?.[1]?.replaceAll(",", ""));
       if (refs > 0) {
