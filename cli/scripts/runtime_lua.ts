@@ -220,7 +220,7 @@ end
 -- shortport.ssl probes a port it cannot name by its number (ssl-cert's portrule asks for every
 -- open port; http.lua, smtp-ntlm-info and others too) and keeps the verdict in host.registry.ssl,
 -- under one mutex per host: a host's ports wait for each other, a port silent to both TLS probes
--- costs comm's 2 × 7 s, and -sC on a host with many such ports spends minutes on this one chain
+-- costs comm's 2 x 7 s, and -sC on a host with many such ports spends minutes on this one chain
 -- (in nmap too: ~35 silent ports, ~500 s, in the real-daemons lab). Here nselib's own function runs
 -- under one mutex per port: each port is still probed once, with nselib's probes and verdicts, and
 -- the verdict lands in host.registry.ssl as before; only the ports no longer queue behind each other.
