@@ -138,6 +138,9 @@ const BACKOFF_TRIES = 5;
  */
 const WITNESS_SLOT_MS = 4;
 const WITNESS_SLOTS = 32;
+/** How many of a host's latest witness tries have their send times kept (see #witness): a tail
+ * sends one behind each batch of last tries, a few dozen per round trip on a jittery path. */
+const WITNESSES_KEPT = 32;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -220,13 +223,19 @@ export class Scheduler {
    * WITNESS_SLOT_MS). */
   readonly #answeredSlots: Uint32Array;
   readonly #answeredTop: Int32Array;
-  /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
-   * #witness), and how many witness tries it was sent (numbered after its own tries, which
-   * they leave alone). */
+  /** Per host: the probe that last drew an answer (-1: none). */
   readonly #lastAnsweredIdx: Int32Array;
+  /** Per host: the answered probe resent as its witness (-1: none yet; see #witness), kept
+   * while it has try numbers left, so that an answer to an earlier witness is still known for
+   * one when other answers came meanwhile (a long or jittery path); and how many witness tries
+   * it was sent (numbered after its own tries, which they leave alone). */
+  readonly #witnessIdx: Int32Array;
   readonly #witnessTry: Uint8Array;
-  /** Per host: when its latest witness left (ms, performance.now()). */
-  readonly #witnessSentAt: Float64Array;
+  /** Per host: when its latest WITNESSES_KEPT witness tries left (ms after #start; slot
+   * try % WITNESSES_KEPT; Infinity until it has left). */
+  readonly #witnessSentAt: Float32Array;
+  /** Per host: bit (try % WITNESSES_KEPT) set when that kept witness try drew an answer. */
+  readonly #witnessAnswered: Uint32Array;
   /** Witnesses to send at the next #send (probe indices). */
   readonly #witnessQueue: number[] = [];
   /** Hosts of the last tries in the batch being sent (see #witnessLastTries). */
@@ -282,8 +291,10 @@ export class Scheduler {
     this.#answeredSlots = new Uint32Array(hosts);
     this.#answeredTop = new Int32Array(hosts);
     this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
+    this.#witnessIdx = new Int32Array(hosts).fill(-1);
     this.#witnessTry = new Uint8Array(hosts);
-    this.#witnessSentAt = new Float64Array(hosts);
+    this.#witnessSentAt = new Float32Array(hosts * WITNESSES_KEPT);
+    this.#witnessAnswered = new Uint32Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -368,17 +379,21 @@ export class Scheduler {
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
     if (f & DONE) {
-      if (
-        this.#lastAnsweredIdx[h] === idx && tryNo >= this.#tries[idx]! &&
-        tryNo < this.#tries[idx]! + this.#witnessTry[h]!
-      ) {
+      const k = tryNo - this.#tries[idx]!;
+      if (this.#witnessIdx[h] === idx && k >= 0 && k < this.#witnessTry[h]!) {
         // A witness: the host answers something sent after the probes it holds. No port state,
         // no timing, and not a sign of life for STALL_MS (a host that answers its witnesses
-        // but whose held probes cannot be witnessed keeps the old bound).
+        // but whose held probes cannot be witnessed keeps the old bound). One whose send time
+        // is no longer kept proves nothing.
+        if (this.#witnessTry[h]! - k > WITNESSES_KEPT) return false;
         // (Its answer may be read in the send call's own poll, before its send time is set.)
-        const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
+        const sentAt = Math.min(
+          this.#witnessSentAt[h * WITNESSES_KEPT + k % WITNESSES_KEPT]! + this.#start,
+          now ?? this.replyAt,
+        );
         if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
         this.#markAnswered(h, sentAt);
+        this.#witnessAnswered[h]! |= 1 << (k % WITNESSES_KEPT);
         return false;
       }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
@@ -416,7 +431,6 @@ export class Scheduler {
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
       this.#markAnswered(h, sentAt);
-      if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
       this.#lastAnsweredIdx[h] = idx;
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
@@ -674,14 +688,24 @@ export class Scheduler {
    * an answer, sent again. Held probes wait for the host to answer something sent after them;
    * when they are all that is left (filtered ports after a burst of drops), nothing else would,
    * and only STALL_MS of quiet would settle them. Not for a host whose silence needs more than
-   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed).
+   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed), unless it
+   * goes `ahead` of that judgment: behind last tries, whose silence is judged a timeout later,
+   * when the host may look loss-free (a jittery path's reordering has many first tries given up
+   * for lost that are answered meanwhile); a witness missing then costs a persist round.
    */
-  #witness(h: number): boolean {
-    const idx = this.#lastAnsweredIdx[h]!;
+  #witness(h: number, ahead = false): boolean {
     const retry = this.timings[h]!.retry;
-    if (idx < 0 || !(this.#flags[idx]! & DONE)) return false;
-    if (!retry.lossSeen && !this.#looksLossFree(h)) return false;
-    if (this.#tries[idx]! + this.#witnessTry[h]! >= (retry.opts.adaptiveCap ?? 40)) return false;
+    if (!ahead && !retry.lossSeen && !this.#looksLossFree(h)) return false;
+    const cap = retry.opts.adaptiveCap ?? 40;
+    let idx = this.#witnessIdx[h]!;
+    if (idx < 0 || this.#tries[idx]! + this.#witnessTry[h]! >= cap) {
+      // The first witness, or the last one's try numbers are used up: the newest answered probe.
+      idx = this.#lastAnsweredIdx[h]!;
+      if (idx < 0 || idx === this.#witnessIdx[h]) return false;
+      this.#witnessIdx[h] = idx;
+      this.#witnessTry[h] = 0;
+    }
+    if (!(this.#flags[idx]! & DONE) || this.#tries[idx]! >= cap) return false;
     this.#witnessQueue.push(idx);
     return true;
   }
@@ -774,9 +798,23 @@ export class Scheduler {
     const newest = this.#lastAnsweredSentAt[h]! - this.#start;
     if (!(newest > sent)) return false;
     if (newest - sent <= WITNESS_SLOT_MS) return true;
+    if (this.#witnessAnsweredAfter(h, sent)) return true;
     const k = this.#answeredTop[h]! - (Math.floor(sent / WITNESS_SLOT_MS) + 1);
     if (k >= WITNESS_SLOTS) return timeout >= (WITNESS_SLOTS - 2) * WITNESS_SLOT_MS;
     return k >= 0 && ((this.#answeredSlots[h]! >>> k) & 1) === 1;
+  }
+
+  /** Whether one of host `h`'s kept witnesses, sent within WITNESS_SLOT_MS after `sent` (ms
+   * after the start), was answered: exact where the slots' bits cannot tell a witness that left
+   * right behind a try in the same slot from a try sent before it. */
+  #witnessAnsweredAfter(h: number, sent: number): boolean {
+    const bits = this.#witnessAnswered[h]!;
+    for (let k = 0; k < WITNESSES_KEPT; k++) {
+      if (!((bits >>> k) & 1)) continue;
+      const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
+      if (w >= sent && w - sent <= WITNESS_SLOT_MS) return true;
+    }
+    return false;
   }
 
   /**
@@ -807,7 +845,7 @@ export class Scheduler {
    * the cookie's try numbers are bounded. */
   #lateTryFits(idx: number, h: number): boolean {
     const cap = this.timings[h]!.retry.opts.adaptiveCap ?? 40;
-    return this.#tries[idx]! + (this.#lastAnsweredIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
+    return this.#tries[idx]! + (this.#witnessIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
   }
 
   /** Nothing in flight, queued, backed off or waiting its last timeout: only held probes left. */
@@ -940,8 +978,10 @@ export class Scheduler {
         this.#flush(io);
         if (!io.emit(h, p, tryNo)) continue;
       }
-      this.#witnessTry[h]!++;
-      this.#witnessSentAt[h] = Infinity; // once it has left (below)
+      const slot = this.#witnessTry[h]! % WITNESSES_KEPT;
+      this.#witnessSentAt[h * WITNESSES_KEPT + slot] = Infinity;
+      this.#witnessAnswered[h]! &= ~(1 << slot);
+      this.#witnessTry[h]!++; // its send time once it has left (below)
       sent++;
     }
     if (sent > 0) {
@@ -950,7 +990,14 @@ export class Scheduler {
       const left = this.#flushedAt;
       for (const idx of this.#witnessQueue) {
         const h = idx % this.hostCount;
-        if (this.#witnessSentAt[h] === Infinity) this.#witnessSentAt[h] = left;
+        const slot = h * WITNESSES_KEPT + (this.#witnessTry[h]! - 1) % WITNESSES_KEPT;
+        if (this.#witnessSentAt[slot] !== Infinity) continue;
+        this.#witnessSentAt[slot] = left - this.#start;
+        // The probes it follows are held for its answer, not asked again, until it is due: on a
+        // jittery path it may come after their own timeout, as late as the longest round trip.
+        const t = this.timings[h]!;
+        const due = left + Math.max(this.#timeoutOf(t), t.rtt.longest);
+        this.#persistAt = Math.max(this.#persistAt, due);
       }
       this.stats.sent += sent;
       this.rate.sent(sent, now);
@@ -975,7 +1022,7 @@ export class Scheduler {
         if (
           this.#silenceWantsWitness(h) &&
           !this.#witnessQueue.some((idx) => idx % this.hostCount === h)
-        ) this.#witness(h);
+        ) this.#witness(h, true);
       }
     }
     hosts.length = 0;

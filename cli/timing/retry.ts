@@ -76,7 +76,12 @@ export class RetryPolicy {
   allowedTries(): number {
     const cap = this.opts.maxRetries + 1;
     // nmap: one try beyond the highest successful one, at least two.
-    const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, this.maxSuccessfulTry + 2));
+    // Retransmissions whose answers all turned out spurious (their first tries were answered
+    // too, later: a jittery path reorders) drew no answer that a first try would not have.
+    const maxTry = this.retransmitsAnswered > this.spurious
+      ? this.maxSuccessfulTry
+      : Math.min(this.maxSuccessfulTry, 0);
+    const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, maxTry + 2));
     if (this.opts.explicit || !this.lossSeen) return nmapTries;
     // Loss seen (a retransmission was answered): allow what the estimated
     // loss demands. A +1 margin covers the estimate's optimism early on.
