@@ -141,6 +141,17 @@ const WITNESS_SLOTS = 32;
 /** How many of a host's latest witness tries have their send times kept (see #witness): a tail
  * sends one behind each batch of last tries, a few dozen per round trip on a jittery path. */
 const WITNESSES_KEPT = 32;
+/**
+ * On a host whose loss depends on our rate (a firewall or host that rate-limits its SYNs or
+ * RSTs), a probe is silent after CLEAN_TRIES tries that a witness right behind saw answered, as
+ * nmap's two tries on a host that shows no loss: the path delivered when they were sent. That
+ * the loss is rate-dependent is shown by the tail's witnesses: all answered, more of them than
+ * the host's delivery rate q explains (q^n <= RATE_DEPENDENT_P). Random loss is not (a witness
+ * there says nothing of the try before it), and keeps the tries its rate calls for.
+ */
+const CLEAN_TRIES = 2;
+const CLEAN_TAIL_PROBES = 8;
+const RATE_DEPENDENT_P = 1e-3;
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -236,6 +247,9 @@ export class Scheduler {
   readonly #witnessSentAt: Float32Array;
   /** Per host: bit (try % WITNESSES_KEPT) set when that kept witness try drew an answer. */
   readonly #witnessAnswered: Uint32Array;
+  /** Per probe: its tries that a witness right behind saw answered (see CLEAN_TRIES); made at
+   * the first such try. */
+  #cleanTries: Uint8Array | undefined;
   /** Witnesses to send at the next #send (probe indices). */
   readonly #witnessQueue: number[] = [];
   /** Hosts of the last tries in the batch being sent (see #witnessLastTries). */
@@ -293,7 +307,7 @@ export class Scheduler {
     this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
     this.#witnessIdx = new Int32Array(hosts).fill(-1);
     this.#witnessTry = new Uint8Array(hosts);
-    this.#witnessSentAt = new Float32Array(hosts * WITNESSES_KEPT);
+    this.#witnessSentAt = new Float32Array(hosts * WITNESSES_KEPT).fill(NaN);
     this.#witnessAnswered = new Uint32Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
@@ -564,7 +578,10 @@ export class Scheduler {
         this.#lostOnce[h]!++;
         this.#flags[idx] |= LOST_ONCE;
       }
-      if (this.#tries[idx]! < t.retry.allowedTries()) {
+      if (this.#witnessAnsweredAfter(h, this.#sentAt[idx]!)) {
+        (this.#cleanTries ??= new Uint8Array(this.size))[idx]!++;
+      }
+      if (this.#moreTries(idx, h, now)) {
         this.#flags[idx] |= QUEUED;
         if (this.#backsOff(h, this.#tries[idx]!)) {
           this.#backoff.push(idx);
@@ -596,7 +613,7 @@ export class Scheduler {
       }
       fw.shift();
       this.#flags[idx] = f & ~FINAL_WAIT;
-      if (this.#tries[idx]! < this.timings[idx % this.hostCount]!.retry.allowedTries()) {
+      if (this.#moreTries(idx, idx % this.hostCount, now)) {
         // While it waited, retransmissions elsewhere were answered: the host drops probes, and
         // this one gets the tries that loss calls for.
         this.#flags[idx] |= QUEUED;
@@ -641,7 +658,7 @@ export class Scheduler {
       if (!(f & HELD)) continue;
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
-      if (this.#tries[idx]! < t.retry.allowedTries()) {
+      if (this.#moreTries(idx, h, now)) {
         this.#flags[idx] = (f & ~HELD) | QUEUED;
         this.#requeue(idx, h, now);
       } else if (this.#witnessed(idx, h, now)) {
@@ -809,12 +826,37 @@ export class Scheduler {
    * right behind a try in the same slot from a try sent before it. */
   #witnessAnsweredAfter(h: number, sent: number): boolean {
     const bits = this.#witnessAnswered[h]!;
+    if (bits === 0) return false;
     for (let k = 0; k < WITNESSES_KEPT; k++) {
       if (!((bits >>> k) & 1)) continue;
       const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
       if (w >= sent && w - sent <= WITNESS_SLOT_MS) return true;
     }
     return false;
+  }
+
+  /** Whether probe `idx` of host `h` is due another try: it has tries left, and not CLEAN_TRIES
+   * tries witnessed on a host whose loss is rate-dependent. */
+  #moreTries(idx: number, h: number, now: number): boolean {
+    if (this.#tries[idx]! >= this.timings[h]!.retry.allowedTries()) return false;
+    return (this.#cleanTries?.[idx] ?? 0) < CLEAN_TRIES || !this.#lossRateDependent(h, now);
+  }
+
+  /** Whether host `h`'s kept witnesses that are due by `now` were all answered, more of them
+   * than its delivery rate explains (see CLEAN_TRIES). */
+  #lossRateDependent(h: number, now: number): boolean {
+    const t = this.timings[h]!;
+    const q = t.retry.deliveryRate ?? 1;
+    const bits = this.#witnessAnswered[h]!;
+    const dueBy = now - this.#start - this.#timeoutOf(t);
+    let n = 0;
+    for (let k = 0; k < WITNESSES_KEPT; k++) {
+      const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
+      if (!(w <= dueBy)) continue; // never sent, not left, or not due yet
+      if (!((bits >>> k) & 1)) return false;
+      n++;
+    }
+    return n > 0 && Math.pow(q, n) <= RATE_DEPENDENT_P;
   }
 
   /**
@@ -960,7 +1002,14 @@ export class Scheduler {
       this.#inFlight++;
       if (tryNo > 0) {
         this.stats.retransmitted++;
-        if (tryNo + 1 >= this.timings[h]!.retry.allowedTries()) this.#lastTries.push(h);
+        // A witness follows last tries, and any try to a lossy host with only a handful of
+        // probes left (see CLEAN_TRIES; before that it would take answers from them: a firewall
+        // that rate-limits resets has that many fewer for closed ports).
+        const retry = this.timings[h]!.retry;
+        if (
+          tryNo + 1 >= retry.allowedTries() ||
+          (retry.lossSeen && this.#remaining[h]! <= CLEAN_TAIL_PROBES)
+        ) this.#lastTries.push(h);
       }
       sent++;
     }
