@@ -18,7 +18,13 @@
  * @module
  */
 
-import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator } from "../timing/mod.ts";
+import {
+  binomialTail,
+  CongestionWindow,
+  RateLimiter,
+  RetryPolicy,
+  RttEstimator,
+} from "../timing/mod.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { type Permutation, probeOrder } from "./permutation.ts";
 import type { SendSpan } from "./raw_session.ts";
@@ -129,6 +135,15 @@ const RACK_TRIES = 8;
 const BACKOFF_MS = 50;
 const BACKOFF_TRIES = 5;
 /**
+ * Past BACKOFF_TRIES, while more than a handful of probes compete and most tries are lost to a
+ * loss that our pace causes or may cause (a cut of the pace delivered better, or one is being
+ * tried: a firewall or host that rate-limits SYNs or RSTs), a probe waits LONG_BACKOFF_MS before
+ * each further try: every probe still waits its turn well within that (the pace is the limit),
+ * but a filtered port's forty tries at the timeout's pace took a third of the pace, or of a
+ * SYN-limiting firewall's budget, from the ports an answer can settle.
+ */
+const LONG_BACKOFF_MS = 250;
+/**
  * A try's silence is witnessed by an answer to a try sent right after it: within the next slot
  * of WITNESS_SLOT_MS (so 0-8 ms later). An answer to a try sent much later proves nothing: a
  * burst of drops may have ended between them (the lab's bursty path: a port's two tries lost in
@@ -145,13 +160,37 @@ const WITNESSES_KEPT = 32;
  * On a host whose loss depends on our rate (a firewall or host that rate-limits its SYNs or
  * RSTs), a probe is silent after CLEAN_TRIES tries that a witness right behind saw answered, as
  * nmap's two tries on a host that shows no loss: the path delivered when they were sent. That
- * the loss is rate-dependent is shown by the tail's witnesses: all answered, more of them than
- * the host's delivery rate q explains (q^n <= RATE_DEPENDENT_P). Random loss is not (a witness
- * there says nothing of the try before it), and keeps the tries its rate calls for.
+ * the loss is rate-dependent is shown by the tail's witnesses: more of them answered than the
+ * host's delivery rate q explains (a binomial tail of at most RATE_DEPENDENT_P). Random loss is
+ * not (a witness there says nothing of the try before it), and keeps the tries its rate calls
+ * for.
  */
 const CLEAN_TRIES = 2;
 const CLEAN_TAIL_PROBES = 8;
 const RATE_DEPENDENT_P = 1e-3;
+
+/** Probes that wait a constant delay before their next try: in time order, as it is constant. */
+class DelayRing {
+  readonly #probes = new IndexRing();
+  /** When each may go (ms since the scheduler's start, rounded up). */
+  readonly #until = new IndexRing();
+  constructor(readonly delayMs: number) {}
+  get length(): number {
+    return this.#probes.length;
+  }
+  push(idx: number, fromMs: number): void {
+    this.#probes.push(idx);
+    this.#until.push(Math.ceil(fromMs + this.delayMs));
+  }
+  /** When the first may go (ms since the start). */
+  peekUntil(): number {
+    return this.#until.peek();
+  }
+  shift(): number {
+    this.#until.shift();
+    return this.#probes.shift();
+  }
+}
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -214,9 +253,8 @@ export class Scheduler {
   readonly #finalWait = new IndexRing();
   /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
   readonly #held = new IndexRing();
-  /** Retransmissions backed off (see BACKOFF_MS), and when each may go (ms since start). */
-  readonly #backoff = new IndexRing();
-  readonly #backoffUntil = new IndexRing();
+  /** Retransmissions backed off (see BACKOFF_MS, LONG_BACKOFF_MS). */
+  readonly #backoffs = [new DelayRing(BACKOFF_MS), new DelayRing(LONG_BACKOFF_MS)] as const;
   readonly #retryHoldMs: number;
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
@@ -583,10 +621,9 @@ export class Scheduler {
       }
       if (this.#moreTries(idx, h, now)) {
         this.#flags[idx] |= QUEUED;
-        if (this.#backsOff(h, this.#tries[idx]!)) {
-          this.#backoff.push(idx);
-          this.#backoffUntil.push(Math.ceil(now - this.#start + BACKOFF_MS));
-        } else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        const backoff = this.#backoffFor(h, this.#tries[idx]!);
+        if (backoff) backoff.push(idx, now - this.#start);
+        else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
         else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
@@ -623,15 +660,16 @@ export class Scheduler {
       }
     }
     // Backed-off retransmissions whose wait is over join the queue.
-    while (this.#backoff.length > 0) {
-      const until = this.#backoffUntil.peek() + this.#start;
-      if (until > now) {
-        wait = Math.min(wait, until - now);
-        break;
+    for (const ring of this.#backoffs) {
+      while (ring.length > 0) {
+        const until = ring.peekUntil() + this.#start;
+        if (until > now) {
+          wait = Math.min(wait, until - now);
+          break;
+        }
+        const idx = ring.shift();
+        if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
       }
-      const idx = this.#backoff.shift();
-      this.#backoffUntil.shift();
-      if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
     }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
@@ -648,8 +686,7 @@ export class Scheduler {
     // With nothing else going out, one held probe at a time asks whether the host is back,
     // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
     const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
-      this.#backoff.length === 0 &&
-      now >= this.#persistAt;
+      this.#backedOff() === 0 && now >= this.#persistAt;
     let persisted = false;
     let witnessFor = -1;
     for (let n = held.length; n > 0; n--) {
@@ -727,17 +764,28 @@ export class Scheduler {
     return true;
   }
 
-  /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
+  /** Where a probe of host `h` lost at try `tries` waits for its next one, if anywhere: not on
    * a host that looks loss-free (nmap's two quick tries for its silent ports), nor with a
    * --max-retries the user gave (nmap's timing), nor in discovery. */
-  #backsOff(h: number, tries: number): boolean {
+  #backoffFor(h: number, tries: number): DelayRing | undefined {
     const retry = this.timings[h]!.retry;
-    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
-    if (tries <= BACKOFF_TRIES) return true;
+    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return undefined;
+    if (tries <= BACKOFF_TRIES) return this.#backoffs[0];
     // Past them, the pace matters while the scan's first tries still go out; the tail's few
-    // probes (filtered ports after a burst, with the many tries its loss estimate asks for)
-    // are no load whatever their pace.
-    return (this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5) && this.#cursor < this.size;
+    // probes (filtered ports after a burst, with the many tries its loss estimate asks for) are
+    // no load whatever their pace, unless the loss is ours: then they would take the budget
+    // from their witnesses (a SYN-limiting firewall's), and from each other before the tail.
+    const q = retry.deliveryRate ?? 1;
+    const rateDependent = (this.window.overloads > 0 || this.window.pace < Infinity) && q < 0.5;
+    if (rateDependent && this.#remaining[h]! > CLEAN_TAIL_PROBES) return this.#backoffs[1];
+    const spaced = ((this.window.cuts > 0 || q < 0.5) && this.#cursor < this.size) ||
+      rateDependent;
+    return spaced ? this.#backoffs[0] : undefined;
+  }
+
+  /** Retransmissions backed off, in all. */
+  #backedOff(): number {
+    return this.#backoffs[0].length + this.#backoffs[1].length;
   }
 
   /** No retransmission ever answered, and four answers for every probe whose first try went
@@ -842,21 +890,21 @@ export class Scheduler {
     return (this.#cleanTries?.[idx] ?? 0) < CLEAN_TRIES || !this.#lossRateDependent(h, now);
   }
 
-  /** Whether host `h`'s kept witnesses that are due by `now` were all answered, more of them
-   * than its delivery rate explains (see CLEAN_TRIES). */
+  /** Whether more of host `h`'s kept witnesses that are due by `now` were answered than its
+   * delivery rate explains (see CLEAN_TRIES). */
   #lossRateDependent(h: number, now: number): boolean {
     const t = this.timings[h]!;
     const q = t.retry.deliveryRate ?? 1;
     const bits = this.#witnessAnswered[h]!;
     const dueBy = now - this.#start - this.#timeoutOf(t);
-    let n = 0;
+    let n = 0, answered = 0;
     for (let k = 0; k < WITNESSES_KEPT; k++) {
       const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
       if (!(w <= dueBy)) continue; // never sent, not left, or not due yet
-      if (!((bits >>> k) & 1)) return false;
       n++;
+      answered += (bits >>> k) & 1;
     }
-    return n > 0 && Math.pow(q, n) <= RATE_DEPENDENT_P;
+    return answered > 0 && binomialTail(n, answered, q) <= RATE_DEPENDENT_P;
   }
 
   /**
@@ -892,7 +940,7 @@ export class Scheduler {
 
   /** Nothing in flight, queued, backed off or waiting its last timeout: only held probes left. */
   #idle(): boolean {
-    return this.#inFlight === 0 && !this.#hasWork() && this.#backoff.length === 0 &&
+    return this.#inFlight === 0 && !this.#hasWork() && this.#backedOff() === 0 &&
       this.#held.length === 0 && this.#finalWait.length === 0;
   }
 
@@ -1106,7 +1154,7 @@ export class Scheduler {
                 this.window.cwnd.toFixed(1)
               } pace ${this.window.pace.toFixed(0)} d ${this.window.lastRatio.toFixed(2)}/${
                 this.window.baseline.toFixed(2)
-              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} ` +
+              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} bo ${this.#backedOff()} ` +
               `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
                 t0?.rtt.srtt?.toFixed(3)
               } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
@@ -1153,7 +1201,7 @@ export class Scheduler {
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
           this.#finalWait.length === 0 && this.#held.length === 0 &&
-          this.#silentHeld.length === 0 && this.#backoff.length === 0
+          this.#silentHeld.length === 0 && this.#backedOff() === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

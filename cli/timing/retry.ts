@@ -92,3 +92,16 @@ export class RetryPolicy {
     return Math.min(hard, Math.max(nmapTries, k, cap));
   }
 }
+
+/** The chance of `k` or more successes in `n` independent trials of chance `q` each. */
+export function binomialTail(n: number, k: number, q: number): number {
+  if (k <= 0 || q >= 1) return k <= n ? 1 : 0;
+  if (k > n || q <= 0) return 0;
+  let term = Math.pow(1 - q, n); // P(X = 0)
+  let sum = 0;
+  for (let i = 1; i <= n; i++) {
+    term *= ((n - i + 1) / i) * (q / (1 - q));
+    if (i >= k) sum += term;
+  }
+  return Math.min(1, sum);
+}
