@@ -160,10 +160,10 @@ const WITNESSES_KEPT = 32;
  * On a host whose loss depends on our rate (a firewall or host that rate-limits its SYNs or
  * RSTs), a probe is silent after CLEAN_TRIES tries that a witness right behind saw answered, as
  * nmap's two tries on a host that shows no loss: the path delivered when they were sent. That
- * the loss is rate-dependent is shown by the tail's witnesses: more of them answered than the
- * host's delivery rate q explains (a binomial tail of at most RATE_DEPENDENT_P). Random loss is
- * not (a witness there says nothing of the try before it), and keeps the tries its rate calls
- * for.
+ * the loss is rate-dependent is shown by the tail's witnesses: nearly all answered, more of them
+ * than the host's delivery rate q explains (a binomial tail of at most RATE_DEPENDENT_P). Random
+ * loss is not (a witness there says nothing of the try before it), and keeps the tries its rate
+ * calls for.
  */
 const CLEAN_TRIES = 2;
 const CLEAN_TAIL_PROBES = 8;
@@ -890,8 +890,8 @@ export class Scheduler {
     return (this.#cleanTries?.[idx] ?? 0) < CLEAN_TRIES || !this.#lossRateDependent(h, now);
   }
 
-  /** Whether more of host `h`'s kept witnesses that are due by `now` were answered than its
-   * delivery rate explains (see CLEAN_TRIES). */
+  /** Whether host `h`'s kept witnesses that are due by `now` were answered, seven in eight at
+   * least, and more of them than its delivery rate explains (see CLEAN_TRIES). */
   #lossRateDependent(h: number, now: number): boolean {
     const t = this.timings[h]!;
     const q = t.retry.deliveryRate ?? 1;
@@ -904,7 +904,10 @@ export class Scheduler {
       n++;
       answered += (bits >>> k) & 1;
     }
-    return answered > 0 && binomialTail(n, answered, q) <= RATE_DEPENDENT_P;
+    // Both: a path whose random loss comes on top of a rate limit delivers the witnesses of its
+    // tail better than q too, but not all of them (there a witness says nothing of the try).
+    return answered > 0 && answered * 8 >= n * 7 &&
+      binomialTail(n, answered, q) <= RATE_DEPENDENT_P;
   }
 
   /**
