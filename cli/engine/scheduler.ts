@@ -92,6 +92,11 @@ export interface SchedulerOptions {
    * brought up holds its first frames until the link is up (Linux's linkwatch takes up to 1 s).
    */
   retryHoldMs?: number;
+  /**
+   * A first contact (discovery): a probe's first try to a host without an RTT sample is tried
+   * again after this long (ms) when that is sooner than its timeout (nmap's initial second).
+   */
+  firstRetryMs?: number;
 }
 
 const DONE = 1;
@@ -256,6 +261,7 @@ export class Scheduler {
   /** Retransmissions backed off (see BACKOFF_MS, LONG_BACKOFF_MS). */
   readonly #backoffs = [new DelayRing(BACKOFF_MS), new DelayRing(LONG_BACKOFF_MS)] as const;
   readonly #retryHoldMs: number;
+  readonly #firstRetryMs: number;
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
   readonly #holdUntil: Float64Array;
@@ -354,6 +360,7 @@ export class Scheduler {
     this.#signal = opts.signal;
     this.#maxInFlight = opts.maxInFlight ?? Infinity;
     this.#retryHoldMs = opts.retryHoldMs ?? 0;
+    this.#firstRetryMs = opts.firstRetryMs ?? 0;
     this.#holdTry = new Uint8Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.#holdUntil = new Float64Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.timings = opts.timings ??
@@ -585,7 +592,10 @@ export class Scheduler {
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
       const sent = this.#sentAt[idx]! + this.#start;
-      const due = sent + this.#timeoutOf(t);
+      let due = sent + this.#timeoutOf(t);
+      if (this.#firstRetryMs > 0 && this.#tries[idx] === 1 && t.rtt.samples === 0) {
+        due = Math.min(due, sent + this.#firstRetryMs);
+      }
       // RACK (RFC 8985): a probe sent before one the host has since answered,
       // and older than an RTT plus a reorder window, was lost: retransmit it
       // now instead of after a whole RTO. Send order is the serial number, as
