@@ -610,3 +610,32 @@ Deno.test("scheduler: bursty loss each way never turns an answer into silence", 
     assertEquals(silent.sort((a, b) => a - b), [25, 125, 225], `seed ${seed}`);
   }
 });
+
+Deno.test("scheduler: a first contact's lost round is tried again after firstRetryMs, not the initial timeout", async () => {
+  // When each try left, ms after the first: the second comes on firstRetryMs's clock (50 ms)
+  // where nmap's waits its initial timeout (1 s).
+  const secondTryAfter = async (firstRetryMs?: number) => {
+    const s = new Scheduler({
+      hosts: 1,
+      perHost: 4,
+      plan: plan({
+        rtt: { initialRttTimeoutMs: 1000, minRttTimeoutMs: 100, maxRttTimeoutMs: 1000 },
+      }),
+      randomize: false,
+      firstAnswerFinishesHost: true,
+      firstRetryMs,
+    });
+    const net = new FirstTryLost(() => s, false);
+    const sentAt: number[] = [];
+    const emit = net.emit.bind(net);
+    net.emit = (h, p, t) => {
+      sentAt[t] ??= performance.now();
+      return emit(h, p, t);
+    };
+    await s.run(net, { silent: () => {}, hostDone: () => {} });
+    assertEquals(s.stats.answered, 1);
+    return sentAt[1]! - sentAt[0]!;
+  };
+  assert(await secondTryAfter(50) < 900);
+  assert(await secondTryAfter() >= 1000);
+});
