@@ -119,11 +119,17 @@ export function layoutTable(rows: readonly (readonly string[])[]): string {
       const c = r[i] ?? "";
       out += c;
       if (c !== "") done++;
-      if (done < items) out += " ".repeat(width[i]! - c.length + 1);
+      if (done < items) out += padding(width[i]! - c.length + 1);
     }
     out += "\n";
   }
   return out;
+}
+
+/** `n` spaces; the few widths a table pads to are made once. */
+const PADDING: string[] = [];
+function padding(n: number): string {
+  return PADDING[n] ??= " ".repeat(n);
 }
 
 const cleanCell = (s: string) => escapeTerminal(s, true);
