@@ -7,17 +7,21 @@
  * differ by nature are blanked (tests/testing/by_nature.ts), a different text, or nothing.
  *
  *     deno run --allow-all --unstable-net bench/sc_lab.ts [--runs N] [--only d1,d2] [--keep DIR] [--tag T]
+ *         [--timeline DIR]
  *
  * prints every pair that is not identical, with both texts (`--keep` keeps the normal outputs;
- * `--tag` names the lab, "bsc" by default).
+ * `--tag` names the lab, "bsc" by default; `--timeline` runs both tools with -d and writes their
+ * output with each line's arrival time to DIR/TOOL.tl, and prints the script threads that ended
+ * last and the longest: nse_timeline.ts).
  */
 
-import { labUnavailable } from "../tests/lab/mod.ts";
+import { labUnavailable, REPO_ROOT } from "../tests/lab/mod.ts";
 import { DAEMONS, installedVersion, RealDaemonsLab } from "../tests/lab/real_daemons.ts";
 import { portSpec } from "../tests/lab/sv_stability.ts";
 import { scriptsByPort } from "../tests/testing/script_output.ts";
 import { byNature } from "../tests/testing/by_nature.ts";
 import { median, spread } from "./stats.ts";
+import { stampedRun, threadSpans, timelineSummary } from "./nse_timeline.ts";
 import type { ToolRow } from "./main.ts";
 
 /** How one (port, script) pair of nmap's output came out in Porthole's. */
@@ -102,7 +106,14 @@ async function installedDaemons(only?: string[]) {
 
 /** Brings the lab up (tag "bsc"), runs nmap once and Porthole `runs` times. */
 export async function scLab(
-  opts: { runs: number; only?: string[]; keep?: string; tag?: string; log?: (s: string) => void },
+  opts: {
+    runs: number;
+    only?: string[];
+    keep?: string;
+    tag?: string;
+    timeline?: string;
+    log?: (s: string) => void;
+  },
 ): Promise<ScLab> {
   const log = opts.log ?? (() => {});
   const daemons = await installedDaemons(opts.only);
@@ -110,7 +121,7 @@ export async function scLab(
   for (const f of rl.failed) log(`  sc-lab: not up: ${f.name}: ${f.why}`);
   const spec = portSpec(rl);
   const title = `-sC, real-daemons lab (${rl.started.length} daemons, ${rl.ports().length} ports)`;
-  const args = [...scArgs(spec), rl.v4];
+  const args = [...scArgs(spec), ...(opts.timeline ? ["-d"] : []), rl.v4];
   const keep = async (name: string, r: ScRun) => {
     if (opts.keep) await Deno.writeTextFile(`${opts.keep}/${name}.txt`, r.stdout + r.stderr);
   };
@@ -120,12 +131,32 @@ export async function scLab(
     const x = await r;
     return { wallS: x.wallMs / 1000, code: x.code, stdout: x.stdout, stderr: x.stderr };
   };
-  const nmap = await timed(rl.lab.nmap(args, { timeoutMs: 1_800_000 }));
+  // With a timeline, each line stamped as it arrives (nmap's stdout made line-buffered for it).
+  const stamped = async (argv: string[], name: string): Promise<ScRun> => {
+    const r = await stampedRun(argv, { cwd: REPO_ROOT, timeoutMs: 1_800_000 });
+    const text = r.lines.map((l) => `${l.t.toFixed(3).padStart(8)} ${l.line}\n`).join("");
+    await Deno.writeTextFile(`${opts.timeline}/${name}.tl`, text);
+    log(`  sc-lab ${name}, script threads:\n${timelineSummary(threadSpans(r.lines))}`);
+    return {
+      wallS: r.wallS,
+      code: r.code,
+      stdout: r.lines.map((l) => l.line).join("\n"),
+      stderr: r.stderr,
+    };
+  };
+  const nmap = opts.timeline
+    ? await stamped(
+      ["ip", "netns", "exec", rl.lab.scanner.ns, "stdbuf", "-oL", "nmap", ...args],
+      "nmap",
+    )
+    : await timed(rl.lab.nmap(args, { timeoutMs: 1_800_000 }));
   await keep("nmap", nmap);
   log(`  sc-lab nmap: ${nmap.wallS.toFixed(1)} s (exit ${nmap.code})`);
   const porthole: ScLab["porthole"] = [];
   for (let i = 0; i < opts.runs; i++) {
-    const run = await timed(rl.lab.porthole(args, { timeoutMs: 1_800_000 }));
+    const run = opts.timeline
+      ? await stamped(await rl.lab.portholeArgv(args), `porthole-${i + 1}`)
+      : await timed(rl.lab.porthole(args, { timeoutMs: 1_800_000 }));
     await keep(`porthole-${i + 1}`, run);
     const p = parity(nmap.stdout, run.stdout);
     porthole.push({ run, parity: p });
@@ -191,13 +222,14 @@ async function main(args: string[]): Promise<number> {
     log(`sc-lab: the lab cannot run here (${why})`);
     return 1;
   }
-  const keep = arg(args, "--keep");
-  if (keep) await Deno.mkdir(keep, { recursive: true });
+  const keep = arg(args, "--keep"), timeline = arg(args, "--timeline");
+  for (const dir of [keep, timeline]) if (dir) await Deno.mkdir(dir, { recursive: true });
   const r = await scLab({
     runs: Number(arg(args, "--runs") ?? 1),
     only: arg(args, "--only")?.split(","),
     tag: arg(args, "--tag"),
     keep,
+    timeline,
     log,
   });
   console.log(`${r.title}\nnmap: ${r.nmap.wallS.toFixed(1)} s`);

@@ -661,7 +661,6 @@ async function loadScriptRunner(opts: Options, privileged: boolean, log: RunLog)
       timing: opts.timing.template,
       family: opts.ipv6 ? 6 : 4,
       maxParallelism: opts.timing.maxParallelism,
-      minRttTimeoutMs: opts.timing.minRttTimeoutMs,
       proxies: opts.proxies,
       datadir: opts.datadir,
     });

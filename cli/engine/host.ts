@@ -79,10 +79,12 @@ export class ScanHost {
     if (this.up && latency !== undefined) r.latencySeconds = latency;
     if (this.timedOut) r.timedOut = true;
     if (t?.srtt !== undefined && t.rttvar !== undefined) {
+      // nmap stores the timeout floored at --min-rtt-timeout (timing.cc), and so shows it in
+      // <times to=> and hands it to scripts (host.times); Porthole's scan may wait less on a LAN.
       r.times = {
         srtt: Math.round(t.srtt * 1000),
         rttvar: Math.round(t.rttvar * 1000),
-        timeout: Math.round(t.timeout * 1000),
+        timeout: Math.round(Math.max(t.timeout, t.limits.minRttTimeoutMs) * 1000),
       };
     }
     return r;

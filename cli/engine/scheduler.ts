@@ -110,10 +110,13 @@ const FINAL_WAIT = 8;
 /** Out of tries but not yet silent: the host has answered nothing sent since (see #witnessed). */
 const HELD = 32;
 /**
- * How long a host may answer nothing at all before silence counts again without a witness (ms):
- * longer than an overloaded host's bursts of drops, short enough for a host that went away.
+ * How long a host may answer nothing at all and its silence still need a witness (ms): longer
+ * than an overloaded host's bursts of drops, short enough for a host that went away.
  */
 export const STALL_MS = 1000;
+/** A quiet host's held probes get their late try this far into the quiet (ms), and its silence
+ * settles them: past a path dark for a while longer than STALL_MS (see #stallSettles). */
+const LATE_TRY_MS = STALL_MS * 1.5;
 /** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
 const RACK_TRIES = 8;
 /**
@@ -633,8 +636,8 @@ export class Scheduler {
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
-      } else if (now - this.#lastAnswerAt[h]! >= STALL_MS && !this.#triedLate(idx, h)) {
-        // The host has been quiet for STALL_MS: every held probe gets its late try at once.
+      } else if (now - this.#lastAnswerAt[h]! >= LATE_TRY_MS && !this.#triedLate(idx, h)) {
+        // The host has been quiet for LATE_TRY_MS: every held probe gets its late try at once.
         this.#flags[idx] = (f & ~HELD) | QUEUED;
         this.#requeue(idx, h, now);
       } else if (
@@ -660,7 +663,7 @@ export class Scheduler {
         this.#persistAt = now + this.#persistMs;
       } else {
         held.push(idx);
-        wait = Math.min(wait, Math.max(1, this.#stallDue(idx, h) - now));
+        wait = Math.min(wait, Math.max(1, this.#stallDue(h) - now));
       }
     }
     if (held.length > 0 && this.#inFlight === 0) {
@@ -780,11 +783,14 @@ export class Scheduler {
   }
 
   /**
-   * Whether a host that answers nothing makes probe `idx` silent: the host has been quiet for
-   * STALL_MS and a half, and the probe had a late try, sent a full STALL_MS into the quiet.
-   * Tries sent only at the quiet's start prove nothing (a path whose queue stalled for a second
-   * under load, or a long burst, swallows them all): a host that went away costs one late try
-   * per held probe and half a STALL_MS more, no more.
+   * Whether a host that answers nothing makes probe `idx` silent: the probe had a late try, sent
+   * LATE_TRY_MS into the host's quiet, and it drew nothing in its whole timeout. Tries sent only
+   * at the quiet's start prove nothing (a path whose queue stalled for a second under load, or a
+   * long burst, swallows them all), and neither does the clock alone: a late try sent earlier and
+   * judged at LATE_TRY_MS missed a path back in between (the persist rounds are 250 ms apart), or
+   * a stall of our own after it (a loaded machine's wait returning a second late, nothing asked
+   * meanwhile) counted as the host's. A host that went away costs one late try per held probe and
+   * LATE_TRY_MS and a timeout, no more.
    */
   #stallSettles(idx: number, h: number, now: number): boolean {
     const quietFrom = this.#lastAnswerAt[h]!;
@@ -793,14 +799,14 @@ export class Scheduler {
     // of drops (or after our own process stalled and sent them all in one instant) must not have
     // them silent for want of an answer that was still to come.
     if (quietFrom === -Infinity) return this.#idle();
-    if (now - quietFrom < STALL_MS) return false;
-    if (!this.#triedLate(idx, h)) return !this.#lateTryFits(idx, h);
-    return now - quietFrom >= STALL_MS * 1.5;
+    if (now - quietFrom < LATE_TRY_MS) return false;
+    // Held, a probe's latest try has had its whole timeout, and the replies were read since.
+    return this.#triedLate(idx, h) || !this.#lateTryFits(idx, h);
   }
 
-  /** Whether probe `idx`'s latest try was sent a full STALL_MS into its host's quiet. */
+  /** Whether probe `idx`'s latest try was sent LATE_TRY_MS into its host's quiet. */
   #triedLate(idx: number, h: number): boolean {
-    return this.#sentAt[idx]! + this.#start >= this.#lastAnswerAt[h]! + STALL_MS;
+    return this.#sentAt[idx]! + this.#start >= this.#lastAnswerAt[h]! + LATE_TRY_MS;
   }
 
   /** Whether probe `idx` of a quiet host may still be sent its late try (see #stallSettles):
@@ -816,10 +822,10 @@ export class Scheduler {
       this.#held.length === 0 && this.#finalWait.length === 0;
   }
 
-  /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
-  #stallDue(idx: number, h: number): number {
+  /** When the held probes of host `h` are due their late try (ms, performance.now()). */
+  #stallDue(h: number): number {
     if (this.#lastAnswerAt[h] === -Infinity) return Infinity; // when the scan is idle (#idle)
-    return this.#lastAnswerAt[h]! + (this.#triedLate(idx, h) ? STALL_MS * 1.5 : STALL_MS);
+    return this.#lastAnswerAt[h]! + LATE_TRY_MS;
   }
 
   #silenceOrHold(idx: number, now: number): void {

@@ -498,6 +498,32 @@ Deno.test("scheduler: a path dark for longer than STALL_MS mid-scan loses no por
   assertEquals(silent.sort((a, b) => a - b), [7, 107, 207]);
 });
 
+Deno.test("scheduler: a stall of our own, past STALL_MS and a half of quiet, settles no live port silent", async () => {
+  // The path goes dark mid-scan for STALL_MS + 200 ms. Just after the first STALL_MS of it, this
+  // process stalls (a loaded machine: its wait returns 1.5 × STALL_MS late), and the path comes
+  // back meanwhile. On waking, the host has been quiet on the clock for longer than STALL_MS and
+  // a half, but nothing was asked since it came back: the quiet is ours, not the host's.
+  const P = 100;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const answered = (_h: number, p: number) => p % 50 !== 7;
+  let sent = 0, darkFrom = Infinity, stalled = false;
+  const net = new FakeNet(() => s, (h, p) => {
+    const now = performance.now();
+    if (++sent === 50) darkFrom = now;
+    return answered(h, p) && !(now >= darkFrom && now < darkFrom + STALL_MS + 200);
+  });
+  const wait = net.wait.bind(net);
+  net.wait = (ms) => {
+    if (stalled || performance.now() < darkFrom + STALL_MS + 100) return wait(ms);
+    stalled = true;
+    return new Promise((r) => setTimeout(r, 1.5 * STALL_MS));
+  };
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assert(stalled, "the scan stalled");
+  assertEquals(silent.sort((a, b) => a - b), [7, 57]);
+});
+
 Deno.test("scheduler: a host never heard from, dark at first, keeps the ports it answers later", async () => {
   // The path drops everything for its first 300 ms (a burst, or this process stalled and then
   // sent the first ports' tries in one instant into one): the host has answered nothing when

@@ -572,3 +572,98 @@ end`,
     }
   },
 });
+
+/** A network whose sockets take everything and never answer: each read fails with TIMEOUT after
+ * `waitMs`. `count` says how many sockets were open at most and which ports were connected. */
+function silentNet(waitMs: number) {
+  const count = { open: 0, most: 0, ports: [] as number[] };
+  const net: NseNet = {
+    connect(ip, port) {
+      count.ports.push(port);
+      count.open++;
+      count.most = Math.max(count.most, count.open);
+      return Promise.resolve({
+        send: () => Promise.resolve(),
+        read: () => new Promise((_, no) => setTimeout(() => no(new Error("TIMEOUT")), waitMs)),
+        close() {
+          count.open--;
+        },
+        info: { lhost: "127.0.0.1", lport: 40000, rhost: ip, rport: port },
+      });
+    },
+  };
+  return { net, count };
+}
+
+Deno.test({
+  name:
+    "nse: shortport.ssl probes a host's ports side by side, each port once however many scripts ask, the verdict in host.registry.ssl",
+  ignore: !haveNmap,
+  async fn() {
+    const { net, count } = silentNet(200);
+    const e = await engine({ net });
+    try {
+      // Two scripts ask about every port, as ssl-cert and http.lua do (nselib's shortport.ssl).
+      for (const id of ["asks-a", "asks-b"]) {
+        e.loadScript(
+          `${id}.nse`,
+          `local shortport = require "shortport"
+description = [[test]]
+categories = {"default"}
+portrule = function(host, port) return true end
+action = function(host, port)
+  local v = shortport.ssl(host, port)
+  return tostring(v) .. " " .. tostring(host.registry.ssl[port.number .. port.protocol])
+end`,
+        );
+      }
+      // Ports nselib does not take for TLS by number: each needs its two probes.
+      const ports = [7, 9, 13, 17];
+      e.addTarget(
+        "127.0.0.1",
+        "",
+        ports.map((number) => ({ number, protocol: "tcp", state: "open" })),
+      );
+      const r = await e.run("host");
+      // As in nmap: the prober gets nselib's nil (no verdict), the other script the stored false.
+      assert.deepEqual(r.map((x) => x.output).sort(), [
+        ...Array(4).fill("false false"),
+        ...Array(4).fill("nil false"),
+      ]);
+      // nselib's two probes a port, each port probed by one script only.
+      assert.deepEqual(count.ports.sort((a, b) => a - b), [7, 7, 9, 9, 13, 13, 17, 17]);
+      // nmap's one mutex a host would keep one probe open at a time.
+      assert.ok(count.most >= 2, `${count.most} probe(s) open at once: the ports queued`);
+    } finally {
+      e.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "nse: a runlevel's threads start in nmap's order: a host's hostrules, then each port with every script's portrule",
+  ignore: !haveNmap,
+  async fn() {
+    const log: string[] = [];
+    const e = await engine({ net: echoNet([]), debugging: 1, log: (l) => log.push(l) });
+    try {
+      const any = HEAD.replace("port.number == 7", "true");
+      e.loadScript("b-said.nse", any + `action = function() return "x" end`);
+      e.loadScript("a-said.nse", any + `action = function() return "x" end`);
+      e.addTarget("127.0.0.1", "", [
+        { number: 7, protocol: "tcp", state: "open" },
+        { number: 9, protocol: "tcp", state: "open" },
+      ]);
+      await e.run("host");
+      assert.deepEqual(log.filter((l) => /Starting/.test(l)), [
+        "NSE: Starting b-said against 127.0.0.1:7.",
+        "NSE: Starting a-said against 127.0.0.1:7.",
+        "NSE: Starting b-said against 127.0.0.1:9.",
+        "NSE: Starting a-said against 127.0.0.1:9.",
+      ]);
+    } finally {
+      e.close();
+    }
+  },
+});

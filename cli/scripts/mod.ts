@@ -183,23 +183,22 @@ export function serviceOf(u: ServiceUpdate, old: ServiceInfo | undefined): Servi
   return s;
 }
 
-/**
- * The round-trip figures scripts see, µs: the scan's, with the timeout floored at
- * --min-rtt-timeout as nmap stores it (timing.cc) — Porthole's scan may wait less on a LAN,
- * but scripts time their own waits from it (stdnse.get_timeout, host.times.timeout).
- */
-export function nmapTimes(
-  times: HostResult["times"],
-  minRttTimeoutMs = 100,
-): HostResult["times"] {
-  return times && { ...times, timeout: Math.max(times.timeout, minRttTimeoutMs * 1000) };
-}
-
 function outputOf(r: ScriptResult): ScriptOutput {
   return r.elems ? { id: r.id, output: r.output, elems: r.elems } : { id: r.id, output: r.output };
 }
 
 const byId = (a: ScriptOutput, b: ScriptOutput) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+type ScannedPort = HostResult["ports"][number];
+const STATE_RANK: Record<string, number> = { open: 0, "open|filtered": 1 };
+const PROTO_RANK: Record<string, number> = { tcp: 0, udp: 1, sctp: 2 };
+
+/** The order nmap hands a host's ports to the portrules (nse_main.cc: ports()): open ports, then
+ * open|filtered; TCP, UDP, SCTP; by number. Threads queue for the socket lock in this order. */
+export function nmapPortOrder(a: ScannedPort, b: ScannedPort): number {
+  return (STATE_RANK[a.state] ?? 2) - (STATE_RANK[b.state] ?? 2) ||
+    (PROTO_RANK[a.protocol] ?? 3) - (PROTO_RANK[b.protocol] ?? 3) || a.port - b.port;
+}
 
 /** Chooses and loads the scripts; scripts that cannot load are skipped with a note at -v/-d. */
 export async function loadScripts(
@@ -216,8 +215,6 @@ export async function loadScripts(
     timing?: number;
     family?: 4 | 6;
     maxParallelism?: number;
-    /** --min-rtt-timeout: nmap's floor of the host timeout scripts see (host.times.timeout). */
-    minRttTimeoutMs?: number;
     /** --proxies: the scripts' TCP sockets go through this chain. */
     proxies?: readonly ProxyHop[];
     /** --datadir (MAC vendors for nmapdb.mac2corp). */
@@ -292,7 +289,8 @@ export async function loadScripts(
     async host(r) {
       if (r.status !== "up") return;
       targets.add(r.address);
-      const ports = r.ports.filter((p) => p.state === "open" || p.state === "open|filtered");
+      const ports = r.ports.filter((p) => p.state === "open" || p.state === "open|filtered")
+        .sort(nmapPortOrder);
       engine.addTarget(
         r.address,
         r.userHostname ?? r.ptrHostname ?? "",
@@ -308,7 +306,7 @@ export async function loadScripts(
           confidence: p.service?.confidence,
           method: p.service?.method,
         })),
-        nmapTimes(r.times, o.minRttTimeoutMs),
+        r.times,
       );
       const results = await engine.run("host");
       for (const u of engine.takeServiceUpdates()) {

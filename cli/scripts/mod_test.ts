@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BUILTIN_DIR, NMAP_DATA_DIRS, nmapTimes, scriptHelp, whichRuns } from "./mod.ts";
+import { BUILTIN_DIR, NMAP_DATA_DIRS, nmapPortOrder, scriptHelp, whichRuns } from "./mod.ts";
 
 const haveScripts = NMAP_DATA_DIRS.some((d) => {
   try {
@@ -47,16 +47,21 @@ Deno.test({
   },
 });
 
-Deno.test("nse host.times: the scan's figures, the timeout floored at --min-rtt-timeout as nmap stores it", () => {
-  assert.deepEqual(nmapTimes({ srtt: 54, rttvar: 2839, timeout: 11409 }), {
-    srtt: 54,
-    rttvar: 2839,
-    timeout: 100000,
-  });
-  assert.deepEqual(nmapTimes({ srtt: 54, rttvar: 2839, timeout: 11409 }, 5), {
-    srtt: 54,
-    rttvar: 2839,
-    timeout: 11409,
-  });
-  assert.equal(nmapTimes(undefined), undefined);
+Deno.test("nse: a host's ports reach the portrules in nmap's order: open, then open|filtered; TCP, UDP; by number", () => {
+  const p = (port: number, protocol: string, state: string) =>
+    ({ port, protocol, state }) as Parameters<typeof nmapPortOrder>[0];
+  const ports = [
+    p(161, "udp", "open"),
+    p(69, "udp", "open|filtered"),
+    p(80, "tcp", "open"),
+    p(22, "tcp", "open"),
+    p(53, "udp", "open"),
+  ];
+  assert.deepEqual(ports.sort(nmapPortOrder).map((x) => `${x.port}/${x.protocol}`), [
+    "22/tcp",
+    "80/tcp",
+    "53/udp",
+    "161/udp",
+    "69/udp",
+  ]);
 });

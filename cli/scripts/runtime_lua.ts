@@ -217,6 +217,32 @@ function add_c_module(name, src)
   end
   return true
 end
+-- shortport.ssl probes a port it cannot name by its number (ssl-cert's portrule asks for every
+-- open port; http.lua, smtp-ntlm-info and others too) and keeps the verdict in host.registry.ssl,
+-- under one mutex per host: a host's ports wait for each other, a port silent to both TLS probes
+-- costs comm's 2 x 7 s, and -sC on a host with many such ports spends minutes on this one chain
+-- (in nmap too: ~35 silent ports, ~500 s, in the real-daemons lab). Here nselib's own function runs
+-- under one mutex per port: each port is still probed once, with nselib's probes and verdicts, and
+-- the verdict lands in host.registry.ssl as before; only the ports no longer queue behind each other.
+local ssl_cells = setmetatable({}, { __mode = "k" })
+local function ssl_per_port(ssl)
+  return function(h, p)
+    if type(h) ~= "table" or type(h.registry) ~= "table" or type(p) ~= "table" then
+      return ssl(h, p)
+    end
+    local reg = h.registry
+    reg.ssl = reg.ssl or {}
+    local key = tostring(p.number) .. tostring(p.protocol)
+    local cells = ssl_cells[reg.ssl] or {}
+    ssl_cells[reg.ssl] = cells
+    local cell = cells[key] or { [key] = reg.ssl[key] }
+    cells[key] = cell
+    -- The host as shortport sees it: its own fields, a registry whose ssl table is this port's.
+    local v = ssl(setmetatable({ registry = { ssl = cell } }, { __index = h }), p)
+    if cell[key] ~= nil then reg.ssl[key] = cell[key] end
+    return v
+  end
+end
 package.searchers = {
   function(name)
     if MISSING[name] then return "\n\tnmap's C module '" .. name .. "' is not available in Porthole's NSE" end
@@ -228,6 +254,13 @@ package.searchers = {
     if not src then return "\n\tno file '" .. path .. "'" end
     local f, err = lua_load(src, "@" .. path, "t")
     if not f then error(err, 0) end
+    if name == "shortport" then
+      return function(...)
+        local m = f(...)
+        rawset(m, "ssl", ssl_per_port(m.ssl))
+        return m
+      end, path
+    end
     if name ~= "stdnse" then return f, path end
     -- nse_main.lua adds silent_require to stdnse: a require whose failure ends the script
     -- quietly (shown with -d).
@@ -938,19 +971,22 @@ function add_port(number, protocol, state, service, product, version, extrainfo,
   return true
 end
 
--- The threads of one script for a phase: each rule against what it applies to.
-local function start_threads(phase, s)
-  for _, rule in ipairs(s.rules) do
-    if phase == "pre" and rule == "prerule" then new_thread(s, rule)
-    elseif phase == "post" and rule == "postrule" then new_thread(s, rule)
-    elseif phase == "host" then
-      for _, h in ipairs(targets) do
-        if rule == "hostrule" then new_thread(s, rule, h)
-        elseif rule == "portrule" then
-          for _, p in ipairs(host_ports[h]) do new_thread(s, rule, h, p) end
-        end
+-- The threads of one runlevel's scripts for a phase, in nmap's order (nse_main.lua): for each host
+-- its hostrules, then for each port every script's portrule. The order is the socket lock's queue:
+-- one script after the other left a script late in the list (ssh-hostkey, whose dropbear port
+-- takes 60 s of timeouts) waiting behind every other script's connections.
+local function start_threads(phase, level)
+  local function each(rule, ...)
+    for _, s in ipairs(level) do
+      for _, r in ipairs(s.rules) do
+        if r == rule then new_thread(s, rule, ...) end
       end
     end
+  end
+  if phase ~= "host" then return each(phase .. "rule") end
+  for _, h in ipairs(targets) do
+    each("hostrule", h)
+    for _, p in ipairs(host_ports[h]) do each("portrule", h, p) end
   end
 end
 
@@ -987,9 +1023,7 @@ end
 function run_phase(phase, timeout_ms)
   local levels, max = runlevels()
   for l = 1, max do
-    for _, s in ipairs(levels[l] or {}) do
-      start_threads(phase, s)
-    end
+    start_threads(phase, levels[l] or {})
     run(timeout_ms)
   end
   if phase == "host" then targets = {} end
