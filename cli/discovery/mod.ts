@@ -42,6 +42,14 @@ const ARP_TIMEOUT_MS = 200;
  * frames on a segment just brought up wait for the link, and answer about a second late. */
 const ARP_RETRY_HOLD_MS = 1000;
 const PING_SALT = 0x50494e47; // "PING"
+/**
+ * A first contact's second round of pings comes this soon (ms), not after nmap's initial
+ * timeout, and a fourth round follows the third: a round's probes leave together, so a burst of
+ * drops (a bursty path) takes them all, and three rounds a second apart still lost every one in
+ * 50-100 runs of the bursty lab (the host read as down). A round lost to a burst costs a quarter
+ * second; a host that is down, a quarter second more.
+ */
+const EARLY_RETRY_MS = 250;
 
 /** nmap's reason for a TCP or SCTP answer to a ping (scan_engine_raw.cc). */
 function pingReason(rec: ParsedRecords, i: number): string {
@@ -62,15 +70,16 @@ function isLoopbackAddress(h: ScanHost): boolean {
 }
 
 /** Timing for a first contact: nmap's initial timeout; three tries (see RetryOptions.minTries),
- * or nmap's two for ARP/ND, whose second try comes after ARP_RETRY_HOLD_MS. */
-function pingTiming(ctx: EngineContext, arp: boolean): HostTiming {
+ * four when the second comes early (see EARLY_RETRY_MS), or nmap's two for ARP/ND, whose second
+ * try comes after ARP_RETRY_HOLD_MS. */
+function pingTiming(ctx: EngineContext, arp: boolean, early = false): HostTiming {
   const r = ctx.plan.rtt;
   const initial = arp
     ? Math.min(Math.max(r.minRttTimeoutMs, ARP_TIMEOUT_MS), r.initialRttTimeoutMs)
     : r.initialRttTimeoutMs;
   return {
     rtt: new RttEstimator({ ...r, initialRttTimeoutMs: initial }),
-    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: arp ? 2 : 3 }, 1),
+    retry: new RetryPolicy({ ...ctx.plan.retry, minTries: arp ? 2 : early ? 4 : 3 }, 1),
   };
 }
 
@@ -209,7 +218,7 @@ async function rawPing(
   const byKey = new Map<string, number>();
   hosts.forEach((h, i) => byKey.set(h.key, i));
   const isArp = probes.every((l) => l.every((p) => p.type === "arp" || p.type === "nd"));
-  const timings = hosts.map(() => pingTiming(ctx, isArp));
+  const timings = hosts.map(() => pingTiming(ctx, isArp, !isArp));
   hosts.forEach((h, i) => (h.timing = timings[i]));
   const sched = new Scheduler({
     hosts: hosts.length,
@@ -222,6 +231,7 @@ async function rawPing(
     timings,
     firstAnswerFinishesHost: true,
     retryHoldMs: isArp ? ARP_RETRY_HOLD_MS : 0,
+    firstRetryMs: isArp ? 0 : EARLY_RETRY_MS,
   });
   // Hosts with fewer probes than perHost: settle the missing slots at once.
   const probeDigest = (h: number, p: number) => jar.hash3(hosts[h]!.digest, p, PING_SALT);

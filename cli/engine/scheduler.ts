@@ -18,7 +18,13 @@
  * @module
  */
 
-import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator } from "../timing/mod.ts";
+import {
+  binomialTail,
+  CongestionWindow,
+  RateLimiter,
+  RetryPolicy,
+  RttEstimator,
+} from "../timing/mod.ts";
 import type { TimingPlan } from "../timing/mod.ts";
 import { type Permutation, probeOrder } from "./permutation.ts";
 import type { SendSpan } from "./raw_session.ts";
@@ -86,6 +92,11 @@ export interface SchedulerOptions {
    * brought up holds its first frames until the link is up (Linux's linkwatch takes up to 1 s).
    */
   retryHoldMs?: number;
+  /**
+   * A first contact (discovery): a probe's first try to a host without an RTT sample is tried
+   * again after this long (ms) when that is sooner than its timeout (nmap's initial second).
+   */
+  firstRetryMs?: number;
 }
 
 const DONE = 1;
@@ -110,10 +121,13 @@ const FINAL_WAIT = 8;
 /** Out of tries but not yet silent: the host has answered nothing sent since (see #witnessed). */
 const HELD = 32;
 /**
- * How long a host may answer nothing at all before silence counts again without a witness (ms):
- * longer than an overloaded host's bursts of drops, short enough for a host that went away.
+ * How long a host may answer nothing at all and its silence still need a witness (ms): longer
+ * than an overloaded host's bursts of drops, short enough for a host that went away.
  */
 export const STALL_MS = 1000;
+/** A quiet host's held probes get their late try this far into the quiet (ms), and its silence
+ * settles them: past a path dark for a while longer than STALL_MS (see #stallSettles). */
+const LATE_TRY_MS = STALL_MS * 1.5;
 /** From this try on, on an overloaded path, a probe is retransmitted after its timeout only. */
 const RACK_TRIES = 8;
 /**
@@ -129,6 +143,15 @@ const RACK_TRIES = 8;
 const BACKOFF_MS = 50;
 const BACKOFF_TRIES = 5;
 /**
+ * Past BACKOFF_TRIES, while more than a handful of probes compete and most tries are lost to a
+ * loss that our pace causes or may cause (a cut of the pace delivered better, or one is being
+ * tried: a firewall or host that rate-limits SYNs or RSTs), a probe waits LONG_BACKOFF_MS before
+ * each further try: every probe still waits its turn well within that (the pace is the limit),
+ * but a filtered port's forty tries at the timeout's pace took a third of the pace, or of a
+ * SYN-limiting firewall's budget, from the ports an answer can settle.
+ */
+const LONG_BACKOFF_MS = 250;
+/**
  * A try's silence is witnessed by an answer to a try sent right after it: within the next slot
  * of WITNESS_SLOT_MS (so 0-8 ms later). An answer to a try sent much later proves nothing: a
  * burst of drops may have ended between them (the lab's bursty path: a port's two tries lost in
@@ -138,6 +161,44 @@ const BACKOFF_TRIES = 5;
  */
 const WITNESS_SLOT_MS = 4;
 const WITNESS_SLOTS = 32;
+/** How many of a host's latest witness tries have their send times kept (see #witness): a tail
+ * sends one behind each batch of last tries, a few dozen per round trip on a jittery path. */
+const WITNESSES_KEPT = 32;
+/**
+ * On a host whose loss depends on our rate (a firewall or host that rate-limits its SYNs or
+ * RSTs), a probe is silent after CLEAN_TRIES tries that a witness right behind saw answered, as
+ * nmap's two tries on a host that shows no loss: the path delivered when they were sent. That
+ * the loss is rate-dependent is shown by the tail's witnesses: nearly all answered, more of them
+ * than the host's delivery rate q explains (a binomial tail of at most RATE_DEPENDENT_P). Random
+ * loss is not (a witness there says nothing of the try before it), and keeps the tries its rate
+ * calls for.
+ */
+const CLEAN_TRIES = 2;
+const CLEAN_TAIL_PROBES = 8;
+const RATE_DEPENDENT_P = 1e-3;
+
+/** Probes that wait a constant delay before their next try: in time order, as it is constant. */
+class DelayRing {
+  readonly #probes = new IndexRing();
+  /** When each may go (ms since the scheduler's start, rounded up). */
+  readonly #until = new IndexRing();
+  constructor(readonly delayMs: number) {}
+  get length(): number {
+    return this.#probes.length;
+  }
+  push(idx: number, fromMs: number): void {
+    this.#probes.push(idx);
+    this.#until.push(Math.ceil(fromMs + this.delayMs));
+  }
+  /** When the first may go (ms since the start). */
+  peekUntil(): number {
+    return this.#until.peek();
+  }
+  shift(): number {
+    this.#until.shift();
+    return this.#probes.shift();
+  }
+}
 
 /** A growable ring of probe indices. */
 class IndexRing {
@@ -200,10 +261,10 @@ export class Scheduler {
   readonly #finalWait = new IndexRing();
   /** Retransmissions waiting for their host's hold to end (see retryHoldMs). */
   readonly #held = new IndexRing();
-  /** Retransmissions backed off (see BACKOFF_MS), and when each may go (ms since start). */
-  readonly #backoff = new IndexRing();
-  readonly #backoffUntil = new IndexRing();
+  /** Retransmissions backed off (see BACKOFF_MS, LONG_BACKOFF_MS). */
+  readonly #backoffs = [new DelayRing(BACKOFF_MS), new DelayRing(LONG_BACKOFF_MS)] as const;
   readonly #retryHoldMs: number;
+  readonly #firstRetryMs: number;
   /** Per host: highest try number a hold was started for, and when that hold ends. */
   readonly #holdTry: Uint8Array;
   readonly #holdUntil: Float64Array;
@@ -220,13 +281,22 @@ export class Scheduler {
    * WITNESS_SLOT_MS). */
   readonly #answeredSlots: Uint32Array;
   readonly #answeredTop: Int32Array;
-  /** Per host: the probe that last drew an answer (-1: none), resent as a witness (see
-   * #witness), and how many witness tries it was sent (numbered after its own tries, which
-   * they leave alone). */
+  /** Per host: the probe that last drew an answer (-1: none). */
   readonly #lastAnsweredIdx: Int32Array;
+  /** Per host: the answered probe resent as its witness (-1: none yet; see #witness), kept
+   * while it has try numbers left, so that an answer to an earlier witness is still known for
+   * one when other answers came meanwhile (a long or jittery path); and how many witness tries
+   * it was sent (numbered after its own tries, which they leave alone). */
+  readonly #witnessIdx: Int32Array;
   readonly #witnessTry: Uint8Array;
-  /** Per host: when its latest witness left (ms, performance.now()). */
-  readonly #witnessSentAt: Float64Array;
+  /** Per host: when its latest WITNESSES_KEPT witness tries left (ms after #start; slot
+   * try % WITNESSES_KEPT; Infinity until it has left). */
+  readonly #witnessSentAt: Float32Array;
+  /** Per host: bit (try % WITNESSES_KEPT) set when that kept witness try drew an answer. */
+  readonly #witnessAnswered: Uint32Array;
+  /** Per probe: its tries that a witness right behind saw answered (see CLEAN_TRIES); made at
+   * the first such try. */
+  #cleanTries: Uint8Array | undefined;
   /** Witnesses to send at the next #send (probe indices). */
   readonly #witnessQueue: number[] = [];
   /** Hosts of the last tries in the batch being sent (see #witnessLastTries). */
@@ -282,8 +352,10 @@ export class Scheduler {
     this.#answeredSlots = new Uint32Array(hosts);
     this.#answeredTop = new Int32Array(hosts);
     this.#lastAnsweredIdx = new Int32Array(hosts).fill(-1);
+    this.#witnessIdx = new Int32Array(hosts).fill(-1);
     this.#witnessTry = new Uint8Array(hosts);
-    this.#witnessSentAt = new Float64Array(hosts);
+    this.#witnessSentAt = new Float32Array(hosts * WITNESSES_KEPT).fill(NaN);
+    this.#witnessAnswered = new Uint32Array(hosts);
     this.#rack = opts.rack ?? true;
     this.#onProgress = opts.onProgress;
     this.#hostsLeft = hosts;
@@ -291,6 +363,7 @@ export class Scheduler {
     this.#signal = opts.signal;
     this.#maxInFlight = opts.maxInFlight ?? Infinity;
     this.#retryHoldMs = opts.retryHoldMs ?? 0;
+    this.#firstRetryMs = opts.firstRetryMs ?? 0;
     this.#holdTry = new Uint8Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.#holdUntil = new Float64Array(this.#retryHoldMs > 0 ? hosts : 0);
     this.timings = opts.timings ??
@@ -368,17 +441,21 @@ export class Scheduler {
     const idx = p * this.hostCount + h;
     const f = this.#flags[idx]!;
     if (f & DONE) {
-      if (
-        this.#lastAnsweredIdx[h] === idx && tryNo >= this.#tries[idx]! &&
-        tryNo < this.#tries[idx]! + this.#witnessTry[h]!
-      ) {
+      const k = tryNo - this.#tries[idx]!;
+      if (this.#witnessIdx[h] === idx && k >= 0 && k < this.#witnessTry[h]!) {
         // A witness: the host answers something sent after the probes it holds. No port state,
         // no timing, and not a sign of life for STALL_MS (a host that answers its witnesses
-        // but whose held probes cannot be witnessed keeps the old bound).
+        // but whose held probes cannot be witnessed keeps the old bound). One whose send time
+        // is no longer kept proves nothing.
+        if (this.#witnessTry[h]! - k > WITNESSES_KEPT) return false;
         // (Its answer may be read in the send call's own poll, before its send time is set.)
-        const sentAt = Math.min(this.#witnessSentAt[h]!, now ?? this.replyAt);
+        const sentAt = Math.min(
+          this.#witnessSentAt[h * WITNESSES_KEPT + k % WITNESSES_KEPT]! + this.#start,
+          now ?? this.replyAt,
+        );
         if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
         this.#markAnswered(h, sentAt);
+        this.#witnessAnswered[h]! |= 1 << (k % WITNESSES_KEPT);
         return false;
       }
       if (f & RETRANSMIT_ANSWERED && tryNo === 0) {
@@ -416,7 +493,6 @@ export class Scheduler {
       if (this.#serial[idx]! > this.#ackedSerial[h]!) this.#ackedSerial[h] = this.#serial[idx]!;
       if (sentAt > this.#lastAnsweredSentAt[h]!) this.#lastAnsweredSentAt[h] = sentAt;
       this.#markAnswered(h, sentAt);
-      if (this.#lastAnsweredIdx[h] !== idx) this.#witnessTry[h] = 0;
       this.#lastAnsweredIdx[h] = idx;
     }
     this.#lastAnswerAt[h] = now ?? this.replyAt;
@@ -519,7 +595,10 @@ export class Scheduler {
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
       const sent = this.#sentAt[idx]! + this.#start;
-      const due = sent + this.#timeoutOf(t);
+      let due = sent + this.#timeoutOf(t);
+      if (this.#firstRetryMs > 0 && this.#tries[idx] === 1 && t.rtt.samples === 0) {
+        due = Math.min(due, sent + this.#firstRetryMs);
+      }
       // RACK (RFC 8985): a probe sent before one the host has since answered,
       // and older than an RTT plus a reorder window, was lost: retransmit it
       // now instead of after a whole RTO. Send order is the serial number, as
@@ -550,12 +629,14 @@ export class Scheduler {
         this.#lostOnce[h]!++;
         this.#flags[idx] |= LOST_ONCE;
       }
-      if (this.#tries[idx]! < t.retry.allowedTries()) {
+      if (this.#witnessAnsweredAfter(h, this.#sentAt[idx]!)) {
+        (this.#cleanTries ??= new Uint8Array(this.size))[idx]!++;
+      }
+      if (this.#moreTries(idx, h, now)) {
         this.#flags[idx] |= QUEUED;
-        if (this.#backsOff(h, this.#tries[idx]!)) {
-          this.#backoff.push(idx);
-          this.#backoffUntil.push(Math.ceil(now - this.#start + BACKOFF_MS));
-        } else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
+        const backoff = this.#backoffFor(h, this.#tries[idx]!);
+        if (backoff) backoff.push(idx, now - this.#start);
+        else if (this.#hold(h, this.#tries[idx]!, now)) this.#held.push(idx);
         else this.#retransmit.push(idx);
       } else if (due > now) {
         // The last try still waits its full timeout before silence counts,
@@ -582,7 +663,7 @@ export class Scheduler {
       }
       fw.shift();
       this.#flags[idx] = f & ~FINAL_WAIT;
-      if (this.#tries[idx]! < this.timings[idx % this.hostCount]!.retry.allowedTries()) {
+      if (this.#moreTries(idx, idx % this.hostCount, now)) {
         // While it waited, retransmissions elsewhere were answered: the host drops probes, and
         // this one gets the tries that loss calls for.
         this.#flags[idx] |= QUEUED;
@@ -592,15 +673,16 @@ export class Scheduler {
       }
     }
     // Backed-off retransmissions whose wait is over join the queue.
-    while (this.#backoff.length > 0) {
-      const until = this.#backoffUntil.peek() + this.#start;
-      if (until > now) {
-        wait = Math.min(wait, until - now);
-        break;
+    for (const ring of this.#backoffs) {
+      while (ring.length > 0) {
+        const until = ring.peekUntil() + this.#start;
+        if (until > now) {
+          wait = Math.min(wait, until - now);
+          break;
+        }
+        const idx = ring.shift();
+        if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
       }
-      const idx = this.#backoff.shift();
-      this.#backoffUntil.shift();
-      if (!(this.#flags[idx]! & DONE)) this.#requeue(idx, idx % this.hostCount, now);
     }
     // Held retransmissions whose host's hold is over join the queue (few: only pings hold).
     for (let n = this.#held.length; n > 0; n--) {
@@ -617,8 +699,7 @@ export class Scheduler {
     // With nothing else going out, one held probe at a time asks whether the host is back,
     // at growing intervals (TCP's persist timer, RFC 9293 §3.8.6.1).
     const persist = this.#inFlight === 0 && !this.#hasWork() && this.#held.length === 0 &&
-      this.#backoff.length === 0 &&
-      now >= this.#persistAt;
+      this.#backedOff() === 0 && now >= this.#persistAt;
     let persisted = false;
     let witnessFor = -1;
     for (let n = held.length; n > 0; n--) {
@@ -627,14 +708,14 @@ export class Scheduler {
       if (!(f & HELD)) continue;
       const h = idx % this.hostCount;
       const t = this.timings[h]!;
-      if (this.#tries[idx]! < t.retry.allowedTries()) {
+      if (this.#moreTries(idx, h, now)) {
         this.#flags[idx] = (f & ~HELD) | QUEUED;
         this.#requeue(idx, h, now);
       } else if (this.#witnessed(idx, h, now)) {
         this.#flags[idx] = f & ~HELD;
         this.#settleSilent(idx);
-      } else if (now - this.#lastAnswerAt[h]! >= STALL_MS && !this.#triedLate(idx, h)) {
-        // The host has been quiet for STALL_MS: every held probe gets its late try at once.
+      } else if (now - this.#lastAnswerAt[h]! >= LATE_TRY_MS && !this.#triedLate(idx, h)) {
+        // The host has been quiet for LATE_TRY_MS: every held probe gets its late try at once.
         this.#flags[idx] = (f & ~HELD) | QUEUED;
         this.#requeue(idx, h, now);
       } else if (
@@ -660,7 +741,7 @@ export class Scheduler {
         this.#persistAt = now + this.#persistMs;
       } else {
         held.push(idx);
-        wait = Math.min(wait, Math.max(1, this.#stallDue(idx, h) - now));
+        wait = Math.min(wait, Math.max(1, this.#stallDue(h) - now));
       }
     }
     if (held.length > 0 && this.#inFlight === 0) {
@@ -674,29 +755,50 @@ export class Scheduler {
    * an answer, sent again. Held probes wait for the host to answer something sent after them;
    * when they are all that is left (filtered ports after a burst of drops), nothing else would,
    * and only STALL_MS of quiet would settle them. Not for a host whose silence needs more than
-   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed).
+   * a witness (no loss seen, yet too few answers to look loss-free: see #witnessed), unless it
+   * goes `ahead` of that judgment: behind last tries, whose silence is judged a timeout later,
+   * when the host may look loss-free (a jittery path's reordering has many first tries given up
+   * for lost that are answered meanwhile); a witness missing then costs a persist round.
    */
-  #witness(h: number): boolean {
-    const idx = this.#lastAnsweredIdx[h]!;
+  #witness(h: number, ahead = false): boolean {
     const retry = this.timings[h]!.retry;
-    if (idx < 0 || !(this.#flags[idx]! & DONE)) return false;
-    if (!retry.lossSeen && !this.#looksLossFree(h)) return false;
-    if (this.#tries[idx]! + this.#witnessTry[h]! >= (retry.opts.adaptiveCap ?? 40)) return false;
+    if (!ahead && !retry.lossSeen && !this.#looksLossFree(h)) return false;
+    const cap = retry.opts.adaptiveCap ?? 40;
+    let idx = this.#witnessIdx[h]!;
+    if (idx < 0 || this.#tries[idx]! + this.#witnessTry[h]! >= cap) {
+      // The first witness, or the last one's try numbers are used up: the newest answered probe.
+      idx = this.#lastAnsweredIdx[h]!;
+      if (idx < 0 || idx === this.#witnessIdx[h]) return false;
+      this.#witnessIdx[h] = idx;
+      this.#witnessTry[h] = 0;
+    }
+    if (!(this.#flags[idx]! & DONE) || this.#tries[idx]! >= cap) return false;
     this.#witnessQueue.push(idx);
     return true;
   }
 
-  /** Whether a probe of host `h` lost at try `tries` waits BACKOFF_MS for its next one: not on
+  /** Where a probe of host `h` lost at try `tries` waits for its next one, if anywhere: not on
    * a host that looks loss-free (nmap's two quick tries for its silent ports), nor with a
    * --max-retries the user gave (nmap's timing), nor in discovery. */
-  #backsOff(h: number, tries: number): boolean {
+  #backoffFor(h: number, tries: number): DelayRing | undefined {
     const retry = this.timings[h]!.retry;
-    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return false;
-    if (tries <= BACKOFF_TRIES) return true;
+    if (retry.opts.explicit || this.#firstFinishes || this.#looksLossFree(h)) return undefined;
+    if (tries <= BACKOFF_TRIES) return this.#backoffs[0];
     // Past them, the pace matters while the scan's first tries still go out; the tail's few
-    // probes (filtered ports after a burst, with the many tries its loss estimate asks for)
-    // are no load whatever their pace.
-    return (this.window.cuts > 0 || (retry.deliveryRate ?? 1) < 0.5) && this.#cursor < this.size;
+    // probes (filtered ports after a burst, with the many tries its loss estimate asks for) are
+    // no load whatever their pace, unless the loss is ours: then they would take the budget
+    // from their witnesses (a SYN-limiting firewall's), and from each other before the tail.
+    const q = retry.deliveryRate ?? 1;
+    const rateDependent = (this.window.overloads > 0 || this.window.pace < Infinity) && q < 0.5;
+    if (rateDependent && this.#remaining[h]! > CLEAN_TAIL_PROBES) return this.#backoffs[1];
+    const spaced = ((this.window.cuts > 0 || q < 0.5) && this.#cursor < this.size) ||
+      rateDependent;
+    return spaced ? this.#backoffs[0] : undefined;
+  }
+
+  /** Retransmissions backed off, in all. */
+  #backedOff(): number {
+    return this.#backoffs[0].length + this.#backoffs[1].length;
   }
 
   /** No retransmission ever answered, and four answers for every probe whose first try went
@@ -774,17 +876,62 @@ export class Scheduler {
     const newest = this.#lastAnsweredSentAt[h]! - this.#start;
     if (!(newest > sent)) return false;
     if (newest - sent <= WITNESS_SLOT_MS) return true;
+    if (this.#witnessAnsweredAfter(h, sent)) return true;
     const k = this.#answeredTop[h]! - (Math.floor(sent / WITNESS_SLOT_MS) + 1);
     if (k >= WITNESS_SLOTS) return timeout >= (WITNESS_SLOTS - 2) * WITNESS_SLOT_MS;
     return k >= 0 && ((this.#answeredSlots[h]! >>> k) & 1) === 1;
   }
 
+  /** Whether one of host `h`'s kept witnesses, sent within WITNESS_SLOT_MS after `sent` (ms
+   * after the start), was answered: exact where the slots' bits cannot tell a witness that left
+   * right behind a try in the same slot from a try sent before it. */
+  #witnessAnsweredAfter(h: number, sent: number): boolean {
+    const bits = this.#witnessAnswered[h]!;
+    if (bits === 0) return false;
+    for (let k = 0; k < WITNESSES_KEPT; k++) {
+      if (!((bits >>> k) & 1)) continue;
+      const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
+      if (w >= sent && w - sent <= WITNESS_SLOT_MS) return true;
+    }
+    return false;
+  }
+
+  /** Whether probe `idx` of host `h` is due another try: it has tries left, and not CLEAN_TRIES
+   * tries witnessed on a host whose loss is rate-dependent. */
+  #moreTries(idx: number, h: number, now: number): boolean {
+    if (this.#tries[idx]! >= this.timings[h]!.retry.allowedTries()) return false;
+    return (this.#cleanTries?.[idx] ?? 0) < CLEAN_TRIES || !this.#lossRateDependent(h, now);
+  }
+
+  /** Whether host `h`'s kept witnesses that are due by `now` were answered, seven in eight at
+   * least, and more of them than its delivery rate explains (see CLEAN_TRIES). */
+  #lossRateDependent(h: number, now: number): boolean {
+    const t = this.timings[h]!;
+    const q = t.retry.deliveryRate ?? 1;
+    const bits = this.#witnessAnswered[h]!;
+    const dueBy = now - this.#start - this.#timeoutOf(t);
+    let n = 0, answered = 0;
+    for (let k = 0; k < WITNESSES_KEPT; k++) {
+      const w = this.#witnessSentAt[h * WITNESSES_KEPT + k]!;
+      if (!(w <= dueBy)) continue; // never sent, not left, or not due yet
+      n++;
+      answered += (bits >>> k) & 1;
+    }
+    // Both: a path whose random loss comes on top of a rate limit delivers the witnesses of its
+    // tail better than q too, but not all of them (there a witness says nothing of the try).
+    return answered > 0 && answered * 8 >= n * 7 &&
+      binomialTail(n, answered, q) <= RATE_DEPENDENT_P;
+  }
+
   /**
-   * Whether a host that answers nothing makes probe `idx` silent: the host has been quiet for
-   * STALL_MS and a half, and the probe had a late try, sent a full STALL_MS into the quiet.
-   * Tries sent only at the quiet's start prove nothing (a path whose queue stalled for a second
-   * under load, or a long burst, swallows them all): a host that went away costs one late try
-   * per held probe and half a STALL_MS more, no more.
+   * Whether a host that answers nothing makes probe `idx` silent: the probe had a late try, sent
+   * LATE_TRY_MS into the host's quiet, and it drew nothing in its whole timeout. Tries sent only
+   * at the quiet's start prove nothing (a path whose queue stalled for a second under load, or a
+   * long burst, swallows them all), and neither does the clock alone: a late try sent earlier and
+   * judged at LATE_TRY_MS missed a path back in between (the persist rounds are 250 ms apart), or
+   * a stall of our own after it (a loaded machine's wait returning a second late, nothing asked
+   * meanwhile) counted as the host's. A host that went away costs one late try per held probe and
+   * LATE_TRY_MS and a timeout, no more.
    */
   #stallSettles(idx: number, h: number, now: number): boolean {
     const quietFrom = this.#lastAnswerAt[h]!;
@@ -793,33 +940,33 @@ export class Scheduler {
     // of drops (or after our own process stalled and sent them all in one instant) must not have
     // them silent for want of an answer that was still to come.
     if (quietFrom === -Infinity) return this.#idle();
-    if (now - quietFrom < STALL_MS) return false;
-    if (!this.#triedLate(idx, h)) return !this.#lateTryFits(idx, h);
-    return now - quietFrom >= STALL_MS * 1.5;
+    if (now - quietFrom < LATE_TRY_MS) return false;
+    // Held, a probe's latest try has had its whole timeout, and the replies were read since.
+    return this.#triedLate(idx, h) || !this.#lateTryFits(idx, h);
   }
 
-  /** Whether probe `idx`'s latest try was sent a full STALL_MS into its host's quiet. */
+  /** Whether probe `idx`'s latest try was sent LATE_TRY_MS into its host's quiet. */
   #triedLate(idx: number, h: number): boolean {
-    return this.#sentAt[idx]! + this.#start >= this.#lastAnswerAt[h]! + STALL_MS;
+    return this.#sentAt[idx]! + this.#start >= this.#lastAnswerAt[h]! + LATE_TRY_MS;
   }
 
   /** Whether probe `idx` of a quiet host may still be sent its late try (see #stallSettles):
    * the cookie's try numbers are bounded. */
   #lateTryFits(idx: number, h: number): boolean {
     const cap = this.timings[h]!.retry.opts.adaptiveCap ?? 40;
-    return this.#tries[idx]! + (this.#lastAnsweredIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
+    return this.#tries[idx]! + (this.#witnessIdx[h] === idx ? this.#witnessTry[h]! : 0) < cap;
   }
 
   /** Nothing in flight, queued, backed off or waiting its last timeout: only held probes left. */
   #idle(): boolean {
-    return this.#inFlight === 0 && !this.#hasWork() && this.#backoff.length === 0 &&
+    return this.#inFlight === 0 && !this.#hasWork() && this.#backedOff() === 0 &&
       this.#held.length === 0 && this.#finalWait.length === 0;
   }
 
-  /** When probe `idx`, held, may next be settled by its host's quiet (ms, performance.now()). */
-  #stallDue(idx: number, h: number): number {
+  /** When the held probes of host `h` are due their late try (ms, performance.now()). */
+  #stallDue(h: number): number {
     if (this.#lastAnswerAt[h] === -Infinity) return Infinity; // when the scan is idle (#idle)
-    return this.#lastAnswerAt[h]! + (this.#triedLate(idx, h) ? STALL_MS * 1.5 : STALL_MS);
+    return this.#lastAnswerAt[h]! + LATE_TRY_MS;
   }
 
   #silenceOrHold(idx: number, now: number): void {
@@ -922,7 +1069,14 @@ export class Scheduler {
       this.#inFlight++;
       if (tryNo > 0) {
         this.stats.retransmitted++;
-        if (tryNo + 1 >= this.timings[h]!.retry.allowedTries()) this.#lastTries.push(h);
+        // A witness follows last tries, and any try to a lossy host with only a handful of
+        // probes left (see CLEAN_TRIES; before that it would take answers from them: a firewall
+        // that rate-limits resets has that many fewer for closed ports).
+        const retry = this.timings[h]!.retry;
+        if (
+          tryNo + 1 >= retry.allowedTries() ||
+          (retry.lossSeen && this.#remaining[h]! <= CLEAN_TAIL_PROBES)
+        ) this.#lastTries.push(h);
       }
       sent++;
     }
@@ -940,8 +1094,10 @@ export class Scheduler {
         this.#flush(io);
         if (!io.emit(h, p, tryNo)) continue;
       }
-      this.#witnessTry[h]!++;
-      this.#witnessSentAt[h] = Infinity; // once it has left (below)
+      const slot = this.#witnessTry[h]! % WITNESSES_KEPT;
+      this.#witnessSentAt[h * WITNESSES_KEPT + slot] = Infinity;
+      this.#witnessAnswered[h]! &= ~(1 << slot);
+      this.#witnessTry[h]!++; // its send time once it has left (below)
       sent++;
     }
     if (sent > 0) {
@@ -950,7 +1106,14 @@ export class Scheduler {
       const left = this.#flushedAt;
       for (const idx of this.#witnessQueue) {
         const h = idx % this.hostCount;
-        if (this.#witnessSentAt[h] === Infinity) this.#witnessSentAt[h] = left;
+        const slot = h * WITNESSES_KEPT + (this.#witnessTry[h]! - 1) % WITNESSES_KEPT;
+        if (this.#witnessSentAt[slot] !== Infinity) continue;
+        this.#witnessSentAt[slot] = left - this.#start;
+        // The probes it follows are held for its answer, not asked again, until it is due: on a
+        // jittery path it may come after their own timeout, as late as the longest round trip.
+        const t = this.timings[h]!;
+        const due = left + Math.max(this.#timeoutOf(t), t.rtt.longest);
+        this.#persistAt = Math.max(this.#persistAt, due);
       }
       this.stats.sent += sent;
       this.rate.sent(sent, now);
@@ -975,7 +1138,7 @@ export class Scheduler {
         if (
           this.#silenceWantsWitness(h) &&
           !this.#witnessQueue.some((idx) => idx % this.hostCount === h)
-        ) this.#witness(h);
+        ) this.#witness(h, true);
       }
     }
     hosts.length = 0;
@@ -1010,7 +1173,7 @@ export class Scheduler {
                 this.window.cwnd.toFixed(1)
               } pace ${this.window.pace.toFixed(0)} d ${this.window.lastRatio.toFixed(2)}/${
                 this.window.baseline.toFixed(2)
-              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} ` +
+              } ring ${this.#outstanding.length} fw ${this.#finalWait.length} held ${this.#held.length}/${this.#silentHeld.length} rq ${this.#retransmit.length} bo ${this.#backedOff()} ` +
               `cursor ${this.#cursor}/${this.size} rto ${t0?.rtt.timeout.toFixed(1)} srtt ${
                 t0?.rtt.srtt?.toFixed(3)
               } tries ${t0?.retry.allowedTries()} q ${t0?.retry.deliveryRate?.toFixed(2)}`,
@@ -1057,7 +1220,7 @@ export class Scheduler {
         if (
           this.#inFlight === 0 && !this.#hasWork() && this.#outstanding.length === 0 &&
           this.#finalWait.length === 0 && this.#held.length === 0 &&
-          this.#silentHeld.length === 0 && this.#backoff.length === 0
+          this.#silentHeld.length === 0 && this.#backedOff() === 0
         ) {
           // Nothing in flight and nothing to send: hosts left are settled by
           // their own bookkeeping; this only guards against a stall.

@@ -117,8 +117,12 @@ class PolicedNet extends FakeNet {
   #tokens = 3;
   #at = performance.now();
   dropped = 0;
-  constructor(sched: () => Scheduler, readonly budget: number) {
-    super(sched, () => true, 1);
+  constructor(
+    sched: () => Scheduler,
+    readonly budget: number,
+    answers: (h: number, p: number) => boolean = () => true,
+  ) {
+    super(sched, answers, 1);
   }
   override flush(): void {
     const now = performance.now();
@@ -446,6 +450,48 @@ Deno.test("scheduler: behind a firewall passing 150 probes/s, every port still a
   assertEquals(s.stats.answered, P);
 });
 
+Deno.test("scheduler: behind a firewall passing 150 probes/s, filtered ports end after two witnessed tries", async () => {
+  // The firewall's budget is spent on the filtered ports' tries too; at the tail, witnesses
+  // right behind their tries show the path delivering, and a few of the forty tries the loss
+  // estimate allows are enough.
+  const P = 300, FILTERED = new Set([5, 77, 150]);
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const net = new PolicedNet(() => s, 150, (_h, p) => !FILTERED.has(p));
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent.sort((a, b) => a - b), [...FILTERED]);
+  assertEquals(s.stats.answered, P - FILTERED.size);
+  const allowed = s.timings[0]!.retry.allowedTries();
+  for (const p of FILTERED) {
+    assert(s.triesSent(0, p) < allowed, `port ${p}: ${s.triesSent(0, p)} tries of ${allowed}`);
+  }
+});
+
+/** A path without loss whose every packet waits 5-25 ms at random each way (reordered). */
+class JitterNet extends FakeNet {
+  override emit(h: number, p: number, t: number): boolean {
+    if (this.queue.length >= 64) return false;
+    const rtt = 10 + 20 * this.rnd() + 20 * this.rnd();
+    this.queue.push({ h, p, t, at: performance.now() + rtt });
+    return true;
+  }
+  override wait(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.max(0, Math.min(ms, 1))));
+  }
+}
+
+Deno.test("scheduler: on a jittery path, silent ports are settled after nmap's two tries", async () => {
+  // Answers come in any order and keep coming after a tail's witnesses left: a witness's answer
+  // must still be known for one (no third round of tries, one more timeout each).
+  const P = 300, FILTERED = new Set([24, 134, 138]);
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const net = new JitterNet(() => s, (_h, p) => !FILTERED.has(p), 1, 0, rng(11));
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assertEquals(silent.sort((a, b) => a - b), [...FILTERED]);
+  for (const p of FILTERED) assertEquals(s.triesSent(0, p), 2, `port ${p}`);
+});
+
 /** A path that loses every first try: only retransmissions are answered. */
 class FirstTryLost extends FakeNet {
   constructor(sched: () => Scheduler, readonly quiet: boolean) {
@@ -496,6 +542,32 @@ Deno.test("scheduler: a path dark for longer than STALL_MS mid-scan loses no por
   const silent: number[] = [];
   await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
   assertEquals(silent.sort((a, b) => a - b), [7, 107, 207]);
+});
+
+Deno.test("scheduler: a stall of our own, past STALL_MS and a half of quiet, settles no live port silent", async () => {
+  // The path goes dark mid-scan for STALL_MS + 200 ms. Just after the first STALL_MS of it, this
+  // process stalls (a loaded machine: its wait returns 1.5 × STALL_MS late), and the path comes
+  // back meanwhile. On waking, the host has been quiet on the clock for longer than STALL_MS and
+  // a half, but nothing was asked since it came back: the quiet is ours, not the host's.
+  const P = 100;
+  const s = new Scheduler({ hosts: 1, perHost: P, plan: plan(), randomize: true });
+  const answered = (_h: number, p: number) => p % 50 !== 7;
+  let sent = 0, darkFrom = Infinity, stalled = false;
+  const net = new FakeNet(() => s, (h, p) => {
+    const now = performance.now();
+    if (++sent === 50) darkFrom = now;
+    return answered(h, p) && !(now >= darkFrom && now < darkFrom + STALL_MS + 200);
+  });
+  const wait = net.wait.bind(net);
+  net.wait = (ms) => {
+    if (stalled || performance.now() < darkFrom + STALL_MS + 100) return wait(ms);
+    stalled = true;
+    return new Promise((r) => setTimeout(r, 1.5 * STALL_MS));
+  };
+  const silent: number[] = [];
+  await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
+  assert(stalled, "the scan stalled");
+  assertEquals(silent.sort((a, b) => a - b), [7, 57]);
 });
 
 Deno.test("scheduler: a host never heard from, dark at first, keeps the ports it answers later", async () => {
@@ -563,4 +635,33 @@ Deno.test("scheduler: bursty loss each way never turns an answer into silence", 
     await s.run(net, { silent: (_h, p) => silent.push(p), hostDone: () => {} });
     assertEquals(silent.sort((a, b) => a - b), [25, 125, 225], `seed ${seed}`);
   }
+});
+
+Deno.test("scheduler: a first contact's lost round is tried again after firstRetryMs, not the initial timeout", async () => {
+  // When each try left, ms after the first: the second comes on firstRetryMs's clock (50 ms)
+  // where nmap's waits its initial timeout (1 s).
+  const secondTryAfter = async (firstRetryMs?: number) => {
+    const s = new Scheduler({
+      hosts: 1,
+      perHost: 4,
+      plan: plan({
+        rtt: { initialRttTimeoutMs: 1000, minRttTimeoutMs: 100, maxRttTimeoutMs: 1000 },
+      }),
+      randomize: false,
+      firstAnswerFinishesHost: true,
+      firstRetryMs,
+    });
+    const net = new FirstTryLost(() => s, false);
+    const sentAt: number[] = [];
+    const emit = net.emit.bind(net);
+    net.emit = (h, p, t) => {
+      sentAt[t] ??= performance.now();
+      return emit(h, p, t);
+    };
+    await s.run(net, { silent: () => {}, hostDone: () => {} });
+    assertEquals(s.stats.answered, 1);
+    return sentAt[1]! - sentAt[0]!;
+  };
+  assert(await secondTryAfter(50) < 900);
+  assert(await secondTryAfter() >= 1000);
 });

@@ -33,7 +33,6 @@ import { foldPorts } from "./extraports.ts";
 import { formatProgressTokens, groupProgress } from "./progress_record.ts";
 import { isPortScan, isProtocolScan, isReported, reportedPorts } from "./select.ts";
 import type { Sink } from "./sink.ts";
-import { withReportedService } from "./table_service.ts";
 import { defaultServicesDb, type ServicesDb } from "../services_db.ts";
 import {
   escapeTerminal,
@@ -61,11 +60,15 @@ function field(s: string): string {
 }
 
 /** One `port/state/protocol/owner/service/rpc/version/` entry; `number/state/name/` for an IP
- * protocol (-sO), as nmap's output.cc writes it. */
-function portEntry(p: PortResult, versionDetection: boolean): string {
+ * protocol (-sO), as nmap's output.cc writes it. A port without a found service shows the services
+ * table's name (table_service.ts), looked up here rather than through a copy of every port. */
+function portEntry(p: PortResult, versionDetection: boolean, db: ServicesDb): string {
   const sv = p.service;
-  if (p.protocol === "ip") return `${p.port}/${p.state}/${sv ? field(sv.name) : ""}/`;
-  const name = sv ? field(serviceName(p, versionDetection)).replaceAll("/", "|") : "";
+  const tableName = sv ? undefined : db.name(p.protocol, p.port);
+  if (p.protocol === "ip") return `${p.port}/${p.state}/${field(sv?.name ?? tableName ?? "")}/`;
+  if (!sv && tableName === undefined) return `${p.port}/${p.state}/${p.protocol}/////`;
+  // serviceName gives a table-named port the same name with or without the copied service.
+  const name = field(serviceName(p, versionDetection, db)).replaceAll("/", "|");
   const version = sv ? field(fullVersionString(sv)).replaceAll("/", "|") : "";
   return `${p.port}/${p.state}/${p.protocol}//${name}//${version}/`;
 }
@@ -103,6 +106,7 @@ export class GrepableWriter implements OutputWriter {
     if (host.timedOut) s += `${who}\tStatus: Timeout\n`;
     else if (host.status === "up" && isPortScan(run) && host.ports.length > 0) {
       const protocolScan = isProtocolScan(run);
+      const db = this.opts.servicesDb ?? defaultServicesDb();
       const folded = foldPorts(reportedPorts(host.ports, protocolScan), {
         verbose: run.verbose,
         debug: run.debugging,
@@ -111,12 +115,7 @@ export class GrepableWriter implements OutputWriter {
       const ignored = folded.ignored.length === 1 ? folded.ignored[0] : undefined;
       const ignoredText = ignored ? `\tIgnored State: ${ignored.state} (${ignored.count})` : "";
       s += `${who}\t${protocolScan ? "Protocols" : "Ports"}: ${
-        folded.shown.map((p) =>
-          portEntry(
-            withReportedService(p, this.opts.servicesDb ?? defaultServicesDb()),
-            this.opts.versionDetection,
-          )
-        ).join(", ")
+        folded.shown.map((p) => portEntry(p, this.opts.versionDetection, db)).join(", ")
       }${ignoredText}${osGrepable(host, { debug: run.debugging })}\n`;
     }
     this.sink.write(s);

@@ -147,3 +147,19 @@ Deno.test("grepable: an IP protocol scan's Protocols: field and PROTOCOLS list, 
     "Host: 127.0.0.1 ()\tProtocols: 1/open/icmp/, 2/open|filtered/igmp/, 6/open/tcp/, 200/closed//",
   );
 });
+
+Deno.test("grepable: ports without a found service take the services table's name, '?' under -sV", () => {
+  const ports: PortResult[] = [
+    { protocol: "tcp", port: 22, state: "open", reason: "syn-ack", reasonTtl: 64 },
+    { protocol: "tcp", port: 80, state: "closed", reason: "reset", reasonTtl: 64 },
+    // Not in nmap-services: no name at all; listed without a name: "unknown".
+    { protocol: "tcp", port: 49998, state: "open", reason: "syn-ack", reasonTtl: 64 },
+    { protocol: "tcp", port: 49999, state: "open", reason: "syn-ack", reasonTtl: 64 },
+  ];
+  const host = { ...sampleHost("10.0.0.1"), ports };
+  const entries = (versionDetection: boolean) =>
+    render([host], sampleRun(), sampleSummary(), versionDetection)[2]!.split("\tPorts: ")[1];
+  const rest = "49998/open/tcp/////, 49999/open/tcp//unknown///";
+  assertEquals(entries(false), `22/open/tcp//ssh///, 80/closed/tcp//http///, ${rest}`);
+  assertEquals(entries(true), `22/open/tcp//ssh?///, 80/closed/tcp//http///, ${rest}`);
+});

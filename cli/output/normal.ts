@@ -102,23 +102,34 @@ function toWriter(sink: NormalSink): (s: string) => void {
  * non-empty cell).
  */
 export function layoutTable(rows: readonly (readonly string[])[]): string {
-  const ncol = Math.max(0, ...rows.map((r) => r.length));
+  // Plain loops: a /16's reports lay out a table per host, millions of cells in all.
+  let ncol = 0;
+  for (const r of rows) if (r.length > ncol) ncol = r.length;
   const width = new Array<number>(ncol).fill(0);
-  for (const r of rows) r.forEach((c, i) => (width[i] = Math.max(width[i]!, c.length)));
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) if (r[i]!.length > width[i]!) width[i] = r[i]!.length;
+  }
   let out = "";
   for (const r of rows) {
-    const items = r.filter((c) => c !== "").length;
+    let items = 0;
+    for (let i = 0; i < r.length; i++) if (r[i] !== "") items++;
     if (items === 0) continue;
     let done = 0;
-    for (let i = 0; i < ncol; i++) {
+    for (let i = 0; i < ncol && done < items; i++) {
       const c = r[i] ?? "";
       out += c;
       if (c !== "") done++;
-      if (done < items) out += " ".repeat(width[i]! - c.length + 1);
+      if (done < items) out += padding(width[i]! - c.length + 1);
     }
     out += "\n";
   }
   return out;
+}
+
+/** `n` spaces; the few widths a table pads to are made once. */
+const PADDING: string[] = [];
+function padding(n: number): string {
+  return PADDING[n] ??= " ".repeat(n);
 }
 
 const cleanCell = (s: string) => escapeTerminal(s, true);
@@ -362,11 +373,16 @@ export class NormalWriter implements OutputWriter {
     ) {
       this.#w("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
     }
-    this.#w(
-      layoutTable(rows).split("\n").slice(0, rows.length).map((l, i) =>
-        [l, ...scriptRows[i] ?? []].map((x) => x + "\n").join("")
-      ).join(""),
-    );
+    const table = layoutTable(rows);
+    // Without script lines the table is written as laid out (a /16's hosts: no split per host).
+    if (scriptRows.every((l) => l.length === 0)) this.#w(table);
+    else {
+      this.#w(
+        table.split("\n").slice(0, rows.length).map((l, i) =>
+          [l, ...scriptRows[i] ?? []].map((x) => x + "\n").join("")
+        ).join(""),
+      );
+    }
     if (fingerprints.length > 0) {
       const n = fingerprints.length;
       this.#w(

@@ -17,7 +17,7 @@ export type { RttLimits } from "./rtt.ts";
 export { CongestionWindow } from "./congestion.ts";
 export type { CongestionOptions } from "./congestion.ts";
 export { RateLimiter } from "./rate.ts";
-export { RetryPolicy } from "./retry.ts";
+export { binomialTail, RetryPolicy } from "./retry.ts";
 export type { RetryOptions } from "./retry.ts";
 
 /** Everything the engine needs from the timing options. */

@@ -76,7 +76,12 @@ export class RetryPolicy {
   allowedTries(): number {
     const cap = this.opts.maxRetries + 1;
     // nmap: one try beyond the highest successful one, at least two.
-    const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, this.maxSuccessfulTry + 2));
+    // Retransmissions whose answers all turned out spurious (their first tries were answered
+    // too, later: a jittery path reorders) drew no answer that a first try would not have.
+    const maxTry = this.retransmitsAnswered > this.spurious
+      ? this.maxSuccessfulTry
+      : Math.min(this.maxSuccessfulTry, 0);
+    const nmapTries = Math.min(cap, Math.max(this.opts.minTries ?? 2, maxTry + 2));
     if (this.opts.explicit || !this.lossSeen) return nmapTries;
     // Loss seen (a retransmission was answered): allow what the estimated
     // loss demands. A +1 margin covers the estimate's optimism early on.
@@ -86,4 +91,17 @@ export class RetryPolicy {
     const hard = this.opts.adaptiveCap ?? 40;
     return Math.min(hard, Math.max(nmapTries, k, cap));
   }
+}
+
+/** The chance of `k` or more successes in `n` independent trials of chance `q` each. */
+export function binomialTail(n: number, k: number, q: number): number {
+  if (k <= 0 || q >= 1) return k <= n ? 1 : 0;
+  if (k > n || q <= 0) return 0;
+  let term = Math.pow(1 - q, n); // P(X = 0)
+  let sum = 0;
+  for (let i = 1; i <= n; i++) {
+    term *= ((n - i + 1) / i) * (q / (1 - q));
+    if (i >= k) sum += term;
+  }
+  return Math.min(1, sum);
 }

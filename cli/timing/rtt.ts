@@ -36,6 +36,9 @@ export class RttEstimator {
   timeout: number;
   /** Number of samples taken. */
   samples = 0;
+  /** The longest sample taken, ms (0 before the first): how late an answer may still come on
+   * a path whose delay varies more than the timeout covers. */
+  longest = 0;
   /**
    * Smoothed RTT (gain 1/8), ms, of the samples whose send time is known exactly: the first
    * frame of each send call. The others left later in the same call, at times only estimated,
@@ -76,6 +79,7 @@ export class RttEstimator {
       this.rttvar += (Math.abs(delta) - this.rttvar) / 4;
     }
     this.samples++;
+    if (rtt > this.longest) this.longest = rtt;
     this.timeout = this.#clamp(this.srtt + 4 * this.rttvar);
   }
 

@@ -1,5 +1,12 @@
 import { assert, assertEquals } from "../../tests/testing/assert.ts";
-import { CongestionWindow, RateLimiter, RetryPolicy, RttEstimator, timingPlan } from "./mod.ts";
+import {
+  binomialTail,
+  CongestionWindow,
+  RateLimiter,
+  RetryPolicy,
+  RttEstimator,
+  timingPlan,
+} from "./mod.ts";
 import type { TimingOptions } from "../options/types.ts";
 import { parseOptions } from "../options/mod.ts";
 
@@ -287,8 +294,21 @@ Deno.test("retry: retransmissions answered only because the path reordered are n
   assert(r.lossSeen);
   r.onSpurious(); // …and the first try's after it: no try was lost
   assert(!r.lossSeen);
-  assertEquals(r.allowedTries(), 3, "nmap's rule: one beyond the highest answered try");
+  // nmap's rule gives one beyond the highest answered try, but that try answered nothing a
+  // first try did not: a loss-free host's two tries.
+  assertEquals(r.allowedTries(), 2);
   r.onReply(2); // a real loss this time
   assert(r.lossSeen);
   assert(r.allowedTries() >= 11);
+});
+
+Deno.test("binomialTail: the chance of k or more successes in n trials", () => {
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+  assert(near(binomialTail(4, 4, 0.5), 1 / 16));
+  assert(near(binomialTail(10, 3, 0.5), 1 - (1 + 10 + 45) / 1024));
+  assertEquals(binomialTail(5, 0, 0.3), 1);
+  assertEquals(binomialTail(3, 2, 1), 1);
+  assertEquals(binomialTail(3, 1, 0), 0);
+  // Twenty witnesses all answered on a path that delivers 64% of tries: 1 in 7500.
+  assert(near(binomialTail(20, 20, 0.64), 0.64 ** 20));
 });
