@@ -75,7 +75,16 @@ export function parityLine(p: Parity): string {
   const c = p.counts;
   return `${c.identical + c["by-nature"]}/${p.total} same (${p.samePercent.toFixed(1)}%): ` +
     `${c.identical} identical, ${c["by-nature"]} by nature, ${c.differing} differing, ` +
-    `${c.missing} missing; ${c.extra} extra`;
+    `${c.missing} missing; ${c.extra} extra` + odd(p);
+}
+
+/** The pairs a run's line must name: whatever is not the same is worth a look without the logs. */
+function odd(p: Parity): string {
+  const named = p.pairs.filter((x) =>
+    x.verdict === "differing" || x.verdict === "missing" ||
+    x.verdict === "extra"
+  );
+  return named.length ? ` (${named.map((x) => `${x.verdict}: ${x.key}`).join(", ")})` : "";
 }
 
 /** The scan both tools run, without the target. */

@@ -43,6 +43,8 @@ Deno.test("sc-lab parity: identical, by nature, differing, missing and extra pai
   });
   assert.equal(
     parityLine(p),
-    "3/5 same (60.0%): 1 identical, 2 by nature, 1 differing, 1 missing; 1 extra",
+    "3/5 same (60.0%): 1 identical, 2 by nature, 1 differing, 1 missing; 1 extra " +
+      "(differing: 161/udp snmp-netstat, extra: 443/tcp http-server-header, " +
+      "missing: 443/tcp http-title)",
   );
 });
